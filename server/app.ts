@@ -1,0 +1,84 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { requestId } from 'hono/request-id';
+import { serveStatic } from '@hono/node-server/serve-static';
+import type { AppEnv, Deps } from './http/env';
+import { authenticate } from './http/auth';
+import { ApiError, errorBody, handleError, zodDetails } from './http/errors';
+import { docsRoutes } from './http/docs';
+import { customerRoutes } from './customers/customers.routes';
+import { ledgerRoutes } from './ledger/ledger.routes';
+import { salesOrderRoutes } from './sales-orders/sales-orders.routes';
+import { syncRoutes } from './sync/sync.routes';
+import { userRoutes } from './users/users.routes';
+
+/** Batch feeds carry thousands of rows; every other JSON route stays at the 1 MB default. */
+const BATCH_BODY_LIMIT = 32 * 1024 * 1024;
+
+export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        const where = result.target === 'json' ? '' : result.target;
+        throw new ApiError('invalid_request', `the ${where || 'request body'} does not match the schema`, zodDetails(result.error, where === 'param' ? '' : where));
+      }
+    },
+  });
+
+  app.use('*', requestId());
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    c.set('deps', deps);
+    c.set('log', deps.log.child({ requestId: c.var.requestId }));
+    await next();
+    c.var.log.info(
+      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10, userId: c.var.actor?.userId },
+      'request',
+    );
+  });
+  app.use(
+    '*',
+    cors({
+      origin: (origin) => (deps.config.allowedOrigins.includes(origin) ? origin : null),
+      allowHeaders: ['Authorization', 'Content-Type', 'If-Match', 'Idempotency-Key'],
+      exposeHeaders: ['ETag', 'X-Request-Id', 'Idempotent-Replayed'],
+      allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    }),
+  );
+  app.use('/api/*', (c, next) =>
+    bodyLimit({
+      maxSize: c.req.path.endsWith(':batch') ? BATCH_BODY_LIMIT : deps.config.jsonBodyLimit,
+      onError: () => {
+        throw new ApiError('payload_too_large', `request body is larger than ${c.req.path.endsWith(':batch') ? '32 MB' : '1 MB'}`);
+      },
+    })(c, next),
+  );
+  app.use('*', authenticate());
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/', (c) => c.redirect('/docs'));
+  docsRoutes(app);
+  app.use('/addin/*', serveStatic({ root: './addin/public', rewriteRequestPath: (p) => p.replace(/^\/addin/, '') }));
+
+  userRoutes(app);
+  customerRoutes(app);
+  ledgerRoutes(app);
+  salesOrderRoutes(app);
+  syncRoutes(app);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'API token from POST /api/v1/users' });
+  app.doc31('/api/v1/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'CreditDesk API',
+      version: '1',
+      description: 'Customer credit management and collections. Money is a decimal string with 2 decimals; errors share one shape; changes to existing rows need If-Match.',
+    },
+    security: [{ bearer: [] }],
+  });
+
+  app.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
+  app.onError(handleError);
+  return app;
+}

@@ -1,0 +1,107 @@
+import { z } from '@hono/zod-openapi';
+import { Currency, DateIn, DateOut, Id, LongText, MoneyIn, MoneyOut, Name, NonNegativeMoneyIn, ShortText, Timestamp } from '../http/schemas';
+
+const OptionalId = Id.nullish();
+const OptionalDate = DateIn.nullish();
+
+/** The fields a caller may set on a customer (credit.md §1.2, collections.md §1.1). */
+export const customerFields = {
+  name: Name,
+  currency: Currency,
+  creditLimit: NonNegativeMoneyIn,
+  creditLimitExpirationDate: OptionalDate,
+  mandatoryCreditLimit: z.boolean().default(false),
+  unlimitedCredit: z.boolean().default(false),
+  excludeFromCreditManagement: z.boolean().default(false),
+  ignoreUntilDate: OptionalDate,
+  creditManagementGroupId: OptionalId,
+  accountStatusId: OptionalId,
+  statusReasonId: OptionalId,
+  paymentTermsId: OptionalId,
+  cashDiscountId: OptionalId,
+  customerGroup: OptionalId,
+  interestCodeId: OptionalId,
+  riskScore: MoneyIn.nullish().openapi({ type: 'string', example: '42.50', description: 'risk score with up to 2 decimals' }),
+  customerSince: OptionalDate,
+  businessStartedDate: OptionalDate,
+  lastReviewDate: OptionalDate,
+  nextScheduledReviewDate: OptionalDate,
+  eligibleCreditLimit: NonNegativeMoneyIn.nullish(),
+  eligibleCreditLimitCurrency: Currency.nullish(),
+  eligibleCreditLimitDate: OptionalDate,
+  withAgency: z.boolean().default(false),
+  titleHeld: z.boolean().default(false),
+  creditRating: ShortText.nullish(),
+  notes: LongText.nullish(),
+  collectionsContactId: OptionalId,
+  postingProfile: OptionalId,
+  salesGroup: OptionalId,
+};
+
+export const CustomerInput = z.strictObject(customerFields).openapi('CustomerInput');
+export type CustomerInput = z.output<typeof CustomerInput>;
+
+/** One item of `customers:batch`: the customer with its id, and optionally the version it is based on. */
+export const CustomerBatchItem = z.strictObject({ id: Id, version: z.number().int().min(1).optional(), ...customerFields });
+export type CustomerBatchItem = z.output<typeof CustomerBatchItem>;
+
+export const CustomerBatchBody = z
+  .strictObject({ items: z.array(z.unknown()).min(1).max(50_000) })
+  .openapi('CustomerBatch');
+
+export const CustomerSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    currency: z.string(),
+    creditLimit: MoneyOut,
+    creditLimitDate: DateOut.nullable(),
+    creditLimitExpirationDate: DateOut.nullable(),
+    mandatoryCreditLimit: z.boolean(),
+    unlimitedCredit: z.boolean(),
+    excludeFromCreditManagement: z.boolean(),
+    ignoreUntilDate: DateOut.nullable(),
+    creditManagementGroupId: z.string().nullable(),
+    accountStatusId: z.string().nullable(),
+    statusReasonId: z.string().nullable(),
+    paymentTermsId: z.string().nullable(),
+    cashDiscountId: z.string().nullable(),
+    customerGroup: z.string().nullable(),
+    interestCodeId: z.string().nullable(),
+    riskScore: z.string().nullable(),
+    riskGroupId: z.string().nullable(),
+    customerSince: DateOut.nullable(),
+    businessStartedDate: DateOut.nullable(),
+    lastReviewDate: DateOut.nullable(),
+    nextScheduledReviewDate: DateOut.nullable(),
+    eligibleCreditLimit: MoneyOut.nullable(),
+    eligibleCreditLimitCurrency: z.string().nullable(),
+    eligibleCreditLimitDate: DateOut.nullable(),
+    withAgency: z.boolean(),
+    titleHeld: z.boolean(),
+    creditRating: z.string().nullable(),
+    notes: z.string().nullable(),
+    collectionsContactId: z.string().nullable(),
+    postingProfile: z.string().nullable(),
+    salesGroup: z.string().nullable(),
+    invoicingAndDeliveryOnHold: z.boolean(),
+    collectionLetterLevel: z.number().int(),
+    collectionLetterDate: DateOut.nullable(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    version: z.number().int(),
+  })
+  .openapi('Customer');
+export type Customer = z.infer<typeof CustomerSchema>;
+
+export const CreditSummarySchema = z
+  .object({
+    balance: MoneyOut,
+    deliveredNotInvoiced: MoneyOut,
+    openOrders: MoneyOut,
+  })
+  .openapi('CustomerCreditSummary');
+
+export const CustomerWithCreditSchema = CustomerSchema.extend({ credit: CreditSummarySchema }).openapi('CustomerWithCredit');
+
+export const CustomerListSchema = z.object({ items: z.array(CustomerSchema), nextCursor: z.string().nullable() }).openapi('CustomerList');

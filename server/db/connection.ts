@@ -1,0 +1,92 @@
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import type { Database } from './schema';
+import { migrationProvider } from './migrations/registry';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface DbHandle {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  /** The raw better-sqlite3 connection (SQLite only): for hot paths and benchmarks. */
+  sqlite?: SQLite.Database;
+  close(): Promise<void>;
+}
+
+export interface DbConfig {
+  /** `postgres://…` for PostgreSQL, otherwise a SQLite file path (or ':memory:'). */
+  url: string;
+  /** PostgreSQL schema to use (created when missing); tests use a fresh one per run. */
+  schema?: string;
+}
+
+export async function openDatabase(config: DbConfig): Promise<DbHandle> {
+  const handle = /^postgres(ql)?:\/\//.test(config.url) ? await openPostgres(config) : openSqlite(config.url);
+  await migrateToLatest(handle.db);
+  return handle;
+}
+
+function openSqlite(path: string): DbHandle {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new SQLite(path);
+  // WAL keeps readers off the writer's back; NORMAL is durable across process crashes in WAL.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return {
+    db,
+    dialect: 'sqlite',
+    sqlite,
+    close: async () => {
+      await db.destroy();
+    },
+  };
+}
+
+async function openPostgres(config: DbConfig): Promise<DbHandle> {
+  const schema = config.schema;
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
+  if (schema) {
+    const admin = new pg.Client({ connectionString: config.url });
+    await admin.connect();
+    await admin.query(`create schema if not exists "${schema}"`);
+    await admin.end();
+  }
+  const pool = new pg.Pool({
+    connectionString: config.url,
+    max: 10,
+    ...(schema ? { options: `-c search_path="${schema}"` } : {}),
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    dialect: 'postgres',
+    close: async () => {
+      await db.destroy();
+    },
+  };
+}
+
+export async function migrateToLatest(db: Kysely<any>): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** Drops a PostgreSQL test schema with everything in it. */
+export async function dropPostgresSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query(`drop schema if exists "${schema}" cascade`);
+  await client.end();
+}
+
+export { sql };

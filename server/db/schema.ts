@@ -1,0 +1,167 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Row types as the drivers return them. Integers that may exceed 2^31 (money, sequences)
+ * come back as `number` from better-sqlite3 and as `string` from pg; repositories convert them
+ * with `toBigInt` / `toNumber` (server/db/values.ts) and never do arithmetic on the raw value.
+ */
+export type Int8 = number | string | bigint;
+export type Bool = number; // 0 | 1 in both dialects
+
+export interface UsersTable {
+  id: string;
+  name: string;
+  role: string;
+  created_at: string;
+  version: number;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface ChangeCounterTable {
+  id: number;
+  seq: Int8;
+}
+
+export interface ChangesTable {
+  seq: Int8;
+  entity: string;
+  entity_id: string;
+  op: string;
+  version: number;
+  at: string;
+}
+
+export interface AuditLogTable {
+  id: Generated<Int8>;
+  at: string;
+  user_id: string | null;
+  request_id: string | null;
+  action: string;
+  entity: string;
+  entity_id: string;
+  before: string | null;
+  after: string | null;
+  reason: string | null;
+}
+
+export interface IdempotencyKeysTable {
+  user_id: string;
+  key: string;
+  request_hash: string;
+  status: number;
+  response: string;
+  created_at: string;
+}
+
+export interface CustomersTable {
+  id: string;
+  name: string;
+  currency: string;
+  credit_limit: Int8;
+  credit_limit_expiration_date: string | null;
+  credit_limit_date: string | null;
+  mandatory_credit_limit: Bool;
+  unlimited_credit: Bool;
+  exclude_from_credit_management: Bool;
+  ignore_until_date: string | null;
+  credit_management_group_id: string | null;
+  account_status_id: string | null;
+  status_reason_id: string | null;
+  payment_terms_id: string | null;
+  cash_discount_id: string | null;
+  customer_group: string | null;
+  interest_code_id: string | null;
+  risk_score: Int8 | null;
+  risk_group_id: string | null;
+  customer_since: string | null;
+  business_started_date: string | null;
+  last_review_date: string | null;
+  next_scheduled_review_date: string | null;
+  eligible_credit_limit: Int8 | null;
+  eligible_credit_limit_currency: string | null;
+  eligible_credit_limit_date: string | null;
+  with_agency: Bool;
+  title_held: Bool;
+  credit_rating: string | null;
+  notes: string | null;
+  collections_contact_id: string | null;
+  posting_profile: string | null;
+  sales_group: string | null;
+  invoicing_and_delivery_on_hold: Bool;
+  collection_letter_level: number;
+  collection_letter_date: string | null;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+export interface TransactionsTable {
+  id: string;
+  customer_id: string;
+  type: string;
+  amount: Int8;
+  open_amount: Int8;
+  currency: string;
+  trans_date: string;
+  due_date: string | null;
+  document_date: string | null;
+  tax_amount: Int8;
+  bank_account_id: string | null;
+  payment_journal: string | null;
+  source: string;
+  source_ref: string | null;
+  collection_status: string;
+  promise_date: string | null;
+  promise_amount: Int8 | null;
+  canceled: Bool;
+  closed_date: string | null;
+  created_at: string;
+  version: number;
+}
+
+export interface SettlementsTable {
+  id: Generated<Int8>;
+  debit_id: string;
+  credit_id: string;
+  amount: Int8;
+  settle_date: string;
+  reverses_id: Int8 | null;
+  created_at: string;
+  created_by: string | null;
+}
+
+export interface SalesOrdersTable {
+  id: string;
+  customer_id: string;
+  amount: Int8;
+  delivered_not_invoiced: Int8;
+  invoiced_amount: Int8;
+  status: string;
+  payment_terms_id: string | null;
+  cash_discount_id: string | null;
+  exclude_from_credit_management: Bool;
+  invoice_count: number;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+export interface Database {
+  users: UsersTable;
+  api_tokens: ApiTokensTable;
+  change_counter: ChangeCounterTable;
+  changes: ChangesTable;
+  audit_log: AuditLogTable;
+  idempotency_keys: IdempotencyKeysTable;
+  customers: CustomersTable;
+  transactions: TransactionsTable;
+  settlements: SettlementsTable;
+  sales_orders: SalesOrdersTable;
+}

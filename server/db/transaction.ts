@@ -1,0 +1,146 @@
+import type { Transaction } from 'kysely';
+import type { Database } from './schema';
+import type { DbHandle, Dialect } from './connection';
+import { nowIso, toBigInt } from './values';
+
+export type Trx = Transaction<Database>;
+export type Role = 'admin' | 'credit_manager' | 'credit_clerk' | 'collections_agent' | 'integration';
+export const ROLES: readonly Role[] = ['admin', 'credit_manager', 'credit_clerk', 'collections_agent', 'integration'];
+
+/** Who is acting: a signed-in user, or the system itself (seeding, start-up). */
+export interface Actor {
+  userId: string | null;
+  role: Role | 'system';
+  requestId?: string;
+}
+
+export const SYSTEM: Actor = { userId: null, role: 'system' };
+
+export type ChangeOp = 'create' | 'update' | 'delete';
+
+export interface AuditEntry {
+  action: string;
+  entity: string;
+  entityId: string;
+  before?: unknown;
+  after?: unknown;
+  reason?: string | null;
+}
+
+/**
+ * One unit of work: the open transaction plus what it must append before committing
+ * (change-log entries and audit rows) and what must run only after the commit.
+ */
+export class Tx {
+  readonly changes: { entity: string; id: string; op: ChangeOp; version: number }[] = [];
+  readonly audits: AuditEntry[] = [];
+  readonly afterCommit: (() => void)[] = [];
+
+  constructor(
+    readonly db: Trx,
+    readonly actor: Actor,
+    readonly dialect: Dialect,
+    /** One timestamp for everything this unit of work writes. */
+    readonly now: string,
+  ) {}
+
+  /** Records that a row changed: it goes to the global change log with the next sequence. */
+  change(entity: string, id: string, op: ChangeOp, version: number): void {
+    this.changes.push({ entity, id, op, version });
+  }
+
+  audit(entry: AuditEntry): void {
+    this.audits.push(entry);
+  }
+
+  /** Both at once, for the common case of one row changing. */
+  changed(entity: string, id: string, op: ChangeOp, version: number, audit: Omit<AuditEntry, 'entity' | 'entityId'>): void {
+    this.change(entity, id, op, version);
+    this.audit({ entity, entityId: id, ...audit });
+  }
+
+  onCommit(fn: () => void): void {
+    this.afterCommit.push(fn);
+  }
+}
+
+const CHUNK = 500;
+
+function json(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
+/** Appends the change log and audit rows of a unit of work, inside its transaction. */
+async function flush(tx: Tx): Promise<void> {
+  const n = tx.changes.length;
+  if (n > 0) {
+    const row = await tx.db
+      .updateTable('change_counter')
+      .set((eb) => ({ seq: eb('seq', '+', n) }))
+      .where('id', '=', 1)
+      .returning('seq')
+      .executeTakeFirstOrThrow();
+    const first = toBigInt(row.seq) - BigInt(n) + 1n;
+    const rows = tx.changes.map((c, i) => ({
+      seq: Number(first + BigInt(i)),
+      entity: c.entity,
+      entity_id: c.id,
+      op: c.op,
+      version: c.version,
+      at: tx.now,
+    }));
+    for (let i = 0; i < rows.length; i += CHUNK) await tx.db.insertInto('changes').values(rows.slice(i, i + CHUNK)).execute();
+  }
+  if (tx.audits.length > 0) {
+    const rows = tx.audits.map((a) => ({
+      at: tx.now,
+      user_id: tx.actor.userId,
+      request_id: tx.actor.requestId ?? null,
+      action: a.action,
+      entity: a.entity,
+      entity_id: a.entityId,
+      before: json(a.before),
+      after: json(a.after),
+      reason: a.reason ?? null,
+    }));
+    for (let i = 0; i < rows.length; i += CHUNK) await tx.db.insertInto('audit_log').values(rows.slice(i, i + CHUNK)).execute();
+  }
+}
+
+function isRetryable(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === '40001' || code === '40P01';
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Runs `fn` in one database transaction, appending its change-log and audit rows before the
+ * commit. A busy database or a serialization failure retries the whole transaction, never a
+ * single statement, so a retry can never half-apply a command.
+ */
+export async function runInTransaction<T>(handle: DbHandle, actor: Actor, fn: (tx: Tx) => Promise<T>, maxAttempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    let unit: Tx | undefined;
+    try {
+      const result = await handle.db.transaction().execute(async (trx) => {
+        unit = new Tx(trx, actor, handle.dialect, nowIso());
+        const value = await fn(unit);
+        await flush(unit);
+        return value;
+      });
+      for (const hook of unit!.afterCommit) hook();
+      return result;
+    } catch (e) {
+      if (!isRetryable(e) || attempt >= maxAttempts) throw e;
+      await sleep(10 * 2 ** attempt + Math.random() * 10);
+    }
+  }
+}
+
+/** A unique-constraint violation in either dialect. */
+export function isUniqueViolation(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
+}

@@ -1,0 +1,57 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from './env';
+import { ApiError } from './errors';
+import type { Role } from '../db/transaction';
+
+/** 256 random bits, URL-safe; the prefix makes a leaked token easy to recognise in logs and scans. */
+export function newToken(): string {
+  return `cd_${randomBytes(32).toString('base64url')}`;
+}
+
+/** Tokens are high-entropy secrets, so one SHA-256 is enough: there is nothing to brute-force. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+const PUBLIC = [/^\/healthz$/, /^\/addin(\/|$)/, /^\/docs(\/|$)/, /^\/api\/v1\/openapi\.json$/];
+
+export function isPublicPath(path: string): boolean {
+  return PUBLIC.some((re) => re.test(path));
+}
+
+/** Resolves `Authorization: Bearer <token>` to an actor, or answers 401. */
+export function authenticate(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (c.req.method === 'OPTIONS' || isPublicPath(c.req.path)) return next();
+    const header = c.req.header('authorization');
+    const m = header ? /^Bearer\s+(\S{16,200})\s*$/i.exec(header) : null;
+    if (!m) throw new ApiError('unauthenticated', 'send Authorization: Bearer <token>');
+    const { db } = c.var.deps.handle;
+    const row = await db
+      .selectFrom('api_tokens')
+      .innerJoin('users', 'users.id', 'api_tokens.user_id')
+      .select(['users.id as userId', 'users.role as role'])
+      .where('api_tokens.token_hash', '=', hashToken(m[1]!))
+      .where('api_tokens.revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (!row) throw new ApiError('unauthenticated', 'the token is unknown or was revoked');
+    c.set('actor', { userId: row.userId, role: row.role as Role, requestId: c.var.requestId });
+    return next();
+  };
+}
+
+/** Who may do what beyond reading (every role may read everything). */
+export const CAN = {
+  feedData: ['integration', 'admin'],
+  manageUsers: ['admin'],
+  setup: ['credit_manager', 'admin'],
+  editCreditProfile: ['credit_clerk', 'credit_manager', 'admin'],
+  collections: ['collections_agent', 'credit_manager'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export function authorize(actorRole: string, allowed: readonly Role[], action: string): void {
+  if (!(allowed as readonly string[]).includes(actorRole)) {
+    throw new ApiError('forbidden', `role ${actorRole} may not ${action}; allowed: ${allowed.join(', ')}`);
+  }
+}

@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { AppEnv } from './env';
+import { ApiError } from './errors';
+import { etag } from './versioning';
+import { isUniqueViolation, runInTransaction, type Tx } from '../db/transaction';
+
+export interface CommandResult {
+  status?: ContentfulStatusCode;
+  body: unknown;
+  /** The version of the single row the command returns, sent as ETag. */
+  version?: number;
+}
+
+const KEY = /^[\x21-\x7e]{1,200}$/;
+
+async function requestHash(c: Context<AppEnv>): Promise<string> {
+  const body = await c.req.text();
+  return createHash('sha256').update(`${c.req.method} ${c.req.path}?${new URL(c.req.url).search}\n${body}`).digest('hex');
+}
+
+function respond(c: Context<AppEnv>, result: CommandResult, replayed = false): Response {
+  if (result.version !== undefined) c.header('ETag', etag(result.version));
+  if (replayed) c.header('Idempotent-Replayed', 'true');
+  return c.json(result.body as object, result.status ?? 200);
+}
+
+async function storedResponse(c: Context<AppEnv>, key: string, hash: string): Promise<Response | undefined> {
+  const row = await c.var.deps.handle.db
+    .selectFrom('idempotency_keys')
+    .selectAll()
+    .where('user_id', '=', c.var.actor.userId ?? '')
+    .where('key', '=', key)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  if (row.request_hash !== hash) {
+    throw new ApiError('rule_violation', 'this Idempotency-Key was already used with a different request', [{ path: 'Idempotency-Key', message: 'reused with a different body' }]);
+  }
+  const stored = JSON.parse(row.response) as CommandResult;
+  return respond(c, { ...stored, status: row.status as ContentfulStatusCode }, true);
+}
+
+/**
+ * Runs one command in one transaction and answers it. With an `Idempotency-Key`, the response
+ * is stored in the same transaction as the change, so a retry after a timeout or a crash gets
+ * the first answer back and can never apply the change twice.
+ */
+export async function command(c: Context<AppEnv>, fn: (tx: Tx) => Promise<CommandResult>): Promise<Response> {
+  const key = c.req.method === 'POST' ? c.req.header('idempotency-key') : undefined;
+  if (key === undefined) {
+    const result = await runInTransaction(c.var.deps.handle, c.var.actor, fn);
+    return respond(c, result);
+  }
+  if (!KEY.test(key)) throw new ApiError('invalid_request', 'Idempotency-Key must be 1–200 visible ASCII characters', [{ path: 'Idempotency-Key', message: 'malformed' }]);
+  const hash = await requestHash(c);
+  const replay = await storedResponse(c, key, hash);
+  if (replay) return replay;
+  try {
+    const result = await runInTransaction(c.var.deps.handle, c.var.actor, async (tx) => {
+      const r = await fn(tx);
+      await tx.db
+        .insertInto('idempotency_keys')
+        .values({
+          user_id: tx.actor.userId ?? '',
+          key,
+          request_hash: hash,
+          status: r.status ?? 200,
+          response: JSON.stringify({ body: r.body, version: r.version }),
+          created_at: tx.now,
+        })
+        .execute();
+      return r;
+    });
+    return respond(c, result);
+  } catch (e) {
+    // A concurrent request with the same key committed first: answer with its response.
+    if (isUniqueViolation(e)) {
+      const again = await storedResponse(c, key, hash);
+      if (again) return again;
+    }
+    throw e;
+  }
+}

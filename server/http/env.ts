@@ -1,0 +1,25 @@
+import type { Logger } from 'pino';
+import type { DbHandle } from '../db/connection';
+import type { Actor } from '../db/transaction';
+
+export interface AppConfig {
+  /** Origins allowed by CORS besides the server's own. */
+  allowedOrigins: string[];
+  /** Maximum JSON body size in bytes. */
+  jsonBodyLimit: number;
+}
+
+export interface Deps {
+  handle: DbHandle;
+  config: AppConfig;
+  log: Logger;
+}
+
+export type AppEnv = {
+  Variables: {
+    deps: Deps;
+    actor: Actor;
+    requestId: string;
+    log: Logger;
+  };
+};

@@ -1,0 +1,60 @@
+import { z } from '@hono/zod-openapi';
+import { tryParseMoney } from '../../shared/money';
+import { isValidDate } from '../../shared/dates';
+
+/** Ids of every entity: short, URL-safe, no spaces. */
+export const Id = z
+  .string()
+  .regex(/^[A-Za-z0-9_.\-]{1,64}$/, 'must be 1–64 characters of letters, digits, "_", "." or "-"')
+  .openapi({ example: 'C1001' });
+
+export const IdParam = z.object({ id: Id.openapi({ param: { name: 'id', in: 'path' } }) });
+
+export const Name = z.string().trim().min(1).max(200);
+export const ShortText = z.string().max(200);
+export const LongText = z.string().max(4000);
+export const Currency = z.string().regex(/^[A-Z]{3}$/, 'must be a 3-letter ISO currency code, e.g. "USD"').openapi({ example: 'USD' });
+
+/** Money in a request: "1234.50" or 1234.5; parsed to integer minor units (bigint). */
+export const MoneyIn = z
+  .union([z.string(), z.number()])
+  .transform((v, ctx) => {
+    const r = tryParseMoney(v);
+    if (!r.ok) {
+      ctx.addIssue({ code: 'custom', message: r.message });
+      return z.NEVER;
+    }
+    return r.value;
+  })
+  .openapi({ type: 'string', example: '1234.50', description: 'decimal string or number with at most 2 decimals' });
+
+export const NonNegativeMoneyIn = MoneyIn.refine((m) => m >= 0n, 'must not be negative');
+export const PositiveMoneyIn = MoneyIn.refine((m) => m > 0n, 'must be greater than zero');
+
+export const MoneyOut = z.string().openapi({ example: '1234.50', description: 'decimal string with exactly 2 decimals' });
+
+export const DateIn = z.string().refine(isValidDate, 'must be a calendar date YYYY-MM-DD').openapi({ example: '2025-06-30', format: 'date' });
+export const DateOut = z.string().openapi({ format: 'date', example: '2025-06-30' });
+export const Timestamp = z.string().openapi({ format: 'date-time' });
+
+export const SinceQuery = z.coerce.number().int().min(0).optional().openapi({ description: 'only rows changed after this change-log sequence' });
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      details: z.array(z.object({ path: z.string(), message: z.string() })),
+    }),
+    current: z.unknown().optional(),
+  })
+  .openapi('Error');
+
+export const BatchItemResult = z
+  .object({
+    index: z.number().int(),
+    id: z.string().optional(),
+    status: z.enum(['ok', 'error']),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })),
+  })
+  .openapi('BatchItemResult');

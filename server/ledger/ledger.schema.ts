@@ -1,0 +1,79 @@
+import { z } from '@hono/zod-openapi';
+import { Currency, DateIn, DateOut, Id, MoneyIn, MoneyOut, PositiveMoneyIn, ShortText, Timestamp } from '../http/schemas';
+
+export const TRANSACTION_TYPES = ['invoice', 'creditNote', 'payment', 'fee', 'interest'] as const;
+export type TransactionType = (typeof TRANSACTION_TYPES)[number];
+/** Types the ERP feed may post; interest is only ever created by interest notes. */
+export const FEED_TYPES = ['invoice', 'creditNote', 'payment', 'fee'] as const;
+export const COLLECTION_STATUSES = ['notDisputed', 'disputed', 'promisedToPay', 'resolved', 'promiseToPayBroken'] as const;
+
+/** Debits are positive, credits negative (collections.md §1.2). */
+export const DEBIT_TYPES: readonly TransactionType[] = ['invoice', 'fee', 'interest'];
+
+export const TransactionInput = z
+  .strictObject({
+    id: Id,
+    customerId: Id,
+    type: z.enum(FEED_TYPES),
+    amount: MoneyIn.openapi({ description: 'signed: invoices and fees positive, payments and credit notes negative' }),
+    currency: Currency.optional(),
+    transDate: DateIn,
+    dueDate: DateIn.nullish(),
+    documentDate: DateIn.nullish(),
+    taxAmount: MoneyIn.optional(),
+    bankAccountId: Id.nullish(),
+    paymentJournal: ShortText.nullish(),
+  })
+  .superRefine((t, ctx) => {
+    const debit = DEBIT_TYPES.includes(t.type);
+    if (debit && t.amount <= 0n) ctx.addIssue({ code: 'custom', path: ['amount'], message: `a ${t.type} must have a positive amount` });
+    if (!debit && t.amount >= 0n) ctx.addIssue({ code: 'custom', path: ['amount'], message: `a ${t.type} must have a negative amount` });
+    if (t.type !== 'payment' && (t.bankAccountId || t.paymentJournal)) ctx.addIssue({ code: 'custom', path: ['bankAccountId'], message: 'only payments carry a bank account or payment journal' });
+  });
+export type TransactionInput = z.output<typeof TransactionInput>;
+
+export const TransactionBatchBody = z.strictObject({ items: z.array(z.unknown()).min(1).max(50_000) }).openapi('TransactionBatch');
+
+export const TransactionSchema = z
+  .object({
+    id: z.string(),
+    customerId: z.string(),
+    type: z.enum(TRANSACTION_TYPES),
+    amount: MoneyOut,
+    openAmount: MoneyOut,
+    currency: z.string(),
+    transDate: DateOut,
+    dueDate: DateOut.nullable(),
+    documentDate: DateOut.nullable(),
+    taxAmount: MoneyOut,
+    bankAccountId: z.string().nullable(),
+    paymentJournal: z.string().nullable(),
+    collectionStatus: z.enum(COLLECTION_STATUSES),
+    promiseDate: DateOut.nullable(),
+    canceled: z.boolean(),
+    closedDate: DateOut.nullable(),
+    source: z.string(),
+    sourceRef: z.string().nullable(),
+    createdAt: Timestamp,
+    version: z.number().int(),
+  })
+  .openapi('Transaction');
+export type Transaction = z.infer<typeof TransactionSchema>;
+
+export const TransactionListSchema = z.object({ items: z.array(TransactionSchema), nextCursor: z.string().nullable() }).openapi('TransactionList');
+
+export const SettlementInput = z
+  .strictObject({ debitId: Id, creditId: Id, amount: PositiveMoneyIn, date: DateIn })
+  .openapi('SettlementInput');
+
+export const SettlementSchema = z
+  .object({
+    id: z.string(),
+    debitId: z.string(),
+    creditId: z.string(),
+    amount: MoneyOut,
+    date: DateOut,
+    debit: TransactionSchema,
+    credit: TransactionSchema,
+  })
+  .openapi('Settlement');

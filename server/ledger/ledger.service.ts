@@ -1,0 +1,179 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema';
+import type { Tx } from '../db/transaction';
+import { ApiError, notFound, ruleViolation, zodDetails } from '../http/errors';
+import { findCustomer, findCustomersByIds } from '../customers/customers.repository';
+import type { BatchItemResult } from '../customers/customers.service';
+import { toBigInt } from '../db/values';
+import { formatMoney, minMoney } from '../../shared/money';
+import {
+  findTransaction,
+  findTransactionsByIds,
+  insertTransactions,
+  moveOpenAmount,
+  transactionRowToTransaction,
+  type TransactionRow,
+} from './ledger.repository';
+import { TransactionInput } from './ledger.schema';
+
+export const TRANSACTION = 'transaction';
+export const SETTLEMENT = 'settlement';
+
+export interface NewTransaction {
+  id: string;
+  customerId: string;
+  type: string;
+  amount: bigint;
+  currency: string;
+  transDate: string;
+  dueDate?: string | null;
+  documentDate?: string | null;
+  taxAmount?: bigint;
+  bankAccountId?: string | null;
+  paymentJournal?: string | null;
+  source: string;
+  sourceRef?: string | null;
+}
+
+/** The row of a new ledger entry: fully open, not disputed, version 1. */
+export function newTransactionRow(t: NewTransaction, now: string): TransactionRow {
+  return {
+    id: t.id,
+    customer_id: t.customerId,
+    type: t.type,
+    amount: t.amount,
+    open_amount: t.amount,
+    currency: t.currency,
+    trans_date: t.transDate,
+    due_date: t.dueDate ?? null,
+    document_date: t.documentDate ?? null,
+    tax_amount: t.taxAmount ?? 0n,
+    bank_account_id: t.bankAccountId ?? null,
+    payment_journal: t.paymentJournal ?? null,
+    source: t.source,
+    source_ref: t.sourceRef ?? null,
+    collection_status: 'notDisputed',
+    promise_date: null,
+    promise_amount: null,
+    canceled: 0,
+    closed_date: null,
+    created_at: now,
+    version: 1,
+  };
+}
+
+/** Appends ledger entries, recording each in the change log and the audit trail. */
+export async function appendTransactions(tx: Tx, entries: NewTransaction[]): Promise<TransactionRow[]> {
+  const rows = entries.map((e) => newTransactionRow(e, tx.now));
+  await insertTransactions(tx.db, rows);
+  for (const row of rows) tx.changed(TRANSACTION, row.id, 'create', 1, { action: 'transaction.create', after: transactionRowToTransaction(row) });
+  return rows;
+}
+
+/** The fields the feed sent, compared with a stored entry to recognise a harmless re-send. */
+function sameEntry(row: TransactionRow, t: TransactionInput, currency: string): boolean {
+  return (
+    row.customer_id === t.customerId &&
+    row.type === t.type &&
+    toBigInt(row.amount) === t.amount &&
+    row.currency === currency &&
+    row.trans_date === t.transDate &&
+    row.due_date === (t.dueDate ?? null) &&
+    row.document_date === (t.documentDate ?? null) &&
+    toBigInt(row.tax_amount) === (t.taxAmount ?? 0n) &&
+    row.bank_account_id === (t.bankAccountId ?? null) &&
+    row.payment_journal === (t.paymentJournal ?? null)
+  );
+}
+
+/**
+ * The ERP feed of ledger entries. All or nothing. An entry that already exists with the same
+ * values is accepted unchanged (re-sends are harmless); with different values it is refused:
+ * the ledger is never edited, corrections are new entries.
+ */
+export async function postTransactionBatch(tx: Tx, rawItems: unknown[]): Promise<{ results: (BatchItemResult & { unchanged?: boolean })[]; created: number }> {
+  const parsed = rawItems.map((raw) => TransactionInput.safeParse(raw));
+  const ok = parsed.flatMap((p) => (p.success ? [p.data] : []));
+  const customers = await findCustomersByIds(tx.db, [...new Set(ok.map((t) => t.customerId))]);
+  const existing = await findTransactionsByIds(tx.db, ok.map((t) => t.id));
+  const seen = new Set<string>();
+  const fresh: NewTransaction[] = [];
+  const results = parsed.map((p, index): BatchItemResult & { unchanged?: boolean } => {
+    if (!p.success) {
+      const id = (rawItems[index] as { id?: unknown } | null)?.id;
+      return { index, ...(typeof id === 'string' ? { id } : {}), status: 'error', errors: zodDetails(p.error) };
+    }
+    const t = p.data;
+    const fail = (path: string, message: string) => ({ index, id: t.id, status: 'error' as const, errors: [{ path, message }] });
+    const customer = customers.get(t.customerId);
+    if (!customer) return fail('customerId', `customer ${t.customerId} does not exist`);
+    if (seen.has(t.id)) return fail('id', `transaction ${t.id} appears more than once in this batch`);
+    seen.add(t.id);
+    const currency = t.currency ?? customer.currency;
+    const stored = existing.get(t.id);
+    if (stored) {
+      if (sameEntry(stored, t, currency)) return { index, id: t.id, status: 'ok', errors: [], unchanged: true };
+      return fail('id', `transaction ${t.id} already exists with other values; ledger entries are never edited, post a correcting entry instead`);
+    }
+    fresh.push({ ...t, currency, source: 'feed' });
+    return { index, id: t.id, status: 'ok', errors: [] };
+  });
+  if (results.some((r) => r.status === 'error')) {
+    throw new ApiError(
+      'rule_violation',
+      'some items are invalid; nothing was saved',
+      results.flatMap((r) => r.errors.map((e) => ({ path: `items.${r.index}.${e.path}`, message: e.message }))),
+      { items: results },
+    );
+  }
+  await appendTransactions(tx, fresh);
+  return { results, created: fresh.length };
+}
+
+/**
+ * Settles `amount` of a debit (invoice, fee, interest) against a credit (payment, credit note).
+ * Settlements are append-only rows; the open amounts are their running projection.
+ */
+export async function settle(tx: Tx, input: { debitId: string; creditId: string; amount: bigint; date: string }) {
+  const debit = await findTransaction(tx.db, input.debitId);
+  if (!debit) throw notFound('transaction', input.debitId);
+  const credit = await findTransaction(tx.db, input.creditId);
+  if (!credit) throw notFound('transaction', input.creditId);
+  const debitOpen = toBigInt(debit.open_amount);
+  const creditOpen = toBigInt(credit.open_amount);
+  if (debit.customer_id !== credit.customer_id) throw ruleViolation('a settlement needs a debit and a credit of the same customer', [{ path: 'creditId', message: `belongs to customer ${credit.customer_id}, the debit to ${debit.customer_id}` }]);
+  if (debit.currency !== credit.currency) throw ruleViolation('a settlement needs a debit and a credit in the same currency', [{ path: 'creditId', message: `is in ${credit.currency}, the debit in ${debit.currency}` }]);
+  if (debit.canceled || credit.canceled) throw ruleViolation('a canceled transaction cannot be settled');
+  if (debitOpen <= 0n) throw ruleViolation(`transaction ${debit.id} has no open debit amount`, [{ path: 'debitId', message: `open amount is ${formatMoney(debitOpen)}` }]);
+  if (creditOpen >= 0n) throw ruleViolation(`transaction ${credit.id} has no open credit amount`, [{ path: 'creditId', message: `open amount is ${formatMoney(creditOpen)}` }]);
+  const most = minMoney(debitOpen, -creditOpen);
+  if (input.amount > most) throw ruleViolation(`at most ${formatMoney(most)} can be settled between these transactions`, [{ path: 'amount', message: `exceeds the open amounts (${formatMoney(most)})` }]);
+
+  const inserted = await tx.db
+    .insertInto('settlements')
+    .values({ debit_id: debit.id, credit_id: credit.id, amount: input.amount, settle_date: input.date, reverses_id: null, created_at: tx.now, created_by: tx.actor.userId })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const id = String(inserted.id);
+  const newDebit = await moveOpenAmount(tx.db, debit, -input.amount, input.date);
+  const newCredit = await moveOpenAmount(tx.db, credit, input.amount, input.date);
+  const settlement = {
+    id,
+    debitId: debit.id,
+    creditId: credit.id,
+    amount: formatMoney(input.amount),
+    date: input.date,
+    debit: transactionRowToTransaction(newDebit),
+    credit: transactionRowToTransaction(newCredit),
+  };
+  tx.changed(TRANSACTION, debit.id, 'update', newDebit.version, { action: 'transaction.settle', before: transactionRowToTransaction(debit), after: settlement.debit });
+  tx.changed(TRANSACTION, credit.id, 'update', newCredit.version, { action: 'transaction.settle', before: transactionRowToTransaction(credit), after: settlement.credit });
+  tx.changed(SETTLEMENT, id, 'create', 1, { action: 'settlement.create', after: { id, debitId: debit.id, creditId: credit.id, amount: settlement.amount, date: input.date } });
+  return settlement;
+}
+
+export async function requireCustomer(tx: { db: Kysely<Database> }, id: string) {
+  const customer = await findCustomer(tx.db, id);
+  if (!customer) throw notFound('customer', id);
+  return customer;
+}

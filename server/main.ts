@@ -1,0 +1,71 @@
+import { serve } from '@hono/node-server';
+import { createSecureServer } from 'node:http2';
+import { existsSync } from 'node:fs';
+import pino from 'pino';
+import { createApp } from './app';
+import { allowedOrigins, readEnv } from './config';
+import { openDatabase } from './db/connection';
+import { runInTransaction, SYSTEM } from './db/transaction';
+import { ensureAdminToken } from './users/users.service';
+import { seedDemo } from './demo/seed';
+
+async function main(): Promise<void> {
+  const env = readEnv();
+  const log = pino({ level: env.LOG_LEVEL });
+  const isPostgres = /^postgres(ql)?:\/\//.test(env.DATABASE_URL);
+  const isNewSqlite = !isPostgres && !existsSync(env.DATABASE_URL);
+  const handle = await openDatabase({ url: env.DATABASE_URL, schema: env.DATABASE_SCHEMA });
+
+  if (env.ADMIN_TOKEN) await runInTransaction(handle, SYSTEM, (tx) => ensureAdminToken(tx, env.ADMIN_TOKEN!));
+  let demoTokens: Record<string, string> | undefined;
+  if (env.SEED_DEMO === '1' && (isNewSqlite || (isPostgres && (await isEmpty(handle))))) {
+    demoTokens = await seedDemo(handle);
+  }
+
+  const app = createApp({ handle, log, config: { allowedOrigins: allowedOrigins(env), jsonBodyLimit: 1024 * 1024 } });
+  const scheme = env.HTTPS === '1' ? 'https' : 'http';
+  const server = serve({
+    fetch: app.fetch,
+    port: env.PORT,
+    hostname: env.HOST,
+    ...(env.HTTPS === '1' ? { createServer: createSecureServer, serverOptions: { ...(await devCerts()), allowHTTP1: true } } : {}),
+  });
+  const url = `${scheme}://localhost:${env.PORT}`;
+  console.log(`CreditDesk listening on ${url}  (API ${url}/api/v1, docs ${url}/docs, add-in ${url}/addin/taskpane.html)`);
+  console.log(`database: ${isPostgres ? 'PostgreSQL' : `SQLite ${env.DATABASE_URL}`}`);
+  if (demoTokens) {
+    console.log('demo company loaded; one token per role (shown once, also saved to ./data/demo-tokens.json):');
+    for (const [role, token] of Object.entries(demoTokens)) console.log(`  ${role.padEnd(18)} ${token}`);
+  }
+
+  const shutdown = () => {
+    server.close(() => {
+      void handle.close().then(() => process.exit(0));
+    });
+    setTimeout(() => process.exit(0), 3000).unref();
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+async function isEmpty(handle: Awaited<ReturnType<typeof openDatabase>>): Promise<boolean> {
+  const row = await handle.db.selectFrom('customers').select('id').limit(1).executeTakeFirst();
+  return row === undefined;
+}
+
+/** The Office dev certificates that desktop Excel trusts (`npx office-addin-dev-certs install`). */
+async function devCerts(): Promise<{ key: string; cert: string; ca?: string }> {
+  const { readFile } = await import('node:fs/promises');
+  const { homedir } = await import('node:os');
+  const dir = `${homedir()}/.office-addin-dev-certs`;
+  try {
+    return { key: await readFile(`${dir}/localhost.key`, 'utf8'), cert: await readFile(`${dir}/localhost.crt`, 'utf8'), ca: await readFile(`${dir}/ca.crt`, 'utf8') };
+  } catch {
+    throw new Error(`HTTPS=1 needs the Office dev certificates in ${dir}; create them with: npx office-addin-dev-certs install`);
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

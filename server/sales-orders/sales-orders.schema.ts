@@ -1,0 +1,60 @@
+import { z } from '@hono/zod-openapi';
+import { DateIn, DateOut, Id, MoneyOut, NonNegativeMoneyIn, PositiveMoneyIn, Timestamp } from '../http/schemas';
+
+export const CHECKPOINTS = ['confirmation', 'pickingList', 'releaseToWarehouse', 'packingSlip', 'invoice'] as const;
+export type Checkpoint = (typeof CHECKPOINTS)[number];
+export const ORDER_STATUSES = ['open', 'invoiced', 'canceled'] as const;
+
+export const SalesOrderInput = z
+  .strictObject({
+    customerId: Id,
+    amount: NonNegativeMoneyIn,
+    paymentTermsId: Id.nullish(),
+    cashDiscountId: Id.nullish(),
+    excludeFromCreditManagement: z.boolean().default(false),
+  })
+  .openapi('SalesOrderInput');
+export type SalesOrderInput = z.output<typeof SalesOrderInput>;
+
+export const PostingInput = z
+  .strictObject({
+    checkpoint: z.enum(CHECKPOINTS),
+    postingType: z.enum(['posting', 'proForma']).default('posting'),
+    asOf: DateIn.optional(),
+    deliveredAmount: PositiveMoneyIn.optional().openapi({
+      description: 'packing slip: the amount delivered (default: everything not yet delivered); invoice: the amount invoiced (default: what was delivered, or the whole remainder when nothing was)',
+    }),
+  })
+  .openapi('PostingInput');
+export type PostingInput = z.output<typeof PostingInput>;
+
+export const SalesOrderSchema = z
+  .object({
+    id: z.string(),
+    customerId: z.string(),
+    amount: MoneyOut,
+    deliveredNotInvoiced: MoneyOut,
+    invoicedAmount: MoneyOut,
+    openAmount: MoneyOut.openapi({ description: 'neither delivered nor invoiced yet' }),
+    status: z.enum(ORDER_STATUSES),
+    paymentTermsId: z.string().nullable(),
+    cashDiscountId: z.string().nullable(),
+    excludeFromCreditManagement: z.boolean(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    version: z.number().int(),
+  })
+  .openapi('SalesOrder');
+export type SalesOrder = z.infer<typeof SalesOrderSchema>;
+
+export const PostingResultSchema = z
+  .object({
+    posted: z.boolean(),
+    order: SalesOrderSchema,
+    invoiceId: z.string().optional(),
+    hold: z.unknown().optional(),
+  })
+  .openapi('PostingResult');
+
+export const SalesOrderListSchema = z.object({ items: z.array(SalesOrderSchema), nextCursor: z.string().nullable() }).openapi('SalesOrderList');
+export { DateOut };

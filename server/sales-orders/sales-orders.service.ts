@@ -1,0 +1,144 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema';
+import type { Tx } from '../db/transaction';
+import { ApiError, notFound, ruleViolation } from '../http/errors';
+import { assertVersion } from '../http/versioning';
+import { requireCustomer, appendTransactions } from '../ledger/ledger.service';
+import { todayUtc } from '../../shared/dates';
+import { formatMoney } from '../../shared/money';
+import { toBigInt } from '../db/values';
+import { findSalesOrder, salesOrderRowToSalesOrder, saveSalesOrder, undeliveredAmount, type SalesOrderRow } from './sales-orders.repository';
+import type { PostingInput, SalesOrder, SalesOrderInput } from './sales-orders.schema';
+
+export const SALES_ORDER = 'salesOrder';
+
+/**
+ * The credit check a posting passes through before it takes effect. The credit engine installs
+ * the real one; until blocking rules exist nothing is held, as in D365 since 10.0.35 (checks run
+ * only when rules and checkpoints are set up).
+ */
+export type CreditGate = (tx: Tx, order: SalesOrderRow, posting: PostingInput & { asOf: string }) => Promise<{ held: false } | { held: true; hold: unknown }>;
+let creditGate: CreditGate = async () => ({ held: false });
+export function installCreditGate(gate: CreditGate): void {
+  creditGate = gate;
+}
+
+export async function requireSalesOrder(tx: { db: Kysely<Database> }, id: string): Promise<SalesOrderRow> {
+  const row = await findSalesOrder(tx.db, id);
+  if (!row) throw notFound('sales order', id);
+  return row;
+}
+
+/** Creates an order, or changes an open one (If-Match required); the amount never drops below what is delivered or invoiced. */
+export async function upsertSalesOrder(tx: Tx, id: string, input: SalesOrderInput, ifMatch: number | undefined): Promise<{ order: SalesOrder; created: boolean }> {
+  await requireCustomer(tx, input.customerId);
+  const existing = await findSalesOrder(tx.db, id);
+  if (!existing) {
+    if (ifMatch !== undefined) throw notFound('sales order', id);
+    const row: SalesOrderRow = {
+      id,
+      customer_id: input.customerId,
+      amount: input.amount,
+      delivered_not_invoiced: 0n,
+      invoiced_amount: 0n,
+      status: 'open',
+      payment_terms_id: input.paymentTermsId ?? null,
+      cash_discount_id: input.cashDiscountId ?? null,
+      exclude_from_credit_management: input.excludeFromCreditManagement ? 1 : 0,
+      invoice_count: 0,
+      created_at: tx.now,
+      updated_at: tx.now,
+      version: 1,
+    };
+    await saveSalesOrder(tx.db, row, true);
+    const order = salesOrderRowToSalesOrder(row);
+    tx.changed(SALES_ORDER, id, 'create', 1, { action: 'salesOrder.create', after: order });
+    return { order, created: true };
+  }
+  const before = salesOrderRowToSalesOrder(existing);
+  if (ifMatch === undefined) throw new ApiError('precondition_required', `sales order ${id} exists: send If-Match: "${existing.version}" to change it`, [{ path: 'If-Match', message: 'required' }]);
+  assertVersion(ifMatch, existing, before);
+  if (existing.status !== 'open') throw ruleViolation(`sales order ${id} is ${existing.status} and can no longer be changed`);
+  if (existing.customer_id !== input.customerId) throw ruleViolation('the customer of an existing order cannot change', [{ path: 'customerId', message: `the order belongs to ${existing.customer_id}` }]);
+  const committed = toBigInt(existing.invoiced_amount) + toBigInt(existing.delivered_not_invoiced);
+  if (input.amount < committed) throw ruleViolation(`the amount cannot be below what is already delivered or invoiced (${formatMoney(committed)})`, [{ path: 'amount', message: `at least ${formatMoney(committed)}` }]);
+  const row: SalesOrderRow = {
+    ...existing,
+    amount: input.amount,
+    payment_terms_id: input.paymentTermsId ?? null,
+    cash_discount_id: input.cashDiscountId ?? null,
+    exclude_from_credit_management: input.excludeFromCreditManagement ? 1 : 0,
+    updated_at: tx.now,
+    version: existing.version + 1,
+  };
+  await saveSalesOrder(tx.db, row, false);
+  const order = salesOrderRowToSalesOrder(row);
+  tx.changed(SALES_ORDER, id, 'update', row.version, { action: 'salesOrder.update', before, after: order });
+  return { order, created: false };
+}
+
+export async function cancelSalesOrder(tx: Tx, id: string, ifMatch: number): Promise<SalesOrder> {
+  const existing = await requireSalesOrder(tx, id);
+  const before = salesOrderRowToSalesOrder(existing);
+  assertVersion(ifMatch, existing, before);
+  if (existing.status !== 'open') throw ruleViolation(`sales order ${id} is ${existing.status}; only open orders can be canceled`);
+  if (toBigInt(existing.delivered_not_invoiced) > 0n) throw ruleViolation(`sales order ${id} has delivered goods not yet invoiced; invoice them first`);
+  const row: SalesOrderRow = { ...existing, status: 'canceled', updated_at: tx.now, version: existing.version + 1 };
+  await saveSalesOrder(tx.db, row, false);
+  const order = salesOrderRowToSalesOrder(row);
+  tx.changed(SALES_ORDER, id, 'update', row.version, { action: 'salesOrder.cancel', before, after: order });
+  return order;
+}
+
+/**
+ * Posts an order through a checkpoint. Pro forma postings only run the credit check. A packing
+ * slip moves amounts to delivered-not-invoiced; an invoice creates the ledger invoice and closes
+ * the order once everything is invoiced.
+ */
+export async function postSalesOrder(tx: Tx, id: string, input: PostingInput): Promise<{ posted: boolean; order: SalesOrder; invoiceId?: string; hold?: unknown }> {
+  const existing = await requireSalesOrder(tx, id);
+  if (existing.status !== 'open') throw ruleViolation(`sales order ${id} is ${existing.status} and cannot be posted`);
+  const asOf = input.asOf ?? todayUtc(new Date(tx.now));
+  const gate = await creditGate(tx, existing, { ...input, asOf });
+  if (gate.held) return { posted: false, order: salesOrderRowToSalesOrder(existing), hold: gate.hold };
+  if (input.postingType === 'proForma') return { posted: true, order: salesOrderRowToSalesOrder(existing) };
+
+  const before = salesOrderRowToSalesOrder(existing);
+  const undelivered = undeliveredAmount(existing);
+  const dni = toBigInt(existing.delivered_not_invoiced);
+  let row: SalesOrderRow = existing;
+  let invoiceId: string | undefined;
+  if (input.checkpoint === 'packingSlip') {
+    const delivered = input.deliveredAmount ?? undelivered;
+    if (delivered <= 0n || delivered > undelivered) throw ruleViolation(`at most ${formatMoney(undelivered)} is left to deliver`, [{ path: 'deliveredAmount', message: `must be between 0.01 and ${formatMoney(undelivered)}` }]);
+    row = { ...existing, delivered_not_invoiced: dni + delivered };
+  } else if (input.checkpoint === 'invoice') {
+    const remaining = undelivered + dni;
+    const amount = input.deliveredAmount ?? (dni > 0n ? dni : remaining);
+    if (amount <= 0n || amount > remaining) throw ruleViolation(`at most ${formatMoney(remaining)} is left to invoice`, [{ path: 'deliveredAmount', message: `must be between 0.01 and ${formatMoney(remaining)}` }]);
+    const invoiced = toBigInt(existing.invoiced_amount) + amount;
+    const count = existing.invoice_count + 1;
+    invoiceId = `${id}-INV${count}`;
+    const customer = await requireCustomer(tx, existing.customer_id);
+    await appendTransactions(tx, [
+      // Due date: payment-terms days arrive with the payment-terms setup; until then due on the invoice date.
+      { id: invoiceId, customerId: existing.customer_id, type: 'invoice', amount, currency: customer.currency, transDate: asOf, dueDate: asOf, documentDate: asOf, source: 'salesOrder', sourceRef: id },
+    ]);
+    row = {
+      ...existing,
+      invoiced_amount: invoiced,
+      // Invoicing consumes what was delivered first.
+      delivered_not_invoiced: dni > amount ? dni - amount : 0n,
+      invoice_count: count,
+      status: invoiced === toBigInt(existing.amount) ? 'invoiced' : 'open',
+    };
+  } else {
+    // Confirmation, picking list and release to warehouse change no amounts: the check is their effect.
+    return { posted: true, order: before };
+  }
+  row = { ...row, updated_at: tx.now, version: existing.version + 1 };
+  await saveSalesOrder(tx.db, row, false);
+  const order = salesOrderRowToSalesOrder(row);
+  tx.changed(SALES_ORDER, id, 'update', row.version, { action: `salesOrder.post.${input.checkpoint}`, before, after: order });
+  return { posted: true, order, ...(invoiceId ? { invoiceId } : {}) };
+}

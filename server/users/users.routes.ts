@@ -1,0 +1,99 @@
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import type { AppEnv } from '../http/env';
+import { authorize, CAN } from '../http/auth';
+import { command } from '../http/command';
+import { notFound } from '../http/errors';
+import { errorResponses, jsonBody, jsonResponse, register } from '../http/openapi';
+import { IdParam, Name } from '../http/schemas';
+import { ROLES } from '../db/transaction';
+import { createToken, createUser, findUser, listUsers, revokeTokens } from './users.service';
+
+const tags = ['Users and tokens'];
+const UserSchema = z.object({ id: z.string(), name: z.string(), role: z.enum(ROLES as [string, ...string[]]), createdAt: z.string(), version: z.number() }).openapi('User');
+
+export function userRoutes(app: OpenAPIHono<AppEnv>): void {
+  register(
+    app,
+    createRoute({
+      method: 'post',
+      path: '/api/v1/users',
+      tags,
+      summary: 'Create a user; the answer carries its token, shown this once',
+      request: { body: jsonBody(z.strictObject({ name: Name, role: z.enum(ROLES as [string, ...string[]]) })) },
+      responses: { 201: jsonResponse(UserSchema.extend({ token: z.string() }), 'created'), ...errorResponses },
+    }),
+    async (c) => {
+      authorize(c.var.actor.role, CAN.manageUsers, 'create users');
+      const input = c.req.valid('json');
+      return command(c, async (tx) => {
+        const { user, token } = await createUser(tx, { name: input.name, role: input.role as (typeof ROLES)[number] });
+        return { status: 201, body: { ...user, token }, version: user.version };
+      });
+    },
+  );
+
+  register(
+    app,
+    createRoute({
+      method: 'get',
+      path: '/api/v1/users',
+      tags,
+      summary: 'List users (admin)',
+      responses: { 200: jsonResponse(z.object({ items: z.array(UserSchema) })), ...errorResponses },
+    }),
+    async (c) => {
+      authorize(c.var.actor.role, CAN.manageUsers, 'list users');
+      return c.json({ items: await listUsers(c.var.deps.handle.db) });
+    },
+  );
+
+  register(
+    app,
+    createRoute({
+      method: 'get',
+      path: '/api/v1/me',
+      tags,
+      summary: 'Who the token belongs to',
+      responses: { 200: jsonResponse(UserSchema), ...errorResponses },
+    }),
+    async (c) => {
+      const user = await findUser(c.var.deps.handle.db, c.var.actor.userId ?? '');
+      if (!user) throw notFound('user', c.var.actor.userId ?? '');
+      return c.json(user);
+    },
+  );
+
+  register(
+    app,
+    createRoute({
+      method: 'post',
+      path: '/api/v1/users/{id}/tokens',
+      tags,
+      summary: 'Issue a further token for a user (shown once)',
+      request: { params: IdParam },
+      responses: { 201: jsonResponse(z.object({ userId: z.string(), token: z.string() }), 'created'), ...errorResponses },
+    }),
+    async (c) => {
+      authorize(c.var.actor.role, CAN.manageUsers, 'issue tokens');
+      const { id } = c.req.valid('param');
+      return command(c, async (tx) => ({ status: 201, body: { userId: id, token: await createToken(tx, id) } }));
+    },
+  );
+
+  register(
+    app,
+    createRoute({
+      method: 'delete',
+      path: '/api/v1/users/{id}/tokens',
+      tags,
+      summary: "Revoke all of a user's tokens",
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(z.object({ userId: z.string(), revoked: z.number() })), ...errorResponses },
+    }),
+    async (c) => {
+      authorize(c.var.actor.role, CAN.manageUsers, 'revoke tokens');
+      const { id } = c.req.valid('param');
+      return command(c, async (tx) => ({ body: { userId: id, revoked: await revokeTokens(tx, id) } }));
+    },
+  );
+}

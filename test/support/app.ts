@@ -1,0 +1,110 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pino from 'pino';
+import { createApp } from '../../server/app';
+import { dropPostgresSchema, openDatabase, type DbHandle } from '../../server/db/connection';
+import { ROLES, runInTransaction, SYSTEM, type Role } from '../../server/db/transaction';
+import { createUser } from '../../server/users/users.service';
+
+export const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export type TestDialect = 'sqlite' | 'postgres';
+/** Every API test runs on both dialects. */
+export const DIALECTS: TestDialect[] = ['sqlite', 'postgres'];
+
+export interface TestApp {
+  dialect: TestDialect;
+  handle: DbHandle;
+  app: ReturnType<typeof createApp>;
+  /** One token per role, plus a second credit manager for four-eyes tests. */
+  tokens: Record<Role | 'credit_manager_2', string>;
+  userIds: Record<Role | 'credit_manager_2', string>;
+  request(method: string, path: string, options?: RequestOptions): Promise<TestResponse>;
+  close(): Promise<void>;
+}
+
+export interface RequestOptions {
+  token?: string | null;
+  /** Role whose token to send (default admin); ignored when `token` is given. */
+  as?: Role | 'credit_manager_2';
+  body?: unknown;
+  /** A raw body string sent as-is (for malformed JSON). */
+  raw?: string;
+  headers?: Record<string, string>;
+}
+
+export interface TestResponse {
+  status: number;
+  headers: Headers;
+  body: any;
+}
+
+/** A fresh app on a fresh database: a temp SQLite file, or a new PostgreSQL schema. */
+export async function startTestApp(dialect: TestDialect, options: { allowedOrigins?: string[] } = {}): Promise<TestApp> {
+  let dir: string | undefined;
+  let schema: string | undefined;
+  let handle: DbHandle;
+  if (dialect === 'sqlite') {
+    dir = mkdtempSync(join(tmpdir(), 'creditdesk-test-'));
+    handle = await openDatabase({ url: join(dir, 'test.sqlite') });
+  } else {
+    schema = `t_${process.pid}_${randomBytes(4).toString('hex')}`;
+    handle = await openDatabase({ url: PG_URL, schema });
+  }
+  const app = createApp({
+    handle,
+    log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    config: { allowedOrigins: options.allowedOrigins ?? ['http://localhost:3000'], jsonBodyLimit: 1024 * 1024 },
+  });
+  const tokens = {} as TestApp['tokens'];
+  const userIds = {} as TestApp['userIds'];
+  await runInTransaction(handle, SYSTEM, async (tx) => {
+    for (const role of [...ROLES, 'credit_manager_2' as const]) {
+      const { user, token } = await createUser(tx, { name: `Test ${role}`, role: role === 'credit_manager_2' ? 'credit_manager' : role });
+      tokens[role] = token;
+      userIds[role] = user.id;
+    }
+  });
+
+  async function request(method: string, path: string, o: RequestOptions = {}): Promise<TestResponse> {
+    const headers: Record<string, string> = { ...(o.headers ?? {}) };
+    const token = o.token === undefined ? tokens[o.as ?? 'admin'] : o.token;
+    if (token !== null) headers.authorization = `Bearer ${token}`;
+    let body: string | undefined;
+    if (o.raw !== undefined) body = o.raw;
+    else if (o.body !== undefined) body = JSON.stringify(o.body);
+    if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+    const res = await app.request(path, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: res.status, headers: res.headers, body: parsed };
+  }
+
+  return {
+    dialect,
+    handle,
+    app,
+    tokens,
+    userIds,
+    request,
+    close: async () => {
+      await handle.close();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+      if (schema) await dropPostgresSchema(PG_URL, schema);
+    },
+  };
+}
+
+/** A minimal valid customer body. */
+export const customerBody = (overrides: Record<string, unknown> = {}) => ({
+  name: 'Contoso Ltd',
+  currency: 'USD',
+  creditLimit: '10000.00',
+  ...overrides,
+});
