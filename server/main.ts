@@ -1,6 +1,7 @@
 import { serve } from '@hono/node-server';
 import { createSecureServer } from 'node:http2';
 import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import pino from 'pino';
 import { createApp } from './app';
 import { allowedOrigins, readEnv } from './config';
@@ -18,8 +19,9 @@ async function main(): Promise<void> {
 
   if (env.ADMIN_TOKEN) await runInTransaction(handle, SYSTEM, (tx) => ensureAdminToken(tx, env.ADMIN_TOKEN!));
   let demoTokens: Record<string, string> | undefined;
+  const tokensFile = isPostgres ? './data/demo-tokens.json' : join(dirname(env.DATABASE_URL), 'demo-tokens.json');
   if (env.SEED_DEMO === '1' && (isNewSqlite || (isPostgres && (await isEmpty(handle))))) {
-    demoTokens = await seedDemo(handle);
+    demoTokens = await seedDemo(handle, { tokensFile });
   }
 
   const app = createApp({ handle, log, config: { allowedOrigins: allowedOrigins(env), jsonBodyLimit: 1024 * 1024 } });
@@ -34,7 +36,7 @@ async function main(): Promise<void> {
   console.log(`CreditDesk listening on ${url}  (API ${url}/api/v1, docs ${url}/docs, add-in ${url}/addin/taskpane.html)`);
   console.log(`database: ${isPostgres ? 'PostgreSQL' : `SQLite ${env.DATABASE_URL}`}`);
   if (demoTokens) {
-    console.log('demo company loaded; one token per role (shown once, also saved to ./data/demo-tokens.json):');
+    console.log(`demo company loaded; one token per role (shown once, also saved to ${tokensFile}):`);
     for (const [role, token] of Object.entries(demoTokens)) console.log(`  ${role.padEnd(18)} ${token}`);
   }
 

@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { DbHandle } from '../db/connection';
 import { runInTransaction, SYSTEM, ROLES, type Role } from '../db/transaction';
 import { createUser } from '../users/users.service';
@@ -27,12 +28,14 @@ export interface DemoOptions {
   customers?: number;
   /** The demo's "today": invoices age relative to it. */
   asOf?: string;
+  /** Where to keep a copy of the printed tokens (none when omitted). */
+  tokensFile?: string;
 }
 
 /**
  * Loads the demo company: users with one token per role, about 200 customers with invoices,
  * payments, settlements and open orders. Later features add their own setup to it.
- * Returns the tokens (shown once) and saves them to ./data/demo-tokens.json.
+ * Returns the tokens (shown once) and keeps a copy in `tokensFile` when given.
  */
 export async function seedDemo(handle: DbHandle, options: DemoOptions = {}): Promise<Record<Role, string>> {
   const count = options.customers ?? 200;
@@ -108,11 +111,13 @@ export async function seedDemo(handle: DbHandle, options: DemoOptions = {}): Pro
     }
   });
 
-  try {
-    mkdirSync('./data', { recursive: true });
-    writeFileSync('./data/demo-tokens.json', JSON.stringify(tokens, null, 2) + '\n', { mode: 0o600 });
-  } catch {
-    // A read-only working directory only loses the convenience copy; the tokens were printed.
+  if (options.tokensFile) {
+    try {
+      mkdirSync(dirname(options.tokensFile), { recursive: true });
+      writeFileSync(options.tokensFile, JSON.stringify(tokens, null, 2) + '\n', { mode: 0o600 });
+    } catch {
+      // A read-only directory only loses the convenience copy; the tokens were printed.
+    }
   }
   return tokens;
 }

@@ -1,0 +1,18 @@
+// The server under benchmark, in its own process so the load generator does not share its core.
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import pino from 'pino';
+import { createApp } from '../server/app';
+import { openDatabase } from '../server/db/connection';
+
+const handle = await openDatabase({ url: process.env.BENCH_DB! });
+const app = createApp({ handle, log: pino({ level: 'silent' }), config: { allowedOrigins: [], jsonBodyLimit: 1024 * 1024 } });
+// The floor: a bare Hono route on the same server and port, outside every middleware.
+const root = new Hono();
+root.get('/bench/bare', (c) => c.json({ ok: true }));
+root.get('/bench/rss', (c) => c.json({ rss: process.memoryUsage().rss }));
+root.route('/', app);
+const server = serve({ fetch: root.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
+  process.send?.({ ready: info.port });
+});
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
