@@ -94,14 +94,17 @@ export function customerInputToColumns(input: CustomerInput) {
 
 export type CustomerColumns = ReturnType<typeof customerInputToColumns>;
 
-export function findCustomer(db: Db, id: string): Promise<CustomerRow | undefined> {
-  return db.selectFrom('customers').selectAll().where('id', '=', id).executeTakeFirst();
+/** `lock` (PostgreSQL only) takes the row lock, so a concurrent change waits and then sees this one's result. */
+export function findCustomer(db: Db, id: string, lock = false): Promise<CustomerRow | undefined> {
+  const query = db.selectFrom('customers').selectAll().where('id', '=', id);
+  return (lock ? query.forUpdate() : query).executeTakeFirst();
 }
 
-export async function findCustomersByIds(db: Db, ids: string[]): Promise<Map<string, CustomerRow>> {
+export async function findCustomersByIds(db: Db, ids: string[], lock = false): Promise<Map<string, CustomerRow>> {
   const found = new Map<string, CustomerRow>();
   for (let i = 0; i < ids.length; i += 500) {
-    const rows = await db.selectFrom('customers').selectAll().where('id', 'in', ids.slice(i, i + 500)).execute();
+    const query = db.selectFrom('customers').selectAll().where('id', 'in', ids.slice(i, i + 500)).orderBy('id');
+    const rows = await (lock ? query.forUpdate() : query).execute();
     for (const r of rows) found.set(r.id, r);
   }
   return found;

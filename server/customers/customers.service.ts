@@ -21,6 +21,13 @@ import { customerExposureParts } from '../ledger/ledger.repository';
 
 export const CUSTOMER = 'customer';
 
+/**
+ * Whether reads that precede a change take row locks. PostgreSQL runs transactions concurrently
+ * (READ COMMITTED), so without the lock two changes based on the same version would both pass the
+ * version check and one would be lost; SQLite runs one write transaction at a time.
+ */
+export const lockRows = (tx: Tx): boolean => tx.dialect === 'postgres';
+
 function newRow(id: string, columns: CustomerColumns, now: string) {
   return {
     id,
@@ -49,7 +56,7 @@ function updatedColumns(existing: CustomerRow, columns: CustomerColumns, now: st
 
 /** Creates or replaces a customer; replacing needs the version the caller read (If-Match). */
 export async function upsertCustomer(tx: Tx, id: string, input: CustomerInput, ifMatch: number | undefined): Promise<{ customer: Customer; created: boolean }> {
-  const existing = await findCustomer(tx.db, id);
+  const existing = await findCustomer(tx.db, id, lockRows(tx));
   const columns = customerInputToColumns(input);
   if (!existing) {
     if (ifMatch !== undefined) throw notFound('customer', id);
@@ -102,7 +109,7 @@ export async function upsertCustomerBatch(tx: Tx, rawItems: unknown[]): Promise<
     valid.push({ index, item: parsed.data });
   });
 
-  const existing = await findCustomersByIds(tx.db, valid.map((v) => v.item.id));
+  const existing = await findCustomersByIds(tx.db, valid.map((v) => v.item.id), lockRows(tx));
   for (const { index, item } of valid) {
     const row = existing.get(item.id);
     if (item.version === undefined) continue;

@@ -110,7 +110,12 @@ async function flush(tx: Tx): Promise<void> {
 
 function isRetryable(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code;
-  return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === '40001' || code === '40P01';
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === '40001' || code === '40P01') return true;
+  // PostgreSQL (READ COMMITTED): two transactions both found no row and both inserted it. The
+  // loser is a race, not bad input: its retry sees the winner's row and its command decides
+  // (a feed upsert updates it, a PUT without If-Match answers 428). Idempotency keys are left to
+  // command(), which answers with the stored response. SQLite runs one writer at a time.
+  return code === '23505' && (e as { table?: unknown }).table !== 'idempotency_keys';
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppEnv } from './env';
@@ -11,6 +11,11 @@ export interface CommandResult {
   body: unknown;
   /** The version of the single row the command returns, sent as ETag. */
   version?: number;
+  /**
+   * The body holds a secret (a new API token). Tokens are stored only as hashes, so the copy
+   * kept for an Idempotency-Key replay is sealed with the caller's own token, never plain.
+   */
+  secret?: boolean;
 }
 
 const KEY = /^[\x21-\x7e]{1,200}$/;
@@ -18,6 +23,32 @@ const KEY = /^[\x21-\x7e]{1,200}$/;
 async function requestHash(c: Context<AppEnv>): Promise<string> {
   const body = await c.req.text();
   return createHash('sha256').update(`${c.req.method} ${c.req.path}?${new URL(c.req.url).search}\n${body}`).digest('hex');
+}
+
+const SEALED = 'sealed:v1:';
+
+/** A key only the caller's own bearer token can derive; the database never holds that token. */
+function sealingKey(c: Context<AppEnv>, key: string): Buffer {
+  const token = /^Bearer\s+(\S+)/i.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
+  return createHmac('sha256', token).update(`idempotency:${c.var.actor.userId ?? ''}:${key}`).digest();
+}
+
+function seal(text: string, k: Buffer): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', k, iv);
+  const data = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
+  return `${SEALED}${iv.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}.${data.toString('base64url')}`;
+}
+
+function unseal(stored: string, k: Buffer): string | undefined {
+  const [iv = '', tag = '', data = ''] = stored.slice(SEALED.length).split('.');
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', k, Buffer.from(iv, 'base64url'));
+    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 function respond(c: Context<AppEnv>, result: CommandResult, replayed = false): Response {
@@ -37,7 +68,15 @@ async function storedResponse(c: Context<AppEnv>, key: string, hash: string): Pr
   if (row.request_hash !== hash) {
     throw new ApiError('rule_violation', 'this Idempotency-Key was already used with a different request', [{ path: 'Idempotency-Key', message: 'reused with a different body' }]);
   }
-  const stored = JSON.parse(row.response) as CommandResult;
+  let text = row.response;
+  if (text.startsWith(SEALED)) {
+    const opened = unseal(text, sealingKey(c, key));
+    if (opened === undefined) {
+      throw new ApiError('rule_violation', 'this Idempotency-Key was used with another token; its response holds a secret only that token can replay', [{ path: 'Idempotency-Key', message: 'used with another token' }]);
+    }
+    text = opened;
+  }
+  const stored = JSON.parse(text) as CommandResult;
   return respond(c, { ...stored, status: row.status as ContentfulStatusCode }, true);
 }
 
@@ -59,6 +98,7 @@ export async function command(c: Context<AppEnv>, fn: (tx: Tx) => Promise<Comman
   try {
     const result = await runInTransaction(c.var.deps.handle, c.var.actor, async (tx) => {
       const r = await fn(tx);
+      const response = JSON.stringify({ body: r.body, version: r.version });
       await tx.db
         .insertInto('idempotency_keys')
         .values({
@@ -66,7 +106,7 @@ export async function command(c: Context<AppEnv>, fn: (tx: Tx) => Promise<Comman
           key,
           request_hash: hash,
           status: r.status ?? 200,
-          response: JSON.stringify({ body: r.body, version: r.version }),
+          response: r.secret ? seal(response, sealingKey(c, key)) : response,
           created_at: tx.now,
         })
         .execute();

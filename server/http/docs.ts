@@ -18,10 +18,14 @@ const PAGE = `<!doctype html>
 <link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
 <body><div id="ui"></div>
 <script src="/docs/assets/swagger-ui-bundle.js"></script>
-<script>window.ui = SwaggerUIBundle({ url: '/api/v1/openapi.json', dom_id: '#ui', deepLinking: true, persistAuthorization: false });</script>
+<script>window.ui = SwaggerUIBundle({ url: '/api/v1/openapi.json', dom_id: '#ui', deepLinking: true, persistAuthorization: false, validatorUrl: null });</script>
 </body></html>`;
 
-/** A readable API reference at /docs, rendered from /api/v1/openapi.json. */
+/**
+ * A readable API reference at /docs, rendered from /api/v1/openapi.json. `validatorUrl: null`
+ * turns off Swagger UI's default badge, which would load an image from validator.swagger.io
+ * (and hand it the spec's URL): the page talks to this server only.
+ */
 export function docsRoutes(app: Hono<AppEnv>): void {
   app.get('/docs', (c) => c.html(PAGE));
   app.get('/docs/assets/:file', async (c) => {

@@ -32,8 +32,10 @@ export function transactionRowToTransaction(r: TransactionRow): Transaction {
   };
 }
 
-export function findTransaction(db: Db, id: string): Promise<TransactionRow | undefined> {
-  return db.selectFrom('transactions').selectAll().where('id', '=', id).executeTakeFirst();
+/** `lock` (PostgreSQL only) takes the row lock, so a concurrent settlement waits and then sees this one's result. */
+export function findTransaction(db: Db, id: string, lock = false): Promise<TransactionRow | undefined> {
+  const query = db.selectFrom('transactions').selectAll().where('id', '=', id);
+  return (lock ? query.forUpdate() : query).executeTakeFirst();
 }
 
 export async function findTransactionsByIds(db: Db, ids: string[]): Promise<Map<string, TransactionRow>> {

@@ -3,7 +3,7 @@ import type { Database } from '../db/schema';
 import type { Tx } from '../db/transaction';
 import { ApiError, notFound, ruleViolation, zodDetails } from '../http/errors';
 import { findCustomer, findCustomersByIds } from '../customers/customers.repository';
-import type { BatchItemResult } from '../customers/customers.service';
+import { lockRows, type BatchItemResult } from '../customers/customers.service';
 import { toBigInt } from '../db/values';
 import { formatMoney, minMoney } from '../../shared/money';
 import {
@@ -135,9 +135,11 @@ export async function postTransactionBatch(tx: Tx, rawItems: unknown[]): Promise
  * Settlements are append-only rows; the open amounts are their running projection.
  */
 export async function settle(tx: Tx, input: { debitId: string; creditId: string; amount: bigint; date: string }) {
-  const debit = await findTransaction(tx.db, input.debitId);
+  // Both rows are locked before their open amounts are read: concurrent settlements of the same
+  // entry queue up instead of both settling the same open amount.
+  const debit = await findTransaction(tx.db, input.debitId, lockRows(tx));
   if (!debit) throw notFound('transaction', input.debitId);
-  const credit = await findTransaction(tx.db, input.creditId);
+  const credit = await findTransaction(tx.db, input.creditId, lockRows(tx));
   if (!credit) throw notFound('transaction', input.creditId);
   const debitOpen = toBigInt(debit.open_amount);
   const creditOpen = toBigInt(credit.open_amount);

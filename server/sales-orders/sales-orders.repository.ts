@@ -28,8 +28,10 @@ export function salesOrderRowToSalesOrder(r: SalesOrderRow): SalesOrder {
   };
 }
 
-export function findSalesOrder(db: Db, id: string): Promise<SalesOrderRow | undefined> {
-  return db.selectFrom('sales_orders').selectAll().where('id', '=', id).executeTakeFirst();
+/** `lock` (PostgreSQL only) takes the row lock, so a concurrent change or posting waits and then sees this one's result. */
+export function findSalesOrder(db: Db, id: string, lock = false): Promise<SalesOrderRow | undefined> {
+  const query = db.selectFrom('sales_orders').selectAll().where('id', '=', id);
+  return (lock ? query.forUpdate() : query).executeTakeFirst();
 }
 
 export async function saveSalesOrder(db: Db, row: SalesOrderRow, isNew: boolean): Promise<void> {

@@ -4,6 +4,8 @@ import type { Tx } from '../db/transaction';
 import { ApiError, notFound, ruleViolation } from '../http/errors';
 import { assertVersion } from '../http/versioning';
 import { requireCustomer, appendTransactions } from '../ledger/ledger.service';
+import { findTransaction } from '../ledger/ledger.repository';
+import { lockRows } from '../customers/customers.service';
 import { todayUtc } from '../../shared/dates';
 import { formatMoney } from '../../shared/money';
 import { toBigInt } from '../db/values';
@@ -23,8 +25,8 @@ export function installCreditGate(gate: CreditGate): void {
   creditGate = gate;
 }
 
-export async function requireSalesOrder(tx: { db: Kysely<Database> }, id: string): Promise<SalesOrderRow> {
-  const row = await findSalesOrder(tx.db, id);
+export async function requireSalesOrder(tx: { db: Kysely<Database> }, id: string, lock = false): Promise<SalesOrderRow> {
+  const row = await findSalesOrder(tx.db, id, lock);
   if (!row) throw notFound('sales order', id);
   return row;
 }
@@ -32,7 +34,7 @@ export async function requireSalesOrder(tx: { db: Kysely<Database> }, id: string
 /** Creates an order, or changes an open one (If-Match required); the amount never drops below what is delivered or invoiced. */
 export async function upsertSalesOrder(tx: Tx, id: string, input: SalesOrderInput, ifMatch: number | undefined): Promise<{ order: SalesOrder; created: boolean }> {
   await requireCustomer(tx, input.customerId);
-  const existing = await findSalesOrder(tx.db, id);
+  const existing = await findSalesOrder(tx.db, id, lockRows(tx));
   if (!existing) {
     if (ifMatch !== undefined) throw notFound('sales order', id);
     const row: SalesOrderRow = {
@@ -62,9 +64,12 @@ export async function upsertSalesOrder(tx: Tx, id: string, input: SalesOrderInpu
   if (existing.customer_id !== input.customerId) throw ruleViolation('the customer of an existing order cannot change', [{ path: 'customerId', message: `the order belongs to ${existing.customer_id}` }]);
   const committed = toBigInt(existing.invoiced_amount) + toBigInt(existing.delivered_not_invoiced);
   if (input.amount < committed) throw ruleViolation(`the amount cannot be below what is already delivered or invoiced (${formatMoney(committed)})`, [{ path: 'amount', message: `at least ${formatMoney(committed)}` }]);
+  const invoiced = toBigInt(existing.invoiced_amount);
   const row: SalesOrderRow = {
     ...existing,
     amount: input.amount,
+    // Lowering the amount to what is already invoiced leaves nothing to deliver or invoice: the order is done.
+    status: invoiced > 0n && input.amount === invoiced ? 'invoiced' : existing.status,
     payment_terms_id: input.paymentTermsId ?? null,
     cash_discount_id: input.cashDiscountId ?? null,
     exclude_from_credit_management: input.excludeFromCreditManagement ? 1 : 0,
@@ -78,7 +83,7 @@ export async function upsertSalesOrder(tx: Tx, id: string, input: SalesOrderInpu
 }
 
 export async function cancelSalesOrder(tx: Tx, id: string, ifMatch: number): Promise<SalesOrder> {
-  const existing = await requireSalesOrder(tx, id);
+  const existing = await requireSalesOrder(tx, id, lockRows(tx));
   const before = salesOrderRowToSalesOrder(existing);
   assertVersion(ifMatch, existing, before);
   if (existing.status !== 'open') throw ruleViolation(`sales order ${id} is ${existing.status}; only open orders can be canceled`);
@@ -96,7 +101,7 @@ export async function cancelSalesOrder(tx: Tx, id: string, ifMatch: number): Pro
  * the order once everything is invoiced.
  */
 export async function postSalesOrder(tx: Tx, id: string, input: PostingInput): Promise<{ posted: boolean; order: SalesOrder; invoiceId?: string; hold?: unknown }> {
-  const existing = await requireSalesOrder(tx, id);
+  const existing = await requireSalesOrder(tx, id, lockRows(tx));
   if (existing.status !== 'open') throw ruleViolation(`sales order ${id} is ${existing.status} and cannot be posted`);
   const asOf = input.asOf ?? todayUtc(new Date(tx.now));
   const gate = await creditGate(tx, existing, { ...input, asOf });
@@ -119,6 +124,10 @@ export async function postSalesOrder(tx: Tx, id: string, input: PostingInput): P
     const invoiced = toBigInt(existing.invoiced_amount) + amount;
     const count = existing.invoice_count + 1;
     invoiceId = `${id}-INV${count}`;
+    // The ledger id may already be taken (e.g. fed by the ERP): refuse instead of failing on the key.
+    if (await findTransaction(tx.db, invoiceId)) {
+      throw ruleViolation(`ledger entry ${invoiceId} already exists; the order cannot be invoiced under that id`, [{ path: 'checkpoint', message: `transaction ${invoiceId} already exists` }]);
+    }
     const customer = await requireCustomer(tx, existing.customer_id);
     await appendTransactions(tx, [
       // Due date: payment-terms days arrive with the payment-terms setup; until then due on the invoice date.

@@ -4,6 +4,7 @@ import { errorResponses, jsonResponse, register } from '../http/openapi';
 import { decodeCursor, encodeCursor, MAX_PAGE } from '../http/paging';
 import { toNumber } from '../db/values';
 import { Id } from '../http/schemas';
+import { ApiError } from '../http/errors';
 
 const ChangeSchema = z.object({ seq: z.number(), entity: z.string(), id: z.string(), op: z.enum(['create', 'update', 'delete']), version: z.number() }).openapi('Change');
 const AuditSchema = z
@@ -68,7 +69,11 @@ export function syncRoutes(app: OpenAPIHono<AppEnv>): void {
       if (q.entity) query = query.where('entity', '=', q.entity);
       if (q.id) query = query.where('entity_id', '=', q.id);
       const after = decodeCursor(q.cursor);
-      if (after !== undefined) query = query.where('id', '>', Number(after));
+      if (after !== undefined) {
+        // Audit cursors carry a row id: a decodable but forged one must be a 400, not a driver error.
+        if (!/^\d{1,15}$/.test(after)) throw new ApiError('invalid_request', 'cursor is not one this server issued', [{ path: 'cursor', message: 'invalid cursor' }]);
+        query = query.where('id', '>', Number(after));
+      }
       const rows = await query.execute();
       const items = rows.slice(0, q.limit).map((r) => ({
         id: String(r.id),

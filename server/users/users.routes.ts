@@ -27,7 +27,7 @@ export function userRoutes(app: OpenAPIHono<AppEnv>): void {
       const input = c.req.valid('json');
       return command(c, async (tx) => {
         const { user, token } = await createUser(tx, { name: input.name, role: input.role as (typeof ROLES)[number] });
-        return { status: 201, body: { ...user, token }, version: user.version };
+        return { status: 201, body: { ...user, token }, version: user.version, secret: true };
       });
     },
   );
@@ -76,7 +76,7 @@ export function userRoutes(app: OpenAPIHono<AppEnv>): void {
     async (c) => {
       authorize(c.var.actor.role, CAN.manageUsers, 'issue tokens');
       const { id } = c.req.valid('param');
-      return command(c, async (tx) => ({ status: 201, body: { userId: id, token: await createToken(tx, id) } }));
+      return command(c, async (tx) => ({ status: 201, body: { userId: id, token: await createToken(tx, id) }, secret: true }));
     },
   );
 

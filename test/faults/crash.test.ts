@@ -50,17 +50,19 @@ describe('kill -9 in the middle of a batch', () => {
     // Several large batches in flight; the process dies while they are being applied.
     const inFlight = ['B', 'C', 'D'].map((p) => fetch(`${first.base}/api/v1/customers:batch`, { method: 'POST', headers, body: JSON.stringify({ items: items(p, 20000) }) }).catch(() => null));
     await new Promise((r) => setTimeout(r, 400));
+    const exited = new Promise((r) => first.child.once('exit', r));
     first.child.kill('SIGKILL');
     await Promise.all(inFlight);
-    await new Promise((r) => first.child.once('exit', r));
+    await exited;
 
     const second = await startServer(db, token);
     try {
       const res = await fetch(`${second.base}/api/v1/changes?since=0&limit=1`, { headers });
       expect(res.status).toBe(200);
     } finally {
+      const exited2 = new Promise((r) => second.child.once('exit', r));
       second.child.kill('SIGTERM');
-      await new Promise((r) => second.child.once('exit', r));
+      await exited2;
     }
 
     const sqlite = new SQLite(db, { readonly: true });
