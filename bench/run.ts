@@ -64,8 +64,9 @@ async function main(): Promise<void> {
     });
     for (const [name, r] of [['GET /api/v1/customers/{id}', get], ['PUT /api/v1/customers/{id} (create)', put]] as const) {
       if (r.non2xx > 0 || r.errors > 0) throw new Error(`${name}: ${r.non2xx} non-2xx answers, ${r.errors} errors`);
-      rows.push(row({ name: `${name} req/s`, unit: 'req/s', value: r.requests.average, floorName: 'bare Hono route req/s', floorValue: bare.requests.average, target: 'ratio >= 0.4', met: r.requests.average / bare.requests.average >= 0.4 }));
-      rows.push(row({ name: `${name} p50`, unit: 'ms', value: r.latency.p50, floorName: 'bare Hono route p50', floorValue: bare.latency.p50, target: '< 2 ms', met: r.latency.p50 < 2 }));
+      // The issue sets no target for these rows: they are reported against the floor only.
+      rows.push(row({ name: `${name} req/s`, unit: 'req/s', value: r.requests.average, floorName: 'bare Hono route req/s', floorValue: bare.requests.average, target: 'none (informational)', met: true }));
+      rows.push(row({ name: `${name} p50`, unit: 'ms', value: r.latency.p50, floorName: 'bare Hono route p50', floorValue: bare.latency.p50, target: 'none (informational)', met: true }));
     }
 
     // customers:batch of 10,000 new customers over HTTP vs raw better-sqlite3 inserts of the same rows.
@@ -76,7 +77,7 @@ async function main(): Promise<void> {
     const batchMs = performance.now() - t0;
     if (res.status !== 200) throw new Error(`customers:batch answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
     const rawMs = rawInsertFloor(join(dir, 'raw.sqlite'), batch);
-    rows.push(row({ name: 'customers:batch 10,000 over HTTP', unit: 'ms', value: batchMs, floorName: 'raw better-sqlite3 inserts, one transaction', floorValue: rawMs, target: 'ratio <= 10', met: batchMs / rawMs <= 10 }));
+    rows.push(row({ name: 'customers:batch 10,000 over HTTP', unit: 'ms', value: batchMs, floorName: 'raw better-sqlite3 inserts, one transaction', floorValue: rawMs, target: 'none (informational)', met: true }));
 
     const rss = ((await (await fetch(`${base}/bench/rss`)).json()) as { rss: number }).rss / 1024 / 1024;
     rows.push(row({ name: 'server RSS after the runs above', unit: 'MB', value: rss, floorName: null, target: '< 300 MB', met: rss < 300 }));

@@ -30,12 +30,15 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   app.use('*', async (c, next) => {
     const started = performance.now();
     c.set('deps', deps);
-    c.set('log', deps.log.child({ requestId: c.var.requestId }));
+    c.set('log', deps.log);
     await next();
-    c.var.log.info(
-      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10, userId: c.var.actor?.userId },
-      'request',
-    );
+    // One JSON line per request; the request id ties it to audit rows and error reports.
+    if (deps.log.isLevelEnabled('info')) {
+      deps.log.info(
+        { requestId: c.var.requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10, userId: c.var.actor?.userId },
+        'request',
+      );
+    }
   });
   app.use(
     '*',

@@ -20,6 +20,17 @@ export function isPublicPath(path: string): boolean {
   return PUBLIC.some((re) => re.test(path));
 }
 
+/**
+ * Resolved tokens, so a request costs no token query. Entries live 30 s at most; revoking in this
+ * process clears the cache at commit (users.service), so a revoked token stops working at once.
+ */
+const TOKEN_TTL_MS = 30_000;
+const tokenCache = new Map<string, { userId: string; role: Role; expires: number }>();
+
+export function forgetCachedTokens(): void {
+  tokenCache.clear();
+}
+
 /** Resolves `Authorization: Bearer <token>` to an actor, or answers 401. */
 export function authenticate(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -27,15 +38,23 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     const header = c.req.header('authorization');
     const m = header ? /^Bearer\s+(\S{16,200})\s*$/i.exec(header) : null;
     if (!m) throw new ApiError('unauthenticated', 'send Authorization: Bearer <token>');
+    const hash = hashToken(m[1]!);
+    const cached = tokenCache.get(hash);
+    if (cached && cached.expires > Date.now()) {
+      c.set('actor', { userId: cached.userId, role: cached.role, requestId: c.var.requestId });
+      return next();
+    }
     const { db } = c.var.deps.handle;
     const row = await db
       .selectFrom('api_tokens')
       .innerJoin('users', 'users.id', 'api_tokens.user_id')
       .select(['users.id as userId', 'users.role as role'])
-      .where('api_tokens.token_hash', '=', hashToken(m[1]!))
+      .where('api_tokens.token_hash', '=', hash)
       .where('api_tokens.revoked_at', 'is', null)
       .executeTakeFirst();
     if (!row) throw new ApiError('unauthenticated', 'the token is unknown or was revoked');
+    if (tokenCache.size > 10_000) tokenCache.clear();
+    tokenCache.set(hash, { userId: row.userId, role: row.role as Role, expires: Date.now() + TOKEN_TTL_MS });
     c.set('actor', { userId: row.userId, role: row.role as Role, requestId: c.var.requestId });
     return next();
   };

@@ -71,6 +71,7 @@ export function handleError(err: unknown, c: Context): Response {
     if (status >= 400 && status < 500) return c.json(errorBody('invalid_request', err.message || 'invalid request'), 400);
   }
   const log = c.get('log' as never) as { error?: (o: unknown, m: string) => void } | undefined;
-  log?.error?.({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, 'unhandled error');
+  const requestId = c.get('requestId' as never) as string | undefined;
+  log?.error?.({ requestId, err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, 'unhandled error');
   return c.json(errorBody('internal', 'internal error; the request id identifies it in the server log'), 500);
 }
