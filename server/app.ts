@@ -12,6 +12,12 @@ import { ledgerRoutes } from './ledger/ledger.routes';
 import { salesOrderRoutes } from './sales-orders/sales-orders.routes';
 import { syncRoutes } from './sync/sync.routes';
 import { userRoutes } from './users/users.routes';
+import { creditSetupRoutes } from './credit/setup/setup.kinds';
+import { parameterRoutes } from './credit/parameters/parameters.routes';
+import { blockingRuleRoutes } from './credit/blocking-rules/blocking-rules.routes';
+import { creditGroupRoutes } from './credit/credit-groups/credit-groups';
+import { creditCheckRoutes } from './credit/credit-check/credit-check';
+import { holdRoutes } from './credit/holds/holds.routes';
 
 /** Batch feeds carry thousands of rows; every other JSON route stays at the 1 MB default. */
 const BATCH_BODY_LIMIT = 32 * 1024 * 1024;
@@ -68,6 +74,12 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   customerRoutes(app);
   ledgerRoutes(app);
   salesOrderRoutes(app);
+  parameterRoutes(app);
+  creditSetupRoutes(app);
+  blockingRuleRoutes(app);
+  creditGroupRoutes(app);
+  creditCheckRoutes(app);
+  holdRoutes(app);
   syncRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'API token from POST /api/v1/users' });

@@ -8,6 +8,7 @@ import { BatchItemResult, IdParam, SinceQuery } from '../http/schemas';
 import { optionalIfMatch, etag } from '../http/versioning';
 import { customerRowToCustomer, listCustomers } from './customers.repository';
 import { CustomerBatchBody, CustomerInput, CustomerListSchema, CustomerSchema, CustomerWithCreditSchema } from './customers.schema';
+import { requestReader } from '../credit/credit-check/credit-check';
 import { getCustomerWithCredit, upsertCustomer, upsertCustomerBatch } from './customers.service';
 
 const tags = ['Data feed'];
@@ -42,7 +43,7 @@ export function customerRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: { 200: jsonResponse(CustomerWithCreditSchema), ...errorResponses },
     }),
     async (c) => {
-      const customer = await getCustomerWithCredit(c.var.deps.handle.db, c.req.valid('param').id);
+      const customer = await getCustomerWithCredit(requestReader(c), c.req.valid('param').id);
       c.header('ETag', etag(customer.version));
       return c.json(customer);
     },

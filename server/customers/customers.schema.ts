@@ -99,6 +99,11 @@ export const CreditSummarySchema = z
     balance: MoneyOut,
     deliveredNotInvoiced: MoneyOut,
     openOrders: MoneyOut,
+    exposure: MoneyOut.openapi({ description: 'by the creditLimitType parameter' }),
+    effectiveLimit: MoneyOut.nullable().openapi({ description: 'null = unlimited' }),
+    availableCredit: MoneyOut.nullable(),
+    percentUsed: z.string().nullable(),
+    group: z.object({ id: z.string(), limit: MoneyOut, exposure: MoneyOut }).nullable(),
   })
   .openapi('CustomerCreditSummary');
 

@@ -4,7 +4,10 @@ import type { Tx } from '../db/transaction';
 import { ApiError, notFound, zodDetails, type ErrorDetail } from '../http/errors';
 import { assertVersion } from '../http/versioning';
 import { todayUtc } from '../../shared/dates';
-import { formatMoney } from '../../shared/money';
+import { formatMoney, formatRate } from '../../shared/money';
+import { evaluateCreditCheck } from '../../shared/credit/blocking-rules';
+import { loadCreditInput } from '../credit/credit-check/credit-input';
+import type { Reader } from '../db/hot';
 import { toBigInt } from '../db/values';
 import {
   customerInputToColumns,
@@ -17,7 +20,6 @@ import {
   type CustomerRow,
 } from './customers.repository';
 import { CustomerBatchItem, type Customer, type CustomerInput } from './customers.schema';
-import { customerExposureParts } from '../ledger/ledger.repository';
 
 export const CUSTOMER = 'customer';
 
@@ -141,16 +143,23 @@ export async function upsertCustomerBatch(tx: Tx, rawItems: unknown[]): Promise<
   return { results, created: inserts.length, updated };
 }
 
-export async function getCustomerWithCredit(db: Kysely<Database>, id: string) {
-  const row = await findCustomer(db, id);
+/** The customer with its credit summary: the credit check of an empty order (SPEC §5). */
+export async function getCustomerWithCredit(reader: Reader, id: string) {
+  const row = await findCustomer(reader.db, id);
   if (!row) throw notFound('customer', id);
-  const parts = await customerExposureParts(db, id);
+  const input = await loadCreditInput(reader, { customerId: id, asOf: todayUtc(), order: { amount: 0n, paymentTermsId: null, cashDiscountId: null, excludeFromCreditManagement: false } });
+  const r = evaluateCreditCheck(input);
   return {
     ...customerRowToCustomer(row),
     credit: {
-      balance: formatMoney(parts.balance),
-      deliveredNotInvoiced: formatMoney(parts.deliveredNotInvoiced),
-      openOrders: formatMoney(parts.openOrders),
+      balance: formatMoney(r.exposure.balance),
+      deliveredNotInvoiced: formatMoney(r.exposure.deliveredNotInvoiced),
+      openOrders: formatMoney(r.exposure.openOrders),
+      exposure: formatMoney(r.exposure.total),
+      effectiveLimit: r.effectiveLimit === null ? null : formatMoney(r.effectiveLimit),
+      availableCredit: r.availableCredit === null ? null : formatMoney(r.availableCredit),
+      percentUsed: r.percentAfterOrder === null ? null : formatRate(r.percentAfterOrder),
+      group: r.group ? { id: r.group.id, limit: formatMoney(r.group.limit), exposure: formatMoney(r.group.exposure) } : null,
     },
   };
 }

@@ -13,6 +13,14 @@ export interface DbHandle {
   dialect: Dialect;
   /** The raw better-sqlite3 connection (SQLite only): for hot paths and benchmarks. */
   sqlite?: SQLite.Database;
+  /**
+   * SQLite only: a second, read-only connection for hot-path reads outside a transaction. The
+   * writer connection would show them the uncommitted rows of an open transaction; this one sees
+   * committed data only (WAL lets it read while the writer writes).
+   */
+  sqliteRead?: SQLite.Database;
+  /** Per-database cache of small setup data (rules, parameters, ranks); cleared by commits that change it. */
+  cache: Map<string, unknown>;
   close(): Promise<void>;
 }
 
@@ -38,11 +46,23 @@ function openSqlite(path: string): DbHandle {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  let sqliteRead: SQLite.Database | undefined;
   return {
     db,
     dialect: 'sqlite',
     sqlite,
+    get sqliteRead() {
+      // Opened on first use: the migrations must have created the file's tables first.
+      if (!sqliteRead) {
+        if (path === ':memory:') return sqlite;
+        sqliteRead = new SQLite(path, { readonly: true });
+        sqliteRead.pragma('busy_timeout = 5000');
+      }
+      return sqliteRead;
+    },
+    cache: new Map(),
     close: async () => {
+      sqliteRead?.close();
       await db.destroy();
     },
   };
@@ -66,6 +86,7 @@ async function openPostgres(config: DbConfig): Promise<DbHandle> {
   return {
     db,
     dialect: 'postgres',
+    cache: new Map(),
     close: async () => {
       await db.destroy();
     },

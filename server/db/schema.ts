@@ -148,8 +148,98 @@ export interface SalesOrdersTable {
   cash_discount_id: string | null;
   exclude_from_credit_management: Bool;
   invoice_count: number;
+  credit_status: Generated<string>;
+  last_pass_checkpoint: string | null;
+  last_pass_date: string | null;
+  released_amount: Int8 | null;
   created_at: string;
   updated_at: string;
+  version: number;
+}
+
+export interface SetupRowsTable {
+  kind: string;
+  id: string;
+  data: string;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+export interface ParametersTable {
+  id: number;
+  data: string;
+  updated_at: string;
+  version: number;
+}
+
+export interface CheckpointsTable {
+  checkpoint: string;
+  posting: Bool;
+  pro_forma: Bool;
+  grace_days: number | null;
+}
+
+export interface BlockingRulesTable {
+  id: string;
+  rule_type: string;
+  kind: string;
+  valid_for: string;
+  account_or_group: string | null;
+  risk_group_id: string | null;
+  value_type: string | null;
+  days: number | null;
+  amount: Int8 | null;
+  percent: Int8 | null;
+  credit_limit_threshold: Int8 | null;
+  account_status_id: string | null;
+  payment_terms_id: string | null;
+  release_sales_order: Bool;
+  description: string | null;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+export interface CreditGroupsTable {
+  id: string;
+  name: string;
+  credit_limit: Int8;
+  currency: string;
+  credit_limit_to_date: string | null;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+export interface CreditGroupMembersTable {
+  customer_id: string;
+  credit_group_id: string;
+}
+
+export interface HoldsTable {
+  id: string;
+  sales_order_id: string;
+  customer_id: string;
+  checkpoint: string | null;
+  posting_type: string | null;
+  held_at: string;
+  as_of: string;
+  order_amount: Int8;
+  status: string;
+  summary_reason: string;
+  reasons: string;
+  forced: Bool;
+  release_reason_code: string | null;
+  review_date: string | null;
+  release_mode: string | null;
+  released_by: string | null;
+  released_at: string | null;
+  reject_reason_code: string | null;
+  comment: string | null;
+  rejected_by: string | null;
+  rejected_at: string | null;
+  pending: string | null;
   version: number;
 }
 
@@ -164,4 +254,11 @@ export interface Database {
   transactions: TransactionsTable;
   settlements: SettlementsTable;
   sales_orders: SalesOrdersTable;
+  setup_rows: SetupRowsTable;
+  parameters: ParametersTable;
+  checkpoints: CheckpointsTable;
+  blocking_rules: BlockingRulesTable;
+  credit_groups: CreditGroupsTable;
+  credit_group_members: CreditGroupMembersTable;
+  holds: HoldsTable;
 }

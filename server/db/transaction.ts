@@ -42,7 +42,17 @@ export class Tx {
     readonly dialect: Dialect,
     /** One timestamp for everything this unit of work writes. */
     readonly now: string,
+    /** The database's setup cache (see DbHandle.cache). */
+    readonly cache: Map<string, unknown> = new Map(),
+    /** SQLite only: the same connection, for cached prepared statements on hot paths (db/hot.ts). */
+    readonly sqlite?: DbHandle['sqlite'],
   ) {}
+
+  /** Drops a cached setup entry once this unit of work commits (and reads it fresh until then). */
+  invalidate(key: string): void {
+    this.cache.delete(key);
+    this.afterCommit.push(() => this.cache.delete(key));
+  }
 
   /** Records that a row changed: it goes to the global change log with the next sequence. */
   change(entity: string, id: string, op: ChangeOp, version: number): void {
@@ -130,7 +140,7 @@ export async function runInTransaction<T>(handle: DbHandle, actor: Actor, fn: (t
     let unit: Tx | undefined;
     try {
       const result = await handle.db.transaction().execute(async (trx) => {
-        unit = new Tx(trx, actor, handle.dialect, nowIso());
+        unit = new Tx(trx, actor, handle.dialect, nowIso(), handle.cache, handle.sqlite);
         const value = await fn(unit);
         await flush(unit);
         return value;

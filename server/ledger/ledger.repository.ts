@@ -1,4 +1,4 @@
-import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
+import { type Insertable, type Kysely, type Selectable } from 'kysely';
 import type { Database, TransactionsTable } from '../db/schema';
 import { formatMoney } from '../../shared/money';
 import { toBigInt, toBool } from '../db/values';
@@ -64,34 +64,4 @@ export function listCustomerTransactions(db: Db, customerId: string, q: { open: 
   if (q.open) query = query.where('open_amount', '<>', 0);
   if (q.after !== undefined) query = query.where('id', '>', q.after);
   return query.execute();
-}
-
-/** An exact SUM as text in both dialects (pg returns numeric, SQLite an integer). */
-const sumText = (column: string) => sql<string>`cast(coalesce(sum(${sql.ref(column)}), 0) as text)`;
-
-export interface ExposureParts {
-  balance: bigint;
-  deliveredNotInvoiced: bigint;
-  openOrders: bigint;
-}
-
-/**
- * The three amounts exposure is made of, from open items only (partial index) and open orders.
- * `excludeOrderId` leaves the order being checked out of `openOrders`.
- */
-export async function customerExposureParts(db: Db, customerId: string, excludeOrderId?: string): Promise<ExposureParts> {
-  const balance = await db
-    .selectFrom('transactions')
-    .select(sumText('open_amount').as('total'))
-    .where('customer_id', '=', customerId)
-    .where('open_amount', '<>', 0)
-    .executeTakeFirstOrThrow();
-  let orders = db
-    .selectFrom('sales_orders')
-    .select([sumText('delivered_not_invoiced').as('dni'), sql<string>`cast(coalesce(sum(amount - invoiced_amount - delivered_not_invoiced), 0) as text)`.as('open')])
-    .where('customer_id', '=', customerId)
-    .where('status', '=', 'open');
-  if (excludeOrderId !== undefined) orders = orders.where('id', '<>', excludeOrderId);
-  const o = await orders.executeTakeFirstOrThrow();
-  return { balance: BigInt(balance.total), deliveredNotInvoiced: BigInt(o.dni), openOrders: BigInt(o.open) };
 }

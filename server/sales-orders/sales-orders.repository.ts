@@ -22,6 +22,7 @@ export function salesOrderRowToSalesOrder(r: SalesOrderRow): SalesOrder {
     paymentTermsId: r.payment_terms_id,
     cashDiscountId: r.cash_discount_id,
     excludeFromCreditManagement: toBool(r.exclude_from_credit_management),
+    creditStatus: r.credit_status as SalesOrder['creditStatus'],
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     version: r.version,

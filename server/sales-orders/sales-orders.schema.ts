@@ -40,6 +40,7 @@ export const SalesOrderSchema = z
     paymentTermsId: z.string().nullable(),
     cashDiscountId: z.string().nullable(),
     excludeFromCreditManagement: z.boolean(),
+    creditStatus: z.enum(['clear', 'onHold', 'rejected']).openapi({ description: 'onHold while a credit hold is open; rejected after a hold was rejected' }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
     version: z.number().int(),

@@ -14,12 +14,21 @@ import type { PostingInput, SalesOrder, SalesOrderInput } from './sales-orders.s
 
 export const SALES_ORDER = 'salesOrder';
 
+/** An order canceled while on hold leaves the hold list as `canceled` (credit.md §5). */
+async function cancelOpenHold(tx: Tx, orderId: string): Promise<void> {
+  const hold = await tx.db.selectFrom('holds').selectAll().where('sales_order_id', '=', orderId).where('status', 'in', ['onHold', 'pendingApproval']).executeTakeFirst();
+  if (!hold) return;
+  const next = { ...hold, status: 'canceled', pending: null, version: hold.version + 1 };
+  await tx.db.updateTable('holds').set(next).where('id', '=', hold.id).execute();
+  tx.changed('hold', hold.id, 'update', next.version, { action: 'hold.cancel', before: { id: hold.id, status: hold.status, version: hold.version }, after: { id: hold.id, status: 'canceled', version: next.version }, reason: 'sales order canceled' });
+}
+
 /**
  * The credit check a posting passes through before it takes effect. The credit engine installs
  * the real one; until blocking rules exist nothing is held, as in D365 since 10.0.35 (checks run
  * only when rules and checkpoints are set up).
  */
-export type CreditGate = (tx: Tx, order: SalesOrderRow, posting: PostingInput & { asOf: string }) => Promise<{ held: false } | { held: true; hold: unknown }>;
+export type CreditGate = (tx: Tx, order: SalesOrderRow, posting: { checkpoint: PostingInput['checkpoint']; postingType: PostingInput['postingType']; asOf: string }) => Promise<{ held: false } | { held: true; hold: unknown }>;
 let creditGate: CreditGate = async () => ({ held: false });
 export function installCreditGate(gate: CreditGate): void {
   creditGate = gate;
@@ -48,6 +57,10 @@ export async function upsertSalesOrder(tx: Tx, id: string, input: SalesOrderInpu
       cash_discount_id: input.cashDiscountId ?? null,
       exclude_from_credit_management: input.excludeFromCreditManagement ? 1 : 0,
       invoice_count: 0,
+      credit_status: 'clear',
+      last_pass_checkpoint: null,
+      last_pass_date: null,
+      released_amount: null,
       created_at: tx.now,
       updated_at: tx.now,
       version: 1,
@@ -88,8 +101,9 @@ export async function cancelSalesOrder(tx: Tx, id: string, ifMatch: number): Pro
   assertVersion(ifMatch, existing, before);
   if (existing.status !== 'open') throw ruleViolation(`sales order ${id} is ${existing.status}; only open orders can be canceled`);
   if (toBigInt(existing.delivered_not_invoiced) > 0n) throw ruleViolation(`sales order ${id} has delivered goods not yet invoiced; invoice them first`);
-  const row: SalesOrderRow = { ...existing, status: 'canceled', updated_at: tx.now, version: existing.version + 1 };
+  const row: SalesOrderRow = { ...existing, status: 'canceled', credit_status: 'clear', updated_at: tx.now, version: existing.version + 1 };
   await saveSalesOrder(tx.db, row, false);
+  await cancelOpenHold(tx, id);
   const order = salesOrderRowToSalesOrder(row);
   tx.changed(SALES_ORDER, id, 'update', row.version, { action: 'salesOrder.cancel', before, after: order });
   return order;
@@ -100,12 +114,21 @@ export async function cancelSalesOrder(tx: Tx, id: string, ifMatch: number): Pro
  * slip moves amounts to delivered-not-invoiced; an invoice creates the ledger invoice and closes
  * the order once everything is invoiced.
  */
-export async function postSalesOrder(tx: Tx, id: string, input: PostingInput): Promise<{ posted: boolean; order: SalesOrder; invoiceId?: string; hold?: unknown }> {
-  const existing = await requireSalesOrder(tx, id, lockRows(tx));
+export async function postSalesOrder(
+  tx: Tx,
+  id: string,
+  input: Omit<PostingInput, 'asOf'> & { asOf?: string },
+  options: { skipCreditCheck?: boolean } = {},
+): Promise<{ posted: boolean; order: SalesOrder; invoiceId?: string; hold?: unknown }> {
+  let existing = await requireSalesOrder(tx, id, lockRows(tx));
   if (existing.status !== 'open') throw ruleViolation(`sales order ${id} is ${existing.status} and cannot be posted`);
   const asOf = input.asOf ?? todayUtc(new Date(tx.now));
-  const gate = await creditGate(tx, existing, { ...input, asOf });
-  if (gate.held) return { posted: false, order: salesOrderRowToSalesOrder(existing), hold: gate.hold };
+  // A release "with posting" runs the blocked posting without a new check.
+  if (!options.skipCreditCheck) {
+    const gate = await creditGate(tx, existing, { checkpoint: input.checkpoint, postingType: input.postingType, asOf });
+    existing = await requireSalesOrder(tx, id);
+    if (gate.held) return { posted: false, order: salesOrderRowToSalesOrder(existing), hold: gate.hold };
+  }
   if (input.postingType === 'proForma') return { posted: true, order: salesOrderRowToSalesOrder(existing) };
 
   const before = salesOrderRowToSalesOrder(existing);

@@ -168,10 +168,6 @@ function rankIncreased(ranks: ReadonlyMap<string, number> | undefined, orderValu
   return order > base ? { order, default: base } : null;
 }
 
-function notChecked(input: CreditCheckInput, exposure: CreditCheckResult['exposure'], note: string): CreditCheckResult {
-  return { checked: false, held: false, reasons: [], note, exposure, effectiveLimit: null, availableCredit: null, percentAfterOrder: null, group: null };
-}
-
 /**
  * The credit check of one sales order (credit.md §1.9, §3, §4): preconditions, the release pass,
  * then every rule type with exclusions from more specific levels; every triggered reason is kept.
@@ -217,8 +213,8 @@ export function evaluateCreditCheck(input: CreditCheckInput): CreditCheckResult 
     effectiveLimit = limit;
     availableCredit = limit - total;
   }
-  const result = (held: boolean, reasons: CreditReason[], note: string | null): CreditCheckResult => ({
-    checked: true,
+  const result = (held: boolean, reasons: CreditReason[], note: string | null, checked = true): CreditCheckResult => ({
+    checked,
     held,
     reasons,
     note,
@@ -230,14 +226,14 @@ export function evaluateCreditCheck(input: CreditCheckInput): CreditCheckResult 
   });
 
   // Preconditions (§4.1).
-  if (!params.creditManagementEnabled) return notChecked(input, exposure, 'credit management is switched off');
-  if (customer.excludeFromCreditManagement) return notChecked(input, exposure, 'the customer is excluded from credit management');
-  if (order.excludeFromCreditManagement) return notChecked(input, exposure, 'the order is excluded from credit management');
-  if (customer.ignoreUntilDate && asOf < customer.ignoreUntilDate) return notChecked(input, exposure, `credit management is off for this customer until ${customer.ignoreUntilDate}`);
+  if (!params.creditManagementEnabled) return result(false, [], 'credit management is switched off', false);
+  if (customer.excludeFromCreditManagement) return result(false, [], 'the customer is excluded from credit management', false);
+  if (order.excludeFromCreditManagement) return result(false, [], 'the order is excluded from credit management', false);
+  if (customer.ignoreUntilDate && asOf < customer.ignoreUntilDate) return result(false, [], `credit management is off for this customer until ${customer.ignoreUntilDate}`, false);
   // The ranking checks (§4.3 rows 8 and 9) are parameters, not rule rows, but they are blocking
   // rules all the same (§4.4 "including 8 and 9"; §8 E22/E23 hold with only the parameter on).
   const rankChecksOn = params.paymentTermsIncreased || params.settlementDiscountIncreased;
-  if (input.rules.length === 0 && !rankChecksOn) return notChecked(input, exposure, 'no blocking rules are set up');
+  if (input.rules.length === 0 && !rankChecksOn) return result(false, [], 'no blocking rules are set up', false);
 
   const m: Measures = {
     asOf,

@@ -1,9 +1,11 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m001 from './001-init';
+import * as m002 from './002-credit';
 
 /** The explicit, ordered registry of frozen migrations. Append only; never edit a shipped one. */
 export const migrations: Record<string, Migration> = {
   '001-init': m001,
+  '002-credit': m002,
 };
 
 export const migrationProvider: MigrationProvider = {

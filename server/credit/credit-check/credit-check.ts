@@ -1,0 +1,88 @@
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import type { AppEnv } from '../../http/env';
+import type { Reader } from '../../db/hot';
+import { errorResponses, jsonBody, jsonResponse, register } from '../../http/openapi';
+import { DateIn, Id, MoneyOut, NonNegativeMoneyIn } from '../../http/schemas';
+import { evaluateCreditCheck } from '../../../shared/credit/blocking-rules';
+import type { CreditCheckResult } from '../../../shared/credit/types';
+import { todayUtc } from '../../../shared/dates';
+import { formatMoney, formatRate } from '../../../shared/money';
+import { loadCreditInput } from './credit-input';
+
+export const CreditReasonSchema = z.object({ ruleType: z.string(), ruleId: z.string().nullable(), measured: z.string(), threshold: z.string(), explanation: z.string() }).openapi('CreditReason');
+
+export const CreditCheckResultSchema = z
+  .object({
+    held: z.boolean(),
+    checked: z.boolean().openapi({ description: 'false when a precondition switched the check off (see note)' }),
+    note: z.string().nullable(),
+    reasons: z.array(CreditReasonSchema),
+    exposure: z.object({ balance: MoneyOut, deliveredNotInvoiced: MoneyOut, openOrders: MoneyOut, total: MoneyOut }),
+    effectiveLimit: MoneyOut.nullable().openapi({ description: 'null = unlimited' }),
+    availableCredit: MoneyOut.nullable(),
+    percentAfterOrder: z.string().nullable(),
+    group: z.object({ id: z.string(), limit: MoneyOut, exposure: MoneyOut }).nullable(),
+  })
+  .openapi('CreditCheckResult');
+
+/** The answer of a credit check as JSON: money as 2-decimal strings, percentages as decimals. */
+export function creditResultToJson(r: CreditCheckResult) {
+  return {
+    held: r.held,
+    checked: r.checked,
+    note: r.note,
+    reasons: r.reasons.map((x) => ({ ruleType: x.ruleType, ruleId: x.ruleId, measured: x.measured, threshold: x.threshold, explanation: x.explanation })),
+    exposure: {
+      balance: formatMoney(r.exposure.balance),
+      deliveredNotInvoiced: formatMoney(r.exposure.deliveredNotInvoiced),
+      openOrders: formatMoney(r.exposure.openOrders),
+      total: formatMoney(r.exposure.total),
+    },
+    effectiveLimit: r.effectiveLimit === null ? null : formatMoney(r.effectiveLimit),
+    availableCredit: r.availableCredit === null ? null : formatMoney(r.availableCredit),
+    percentAfterOrder: r.percentAfterOrder === null ? null : formatRate(r.percentAfterOrder),
+    group: r.group ? { id: r.group.id, limit: formatMoney(r.group.limit), exposure: formatMoney(r.group.exposure) } : null,
+  };
+}
+
+/** The reader for requests outside a transaction: on SQLite, the read-only connection (committed data only). */
+export function requestReader(c: { var: AppEnv['Variables'] }): Reader {
+  const h = c.var.deps.handle;
+  return { db: h.db, dialect: h.dialect, sqlite: h.sqliteRead, cache: h.cache };
+}
+
+export const CreditCheckInputSchema = z
+  .strictObject({
+    customerId: Id,
+    orderAmount: NonNegativeMoneyIn,
+    paymentTermsId: Id.nullish(),
+    cashDiscountId: Id.nullish(),
+    asOf: DateIn.optional(),
+    excludeOrderId: Id.nullish(),
+  })
+  .openapi('CreditCheckInput');
+
+export function creditCheckRoutes(app: OpenAPIHono<AppEnv>): void {
+  register(
+    app,
+    createRoute({
+      method: 'post',
+      path: '/api/v1/credit-check',
+      tags: ['Credit management'],
+      summary: 'What-if credit check of an order amount (no side effects)',
+      description: 'Runs the same pure function as sales-order posting and the add-in preview. The order being checked is left out of open orders via excludeOrderId.',
+      request: { body: jsonBody(CreditCheckInputSchema) },
+      responses: { 200: jsonResponse(CreditCheckResultSchema), ...errorResponses },
+    }),
+    async (c) => {
+      const q = c.req.valid('json');
+      const input = await loadCreditInput(requestReader(c), {
+        customerId: q.customerId,
+        asOf: q.asOf ?? todayUtc(),
+        excludeOrderId: q.excludeOrderId ?? null,
+        order: { amount: q.orderAmount, paymentTermsId: q.paymentTermsId ?? null, cashDiscountId: q.cashDiscountId ?? null, excludeFromCreditManagement: false },
+      });
+      return c.json(creditResultToJson(evaluateCreditCheck(input)));
+    },
+  );
+}

@@ -1,0 +1,274 @@
+import { randomBytes } from 'node:crypto';
+import type { Tx } from '../../db/transaction';
+import type { Reader } from '../../db/hot';
+import { notFound, ruleViolation, forbidden, ApiError } from '../../http/errors';
+import { assertVersion } from '../../http/versioning';
+import { toBigInt } from '../../db/values';
+import { todayUtc } from '../../../shared/dates';
+import { evaluateCreditCheck, summaryReason } from '../../../shared/credit/blocking-rules';
+import { mustCheck, type Checkpoint, type PostingType } from '../../../shared/credit/checkpoints';
+import type { CreditCheckResult } from '../../../shared/credit/types';
+import { findSalesOrder, salesOrderRowToSalesOrder, saveSalesOrder, type SalesOrderRow } from '../../sales-orders/sales-orders.repository';
+import { installCreditGate, postSalesOrder, SALES_ORDER } from '../../sales-orders/sales-orders.service';
+import { loadCreditInput } from '../credit-check/credit-input';
+import { getCheckpoints, getParameters } from '../parameters/parameters.service';
+import { requireReasonCode } from '../setup/setup.kinds';
+import { findHold, holdRowToHold, insertHold, updateHold, type Hold, type HoldReason, type HoldRow, type PendingDecision } from './holds.repository';
+
+export const HOLD = 'hold';
+
+const txReader = (tx: Tx): Reader => ({ db: tx.db, dialect: tx.dialect, sqlite: tx.sqlite, cache: tx.cache });
+const remaining = (o: SalesOrderRow) => toBigInt(o.amount) - toBigInt(o.invoiced_amount);
+
+/** Runs the credit check of an order as it stands now (same function as /credit-check and the add-in). */
+export async function checkOrder(tx: Tx, order: SalesOrderRow, asOf: string): Promise<CreditCheckResult> {
+  const input = await loadCreditInput(txReader(tx), {
+    customerId: order.customer_id,
+    asOf,
+    excludeOrderId: order.id,
+    order: { amount: remaining(order), paymentTermsId: order.payment_terms_id, cashDiscountId: order.cash_discount_id, excludeFromCreditManagement: order.exclude_from_credit_management === 1 },
+  });
+  return evaluateCreditCheck(input);
+}
+
+function reasonsOf(result: CreditCheckResult): HoldReason[] {
+  return result.reasons.map((r) => ({ ruleType: r.ruleType, ruleId: r.ruleId, active: true, measured: r.measured, threshold: r.threshold, explanation: r.explanation }));
+}
+
+async function saveOrderCredit(tx: Tx, order: SalesOrderRow, patch: Partial<SalesOrderRow>, action: string): Promise<SalesOrderRow> {
+  const row: SalesOrderRow = { ...order, ...patch, updated_at: tx.now, version: order.version + 1 };
+  await saveSalesOrder(tx.db, row, false);
+  tx.changed(SALES_ORDER, order.id, 'update', row.version, { action, before: salesOrderRowToSalesOrder(order), after: salesOrderRowToSalesOrder(row) });
+  return row;
+}
+
+async function createHold(tx: Tx, order: SalesOrderRow, fields: { checkpoint: Checkpoint | null; postingType: PostingType | null; asOf: string; reasons: HoldReason[]; forced: boolean }): Promise<Hold> {
+  const row: HoldRow = {
+    id: `H-${randomBytes(5).toString('hex')}`,
+    sales_order_id: order.id,
+    customer_id: order.customer_id,
+    checkpoint: fields.checkpoint,
+    posting_type: fields.postingType,
+    held_at: tx.now,
+    as_of: fields.asOf,
+    order_amount: remaining(order),
+    status: 'onHold',
+    summary_reason: summaryReason(fields.reasons) ?? 'forcedHold',
+    reasons: JSON.stringify(fields.reasons),
+    forced: fields.forced ? 1 : 0,
+    release_reason_code: null,
+    review_date: null,
+    release_mode: null,
+    released_by: null,
+    released_at: null,
+    reject_reason_code: null,
+    comment: null,
+    rejected_by: null,
+    rejected_at: null,
+    pending: null,
+    version: 1,
+  };
+  await insertHold(tx.db, row);
+  const hold = holdRowToHold(row);
+  tx.changed(HOLD, row.id, 'create', 1, { action: fields.forced ? 'hold.force' : 'hold.create', after: hold });
+  await saveOrderCredit(tx, order, { credit_status: 'onHold' }, 'salesOrder.hold');
+  return hold;
+}
+
+/**
+ * The credit gate of sales-order posting (credit.md §4.6, §4.7): refuses postings of held or
+ * rejected orders, runs the rules on selected checkpoints outside the grace window, and on a
+ * failed check records the hold instead of posting. The hold commits with the answer.
+ */
+export async function creditGate(tx: Tx, order: SalesOrderRow, posting: { checkpoint: Checkpoint; postingType: PostingType; asOf: string }) {
+  if (order.credit_status === 'onHold') throw ruleViolation(`sales order ${order.id} is on credit hold; release the hold first`);
+  if (order.credit_status === 'rejected') throw ruleViolation(`sales order ${order.id} was rejected by credit management and cannot be posted`);
+  const [setup, params] = await Promise.all([getCheckpoints(tx.db, tx.cache), getParameters(tx.db, tx.cache)]);
+  const releasedAmount = order.released_amount === null ? null : toBigInt(order.released_amount);
+  const valueIncreasedSinceRelease = releasedAmount !== null && toBigInt(order.amount) > releasedAmount;
+  const lastPass = order.last_pass_checkpoint && order.last_pass_date ? { checkpoint: order.last_pass_checkpoint as Checkpoint, date: order.last_pass_date } : null;
+  if (!mustCheck({ setup, ...posting, lastPass, valueIncreasedSinceRelease, recheckAfterReleaseWhenValueIncreased: params.values.recheckAfterReleaseWhenValueIncreased })) {
+    return { held: false as const };
+  }
+  const result = await checkOrder(tx, order, posting.asOf);
+  if (result.held) {
+    const hold = await createHold(tx, order, { ...posting, reasons: reasonsOf(result), forced: false });
+    return { held: true as const, hold };
+  }
+  // A passed check opens a grace window; a passed recheck after a release closes the "grew" watch.
+  if (result.checked && posting.postingType === 'posting') {
+    await saveOrderCredit(tx, order, { last_pass_checkpoint: posting.checkpoint, last_pass_date: posting.asOf, released_amount: null }, 'salesOrder.creditCheckPassed');
+  }
+  return { held: false as const };
+}
+
+installCreditGate(creditGate);
+
+async function lockHold(tx: Tx, id: string): Promise<HoldRow> {
+  const row = await findHold(tx.db, id, tx.dialect === 'postgres');
+  if (!row) throw notFound('hold', id);
+  return row;
+}
+
+async function lockOrder(tx: Tx, id: string): Promise<SalesOrderRow> {
+  const row = await findSalesOrder(tx.db, id, tx.dialect === 'postgres');
+  if (!row) throw notFound('sales order', id);
+  return row;
+}
+
+async function saveHold(tx: Tx, before: HoldRow, patch: Partial<HoldRow>, action: string, reason?: string | null): Promise<Hold> {
+  const row: HoldRow = { ...before, ...patch, version: before.version + 1 };
+  await updateHold(tx.db, row);
+  const hold = holdRowToHold(row);
+  tx.changed(HOLD, row.id, 'update', row.version, { action, before: holdRowToHold(before), after: hold, reason: reason ?? null });
+  return hold;
+}
+
+export interface ReleaseInput {
+  reasonCode: string;
+  reviewDate: string;
+  mode: 'withPosting' | 'withoutPosting';
+  asOf?: string;
+}
+
+export interface RejectInput {
+  reasonCode: string;
+  comment?: string | null;
+}
+
+const MANAGERS = ['credit_manager'];
+const needsApproval = async (tx: Tx) => (await getParameters(tx.db, tx.cache)).values.requireReleaseApproval && !MANAGERS.includes(tx.actor.role);
+
+/** Clears the hold and opens the grace window; with posting, runs the posting that was blocked. */
+async function performRelease(tx: Tx, hold: HoldRow, input: ReleaseInput, requestedBy: string | null) {
+  const asOf = input.asOf ?? todayUtc(new Date(tx.now));
+  const saved = await saveHold(
+    tx,
+    hold,
+    { status: 'released', release_reason_code: input.reasonCode, review_date: input.reviewDate, release_mode: input.mode, released_by: requestedBy ?? tx.actor.userId, released_at: tx.now, pending: null },
+    'hold.release',
+    input.reasonCode,
+  );
+  const order = await lockOrder(tx, hold.sales_order_id);
+  const cleared = await saveOrderCredit(
+    tx,
+    order,
+    { credit_status: 'clear', last_pass_checkpoint: hold.checkpoint ?? order.last_pass_checkpoint, last_pass_date: hold.checkpoint ? asOf : order.last_pass_date, released_amount: order.amount },
+    'salesOrder.release',
+  );
+  let posting: unknown;
+  if (input.mode === 'withPosting' && hold.checkpoint && hold.posting_type && cleared.status === 'open') {
+    posting = await postSalesOrder(tx, cleared.id, { checkpoint: hold.checkpoint as Checkpoint, postingType: hold.posting_type as PostingType, asOf }, { skipCreditCheck: true });
+  }
+  return { hold: saved, ...(posting ? { posting } : {}) };
+}
+
+async function performReject(tx: Tx, hold: HoldRow, input: RejectInput, requestedBy: string | null) {
+  const saved = await saveHold(
+    tx,
+    hold,
+    { status: 'rejected', reject_reason_code: input.reasonCode, comment: input.comment ?? null, rejected_by: requestedBy ?? tx.actor.userId, rejected_at: tx.now, pending: null },
+    'hold.reject',
+    input.comment ?? input.reasonCode,
+  );
+  const order = await lockOrder(tx, hold.sales_order_id);
+  await saveOrderCredit(tx, order, { credit_status: 'rejected' }, 'salesOrder.reject');
+  return { hold: saved };
+}
+
+function requireOnHold(hold: HoldRow, doing: string): void {
+  if (hold.status !== 'onHold') throw ruleViolation(`hold ${hold.id} is ${hold.status}; only a hold that is on hold can be ${doing}`);
+}
+
+/** Release (credit.md §5): a clerk's release waits for a manager when release approval is on. */
+export async function releaseHold(tx: Tx, id: string, input: ReleaseInput, ifMatch: number) {
+  const hold = await lockHold(tx, id);
+  assertVersion(ifMatch, hold, holdRowToHold(hold));
+  requireOnHold(hold, 'released');
+  await requireReasonCode(tx, input.reasonCode, 'release');
+  if (await needsApproval(tx)) {
+    const pending: PendingDecision = { action: 'release', ...input, requestedBy: tx.actor.userId, requestedAt: tx.now };
+    return { hold: await saveHold(tx, hold, { status: 'pendingApproval', pending: JSON.stringify(pending) }, 'hold.requestRelease', input.reasonCode) };
+  }
+  return performRelease(tx, hold, input, null);
+}
+
+export async function rejectHold(tx: Tx, id: string, input: RejectInput, ifMatch: number) {
+  const hold = await lockHold(tx, id);
+  assertVersion(ifMatch, hold, holdRowToHold(hold));
+  requireOnHold(hold, 'rejected');
+  await requireReasonCode(tx, input.reasonCode, 'reject');
+  if (await needsApproval(tx)) {
+    const pending: PendingDecision = { action: 'reject', reasonCode: input.reasonCode, comment: input.comment ?? null, requestedBy: tx.actor.userId, requestedAt: tx.now };
+    return { hold: await saveHold(tx, hold, { status: 'pendingApproval', pending: JSON.stringify(pending) }, 'hold.requestReject', input.reasonCode) };
+  }
+  return performReject(tx, hold, input, null);
+}
+
+/** A credit manager approves the pending release or reject; never the person who asked (four eyes). */
+export async function approveHold(tx: Tx, id: string, ifMatch: number) {
+  const hold = await lockHold(tx, id);
+  assertVersion(ifMatch, hold, holdRowToHold(hold));
+  if (hold.status !== 'pendingApproval' || !hold.pending) throw ruleViolation(`hold ${id} is ${hold.status}; only a pending decision can be approved`);
+  const pending = JSON.parse(hold.pending) as PendingDecision;
+  if (pending.requestedBy === tx.actor.userId) throw ruleViolation('nobody approves their own request: another credit manager must approve it');
+  return pending.action === 'release'
+    ? performRelease(tx, hold, { reasonCode: pending.reasonCode, reviewDate: pending.reviewDate!, mode: pending.mode ?? 'withoutPosting', asOf: pending.asOf }, pending.requestedBy)
+    : performReject(tx, hold, { reasonCode: pending.reasonCode, comment: pending.comment ?? null }, pending.requestedBy);
+}
+
+/** A credit manager sends a pending decision back: the hold is on hold again. */
+export async function declineHold(tx: Tx, id: string, comment: string | null, ifMatch: number) {
+  const hold = await lockHold(tx, id);
+  assertVersion(ifMatch, hold, holdRowToHold(hold));
+  if (hold.status !== 'pendingApproval') throw ruleViolation(`hold ${id} is ${hold.status}; only a pending decision can be declined`);
+  return { hold: await saveHold(tx, hold, { status: 'onHold', pending: null, comment }, 'hold.decline', comment) };
+}
+
+/** Force a hold on an open order with a forced-hold reason (§5); it never auto-releases. */
+export async function forceHold(tx: Tx, orderId: string, reasonCode: string, asOf?: string): Promise<Hold> {
+  const order = await lockOrder(tx, orderId);
+  if (order.status !== 'open') throw ruleViolation(`sales order ${orderId} is ${order.status}; only open orders can be held`);
+  if (order.credit_status === 'onHold') throw ruleViolation(`sales order ${orderId} is already on credit hold`);
+  await requireReasonCode(tx, reasonCode, 'forcedHold');
+  const reasons: HoldReason[] = [{ ruleType: 'forcedHold', ruleId: null, active: true, measured: reasonCode, threshold: '', explanation: `held by hand with reason ${reasonCode}` }];
+  return createHold(tx, order, { checkpoint: null, postingType: null, asOf: asOf ?? todayUtc(new Date(tx.now)), reasons, forced: true });
+}
+
+/**
+ * Evaluate for release (§5): re-runs the rules for a held order, marks reasons that no longer
+ * hold inactive (and adds any new one), adds "ready to release" when no rule reason is left, and
+ * auto-releases per the parameter. Forced holds show ready to release but stay on hold.
+ */
+export async function evaluateHold(tx: Tx, id: string, asOf?: string) {
+  const hold = await lockHold(tx, id);
+  if (hold.status !== 'onHold') return { hold: holdRowToHold(hold), readyToRelease: false, autoReleased: false };
+  const order = await lockOrder(tx, hold.sales_order_id);
+  const date = asOf ?? todayUtc(new Date(tx.now));
+  const result = await checkOrder(tx, order, date);
+  const firing = new Map(result.reasons.map((r) => [r.ruleType as string, r]));
+  const previous = (JSON.parse(hold.reasons) as HoldReason[]).filter((r) => r.ruleType !== 'readyToRelease');
+  const reasons: HoldReason[] = previous.map((r) => {
+    if (r.ruleType === 'forcedHold') return r;
+    const now = firing.get(r.ruleType);
+    return now ? { ...r, active: true, measured: now.measured, threshold: now.threshold, explanation: now.explanation } : { ...r, active: false };
+  });
+  for (const r of result.reasons) if (!reasons.some((x) => x.ruleType === r.ruleType)) reasons.push({ ruleType: r.ruleType, ruleId: r.ruleId, active: true, measured: r.measured, threshold: r.threshold, explanation: r.explanation });
+  const ready = !reasons.some((r) => r.active && r.ruleType !== 'forcedHold');
+  if (ready) reasons.push({ ruleType: 'readyToRelease', ruleId: null, active: true, measured: '', threshold: '', explanation: 'no blocking reason is left' });
+  const before = holdRowToHold(hold);
+  const unchanged = JSON.stringify(before.reasons) === JSON.stringify(reasons);
+  const saved = unchanged ? hold : { ...hold, reasons: JSON.stringify(reasons), version: hold.version + 1 };
+  if (!unchanged) {
+    await updateHold(tx.db, saved);
+    tx.changed(HOLD, id, 'update', saved.version, { action: 'hold.evaluate', before, after: holdRowToHold(saved) });
+  }
+  const params = (await getParameters(tx.db, tx.cache)).values;
+  if (ready && hold.forced === 0 && params.automaticallyRelease !== 'no' && params.autoReleaseReasonCode) {
+    const released = await performRelease(tx, saved, { reasonCode: params.autoReleaseReasonCode, reviewDate: date, mode: params.automaticallyRelease, asOf: date }, null);
+    return { ...released, readyToRelease: true, autoReleased: true };
+  }
+  return { hold: holdRowToHold(saved), readyToRelease: ready, autoReleased: false };
+}
+
+export { ApiError, forbidden };

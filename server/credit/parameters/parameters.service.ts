@@ -1,0 +1,102 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema';
+import type { Tx } from '../../db/transaction';
+import { formatMoney } from '../../../shared/money';
+import { ruleViolation } from '../../http/errors';
+import { CHECKPOINTS, validateCheckpoints, type Checkpoint, type CheckpointSetup } from '../../../shared/credit/checkpoints';
+import type { CreditParameters } from '../../../shared/credit/types';
+import { requireReasonCode } from '../setup/setup.kinds';
+import { ParametersSchema, type Parameters } from './parameters.schema';
+
+const PARAMETERS_KEY = 'parameters';
+const CHECKPOINTS_KEY = 'checkpoints';
+
+/** Stored JSON keeps money as text; parsing through the schema restores the defaults and bigints. */
+function parseStored(data: string | undefined): Parameters {
+  return ParametersSchema.parse(data ? JSON.parse(data) : {});
+}
+
+export function parametersToJson(p: Parameters, version: number) {
+  return { ...p, waiveLimits: p.waiveLimits.map((w) => ({ currency: w.currency, amount: formatMoney(w.amount) })), version };
+}
+
+/** The parameters, cached per database until a commit changes them. */
+export async function getParameters(db: Kysely<Database>, cache: Map<string, unknown>): Promise<{ values: Parameters; version: number }> {
+  const hit = cache.get(PARAMETERS_KEY) as { values: Parameters; version: number } | undefined;
+  if (hit) return hit;
+  const row = await db.selectFrom('parameters').selectAll().where('id', '=', 1).executeTakeFirst();
+  const value = { values: parseStored(row?.data), version: row?.version ?? 0 };
+  cache.set(PARAMETERS_KEY, value);
+  return value;
+}
+
+export function creditParameters(p: Parameters): CreditParameters {
+  return {
+    creditManagementEnabled: p.creditManagementEnabled,
+    creditLimitType: p.creditLimitType,
+    checkCreditLimitOnSalesOrder: p.checkCreditLimitOnSalesOrder,
+    checkCustomerCreditGroupsCreditLimit: p.checkCustomerCreditGroupsCreditLimit,
+    ignoreCreditLimitExpiredRuleWhenBlank: p.ignoreCreditLimitExpiredRuleWhenBlank,
+    paymentTermsIncreased: p.paymentTermsIncreased,
+    settlementDiscountIncreased: p.settlementDiscountIncreased,
+  };
+}
+
+/** Merges the given parameters into the stored ones (no If-Match: one row, audited). */
+export async function updateParameters(tx: Tx, patch: Partial<Parameters>) {
+  const row = await tx.db.selectFrom('parameters').selectAll().where('id', '=', 1).executeTakeFirst();
+  const before = parseStored(row?.data);
+  const next = ParametersSchema.parse({ ...JSON.parse(row?.data ?? '{}'), ...JSON.parse(JSON.stringify(patch, (_k, v) => (typeof v === 'bigint' ? formatMoney(v) : v))) });
+  for (const [field, code] of [
+    ['autoReleaseReasonCode', next.autoReleaseReasonCode],
+    ['modifiedOrderReleaseReasonCode', next.modifiedOrderReleaseReasonCode],
+  ] as const) {
+    if (code !== null && code !== (before as Record<string, unknown>)[field]) await requireReasonCode(tx, code, 'release', field);
+  }
+  if (next.canceledOrderReasonCode !== null && next.canceledOrderReasonCode !== before.canceledOrderReasonCode) await requireReasonCode(tx, next.canceledOrderReasonCode, 'reject', 'canceledOrderReasonCode');
+  if (next.maxDaysToAllowWaive !== null && next.maxDaysToAllowWaive < next.minDaysToAllowWaive) {
+    throw ruleViolation('the waive window is empty', [{ path: 'maxDaysToAllowWaive', message: 'must not be below minDaysToAllowWaive' }]);
+  }
+  const data = JSON.stringify(parametersToJson(next, 0), (k, v) => (k === 'version' ? undefined : v));
+  const version = (row?.version ?? 0) + 1;
+  if (row) await tx.db.updateTable('parameters').set({ data, updated_at: tx.now, version }).where('id', '=', 1).execute();
+  else await tx.db.insertInto('parameters').values({ id: 1, data, updated_at: tx.now, version }).execute();
+  const after = parametersToJson(next, version);
+  tx.changed('parameters', 'parameters', row ? 'update' : 'create', version, { action: 'parameters.update', before: parametersToJson(before, row?.version ?? 0), after });
+  tx.invalidate(PARAMETERS_KEY);
+  return after;
+}
+
+/** All five checkpoints in process order; a checkpoint never set up checks nothing. */
+export async function getCheckpoints(db: Kysely<Database>, cache: Map<string, unknown>): Promise<CheckpointSetup[]> {
+  const hit = cache.get(CHECKPOINTS_KEY) as CheckpointSetup[] | undefined;
+  if (hit) return hit;
+  const rows = await db.selectFrom('checkpoints').selectAll().execute();
+  const setup = CHECKPOINTS.map((checkpoint): CheckpointSetup => {
+    const r = rows.find((x) => x.checkpoint === checkpoint);
+    return { checkpoint, posting: r?.posting === 1, proForma: r?.pro_forma === 1, graceDays: r?.grace_days ?? null };
+  });
+  cache.set(CHECKPOINTS_KEY, setup);
+  return setup;
+}
+
+/** Replaces the checkpoint setup; the grace-days rule of credit.md §4.6 is a 422. */
+export async function replaceCheckpoints(tx: Tx, rows: CheckpointSetup[]): Promise<CheckpointSetup[]> {
+  const errors = validateCheckpoints(rows);
+  if (errors.length) throw ruleViolation('the checkpoint setup is not valid', errors.map((e) => ({ path: `${e.index}.${e.field}`, message: e.message })));
+  const before = await getCheckpoints(tx.db, new Map());
+  await tx.db.deleteFrom('checkpoints').execute();
+  if (rows.length) {
+    await tx.db
+      .insertInto('checkpoints')
+      .values(rows.map((r) => ({ checkpoint: r.checkpoint, posting: r.posting ? 1 : 0, pro_forma: r.proForma ? 1 : 0, grace_days: r.graceDays })))
+      .execute();
+  }
+  const after = await getCheckpoints(tx.db, new Map());
+  const version = ((await tx.db.selectFrom('changes').select((eb) => eb.fn.countAll<number>().as('n')).where('entity', '=', 'checkpoints').executeTakeFirst())?.n ?? 0) as number;
+  tx.changed('checkpoints', 'checkpoints', 'update', Number(version) + 1, { action: 'checkpoints.replace', before, after });
+  tx.invalidate(CHECKPOINTS_KEY);
+  return after;
+}
+
+export type { Checkpoint };

@@ -1,0 +1,111 @@
+import { z } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { AppEnv } from '../../http/env';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema';
+import type { Tx } from '../../db/transaction';
+import { ruleViolation } from '../../http/errors';
+import { registerSetupKind, setupRowsCached, type SetupKind } from './setup.resource';
+
+const Description = z.string().trim().min(1).max(200);
+
+export const REASON_KINDS = ['release', 'reject', 'forcedHold', 'writeOff', 'nsf', 'waive'] as const;
+export type ReasonKind = (typeof REASON_KINDS)[number];
+
+/** Refuses deleting a row that blocking rules still name. */
+function notUsedByRules(column: 'account_status_id' | 'payment_terms_id', noun: string) {
+  return async (tx: Tx, id: string) => {
+    const used = await tx.db.selectFrom('blocking_rules').select('id').where(column, '=', id).executeTakeFirst();
+    if (used) throw ruleViolation(`${noun} ${id} is used by blocking rule ${used.id}; change or delete the rule first`);
+  };
+}
+
+export const paymentTerms: SetupKind<z.ZodType<Record<string, unknown>>> = {
+  entity: 'paymentTerms',
+  path: 'payment-terms',
+  noun: 'payment terms',
+  tag: 'Credit setup',
+  input: z
+    .strictObject({
+      description: Description,
+      days: z.number().int().min(0).max(3650).default(0).openapi({ description: 'days from invoice date to due date' }),
+      rank: z.number().int().min(0).max(1000).nullable().default(null).openapi({ description: 'relative rank for the "payment terms increased" check; null = unranked' }),
+    })
+    .openapi('PaymentTermsInput'),
+  toData: (i) => i,
+  beforeDelete: notUsedByRules('payment_terms_id', 'payment terms'),
+};
+
+export const cashDiscounts: SetupKind<z.ZodType<Record<string, unknown>>> = {
+  entity: 'cashDiscount',
+  path: 'cash-discounts',
+  noun: 'cash discount',
+  tag: 'Credit setup',
+  input: z
+    .strictObject({
+      description: Description,
+      rank: z.number().int().min(0).max(1000).nullable().default(null),
+    })
+    .openapi('CashDiscountInput'),
+  toData: (i) => i,
+};
+
+export const creditManagementGroups: SetupKind<z.ZodType<Record<string, unknown>>> = {
+  entity: 'creditManagementGroup',
+  path: 'credit-management-groups',
+  noun: 'credit management group',
+  tag: 'Credit setup',
+  input: z.strictObject({ description: z.string().trim().min(1).max(60) }).openapi('CreditManagementGroupInput'),
+  toData: (i) => i,
+};
+
+export const accountStatuses: SetupKind<z.ZodType<Record<string, unknown>>> = {
+  entity: 'accountStatus',
+  path: 'account-statuses',
+  noun: 'account status',
+  tag: 'Credit setup',
+  input: z
+    .strictObject({
+      description: Description,
+      invoicingAndDeliveryHold: z.enum(['no', 'invoice', 'all']).default('no'),
+    })
+    .openapi('AccountStatusInput'),
+  toData: (i) => i,
+  beforeDelete: notUsedByRules('account_status_id', 'account status'),
+};
+
+export const reasonCodes: SetupKind<z.ZodType<Record<string, unknown>>> = {
+  entity: 'reasonCode',
+  path: 'reason-codes',
+  noun: 'reason code',
+  tag: 'Credit setup',
+  input: z.strictObject({ kind: z.enum(REASON_KINDS), description: Description }).openapi('ReasonCodeInput'),
+  toData: (i) => i,
+};
+
+export const CREDIT_SETUP_KINDS = [paymentTerms, cashDiscounts, creditManagementGroups, accountStatuses, reasonCodes];
+
+export function creditSetupRoutes(app: OpenAPIHono<AppEnv>): void {
+  for (const kind of CREDIT_SETUP_KINDS) registerSetupKind(app, kind);
+}
+
+/** A reason code must exist with the right kind (SPEC §5 contract details): 422 otherwise. */
+export async function requireReasonCode(tx: { db: Kysely<Database>; cache: Map<string, unknown> }, code: string, kind: ReasonKind, path = 'reasonCode'): Promise<void> {
+  const codes = await setupRowsCached(tx.db, tx.cache, reasonCodes.entity);
+  const row = codes.get(code);
+  if (!row || row.kind !== kind) {
+    throw ruleViolation(`reason code ${code} is not a ${kind} reason`, [{ path, message: row ? `is a ${String(row.kind)} reason, not ${kind}` : 'does not exist' }]);
+  }
+}
+
+/** Ranks by id, for the ranked parameter checks (a row without rank is left out). */
+export async function ranksOf(tx: { db: Kysely<Database>; cache: Map<string, unknown> }, kind: SetupKind<z.ZodType<Record<string, unknown>>>): Promise<Map<string, number>> {
+  const key = `ranks:${kind.entity}`;
+  const rows = await setupRowsCached(tx.db, tx.cache, kind.entity);
+  const cached = tx.cache.get(key) as { source: unknown; ranks: Map<string, number> } | undefined;
+  if (cached && cached.source === rows) return cached.ranks;
+  const ranks = new Map<string, number>();
+  for (const [id, r] of rows) if (typeof r.rank === 'number') ranks.set(id, r.rank);
+  tx.cache.set(key, { source: rows, ranks });
+  return ranks;
+}
