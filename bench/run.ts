@@ -13,6 +13,7 @@ import { upsertCustomerBatch } from '../server/customers/customers.service';
 import { customerInputToColumns } from '../server/customers/customers.repository';
 import { CustomerInput } from '../server/customers/customers.schema';
 import { printTable, row, writeResults, type BenchRow } from './report';
+import { benchPureCheck, fiftyRules, fillLedger } from './credit';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
 const CUSTOMERS = 10_000;
@@ -34,12 +35,20 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'creditdesk-bench-'));
   const dbPath = join(dir, 'bench.sqlite');
   const rows: BenchRow[] = [];
+  const pure = benchPureCheck();
+  rows.push(row({ name: 'shared credit check, 1 order, 50 rules, warm p50', unit: 'µs', value: pure.withRules, floorName: 'same check with no rules', floorValue: pure.noRules, target: 'p50 < 20 µs', met: pure.withRules < 20 }));
   try {
     // Setup: 10,000 customers and a token, written through the service layer.
     const handle = await openDatabase({ url: dbPath });
     const token = await runInTransaction(handle, SYSTEM, async (tx) => (await createUser(tx, { name: 'bench', role: 'admin' })).token);
     await runInTransaction(handle, SYSTEM, (tx) => upsertCustomerBatch(tx, Array.from({ length: CUSTOMERS }, (_, i) => customer(i))));
+    // 50 rules as the credit check sees them, stored as rows.
+    await handle.db
+      .insertInto('blocking_rules')
+      .values(fiftyRules().map((r) => ({ id: r.id, rule_type: r.ruleType, kind: r.kind, valid_for: r.validFor, account_or_group: r.accountOrGroup, risk_group_id: r.riskGroupId, value_type: r.valueType, days: r.days, amount: r.amount, percent: r.percent, credit_limit_threshold: r.creditLimitThreshold, account_status_id: r.accountStatusId, payment_terms_id: r.paymentTermsId, release_sales_order: 0, description: null, created_at: '2025-06-30T00:00:00.000Z', updated_at: '2025-06-30T00:00:00.000Z', version: 1 })))
+      .execute();
     await handle.close();
+    fillLedger(dbPath, CUSTOMERS);
 
     const child = fork(join(import.meta.dirname, 'server.ts'), [], { env: { ...process.env, BENCH_DB: dbPath }, execArgv: ['--import', 'tsx'], stdio: 'inherit' });
     const port = await new Promise<number>((resolve, reject) => {
@@ -68,6 +77,19 @@ async function main(): Promise<void> {
       rows.push(row({ name: `${name} req/s`, unit: 'req/s', value: r.requests.average, floorName: 'bare Hono route req/s', floorValue: bare.requests.average, target: 'none (informational)', met: true }));
       rows.push(row({ name: `${name} p50`, unit: 'ms', value: r.latency.p50, floorName: 'bare Hono route p50', floorValue: bare.latency.p50, target: 'none (informational)', met: true }));
     }
+
+    // POST /credit-check: 10,000 customers, 200,000 open transactions, 50 rules.
+    let k = 0;
+    const check = await load(`${base}/api/v1/credit-check`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ customerId: `C${String(k++ % CUSTOMERS).padStart(6, '0')}`, orderAmount: '2500.00', asOf: '2025-06-30' }) }) }],
+    });
+    if (check.non2xx > 0 || check.errors > 0) throw new Error(`credit-check: ${check.non2xx} non-2xx answers, ${check.errors} errors`);
+    rows.push(row({ name: 'POST /api/v1/credit-check req/s (10k customers, 200k open items)', unit: 'req/s', value: check.requests.average, floorName: 'bare Hono route req/s', floorValue: bare.requests.average, target: 'ratio >= 0.4', met: check.requests.average / bare.requests.average >= 0.4 }));
+    const bareJson = await load(`${base}/bench/bare-json`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ customerId: 'C000001', orderAmount: '2500.00', asOf: '2025-06-30' }) });
+    rows.push(row({ name: 'POST /api/v1/credit-check req/s vs a bare JSON POST route', unit: 'req/s', value: check.requests.average, floorName: 'bare Hono POST route parsing the same body', floorValue: bareJson.requests.average, target: 'context for the row above', met: true }));
+    rows.push(row({ name: 'POST /api/v1/credit-check p50', unit: 'ms', value: check.latency.p50, floorName: 'bare Hono route p50', floorValue: bare.latency.p50, target: 'p50 < 2 ms', met: check.latency.p50 < 2 }));
 
     // customers:batch of 10,000 new customers over HTTP vs raw better-sqlite3 inserts of the same rows.
     const batch = Array.from({ length: CUSTOMERS }, (_, i) => customer(i, 'B'));

@@ -10,6 +10,8 @@ const app = createApp({ handle, log: pino({ level: 'silent' }), config: { allowe
 // The floor: a bare Hono route on the same server and port, outside every middleware.
 const root = new Hono();
 root.get('/bench/bare', (c) => c.json({ ok: true }));
+// A second floor for POST routes: a bare route that only parses its JSON body.
+root.post('/bench/bare-json', async (c) => c.json(await c.req.json()));
 root.get('/bench/rss', (c) => c.json({ rss: process.memoryUsage().rss }));
 root.route('/', app);
 const server = serve({ fetch: root.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {

@@ -1,10 +1,10 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { serveStatic } from '@hono/node-server/serve-static';
 import type { AppEnv, Deps } from './http/env';
 import { authenticate } from './http/auth';
+import { readBody } from './http/body';
 import { ApiError, errorBody, handleError, zodDetails } from './http/errors';
 import { docsRoutes } from './http/docs';
 import { customerRoutes } from './customers/customers.routes';
@@ -55,14 +55,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
       allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     }),
   );
-  app.use('/api/*', (c, next) =>
-    bodyLimit({
-      maxSize: c.req.path.endsWith(':batch') ? BATCH_BODY_LIMIT : deps.config.jsonBodyLimit,
-      onError: () => {
-        throw new ApiError('payload_too_large', `request body is larger than ${c.req.path.endsWith(':batch') ? '32 MB' : '1 MB'}`);
-      },
-    })(c, next),
-  );
+  app.use('/api/*', readBody((path) => (path.endsWith(':batch') ? BATCH_BODY_LIMIT : deps.config.jsonBodyLimit)));
   app.use('*', authenticate());
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));

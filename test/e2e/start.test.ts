@@ -74,6 +74,15 @@ describe('npm start', () => {
       const me = await fetch(`${base}/api/v1/me`, { headers: { authorization: `Bearer ${adminToken}` } });
       expect(await me.json()).toMatchObject({ id: 'admin', role: 'admin' });
       expect((await fetch(`${base}/docs`)).status).toBe(200);
+      // JSON bodies over a real socket: read directly from the request stream, size-limited.
+      const json = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' };
+      const created = await fetch(`${base}/api/v1/users`, { method: 'POST', headers: json, body: JSON.stringify({ name: 'Real socket', role: 'credit_clerk' }) });
+      expect(created.status).toBe(201);
+      const big = await fetch(`${base}/api/v1/users`, { method: 'POST', headers: json, body: JSON.stringify({ name: 'x'.repeat(1_100_000), role: 'credit_clerk' }) });
+      expect(big.status).toBe(413);
+      expect(((await big.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
+      const malformed = await fetch(`${base}/api/v1/users`, { method: 'POST', headers: json, body: '{"name":' });
+      expect(malformed.status).toBe(400);
       expect((await fetch(`${base}/addin/taskpane.html`)).status).toBe(200);
     } finally {
       await stop(first);

@@ -3,30 +3,32 @@ import { hotFirst } from '../../db/hot';
 import { notFound } from '../../http/errors';
 import { toBigInt } from '../../db/values';
 import type { CreditCheckInput, CreditGroupState, CreditOrder } from '../../../shared/credit/types';
+import { exposureTotal } from '../../../shared/credit/limits';
 import { activeRules } from '../blocking-rules/blocking-rules.service';
 import { creditParameters, getParameters } from '../parameters/parameters.service';
 import { cashDiscounts, paymentTerms, ranksOf } from '../setup/setup.kinds';
 
-// Portable SQL (SQLite and PostgreSQL) for the hot path: open items only, through the partial
-// index, and open orders; sums come back as text so no driver turns them into floats.
-const CUSTOMER_SQL = `select id, credit_limit, credit_limit_expiration_date, mandatory_credit_limit, unlimited_credit,
-  exclude_from_credit_management, ignore_until_date, credit_management_group_id, account_status_id, risk_group_id,
-  payment_terms_id, cash_discount_id from customers where id = ?`;
-const LEDGER_SQL = `select cast(coalesce(sum(open_amount), 0) as text) as balance,
-  min(case when open_amount > 0 and due_date < ? then due_date end) as oldest,
-  cast(coalesce(sum(case when open_amount > 0 and due_date < ? then open_amount else 0 end), 0) as text) as overdue
-  from transactions where customer_id = ? and open_amount <> 0`;
-const ORDERS_SQL = `select cast(coalesce(sum(delivered_not_invoiced), 0) as text) as dni,
-  cast(coalesce(sum(amount - invoiced_amount - delivered_not_invoiced), 0) as text) as open
-  from sales_orders where customer_id = ? and status = 'open' and id <> ?`;
-const GROUP_SQL = `select g.id, g.credit_limit, g.credit_limit_to_date from credit_group_members m
-  join credit_groups g on g.id = m.credit_group_id where m.customer_id = ?`;
-const GROUP_LEDGER_SQL = `select cast(coalesce(sum(t.open_amount), 0) as text) as balance from credit_group_members m
-  join transactions t on t.customer_id = m.customer_id and t.open_amount <> 0 where m.credit_group_id = ?`;
-const GROUP_ORDERS_SQL = `select cast(coalesce(sum(o.delivered_not_invoiced), 0) as text) as dni,
-  cast(coalesce(sum(o.amount - o.invoiced_amount - o.delivered_not_invoiced), 0) as text) as open
-  from credit_group_members m join sales_orders o on o.customer_id = m.customer_id and o.status = 'open' and o.id <> ?
-  where m.credit_group_id = ?`;
+// Portable SQL (SQLite and PostgreSQL) for the hot path: one statement reads the customer, its
+// open items (through the partial index), its open orders and its credit group; sums come back
+// as text so no driver turns them into floats.
+const CUSTOMER_SQL = `select c.id, c.credit_limit, c.credit_limit_expiration_date, c.mandatory_credit_limit, c.unlimited_credit,
+  c.exclude_from_credit_management, c.ignore_until_date, c.credit_management_group_id, c.account_status_id, c.risk_group_id,
+  c.payment_terms_id, c.cash_discount_id,
+  (select cast(coalesce(sum(t.open_amount), 0) as text) from transactions t where t.customer_id = c.id and t.open_amount <> 0) as balance,
+  (select min(t.due_date) from transactions t where t.customer_id = c.id and t.open_amount > 0 and t.due_date < ?) as oldest,
+  (select cast(coalesce(sum(t.open_amount), 0) as text) from transactions t where t.customer_id = c.id and t.open_amount > 0 and t.due_date < ?) as overdue,
+  (select cast(coalesce(sum(o.delivered_not_invoiced), 0) as text) from sales_orders o where o.customer_id = c.id and o.status = 'open' and o.id <> ?) as dni,
+  (select cast(coalesce(sum(o.amount - o.invoiced_amount - o.delivered_not_invoiced), 0) as text) from sales_orders o where o.customer_id = c.id and o.status = 'open' and o.id <> ?) as open_orders,
+  m.credit_group_id as group_id
+  from customers c left join credit_group_members m on m.customer_id = c.id where c.id = ?`;
+const GROUP_SQL = `select g.id, g.credit_limit, g.credit_limit_to_date,
+  (select cast(coalesce(sum(t.open_amount), 0) as text) from credit_group_members m
+     join transactions t on t.customer_id = m.customer_id and t.open_amount <> 0 where m.credit_group_id = g.id) as balance,
+  (select cast(coalesce(sum(o.delivered_not_invoiced), 0) as text) from credit_group_members m
+     join sales_orders o on o.customer_id = m.customer_id and o.status = 'open' and o.id <> ? where m.credit_group_id = g.id) as dni,
+  (select cast(coalesce(sum(o.amount - o.invoiced_amount - o.delivered_not_invoiced), 0) as text) from credit_group_members m
+     join sales_orders o on o.customer_id = m.customer_id and o.status = 'open' and o.id <> ? where m.credit_group_id = g.id) as open_orders
+  from credit_groups g where g.id = ?`;
 
 interface CustomerRow {
   id: string;
@@ -41,6 +43,12 @@ interface CustomerRow {
   risk_group_id: string | null;
   payment_terms_id: string | null;
   cash_discount_id: string | null;
+  balance: string;
+  oldest: string | null;
+  overdue: string;
+  dni: string;
+  open_orders: string;
+  group_id: string | null;
 }
 
 export interface CreditQuery {
@@ -56,31 +64,18 @@ export interface CreditQuery {
  * aggregates over open items and open orders (never the full history).
  */
 export async function loadCreditInput(r: Reader, q: CreditQuery): Promise<CreditCheckInput> {
-  const c = await hotFirst<CustomerRow>(r, CUSTOMER_SQL, [q.customerId]);
-  if (!c) throw notFound('customer', q.customerId);
   const exclude = q.excludeOrderId ?? '';
-  const [ledger, orders, groupRow, params, rules, termRanks, discountRanks] = await Promise.all([
-    hotFirst<{ balance: string; oldest: string | null; overdue: string }>(r, LEDGER_SQL, [q.asOf, q.asOf, q.customerId]),
-    hotFirst<{ dni: string; open: string }>(r, ORDERS_SQL, [q.customerId, exclude]),
-    hotFirst<{ id: string; credit_limit: number | string; credit_limit_to_date: string | null }>(r, GROUP_SQL, [q.customerId]),
-    getParameters(r.db, r.cache),
-    activeRules(r.db, r.cache),
-    ranksOf(r, paymentTerms),
-    ranksOf(r, cashDiscounts),
-  ]);
+  const c = await hotFirst<CustomerRow>(r, CUSTOMER_SQL, [q.asOf, q.asOf, exclude, exclude, q.customerId]);
+  if (!c) throw notFound('customer', q.customerId);
+  const [params, rules, termRanks, discountRanks] = await Promise.all([getParameters(r.db, r.cache), activeRules(r.db, r.cache), ranksOf(r, paymentTerms), ranksOf(r, cashDiscounts)]);
   const parameters = creditParameters(params.values);
   let group: CreditGroupState | null = null;
-  if (groupRow) {
-    const [gl, go] = await Promise.all([
-      hotFirst<{ balance: string }>(r, GROUP_LEDGER_SQL, [groupRow.id]),
-      hotFirst<{ dni: string; open: string }>(r, GROUP_ORDERS_SQL, [exclude, groupRow.id]),
-    ]);
-    const balance = BigInt(gl!.balance);
-    const dni = BigInt(go!.dni);
-    const open = BigInt(go!.open);
-    const membersExposure =
-      parameters.creditLimitType === 'balance' ? balance : parameters.creditLimitType === 'balancePlusPackingSlip' ? balance + dni : parameters.creditLimitType === 'balancePlusAll' ? balance + dni + open : balance;
-    group = { id: groupRow.id, creditLimit: toBigInt(groupRow.credit_limit), creditLimitToDate: groupRow.credit_limit_to_date, membersExposure };
+  if (c.group_id) {
+    const g = await hotFirst<{ id: string; credit_limit: number | string; credit_limit_to_date: string | null; balance: string; dni: string; open_orders: string }>(r, GROUP_SQL, [exclude, exclude, c.group_id]);
+    if (g) {
+      const membersExposure = exposureTotal(parameters.creditLimitType, { balance: BigInt(g.balance), deliveredNotInvoiced: BigInt(g.dni), openOrders: BigInt(g.open_orders) }, false);
+      group = { id: g.id, creditLimit: toBigInt(g.credit_limit), creditLimitToDate: g.credit_limit_to_date, membersExposure };
+    }
   }
   return {
     asOf: q.asOf,
@@ -99,8 +94,8 @@ export async function loadCreditInput(r: Reader, q: CreditQuery): Promise<Credit
       paymentTermsId: c.payment_terms_id,
       cashDiscountId: c.cash_discount_id,
     },
-    exposureParts: { balance: BigInt(ledger!.balance), deliveredNotInvoiced: BigInt(orders!.dni), openOrders: BigInt(orders!.open) },
-    overdue: { oldestOverdueDueDate: ledger!.oldest, overdueAmount: BigInt(ledger!.overdue) },
+    exposureParts: { balance: BigInt(c.balance), deliveredNotInvoiced: BigInt(c.dni), openOrders: BigInt(c.open_orders) },
+    overdue: { oldestOverdueDueDate: c.oldest, overdueAmount: BigInt(c.overdue) },
     // An order without its own terms or discount carries the customer's defaults.
     order: { ...q.order, paymentTermsId: q.order.paymentTermsId ?? c.payment_terms_id, cashDiscountId: q.order.cashDiscountId ?? c.cash_discount_id },
     rules,

@@ -102,8 +102,9 @@ export function registerSetupKind<I extends z.ZodType<Record<string, unknown>>>(
     }),
     async (c) => {
       authorize(c.var.actor.role, CAN.setup, `change ${kind.noun} setup`);
-      // The body schema is generic here, so the validated values are read through a plain signature.
-      const valid = c.req.valid as unknown as (target: 'param' | 'json') => unknown;
+      // The body schema is generic here, so the validated values are read through a plain signature
+      // (bound: `valid` reads the request's private fields through `this`).
+      const valid = c.req.valid.bind(c.req) as unknown as (target: 'param' | 'json') => unknown;
       const { id } = valid('param') as { id: string };
       const input = valid('json') as z.output<I>;
       const ifMatch = optionalIfMatch(c);
