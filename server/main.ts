@@ -18,13 +18,12 @@ async function main(): Promise<void> {
   const handle = await openDatabase({ url: env.DATABASE_URL, schema: env.DATABASE_SCHEMA });
 
   if (env.ADMIN_TOKEN) await runInTransaction(handle, SYSTEM, (tx) => ensureAdminToken(tx, env.ADMIN_TOKEN!));
+  const app = createApp({ handle, log, config: { allowedOrigins: allowedOrigins(env), jsonBodyLimit: 1024 * 1024 } });
   let demoTokens: Record<string, string> | undefined;
   const tokensFile = isPostgres ? './data/demo-tokens.json' : join(dirname(env.DATABASE_URL), 'demo-tokens.json');
   if (env.SEED_DEMO === '1' && (isNewSqlite || (isPostgres && (await isEmpty(handle))))) {
-    demoTokens = await seedDemo(handle, { tokensFile });
+    demoTokens = await seedDemo(handle, { tokensFile, app });
   }
-
-  const app = createApp({ handle, log, config: { allowedOrigins: allowedOrigins(env), jsonBodyLimit: 1024 * 1024 } });
   const scheme = env.HTTPS === '1' ? 'https' : 'http';
   const server = serve({
     fetch: app.fetch,

@@ -8,6 +8,7 @@ import { appendTransactions, settle, type NewTransaction } from '../ledger/ledge
 import { upsertSalesOrder } from '../sales-orders/sales-orders.service';
 import { addDays } from '../../shared/dates';
 import { formatMoney } from '../../shared/money';
+import { seedCreditDemo } from './credit-seed';
 
 /** A small deterministic generator, so every demo company is the same. */
 function rng(seed: number) {
@@ -30,6 +31,8 @@ export interface DemoOptions {
   asOf?: string;
   /** Where to keep a copy of the printed tokens (none when omitted). */
   tokensFile?: string;
+  /** The app, to load the credit setup and holds through the public API (skipped when omitted). */
+  app?: Parameters<typeof seedCreditDemo>[0];
 }
 
 /**
@@ -110,6 +113,8 @@ export async function seedDemo(handle: DbHandle, options: DemoOptions = {}): Pro
       }
     }
   });
+
+  if (options.app) await seedCreditDemo(options.app, tokens, asOf, Array.from({ length: count }, (_, i) => `C${String(1001 + i)}`));
 
   if (options.tokensFile) {
     try {

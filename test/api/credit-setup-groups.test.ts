@@ -189,4 +189,30 @@ describe.each(DIALECTS)('customer credit groups on %s', (dialect) => {
     // Its former members are free again.
     expectStatus(await t.request('PUT', `${G}/G3`, { as: 'credit_manager', body: group(['C2', 'C3']) }), 201);
   });
+
+  it('concurrent writes: a replace racing a delete never both succeed (no 500); two groups claiming one customer, one wins', async () => {
+    for (let i = 0; i < 4; i++) {
+      const id = `GR${i}`;
+      expectStatus(await t.request('PUT', `${G}/${id}`, { as: 'credit_manager', body: group([]) }), 201);
+      const [put, del] = await Promise.all([
+        t.request('PUT', `${G}/${id}`, { as: 'credit_manager', body: group(['C5']), headers: ifMatch(1) }),
+        t.request('DELETE', `${G}/${id}`, { as: 'credit_manager', headers: ifMatch(1) }),
+      ]);
+      if (put.status === 200) {
+        expectError(del, 409, 'version_conflict', ['current']);
+        expect(del.body.current).toMatchObject({ id, members: ['C5'], version: 2 });
+        expectStatus(await t.request('DELETE', `${G}/${id}`, { as: 'credit_manager', headers: ifMatch(2) }), 200);
+      } else {
+        expectStatus(del, 200);
+        expectError(put, 404, 'not_found');
+      }
+      expectError(await t.request('GET', `${G}/${id}`), 404, 'not_found');
+      expect((await customer('C5')).credit.group).toBeNull();
+    }
+    const [a, b] = await Promise.all(['GX', 'GY'].map((id) => t.request('PUT', `${G}/${id}`, { as: 'credit_manager', body: group(['C5']) })));
+    expect([a.status, b.status].sort()).toEqual([201, 422]);
+    const winner = a.status === 201 ? 'GX' : 'GY';
+    expect((await customer('C5')).credit.group).toMatchObject({ id: winner });
+    expectError(await t.request('GET', `${G}/${winner === 'GX' ? 'GY' : 'GX'}`), 404, 'not_found');
+  });
 });

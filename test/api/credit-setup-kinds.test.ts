@@ -288,4 +288,17 @@ describe.each(DIALECTS)('credit setup kinds on %s', (dialect) => {
     expectError(await t.request('GET', '/api/v1/payment-terms/CIA'), 404, 'not_found');
     expectError(await t.request('GET', '/api/v1/account-statuses/COLL'), 404, 'not_found');
   });
+
+  it('concurrent writes (PostgreSQL runs them in parallel): one create wins, one replace per version wins, never a 500', async () => {
+    for (let i = 0; i < 3; i++) {
+      const base = `/api/v1/payment-terms/RACE-${i}`;
+      const created = await Promise.all([0, 1].map((n) => t.request('PUT', base, { as: 'credit_manager', body: { description: `Racer ${n}`, days: n } })));
+      expect(created.map((r) => r.status).sort()).toEqual([201, 428]);
+      const replaced = await Promise.all([10, 20, 30].map((days) => t.request('PUT', base, { as: 'credit_manager', body: { description: 'Replaced', days }, headers: ifMatch(1) })));
+      expect(replaced.map((r) => r.status).sort()).toEqual([200, 409, 409]);
+      const winner = replaced.find((r) => r.status === 200)!;
+      expect((await t.request('GET', base)).body).toEqual(winner.body);
+      expect((await allChanges(t)).filter((c) => c.id === `RACE-${i}`).map((c) => c.version)).toEqual([1, 2]);
+    }
+  });
 });

@@ -282,4 +282,27 @@ describe.each(DIALECTS)('blocking rules on %s', (dialect) => {
     await expectNothingChanged(t, before);
     for (const role of EVERY_ROLE) expect((await t.request('GET', `${R}/${rule.body.id}`, { as: role })).body).toEqual(rule.body);
   });
+
+  it('a rule naming an account status or payment terms racing its deletion: never both succeed (no rule left naming a deleted row)', async () => {
+    for (let i = 0; i < 4; i++) {
+      const [sid, pid] = [`RACE-S${i}`, `RACE-P${i}`];
+      expectStatus(await t.request('PUT', `/api/v1/account-statuses/${sid}`, { as: 'credit_manager', body: { description: 'Racing' } }), 201);
+      expectStatus(await t.request('PUT', `/api/v1/payment-terms/${pid}`, { as: 'credit_manager', body: { description: 'Racing' } }), 201);
+      const [delS, ruleS, delP, ruleP] = await Promise.all([
+        t.request('DELETE', `/api/v1/account-statuses/${sid}`, { as: 'credit_manager', headers: ifMatch(1) }),
+        create({ ruleType: 'accountStatus', kind: 'blocking', accountStatusId: sid }),
+        t.request('DELETE', `/api/v1/payment-terms/${pid}`, { as: 'credit_manager', headers: ifMatch(1) }),
+        create({ ruleType: 'termsOfPayment', kind: 'blocking', paymentTermsId: pid }),
+      ]);
+      expect([delS.status, ruleS.status].sort()).toEqual(delS.status === 200 ? [200, 422] : [201, 422]);
+      expect([delP.status, ruleP.status].sort()).toEqual(delP.status === 200 ? [200, 422] : [201, 422]);
+      const rules = (await t.request('GET', `${R}?limit=1000`)).body.items as { accountStatusId: string | null; paymentTermsId: string | null }[];
+      const statuses = (await t.request('GET', '/api/v1/account-statuses?limit=1000')).body.items.map((r: { id: string }) => r.id);
+      const terms = (await t.request('GET', '/api/v1/payment-terms?limit=1000')).body.items.map((r: { id: string }) => r.id);
+      for (const r of rules) {
+        if (r.accountStatusId) expect(statuses).toContain(r.accountStatusId);
+        if (r.paymentTermsId) expect(terms).toContain(r.paymentTermsId);
+      }
+    }
+  });
 });

@@ -8,6 +8,7 @@ import { formatMoney, formatRate, tryParseMoney, tryParseRate } from '../../../s
 import type { BlockingRule, RuleType, Scope, ValueType } from '../../../shared/credit/types';
 import { toBigIntOrNull } from '../../db/values';
 import { setupRowsCached } from '../setup/setup.resource';
+import { findSetupRow } from '../setup/setup.repository';
 import { accountStatuses, paymentTerms } from '../setup/setup.kinds';
 import type { BlockingRuleInput, BlockingRuleJson } from './blocking-rules.schema';
 
@@ -175,11 +176,14 @@ async function ruleColumns(tx: Tx, input: BlockingRuleInput) {
   if (type !== 'daysOverdue' && type !== 'overdueAmount') valueType = null;
   if (errors.length) throw new ApiError('invalid_request', `the ${type} rule is missing or has wrong fields`, errors);
 
-  // References must exist: a rule naming an unknown status or terms could never fire.
-  if (input.accountStatusId && !(await setupRowsCached(tx.db, tx.cache, accountStatuses.entity)).has(input.accountStatusId)) {
+  // References must exist: a rule naming an unknown status or terms could never fire. On
+  // PostgreSQL the row is locked, so a concurrent delete of it cannot slip past its in-use check.
+  const exists = async (entity: string, id: string) =>
+    tx.dialect === 'postgres' ? (await findSetupRow(tx.db, entity, id, true)) !== undefined : (await setupRowsCached(tx.db, tx.cache, entity)).has(id);
+  if (input.accountStatusId && !(await exists(accountStatuses.entity, input.accountStatusId))) {
     throw ruleViolation(`account status ${input.accountStatusId} does not exist`, [{ path: 'accountStatusId', message: 'unknown account status' }]);
   }
-  if (input.paymentTermsId && !(await setupRowsCached(tx.db, tx.cache, paymentTerms.entity)).has(input.paymentTermsId)) {
+  if (input.paymentTermsId && !(await exists(paymentTerms.entity, input.paymentTermsId))) {
     throw ruleViolation(`payment terms ${input.paymentTermsId} do not exist`, [{ path: 'paymentTermsId', message: 'unknown payment terms' }]);
   }
   return {

@@ -129,7 +129,9 @@ export function creditGroupRoutes(app: OpenAPIHono<AppEnv>): void {
     const { id } = c.req.valid('param');
     const ifMatch = requireIfMatch(c);
     return command(c, async (tx) => {
-      const existing = await tx.db.selectFrom('credit_groups').selectAll().where('id', '=', id).executeTakeFirst();
+      // Locked on PostgreSQL: a concurrent replace must finish first (then this sees its version).
+      const q = tx.db.selectFrom('credit_groups').selectAll().where('id', '=', id);
+      const existing = await (tx.dialect === 'postgres' ? q.forUpdate() : q).executeTakeFirst();
       if (!existing) throw notFound('credit group', id);
       const before = toJson(existing, await members(tx.db, id));
       assertVersion(ifMatch, existing, before);

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema';
 import type { Tx } from '../../db/transaction';
 import { formatMoney } from '../../../shared/money';
@@ -44,7 +44,10 @@ export function creditParameters(p: Parameters): CreditParameters {
 
 /** Merges the given parameters into the stored ones (no If-Match: one row, audited). */
 export async function updateParameters(tx: Tx, patch: Partial<Parameters>) {
-  const row = await tx.db.selectFrom('parameters').selectAll().where('id', '=', 1).executeTakeFirst();
+  // PostgreSQL runs PUTs concurrently (READ COMMITTED): lock the row so two merges never both
+  // start from the same stored values (a lost update, and two changes with one version).
+  const q = tx.db.selectFrom('parameters').selectAll().where('id', '=', 1);
+  const row = await (tx.dialect === 'postgres' ? q.forUpdate() : q).executeTakeFirst();
   const before = parseStored(row?.data);
   const next = ParametersSchema.parse({ ...JSON.parse(row?.data ?? '{}'), ...JSON.parse(JSON.stringify(patch, (_k, v) => (typeof v === 'bigint' ? formatMoney(v) : v))) });
   for (const [field, code] of [
@@ -84,6 +87,9 @@ export async function getCheckpoints(db: Kysely<Database>, cache: Map<string, un
 export async function replaceCheckpoints(tx: Tx, rows: CheckpointSetup[]): Promise<CheckpointSetup[]> {
   const errors = validateCheckpoints(rows);
   if (errors.length) throw ruleViolation('the checkpoint setup is not valid', errors.map((e) => ({ path: `${e.index}.${e.field}`, message: e.message })));
+  // On PostgreSQL two concurrent replacements of different rows would otherwise both commit and
+  // leave the union of the two setups (which may break the grace-days rule): one at a time.
+  if (tx.dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext('creditdesk.checkpoints'))`.execute(tx.db);
   const before = await getCheckpoints(tx.db, new Map());
   await tx.db.deleteFrom('checkpoints').execute();
   if (rows.length) {
