@@ -429,8 +429,10 @@ describe.each(DIALECTS)('credit worked examples over HTTP on %s', (dialect) => {
       ]);
     }
     expect(await getHold(t, hold.id)).toMatchObject({ status: 'onHold', version: 2 });
-    // Still held: posting is refused until someone releases it by hand.
+    // Still held: posting is refused until someone releases it by hand, and the refusal changes nothing.
+    const before = await creditState(t);
     expect((await postOrder(t, 'SO-E36')).status).toBe(422);
+    expect(await creditState(t)).toEqual(before);
     const released = ok(await release(hold.id, 2, AS_OF));
     expect(released.hold).toMatchObject({ status: 'released', releaseReasonCode: 'REL', version: 3 });
     const posted = ok(await postOrder(t, 'SO-E36'));

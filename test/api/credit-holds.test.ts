@@ -180,6 +180,8 @@ describe.each(DIALECTS)('credit holds on %s', (dialect) => {
       }
       expectError(await decide('release', hold.id, { ifMatch: '"2"' }), 422, 'rule_violation');
       expectError(await decide('reject', hold.id, { ifMatch: '"2"' }), 422, 'rule_violation');
+      // A forced hold must not become a back door: releasing it would clear the rejection.
+      expectError(await t.request('POST', '/api/v1/sales-orders/SO-J1/force-hold', { as: 'credit_clerk', body: { reasonCode: 'FRAUD' } }), 422, 'rule_violation');
       expect({ order: await getOrder(t, 'SO-J1'), holds: await holdsOf(t, 'status=all&customerId=HJ1'), seq: await lastSeq(t) }).toEqual(before);
     });
   });
@@ -283,9 +285,12 @@ describe.each(DIALECTS)('credit holds on %s', (dialect) => {
     it('canceling a held order (If-Match) turns its hold canceled', async () => {
       const hold = await heldOrder('HC1', 'SO-C1');
       const order = await getOrder(t, 'SO-C1');
-      expectError(await t.request('POST', '/api/v1/sales-orders/SO-C1/cancel', { as: 'integration' }), 428, 'precondition_required');
-      expect(await getHold(t, hold.id)).toEqual(hold);
       const seq = await lastSeq(t);
+      expectError(await t.request('POST', '/api/v1/sales-orders/SO-C1/cancel', { as: 'integration' }), 428, 'precondition_required');
+      expectError(await t.request('POST', '/api/v1/sales-orders/SO-C1/cancel', { as: 'integration', headers: { 'If-Match': `"${order.version - 1}"` } }), 409, 'version_conflict', ['current']);
+      expect(await getHold(t, hold.id)).toEqual(hold);
+      expect(await getOrder(t, 'SO-C1')).toEqual(order);
+      expect(await lastSeq(t)).toBe(seq);
       const res = await t.request('POST', '/api/v1/sales-orders/SO-C1/cancel', { as: 'integration', headers: { 'If-Match': `"${order.version}"` } });
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ status: 'canceled', creditStatus: 'clear', version: order.version + 1 });
@@ -458,7 +463,10 @@ describe.each(DIALECTS)('credit hold release approval on %s', (dialect) => {
     expect(declined.hold).toMatchObject({ status: 'onHold', pending: null, comment: 'check the overdue invoices first', version: 3 });
     expect(await getOrder(t, 'SO-A2')).toMatchObject({ creditStatus: 'onHold' });
     expect((await holdsOf(t, 'customerId=HA2')).map((h) => h.id)).toEqual([hold.id]);
+    const onHoldAgain = { hold: await getHold(t, hold.id), seq: await lastSeq(t) };
     expectError(await call('approve', hold.id, 'credit_manager_2', 3), 422, 'rule_violation'); // nothing pending any more
+    expectError(await call('decline', hold.id, 'credit_manager_2', 3), 422, 'rule_violation');
+    expect({ hold: await getHold(t, hold.id), seq: await lastSeq(t) }).toEqual(onHoldAgain);
 
     ok(await call('release', hold.id, 'credit_clerk', 3, { ...releaseBody, mode: 'withPosting' }));
     const approved = ok(await call('approve', hold.id, 'credit_manager_2', 4));
@@ -504,6 +512,9 @@ describe.each(DIALECTS)('credit hold release approval on %s', (dialect) => {
     const order = await getOrder(t, 'SO-A5');
     ok(await t.request('POST', '/api/v1/sales-orders/SO-A5/cancel', { as: 'integration', headers: { 'If-Match': `"${order.version}"` } }));
     expect(await getHold(t, h5.id)).toMatchObject({ status: 'canceled', pending: null, version: 3 });
+    const seq = await lastSeq(t);
     expectError(await call('approve', h5.id, 'credit_manager', 3), 422, 'rule_violation');
+    expect(await getHold(t, h5.id)).toMatchObject({ status: 'canceled', version: 3 });
+    expect(await lastSeq(t)).toBe(seq);
   });
 });

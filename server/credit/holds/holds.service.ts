@@ -230,6 +230,8 @@ export async function forceHold(tx: Tx, orderId: string, reasonCode: string, asO
   const order = await lockOrder(tx, orderId);
   if (order.status !== 'open') throw ruleViolation(`sales order ${orderId} is ${order.status}; only open orders can be held`);
   if (order.credit_status === 'onHold') throw ruleViolation(`sales order ${orderId} is already on credit hold`);
+  // Releasing a forced hold clears the order; on a rejected order that would undo the rejection (§5).
+  if (order.credit_status === 'rejected') throw ruleViolation(`sales order ${orderId} was rejected by credit management; it cannot be held again`);
   await requireReasonCode(tx, reasonCode, 'forcedHold');
   const reasons: HoldReason[] = [{ ruleType: 'forcedHold', ruleId: null, active: true, measured: reasonCode, threshold: '', explanation: `held by hand with reason ${reasonCode}` }];
   return createHold(tx, order, { checkpoint: null, postingType: null, asOf: asOf ?? todayUtc(new Date(tx.now)), reasons, forced: true });
