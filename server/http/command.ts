@@ -122,3 +122,35 @@ export async function command(c: Context<AppEnv>, fn: (tx: Tx) => Promise<Comman
     throw e;
   }
 }
+
+/**
+ * Idempotency for requests that run several transactions of their own (release/reject batches,
+ * evaluate): a stored answer is replayed; otherwise `fn` runs and its answer is stored afterwards.
+ * Each item is still protected by its own state (versions, statuses), so even a crash between the
+ * items and the stored answer cannot apply an item twice: a retry answers those items as conflicts.
+ */
+export async function idempotentBatch(c: Context<AppEnv>, fn: () => Promise<CommandResult>): Promise<Response> {
+  const key = c.req.header('idempotency-key');
+  if (key === undefined) return respond(c, await fn());
+  if (!KEY.test(key)) throw new ApiError('invalid_request', 'Idempotency-Key must be 1–200 visible ASCII characters', [{ path: 'Idempotency-Key', message: 'malformed' }]);
+  const hash = await requestHash(c);
+  const replay = await storedResponse(c, key, hash);
+  if (replay) return replay;
+  const result = await fn();
+  try {
+    await runInTransaction(c.var.deps.handle, c.var.actor, async (tx) => {
+      await tx.db
+        .insertInto('idempotency_keys')
+        .values({ user_id: tx.actor.userId ?? '', key, request_hash: hash, status: result.status ?? 200, response: JSON.stringify({ body: result.body, version: result.version }), created_at: tx.now })
+        .execute();
+    });
+  } catch (e) {
+    // A concurrent twin stored its answer first: answer with that one.
+    if (isUniqueViolation(e)) {
+      const again = await storedResponse(c, key, hash);
+      if (again) return again;
+    }
+    throw e;
+  }
+  return respond(c, result);
+}

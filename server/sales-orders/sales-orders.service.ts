@@ -11,6 +11,8 @@ import { formatMoney } from '../../shared/money';
 import { toBigInt } from '../db/values';
 import { findSalesOrder, salesOrderRowToSalesOrder, saveSalesOrder, undeliveredAmount, type SalesOrderRow } from './sales-orders.repository';
 import type { PostingInput, SalesOrder, SalesOrderInput } from './sales-orders.schema';
+import { getParameters } from '../credit/parameters/parameters.service';
+import { holdRowToHold } from '../credit/holds/holds.repository';
 
 export const SALES_ORDER = 'salesOrder';
 
@@ -18,9 +20,11 @@ export const SALES_ORDER = 'salesOrder';
 async function cancelOpenHold(tx: Tx, orderId: string): Promise<void> {
   const hold = await tx.db.selectFrom('holds').selectAll().where('sales_order_id', '=', orderId).where('status', 'in', ['onHold', 'pendingApproval']).executeTakeFirst();
   if (!hold) return;
-  const next = { ...hold, status: 'canceled', pending: null, version: hold.version + 1 };
+  // The canceled-order reason of the parameters is recorded as the hold's reject reason (§5).
+  const reason = (await getParameters(tx.db, tx.cache)).values.canceledOrderReasonCode;
+  const next = { ...hold, status: 'canceled', pending: null, reject_reason_code: reason, rejected_by: tx.actor.userId, rejected_at: tx.now, comment: 'sales order canceled', version: hold.version + 1 };
   await tx.db.updateTable('holds').set(next).where('id', '=', hold.id).execute();
-  tx.changed('hold', hold.id, 'update', next.version, { action: 'hold.cancel', before: { id: hold.id, status: hold.status, version: hold.version }, after: { id: hold.id, status: 'canceled', version: next.version }, reason: 'sales order canceled' });
+  tx.changed('hold', hold.id, 'update', next.version, { action: 'hold.cancel', before: holdRowToHold(hold), after: holdRowToHold(next), reason: reason ?? 'sales order canceled' });
 }
 
 /**

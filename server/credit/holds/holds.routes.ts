@@ -1,7 +1,7 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../http/env';
 import { authorize } from '../../http/auth';
-import { command } from '../../http/command';
+import { command, idempotentBatch } from '../../http/command';
 import { ApiError, zodDetails } from '../../http/errors';
 import { errorResponses, jsonBody, jsonResponse, register } from '../../http/openapi';
 import { decodeCursor, page, pageQuery } from '../../http/paging';
@@ -69,12 +69,14 @@ export function holdRoutes(app: OpenAPIHono<AppEnv>): void {
       path: '/api/v1/holds',
       tags,
       summary: 'The hold list',
-      request: { query: z.object({ ...pageQuery, status: z.enum([...HOLD_STATUSES, 'all']).default('onHold'), customerId: Id.optional(), since: SinceQuery }) },
+      description: 'status defaults to onHold, or to all when `since` is given: a workbook pulling changes must also learn about holds that left the list.',
+      request: { query: z.object({ ...pageQuery, status: z.enum([...HOLD_STATUSES, 'all']).optional(), customerId: Id.optional(), since: SinceQuery }) },
       responses: { 200: jsonResponse(z.object({ items: z.array(HoldSchema), nextCursor: z.string().nullable() })), ...errorResponses },
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const rows = await listHolds(c.var.deps.handle.db, { status: q.status === 'all' ? undefined : q.status, customerId: q.customerId, since: q.since, limit: q.limit, after: decodeCursor(q.cursor) });
+      const status = q.status ?? (q.since === undefined ? 'onHold' : 'all');
+      const rows = await listHolds(c.var.deps.handle.db, { status: status === 'all' ? undefined : status, customerId: q.customerId, since: q.since, limit: q.limit, after: decodeCursor(q.cursor) });
       const { items, nextCursor } = page(rows, q.limit, (r) => r.id);
       return c.json({ items: items.map(holdRowToHold), nextCursor });
     },
@@ -162,6 +164,7 @@ export function holdRoutes(app: OpenAPIHono<AppEnv>): void {
       async (c) => {
         authorize(c.var.actor.role, DECIDE, `${action} holds`);
         const { items } = c.req.valid('json');
+        return idempotentBatch(c, async () => {
         const results = [];
         for (const [index, raw] of items.entries()) {
           const parsed = itemSchema.safeParse(raw);
@@ -179,7 +182,8 @@ export function holdRoutes(app: OpenAPIHono<AppEnv>): void {
             results.push({ index, holdId: id, status: 'error' as const, code: e.code, errors: e.details.length ? e.details : [{ path: '', message: e.message }], ...(e.extra.current ? { current: e.extra.current } : {}) });
           }
         }
-        return c.json({ items: results });
+        return { body: { items: results } };
+        });
       },
     );
   batch('release', ReleaseItem as never, releaseHold);
@@ -198,10 +202,12 @@ export function holdRoutes(app: OpenAPIHono<AppEnv>): void {
     async (c) => {
       authorize(c.var.actor.role, DECIDE, 'evaluate holds');
       const body = c.req.valid('json');
-      const rows = await listHolds(c.var.deps.handle.db, { status: 'onHold', customerId: body.customerId, ids: body.holdIds, limit: 100_000 });
-      const items = [];
-      for (const row of rows) items.push(await runInTransaction(c.var.deps.handle, c.var.actor, (tx) => evaluateHold(tx, row.id, body.asOf)));
-      return c.json({ items });
+      return idempotentBatch(c, async () => {
+        const rows = await listHolds(c.var.deps.handle.db, { status: 'onHold', customerId: body.customerId, ids: body.holdIds, limit: 100_000 });
+        const items = [];
+        for (const row of rows) items.push(await runInTransaction(c.var.deps.handle, c.var.actor, (tx) => evaluateHold(tx, row.id, body.asOf)));
+        return { body: { items } };
+      });
     },
   );
 

@@ -90,6 +90,7 @@ export async function creditGate(tx: Tx, order: SalesOrderRow, posting: { checkp
   if (!mustCheck({ setup, ...posting, lastPass, valueIncreasedSinceRelease, recheckAfterReleaseWhenValueIncreased: params.values.recheckAfterReleaseWhenValueIncreased })) {
     return { held: false as const };
   }
+  await lockCreditScope(tx, order.customer_id);
   const result = await checkOrder(tx, order, posting.asOf);
   if (result.held) {
     const hold = await createHold(tx, order, { ...posting, reasons: reasonsOf(result), forced: false });
@@ -103,6 +104,18 @@ export async function creditGate(tx: Tx, order: SalesOrderRow, posting: { checkp
 }
 
 installCreditGate(creditGate);
+
+/**
+ * Serializes check-and-record per credit group and customer (SPEC §8). SQLite runs one writer at a
+ * time already; on PostgreSQL the group row, then the customer row, is locked until commit (the
+ * same order as credit-group changes take them, so the two never deadlock).
+ */
+async function lockCreditScope(tx: Tx, customerId: string): Promise<void> {
+  if (tx.dialect !== 'postgres') return;
+  const member = await tx.db.selectFrom('credit_group_members').select('credit_group_id').where('customer_id', '=', customerId).executeTakeFirst();
+  if (member) await tx.db.selectFrom('credit_groups').select('id').where('id', '=', member.credit_group_id).forUpdate().execute();
+  await tx.db.selectFrom('customers').select('id').where('id', '=', customerId).forUpdate().execute();
+}
 
 async function lockHold(tx: Tx, id: string): Promise<HoldRow> {
   const row = await findHold(tx.db, id, tx.dialect === 'postgres');

@@ -1,0 +1,61 @@
+// Holds as a workbook syncs them: delta pulls see holds that left the list, batch decisions
+// replay under an Idempotency-Key, and a canceled order's hold records the canceled-order reason.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS, startTestApp, type TestApp } from '../support/app';
+import { addRule, cluAll, getHold, lastSeq, ok, postingCheckpoints, postOrder, putCustomer, putOrder, reasonCode, setCheckpoints, setParameters } from '../support/credit';
+
+describe.each(DIALECTS)('hold sync on %s', (dialect) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(dialect);
+    await setCheckpoints(t, postingCheckpoints('confirmation'));
+    await addRule(t, cluAll(100));
+    await reasonCode(t, 'REL', 'release');
+    await reasonCode(t, 'CANCELED', 'reject');
+    await setParameters(t, { canceledOrderReasonCode: 'CANCELED' });
+    await putCustomer(t, 'S1', { creditLimit: '1000.00' });
+  });
+  afterAll(async () => t.close());
+
+  async function held(orderId: string) {
+    await putOrder(t, orderId, 'S1', '1500.00');
+    const res = ok(await postOrder(t, orderId, { checkpoint: 'confirmation' }));
+    expect(res.posted).toBe(false);
+    return res.hold as { id: string; version: number };
+  }
+
+  it('GET /holds?since= without a status returns holds that left the list too', async () => {
+    const a = await held('SY-1');
+    const seq = await lastSeq(t);
+    ok(await t.request('POST', `/api/v1/holds/${a.id}/release`, { as: 'credit_manager', headers: { 'If-Match': '"1"' }, body: { reasonCode: 'REL', reviewDate: '2025-07-31', asOf: '2025-06-30' } }));
+    const delta = ok(await t.request('GET', `/api/v1/holds?since=${seq}`)).items as { id: string; status: string }[];
+    expect(delta.map((h) => [h.id, h.status])).toEqual([[a.id, 'released']]);
+    // Without since, the list is still the open holds only.
+    expect((ok(await t.request('GET', '/api/v1/holds')).items as { id: string }[]).map((h) => h.id)).not.toContain(a.id);
+  });
+
+  it('holds:release-batch with an Idempotency-Key replays the first answer instead of conflicting', async () => {
+    const b = await held('SY-2');
+    const body = { items: [{ holdId: b.id, version: b.version, reasonCode: 'REL', reviewDate: '2025-07-31', mode: 'withoutPosting', asOf: '2025-06-30' }] };
+    const headers = { 'Idempotency-Key': `batch-${dialect}` };
+    const first = await t.request('POST', '/api/v1/holds:release-batch', { as: 'credit_manager', headers, body });
+    expect(first.status).toBe(200);
+    expect(first.body.items[0]).toMatchObject({ status: 'ok', version: 2 });
+    const seq = await lastSeq(t);
+    const again = await t.request('POST', '/api/v1/holds:release-batch', { as: 'credit_manager', headers, body });
+    expect(again.status).toBe(200);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body).toEqual(first.body);
+    expect(await lastSeq(t)).toBe(seq);
+    // Without the key the same request is answered per item: the hold has moved on.
+    const plain = await t.request('POST', '/api/v1/holds:release-batch', { as: 'credit_manager', body });
+    expect(plain.body.items[0]).toMatchObject({ status: 'error', code: 'version_conflict' });
+  });
+
+  it('canceling a held order records the canceled-order reason on its hold', async () => {
+    const c = await held('SY-3');
+    const order = ok(await t.request('GET', '/api/v1/sales-orders/SY-3'));
+    ok(await t.request('POST', '/api/v1/sales-orders/SY-3/cancel', { as: 'integration', headers: { 'If-Match': `"${order.version}"` } }));
+    expect(await getHold(t, c.id)).toMatchObject({ status: 'canceled', rejectReasonCode: 'CANCELED', comment: 'sales order canceled', version: 2 });
+  });
+});
