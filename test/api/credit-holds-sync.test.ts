@@ -12,7 +12,8 @@ describe.each(DIALECTS)('hold sync on %s', (dialect) => {
     await addRule(t, cluAll(100));
     await reasonCode(t, 'REL', 'release');
     await reasonCode(t, 'CANCELED', 'reject');
-    await setParameters(t, { canceledOrderReasonCode: 'CANCELED' });
+    await reasonCode(t, 'MODIFIED', 'release');
+    await setParameters(t, { canceledOrderReasonCode: 'CANCELED', modifiedOrderReleaseReasonCode: 'MODIFIED' });
     await putCustomer(t, 'S1', { creditLimit: '1000.00' });
   });
   afterAll(async () => t.close());
@@ -57,5 +58,29 @@ describe.each(DIALECTS)('hold sync on %s', (dialect) => {
     const order = ok(await t.request('GET', '/api/v1/sales-orders/SY-3'));
     ok(await t.request('POST', '/api/v1/sales-orders/SY-3/cancel', { as: 'integration', headers: { 'If-Match': `"${order.version}"` } }));
     expect(await getHold(t, c.id)).toMatchObject({ status: 'canceled', rejectReasonCode: 'CANCELED', comment: 'sales order canceled', version: 2 });
+  });
+
+  it('an order that grew after its release is checked again; when that check passes the modified-order reason is recorded', async () => {
+    await setCheckpoints(t, [{ checkpoint: 'confirmation', posting: true, proForma: false, graceDays: 5 }]);
+    await putCustomer(t, 'S2', { creditLimit: '1000.00' });
+    await putOrder(t, 'SY-4', 'S2', '1500.00');
+    const hold = ok(await postOrder(t, 'SY-4', { checkpoint: 'confirmation' })).hold;
+    ok(await t.request('POST', `/api/v1/holds/${hold.id}/release`, { as: 'credit_manager', headers: { 'If-Match': '"1"' }, body: { reasonCode: 'REL', reviewDate: '2025-07-31', asOf: '2025-06-30' } }));
+    // Inside the grace window an unchanged order posts without a check.
+    expect(ok(await postOrder(t, 'SY-4', { checkpoint: 'confirmation', asOf: '2025-07-01' })).posted).toBe(true);
+    // It grows: the next posting checks again despite the grace window, and holds it.
+    let order = ok(await t.request('GET', '/api/v1/sales-orders/SY-4'));
+    ok(await t.request('PUT', '/api/v1/sales-orders/SY-4', { as: 'integration', headers: { 'If-Match': `"${order.version}"` }, body: { customerId: 'S2', amount: '1600.00' } }));
+    const again = ok(await postOrder(t, 'SY-4', { checkpoint: 'confirmation', asOf: '2025-07-02' }));
+    expect(again.posted).toBe(false);
+    ok(await t.request('POST', `/api/v1/holds/${again.hold.id}/release`, { as: 'credit_manager', headers: { 'If-Match': '"1"' }, body: { reasonCode: 'REL', reviewDate: '2025-07-31', asOf: '2025-07-02' } }));
+    // Grows again, but now the credit allows it: the recheck passes and is recorded with MODIFIED.
+    const customer = ok(await t.request('GET', '/api/v1/customers/S2'));
+    ok(await t.request('PUT', '/api/v1/customers/S2', { as: 'integration', headers: { 'If-Match': `"${customer.version}"` }, body: { name: customer.name, currency: 'USD', creditLimit: '5000.00' } }));
+    order = ok(await t.request('GET', '/api/v1/sales-orders/SY-4'));
+    ok(await t.request('PUT', '/api/v1/sales-orders/SY-4', { as: 'integration', headers: { 'If-Match': `"${order.version}"` }, body: { customerId: 'S2', amount: '1700.00' } }));
+    expect(ok(await postOrder(t, 'SY-4', { checkpoint: 'confirmation', asOf: '2025-07-03' })).posted).toBe(true);
+    const audit = ok(await t.request('GET', '/api/v1/audit?entity=salesOrder&id=SY-4&limit=1000')).items as { action: string; reason: string | null }[];
+    expect(audit.filter((a) => a.action === 'salesOrder.modifiedOrderReleased').map((a) => a.reason)).toEqual(['MODIFIED']);
   });
 });

@@ -98,7 +98,11 @@ export async function creditGate(tx: Tx, order: SalesOrderRow, posting: { checkp
   }
   // A passed check opens a grace window; a passed recheck after a release closes the "grew" watch.
   if (result.checked && posting.postingType === 'posting') {
-    await saveOrderCredit(tx, order, { last_pass_checkpoint: posting.checkpoint, last_pass_date: posting.asOf, released_amount: null }, 'salesOrder.creditCheckPassed');
+    const saved = await saveOrderCredit(tx, order, { last_pass_checkpoint: posting.checkpoint, last_pass_date: posting.asOf, released_amount: null }, 'salesOrder.creditCheckPassed');
+    // A recheck of an order that grew after its release passed: record the "modified order" release reason (§4.7).
+    if (valueIncreasedSinceRelease && params.values.modifiedOrderReleaseReasonCode) {
+      tx.audit({ action: 'salesOrder.modifiedOrderReleased', entity: SALES_ORDER, entityId: order.id, after: salesOrderRowToSalesOrder(saved), reason: params.values.modifiedOrderReleaseReasonCode });
+    }
   }
   return { held: false as const };
 }
