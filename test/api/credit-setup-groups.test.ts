@@ -209,10 +209,39 @@ describe.each(DIALECTS)('customer credit groups on %s', (dialect) => {
       expectError(await t.request('GET', `${G}/${id}`), 404, 'not_found');
       expect((await customer('C5')).credit.group).toBeNull();
     }
-    const [a, b] = await Promise.all(['GX', 'GY'].map((id) => t.request('PUT', `${G}/${id}`, { as: 'credit_manager', body: group(['C5']) })));
-    expect([a.status, b.status].sort()).toEqual([201, 422]);
-    const winner = a.status === 201 ? 'GX' : 'GY';
+    const claims = await Promise.all(['GX', 'GY'].map((id) => t.request('PUT', `${G}/${id}`, { as: 'credit_manager', body: group(['C5']) })));
+    expect(claims.map((r) => r.status).sort()).toEqual([201, 422]);
+    const winner = claims[0]!.status === 201 ? 'GX' : 'GY';
     expect((await customer('C5')).credit.group).toMatchObject({ id: winner });
     expectError(await t.request('GET', `${G}/${winner === 'GX' ? 'GY' : 'GX'}`), 404, 'not_found');
+  });
+
+  it('the list pages with limit/cursor → nextCursor and takes ?since= for deltas (SPEC §4)', async () => {
+    for (const id of ['PG-A', 'PG-B', 'PG-C']) expectStatus(await t.request('PUT', `${G}/${id}`, { as: 'credit_manager', body: group([], { name: `Paged ${id}` }) }), 201);
+    const all = (await t.request('GET', `${G}?limit=1000`, { as: 'credit_clerk' })).body;
+    expect(all.nextCursor).toBeNull();
+    const ids = all.items.map((g: { id: string }) => g.id);
+    expect(ids).toEqual([...ids].sort());
+    expect(ids).toEqual(expect.arrayContaining(['PG-A', 'PG-B', 'PG-C']));
+    // Walk two at a time: the same rows, in the same order, each once.
+    const walked: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: { body: { items: { id: string }[]; nextCursor: string | null } } = await t.request('GET', `${G}?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      expect(res.body.items.length).toBeLessThanOrEqual(2);
+      walked.push(...res.body.items.map((g) => g.id));
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    expect(walked).toEqual(ids);
+
+    const seq = (await allChanges(t)).at(-1)!.seq;
+    expect((await t.request('GET', `${G}?since=${seq}`)).body.items).toEqual([]);
+    const changed = await t.request('PUT', `${G}/PG-B`, { as: 'credit_manager', body: group([], { name: 'Paged PG-B (renamed)' }), headers: ifMatch(1) });
+    expectStatus(changed, 200);
+    const delta = await t.request('GET', `${G}?since=${seq}`, { as: 'integration' });
+    expectStatus(delta, 200);
+    expect(delta.body.items).toEqual([changed.body]);
+    expectError(await t.request('GET', `${G}?limit=0`), 400, 'invalid_request');
+    expectError(await t.request('GET', `${G}?cursor=not-a-cursor`), 400, 'invalid_request');
   });
 });

@@ -157,6 +157,23 @@ describe.each(DIALECTS)('credit setup kinds on %s', (dialect) => {
       expect(full.body.items.map((r: { id: string }) => r.id)).toEqual(expect.arrayContaining([a, b]));
     });
 
+    it('the list pages with limit/cursor → nextCursor, in id order', async () => {
+      for (const s of ['P1', 'P2', 'P3']) expectStatus(await t.request('PUT', `${base}/${id(s)}`, { as: 'credit_manager', body: k.create }), 201);
+      const all = (await t.request('GET', `${base}?limit=1000`)).body;
+      expect(all.nextCursor).toBeNull();
+      const ids = all.items.map((r: { id: string }) => r.id);
+      expect(ids).toEqual([...ids].sort());
+      const walked: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const res: { body: { items: { id: string }[]; nextCursor: string | null } } = await t.request('GET', `${base}?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        expect(res.body.items.length).toBeLessThanOrEqual(2);
+        walked.push(...res.body.items.map((r) => r.id));
+        cursor = res.body.nextCursor;
+      } while (cursor);
+      expect(walked).toEqual(ids);
+    });
+
     it('DELETE needs If-Match (428 without, 409 stale) and then removes the row, logged and audited', async () => {
       const rowId = id('D');
       const created = await t.request('PUT', `${base}/${rowId}`, { as: 'credit_manager', body: k.create });

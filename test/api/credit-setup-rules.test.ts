@@ -1,7 +1,7 @@
 // SPEC §5 "Credit management": CRUD /api/v1/blocking-rules — the seven rule types with their
 // threshold fields (credit.md §4.2, §4.3), per-type validation, references, `sentence`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIALECTS, startTestApp, type TestApp } from '../support/app';
+import { customerBody, DIALECTS, startTestApp, type TestApp } from '../support/app';
 import { allAudit, allChanges, expectError } from '../support/conventions';
 import { creditSetupState, EVERY_ROLE, expectNothingChanged, expectStatus, ifMatch, NOT_SETUP_WRITERS } from '../support/credit-setup';
 
@@ -92,6 +92,8 @@ const INVALID: { name: string; body: Record<string, unknown>; path: string }[] =
   { name: 'validFor all with an accountOrGroup', body: { ruleType: 'creditLimitUsed', kind: 'blocking', validFor: 'all', accountOrGroup: 'C1', percent: 100 }, path: 'accountOrGroup' },
   { name: 'accountStatus rule valid for a group', body: { ruleType: 'accountStatus', kind: 'blocking', validFor: 'group', accountOrGroup: 'STD', accountStatusId: 'COLL' }, path: 'validFor' },
   { name: 'termsOfPayment rule valid for one customer', body: { ruleType: 'termsOfPayment', kind: 'blocking', validFor: 'table', accountOrGroup: 'C1', paymentTermsId: 'CIA' }, path: 'validFor' },
+  { name: 'accountStatus rule narrowed to a risk group', body: { ruleType: 'accountStatus', kind: 'blocking', riskGroupId: 'HIGH', accountStatusId: 'COLL' }, path: 'riskGroupId' },
+  { name: 'termsOfPayment rule narrowed to a risk group', body: { ruleType: 'termsOfPayment', kind: 'exclusion', riskGroupId: 'LOW', paymentTermsId: 'CIA' }, path: 'riskGroupId' },
   { name: 'accountStatus without accountStatusId', body: { ruleType: 'accountStatus', kind: 'blocking' }, path: 'accountStatusId' },
   { name: 'termsOfPayment without paymentTermsId', body: { ruleType: 'termsOfPayment', kind: 'blocking' }, path: 'paymentTermsId' },
   { name: 'creditLimitExpired without days', body: { ruleType: 'creditLimitExpired', kind: 'blocking' }, path: 'days' },
@@ -304,5 +306,39 @@ describe.each(DIALECTS)('blocking rules on %s', (dialect) => {
         if (r.paymentTermsId) expect(terms).toContain(r.paymentTermsId);
       }
     }
+  });
+});
+
+describe.each(DIALECTS)('blocking rule changes take effect at once on %s', (dialect) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(dialect);
+    expectStatus(await t.request('PUT', '/api/v1/customers/RC1', { as: 'integration', body: customerBody({ creditLimit: '1000.00' }) }), 201);
+    const items = [{ id: 'RC1-INV', customerId: 'RC1', type: 'invoice', amount: '900.00', transDate: '2025-06-01', dueDate: '2099-12-31' }];
+    expectStatus(await t.request('POST', '/api/v1/transactions:batch', { as: 'integration', body: { items } }), 200);
+  });
+  afterAll(async () => t?.close());
+
+  const check = async () => {
+    const res = await t.request('POST', '/api/v1/credit-check', { as: 'credit_clerk', body: { customerId: 'RC1', orderAmount: '200.00', asOf: '2025-06-30' } });
+    expectStatus(res, 200);
+    return { held: res.body.held as boolean, reasons: (res.body.reasons as { ruleType: string }[]).map((r) => r.ruleType) };
+  };
+
+  it('create, replace and delete change the next credit check (no stale rule cache)', async () => {
+    // 900 + 200 = 1,100 against a 1,000 limit: 110 %.
+    expect(await check()).toEqual({ held: false, reasons: [] });
+    const rule = await t.request('POST', R, { as: 'credit_manager', body: { ruleType: 'creditLimitUsed', kind: 'blocking', validFor: 'table', accountOrGroup: 'RC1', percent: 100 } });
+    expectStatus(rule, 201);
+    expect(await check()).toEqual({ held: true, reasons: ['creditLimitUsed'] });
+    expectStatus(await t.request('PUT', `${R}/${rule.body.id}`, { as: 'credit_manager', body: { ruleType: 'creditLimitUsed', kind: 'blocking', validFor: 'table', accountOrGroup: 'RC1', percent: '110' }, headers: ifMatch(1) }), 200);
+    expect(await check()).toEqual({ held: false, reasons: [] });
+    expectStatus(await t.request('PUT', `${R}/${rule.body.id}`, { as: 'credit_manager', body: { ruleType: 'creditLimitUsed', kind: 'blocking', validFor: 'table', accountOrGroup: 'RC1', percent: '109.9999' }, headers: ifMatch(2) }), 200);
+    expect(await check()).toEqual({ held: true, reasons: ['creditLimitUsed'] });
+    // A refused replacement leaves the rule working as before.
+    expectError(await t.request('PUT', `${R}/${rule.body.id}`, { as: 'credit_manager', body: { ruleType: 'creditLimitUsed', kind: 'blocking', percent: '-1' }, headers: ifMatch(3) }), 400, 'invalid_request');
+    expect(await check()).toEqual({ held: true, reasons: ['creditLimitUsed'] });
+    expectStatus(await t.request('DELETE', `${R}/${rule.body.id}`, { as: 'credit_manager', headers: ifMatch(3) }), 200);
+    expect(await check()).toEqual({ held: false, reasons: [] });
   });
 });

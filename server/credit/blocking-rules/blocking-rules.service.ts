@@ -124,6 +124,8 @@ async function ruleColumns(tx: Tx, input: BlockingRuleInput) {
   if (input.validFor === 'all' && input.accountOrGroup) errors.push({ path: 'accountOrGroup', message: 'a rule valid for all customers names no account or group' });
   if (input.validFor !== 'all') need('accountOrGroup', `the ${input.validFor === 'table' ? 'customer' : 'credit management group'} the rule is for`);
   if ((type === 'accountStatus' || type === 'termsOfPayment') && input.validFor !== 'all') errors.push({ path: 'validFor', message: `${type} rules apply to all customers` });
+  // credit.md §4.2: these two have no scope or risk-group fields; a risk group would narrow them.
+  if ((type === 'accountStatus' || type === 'termsOfPayment') && input.riskGroupId) errors.push({ path: 'riskGroupId', message: `${type} rules apply to all customers, in every risk group` });
 
   switch (type) {
     case 'daysOverdue':

@@ -7,7 +7,8 @@ import { authorize, CAN } from '../../http/auth';
 import { command } from '../../http/command';
 import { ApiError, notFound, ruleViolation } from '../../http/errors';
 import { errorResponses, jsonBody, jsonResponse, register } from '../../http/openapi';
-import { Currency, DateIn, Id, IdParam, MoneyOut, Name, NonNegativeMoneyIn } from '../../http/schemas';
+import { Currency, DateIn, Id, IdParam, MoneyOut, Name, NonNegativeMoneyIn, SinceQuery } from '../../http/schemas';
+import { decodeCursor, page, pageQuery } from '../../http/paging';
 import { assertVersion, etag, optionalIfMatch, requireIfMatch } from '../../http/versioning';
 import { formatMoney } from '../../../shared/money';
 import { toBigInt } from '../../db/values';
@@ -99,12 +100,33 @@ async function upsertCreditGroup(tx: Tx, id: string, input: CreditGroupInput, if
 
 export function creditGroupRoutes(app: OpenAPIHono<AppEnv>): void {
   const tags = ['Credit setup'];
-  register(app, createRoute({ method: 'get', path: '/api/v1/credit-groups', tags, summary: 'List customer credit groups', responses: { 200: jsonResponse(z.object({ items: z.array(CreditGroupSchema) })), ...errorResponses } }), async (c) => {
-    const db = c.var.deps.handle.db;
-    const rows = await db.selectFrom('credit_groups').selectAll().orderBy('id').execute();
-    const all = await db.selectFrom('credit_group_members').selectAll().orderBy('customer_id').execute();
-    return c.json({ items: rows.map((r) => toJson(r, all.filter((m) => m.credit_group_id === r.id).map((m) => m.customer_id))) });
-  });
+  register(
+    app,
+    createRoute({
+      method: 'get',
+      path: '/api/v1/credit-groups',
+      tags,
+      summary: 'List customer credit groups',
+      request: { query: z.object({ ...pageQuery, since: SinceQuery }) },
+      responses: { 200: jsonResponse(z.object({ items: z.array(CreditGroupSchema), nextCursor: z.string().nullable() })), ...errorResponses },
+    }),
+    async (c) => {
+      const db = c.var.deps.handle.db;
+      const q = c.req.valid('query');
+      // Paged by id and, with `since`, only groups changed after that sequence (SPEC §4).
+      let query = db.selectFrom('credit_groups').selectAll().orderBy('id').limit(q.limit + 1);
+      const after = decodeCursor(q.cursor);
+      if (after !== undefined) query = query.where('id', '>', after);
+      if (q.since !== undefined) {
+        const since = q.since;
+        query = query.where('id', 'in', (eb) => eb.selectFrom('changes').select('entity_id').where('entity', '=', CREDIT_GROUP).where('seq', '>', since));
+      }
+      const { items, nextCursor } = page(await query.execute(), q.limit, (r) => r.id);
+      const ids = items.map((r) => r.id);
+      const all = ids.length ? await db.selectFrom('credit_group_members').selectAll().where('credit_group_id', 'in', ids).orderBy('customer_id').execute() : [];
+      return c.json({ items: items.map((r) => toJson(r, all.filter((m) => m.credit_group_id === r.id).map((m) => m.customer_id))), nextCursor });
+    },
+  );
   register(app, createRoute({ method: 'get', path: '/api/v1/credit-groups/{id}', tags, summary: 'One credit group with its members', request: { params: IdParam }, responses: { 200: jsonResponse(CreditGroupSchema), ...errorResponses } }), async (c) => {
     const group = await getCreditGroup(c.var.deps.handle.db, c.req.valid('param').id);
     c.header('ETag', etag(group.version));
