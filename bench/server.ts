@@ -18,3 +18,4 @@ const server = serve({ fetch: root.fetch, port: 0, hostname: '127.0.0.1' }, (inf
   process.send?.({ ready: info.port });
 });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
+process.on('SIGINT', () => process.exit(0));

@@ -13,14 +13,17 @@ import { cashDiscounts, paymentTerms, ranksOf } from '../setup/setup.kinds';
 // as text so no driver turns them into floats.
 const CUSTOMER_SQL = `select c.id, c.credit_limit, c.credit_limit_expiration_date, c.mandatory_credit_limit, c.unlimited_credit,
   c.exclude_from_credit_management, c.ignore_until_date, c.credit_management_group_id, c.account_status_id, c.risk_group_id,
-  c.payment_terms_id, c.cash_discount_id,
-  (select cast(coalesce(sum(t.open_amount), 0) as text) from transactions t where t.customer_id = c.id and t.open_amount <> 0) as balance,
-  (select min(t.due_date) from transactions t where t.customer_id = c.id and t.open_amount > 0 and t.due_date < ?) as oldest,
-  (select cast(coalesce(sum(t.open_amount), 0) as text) from transactions t where t.customer_id = c.id and t.open_amount > 0 and t.due_date < ?) as overdue,
-  (select cast(coalesce(sum(o.delivered_not_invoiced), 0) as text) from sales_orders o where o.customer_id = c.id and o.status = 'open' and o.id <> ?) as dni,
-  (select cast(coalesce(sum(o.amount - o.invoiced_amount - o.delivered_not_invoiced), 0) as text) from sales_orders o where o.customer_id = c.id and o.status = 'open' and o.id <> ?) as open_orders,
-  m.credit_group_id as group_id
-  from customers c left join credit_group_members m on m.customer_id = c.id where c.id = ?`;
+  c.payment_terms_id, c.cash_discount_id, l.balance, l.oldest, l.overdue, o.dni, o.open_orders, m.credit_group_id as group_id
+  from customers c
+  cross join (select cast(coalesce(sum(open_amount), 0) as text) as balance,
+      min(case when open_amount > 0 and due_date < ? then due_date end) as oldest,
+      cast(coalesce(sum(case when open_amount > 0 and due_date < ? then open_amount else 0 end), 0) as text) as overdue
+    from transactions where customer_id = ? and open_amount <> 0) l
+  cross join (select cast(coalesce(sum(delivered_not_invoiced), 0) as text) as dni,
+      cast(coalesce(sum(amount - invoiced_amount - delivered_not_invoiced), 0) as text) as open_orders
+    from sales_orders where customer_id = ? and status = 'open' and id <> ?) o
+  left join credit_group_members m on m.customer_id = c.id
+  where c.id = ?`;
 const GROUP_SQL = `select g.id, g.credit_limit, g.credit_limit_to_date,
   (select cast(coalesce(sum(t.open_amount), 0) as text) from credit_group_members m
      join transactions t on t.customer_id = m.customer_id and t.open_amount <> 0 where m.credit_group_id = g.id) as balance,
@@ -65,7 +68,7 @@ export interface CreditQuery {
  */
 export async function loadCreditInput(r: Reader, q: CreditQuery): Promise<CreditCheckInput> {
   const exclude = q.excludeOrderId ?? '';
-  const c = await hotFirst<CustomerRow>(r, CUSTOMER_SQL, [q.asOf, q.asOf, exclude, exclude, q.customerId]);
+  const c = await hotFirst<CustomerRow>(r, CUSTOMER_SQL, [q.asOf, q.asOf, q.customerId, q.customerId, exclude, q.customerId]);
   if (!c) throw notFound('customer', q.customerId);
   const [params, rules, termRanks, discountRanks] = await Promise.all([getParameters(r.db, r.cache), activeRules(r.db, r.cache), ranksOf(r, paymentTerms), ranksOf(r, cashDiscounts)]);
   const parameters = creditParameters(params.values);
