@@ -243,6 +243,70 @@ export interface HoldsTable {
   version: number;
 }
 
+export interface AdjustmentJournalsTable {
+  id: string;
+  type: string;
+  description: string;
+  status: string;
+  created_by: string | null;
+  submitted_by: string | null;
+  submitted_at: string | null;
+  approved_by: string | null;
+  approved_at: string | null;
+  rejected_by: string | null;
+  rejected_at: string | null;
+  reject_comment: string | null;
+  posted_by: string | null;
+  posted_at: string | null;
+  posting_date: string | null;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+export interface AdjustmentJournalLinesTable {
+  journal_id: string;
+  line_no: number;
+  customer_id: string | null;
+  credit_group_id: string | null;
+  current_credit_limit: Int8 | null;
+  new_credit_limit: Int8;
+  new_expiration_date: string | null;
+  new_from_date: string | null;
+  new_to_date: string | null;
+  approval_status: string;
+}
+
+export interface TemporaryLimitsTable {
+  id: Generated<Int8>;
+  customer_id: string | null;
+  credit_group_id: string | null;
+  amount: Int8;
+  from_date: string;
+  to_date: string;
+  source_journal_id: string;
+  source_line_no: number;
+  created_at: string;
+}
+
+export interface InsurancesTable {
+  id: string;
+  customer_id: string;
+  identifier: string;
+  type_id: string | null;
+  coverage_type_id: string | null;
+  identification: string | null;
+  value: Int8;
+  currency: string;
+  update_credit_limit_pct: Int8;
+  effective_date: string;
+  expiration_date: string;
+  included_in_exposure: Bool;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
 export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -261,4 +325,8 @@ export interface Database {
   credit_groups: CreditGroupsTable;
   credit_group_members: CreditGroupMembersTable;
   holds: HoldsTable;
+  adjustment_journals: AdjustmentJournalsTable;
+  adjustment_journal_lines: AdjustmentJournalLinesTable;
+  temporary_limits: TemporaryLimitsTable;
+  insurances: InsurancesTable;
 }
