@@ -16,8 +16,10 @@ import { creditSetupRoutes } from './credit/setup/setup.kinds';
 import { parameterRoutes } from './credit/parameters/parameters.routes';
 import { blockingRuleRoutes } from './credit/blocking-rules/blocking-rules.routes';
 import { creditGroupRoutes } from './credit/credit-groups/credit-groups';
+import { insuranceRoutes } from './credit/insurances/insurances';
 import { creditCheckRoutes } from './credit/credit-check/credit-check';
 import { holdRoutes } from './credit/holds/holds.routes';
+import { journalRoutes } from './credit/journals/journals.routes';
 
 /** Batch feeds carry thousands of rows; every other JSON route stays at the 1 MB default. */
 const BATCH_BODY_LIMIT = 32 * 1024 * 1024;
@@ -71,8 +73,10 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   creditSetupRoutes(app);
   blockingRuleRoutes(app);
   creditGroupRoutes(app);
+  insuranceRoutes(app);
   creditCheckRoutes(app);
   holdRoutes(app);
+  journalRoutes(app);
   syncRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'API token from POST /api/v1/users' });

@@ -1,0 +1,122 @@
+import { z } from '@hono/zod-openapi';
+import { DateIn, Id, LongText, MoneyIn, MoneyOut, ShortText } from '../../http/schemas';
+import { RateIn } from '../blocking-rules/blocking-rules.schema';
+
+export const JOURNAL_TYPES = ['creditLimit', 'temporary'] as const;
+export const JOURNAL_STATUSES = ['draft', 'submitted', 'approved', 'rejected', 'posted'] as const;
+
+/** A line as sent: the shape is checked here, the business rules (dates, ids, duplicates) per line in the service. */
+export const JournalLineInput = z
+  .strictObject({
+    customerId: Id.nullish(),
+    creditGroupId: Id.nullish(),
+    newCreditLimit: MoneyIn,
+    newExpirationDate: DateIn.nullish(),
+    newFromDate: DateIn.nullish(),
+    newToDate: DateIn.nullish(),
+  })
+  .openapi('JournalLineInput');
+export type JournalLineInput = z.output<typeof JournalLineInput>;
+
+export const JournalBody = z
+  .strictObject({
+    type: z.enum(JOURNAL_TYPES),
+    description: ShortText.default(''),
+    lines: z.array(z.unknown()).max(50_000).default([]),
+  })
+  .openapi('AdjustmentJournalInput');
+
+export const LinesBody = z.strictObject({ lines: z.array(z.unknown()).min(1).max(50_000) }).openapi('AdjustmentJournalLines');
+
+const DatesChange = z.strictObject({
+  mode: z.enum(['absolute', 'relative']),
+  newExpirationDate: DateIn.optional(),
+  newFromDate: DateIn.optional(),
+  newToDate: DateIn.optional(),
+  days: z.number().int().min(-36500).max(36500).optional().openapi({ description: 'relative: days added to the current expiry, or to the current from/to' }),
+});
+
+export const GenerateBody = z
+  .strictObject({
+    mode: z.enum(['customers', 'creditGroups', 'automatic']),
+    filter: z
+      .strictObject({
+        customerIds: z.array(Id).max(50_000).optional(),
+        creditManagementGroupId: Id.optional(),
+        riskGroupId: Id.optional(),
+        customerGroup: Id.optional(),
+        creditGroupIds: z.array(Id).max(10_000).optional(),
+      })
+      .optional(),
+    valueType: z.enum(['fixed', 'percentage']).default('fixed'),
+    value: z.union([z.string(), z.number()]).default(0).openapi({ type: 'string', description: 'fixed: a signed amount; percentage: a signed percentage (up to 4 decimals)' }),
+    roundOff: MoneyIn.optional().refine((m) => m === undefined || m > 0n, 'must be greater than zero'),
+    roundingForm: z.enum(['normal', 'up', 'down']).default('normal'),
+    dates: DatesChange.optional(),
+  })
+  .openapi('GenerateInput');
+export type GenerateBody = z.output<typeof GenerateBody>;
+
+export const RejectBody = z.strictObject({ comment: LongText }).openapi('JournalRejectInput');
+export const PostBody = z.strictObject({ postingDate: DateIn.optional() }).openapi('JournalPostInput');
+export { RateIn };
+
+export const JournalLineSchema = z
+  .object({
+    lineNo: z.number(),
+    customerId: z.string().nullable(),
+    creditGroupId: z.string().nullable(),
+    currentCreditLimit: MoneyOut.nullable(),
+    newCreditLimit: MoneyOut,
+    newExpirationDate: z.string().nullable(),
+    newFromDate: z.string().nullable(),
+    newToDate: z.string().nullable(),
+    approvalStatus: z.string(),
+  })
+  .openapi('AdjustmentJournalLine');
+
+export const JournalSchema = z
+  .object({
+    id: z.string(),
+    type: z.enum(JOURNAL_TYPES),
+    description: z.string(),
+    status: z.enum(JOURNAL_STATUSES),
+    createdBy: z.string().nullable(),
+    submittedBy: z.string().nullable(),
+    submittedAt: z.string().nullable(),
+    approvedBy: z.string().nullable(),
+    approvedAt: z.string().nullable(),
+    rejectedBy: z.string().nullable(),
+    rejectedAt: z.string().nullable(),
+    rejectComment: z.string().nullable(),
+    postedBy: z.string().nullable(),
+    postedAt: z.string().nullable(),
+    postingDate: z.string().nullable(),
+    lineCount: z.number(),
+    lines: z.array(JournalLineSchema),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    version: z.number(),
+  })
+  .openapi('AdjustmentJournal');
+
+export const ValidationSchema = z
+  .object({
+    valid: z.boolean(),
+    lines: z.array(
+      z.object({
+        index: z.number(),
+        status: z.enum(['ok', 'error']),
+        errors: z.array(z.object({ path: z.string(), message: z.string() })),
+        customerId: z.string().nullable(),
+        creditGroupId: z.string().nullable(),
+        currentCreditLimit: MoneyOut.nullable(),
+        newCreditLimit: MoneyOut.nullable(),
+        currentAvailableCredit: MoneyOut.nullable(),
+        projectedAvailableCredit: MoneyOut.nullable(),
+        projectedPercentUsed: z.string().nullable(),
+        releasableHolds: z.array(z.string()),
+      }),
+    ),
+  })
+  .openapi('AdjustmentJournalValidation');

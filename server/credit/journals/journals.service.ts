@@ -1,0 +1,428 @@
+import { randomBytes } from 'node:crypto';
+import type { Kysely, Selectable } from 'kysely';
+import type { AdjustmentJournalLinesTable, AdjustmentJournalsTable, Database } from '../../db/schema';
+import type { Tx } from '../../db/transaction';
+import type { Reader } from '../../db/hot';
+import { ApiError, notFound, ruleViolation, zodDetails, type ErrorDetail } from '../../http/errors';
+import { assertVersion } from '../../http/versioning';
+import { toBigInt } from '../../db/values';
+import { todayUtc } from '../../../shared/dates';
+import { formatMoney, formatRate, tryParseMoney, tryParseRate } from '../../../shared/money';
+import { generatedLimit, projectLine, releasableHolds, shiftedDate, validateJournalLines, type JournalLineInput as DomainLine, type JournalType } from '../../../shared/credit/adjustments';
+import { customerRowToCustomer } from '../../customers/customers.repository';
+import { CUSTOMER } from '../../customers/customers.service';
+import { CREDIT_GROUP } from '../credit-groups/credit-groups';
+import { loadCreditInput } from '../credit-check/credit-input';
+import { getParameters } from '../parameters/parameters.service';
+import { JournalLineInput, type GenerateBody } from './journals.schema';
+
+export const JOURNAL = 'adjustmentJournal';
+type JournalRow = Selectable<AdjustmentJournalsTable>;
+type LineRow = Selectable<AdjustmentJournalLinesTable>;
+type Db = Kysely<Database>;
+
+const money = (v: LineRow['new_credit_limit'] | null) => (v === null ? null : formatMoney(toBigInt(v)));
+
+function lineJson(l: LineRow) {
+  return {
+    lineNo: l.line_no,
+    customerId: l.customer_id,
+    creditGroupId: l.credit_group_id,
+    currentCreditLimit: money(l.current_credit_limit),
+    newCreditLimit: formatMoney(toBigInt(l.new_credit_limit)),
+    newExpirationDate: l.new_expiration_date,
+    newFromDate: l.new_from_date,
+    newToDate: l.new_to_date,
+    approvalStatus: l.approval_status,
+  };
+}
+
+function journalJson(j: JournalRow, lines: LineRow[]) {
+  return {
+    id: j.id,
+    type: j.type as JournalType,
+    description: j.description,
+    status: j.status as 'draft',
+    createdBy: j.created_by,
+    submittedBy: j.submitted_by,
+    submittedAt: j.submitted_at,
+    approvedBy: j.approved_by,
+    approvedAt: j.approved_at,
+    rejectedBy: j.rejected_by,
+    rejectedAt: j.rejected_at,
+    rejectComment: j.reject_comment,
+    postedBy: j.posted_by,
+    postedAt: j.posted_at,
+    postingDate: j.posting_date,
+    lineCount: lines.length,
+    lines: lines.map(lineJson),
+    createdAt: j.created_at,
+    updatedAt: j.updated_at,
+    version: j.version,
+  };
+}
+export type Journal = ReturnType<typeof journalJson>;
+
+async function linesOf(db: Db, id: string): Promise<LineRow[]> {
+  return db.selectFrom('adjustment_journal_lines').selectAll().where('journal_id', '=', id).orderBy('line_no').execute();
+}
+
+export async function getJournal(db: Db, id: string): Promise<Journal> {
+  const j = await db.selectFrom('adjustment_journals').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!j) throw notFound('adjustment journal', id);
+  return journalJson(j, await linesOf(db, id));
+}
+
+export async function listJournals(db: Db, q: { status?: string; limit: number; after?: string; since?: number }) {
+  let query = db.selectFrom('adjustment_journals').selectAll().orderBy('id').limit(q.limit + 1);
+  if (q.status) query = query.where('status', '=', q.status);
+  if (q.after !== undefined) query = query.where('id', '>', q.after);
+  if (q.since !== undefined) {
+    const since = q.since;
+    query = query.where('id', 'in', (eb) => eb.selectFrom('changes').select('entity_id').where('entity', '=', JOURNAL).where('seq', '>', since));
+  }
+  const rows = await query.execute();
+  // Lists carry headers with line counts; GET one journal for its lines.
+  const counts = rows.length
+    ? await db.selectFrom('adjustment_journal_lines').select(['journal_id', (eb) => eb.fn.countAll<number>().as('n')]).where('journal_id', 'in', rows.map((r) => r.id)).groupBy('journal_id').execute()
+    : [];
+  const n = new Map(counts.map((c) => [c.journal_id, Number(c.n)]));
+  return rows.map((r) => ({ ...journalJson(r, []), lineCount: n.get(r.id) ?? 0 }));
+}
+
+interface CurrentValues {
+  customers: Map<string, { creditLimit: bigint; expiration: string | null }>;
+  groups: Map<string, { creditLimit: bigint; toDate: string | null }>;
+}
+
+/** Current limits of every customer and group the lines name, in bulk. */
+async function currentValues(db: Db, lines: readonly DomainLine[]): Promise<CurrentValues> {
+  const customerIds = [...new Set(lines.flatMap((l) => (l.customerId ? [l.customerId] : [])))];
+  const groupIds = [...new Set(lines.flatMap((l) => (l.creditGroupId ? [l.creditGroupId] : [])))];
+  const customers = new Map<string, { creditLimit: bigint; expiration: string | null }>();
+  for (let i = 0; i < customerIds.length; i += 900) {
+    const rows = await db.selectFrom('customers').select(['id', 'credit_limit', 'credit_limit_expiration_date']).where('id', 'in', customerIds.slice(i, i + 900)).execute();
+    for (const r of rows) customers.set(r.id, { creditLimit: toBigInt(r.credit_limit), expiration: r.credit_limit_expiration_date });
+  }
+  const groups = new Map<string, { creditLimit: bigint; toDate: string | null }>();
+  if (groupIds.length) {
+    const rows = await db.selectFrom('credit_groups').select(['id', 'credit_limit', 'credit_limit_to_date']).where('id', 'in', groupIds).execute();
+    for (const r of rows) groups.set(r.id, { creditLimit: toBigInt(r.credit_limit), toDate: r.credit_limit_to_date });
+  }
+  return { customers, groups };
+}
+
+interface CheckedLines {
+  lines: (DomainLine | null)[];
+  errors: ErrorDetail[];
+  current: CurrentValues;
+}
+
+/** Shape (zod) and business rules of every line; `offset` numbers paths as the journal's own lines. */
+async function checkLines(db: Db, type: JournalType, raw: readonly unknown[], taken: ReadonlySet<string>, offset = 0): Promise<CheckedLines> {
+  const errors: ErrorDetail[] = [];
+  const lines = raw.map((r, i) => {
+    const p = JournalLineInput.safeParse(r);
+    if (!p.success) {
+      errors.push(...zodDetails(p.error, `lines.${offset + i}`));
+      return null;
+    }
+    return p.data as DomainLine;
+  });
+  const valid = lines.flatMap((l, i) => (l ? [{ l, i }] : []));
+  const current = await currentValues(db, valid.map((v) => v.l));
+  const domain = validateJournalLines(
+    type,
+    valid.map((v) => v.l),
+    { customerExists: (id) => current.customers.has(id), groupExists: (id) => current.groups.has(id), today: todayUtc() },
+    taken,
+  );
+  for (const e of domain) errors.push({ path: `lines.${offset + valid[e.index]!.i}.${e.field}`, message: e.message });
+  return { lines, errors, current };
+}
+
+function refuse(errors: ErrorDetail[]): never {
+  throw new ApiError('rule_violation', `${new Set(errors.map((e) => e.path.split('.').slice(0, 2).join('.'))).size} line(s) are invalid; nothing was saved`, errors);
+}
+
+async function takenKeys(db: Db, journalId: string): Promise<Set<string>> {
+  const rows = await db.selectFrom('adjustment_journal_lines').select(['customer_id', 'credit_group_id']).where('journal_id', '=', journalId).execute();
+  return new Set(rows.map((r) => (r.customer_id ? `c:${r.customer_id}` : `g:${r.credit_group_id}`)));
+}
+
+/** Line rows with the current limit for display; an omitted expiry keeps the current one (null = never expires). */
+async function insertLines(tx: Tx, journalId: string, type: JournalType, lines: DomainLine[], current: CurrentValues, firstNo: number): Promise<void> {
+  const rows: LineRow[] = lines.map((l, i) => {
+    const cur = l.customerId ? current.customers.get(l.customerId) : undefined;
+    const grp = l.creditGroupId ? current.groups.get(l.creditGroupId) : undefined;
+    const keptExpiry = cur ? cur.expiration : (grp?.toDate ?? null);
+    return {
+      journal_id: journalId,
+      line_no: firstNo + i,
+      customer_id: l.customerId ?? null,
+      credit_group_id: l.creditGroupId ?? null,
+      current_credit_limit: cur?.creditLimit ?? grp?.creditLimit ?? null,
+      new_credit_limit: l.newCreditLimit,
+      new_expiration_date: type === 'creditLimit' ? (l.newExpirationDate === undefined ? keptExpiry : l.newExpirationDate) : null,
+      new_from_date: l.newFromDate ?? null,
+      new_to_date: l.newToDate ?? null,
+      approval_status: 'none',
+    };
+  });
+  for (let i = 0; i < rows.length; i += 500) await tx.db.insertInto('adjustment_journal_lines').values(rows.slice(i, i + 500)).execute();
+}
+
+async function lockJournal(tx: Tx, id: string): Promise<JournalRow> {
+  const q = tx.db.selectFrom('adjustment_journals').selectAll().where('id', '=', id);
+  const j = await (tx.dialect === 'postgres' ? q.forUpdate() : q).executeTakeFirst();
+  if (!j) throw notFound('adjustment journal', id);
+  return j;
+}
+
+async function saveJournal(tx: Tx, before: JournalRow, patch: Partial<JournalRow>, action: string, reason?: string | null): Promise<Journal> {
+  const row = { ...before, ...patch, updated_at: tx.now, version: before.version + 1 };
+  await tx.db.updateTable('adjustment_journals').set(row).where('id', '=', row.id).execute();
+  const lines = await linesOf(tx.db, row.id);
+  const json = journalJson(row, lines);
+  tx.changed(JOURNAL, row.id, 'update', row.version, { action, before: { ...journalJson(before, []), lines: undefined, lineCount: lines.length }, after: { ...json, lines: undefined }, reason: reason ?? null });
+  return json;
+}
+
+/** All or nothing: any invalid line answers 422 with every line's errors and saves nothing. */
+export async function createJournal(tx: Tx, body: { type: JournalType; description: string; lines: unknown[] }): Promise<Journal> {
+  const checked = await checkLines(tx.db, body.type, body.lines, new Set());
+  if (checked.errors.length) refuse(checked.errors);
+  const row: JournalRow = {
+    id: `CLJ-${randomBytes(5).toString('hex')}`,
+    type: body.type,
+    description: body.description,
+    status: 'draft',
+    created_by: tx.actor.userId,
+    submitted_by: null,
+    submitted_at: null,
+    approved_by: null,
+    approved_at: null,
+    rejected_by: null,
+    rejected_at: null,
+    reject_comment: null,
+    posted_by: null,
+    posted_at: null,
+    posting_date: null,
+    created_at: tx.now,
+    updated_at: tx.now,
+    version: 1,
+  };
+  await tx.db.insertInto('adjustment_journals').values(row).execute();
+  await insertLines(tx, row.id, body.type, checked.lines as DomainLine[], checked.current, 1);
+  const json = journalJson(row, await linesOf(tx.db, row.id));
+  tx.changed(JOURNAL, row.id, 'create', 1, { action: 'adjustmentJournal.create', after: { ...json, lines: undefined } });
+  return json;
+}
+
+function requireEditable(j: JournalRow): void {
+  if (j.status !== 'draft' && j.status !== 'rejected') throw ruleViolation(`journal ${j.id} is ${j.status}; only draft or rejected journals can be changed`);
+}
+
+async function appendLines(tx: Tx, j: JournalRow, lines: DomainLine[], current: CurrentValues, action: string): Promise<Journal> {
+  const last = await tx.db.selectFrom('adjustment_journal_lines').select((eb) => eb.fn.max('line_no').as('n')).where('journal_id', '=', j.id).executeTakeFirst();
+  await insertLines(tx, j.id, j.type as JournalType, lines, current, Number(last?.n ?? 0) + 1);
+  return saveJournal(tx, j, {}, action);
+}
+
+export async function addLines(tx: Tx, id: string, raw: unknown[]): Promise<Journal> {
+  const j = await lockJournal(tx, id);
+  requireEditable(j);
+  const existing = await linesOf(tx.db, id);
+  const checked = await checkLines(tx.db, j.type as JournalType, raw, await takenKeys(tx.db, id), existing.length);
+  if (checked.errors.length) refuse(checked.errors);
+  return appendLines(tx, j, checked.lines as DomainLine[], checked.current, 'adjustmentJournal.addLines');
+}
+
+/**
+ * Generate lines (credit.md §2.2) from customers or credit groups matching the filter, skipping
+ * those already on the journal: fixed or percentage change, round-off, absolute or relative dates.
+ */
+export async function generateLines(tx: Tx, id: string, g: GenerateBody): Promise<Journal> {
+  const j = await lockJournal(tx, id);
+  requireEditable(j);
+  const type = j.type as JournalType;
+  if (g.mode === 'automatic') throw ruleViolation('automatic credit limits are generated from risk groups and automatic-limit setups, which are not set up on this server yet', [{ path: 'mode', message: 'not available yet' }]);
+  const parsed = g.valueType === 'fixed' ? tryParseMoney(g.value) : tryParseRate(g.value);
+  if (!parsed.ok) throw new ApiError('invalid_request', 'value is not valid', [{ path: 'value', message: parsed.message }]);
+  const taken = await takenKeys(tx.db, id);
+  const today = todayUtc(new Date(tx.now));
+
+  type Target = { customerId?: string; creditGroupId?: string; current: bigint; expiry: string | null; from: string | null; to: string | null };
+  const targets: Target[] = [];
+  const f = g.filter ?? {};
+  if (g.mode === 'customers') {
+    let q = tx.db.selectFrom('customers').select(['id', 'credit_limit', 'credit_limit_expiration_date']).orderBy('id');
+    if (f.customerIds) q = q.where('id', 'in', f.customerIds.length ? f.customerIds : ['']);
+    if (f.creditManagementGroupId) q = q.where('credit_management_group_id', '=', f.creditManagementGroupId);
+    if (f.riskGroupId) q = q.where('risk_group_id', '=', f.riskGroupId);
+    if (f.customerGroup) q = q.where('customer_group', '=', f.customerGroup);
+    const rows = (await q.execute()).filter((r) => !taken.has(`c:${r.id}`));
+    const temps = type === 'temporary' && rows.length ? await tx.db.selectFrom('temporary_limits').selectAll().where('customer_id', 'is not', null).where('to_date', '>=', today).execute() : [];
+    for (const r of rows) {
+      const active = temps.filter((t) => t.customer_id === r.id && t.from_date <= today).sort((a, b) => Number(b.id) - Number(a.id))[0];
+      targets.push({ customerId: r.id, current: toBigInt(r.credit_limit), expiry: r.credit_limit_expiration_date, from: active?.from_date ?? null, to: active?.to_date ?? null });
+    }
+  } else {
+    let q = tx.db.selectFrom('credit_groups').select(['id', 'credit_limit', 'credit_limit_to_date']).orderBy('id');
+    if (f.creditGroupIds) q = q.where('id', 'in', f.creditGroupIds.length ? f.creditGroupIds : ['']);
+    for (const r of (await q.execute()).filter((r) => !taken.has(`g:${r.id}`))) {
+      targets.push({ creditGroupId: r.id, current: toBigInt(r.credit_limit), expiry: r.credit_limit_to_date, from: null, to: null });
+    }
+  }
+
+  const value = { valueType: g.valueType, value: parsed.value, roundOff: g.roundOff ?? null, roundingForm: g.roundingForm };
+  const d = g.dates;
+  const date = (current: string | null, absolute: string | undefined): string | null => {
+    if (!d) return current;
+    if (d.mode === 'absolute') return absolute ?? current;
+    return d.days === undefined ? current : shiftedDate(current, { mode: 'relative', days: d.days }, today);
+  };
+  const lines: DomainLine[] = targets.map((t) => ({
+    ...(t.customerId ? { customerId: t.customerId } : { creditGroupId: t.creditGroupId }),
+    newCreditLimit: generatedLimit(t.current, value),
+    ...(type === 'creditLimit' ? { newExpirationDate: date(t.expiry, d?.newExpirationDate) } : { newFromDate: date(t.from, d?.newFromDate), newToDate: date(t.to, d?.newToDate) }),
+  }));
+  const raw = lines.map((l) => ({ ...l, newCreditLimit: formatMoney(l.newCreditLimit) }));
+  const existing = await linesOf(tx.db, id);
+  const checked = await checkLines(tx.db, type, raw, taken, existing.length);
+  if (checked.errors.length) refuse(checked.errors);
+  return appendLines(tx, j, checked.lines as DomainLine[], checked.current, 'adjustmentJournal.generate');
+}
+
+export async function submitJournal(tx: Tx, id: string, ifMatch: number): Promise<Journal> {
+  const j = await lockJournal(tx, id);
+  assertVersion(ifMatch, j, await getJournal(tx.db, id));
+  requireEditable(j);
+  const n = (await linesOf(tx.db, id)).length;
+  if (n === 0) throw ruleViolation('a journal without lines cannot be submitted');
+  return saveJournal(tx, j, { status: 'submitted', submitted_by: tx.actor.userId, submitted_at: tx.now, rejected_by: null, rejected_at: null, reject_comment: null }, 'adjustmentJournal.submit');
+}
+
+/** Four eyes (credit.md §6): nobody approves their own submission. */
+export async function approveJournal(tx: Tx, id: string, ifMatch: number): Promise<Journal> {
+  const j = await lockJournal(tx, id);
+  assertVersion(ifMatch, j, await getJournal(tx.db, id));
+  if (j.status !== 'submitted') throw ruleViolation(`journal ${id} is ${j.status}; only a submitted journal can be approved`);
+  if (j.submitted_by !== null && j.submitted_by === tx.actor.userId) throw ruleViolation('nobody approves their own submission: another credit manager must approve it');
+  return saveJournal(tx, j, { status: 'approved', approved_by: tx.actor.userId, approved_at: tx.now }, 'adjustmentJournal.approve');
+}
+
+export async function rejectJournal(tx: Tx, id: string, comment: string, ifMatch: number): Promise<Journal> {
+  const j = await lockJournal(tx, id);
+  assertVersion(ifMatch, j, await getJournal(tx.db, id));
+  if (j.status !== 'submitted') throw ruleViolation(`journal ${id} is ${j.status}; only a submitted journal can be rejected`);
+  if (j.submitted_by !== null && j.submitted_by === tx.actor.userId) throw ruleViolation('nobody decides on their own submission');
+  return saveJournal(tx, j, { status: 'rejected', rejected_by: tx.actor.userId, rejected_at: tx.now, reject_comment: comment, approved_by: null, approved_at: null }, 'adjustmentJournal.reject', comment);
+}
+
+/**
+ * Posts every line in one transaction (credit.md §2.1): limits and expiry dates (and the limit
+ * date), group limits, or new temporary limits. With `requireAdjustmentApproval` only an approved
+ * journal posts. Posted journals are read-only.
+ */
+export async function postJournal(tx: Tx, id: string, ifMatch: number, postingDate?: string): Promise<Journal> {
+  const j = await lockJournal(tx, id);
+  assertVersion(ifMatch, j, await getJournal(tx.db, id));
+  if (j.status === 'posted') throw ruleViolation(`journal ${id} is already posted`);
+  if (j.status === 'rejected') throw ruleViolation(`journal ${id} was rejected; change it and submit it again`);
+  const params = (await getParameters(tx.db, tx.cache)).values;
+  if (params.requireAdjustmentApproval && j.status !== 'approved') throw ruleViolation(`journal ${id} is ${j.status}: adjustments need an approved journal before posting`);
+  const lines = await linesOf(tx.db, id);
+  if (lines.length === 0) throw ruleViolation('a journal without lines has nothing to post');
+  const date = postingDate ?? todayUtc(new Date(tx.now));
+
+  const customerIds = lines.flatMap((l) => (l.customer_id ? [l.customer_id] : []));
+  const customers = new Map<string, Awaited<ReturnType<typeof fetchCustomers>>[number]>();
+  for (let i = 0; i < customerIds.length; i += 900) for (const c of await fetchCustomers(tx, customerIds.slice(i, i + 900))) customers.set(c.id, c);
+
+  for (const l of lines) {
+    const amount = toBigInt(l.new_credit_limit);
+    if (j.type === 'temporary') {
+      const row = { customer_id: l.customer_id, credit_group_id: l.credit_group_id, amount, from_date: l.new_from_date!, to_date: l.new_to_date!, source_journal_id: id, source_line_no: l.line_no, created_at: tx.now };
+      await tx.db.insertInto('temporary_limits').values(row).execute();
+      tx.audit({ action: 'temporaryLimit.create', entity: l.customer_id ? CUSTOMER : CREDIT_GROUP, entityId: (l.customer_id ?? l.credit_group_id)!, after: { ...row, amount: formatMoney(amount) }, reason: `journal ${id} line ${l.line_no}` });
+      continue;
+    }
+    if (l.customer_id) {
+      const c = customers.get(l.customer_id);
+      if (!c) throw ruleViolation(`customer ${l.customer_id} of line ${l.line_no} no longer exists; nothing was posted`);
+      const set = { credit_limit: amount, credit_limit_expiration_date: l.new_expiration_date, credit_limit_date: date, updated_at: tx.now, version: c.version + 1 };
+      await tx.db.updateTable('customers').set(set).where('id', '=', c.id).execute();
+      tx.changed(CUSTOMER, c.id, 'update', set.version, { action: 'customer.creditLimit', before: customerRowToCustomer(c), after: customerRowToCustomer({ ...c, ...set }), reason: `journal ${id} line ${l.line_no}` });
+    } else if (l.credit_group_id) {
+      const g = await tx.db.selectFrom('credit_groups').selectAll().where('id', '=', l.credit_group_id).executeTakeFirst();
+      if (!g) throw ruleViolation(`credit group ${l.credit_group_id} of line ${l.line_no} no longer exists; nothing was posted`);
+      const set = { credit_limit: amount, credit_limit_to_date: l.new_expiration_date ?? g.credit_limit_to_date, updated_at: tx.now, version: g.version + 1 };
+      await tx.db.updateTable('credit_groups').set(set).where('id', '=', g.id).execute();
+      tx.changed(CREDIT_GROUP, g.id, 'update', set.version, {
+        action: 'creditGroup.creditLimit',
+        before: { id: g.id, creditLimit: formatMoney(toBigInt(g.credit_limit)), creditLimitToDate: g.credit_limit_to_date },
+        after: { id: g.id, creditLimit: formatMoney(amount), creditLimitToDate: set.credit_limit_to_date },
+        reason: `journal ${id} line ${l.line_no}`,
+      });
+    }
+  }
+  return saveJournal(tx, j, { status: 'posted', posted_by: tx.actor.userId, posted_at: tx.now, posting_date: date }, 'adjustmentJournal.post');
+}
+
+function fetchCustomers(tx: Tx, ids: string[]) {
+  const q = tx.db.selectFrom('customers').selectAll().where('id', 'in', ids);
+  return (tx.dialect === 'postgres' ? q.forUpdate() : q).execute();
+}
+
+/**
+ * The `:validate` answer: what the sheet shows before sending. Per line: errors, the current and
+ * new limit, projected available credit and percent used, and which held orders would pass with
+ * the new limit — computed by the same shared functions the credit check runs.
+ */
+export async function validateJournal(r: Reader, body: { type: JournalType; lines: unknown[] }) {
+  const checked = await checkLines(r.db, body.type, body.lines, new Set());
+  const byLine = new Map<number, ErrorDetail[]>();
+  for (const e of checked.errors) {
+    const n = Number(e.path.split('.')[1]);
+    byLine.set(n, [...(byLine.get(n) ?? []), e]);
+  }
+  const asOf = todayUtc();
+  const customerIds = [...new Set(checked.lines.flatMap((l, i) => (l?.customerId && !byLine.has(i) ? [l.customerId] : [])))];
+  const holds = customerIds.length
+    ? await r.db.selectFrom('holds').innerJoin('sales_orders', 'sales_orders.id', 'holds.sales_order_id').select(['holds.id as holdId', 'holds.customer_id as customerId', 'sales_orders.id as orderId', 'sales_orders.amount', 'sales_orders.invoiced_amount', 'sales_orders.payment_terms_id', 'sales_orders.cash_discount_id', 'sales_orders.exclude_from_credit_management']).where('holds.status', '=', 'onHold').where('holds.forced', '=', 0).where('holds.customer_id', 'in', customerIds).execute()
+    : [];
+  const lines = [];
+  for (const [index, l] of checked.lines.entries()) {
+    const errors = byLine.get(index) ?? [];
+    const current = l?.customerId ? (checked.current.customers.get(l.customerId)?.creditLimit ?? null) : l?.creditGroupId ? (checked.current.groups.get(l.creditGroupId)?.creditLimit ?? null) : null;
+    const base = { index, status: errors.length ? ('error' as const) : ('ok' as const), errors, customerId: l?.customerId ?? null, creditGroupId: l?.creditGroupId ?? null, currentCreditLimit: current === null ? null : formatMoney(current), newCreditLimit: l ? formatMoney(l.newCreditLimit) : null };
+    if (errors.length || !l?.customerId) {
+      lines.push({ ...base, currentAvailableCredit: null, projectedAvailableCredit: null, projectedPercentUsed: null, releasableHolds: [] });
+      continue;
+    }
+    const input = await loadCreditInput(r, { customerId: l.customerId, asOf, order: { amount: 0n, paymentTermsId: null, cashDiscountId: null, excludeFromCreditManagement: false } });
+    const projection = projectLine(input, body.type, l);
+    const holdInputs = [];
+    for (const h of holds.filter((x) => x.customerId === l.customerId)) {
+      holdInputs.push({
+        holdId: h.holdId,
+        input: await loadCreditInput(r, {
+          customerId: l.customerId,
+          asOf,
+          excludeOrderId: h.orderId,
+          order: { amount: toBigInt(h.amount) - toBigInt(h.invoiced_amount), paymentTermsId: h.payment_terms_id, cashDiscountId: h.cash_discount_id, excludeFromCreditManagement: h.exclude_from_credit_management === 1 },
+        }),
+      });
+    }
+    lines.push({
+      ...base,
+      currentAvailableCredit: projection.currentAvailableCredit === null ? null : formatMoney(projection.currentAvailableCredit),
+      projectedAvailableCredit: projection.projectedAvailableCredit === null ? null : formatMoney(projection.projectedAvailableCredit),
+      projectedPercentUsed: projection.projectedPercentUsed === null ? null : formatRate(projection.projectedPercentUsed),
+      releasableHolds: releasableHolds(holdInputs, body.type, l),
+    });
+  }
+  return { valid: checked.errors.length === 0, lines };
+}
+
