@@ -24,6 +24,7 @@ const DEFAULTS = {
   canceledOrderReasonCode: null,
   requireReleaseApproval: false,
   requireAdjustmentApproval: false,
+  adjustmentLineApprovalAmount: null,
   allowManualEditingOfCreditLimits: true,
   accountingCurrency: 'USD',
   defaultAgingDefinitionId: null,

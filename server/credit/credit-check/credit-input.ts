@@ -1,19 +1,23 @@
 import type { Reader } from '../../db/hot';
-import { hotFirst } from '../../db/hot';
+import { hotAll, hotFirst } from '../../db/hot';
 import { notFound } from '../../http/errors';
-import { toBigInt } from '../../db/values';
-import type { CreditCheckInput, CreditGroupState, CreditOrder } from '../../../shared/credit/types';
+import { toBigInt, toNumber } from '../../db/values';
+import type { CreditCheckInput, CreditGroupState, CreditOrder, TemporaryLimit } from '../../../shared/credit/types';
 import { exposureTotal } from '../../../shared/credit/limits';
 import { activeRules } from '../blocking-rules/blocking-rules.service';
 import { creditParameters, getParameters } from '../parameters/parameters.service';
 import { cashDiscounts, paymentTerms, ranksOf } from '../setup/setup.kinds';
+import { insuranceRowToInsurance } from '../insurances/insurances';
 
 // Portable SQL (SQLite and PostgreSQL) for the hot path: one statement reads the customer, its
 // open items (through the partial index), its open orders and its credit group; sums come back
 // as text so no driver turns them into floats.
 const CUSTOMER_SQL = `select c.id, c.credit_limit, c.credit_limit_expiration_date, c.mandatory_credit_limit, c.unlimited_credit,
   c.exclude_from_credit_management, c.ignore_until_date, c.credit_management_group_id, c.account_status_id, c.risk_group_id,
-  c.payment_terms_id, c.cash_discount_id, l.balance, l.oldest, l.overdue, o.dni, o.open_orders, m.credit_group_id as group_id
+  c.payment_terms_id, c.cash_discount_id, l.balance, l.oldest, l.overdue, o.dni, o.open_orders, m.credit_group_id as group_id,
+  case when exists(select 1 from temporary_limits tc where tc.customer_id = c.id and tc.to_date >= ?) then 1 else 0 end as has_temp,
+  case when m.credit_group_id is not null and exists(select 1 from temporary_limits tg where tg.credit_group_id = m.credit_group_id and tg.to_date >= ?) then 1 else 0 end as group_has_temp,
+  case when exists(select 1 from insurances i where i.customer_id = c.id and i.expiration_date >= ?) then 1 else 0 end as has_insurance
   from customers c
   cross join (select cast(coalesce(sum(open_amount), 0) as text) as balance,
       min(case when open_amount > 0 and due_date < ? then due_date end) as oldest,
@@ -32,6 +36,24 @@ const GROUP_SQL = `select g.id, g.credit_limit, g.credit_limit_to_date,
   (select cast(coalesce(sum(o.amount - o.invoiced_amount - o.delivered_not_invoiced), 0) as text) from credit_group_members m
      join sales_orders o on o.customer_id = m.customer_id and o.status = 'open' and o.id <> ? where m.credit_group_id = g.id) as open_orders
   from credit_groups g where g.id = ?`;
+// Read only when the customer statement's index probes found rows (has_temp, group_has_temp,
+// has_insurance), so customers without temporary limits or policies pay no extra statement.
+// Rows that ended before asOf can never apply; the engine picks the active ones.
+const CUSTOMER_TEMP_SQL = `select id, amount, from_date, to_date from temporary_limits where customer_id = ? and to_date >= ?`;
+const GROUP_TEMP_SQL = `select id, amount, from_date, to_date from temporary_limits where credit_group_id = ? and to_date >= ?`;
+const INSURANCES_SQL = `select identifier, value, update_credit_limit_pct, effective_date, expiration_date, included_in_exposure
+  from insurances where customer_id = ? and expiration_date >= ?`;
+
+interface TemporaryLimitRow {
+  id: number | string;
+  amount: number | string;
+  from_date: string;
+  to_date: string;
+}
+type InsuranceRow = Parameters<typeof insuranceRowToInsurance>[0];
+
+/** postedSeq is the row id: rows are numbered in posting order, so the latest posting wins an overlap. */
+const toTemporaryLimit = (t: TemporaryLimitRow): TemporaryLimit => ({ amount: toBigInt(t.amount), fromDate: t.from_date, toDate: t.to_date, postedSeq: toNumber(t.id) });
 
 interface CustomerRow {
   id: string;
@@ -52,6 +74,9 @@ interface CustomerRow {
   dni: string;
   open_orders: string;
   group_id: string | null;
+  has_temp: number;
+  group_has_temp: number;
+  has_insurance: number;
 }
 
 export interface CreditQuery {
@@ -68,16 +93,25 @@ export interface CreditQuery {
  */
 export async function loadCreditInput(r: Reader, q: CreditQuery): Promise<CreditCheckInput> {
   const exclude = q.excludeOrderId ?? '';
-  const c = await hotFirst<CustomerRow>(r, CUSTOMER_SQL, [q.asOf, q.asOf, q.customerId, q.customerId, exclude, q.customerId]);
+  const c = await hotFirst<CustomerRow>(r, CUSTOMER_SQL, [q.asOf, q.asOf, q.asOf, q.asOf, q.asOf, q.customerId, q.customerId, exclude, q.customerId]);
   if (!c) throw notFound('customer', q.customerId);
-  const [params, rules, termRanks, discountRanks] = await Promise.all([getParameters(r.db, r.cache), activeRules(r.db, r.cache), ranksOf(r, paymentTerms), ranksOf(r, cashDiscounts)]);
+  const none = Promise.resolve([]);
+  const [params, rules, termRanks, discountRanks, temporaryRows, groupTemporaryRows, insuranceRows] = await Promise.all([
+    getParameters(r.db, r.cache),
+    activeRules(r.db, r.cache),
+    ranksOf(r, paymentTerms),
+    ranksOf(r, cashDiscounts),
+    Number(c.has_temp) === 1 ? hotAll<TemporaryLimitRow>(r, CUSTOMER_TEMP_SQL, [q.customerId, q.asOf]) : none,
+    Number(c.group_has_temp) === 1 && c.group_id ? hotAll<TemporaryLimitRow>(r, GROUP_TEMP_SQL, [c.group_id, q.asOf]) : none,
+    Number(c.has_insurance) === 1 ? hotAll<InsuranceRow>(r, INSURANCES_SQL, [q.customerId, q.asOf]) : none,
+  ]);
   const parameters = creditParameters(params.values);
   let group: CreditGroupState | null = null;
   if (c.group_id) {
     const g = await hotFirst<{ id: string; credit_limit: number | string; credit_limit_to_date: string | null; balance: string; dni: string; open_orders: string }>(r, GROUP_SQL, [exclude, exclude, c.group_id]);
     if (g) {
       const membersExposure = exposureTotal(parameters.creditLimitType, { balance: BigInt(g.balance), deliveredNotInvoiced: BigInt(g.dni), openOrders: BigInt(g.open_orders) }, false);
-      group = { id: g.id, creditLimit: toBigInt(g.credit_limit), creditLimitToDate: g.credit_limit_to_date, membersExposure };
+      group = { id: g.id, creditLimit: toBigInt(g.credit_limit), creditLimitToDate: g.credit_limit_to_date, membersExposure, temporaryLimits: groupTemporaryRows.map(toTemporaryLimit) };
     }
   }
   return {
@@ -102,8 +136,8 @@ export async function loadCreditInput(r: Reader, q: CreditQuery): Promise<Credit
     // An order without its own terms or discount carries the customer's defaults.
     order: { ...q.order, paymentTermsId: q.order.paymentTermsId ?? c.payment_terms_id, cashDiscountId: q.order.cashDiscountId ?? c.cash_discount_id },
     rules,
-    temporaryLimits: [],
-    insurances: [],
+    temporaryLimits: temporaryRows.map(toTemporaryLimit),
+    insurances: insuranceRows.map(insuranceRowToInsurance),
     group,
     paymentTermsRanks: termRanks,
     cashDiscountRanks: discountRanks,

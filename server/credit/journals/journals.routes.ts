@@ -10,7 +10,7 @@ import { etag, requireIfMatch } from '../../http/versioning';
 import type { Role } from '../../db/transaction';
 import { requestReader } from '../credit-check/credit-check';
 import { GenerateBody, JOURNAL_STATUSES, JournalBody, JournalSchema, LinesBody, PostBody, RejectBody, ValidationSchema } from './journals.schema';
-import { addLines, approveJournal, createJournal, generateLines, getJournal, listJournals, postJournal, rejectJournal, submitJournal, validateJournal, type Journal } from './journals.service';
+import { addLines, approveJournal, decideLine, createJournal, generateLines, getJournal, listJournals, postJournal, rejectJournal, submitJournal, validateJournal, type Journal } from './journals.service';
 
 const tags = ['Credit limits'];
 /** credit.md §6: clerks and managers create and edit journals; only managers approve and post. */
@@ -110,6 +110,25 @@ export function journalRoutes(app: OpenAPIHono<AppEnv>): void {
   transition('submit', EDIT, (tx, id, v) => submitJournal(tx, id, v), 'Submit for approval (If-Match)');
   transition('approve', APPROVE, (tx, id, v) => approveJournal(tx, id, v), 'Approve (If-Match; a credit manager other than the submitter)');
   transition('post', APPROVE, (tx, id, v, b) => postJournal(tx, id, v, b.postingDate), 'Post every line in one transaction (If-Match; optional postingDate)');
+  for (const decision of ['approve', 'reject'] as const) {
+    register(
+      app,
+      createRoute({
+        method: 'post',
+        path: `${base}/{id}/lines/{lineNo}/${decision}`,
+        tags,
+        summary: `Per-line approval: ${decision} one line that awaits approval (If-Match: the journal's version)`,
+        request: { params: IdParam.extend({ lineNo: z.coerce.number().int().min(1).openapi({ param: { name: 'lineNo', in: 'path' } }) }) },
+        responses: { 200: jsonResponse(JournalSchema), ...errorResponses },
+      }),
+      async (c) => {
+        authorize(c.var.actor.role, APPROVE, `${decision} journal lines`);
+        const { id, lineNo } = c.req.valid('param');
+        const ifMatch = requireIfMatch(c);
+        return command(c, async (tx) => ok(await decideLine(tx, id, lineNo, decision === 'approve' ? 'approved' : 'rejected', ifMatch)));
+      },
+    );
+  }
   register(
     app,
     createRoute({ method: 'post', path: `${base}/{id}/reject`, tags, summary: 'Reject a submitted journal with a comment (If-Match)', request: { params: IdParam, body: jsonBody(RejectBody) }, responses: { 200: jsonResponse(JournalSchema), ...errorResponses } }),

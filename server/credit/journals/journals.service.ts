@@ -298,8 +298,15 @@ export async function submitJournal(tx: Tx, id: string, ifMatch: number): Promis
   const j = await lockJournal(tx, id);
   assertVersion(ifMatch, j, await getJournal(tx.db, id));
   requireEditable(j);
-  const n = (await linesOf(tx.db, id)).length;
-  if (n === 0) throw ruleViolation('a journal without lines cannot be submitted');
+  const lines = await linesOf(tx.db, id);
+  if (lines.length === 0) throw ruleViolation('a journal without lines cannot be submitted');
+  // Per-line approval: a line raising the limit by more than the parameter's amount waits for its own approval.
+  const threshold = (await getParameters(tx.db, tx.cache)).values.adjustmentLineApprovalAmount;
+  for (const l of lines) {
+    const increase = toBigInt(l.new_credit_limit) - (l.current_credit_limit === null ? 0n : toBigInt(l.current_credit_limit));
+    const status = threshold !== null && increase > threshold ? 'pending' : 'none';
+    if (status !== l.approval_status) await tx.db.updateTable('adjustment_journal_lines').set({ approval_status: status }).where('journal_id', '=', id).where('line_no', '=', l.line_no).execute();
+  }
   return saveJournal(tx, j, { status: 'submitted', submitted_by: tx.actor.userId, submitted_at: tx.now, rejected_by: null, rejected_at: null, reject_comment: null }, 'adjustmentJournal.submit');
 }
 
@@ -320,6 +327,19 @@ export async function rejectJournal(tx: Tx, id: string, comment: string, ifMatch
   return saveJournal(tx, j, { status: 'rejected', rejected_by: tx.actor.userId, rejected_at: tx.now, reject_comment: comment, approved_by: null, approved_at: null }, 'adjustmentJournal.reject', comment);
 }
 
+/** Approves or rejects one line of a submitted journal (per-line approval); never the submitter's own. */
+export async function decideLine(tx: Tx, id: string, lineNo: number, decision: 'approved' | 'rejected', ifMatch: number): Promise<Journal> {
+  const j = await lockJournal(tx, id);
+  assertVersion(ifMatch, j, await getJournal(tx.db, id));
+  if (j.status !== 'submitted' && j.status !== 'approved') throw ruleViolation(`journal ${id} is ${j.status}; lines are approved after submission`);
+  if (j.submitted_by !== null && j.submitted_by === tx.actor.userId) throw ruleViolation('nobody approves their own submission');
+  const line = await tx.db.selectFrom('adjustment_journal_lines').selectAll().where('journal_id', '=', id).where('line_no', '=', lineNo).executeTakeFirst();
+  if (!line) throw notFound('journal line', `${id}/${lineNo}`);
+  if (line.approval_status !== 'pending') throw ruleViolation(`line ${lineNo} does not await approval (it is ${line.approval_status})`);
+  await tx.db.updateTable('adjustment_journal_lines').set({ approval_status: decision }).where('journal_id', '=', id).where('line_no', '=', lineNo).execute();
+  return saveJournal(tx, j, {}, `adjustmentJournal.line.${decision === 'approved' ? 'approve' : 'reject'}`, `line ${lineNo}`);
+}
+
 /**
  * Posts every line in one transaction (credit.md §2.1): limits and expiry dates (and the limit
  * date), group limits, or new temporary limits. With `requireAdjustmentApproval` only an approved
@@ -332,8 +352,12 @@ export async function postJournal(tx: Tx, id: string, ifMatch: number, postingDa
   if (j.status === 'rejected') throw ruleViolation(`journal ${id} was rejected; change it and submit it again`);
   const params = (await getParameters(tx.db, tx.cache)).values;
   if (params.requireAdjustmentApproval && j.status !== 'approved') throw ruleViolation(`journal ${id} is ${j.status}: adjustments need an approved journal before posting`);
-  const lines = await linesOf(tx.db, id);
-  if (lines.length === 0) throw ruleViolation('a journal without lines has nothing to post');
+  const all = await linesOf(tx.db, id);
+  if (all.length === 0) throw ruleViolation('a journal without lines has nothing to post');
+  const pending = all.filter((l) => l.approval_status === 'pending');
+  if (pending.length) throw ruleViolation(`${pending.length} line(s) still await approval`, pending.map((l) => ({ path: `lines.${l.line_no}`, message: 'awaits line approval' })));
+  // Lines rejected in line approval are not posted.
+  const lines = all.filter((l) => l.approval_status !== 'rejected');
   const date = postingDate ?? todayUtc(new Date(tx.now));
 
   const customerIds = lines.flatMap((l) => (l.customer_id ? [l.customer_id] : []));

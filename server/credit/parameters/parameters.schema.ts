@@ -19,6 +19,8 @@ export const parameterFields = {
   canceledOrderReasonCode: Id.nullable().default(null),
   requireReleaseApproval: z.boolean().default(false),
   requireAdjustmentApproval: z.boolean().default(false),
+  /** Per-line approval (credit.md §6 workflow 2): a submitted line raising a limit by more than this needs its own approval; null = off. */
+  adjustmentLineApprovalAmount: NonNegativeMoneyIn.nullable().default(null),
   allowManualEditingOfCreditLimits: z.boolean().default(true),
   accountingCurrency: Currency.default('USD'),
   // Collections

@@ -17,7 +17,12 @@ function parseStored(data: string | undefined): Parameters {
 }
 
 export function parametersToJson(p: Parameters, version: number) {
-  return { ...p, waiveLimits: p.waiveLimits.map((w) => ({ currency: w.currency, amount: formatMoney(w.amount) })), version };
+  return {
+    ...p,
+    waiveLimits: p.waiveLimits.map((w) => ({ currency: w.currency, amount: formatMoney(w.amount) })),
+    adjustmentLineApprovalAmount: p.adjustmentLineApprovalAmount === null ? null : formatMoney(p.adjustmentLineApprovalAmount),
+    version,
+  };
 }
 
 /** The parameters, cached per database until a commit changes them. */
