@@ -58,6 +58,7 @@ async function main(): Promise<void> {
     // Setup: 10,000 customers and a token, written through the service layer.
     const handle = await openDatabase({ url: dbPath });
     const token = await runInTransaction(handle, SYSTEM, async (tx) => (await createUser(tx, { name: 'bench', role: 'admin' })).token);
+    const managerToken = await runInTransaction(handle, SYSTEM, async (tx) => (await createUser(tx, { name: 'bench manager', role: 'credit_manager' })).token);
     await runInTransaction(handle, SYSTEM, (tx) => upsertCustomerBatch(tx, Array.from({ length: CUSTOMERS }, (_, i) => customer(i))));
     // 50 rules as the credit check sees them, stored as rows.
     await handle.db
@@ -111,6 +112,27 @@ async function main(): Promise<void> {
     rows.push(row({ name: 'POST /api/v1/credit-check p50, one request at a time', unit: 'ms', value: checkP50, floorName: 'bare Hono route p50, same client', floorValue: bareP50, target: 'p50 < 2 ms', met: checkP50 < 2 }));
     rows.push(row({ name: 'POST /api/v1/credit-check p50 under 10 connections', unit: 'ms', value: check.latency.p50, floorName: 'bare Hono route p50', floorValue: bare.latency.p50, target: 'none (queueing included)', met: true }));
 
+    // A journal of 10,000 lines: create + validate + post over HTTP vs raw inserts of the same line rows.
+    const manager = { authorization: `Bearer ${managerToken}`, 'content-type': 'application/json' };
+    const journalBody = JSON.stringify({ type: 'creditLimit', description: 'bench', lines: Array.from({ length: CUSTOMERS }, (_, i) => ({ customerId: `C${String(i).padStart(6, '0')}`, newCreditLimit: `${20000 + (i % 300) * 100}.00`, newExpirationDate: '2030-12-31' })) });
+    let t1 = performance.now();
+    const validated = await fetch(`${base}/api/v1/adjustment-journals:validate`, { method: 'POST', headers: manager, body: journalBody });
+    const validateMs = performance.now() - t1;
+    if (validated.status !== 200 || !((await validated.json()) as { valid: boolean }).valid) throw new Error('journal validate failed');
+    t1 = performance.now();
+    const created = await fetch(`${base}/api/v1/adjustment-journals`, { method: 'POST', headers: manager, body: journalBody });
+    const createMs = performance.now() - t1;
+    const journal = (await created.json()) as { id: string; version: number };
+    if (created.status !== 201) throw new Error(`journal create answered ${created.status}: ${JSON.stringify(journal).slice(0, 300)}`);
+    t1 = performance.now();
+    const posted = await fetch(`${base}/api/v1/adjustment-journals/${journal.id}/post`, { method: 'POST', headers: { ...manager, 'if-match': `"${journal.version}"` }, body: JSON.stringify({ postingDate: '2025-06-30' }) });
+    const postMs = performance.now() - t1;
+    if (posted.status !== 200) throw new Error(`journal post answered ${posted.status}: ${(await posted.text()).slice(0, 300)}`);
+    const journalMs = validateMs + createMs + postMs;
+    const rawLinesMs = rawJournalFloor(join(dir, 'raw-lines.sqlite'), CUSTOMERS);
+    rows.push(row({ name: 'journal 10,000 lines: validate + create + post over HTTP', unit: 'ms', value: journalMs, floorName: 'raw better-sqlite3 inserts of the 10,000 lines', floorValue: rawLinesMs, target: '< 2000 ms and ratio <= 5', met: journalMs < 2000 && journalMs / rawLinesMs <= 5 }));
+    rows.push(row({ name: '  of which validate / create / post', unit: 'ms', value: validateMs, floorName: `create ${createMs.toFixed(0)} ms, post ${postMs.toFixed(0)} ms`, floorValue: null, target: 'breakdown', met: true }));
+
     // customers:batch of 10,000 new customers over HTTP vs raw better-sqlite3 inserts of the same rows.
     const batch = Array.from({ length: CUSTOMERS }, (_, i) => customer(i, 'B'));
     const body = JSON.stringify({ items: batch });
@@ -144,6 +166,22 @@ function rawInsertFloor(path: string, items: ReturnType<typeof customer>[]): num
   const started = performance.now();
   db.transaction(() => {
     for (const r of rows) insert.run(r);
+  })();
+  const ms = performance.now() - started;
+  db.close();
+  return ms;
+}
+
+/** The floor of the journal row: the same 10,000 line rows inserted raw in one transaction. */
+function rawJournalFloor(path: string, n: number): number {
+  const db = new SQLite(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec('create table lines (journal_id text, line_no integer, customer_id text, credit_group_id text, current_credit_limit integer, new_credit_limit integer, new_expiration_date text, new_from_date text, new_to_date text, approval_status text, primary key (journal_id, line_no))');
+  const insert = db.prepare('insert into lines values (?, ?, ?, null, ?, ?, ?, null, null, ?)');
+  const started = performance.now();
+  db.transaction(() => {
+    for (let i = 0; i < n; i++) insert.run('J1', i + 1, `C${String(i).padStart(6, '0')}`, 1_000_000, 2_000_000 + (i % 300) * 10_000, '2030-12-31', 'none');
   })();
   const ms = performance.now() - started;
   db.close();

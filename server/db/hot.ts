@@ -19,14 +19,18 @@ const pgText = new Map<string, string>();
  * statement on SQLite; here each text is prepared once per connection and reused. On SQLite the
  * raw connection is the one Kysely's transaction runs on, so reads see its writes.
  */
+function sqliteStatement(db: SQLite.Database, text: string): SQLite.Statement {
+  let cache = statements.get(db);
+  if (!cache) statements.set(db, (cache = new Map()));
+  let stmt = cache.get(text);
+  if (!stmt) cache.set(text, (stmt = db.prepare(text)));
+  return stmt;
+}
+
+const sqliteParams = (params: readonly unknown[]) => params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
+
 export async function hotAll<T>(r: Reader, text: string, params: readonly unknown[]): Promise<T[]> {
-  if (r.dialect === 'sqlite' && r.sqlite) {
-    let cache = statements.get(r.sqlite);
-    if (!cache) statements.set(r.sqlite, (cache = new Map()));
-    let stmt = cache.get(text);
-    if (!stmt) cache.set(text, (stmt = r.sqlite.prepare(text)));
-    return stmt.all(...params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p))) as T[];
-  }
+  if (r.dialect === 'sqlite' && r.sqlite) return sqliteStatement(r.sqlite, text).all(...sqliteParams(params)) as T[];
   let pg = pgText.get(text);
   if (pg === undefined) {
     let n = 0;
@@ -35,6 +39,15 @@ export async function hotAll<T>(r: Reader, text: string, params: readonly unknow
   }
   const res = await r.db.executeQuery<T>(CompiledQuery.raw(pg, params.map((p) => (typeof p === 'bigint' ? p.toString() : p))));
   return res.rows;
+}
+
+/** A write on the hot path (inside the caller's transaction on SQLite: same connection). */
+export async function hotRun(r: Reader, text: string, params: readonly unknown[]): Promise<void> {
+  if (r.dialect === 'sqlite' && r.sqlite) {
+    sqliteStatement(r.sqlite, text).run(...sqliteParams(params));
+    return;
+  }
+  await hotAll(r, text, params);
 }
 
 export async function hotFirst<T>(r: Reader, text: string, params: readonly unknown[]): Promise<T | undefined> {

@@ -2,14 +2,13 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { AdjustmentJournalLinesTable, AdjustmentJournalsTable, Database } from '../../db/schema';
 import type { Tx } from '../../db/transaction';
-import type { Reader } from '../../db/hot';
+import { hotRun, type Reader } from '../../db/hot';
 import { ApiError, notFound, ruleViolation, zodDetails, type ErrorDetail } from '../../http/errors';
 import { assertVersion } from '../../http/versioning';
 import { toBigInt } from '../../db/values';
 import { todayUtc } from '../../../shared/dates';
 import { formatMoney, formatRate, tryParseMoney, tryParseRate } from '../../../shared/money';
 import { generatedLimit, projectLine, releasableHolds, shiftedDate, validateJournalLines, type JournalLineInput as DomainLine, type JournalType } from '../../../shared/credit/adjustments';
-import { customerRowToCustomer } from '../../customers/customers.repository';
 import { CUSTOMER } from '../../customers/customers.service';
 import { CREDIT_GROUP } from '../credit-groups/credit-groups';
 import { loadCreditInput } from '../credit-check/credit-input';
@@ -376,8 +375,9 @@ export async function postJournal(tx: Tx, id: string, ifMatch: number, postingDa
       const c = customers.get(l.customer_id);
       if (!c) throw ruleViolation(`customer ${l.customer_id} of line ${l.line_no} no longer exists; nothing was posted`);
       const set = { credit_limit: amount, credit_limit_expiration_date: l.new_expiration_date, credit_limit_date: date, updated_at: tx.now, version: c.version + 1 };
-      await tx.db.updateTable('customers').set(set).where('id', '=', c.id).execute();
-      tx.changed(CUSTOMER, c.id, 'update', set.version, { action: 'customer.creditLimit', before: customerRowToCustomer(c), after: customerRowToCustomer({ ...c, ...set }), reason: `journal ${id} line ${l.line_no}` });
+      // Ten thousand lines post in one go: one prepared statement, and the audit keeps the fields that changed.
+      await hotRun(txReader(tx), UPDATE_LIMIT_SQL, [amount, set.credit_limit_expiration_date, date, tx.now, set.version, c.id]);
+      tx.changed(CUSTOMER, c.id, 'update', set.version, { action: 'customer.creditLimit', before: limitFields(c), after: limitFields({ ...c, ...set }), reason: `journal ${id} line ${l.line_no}` });
     } else if (l.credit_group_id) {
       const g = await tx.db.selectFrom('credit_groups').selectAll().where('id', '=', l.credit_group_id).executeTakeFirst();
       if (!g) throw ruleViolation(`credit group ${l.credit_group_id} of line ${l.line_no} no longer exists; nothing was posted`);
@@ -393,6 +393,16 @@ export async function postJournal(tx: Tx, id: string, ifMatch: number, postingDa
   }
   return saveJournal(tx, j, { status: 'posted', posted_by: tx.actor.userId, posted_at: tx.now, posting_date: date }, 'adjustmentJournal.post');
 }
+
+const UPDATE_LIMIT_SQL = 'update customers set credit_limit = ?, credit_limit_expiration_date = ?, credit_limit_date = ?, updated_at = ?, version = ? where id = ?';
+const txReader = (tx: Tx): Reader => ({ db: tx.db, dialect: tx.dialect, sqlite: tx.sqlite, cache: tx.cache });
+const limitFields = (c: { id: string; credit_limit: LineRow['new_credit_limit']; credit_limit_expiration_date: string | null; credit_limit_date: string | null; version: number }) => ({
+  id: c.id,
+  creditLimit: formatMoney(toBigInt(c.credit_limit)),
+  creditLimitExpirationDate: c.credit_limit_expiration_date,
+  creditLimitDate: c.credit_limit_date,
+  version: c.version,
+});
 
 function fetchCustomers(tx: Tx, ids: string[]) {
   const q = tx.db.selectFrom('customers').selectAll().where('id', 'in', ids);
