@@ -19,6 +19,7 @@ import { creditGroupRoutes } from './credit/credit-groups/credit-groups';
 import { insuranceRoutes } from './credit/insurances/insurances';
 import { creditCheckRoutes } from './credit/credit-check/credit-check';
 import { holdRoutes } from './credit/holds/holds.routes';
+import { riskRoutes } from './credit/risk/risk';
 import { journalRoutes } from './credit/journals/journals.routes';
 
 /** Batch feeds carry thousands of rows; every other JSON route stays at the 1 MB default. */
@@ -76,6 +77,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   insuranceRoutes(app);
   creditCheckRoutes(app);
   holdRoutes(app);
+  riskRoutes(app);
   journalRoutes(app);
   syncRoutes(app);
 

@@ -74,7 +74,8 @@ export function customerInputToColumns(input: CustomerInput) {
     cash_discount_id: input.cashDiscountId ?? null,
     customer_group: input.customerGroup ?? null,
     interest_code_id: input.interestCodeId ?? null,
-    risk_score: input.riskScore ?? null,
+    // Computed by risk-scores:update: a feed that does not send it keeps the score (null clears it).
+    ...(input.riskScore !== undefined ? { risk_score: input.riskScore } : {}),
     customer_since: input.customerSince ?? null,
     business_started_date: input.businessStartedDate ?? null,
     last_review_date: input.lastReviewDate ?? null,

@@ -96,11 +96,15 @@ export type Customer = z.infer<typeof CustomerSchema>;
 
 export const CreditSummarySchema = z
   .object({
+    baseCreditLimit: MoneyOut.openapi({ description: "the customer's own credit limit (creditLimit)" }),
+    activeTemporaryLimit: MoneyOut.nullable().openapi({ description: 'the temporary limit that replaces the base limit today; null when none is active' }),
+    insuranceContribution: MoneyOut.openapi({ description: 'Σ of what active insurances and guarantees add to the limit; negative when policies included in exposure take off their full value' }),
+    totalCreditLimit: MoneyOut.openapi({ description: "the customer's own total limit: (activeTemporaryLimit ?? baseCreditLimit) + insuranceContribution" }),
     balance: MoneyOut,
     deliveredNotInvoiced: MoneyOut,
     openOrders: MoneyOut,
     exposure: MoneyOut.openapi({ description: 'by the creditLimitType parameter' }),
-    effectiveLimit: MoneyOut.nullable().openapi({ description: 'null = unlimited' }),
+    effectiveLimit: MoneyOut.nullable().openapi({ description: "the binding limit: the customer's totalCreditLimit or its credit group's limit, whichever leaves less available credit; null = unlimited" }),
     availableCredit: MoneyOut.nullable(),
     percentUsed: z.string().nullable(),
     group: z.object({ id: z.string(), limit: MoneyOut, exposure: MoneyOut }).nullable(),

@@ -6,6 +6,7 @@ import { assertVersion } from '../http/versioning';
 import { todayUtc } from '../../shared/dates';
 import { formatMoney, formatRate } from '../../shared/money';
 import { evaluateCreditCheck } from '../../shared/credit/blocking-rules';
+import { activeTemporaryLimit, totalCreditLimit } from '../../shared/credit/limits';
 import { loadCreditInput } from '../credit/credit-check/credit-input';
 import type { Reader } from '../db/hot';
 import { toBigInt } from '../db/values';
@@ -33,6 +34,7 @@ export const lockRows = (tx: Tx): boolean => tx.dialect === 'postgres';
 function newRow(id: string, columns: CustomerColumns, now: string) {
   return {
     id,
+    risk_score: null,
     ...columns,
     credit_limit_date: todayUtc(new Date(now)),
     risk_group_id: null,
@@ -147,11 +149,20 @@ export async function upsertCustomerBatch(tx: Tx, rawItems: unknown[]): Promise<
 export async function getCustomerWithCredit(reader: Reader, id: string) {
   const row = await findCustomer(reader.db, id);
   if (!row) throw notFound('customer', id);
-  const input = await loadCreditInput(reader, { customerId: id, asOf: todayUtc(), order: { amount: 0n, paymentTermsId: null, cashDiscountId: null, excludeFromCreditManagement: false } });
+  const asOf = todayUtc();
+  const input = await loadCreditInput(reader, { customerId: id, asOf, order: { amount: 0n, paymentTermsId: null, cashDiscountId: null, excludeFromCreditManagement: false } });
   const r = evaluateCreditCheck(input);
+  // The customer's own limit (credit.md §1.4): the active temporary limit replaces the base limit,
+  // and active policies add their contributions; the engine's effectiveLimit may be the group's.
+  const temporary = activeTemporaryLimit(input.temporaryLimits, asOf);
+  const total = totalCreditLimit(input.customer, input.temporaryLimits, input.insurances, asOf);
   return {
     ...customerRowToCustomer(row),
     credit: {
+      baseCreditLimit: formatMoney(input.customer.creditLimit),
+      activeTemporaryLimit: temporary === null ? null : formatMoney(temporary),
+      insuranceContribution: formatMoney(total - (temporary ?? input.customer.creditLimit)),
+      totalCreditLimit: formatMoney(total),
       balance: formatMoney(r.exposure.balance),
       deliveredNotInvoiced: formatMoney(r.exposure.deliveredNotInvoiced),
       openOrders: formatMoney(r.exposure.openOrders),

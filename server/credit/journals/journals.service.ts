@@ -13,6 +13,7 @@ import { CUSTOMER } from '../../customers/customers.service';
 import { CREDIT_GROUP } from '../credit-groups/credit-groups';
 import { loadCreditInput } from '../credit-check/credit-input';
 import { getParameters } from '../parameters/parameters.service';
+import { automaticLimitsFor } from '../risk/risk';
 import { JournalLineInput, type GenerateBody } from './journals.schema';
 
 export const JOURNAL = 'adjustmentJournal';
@@ -245,8 +246,7 @@ export async function generateLines(tx: Tx, id: string, g: GenerateBody): Promis
   const j = await lockJournal(tx, id);
   requireEditable(j);
   const type = j.type as JournalType;
-  if (g.mode === 'automatic') throw ruleViolation('automatic credit limits are generated from risk groups and automatic-limit setups, which are not set up on this server yet', [{ path: 'mode', message: 'not available yet' }]);
-  const parsed = g.valueType === 'fixed' ? tryParseMoney(g.value) : tryParseRate(g.value);
+  const parsed = g.mode === 'automatic' ? ({ ok: true, value: 0n } as const) : g.valueType === 'fixed' ? tryParseMoney(g.value) : tryParseRate(g.value);
   if (!parsed.ok) throw new ApiError('invalid_request', 'value is not valid', [{ path: 'value', message: parsed.message }]);
   const taken = await takenKeys(tx.db, id);
   const today = todayUtc(new Date(tx.now));
@@ -254,7 +254,7 @@ export async function generateLines(tx: Tx, id: string, g: GenerateBody): Promis
   type Target = { customerId?: string; creditGroupId?: string; current: bigint; expiry: string | null; from: string | null; to: string | null };
   const targets: Target[] = [];
   const f = g.filter ?? {};
-  if (g.mode === 'customers') {
+  if (g.mode === 'customers' || g.mode === 'automatic') {
     let q = tx.db.selectFrom('customers').select(['id', 'credit_limit', 'credit_limit_expiration_date']).orderBy('id');
     if (f.customerIds) q = q.where('id', 'in', f.customerIds.length ? f.customerIds : ['']);
     if (f.creditManagementGroupId) q = q.where('credit_management_group_id', '=', f.creditManagementGroupId);
@@ -275,16 +275,22 @@ export async function generateLines(tx: Tx, id: string, g: GenerateBody): Promis
   }
 
   const value = { valueType: g.valueType, value: parsed.value, roundOff: g.roundOff ?? null, roundingForm: g.roundingForm };
+  // Automatic (credit.md §2.3): the limit comes from the customer's risk group and the automatic-limit setups; customers without one get no line.
+  const automatic = g.mode === 'automatic' ? new Map((await automaticLimitsFor(tx, targets.map((t) => t.customerId!), { asOf: today })).map((a) => [a.customerId, a.creditLimit])) : null;
+  if (automatic) targets.splice(0, targets.length, ...targets.filter((t) => automatic.has(t.customerId!)));
   const d = g.dates;
   const date = (current: string | null, absolute: string | undefined): string | null => {
     if (!d) return current;
     if (d.mode === 'absolute') return absolute ?? current;
     return d.days === undefined ? current : shiftedDate(current, { mode: 'relative', days: d.days }, today);
   };
+  // Without a date change the current expiry is kept, as on a typed line that leaves it out: an
+  // expiry that has already passed is kept, not refused as one set in the past.
+  const keepsExpiry = !d || (d.mode === 'absolute' ? d.newExpirationDate === undefined : d.days === undefined);
   const lines: DomainLine[] = targets.map((t) => ({
     ...(t.customerId ? { customerId: t.customerId } : { creditGroupId: t.creditGroupId }),
-    newCreditLimit: generatedLimit(t.current, value),
-    ...(type === 'creditLimit' ? { newExpirationDate: date(t.expiry, d?.newExpirationDate) } : { newFromDate: date(t.from, d?.newFromDate), newToDate: date(t.to, d?.newToDate) }),
+    newCreditLimit: automatic ? automatic.get(t.customerId!)! : generatedLimit(t.current, value),
+    ...(type === 'creditLimit' ? (keepsExpiry ? {} : { newExpirationDate: date(t.expiry, d?.newExpirationDate) }) : { newFromDate: date(t.from, d?.newFromDate), newToDate: date(t.to, d?.newToDate) }),
   }));
   const raw = lines.map((l) => ({ ...l, newCreditLimit: formatMoney(l.newCreditLimit) }));
   const existing = await linesOf(tx.db, id);
@@ -377,6 +383,7 @@ export async function postJournal(tx: Tx, id: string, ifMatch: number, postingDa
       const set = { credit_limit: amount, credit_limit_expiration_date: l.new_expiration_date, credit_limit_date: date, updated_at: tx.now, version: c.version + 1 };
       // Ten thousand lines post in one go: one prepared statement, and the audit keeps the fields that changed.
       await hotRun(txReader(tx), UPDATE_LIMIT_SQL, [amount, set.credit_limit_expiration_date, date, tx.now, set.version, c.id]);
+      customers.set(c.id, { ...c, ...set });
       tx.changed(CUSTOMER, c.id, 'update', set.version, { action: 'customer.creditLimit', before: limitFields(c), after: limitFields({ ...c, ...set }), reason: `journal ${id} line ${l.line_no}` });
     } else if (l.credit_group_id) {
       const g = await tx.db.selectFrom('credit_groups').selectAll().where('id', '=', l.credit_group_id).executeTakeFirst();
@@ -389,6 +396,17 @@ export async function postJournal(tx: Tx, id: string, ifMatch: number, postingDa
         after: { id: g.id, creditLimit: formatMoney(amount), creditLimitToDate: set.credit_limit_to_date },
         reason: `journal ${id} line ${l.line_no}`,
       });
+      // Members' expiry equals the group's date while they are members (credit.md §1.5, §3), as on PUT /credit-groups.
+      if (set.credit_limit_to_date !== g.credit_limit_to_date) {
+        const mq = tx.db.selectFrom('customers').selectAll().where('id', 'in', (eb) => eb.selectFrom('credit_group_members').select('customer_id').where('credit_group_id', '=', g.id));
+        for (const m of await (tx.dialect === 'postgres' ? mq.forUpdate() : mq).execute()) {
+          if (m.credit_limit_expiration_date === set.credit_limit_to_date) continue;
+          const mset = { credit_limit_expiration_date: set.credit_limit_to_date, updated_at: tx.now, version: m.version + 1 };
+          await tx.db.updateTable('customers').set(mset).where('id', '=', m.id).execute();
+          if (customers.has(m.id)) customers.set(m.id, { ...m, ...mset });
+          tx.changed(CUSTOMER, m.id, 'update', mset.version, { action: 'customer.joinCreditGroup', before: limitFields(m), after: limitFields({ ...m, ...mset }), reason: `credit group ${g.id} expiry from journal ${id} line ${l.line_no}` });
+        }
+      }
     }
   }
   return saveJournal(tx, j, { status: 'posted', posted_by: tx.actor.userId, posted_at: tx.now, posting_date: date }, 'adjustmentJournal.post');

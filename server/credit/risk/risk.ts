@@ -545,7 +545,9 @@ export async function automaticLimitsFor(tx: { db: Kysely<Database> }, customerI
 
 /** Risk groups, scoring rules and automatic limit setups (setup roles), and the risk-score update (credit manager, admin). */
 export function riskRoutes(app: OpenAPIHono<AppEnv>): void {
-  for (const kind of RISK_SETUP_KINDS) registerSetupKind(app, kind as SetupKind<z.ZodType<Record<string, unknown>>>);
+  registerSetupKind(app, riskGroups);
+  registerSetupKind(app, scoringRules);
+  registerSetupKind(app, automaticLimitSetups);
   register(
     app,
     createRoute({
