@@ -266,8 +266,8 @@ describe.each(DIALECTS)('adjustment journals over HTTP on %s', (dialect) => {
         { customerId: 'ADD3', newCreditLimit: '350.00' },
         { customerId: 'ADD1', newCreditLimit: '1.00' }, // already line 1
       ]);
-      // Paths count the journal's own lines (0-based): the journal has 2 lines, so the second new line is lines.3.
-      expect(expectError(res, 422, 'rule_violation').map((d) => d.path)).toEqual(['lines.3.customerId']);
+      // Paths number the lines of the request: the second new line is lines.1, whatever the journal already holds.
+      expect(expectError(res, 422, 'rule_violation').map((d) => d.path)).toEqual(['lines.1.customerId']);
       expect(await state()).toEqual(before);
       expectError(await addLines(j.id, []), 400, 'invalid_request');
       expectError(await addLines(j.id, [{ customerId: 'ADD3', newCreditLimit: '1.00' }], 'collections_agent'), 403, 'forbidden');
@@ -648,6 +648,14 @@ describe.each(DIALECTS)('adjustment journals over HTTP on %s', (dialect) => {
       const limits = await Promise.all(['LA1', 'LA2', 'LA3', 'LA4', 'LA5'].map(async (id) => (await customer(id)).creditLimit));
       expect(limits).toEqual(['11000.00', '1000.00', '6000.00', '100.00', '1000.00']);
       expect((await changesAfter(t, seq)).filter((c) => c.entity === 'customer').map((c) => c.id)).toEqual(['LA1', 'LA3', 'LA4']);
+    });
+
+    it('without requireAdjustmentApproval, a draft with a line above the amount still cannot post unapproved', async () => {
+      await setParameters(t, { requireAdjustmentApproval: false, adjustmentLineApprovalAmount: '100.00' });
+      await putCustomer(t, 'LA7', { creditLimit: '1000.00' });
+      const j = await createOk({ type: 'creditLimit', lines: [{ customerId: 'LA7', newCreditLimit: '99999.00' }] });
+      expectError(await act(j.id, 'post', { as: 'credit_manager' }), 422, 'rule_violation');
+      expect(ok(await t.request('GET', '/api/v1/customers/LA7')).creditLimit).toBe('1000.00');
     });
 
     it('the submitter does not decide on their own lines', async () => {

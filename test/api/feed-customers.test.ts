@@ -128,10 +128,24 @@ describe.each(DIALECTS)('customer feed on %s', (dialect) => {
       const get = await getCustomer('FULL-1');
       expect(get.status).toBe(200);
       expect(get.headers.get('etag')).toBe('"1"');
-      // FULL_INPUT has unlimited credit: no limit, so nothing to measure against.
+      // FULL_INPUT has unlimited credit: no effective limit, so nothing to measure against; the
+      // limit on file still shows (no temporary limit, no policies).
       expect(get.body).toEqual({
         ...res.body,
-        credit: { balance: '0.00', deliveredNotInvoiced: '0.00', openOrders: '0.00', exposure: '0.00', effectiveLimit: null, availableCredit: null, percentUsed: null, group: null },
+        credit: {
+          baseCreditLimit: '1234.50',
+          activeTemporaryLimit: null,
+          insuranceContribution: '0.00',
+          totalCreditLimit: '1234.50',
+          balance: '0.00',
+          deliveredNotInvoiced: '0.00',
+          openOrders: '0.00',
+          exposure: '0.00',
+          effectiveLimit: null,
+          availableCredit: null,
+          percentUsed: null,
+          group: null,
+        },
       });
 
       const changes = await changesSince(before);

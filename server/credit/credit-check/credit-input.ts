@@ -11,7 +11,8 @@ import { insuranceRowToInsurance } from '../insurances/insurances';
 
 // Portable SQL (SQLite and PostgreSQL) for the hot path: one statement reads the customer, its
 // open items (through the partial index), its open orders and its credit group; sums come back
-// as text so no driver turns them into floats.
+// as text so no driver turns them into floats. Three index probes say whether the customer or its
+// group has temporary limits, and the customer policies, that have not ended by asOf.
 const CUSTOMER_SQL = `select c.id, c.credit_limit, c.credit_limit_expiration_date, c.mandatory_credit_limit, c.unlimited_credit,
   c.exclude_from_credit_management, c.ignore_until_date, c.credit_management_group_id, c.account_status_id, c.risk_group_id,
   c.payment_terms_id, c.cash_discount_id, l.balance, l.oldest, l.overdue, o.dni, o.open_orders, m.credit_group_id as group_id,

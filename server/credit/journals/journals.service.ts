@@ -232,8 +232,8 @@ async function appendLines(tx: Tx, j: JournalRow, lines: DomainLine[], current: 
 export async function addLines(tx: Tx, id: string, raw: unknown[]): Promise<Journal> {
   const j = await lockJournal(tx, id);
   requireEditable(j);
-  const existing = await linesOf(tx.db, id);
-  const checked = await checkLines(tx.db, j.type as JournalType, raw, await takenKeys(tx.db, id), existing.length);
+  // Paths number the lines of this request (lines.1 = its second line), so a sheet maps errors to its own rows.
+  const checked = await checkLines(tx.db, j.type as JournalType, raw, await takenKeys(tx.db, id));
   if (checked.errors.length) refuse(checked.errors);
   return appendLines(tx, j, checked.lines as DomainLine[], checked.current, 'adjustmentJournal.addLines');
 }
@@ -359,7 +359,10 @@ export async function postJournal(tx: Tx, id: string, ifMatch: number, postingDa
   if (params.requireAdjustmentApproval && j.status !== 'approved') throw ruleViolation(`journal ${id} is ${j.status}: adjustments need an approved journal before posting`);
   const all = await linesOf(tx.db, id);
   if (all.length === 0) throw ruleViolation('a journal without lines has nothing to post');
-  const pending = all.filter((l) => l.approval_status === 'pending');
+  // With per-line approval on, a line above the amount posts only once approved, even from a draft that skipped submit.
+  const threshold = params.adjustmentLineApprovalAmount;
+  const needsApproval = (l: LineRow) => threshold !== null && toBigInt(l.new_credit_limit) - (l.current_credit_limit === null ? 0n : toBigInt(l.current_credit_limit)) > threshold;
+  const pending = all.filter((l) => l.approval_status === 'pending' || (l.approval_status === 'none' && needsApproval(l)));
   if (pending.length) throw ruleViolation(`${pending.length} line(s) still await approval`, pending.map((l) => ({ path: `lines.${l.line_no}`, message: 'awaits line approval' })));
   // Lines rejected in line approval are not posted.
   const lines = all.filter((l) => l.approval_status !== 'rejected');
