@@ -100,7 +100,13 @@ async function flush(tx: Tx): Promise<void> {
       version: c.version,
       at: tx.now,
     }));
-    for (let i = 0; i < rows.length; i += CHUNK) await tx.db.insertInto('changes').values(rows.slice(i, i + CHUNK)).execute();
+    if (tx.sqlite) {
+      // SQLite: one prepared statement on the transaction's own connection beats compiling large multi-row inserts.
+      const insert = tx.sqlite.prepare('insert into changes (seq, entity, entity_id, op, version, at) values (?, ?, ?, ?, ?, ?)');
+      for (const r of rows) insert.run(r.seq, r.entity, r.entity_id, r.op, r.version, r.at);
+    } else {
+      for (let i = 0; i < rows.length; i += CHUNK) await tx.db.insertInto('changes').values(rows.slice(i, i + CHUNK)).execute();
+    }
   }
   if (tx.audits.length > 0) {
     const rows = tx.audits.map((a) => ({
@@ -114,7 +120,12 @@ async function flush(tx: Tx): Promise<void> {
       after: json(a.after),
       reason: a.reason ?? null,
     }));
-    for (let i = 0; i < rows.length; i += CHUNK) await tx.db.insertInto('audit_log').values(rows.slice(i, i + CHUNK)).execute();
+    if (tx.sqlite) {
+      const insert = tx.sqlite.prepare('insert into audit_log (at, user_id, request_id, action, entity, entity_id, before, after, reason) values (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+      for (const r of rows) insert.run(r.at, r.user_id, r.request_id, r.action, r.entity, r.entity_id, r.before, r.after, r.reason);
+    } else {
+      for (let i = 0; i < rows.length; i += CHUNK) await tx.db.insertInto('audit_log').values(rows.slice(i, i + CHUNK)).execute();
+    }
   }
 }
 

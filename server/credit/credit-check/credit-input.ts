@@ -69,11 +69,12 @@ interface CustomerRow {
   risk_group_id: string | null;
   payment_terms_id: string | null;
   cash_discount_id: string | null;
-  balance: string;
+  /** Null from the bulk statement when the customer has no open items (or no open orders). */
+  balance: string | null;
   oldest: string | null;
-  overdue: string;
-  dni: string;
-  open_orders: string;
+  overdue: string | null;
+  dni: string | null;
+  open_orders: string | null;
   group_id: string | null;
   has_temp: number;
   group_has_temp: number;
@@ -88,6 +89,65 @@ export interface CreditQuery {
   excludeOrderId?: string | null;
 }
 
+/** The setup every credit check reads, cached per database. */
+async function commonSetup(r: Reader) {
+  const [params, rules, termRanks, discountRanks] = await Promise.all([getParameters(r.db, r.cache), activeRules(r.db, r.cache), ranksOf(r, paymentTerms), ranksOf(r, cashDiscounts)]);
+  return { parameters: creditParameters(params.values), rules, termRanks, discountRanks };
+}
+type Common = Awaited<ReturnType<typeof commonSetup>>;
+type GroupRow = { id: string; credit_limit: number | string; credit_limit_to_date: string | null; balance: string; dni: string; open_orders: string };
+
+/** The engine input from the customer's row, reading temporary limits, policies and the group only where the row says there are some. */
+async function assemble(r: Reader, c: CustomerRow, q: CreditQuery, common: Common, groups?: Map<string, GroupRow | undefined>): Promise<CreditCheckInput> {
+  const exclude = q.excludeOrderId ?? '';
+  const none = Promise.resolve([]);
+  const [temporaryRows, groupTemporaryRows, insuranceRows] = await Promise.all([
+    Number(c.has_temp) === 1 ? hotAll<TemporaryLimitRow>(r, CUSTOMER_TEMP_SQL, [c.id, q.asOf]) : none,
+    Number(c.group_has_temp) === 1 && c.group_id ? hotAll<TemporaryLimitRow>(r, GROUP_TEMP_SQL, [c.group_id, q.asOf]) : none,
+    Number(c.has_insurance) === 1 ? hotAll<InsuranceRow>(r, INSURANCES_SQL, [c.id, q.asOf]) : none,
+  ]);
+  let group: CreditGroupState | null = null;
+  if (c.group_id) {
+    let g = groups?.get(c.group_id);
+    if (!groups?.has(c.group_id)) {
+      g = await hotFirst<GroupRow>(r, GROUP_SQL, [exclude, exclude, c.group_id]);
+      groups?.set(c.group_id, g);
+    }
+    if (g) {
+      const membersExposure = exposureTotal(common.parameters.creditLimitType, { balance: BigInt(g.balance), deliveredNotInvoiced: BigInt(g.dni), openOrders: BigInt(g.open_orders) }, false);
+      group = { id: g.id, creditLimit: toBigInt(g.credit_limit), creditLimitToDate: g.credit_limit_to_date, membersExposure, temporaryLimits: groupTemporaryRows.map(toTemporaryLimit) };
+    }
+  }
+  return {
+    asOf: q.asOf,
+    parameters: common.parameters,
+    customer: {
+      id: c.id,
+      creditLimit: toBigInt(c.credit_limit),
+      creditLimitExpirationDate: c.credit_limit_expiration_date,
+      mandatoryCreditLimit: Number(c.mandatory_credit_limit) === 1,
+      unlimitedCredit: Number(c.unlimited_credit) === 1,
+      excludeFromCreditManagement: Number(c.exclude_from_credit_management) === 1,
+      ignoreUntilDate: c.ignore_until_date,
+      creditManagementGroupId: c.credit_management_group_id,
+      accountStatusId: c.account_status_id,
+      riskGroupId: c.risk_group_id,
+      paymentTermsId: c.payment_terms_id,
+      cashDiscountId: c.cash_discount_id,
+    },
+    exposureParts: { balance: BigInt(c.balance ?? '0'), deliveredNotInvoiced: BigInt(c.dni ?? '0'), openOrders: BigInt(c.open_orders ?? '0') },
+    overdue: { oldestOverdueDueDate: c.oldest, overdueAmount: BigInt(c.overdue ?? '0') },
+    // An order without its own terms or discount carries the customer's defaults.
+    order: { ...q.order, paymentTermsId: q.order.paymentTermsId ?? c.payment_terms_id, cashDiscountId: q.order.cashDiscountId ?? c.cash_discount_id },
+    rules: common.rules,
+    temporaryLimits: temporaryRows.map(toTemporaryLimit),
+    insurances: insuranceRows.map(insuranceRowToInsurance),
+    group,
+    paymentTermsRanks: common.termRanks,
+    cashDiscountRanks: common.discountRanks,
+  };
+}
+
 /**
  * Gathers everything the pure credit check needs for one customer and order, from indexed
  * aggregates over open items and open orders (never the full history).
@@ -96,51 +156,44 @@ export async function loadCreditInput(r: Reader, q: CreditQuery): Promise<Credit
   const exclude = q.excludeOrderId ?? '';
   const c = await hotFirst<CustomerRow>(r, CUSTOMER_SQL, [q.asOf, q.asOf, q.asOf, q.asOf, q.asOf, q.customerId, q.customerId, exclude, q.customerId]);
   if (!c) throw notFound('customer', q.customerId);
-  const none = Promise.resolve([]);
-  const [params, rules, termRanks, discountRanks, temporaryRows, groupTemporaryRows, insuranceRows] = await Promise.all([
-    getParameters(r.db, r.cache),
-    activeRules(r.db, r.cache),
-    ranksOf(r, paymentTerms),
-    ranksOf(r, cashDiscounts),
-    Number(c.has_temp) === 1 ? hotAll<TemporaryLimitRow>(r, CUSTOMER_TEMP_SQL, [q.customerId, q.asOf]) : none,
-    Number(c.group_has_temp) === 1 && c.group_id ? hotAll<TemporaryLimitRow>(r, GROUP_TEMP_SQL, [c.group_id, q.asOf]) : none,
-    Number(c.has_insurance) === 1 ? hotAll<InsuranceRow>(r, INSURANCES_SQL, [q.customerId, q.asOf]) : none,
-  ]);
-  const parameters = creditParameters(params.values);
-  let group: CreditGroupState | null = null;
-  if (c.group_id) {
-    const g = await hotFirst<{ id: string; credit_limit: number | string; credit_limit_to_date: string | null; balance: string; dni: string; open_orders: string }>(r, GROUP_SQL, [exclude, exclude, c.group_id]);
-    if (g) {
-      const membersExposure = exposureTotal(parameters.creditLimitType, { balance: BigInt(g.balance), deliveredNotInvoiced: BigInt(g.dni), openOrders: BigInt(g.open_orders) }, false);
-      group = { id: g.id, creditLimit: toBigInt(g.credit_limit), creditLimitToDate: g.credit_limit_to_date, membersExposure, temporaryLimits: groupTemporaryRows.map(toTemporaryLimit) };
-    }
-  }
-  return {
-    asOf: q.asOf,
-    parameters,
-    customer: {
-      id: c.id,
-      creditLimit: toBigInt(c.credit_limit),
-      creditLimitExpirationDate: c.credit_limit_expiration_date,
-      mandatoryCreditLimit: c.mandatory_credit_limit === 1,
-      unlimitedCredit: c.unlimited_credit === 1,
-      excludeFromCreditManagement: c.exclude_from_credit_management === 1,
-      ignoreUntilDate: c.ignore_until_date,
-      creditManagementGroupId: c.credit_management_group_id,
-      accountStatusId: c.account_status_id,
-      riskGroupId: c.risk_group_id,
-      paymentTermsId: c.payment_terms_id,
-      cashDiscountId: c.cash_discount_id,
-    },
-    exposureParts: { balance: BigInt(c.balance), deliveredNotInvoiced: BigInt(c.dni), openOrders: BigInt(c.open_orders) },
-    overdue: { oldestOverdueDueDate: c.oldest, overdueAmount: BigInt(c.overdue) },
-    // An order without its own terms or discount carries the customer's defaults.
-    order: { ...q.order, paymentTermsId: q.order.paymentTermsId ?? c.payment_terms_id, cashDiscountId: q.order.cashDiscountId ?? c.cash_discount_id },
-    rules,
-    temporaryLimits: temporaryRows.map(toTemporaryLimit),
-    insurances: insuranceRows.map(insuranceRowToInsurance),
-    group,
-    paymentTermsRanks: termRanks,
-    cashDiscountRanks: discountRanks,
-  };
+  return assemble(r, c, q, await commonSetup(r));
 }
+
+/**
+ * The same inputs, with no order, for many customers at once (a journal of 10,000 lines): one
+ * grouped statement per 500 customers instead of one statement per customer. Unknown ids are left out.
+ */
+export async function loadCreditInputs(r: Reader, customerIds: readonly string[], asOf: string): Promise<Map<string, CreditCheckInput>> {
+  const common = await commonSetup(r);
+  const groups = new Map<string, GroupRow | undefined>();
+  const out = new Map<string, CreditCheckInput>();
+  const ids = [...new Set(customerIds)];
+  const order = { amount: 0n, paymentTermsId: null, cashDiscountId: null, excludeFromCreditManagement: false };
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    const marks = chunk.map(() => '?').join(', ');
+    const rows = await hotAll<CustomerRow>(r, bulkCustomerSql(marks), [q3(asOf), asOf, asOf, ...chunk, ...chunk, ...chunk].flat());
+    for (const c of rows) out.set(c.id, await assemble(r, c, { customerId: c.id, asOf, order }, common, groups));
+  }
+  return out;
+}
+
+const q3 = (asOf: string) => [asOf, asOf, asOf];
+
+/** CUSTOMER_SQL for a list of customers: grouped aggregates joined once instead of per customer. */
+const bulkCustomerSql = (marks: string) => `select c.id, c.credit_limit, c.credit_limit_expiration_date, c.mandatory_credit_limit, c.unlimited_credit,
+  c.exclude_from_credit_management, c.ignore_until_date, c.credit_management_group_id, c.account_status_id, c.risk_group_id,
+  c.payment_terms_id, c.cash_discount_id, l.balance, l.oldest, l.overdue, o.dni, o.open_orders, m.credit_group_id as group_id,
+  case when exists(select 1 from temporary_limits tc where tc.customer_id = c.id and tc.to_date >= ?) then 1 else 0 end as has_temp,
+  case when m.credit_group_id is not null and exists(select 1 from temporary_limits tg where tg.credit_group_id = m.credit_group_id and tg.to_date >= ?) then 1 else 0 end as group_has_temp,
+  case when exists(select 1 from insurances i where i.customer_id = c.id and i.expiration_date >= ?) then 1 else 0 end as has_insurance
+  from customers c
+  left join (select customer_id, cast(sum(open_amount) as text) as balance,
+      min(case when open_amount > 0 and due_date < ? then due_date end) as oldest,
+      cast(sum(case when open_amount > 0 and due_date < ? then open_amount else 0 end) as text) as overdue
+    from transactions where customer_id in (${marks}) and open_amount <> 0 group by customer_id) l on l.customer_id = c.id
+  left join (select customer_id, cast(sum(delivered_not_invoiced) as text) as dni,
+      cast(sum(amount - invoiced_amount - delivered_not_invoiced) as text) as open_orders
+    from sales_orders where customer_id in (${marks}) and status = 'open' group by customer_id) o on o.customer_id = c.id
+  left join credit_group_members m on m.customer_id = c.id
+  where c.id in (${marks})`;

@@ -11,7 +11,7 @@ import { formatMoney, formatRate, tryParseMoney, tryParseRate } from '../../../s
 import { generatedLimit, projectLine, releasableHolds, shiftedDate, validateJournalLines, type JournalLineInput as DomainLine, type JournalType } from '../../../shared/credit/adjustments';
 import { CUSTOMER } from '../../customers/customers.service';
 import { CREDIT_GROUP } from '../credit-groups/credit-groups';
-import { loadCreditInput } from '../credit-check/credit-input';
+import { loadCreditInput, loadCreditInputs } from '../credit-check/credit-input';
 import { getParameters } from '../parameters/parameters.service';
 import { automaticLimitsFor } from '../risk/risk';
 import { JournalLineInput, type GenerateBody } from './journals.schema';
@@ -172,6 +172,11 @@ async function insertLines(tx: Tx, journalId: string, type: JournalType, lines: 
   for (let i = 0; i < rows.length; i += 500) await tx.db.insertInto('adjustment_journal_lines').values(rows.slice(i, i + 500)).execute();
 }
 
+/** 409 with the journal as it is now; the journal (with every line) is only read when the version is stale. */
+async function checkVersion(tx: Tx, j: JournalRow, ifMatch: number): Promise<void> {
+  if (ifMatch !== j.version) assertVersion(ifMatch, j, await getJournal(tx.db, j.id));
+}
+
 async function lockJournal(tx: Tx, id: string): Promise<JournalRow> {
   const q = tx.db.selectFrom('adjustment_journals').selectAll().where('id', '=', id);
   const j = await (tx.dialect === 'postgres' ? q.forUpdate() : q).executeTakeFirst();
@@ -301,7 +306,7 @@ export async function generateLines(tx: Tx, id: string, g: GenerateBody): Promis
 
 export async function submitJournal(tx: Tx, id: string, ifMatch: number): Promise<Journal> {
   const j = await lockJournal(tx, id);
-  assertVersion(ifMatch, j, await getJournal(tx.db, id));
+  await checkVersion(tx, j, ifMatch);
   requireEditable(j);
   const lines = await linesOf(tx.db, id);
   if (lines.length === 0) throw ruleViolation('a journal without lines cannot be submitted');
@@ -318,7 +323,7 @@ export async function submitJournal(tx: Tx, id: string, ifMatch: number): Promis
 /** Four eyes (credit.md §6): nobody approves their own submission. */
 export async function approveJournal(tx: Tx, id: string, ifMatch: number): Promise<Journal> {
   const j = await lockJournal(tx, id);
-  assertVersion(ifMatch, j, await getJournal(tx.db, id));
+  await checkVersion(tx, j, ifMatch);
   if (j.status !== 'submitted') throw ruleViolation(`journal ${id} is ${j.status}; only a submitted journal can be approved`);
   if (j.submitted_by !== null && j.submitted_by === tx.actor.userId) throw ruleViolation('nobody approves their own submission: another credit manager must approve it');
   return saveJournal(tx, j, { status: 'approved', approved_by: tx.actor.userId, approved_at: tx.now }, 'adjustmentJournal.approve');
@@ -326,7 +331,7 @@ export async function approveJournal(tx: Tx, id: string, ifMatch: number): Promi
 
 export async function rejectJournal(tx: Tx, id: string, comment: string, ifMatch: number): Promise<Journal> {
   const j = await lockJournal(tx, id);
-  assertVersion(ifMatch, j, await getJournal(tx.db, id));
+  await checkVersion(tx, j, ifMatch);
   if (j.status !== 'submitted') throw ruleViolation(`journal ${id} is ${j.status}; only a submitted journal can be rejected`);
   if (j.submitted_by !== null && j.submitted_by === tx.actor.userId) throw ruleViolation('nobody decides on their own submission');
   return saveJournal(tx, j, { status: 'rejected', rejected_by: tx.actor.userId, rejected_at: tx.now, reject_comment: comment, approved_by: null, approved_at: null }, 'adjustmentJournal.reject', comment);
@@ -335,7 +340,7 @@ export async function rejectJournal(tx: Tx, id: string, comment: string, ifMatch
 /** Approves or rejects one line of a submitted journal (per-line approval); never the submitter's own. */
 export async function decideLine(tx: Tx, id: string, lineNo: number, decision: 'approved' | 'rejected', ifMatch: number): Promise<Journal> {
   const j = await lockJournal(tx, id);
-  assertVersion(ifMatch, j, await getJournal(tx.db, id));
+  await checkVersion(tx, j, ifMatch);
   if (j.status !== 'submitted' && j.status !== 'approved') throw ruleViolation(`journal ${id} is ${j.status}; lines are approved after submission`);
   if (j.submitted_by !== null && j.submitted_by === tx.actor.userId) throw ruleViolation('nobody approves their own submission');
   const line = await tx.db.selectFrom('adjustment_journal_lines').selectAll().where('journal_id', '=', id).where('line_no', '=', lineNo).executeTakeFirst();
@@ -352,7 +357,7 @@ export async function decideLine(tx: Tx, id: string, lineNo: number, decision: '
  */
 export async function postJournal(tx: Tx, id: string, ifMatch: number, postingDate?: string): Promise<Journal> {
   const j = await lockJournal(tx, id);
-  assertVersion(ifMatch, j, await getJournal(tx.db, id));
+  await checkVersion(tx, j, ifMatch);
   if (j.status === 'posted') throw ruleViolation(`journal ${id} is already posted`);
   if (j.status === 'rejected') throw ruleViolation(`journal ${id} was rejected; change it and submit it again`);
   const params = (await getParameters(tx.db, tx.cache)).values;
@@ -447,6 +452,7 @@ export async function validateJournal(r: Reader, body: { type: JournalType; line
   const holds = customerIds.length
     ? await r.db.selectFrom('holds').innerJoin('sales_orders', 'sales_orders.id', 'holds.sales_order_id').select(['holds.id as holdId', 'holds.customer_id as customerId', 'sales_orders.id as orderId', 'sales_orders.amount', 'sales_orders.invoiced_amount', 'sales_orders.payment_terms_id', 'sales_orders.cash_discount_id', 'sales_orders.exclude_from_credit_management']).where('holds.status', '=', 'onHold').where('holds.forced', '=', 0).where('holds.customer_id', 'in', customerIds).execute()
     : [];
+  const inputs = await loadCreditInputs(r, customerIds, asOf);
   const lines = [];
   for (const [index, l] of checked.lines.entries()) {
     const errors = byLine.get(index) ?? [];
@@ -456,7 +462,7 @@ export async function validateJournal(r: Reader, body: { type: JournalType; line
       lines.push({ ...base, currentAvailableCredit: null, projectedAvailableCredit: null, projectedPercentUsed: null, releasableHolds: [] });
       continue;
     }
-    const input = await loadCreditInput(r, { customerId: l.customerId, asOf, order: { amount: 0n, paymentTermsId: null, cashDiscountId: null, excludeFromCreditManagement: false } });
+    const input = inputs.get(l.customerId)!;
     const projection = projectLine(input, body.type, l);
     const holdInputs = [];
     for (const h of holds.filter((x) => x.customerId === l.customerId)) {

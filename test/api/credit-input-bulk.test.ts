@@ -1,0 +1,46 @@
+// The journal :validate path loads many customers with one grouped statement per 500 customers;
+// the credit check loads one. Both must hand the engine exactly the same input.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS, startTestApp, type TestApp } from '../support/app';
+import { ok, postTransactions, putCustomer, putOrder, invoice } from '../support/credit';
+import { loadCreditInput, loadCreditInputs } from '../../server/credit/credit-check/credit-input';
+import { addDays, todayUtc } from '../../shared/dates';
+
+describe.each(DIALECTS)('bulk credit inputs on %s', (dialect) => {
+  let t: TestApp;
+  const today = todayUtc();
+  beforeAll(async () => {
+    t = await startTestApp(dialect);
+    await putCustomer(t, 'BA', { creditLimit: '10000.00', creditManagementGroupId: 'STD' });
+    await postTransactions(t, [invoice('BA-1', 'BA', '4000.00', addDays(today, -40)), invoice('BA-2', 'BA', '1500.00', addDays(today, 10)), { id: 'BA-P', customerId: 'BA', type: 'payment', amount: '-700.00', transDate: today }]);
+    await putOrder(t, 'BA-SO', 'BA', '2500.00');
+    for (const id of ['BB', 'BC']) await putCustomer(t, id, { creditLimit: '0.00' });
+    await postTransactions(t, [invoice('BB-1', 'BB', '1000.00', addDays(today, -5)), invoice('BC-1', 'BC', '3000.00', addDays(today, 20))]);
+    ok(await t.request('PUT', '/api/v1/credit-groups/G1', { as: 'credit_manager', body: { name: 'G', creditLimit: '9000.00', currency: 'USD', creditLimitToDate: addDays(today, 300), members: ['BB', 'BC'] } }), 201);
+    await putCustomer(t, 'BD');
+    await putCustomer(t, 'BE', { creditLimit: '2000.00' });
+    ok(await t.request('POST', '/api/v1/customers/BE/insurances', { as: 'credit_manager', body: { identifier: 'insurance', value: '1000.00', updateCreditLimitPct: '50', effectiveDate: addDays(today, -10), expirationDate: addDays(today, 10), includedInExposure: false } }), 201);
+    await putCustomer(t, 'BF', { creditLimit: '1000.00' });
+    const j = ok(await t.request('POST', '/api/v1/adjustment-journals', { as: 'credit_manager', body: { type: 'temporary', lines: [{ customerId: 'BF', newCreditLimit: '5000.00', newFromDate: addDays(today, -1), newToDate: addDays(today, 30) }] } }), 201);
+    ok(await t.request('POST', `/api/v1/adjustment-journals/${j.id}/post`, { as: 'credit_manager', headers: { 'If-Match': `"${j.version}"` } }));
+  });
+  afterAll(async () => t.close());
+
+  it('loadCreditInputs equals loadCreditInput for every customer, with no order', async () => {
+    const h = t.handle;
+    const reader = { db: h.db, dialect: h.dialect, sqlite: h.sqliteRead, cache: h.cache };
+    const ids = ['BA', 'BB', 'BC', 'BD', 'BE', 'BF'];
+    const bulk = await loadCreditInputs(reader, [...ids, 'NOPE'], today);
+    expect([...bulk.keys()].sort()).toEqual(ids);
+    for (const id of ids) {
+      const one = await loadCreditInput(reader, { customerId: id, asOf: today, order: { amount: 0n, paymentTermsId: null, cashDiscountId: null, excludeFromCreditManagement: false } });
+      expect(bulk.get(id)).toEqual(one);
+    }
+    // The figures are the customers' own, not defaults: BA has balance 4,800, overdue 4,000 and an open order 2,500.
+    expect(bulk.get('BA')!.exposureParts).toEqual({ balance: 480000n, deliveredNotInvoiced: 0n, openOrders: 250000n });
+    expect(bulk.get('BA')!.overdue).toEqual({ oldestOverdueDueDate: addDays(today, -40), overdueAmount: 400000n });
+    expect(bulk.get('BB')!.group).toMatchObject({ id: 'G1', creditLimit: 900000n, membersExposure: 400000n });
+    expect(bulk.get('BE')!.insurances).toHaveLength(1);
+    expect(bulk.get('BF')!.temporaryLimits).toEqual([expect.objectContaining({ amount: 500000n })]);
+  });
+});
