@@ -68,7 +68,7 @@ async function main(): Promise<void> {
     await handle.close();
     fillLedger(dbPath, CUSTOMERS);
 
-    const child = fork(join(import.meta.dirname, 'server.ts'), [], { env: { ...process.env, BENCH_DB: dbPath }, execArgv: ['--max-semi-space-size=4', '--import', 'tsx'], stdio: 'inherit' });
+    const child = fork(join(import.meta.dirname, 'server.ts'), [], { env: { ...process.env, BENCH_DB: dbPath }, execArgv: ['--max-semi-space-size=2', '--import', 'tsx'], stdio: 'inherit' });
     const port = await new Promise<number>((resolve, reject) => {
       child.once('message', (m: { ready?: number }) => (m.ready ? resolve(m.ready) : reject(new Error('server did not start'))));
       child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
