@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import type { Tx } from '../db/transaction';
 import { ApiError, notFound, zodDetails, type ErrorDetail } from '../http/errors';
-import { assertVersion } from '../http/versioning';
+import { checkUpsert } from '../http/versioning';
 import { todayUtc } from '../../shared/dates';
 import { formatMoney, formatRate } from '../../shared/money';
 import { evaluateCreditCheck } from '../../shared/credit/blocking-rules';
@@ -71,10 +71,7 @@ export async function upsertCustomer(tx: Tx, id: string, input: CustomerInput, i
     return { customer, created: true };
   }
   const before = customerRowToCustomer(existing);
-  if (ifMatch === undefined) {
-    throw new ApiError('precondition_required', `customer ${id} exists: send If-Match: "${existing.version}" to change it`, [{ path: 'If-Match', message: 'required' }]);
-  }
-  assertVersion(ifMatch, existing, before);
+  checkUpsert('customer', id, existing, ifMatch, () => before);
   const set = updatedColumns(existing, columns, tx.now);
   await updateCustomer(tx.db, id, set);
   const customer = customerRowToCustomer({ ...existing, ...set });

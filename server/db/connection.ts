@@ -2,9 +2,9 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Database } from './schema';
-import { migrationProvider } from './migrations/registry';
+import { migrations } from './migrations/registry';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -93,20 +93,32 @@ async function openPostgres(config: DbConfig): Promise<DbHandle> {
   };
 }
 
+/**
+ * Runs the registry's migrations that have not run yet, in order, in one transaction. Our own small
+ * runner rather than Kysely's Migrator: that one introspects the tables of every schema, which
+ * fails when another process drops its schema at the same moment (parallel PostgreSQL test runs).
+ * The bookkeeping table keeps Kysely's name and columns. On PostgreSQL a per-schema advisory lock
+ * makes two processes starting on one schema take turns.
+ */
 export async function migrateToLatest(db: Kysely<any>): Promise<void> {
-  // Kysely looks for its migration tables in every schema unless told which one: on PostgreSQL,
-  // another schema holding them (another test run, another app) would make it skip creating
-  // them here and fail. Pin them to the schema this connection writes to.
-  const migrationTableSchema =
-    db.getExecutor().adapter instanceof PostgresAdapter
-      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
-      : undefined;
-  const migrator = new Migrator({ db, provider: migrationProvider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
-  const { error, results } = await migrator.migrateToLatest();
-  const failed = results?.find((r) => r.status === 'Error');
-  if (error || failed) {
-    throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
-  }
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  await sql`create table if not exists kysely_migration (name varchar(255) not null primary key, timestamp varchar(255) not null)`.execute(db);
+  await db.transaction().execute(async (trx) => {
+    if (postgres) await sql`select pg_advisory_xact_lock(hashtext(current_schema()))`.execute(trx);
+    const done = new Set((await trx.selectFrom('kysely_migration').select('name').execute()).map((r: { name: string }) => r.name));
+    const known = Object.keys(migrations);
+    const unknown = [...done].filter((name) => !known.includes(name));
+    if (unknown.length) throw new Error(`the database has migrations this code does not know: ${unknown.join(', ')} (a newer version ran on it)`);
+    for (const [name, migration] of Object.entries(migrations)) {
+      if (done.has(name)) continue;
+      try {
+        await migration.up(trx);
+      } catch (e) {
+        throw new Error(`migration ${name} failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      await trx.insertInto('kysely_migration').values({ name, timestamp: new Date().toISOString() }).execute();
+    }
+  });
 }
 
 /** Drops a PostgreSQL test schema with everything in it. */

@@ -30,4 +30,19 @@ export function assertVersion(expected: number | undefined, row: { version: numb
   }
 }
 
+/**
+ * The preconditions of a PUT upsert: creating needs no If-Match; replacing needs the version the
+ * caller read (428 when missing, 409 with `current` when stale); If-Match on a missing row is 404.
+ */
+export function checkUpsert(noun: string, id: string, existing: { version: number } | undefined, ifMatch: number | undefined, current: () => unknown): void {
+  if (!existing) {
+    if (ifMatch !== undefined) throw new ApiError('not_found', `${noun} ${id} does not exist`);
+    return;
+  }
+  if (ifMatch === undefined) {
+    throw new ApiError('precondition_required', `${noun} ${id} exists: send If-Match: "${existing.version}" to change it`, [{ path: 'If-Match', message: 'required' }]);
+  }
+  if (ifMatch !== existing.version) assertVersion(ifMatch, existing, current());
+}
+
 export const etag = (version: number) => `"${version}"`;

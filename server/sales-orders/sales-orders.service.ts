@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import type { Tx } from '../db/transaction';
-import { ApiError, notFound, ruleViolation } from '../http/errors';
-import { assertVersion } from '../http/versioning';
+import { notFound, ruleViolation } from '../http/errors';
+import { assertVersion, checkUpsert } from '../http/versioning';
 import { requireCustomer, appendTransactions } from '../ledger/ledger.service';
 import { findTransaction } from '../ledger/ledger.repository';
 import { lockRows } from '../customers/customers.service';
@@ -75,8 +75,7 @@ export async function upsertSalesOrder(tx: Tx, id: string, input: SalesOrderInpu
     return { order, created: true };
   }
   const before = salesOrderRowToSalesOrder(existing);
-  if (ifMatch === undefined) throw new ApiError('precondition_required', `sales order ${id} exists: send If-Match: "${existing.version}" to change it`, [{ path: 'If-Match', message: 'required' }]);
-  assertVersion(ifMatch, existing, before);
+  checkUpsert('sales order', id, existing, ifMatch, () => before);
   if (existing.status !== 'open') throw ruleViolation(`sales order ${id} is ${existing.status} and can no longer be changed`);
   if (existing.customer_id !== input.customerId) throw ruleViolation('the customer of an existing order cannot change', [{ path: 'customerId', message: `the order belongs to ${existing.customer_id}` }]);
   const committed = toBigInt(existing.invoiced_amount) + toBigInt(existing.delivered_not_invoiced);

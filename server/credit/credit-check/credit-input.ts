@@ -13,12 +13,14 @@ import { insuranceRowToInsurance } from '../insurances/insurances';
 // open items (through the partial index), its open orders and its credit group; sums come back
 // as text so no driver turns them into floats. Three index probes say whether the customer or its
 // group has temporary limits, and the customer policies, that have not ended by asOf.
-const CUSTOMER_SQL = `select c.id, c.credit_limit, c.credit_limit_expiration_date, c.mandatory_credit_limit, c.unlimited_credit,
+/** The customer's columns, aggregates and index probes (three asOf parameters), for one or many customers. */
+const CUSTOMER_COLUMNS = `select c.id, c.credit_limit, c.credit_limit_expiration_date, c.mandatory_credit_limit, c.unlimited_credit,
   c.exclude_from_credit_management, c.ignore_until_date, c.credit_management_group_id, c.account_status_id, c.risk_group_id,
   c.payment_terms_id, c.cash_discount_id, l.balance, l.oldest, l.overdue, o.dni, o.open_orders, m.credit_group_id as group_id,
   case when exists(select 1 from temporary_limits tc where tc.customer_id = c.id and tc.to_date >= ?) then 1 else 0 end as has_temp,
   case when m.credit_group_id is not null and exists(select 1 from temporary_limits tg where tg.credit_group_id = m.credit_group_id and tg.to_date >= ?) then 1 else 0 end as group_has_temp,
-  case when exists(select 1 from insurances i where i.customer_id = c.id and i.expiration_date >= ?) then 1 else 0 end as has_insurance
+  case when exists(select 1 from insurances i where i.customer_id = c.id and i.expiration_date >= ?) then 1 else 0 end as has_insurance`;
+const CUSTOMER_SQL = `${CUSTOMER_COLUMNS}
   from customers c
   cross join (select cast(coalesce(sum(open_amount), 0) as text) as balance,
       min(case when open_amount > 0 and due_date < ? then due_date end) as oldest,
@@ -181,12 +183,7 @@ export async function loadCreditInputs(r: Reader, customerIds: readonly string[]
 const q3 = (asOf: string) => [asOf, asOf, asOf];
 
 /** CUSTOMER_SQL for a list of customers: grouped aggregates joined once instead of per customer. */
-const bulkCustomerSql = (marks: string) => `select c.id, c.credit_limit, c.credit_limit_expiration_date, c.mandatory_credit_limit, c.unlimited_credit,
-  c.exclude_from_credit_management, c.ignore_until_date, c.credit_management_group_id, c.account_status_id, c.risk_group_id,
-  c.payment_terms_id, c.cash_discount_id, l.balance, l.oldest, l.overdue, o.dni, o.open_orders, m.credit_group_id as group_id,
-  case when exists(select 1 from temporary_limits tc where tc.customer_id = c.id and tc.to_date >= ?) then 1 else 0 end as has_temp,
-  case when m.credit_group_id is not null and exists(select 1 from temporary_limits tg where tg.credit_group_id = m.credit_group_id and tg.to_date >= ?) then 1 else 0 end as group_has_temp,
-  case when exists(select 1 from insurances i where i.customer_id = c.id and i.expiration_date >= ?) then 1 else 0 end as has_insurance
+const bulkCustomerSql = (marks: string) => `${CUSTOMER_COLUMNS}
   from customers c
   left join (select customer_id, cast(sum(open_amount) as text) as balance,
       min(case when open_amount > 0 and due_date < ? then due_date end) as oldest,

@@ -5,11 +5,11 @@ import type { AppEnv } from '../../http/env';
 import type { Tx } from '../../db/transaction';
 import { authorize, CAN } from '../../http/auth';
 import { command } from '../../http/command';
-import { ApiError, notFound, ruleViolation } from '../../http/errors';
+import { notFound, ruleViolation } from '../../http/errors';
 import { errorResponses, jsonBody, jsonResponse, register } from '../../http/openapi';
 import { Currency, DateIn, Id, IdParam, MoneyOut, Name, NonNegativeMoneyIn, SinceQuery } from '../../http/schemas';
 import { decodeCursor, page, pageQuery } from '../../http/paging';
-import { assertVersion, etag, optionalIfMatch, requireIfMatch } from '../../http/versioning';
+import { assertVersion, checkUpsert, etag, optionalIfMatch, requireIfMatch } from '../../http/versioning';
 import { formatMoney } from '../../../shared/money';
 import { toBigInt } from '../../db/values';
 import { customerRowToCustomer, findCustomersByIds } from '../../customers/customers.repository';
@@ -56,10 +56,8 @@ export async function getCreditGroup(db: Kysely<Database>, id: string) {
 async function upsertCreditGroup(tx: Tx, id: string, input: CreditGroupInput, ifMatch: number | undefined) {
   const q = tx.db.selectFrom('credit_groups').selectAll().where('id', '=', id);
   const existing = await (tx.dialect === 'postgres' ? q.forUpdate() : q).executeTakeFirst();
-  if (existing && ifMatch === undefined) throw new ApiError('precondition_required', `credit group ${id} exists: send If-Match: "${existing.version}" to change it`, [{ path: 'If-Match', message: 'required' }]);
-  if (!existing && ifMatch !== undefined) throw notFound('credit group', id);
   const beforeMembers = existing ? await members(tx.db, id) : [];
-  if (existing) assertVersion(ifMatch, existing, toJson(existing, beforeMembers));
+  checkUpsert('credit group', id, existing, ifMatch, () => toJson(existing!, beforeMembers));
 
   const wanted = [...new Set(input.members)];
   const customers = await findCustomersByIds(tx.db, wanted, tx.dialect === 'postgres');

@@ -5,11 +5,11 @@ import type { AppEnv } from '../../http/env';
 import type { Tx } from '../../db/transaction';
 import { authorize, CAN } from '../../http/auth';
 import { command } from '../../http/command';
-import { ApiError, notFound } from '../../http/errors';
+import { notFound } from '../../http/errors';
 import { errorResponses, jsonBody, jsonResponse, register } from '../../http/openapi';
 import { decodeCursor, page, pageQuery } from '../../http/paging';
 import { IdParam, SinceQuery } from '../../http/schemas';
-import { assertVersion, etag, optionalIfMatch, requireIfMatch } from '../../http/versioning';
+import { assertVersion, checkUpsert, etag, optionalIfMatch, requireIfMatch } from '../../http/versioning';
 import { deleteSetupRow, findSetupRow, listSetupRows, saveSetupRow, type SetupRow } from './setup.repository';
 
 /**
@@ -110,9 +110,7 @@ export function registerSetupKind<I extends z.ZodType<Record<string, unknown>>>(
       const ifMatch = optionalIfMatch(c);
       return command(c, async (tx) => {
         const existing = await findSetupRow(tx.db, kind.entity, id, tx.dialect === 'postgres');
-        if (existing && ifMatch === undefined) throw new ApiError('precondition_required', `${kind.noun} ${id} exists: send If-Match: "${existing.version}" to change it`, [{ path: 'If-Match', message: 'required' }]);
-        if (!existing && ifMatch !== undefined) throw notFound(kind.noun, id);
-        if (existing) assertVersion(ifMatch, existing, setupRowToJson(existing));
+        checkUpsert(kind.noun, id, existing, ifMatch, () => setupRowToJson(existing!));
         await kind.validate?.(tx, id, input);
         const row: SetupRow = {
           kind: kind.entity,

@@ -1,4 +1,4 @@
-import type { Migration, MigrationProvider } from 'kysely';
+import type { Migration } from 'kysely';
 import * as m001 from './001-init';
 import * as m002 from './002-credit';
 import * as m003 from './003-limits';
@@ -8,8 +8,4 @@ export const migrations: Record<string, Migration> = {
   '001-init': m001,
   '002-credit': m002,
   '003-limits': m003,
-};
-
-export const migrationProvider: MigrationProvider = {
-  getMigrations: async () => migrations,
 };
