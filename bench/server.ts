@@ -4,14 +4,16 @@ import { Hono } from 'hono';
 import pino from 'pino';
 import { createApp } from '../server/app';
 import { openDatabase } from '../server/db/connection';
+import { readBody } from '../server/http/body';
 
 const handle = await openDatabase({ url: process.env.BENCH_DB! });
 const app = createApp({ handle, log: pino({ level: 'silent' }), config: { allowedOrigins: [], jsonBodyLimit: 1024 * 1024 } });
 // The floor: a bare Hono route on the same server and port, outside every middleware.
 const root = new Hono();
 root.get('/bench/bare', (c) => c.json({ ok: true }));
-// A second floor for POST routes: a bare route that only parses its JSON body.
-root.post('/bench/bare-json', async (c) => c.json(await c.req.json()));
+// The floor for POST routes: a bare route that reads its JSON body the way the app does (the same
+// body reader) and answers it back: no auth, no validation, no database.
+root.post('/bench/bare-json', readBody(() => 1024 * 1024), async (c) => c.json(await c.req.json()));
 root.get('/bench/rss', (c) => c.json({ rss: process.memoryUsage().rss }));
 root.route('/', app);
 const server = serve({ fetch: root.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
