@@ -6,13 +6,15 @@ import { assertVersion, checkUpsert } from '../http/versioning';
 import { requireCustomer, appendTransactions } from '../ledger/ledger.service';
 import { findTransaction } from '../ledger/ledger.repository';
 import { lockRows } from '../customers/customers.service';
-import { todayUtc } from '../../shared/dates';
+import { addDays, todayUtc } from '../../shared/dates';
 import { formatMoney } from '../../shared/money';
 import { toBigInt } from '../db/values';
 import { findSalesOrder, salesOrderRowToSalesOrder, saveSalesOrder, undeliveredAmount, type SalesOrderRow } from './sales-orders.repository';
 import type { PostingInput, SalesOrder, SalesOrderInput } from './sales-orders.schema';
 import { getParameters } from '../credit/parameters/parameters.service';
 import { holdRowToHold } from '../credit/holds/holds.repository';
+import { setupRowsCached } from '../credit/setup/setup.resource';
+import { paymentTerms } from '../credit/setup/setup.kinds';
 
 export const SALES_ORDER = 'salesOrder';
 
@@ -155,9 +157,12 @@ export async function postSalesOrder(
       throw ruleViolation(`ledger entry ${invoiceId} already exists; the order cannot be invoiced under that id`, [{ path: 'checkpoint', message: `transaction ${invoiceId} already exists` }]);
     }
     const customer = await requireCustomer(tx, existing.customer_id);
+    // Due after the payment terms' days: the order's terms, else the customer's; due at once without terms.
+    const termsId = existing.payment_terms_id ?? customer.payment_terms_id;
+    const terms = termsId ? (await setupRowsCached(tx.db, tx.cache, paymentTerms.entity)).get(termsId) : undefined;
+    const dueDate = addDays(asOf, typeof terms?.days === 'number' ? terms.days : 0);
     await appendTransactions(tx, [
-      // Due date: payment-terms days arrive with the payment-terms setup; until then due on the invoice date.
-      { id: invoiceId, customerId: existing.customer_id, type: 'invoice', amount, currency: customer.currency, transDate: asOf, dueDate: asOf, documentDate: asOf, source: 'salesOrder', sourceRef: id },
+      { id: invoiceId, customerId: existing.customer_id, type: 'invoice', amount, currency: customer.currency, transDate: asOf, dueDate, documentDate: asOf, source: 'salesOrder', sourceRef: id },
     ]);
     row = {
       ...existing,

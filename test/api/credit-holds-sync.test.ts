@@ -2,7 +2,7 @@
 // replay under an Idempotency-Key, and a canceled order's hold records the canceled-order reason.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, startTestApp, type TestApp } from '../support/app';
-import { addRule, cluAll, getHold, lastSeq, ok, postingCheckpoints, postOrder, putCustomer, putOrder, reasonCode, setCheckpoints, setParameters } from '../support/credit';
+import { addRule, cluAll, getHold, lastSeq, ok, postingCheckpoints, postOrder, putCustomer, putOrder, putSetup, reasonCode, setCheckpoints, setParameters } from '../support/credit';
 
 describe.each(DIALECTS)('hold sync on %s', (dialect) => {
   let t: TestApp;
@@ -82,5 +82,17 @@ describe.each(DIALECTS)('hold sync on %s', (dialect) => {
     expect(ok(await postOrder(t, 'SY-4', { checkpoint: 'confirmation', asOf: '2025-07-03' })).posted).toBe(true);
     const audit = ok(await t.request('GET', '/api/v1/audit?entity=salesOrder&id=SY-4&limit=1000')).items as { action: string; reason: string | null }[];
     expect(audit.filter((a) => a.action === 'salesOrder.modifiedOrderReleased').map((a) => a.reason)).toEqual(['MODIFIED']);
+  });
+
+  it('an invoice posted from an order is due after the payment terms days (order terms first, then the customer)', async () => {
+    await putSetup(t, 'payment-terms', 'N45', { description: 'Net 45', days: 45, rank: 2 });
+    await putSetup(t, 'payment-terms', 'N10', { description: 'Net 10', days: 10, rank: 1 });
+    await putCustomer(t, 'S5', { creditLimit: '100000.00', paymentTermsId: 'N10' });
+    await putOrder(t, 'SY-5', 'S5', '100.00', { paymentTermsId: 'N45' });
+    await putOrder(t, 'SY-6', 'S5', '100.00');
+    expect(ok(await postOrder(t, 'SY-5', { checkpoint: 'invoice', asOf: '2025-06-30' })).invoiceId).toBe('SY-5-INV1');
+    expect(ok(await postOrder(t, 'SY-6', { checkpoint: 'invoice', asOf: '2025-06-30' })).invoiceId).toBe('SY-6-INV1');
+    expect(ok(await t.request('GET', '/api/v1/transactions/SY-5-INV1')).dueDate).toBe('2025-08-14');
+    expect(ok(await t.request('GET', '/api/v1/transactions/SY-6-INV1')).dueDate).toBe('2025-07-10');
   });
 });
