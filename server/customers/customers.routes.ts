@@ -1,6 +1,6 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../http/env';
-import { authorize, CAN } from '../http/auth';
+import { guard, CAN } from '../http/auth';
 import { command } from '../http/command';
 import { errorResponses, jsonBody, jsonResponse, register } from '../http/openapi';
 import { decodeCursor, page, pageQuery } from '../http/paging';
@@ -51,7 +51,7 @@ export function customerRoutes(app: OpenAPIHono<AppEnv>): void {
 
   register(
     app,
-    createRoute({
+    createRoute({ middleware: [guard(CAN.feedData, 'feed customers')],
       method: 'put',
       path: '/api/v1/customers/{id}',
       tags,
@@ -60,7 +60,6 @@ export function customerRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: { 200: jsonResponse(CustomerSchema, 'replaced'), 201: jsonResponse(CustomerSchema, 'created'), ...errorResponses },
     }),
     async (c) => {
-      authorize(c.var.actor.role, CAN.feedData, 'feed customers');
       const { id } = c.req.valid('param');
       const input = c.req.valid('json');
       const ifMatch = optionalIfMatch(c);
@@ -73,7 +72,7 @@ export function customerRoutes(app: OpenAPIHono<AppEnv>): void {
 
   register(
     app,
-    createRoute({
+    createRoute({ middleware: [guard(CAN.feedData, 'feed customers')],
       method: 'post',
       path: '/api/v1/customers:batch',
       tags,
@@ -86,7 +85,6 @@ export function customerRoutes(app: OpenAPIHono<AppEnv>): void {
       },
     }),
     async (c) => {
-      authorize(c.var.actor.role, CAN.feedData, 'feed customers');
       const { items } = c.req.valid('json');
       return command(c, async (tx) => {
         const r = await upsertCustomerBatch(tx, items);

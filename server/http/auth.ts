@@ -69,6 +69,17 @@ export const CAN = {
   collections: ['collections_agent', 'credit_manager'],
 } as const satisfies Record<string, readonly Role[]>;
 
+/**
+ * The role check as route middleware: it runs before the body is validated, so a caller without
+ * the role gets 403 whatever it sends (a 400 would tell it about a route it may not use).
+ */
+export function guard(allowed: readonly Role[], action: string): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    authorize(c.var.actor.role, allowed, action);
+    await next();
+  };
+}
+
 export function authorize(actorRole: string, allowed: readonly Role[], action: string): void {
   if (!(allowed as readonly string[]).includes(actorRole)) {
     throw new ApiError('forbidden', `role ${actorRole} may not ${action}; allowed: ${allowed.join(', ')}`);

@@ -1,6 +1,6 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../http/env';
-import { authorize, CAN } from '../http/auth';
+import { guard, CAN } from '../http/auth';
 import { command } from '../http/command';
 import { notFound } from '../http/errors';
 import { errorResponses, jsonBody, jsonResponse, register } from '../http/openapi';
@@ -16,7 +16,7 @@ const tags = ['Data feed'];
 export function ledgerRoutes(app: OpenAPIHono<AppEnv>): void {
   register(
     app,
-    createRoute({
+    createRoute({ middleware: [guard(CAN.feedData, 'post ledger entries')],
       method: 'post',
       path: '/api/v1/transactions:batch',
       tags,
@@ -26,7 +26,6 @@ export function ledgerRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: { 200: jsonResponse(z.object({ created: z.number(), items: z.array(BatchItemResult) })), ...errorResponses },
     }),
     async (c) => {
-      authorize(c.var.actor.role, CAN.feedData, 'post ledger entries');
       const { items } = c.req.valid('json');
       return command(c, async (tx) => {
         const r = await postTransactionBatch(tx, items);
@@ -37,7 +36,7 @@ export function ledgerRoutes(app: OpenAPIHono<AppEnv>): void {
 
   register(
     app,
-    createRoute({
+    createRoute({ middleware: [guard(CAN.feedData, 'record settlements')],
       method: 'post',
       path: '/api/v1/settlements',
       tags,
@@ -46,7 +45,6 @@ export function ledgerRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: { 201: jsonResponse(SettlementSchema, 'settled'), ...errorResponses },
     }),
     async (c) => {
-      authorize(c.var.actor.role, CAN.feedData, 'record settlements');
       const input = c.req.valid('json');
       return command(c, async (tx) => ({ status: 201, body: await settle(tx, input) }));
     },

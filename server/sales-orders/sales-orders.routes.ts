@@ -1,6 +1,6 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../http/env';
-import { authorize, CAN } from '../http/auth';
+import { guard, CAN } from '../http/auth';
 import { command } from '../http/command';
 import { errorResponses, jsonBody, jsonResponse, register } from '../http/openapi';
 import { decodeCursor, page, pageQuery } from '../http/paging';
@@ -50,7 +50,7 @@ export function salesOrderRoutes(app: OpenAPIHono<AppEnv>): void {
 
   register(
     app,
-    createRoute({
+    createRoute({ middleware: [guard(CAN.feedData, 'feed sales orders')],
       method: 'put',
       path: '/api/v1/sales-orders/{id}',
       tags,
@@ -59,7 +59,6 @@ export function salesOrderRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: { 200: jsonResponse(SalesOrderSchema, 'changed'), 201: jsonResponse(SalesOrderSchema, 'created'), ...errorResponses },
     }),
     async (c) => {
-      authorize(c.var.actor.role, CAN.feedData, 'feed sales orders');
       const { id } = c.req.valid('param');
       const input = c.req.valid('json');
       const ifMatch = optionalIfMatch(c);
@@ -72,7 +71,7 @@ export function salesOrderRoutes(app: OpenAPIHono<AppEnv>): void {
 
   register(
     app,
-    createRoute({
+    createRoute({ middleware: [guard(CAN.feedData, 'post sales orders')],
       method: 'post',
       path: '/api/v1/sales-orders/{id}/post',
       tags,
@@ -81,7 +80,6 @@ export function salesOrderRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: { 200: jsonResponse(PostingResultSchema), ...errorResponses },
     }),
     async (c) => {
-      authorize(c.var.actor.role, CAN.feedData, 'post sales orders');
       const { id } = c.req.valid('param');
       const input = c.req.valid('json');
       return command(c, async (tx) => {
@@ -93,7 +91,7 @@ export function salesOrderRoutes(app: OpenAPIHono<AppEnv>): void {
 
   register(
     app,
-    createRoute({
+    createRoute({ middleware: [guard(CAN.feedData, 'cancel sales orders')],
       method: 'post',
       path: '/api/v1/sales-orders/{id}/cancel',
       tags,
@@ -102,7 +100,6 @@ export function salesOrderRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: { 200: jsonResponse(SalesOrderSchema), ...errorResponses },
     }),
     async (c) => {
-      authorize(c.var.actor.role, CAN.feedData, 'cancel sales orders');
       const { id } = c.req.valid('param');
       const ifMatch = requireIfMatch(c);
       return command(c, async (tx) => {

@@ -1,6 +1,6 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../http/env';
-import { authorize, CAN } from '../http/auth';
+import { guard, CAN } from '../http/auth';
 import { command } from '../http/command';
 import { notFound } from '../http/errors';
 import { errorResponses, jsonBody, jsonResponse, register } from '../http/openapi';
@@ -14,7 +14,7 @@ const UserSchema = z.object({ id: z.string(), name: z.string(), role: z.enum(ROL
 export function userRoutes(app: OpenAPIHono<AppEnv>): void {
   register(
     app,
-    createRoute({
+    createRoute({ middleware: [guard(CAN.manageUsers, 'create users')],
       method: 'post',
       path: '/api/v1/users',
       tags,
@@ -23,7 +23,6 @@ export function userRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: { 201: jsonResponse(UserSchema.extend({ token: z.string() }), 'created'), ...errorResponses },
     }),
     async (c) => {
-      authorize(c.var.actor.role, CAN.manageUsers, 'create users');
       const input = c.req.valid('json');
       return command(c, async (tx) => {
         const { user, token } = await createUser(tx, { name: input.name, role: input.role as (typeof ROLES)[number] });
@@ -34,7 +33,7 @@ export function userRoutes(app: OpenAPIHono<AppEnv>): void {
 
   register(
     app,
-    createRoute({
+    createRoute({ middleware: [guard(CAN.manageUsers, 'list users')],
       method: 'get',
       path: '/api/v1/users',
       tags,
@@ -42,7 +41,6 @@ export function userRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: { 200: jsonResponse(z.object({ items: z.array(UserSchema) })), ...errorResponses },
     }),
     async (c) => {
-      authorize(c.var.actor.role, CAN.manageUsers, 'list users');
       return c.json({ items: await listUsers(c.var.deps.handle.db) });
     },
   );
@@ -65,7 +63,7 @@ export function userRoutes(app: OpenAPIHono<AppEnv>): void {
 
   register(
     app,
-    createRoute({
+    createRoute({ middleware: [guard(CAN.manageUsers, 'issue tokens')],
       method: 'post',
       path: '/api/v1/users/{id}/tokens',
       tags,
@@ -74,7 +72,6 @@ export function userRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: { 201: jsonResponse(z.object({ userId: z.string(), token: z.string() }), 'created'), ...errorResponses },
     }),
     async (c) => {
-      authorize(c.var.actor.role, CAN.manageUsers, 'issue tokens');
       const { id } = c.req.valid('param');
       return command(c, async (tx) => ({ status: 201, body: { userId: id, token: await createToken(tx, id) }, secret: true }));
     },
@@ -82,7 +79,7 @@ export function userRoutes(app: OpenAPIHono<AppEnv>): void {
 
   register(
     app,
-    createRoute({
+    createRoute({ middleware: [guard(CAN.manageUsers, 'revoke tokens')],
       method: 'delete',
       path: '/api/v1/users/{id}/tokens',
       tags,
@@ -91,7 +88,6 @@ export function userRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: { 200: jsonResponse(z.object({ userId: z.string(), revoked: z.number() })), ...errorResponses },
     }),
     async (c) => {
-      authorize(c.var.actor.role, CAN.manageUsers, 'revoke tokens');
       const { id } = c.req.valid('param');
       return command(c, async (tx) => ({ body: { userId: id, revoked: await revokeTokens(tx, id) } }));
     },

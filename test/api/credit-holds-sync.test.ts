@@ -95,4 +95,16 @@ describe.each(DIALECTS)('hold sync on %s', (dialect) => {
     expect(ok(await t.request('GET', '/api/v1/transactions/SY-5-INV1')).dueDate).toBe('2025-08-14');
     expect(ok(await t.request('GET', '/api/v1/transactions/SY-6-INV1')).dueDate).toBe('2025-07-10');
   });
+
+  it('a caller without the role gets 403 before its body is even validated', async () => {
+    // A bad body from the wrong role: the role decides first, so the route's shape is not revealed.
+    const bad = await t.request('PUT', '/api/v1/payment-terms/X1', { as: 'credit_clerk', body: { description: 'x', days: 'many', nope: 1 } });
+    expect([bad.status, bad.body.error.code]).toEqual([403, 'forbidden']);
+    const batch = await t.request('POST', '/api/v1/holds:release-batch', { as: 'collections_agent', body: { items: 'none' } });
+    expect([batch.status, batch.body.error.code]).toEqual([403, 'forbidden']);
+    // The right role with the same bad body gets the 400 naming the fields.
+    const invalid = await t.request('PUT', '/api/v1/payment-terms/X1', { as: 'credit_manager', body: { description: 'x', days: 'many', nope: 1 } });
+    expect(invalid.status).toBe(400);
+    expect((invalid.body.error.details as { path: string }[]).map((d) => d.path).sort()).toEqual(['days', 'nope']);
+  });
 });

@@ -1,6 +1,6 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../http/env';
-import { authorize, CAN } from '../../http/auth';
+import { guard, CAN } from '../../http/auth';
 import { command } from '../../http/command';
 import { errorResponses, jsonBody, jsonResponse, register } from '../../http/openapi';
 import { decodeCursor, page, pageQuery } from '../../http/paging';
@@ -29,9 +29,8 @@ export function blockingRuleRoutes(app: OpenAPIHono<AppEnv>): void {
   });
   register(
     app,
-    createRoute({ method: 'post', path: '/api/v1/blocking-rules', tags, summary: 'Create a blocking or exclusion rule', request: { body: jsonBody(BlockingRuleInput) }, responses: { 201: jsonResponse(BlockingRuleSchema, 'created'), ...errorResponses } }),
+    createRoute({ middleware: [guard(CAN.setup, 'set blocking rules')], method: 'post', path: '/api/v1/blocking-rules', tags, summary: 'Create a blocking or exclusion rule', request: { body: jsonBody(BlockingRuleInput) }, responses: { 201: jsonResponse(BlockingRuleSchema, 'created'), ...errorResponses } }),
     async (c) => {
-      authorize(c.var.actor.role, CAN.setup, 'set blocking rules');
       const input = c.req.valid('json');
       return command(c, async (tx) => {
         const rule = await createRule(tx, input);
@@ -41,9 +40,8 @@ export function blockingRuleRoutes(app: OpenAPIHono<AppEnv>): void {
   );
   register(
     app,
-    createRoute({ method: 'put', path: '/api/v1/blocking-rules/{id}', tags, summary: 'Replace a rule (If-Match required)', request: { params: IdParam, body: jsonBody(BlockingRuleInput) }, responses: { 200: jsonResponse(BlockingRuleSchema), ...errorResponses } }),
+    createRoute({ middleware: [guard(CAN.setup, 'set blocking rules')], method: 'put', path: '/api/v1/blocking-rules/{id}', tags, summary: 'Replace a rule (If-Match required)', request: { params: IdParam, body: jsonBody(BlockingRuleInput) }, responses: { 200: jsonResponse(BlockingRuleSchema), ...errorResponses } }),
     async (c) => {
-      authorize(c.var.actor.role, CAN.setup, 'set blocking rules');
       const { id } = c.req.valid('param');
       const input = c.req.valid('json');
       const ifMatch = requireIfMatch(c);
@@ -55,9 +53,8 @@ export function blockingRuleRoutes(app: OpenAPIHono<AppEnv>): void {
   );
   register(
     app,
-    createRoute({ method: 'delete', path: '/api/v1/blocking-rules/{id}', tags, summary: 'Delete a rule (If-Match required); holds keep their own copy of reasons', request: { params: IdParam }, responses: { 200: jsonResponse(BlockingRuleSchema), ...errorResponses } }),
+    createRoute({ middleware: [guard(CAN.setup, 'set blocking rules')], method: 'delete', path: '/api/v1/blocking-rules/{id}', tags, summary: 'Delete a rule (If-Match required); holds keep their own copy of reasons', request: { params: IdParam }, responses: { 200: jsonResponse(BlockingRuleSchema), ...errorResponses } }),
     async (c) => {
-      authorize(c.var.actor.role, CAN.setup, 'set blocking rules');
       const { id } = c.req.valid('param');
       const ifMatch = requireIfMatch(c);
       return command(c, async (tx) => ({ body: await deleteRule(tx, id, ifMatch) }));

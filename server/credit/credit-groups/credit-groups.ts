@@ -3,7 +3,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { CreditGroupsTable, Database } from '../../db/schema';
 import type { AppEnv } from '../../http/env';
 import type { Tx } from '../../db/transaction';
-import { authorize, CAN } from '../../http/auth';
+import { guard, CAN } from '../../http/auth';
 import { command } from '../../http/command';
 import { notFound, ruleViolation } from '../../http/errors';
 import { errorResponses, jsonBody, jsonResponse, register } from '../../http/openapi';
@@ -132,9 +132,8 @@ export function creditGroupRoutes(app: OpenAPIHono<AppEnv>): void {
   });
   register(
     app,
-    createRoute({ method: 'put', path: '/api/v1/credit-groups/{id}', tags, summary: 'Create or replace a credit group and its members (If-Match when it exists)', request: { params: IdParam, body: jsonBody(CreditGroupInput) }, responses: { 200: jsonResponse(CreditGroupSchema), 201: jsonResponse(CreditGroupSchema, 'created'), ...errorResponses } }),
+    createRoute({ middleware: [guard(CAN.setup, 'change credit groups')], method: 'put', path: '/api/v1/credit-groups/{id}', tags, summary: 'Create or replace a credit group and its members (If-Match when it exists)', request: { params: IdParam, body: jsonBody(CreditGroupInput) }, responses: { 200: jsonResponse(CreditGroupSchema), 201: jsonResponse(CreditGroupSchema, 'created'), ...errorResponses } }),
     async (c) => {
-      authorize(c.var.actor.role, CAN.setup, 'change credit groups');
       const { id } = c.req.valid('param');
       const input = c.req.valid('json');
       const ifMatch = optionalIfMatch(c);
@@ -144,8 +143,7 @@ export function creditGroupRoutes(app: OpenAPIHono<AppEnv>): void {
       });
     },
   );
-  register(app, createRoute({ method: 'delete', path: '/api/v1/credit-groups/{id}', tags, summary: 'Delete a credit group (If-Match); members keep their own limits', request: { params: IdParam }, responses: { 200: jsonResponse(CreditGroupSchema), ...errorResponses } }), async (c) => {
-    authorize(c.var.actor.role, CAN.setup, 'change credit groups');
+  register(app, createRoute({ middleware: [guard(CAN.setup, 'change credit groups')], method: 'delete', path: '/api/v1/credit-groups/{id}', tags, summary: 'Delete a credit group (If-Match); members keep their own limits', request: { params: IdParam }, responses: { 200: jsonResponse(CreditGroupSchema), ...errorResponses } }), async (c) => {
     const { id } = c.req.valid('param');
     const ifMatch = requireIfMatch(c);
     return command(c, async (tx) => {

@@ -1,6 +1,6 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../http/env';
-import { authorize } from '../../http/auth';
+import { guard } from '../../http/auth';
 import { command, idempotentBatch } from '../../http/command';
 import { ApiError, zodDetails } from '../../http/errors';
 import { errorResponses, jsonBody, jsonResponse, register } from '../../http/openapi';
@@ -92,9 +92,8 @@ export function holdRoutes(app: OpenAPIHono<AppEnv>): void {
 
   register(
     app,
-    createRoute({ method: 'post', path: '/api/v1/holds/{id}/release', tags, summary: 'Release a hold (If-Match); with posting, runs the blocked posting', request: { params: IdParam, body: jsonBody(ReleaseBody) }, responses: { 200: jsonResponse(DecisionResult), ...errorResponses } }),
+    createRoute({ middleware: [guard(DECIDE, 'release holds')], method: 'post', path: '/api/v1/holds/{id}/release', tags, summary: 'Release a hold (If-Match); with posting, runs the blocked posting', request: { params: IdParam, body: jsonBody(ReleaseBody) }, responses: { 200: jsonResponse(DecisionResult), ...errorResponses } }),
     async (c) => {
-      authorize(c.var.actor.role, DECIDE, 'release holds');
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');
       const ifMatch = requireIfMatch(c);
@@ -107,9 +106,8 @@ export function holdRoutes(app: OpenAPIHono<AppEnv>): void {
 
   register(
     app,
-    createRoute({ method: 'post', path: '/api/v1/holds/{id}/reject', tags, summary: 'Reject a hold (If-Match): the order cannot be posted', request: { params: IdParam, body: jsonBody(RejectBody) }, responses: { 200: jsonResponse(DecisionResult), ...errorResponses } }),
+    createRoute({ middleware: [guard(DECIDE, 'reject holds')], method: 'post', path: '/api/v1/holds/{id}/reject', tags, summary: 'Reject a hold (If-Match): the order cannot be posted', request: { params: IdParam, body: jsonBody(RejectBody) }, responses: { 200: jsonResponse(DecisionResult), ...errorResponses } }),
     async (c) => {
-      authorize(c.var.actor.role, DECIDE, 'reject holds');
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');
       const ifMatch = requireIfMatch(c);
@@ -122,9 +120,8 @@ export function holdRoutes(app: OpenAPIHono<AppEnv>): void {
 
   register(
     app,
-    createRoute({ method: 'post', path: '/api/v1/holds/{id}/approve', tags, summary: 'Approve a pending release or reject (credit manager, not the requester; If-Match)', request: { params: IdParam }, responses: { 200: jsonResponse(DecisionResult), ...errorResponses } }),
+    createRoute({ middleware: [guard(APPROVE, 'approve hold decisions')], method: 'post', path: '/api/v1/holds/{id}/approve', tags, summary: 'Approve a pending release or reject (credit manager, not the requester; If-Match)', request: { params: IdParam }, responses: { 200: jsonResponse(DecisionResult), ...errorResponses } }),
     async (c) => {
-      authorize(c.var.actor.role, APPROVE, 'approve hold decisions');
       const { id } = c.req.valid('param');
       const ifMatch = requireIfMatch(c);
       return command(c, async (tx) => {
@@ -136,9 +133,8 @@ export function holdRoutes(app: OpenAPIHono<AppEnv>): void {
 
   register(
     app,
-    createRoute({ method: 'post', path: '/api/v1/holds/{id}/decline', tags, summary: 'Send a pending decision back: the hold is on hold again (credit manager; If-Match)', request: { params: IdParam, body: jsonBody(z.strictObject({ comment: LongText.nullish() })) }, responses: { 200: jsonResponse(DecisionResult), ...errorResponses } }),
+    createRoute({ middleware: [guard(APPROVE, 'decline hold decisions')], method: 'post', path: '/api/v1/holds/{id}/decline', tags, summary: 'Send a pending decision back: the hold is on hold again (credit manager; If-Match)', request: { params: IdParam, body: jsonBody(z.strictObject({ comment: LongText.nullish() })) }, responses: { 200: jsonResponse(DecisionResult), ...errorResponses } }),
     async (c) => {
-      authorize(c.var.actor.role, APPROVE, 'decline hold decisions');
       const { id } = c.req.valid('param');
       const { comment } = c.req.valid('json');
       const ifMatch = requireIfMatch(c);
@@ -153,7 +149,7 @@ export function holdRoutes(app: OpenAPIHono<AppEnv>): void {
   const batch = <T extends { holdId: string; version: number }>(action: 'release' | 'reject', itemSchema: z.ZodType<T>, apply: typeof releaseHold | typeof rejectHold) =>
     register(
       app,
-      createRoute({
+      createRoute({ middleware: [guard(DECIDE, `${action} holds`)],
         method: 'post',
         path: `/api/v1/holds:${action}-batch`,
         tags,
@@ -162,7 +158,6 @@ export function holdRoutes(app: OpenAPIHono<AppEnv>): void {
         responses: { 200: jsonResponse(BatchResult), ...errorResponses },
       }),
       async (c) => {
-        authorize(c.var.actor.role, DECIDE, `${action} holds`);
         const { items } = c.req.valid('json');
         return idempotentBatch(c, async () => {
         const results = [];
@@ -191,7 +186,7 @@ export function holdRoutes(app: OpenAPIHono<AppEnv>): void {
 
   register(
     app,
-    createRoute({
+    createRoute({ middleware: [guard(DECIDE, 'evaluate holds')],
       method: 'post',
       path: '/api/v1/holds:evaluate',
       tags,
@@ -200,7 +195,6 @@ export function holdRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: { 200: jsonResponse(z.object({ items: z.array(z.object({ hold: HoldSchema, readyToRelease: z.boolean(), autoReleased: z.boolean() })) })), ...errorResponses },
     }),
     async (c) => {
-      authorize(c.var.actor.role, DECIDE, 'evaluate holds');
       const body = c.req.valid('json');
       return idempotentBatch(c, async () => {
         const rows = await listHolds(c.var.deps.handle.db, { status: 'onHold', customerId: body.customerId, ids: body.holdIds, limit: 100_000 });
@@ -213,9 +207,8 @@ export function holdRoutes(app: OpenAPIHono<AppEnv>): void {
 
   register(
     app,
-    createRoute({ method: 'post', path: '/api/v1/sales-orders/{id}/force-hold', tags, summary: 'Put an open order on credit hold by hand (never auto-released)', request: { params: IdParam, body: jsonBody(z.strictObject({ reasonCode: Id, asOf: DateIn.optional() })) }, responses: { 201: jsonResponse(HoldSchema, 'held'), ...errorResponses } }),
+    createRoute({ middleware: [guard(DECIDE, 'force holds')], method: 'post', path: '/api/v1/sales-orders/{id}/force-hold', tags, summary: 'Put an open order on credit hold by hand (never auto-released)', request: { params: IdParam, body: jsonBody(z.strictObject({ reasonCode: Id, asOf: DateIn.optional() })) }, responses: { 201: jsonResponse(HoldSchema, 'held'), ...errorResponses } }),
     async (c) => {
-      authorize(c.var.actor.role, DECIDE, 'force holds');
       const { id } = c.req.valid('param');
       const { reasonCode, asOf } = c.req.valid('json');
       return command(c, async (tx) => {

@@ -4,7 +4,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Database, InsurancesTable } from '../../db/schema';
 import type { AppEnv } from '../../http/env';
 import type { Tx } from '../../db/transaction';
-import { authorize, CAN } from '../../http/auth';
+import { guard, CAN } from '../../http/auth';
 import { command } from '../../http/command';
 import { notFound, ruleViolation } from '../../http/errors';
 import { errorResponses, jsonBody, jsonResponse, register } from '../../http/openapi';
@@ -221,9 +221,8 @@ export function insuranceRoutes(app: OpenAPIHono<AppEnv>): void {
   });
   register(
     app,
-    createRoute({ method: 'post', path: base, tags, summary: 'Add an insurance policy or guarantee to a customer', request: { params: CustomerParam, body: jsonBody(InsuranceInput) }, responses: { 201: jsonResponse(InsuranceSchema, 'created'), ...errorResponses } }),
+    createRoute({ middleware: [guard(CAN.setup, 'change insurances and guarantees')], method: 'post', path: base, tags, summary: 'Add an insurance policy or guarantee to a customer', request: { params: CustomerParam, body: jsonBody(InsuranceInput) }, responses: { 201: jsonResponse(InsuranceSchema, 'created'), ...errorResponses } }),
     async (c) => {
-      authorize(c.var.actor.role, CAN.setup, 'change insurances and guarantees');
       const { id } = c.req.valid('param');
       const input = c.req.valid('json');
       return command(c, async (tx) => {
@@ -234,9 +233,8 @@ export function insuranceRoutes(app: OpenAPIHono<AppEnv>): void {
   );
   register(
     app,
-    createRoute({ method: 'put', path: `${base}/{insuranceId}`, tags, summary: 'Replace an insurance policy or guarantee (If-Match required)', request: { params: InsuranceParams, body: jsonBody(InsuranceInput) }, responses: { 200: jsonResponse(InsuranceSchema), ...errorResponses } }),
+    createRoute({ middleware: [guard(CAN.setup, 'change insurances and guarantees')], method: 'put', path: `${base}/{insuranceId}`, tags, summary: 'Replace an insurance policy or guarantee (If-Match required)', request: { params: InsuranceParams, body: jsonBody(InsuranceInput) }, responses: { 200: jsonResponse(InsuranceSchema), ...errorResponses } }),
     async (c) => {
-      authorize(c.var.actor.role, CAN.setup, 'change insurances and guarantees');
       const { id, insuranceId } = c.req.valid('param');
       const input = c.req.valid('json');
       const ifMatch = requireIfMatch(c);
@@ -248,9 +246,8 @@ export function insuranceRoutes(app: OpenAPIHono<AppEnv>): void {
   );
   register(
     app,
-    createRoute({ method: 'delete', path: `${base}/{insuranceId}`, tags, summary: 'Delete an insurance policy or guarantee (If-Match required)', request: { params: InsuranceParams }, responses: { 200: jsonResponse(InsuranceSchema), ...errorResponses } }),
+    createRoute({ middleware: [guard(CAN.setup, 'change insurances and guarantees')], method: 'delete', path: `${base}/{insuranceId}`, tags, summary: 'Delete an insurance policy or guarantee (If-Match required)', request: { params: InsuranceParams }, responses: { 200: jsonResponse(InsuranceSchema), ...errorResponses } }),
     async (c) => {
-      authorize(c.var.actor.role, CAN.setup, 'change insurances and guarantees');
       const { id, insuranceId } = c.req.valid('param');
       const ifMatch = requireIfMatch(c);
       return command(c, async (tx) => ({ body: await deleteInsurance(tx, id, insuranceId, ifMatch) }));

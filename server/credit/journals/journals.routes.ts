@@ -1,6 +1,6 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../http/env';
-import { authorize } from '../../http/auth';
+import { guard } from '../../http/auth';
 import { command } from '../../http/command';
 import { ApiError, zodDetails } from '../../http/errors';
 import { errorResponses, jsonBody, jsonResponse, register } from '../../http/openapi';
@@ -36,7 +36,7 @@ export function journalRoutes(app: OpenAPIHono<AppEnv>): void {
   });
   register(
     app,
-    createRoute({
+    createRoute({ middleware: [guard(EDIT, 'create adjustment journals')],
       method: 'post',
       path: base,
       tags,
@@ -45,7 +45,6 @@ export function journalRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: { 201: jsonResponse(JournalSchema, 'created'), ...errorResponses },
     }),
     async (c) => {
-      authorize(c.var.actor.role, EDIT, 'create adjustment journals');
       const body = c.req.valid('json');
       return command(c, async (tx) => ok(await createJournal(tx, body), 201));
     },
@@ -64,9 +63,8 @@ export function journalRoutes(app: OpenAPIHono<AppEnv>): void {
   );
   register(
     app,
-    createRoute({ method: 'post', path: `${base}/{id}/lines`, tags, summary: 'Add lines to a draft or rejected journal (all or nothing)', request: { params: IdParam, body: jsonBody(LinesBody) }, responses: { 200: jsonResponse(JournalSchema), ...errorResponses } }),
+    createRoute({ middleware: [guard(EDIT, 'edit adjustment journals')], method: 'post', path: `${base}/{id}/lines`, tags, summary: 'Add lines to a draft or rejected journal (all or nothing)', request: { params: IdParam, body: jsonBody(LinesBody) }, responses: { 200: jsonResponse(JournalSchema), ...errorResponses } }),
     async (c) => {
-      authorize(c.var.actor.role, EDIT, 'edit adjustment journals');
       const { id } = c.req.valid('param');
       const { lines } = c.req.valid('json');
       return command(c, async (tx) => ok(await addLines(tx, id, lines)));
@@ -74,9 +72,8 @@ export function journalRoutes(app: OpenAPIHono<AppEnv>): void {
   );
   register(
     app,
-    createRoute({ method: 'post', path: `${base}/{id}/generate`, tags, summary: 'Generate lines from customers or credit groups (fixed or percentage, round-off, absolute or relative dates)', request: { params: IdParam, body: jsonBody(GenerateBody) }, responses: { 200: jsonResponse(JournalSchema), ...errorResponses } }),
+    createRoute({ middleware: [guard(EDIT, 'edit adjustment journals')], method: 'post', path: `${base}/{id}/generate`, tags, summary: 'Generate lines from customers or credit groups (fixed or percentage, round-off, absolute or relative dates)', request: { params: IdParam, body: jsonBody(GenerateBody) }, responses: { 200: jsonResponse(JournalSchema), ...errorResponses } }),
     async (c) => {
-      authorize(c.var.actor.role, EDIT, 'edit adjustment journals');
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');
       return command(c, async (tx) => ok(await generateLines(tx, id, body)));
@@ -85,9 +82,8 @@ export function journalRoutes(app: OpenAPIHono<AppEnv>): void {
   const transition = (action: 'submit' | 'approve' | 'post', roles: Role[], run: (tx: Parameters<typeof submitJournal>[0], id: string, v: number, body: { postingDate?: string }) => Promise<Journal>, summary: string) =>
     register(
       app,
-      createRoute({ method: 'post', path: `${base}/{id}/${action}`, tags, summary, description: action === 'post' ? 'Body (optional): {"postingDate":"YYYY-MM-DD"}, default today.' : 'No body.', request: { params: IdParam }, responses: { 200: jsonResponse(JournalSchema), ...errorResponses } }),
+      createRoute({ middleware: [guard(roles, `${action} adjustment journals`)], method: 'post', path: `${base}/{id}/${action}`, tags, summary, description: action === 'post' ? 'Body (optional): {"postingDate":"YYYY-MM-DD"}, default today.' : 'No body.', request: { params: IdParam }, responses: { 200: jsonResponse(JournalSchema), ...errorResponses } }),
       async (c) => {
-        authorize(c.var.actor.role, roles, `${action} adjustment journals`);
         const { id } = c.req.valid('param');
         const ifMatch = requireIfMatch(c);
         // The body is optional here, so it is parsed by hand, with the same error shape.
@@ -113,7 +109,7 @@ export function journalRoutes(app: OpenAPIHono<AppEnv>): void {
   for (const decision of ['approve', 'reject'] as const) {
     register(
       app,
-      createRoute({
+      createRoute({ middleware: [guard(APPROVE, `${decision} journal lines`)],
         method: 'post',
         path: `${base}/{id}/lines/{lineNo}/${decision}`,
         tags,
@@ -122,7 +118,6 @@ export function journalRoutes(app: OpenAPIHono<AppEnv>): void {
         responses: { 200: jsonResponse(JournalSchema), ...errorResponses },
       }),
       async (c) => {
-        authorize(c.var.actor.role, APPROVE, `${decision} journal lines`);
         const { id, lineNo } = c.req.valid('param');
         const ifMatch = requireIfMatch(c);
         return command(c, async (tx) => ok(await decideLine(tx, id, lineNo, decision === 'approve' ? 'approved' : 'rejected', ifMatch)));
@@ -131,9 +126,8 @@ export function journalRoutes(app: OpenAPIHono<AppEnv>): void {
   }
   register(
     app,
-    createRoute({ method: 'post', path: `${base}/{id}/reject`, tags, summary: 'Reject a submitted journal with a comment (If-Match)', request: { params: IdParam, body: jsonBody(RejectBody) }, responses: { 200: jsonResponse(JournalSchema), ...errorResponses } }),
+    createRoute({ middleware: [guard(APPROVE, 'reject adjustment journals')], method: 'post', path: `${base}/{id}/reject`, tags, summary: 'Reject a submitted journal with a comment (If-Match)', request: { params: IdParam, body: jsonBody(RejectBody) }, responses: { 200: jsonResponse(JournalSchema), ...errorResponses } }),
     async (c) => {
-      authorize(c.var.actor.role, APPROVE, 'reject adjustment journals');
       const { id } = c.req.valid('param');
       const { comment } = c.req.valid('json');
       const ifMatch = requireIfMatch(c);

@@ -1,6 +1,6 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../http/env';
-import { authorize, CAN } from '../../http/auth';
+import { guard, CAN } from '../../http/auth';
 import { command } from '../../http/command';
 import { errorResponses, jsonBody, jsonResponse, register } from '../../http/openapi';
 import type { CheckpointSetup } from '../../../shared/credit/checkpoints';
@@ -17,9 +17,8 @@ export function parameterRoutes(app: OpenAPIHono<AppEnv>): void {
 
   register(
     app,
-    createRoute({ method: 'put', path: '/api/v1/parameters', tags, summary: 'Change some parameters (the body is merged; audited)', request: { body: jsonBody(ParametersPatch) }, responses: { 200: jsonResponse(ParametersOut), ...errorResponses } }),
+    createRoute({ middleware: [guard(CAN.setup, 'change parameters')], method: 'put', path: '/api/v1/parameters', tags, summary: 'Change some parameters (the body is merged; audited)', request: { body: jsonBody(ParametersPatch) }, responses: { 200: jsonResponse(ParametersOut), ...errorResponses } }),
     async (c) => {
-      authorize(c.var.actor.role, CAN.setup, 'change parameters');
       const patch = c.req.valid('json');
       return command(c, async (tx) => {
         const after = await updateParameters(tx, patch);
@@ -34,7 +33,7 @@ export function parameterRoutes(app: OpenAPIHono<AppEnv>): void {
 
   register(
     app,
-    createRoute({
+    createRoute({ middleware: [guard(CAN.setup, 'change checkpoints')],
       method: 'put',
       path: '/api/v1/checkpoints',
       tags,
@@ -44,7 +43,6 @@ export function parameterRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: { 200: jsonResponse(CheckpointsBody), ...errorResponses },
     }),
     async (c) => {
-      authorize(c.var.actor.role, CAN.setup, 'change checkpoints');
       const rows = c.req.valid('json') as CheckpointSetup[];
       return command(c, async (tx) => ({ body: await replaceCheckpoints(tx, rows) }));
     },

@@ -28,7 +28,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema';
 import type { AppEnv } from '../../http/env';
 import type { Tx } from '../../db/transaction';
-import { authorize, CAN } from '../../http/auth';
+import { guard, CAN } from '../../http/auth';
 import { command } from '../../http/command';
 import { ruleViolation, type ErrorDetail } from '../../http/errors';
 import { errorResponses, jsonBody, jsonResponse, register } from '../../http/openapi';
@@ -550,7 +550,7 @@ export function riskRoutes(app: OpenAPIHono<AppEnv>): void {
   registerSetupKind(app, automaticLimitSetups);
   register(
     app,
-    createRoute({
+    createRoute({ middleware: [guard(CAN.setup, 'update risk scores')],
       method: 'post',
       path: '/api/v1/risk-scores:update',
       tags: [TAG],
@@ -559,7 +559,6 @@ export function riskRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: { 200: jsonResponse(RiskScoresUpdateResult), ...errorResponses },
     }),
     async (c) => {
-      authorize(c.var.actor.role, CAN.setup, 'update risk scores');
       const body = c.req.valid('json');
       return command(c, async (tx) => ({ body: await updateRiskScores(tx, body) }));
     },

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema';
 import type { AppEnv } from '../../http/env';
 import type { Tx } from '../../db/transaction';
-import { authorize, CAN } from '../../http/auth';
+import { guard, CAN } from '../../http/auth';
 import { command } from '../../http/command';
 import { notFound } from '../../http/errors';
 import { errorResponses, jsonBody, jsonResponse, register } from '../../http/openapi';
@@ -92,7 +92,7 @@ export function registerSetupKind<I extends z.ZodType<Record<string, unknown>>>(
 
   register(
     app,
-    createRoute({
+    createRoute({ middleware: [guard(CAN.setup, `change ${kind.noun} setup`)],
       method: 'put',
       path: `${base}/{id}`,
       tags,
@@ -101,7 +101,6 @@ export function registerSetupKind<I extends z.ZodType<Record<string, unknown>>>(
       responses: { 200: jsonResponse(Out, 'replaced'), 201: jsonResponse(Out, 'created'), ...errorResponses },
     }),
     async (c) => {
-      authorize(c.var.actor.role, CAN.setup, `change ${kind.noun} setup`);
       // The body schema is generic here, so the validated values are read through a plain signature
       // (bound: `valid` reads the request's private fields through `this`).
       const valid = c.req.valid.bind(c.req) as unknown as (target: 'param' | 'json') => unknown;
@@ -131,9 +130,8 @@ export function registerSetupKind<I extends z.ZodType<Record<string, unknown>>>(
 
   register(
     app,
-    createRoute({ method: 'delete', path: `${base}/{id}`, tags, summary: `Delete a ${kind.noun} (If-Match required)`, request: { params: IdParam }, responses: { 200: jsonResponse(Out, 'deleted'), ...errorResponses } }),
+    createRoute({ middleware: [guard(CAN.setup, `change ${kind.noun} setup`)], method: 'delete', path: `${base}/{id}`, tags, summary: `Delete a ${kind.noun} (If-Match required)`, request: { params: IdParam }, responses: { 200: jsonResponse(Out, 'deleted'), ...errorResponses } }),
     async (c) => {
-      authorize(c.var.actor.role, CAN.setup, `change ${kind.noun} setup`);
       const { id } = c.req.valid('param');
       const ifMatch = requireIfMatch(c);
       return command(c, async (tx) => {
