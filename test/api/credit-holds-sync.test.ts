@@ -107,4 +107,15 @@ describe.each(DIALECTS)('hold sync on %s', (dialect) => {
     expect(invalid.status).toBe(400);
     expect((invalid.body.error.details as { path: string }[]).map((d) => d.path).sort()).toEqual(['days', 'nope']);
   });
+
+  it('a reason code named by a parameter cannot be deleted or change its kind', async () => {
+    const code = ok(await t.request('GET', '/api/v1/reason-codes/CANCELED'));
+    const del = await t.request('DELETE', '/api/v1/reason-codes/CANCELED', { as: 'credit_manager', headers: { 'If-Match': `"${code.version}"` } });
+    expect([del.status, del.body.error.code]).toEqual([422, 'rule_violation']);
+    const kind = await t.request('PUT', '/api/v1/reason-codes/CANCELED', { as: 'credit_manager', headers: { 'If-Match': `"${code.version}"` }, body: { kind: 'release', description: 'x' } });
+    expect([kind.status, kind.body.error.details[0].path]).toEqual([422, 'kind']);
+    expect(ok(await t.request('GET', '/api/v1/reason-codes/CANCELED'))).toEqual(code);
+    // A new description keeps the kind: fine.
+    expect(ok(await t.request('PUT', '/api/v1/reason-codes/CANCELED', { as: 'credit_manager', headers: { 'If-Match': `"${code.version}"` }, body: { kind: 'reject', description: 'Canceled while on hold' } })).version).toBe(code.version + 1);
+  });
 });

@@ -74,6 +74,14 @@ export const accountStatuses: SetupKind<z.ZodType<Record<string, unknown>>> = {
   beforeDelete: notUsedByRules('account_status_id', 'account status'),
 };
 
+/** The parameters that name a reason code, read straight from the stored row (no import cycle with parameters). */
+const REASON_PARAMETERS = ['autoReleaseReasonCode', 'modifiedOrderReleaseReasonCode', 'canceledOrderReasonCode', 'writeOffReasonCode'] as const;
+async function parametersNaming(tx: Tx, code: string): Promise<string[]> {
+  const row = await tx.db.selectFrom('parameters').select('data').where('id', '=', 1).executeTakeFirst();
+  const values = row ? (JSON.parse(row.data) as Record<string, unknown>) : {};
+  return REASON_PARAMETERS.filter((p) => values[p] === code);
+}
+
 export const reasonCodes: SetupKind<z.ZodType<Record<string, unknown>>> = {
   entity: 'reasonCode',
   path: 'reason-codes',
@@ -81,6 +89,17 @@ export const reasonCodes: SetupKind<z.ZodType<Record<string, unknown>>> = {
   tag: 'Credit setup',
   input: z.strictObject({ kind: z.enum(REASON_KINDS), description: Description }).openapi('ReasonCodeInput'),
   toData: (i) => i,
+  // A code the parameters name must keep existing, with its kind.
+  validate: async (tx, id, input) => {
+    const existing = (await setupRowsCached(tx.db, tx.cache, 'reasonCode')).get(id);
+    if (!existing || existing.kind === input.kind) return;
+    const naming = await parametersNaming(tx, id);
+    if (naming.length) throw ruleViolation(`reason code ${id} is named by the parameter ${naming.join(', ')}; its kind cannot change`, [{ path: 'kind', message: `stays ${String(existing.kind)} while ${naming.join(', ')} names it` }]);
+  },
+  beforeDelete: async (tx, id) => {
+    const naming = await parametersNaming(tx, id);
+    if (naming.length) throw ruleViolation(`reason code ${id} is named by the parameter ${naming.join(', ')}; change the parameter first`);
+  },
 };
 
 export const CREDIT_SETUP_KINDS = [paymentTerms, cashDiscounts, creditManagementGroups, accountStatuses, reasonCodes];
