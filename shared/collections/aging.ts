@@ -1,0 +1,353 @@
+/**
+ * Customer aging (collections.md §1.4, §1.5, §2): aging period definitions, the date range of
+ * each period line for an as-of date, and the bucketing of one customer's open transactions.
+ *
+ * Pure TypeScript (no I/O, no Node or DOM APIs). Money is `bigint` minor units, dates are
+ * 'YYYY-MM-DD' calendar dates.
+ */
+import { divRoundHalfUp, RATE_SCALE, type Money, type Rate } from '../money';
+import { addDays, addMonths, compareDates, type CalendarDate } from '../dates';
+
+/** The interval of an aging line (§1.4). Week = 7 days, Quarter = 3 months, Year = 12 months; LedgerPeriod is out of scope for v1. */
+export type AgingInterval = 'day' | 'week' | 'month' | 'quarter' | 'year' | 'unlimited';
+
+/**
+ * One aging period line (§1.4). `unit` < 0 is a past period, > 0 a future one, 0 the as-of interval.
+ * `indicator` is the optional aging icon/colour (§1.4 `agingIndicator`).
+ * @example
+ * const line: AgingLine = { label: '1-30', unit: -30, interval: 'day' };
+ */
+export interface AgingLine {
+  label: string;
+  unit: number;
+  interval: AgingInterval;
+  indicator?: string;
+}
+
+/**
+ * An aging period definition; `lines` are stored oldest → newest, the top line being the oldest (§1.4).
+ * @example
+ * const def: AgingDefinition = { id: 'STD', name: 'Standard', lines: [
+ *   { label: 'Over 90', unit: -1, interval: 'unlimited' }, { label: '1-90', unit: -90, interval: 'day' },
+ *   { label: 'Current', unit: 0, interval: 'day' }, { label: 'Not due', unit: 1, interval: 'unlimited' }] };
+ */
+export interface AgingDefinition {
+  id: string;
+  name: string;
+  lines: AgingLine[];
+}
+
+/**
+ * The inclusive date range of one line for an as-of date; `null` is an open end (Unlimited).
+ * @example
+ * const r: PeriodRange = { label: 'Over 90', from: null, to: '2024-03-31' };
+ */
+export interface PeriodRange {
+  label: string;
+  from: CalendarDate | null;
+  to: CalendarDate | null;
+}
+
+/**
+ * One problem found by {@link validateDefinition}; `path` names the field, e.g. `lines[2].unit`.
+ * @example
+ * const issue: DefinitionIssue = { path: 'lines', message: 'must have at most 6 lines' };
+ */
+export interface DefinitionIssue {
+  path: string;
+  message: string;
+}
+
+/** Which date ages a transaction (§2.3, the snapshot `criteria`). */
+export type AgingCriteria = 'dueDate' | 'transactionDate' | 'documentDate';
+
+/** Where credits go (§2.3): each in the period of its own key date, or applied to the oldest debits first. */
+export type CreditPlacement = 'ownDate' | 'oldestFirst';
+
+/**
+ * The dates of an open transaction that {@link keyDate} chooses from (§1.2).
+ * @example
+ * const payment: KeyDates = { dueDate: null, transDate: '2024-06-25', documentDate: null };
+ */
+export interface KeyDates {
+  dueDate: CalendarDate | null;
+  transDate: CalendarDate;
+  documentDate: CalendarDate | null;
+}
+
+/**
+ * One open transaction of the customer. `amount` is the signed open amount in accounting currency
+ * (`openAmountMst`: debit > 0, credit < 0); `currency`/`amountCur` are the transaction currency and
+ * its open amount, needed only for a customer-currency view (§2.3 Multi-currency).
+ * @example
+ * const inv: AgingItem = { id: 'INV1', amount: 100000n, dueDate: '2024-07-15', transDate: '2024-06-15', documentDate: null };
+ */
+export interface AgingItem extends KeyDates {
+  id: string;
+  amount: Money;
+  currency?: string;
+  amountCur?: Money;
+}
+
+/**
+ * Show the buckets in another currency (the FactBox switch to the customer currency, §2.3).
+ * `acPerUnit` is the exchange rate on the as-of date: accounting-currency units per 1 unit of
+ * `currency` (EUR→USD 1.08 is `10800n`).
+ * @example
+ * const view: CurrencyView = { currency: 'EUR', acPerUnit: 10800n };
+ */
+export interface CurrencyView {
+  currency: string;
+  acPerUnit: Rate;
+}
+
+/**
+ * Input of {@link ageCustomer}.
+ * @example
+ * const input: AgeCustomerInput = { definition: def, asOf: '2024-06-30', criteria: 'dueDate', creditPlacement: 'ownDate', items: [] };
+ */
+export interface AgeCustomerInput {
+  definition: AgingDefinition;
+  asOf: CalendarDate;
+  criteria: AgingCriteria;
+  creditPlacement: CreditPlacement;
+  items: readonly AgingItem[];
+  /** Omitted: amounts in accounting currency (the company view). */
+  view?: CurrencyView;
+}
+
+/**
+ * Result of {@link ageCustomer}: one bucket per line in definition order (oldest first), the
+ * part of `amountDue` no line covers, and the aging indicator (§2.4 step 7).
+ * @example
+ * const r: AgingResult = { buckets: [{ label: 'Current', amount: 0n }], unbucketedAmount: 0n, amountDue: 0n, indicator: null };
+ */
+export interface AgingResult {
+  buckets: { label: string; amount: Money }[];
+  unbucketedAmount: Money;
+  amountDue: Money;
+  /** The `indicator` (else the label) of the oldest line whose amount is > 0; null when none is. */
+  indicator: string | null;
+}
+
+const INTERVALS: readonly AgingInterval[] = ['day', 'week', 'month', 'quarter', 'year', 'unlimited'];
+const MAX_LINES = 6;
+const MAX_LABEL = 60;
+
+/**
+ * Lists every reason the definition cannot be used; an empty list means it is valid.
+ * Refuses: no lines; more than 6 lines (§1.4); an empty or over-60-character label; a unit that is
+ * not an integer or an unknown interval; two lines with unit 0 (§1.4); a zero line whose interval is
+ * not Day (§2.2); lines not stored oldest → newest (past, then the zero line, then future); an
+ * Unlimited past line that is not the oldest line, or an Unlimited future line that is not the newest
+ * (§2.2: its open end would leave the lines beyond it empty).
+ * @example
+ * validateDefinition({ id: 'X', name: 'X', lines: [] }); // [{ path: 'lines', message: 'must have at least one line' }]
+ */
+export function validateDefinition(def: AgingDefinition): DefinitionIssue[] {
+  const issues: DefinitionIssue[] = [];
+  const { lines } = def;
+  if (lines.length === 0) issues.push({ path: 'lines', message: 'must have at least one line' });
+  if (lines.length > MAX_LINES) issues.push({ path: 'lines', message: `must have at most ${MAX_LINES} lines` });
+  let zeroSeen = false;
+  let previousSign: number | null = null;
+  lines.forEach((line, i) => {
+    const at = `lines[${i}]`;
+    if (line.label.trim() === '') issues.push({ path: `${at}.label`, message: 'must not be empty' });
+    if (line.label.length > MAX_LABEL) issues.push({ path: `${at}.label`, message: `must be at most ${MAX_LABEL} characters` });
+    if (!INTERVALS.includes(line.interval)) {
+      issues.push({ path: `${at}.interval`, message: `must be one of ${INTERVALS.join(', ')}` });
+    }
+    if (!Number.isSafeInteger(line.unit)) {
+      issues.push({ path: `${at}.unit`, message: 'must be an integer' });
+      return;
+    }
+    const sign = Math.sign(line.unit);
+    if (sign === 0) {
+      if (zeroSeen) issues.push({ path: `${at}.unit`, message: 'only one line may have unit 0' });
+      zeroSeen = true;
+      if (line.interval !== 'day') issues.push({ path: `${at}.interval`, message: 'a line with unit 0 must use interval day' });
+    }
+    if (previousSign !== null && sign < previousSign) {
+      issues.push({
+        path: `${at}.unit`,
+        message: 'lines must be stored oldest → newest: past (negative) lines, then the unit-0 line, then future (positive) lines',
+      });
+    }
+    previousSign = previousSign === null ? sign : Math.max(previousSign, sign);
+    if (line.interval === 'unlimited') {
+      if (sign < 0 && i !== 0) issues.push({ path: `${at}.interval`, message: 'an unlimited past line must be the oldest (first) line' });
+      if (sign > 0 && i !== lines.length - 1) {
+        issues.push({ path: `${at}.interval`, message: 'an unlimited future line must be the newest (last) line' });
+      }
+    }
+  });
+  return issues;
+}
+
+/** Months per unit for the month-based intervals. */
+function monthsPerUnit(interval: AgingInterval): number | null {
+  return interval === 'month' ? 1 : interval === 'quarter' ? 3 : interval === 'year' ? 12 : null;
+}
+
+/** Days per unit for the day-based intervals. */
+function daysPerUnit(interval: AgingInterval): number {
+  return interval === 'week' ? 7 : 1;
+}
+
+/**
+ * The inclusive date range of every line for as-of date `asOf`, in definition order, by the
+ * algorithm of §2.2: a unit-0 line is `[A, A]`; past lines are walked newest → oldest, each ending
+ * the day before the nearer one starts (the newest ends at A−1 after a zero line, else at A); future
+ * lines are walked nearest → furthest, each starting the day after the nearer one ends (the first at
+ * A+1). Day/Week are rolling spans of |unit| (×7) days; Month/Quarter/Year use {@link addMonths}.
+ * Throws `RangeError` when {@link validateDefinition} reports a problem.
+ * @example
+ * periodRanges({ id: 'D', name: 'D', lines: [{ label: 'Old', unit: -1, interval: 'unlimited' },
+ *   { label: '1-30', unit: -30, interval: 'day' }, { label: 'Current', unit: 0, interval: 'day' }] }, '2024-06-30');
+ * // [{ label: 'Old', from: null, to: '2024-05-30' }, { label: '1-30', from: '2024-05-31', to: '2024-06-29' },
+ * //  { label: 'Current', from: '2024-06-30', to: '2024-06-30' }]
+ */
+export function periodRanges(def: AgingDefinition, asOf: CalendarDate): PeriodRange[] {
+  const issues = validateDefinition(def);
+  if (issues.length > 0) {
+    throw new RangeError(`invalid aging definition ${def.id}: ${issues.map((x) => `${x.path} ${x.message}`).join('; ')}`);
+  }
+  compareDates(asOf, asOf); // validates asOf
+  const { lines } = def;
+  const ranges: PeriodRange[] = lines.map((line) => ({ label: line.label, from: null, to: null }));
+  const zero = lines.findIndex((line) => line.unit === 0);
+  const firstFuture = lines.findIndex((line) => line.unit > 0);
+  const lastPast = zero >= 0 ? zero - 1 : (firstFuture >= 0 ? firstFuture : lines.length) - 1;
+
+  // Past lines, newest → oldest.
+  let end: CalendarDate = asOf;
+  if (zero >= 0) {
+    ranges[zero] = { label: lines[zero]!.label, from: asOf, to: asOf };
+    end = addDays(asOf, -1);
+  }
+  for (let i = lastPast; i >= 0; i--) {
+    const line = lines[i]!;
+    const size = Math.abs(line.unit);
+    let start: CalendarDate | null;
+    if (line.interval === 'unlimited') start = null;
+    else {
+      const months = monthsPerUnit(line.interval);
+      start = months === null ? addDays(end, -(size * daysPerUnit(line.interval)) + 1) : addMonths(addDays(end, 1), -size * months);
+    }
+    ranges[i] = { label: line.label, from: start, to: end };
+    if (start === null) break; // validation guarantees nothing older
+    end = addDays(start, -1);
+  }
+
+  // Future lines, nearest → furthest.
+  let start: CalendarDate = addDays(asOf, 1);
+  for (let i = lastPast + 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.unit <= 0) continue; // the zero line
+    let stop: CalendarDate | null;
+    if (line.interval === 'unlimited') stop = null;
+    else {
+      const months = monthsPerUnit(line.interval);
+      stop = months === null
+        ? addDays(start, line.unit * daysPerUnit(line.interval) - 1)
+        : addDays(addMonths(start, line.unit * months), -1);
+    }
+    ranges[i] = { label: line.label, from: start, to: stop };
+    if (stop === null) break;
+    start = addDays(stop, 1);
+  }
+  return ranges;
+}
+
+/**
+ * The date that ages a transaction under `criteria` (§2.3): a null due date or a null document date
+ * falls back to the transaction (posting) date.
+ * @example
+ * keyDate({ dueDate: null, transDate: '2024-06-25', documentDate: null }, 'dueDate'); // '2024-06-25'
+ */
+export function keyDate(txn: KeyDates, criteria: AgingCriteria): CalendarDate {
+  switch (criteria) {
+    case 'dueDate':
+      return txn.dueDate ?? txn.transDate;
+    case 'documentDate':
+      return txn.documentDate ?? txn.transDate;
+    case 'transactionDate':
+      return txn.transDate;
+    default:
+      throw new RangeError(`keyDate: unknown criteria ${String(criteria satisfies never)}`);
+  }
+}
+
+/** Index of the range containing `d` (inclusive ends), or -1. */
+function rangeIndex(ranges: readonly PeriodRange[], d: CalendarDate): number {
+  return ranges.findIndex(
+    (r) => (r.from === null || compareDates(r.from, d) <= 0) && (r.to === null || compareDates(d, r.to) <= 0),
+  );
+}
+
+/** The item's open amount in the view: AC by default, else TC when it is the view currency, else AC ÷ rate (rounded once). */
+function viewAmount(item: AgingItem, view: CurrencyView | undefined): Money {
+  if (view === undefined) return item.amount;
+  if (item.currency === view.currency) {
+    if (item.amountCur === undefined) throw new RangeError(`ageCustomer: item ${item.id} is in ${view.currency} but has no amountCur`);
+    return item.amountCur;
+  }
+  if (view.acPerUnit <= 0n) throw new RangeError('ageCustomer: view.acPerUnit must be greater than 0');
+  return divRoundHalfUp(item.amount * RATE_SCALE, view.acPerUnit);
+}
+
+/**
+ * Ages one customer's open transactions (§2.3, §2.4 steps 3, 4 and 7). Each item goes to the line
+ * whose range ({@link periodRanges}) contains its {@link keyDate}. With `ownDate` credits reduce the
+ * bucket of their own date (which can go negative); with `oldestFirst` the debits are bucketed first
+ * and the sum of all credits is taken from the oldest positive bucket towards the newest, any rest
+ * going to the line that contains `asOf`. `amountDue` is the sum of all open amounts and
+ * `unbucketedAmount = amountDue − Σ buckets`. Amounts are in accounting currency unless `view` asks
+ * for another currency (§2.3 Multi-currency: TC amount when it matches, else AC converted at the
+ * as-of rate, rounded per transaction).
+ * @example
+ * ageCustomer({ definition: STD, asOf: '2024-06-30', criteria: 'dueDate', creditPlacement: 'ownDate',
+ *   items: [{ id: 'INV9', amount: 60000n, dueDate: '2024-04-15', transDate: '2024-03-15', documentDate: null }] });
+ * // buckets: 61-90 = 60000n, others 0n; amountDue 60000n; unbucketedAmount 0n; indicator '61-90'
+ */
+export function ageCustomer(input: AgeCustomerInput): AgingResult {
+  const { definition, asOf, criteria, creditPlacement, items, view } = input;
+  const ranges = periodRanges(definition, asOf);
+  const amounts: Money[] = ranges.map(() => 0n);
+  let amountDue = 0n;
+  let credits = 0n; // oldestFirst only: the (negative) sum of all credits
+  for (const item of items) {
+    const amount = viewAmount(item, view);
+    amountDue += amount;
+    if (creditPlacement === 'oldestFirst' && amount < 0n) {
+      credits += amount;
+      continue;
+    }
+    const i = rangeIndex(ranges, keyDate(item, criteria));
+    if (i >= 0) amounts[i]! += amount;
+  }
+  if (creditPlacement === 'oldestFirst' && credits < 0n) {
+    let left = -credits;
+    for (let i = 0; i < amounts.length && left > 0n; i++) {
+      const bucket = amounts[i]!;
+      if (bucket <= 0n) continue;
+      const take = bucket < left ? bucket : left;
+      amounts[i] = bucket - take;
+      left -= take;
+    }
+    if (left > 0n) {
+      const current = rangeIndex(ranges, asOf);
+      if (current >= 0) amounts[current]! -= left; // else it stays unbucketed
+    }
+  }
+  const bucketed = amounts.reduce((s, x) => s + x, 0n);
+  const oldest = amounts.findIndex((x) => x > 0n);
+  const oldestLine = oldest >= 0 ? definition.lines[oldest] : undefined;
+  return {
+    buckets: ranges.map((r, i) => ({ label: r.label, amount: amounts[i]! })),
+    unbucketedAmount: amountDue - bucketed,
+    amountDue,
+    indicator: oldestLine === undefined ? null : (oldestLine.indicator ?? oldestLine.label),
+  };
+}
