@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerBody, DIALECTS, startTestApp, type TestApp } from '../support/app';
+import { lastSeq as lastChangeSeq } from '../support/conventions';
 
 type Item = Record<string, unknown>;
 const invoice = (id: string, customerId: string, amount: string | number, extra: Item = {}): Item => ({ id, customerId, type: 'invoice', amount, transDate: '2025-03-01', dueDate: '2025-03-31', ...extra });
@@ -16,15 +17,7 @@ describe.each(DIALECTS)('ledger feed on %s', (dialect) => {
   });
   afterAll(async () => t.close());
 
-  async function lastSeq(): Promise<number> {
-    let since = 0;
-    for (;;) {
-      const res = await t.request('GET', `/api/v1/changes?since=${since}&limit=1000`);
-      expect(res.status).toBe(200);
-      if (res.body.changes.length === 0) return since;
-      since = res.body.nextSince;
-    }
-  }
+  const lastSeq = () => lastChangeSeq(t);
   async function changesSince(since: number) {
     const res = await t.request('GET', `/api/v1/changes?since=${since}&limit=1000`);
     expect(res.status).toBe(200);

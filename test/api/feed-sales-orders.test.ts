@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerBody, DIALECTS, startTestApp, type TestApp } from '../support/app';
+import { lastSeq as lastChangeSeq } from '../support/conventions';
 
 const todayUtc = () => new Date().toISOString().slice(0, 10);
 
@@ -13,15 +14,7 @@ describe.each(DIALECTS)('sales-order feed on %s', (dialect) => {
   });
   afterAll(async () => t.close());
 
-  async function lastSeq(): Promise<number> {
-    let since = 0;
-    for (;;) {
-      const res = await t.request('GET', `/api/v1/changes?since=${since}&limit=1000`);
-      expect(res.status).toBe(200);
-      if (res.body.changes.length === 0) return since;
-      since = res.body.nextSince;
-    }
-  }
+  const lastSeq = () => lastChangeSeq(t);
   async function changesSince(since: number): Promise<string[]> {
     const res = await t.request('GET', `/api/v1/changes?since=${since}&limit=1000`);
     return res.body.changes.map((c: { entity: string; id: string; op: string; version: number }) => `${c.entity}:${c.id}:${c.op}:${c.version}`);

@@ -73,13 +73,12 @@ export async function lastSeq(t: TestApp): Promise<number> {
   return all.length ? all[all.length - 1]!.seq : 0;
 }
 
-/** Every audit row, walked with `cursor`/`nextCursor`. */
-export async function allAudit(t: TestApp, filter = ''): Promise<any[]> {
+/** Every item of a paged list, walked with `cursor`/`nextCursor` (`path` already has its query). */
+async function allPages(t: TestApp, path: string): Promise<any[]> {
   const out: any[] = [];
   let cursor: string | null = null;
   do {
-    const q: string = `/api/v1/audit?limit=1000${filter}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-    const res = await t.request('GET', q, { as: 'credit_clerk' });
+    const res = await t.request('GET', `${path}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { as: 'credit_clerk' });
     expect(res.status).toBe(200);
     out.push(...res.body.items);
     cursor = res.body.nextCursor;
@@ -87,19 +86,11 @@ export async function allAudit(t: TestApp, filter = ''): Promise<any[]> {
   return out;
 }
 
-/** Every customer, walked with `cursor`/`nextCursor`. */
-export async function allCustomers(t: TestApp, query = ''): Promise<any[]> {
-  const out: any[] = [];
-  let cursor: string | null = null;
-  do {
-    const q: string = `/api/v1/customers?limit=1000${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-    const res = await t.request('GET', q, { as: 'credit_clerk' });
-    expect(res.status).toBe(200);
-    out.push(...res.body.items);
-    cursor = res.body.nextCursor;
-  } while (cursor);
-  return out;
-}
+/** Every audit row. */
+export const allAudit = (t: TestApp, filter = ''): Promise<any[]> => allPages(t, `/api/v1/audit?limit=1000${filter}`);
+
+/** Every customer. */
+export const allCustomers = (t: TestApp, query = ''): Promise<any[]> => allPages(t, `/api/v1/customers?limit=1000${query}`);
 
 /**
  * Everything a refused write could have touched, read back through the API (customers, change

@@ -2,7 +2,7 @@
 // public API only, and read-backs that show what a request changed.
 import { expect } from 'vitest';
 import type { TestApp, TestResponse } from './app';
-import { allAudit, allChanges, type Change } from './conventions';
+import { allAudit, allChanges, lastSeq, type Change } from './conventions';
 
 /** Asserts the status (showing the body when it is not) and returns the body. */
 export function ok(res: TestResponse, status = 200): any {
@@ -58,11 +58,7 @@ export async function holdsOf(t: TestApp, query: string): Promise<any[]> {
   return ok(await t.request('GET', `/api/v1/holds?limit=1000&${query}`)).items as any[];
 }
 
-/** The last sequence of the change log. */
-export async function lastSeq(t: TestApp): Promise<number> {
-  const all = await allChanges(t);
-  return all.length ? all[all.length - 1]!.seq : 0;
-}
+export { lastSeq };
 export async function changesAfter(t: TestApp, seq: number): Promise<Change[]> {
   return allChanges(t, seq);
 }
