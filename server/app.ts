@@ -21,6 +21,7 @@ import { creditCheckRoutes } from './credit/credit-check/credit-check';
 import { holdRoutes } from './credit/holds/holds.routes';
 import { riskRoutes } from './credit/risk/risk';
 import { journalRoutes } from './credit/journals/journals.routes';
+import { collectionsRoutes } from './collections/routes';
 
 /** Batch feeds carry thousands of rows; every other JSON route stays at the 1 MB default. */
 const BATCH_BODY_LIMIT = 32 * 1024 * 1024;
@@ -79,6 +80,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   holdRoutes(app);
   riskRoutes(app);
   journalRoutes(app);
+  collectionsRoutes(app);
   syncRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'API token from POST /api/v1/users' });

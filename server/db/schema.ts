@@ -307,6 +307,81 @@ export interface InsurancesTable {
   version: number;
 }
 
+export interface AgingSnapshotsTable {
+  definition_id: string;
+  customer_id: string;
+  as_of: string;
+  criteria: string;
+  credit_placement: string;
+  currency: string;
+  amount_due: Int8;
+  /** JSON array of decimal strings ("1234.50"), one per definition line (oldest first). */
+  buckets: string;
+  unbucketed_amount: Int8;
+  indicator: string | null;
+  credit_limit: Int8 | null;
+  remaining_credit: Int8 | null;
+  packing_slip_amount: Int8;
+  sales_order_amount: Int8;
+  disputed_count: number;
+  disputed_amount: Int8;
+  seq: Int8;
+  processed_at: string;
+  processed_by: string | null;
+  version: number;
+  /** The API fields of the row as a JSON object body without braces (see the migration). */
+  row_json: string;
+}
+
+export interface CollectionCasesTable {
+  id: string;
+  customer_id: string;
+  category_id: string;
+  status: string;
+  description: string;
+  owner_user_id: string | null;
+  opened_at: string;
+  closed_at: string | null;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+export interface CaseTransactionsTable {
+  case_id: string;
+  transaction_id: string;
+}
+
+export interface ActivitiesTable {
+  id: string;
+  customer_id: string;
+  case_id: string | null;
+  type: string;
+  subject: string;
+  category: string | null;
+  purpose: string | null;
+  responsible_user_id: string | null;
+  start_at: string | null;
+  end_at: string | null;
+  due_date: string | null;
+  closed: Bool;
+  closed_at: string | null;
+  percent_complete: number;
+  notes: string | null;
+  is_collections: Bool;
+  follow_up_of: string | null;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+export interface ActivityTransactionsTable {
+  activity_id: string;
+  transaction_id: string;
+}
+
 export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -329,4 +404,9 @@ export interface Database {
   adjustment_journal_lines: AdjustmentJournalLinesTable;
   temporary_limits: TemporaryLimitsTable;
   insurances: InsurancesTable;
+  aging_snapshots: AgingSnapshotsTable;
+  collection_cases: CollectionCasesTable;
+  case_transactions: CaseTransactionsTable;
+  activities: ActivitiesTable;
+  activity_transactions: ActivityTransactionsTable;
 }

@@ -9,6 +9,7 @@ import { upsertSalesOrder } from '../sales-orders/sales-orders.service';
 import { addDays } from '../../shared/dates';
 import { formatMoney } from '../../shared/money';
 import { seedCreditDemo } from './credit-seed';
+import { seedCollectionsDemo } from './collections-seed';
 
 /** A small deterministic generator, so every demo company is the same. */
 function rng(seed: number) {
@@ -40,7 +41,7 @@ export interface DemoOptions {
  * payments, settlements and open orders. Later features add their own setup to it.
  * Returns the tokens (shown once) and keeps a copy in `tokensFile` when given.
  */
-export async function seedDemo(handle: DbHandle, options: DemoOptions = {}): Promise<Record<Role, string>> {
+export async function seedDemo(handle: DbHandle, options: DemoOptions = {}): Promise<Record<Role, string> & Record<string, string>> {
   const count = options.customers ?? 200;
   const asOf = options.asOf ?? new Date().toISOString().slice(0, 10);
   const random = rng(20250630);
@@ -114,15 +115,21 @@ export async function seedDemo(handle: DbHandle, options: DemoOptions = {}): Pro
     }
   });
 
-  if (options.app) await seedCreditDemo(options.app, tokens, asOf, Array.from({ length: count }, (_, i) => `C${String(1001 + i)}`));
+  const customerIds = Array.from({ length: count }, (_, i) => `C${String(1001 + i)}`);
+  let extra: Record<string, string> = {};
+  if (options.app) {
+    await seedCreditDemo(options.app, tokens, asOf, customerIds);
+    extra = await seedCollectionsDemo(options.app, tokens, asOf, customerIds);
+  }
+  const all: Record<string, string> = { ...tokens, ...extra };
 
   if (options.tokensFile) {
     try {
       mkdirSync(dirname(options.tokensFile), { recursive: true });
-      writeFileSync(options.tokensFile, JSON.stringify(tokens, null, 2) + '\n', { mode: 0o600 });
+      writeFileSync(options.tokensFile, JSON.stringify(all, null, 2) + '\n', { mode: 0o600 });
     } catch {
       // A read-only directory only loses the convenience copy; the tokens were printed.
     }
   }
-  return tokens;
+  return all as Record<Role, string> & Record<string, string>;
 }

@@ -314,21 +314,45 @@ function viewAmount(item: AgingItem, view: CurrencyView | undefined): Money {
 export function ageCustomer(input: AgeCustomerInput): AgingResult {
   const { definition, asOf, criteria, creditPlacement, items, view } = input;
   const ranges = periodRanges(definition, asOf);
-  const amounts: Money[] = ranges.map(() => 0n);
-  let amountDue = 0n;
-  let credits = 0n; // oldestFirst only: the (negative) sum of all credits
+  const sums: RangeSums = { debits: ranges.map(() => 0n), credits: ranges.map(() => 0n), allCredits: 0n, amountDue: 0n };
   for (const item of items) {
     const amount = viewAmount(item, view);
-    amountDue += amount;
-    if (creditPlacement === 'oldestFirst' && amount < 0n) {
-      credits += amount;
-      continue;
-    }
+    sums.amountDue += amount;
+    if (amount < 0n) sums.allCredits += amount;
     const i = rangeIndex(ranges, keyDate(item, criteria));
-    if (i >= 0) amounts[i]! += amount;
+    if (i < 0) continue;
+    if (amount < 0n) sums.credits[i]! += amount;
+    else sums.debits[i]! += amount;
   }
-  if (creditPlacement === 'oldestFirst' && credits < 0n) {
-    let left = -credits;
+  return bucketize(definition, ranges, asOf, creditPlacement, sums);
+}
+
+/**
+ * Per-period sums of one customer's open items, as one grouped SQL pass produces them (the
+ * snapshot run) or as {@link ageCustomer} adds them up: per range the debits (> 0) and credits
+ * (< 0) whose key date falls in it, the sum of every credit (in a range or not) and the total.
+ * @example
+ * const sums: RangeSums = { debits: [100000n, 0n], credits: [0n, -30000n], allCredits: -30000n, amountDue: 70000n };
+ */
+export interface RangeSums {
+  debits: Money[];
+  credits: Money[];
+  allCredits: Money;
+  amountDue: Money;
+}
+
+/**
+ * Turns per-period sums into buckets by the credit placement (§2.3): `ownDate` adds each
+ * period's credits to it; `oldestFirst` takes the sum of all credits from the oldest positive bucket
+ * towards the newest, any rest going to the line that contains `asOf` (else it stays unbucketed).
+ * `unbucketedAmount = amountDue − Σ buckets`; the indicator is that of the oldest bucket > 0.
+ * @example
+ * bucketize(STD, periodRanges(STD, '2024-06-30'), '2024-06-30', 'ownDate', sums).buckets.map((b) => b.amount);
+ */
+export function bucketize(definition: AgingDefinition, ranges: readonly PeriodRange[], asOf: CalendarDate, placement: CreditPlacement, sums: RangeSums): AgingResult {
+  const amounts: Money[] = placement === 'ownDate' ? sums.debits.map((d, i) => d + sums.credits[i]!) : [...sums.debits];
+  if (placement === 'oldestFirst' && sums.allCredits < 0n) {
+    let left = -sums.allCredits;
     for (let i = 0; i < amounts.length && left > 0n; i++) {
       const bucket = amounts[i]!;
       if (bucket <= 0n) continue;
@@ -346,8 +370,8 @@ export function ageCustomer(input: AgeCustomerInput): AgingResult {
   const oldestLine = oldest >= 0 ? definition.lines[oldest] : undefined;
   return {
     buckets: ranges.map((r, i) => ({ label: r.label, amount: amounts[i]! })),
-    unbucketedAmount: amountDue - bucketed,
-    amountDue,
+    unbucketedAmount: sums.amountDue - bucketed,
+    amountDue: sums.amountDue,
     indicator: oldestLine === undefined ? null : (oldestLine.indicator ?? oldestLine.label),
   };
 }

@@ -47,7 +47,7 @@ const GROUP_TEMP_SQL = `select id, amount, from_date, to_date from temporary_lim
 const INSURANCES_SQL = `select identifier, value, update_credit_limit_pct, effective_date, expiration_date, included_in_exposure
   from insurances where customer_id = ? and expiration_date >= ?`;
 
-interface TemporaryLimitRow {
+export interface TemporaryLimitRow {
   id: number | string;
   amount: number | string;
   from_date: string;
@@ -56,7 +56,7 @@ interface TemporaryLimitRow {
 type InsuranceRow = Parameters<typeof insuranceRowToInsurance>[0];
 
 /** postedSeq is the row id: rows are numbered in posting order, so the latest posting wins an overlap. */
-const toTemporaryLimit = (t: TemporaryLimitRow): TemporaryLimit => ({ amount: toBigInt(t.amount), fromDate: t.from_date, toDate: t.to_date, postedSeq: toNumber(t.id) });
+export const toTemporaryLimit = (t: TemporaryLimitRow): TemporaryLimit => ({ amount: toBigInt(t.amount), fromDate: t.from_date, toDate: t.to_date, postedSeq: toNumber(t.id) });
 
 interface CustomerRow {
   id: string;

@@ -62,6 +62,10 @@ export async function updateParameters(tx: Tx, patch: Partial<Parameters>) {
     if (code !== null && code !== (before as Record<string, unknown>)[field]) await requireReasonCode(tx, code, 'release', field);
   }
   if (next.canceledOrderReasonCode !== null && next.canceledOrderReasonCode !== before.canceledOrderReasonCode) await requireReasonCode(tx, next.canceledOrderReasonCode, 'reject', 'canceledOrderReasonCode');
+  if (next.defaultAgingDefinitionId !== null && next.defaultAgingDefinitionId !== before.defaultAgingDefinitionId) {
+    const exists = await tx.db.selectFrom('setup_rows').select('id').where('kind', '=', 'agingDefinition').where('id', '=', next.defaultAgingDefinitionId).executeTakeFirst();
+    if (!exists) throw ruleViolation(`aging definition ${next.defaultAgingDefinitionId} does not exist`, [{ path: 'defaultAgingDefinitionId', message: 'does not exist' }]);
+  }
   if (next.maxDaysToAllowWaive !== null && next.maxDaysToAllowWaive < next.minDaysToAllowWaive) {
     throw ruleViolation('the waive window is empty', [{ path: 'maxDaysToAllowWaive', message: 'must not be below minDaysToAllowWaive' }]);
   }

@@ -29,8 +29,10 @@ export interface SetupKind<I extends z.ZodType<Record<string, unknown>>> {
   toData(input: z.output<I>): Record<string, unknown>;
   /** Business checks on a new or changed row: throw a 422 to refuse. */
   validate?(tx: Tx, id: string, input: z.output<I>): Promise<void>;
-  /** Refuses to delete a row still in use (422). */
+  /** Refuses to delete a row still in use (422), or removes what depends on it. */
   beforeDelete?(tx: Tx, id: string): Promise<void>;
+  /** Runs in the same transaction after a row is saved (`before` is null for a new row). */
+  afterSave?(tx: Tx, id: string, before: SetupJson | null, after: SetupJson): Promise<void>;
 }
 
 export type SetupJson = Record<string, unknown> & { id: string; version: number };
@@ -121,7 +123,9 @@ export function registerSetupKind<I extends z.ZodType<Record<string, unknown>>>(
         };
         await saveSetupRow(tx.db, row, !existing);
         const json = setupRowToJson(row);
-        tx.changed(kind.entity, id, existing ? 'update' : 'create', row.version, { action: `${kind.entity}.${existing ? 'update' : 'create'}`, before: existing ? setupRowToJson(existing) : null, after: json });
+        const before = existing ? setupRowToJson(existing) : null;
+        tx.changed(kind.entity, id, existing ? 'update' : 'create', row.version, { action: `${kind.entity}.${existing ? 'update' : 'create'}`, before, after: json });
+        await kind.afterSave?.(tx, id, before, json);
         tx.invalidate(cacheKey(kind.entity));
         return { status: existing ? 200 : 201, body: json, version: row.version };
       });

@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as m001 from './001-init';
 import * as m002 from './002-credit';
 import * as m003 from './003-limits';
+import * as m004 from './004-collections';
 
 /** The explicit, ordered registry of frozen migrations. Append only; never edit a shipped one. */
 export const migrations: Record<string, Migration> = {
   '001-init': m001,
   '002-credit': m002,
   '003-limits': m003,
+  '004-collections': m004,
 };

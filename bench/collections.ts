@@ -1,0 +1,111 @@
+// Collections benchmarks: the aging snapshot run and GET /aging over a SQLite database of N
+// customers with 20 open transactions each, against one raw GROUP BY over the same table.
+import { join } from 'node:path';
+import pino from 'pino';
+import SQLite from 'better-sqlite3';
+import { createApp } from '../server/app';
+import { openDatabase } from '../server/db/connection';
+import { runInTransaction, SYSTEM } from '../server/db/transaction';
+import { createUser } from '../server/users/users.service';
+import { upsertCustomerBatch } from '../server/customers/customers.service';
+import { row, type BenchRow } from './report';
+import { fillLedger } from './credit';
+
+const STD = {
+  name: 'Standard',
+  lines: [
+    { label: 'Over 90', unit: -1, interval: 'unlimited' },
+    { label: '61-90', unit: -30, interval: 'day' },
+    { label: '31-60', unit: -30, interval: 'day' },
+    { label: '1-30', unit: -30, interval: 'day' },
+    { label: 'Current', unit: 0, interval: 'day' },
+    { label: 'Not due', unit: 1, interval: 'unlimited' },
+  ],
+};
+
+/** The fastest of `n` runs of `fn` (ms): the floor should be the database at its best. */
+function fastest(fn: () => void, n = 3): number {
+  let best = Infinity;
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    fn();
+    best = Math.min(best, performance.now() - t);
+  }
+  return best;
+}
+
+/** One raw GROUP BY over the open transactions, and the raw per-bucket GROUP BY the run issues. */
+function rawFloors(dbPath: string): { plain: number; bucketed: number } {
+  const db = new SQLite(dbPath, { readonly: true });
+  const plain = db.prepare('select customer_id, sum(open_amount) from transactions where open_amount <> 0 group by customer_id');
+  const k = 'coalesce(due_date, trans_date)';
+  const b = (from: string | null, to: string | null) => `sum(case when ${[from ? `${k} >= '${from}'` : '', to ? `${k} <= '${to}'` : ''].filter(Boolean).join(' and ')} then open_amount else 0 end)`;
+  const bucketed = db.prepare(`select customer_id, sum(open_amount), ${[b(null, '2025-03-31'), b('2025-04-01', '2025-04-30'), b('2025-05-01', '2025-05-30'), b('2025-05-31', '2025-06-29'), b('2025-06-30', '2025-06-30'), b('2025-07-01', null)].join(', ')}
+    from transactions where open_amount <> 0 group by customer_id`);
+  const out = { plain: fastest(() => plain.all()), bucketed: fastest(() => bucketed.all()) };
+  db.close();
+  return out;
+}
+
+interface SizeResult {
+  customers: number;
+  snapshotMs: number;
+  rerunMs: number;
+  agingMs: number;
+  rows: number;
+  floor: { plain: number; bucketed: number };
+}
+
+async function benchSize(dir: string, customers: number): Promise<SizeResult> {
+  const dbPath = join(dir, `aging-${customers}.sqlite`);
+  const handle = await openDatabase({ url: dbPath });
+  const { agent, clerk, manager } = await runInTransaction(handle, SYSTEM, async (tx) => ({
+    agent: (await createUser(tx, { name: 'agent', role: 'collections_agent' })).token,
+    clerk: (await createUser(tx, { name: 'clerk', role: 'credit_clerk' })).token,
+    manager: (await createUser(tx, { name: 'manager', role: 'credit_manager' })).token,
+  }));
+  for (let i = 0; i < customers; i += 10_000) {
+    const chunk = Array.from({ length: Math.min(10_000, customers - i) }, (_, j) => ({ id: `C${String(i + j).padStart(6, '0')}`, name: `Customer ${i + j}`, currency: 'USD', creditLimit: '50000.00', customerGroup: 'RETAIL' }));
+    await runInTransaction(handle, SYSTEM, (tx) => upsertCustomerBatch(tx, chunk));
+  }
+  fillLedger(dbPath, customers);
+  const app = createApp({ handle, log: pino({ level: 'silent' }), config: { allowedOrigins: [], jsonBodyLimit: 1024 * 1024 } });
+  const call = async (token: string, method: string, path: string, body?: unknown) => {
+    const res = await app.request(path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
+    return text;
+  };
+  await call(manager, 'PUT', '/api/v1/aging-definitions/STD', STD);
+  const snapshot = { definitionId: 'STD', asOf: '2025-06-30' };
+  let t = performance.now();
+  await call(agent, 'POST', '/api/v1/aging-snapshots', snapshot);
+  const snapshotMs = performance.now() - t;
+  t = performance.now();
+  await call(agent, 'POST', '/api/v1/aging-snapshots', snapshot);
+  const rerunMs = performance.now() - t;
+  let agingMs = Infinity;
+  let rows = 0;
+  for (let i = 0; i < 3; i++) {
+    t = performance.now();
+    const body = JSON.parse(await call(clerk, 'GET', `/api/v1/aging?definitionId=STD&limit=${customers}`)) as { items: unknown[] };
+    agingMs = Math.min(agingMs, performance.now() - t);
+    rows = body.items.length;
+  }
+  await handle.close();
+  return { customers, snapshotMs, rerunMs, agingMs, rows, floor: rawFloors(dbPath) };
+}
+
+export async function benchCollections(dir: string): Promise<BenchRow[]> {
+  const out: BenchRow[] = [];
+  const sizes = (process.env.BENCH_AGING_SIZES ?? '1000,10000,50000').split(',').map(Number);
+  for (const n of sizes) {
+    const r = await benchSize(dir, n);
+    const items = `${n.toLocaleString('en-US')} customers, ${(n * 20).toLocaleString('en-US')} open items`;
+    const target = n === 10_000;
+    out.push(row({ name: `aging snapshot, ${items} (first run)`, unit: 'ms', value: r.snapshotMs, floorName: 'one raw GROUP BY sum(open_amount) over the same table', floorValue: r.floor.plain, target: target ? '< 1000 ms and ratio <= 3' : 'growth (informational)', met: !target || (r.snapshotMs < 1000 && r.snapshotMs / r.floor.plain <= 3) }));
+    out.push(row({ name: `aging snapshot, ${items} (re-run, replaces rows)`, unit: 'ms', value: r.rerunMs, floorName: 'raw GROUP BY with the six bucket sums', floorValue: r.floor.bucketed, target: 'informational', met: true }));
+    out.push(row({ name: `GET /api/v1/aging, ${r.rows.toLocaleString('en-US')} rows in one page`, unit: 'ms', value: r.agingMs, floorName: null, target: target ? '< 300 ms' : 'growth (informational)', met: !target || r.agingMs < 300 }));
+  }
+  return out;
+}
