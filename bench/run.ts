@@ -14,6 +14,7 @@ import { customerInputToColumns } from '../server/customers/customers.repository
 import { CustomerInput } from '../server/customers/customers.schema';
 import { printTable, row, writeResults, type BenchRow } from './report';
 import { benchPureCheck, fiftyRules, fillLedger } from './credit';
+import { benchCollections } from './collections';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
 const CUSTOMERS = 10_000;
@@ -148,6 +149,9 @@ async function main(): Promise<void> {
     const rss = ((await (await fetch(`${base}/bench/rss`)).json()) as { rss: number }).rss / 1024 / 1024;
     rows.push(row({ name: 'server RSS after the runs above', unit: 'MB', value: rss, floorName: null, target: '< 300 MB', met: rss < 300 }));
     child.kill('SIGTERM');
+
+    // Collections: the aging snapshot run and GET /aging at 1k / 10k / 50k customers (in-process).
+    rows.push(...(await benchCollections(dir)));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -81,10 +81,7 @@ export async function chooseDefinition(r: Reader, definitionId: string | undefin
 interface SnapshotSqlRow {
   definition_id: string;
   customer_id: string;
-  as_of: string;
-  criteria: string;
-  credit_placement: string;
-  currency: string;
+  seq: number | string;
   amount_due: number | string;
   buckets: string;
   unbucketed_amount: number | string;
@@ -95,21 +92,24 @@ interface SnapshotSqlRow {
   sales_order_amount: number | string;
   disputed_count: number;
   disputed_amount: number | string;
-  seq: number | string;
-  processed_at: string;
-  processed_by: string | null;
   version: number;
-  row_json: string;
   /** The customer's name (joined). */
   name: string;
+  /** The run's fields (joined). */
+  as_of: string;
+  criteria: string;
+  credit_placement: string;
+  currency: string;
+  processed_at: string;
+  processed_by: string | null;
 }
 
-const SNAPSHOT_SQL = `select s.definition_id, s.customer_id, s.as_of, s.criteria, s.credit_placement, s.currency, s.amount_due, s.buckets, s.unbucketed_amount,
-  s.indicator, s.credit_limit, s.remaining_credit, s.packing_slip_amount, s.sales_order_amount, s.disputed_count, s.disputed_amount, s.seq, s.processed_at,
-  s.processed_by, s.version, s.row_json, c.name
-  from aging_snapshots s join customers c on c.id = s.customer_id where s.definition_id = ?`;
+const ROW_COLUMNS = `s.definition_id, s.customer_id, s.seq, s.amount_due, s.buckets, s.unbucketed_amount, s.indicator, s.credit_limit, s.remaining_credit,
+  s.packing_slip_amount, s.sales_order_amount, s.disputed_count, s.disputed_amount, s.version, c.name`;
+const SNAPSHOT_SQL = `select ${ROW_COLUMNS}, r.as_of, r.criteria, r.credit_placement, r.currency, r.processed_at, r.processed_by
+  from aging_snapshots s join customers c on c.id = s.customer_id join aging_runs r on r.seq = s.seq where s.definition_id = ?`;
 
-/** The snapshot rows of a definition (or of one customer), ordered by customer id. */
+/** The snapshot rows of a definition (or of one customer), ordered by customer id, with their run's fields. */
 export function snapshotRows(r: Reader, definitionId: string, customerId?: string): Promise<SnapshotSqlRow[]> {
   return customerId === undefined
     ? hotAll<SnapshotSqlRow>(r, `${SNAPSHOT_SQL} order by s.customer_id`, [definitionId])
@@ -126,11 +126,11 @@ export async function ledgerChangesAfter(r: Reader, after: number): Promise<Map<
 }
 
 /** The stored period amounts, as the decimal strings the API shows. */
-export function snapshotAmounts(row: SnapshotSqlRow): string[] {
+export function snapshotAmounts(row: Pick<SnapshotSqlRow, 'buckets'>): string[] {
   return JSON.parse(row.buckets) as string[];
 }
 
-function poolSnapshot(row: SnapshotSqlRow, def: AgingDefinition, amounts: string[]): PoolSnapshot {
+function poolSnapshot(row: ListRow, def: AgingDefinition, amounts: string[]): PoolSnapshot {
   return {
     amountDue: toBigInt(row.amount_due),
     disputedAmount: toBigInt(row.disputed_amount),
@@ -144,18 +144,47 @@ function poolSnapshot(row: SnapshotSqlRow, def: AgingDefinition, amounts: string
 
 const money = (v: number | string) => formatMoney(toBigInt(v));
 
-/** The opening of a row's JSON: the fields the stored `row_json` leaves out (they may change after the run). */
-const rowHead = (definitionId: string, customerId: string, name: string) => `{"id":${JSON.stringify(`${definitionId}:${customerId}`)},"customerId":${JSON.stringify(customerId)},"name":${JSON.stringify(name)},`;
+type RunFields = Pick<SnapshotSqlRow, 'as_of' | 'criteria' | 'credit_placement' | 'currency' | 'processed_at' | 'processed_by'>;
 
-/** One aging row as JSON text (the list is assembled from these without re-encoding). */
-export function snapshotRowText(row: Pick<SnapshotSqlRow, 'definition_id' | 'customer_id' | 'name' | 'row_json'>, stale: boolean): string {
-  return `${rowHead(row.definition_id, row.customer_id, row.name)}${row.row_json},"stale":${stale}}`;
+/**
+ * Writes aging rows as JSON text: the run's fields and the bucket labels are encoded once per run
+ * and per definition, each row adds only its own values (10,000 rows without building objects).
+ */
+class RowWriter {
+  private readonly labels: string[];
+  private readonly runs = new Map<string, { head: string; tail: string }>();
+  constructor(private readonly def: AgingDefinition) {
+    this.labels = def.lines.map((l) => `{"label":${JSON.stringify(l.label)},"amount":"`);
+  }
+  private run(seq: string, run: RunFields) {
+    let parts = this.runs.get(seq);
+    if (!parts) {
+      parts = {
+        head: `"definitionId":${JSON.stringify(this.def.id)},"asOf":"${run.as_of}","criteria":"${run.criteria}","creditPlacement":"${run.credit_placement}","currency":"${run.currency}",`,
+        tail: `"snapshotAt":"${run.processed_at}","processedBy":${JSON.stringify(run.processed_by)},`,
+      };
+      this.runs.set(seq, parts);
+    }
+    return parts;
+  }
+  text(row: Omit<SnapshotSqlRow, keyof RunFields>, run: RunFields, stale: boolean): string {
+    const { head, tail } = this.run(String(row.seq), run);
+    const amounts = JSON.parse(row.buckets) as string[];
+    let buckets = '';
+    for (let i = 0; i < this.labels.length; i++) buckets += `${i ? ',' : ''}${this.labels[i]}${amounts[i] ?? '0.00'}"}`;
+    return `{"id":${JSON.stringify(`${row.definition_id}:${row.customer_id}`)},"customerId":${JSON.stringify(row.customer_id)},"name":${JSON.stringify(row.name)},${head}`
+      + `"amountDue":"${money(row.amount_due)}","buckets":[${buckets}],"unbucketedAmount":"${money(row.unbucketed_amount)}","indicator":${JSON.stringify(row.indicator)},${tail}`
+      + `"stale":${stale},"creditLimit":${moneyOrNull(row.credit_limit)},"remainingCredit":${moneyOrNull(row.remaining_credit)},"packingSlipAmount":"${money(row.packing_slip_amount)}",`
+      + `"salesOrderAmount":"${money(row.sales_order_amount)}","disputedAmount":"${money(row.disputed_amount)}","disputedCount":${Number(row.disputed_count)},"version":${row.version}}`;
+  }
 }
 
-export function snapshotToJson(row: SnapshotSqlRow, stale: boolean): AgingRowJson {
-  return JSON.parse(snapshotRowText(row, stale)) as AgingRowJson;
-}
+const moneyOrNull = (v: number | string | null) => (v === null ? 'null' : `"${money(v)}"`);
 
+/** One snapshot row as the API shows it. */
+export function snapshotToJson(row: SnapshotSqlRow, def: AgingDefinition, stale: boolean): AgingRowJson {
+  return JSON.parse(new RowWriter(def).text(row, row, stale)) as AgingRowJson;
+}
 
 const AgingRowSchema = z
   .object({
@@ -190,11 +219,11 @@ const NO_CUSTOMER_FIELDS: PoolCustomer = { customerId: null, name: null, custome
 
 const OfferedPoolSchema = z.object({ id: z.string(), name: z.string(), isDefault: z.boolean() });
 
-const LIST_SQL = (withAmounts: boolean) => `select s.definition_id, s.customer_id, s.seq, s.row_json, c.name${
-  withAmounts ? ', s.amount_due, s.disputed_amount, s.disputed_count, s.credit_limit, s.remaining_credit, s.unbucketed_amount, s.buckets' : ''
-} from aging_snapshots s join customers c on c.id = s.customer_id where s.definition_id = ? and s.customer_id > ? order by s.customer_id`;
+const LIST_SQL = `select ${ROW_COLUMNS} from aging_snapshots s join customers c on c.id = s.customer_id
+  where s.definition_id = ? and s.customer_id > ? order by s.customer_id`;
+const RUNS_SQL = `select seq, as_of, criteria, credit_placement, currency, processed_at, processed_by from aging_runs where definition_id = ?`;
 
-type ListRow = Pick<SnapshotSqlRow, 'definition_id' | 'customer_id' | 'seq' | 'row_json' | 'name'> & Partial<SnapshotSqlRow>;
+type ListRow = Omit<SnapshotSqlRow, keyof RunFields>;
 
 export interface AgingListQuery {
   definitionId?: string;
@@ -205,8 +234,8 @@ export interface AgingListQuery {
 }
 
 /**
- * The aging list of §5 (GET /aging; also what the aging export writes): the rows as JSON text,
- * assembled from each row's stored `row_json`, and the list's header fields.
+ * The aging list of §5 (GET /aging; also what the aging export writes): the rows as JSON text
+ * and the list's header fields.
  */
 export async function agingListText(r: Reader, actor: Actor, q: AgingListQuery) {
   const after = decodeCursor(q.cursor) ?? '';
@@ -215,11 +244,13 @@ export async function agingListText(r: Reader, actor: Actor, q: AgingListQuery) 
   const choice = await choosePool(r, actor, q.poolId);
   const def = await chooseDefinition(r, q.definitionId, choice.pool);
   const criteria = (choice.pool?.criteria as PoolCriterion[] | undefined) ?? [];
-  const withAmounts = criteria.some(readsSnapshot);
-  const [rows, facts] = await Promise.all([
-    hotAll<ListRow>(r, LIST_SQL(withAmounts), [def.id, after]),
+  const [rows, runRows, facts] = await Promise.all([
+    hotAll<ListRow>(r, LIST_SQL, [def.id, after]),
+    hotAll<RunFields & { seq: number | string }>(r, RUNS_SQL, [def.id]),
     criteria.some((x) => !readsSnapshot(x)) ? loadCustomerFacts(r) : null,
   ]);
+  const runs = new Map(runRows.map((x) => [Number(x.seq), x]));
+  const writer = new RowWriter(def);
   let minSeq = Infinity;
   for (const row of rows) minSeq = Math.min(minSeq, Number(row.seq));
   const changed = rows.length ? await ledgerChangesAfter(r, Math.min(minSeq, q.since ?? minSeq)) : new Map<string, number>();
@@ -230,12 +261,12 @@ export async function agingListText(r: Reader, actor: Actor, q: AgingListQuery) 
     const ledgerSeq = changed.get(row.customer_id);
     const seq = Number(row.seq);
     if (q.since !== undefined && seq <= q.since && !(ledgerSeq !== undefined && ledgerSeq > q.since)) continue;
-    if (criteria.length && !matchesPool(criteria, facts?.get(row.customer_id) ?? NO_CUSTOMER_FIELDS, withAmounts ? poolSnapshot(row as SnapshotSqlRow, def, snapshotAmounts(row as SnapshotSqlRow)) : null)) continue;
+    if (criteria.length && !matchesPool(criteria, facts?.get(row.customer_id) ?? NO_CUSTOMER_FIELDS, poolSnapshot(row, def, snapshotAmounts(row)))) continue;
     if (items.length === q.limit) {
       more = true;
       break;
     }
-    items.push(snapshotRowText(row, ledgerSeq !== undefined && ledgerSeq > seq));
+    items.push(writer.text(row, runs.get(seq)!, ledgerSeq !== undefined && ledgerSeq > seq));
     last = row.customer_id;
   }
   let removed: string[] | undefined;
@@ -459,7 +490,7 @@ export function agingRoutes(app: OpenAPIHono<AppEnv>): void {
           customerIds: [id],
         });
         const [row] = await snapshotRows(tx, def.id, id);
-        return { body: snapshotToJson(row!, false), version: row!.version };
+        return { body: snapshotToJson(row!, def, false), version: row!.version };
       });
     },
   );

@@ -121,7 +121,7 @@ export function customerPageRoutes(app: OpenAPIHono<AppEnv>): void {
         aging: {
           definitionId: def.id,
           periods: def.lines.map((l) => l.label),
-          snapshot: snap ? snapshotToJson(snap, stale) : null,
+          snapshot: snap ? snapshotToJson(snap, def, stale) : null,
           live: {
             asOf: today,
             criteria,

@@ -62,8 +62,9 @@ async function parameterNames(tx: Tx, definitionId: string): Promise<boolean> {
  */
 async function dropSnapshots(tx: Tx, definitionId: string): Promise<void> {
   const rows = await tx.db.selectFrom('aging_snapshots').select(['customer_id', 'version']).where('definition_id', '=', definitionId).execute();
-  if (rows.length === 0) return;
   await tx.db.deleteFrom('aging_snapshots').where('definition_id', '=', definitionId).execute();
+  await tx.db.deleteFrom('aging_runs').where('definition_id', '=', definitionId).execute();
+  if (rows.length === 0) return;
   for (const r of rows) tx.change(AGING_SNAPSHOT, snapshotId(definitionId, r.customer_id), 'delete', r.version + 1);
   tx.audit({ action: 'agingSnapshot.drop', entity: AGING_SNAPSHOT, entityId: definitionId, after: { definitionId, customers: rows.length }, reason: 'the definition changed its periods or was deleted' });
 }

@@ -233,10 +233,7 @@ async function creditFacts(r: Reader, asOf: CalendarDate) {
 interface SnapshotRow {
   definition_id: string;
   customer_id: string;
-  as_of: string;
-  criteria: string;
-  credit_placement: string;
-  currency: string;
+  seq: number;
   amount_due: bigint;
   buckets: string;
   unbucketed_amount: bigint;
@@ -247,59 +244,31 @@ interface SnapshotRow {
   sales_order_amount: bigint;
   disputed_count: number;
   disputed_amount: bigint;
-  seq: number;
-  processed_at: string;
-  processed_by: string | null;
-  version: number;
-  row_json: string;
 }
 
-const COLUMNS = ['definition_id', 'customer_id', 'as_of', 'criteria', 'credit_placement', 'currency', 'amount_due', 'buckets', 'unbucketed_amount', 'indicator', 'credit_limit', 'remaining_credit', 'packing_slip_amount', 'sales_order_amount', 'disputed_count', 'disputed_amount', 'seq', 'processed_at', 'processed_by', 'version', 'row_json'] as const;
-const UPSERT_SQL = `insert into aging_snapshots (${COLUMNS.join(', ')}) values (${COLUMNS.map(() => '?').join(', ')})
-  on conflict (definition_id, customer_id) do update set ${COLUMNS.slice(2).map((c) => `${c} = excluded.${c}`).join(', ')}`;
+const COLUMNS = ['definition_id', 'customer_id', 'seq', 'amount_due', 'buckets', 'unbucketed_amount', 'indicator', 'credit_limit', 'remaining_credit', 'packing_slip_amount', 'sales_order_amount', 'disputed_count', 'disputed_amount'] as const;
+// A new row starts at version 1; a replaced one counts on from its stored version.
+const UPSERT_SQL = `insert into aging_snapshots (${COLUMNS.join(', ')}, version) values (${COLUMNS.map(() => '?').join(', ')}, 1)
+  on conflict (definition_id, customer_id) do update set ${COLUMNS.slice(2).map((c) => `${c} = excluded.${c}`).join(', ')}, version = aging_snapshots.version + 1`;
 
 async function writeRows(tx: Tx, rows: SnapshotRow[]): Promise<void> {
   if (tx.sqlite) {
     const stmt = tx.sqlite.prepare(UPSERT_SQL);
-    for (const row of rows) stmt.run(...COLUMNS.map((c) => row[c]));
+    for (const row of rows) stmt.run(row.definition_id, row.customer_id, row.seq, row.amount_due, row.buckets, row.unbucketed_amount, row.indicator, row.credit_limit, row.remaining_credit, row.packing_slip_amount, row.sales_order_amount, row.disputed_count, row.disputed_amount);
     return;
   }
   for (let i = 0; i < rows.length; i += 500) {
     await tx.db
       .insertInto('aging_snapshots')
-      .values(rows.slice(i, i + 500))
-      .onConflict((oc) => oc.columns(['definition_id', 'customer_id']).doUpdateSet((eb) => Object.fromEntries(COLUMNS.slice(2).map((c) => [c, eb.ref(`excluded.${c}`)]))))
+      .values(rows.slice(i, i + 500).map((r) => ({ ...r, version: 1 })))
+      .onConflict((oc) =>
+        oc.columns(['definition_id', 'customer_id']).doUpdateSet((eb) => ({
+          ...Object.fromEntries(COLUMNS.slice(2).map((c) => [c, eb.ref(`excluded.${c}`)])),
+          version: eb('aging_snapshots.version', '+', 1),
+        })),
+      )
       .execute();
   }
-}
-
-const orNull = (m: Money | null) => (m === null ? null : formatMoney(m));
-
-/**
- * The API fields of a snapshot row (GET /aging) as a JSON object body without braces: everything
- * but id, customerId, name (the customer may be renamed) and stale (depends on later changes).
- */
-export function snapshotRowJson(row: Omit<SnapshotRow, 'row_json'>, labels: readonly string[], amounts: readonly string[]): string {
-  return JSON.stringify({
-    definitionId: row.definition_id,
-    asOf: row.as_of,
-    criteria: row.criteria,
-    creditPlacement: row.credit_placement,
-    currency: row.currency,
-    amountDue: formatMoney(row.amount_due),
-    buckets: labels.map((label, i) => ({ label, amount: amounts[i] ?? '0.00' })),
-    unbucketedAmount: formatMoney(row.unbucketed_amount),
-    indicator: row.indicator,
-    snapshotAt: row.processed_at,
-    processedBy: row.processed_by,
-    creditLimit: orNull(row.credit_limit),
-    remainingCredit: orNull(row.remaining_credit),
-    packingSlipAmount: formatMoney(row.packing_slip_amount),
-    salesOrderAmount: formatMoney(row.sales_order_amount),
-    disputedAmount: formatMoney(row.disputed_amount),
-    disputedCount: row.disputed_count,
-    version: row.version,
-  }).slice(1, -1);
 }
 
 /** A definition by id, as the pure aging code takes it (422 naming `path` when it does not exist). */
@@ -359,11 +328,14 @@ export async function runSnapshot(tx: Tx, req: SnapshotRequest): Promise<Snapsho
   }
 
   const ranges = periodRanges(definition, req.asOf);
+  // A full run (every customer) finds the rows to remove after writing (those it did not rewrite);
+  // a pool run or a refresh reads the existing rows of the customers it covers first.
+  const full = criteria.length === 0 && req.customerIds === undefined;
   const [aged, credit, params, existing] = await Promise.all([
     agedSums(tx, ranges, req.criteria, req.creditPlacement, one),
     creditFacts(tx, req.asOf),
     getParameters(tx.db, tx.cache),
-    hotAll<{ customer_id: string; version: number }>(tx, `select customer_id, version from aging_snapshots where definition_id = ?${one ? ' and customer_id = ?' : ''}`, one ? [definition.id, one] : [definition.id]),
+    full ? [] : hotAll<{ customer_id: string; version: number }>(tx, `select customer_id, version from aging_snapshots where definition_id = ?${one ? ' and customer_id = ?' : ''}`, one ? [definition.id, one] : [definition.id]),
   ]);
   const versions = new Map(existing.map((e) => [e.customer_id, e.version]));
   const limitType = params.values.creditLimitType;
@@ -371,28 +343,31 @@ export async function runSnapshot(tx: Tx, req: SnapshotRequest): Promise<Snapsho
 
   // §2.4 step 2: a customer with a zero balance is skipped, and an older row of theirs removed.
   const removed: string[] = [];
-  const kept: { c: CustomerFacts; a: AgedCustomer | undefined; previous: number | undefined }[] = [];
+  const kept: { c: CustomerFacts; a: AgedCustomer | undefined }[] = [];
   for (const c of chosen) {
     const a = aged.get(c.customerId);
-    const previous = versions.get(c.customerId);
     if (!req.includeZeroBalance && (a === undefined || a.sums.amountDue === 0n)) {
+      const previous = versions.get(c.customerId);
       if (previous !== undefined) {
         removed.push(c.customerId);
         tx.change(AGING_SNAPSHOT, snapshotId(definition.id, c.customerId), 'delete', previous + 1);
       }
       continue;
     }
-    kept.push({ c, a, previous });
+    kept.push({ c, a });
   }
   // One change-log entry for the run (a one-customer refresh names its row): a workbook that sees it
   // pulls GET /aging?since=. Every row written carries that entry's sequence (the counter is
   // locked, so nobody else appends meanwhile).
   const single = req.customerIds?.length === 1 ? req.customerIds[0]! : null;
-  tx.change(AGING_SNAPSHOT, single === null ? definition.id : snapshotId(definition.id, single), 'update', Number(base) + tx.changes.length + 1);
-  const seq = Number(base) + tx.changes.length;
-  const currency = params.values.accountingCurrency;
-  const labels = definition.lines.map((l) => l.label);
-  const rows: SnapshotRow[] = kept.map(({ c, a, previous }) => {
+  const seq = Number(base) + tx.changes.length + 1;
+  tx.change(AGING_SNAPSHOT, single === null ? definition.id : snapshotId(definition.id, single), 'update', seq);
+  await hotRun(
+    tx,
+    'insert into aging_runs (seq, definition_id, as_of, criteria, credit_placement, currency, pool_id, customer_id, customers, processed_at, processed_by) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    [seq, definition.id, req.asOf, req.criteria, req.creditPlacement, params.values.accountingCurrency, req.poolId ?? null, single, kept.length, tx.now, tx.actor.userId],
+  );
+  const rows: SnapshotRow[] = kept.map(({ c, a }) => {
     const result = bucketize(definition, ranges, req.asOf, req.creditPlacement, a?.sums ?? zeroSums());
     const orders = credit.orders.get(c.customerId) ?? NO_ORDERS;
     let limit: Money | null = null;
@@ -401,16 +376,12 @@ export async function runSnapshot(tx: Tx, req: SnapshotRequest): Promise<Snapsho
       limit = totalCreditLimit(c, credit.temporary.get(c.customerId), credit.insurances.get(c.customerId), req.asOf);
       remaining = limit - exposureTotal(limitType, { balance: result.amountDue, deliveredNotInvoiced: orders.dni, openOrders: orders.openOrders }, c.mandatoryCreditLimit);
     }
-    const amounts = result.buckets.map((b) => formatMoney(b.amount));
-    const row: Omit<SnapshotRow, 'row_json'> = {
+    return {
       definition_id: definition.id,
       customer_id: c.customerId,
-      as_of: req.asOf,
-      criteria: req.criteria,
-      credit_placement: req.creditPlacement,
-      currency,
+      seq,
       amount_due: result.amountDue,
-      buckets: JSON.stringify(amounts),
+      buckets: JSON.stringify(result.buckets.map((b) => formatMoney(b.amount))),
       unbucketed_amount: result.unbucketedAmount,
       indicator: result.indicator,
       credit_limit: limit,
@@ -419,12 +390,7 @@ export async function runSnapshot(tx: Tx, req: SnapshotRequest): Promise<Snapsho
       sales_order_amount: orders.openOrders,
       disputed_count: a?.disputedCount ?? 0,
       disputed_amount: a?.disputedAmount ?? 0n,
-      seq,
-      processed_at: tx.now,
-      processed_by: tx.actor.userId,
-      version: (previous ?? 0) + 1,
     };
-    return { ...row, row_json: snapshotRowJson(row, labels, amounts) };
   });
   if (removed.length) {
     for (let i = 0; i < removed.length; i += 500) {
@@ -433,6 +399,16 @@ export async function runSnapshot(tx: Tx, req: SnapshotRequest): Promise<Snapsho
     }
   }
   await writeRows(tx, rows);
+  if (full && !req.includeZeroBalance) {
+    // Rows this run did not rewrite belong to customers with nothing open any more.
+    const gone = await hotAll<{ customer_id: string; version: number }>(tx, 'delete from aging_snapshots where definition_id = ? and seq < ? returning customer_id, version', [definition.id, seq]);
+    for (const g of gone) {
+      removed.push(g.customer_id);
+      tx.change(AGING_SNAPSHOT, snapshotId(definition.id, g.customer_id), 'delete', g.version + 1);
+    }
+  }
+  // Runs no row refers to any more are history only the audit log needs.
+  await hotRun(tx, 'delete from aging_runs where definition_id = ? and seq < ? and seq not in (select seq from aging_snapshots where definition_id = ?)', [definition.id, seq, definition.id]);
   tx.audit({
     action: 'agingSnapshot.run',
     entity: AGING_SNAPSHOT,

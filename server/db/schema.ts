@@ -307,13 +307,24 @@ export interface InsurancesTable {
   version: number;
 }
 
-export interface AgingSnapshotsTable {
+export interface AgingRunsTable {
+  seq: Int8;
   definition_id: string;
-  customer_id: string;
   as_of: string;
   criteria: string;
   credit_placement: string;
   currency: string;
+  pool_id: string | null;
+  customer_id: string | null;
+  customers: number;
+  processed_at: string;
+  processed_by: string | null;
+}
+
+export interface AgingSnapshotsTable {
+  definition_id: string;
+  customer_id: string;
+  seq: Int8;
   amount_due: Int8;
   /** JSON array of decimal strings ("1234.50"), one per definition line (oldest first). */
   buckets: string;
@@ -325,12 +336,7 @@ export interface AgingSnapshotsTable {
   sales_order_amount: Int8;
   disputed_count: number;
   disputed_amount: Int8;
-  seq: Int8;
-  processed_at: string;
-  processed_by: string | null;
   version: number;
-  /** The API fields of the row as a JSON object body without braces (see the migration). */
-  row_json: string;
 }
 
 export interface CollectionCasesTable {
@@ -404,6 +410,7 @@ export interface Database {
   adjustment_journal_lines: AdjustmentJournalLinesTable;
   temporary_limits: TemporaryLimitsTable;
   insurances: InsurancesTable;
+  aging_runs: AgingRunsTable;
   aging_snapshots: AgingSnapshotsTable;
   collection_cases: CollectionCasesTable;
   case_transactions: CaseTransactionsTable;

@@ -3,16 +3,33 @@ import { sql, type Kysely } from 'kysely';
 // Collections workspace (collections.md §1.5–§1.9): aging snapshots, activities and cases.
 // Aging definitions, pools, agents and case categories are setup rows (`setup_rows`).
 export async function up(db: Kysely<any>): Promise<void> {
-  // One row per (definition, customer): the header of §1.5 with its period amounts as a JSON
-  // array of decimal strings ("1234.50") in the definition's line order (oldest first).
+  // One row per snapshot run (or one-customer refresh): what every row it wrote shares. `seq` is
+  // the run's entry in the change log.
   await db.schema
-    .createTable('aging_snapshots')
+    .createTable('aging_runs')
+    .addColumn('seq', 'bigint', (c) => c.primaryKey())
     .addColumn('definition_id', 'text', (c) => c.notNull())
-    .addColumn('customer_id', 'text', (c) => c.notNull().references('customers.id'))
     .addColumn('as_of', 'text', (c) => c.notNull())
     .addColumn('criteria', 'text', (c) => c.notNull())
     .addColumn('credit_placement', 'text', (c) => c.notNull())
     .addColumn('currency', 'text', (c) => c.notNull())
+    .addColumn('pool_id', 'text')
+    .addColumn('customer_id', 'text')
+    .addColumn('customers', 'integer', (c) => c.notNull())
+    .addColumn('processed_at', 'text', (c) => c.notNull())
+    .addColumn('processed_by', 'text')
+    .execute();
+  await db.schema.createIndex('aging_runs_definition').on('aging_runs').columns(['definition_id', 'seq']).execute();
+
+  // One row per (definition, customer): the header of §1.5 with its period amounts as a JSON
+  // array of decimal strings ("1234.50") in the definition's line order (oldest first). `seq` is
+  // the run that wrote it: a ledger change of the customer with a higher sequence makes the row
+  // stale, and `GET /aging?since=` compares against it.
+  await db.schema
+    .createTable('aging_snapshots')
+    .addColumn('definition_id', 'text', (c) => c.notNull())
+    .addColumn('customer_id', 'text', (c) => c.notNull().references('customers.id'))
+    .addColumn('seq', 'bigint', (c) => c.notNull().references('aging_runs.seq'))
     .addColumn('amount_due', 'bigint', (c) => c.notNull())
     .addColumn('buckets', 'text', (c) => c.notNull())
     .addColumn('unbucketed_amount', 'bigint', (c) => c.notNull())
@@ -23,15 +40,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('sales_order_amount', 'bigint', (c) => c.notNull())
     .addColumn('disputed_count', 'integer', (c) => c.notNull())
     .addColumn('disputed_amount', 'bigint', (c) => c.notNull())
-    // The change-log sequence of this row's last write: a ledger change of the customer with a
-    // higher sequence makes the row stale, and `GET /aging?since=` compares against it.
-    .addColumn('seq', 'bigint', (c) => c.notNull())
-    .addColumn('processed_at', 'text', (c) => c.notNull())
-    .addColumn('processed_by', 'text')
     .addColumn('version', 'integer', (c) => c.notNull())
-    // The row as the API shows it (all but id, customerId, name and stale), written once per run so
-    // the aging list of 10,000 rows is assembled from text instead of re-formatted column by column.
-    .addColumn('row_json', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('aging_snapshots_pk', ['definition_id', 'customer_id'])
     .execute();
   // The snapshot's disputed count and amount read only the (few) disputed items.
