@@ -1,11 +1,13 @@
-// The add-in build. Until the task pane is built with Vite (add-in issue), the pane is the static
-// placeholder in addin/public, served as-is at /addin/; this only checks that it is there.
+// `npm run build`: builds the task pane with Vite into addin/dist (git-ignored), which the server
+// serves at /addin/ together with office.js from node_modules/@microsoft/office-js.
+// `--if-missing` (npm start's prestart) builds only when there is no build yet.
 import { existsSync } from 'node:fs';
+import { build } from 'vite';
 
-const required = ['addin/public/taskpane.html', 'addin/public/assets/icon-32.png'];
-const missing = required.filter((f) => !existsSync(f));
-if (missing.length) {
-  console.error(`missing add-in files: ${missing.join(', ')}`);
-  process.exit(1);
+const config = new URL('./vite.config.ts', import.meta.url).pathname;
+if (process.argv.includes('--if-missing') && existsSync(new URL('./dist/taskpane.html', import.meta.url).pathname)) {
+  process.exit(0);
 }
-console.log('add-in: static placeholder in addin/public (no build step yet)');
+const started = performance.now();
+await build({ configFile: config });
+console.log(`add-in: built addin/dist in ${Math.round(performance.now() - started)} ms`);

@@ -1,12 +1,12 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
-import { serveStatic } from '@hono/node-server/serve-static';
 import type { AppEnv, Deps } from './http/env';
 import { authenticate } from './http/auth';
 import { readBody } from './http/body';
 import { ApiError, errorBody, handleError, zodDetails } from './http/errors';
 import { docsRoutes } from './http/docs';
+import { addinRoutes } from './http/addin';
 import { customerRoutes } from './customers/customers.routes';
 import { ledgerRoutes } from './ledger/ledger.routes';
 import { salesOrderRoutes } from './sales-orders/sales-orders.routes';
@@ -65,7 +65,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/', (c) => c.redirect('/docs'));
   docsRoutes(app);
-  app.use('/addin/*', serveStatic({ root: './addin/public', rewriteRequestPath: (p) => p.replace(/^\/addin/, '') }));
+  addinRoutes(app);
 
   userRoutes(app);
   customerRoutes(app);

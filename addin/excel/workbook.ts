@@ -1,0 +1,389 @@
+/// <reference types="office-js" />
+/**
+ * The Excel adapter: the only code in the add-in that touches Office.js. Panes speak in tables,
+ * columns and rows of plain cells; this module turns that into batched requests, each kept under
+ * the 5 MB Excel on the web accepts per `context.sync()`, with calculation suspended during writes.
+ * Requirement set: ExcelApi 1.9 (newer calls are guarded with `host.supports`).
+ */
+
+export type Cell = string | number | boolean;
+
+/** Where batches run: `Excel.run` in Excel, the simulated workbook in tests. */
+export interface ExcelHost {
+  run<T>(batch: (ctx: Excel.RequestContext) => Promise<T>): Promise<T>;
+  /** Whether the host supports ExcelApi `version` (e.g. "1.9"). */
+  supports(version: string): boolean;
+}
+
+/** The host inside Excel, once Office.onReady has fired. */
+export function officeHost(): ExcelHost {
+  return {
+    run: (batch) => Excel.run(batch),
+    supports: (version) => Office.context.requirements.isSetSupported('ExcelApi', version),
+  };
+}
+
+export type ColumnKind = 'text' | 'money' | 'percent' | 'date' | 'integer' | 'general';
+
+export interface ColumnSpec {
+  header: string;
+  kind?: ColumnKind;
+  /** A drop-down list of allowed values (data validation). */
+  list?: readonly string[];
+  /** Highlight cells above zero (conditional format), e.g. the oldest aging buckets. */
+  highlightPositive?: boolean;
+}
+
+export interface TableSpec {
+  name: string;
+  sheet: string;
+  columns: readonly ColumnSpec[];
+}
+
+/** Excel on the web refuses a request above 5 MB; chunks aim well below it. */
+export const REQUEST_LIMIT_BYTES = 5 * 1024 * 1024;
+export const CHUNK_BUDGET_BYTES = 3 * 1024 * 1024;
+
+const NUMBER_FORMATS: Record<ColumnKind, string> = {
+  text: '@',
+  money: '#,##0.00',
+  percent: '0.00',
+  date: 'yyyy-mm-dd',
+  integer: '0',
+  general: 'General',
+};
+
+export const numberFormatOf = (c: ColumnSpec) => NUMBER_FORMATS[c.kind ?? 'general'];
+
+/** Rough bytes a row costs in a request: its JSON, the way Office.js serializes values and formats. */
+export function rowBytes(values: readonly Cell[], formats?: readonly string[]): number {
+  return JSON.stringify(values).length + (formats ? JSON.stringify(formats).length : 0) + 8;
+}
+
+/**
+ * Splits rows into chunks whose estimated payload stays under `budget`: every chunk at least one
+ * row; a row's size is measured, not guessed, so long texts make smaller chunks.
+ */
+export function chunkRows<T extends readonly Cell[]>(rows: readonly T[], formats: readonly string[] | undefined, budget = CHUNK_BUDGET_BYTES): { start: number; rows: T[] }[] {
+  const chunks: { start: number; rows: T[] }[] = [];
+  let start = 0;
+  let size = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const bytes = rowBytes(rows[i]!, formats);
+    if (i > start && size + bytes > budget) {
+      chunks.push({ start, rows: rows.slice(start, i) });
+      start = i;
+      size = 0;
+    }
+    size += bytes;
+  }
+  if (rows.length > start) chunks.push({ start, rows: rows.slice(start) });
+  return chunks;
+}
+
+/** Calculation (ExcelApi 1.6) and, where supported, screen updating (1.9) wait for the next sync. */
+function suspend(ctx: Excel.RequestContext, host: ExcelHost): void {
+  ctx.workbook.application.suspendApiCalculationUntilNextSync();
+  if (host.supports('1.9')) ctx.workbook.application.suspendScreenUpdatingUntilNextSync();
+}
+
+export interface TableInfo {
+  headers: string[];
+  /** Sheet row index of the header row, and sheet column index of the first column. */
+  headerRow: number;
+  firstColumn: number;
+  /** Data rows (an empty table has none). */
+  rowCount: number;
+}
+
+async function tableInfo(ctx: Excel.RequestContext, table: Excel.Table): Promise<TableInfo> {
+  const header = table.getHeaderRowRange();
+  header.load(['values', 'rowIndex', 'columnIndex']);
+  table.rows.load('count');
+  await ctx.sync();
+  return { headers: (header.values[0] ?? []).map(String), headerRow: header.rowIndex, firstColumn: header.columnIndex, rowCount: table.rows.count };
+}
+
+/**
+ * Finds the table by name, creating its sheet and the table when missing; columns the spec has and
+ * the table lacks are added at the end (a user's extra columns are kept). Formats, the drop-down
+ * lists and conditional formats are applied to the whole data body.
+ * @returns whether the table was created
+ */
+export async function ensureTable(host: ExcelHost, spec: TableSpec): Promise<{ created: boolean }> {
+  return host.run(async (ctx) => {
+    const existing = ctx.workbook.tables.getItemOrNullObject(spec.name);
+    existing.load('isNullObject');
+    const sheet = ctx.workbook.worksheets.getItemOrNullObject(spec.sheet);
+    sheet.load('isNullObject');
+    await ctx.sync();
+    let created = false;
+    if (existing.isNullObject) {
+      const ws = sheet.isNullObject ? ctx.workbook.worksheets.add(spec.sheet) : sheet;
+      const header = ws.getRangeByIndexes(0, 0, 1, spec.columns.length);
+      header.values = [spec.columns.map((c) => c.header)];
+      const table = ws.tables.add(header, true);
+      table.name = spec.name;
+      table.style = 'TableStyleMedium2';
+      ws.activate();
+      await ctx.sync();
+      created = true;
+    } else {
+      const info = await tableInfo(ctx, existing);
+      const missing = spec.columns.filter((c) => !info.headers.includes(c.header));
+      for (const c of missing) existing.columns.add(undefined, undefined, c.header);
+      if (missing.length) await ctx.sync();
+    }
+    return { created };
+  });
+}
+
+/** Column index (in the table) of each spec column, by header; throws when one is missing. */
+export function columnIndexes(headers: readonly string[], names: readonly string[]): number[] {
+  return names.map((n) => {
+    const i = headers.indexOf(n);
+    if (i < 0) throw new Error(`the table has no column "${n}"`);
+    return i;
+  });
+}
+
+export interface TableContent {
+  info: TableInfo;
+  /** Data rows as Excel holds them now (after any sorting or edits by the user). */
+  rows: Cell[][];
+}
+
+/** Reads the table back (headers and every data row), in chunks so each response stays small. */
+export async function readTable(host: ExcelHost, name: string, rowsPerRequest = 5000): Promise<TableContent> {
+  return host.run(async (ctx) => {
+    const table = ctx.workbook.tables.getItem(name);
+    const info = await tableInfo(ctx, table);
+    const sheet = table.worksheet;
+    const rows: Cell[][] = [];
+    for (let start = 0; start < info.rowCount; start += rowsPerRequest) {
+      const n = Math.min(rowsPerRequest, info.rowCount - start);
+      const range = sheet.getRangeByIndexes(info.headerRow + 1 + start, info.firstColumn, n, info.headers.length);
+      range.load('values');
+      await ctx.sync();
+      rows.push(...(range.values as Cell[][]));
+    }
+    return { info, rows };
+  });
+}
+
+/** Data row of each key in a column (the first row wins), read from the table as it is now. */
+export async function rowsByKey(host: ExcelHost, spec: TableSpec, keyHeader: string): Promise<Map<string, number>> {
+  await ensureTable(host, spec);
+  const { info, rows } = await readTable(host, spec.name);
+  const [k] = columnIndexes(info.headers, [keyHeader]);
+  const out = new Map<string, number>();
+  rows.forEach((r, i) => {
+    const key = String(r[k!] ?? '').trim();
+    if (key && !out.has(key)) out.set(key, i);
+  });
+  return out;
+}
+
+export interface WriteStats {
+  syncs: number;
+  /** The largest estimated request of this write. */
+  maxRequestBytes: number;
+}
+
+export type Progress = (done: number, total: number) => void;
+
+/** Number formats of a block of columns, one row's worth. */
+const formatsOf = (spec: TableSpec, headers: readonly string[], from: number, width: number): string[] =>
+  headers.slice(from, from + width).map((h) => {
+    const c = spec.columns.find((x) => x.header === h);
+    return c ? numberFormatOf(c) : 'General';
+  });
+
+/**
+ * Replaces every data row of the table with `rows` (in the spec's column order, the table's
+ * extra columns left blank): the old rows are deleted, the new ones added in chunks, each chunk
+ * with its number formats in the same request; then validation lists and conditional formats.
+ */
+export async function replaceRows(host: ExcelHost, spec: TableSpec, rows: readonly Cell[][], onProgress?: Progress): Promise<WriteStats> {
+  await ensureTable(host, spec);
+  return host.run(async (ctx) => {
+    const table = ctx.workbook.tables.getItem(spec.name);
+    const info = await tableInfo(ctx, table);
+    const order = columnIndexes(info.headers, spec.columns.map((c) => c.header));
+    const width = info.headers.length;
+    // Rows in the table's own column order (the user may have moved or added columns).
+    const shaped = order.every((v, i) => v === i) && width === order.length ? rows : rows.map((r) => {
+      const out: Cell[] = new Array(width).fill('');
+      order.forEach((to, from) => (out[to] = r[from] ?? ''));
+      return out;
+    });
+    const formats = formatsOf(spec, info.headers, 0, width);
+    let syncs = 0;
+    let maxRequestBytes = 0;
+    if (info.rowCount > 0) {
+      table.getDataBodyRange().delete('Up');
+      await ctx.sync();
+      syncs++;
+    }
+    const sheet = table.worksheet;
+    let done = 0;
+    for (const chunk of chunkRows(shaped, formats)) {
+      suspend(ctx, host);
+      table.rows.add(undefined, chunk.rows as Cell[][]);
+      const range = sheet.getRangeByIndexes(info.headerRow + 1 + chunk.start, info.firstColumn, chunk.rows.length, width);
+      range.numberFormat = chunk.rows.map(() => formats);
+      maxRequestBytes = Math.max(maxRequestBytes, chunk.rows.reduce((s, r) => s + rowBytes(r, formats), 0));
+      await ctx.sync();
+      syncs++;
+      done += chunk.rows.length;
+      onProgress?.(done, shaped.length);
+    }
+    if (shaped.length) {
+      applyColumnRules(table, spec, info.headers);
+      await ctx.sync();
+      syncs++;
+    }
+    return { syncs, maxRequestBytes };
+  });
+}
+
+/** Drop-down lists and conditional formats on the data body of the spec's columns. */
+function applyColumnRules(table: Excel.Table, spec: TableSpec, headers: readonly string[]): void {
+  for (const c of spec.columns) {
+    if (!c.list && !c.highlightPositive) continue;
+    const body = table.columns.getItemAt(headers.indexOf(c.header)).getDataBodyRange();
+    if (c.list) {
+      body.dataValidation.clear();
+      body.dataValidation.rule = { list: { inCellDropDown: true, source: c.list.join(',') } };
+      body.dataValidation.errorAlert = { showAlert: true, style: 'Stop', title: c.header, message: `Choose ${c.list.join(' or ')}` };
+    }
+    if (c.highlightPositive) {
+      body.conditionalFormats.clearAll();
+      const cf = body.conditionalFormats.add('CellValue');
+      cf.cellValue.format.fill.color = '#F4CCCC';
+      cf.cellValue.format.font.color = '#9C0006';
+      cf.cellValue.rule = { formula1: '0', operator: 'GreaterThan' };
+    }
+  }
+}
+
+export interface RowUpdate {
+  /** Data row index (0 = first row under the header). */
+  row: number;
+  /** Values for consecutive columns starting at `column` (a header). */
+  values: Cell[];
+}
+
+/**
+ * Writes values into existing rows: each update is one range (a row's consecutive cells); many
+ * updates share a request until the request reaches the chunk budget.
+ */
+export async function updateRows(host: ExcelHost, spec: TableSpec, column: string, updates: readonly RowUpdate[], onProgress?: Progress): Promise<WriteStats> {
+  return host.run(async (ctx) => {
+    const table = ctx.workbook.tables.getItem(spec.name);
+    const info = await tableInfo(ctx, table);
+    const [first] = columnIndexes(info.headers, [column]);
+    const sheet = table.worksheet;
+    let syncs = 0;
+    let maxRequestBytes = 0;
+    let bytes = 0;
+    let pending = 0;
+    let done = 0;
+    const flush = async () => {
+      if (!pending) return;
+      maxRequestBytes = Math.max(maxRequestBytes, bytes);
+      await ctx.sync();
+      syncs++;
+      done += pending;
+      onProgress?.(done, updates.length);
+      bytes = 0;
+      pending = 0;
+    };
+    for (const u of updates) {
+      if (u.row < 0 || u.row >= info.rowCount) throw new Error(`row ${u.row} is outside the table (${info.rowCount} rows)`);
+      const cost = rowBytes(u.values, formatsOf(spec, info.headers, first!, u.values.length)) + 64;
+      if (pending && bytes + cost > CHUNK_BUDGET_BYTES) await flush();
+      if (!pending) suspend(ctx, host);
+      const range = sheet.getRangeByIndexes(info.headerRow + 1 + u.row, info.firstColumn + first!, 1, u.values.length);
+      range.values = [u.values];
+      range.numberFormat = [formatsOf(spec, info.headers, first!, u.values.length)];
+      bytes += cost;
+      pending++;
+    }
+    await flush();
+    return { syncs, maxRequestBytes };
+  });
+}
+
+/**
+ * Appends rows at the end of the table (new holds found by a refresh), in budgeted chunks.
+ */
+export async function appendRows(host: ExcelHost, spec: TableSpec, rows: readonly Cell[][]): Promise<WriteStats> {
+  if (!rows.length) return { syncs: 0, maxRequestBytes: 0 };
+  return host.run(async (ctx) => {
+    const table = ctx.workbook.tables.getItem(spec.name);
+    const info = await tableInfo(ctx, table);
+    const formats = formatsOf(spec, info.headers, 0, info.headers.length);
+    let syncs = 0;
+    let maxRequestBytes = 0;
+    for (const chunk of chunkRows(rows, formats)) {
+      suspend(ctx, host);
+      table.rows.add(undefined, chunk.rows as Cell[][]);
+      table.worksheet.getRangeByIndexes(info.headerRow + 1 + info.rowCount + chunk.start, info.firstColumn, chunk.rows.length, info.headers.length).numberFormat = chunk.rows.map(() => formats);
+      maxRequestBytes = Math.max(maxRequestBytes, chunk.rows.reduce((s, r) => s + rowBytes(r, formats), 0));
+      await ctx.sync();
+      syncs++;
+    }
+    applyColumnRules(table, spec, info.headers);
+    await ctx.sync();
+    return { syncs: syncs + 1, maxRequestBytes };
+  });
+}
+
+const STATE_SHEET = 'CreditDesk sync';
+
+/**
+ * Sync state that belongs to the workbook (its id and last change sequences), kept in a very
+ * hidden sheet: it travels with the workbook and holds no secret (tokens stay in the pane).
+ */
+export async function readWorkbookState<T>(host: ExcelHost): Promise<T | null> {
+  return host.run(async (ctx) => {
+    const sheet = ctx.workbook.worksheets.getItemOrNullObject(STATE_SHEET);
+    sheet.load('isNullObject');
+    await ctx.sync();
+    if (sheet.isNullObject) return null;
+    const cell = sheet.getRange('A1');
+    cell.load('values');
+    await ctx.sync();
+    const text = cell.values[0]?.[0];
+    try {
+      return typeof text === 'string' && text ? (JSON.parse(text) as T) : null;
+    } catch {
+      return null;
+    }
+  });
+}
+
+export async function writeWorkbookState(host: ExcelHost, state: unknown): Promise<void> {
+  await host.run(async (ctx) => {
+    let sheet = ctx.workbook.worksheets.getItemOrNullObject(STATE_SHEET);
+    sheet.load('isNullObject');
+    await ctx.sync();
+    if (sheet.isNullObject) {
+      sheet = ctx.workbook.worksheets.add(STATE_SHEET);
+      sheet.visibility = 'VeryHidden';
+    }
+    const cell = sheet.getRange('A1');
+    cell.numberFormat = [['@']];
+    cell.values = [[JSON.stringify(state)]];
+    await ctx.sync();
+  });
+}
+
+/** Shows a table's sheet (after a pull, so the user sees the rows arrive). */
+export async function activateTable(host: ExcelHost, name: string): Promise<void> {
+  await host.run(async (ctx) => {
+    ctx.workbook.tables.getItem(name).worksheet.activate();
+    await ctx.sync();
+  });
+}

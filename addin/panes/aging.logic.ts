@@ -1,0 +1,143 @@
+/**
+ * The Aging table: one row per customer, one column per bucket of the chosen aging definition,
+ * then amount due, limit, remaining credit, snapshot date. Written against the contract of
+ * `GET /api/v1/aging` (definitionId, poolId, since → items, nextCursor, lastSeq); Refresh pulls
+ * only rows changed since the stored sequence and updates them in place.
+ */
+import { moneyCellFromString } from '../excel/cells';
+import { appendRows, replaceRows, rowsByKey, updateRows, type Cell, type ColumnSpec, type ExcelHost, type Progress, type RowUpdate, type TableSpec } from '../excel/workbook';
+import type { CreditDeskClient } from '../sync/api';
+import { saveSyncState, type WorkbookSyncState } from '../sync/state';
+
+export interface AgingDefinitionJson {
+  id: string;
+  name: string;
+  /** Stored oldest → newest (collections.md §1.4): the first lines are the oldest buckets. */
+  lines: { label: string; unit: number; interval: string; indicator?: string | null }[];
+  version: number;
+}
+
+export interface PoolJson {
+  id: string;
+  name?: string;
+}
+
+export interface AgingRowJson {
+  customerId: string;
+  name: string;
+  amountDue: string;
+  buckets: { label: string; amount: string }[];
+  unbucketedAmount: string | null;
+  indicator: string | null;
+  snapshotAt: string | null;
+  stale: boolean;
+  creditLimit: string | null;
+  remainingCredit: string | null;
+  disputedAmount: string | null;
+  disputedCount: number | null;
+  version: number;
+}
+
+export interface AgingPage {
+  items: AgingRowJson[];
+  nextCursor: string | null;
+  definitionId: string;
+  poolId: string | null;
+  lastSeq?: number;
+  /** With `since`: customers that left the list (written as "removed" in the Stale column). */
+  removed?: string[];
+}
+
+/** How many of the oldest buckets are highlighted when above zero. */
+const OLDEST_HIGHLIGHTED = 2;
+
+export function agingSpec(def: AgingDefinitionJson): TableSpec {
+  const buckets: ColumnSpec[] = def.lines.map((l, i) => ({ header: l.label, kind: 'money', highlightPositive: i < Math.min(OLDEST_HIGHLIGHTED, def.lines.length - 1) }));
+  return {
+    name: 'Aging',
+    sheet: 'Aging',
+    columns: [
+      { header: 'Customer', kind: 'text' },
+      { header: 'Name', kind: 'text' },
+      ...buckets,
+      { header: 'Unbucketed', kind: 'money' },
+      { header: 'Amount due', kind: 'money' },
+      { header: 'Credit limit', kind: 'money' },
+      { header: 'Remaining credit', kind: 'money' },
+      { header: 'Disputed', kind: 'money' },
+      { header: 'Indicator', kind: 'text' },
+      { header: 'Snapshot', kind: 'text' },
+      { header: 'Stale', kind: 'text' },
+      { header: 'Version', kind: 'integer' },
+    ],
+  };
+}
+
+export function agingCells(def: AgingDefinitionJson, r: AgingRowJson): Cell[] {
+  const byLabel = new Map(r.buckets.map((b) => [b.label, b.amount]));
+  return [
+    r.customerId,
+    r.name,
+    ...def.lines.map((l) => moneyCellFromString(byLabel.get(l.label) ?? '0.00')),
+    moneyCellFromString(r.unbucketedAmount),
+    moneyCellFromString(r.amountDue),
+    moneyCellFromString(r.creditLimit),
+    moneyCellFromString(r.remainingCredit),
+    moneyCellFromString(r.disputedAmount),
+    r.indicator ?? '',
+    r.snapshotAt ? r.snapshotAt.slice(0, 10) : '',
+    r.stale ? 'stale' : '',
+    r.version,
+  ];
+}
+
+async function pages(client: CreditDeskClient, query: string): Promise<{ items: AgingRowJson[]; lastSeq: number | undefined; removed: string[] }> {
+  const items: AgingRowJson[] = [];
+  const removed: string[] = [];
+  let cursor: string | null = null;
+  let lastSeq: number | undefined;
+  do {
+    const page: AgingPage = await client.get(`/api/v1/aging?${query}&limit=5000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    items.push(...page.items);
+    removed.push(...(page.removed ?? []));
+    lastSeq ??= page.lastSeq;
+    cursor = page.nextCursor;
+  } while (cursor);
+  return { items, lastSeq, removed };
+}
+
+const query = (definitionId: string, poolId: string | null) => `definitionId=${encodeURIComponent(definitionId)}${poolId ? `&poolId=${encodeURIComponent(poolId)}` : ''}`;
+
+/** Pulls the aging of a definition (and pool) into the `Aging` table, replacing it. */
+export async function pullAging(host: ExcelHost, client: CreditDeskClient, state: WorkbookSyncState, def: AgingDefinitionJson, poolId: string | null, onProgress?: Progress): Promise<number> {
+  const head = await client.headSequence(state.aging?.seq ?? 0);
+  const { items, lastSeq } = await pages(client, query(def.id, poolId));
+  await replaceRows(host, agingSpec(def), items.map((r) => agingCells(def, r)), onProgress);
+  state.aging = { definitionId: def.id, poolId, seq: lastSeq ?? head };
+  await saveSyncState(host, state);
+  return items.length;
+}
+
+/** Refresh: rows changed since the stored sequence, updated in place by customer; new customers appended. */
+export async function refreshAging(host: ExcelHost, client: CreditDeskClient, state: WorkbookSyncState, def: AgingDefinitionJson): Promise<{ updated: number; added: number }> {
+  const a = state.aging;
+  if (!a || a.definitionId !== def.id) return { updated: 0, added: await pullAging(host, client, state, def, a?.poolId ?? null) };
+  const head = await client.headSequence(a.seq);
+  const { items, lastSeq, removed } = await pages(client, `${query(def.id, a.poolId)}&since=${a.seq}`);
+  const spec = agingSpec(def);
+  const at = await rowsByKey(host, spec, 'Customer');
+  const updates: RowUpdate[] = [];
+  const added: Cell[][] = [];
+  for (const r of items) {
+    const row = at.get(r.customerId);
+    if (row !== undefined) updates.push({ row, values: agingCells(def, r) });
+    else added.push(agingCells(def, r));
+  }
+  await updateRows(host, spec, 'Customer', updates);
+  const gone = removed.flatMap((id) => (at.has(id) ? [{ row: at.get(id)!, values: ['removed'] as Cell[] }] : []));
+  await updateRows(host, spec, 'Stale', gone);
+  await appendRows(host, spec, added);
+  state.aging = { ...a, seq: lastSeq ?? head };
+  await saveSyncState(host, state);
+  return { updated: updates.length + gone.length, added: added.length };
+}

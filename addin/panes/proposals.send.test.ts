@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CREDIT_PARAMETERS } from '../../shared/credit/types';
+import { ensureTable } from '../excel/workbook';
+import { ApiError, type CreditDeskClient } from '../sync/api';
+import { inputFromSummary, type CustomerCreditJson, type PreviewContext } from '../sync/credit-context';
+import { loadSyncState } from '../sync/state';
+import { SimulatedWorkbook } from '../testing/simulated-excel';
+import { PROPOSALS, sendProposals } from './proposals.logic';
+
+function context(ids: string[]): PreviewContext {
+  const common = { parameters: DEFAULT_CREDIT_PARAMETERS, rules: [], termRanks: new Map(), discountRanks: new Map() };
+  const customers = new Map(
+    ids.map((id) => {
+      const c = { id, name: id, creditLimit: '1000.00', creditLimitExpirationDate: null, mandatoryCreditLimit: false, unlimitedCredit: false, excludeFromCreditManagement: false, ignoreUntilDate: null, creditManagementGroupId: null, accountStatusId: null, riskGroupId: null, paymentTermsId: null, cashDiscountId: null, credit: { baseCreditLimit: '1000.00', activeTemporaryLimit: null, insuranceContribution: '0.00', balance: '0.00', deliveredNotInvoiced: '0.00', openOrders: '0.00', availableCredit: '1000.00', group: null } } satisfies CustomerCreditJson;
+      return [id, { customer: c, input: inputFromSummary(c, common, '2026-11-23', { oldestOverdueDueDate: null, overdueAmount: 0n }), holds: [] }];
+    }),
+  );
+  return { asOf: '2026-11-23', customers, unknown: new Set(), groupIds: new Set() };
+}
+
+describe('sending proposals', () => {
+  it('a send whose answer was lost is retried with the same Idempotency-Key and body (the server replays, no second journal)', async () => {
+    const wb = new SimulatedWorkbook();
+    await ensureTable(wb, PROPOSALS);
+    wb.type('Proposals', 0, 'Customer', 'C1');
+    wb.type('Proposals', 0, 'New limit', 2000);
+    wb.type('Proposals', 1, 'Customer', 'C2');
+    wb.type('Proposals', 1, 'New limit', 3000);
+    const creates: { key: string | undefined; body: string }[] = [];
+    let lose = true;
+    const client = {
+      session: { serverUrl: 'http://127.0.0.1:1', token: 't' },
+      async post(path: string, body: unknown, opts: { idempotencyKey?: string } = {}) {
+        if (path.endsWith(':validate')) return { valid: true, lines: [] };
+        creates.push({ key: opts.idempotencyKey, body: JSON.stringify(body) });
+        // The journal is created, but the answer never reaches the pane.
+        if (lose) throw new ApiError(0, 'offline', 'connection reset');
+        return { id: 'CLJ-1', lines: [] };
+      },
+    } as unknown as CreditDeskClient;
+    const first = await sendProposals(wb, client, await loadSyncState(wb, 'http://127.0.0.1:1'), context(['C1', 'C2']), 'Q4');
+    expect(first.notSent).toBe(2);
+    expect(wb.records('Proposals').map((r) => r.Status)).toEqual(['not sent', 'not sent']);
+    lose = false;
+    // The user sorts the sheet, then sends again (a new pane session reads the key from the workbook).
+    wb.sort('Proposals', 'Customer', true);
+    const second = await sendProposals(wb, client, await loadSyncState(wb, 'http://127.0.0.1:1'), context(['C1', 'C2']), 'Q4');
+    expect(second.sent).toBe(2);
+    expect(creates).toHaveLength(2);
+    expect(creates[1]!.key).toBe(creates[0]!.key);
+    expect(creates[1]!.body).toBe(creates[0]!.body);
+    expect(wb.records('Proposals').map((r) => [r.Customer, r.Status, r.Journal])).toEqual([
+      ['C2', 'sent', 'CLJ-1'],
+      ['C1', 'sent', 'CLJ-1'],
+    ]);
+    // Sent rows are not sent again.
+    const third = await sendProposals(wb, client, await loadSyncState(wb, 'http://127.0.0.1:1'), context(['C1', 'C2']), 'Q4');
+    expect(third.sent).toBe(0);
+    expect(creates).toHaveLength(2);
+  });
+
+  it('the server\'s per-line errors land on the right rows after a sort', async () => {
+    const wb = new SimulatedWorkbook();
+    await ensureTable(wb, PROPOSALS);
+    for (const [i, id] of ['C1', 'C2', 'C3'].entries()) {
+      wb.type('Proposals', i, 'Customer', id);
+      wb.type('Proposals', i, 'New limit', 100 * (i + 1));
+    }
+    const client = {
+      session: { serverUrl: 'http://127.0.0.1:1', token: 't' },
+      async post(path: string, body: { lines: { customerId: string }[] }) {
+        wb.sort('Proposals', 'Customer', true); // the user sorts while the request is out
+        return { valid: false, lines: body.lines.map((l, index) => (l.customerId === 'C2' ? { index, status: 'error', errors: [{ path: `lines.${index}.customerId`, message: 'blocked' }] } : { index, status: 'ok', errors: [] })) };
+      },
+    } as unknown as CreditDeskClient;
+    await sendProposals(wb, client, await loadSyncState(wb, 'http://127.0.0.1:1'), context(['C1', 'C2', 'C3']), 'x');
+    const rows = new Map(wb.records('Proposals').map((r) => [r.Customer, r]));
+    expect(rows.get('C2')).toMatchObject({ Status: 'error', Message: 'customerId: blocked' });
+    expect(rows.get('C1')!.Status).toBe('not sent');
+    expect(rows.get('C3')!.Status).toBe('not sent');
+  });
+});

@@ -1,0 +1,373 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { generatedLimit } from '../../shared/credit/adjustments';
+import { formatMoney, parseMoney, parseRate } from '../../shared/money';
+import { ARTIFACTS, launchBrowser, openPane, records, screenshot, startServer, statusText, typeCell, type RunningServer } from './support';
+
+// The task pane in real headless Chromium, beside the simulated workbook, against a real server
+// (own process, temp SQLite, demo company). Tested against a simulated workbook, not a real Excel.
+describe('add-in panes in Chromium (simulated workbook)', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+    page = await openPane(browser, server);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    server?.remove();
+  });
+
+  it('the real task pane page loads office.js from this server only (no CDN) and, outside Excel, says so', async () => {
+    const p = await browser.newPage();
+    const requested: string[] = [];
+    p.on('request', (r) => requested.push(r.url()));
+    try {
+      await p.goto(`${server.base}/addin/taskpane.html`);
+      await p.getByText('CreditDesk runs inside Excel').waitFor({ timeout: 20_000 });
+      expect(requested.some((u) => u.endsWith('/addin/office-js/office.js'))).toBe(true);
+      expect(requested.filter((u) => !u.startsWith(server.base) && !u.startsWith('data:'))).toEqual([]);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('signs in with a server URL and token kept in the pane storage, not in the workbook', async () => {
+    const stored = await page.evaluate(() => localStorage.getItem('creditdesk.session'));
+    expect(JSON.parse(stored!)).toEqual({ serverUrl: server.base, token: server.tokens.credit_manager });
+    await screenshot(page, 'sign-in');
+  });
+
+  it('held orders: pull, release two, reject one, a conflict; outcomes agree with the server', async () => {
+    await page.getByRole('button', { name: 'Pull held orders' }).click();
+    await statusText(page, 'held-orders-status', /held orders pulled/);
+    const listed = (await server.api('GET', '/api/v1/holds?status=onHold&limit=1000')).body.items as { id: string; version: number; orderAmount: string }[];
+    const pulled = await records(page, 'HeldOrders');
+    expect(listed.length).toBeGreaterThanOrEqual(4);
+    expect(pulled.map((r) => r.Hold).sort()).toEqual(listed.map((h) => h.id).sort());
+    const byId = new Map(listed.map((h) => [h.id, h]));
+    for (const r of pulled) {
+      expect(r.Version).toBe(byId.get(String(r.Hold))!.version);
+      expect(formatMoney(parseMoney(String(r.Amount)))).toBe(byId.get(String(r.Hold))!.orderAmount);
+    }
+    // The grid shows the data (a drop-down in the Decision column).
+    expect(await page.locator('#workbook').innerText()).toContain(String(pulled[0]!.Hold));
+
+    const [a, b, c, d] = pulled.map((r) => String(r.Hold));
+    // Release two (one chosen through the grid's drop-down), reject one.
+    const decisionCol = Object.keys(pulled[0]!).indexOf('Decision');
+    await page.locator(`select[data-row="1"][data-col="${decisionCol}"]`).selectOption('Release');
+    for (const [row, values] of [
+      [0, { 'Reason code': 'OK-REVIEWED', 'Review date': '2027-06-30' }],
+      [1, { Decision: 'Release', 'Reason code': 'PAID', 'Review date': '2027-06-30' }],
+      [2, { Decision: 'Reject', 'Reason code': 'RISK', Comment: 'too risky' }],
+      [3, { Decision: 'Release', 'Reason code': 'OK-REVIEWED', 'Review date': '2027-06-30' }],
+    ] as const) {
+      for (const [h, v] of Object.entries(values)) await typeCell(page, 'HeldOrders', row, h, v);
+    }
+    // Meanwhile someone else rejects hold d on the server: the sheet's version is stale.
+    const other = await server.api('POST', `/api/v1/holds/${d}/reject`, { reasonCode: 'RISK', comment: 'by someone else' }, 'credit_manager', { 'If-Match': `"${byId.get(d!)!.version}"` });
+    expect(other.status).toBe(200);
+
+    await page.getByRole('button', { name: 'Apply decisions' }).click();
+    const status = await statusText(page, 'held-orders-status', /applied/);
+    expect(status).toContain('3 applied, 1 conflicts');
+    const after = new Map((await records(page, 'HeldOrders')).map((r) => [String(r.Hold), r]));
+    expect(String(after.get(a!)!.Outcome)).toMatch(/^released/);
+    expect(String(after.get(b!)!.Outcome)).toMatch(/^released/);
+    expect(String(after.get(c!)!.Outcome)).toMatch(/^rejected/);
+    expect(String(after.get(d!)!.Outcome)).toMatch(/^conflict/);
+    // The conflict shows the current values and leaves the user's decision as typed.
+    expect(String(after.get(d!)!['Server now'])).toContain('rejected');
+    expect(after.get(d!)!.Decision).toBe('Release');
+    expect(after.get(d!)!.Version).toBe(byId.get(d!)!.version);
+
+    const server_ = async (id: string) => (await server.api('GET', `/api/v1/holds/${id}`)).body as { status: string; version: number; releaseReasonCode: string | null; rejectReasonCode: string | null };
+    expect(await server_(a!)).toMatchObject({ status: 'released', releaseReasonCode: 'OK-REVIEWED' });
+    expect(await server_(b!)).toMatchObject({ status: 'released', releaseReasonCode: 'PAID' });
+    expect(await server_(c!)).toMatchObject({ status: 'rejected', rejectReasonCode: 'RISK' });
+    expect((await server_(d!)).status).toBe('rejected');
+    expect(after.get(a!)!.Version).toBe((await server_(a!)).version);
+    const stillHeld = ((await server.api('GET', '/api/v1/holds?status=onHold&limit=1000')).body.items as { id: string }[]).map((h) => h.id);
+    for (const id of [a, b, c, d]) expect(stillHeld).not.toContain(id);
+
+    // Refresh pulls only changes: the conflicted row gets the server's version and status, its decision stays.
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await statusText(page, 'held-orders-status', /updated/);
+    const refreshed = new Map((await records(page, 'HeldOrders')).map((r) => [String(r.Hold), r]));
+    expect(refreshed.get(d!)!.Status).toBe('rejected');
+    expect(refreshed.get(d!)!.Version).toBe((await server_(d!)).version);
+    expect(refreshed.get(d!)!.Decision).toBe('Release');
+    await screenshot(page, 'held-orders');
+  });
+
+  it('held orders: a decision without a reason is marked on its row and not sent', async () => {
+    const rows = await records(page, 'HeldOrders');
+    const row = rows.findIndex((r) => r.Status === 'onHold' && !r.Decision);
+    await typeCell(page, 'HeldOrders', row, 'Decision', 'Reject');
+    await page.getByRole('button', { name: 'Apply decisions' }).click();
+    await statusText(page, 'held-orders-status', /applied/);
+    const r = (await records(page, 'HeldOrders'))[row]!;
+    expect(String(r.Outcome)).toContain('needs a reason code');
+    expect((await server.api('GET', `/api/v1/holds/${r.Hold}`)).body.status).toBe('onHold');
+  });
+
+  it('proposals: three rows, the local preview equals the server :validate, send writes per-row results', async () => {
+    await page.getByRole('tab', { name: 'Proposals' }).click();
+    await page.getByRole('button', { name: 'Open table' }).click();
+    await statusText(page, 'proposals-status', /Proposals table/);
+    // A customer with an unforced hold, so that "holds released" is exercised.
+    const holds = (await server.api('GET', '/api/v1/holds?status=onHold&limit=1000')).body.items as { customerId: string; forced: boolean; summaryReason: string }[];
+    const heldCustomer = (holds.find((h) => !h.forced && h.summaryReason === 'creditLimitUsed') ?? holds.find((h) => !h.forced))!.customerId;
+    const customers = ((await server.api('GET', '/api/v1/customers?limit=20')).body.items as { id: string }[]).map((c) => c.id).filter((id) => id !== heldCustomer);
+    const [first, second] = customers;
+    const rows = [
+      { Customer: first!, 'New limit': 90000, Expiry: '2027-12-31' },
+      { Customer: second!, '% change': 10 },
+      { Customer: heldCustomer, 'New limit': '5000000.00' },
+    ];
+    for (const [i, r] of rows.entries()) for (const [h, v] of Object.entries(r)) await typeCell(page, 'Proposals', i, h, v);
+
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await statusText(page, 'proposals-status', /previewed/);
+    const previewed = await records(page, 'Proposals');
+    expect(previewed.map((r) => r.Status)).toEqual(['previewed', 'previewed', 'previewed']);
+
+    // The server's answer for the same lines (the % change applied to the current limit as generate does).
+    const current = (await server.api('GET', `/api/v1/customers/${second}`)).body.creditLimit as string;
+    const secondLimit = formatMoney(generatedLimit(parseMoney(current), { valueType: 'percentage', value: parseRate('10') }));
+    const lines = [
+      { customerId: first, newCreditLimit: '90000.00', newExpirationDate: '2027-12-31' },
+      { customerId: second, newCreditLimit: secondLimit },
+      { customerId: heldCustomer, newCreditLimit: '5000000.00' },
+    ];
+    const v = await server.api('POST', '/api/v1/adjustment-journals:validate', { type: 'creditLimit', lines }, 'credit_clerk');
+    expect(v.status).toBe(200);
+    expect(v.body.valid).toBe(true);
+    for (const [i, line] of (v.body.lines as any[]).entries()) {
+      const r = previewed[i]!;
+      expect(formatMoney(parseMoney(String(r['Current limit'])))).toBe(line.currentCreditLimit);
+      expect(formatMoney(parseMoney(String(r['Available now'])))).toBe(line.currentAvailableCredit);
+      expect(formatMoney(parseMoney(String(r['Projected available'])))).toBe(line.projectedAvailableCredit);
+      expect(r['Projected % used'] === '' ? null : Number(r['Projected % used'])).toBe(line.projectedPercentUsed === null ? null : Number(line.projectedPercentUsed));
+      // The same holds (the server lists them in its query's order, the pane by hold id).
+      expect(String(r['Holds released']).split(', ').filter(Boolean).sort()).toEqual([...line.releasableHolds].sort());
+    }
+    expect((v.body.lines as any[])[2].releasableHolds.length, JSON.stringify(holds.map((h) => h.summaryReason))).toBeGreaterThan(0);
+
+    // The user sorts the table before sending: results still land on the right rows.
+    await page.evaluate(() => (window as any).workbook.sort('Proposals', 'Customer', true));
+    await page.getByRole('button', { name: 'Send' }).click();
+    await statusText(page, 'proposals-status', /sent/);
+    const sent = await records(page, 'Proposals');
+    expect(sent.map((r) => r.Status)).toEqual(['sent', 'sent', 'sent']);
+    const journalId = String(sent[0]!.Journal);
+    expect(sent.every((r) => r.Journal === journalId)).toBe(true);
+    const journal = (await server.api('GET', `/api/v1/adjustment-journals/${journalId}`)).body;
+    const byCustomer = new Map((journal.lines as any[]).map((l) => [l.customerId, l.newCreditLimit]));
+    expect(Object.fromEntries(byCustomer)).toEqual({ [first!]: '90000.00', [second!]: secondLimit, [heldCustomer]: '5000000.00' });
+    await screenshot(page, 'proposals');
+  });
+
+  it('proposals: bad input is marked on its row before anything is sent', async () => {
+    const before = (await server.api('GET', '/api/v1/adjustment-journals?limit=1000')).body.items.length;
+    const n = (await records(page, 'Proposals')).length;
+    const bad = [
+      { Customer: 'NOPE-1', 'New limit': 1000 },
+      { Customer: 'C1001', 'New limit': 'abc' },
+      { Customer: 'C1002', 'New limit': -5 },
+      { Customer: 'C1003', 'New limit': 100, Expiry: '31/12/2027' },
+    ];
+    for (const [i, r] of bad.entries()) for (const [h, v] of Object.entries(r)) await typeCell(page, 'Proposals', n + i, h, v);
+    await page.getByRole('button', { name: 'Send' }).click();
+    await statusText(page, 'proposals-status', /nothing was sent/);
+    const rows = (await records(page, 'Proposals')).slice(n);
+    expect(rows.map((r) => r.Status)).toEqual(['error', 'error', 'error', 'error']);
+    expect(String(rows[0]!.Message)).toContain('does not exist');
+    expect(String(rows[1]!.Message)).toContain('not an amount');
+    expect(String(rows[2]!.Message)).toContain('must not be negative');
+    expect(String(rows[3]!.Message)).toContain('not a date');
+    expect((await server.api('GET', '/api/v1/adjustment-journals?limit=1000')).body.items.length).toBe(before);
+  });
+
+  it('proposals: credit-group members and temporary limits preview exactly as the server validates them', async () => {
+    const fresh = await openPane(browser, server, 'credit_clerk');
+    try {
+      const members = (await server.api('GET', '/api/v1/credit-groups/G-NORTH')).body.members as string[];
+      const outsider = ((await server.api('GET', '/api/v1/customers?limit=50')).body.items as { id: string }[]).map((c) => c.id).find((id) => !members.includes(id))!;
+      const today = new Date().toISOString().slice(0, 10);
+      const later = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+      const rows = [
+        { Customer: members[0]!, 'New limit': 150000 },
+        { Customer: members[1]!, 'New limit': 200000, 'Temporary from': today, 'Temporary to': later },
+        { Customer: outsider, 'New limit': 1000, 'Temporary from': today, 'Temporary to': later },
+      ];
+      await fresh.getByRole('tab', { name: 'Proposals' }).click();
+      await fresh.getByRole('button', { name: 'Open table' }).click();
+      await statusText(fresh, 'proposals-status', /Proposals table/);
+      for (const [i, r] of rows.entries()) for (const [h, v] of Object.entries(r)) await typeCell(fresh, 'Proposals', i, h, v);
+      await fresh.getByRole('button', { name: 'Preview' }).click();
+      await statusText(fresh, 'proposals-status', /previewed/);
+      const previewed = new Map((await records(fresh, 'Proposals')).map((r) => [String(r.Customer), r]));
+      const check = async (type: string, lines: Record<string, unknown>[]) => {
+        const v = await server.api('POST', '/api/v1/adjustment-journals:validate', { type, lines }, 'credit_clerk');
+        expect(v.body.valid).toBe(true);
+        for (const line of v.body.lines as any[]) {
+          const r = previewed.get(line.customerId)!;
+          expect(r.Status).toBe('previewed');
+          expect(formatMoney(parseMoney(String(r['Available now'])))).toBe(line.currentAvailableCredit);
+          expect(formatMoney(parseMoney(String(r['Projected available'])))).toBe(line.projectedAvailableCredit);
+          expect(r['Projected % used'] === '' ? null : Number(r['Projected % used'])).toBe(line.projectedPercentUsed === null ? null : Number(line.projectedPercentUsed));
+          expect(String(r['Holds released']).split(', ').filter(Boolean).sort()).toEqual([...line.releasableHolds].sort());
+        }
+      };
+      await check('creditLimit', [{ customerId: members[0], newCreditLimit: '150000.00' }]);
+      await check('temporary', [
+        { customerId: members[1], newCreditLimit: '200000.00', newFromDate: today, newToDate: later },
+        { customerId: outsider, newCreditLimit: '1000.00', newFromDate: today, newToDate: later },
+      ]);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('proposals: with the server stopped rows stay "not sent"; sent again later, exactly one journal', async () => {
+    const fresh = await openPane(browser, server, 'credit_clerk');
+    try {
+      await fresh.getByRole('tab', { name: 'Proposals' }).click();
+      await fresh.getByLabel('Journal description').fill('offline test');
+      await fresh.getByRole('button', { name: 'Open table' }).click();
+      await statusText(fresh, 'proposals-status', /Proposals table/);
+      await typeCell(fresh, 'Proposals', 0, 'Customer', 'C1010');
+      await typeCell(fresh, 'Proposals', 0, 'New limit', 12345);
+      await fresh.getByRole('button', { name: 'Preview' }).click();
+      await statusText(fresh, 'proposals-status', /previewed/);
+      await server.stop();
+      await fresh.getByRole('button', { name: 'Send' }).click();
+      await statusText(fresh, 'proposals-status', /could not be reached|not sent|cannot be reached/, 30_000);
+      expect((await records(fresh, 'Proposals'))[0]!.Status).toBe('not sent');
+      await server.restart();
+      await fresh.getByRole('button', { name: 'Send' }).click();
+      await statusText(fresh, 'proposals-status', /1 sent/);
+      const row = (await records(fresh, 'Proposals'))[0]!;
+      expect(row.Status).toBe('sent');
+      const journals = ((await server.api('GET', '/api/v1/adjustment-journals?limit=1000')).body.items as { id: string; description: string }[]).filter((j) => j.description === 'offline test');
+      expect(journals.map((j) => j.id)).toEqual([row.Journal]);
+    } finally {
+      await fresh.close();
+    }
+  }, 60_000);
+
+  it('aging: pull a definition, the grid shows the server numbers, refresh updates changed rows in place', async () => {
+    await page.getByRole('tab', { name: 'Aging' }).click();
+    await page.getByLabel('Aging definition').locator('option').first().waitFor({ state: 'attached' });
+    await page.getByLabel('Aging definition').selectOption('STD');
+    await page.getByRole('button', { name: 'Pull aging' }).click();
+    await statusText(page, 'aging-status', /customers pulled/);
+    const server_ = (await server.api('GET', '/api/v1/aging?definitionId=STD&limit=5000')).body as { items: any[]; lastSeq: number };
+    const pulled = await records(page, 'Aging');
+    expect(pulled.length).toBe(server_.items.length);
+    expect(pulled.length).toBeGreaterThan(0);
+    const byId = new Map(pulled.map((r) => [String(r.Customer), r]));
+    for (const row of server_.items) {
+      const r = byId.get(row.customerId)!;
+      expect(formatMoney(parseMoney(String(r['Amount due'])))).toBe(row.amountDue);
+      for (const b of row.buckets) expect(formatMoney(parseMoney(String(r[b.label])))).toBe(b.amount);
+    }
+    expect(await page.locator('#workbook').innerText()).toContain(server_.items[0].customerId);
+    // The oldest buckets (first in the definition) are highlighted when above zero.
+    const oldest = (await server.api('GET', '/api/v1/aging-definitions/STD')).body.lines[0].label as string;
+    const flagged = await page.evaluate((label) => {
+      const wb = (window as any).workbook;
+      const t = wb.table('Aging');
+      const c = t.headers().indexOf(label);
+      return Array.from({ length: t.rowCount }, (_, i) => i).filter((i) => wb.highlightAt(t.sheet, t.headerRow + 1 + i, t.c0 + c)).length;
+    }, oldest);
+    expect(flagged).toBe(server_.items.filter((r) => parseMoney(r.buckets[0].amount) > 0n).length);
+    // A new invoice for one customer: Refresh brings only that change and marks its row stale.
+    const target = server_.items[0].customerId as string;
+    const fed = await server.api('POST', '/api/v1/transactions:batch', { items: [{ id: 'ADDIN-AGING-1', customerId: target, type: 'invoice', amount: '100.00', transDate: '2026-01-01', dueDate: '2026-01-31' }] }, 'integration');
+    expect(fed.status).toBeLessThan(300);
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    const status = await statusText(page, 'aging-status', /updated/);
+    expect(status).toMatch(/^[1-9]\d* updated|[1-9]\d* updated/);
+    const refreshed = new Map((await records(page, 'Aging')).map((r) => [String(r.Customer), r]));
+    expect(refreshed.get(target)!.Stale).toBe('stale');
+    await screenshot(page, 'aging');
+  });
+});
+
+describe('add-in performance in Chromium (simulated workbook)', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([startServer({ seed: false }), launchBrowser()]);
+    page = await browser.newPage();
+    await page.goto(`${server.base}/addin/testing/workbook.html`);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    server?.remove();
+  });
+
+  // Timings are reported (test-artifacts/addin-perf.json), not asserted: the targets are measured by npm run bench.
+  it('writes 10,000 aging rows with every sync under 5 MB and previews 10,000 proposals without errors', async () => {
+    const figures = await page.evaluate(async () => {
+      const { workbook, creditdesk: cd } = window as any;
+      const def = { id: 'STD', name: 'Standard', version: 1, lines: ['Current', '1-30', '31-60', '61-90', '91-120', 'Over 120'].map((label) => ({ label, unit: 'day', interval: 30 })) };
+      const items = Array.from({ length: 10_000 }, (_, i) => ({
+        customerId: `C${100000 + i}`,
+        name: `Customer number ${i} Holding GmbH`,
+        amountDue: `${(i * 37) % 100000}.25`,
+        buckets: def.lines.map((l, j) => ({ label: l.label, amount: `${(i * (j + 3)) % 9000}.${String(j * 11).padStart(2, '0')}` })),
+        unbucketedAmount: '0.00',
+        indicator: i % 7 === 0 ? 'over limit' : null,
+        snapshotAt: '2026-11-23T06:00:00Z',
+        stale: false,
+        creditLimit: '50000.00',
+        remainingCredit: `${50000 - ((i * 37) % 100000)}.75`,
+        disputedAmount: '0.00',
+        disputedCount: 0,
+        version: 1,
+      }));
+      const rows = items.map((r) => cd.agingCells(def, r));
+      const t0 = performance.now();
+      const stats = await cd.replaceRows(workbook, cd.agingSpec(def), rows);
+      const writeMs = performance.now() - t0;
+      // Let the grid draw once, so the screenshot shows the data.
+      await new Promise((r) => requestAnimationFrame(() => r(null)));
+
+      const common = { parameters: cd.DEFAULT_CREDIT_PARAMETERS, rules: [{ id: 'R1', ruleType: 'creditLimitUsed', kind: 'blocking', validFor: 'all', accountOrGroup: null, riskGroupId: null, valueType: 'percent', days: null, amount: null, percent: 1000000n, creditLimitThreshold: null, accountStatusId: null, paymentTermsId: null, releaseSalesOrder: false }], termRanks: new Map(), discountRanks: new Map() };
+      const customers = new Map();
+      for (let i = 0; i < 10_000; i++) {
+        const c = { id: `C${i}`, name: `Customer ${i}`, creditLimit: '20000.00', creditLimitExpirationDate: null, mandatoryCreditLimit: false, unlimitedCredit: false, excludeFromCreditManagement: false, ignoreUntilDate: null, creditManagementGroupId: null, accountStatusId: null, riskGroupId: null, paymentTermsId: null, cashDiscountId: null, credit: { baseCreditLimit: '20000.00', activeTemporaryLimit: null, insuranceContribution: '0.00', balance: `${i % 30000}.00`, deliveredNotInvoiced: '0.00', openOrders: '1000.00', availableCredit: null, group: null } };
+        const input = cd.inputFromSummary(c, common, '2026-11-23', { oldestOverdueDueDate: null, overdueAmount: 0n });
+        customers.set(c.id, { customer: c, input, holds: i % 10 === 0 ? [{ holdId: `H${i}`, input: { ...input, order: { ...input.order, amount: 5000n * 100n } } }] : [] });
+      }
+      const ctx = { asOf: '2026-11-23', customers, unknown: new Set(), groupIds: new Set() };
+      const parsed = Array.from({ length: 10_000 }, (_, i) => cd.parseProposal(i % 2 ? { Customer: `C${i}`, 'New limit': 25000 + i } : { Customer: `C${i}`, '% change': 7.5, Expiry: '2027-12-31' }, i));
+      const t1 = performance.now();
+      const results = cd.previewProposals(parsed, ctx);
+      const previewMs = performance.now() - t1;
+      return { writeMs, syncs: stats.syncs, maxRequestBytes: Math.max(...workbook.syncs.map((s: any) => s.requestBytes)), rows: workbook.table('Aging').rowCount, previewMs, previewed: results.length, errors: results.filter((r: any) => r.errors.length).length };
+    });
+    await screenshot(page, 'aging-10000-rows');
+    mkdirSync(ARTIFACTS, { recursive: true });
+    writeFileSync(join(ARTIFACTS, 'addin-perf.json'), JSON.stringify(figures, null, 2));
+    console.log(`add-in perf: 10,000 aging rows written in ${figures.writeMs.toFixed(0)} ms (${figures.syncs} syncs, largest request ${(figures.maxRequestBytes / 1024 / 1024).toFixed(2)} MB); preview of 10,000 proposals ${figures.previewMs.toFixed(0)} ms`);
+    expect(figures.rows).toBe(10_000);
+    expect(figures.maxRequestBytes).toBeLessThan(5 * 1024 * 1024);
+    expect(figures.previewed).toBe(10_000);
+    expect(figures.errors).toBe(0);
+  }, 60_000);
+});
