@@ -22,9 +22,12 @@ import { holdRoutes } from './credit/holds/holds.routes';
 import { riskRoutes } from './credit/risk/risk';
 import { journalRoutes } from './credit/journals/journals.routes';
 import { collectionsRoutes } from './collections/routes';
+import { sheetRoutes } from './sheets/routes';
 
 /** Batch feeds carry thousands of rows; every other JSON route stays at the 1 MB default. */
 const BATCH_BODY_LIMIT = 32 * 1024 * 1024;
+/** An uploaded sheet is at most 10 MB; the multipart envelope gets a little room on top. */
+const UPLOAD_BODY_LIMIT = 10 * 1024 * 1024 + 64 * 1024;
 
 export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
@@ -59,7 +62,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
       allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     }),
   );
-  app.use('/api/*', readBody((path) => (path.endsWith(':batch') ? BATCH_BODY_LIMIT : deps.config.jsonBodyLimit)));
+  app.use('/api/*', readBody((path) => (path.endsWith(':batch') ? BATCH_BODY_LIMIT : path.startsWith('/api/v1/uploads/') ? UPLOAD_BODY_LIMIT : deps.config.jsonBodyLimit)));
   app.use('*', authenticate());
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
@@ -81,6 +84,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   riskRoutes(app);
   journalRoutes(app);
   collectionsRoutes(app);
+  sheetRoutes(app);
   syncRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'API token from POST /api/v1/users' });

@@ -388,6 +388,21 @@ export interface ActivityTransactionsTable {
   transaction_id: string;
 }
 
+export interface UploadsTable {
+  id: string;
+  kind: string;
+  file_name: string;
+  file_type: string;
+  file_size: number;
+  sha256: string;
+  content: Buffer;
+  row_count: number;
+  results: string;
+  journal_id: string | null;
+  uploaded_by: string | null;
+  uploaded_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -410,6 +425,7 @@ export interface Database {
   adjustment_journal_lines: AdjustmentJournalLinesTable;
   temporary_limits: TemporaryLimitsTable;
   insurances: InsurancesTable;
+  uploads: UploadsTable;
   aging_runs: AgingRunsTable;
   aging_snapshots: AgingSnapshotsTable;
   collection_cases: CollectionCasesTable;

@@ -449,9 +449,23 @@ export async function validateJournal(r: Reader, body: { type: JournalType; line
   }
   const asOf = todayUtc();
   const customerIds = [...new Set(checked.lines.flatMap((l, i) => (l?.customerId && !byLine.has(i) ? [l.customerId] : [])))];
-  const holds = customerIds.length
-    ? await r.db.selectFrom('holds').innerJoin('sales_orders', 'sales_orders.id', 'holds.sales_order_id').select(['holds.id as holdId', 'holds.customer_id as customerId', 'sales_orders.id as orderId', 'sales_orders.amount', 'sales_orders.invoiced_amount', 'sales_orders.payment_terms_id', 'sales_orders.cash_discount_id', 'sales_orders.exclude_from_credit_management']).where('holds.status', '=', 'onHold').where('holds.forced', '=', 0).where('holds.customer_id', 'in', customerIds).execute()
-    : [];
+  // Held orders of the journal's customers, 500 ids per statement (a journal may have 50,000 lines;
+  // SQLite binds at most 32,766 variables).
+  const holds = [];
+  for (let i = 0; i < customerIds.length; i += 500) {
+    holds.push(
+      ...(await r.db
+        .selectFrom('holds')
+        .innerJoin('sales_orders', 'sales_orders.id', 'holds.sales_order_id')
+        .select(['holds.id as holdId', 'holds.customer_id as customerId', 'sales_orders.id as orderId', 'sales_orders.amount', 'sales_orders.invoiced_amount', 'sales_orders.payment_terms_id', 'sales_orders.cash_discount_id', 'sales_orders.exclude_from_credit_management'])
+        .where('holds.status', '=', 'onHold')
+        .where('holds.forced', '=', 0)
+        .where('holds.customer_id', 'in', customerIds.slice(i, i + 500))
+        .execute()),
+    );
+  }
+  const holdsOf = new Map<string, typeof holds>();
+  for (const h of holds) holdsOf.set(h.customerId, [...(holdsOf.get(h.customerId) ?? []), h]);
   const inputs = await loadCreditInputs(r, customerIds, asOf);
   const lines = [];
   for (const [index, l] of checked.lines.entries()) {
@@ -465,7 +479,7 @@ export async function validateJournal(r: Reader, body: { type: JournalType; line
     const input = inputs.get(l.customerId)!;
     const projection = projectLine(input, body.type, l);
     const holdInputs = [];
-    for (const h of holds.filter((x) => x.customerId === l.customerId)) {
+    for (const h of holdsOf.get(l.customerId) ?? []) {
       holdInputs.push({
         holdId: h.holdId,
         input: await loadCreditInput(r, {

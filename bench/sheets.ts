@@ -1,0 +1,23 @@
+// Upload benchmark: a 50,000-row .xlsx of limit changes, dry run, against the server under test.
+import ExcelJS from 'exceljs';
+
+/** A workbook of `n` adjustment rows for the given customer ids (cycled). */
+export async function adjustmentsWorkbook(ids: (i: number) => string, n: number): Promise<Buffer> {
+  const wb = new ExcelJS.Workbook();
+  const ws = wb.addWorksheet('Adjustments');
+  ws.addRow(['Customer', 'New limit', 'Expiry']);
+  for (let i = 0; i < n; i++) ws.addRow([ids(i), 20000 + (i % 300) * 100, new Date(Date.UTC(2030, 11, 31))]);
+  return Buffer.from(await wb.xlsx.writeBuffer());
+}
+
+/** POSTs the file as multipart and returns the elapsed milliseconds (throws unless 200). */
+export async function timeUpload(base: string, token: string, file: Buffer): Promise<number> {
+  const form = new FormData();
+  form.append('file', new Blob([new Uint8Array(file)]), 'bench.xlsx');
+  const t = performance.now();
+  const res = await fetch(`${base}/api/v1/uploads/adjustments?dryRun=true`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+  const body = (await res.json()) as { valid?: boolean; rows?: unknown[] };
+  const ms = performance.now() - t;
+  if (res.status !== 200 || !body.valid) throw new Error(`upload answered ${res.status}: ${JSON.stringify(body).slice(0, 300)}`);
+  return ms;
+}

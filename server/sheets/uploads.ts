@@ -1,0 +1,189 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type ExcelJS from 'exceljs';
+import type { Tx } from '../db/transaction';
+import type { Reader } from '../db/hot';
+import { ApiError } from '../http/errors';
+import { createJournal, validateJournal } from '../credit/journals/journals.service';
+import { JOURNAL_TYPES } from '../credit/journals/journals.schema';
+import { formatMoney } from '../../shared/money';
+import { matchHeaders, normalizeHeader, parseAmountCell, parseDateCell, textCell, type AdjustmentField, type CellValue } from '../../shared/sheets/cells';
+import type { ReadSheet } from './files';
+
+/**
+ * Uploading a sheet of limit changes (SPEC §5): each row becomes a journal line through the same
+ * validation as `POST /adjustment-journals`; the answer is per row, numbered as in the sheet.
+ */
+type JournalType = (typeof JOURNAL_TYPES)[number];
+
+export interface RowError {
+  /** The field (`newCreditLimit`) or `row`. */
+  path: string;
+  /** The column header as written in the sheet, when the error is about one cell. */
+  column: string | null;
+  message: string;
+}
+
+export interface RowResult {
+  row: number;
+  status: 'ok' | 'error';
+  errors: RowError[];
+  customerId: string | null;
+  creditGroupId: string | null;
+  currentCreditLimit: string | null;
+  newCreditLimit: string | null;
+  projectedAvailableCredit: string | null;
+  projectedPercentUsed: string | null;
+  releasableHolds: string[];
+}
+
+export interface UploadOutcome {
+  type: JournalType;
+  sheet: string | null;
+  headerRow: number;
+  valid: boolean;
+  rows: RowResult[];
+}
+
+const TYPE_NAMES: Record<string, JournalType> = { creditlimit: 'creditLimit', limit: 'creditLimit', temporary: 'temporary', temporarylimit: 'temporary', temp: 'temporary' };
+
+interface Converted {
+  row: number;
+  line: Record<string, unknown> | null;
+  type: JournalType | null;
+  errors: RowError[];
+}
+
+/** One sheet row as a journal line, or the reasons it cannot be one (cell by cell). */
+function convertRow(sheet: ReadSheet, columns: Map<AdjustmentField, number>, row: number, cells: CellValue[]): Converted {
+  const errors: RowError[] = [];
+  const header = (f: AdjustmentField) => sheet.headers[columns.get(f)!] ?? f;
+  const cell = (f: AdjustmentField): CellValue => (columns.has(f) ? (cells[columns.get(f)!] ?? null) : null);
+  const line: Record<string, unknown> = {};
+  const customerId = textCell(cell('customerId'));
+  const creditGroupId = textCell(cell('creditGroupId'));
+  if (customerId !== null) line.customerId = customerId;
+  if (creditGroupId !== null) line.creditGroupId = creditGroupId;
+  const limit = parseAmountCell(cell('newCreditLimit'), sheet.decimalComma);
+  if (limit.ok) line.newCreditLimit = formatMoney(limit.value);
+  else errors.push({ path: 'newCreditLimit', column: header('newCreditLimit'), message: limit.message });
+  for (const f of ['newExpirationDate', 'newFromDate', 'newToDate'] as const) {
+    const v = cell(f);
+    if (v === null || (typeof v === 'string' && v.trim() === '')) continue; // empty: keep the current value
+    const d = parseDateCell(v);
+    if (d.ok) line[f] = d.value;
+    else errors.push({ path: f, column: header(f), message: d.message });
+  }
+  let type: JournalType | null = 'creditLimit';
+  const typeText = textCell(cell('type'));
+  if (typeText !== null) {
+    type = TYPE_NAMES[normalizeHeader(typeText)] ?? null;
+    if (type === null) errors.push({ path: 'type', column: header('type'), message: `"${typeText}" is not a journal type; use creditLimit or temporary` });
+  }
+  return { row, line: errors.length ? null : line, type, errors };
+}
+
+/** A journal error path (`lines.3.newFromDate`) as the field it names. */
+const fieldOf = (path: string) => path.split('.').slice(2).join('.') || 'row';
+
+/**
+ * Checks every row: the cells first (amounts, dates, type), then the journal's own validation
+ * (customers and credit groups exist, dates in order, no duplicates…) for the rows whose cells are
+ * good. One upload makes one journal, so every row must have the same type.
+ */
+export async function checkUpload(r: Reader, sheet: ReadSheet): Promise<UploadOutcome & { lines: Record<string, unknown>[] }> {
+  const { columns } = matchHeaders(sheet.headers);
+  const missing: string[] = [];
+  if (!columns.has('customerId') && !columns.has('creditGroupId')) missing.push('a Customer (or Credit group) column');
+  if (!columns.has('newCreditLimit')) missing.push('a New limit column');
+  if (missing.length) {
+    throw new ApiError('rule_violation', `the sheet has no ${missing.join(' and no ')}; the header row (row ${sheet.headerRow}) reads: ${sheet.headers.filter(Boolean).join(', ') || '(empty)'}`, [{ path: 'file', message: `missing ${missing.join(', ')}` }]);
+  }
+  if (sheet.rows.length === 0) throw new ApiError('rule_violation', 'the sheet has a header but no data rows', [{ path: 'file', message: 'no data rows' }]);
+  const converted = sheet.rows.map((x) => convertRow(sheet, columns, x.row, x.cells));
+  const type = converted.find((c) => c.type !== null)?.type ?? 'creditLimit';
+  for (const c of converted) {
+    if (c.type !== null && c.type !== type) {
+      c.errors.push({ path: 'type', column: sheet.headers[columns.get('type')!] ?? 'type', message: `is ${c.type}, but this upload is a ${type} journal (one upload makes one journal)` });
+      c.line = null;
+    }
+  }
+  const good = converted.filter((c) => c.line !== null);
+  const lines = good.map((c) => c.line!);
+  const validation = await validateJournal(r, { type, lines });
+  const byRow = new Map<number, (typeof validation.lines)[number]>();
+  good.forEach((c, i) => byRow.set(c.row, validation.lines[i]!));
+  const rows: RowResult[] = converted.map((c) => {
+    const v = byRow.get(c.row);
+    const errors = [...c.errors, ...(v?.errors ?? []).map((e) => ({ path: fieldOf(e.path), column: columns.has(fieldOf(e.path) as AdjustmentField) ? (sheet.headers[columns.get(fieldOf(e.path) as AdjustmentField)!] ?? null) : null, message: e.message }))];
+    return {
+      row: c.row,
+      status: errors.length ? 'error' : 'ok',
+      errors,
+      customerId: v?.customerId ?? (c.line?.customerId as string | undefined) ?? null,
+      creditGroupId: v?.creditGroupId ?? null,
+      currentCreditLimit: v?.currentCreditLimit ?? null,
+      newCreditLimit: v?.newCreditLimit ?? null,
+      projectedAvailableCredit: v?.projectedAvailableCredit ?? null,
+      projectedPercentUsed: v?.projectedPercentUsed ?? null,
+      releasableHolds: v?.releasableHolds ?? [],
+    };
+  });
+  const valid = rows.every((x) => x.status === 'ok');
+  return { type, sheet: sheet.sheetName, headerRow: sheet.headerRow, valid, rows, lines };
+}
+
+/** Creates the journal of a valid upload and keeps the file and its results for audit, in the caller's transaction. */
+export async function applyUpload(tx: Tx, file: { name: string; type: string; bytes: Buffer }, outcome: UploadOutcome & { lines: Record<string, unknown>[] }, description: string) {
+  const journal = await createJournal(tx, { type: outcome.type, description, lines: outcome.lines });
+  const id = `UPL-${randomBytes(5).toString('hex')}`;
+  await tx.db
+    .insertInto('uploads')
+    .values({
+      id,
+      kind: 'adjustments',
+      file_name: file.name,
+      file_type: file.type,
+      file_size: file.bytes.length,
+      sha256: createHash('sha256').update(file.bytes).digest('hex'),
+      content: file.bytes,
+      row_count: outcome.rows.length,
+      results: JSON.stringify(outcome.rows),
+      journal_id: journal.id,
+      uploaded_by: tx.actor.userId,
+      uploaded_at: tx.now,
+    })
+    .execute();
+  tx.changed('upload', id, 'create', 1, { action: 'upload.adjustments', after: { id, fileName: file.name, fileType: file.type, fileSize: file.bytes.length, rows: outcome.rows.length, journalId: journal.id } });
+  return { uploadId: id, journalId: journal.id };
+}
+
+/** The text of the Result column for one row. */
+export function resultText(r: RowResult, journalId: string | null): string {
+  if (r.status === 'ok') return journalId ? `OK: in journal ${journalId}` : 'OK';
+  return r.errors.map((e) => `${e.column ?? e.path}: ${e.message}`).join('; ');
+}
+
+/**
+ * The uploaded workbook with a Result column filled in: an existing "Result" column is reused,
+ * otherwise one is added after the last header. Everything else (styles, other sheets) is kept.
+ */
+export function annotateWorkbook(wb: ExcelJS.Workbook, sheetName: string, headerRow: number, rows: RowResult[], journalId: string | null): void {
+  const sheet = wb.getWorksheet(sheetName)!;
+  const header = sheet.getRow(headerRow);
+  let col = 0;
+  header.eachCell({ includeEmpty: false }, (cell, n) => {
+    if (normalizeHeader(String(cell.value ?? '')) === 'result') col = n;
+  });
+  if (col === 0) {
+    col = header.actualCellCount === 0 ? 1 : header.cellCount + 1;
+    const cell = header.getCell(col);
+    cell.value = 'Result';
+    cell.font = { bold: true };
+  }
+  for (const r of rows) {
+    const cell = sheet.getRow(r.row).getCell(col);
+    cell.value = resultText(r, journalId);
+    cell.font = { color: { argb: r.status === 'ok' ? 'FF107C10' : 'FFC50F1F' } };
+  }
+  sheet.getColumn(col).width = Math.max(sheet.getColumn(col).width ?? 10, 40);
+}
