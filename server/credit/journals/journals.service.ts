@@ -466,7 +466,17 @@ export async function validateJournal(r: Reader, body: { type: JournalType; line
   }
   const holdsOf = new Map<string, typeof holds>();
   for (const h of holds) holdsOf.set(h.customerId, [...(holdsOf.get(h.customerId) ?? []), h]);
-  const inputs = await loadCreditInputs(r, customerIds, asOf);
+  // Engine inputs 1,000 customers at a time, in line order, so a 50,000-line journal never holds
+  // 50,000 inputs at once (customer ids are unique among valid lines and come in line order).
+  let inputs = new Map<string, Awaited<ReturnType<typeof loadCreditInputs>> extends Map<string, infer V> ? V : never>();
+  let nextChunk = 0;
+  const inputOf = async (customerId: string) => {
+    while (!inputs.has(customerId) && nextChunk < customerIds.length) {
+      inputs = await loadCreditInputs(r, customerIds.slice(nextChunk, nextChunk + 1000), asOf);
+      nextChunk += 1000;
+    }
+    return inputs.get(customerId)!;
+  };
   const lines = [];
   for (const [index, l] of checked.lines.entries()) {
     const errors = byLine.get(index) ?? [];
@@ -476,7 +486,7 @@ export async function validateJournal(r: Reader, body: { type: JournalType; line
       lines.push({ ...base, currentAvailableCredit: null, projectedAvailableCredit: null, projectedPercentUsed: null, releasableHolds: [] });
       continue;
     }
-    const input = inputs.get(l.customerId)!;
+    const input = await inputOf(l.customerId);
     const projection = projectLine(input, body.type, l);
     const holdInputs = [];
     for (const h of holdsOf.get(l.customerId) ?? []) {

@@ -57,6 +57,13 @@ export const creditManagementGroups: SetupKind<z.ZodType<Record<string, unknown>
   tag: 'Credit setup',
   input: z.strictObject({ description: z.string().trim().min(1).max(60) }).openapi('CreditManagementGroupInput'),
   toData: (i) => i,
+  // A group customers belong to, or that a group-scoped rule names, stays.
+  beforeDelete: async (tx, id) => {
+    const customer = await tx.db.selectFrom('customers').select('id').where('credit_management_group_id', '=', id).executeTakeFirst();
+    if (customer) throw ruleViolation(`credit management group ${id} has customers (e.g. ${customer.id}); move them to another group first`);
+    const rule = await tx.db.selectFrom('blocking_rules').select('id').where('valid_for', '=', 'group').where('account_or_group', '=', id).executeTakeFirst();
+    if (rule) throw ruleViolation(`credit management group ${id} is used by blocking rule ${rule.id}; change or delete the rule first`);
+  },
 };
 
 export const accountStatuses: SetupKind<z.ZodType<Record<string, unknown>>> = {
