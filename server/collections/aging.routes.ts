@@ -305,14 +305,15 @@ function agingListBody(list: Awaited<ReturnType<typeof agingListText>>): string 
 const REPORT_SQL = (oneCustomer: boolean) => `select t.id, t.customer_id, t.due_date, t.trans_date, t.document_date,
     t.amount - coalesce(sd.s, 0) + coalesce(sc.s, 0) as open
   from transactions t
-  left join (select debit_id, sum(amount) as s from settlements where settle_date <= ? group by debit_id) sd on sd.debit_id = t.id
-  left join (select credit_id, sum(amount) as s from settlements where settle_date <= ? group by credit_id) sc on sc.credit_id = t.id
+  left join (select debit_id, sum(case when reverses_id is null then amount else -amount end) as s from settlements where settle_date <= ? group by debit_id) sd on sd.debit_id = t.id
+  left join (select credit_id, sum(case when reverses_id is null then amount else -amount end) as s from settlements where settle_date <= ? group by credit_id) sc on sc.credit_id = t.id
   where t.trans_date <= ?${oneCustomer ? ' and t.customer_id = ?' : ''}
   order by t.customer_id`;
 
 /**
  * The aged balances as they stood on `balanceAsOf`: every transaction posted by then, at its open
- * amount after the settlements dated on or before it (a settlement dated later is undone), aged as
+ * amount after the settlements dated on or before it (a settlement dated later is undone; a
+ * reversal row, `reverses_id` set, gives its amount back from its own date on), aged as
  * of `asOf`. Unlike the snapshot, an invoice paid since is still there (collections.md §2.3, §7).
  */
 export async function agingReport(r: Reader, q: { definition: AgingDefinition; asOf: string; balanceAsOf: string; criteria: AgingCriteria; creditPlacement: CreditPlacement; customerId?: string }) {

@@ -15,13 +15,14 @@ import { formatMoney } from '../../shared/money';
 import { ActivitySchema, listActivitiesOfCustomer } from './activities';
 import { CaseSchema, caseIdsByTransaction, listCasesOfCustomer } from './cases';
 import { chooseDefinition, ledgerChangesAfter, snapshotRows, snapshotToJson } from './aging.routes';
+import { AdjustmentHistorySchema, adjustmentHistoryOfCustomer, FeeSchema, feesOfCustomer, InterestNoteSchema, interestNotesOfCustomer } from './money/read';
 
 /**
  * The Collections page of one customer in one call (collections.md §3.6, §5 coordinator
  * workspace; SPEC §5): the customer with its credit summary, the current snapshot row and a live
  * aging computed now from the open items with the same pure function, the transactions with their
- * collection status and cases, activities and cases. Interest notes, fees and the adjustment
- * history are empty lists until the collections money operations exist.
+ * collection status and cases, activities and cases, interest notes (drafts too), posted fees and
+ * the adjustment history (collections money operations).
  */
 const Bucket = z.object({ label: z.string(), amount: z.string() });
 
@@ -44,9 +45,9 @@ const CollectionsPageSchema = z
     transactions: z.array(TransactionSchema.extend({ caseIds: z.array(z.string()) })),
     activities: z.array(ActivitySchema),
     cases: z.array(CaseSchema),
-    interestNotes: z.array(z.unknown()),
-    fees: z.array(z.unknown()),
-    adjustmentHistory: z.array(z.unknown()),
+    interestNotes: z.array(InterestNoteSchema),
+    fees: z.array(FeeSchema),
+    adjustmentHistory: z.array(AdjustmentHistorySchema),
   })
   .openapi('CustomerCollectionsPage');
 
@@ -84,7 +85,16 @@ export function customerPageRoutes(app: OpenAPIHono<AppEnv>): void {
       const def = await chooseDefinition(r, q.definitionId, null);
       let txq = r.db.selectFrom('transactions').selectAll().where('customer_id', '=', id).orderBy('trans_date').orderBy('id');
       if (q.transactions === 'open') txq = txq.where('open_amount', '<>', 0);
-      const [rows, activities, cases, caseIds, [snap]] = await Promise.all([txq.execute(), listActivitiesOfCustomer(r.db, id), listCasesOfCustomer(r.db, id), caseIdsByTransaction(r.db, id), snapshotRows(r, def.id, id)]);
+      const [rows, activities, cases, caseIds, [snap], interestNotes, fees, adjustmentHistory] = await Promise.all([
+        txq.execute(),
+        listActivitiesOfCustomer(r.db, id),
+        listCasesOfCustomer(r.db, id),
+        caseIdsByTransaction(r.db, id),
+        snapshotRows(r, def.id, id),
+        interestNotesOfCustomer(r.db, id),
+        feesOfCustomer(r.db, id),
+        adjustmentHistoryOfCustomer(r.db, id),
+      ]);
       const open = rows.filter((t) => toBigInt(t.open_amount) !== 0n);
       const criteria: AgingCriteria = (snap?.criteria as AgingCriteria | undefined) ?? 'dueDate';
       const placement: CreditPlacement = (snap?.credit_placement as CreditPlacement | undefined) ?? params.creditPlacement;
@@ -135,9 +145,9 @@ export function customerPageRoutes(app: OpenAPIHono<AppEnv>): void {
         transactions: rows.map((t) => ({ ...transactionRowToTransaction(t), caseIds: caseIds.get(t.id) ?? [] })),
         activities,
         cases,
-        interestNotes: [],
-        fees: [],
-        adjustmentHistory: [],
+        interestNotes,
+        fees,
+        adjustmentHistory,
       });
     },
   );

@@ -388,6 +388,131 @@ export interface ActivityTransactionsTable {
   transaction_id: string;
 }
 
+export interface InterestNotesTable {
+  id: string;
+  customer_id: string;
+  interest_code_id: string;
+  currency: string;
+  from_date: string | null;
+  to_date: string;
+  note_date: string;
+  status: string;
+  total_amount: Int8;
+  posting_no: number | null;
+  posted_date: string | null;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+export interface InterestNoteLinesTable {
+  id: string;
+  note_id: string;
+  line_no: number;
+  transaction_id: string;
+  base_amount: Int8;
+  from_date: string;
+  to_date: string;
+  days: number;
+  rate: string;
+  formula: string;
+  interest_amount: Int8;
+  version_from: string;
+  charge_txn_id: string | null;
+  waive_txn_id: string | null;
+  waived_amount: Int8 | null;
+  adjustment_status: string;
+}
+
+export interface FeesTable {
+  id: string;
+  customer_id: string;
+  interest_note_id: string | null;
+  code: string;
+  source: string;
+  source_ref: string | null;
+  amount: Int8;
+  currency: string;
+  date: string | null;
+  charge_txn_id: string | null;
+  waive_txn_id: string | null;
+  waived_amount: Int8 | null;
+  adjustment_status: string;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+export interface AdjustmentHistoryTable {
+  id: Generated<Int8>;
+  customer_id: string;
+  interest_note_id: string | null;
+  target: string;
+  target_ref: string;
+  action: string;
+  amount: Int8;
+  currency: string;
+  adjustment_txn_ids: string;
+  date: string;
+  user_id: string | null;
+  at: string;
+}
+
+export interface WriteOffsTable {
+  id: string;
+  customer_id: string;
+  status: string;
+  date: string;
+  reason_code: string;
+  comment: string | null;
+  separate_sales_tax: Bool;
+  settlement_ids: string;
+  reversal_settlement_ids: string;
+  posted_date: string | null;
+  reversed_date: string | null;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+export interface WriteOffLinesTable {
+  write_off_id: string;
+  line_no: number;
+  line_type: string;
+  account_id: string | null;
+  currency: string;
+  posting_profile: string | null;
+  debit: Int8;
+  credit: Int8;
+  transaction_id: string | null;
+  reversal_transaction_id: string | null;
+}
+
+export interface WriteOffItemsTable {
+  write_off_id: string;
+  transaction_id: string;
+  open_amount: Int8;
+}
+
+export interface NsfRecordsTable {
+  id: string;
+  customer_id: string;
+  payment_txn_id: string;
+  reversal_txn_id: string;
+  bank_account_id: string;
+  date: string;
+  reason_code: string;
+  comment: string | null;
+  fee_id: string | null;
+  fee_amount: Int8;
+  reopened_settlements: string;
+  user_id: string | null;
+  at: string;
+}
+
 export interface UploadsTable {
   id: string;
   kind: string;
@@ -432,4 +557,12 @@ export interface Database {
   case_transactions: CaseTransactionsTable;
   activities: ActivitiesTable;
   activity_transactions: ActivityTransactionsTable;
+  interest_notes: InterestNotesTable;
+  interest_note_lines: InterestNoteLinesTable;
+  fees: FeesTable;
+  adjustment_history: AdjustmentHistoryTable;
+  write_offs: WriteOffsTable;
+  write_off_lines: WriteOffLinesTable;
+  write_off_items: WriteOffItemsTable;
+  nsf_records: NsfRecordsTable;
 }

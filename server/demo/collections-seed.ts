@@ -7,7 +7,8 @@ type App = ReturnType<typeof createApp>;
  * The collections half of the demo company, loaded through the public API as a credit manager,
  * an admin and two collections agents would: two aging definitions (STD the default), pools, two
  * agents (one with pools, one who sees every pool), a case category, disputes and promises to
- * pay, cases and activities, and a snapshot of both definitions as of the demo date.
+ * pay, cases and activities, interest (one note posted, drafts), the bank's NSF fee and the
+ * write-off account, and a snapshot of both definitions as of the demo date.
  * Returns the second agent's token (the first is the demo collections_agent).
  */
 export async function seedCollectionsDemo(app: App, tokens: { credit_manager: string; admin: string; collections_agent: string }, asOf: string, customerIds: string[]): Promise<{ collections_agent_2: string }> {
@@ -72,6 +73,15 @@ export async function seedCollectionsDemo(app: App, tokens: { credit_manager: st
       await agent('POST', '/api/v1/activities', { customerId, type: 'task', subject: 'Check the promised payment arrived', dueDate: addDays(asOf, worked + 1) });
     }
   }
+
+  // Money operations: interest, the bank's NSF fee, the write-off account, the waive limits; one
+  // customer's interest note posted, the next ones left as drafts.
+  await manager('PUT', '/api/v1/interest-codes/INT-M', { name: 'Monthly 1.5 %', currency: 'USD', method: 'monthly30', valueType: 'percentage', rate: '1.5', minInterest: '1.00', feeAmount: '5.00' });
+  await manager('PUT', '/api/v1/bank-accounts/BANK1', { name: 'Main operating account', nsfFee: '25.00', nsfJournal: 'NSF' });
+  await manager('PUT', '/api/v1/write-off-accounts/WRITEOFF', { name: 'Bad debts' });
+  await manager('PUT', '/api/v1/parameters', { waiveLimits: [{ currency: 'USD', amount: '500.00' }], maxDaysToAllowWaive: 60, writeOffReasonCode: 'BADDEBT' });
+  const notes = (await agent('POST', '/api/v1/interest-notes:calculate', { customerIds: customerIds.slice(0, 4), toDate: asOf })) as { items: { id: string }[] };
+  if (notes.items[0]) await agent('POST', `/api/v1/interest-notes/${notes.items[0].id}/post`, {});
 
   await agent('POST', '/api/v1/aging-snapshots', { definitionId: 'STD', asOf, updateCollectionStatus: true });
   await agent('POST', '/api/v1/aging-snapshots', { definitionId: 'MONTHLY', asOf });

@@ -75,6 +75,8 @@ export async function seedDemo(handle: DbHandle, options: DemoOptions = {}): Pro
         paymentTermsId: pick(['Net30', 'Net30', 'Net10', 'Net60']),
         customerGroup: pick(['RETAIL', 'WHOLESALE', 'EXPORT']),
         customerSince: addDays(asOf, -Math.floor(random() * 3000) - 60),
+        // USD customers pay interest on overdue invoices (the code is set up with the collections demo).
+        interestCodeId: i % 10 === 9 ? null : 'INT-M',
       };
     });
     await upsertCustomerBatch(tx, customers);

@@ -1,7 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import { Currency, DateIn, DateOut, Id, MoneyIn, MoneyOut, PositiveMoneyIn, ShortText, Timestamp } from '../http/schemas';
 
-export const TRANSACTION_TYPES = ['invoice', 'creditNote', 'payment', 'fee', 'interest'] as const;
+/** writeOff and nsfReversal are made only by the collections operations (collections.md §1.2). */
+export const TRANSACTION_TYPES = ['invoice', 'creditNote', 'payment', 'fee', 'interest', 'writeOff', 'nsfReversal'] as const;
 export type TransactionType = (typeof TRANSACTION_TYPES)[number];
 /** Types the ERP feed may post; interest is only ever created by interest notes. */
 export const FEED_TYPES = ['invoice', 'creditNote', 'payment', 'fee'] as const;

@@ -174,6 +174,57 @@ export async function settle(tx: Tx, input: { debitId: string; creditId: string;
   return settlement;
 }
 
+/**
+ * Undoes a settlement with a new settlement row (`reverses_id` = the original, same debit, credit
+ * and amount): both open amounts move back. Nothing is edited or deleted; a settlement is reversed
+ * at most once, and a reversal is never itself reversed.
+ */
+export async function reverseSettlement(tx: Tx, settlementId: string, date: string) {
+  const original = await tx.db.selectFrom('settlements').selectAll().where('id', '=', settlementId).executeTakeFirst();
+  if (!original) throw notFound('settlement', settlementId);
+  if (original.reverses_id !== null) throw ruleViolation(`settlement ${settlementId} is itself a reversal`);
+  const done = await tx.db.selectFrom('settlements').select('id').where('reverses_id', '=', original.id).executeTakeFirst();
+  if (done) throw ruleViolation(`settlement ${settlementId} is already reversed (by settlement ${String(done.id)})`);
+  const debit = await findTransaction(tx.db, original.debit_id, lockRows(tx));
+  const credit = await findTransaction(tx.db, original.credit_id, lockRows(tx));
+  const amount = toBigInt(original.amount);
+  const inserted = await tx.db
+    .insertInto('settlements')
+    .values({ debit_id: original.debit_id, credit_id: original.credit_id, amount, settle_date: date, reverses_id: original.id, created_at: tx.now, created_by: tx.actor.userId })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const id = String(inserted.id);
+  const newDebit = await moveOpenAmount(tx.db, debit!, amount, date);
+  const newCredit = await moveOpenAmount(tx.db, credit!, -amount, date);
+  tx.changed(TRANSACTION, debit!.id, 'update', newDebit.version, { action: 'transaction.unsettle', before: transactionRowToTransaction(debit!), after: transactionRowToTransaction(newDebit) });
+  tx.changed(TRANSACTION, credit!.id, 'update', newCredit.version, { action: 'transaction.unsettle', before: transactionRowToTransaction(credit!), after: transactionRowToTransaction(newCredit) });
+  tx.changed(SETTLEMENT, id, 'create', 1, { action: 'settlement.reverse', after: { id, reverses: String(original.id), debitId: original.debit_id, creditId: original.credit_id, amount: formatMoney(amount), date } });
+  return { id, reversesId: String(original.id), debitId: original.debit_id, creditId: original.credit_id, amount };
+}
+
+/** The settlements of a transaction (as debit or credit) that are neither reversals nor reversed. */
+export async function liveSettlementsOf(db: Kysely<Database>, transactionId: string) {
+  const rows = await db
+    .selectFrom('settlements as s')
+    .selectAll('s')
+    .where((eb) => eb.or([eb('s.debit_id', '=', transactionId), eb('s.credit_id', '=', transactionId)]))
+    .where('s.reverses_id', 'is', null)
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('settlements as r').select('r.id').whereRef('r.reverses_id', '=', 's.id'))))
+    .orderBy('s.id')
+    .execute();
+  return rows;
+}
+
+/** Marks a transaction canceled (NSF, collections.md §3.5): workflow state, the amounts stay as they are. */
+export async function cancelTransaction(tx: Tx, id: string): Promise<TransactionRow> {
+  const row = await findTransaction(tx.db, id, lockRows(tx));
+  if (!row) throw notFound('transaction', id);
+  const next = { ...row, canceled: 1, version: row.version + 1 };
+  await tx.db.updateTable('transactions').set({ canceled: 1, version: next.version }).where('id', '=', id).execute();
+  tx.changed(TRANSACTION, id, 'update', next.version, { action: 'transaction.cancel', before: transactionRowToTransaction(row), after: transactionRowToTransaction(next) });
+  return next;
+}
+
 export async function requireCustomer(tx: { db: Kysely<Database> }, id: string) {
   const customer = await findCustomer(tx.db, id);
   if (!customer) throw notFound('customer', id);

@@ -175,6 +175,20 @@ describe.each(DIALECTS)('collections aging over HTTP on %s', (dialect) => {
     expect(rowOf(await aging(t, 'definitionId=STD'), 'C32').amountDue).toBe('0.00');
   });
 
+  it('the historical report gives back a settlement reversed later (NSF): paid before, open again after', async () => {
+    await putCustomer(t, 'CN');
+    await postTransactions(t, [inv('INV-N', 'CN', '1000', '2024-06-01', { transDate: '2024-05-01' }), { id: 'PAY-N', customerId: 'CN', type: 'payment', amount: '-1000', transDate: '2024-06-10', bankAccountId: 'BANK1' }]);
+    ok(await t.request('POST', '/api/v1/settlements', { as: 'integration', body: { debitId: 'INV-N', creditId: 'PAY-N', amount: '1000', date: '2024-06-10' } }), 201);
+    ok(await t.request('PUT', '/api/v1/reason-codes/NSF', { as: 'credit_manager', body: { kind: 'nsf', description: 'Returned' } }), 201);
+    ok(await t.request('POST', '/api/v1/payments/PAY-N/nsf', { as: 'collections_agent', body: { reasonCode: 'NSF', date: '2024-06-20' } }), 201);
+    const at = async (b: string) => ok(await t.request('GET', `/api/v1/aging-report?definitionId=STD&asOf=${A}&balanceAsOf=${b}&customerId=CN`)).items;
+    expect(await at('2024-06-15')).toEqual([]);
+    const after = await at('2024-06-25');
+    expect(after).toHaveLength(1);
+    expect(after[0].amountDue).toBe('1000.00');
+    expect(buckets(after[0])).toMatchObject({ '1-30': '1000.00' });
+  });
+
   it('refuses bad definitions with the field named, nothing saved', async () => {
     const bad = [
       [{ name: 'X', lines: [] }, 'lines'],

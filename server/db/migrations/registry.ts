@@ -3,6 +3,7 @@ import * as m001 from './001-init';
 import * as m002 from './002-credit';
 import * as m003 from './003-limits';
 import * as m004 from './004-collections';
+import * as m005 from './005-collections-money';
 import * as m006 from './006-uploads';
 
 /** The explicit, ordered registry of frozen migrations. Append only; never edit a shipped one. */
@@ -11,6 +12,6 @@ export const migrations: Record<string, Migration> = {
   '002-credit': m002,
   '003-limits': m003,
   '004-collections': m004,
-  // 005 (collections money operations) comes with issue 7; the runner applies missing ones in order.
+  '005-collections-money': m005,
   '006-uploads': m006,
 };

@@ -1,0 +1,263 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema';
+import type { Tx } from '../../db/transaction';
+import { toBigInt } from '../../db/values';
+import { lockRows } from '../../customers/customers.service';
+import { notFound, ruleViolation, type ErrorDetail } from '../../http/errors';
+import { appendTransactions } from '../../ledger/ledger.service';
+import { calculateInterestNote, invoicePortions, type InterestCode } from '../../../shared/collections/interest';
+import { refuseIf } from '../work.shared';
+import { loadInterestCode } from './setup';
+import { FEE, INTEREST_NOTE, newMoneyId, notesToJson, type FeeRow, type InterestNoteJson, type LineRow, type NoteRow } from './read';
+
+/**
+ * Interest notes (collections.md §1.11, §4.5, §4.6; SPEC §5):
+ * `calculate` stores draft notes, `post` turns a draft into ledger entries.
+ *
+ * Decisions:
+ * - A customer's interest code is its `interestCodeId`; the code applies to the customer's
+ *   invoices in the code's currency that have a due date and are not canceled. Interest is not
+ *   charged on fees or interest (no interest on interest).
+ * - A calculation cancels the customer's earlier drafts (with or without `fromDate`), so a
+ *   customer has at most one draft: what a draft shows is what posting charges.
+ * - The note date is `toDate`. Posting takes an optional `date` (default: the note date).
+ * - Posting makes one ledger entry per line (type `interest`, id = the line id) and one per fee
+ *   (type `fee`, id = the fee id), due on the posting date, so payments, waives and reversals of
+ *   a single line are settlements against that line's entry alone.
+ * - `customerIds` left out: every customer with an interest code that is set up. Listed
+ *   explicitly, an unknown customer, one without a code or with a code not set up is a 422
+ *   naming `customerIds.N`, nothing written.
+ */
+
+type Db = Kysely<Database>;
+
+export interface CalculateInput {
+  customerIds?: string[] | undefined;
+  toDate: string;
+  fromDate?: string | null | undefined;
+}
+
+/** The last day each invoice of the customer is already charged by a posted, not reversed line. */
+async function coveredTo(db: Db, customerId: string): Promise<Map<string, string>> {
+  const rows = await db
+    .selectFrom('interest_note_lines as l')
+    .innerJoin('interest_notes as n', 'n.id', 'l.note_id')
+    .select(['l.transaction_id', (eb) => eb.fn.max('l.to_date').as('to')])
+    .where('n.customer_id', '=', customerId)
+    .where('n.status', '=', 'posted')
+    .where('l.adjustment_status', '<>', 'reversed')
+    .groupBy('l.transaction_id')
+    .execute();
+  return new Map(rows.map((r) => [r.transaction_id, String(r.to)]));
+}
+
+/** Settlements of the given debits that are neither reversals nor reversed (collections.md §4.5 portions). */
+async function liveSettlementsOfDebits(db: Db, ids: string[]): Promise<Map<string, { amount: bigint; date: string }[]>> {
+  const out = new Map<string, { amount: bigint; date: string }[]>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await db
+      .selectFrom('settlements as s')
+      .select(['s.debit_id', 's.amount', 's.settle_date'])
+      .where('s.debit_id', 'in', ids.slice(i, i + 500))
+      .where('s.reverses_id', 'is', null)
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('settlements as r').select('r.id').whereRef('r.reverses_id', '=', 's.id'))))
+      .execute();
+    for (const r of rows) out.set(r.debit_id, [...(out.get(r.debit_id) ?? []), { amount: toBigInt(r.amount), date: r.settle_date }]);
+  }
+  return out;
+}
+
+async function cancelDrafts(tx: Tx, customerId: string): Promise<void> {
+  const drafts = await tx.db.selectFrom('interest_notes').selectAll().where('customer_id', '=', customerId).where('status', '=', 'created').execute();
+  for (const d of drafts) {
+    const next = { status: 'canceled', updated_at: tx.now, version: d.version + 1 };
+    await tx.db.updateTable('interest_notes').set(next).where('id', '=', d.id).execute();
+    tx.changed(INTEREST_NOTE, d.id, 'update', next.version, { action: 'interestNote.cancel', before: { status: d.status, version: d.version }, after: { status: 'canceled', version: next.version }, reason: 'recalculated' });
+  }
+}
+
+async function draftFor(tx: Tx, customerId: string, code: InterestCode, input: CalculateInput): Promise<InterestNoteJson | null> {
+  await cancelDrafts(tx, customerId);
+  const invoices = await tx.db
+    .selectFrom('transactions')
+    .select(['id', 'amount', 'due_date'])
+    .where('customer_id', '=', customerId)
+    .where('type', '=', 'invoice')
+    .where('currency', '=', code.currency)
+    .where('canceled', '=', 0)
+    .where('due_date', 'is not', null)
+    .where('due_date', '<', input.toDate)
+    .orderBy('due_date')
+    .orderBy('id')
+    .execute();
+  if (invoices.length === 0) return null;
+  const covered = await coveredTo(tx.db, customerId);
+  const settlements = await liveSettlementsOfDebits(tx.db, invoices.map((i) => i.id));
+  const portions = invoices.flatMap((i) => invoicePortions({ id: i.id, amount: toBigInt(i.amount), dueDate: i.due_date!, coveredTo: covered.get(i.id) ?? null }, settlements.get(i.id) ?? []));
+  const draft = calculateInterestNote(code, portions, { fromDate: input.fromDate ?? null, toDate: input.toDate });
+  if (draft.lines.length === 0) return null;
+
+  const id = newMoneyId('IN');
+  const note: NoteRow = {
+    id,
+    customer_id: customerId,
+    interest_code_id: code.id,
+    currency: code.currency,
+    from_date: input.fromDate ?? null,
+    to_date: input.toDate,
+    note_date: input.toDate,
+    status: 'created',
+    total_amount: draft.totalAmount,
+    posting_no: null,
+    posted_date: null,
+    created_by: tx.actor.userId,
+    created_at: tx.now,
+    updated_at: tx.now,
+    version: 1,
+  };
+  const lines: LineRow[] = draft.lines.map((l, n) => ({
+    id: `${id}-L${n + 1}`,
+    note_id: id,
+    line_no: n + 1,
+    transaction_id: l.transactionId,
+    base_amount: l.baseAmount,
+    from_date: l.fromDate,
+    to_date: l.toDate,
+    days: l.days,
+    rate: l.rate,
+    formula: l.formula,
+    interest_amount: l.interestAmount,
+    version_from: l.versionFrom,
+    charge_txn_id: null,
+    waive_txn_id: null,
+    waived_amount: null,
+    adjustment_status: 'none',
+  }));
+  const fees: FeeRow[] = draft.fees.map((amount, n) => ({
+    id: `${id}-F${n + 1}`,
+    customer_id: customerId,
+    interest_note_id: id,
+    code: 'INTEREST',
+    source: 'interestNote',
+    source_ref: id,
+    amount,
+    currency: code.currency,
+    date: null,
+    charge_txn_id: null,
+    waive_txn_id: null,
+    waived_amount: null,
+    adjustment_status: 'none',
+    created_by: tx.actor.userId,
+    created_at: tx.now,
+    updated_at: tx.now,
+    version: 1,
+  }));
+  await tx.db.insertInto('interest_notes').values(note).execute();
+  for (let i = 0; i < lines.length; i += 200) await tx.db.insertInto('interest_note_lines').values(lines.slice(i, i + 200)).execute();
+  if (fees.length) await tx.db.insertInto('fees').values(fees).execute();
+  const [json] = await notesToJson(tx.db, [note]);
+  tx.changed(INTEREST_NOTE, id, 'create', 1, { action: 'interestNote.calculate', after: json });
+  return json!;
+}
+
+/** Calculates and stores a draft note per customer that owes interest (SPEC §5 interest-notes:calculate). */
+export async function calculateInterestNotes(tx: Tx, input: CalculateInput): Promise<InterestNoteJson[]> {
+  let customers: { id: string; interest_code_id: string | null }[];
+  const codes = new Map<string, InterestCode>();
+  if (input.customerIds) {
+    const ids = input.customerIds;
+    const found = new Map((ids.length ? await tx.db.selectFrom('customers').select(['id', 'interest_code_id']).where('id', 'in', ids).execute() : []).map((c) => [c.id, c]));
+    const errors: ErrorDetail[] = [];
+    for (const [n, id] of ids.entries()) {
+      const c = found.get(id);
+      if (!c) errors.push({ path: `customerIds.${n}`, message: `customer ${id} does not exist` });
+      else if (!c.interest_code_id) errors.push({ path: `customerIds.${n}`, message: `customer ${id} has no interest code` });
+      else {
+        const code = await loadInterestCode(tx, c.interest_code_id);
+        if (code) codes.set(code.id, code);
+        else errors.push({ path: `customerIds.${n}`, message: `interest code ${c.interest_code_id} of customer ${id} is not set up` });
+      }
+    }
+    refuseIf(errors, 'interest cannot be calculated');
+    customers = ids.map((id) => found.get(id)!);
+  } else {
+    customers = await tx.db.selectFrom('customers').select(['id', 'interest_code_id']).where('interest_code_id', 'is not', null).orderBy('id').execute();
+  }
+  const notes: InterestNoteJson[] = [];
+  for (const c of customers) {
+    const codeId = c.interest_code_id!;
+    let code = codes.get(codeId);
+    if (!code) {
+      code = await loadInterestCode(tx, codeId);
+      if (!code) continue;
+      codes.set(codeId, code);
+    }
+    const note = await draftFor(tx, c.id, code, input);
+    if (note) notes.push(note);
+  }
+  return notes;
+}
+
+/**
+ * PostgreSQL: takes the customer's row lock, so two adjustments of one customer run one after the
+ * other (the cumulative waive limit and the newest-first order read what the other one wrote).
+ * SQLite runs one writer at a time anyway.
+ */
+export async function lockCustomer(tx: Tx, customerId: string): Promise<void> {
+  if (lockRows(tx)) await tx.db.selectFrom('customers').select('id').where('id', '=', customerId).forUpdate().executeTakeFirst();
+}
+
+export async function findNote(db: Db, id: string, lock = false): Promise<NoteRow | undefined> {
+  const q = db.selectFrom('interest_notes').selectAll().where('id', '=', id);
+  return (lock ? q.forUpdate() : q).executeTakeFirst();
+}
+
+export async function getInterestNote(db: Db, id: string): Promise<InterestNoteJson> {
+  const note = await findNote(db, id);
+  if (!note) throw notFound('interest note', id);
+  return (await notesToJson(db, [note]))[0]!;
+}
+
+export async function listInterestNotes(db: Db, q: { customerId?: string; status?: string; since?: number; limit: number; after?: string }): Promise<InterestNoteJson[]> {
+  let query = db.selectFrom('interest_notes').selectAll().orderBy('id').limit(q.limit + 1);
+  if (q.customerId) query = query.where('customer_id', '=', q.customerId);
+  if (q.status) query = query.where('status', '=', q.status);
+  if (q.after !== undefined) query = query.where('id', '>', q.after);
+  if (q.since !== undefined) {
+    const since = q.since;
+    query = query.where('id', 'in', (eb) => eb.selectFrom('changes').select('entity_id').where('entity', '=', INTEREST_NOTE).where('seq', '>', since));
+  }
+  return notesToJson(db, await query.execute());
+}
+
+/**
+ * Posts a draft note: one interest entry per line and one fee entry per fee, dated `date`
+ * (default the note date), and the note's place in the customer's posting order.
+ */
+export async function postInterestNote(tx: Tx, id: string, input: { date?: string | undefined }): Promise<InterestNoteJson> {
+  const note = await findNote(tx.db, id, lockRows(tx));
+  if (!note) throw notFound('interest note', id);
+  if (note.status !== 'created') throw ruleViolation(`interest note ${id} is ${note.status}; only a draft (created) note can be posted`, [{ path: 'status', message: note.status }]);
+  const date = input.date ?? note.note_date;
+  // The customer's posting order is read and extended under its row lock.
+  await lockCustomer(tx, note.customer_id);
+  const lines = await tx.db.selectFrom('interest_note_lines').selectAll().where('note_id', '=', id).orderBy('line_no').execute();
+  const fees = await tx.db.selectFrom('fees').selectAll().where('interest_note_id', '=', id).orderBy('id').execute();
+  const last = await tx.db.selectFrom('interest_notes').select((eb) => eb.fn.max('posting_no').as('n')).where('customer_id', '=', note.customer_id).executeTakeFirst();
+  const postingNo = Number(last?.n ?? 0) + 1;
+  const common = { customerId: note.customer_id, currency: note.currency, transDate: date, dueDate: date, documentDate: note.note_date, source: 'interestNote', sourceRef: id };
+  await appendTransactions(tx, [
+    ...lines.map((l) => ({ ...common, id: l.id, type: 'interest', amount: toBigInt(l.interest_amount) })),
+    ...fees.map((f) => ({ ...common, id: f.id, type: 'fee', amount: toBigInt(f.amount) })),
+  ]);
+  for (const l of lines) await tx.db.updateTable('interest_note_lines').set({ charge_txn_id: l.id }).where('id', '=', l.id).execute();
+  for (const f of fees) {
+    await tx.db.updateTable('fees').set({ charge_txn_id: f.id, date, updated_at: tx.now, version: f.version + 1 }).where('id', '=', f.id).execute();
+    tx.changed(FEE, f.id, 'update', f.version + 1, { action: 'fee.post', after: { id: f.id, transactionId: f.id, date } });
+  }
+  const next = { status: 'posted', posted_date: date, posting_no: postingNo, updated_at: tx.now, version: note.version + 1 };
+  await tx.db.updateTable('interest_notes').set(next).where('id', '=', id).execute();
+  const json = (await notesToJson(tx.db, [{ ...note, ...next }]))[0]!;
+  tx.changed(INTEREST_NOTE, id, 'update', next.version, { action: 'interestNote.post', before: { status: note.status, version: note.version }, after: json });
+  return json;
+}

@@ -1,0 +1,231 @@
+import { z } from '@hono/zod-openapi';
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, WriteOffLinesTable, WriteOffsTable } from '../../db/schema';
+import type { Tx } from '../../db/transaction';
+import { fromBool, toBigInt, toBool } from '../../db/values';
+import { lockRows } from '../../customers/customers.service';
+import { notFound, ruleViolation, type ErrorDetail } from '../../http/errors';
+import { DateOut, MoneyOut, Timestamp } from '../../http/schemas';
+import { getParameters } from '../../credit/parameters/parameters.service';
+import { requireReasonCode } from '../../credit/setup/setup.kinds';
+import { appendTransactions, requireCustomer, reverseSettlement, settle } from '../../ledger/ledger.service';
+import { findTransaction, findTransactionsByIds } from '../../ledger/ledger.repository';
+import { formatMoney } from '../../../shared/money';
+import { settlementPairs, writeOffLines, type WriteOffItem } from '../../../shared/collections/write-off';
+import { refuseIf } from '../work.shared';
+import { writeOffAccountFor } from './setup';
+import { newMoneyId, WRITE_OFF } from './read';
+
+/**
+ * Write-offs (collections.md §3.4; SPEC §5): a draft journal, posted, and reversed.
+ *
+ * Decisions:
+ * - One journal per request, with lines per (currency, posting profile) combination; the posting
+ *   profile is the customer's (transactions carry none). `transactionIds` left out marks every
+ *   open, not canceled transaction of the customer; listed ids must be such transactions of the
+ *   customer (422 naming `transactionIds.N`). Nothing to write off (no open items, or every
+ *   combination nets to zero) is a 422.
+ * - `reasonCode` defaults to the parameter `writeOffReasonCode`; it must be a writeOff reason.
+ *   The ledger account comes from the write-off account of the posting profile, else the
+ *   parameter `writeOffAccountId`; the tax account from that account's `salesTaxAccountId`.
+ * - The draft keeps each item's open amount. Posting refuses (422) when any of them changed
+ *   since, or an item was canceled: the draft would no longer be what was reviewed.
+ * - Posting adds one ledger entry (type writeOff) per customer line, for the opposite of the
+ *   net, and settles the marked items and that entry against each other until all are closed.
+ * - Reversing reverses every settlement the posting made (those not reversed since, e.g. by an
+ *   NSF), then settles the write-off entry against a new opposite entry (type writeOff, source
+ *   writeOffReversal), so the items reopen at their open amounts with their due dates.
+ * - Status: unposted → posted → reversed; posting or reversing twice is a 422. Not under If-Match
+ *   (a ledger action guarded by its state, SPEC §5).
+ */
+
+type Db = Kysely<Database>;
+type Row = Selectable<WriteOffsTable>;
+type LineRow = Selectable<WriteOffLinesTable>;
+
+export const WriteOffLineSchema = z
+  .object({
+    lineNo: z.number().int(),
+    lineType: z.enum(['customer', 'ledger', 'tax']),
+    accountId: z.string().nullable(),
+    currency: z.string(),
+    postingProfile: z.string().nullable(),
+    debit: MoneyOut,
+    credit: MoneyOut,
+    transactionId: z.string().nullable().openapi({ description: 'customer lines, once posted: the ledger entry' }),
+  })
+  .openapi('WriteOffLine');
+
+export const WriteOffSchema = z
+  .object({
+    id: z.string(),
+    customerId: z.string(),
+    status: z.enum(['unposted', 'posted', 'reversed']),
+    date: DateOut,
+    reasonCode: z.string(),
+    comment: z.string().nullable(),
+    separateSalesTax: z.boolean(),
+    lines: z.array(WriteOffLineSchema),
+    items: z.array(z.object({ transactionId: z.string(), openAmount: MoneyOut })),
+    postedDate: DateOut.nullable(),
+    reversedDate: DateOut.nullable(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    version: z.number().int(),
+  })
+  .openapi('WriteOff');
+export type WriteOffJson = z.infer<typeof WriteOffSchema>;
+
+async function writeOffToJson(db: Db, r: Row): Promise<WriteOffJson> {
+  const lines = await db.selectFrom('write_off_lines').selectAll().where('write_off_id', '=', r.id).orderBy('line_no').execute();
+  const items = await db.selectFrom('write_off_items').selectAll().where('write_off_id', '=', r.id).orderBy('transaction_id').execute();
+  return {
+    id: r.id,
+    customerId: r.customer_id,
+    status: r.status as WriteOffJson['status'],
+    date: r.date,
+    reasonCode: r.reason_code,
+    comment: r.comment,
+    separateSalesTax: toBool(r.separate_sales_tax),
+    lines: lines.map((l) => ({ lineNo: l.line_no, lineType: l.line_type as 'customer', accountId: l.account_id, currency: l.currency, postingProfile: l.posting_profile, debit: formatMoney(toBigInt(l.debit)), credit: formatMoney(toBigInt(l.credit)), transactionId: l.transaction_id })),
+    items: items.map((i) => ({ transactionId: i.transaction_id, openAmount: formatMoney(toBigInt(i.open_amount)) })),
+    postedDate: r.posted_date,
+    reversedDate: r.reversed_date,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    version: r.version,
+  };
+}
+
+export interface WriteOffInput {
+  customerId: string;
+  transactionIds?: string[] | undefined;
+  reasonCode?: string | undefined;
+  comment?: string | null | undefined;
+  date: string;
+}
+
+/** Creates the draft journal (status unposted) for the marked open transactions. */
+export async function createWriteOff(tx: Tx, input: WriteOffInput): Promise<WriteOffJson> {
+  const customer = await requireCustomer(tx, input.customerId);
+  const { values: params } = await getParameters(tx.db, tx.cache);
+  const reasonCode = input.reasonCode ?? params.writeOffReasonCode;
+  if (!reasonCode) throw ruleViolation('a reason code is required: send reasonCode or set the parameter writeOffReasonCode', [{ path: 'reasonCode', message: 'required' }]);
+  await requireReasonCode(tx, reasonCode, 'writeOff');
+  let rows;
+  if (input.transactionIds) {
+    const found = await findTransactionsByIds(tx.db, input.transactionIds);
+    const errors: ErrorDetail[] = [];
+    input.transactionIds.forEach((id, n) => {
+      const t = found.get(id);
+      const why = !t ? 'does not exist' : t.customer_id !== input.customerId ? `belongs to customer ${t.customer_id}` : t.canceled ? 'is canceled' : toBigInt(t.open_amount) === 0n ? 'is closed (nothing open)' : null;
+      if (why) errors.push({ path: `transactionIds.${n}`, message: `transaction ${id} ${why}` });
+    });
+    refuseIf(errors, 'these transactions cannot be written off');
+    rows = input.transactionIds.map((id) => found.get(id)!);
+  } else {
+    rows = await tx.db.selectFrom('transactions').selectAll().where('customer_id', '=', input.customerId).where('open_amount', '<>', 0).where('canceled', '=', 0).orderBy('id').execute();
+  }
+  if (rows.length === 0) throw ruleViolation(`customer ${input.customerId} has nothing to write off: no open transactions are marked`, [{ path: 'transactionIds', message: 'no open transactions' }]);
+  const items: WriteOffItem[] = rows.map((t) => ({ transactionId: t.id, currency: t.currency, postingProfile: customer.posting_profile, openAmount: toBigInt(t.open_amount), amount: toBigInt(t.amount), taxAmount: toBigInt(t.tax_amount) }));
+  const accounts = new Map<string | null, Awaited<ReturnType<typeof writeOffAccountFor>>>();
+  for (const p of new Set(items.map((i) => i.postingProfile))) accounts.set(p, await writeOffAccountFor(tx, p, params.writeOffAccountId));
+  const lines = writeOffLines(items, (p) => accounts.get(p)!, { customerId: input.customerId, separateSalesTax: params.separateSalesTax });
+  if (lines.length === 0) throw ruleViolation('nothing to write off: the marked transactions net to zero in every currency', [{ path: 'transactionIds', message: 'net open amount is 0.00' }]);
+
+  const id = newMoneyId('WO');
+  const row: Row = { id, customer_id: input.customerId, status: 'unposted', date: input.date, reason_code: reasonCode, comment: input.comment ?? null, separate_sales_tax: fromBool(params.separateSalesTax), settlement_ids: '[]', reversal_settlement_ids: '[]', posted_date: null, reversed_date: null, created_by: tx.actor.userId, created_at: tx.now, updated_at: tx.now, version: 1 };
+  await tx.db.insertInto('write_offs').values(row).execute();
+  await tx.db.insertInto('write_off_lines').values(lines.map((l, n) => ({ write_off_id: id, line_no: n + 1, line_type: l.lineType, account_id: l.accountId, currency: l.currency, posting_profile: l.postingProfile, debit: l.debit, credit: l.credit, transaction_id: null, reversal_transaction_id: null }))).execute();
+  // Only items of combinations with lines are written off; a combination netting to zero stays open.
+  const written = new Set(lines.map((l) => `${l.currency}\u0000${l.postingProfile ?? ''}`));
+  const kept = items.filter((i) => written.has(`${i.currency}\u0000${i.postingProfile ?? ''}`));
+  for (let i = 0; i < kept.length; i += 400) await tx.db.insertInto('write_off_items').values(kept.slice(i, i + 400).map((x) => ({ write_off_id: id, transaction_id: x.transactionId, open_amount: x.openAmount }))).execute();
+  const json = await writeOffToJson(tx.db, row);
+  tx.changed(WRITE_OFF, id, 'create', 1, { action: 'writeOff.create', after: json, reason: reasonCode });
+  return json;
+}
+
+async function lockedWriteOff(tx: Tx, id: string): Promise<Row> {
+  const q = tx.db.selectFrom('write_offs').selectAll().where('id', '=', id);
+  const row = await (lockRows(tx) ? q.forUpdate() : q).executeTakeFirst();
+  if (!row) throw notFound('write-off', id);
+  return row;
+}
+
+async function saveStatus(tx: Tx, row: Row, set: Partial<Row>, action: string): Promise<WriteOffJson> {
+  const next = { ...set, updated_at: tx.now, version: row.version + 1 };
+  await tx.db.updateTable('write_offs').set(next).where('id', '=', row.id).execute();
+  const json = await writeOffToJson(tx.db, { ...row, ...next });
+  tx.changed(WRITE_OFF, row.id, 'update', next.version, { action, before: { status: row.status, version: row.version }, after: json, reason: row.reason_code });
+  return json;
+}
+
+/** Posts a draft: a writeOff entry per customer line, settled with the marked items until all close. */
+export async function postWriteOff(tx: Tx, id: string): Promise<WriteOffJson> {
+  const row = await lockedWriteOff(tx, id);
+  if (row.status !== 'unposted') throw ruleViolation(`write-off ${id} is ${row.status}; only an unposted journal can be posted`, [{ path: 'status', message: row.status }]);
+  const items = await tx.db.selectFrom('write_off_items').selectAll().where('write_off_id', '=', id).orderBy('transaction_id').execute();
+  const current = new Map<string, NonNullable<Awaited<ReturnType<typeof findTransaction>>>>();
+  const errors: ErrorDetail[] = [];
+  for (const i of items) {
+    const t = (await findTransaction(tx.db, i.transaction_id, lockRows(tx)))!;
+    current.set(t.id, t);
+    if (t.canceled) errors.push({ path: i.transaction_id, message: 'was canceled since the draft' });
+    else if (toBigInt(t.open_amount) !== toBigInt(i.open_amount)) errors.push({ path: i.transaction_id, message: `open amount is ${formatMoney(toBigInt(t.open_amount))}, the draft has ${formatMoney(toBigInt(i.open_amount))}` });
+  }
+  refuseIf(errors, `write-off ${id} no longer matches the ledger; create a new one`);
+  const lines = await tx.db.selectFrom('write_off_lines').selectAll().where('write_off_id', '=', id).orderBy('line_no').execute();
+  const customerLines = lines.filter((l) => l.line_type === 'customer');
+  const settlementIds: string[] = [];
+  for (const [n, l] of customerLines.entries()) {
+    const amount = toBigInt(l.debit) - toBigInt(l.credit);
+    const txnId = `${id}-${n + 1}`;
+    await appendTransactions(tx, [{ id: txnId, customerId: row.customer_id, type: 'writeOff', amount, currency: l.currency, transDate: row.date, dueDate: row.date, source: 'writeOff', sourceRef: id }]);
+    await tx.db.updateTable('write_off_lines').set({ transaction_id: txnId }).where('write_off_id', '=', id).where('line_no', '=', l.line_no).execute();
+    const group = items.filter((i) => current.get(i.transaction_id)!.currency === l.currency).map((i) => ({ id: i.transaction_id, open: toBigInt(i.open_amount) }));
+    const all = [...group, { id: txnId, open: amount }];
+    for (const p of settlementPairs(all, all)) settlementIds.push((await settle(tx, { ...p, date: row.date })).id);
+  }
+  return saveStatus(tx, row, { status: 'posted', posted_date: row.date, settlement_ids: JSON.stringify(settlementIds) }, 'writeOff.post');
+}
+
+/** Reverses a posted write-off: its settlements are reversed and its entries offset (§3.4). */
+export async function reverseWriteOff(tx: Tx, id: string, input: { date?: string | undefined }): Promise<WriteOffJson> {
+  const row = await lockedWriteOff(tx, id);
+  if (row.status !== 'posted') throw ruleViolation(`write-off ${id} is ${row.status}; only a posted journal can be reversed`, [{ path: 'status', message: row.status }]);
+  const date = input.date ?? row.date;
+  const reversals: string[] = [];
+  for (const sid of JSON.parse(row.settlement_ids) as string[]) {
+    const done = await tx.db.selectFrom('settlements').select('id').where('reverses_id', '=', sid).executeTakeFirst();
+    if (!done) reversals.push((await reverseSettlement(tx, sid, date)).id);
+  }
+  const lines = await tx.db.selectFrom('write_off_lines').selectAll().where('write_off_id', '=', id).where('line_type', '=', 'customer').orderBy('line_no').execute();
+  for (const l of lines as LineRow[]) {
+    const entry = (await findTransaction(tx.db, l.transaction_id!, lockRows(tx)))!;
+    const open = toBigInt(entry.open_amount);
+    if (open === 0n) continue;
+    const reversalId = `${l.transaction_id}-R`;
+    await appendTransactions(tx, [{ id: reversalId, customerId: row.customer_id, type: 'writeOff', amount: -open, currency: l.currency, transDate: date, dueDate: date, source: 'writeOffReversal', sourceRef: id }]);
+    await tx.db.updateTable('write_off_lines').set({ reversal_transaction_id: reversalId }).where('write_off_id', '=', id).where('line_no', '=', l.line_no).execute();
+    const pair = open > 0n ? { debitId: entry.id, creditId: reversalId } : { debitId: reversalId, creditId: entry.id };
+    reversals.push((await settle(tx, { ...pair, amount: open > 0n ? open : -open, date })).id);
+  }
+  return saveStatus(tx, row, { status: 'reversed', reversed_date: date, reversal_settlement_ids: JSON.stringify(reversals) }, 'writeOff.reverse');
+}
+
+export async function getWriteOff(db: Db, id: string): Promise<WriteOffJson> {
+  const row = await db.selectFrom('write_offs').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) throw notFound('write-off', id);
+  return writeOffToJson(db, row);
+}
+
+export async function listWriteOffs(db: Db, q: { customerId?: string; limit: number; after?: string }): Promise<WriteOffJson[]> {
+  let query = db.selectFrom('write_offs').selectAll().orderBy('id').limit(q.limit + 1);
+  if (q.customerId) query = query.where('customer_id', '=', q.customerId);
+  if (q.after !== undefined) query = query.where('id', '>', q.after);
+  const rows = await query.execute();
+  const out: WriteOffJson[] = [];
+  for (const r of rows) out.push(await writeOffToJson(db, r));
+  return out;
+}
