@@ -15,6 +15,7 @@ import { CustomerInput } from '../server/customers/customers.schema';
 import { printTable, row, writeResults, type BenchRow } from './report';
 import { benchPureCheck, fiftyRules, fillLedger } from './credit';
 import { benchCollections } from './collections';
+import { benchAddin } from './addin';
 import { adjustmentsWorkbook, timeUpload } from './sheets';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
@@ -163,6 +164,8 @@ async function main(): Promise<void> {
 
     // Collections: the aging snapshot run and GET /aging at 1k / 10k / 50k customers (in-process).
     rows.push(...(await benchCollections(dir)));
+    // The add-in in headless Chromium (aging write, proposals preview); a failure is one unmet row.
+    rows.push(...(await benchAddin()));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

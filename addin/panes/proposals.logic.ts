@@ -126,7 +126,7 @@ export function previewProposals(rows: readonly ProposalRow[], ctx: PreviewConte
     const errors = [...p.errors];
     // A % change needs the current limit: without the customer there is nothing to apply it to.
     if (!errors.length && !line) errors.push(`customerId: customer ${p.customerId} does not exist`);
-    return { currentLimit, name: c?.customer.name ?? '', line, availableNow: null, projectedAvailable: null, projectedPercentUsed: null, releasable: [], errors };
+    return { currentLimit, name: c?.name ?? '', line, availableNow: null, projectedAvailable: null, projectedPercentUsed: null, releasable: [], errors };
   });
   for (const type of ['creditLimit', 'temporary'] as const) {
     const idx = rows.flatMap((p, i) => (p.type === type && results[i]!.line ? [i] : []));

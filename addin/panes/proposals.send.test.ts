@@ -1,21 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CREDIT_PARAMETERS } from '../../shared/credit/types';
 import { ensureTable } from '../excel/workbook';
 import { ApiError, type CreditDeskClient } from '../sync/api';
-import { inputFromSummary, type CustomerCreditJson, type PreviewContext } from '../sync/credit-context';
+import { addContextJson, emptyContext, type PreviewContext } from '../sync/credit-context';
+import { creditContextFixture } from '../testing/credit-context-fixture';
 import { loadSyncState } from '../sync/state';
 import { SimulatedWorkbook } from '../testing/simulated-excel';
 import { PROPOSALS, sendProposals } from './proposals.logic';
 
 function context(ids: string[]): PreviewContext {
-  const common = { parameters: DEFAULT_CREDIT_PARAMETERS, rules: [], termRanks: new Map(), discountRanks: new Map() };
-  const customers = new Map(
-    ids.map((id) => {
-      const c = { id, name: id, creditLimit: '1000.00', creditLimitExpirationDate: null, mandatoryCreditLimit: false, unlimitedCredit: false, excludeFromCreditManagement: false, ignoreUntilDate: null, creditManagementGroupId: null, accountStatusId: null, riskGroupId: null, paymentTermsId: null, cashDiscountId: null, credit: { baseCreditLimit: '1000.00', activeTemporaryLimit: null, insuranceContribution: '0.00', balance: '0.00', deliveredNotInvoiced: '0.00', openOrders: '0.00', availableCredit: '1000.00', group: null } } satisfies CustomerCreditJson;
-      return [id, { customer: c, input: inputFromSummary(c, common, '2026-11-23', { oldestOverdueDueDate: null, overdueAmount: 0n }), holds: [] }];
-    }),
-  );
-  return { asOf: '2026-11-23', customers, unknown: new Set(), groupIds: new Set() };
+  return addContextJson(emptyContext('2026-11-23'), creditContextFixture(ids, { creditLimit: () => 100_000n, rules: false }));
 }
 
 describe('sending proposals', () => {

@@ -1,41 +1,13 @@
 /**
- * What the local preview needs to run the shared credit check (shared/credit) for proposal rows,
- * gathered through the public API: parameters, rules, ranks, each customer's credit summary, and
- * for customers with held orders the overdue figures and the orders. The engine input is rebuilt
- * from the summary so that, on the preview date, it gives the figures the server's input gives:
- * the active temporary limit as a one-day window, the insurance contribution as one policy, the
- * group at its binding limit and members' exposure.
+ * What the local preview needs to run the shared credit check (shared/credit) for proposal rows:
+ * `POST /api/v1/credit-context:batch` answers, for up to 50,000 customers per request, the very
+ * engine input the server's journal `:validate` builds (money as decimal strings) and, per open
+ * unforced hold, the fields in which its order's re-check input differs. Decoding it here is the
+ * whole job: no figure is recomputed in the pane, so the preview equals `:validate`.
  */
-import { parseMoney, parseRate, type Money } from '../../shared/money';
-import type { BlockingRule, CreditCheckInput, CreditParameters, CreditLimitType, RuleType } from '../../shared/credit/types';
-import { exposureTotal } from '../../shared/credit/limits';
-import { ApiError, type CreditDeskClient } from './api';
-
-export interface CustomerCreditJson {
-  id: string;
-  name: string;
-  creditLimit: string;
-  creditLimitExpirationDate: string | null;
-  mandatoryCreditLimit: boolean;
-  unlimitedCredit: boolean;
-  excludeFromCreditManagement: boolean;
-  ignoreUntilDate: string | null;
-  creditManagementGroupId: string | null;
-  accountStatusId: string | null;
-  riskGroupId: string | null;
-  paymentTermsId: string | null;
-  cashDiscountId: string | null;
-  credit: {
-    baseCreditLimit: string;
-    activeTemporaryLimit: string | null;
-    insuranceContribution: string;
-    balance: string;
-    deliveredNotInvoiced: string;
-    openOrders: string;
-    availableCredit: string | null;
-    group: { id: string; limit: string; exposure: string } | null;
-  };
-}
+import { parseRate, type Money } from '../../shared/money';
+import type { BlockingRule, CreditCheckInput, CreditLimitType, CreditOrder, CreditParameters, Insurance, RuleType, TemporaryLimit } from '../../shared/credit/types';
+import type { CreditDeskClient } from './api';
 
 interface RuleJson {
   id: string;
@@ -54,35 +26,67 @@ interface RuleJson {
   releaseSalesOrder: boolean;
 }
 
-export interface HoldJson {
-  id: string;
-  salesOrderId: string;
-  customerId: string;
-  status: string;
-  forced: boolean;
-  orderAmount: string;
-  version: number;
+interface TemporaryLimitJson {
+  amount: string;
+  fromDate: string;
+  toDate: string;
+  postedSeq: number;
 }
 
 interface OrderJson {
-  id: string;
   amount: string;
-  deliveredNotInvoiced: string;
-  invoicedAmount: string;
-  openAmount: string;
-  status: string;
   paymentTermsId: string | null;
   cashDiscountId: string | null;
   excludeFromCreditManagement: boolean;
 }
 
-interface TransactionJson {
-  openAmount: string;
-  dueDate: string | null;
+interface ExposureJson {
+  balance: string;
+  deliveredNotInvoiced: string;
+  openOrders: string;
+}
+
+/** One customer of the `credit-context:batch` answer. */
+export interface CustomerContextJson {
+  id: string;
+  name: string;
+  customer: {
+    creditLimit: string;
+    creditLimitExpirationDate: string | null;
+    mandatoryCreditLimit: boolean;
+    unlimitedCredit: boolean;
+    excludeFromCreditManagement: boolean;
+    ignoreUntilDate: string | null;
+    creditManagementGroupId: string | null;
+    accountStatusId: string | null;
+    riskGroupId: string | null;
+    paymentTermsId: string | null;
+    cashDiscountId: string | null;
+  };
+  exposureParts: ExposureJson;
+  overdue: { oldestOverdueDueDate: string | null; overdueAmount: string };
+  order: OrderJson;
+  temporaryLimits: TemporaryLimitJson[];
+  insurances: { identifier: 'insurance' | 'guarantee'; value: string; updateCreditLimitPct: string; effectiveDate: string; expirationDate: string; includedInExposure: boolean }[];
+  group: { id: string; creditLimit: string; creditLimitToDate: string | null; membersExposure: string; temporaryLimits: TemporaryLimitJson[] } | null;
+  heldOrders: { holdId: string; salesOrderId: string; order: OrderJson; exposureParts: ExposureJson; groupMembersExposure: string | null }[];
+}
+
+/** The `credit-context:batch` answer. */
+export interface CreditContextJson {
+  asOf: string;
+  parameters: CreditParameters;
+  rules: RuleJson[];
+  paymentTermsRanks: Record<string, number>;
+  cashDiscountRanks: Record<string, number>;
+  customers: CustomerContextJson[];
+  creditGroups: { id: string; creditLimit: string; creditLimitToDate: string | null }[];
+  unknownCustomerIds: string[];
+  unknownCreditGroupIds: string[];
 }
 
 export interface CustomerContext {
-  customer: CustomerCreditJson;
+  name: string;
   input: CreditCheckInput;
   holds: { holdId: string; input: CreditCheckInput }[];
 }
@@ -95,8 +99,19 @@ export interface PreviewContext {
   groupIds: Set<string>;
 }
 
+/** Ids per request: one request for 10,000 rows; the endpoint takes up to 50,000. */
+export const CONTEXT_BATCH = 10_000;
+const ID = /^[A-Za-z0-9_.-]{1,64}$/;
+const MONEY = /^-?\d+\.\d\d$/;
+
+/** Money as the server formats it ("-0.05", exactly 2 decimals), without a float and without a range limit (sums may be large). */
+export function moneyFromJson(s: string): Money {
+  if (!MONEY.test(s)) throw new Error(`credit context: "${s}" is not an amount`);
+  return BigInt(s.replace('.', ''));
+}
+
 export function ruleFromJson(r: RuleJson): BlockingRule {
-  const threshold = r.creditLimitThreshold === null ? null : r.valueType === 'amount' ? parseMoney(r.creditLimitThreshold) : parseRate(r.creditLimitThreshold);
+  const threshold = r.creditLimitThreshold === null ? null : r.valueType === 'amount' ? moneyFromJson(r.creditLimitThreshold) : parseRate(r.creditLimitThreshold);
   return {
     id: r.id,
     ruleType: r.ruleType as RuleType,
@@ -106,7 +121,7 @@ export function ruleFromJson(r: RuleJson): BlockingRule {
     riskGroupId: r.riskGroupId,
     valueType: r.valueType as BlockingRule['valueType'],
     days: r.days,
-    amount: r.amount === null ? null : parseMoney(r.amount),
+    amount: r.amount === null ? null : moneyFromJson(r.amount),
     percent: r.percent === null ? null : parseRate(r.percent),
     creditLimitThreshold: threshold,
     accountStatusId: r.accountStatusId,
@@ -115,156 +130,90 @@ export function ruleFromJson(r: RuleJson): BlockingRule {
   };
 }
 
-interface Common {
-  parameters: CreditParameters;
-  rules: BlockingRule[];
-  termRanks: Map<string, number>;
-  discountRanks: Map<string, number>;
-}
+const temporaryFromJson = (t: TemporaryLimitJson): TemporaryLimit => ({ amount: moneyFromJson(t.amount), fromDate: t.fromDate, toDate: t.toDate, postedSeq: t.postedSeq });
+const orderFromJson = (o: OrderJson): CreditOrder => ({ amount: moneyFromJson(o.amount), paymentTermsId: o.paymentTermsId, cashDiscountId: o.cashDiscountId, excludeFromCreditManagement: o.excludeFromCreditManagement });
+const exposureFromJson = (e: ExposureJson) => ({ balance: moneyFromJson(e.balance), deliveredNotInvoiced: moneyFromJson(e.deliveredNotInvoiced), openOrders: moneyFromJson(e.openOrders) });
 
-async function loadCommon(client: CreditDeskClient): Promise<Common> {
-  const [p, rules, terms, discounts] = await Promise.all([
-    client.get<Record<string, unknown>>('/api/v1/parameters'),
-    client.all<RuleJson>('/api/v1/blocking-rules'),
-    client.all<{ id: string; rank?: number | null }>('/api/v1/payment-terms'),
-    client.all<{ id: string; rank?: number | null }>('/api/v1/cash-discounts'),
-  ]);
-  const ranks = (xs: { id: string; rank?: number | null }[]) => new Map(xs.flatMap((x) => (typeof x.rank === 'number' ? [[x.id, x.rank] as const] : [])));
+/** The setup every input shares, decoded once per answer (the server also shares one object). */
+export function commonFromJson(j: Pick<CreditContextJson, 'parameters' | 'rules' | 'paymentTermsRanks' | 'cashDiscountRanks'>) {
   return {
-    parameters: {
-      creditManagementEnabled: p.creditManagementEnabled as boolean,
-      creditLimitType: p.creditLimitType as CreditLimitType,
-      checkCreditLimitOnSalesOrder: p.checkCreditLimitOnSalesOrder as boolean,
-      checkCustomerCreditGroupsCreditLimit: p.checkCustomerCreditGroupsCreditLimit as boolean,
-      ignoreCreditLimitExpiredRuleWhenBlank: p.ignoreCreditLimitExpiredRuleWhenBlank as boolean,
-      paymentTermsIncreased: p.paymentTermsIncreased as boolean,
-      settlementDiscountIncreased: p.settlementDiscountIncreased as boolean,
-    },
-    rules: rules.map(ruleFromJson),
-    termRanks: ranks(terms),
-    discountRanks: ranks(discounts),
+    parameters: { ...j.parameters, creditLimitType: j.parameters.creditLimitType as CreditLimitType },
+    rules: j.rules.map(ruleFromJson),
+    paymentTermsRanks: new Map(Object.entries(j.paymentTermsRanks)),
+    cashDiscountRanks: new Map(Object.entries(j.cashDiscountRanks)),
   };
 }
 
-const HUNDRED_PERCENT = 1_000_000n;
-
-/** The engine input of a customer with no order, rebuilt from its credit summary (see the module note). */
-export function inputFromSummary(c: CustomerCreditJson, common: Common, asOf: string, overdue: CreditCheckInput['overdue']): CreditCheckInput {
-  const cr = c.credit;
-  const temporary = cr.activeTemporaryLimit === null ? null : parseMoney(cr.activeTemporaryLimit);
-  const contribution = parseMoney(cr.insuranceContribution);
-  return {
+/** A customer's engine input and its held orders' re-check inputs, from its JSON. */
+export function customerContextFromJson(c: CustomerContextJson, asOf: string, common: ReturnType<typeof commonFromJson>): CustomerContext {
+  const input: CreditCheckInput = {
     asOf,
     parameters: common.parameters,
     customer: {
       id: c.id,
-      creditLimit: parseMoney(c.creditLimit),
-      creditLimitExpirationDate: c.creditLimitExpirationDate,
-      mandatoryCreditLimit: c.mandatoryCreditLimit,
-      unlimitedCredit: c.unlimitedCredit,
-      excludeFromCreditManagement: c.excludeFromCreditManagement,
-      ignoreUntilDate: c.ignoreUntilDate,
-      creditManagementGroupId: c.creditManagementGroupId,
-      accountStatusId: c.accountStatusId,
-      riskGroupId: c.riskGroupId,
-      paymentTermsId: c.paymentTermsId,
-      cashDiscountId: c.cashDiscountId,
+      creditLimit: moneyFromJson(c.customer.creditLimit),
+      creditLimitExpirationDate: c.customer.creditLimitExpirationDate,
+      mandatoryCreditLimit: c.customer.mandatoryCreditLimit,
+      unlimitedCredit: c.customer.unlimitedCredit,
+      excludeFromCreditManagement: c.customer.excludeFromCreditManagement,
+      ignoreUntilDate: c.customer.ignoreUntilDate,
+      creditManagementGroupId: c.customer.creditManagementGroupId,
+      accountStatusId: c.customer.accountStatusId,
+      riskGroupId: c.customer.riskGroupId,
+      paymentTermsId: c.customer.paymentTermsId,
+      cashDiscountId: c.customer.cashDiscountId,
     },
-    exposureParts: { balance: parseMoney(cr.balance), deliveredNotInvoiced: parseMoney(cr.deliveredNotInvoiced), openOrders: parseMoney(cr.openOrders) },
-    overdue,
-    order: { amount: 0n, paymentTermsId: c.paymentTermsId, cashDiscountId: c.cashDiscountId, excludeFromCreditManagement: false },
+    exposureParts: exposureFromJson(c.exposureParts),
+    overdue: { oldestOverdueDueDate: c.overdue.oldestOverdueDueDate, overdueAmount: moneyFromJson(c.overdue.overdueAmount) },
+    order: orderFromJson(c.order),
     rules: common.rules,
-    temporaryLimits: temporary === null ? [] : [{ amount: temporary, fromDate: asOf, toDate: asOf, postedSeq: 1 }],
-    insurances: contribution === 0n ? [] : [{ identifier: 'insurance', value: contribution, updateCreditLimitPct: HUNDRED_PERCENT, effectiveDate: asOf, expirationDate: asOf, includedInExposure: false }],
-    group: cr.group ? { id: cr.group.id, creditLimit: parseMoney(cr.group.limit), creditLimitToDate: null, membersExposure: parseMoney(cr.group.exposure), temporaryLimits: [] } : null,
-    paymentTermsRanks: common.termRanks,
-    cashDiscountRanks: common.discountRanks,
+    temporaryLimits: c.temporaryLimits.map(temporaryFromJson),
+    insurances: c.insurances.map(
+      (i): Insurance => ({ identifier: i.identifier, value: moneyFromJson(i.value), updateCreditLimitPct: parseRate(i.updateCreditLimitPct), effectiveDate: i.effectiveDate, expirationDate: i.expirationDate, includedInExposure: i.includedInExposure }),
+    ),
+    group: c.group ? { id: c.group.id, creditLimit: moneyFromJson(c.group.creditLimit), creditLimitToDate: c.group.creditLimitToDate, membersExposure: moneyFromJson(c.group.membersExposure), temporaryLimits: c.group.temporaryLimits.map(temporaryFromJson) } : null,
+    paymentTermsRanks: common.paymentTermsRanks,
+    cashDiscountRanks: common.cashDiscountRanks,
   };
-}
-
-/** The input of a held order's re-check: the order is the checked amount and leaves open orders (and the group's exposure). */
-export function inputForHeldOrder(base: CreditCheckInput, o: OrderJson): CreditCheckInput {
-  const dni = parseMoney(o.deliveredNotInvoiced);
-  const open = parseMoney(o.amount) - parseMoney(o.invoicedAmount) - dni;
-  const own: Money = exposureTotal(base.parameters.creditLimitType, { balance: 0n, deliveredNotInvoiced: dni, openOrders: open }, false);
-  return {
-    ...base,
-    exposureParts: { ...base.exposureParts, deliveredNotInvoiced: base.exposureParts.deliveredNotInvoiced - dni, openOrders: base.exposureParts.openOrders - open },
-    order: {
-      amount: parseMoney(o.amount) - parseMoney(o.invoicedAmount),
-      paymentTermsId: o.paymentTermsId ?? base.customer.paymentTermsId,
-      cashDiscountId: o.cashDiscountId ?? base.customer.cashDiscountId,
-      excludeFromCreditManagement: o.excludeFromCreditManagement,
+  const holds = c.heldOrders.map((h) => ({
+    holdId: h.holdId,
+    input: {
+      ...input,
+      order: orderFromJson(h.order),
+      exposureParts: exposureFromJson(h.exposureParts),
+      group: input.group && h.groupMembersExposure !== null ? { ...input.group, membersExposure: moneyFromJson(h.groupMembersExposure) } : input.group,
     },
-    group: base.group ? { ...base.group, membersExposure: base.group.membersExposure - own } : null,
-  };
+  }));
+  return { name: c.name, input, holds };
 }
 
-/** Oldest overdue due date and overdue amount from the customer's open items. */
-export function overdueOf(items: readonly TransactionJson[], asOf: string): CreditCheckInput['overdue'] {
-  let oldest: string | null = null;
-  let amount = 0n;
-  for (const t of items) {
-    const open = parseMoney(t.openAmount);
-    if (open > 0n && t.dueDate && t.dueDate < asOf) {
-      amount += open;
-      if (oldest === null || t.dueDate < oldest) oldest = t.dueDate;
-    }
-  }
-  return { oldestOverdueDueDate: oldest, overdueAmount: amount };
+/** Adds one `credit-context:batch` answer to a preview context. */
+export function addContextJson(ctx: PreviewContext, j: CreditContextJson): PreviewContext {
+  const common = commonFromJson(j);
+  for (const c of j.customers) ctx.customers.set(c.id, customerContextFromJson(c, j.asOf, common));
+  for (const id of j.unknownCustomerIds) ctx.unknown.add(id);
+  for (const g of j.creditGroups) ctx.groupIds.add(g.id);
+  return ctx;
 }
 
-/** Runs `f` over `xs` with at most `n` calls in flight. */
-export async function mapLimit<T, R>(xs: readonly T[], n: number, f: (x: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(xs.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(n, xs.length) }, async () => {
-      while (next < xs.length) {
-        const i = next++;
-        out[i] = await f(xs[i]!);
-      }
-    }),
-  );
-  return out;
-}
+export const emptyContext = (asOf: string): PreviewContext => ({ asOf, customers: new Map(), unknown: new Set(), groupIds: new Set() });
 
 /**
- * Loads the preview context of the named customers (one summary read per customer; for those
- * with open, unforced holds also their open items and the held orders).
+ * Loads the preview context of the named customers (and credit groups) in requests of
+ * {@link CONTEXT_BATCH} ids: one request for 10,000 rows. Ids that are not ids at all are unknown
+ * without asking (the server would refuse the whole request).
  */
-export async function loadPreviewContext(client: CreditDeskClient, customerIds: readonly string[], asOf: string, onProgress?: (done: number, total: number) => void): Promise<PreviewContext> {
-  const ids = [...new Set(customerIds)];
-  const [common, holds, groups] = await Promise.all([
-    loadCommon(client),
-    client.all<HoldJson>('/api/v1/holds?status=onHold'),
-    client.all<{ id: string }>('/api/v1/credit-groups'),
-  ]);
-  const holdsBy = new Map<string, HoldJson[]>();
-  for (const h of holds) if (!h.forced) holdsBy.set(h.customerId, [...(holdsBy.get(h.customerId) ?? []), h]);
-  const customers = new Map<string, CustomerContext>();
-  const unknown = new Set<string>();
+export async function loadPreviewContext(client: CreditDeskClient, customerIds: readonly string[], asOf: string, onProgress?: (done: number, total: number) => void, creditGroupIds: readonly string[] = []): Promise<PreviewContext> {
+  const ctx = emptyContext(asOf);
+  const ids: string[] = [];
+  for (const id of new Set(customerIds)) (ID.test(id) ? ids.push(id) : ctx.unknown.add(id));
+  const groups = [...new Set(creditGroupIds)].filter((id) => ID.test(id));
   let done = 0;
-  await mapLimit(ids, 8, async (id) => {
-    let c: CustomerCreditJson;
-    try {
-      c = await client.get<CustomerCreditJson>(`/api/v1/customers/${encodeURIComponent(id)}`);
-    } catch (e) {
-      if (e instanceof ApiError && (e.status === 404 || e.status === 400)) {
-        unknown.add(id);
-        return;
-      }
-      throw e;
-    }
-    const held = holdsBy.get(id) ?? [];
-    const overdue = held.length ? overdueOf(await client.all<TransactionJson>(`/api/v1/customers/${encodeURIComponent(id)}/transactions?open=true`), asOf) : { oldestOverdueDueDate: null, overdueAmount: 0n };
-    const input = inputFromSummary(c, common, asOf, overdue);
-    const holdInputs = await Promise.all(
-      held.map(async (h) => ({ holdId: h.id, input: inputForHeldOrder(input, await client.get<OrderJson>(`/api/v1/sales-orders/${encodeURIComponent(h.salesOrderId)}`)) })),
-    );
-    customers.set(id, { customer: c, input, holds: holdInputs });
-    onProgress?.(++done, ids.length);
-  });
-  return { asOf, customers, unknown, groupIds: new Set(groups.map((g) => g.id)) };
+  for (let i = 0; i < Math.max(ids.length, groups.length); i += CONTEXT_BATCH) {
+    const chunk = ids.slice(i, i + CONTEXT_BATCH);
+    addContextJson(ctx, await client.post<CreditContextJson>('/api/v1/credit-context:batch', { customerIds: chunk, creditGroupIds: groups.slice(i, i + CONTEXT_BATCH), asOf }));
+    done += chunk.length;
+    onProgress?.(done, ids.length);
+  }
+  return ctx;
 }
-

@@ -2,8 +2,11 @@ import { createRoot } from 'react-dom/client';
 import { App } from '../panes/App';
 import { replaceRows } from '../excel/workbook';
 import { agingCells, agingSpec } from '../panes/aging.logic';
-import { parseProposal, previewProposals } from '../panes/proposals.logic';
-import { inputFromSummary } from '../sync/credit-context';
+import { PROPOSALS, parseProposal, previewProposals, readProposals } from '../panes/proposals.logic';
+import { addContextJson, emptyContext, loadPreviewContext } from '../sync/credit-context';
+import { CreditDeskClient } from '../sync/api';
+import { creditContextFixture } from './credit-context-fixture';
+import { measureAgingWrite, measureContextLoad, measurePreview } from './measure';
 import { DEFAULT_CREDIT_PARAMETERS } from '../../shared/credit/types';
 import { renderGrid, SimulatedWorkbook } from './simulated-excel';
 import '../pane.css';
@@ -13,8 +16,8 @@ import './workbook.css';
 const workbook = new SimulatedWorkbook();
 Object.assign(window, {
   workbook,
-  // For the in-browser measurements (test/addin): the pane's own code paths, called directly.
-  creditdesk: { replaceRows, agingSpec, agingCells, parseProposal, previewProposals, inputFromSummary, DEFAULT_CREDIT_PARAMETERS },
+  // For the in-browser measurements (test/addin, bench/addin.ts): the pane's own code paths, called directly.
+  creditdesk: { replaceRows, agingSpec, agingCells, PROPOSALS, parseProposal, readProposals, previewProposals, addContextJson, emptyContext, loadPreviewContext, creditContextFixture, CreditDeskClient, SimulatedWorkbook, DEFAULT_CREDIT_PARAMETERS, measureAgingWrite, measurePreview, measureContextLoad },
 });
 renderGrid(workbook, document.getElementById('workbook')!);
 createRoot(document.getElementById('root')!).render(<App host={workbook} />);

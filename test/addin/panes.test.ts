@@ -301,6 +301,58 @@ describe('add-in panes in Chromium (simulated workbook)', () => {
     expect(refreshed.get(target)!.Stale).toBe('stale');
     await screenshot(page, 'aging');
   });
+
+  it('proposals: a sheet of every customer (demo plus 3,000 fed) previews exactly as :validate answers, from one bulk credit-context read', async () => {
+    const fed = await server.api('POST', '/api/v1/customers:batch', { items: Array.from({ length: 3000 }, (_, i) => ({ id: `BULK${i}`, name: `Bulk ${i}`, currency: 'USD', creditLimit: `${1000 + i}.00` })) }, 'integration');
+    expect(fed.status).toBe(200);
+    const customers: { id: string; creditLimit: string }[] = [];
+    for (let cursor: string | null = null, first = true; first || cursor; first = false) {
+      const res: { items: { id: string; creditLimit: string }[]; nextCursor: string | null } = (await server.api('GET', `/api/v1/customers?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)).body;
+      customers.push(...res.items);
+      cursor = res.nextCursor;
+    }
+    expect(customers.length).toBeGreaterThan(3000);
+    const held = new Set(((await server.api('GET', '/api/v1/holds?status=onHold&limit=1000')).body.items as { customerId: string; forced: boolean }[]).filter((h) => !h.forced).map((h) => h.customerId));
+    // Customers with a hold get a limit high enough to release it; every third other one a % change.
+    const rows = customers.map((c, i) => ({ id: c.id, limit: held.has(c.id) ? '5000000.00' : i % 3 ? `${50000 + i}.00` : null, current: c.creditLimit }));
+    const fresh = await openPane(browser, server, 'credit_clerk');
+    const requests: string[] = [];
+    fresh.on('request', (r) => requests.push(r.url()));
+    try {
+      await fresh.getByRole('tab', { name: 'Proposals' }).click();
+      await fresh.evaluate(async (rs) => {
+        const { workbook, creditdesk: cd } = window as any;
+        await cd.replaceRows(workbook, cd.PROPOSALS, rs.map((r) => [r.id, '', '', r.limit === null ? '' : Number(r.limit), r.limit === null ? 5 : '', '', '', '', '', '', '', '', '', '', '']));
+      }, rows);
+      requests.length = 0;
+      await fresh.getByRole('button', { name: 'Preview' }).click();
+      await statusText(fresh, 'proposals-status', /previewed/, 60_000);
+      // One bulk read (credit-context:batch) for the whole sheet, not one request per customer.
+      expect(requests.filter((u) => u.includes('/api/v1/')).map((u) => new URL(u).pathname)).toEqual(['/api/v1/credit-context:batch']);
+      const previewed = new Map((await records(fresh, 'Proposals')).map((r) => [String(r.Customer), r]));
+      const lines = rows.map((r) => ({ customerId: r.id, newCreditLimit: r.limit ?? formatMoney(generatedLimit(parseMoney(r.current), { valueType: 'percentage', value: parseRate('5') })) }));
+      const v = await server.api('POST', '/api/v1/adjustment-journals:validate', { type: 'creditLimit', lines }, 'credit_clerk');
+      expect(v.status).toBe(200);
+      let released = 0;
+      for (const line of v.body.lines as any[]) {
+        const r = previewed.get(line.customerId)!;
+        if (line.status === 'error') {
+          expect(r.Status, line.customerId).toBe('error');
+          continue;
+        }
+        expect(r.Status, line.customerId).toBe('previewed');
+        expect(formatMoney(parseMoney(String(r['Current limit'])))).toBe(line.currentCreditLimit);
+        expect(r['Available now'] === '' ? null : formatMoney(parseMoney(String(r['Available now'])))).toBe(line.currentAvailableCredit);
+        expect(r['Projected available'] === '' ? null : formatMoney(parseMoney(String(r['Projected available'])))).toBe(line.projectedAvailableCredit);
+        expect(r['Projected % used'] === '' ? null : Number(r['Projected % used'])).toBe(line.projectedPercentUsed === null ? null : Number(line.projectedPercentUsed));
+        expect(String(r['Holds released']).split(', ').filter(Boolean).sort(), line.customerId).toEqual([...line.releasableHolds].sort());
+        released += line.releasableHolds.length;
+      }
+      expect(released).toBeGreaterThan(0);
+    } finally {
+      await fresh.close();
+    }
+  }, 120_000);
 });
 
 describe('add-in performance in Chromium (simulated workbook)', () => {
@@ -324,42 +376,12 @@ describe('add-in performance in Chromium (simulated workbook)', () => {
   it('writes 10,000 aging rows with every sync under 5 MB and previews 10,000 proposals without errors', async () => {
     const figures = await page.evaluate(async () => {
       const { workbook, creditdesk: cd } = window as any;
-      const def = { id: 'STD', name: 'Standard', version: 1, lines: ['Current', '1-30', '31-60', '61-90', '91-120', 'Over 120'].map((label) => ({ label, unit: 'day', interval: 30 })) };
-      const items = Array.from({ length: 10_000 }, (_, i) => ({
-        customerId: `C${100000 + i}`,
-        name: `Customer number ${i} Holding GmbH`,
-        amountDue: `${(i * 37) % 100000}.25`,
-        buckets: def.lines.map((l, j) => ({ label: l.label, amount: `${(i * (j + 3)) % 9000}.${String(j * 11).padStart(2, '0')}` })),
-        unbucketedAmount: '0.00',
-        indicator: i % 7 === 0 ? 'over limit' : null,
-        snapshotAt: '2026-11-23T06:00:00Z',
-        stale: false,
-        creditLimit: '50000.00',
-        remainingCredit: `${50000 - ((i * 37) % 100000)}.75`,
-        disputedAmount: '0.00',
-        disputedCount: 0,
-        version: 1,
-      }));
-      const rows = items.map((r) => cd.agingCells(def, r));
-      const t0 = performance.now();
-      const stats = await cd.replaceRows(workbook, cd.agingSpec(def), rows);
-      const writeMs = performance.now() - t0;
+      // The pane's own code paths on the test page (addin/testing/measure.ts, also run by npm run bench).
+      const write = await cd.measureAgingWrite(workbook, 10_000);
       // Let the grid draw once, so the screenshot shows the data.
       await new Promise((r) => requestAnimationFrame(() => r(null)));
-
-      const common = { parameters: cd.DEFAULT_CREDIT_PARAMETERS, rules: [{ id: 'R1', ruleType: 'creditLimitUsed', kind: 'blocking', validFor: 'all', accountOrGroup: null, riskGroupId: null, valueType: 'percent', days: null, amount: null, percent: 1000000n, creditLimitThreshold: null, accountStatusId: null, paymentTermsId: null, releaseSalesOrder: false }], termRanks: new Map(), discountRanks: new Map() };
-      const customers = new Map();
-      for (let i = 0; i < 10_000; i++) {
-        const c = { id: `C${i}`, name: `Customer ${i}`, creditLimit: '20000.00', creditLimitExpirationDate: null, mandatoryCreditLimit: false, unlimitedCredit: false, excludeFromCreditManagement: false, ignoreUntilDate: null, creditManagementGroupId: null, accountStatusId: null, riskGroupId: null, paymentTermsId: null, cashDiscountId: null, credit: { baseCreditLimit: '20000.00', activeTemporaryLimit: null, insuranceContribution: '0.00', balance: `${i % 30000}.00`, deliveredNotInvoiced: '0.00', openOrders: '1000.00', availableCredit: null, group: null } };
-        const input = cd.inputFromSummary(c, common, '2026-11-23', { oldestOverdueDueDate: null, overdueAmount: 0n });
-        customers.set(c.id, { customer: c, input, holds: i % 10 === 0 ? [{ holdId: `H${i}`, input: { ...input, order: { ...input.order, amount: 5000n * 100n } } }] : [] });
-      }
-      const ctx = { asOf: '2026-11-23', customers, unknown: new Set(), groupIds: new Set() };
-      const parsed = Array.from({ length: 10_000 }, (_, i) => cd.parseProposal(i % 2 ? { Customer: `C${i}`, 'New limit': 25000 + i } : { Customer: `C${i}`, '% change': 7.5, Expiry: '2027-12-31' }, i));
-      const t1 = performance.now();
-      const results = cd.previewProposals(parsed, ctx);
-      const previewMs = performance.now() - t1;
-      return { writeMs, syncs: stats.syncs, maxRequestBytes: Math.max(...workbook.syncs.map((s: any) => s.requestBytes)), rows: workbook.table('Aging').rowCount, previewMs, previewed: results.length, errors: results.filter((r: any) => r.errors.length).length };
+      const preview = cd.measurePreview(10_000);
+      return { ...write, ...preview };
     });
     await screenshot(page, 'aging-10000-rows');
     mkdirSync(ARTIFACTS, { recursive: true });

@@ -8,6 +8,7 @@ import type { CreditCheckResult } from '../../../shared/credit/types';
 import { todayUtc } from '../../../shared/dates';
 import { formatMoney, formatRate } from '../../../shared/money';
 import { loadCreditInput } from './credit-input';
+import { creditContextRoutes } from './credit-context';
 
 export const CreditReasonSchema = z.object({ ruleType: z.string(), ruleId: z.string().nullable(), measured: z.string(), threshold: z.string(), explanation: z.string() }).openapi('CreditReason');
 
@@ -85,4 +86,6 @@ export function creditCheckRoutes(app: OpenAPIHono<AppEnv>): void {
       return c.json(creditResultToJson(evaluateCreditCheck(input)));
     },
   );
+  // The add-in's bulk read of the same inputs (credit-context.ts).
+  creditContextRoutes(app, requestReader);
 }
