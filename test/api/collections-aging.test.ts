@@ -106,9 +106,11 @@ describe.each(DIALECTS)('collections aging over HTTP on %s', (dialect) => {
 
   it('collections E5: oldest-first credit placement takes the credits from the oldest bucket', async () => {
     await snapshot(t, { definitionId: 'STD', creditPlacement: 'oldestFirst' });
-    const c2 = rowOf(await aging(t, 'definitionId=STD'), 'C2');
+    const list = await aging(t, 'definitionId=STD');
+    const c2 = rowOf(list, 'C2');
     expect(buckets(c2)).toMatchObject({ 'Over 90': '450.00', '1-30': '600.00' });
-    expect(c2).toMatchObject({ amountDue: '1050.00', creditPlacement: 'oldestFirst' });
+    expect(c2).toMatchObject({ amountDue: '1050.00', asOf: A });
+    expect(list.runs).toEqual([{ snapshotAt: c2.snapshotAt, asOf: A, criteria: 'dueDate', creditPlacement: 'oldestFirst', currency: 'USD', processedBy: t.userIds.collections_agent }]);
   });
 
   it('collections E2: SNAP30 without a zero line', async () => {
