@@ -14,6 +14,7 @@ import type { ReadSheet } from './files';
  * validation as `POST /adjustment-journals`; the answer is per row, numbered as in the sheet.
  */
 type JournalType = (typeof JOURNAL_TYPES)[number];
+type ValidatedLine = Awaited<ReturnType<typeof validateJournal>>['lines'][number];
 
 export interface RowError {
   /** The field (`newCreditLimit`) or `row`. */
@@ -109,9 +110,20 @@ export async function checkUpload(r: Reader, sheet: ReadSheet): Promise<UploadOu
   }
   const good = converted.filter((c) => c.line !== null);
   const lines = good.map((c) => c.line!);
-  const validation = await validateJournal(r, { type, lines });
-  const byRow = new Map<number, (typeof validation.lines)[number]>();
-  good.forEach((c, i) => byRow.set(c.row, validation.lines[i]!));
+  // Validated 5,000 lines at a time (duplicates are still found across parts through `taken`), so a
+  // 50,000-row sheet never holds every line's engine input and projection at once.
+  const byRow = new Map<number, ValidatedLine>();
+  const taken = new Set<string>();
+  for (let i = 0; i < good.length; i += 5000) {
+    const part = good.slice(i, i + 5000);
+    const validation = await validateJournal(r, { type, lines: part.map((c) => c.line!) }, taken);
+    part.forEach((c, j) => byRow.set(c.row, validation.lines[j]!));
+    for (const c of part) {
+      const l = c.line!;
+      if (l.customerId && !l.creditGroupId) taken.add(`c:${String(l.customerId)}`);
+      else if (l.creditGroupId && !l.customerId) taken.add(`g:${String(l.creditGroupId)}`);
+    }
+  }
   const rows: RowResult[] = converted.map((c) => {
     const v = byRow.get(c.row);
     const errors = [...c.errors, ...(v?.errors ?? []).map((e) => ({ path: fieldOf(e.path), column: columns.has(fieldOf(e.path) as AdjustmentField) ? (sheet.headers[columns.get(fieldOf(e.path) as AdjustmentField)!] ?? null) : null, message: e.message }))];

@@ -100,9 +100,17 @@ async function currentValues(db: Db, lines: readonly DomainLine[]): Promise<Curr
   const customerIds = [...new Set(lines.flatMap((l) => (l.customerId ? [l.customerId] : [])))];
   const groupIds = [...new Set(lines.flatMap((l) => (l.creditGroupId ? [l.creditGroupId] : [])))];
   const customers = new Map<string, { creditLimit: bigint; expiration: string | null }>();
-  for (let i = 0; i < customerIds.length; i += 900) {
-    const rows = await db.selectFrom('customers').select(['id', 'credit_limit', 'credit_limit_expiration_date']).where('id', 'in', customerIds.slice(i, i + 900)).execute();
-    for (const r of rows) customers.set(r.id, { creditLimit: toBigInt(r.credit_limit), expiration: r.credit_limit_expiration_date });
+  if (customerIds.length > 5000) {
+    // A large journal: one scan of three columns beats dozens of 900-id IN lists.
+    const wanted = new Set(customerIds);
+    for (const r of await db.selectFrom('customers').select(['id', 'credit_limit', 'credit_limit_expiration_date']).execute()) {
+      if (wanted.has(r.id)) customers.set(r.id, { creditLimit: toBigInt(r.credit_limit), expiration: r.credit_limit_expiration_date });
+    }
+  } else {
+    for (let i = 0; i < customerIds.length; i += 900) {
+      const rows = await db.selectFrom('customers').select(['id', 'credit_limit', 'credit_limit_expiration_date']).where('id', 'in', customerIds.slice(i, i + 900)).execute();
+      for (const r of rows) customers.set(r.id, { creditLimit: toBigInt(r.credit_limit), expiration: r.credit_limit_expiration_date });
+    }
   }
   const groups = new Map<string, { creditLimit: bigint; toDate: string | null }>();
   if (groupIds.length) {
@@ -440,8 +448,12 @@ function fetchCustomers(tx: Tx, ids: string[]) {
  * new limit, projected available credit and percent used, and which held orders would pass with
  * the new limit — computed by the same shared functions the credit check runs.
  */
-export async function validateJournal(r: Reader, body: { type: JournalType; lines: unknown[] }) {
-  const checked = await checkLines(r.db, body.type, body.lines, new Set());
+/**
+ * The `:validate` answer. `taken` names customers (`c:<id>`) and credit groups (`g:<id>`) already
+ * on the journal, so a caller validating a long sheet in parts still finds duplicates across them.
+ */
+export async function validateJournal(r: Reader, body: { type: JournalType; lines: unknown[] }, taken: ReadonlySet<string> = new Set()) {
+  const checked = await checkLines(r.db, body.type, body.lines, taken);
   const byLine = new Map<number, ErrorDetail[]>();
   for (const e of checked.errors) {
     const n = Number(e.path.split('.')[1]);
@@ -449,21 +461,20 @@ export async function validateJournal(r: Reader, body: { type: JournalType; line
   }
   const asOf = todayUtc();
   const customerIds = [...new Set(checked.lines.flatMap((l, i) => (l?.customerId && !byLine.has(i) ? [l.customerId] : [])))];
-  // Held orders of the journal's customers, 500 ids per statement (a journal may have 50,000 lines;
-  // SQLite binds at most 32,766 variables).
-  const holds = [];
-  for (let i = 0; i < customerIds.length; i += 500) {
-    holds.push(
-      ...(await r.db
-        .selectFrom('holds')
-        .innerJoin('sales_orders', 'sales_orders.id', 'holds.sales_order_id')
-        .select(['holds.id as holdId', 'holds.customer_id as customerId', 'sales_orders.id as orderId', 'sales_orders.amount', 'sales_orders.invoiced_amount', 'sales_orders.payment_terms_id', 'sales_orders.cash_discount_id', 'sales_orders.exclude_from_credit_management'])
-        .where('holds.status', '=', 'onHold')
-        .where('holds.forced', '=', 0)
-        .where('holds.customer_id', 'in', customerIds.slice(i, i + 500))
-        .execute()),
-    );
-  }
+  // Held orders of the journal's customers: the hold list is short, so every open unforced hold is
+  // read once and kept when its customer is in the journal (a journal may have 50,000 lines).
+  const wanted = new Set(customerIds);
+  const holds = customerIds.length
+    ? (
+        await r.db
+          .selectFrom('holds')
+          .innerJoin('sales_orders', 'sales_orders.id', 'holds.sales_order_id')
+          .select(['holds.id as holdId', 'holds.customer_id as customerId', 'sales_orders.id as orderId', 'sales_orders.amount', 'sales_orders.invoiced_amount', 'sales_orders.payment_terms_id', 'sales_orders.cash_discount_id', 'sales_orders.exclude_from_credit_management'])
+          .where('holds.status', '=', 'onHold')
+          .where('holds.forced', '=', 0)
+          .execute()
+      ).filter((h) => wanted.has(h.customerId))
+    : [];
   const holdsOf = new Map<string, typeof holds>();
   for (const h of holds) holdsOf.set(h.customerId, [...(holdsOf.get(h.customerId) ?? []), h]);
   // Engine inputs 1,000 customers at a time, in line order, so a 50,000-line journal never holds
