@@ -10,17 +10,11 @@ import { createUser } from '../server/users/users.service';
 import { upsertCustomerBatch } from '../server/customers/customers.service';
 import { row, type BenchRow } from './report';
 import { fillLedger } from './credit';
+import { STANDARD_AGING_LINES } from '../shared/collections/aging';
 
 const STD = {
   name: 'Standard',
-  lines: [
-    { label: 'Over 90', unit: -1, interval: 'unlimited' },
-    { label: '61-90', unit: -30, interval: 'day' },
-    { label: '31-60', unit: -30, interval: 'day' },
-    { label: '1-30', unit: -30, interval: 'day' },
-    { label: 'Current', unit: 0, interval: 'day' },
-    { label: 'Not due', unit: 1, interval: 'unlimited' },
-  ],
+  lines: [...STANDARD_AGING_LINES],
 };
 
 /** The fastest of `n` runs of `fn` (ms): the floor should be the database at its best. */

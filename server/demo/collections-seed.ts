@@ -1,5 +1,6 @@
 import type { createApp } from '../app';
 import { addDays } from '../../shared/dates';
+import { STANDARD_AGING_LINES } from '../../shared/collections/aging';
 
 type App = ReturnType<typeof createApp>;
 
@@ -23,14 +24,7 @@ export async function seedCollectionsDemo(app: App, tokens: { credit_manager: st
 
   await manager('PUT', '/api/v1/aging-definitions/STD', {
     name: 'Standard (days past due)',
-    lines: [
-      { label: 'Over 90', unit: -1, interval: 'unlimited', indicator: 'red' },
-      { label: '61-90', unit: -30, interval: 'day', indicator: 'orange' },
-      { label: '31-60', unit: -30, interval: 'day', indicator: 'yellow' },
-      { label: '1-30', unit: -30, interval: 'day', indicator: 'yellow' },
-      { label: 'Current', unit: 0, interval: 'day', indicator: 'green' },
-      { label: 'Not due', unit: 1, interval: 'unlimited', indicator: 'green' },
-    ],
+    lines: [...STANDARD_AGING_LINES],
   });
   await manager('PUT', '/api/v1/aging-definitions/MONTHLY', {
     name: 'Monthly',

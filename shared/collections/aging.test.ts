@@ -18,6 +18,7 @@ import {
   type AgingItem,
   type AgingLine,
   type AgingResult,
+  STANDARD_AGING_LINES,
 } from './aging';
 
 const A: CalendarDate = '2024-06-30';
@@ -26,14 +27,7 @@ const usd = (units: number | string): Money => parseMoney(units);
 const STD: AgingDefinition = {
   id: 'STD',
   name: 'Standard',
-  lines: [
-    { label: 'Over 90', unit: -1, interval: 'unlimited', indicator: 'red' },
-    { label: '61-90', unit: -30, interval: 'day', indicator: 'orange' },
-    { label: '31-60', unit: -30, interval: 'day', indicator: 'yellow' },
-    { label: '1-30', unit: -30, interval: 'day', indicator: 'yellow' },
-    { label: 'Current', unit: 0, interval: 'day', indicator: 'green' },
-    { label: 'Not due', unit: 1, interval: 'unlimited', indicator: 'green' },
-  ],
+  lines: [...STANDARD_AGING_LINES],
 };
 
 // §6 lists SNAP30 as "Current, 30 days, 60 days, 90+, Future"; E2's periods require Current to be the

@@ -25,6 +25,20 @@ export interface AgingLine {
 }
 
 /**
+ * The standard definition of collections.md §6 (STD), oldest first: over 90 days past due, 61-90,
+ * 31-60, 1-30, due on the as-of day, not yet due. The demo company's default and the setup the
+ * worked examples use.
+ */
+export const STANDARD_AGING_LINES: readonly AgingLine[] = [
+  { label: 'Over 90', unit: -1, interval: 'unlimited', indicator: 'red' },
+  { label: '61-90', unit: -30, interval: 'day', indicator: 'orange' },
+  { label: '31-60', unit: -30, interval: 'day', indicator: 'yellow' },
+  { label: '1-30', unit: -30, interval: 'day', indicator: 'yellow' },
+  { label: 'Current', unit: 0, interval: 'day', indicator: 'green' },
+  { label: 'Not due', unit: 1, interval: 'unlimited', indicator: 'green' },
+];
+
+/**
  * An aging period definition; `lines` are stored oldest → newest, the top line being the oldest (§1.4).
  * @example
  * const def: AgingDefinition = { id: 'STD', name: 'Standard', lines: [

@@ -5,19 +5,13 @@ import { DIALECTS, startTestApp, type TestApp, type TestResponse } from '../supp
 import { auditActions, ok, postTransactions, putCustomer, setParameters } from '../support/credit';
 import { allChanges, expectError, lastSeq } from '../support/conventions';
 import { ifMatch } from '../support/credit-setup';
+import { STANDARD_AGING_LINES } from '../../shared/collections/aging';
 
 const A = '2024-06-30';
 
 const STD = {
   name: 'Standard',
-  lines: [
-    { label: 'Over 90', unit: -1, interval: 'unlimited', indicator: 'red' },
-    { label: '61-90', unit: -30, interval: 'day', indicator: 'orange' },
-    { label: '31-60', unit: -30, interval: 'day', indicator: 'yellow' },
-    { label: '1-30', unit: -30, interval: 'day', indicator: 'yellow' },
-    { label: 'Current', unit: 0, interval: 'day', indicator: 'green' },
-    { label: 'Not due', unit: 1, interval: 'unlimited', indicator: 'green' },
-  ],
+  lines: [...STANDARD_AGING_LINES],
 };
 const SNAP30 = {
   name: 'Snapshot 30',
