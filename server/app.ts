@@ -53,15 +53,16 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
       );
     }
   });
-  app.use(
-    '*',
-    cors({
-      origin: (origin) => (deps.config.allowedOrigins.includes(origin) ? origin : null),
-      allowHeaders: ['Authorization', 'Content-Type', 'If-Match', 'Idempotency-Key'],
-      exposeHeaders: ['ETag', 'X-Request-Id', 'Idempotent-Replayed'],
-      allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    }),
-  );
+  const corsHeaders = cors({
+    origin: (origin) => (deps.config.allowedOrigins.includes(origin) ? origin : null),
+    allowHeaders: ['Authorization', 'Content-Type', 'If-Match', 'Idempotency-Key'],
+    exposeHeaders: ['ETag', 'X-Request-Id', 'Idempotent-Replayed'],
+    allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+  });
+  // CORS headers only for requests that carry an Origin (browsers). Hono's cors writes its headers
+  // into c.res before the route runs, which makes every answer a full web Response with a stream
+  // body; integrations, curl and the add-in's same-origin reads do not need them.
+  app.use('*', (c, next) => (c.req.header('origin') ? corsHeaders(c, next) : next()));
   app.use('/api/*', readBody((path) => (path.endsWith(':batch') ? BATCH_BODY_LIMIT : path.startsWith('/api/v1/uploads/') ? UPLOAD_BODY_LIMIT : deps.config.jsonBodyLimit)));
   app.use('*', authenticate());
 
