@@ -127,7 +127,9 @@ export async function ledgerChangesAfter(r: Reader, after: number): Promise<Map<
 
 /** The stored period amounts, as the decimal strings the API shows. */
 export function snapshotAmounts(row: Pick<SnapshotSqlRow, 'buckets'>): string[] {
-  return JSON.parse(row.buckets) as string[];
+  // The stored array holds only decimal strings (no quotes or escapes inside), written by
+  // JSON.stringify: splitting its text is the same as parsing it, and cheaper for 10,000 rows.
+  return row.buckets.slice(2, -2).split('","');
 }
 
 function poolSnapshot(row: ListRow, def: AgingDefinition, amounts: string[]): PoolSnapshot {
@@ -179,10 +181,11 @@ class RowWriter {
   }
   text(row: Omit<SnapshotSqlRow, keyof RunFields>, run: RunFields, stale: boolean): string {
     const { head, tail } = this.run(String(row.seq), run);
-    const amounts = JSON.parse(row.buckets) as string[];
+    const amounts = snapshotAmounts(row);
     let buckets = '';
     for (let i = 0; i < this.labels.length; i++) buckets += `${i ? ',' : ''}${this.labels[i]}${amounts[i] ?? '0.00'}"}`;
-    return `{"id":${JSON.stringify(`${row.definition_id}:${row.customer_id}`)},"customerId":${JSON.stringify(row.customer_id)},"name":${JSON.stringify(row.name)},${head}`
+    // Ids match the Id schema (letters, digits, "_", "." and "-"), so they need no JSON escaping.
+    return `{"id":"${row.definition_id}:${row.customer_id}","customerId":"${row.customer_id}","name":${JSON.stringify(row.name)},${head}`
       + `"amountDue":"${money(row.amount_due)}","buckets":[${buckets}],"unbucketedAmount":"${money(row.unbucketed_amount)}","indicator":${JSON.stringify(row.indicator)},${tail}`
       + `"stale":${stale},"creditLimit":${moneyOrNull(row.credit_limit)},"remainingCredit":${moneyOrNull(row.remaining_credit)},"packingSlipAmount":"${money(row.packing_slip_amount)}",`
       + `"salesOrderAmount":"${money(row.sales_order_amount)}","disputedAmount":"${money(row.disputed_amount)}","disputedCount":${Number(row.disputed_count)},"version":${row.version}}`;
