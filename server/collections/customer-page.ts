@@ -9,6 +9,7 @@ import { CustomerWithCreditSchema } from '../customers/customers.schema';
 import { TransactionSchema } from '../ledger/ledger.schema';
 import { transactionRowToTransaction } from '../ledger/ledger.repository';
 import { toBigInt } from '../db/values';
+import { summarizeOverdue } from '../../shared/credit/blocking-rules';
 import { ageCustomer, type AgingCriteria, type CreditPlacement } from '../../shared/collections/aging';
 import { daysBetween, todayUtc } from '../../shared/dates';
 import { formatMoney } from '../../shared/money';
@@ -107,24 +108,17 @@ export function customerPageRoutes(app: OpenAPIHono<AppEnv>): void {
       });
       let stale = false;
       if (snap) stale = ((await ledgerChangesAfter(r, Number(snap.seq))).get(id) ?? 0) > Number(snap.seq);
-      let overdue = 0n;
-      let oldest: string | null = null;
+      // The same overdue measure the credit engine's days-overdue and overdue-amount rules use.
+      const { overdueAmount, oldestOverdueDueDate } = summarizeOverdue(open.map((t) => ({ dueDate: t.due_date, openAmount: toBigInt(t.open_amount) })), today);
       let disputed = 0n;
-      for (const t of open) {
-        const amount = toBigInt(t.open_amount);
-        if (amount > 0n && t.due_date !== null && t.due_date < today) {
-          overdue += amount;
-          if (oldest === null || t.due_date < oldest) oldest = t.due_date;
-        }
-        if (t.collection_status === 'disputed') disputed += amount;
-      }
+      for (const t of open) if (t.collection_status === 'disputed') disputed += toBigInt(t.open_amount);
       const since = customer.customerSince as string | null | undefined;
       return c.json({
         customer,
         summary: {
           openInvoices: open.filter((t) => t.type === 'invoice').length,
-          overdueAmount: formatMoney(overdue),
-          oldestOverdueDays: oldest === null ? null : daysBetween(oldest, today),
+          overdueAmount: formatMoney(overdueAmount),
+          oldestOverdueDays: oldestOverdueDueDate === null ? null : daysBetween(oldestOverdueDueDate, today),
           disputedAmount: formatMoney(disputed),
           monthsAsCustomer: since ? wholeMonths(since, today) : null,
         },

@@ -6,6 +6,7 @@ import { ruleViolation } from '../http/errors';
 import { Id } from '../http/schemas';
 import { setupRowsCached, type SetupJson, type SetupKind } from '../credit/setup/setup.resource';
 import { findUser } from '../users/users.service';
+import { getParameters } from '../credit/parameters/parameters.service';
 import { validateDefinition, type AgingDefinition, type AgingLine } from '../../shared/collections/aging';
 import { POOL_OPERATORS, validatePoolCriteria, type PoolCriterion, type PoolType } from '../../shared/collections/pools';
 
@@ -51,8 +52,7 @@ async function poolsNaming(tx: Tx, definitionId: string): Promise<string[]> {
 }
 
 async function parameterNames(tx: Tx, definitionId: string): Promise<boolean> {
-  const row = await tx.db.selectFrom('parameters').select('data').where('id', '=', 1).executeTakeFirst();
-  return !!row && (JSON.parse(row.data) as Record<string, unknown>).defaultAgingDefinitionId === definitionId;
+  return (await getParameters(tx.db, tx.cache)).values.defaultAgingDefinitionId === definitionId;
 }
 
 /**
