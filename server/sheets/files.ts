@@ -126,7 +126,7 @@ export function cellValue(v: ExcelJS.CellValue): CellValue {
   return null;
 }
 
-/** The adjustments worksheet of a workbook: the one named like "Adjustments", else the first with rows. */
+/** The adjustments worksheet of a loaded workbook: the one named like "Adjustments", else the first with rows (the streaming reader's choice). */
 export function adjustmentsSheet(wb: ExcelJS.Workbook): ExcelJS.Worksheet {
   const sheets = wb.worksheets.filter((w) => w.state !== 'veryHidden');
   const named = sheets.find((w) => /adjust/i.test(w.name));
@@ -169,15 +169,25 @@ async function streamXlsx(buf: Buffer): Promise<{ name: string; all: CellValue[]
   return chosen;
 }
 
+/** The whole workbook (styles and all), to write a Result column back into the uploaded file. */
+export async function loadWorkbook(buf: Buffer): Promise<ExcelJS.Workbook> {
+  const wb = new ExcelJS.Workbook();
+  try {
+    await wb.xlsx.load(buf as unknown as ArrayBuffer);
+  } catch {
+    throw unreadable('the workbook could not be read; save it again as .xlsx');
+  }
+  return wb;
+}
+
 /**
  * Reads an uploaded .xlsx or .csv into header and rows (limits enforced), recognizing it by
- * content. `keepWorkbook` loads the whole workbook (to write a Result column back into it);
- * otherwise an .xlsx is streamed.
+ * content. An .xlsx is always streamed, so the JSON answer and the annotated workbook are built
+ * from the same reading of the rows.
  */
-export async function readUpload(buf: Buffer, keepWorkbook = false): Promise<ReadSheet & { workbook?: ExcelJS.Workbook }> {
+export async function readUpload(buf: Buffer): Promise<ReadSheet> {
   if (buf.length > MAX_UPLOAD_BYTES) throw new ApiError('payload_too_large', 'the file is larger than 10 MB');
-  const kind = sniff(buf);
-  if (kind === 'xlsx' && !keepWorkbook) {
+  if (sniff(buf) === 'xlsx') {
     let read: Awaited<ReturnType<typeof streamXlsx>>;
     try {
       read = await streamXlsx(buf);
@@ -186,26 +196,6 @@ export async function readUpload(buf: Buffer, keepWorkbook = false): Promise<Rea
       throw unreadable('the workbook could not be read; save it again as .xlsx');
     }
     return toSheet('xlsx', read.name, read.all, read.numbers, false);
-  }
-  if (kind === 'xlsx') {
-    const wb = new ExcelJS.Workbook();
-    try {
-      await wb.xlsx.load(buf as unknown as ArrayBuffer);
-    } catch {
-      throw unreadable('the workbook could not be read; save it again as .xlsx');
-    }
-    const sheet = adjustmentsSheet(wb);
-    if (sheet.rowCount > MAX_UPLOAD_ROWS + 21) tooManyRows();
-    const all: CellValue[][] = [];
-    const numbers: number[] = [];
-    const width = sheet.columnCount;
-    sheet.eachRow({ includeEmpty: false }, (row, n) => {
-      const cells: CellValue[] = [];
-      for (let c = 1; c <= width; c++) cells.push(cellValue(row.getCell(c).value));
-      all.push(cells);
-      numbers.push(n);
-    });
-    return { ...toSheet('xlsx', sheet.name, all, numbers, false), workbook: wb };
   }
   let text = buf.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);

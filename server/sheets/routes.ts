@@ -12,7 +12,7 @@ import { requestReader } from '../credit/credit-check/credit-check';
 import { holdRowToHold, listHolds } from '../credit/holds/holds.repository';
 import { agingList } from '../collections/aging.routes';
 import { escapeFormula } from '../../shared/sheets/cells';
-import { readUpload, type ReadSheet } from './files';
+import { loadWorkbook, readUpload, type ReadSheet } from './files';
 import { annotateWorkbook, applyUpload, checkUpload, type RowResult } from './uploads';
 
 /** Sheets without the add-in (SPEC §5): the adjustments template, uploads, and formatted exports. */
@@ -140,7 +140,7 @@ export function sheetRoutes(app: OpenAPIHono<AppEnv>): void {
       const { file } = c.req.valid('form');
       const bytes = Buffer.from(await file.arrayBuffer());
       const wantsXlsx = (c.req.header('accept') ?? '').includes(XLSX);
-      const sheet = await readUpload(bytes, wantsXlsx);
+      const sheet = await readUpload(bytes);
       const outcome = await checkUpload(requestReader(c), sheet);
       const answer = (status: 200 | 201 | 422, ids: { journalId: string | null; uploadId: string | null }, rows: RowResult[]) => ({ status, body: { ...ids, dryRun, valid: outcome.valid, type: outcome.type, sheet: outcome.sheet, headerRow: outcome.headerRow, rows } });
       let result: ReturnType<typeof answer>;
@@ -155,7 +155,7 @@ export function sheetRoutes(app: OpenAPIHono<AppEnv>): void {
         result = answer(201, ids, outcome.rows);
       }
       if (wantsXlsx) {
-        const wb = sheet.kind === 'xlsx' ? sheet.workbook! : csvWorkbook(sheet);
+        const wb = sheet.kind === 'xlsx' ? await loadWorkbook(bytes) : csvWorkbook(sheet);
         annotateWorkbook(wb, sheet.kind === 'xlsx' ? sheet.sheetName! : 'Adjustments', sheet.headerRow, outcome.rows, result.body.journalId);
         return c.body(new Uint8Array(await workbookBuffer(wb)), result.status, attachment(`${(file.name || 'upload').replace(/\.(xlsx|csv)$/i, '')}-result.xlsx`)) as never;
       }

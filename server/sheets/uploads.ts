@@ -7,7 +7,7 @@ import { createJournal, validateJournal } from '../credit/journals/journals.serv
 import { JOURNAL_TYPES } from '../credit/journals/journals.schema';
 import { formatMoney } from '../../shared/money';
 import { matchHeaders, normalizeHeader, parseAmountCell, parseDateCell, textCell, type AdjustmentField, type CellValue } from '../../shared/sheets/cells';
-import type { ReadSheet } from './files';
+import { adjustmentsSheet, type ReadSheet } from './files';
 
 /**
  * Uploading a sheet of limit changes (SPEC §5): each row becomes a journal line through the same
@@ -180,7 +180,7 @@ export function resultText(r: RowResult, journalId: string | null): string {
  * otherwise one is added after the last header. Everything else (styles, other sheets) is kept.
  */
 export function annotateWorkbook(wb: ExcelJS.Workbook, sheetName: string, headerRow: number, rows: RowResult[], journalId: string | null): void {
-  const sheet = wb.getWorksheet(sheetName)!;
+  const sheet = wb.getWorksheet(sheetName) ?? adjustmentsSheet(wb);
   const header = sheet.getRow(headerRow);
   let col = 0;
   header.eachCell({ includeEmpty: false }, (cell, n) => {
