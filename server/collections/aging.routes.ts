@@ -165,7 +165,7 @@ type RunFields = Pick<SnapshotSqlRow, 'as_of' | 'criteria' | 'credit_placement' 
 class RowWriter {
   private readonly labels: string[];
   private readonly runs = new Map<string, { head: string; tail: string }>();
-  constructor(private readonly def: AgingDefinition) {
+  constructor(def: AgingDefinition) {
     this.labels = def.lines.map((l) => `{"label":${JSON.stringify(l.label)},"amount":"`);
   }
   private run(seq: string, run: RunFields) {

@@ -18,42 +18,11 @@ import {
   type AgingItem,
   type AgingLine,
   type AgingResult,
-  STANDARD_AGING_LINES,
 } from './aging';
+import { NOUNL, SNAP30, STD } from '../../test/support/aging-definitions';
 
 const A: CalendarDate = '2024-06-30';
 const usd = (units: number | string): Money => parseMoney(units);
-
-const STD: AgingDefinition = {
-  id: 'STD',
-  name: 'Standard',
-  lines: [...STANDARD_AGING_LINES],
-};
-
-// §6 lists SNAP30 as "Current, 30 days, 60 days, 90+, Future"; E2's periods require Current to be the
-// newest past line, so it is stored oldest → newest (§1.4) as 90+, 60 days, 30 days, Current, Future.
-const SNAP30: AgingDefinition = {
-  id: 'SNAP30',
-  name: 'Snapshot 30',
-  lines: [
-    { label: '90+', unit: -1, interval: 'unlimited' },
-    { label: '60 days', unit: -30, interval: 'day' },
-    { label: '30 days', unit: -30, interval: 'day' },
-    { label: 'Current', unit: -30, interval: 'day' },
-    { label: 'Future', unit: 1, interval: 'unlimited' },
-  ],
-};
-
-// §6 lists NOUNL newest first; E7's result requires 1-30 and 31-60 to be past lines, so stored oldest → newest.
-const NOUNL: AgingDefinition = {
-  id: 'NOUNL',
-  name: 'No unlimited',
-  lines: [
-    { label: '31-60', unit: -30, interval: 'day' },
-    { label: '1-30', unit: -30, interval: 'day' },
-    { label: 'Current', unit: 0, interval: 'day' },
-  ],
-};
 
 /** An open item with only a due date; transDate defaults to the due date (as in E3). */
 function item(id: string, amount: Money, dueDate: CalendarDate | null, extra: Partial<AgingItem> = {}): AgingItem {

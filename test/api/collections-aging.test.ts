@@ -5,32 +5,13 @@ import { DIALECTS, startTestApp, type TestApp, type TestResponse } from '../supp
 import { auditActions, ok, postTransactions, putCustomer, setParameters } from '../support/credit';
 import { allChanges, expectError, lastSeq } from '../support/conventions';
 import { ifMatch } from '../support/credit-setup';
-import { STANDARD_AGING_LINES } from '../../shared/collections/aging';
+import { definitionBody, NOUNL as NOUNL_DEF, SNAP30 as SNAP30_DEF, STD as STD_DEF } from '../support/aging-definitions';
 
 const A = '2024-06-30';
 
-const STD = {
-  name: 'Standard',
-  lines: [...STANDARD_AGING_LINES],
-};
-const SNAP30 = {
-  name: 'Snapshot 30',
-  lines: [
-    { label: '90+', unit: -1, interval: 'unlimited' },
-    { label: '60 days', unit: -30, interval: 'day' },
-    { label: '30 days', unit: -30, interval: 'day' },
-    { label: 'Current', unit: -30, interval: 'day' },
-    { label: 'Future', unit: 1, interval: 'unlimited' },
-  ],
-};
-const NOUNL = {
-  name: 'No unlimited',
-  lines: [
-    { label: '31-60', unit: -30, interval: 'day' },
-    { label: '1-30', unit: -30, interval: 'day' },
-    { label: 'Current', unit: 0, interval: 'day' },
-  ],
-};
+const STD = definitionBody(STD_DEF);
+const SNAP30 = definitionBody(SNAP30_DEF);
+const NOUNL = definitionBody(NOUNL_DEF);
 
 const inv = (id: string, customerId: string, amount: string, dueDate: string, extra: Record<string, unknown> = {}) => ({ id, customerId, type: 'invoice', amount, dueDate, transDate: '2024-01-01', ...extra });
 const buckets = (row: any) => Object.fromEntries(row.buckets.map((b: any) => [b.label, b.amount]));
