@@ -89,27 +89,11 @@ export async function loadCustomerFacts(r: Reader, ids?: readonly string[]): Pro
   return new Map(rows.map((row) => [row.id, toFacts(row)]));
 }
 
-/** Only what the credit columns need, for a run without a pool (every customer). */
+/** Only what the credit columns need, for a run without a pool (every customer); the pool fields stay empty. */
 async function loadCreditColumns(r: Reader): Promise<Map<string, CustomerFacts>> {
   const rows = await hotAll<Pick<CustomerSqlRow, 'id' | 'credit_limit' | 'unlimited_credit' | 'mandatory_credit_limit'>>(r, 'select id, credit_limit, unlimited_credit, mandatory_credit_limit from customers', []);
-  const out = new Map<string, CustomerFacts>();
-  for (const row of rows) {
-    out.set(row.id, {
-      customerId: row.id,
-      name: '',
-      customerGroup: null,
-      currency: '',
-      accountStatusId: null,
-      creditManagementGroupId: null,
-      riskGroupId: null,
-      postingProfile: null,
-      salesGroup: null,
-      creditLimit: toBigInt(row.credit_limit),
-      unlimitedCredit: Number(row.unlimited_credit) === 1,
-      mandatoryCreditLimit: Number(row.mandatory_credit_limit) === 1,
-    });
-  }
-  return out;
+  const none = { name: '', customer_group: null, currency: '', account_status_id: null, credit_management_group_id: null, risk_group_id: null, posting_profile: null, sales_group: null };
+  return new Map(rows.map((row) => [row.id, toFacts({ ...none, ...row })]));
 }
 
 /** The SQL expression of the key date (§2.3), with the null-date fallbacks. */
