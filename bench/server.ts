@@ -1,4 +1,5 @@
 // The server under benchmark, in its own process so the load generator does not share its core.
+import { readFileSync } from 'node:fs';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import pino from 'pino';
@@ -14,7 +15,11 @@ root.get('/bench/bare', (c) => c.json({ ok: true }));
 // The floor for POST routes: a bare route that reads its JSON body the way the app does (the same
 // body reader) and answers it back: no auth, no validation, no database.
 root.post('/bench/bare-json', readBody(() => 1024 * 1024), async (c) => c.json(await c.req.json()));
-root.get('/bench/rss', (c) => c.json(process.memoryUsage()));
+// Memory now, and the peak resident set so far (VmHWM, Linux): "during" a request, not only after it.
+root.get('/bench/rss', (c) => {
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return c.json({ ...process.memoryUsage(), peakRss: hwm ? Number(hwm[1]) * 1024 : null });
+});
 root.route('/', app);
 const server = serve({ fetch: root.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
   process.send?.({ ready: info.port });

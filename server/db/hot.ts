@@ -63,3 +63,23 @@ export async function hotRun(r: Reader, text: string, params: readonly unknown[]
 export async function hotFirst<T>(r: Reader, text: string, params: readonly unknown[]): Promise<T | undefined> {
   return (await hotAll<T>(r, text, params))[0];
 }
+
+/**
+ * Inserts many rows into one table inside the caller's transaction: on SQLite one cached
+ * prepared statement run per row (faster than compiling large multi-row inserts), on PostgreSQL
+ * multi-row inserts of `chunk` rows. `rows` hold the values in `columns` order.
+ */
+export async function hotInsert(r: Reader, table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], chunk = 500): Promise<void> {
+  if (rows.length === 0) return;
+  if (r.dialect === 'sqlite' && r.sqlite) {
+    const insert = sqliteStatement(r.sqlite, `insert into ${table} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})`);
+    for (const row of rows) insert.run(...sqliteParams(row));
+    return;
+  }
+  for (let i = 0; i < rows.length; i += chunk) {
+    const part = rows.slice(i, i + chunk);
+    let n = 0;
+    const values = part.map((row) => `(${row.map(() => `$${++n}`).join(', ')})`).join(', ');
+    await r.db.executeQuery(CompiledQuery.raw(`insert into ${table} (${columns.join(', ')}) values ${values}`, part.flat().map((p) => (typeof p === 'bigint' ? p.toString() : typeof p === 'boolean' ? (p ? 1 : 0) : p))));
+  }
+}

@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import type { Database } from './schema';
 import type { DbHandle, Dialect } from './connection';
 import { nowIso, toBigInt } from './values';
+import { hotInsert } from './hot';
 
 export type Trx = Transaction<Database>;
 export type Role = 'admin' | 'credit_manager' | 'credit_clerk' | 'collections_agent' | 'integration';
@@ -74,11 +75,17 @@ export class Tx {
   }
 }
 
-const CHUNK = 500;
+const bigintAsText = (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
 
 function json(value: unknown): string | null {
   if (value === undefined || value === null) return null;
-  return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+  // A replacer runs for every key, so it is used only when the value holds a bigint (stringify throws on one).
+  try {
+    return JSON.stringify(value);
+  } catch (e) {
+    if (e instanceof TypeError) return JSON.stringify(value, bigintAsText);
+    throw e;
+  }
 }
 
 /** Appends the change log and audit rows of a unit of work, inside its transaction. */
@@ -91,41 +98,13 @@ async function flush(tx: Tx): Promise<void> {
       .where('id', '=', 1)
       .returning('seq')
       .executeTakeFirstOrThrow();
-    const first = toBigInt(row.seq) - BigInt(n) + 1n;
-    const rows = tx.changes.map((c, i) => ({
-      seq: Number(first + BigInt(i)),
-      entity: c.entity,
-      entity_id: c.id,
-      op: c.op,
-      version: c.version,
-      at: tx.now,
-    }));
-    if (tx.sqlite) {
-      // SQLite: one prepared statement on the transaction's own connection beats compiling large multi-row inserts.
-      const insert = tx.sqlite.prepare('insert into changes (seq, entity, entity_id, op, version, at) values (?, ?, ?, ?, ?, ?)');
-      for (const r of rows) insert.run(r.seq, r.entity, r.entity_id, r.op, r.version, r.at);
-    } else {
-      for (let i = 0; i < rows.length; i += CHUNK) await tx.db.insertInto('changes').values(rows.slice(i, i + CHUNK)).execute();
-    }
+    const first = Number(toBigInt(row.seq) - BigInt(n) + 1n);
+    const rows = tx.changes.map((c, i) => [first + i, c.entity, c.id, c.op, c.version, tx.now]);
+    await hotInsert(tx, 'changes', ['seq', 'entity', 'entity_id', 'op', 'version', 'at'], rows);
   }
   if (tx.audits.length > 0) {
-    const rows = tx.audits.map((a) => ({
-      at: tx.now,
-      user_id: tx.actor.userId,
-      request_id: tx.actor.requestId ?? null,
-      action: a.action,
-      entity: a.entity,
-      entity_id: a.entityId,
-      before: json(a.before),
-      after: json(a.after),
-      reason: a.reason ?? null,
-    }));
-    if (tx.sqlite) {
-      const insert = tx.sqlite.prepare('insert into audit_log (at, user_id, request_id, action, entity, entity_id, before, after, reason) values (?, ?, ?, ?, ?, ?, ?, ?, ?)');
-      for (const r of rows) insert.run(r.at, r.user_id, r.request_id, r.action, r.entity, r.entity_id, r.before, r.after, r.reason);
-    } else {
-      for (let i = 0; i < rows.length; i += CHUNK) await tx.db.insertInto('audit_log').values(rows.slice(i, i + CHUNK)).execute();
-    }
+    const rows = tx.audits.map((a) => [tx.now, tx.actor.userId, tx.actor.requestId ?? null, a.action, a.entity, a.entityId, json(a.before), json(a.after), a.reason ?? null]);
+    await hotInsert(tx, 'audit_log', ['at', 'user_id', 'request_id', 'action', 'entity', 'entity_id', 'before', 'after', 'reason'], rows);
   }
 }
 

@@ -264,6 +264,32 @@ describe('projectLine: available credit and percent used before and after a line
     expect(p).toEqual({ currentAvailableCredit: null, projectedAvailableCredit: null, projectedPercentUsed: null });
   });
 
+  it('its figures are those the full credit check shows, with the same line applied (group, temporary, insurance, unlimited, switched off)', () => {
+    const base = creditInput(0);
+    const variants = [
+      base,
+      creditInput(0, { group: { id: 'G', creditLimit: usd(9000), creditLimitToDate: '2025-12-31', membersExposure: usd(8000) } }),
+      creditInput(0, { temporaryLimits: [{ amount: usd(30000), fromDate: '2025-01-01', toDate: '2025-12-31', postedSeq: 7 }] }),
+      { ...base, customer: { ...base.customer, unlimitedCredit: true } },
+      { ...base, customer: { ...base.customer, excludeFromCreditManagement: true } },
+      { ...base, parameters: { ...base.parameters, creditManagementEnabled: false } },
+      { ...base, rules: [] },
+    ];
+    const lines = [
+      ['creditLimit', { customerId: 'C1', newCreditLimit: usd(12000) }],
+      ['creditLimit', { customerId: 'C1', newCreditLimit: usd(0) }],
+      ['temporary', { customerId: 'C1', newCreditLimit: usd(20000), newFromDate: '2025-06-01', newToDate: '2025-07-31' }],
+    ] as const;
+    for (const input of variants) {
+      for (const [type, line] of lines) {
+        const empty = { ...input.order, amount: 0n };
+        const now = evaluateCreditCheck({ ...input, order: empty });
+        const then = evaluateCreditCheck({ ...withLineApplied(input, type, line), order: empty });
+        expect(projectLine(input, type, line)).toEqual({ currentAvailableCredit: now.availableCredit, projectedAvailableCredit: then.availableCredit, projectedPercentUsed: then.percentAfterOrder });
+      }
+    }
+  });
+
   it('withLineApplied keeps the expiry when the line leaves it out, and clears it when the line says null', () => {
     const input = creditInput(0);
     expect(withLineApplied(input, 'creditLimit', { customerId: 'C1', newCreditLimit: usd(1) }).customer).toMatchObject({ creditLimit: usd(1), creditLimitExpirationDate: '2025-12-31' });

@@ -1,6 +1,6 @@
 import { addDays, type CalendarDate } from '../dates';
 import { applyPercent, roundToMultiple, type Money, type Rate, type RoundingMode } from '../money';
-import { evaluateCreditCheck } from './blocking-rules';
+import { creditPosition, evaluateCreditCheck } from './blocking-rules';
 import type { CreditCheckInput, TemporaryLimit } from './types';
 
 /** Credit limit adjustment journals (credit.md §2). */
@@ -119,9 +119,10 @@ export function withLineApplied(input: CreditCheckInput, type: JournalType, line
  * @example projectLine(input, 'creditLimit', { customerId: 'C1', newCreditLimit: 2000000n }).projectedAvailableCredit
  */
 export function projectLine(input: CreditCheckInput, type: JournalType, line: JournalLineInput): LineProjection {
+  // The limit half of the credit check: no rule decides available credit or percent used.
   const empty = { ...input.order, amount: 0n };
-  const now = evaluateCreditCheck({ ...input, order: empty });
-  const then = evaluateCreditCheck({ ...withLineApplied(input, type, line), order: empty });
+  const now = creditPosition({ ...input, order: empty });
+  const then = creditPosition({ ...withLineApplied(input, type, line), order: empty });
   return { currentAvailableCredit: now.availableCredit, projectedAvailableCredit: then.availableCredit, projectedPercentUsed: then.percentAfterOrder };
 }
 

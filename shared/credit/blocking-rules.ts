@@ -168,17 +168,20 @@ function rankIncreased(ranks: ReadonlyMap<string, number> | undefined, orderValu
   return order > base ? { order, default: base } : null;
 }
 
+/** Where the customer stands against its limits with the order included, before any rule runs. */
+export interface CreditPosition extends Pick<CreditCheckResult, 'exposure' | 'effectiveLimit' | 'availableCredit' | 'percentAfterOrder' | 'group'> {
+  /** The limit tests in the order they run: the group first, then the customer (§3). */
+  limitTests: LimitTest[];
+  /** The customer's own exposure once the order is included. */
+  usedAfter: Money;
+}
+
 /**
- * The credit check of one sales order (credit.md §1.9, §3, §4): preconditions, the release pass,
- * then every rule type with exclusions from more specific levels; every triggered reason is kept.
- * The "at least one blocking rule" precondition counts an enabled payment-terms or
- * settlement-discount ranking parameter as a rule (§4.3 rows 8 and 9).
- * Pure: the server's posting and the add-in's preview call this same function.
- * @example
- * evaluateCreditCheck({ asOf: '2025-06-30', parameters, customer, exposureParts, overdue, order: { amount: 250000n, … }, rules })
- * // → { held: true, reasons: [{ ruleType: 'creditLimitUsed', measured: '105', threshold: '100', … }], … }
+ * The limit half of the credit check (credit.md §1.9, §3): exposure, the customer's and the
+ * group's limit tests, and the binding figures shown to people (the tightest test). The check
+ * below starts from it; the journal preview (adjustments.ts) needs only this half.
  */
-export function evaluateCreditCheck(input: CreditCheckInput): CreditCheckResult {
+export function creditPosition(input: CreditCheckInput): CreditPosition {
   const { customer, parameters: params, asOf, order } = input;
   const total = exposureTotal(params.creditLimitType, input.exposureParts, customer.mandatoryCreditLimit);
   const exposure = { ...input.exposureParts, total };
@@ -213,16 +216,41 @@ export function evaluateCreditCheck(input: CreditCheckInput): CreditCheckResult 
     effectiveLimit = limit;
     availableCredit = limit - total;
   }
-  const result = (held: boolean, reasons: CreditReason[], note: string | null, checked = true): CreditCheckResult => ({
-    checked,
-    held,
-    reasons,
-    note,
+  return {
     exposure,
     effectiveLimit,
     availableCredit,
     percentAfterOrder: limitTests.length ? percentAfterOrder : null,
     group: group ? { id: group.id, limit: groupLimit, exposure: group.membersExposure } : null,
+    limitTests,
+    usedAfter,
+  };
+}
+
+/**
+ * The credit check of one sales order (credit.md §1.9, §3, §4): preconditions, the release pass,
+ * then every rule type with exclusions from more specific levels; every triggered reason is kept.
+ * The "at least one blocking rule" precondition counts an enabled payment-terms or
+ * settlement-discount ranking parameter as a rule (§4.3 rows 8 and 9).
+ * Pure: the server's posting and the add-in's preview call this same function.
+ * @example
+ * evaluateCreditCheck({ asOf: '2025-06-30', parameters, customer, exposureParts, overdue, order: { amount: 250000n, … }, rules })
+ * // → { held: true, reasons: [{ ruleType: 'creditLimitUsed', measured: '105', threshold: '100', … }], … }
+ */
+export function evaluateCreditCheck(input: CreditCheckInput): CreditCheckResult {
+  const { customer, parameters: params, asOf, order } = input;
+  const position = creditPosition(input);
+  const { limitTests, usedAfter } = position;
+  const result = (held: boolean, reasons: CreditReason[], note: string | null, checked = true): CreditCheckResult => ({
+    checked,
+    held,
+    reasons,
+    note,
+    exposure: position.exposure,
+    effectiveLimit: position.effectiveLimit,
+    availableCredit: position.availableCredit,
+    percentAfterOrder: position.percentAfterOrder,
+    group: position.group,
   });
 
   // Preconditions (§4.1).

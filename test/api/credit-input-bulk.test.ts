@@ -23,6 +23,11 @@ describe.each(DIALECTS)('bulk credit inputs on %s', (dialect) => {
     await putCustomer(t, 'BF', { creditLimit: '1000.00' });
     const j = ok(await t.request('POST', '/api/v1/adjustment-journals', { as: 'credit_manager', body: { type: 'temporary', lines: [{ customerId: 'BF', newCreditLimit: '5000.00', newFromDate: addDays(today, -1), newToDate: addDays(today, 30) }] } }), 201);
     ok(await t.request('POST', `/api/v1/adjustment-journals/${j.id}/post`, { as: 'credit_manager', headers: { 'If-Match': `"${j.version}"` } }));
+    // A second temporary limit for BF, one for the group, and a second policy for BE: the bulk
+    // reads them in lists and must hand them over in the same order as the one-customer read.
+    const j2 = ok(await t.request('POST', '/api/v1/adjustment-journals', { as: 'credit_manager', body: { type: 'temporary', lines: [{ customerId: 'BF', newCreditLimit: '6000.00', newFromDate: addDays(today, 5), newToDate: addDays(today, 60) }, { creditGroupId: 'G1', newCreditLimit: '12000.00', newFromDate: addDays(today, -3), newToDate: addDays(today, 40) }] } }), 201);
+    ok(await t.request('POST', `/api/v1/adjustment-journals/${j2.id}/post`, { as: 'credit_manager', headers: { 'If-Match': `"${j2.version}"` } }));
+    ok(await t.request('POST', '/api/v1/customers/BE/insurances', { as: 'credit_manager', body: { identifier: 'guarantee', value: '400.00', updateCreditLimitPct: '100', effectiveDate: addDays(today, -2), expirationDate: addDays(today, 20), includedInExposure: true } }), 201);
   });
   afterAll(async () => t.close());
 
@@ -40,7 +45,8 @@ describe.each(DIALECTS)('bulk credit inputs on %s', (dialect) => {
     expect(bulk.get('BA')!.exposureParts).toEqual({ balance: 480000n, deliveredNotInvoiced: 0n, openOrders: 250000n });
     expect(bulk.get('BA')!.overdue).toEqual({ oldestOverdueDueDate: addDays(today, -40), overdueAmount: 400000n });
     expect(bulk.get('BB')!.group).toMatchObject({ id: 'G1', creditLimit: 900000n, membersExposure: 400000n });
-    expect(bulk.get('BE')!.insurances).toHaveLength(1);
-    expect(bulk.get('BF')!.temporaryLimits).toEqual([expect.objectContaining({ amount: 500000n })]);
+    expect(bulk.get('BE')!.insurances).toHaveLength(2);
+    expect(bulk.get('BF')!.temporaryLimits).toEqual([expect.objectContaining({ amount: 500000n }), expect.objectContaining({ amount: 600000n })]);
+    expect(bulk.get('BC')!.group!.temporaryLimits).toEqual([expect.objectContaining({ amount: 1200000n })]);
   });
 });

@@ -42,10 +42,10 @@ const GROUP_SQL = `select g.id, g.credit_limit, g.credit_limit_to_date,
 // Read only when the customer statement's index probes found rows (has_temp, group_has_temp,
 // has_insurance), so customers without temporary limits or policies pay no extra statement.
 // Rows that ended before asOf can never apply; the engine picks the active ones.
-const CUSTOMER_TEMP_SQL = `select id, amount, from_date, to_date from temporary_limits where customer_id = ? and to_date >= ?`;
-const GROUP_TEMP_SQL = `select id, amount, from_date, to_date from temporary_limits where credit_group_id = ? and to_date >= ?`;
+const CUSTOMER_TEMP_SQL = `select id, amount, from_date, to_date from temporary_limits where customer_id = ? and to_date >= ? order by id`;
+const GROUP_TEMP_SQL = `select id, amount, from_date, to_date from temporary_limits where credit_group_id = ? and to_date >= ? order by id`;
 const INSURANCES_SQL = `select identifier, value, update_credit_limit_pct, effective_date, expiration_date, included_in_exposure
-  from insurances where customer_id = ? and expiration_date >= ?`;
+  from insurances where customer_id = ? and expiration_date >= ? order by id`;
 
 export interface TemporaryLimitRow {
   id: number | string;
@@ -99,22 +99,35 @@ async function commonSetup(r: Reader) {
 type Common = Awaited<ReturnType<typeof commonSetup>>;
 type GroupRow = { id: string; credit_limit: number | string; credit_limit_to_date: string | null; balance: string; dni: string; open_orders: string };
 
-/** The engine input from the customer's row, reading temporary limits, policies and the group only where the row says there are some. */
-async function assemble(r: Reader, c: CustomerRow, q: CreditQuery, common: Common, groups?: Map<string, GroupRow | undefined>): Promise<CreditCheckInput> {
+/** A customer's temporary limits and policies that have not ended, when the caller read them already (bulk). */
+interface Preloaded {
+  temporaryRows: TemporaryLimitRow[];
+  insuranceRows: InsuranceRow[];
+}
+
+/** A credit group's row and its temporary limits, read once per group in a bulk load. */
+type GroupState = { row: GroupRow | undefined; temporaryRows: TemporaryLimitRow[] };
+
+/**
+ * The engine input from the customer's row. Temporary limits, policies and the group are read
+ * only where the row's probes say there are some, unless `preloaded` brings them.
+ */
+async function assemble(r: Reader, c: CustomerRow, q: CreditQuery, common: Common, groups?: Map<string, GroupState>, preloaded?: Preloaded): Promise<CreditCheckInput> {
   const exclude = q.excludeOrderId ?? '';
   const none = Promise.resolve([]);
+  let gs = c.group_id ? groups?.get(c.group_id) : undefined;
   const [temporaryRows, groupTemporaryRows, insuranceRows] = await Promise.all([
-    Number(c.has_temp) === 1 ? hotAll<TemporaryLimitRow>(r, CUSTOMER_TEMP_SQL, [c.id, q.asOf]) : none,
-    Number(c.group_has_temp) === 1 && c.group_id ? hotAll<TemporaryLimitRow>(r, GROUP_TEMP_SQL, [c.group_id, q.asOf]) : none,
-    Number(c.has_insurance) === 1 ? hotAll<InsuranceRow>(r, INSURANCES_SQL, [c.id, q.asOf]) : none,
+    preloaded ? preloaded.temporaryRows : Number(c.has_temp) === 1 ? hotAll<TemporaryLimitRow>(r, CUSTOMER_TEMP_SQL, [c.id, q.asOf]) : none,
+    gs ? gs.temporaryRows : c.group_id && (preloaded || Number(c.group_has_temp) === 1) ? hotAll<TemporaryLimitRow>(r, GROUP_TEMP_SQL, [c.group_id, q.asOf]) : none,
+    preloaded ? preloaded.insuranceRows : Number(c.has_insurance) === 1 ? hotAll<InsuranceRow>(r, INSURANCES_SQL, [c.id, q.asOf]) : none,
   ]);
   let group: CreditGroupState | null = null;
   if (c.group_id) {
-    let g = groups?.get(c.group_id);
-    if (!groups?.has(c.group_id)) {
-      g = await hotFirst<GroupRow>(r, GROUP_SQL, [exclude, exclude, c.group_id]);
-      groups?.set(c.group_id, g);
+    if (!gs) {
+      gs = { row: await hotFirst<GroupRow>(r, GROUP_SQL, [exclude, exclude, c.group_id]), temporaryRows: groupTemporaryRows };
+      groups?.set(c.group_id, gs);
     }
+    const g = gs.row;
     if (g) {
       const membersExposure = exposureTotal(common.parameters.creditLimitType, { balance: BigInt(g.balance), deliveredNotInvoiced: BigInt(g.dni), openOrders: BigInt(g.open_orders) }, false);
       group = { id: g.id, creditLimit: toBigInt(g.credit_limit), creditLimitToDate: g.credit_limit_to_date, membersExposure, temporaryLimits: groupTemporaryRows.map(toTemporaryLimit) };
@@ -162,35 +175,62 @@ export async function loadCreditInput(r: Reader, q: CreditQuery): Promise<Credit
 }
 
 /**
- * The same inputs, with no order, for many customers at once (a journal of 10,000 lines): one
- * grouped statement per 500 customers instead of one statement per customer. Unknown ids are left out.
+ * The same inputs, with no order, for many customers at once (a journal of 10,000 lines): per 500
+ * customers, one statement joins the customers to their open items and groups them, and three
+ * short ones read their open orders, temporary limits and policies (instead of probing for them
+ * customer by customer). Unknown ids are left out.
  */
 export async function loadCreditInputs(r: Reader, customerIds: readonly string[], asOf: string): Promise<Map<string, CreditCheckInput>> {
   const common = await commonSetup(r);
-  const groups = new Map<string, GroupRow | undefined>();
+  const groups = new Map<string, GroupState>();
   const out = new Map<string, CreditCheckInput>();
   const ids = [...new Set(customerIds)];
   const order = { amount: 0n, paymentTermsId: null, cashDiscountId: null, excludeFromCreditManagement: false };
-  for (let i = 0; i < ids.length; i += 500) {
-    const chunk = ids.slice(i, i + 500);
+  for (let i = 0; i < ids.length; i += BULK) {
+    const chunk = ids.slice(i, i + BULK);
     const marks = chunk.map(() => '?').join(', ');
-    const rows = await hotAll<CustomerRow>(r, bulkCustomerSql(marks), [q3(asOf), asOf, asOf, ...chunk, ...chunk, ...chunk].flat());
-    for (const c of rows) out.set(c.id, await assemble(r, c, { customerId: c.id, asOf, order }, common, groups));
+    const [rows, orders, temporary, insurances] = await Promise.all([
+      hotAll<CustomerRow>(r, `${BULK_CUSTOMERS_SQL} in (${marks}) group by c.id`, [asOf, asOf, ...chunk]),
+      hotAll<{ customer_id: string; dni: string; open_orders: string }>(r, `${BULK_ORDERS_SQL} in (${marks}) and status = 'open' group by customer_id`, chunk),
+      hotAll<TemporaryLimitRow & { customer_id: string }>(r, `${BULK_TEMP_SQL} in (${marks}) order by id`, [asOf, ...chunk]),
+      hotAll<InsuranceRow & { customer_id: string }>(r, `${BULK_INSURANCES_SQL} in (${marks}) order by id`, [asOf, ...chunk]),
+    ]);
+    const ordersOf = new Map(orders.map((o) => [o.customer_id, o]));
+    const temporaryOf = byCustomer(temporary);
+    const insurancesOf = byCustomer(insurances);
+    for (const c of rows) {
+      const o = ordersOf.get(c.id);
+      const row = { ...c, dni: o?.dni ?? null, open_orders: o?.open_orders ?? null };
+      out.set(c.id, await assemble(r, row, { customerId: c.id, asOf, order }, common, groups, { temporaryRows: temporaryOf.get(c.id) ?? [], insuranceRows: insurancesOf.get(c.id) ?? [] }));
+    }
   }
   return out;
 }
 
-const q3 = (asOf: string) => [asOf, asOf, asOf];
+const BULK = 500;
 
-/** CUSTOMER_SQL for a list of customers: grouped aggregates joined once instead of per customer. */
-const bulkCustomerSql = (marks: string) => `${CUSTOMER_COLUMNS}
+function byCustomer<T extends { customer_id: string }>(rows: T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const row of rows) {
+    const list = out.get(row.customer_id);
+    if (list) list.push(row);
+    else out.set(row.customer_id, [row]);
+  }
+  return out;
+}
+
+/** CUSTOMER_SQL's customer columns and open-item sums for a list of customers (the caller adds the id list). */
+const BULK_CUSTOMERS_SQL = `select c.id, c.credit_limit, c.credit_limit_expiration_date, c.mandatory_credit_limit, c.unlimited_credit,
+  c.exclude_from_credit_management, c.ignore_until_date, c.credit_management_group_id, c.account_status_id, c.risk_group_id,
+  c.payment_terms_id, c.cash_discount_id, cast(sum(t.open_amount) as text) as balance,
+  min(case when t.open_amount > 0 and t.due_date < ? then t.due_date end) as oldest,
+  cast(sum(case when t.open_amount > 0 and t.due_date < ? then t.open_amount else 0 end) as text) as overdue,
+  (select m.credit_group_id from credit_group_members m where m.customer_id = c.id) as group_id
   from customers c
-  left join (select customer_id, cast(sum(open_amount) as text) as balance,
-      min(case when open_amount > 0 and due_date < ? then due_date end) as oldest,
-      cast(sum(case when open_amount > 0 and due_date < ? then open_amount else 0 end) as text) as overdue
-    from transactions where customer_id in (${marks}) and open_amount <> 0 group by customer_id) l on l.customer_id = c.id
-  left join (select customer_id, cast(sum(delivered_not_invoiced) as text) as dni,
-      cast(sum(amount - invoiced_amount - delivered_not_invoiced) as text) as open_orders
-    from sales_orders where customer_id in (${marks}) and status = 'open' group by customer_id) o on o.customer_id = c.id
-  left join credit_group_members m on m.customer_id = c.id
-  where c.id in (${marks})`;
+  left join transactions t on t.customer_id = c.id and t.open_amount <> 0
+  where c.id`;
+const BULK_ORDERS_SQL = `select customer_id, cast(sum(delivered_not_invoiced) as text) as dni,
+  cast(sum(amount - invoiced_amount - delivered_not_invoiced) as text) as open_orders from sales_orders where customer_id`;
+const BULK_TEMP_SQL = `select customer_id, id, amount, from_date, to_date from temporary_limits where to_date >= ? and customer_id`;
+const BULK_INSURANCES_SQL = `select customer_id, identifier, value, update_credit_limit_pct, effective_date, expiration_date, included_in_exposure
+  from insurances where expiration_date >= ? and customer_id`;

@@ -30,7 +30,7 @@ export function journalRoutes(app: OpenAPIHono<AppEnv>): void {
     },
   );
   register(app, createRoute({ method: 'get', path: `${base}/{id}`, tags, summary: 'One journal with its lines', request: { params: IdParam }, responses: { 200: jsonResponse(JournalSchema), ...errorResponses } }), async (c) => {
-    const j = await getJournal(c.var.deps.handle.db, c.req.valid('param').id);
+    const j = await getJournal(requestReader(c), c.req.valid('param').id);
     c.header('ETag', etag(j.version));
     return c.json(j);
   });
