@@ -129,29 +129,38 @@ async function main(): Promise<void> {
 
     // A journal of 10,000 lines: create + validate + post over HTTP vs raw inserts of the same line rows.
     if (want('journal')) {
+      // Three journals in a row (each moves every limit again); this VM swings ±40 % from one run
+      // to the next, so the row reports the median run and the median of three floors.
       const manager = { authorization: `Bearer ${managerToken}`, 'content-type': 'application/json' };
-      const journalBody = JSON.stringify({ type: 'creditLimit', description: 'bench', lines: Array.from({ length: CUSTOMERS }, (_, i) => ({ customerId: `C${String(i).padStart(6, '0')}`, newCreditLimit: `${20000 + (i % 300) * 100}.00`, newExpirationDate: '2030-12-31' })) });
-      const marks = writeMarks(dbPath);
-      let t1 = performance.now();
-      const validated = await fetch(`${base}/api/v1/adjustment-journals:validate`, { method: 'POST', headers: manager, body: journalBody });
-      const validateMs = performance.now() - t1;
-      if (validated.status !== 200 || !((await validated.json()) as { valid: boolean }).valid) throw new Error('journal validate failed');
-      t1 = performance.now();
-      const created = await fetch(`${base}/api/v1/adjustment-journals`, { method: 'POST', headers: manager, body: journalBody });
-      const createMs = performance.now() - t1;
-      const journal = (await created.json()) as { id: string; version: number };
-      if (created.status !== 201) throw new Error(`journal create answered ${created.status}: ${JSON.stringify(journal).slice(0, 300)}`);
-      t1 = performance.now();
-      const posted = await fetch(`${base}/api/v1/adjustment-journals/${journal.id}/post`, { method: 'POST', headers: { ...manager, 'if-match': `"${journal.version}"` }, body: JSON.stringify({ postingDate: '2025-06-30' }) });
-      const postMs = performance.now() - t1;
-      if (posted.status !== 200) throw new Error(`journal post answered ${posted.status}: ${(await posted.text()).slice(0, 300)}`);
-      const journalMs = validateMs + createMs + postMs;
-      const rawLinesMs = rawJournalFloor(join(dir, 'raw-lines.sqlite'), CUSTOMERS);
-      const rawWritesMs = await rawJournalWritesFloor(dbPath, join(dir, 'raw-writes.sqlite'), journal.id, marks);
-      rows.push(row({ name: 'journal 10,000 lines: validate + create + post over HTTP', unit: 'ms', value: journalMs, floorName: 'raw better-sqlite3 writes of the same rows (header, lines, limits, change log, audit), one transaction', floorValue: rawWritesMs, target: '< 2000 ms and ratio <= 5', met: journalMs < 2000 && journalMs / rawWritesMs <= 5 }));
+      const runs: { validateMs: number; createMs: number; postMs: number; total: number; rawWritesMs: number; rawLinesMs: number }[] = [];
+      for (let run = 0; run < 3; run++) {
+        const journalBody = JSON.stringify({ type: 'creditLimit', description: 'bench', lines: Array.from({ length: CUSTOMERS }, (_, i) => ({ customerId: `C${String(i).padStart(6, '0')}`, newCreditLimit: `${20000 + run * 500 + (i % 300) * 100}.00`, newExpirationDate: '2030-12-31' })) });
+        const marks = writeMarks(dbPath);
+        let t1 = performance.now();
+        const validated = await fetch(`${base}/api/v1/adjustment-journals:validate`, { method: 'POST', headers: manager, body: journalBody });
+        const validateMs = performance.now() - t1;
+        if (validated.status !== 200 || !((await validated.json()) as { valid: boolean }).valid) throw new Error('journal validate failed');
+        t1 = performance.now();
+        const created = await fetch(`${base}/api/v1/adjustment-journals`, { method: 'POST', headers: manager, body: journalBody });
+        const createMs = performance.now() - t1;
+        const journal = (await created.json()) as { id: string; version: number };
+        if (created.status !== 201) throw new Error(`journal create answered ${created.status}: ${JSON.stringify(journal).slice(0, 300)}`);
+        t1 = performance.now();
+        const posted = await fetch(`${base}/api/v1/adjustment-journals/${journal.id}/post`, { method: 'POST', headers: { ...manager, 'if-match': `"${journal.version}"` }, body: JSON.stringify({ postingDate: '2025-06-30' }) });
+        const postMs = performance.now() - t1;
+        if (posted.status !== 200) throw new Error(`journal post answered ${posted.status}: ${(await posted.text()).slice(0, 300)}`);
+        const rawLinesMs = rawJournalFloor(join(dir, `raw-lines-${run}.sqlite`), CUSTOMERS);
+        const rawWritesMs = await rawJournalWritesFloor(dbPath, join(dir, `raw-writes-${run}.sqlite`), journal.id, marks);
+        runs.push({ validateMs, createMs, postMs, total: validateMs + createMs + postMs, rawWritesMs, rawLinesMs });
+      }
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+      const mid = [...runs].sort((a, b) => a.total - b.total)[1]!;
+      const journalMs = mid.total;
+      const rawWritesMs = median(runs.map((r) => r.rawWritesMs));
+      const rawLinesMs = median(runs.map((r) => r.rawLinesMs));
+      rows.push(row({ name: 'journal 10,000 lines: validate + create + post over HTTP (median of 3)', unit: 'ms', value: journalMs, floorName: 'raw better-sqlite3 writes of the same rows (header, lines, limits, change log, audit), one transaction (median of 3)', floorValue: rawWritesMs, target: '< 2000 ms and ratio <= 5', met: journalMs < 2000 && journalMs / rawWritesMs <= 5 }));
       rows.push(row({ name: '  the same, against the journal lines alone', unit: 'ms', value: journalMs, floorName: 'raw better-sqlite3 inserts of the 10,000 line rows only', floorValue: rawLinesMs, target: 'context (not the target)', met: true }));
-      rows.push(row({ name: '  of which validate / create / post', unit: 'ms', value: validateMs, floorName: `create ${createMs.toFixed(0)} ms, post ${postMs.toFixed(0)} ms`, floorValue: null, target: 'breakdown', met: true }));
-
+      rows.push(row({ name: '  of which validate / create / post', unit: 'ms', value: mid.validateMs, floorName: `create ${mid.createMs.toFixed(0)} ms, post ${mid.postMs.toFixed(0)} ms; all runs ${runs.map((r) => r.total.toFixed(0)).join(' / ')} ms`, floorValue: null, target: 'breakdown', met: true }));
     }
 
     // customers:batch of 10,000 new customers over HTTP vs raw better-sqlite3 inserts of the same rows.

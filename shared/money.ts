@@ -66,8 +66,9 @@ function formatScaled(value: bigint, decimals: number): string {
 
 /** Parses decimal text (or a JSON number via its exact shortest text) into a scaled integer. */
 function parseScaled(input: unknown, decimals: number, max: bigint, example: string, Err: ErrorClass): bigint {
-  const shape = `must be a decimal with at most ${decimals} decimals, e.g. "${example}"`;
-  const range = `must be between ${formatScaled(-max, decimals)} and ${formatScaled(max, decimals)}`;
+  // The messages are built only on failure: this runs for every amount of a 50,000-row upload.
+  const shape = () => new Err(`must be a decimal with at most ${decimals} decimals, e.g. "${example}"`);
+  const range = () => new Err(`must be between ${formatScaled(-max, decimals)} and ${formatScaled(max, decimals)}`);
   let text: string;
   if (typeof input === 'string') {
     text = input;
@@ -75,18 +76,18 @@ function parseScaled(input: unknown, decimals: number, max: bigint, example: str
     // String(n) is the shortest text that round-trips to n, so no float arithmetic is involved.
     text = String(input);
     // Numbers only use exponent form when |n| ≥ 1e21 (out of range) or |n| < 1e-6 (too many decimals).
-    if (text.includes('e+')) throw new Err(range);
+    if (text.includes('e+')) throw range();
   } else {
-    throw new Err(shape);
+    throw shape();
   }
   const match = DECIMAL.exec(text);
-  if (!match) throw new Err(shape);
+  if (!match) throw shape();
   const [, sign = '', integer = '', fraction = ''] = match;
-  if (fraction.length > decimals) throw new Err(shape);
+  if (fraction.length > decimals) throw shape();
   const value = BigInt(sign + integer + fraction.padEnd(decimals, '0'));
-  if (value > max || value < -max) throw new Err(range);
+  if (value > max || value < -max) throw range();
   // Only reachable with redundant leading zeros, which the documented format excludes.
-  if (integer.length > MAX_INTEGER_DIGITS) throw new Err(shape);
+  if (integer.length > MAX_INTEGER_DIGITS) throw shape();
   return value;
 }
 

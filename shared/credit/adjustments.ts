@@ -120,9 +120,8 @@ export function withLineApplied(input: CreditCheckInput, type: JournalType, line
  */
 export function projectLine(input: CreditCheckInput, type: JournalType, line: JournalLineInput): LineProjection {
   // The limit half of the credit check: no rule decides available credit or percent used.
-  const empty = { ...input.order, amount: 0n };
-  const now = creditPosition({ ...input, order: empty });
-  const then = creditPosition({ ...withLineApplied(input, type, line), order: empty });
+  const now = creditPosition(input, 0n);
+  const then = creditPosition(withLineApplied(input, type, line), 0n);
   return { currentAvailableCredit: now.availableCredit, projectedAvailableCredit: then.availableCredit, projectedPercentUsed: then.percentAfterOrder };
 }
 

@@ -179,22 +179,23 @@ export interface CreditPosition extends Pick<CreditCheckResult, 'exposure' | 'ef
 /**
  * The limit half of the credit check (credit.md §1.9, §3): exposure, the customer's and the
  * group's limit tests, and the binding figures shown to people (the tightest test). The check
- * below starts from it; the journal preview (adjustments.ts) needs only this half.
+ * below starts from it; the journal preview (adjustments.ts) needs only this half, with no order
+ * (`orderAmount` stands in for the input's order amount).
  */
-export function creditPosition(input: CreditCheckInput): CreditPosition {
-  const { customer, parameters: params, asOf, order } = input;
+export function creditPosition(input: CreditCheckInput, orderAmount: Money = input.order.amount): CreditPosition {
+  const { customer, parameters: params, asOf } = input;
   const total = exposureTotal(params.creditLimitType, input.exposureParts, customer.mandatoryCreditLimit);
   const exposure = { ...input.exposureParts, total };
 
   // Limits: the customer's own, and the shared group limit checked first (§3).
   const limit = totalCreditLimit(customer, input.temporaryLimits, input.insurances, asOf);
-  const usedAfter = total + order.amount;
+  const usedAfter = total + orderAmount;
   const typeChecksLimit = limitIsChecked(params.creditLimitType, customer.mandatoryCreditLimit);
   const ownManaged = typeChecksLimit && !customer.unlimitedCredit && (limit !== 0n || customer.mandatoryCreditLimit);
   const groupApplies = typeChecksLimit && !customer.unlimitedCredit && params.checkCustomerCreditGroupsCreditLimit && input.group != null;
   const group = groupApplies ? input.group! : null;
   const groupLimit = group ? (activeTemporaryLimit(group.temporaryLimits, asOf) ?? group.creditLimit) : 0n;
-  const groupUsedAfter = group ? group.membersExposure + order.amount : 0n;
+  const groupUsedAfter = group ? group.membersExposure + orderAmount : 0n;
   const limitTests: LimitTest[] = [];
   if (group) limitTests.push({ label: `credit group ${group.id}`, usedAfter: groupUsedAfter, limit: groupLimit });
   if (ownManaged) limitTests.push({ label: 'customer', usedAfter, limit });
@@ -204,7 +205,7 @@ export function creditPosition(input: CreditCheckInput): CreditPosition {
   let availableCredit: Money | null = null;
   let percentAfterOrder: Rate | null = null;
   for (const t of limitTests) {
-    const available = t.limit - (t.usedAfter - order.amount);
+    const available = t.limit - (t.usedAfter - orderAmount);
     if (availableCredit === null || available < availableCredit) {
       availableCredit = available;
       effectiveLimit = t.limit;

@@ -1,5 +1,5 @@
 import type { Reader } from '../../db/hot';
-import { hotAll, hotFirst } from '../../db/hot';
+import { hotAll, hotFirst, hotRows } from '../../db/hot';
 import { notFound } from '../../http/errors';
 import { toBigInt, toNumber } from '../../db/values';
 import type { CreditCheckInput, CreditGroupState, CreditOrder, TemporaryLimit } from '../../../shared/credit/types';
@@ -99,39 +99,33 @@ async function commonSetup(r: Reader) {
 type Common = Awaited<ReturnType<typeof commonSetup>>;
 type GroupRow = { id: string; credit_limit: number | string; credit_limit_to_date: string | null; balance: string; dni: string; open_orders: string };
 
-/** A customer's temporary limits and policies that have not ended, when the caller read them already (bulk). */
-interface Preloaded {
-  temporaryRows: TemporaryLimitRow[];
-  insuranceRows: InsuranceRow[];
-}
-
-/** A credit group's row and its temporary limits, read once per group in a bulk load. */
+/** A credit group's row and its temporary limits that have not ended, read once per group in a bulk load. */
 type GroupState = { row: GroupRow | undefined; temporaryRows: TemporaryLimitRow[] };
 
-/**
- * The engine input from the customer's row. Temporary limits, policies and the group are read
- * only where the row's probes say there are some, unless `preloaded` brings them.
- */
-async function assemble(r: Reader, c: CustomerRow, q: CreditQuery, common: Common, groups?: Map<string, GroupState>, preloaded?: Preloaded): Promise<CreditCheckInput> {
+async function groupState(r: Reader, groupId: string, q: CreditQuery, readTemporary: boolean): Promise<GroupState> {
   const exclude = q.excludeOrderId ?? '';
+  const [row, temporaryRows] = await Promise.all([hotFirst<GroupRow>(r, GROUP_SQL, [exclude, exclude, groupId]), readTemporary ? hotAll<TemporaryLimitRow>(r, GROUP_TEMP_SQL, [groupId, q.asOf]) : []]);
+  return { row, temporaryRows };
+}
+
+/** The engine input from the customer's row, reading temporary limits, policies and the group only where the row's probes say there are some. */
+async function assemble(r: Reader, c: CustomerRow, q: CreditQuery, common: Common): Promise<CreditCheckInput> {
   const none = Promise.resolve([]);
-  let gs = c.group_id ? groups?.get(c.group_id) : undefined;
-  const [temporaryRows, groupTemporaryRows, insuranceRows] = await Promise.all([
-    preloaded ? preloaded.temporaryRows : Number(c.has_temp) === 1 ? hotAll<TemporaryLimitRow>(r, CUSTOMER_TEMP_SQL, [c.id, q.asOf]) : none,
-    gs ? gs.temporaryRows : c.group_id && (preloaded || Number(c.group_has_temp) === 1) ? hotAll<TemporaryLimitRow>(r, GROUP_TEMP_SQL, [c.group_id, q.asOf]) : none,
-    preloaded ? preloaded.insuranceRows : Number(c.has_insurance) === 1 ? hotAll<InsuranceRow>(r, INSURANCES_SQL, [c.id, q.asOf]) : none,
+  const [temporaryRows, insuranceRows, group] = await Promise.all([
+    Number(c.has_temp) === 1 ? hotAll<TemporaryLimitRow>(r, CUSTOMER_TEMP_SQL, [c.id, q.asOf]) : none,
+    Number(c.has_insurance) === 1 ? hotAll<InsuranceRow>(r, INSURANCES_SQL, [c.id, q.asOf]) : none,
+    c.group_id ? groupState(r, c.group_id, q, Number(c.group_has_temp) === 1) : undefined,
   ]);
+  return inputFrom(c, q, common, temporaryRows, insuranceRows, group);
+}
+
+/** The engine input from rows already read (no I/O). */
+function inputFrom(c: CustomerRow, q: CreditQuery, common: Common, temporaryRows: readonly TemporaryLimitRow[], insuranceRows: readonly InsuranceRow[], gs: GroupState | undefined): CreditCheckInput {
   let group: CreditGroupState | null = null;
-  if (c.group_id) {
-    if (!gs) {
-      gs = { row: await hotFirst<GroupRow>(r, GROUP_SQL, [exclude, exclude, c.group_id]), temporaryRows: groupTemporaryRows };
-      groups?.set(c.group_id, gs);
-    }
-    const g = gs.row;
-    if (g) {
-      const membersExposure = exposureTotal(common.parameters.creditLimitType, { balance: BigInt(g.balance), deliveredNotInvoiced: BigInt(g.dni), openOrders: BigInt(g.open_orders) }, false);
-      group = { id: g.id, creditLimit: toBigInt(g.credit_limit), creditLimitToDate: g.credit_limit_to_date, membersExposure, temporaryLimits: groupTemporaryRows.map(toTemporaryLimit) };
-    }
+  const g = gs?.row;
+  if (g) {
+    const membersExposure = exposureTotal(common.parameters.creditLimitType, { balance: BigInt(g.balance), deliveredNotInvoiced: BigInt(g.dni), openOrders: BigInt(g.open_orders) }, false);
+    group = { id: g.id, creditLimit: toBigInt(g.credit_limit), creditLimitToDate: g.credit_limit_to_date, membersExposure, temporaryLimits: gs!.temporaryRows.map(toTemporaryLimit) };
   }
   return {
     asOf: q.asOf,
@@ -190,7 +184,7 @@ export async function loadCreditInputs(r: Reader, customerIds: readonly string[]
     const chunk = ids.slice(i, i + BULK);
     const marks = chunk.map(() => '?').join(', ');
     const [rows, orders, temporary, insurances] = await Promise.all([
-      hotAll<CustomerRow>(r, `${BULK_CUSTOMERS_SQL} in (${marks}) group by c.id`, [asOf, asOf, ...chunk]),
+      hotRows(r, `${BULK_CUSTOMERS_SQL} in (${marks}) group by c.id`, [asOf, asOf, ...chunk]),
       hotAll<{ customer_id: string; dni: string; open_orders: string }>(r, `${BULK_ORDERS_SQL} in (${marks}) and status = 'open' group by customer_id`, chunk),
       hotAll<TemporaryLimitRow & { customer_id: string }>(r, `${BULK_TEMP_SQL} in (${marks}) order by id`, [asOf, ...chunk]),
       hotAll<InsuranceRow & { customer_id: string }>(r, `${BULK_INSURANCES_SQL} in (${marks}) order by id`, [asOf, ...chunk]),
@@ -198,10 +192,18 @@ export async function loadCreditInputs(r: Reader, customerIds: readonly string[]
     const ordersOf = new Map(orders.map((o) => [o.customer_id, o]));
     const temporaryOf = byCustomer(temporary);
     const insurancesOf = byCustomer(insurances);
-    for (const c of rows) {
+    for (const values of rows) {
+      const c = bulkRow(values);
       const o = ordersOf.get(c.id);
-      const row = { ...c, dni: o?.dni ?? null, open_orders: o?.open_orders ?? null };
-      out.set(c.id, await assemble(r, row, { customerId: c.id, asOf, order }, common, groups, { temporaryRows: temporaryOf.get(c.id) ?? [], insuranceRows: insurancesOf.get(c.id) ?? [] }));
+      c.dni = o?.dni ?? null;
+      c.open_orders = o?.open_orders ?? null;
+      const q = { customerId: c.id, asOf, order };
+      let gs: GroupState | undefined;
+      if (c.group_id) {
+        gs = groups.get(c.group_id);
+        if (!gs) groups.set(c.group_id, (gs = await groupState(r, c.group_id, q, true)));
+      }
+      out.set(c.id, inputFrom(c, q, common, temporaryOf.get(c.id) ?? [], insurancesOf.get(c.id) ?? [], gs));
     }
   }
   return out;
@@ -219,7 +221,35 @@ function byCustomer<T extends { customer_id: string }>(rows: T[]): Map<string, T
   return out;
 }
 
-/** CUSTOMER_SQL's customer columns and open-item sums for a list of customers (the caller adds the id list). */
+/** A row of BULK_CUSTOMERS_SQL, read as an array (no object per row from the driver), in its select order. */
+function bulkRow(v: unknown[]): CustomerRow {
+  return {
+    id: v[0] as string,
+    credit_limit: v[1] as number | string,
+    credit_limit_expiration_date: v[2] as string | null,
+    mandatory_credit_limit: Number(v[3]),
+    unlimited_credit: Number(v[4]),
+    exclude_from_credit_management: Number(v[5]),
+    ignore_until_date: v[6] as string | null,
+    credit_management_group_id: v[7] as string | null,
+    account_status_id: v[8] as string | null,
+    risk_group_id: v[9] as string | null,
+    payment_terms_id: v[10] as string | null,
+    cash_discount_id: v[11] as string | null,
+    balance: v[12] as string | null,
+    oldest: v[13] as string | null,
+    overdue: v[14] as string | null,
+    group_id: v[15] as string | null,
+    dni: null,
+    open_orders: null,
+    // The bulk load reads temporary limits and policies in lists: no probes.
+    has_temp: 0,
+    group_has_temp: 0,
+    has_insurance: 0,
+  };
+}
+
+/** CUSTOMER_SQL's customer columns and open-item sums for a list of customers (the caller adds the id list), in bulkRow's order. */
 const BULK_CUSTOMERS_SQL = `select c.id, c.credit_limit, c.credit_limit_expiration_date, c.mandatory_credit_limit, c.unlimited_credit,
   c.exclude_from_credit_management, c.ignore_until_date, c.credit_management_group_id, c.account_status_id, c.risk_group_id,
   c.payment_terms_id, c.cash_discount_id, cast(sum(t.open_amount) as text) as balance,

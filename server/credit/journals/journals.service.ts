@@ -369,7 +369,7 @@ export async function postJournal(tx: Tx, id: string, ifMatch: number, postingDa
   if (j.status === 'rejected') throw ruleViolation(`journal ${id} was rejected; change it and submit it again`);
   const params = (await getParameters(tx.db, tx.cache)).values;
   if (params.requireAdjustmentApproval && j.status !== 'approved') throw ruleViolation(`journal ${id} is ${j.status}: adjustments need an approved journal before posting`);
-  const all = await linesOf(tx, id);
+  const { lines: all, limits: customers } = await linesWithLimits(tx, id);
   if (all.length === 0) throw ruleViolation('a journal without lines has nothing to post');
   // With per-line approval on, a line above the amount posts only once approved, even from a draft that skipped submit.
   const threshold = params.adjustmentLineApprovalAmount;
@@ -380,9 +380,6 @@ export async function postJournal(tx: Tx, id: string, ifMatch: number, postingDa
   const lines = all.filter((l) => l.approval_status !== 'rejected');
   const date = postingDate ?? todayUtc(new Date(tx.now));
 
-  const customerIds = lines.flatMap((l) => (l.customer_id ? [l.customer_id] : []));
-  const customers = new Map<string, LimitRow>();
-  for (let i = 0; i < customerIds.length; i += 900) for (const c of await lockLimits(tx, customerIds.slice(i, i + 900))) customers.set(c.id, c);
 
   for (const l of lines) {
     const amount = toBigInt(l.new_credit_limit);
@@ -439,10 +436,33 @@ const limitFields = (c: { id: string; credit_limit: LineRow['new_credit_limit'];
 
 type LimitRow = { id: string; credit_limit: LineRow['new_credit_limit']; credit_limit_expiration_date: string | null; credit_limit_date: string | null; version: number };
 
-/** The limit columns of the customers a journal posts to, locked on PostgreSQL (SQLite's writer transaction already serializes). */
-function lockLimits(tx: Tx, ids: string[]): Promise<LimitRow[]> {
-  const marks = ids.map(() => '?').join(', ');
-  return hotAll<LimitRow>(tx, `select id, credit_limit, credit_limit_expiration_date, credit_limit_date, version from customers where id in (${marks})${tx.dialect === 'postgres' ? ' for update' : ''}`, ids);
+const LINES_WITH_LIMITS_SQL = `select ${LINE_COLUMNS.map((c) => `l.${c}`).join(', ')}, c.id, c.credit_limit, c.credit_limit_expiration_date, c.credit_limit_date, c.version
+  from adjustment_journal_lines l left join customers c on c.id = l.customer_id where l.journal_id = ? order by l.line_no`;
+
+/**
+ * A journal's lines and the limit columns of the customers they name, in one statement. On
+ * PostgreSQL those customer rows are then locked and read again (FOR UPDATE cannot lock the
+ * nullable side of an outer join); SQLite's writer transaction already serializes.
+ */
+async function linesWithLimits(tx: Tx, id: string): Promise<{ lines: LineRow[]; limits: Map<string, LimitRow> }> {
+  const lines: LineRow[] = [];
+  const limits = new Map<string, LimitRow>();
+  const n = LINE_COLUMNS.length;
+  for (const v of await hotRows(tx, LINES_WITH_LIMITS_SQL, [id])) {
+    const line = {} as Record<string, unknown>;
+    for (let i = 0; i < n; i++) line[LINE_COLUMNS[i]!] = v[i];
+    lines.push(line as LineRow);
+    if (v[n] !== null) limits.set(v[n] as string, { id: v[n] as string, credit_limit: v[n + 1] as LimitRow['credit_limit'], credit_limit_expiration_date: v[n + 2] as string | null, credit_limit_date: v[n + 3] as string | null, version: Number(v[n + 4]) });
+  }
+  if (tx.dialect === 'postgres') {
+    const ids = [...limits.keys()];
+    for (let i = 0; i < ids.length; i += 900) {
+      const part = ids.slice(i, i + 900);
+      const locked = await hotAll<LimitRow>(tx, `select id, credit_limit, credit_limit_expiration_date, credit_limit_date, version from customers where id in (${part.map(() => '?').join(', ')}) for update`, part);
+      for (const c of locked) limits.set(c.id, c);
+    }
+  }
+  return { lines, limits };
 }
 
 /**
@@ -459,14 +479,19 @@ export async function validateJournal(r: Reader, body: { type: JournalType; line
   const byLine = new Map<number, ErrorDetail[]>();
   for (const e of checked.errors) {
     const n = Number(e.path.split('.')[1]);
-    byLine.set(n, [...(byLine.get(n) ?? []), e]);
+    const list = byLine.get(n);
+    if (list) list.push(e);
+    else byLine.set(n, [e]);
   }
   const asOf = todayUtc();
-  const customerIds = [...new Set(checked.lines.flatMap((l, i) => (l?.customerId && !byLine.has(i) ? [l.customerId] : [])))];
+  const wanted = new Set<string>();
+  for (let i = 0; i < checked.lines.length; i++) {
+    const id = checked.lines[i]?.customerId;
+    if (id && !byLine.has(i)) wanted.add(id);
+  }
   // Held orders of the journal's customers: the hold list is short, so every open unforced hold is
   // read once and kept when its customer is in the journal (a journal may have 50,000 lines).
-  const wanted = new Set(customerIds);
-  const holds = customerIds.length
+  const holds = wanted.size
     ? (
         await r.db
           .selectFrom('holds')
@@ -479,48 +504,69 @@ export async function validateJournal(r: Reader, body: { type: JournalType; line
     : [];
   const holdsOf = new Map<string, typeof holds>();
   for (const h of holds) holdsOf.set(h.customerId, [...(holdsOf.get(h.customerId) ?? []), h]);
-  // Engine inputs 1,000 customers at a time, in line order, so a 50,000-line journal never holds
-  // 50,000 inputs at once (customer ids are unique among valid lines and come in line order).
-  let inputs = new Map<string, Awaited<ReturnType<typeof loadCreditInputs>> extends Map<string, infer V> ? V : never>();
-  let nextChunk = 0;
-  const inputOf = async (customerId: string) => {
-    while (!inputs.has(customerId) && nextChunk < customerIds.length) {
-      inputs = await loadCreditInputs(r, customerIds.slice(nextChunk, nextChunk + 1000), asOf);
-      nextChunk += 1000;
+
+  const lines: ValidatedLine[] = [];
+  // Lines in blocks of 1,000: the engine inputs of a block's customers are read together, so a
+  // 50,000-line journal never holds 50,000 inputs at once.
+  for (let from = 0; from < checked.lines.length; from += 1000) {
+    const to = Math.min(from + 1000, checked.lines.length);
+    const ids: string[] = [];
+    for (let i = from; i < to; i++) {
+      const id = checked.lines[i]?.customerId;
+      if (id && !byLine.has(i)) ids.push(id);
     }
-    return inputs.get(customerId)!;
-  };
-  const lines = [];
-  for (const [index, l] of checked.lines.entries()) {
-    const errors = byLine.get(index) ?? [];
-    const current = l?.customerId ? (checked.current.customers.get(l.customerId)?.creditLimit ?? null) : l?.creditGroupId ? (checked.current.groups.get(l.creditGroupId)?.creditLimit ?? null) : null;
-    const base = { index, status: errors.length ? ('error' as const) : ('ok' as const), errors, customerId: l?.customerId ?? null, creditGroupId: l?.creditGroupId ?? null, currentCreditLimit: current === null ? null : formatMoney(current), newCreditLimit: l ? formatMoney(l.newCreditLimit) : null };
-    if (errors.length || !l?.customerId) {
-      lines.push({ ...base, currentAvailableCredit: null, projectedAvailableCredit: null, projectedPercentUsed: null, releasableHolds: [] });
-      continue;
-    }
-    const input = await inputOf(l.customerId);
-    const projection = projectLine(input, body.type, l);
-    const holdInputs = [];
-    for (const h of holdsOf.get(l.customerId) ?? []) {
-      holdInputs.push({
-        holdId: h.holdId,
-        input: await loadCreditInput(r, {
-          customerId: l.customerId,
-          asOf,
-          excludeOrderId: h.orderId,
-          order: { amount: toBigInt(h.amount) - toBigInt(h.invoiced_amount), paymentTermsId: h.payment_terms_id, cashDiscountId: h.cash_discount_id, excludeFromCreditManagement: h.exclude_from_credit_management === 1 },
-        }),
+    const inputs = ids.length ? await loadCreditInputs(r, ids, asOf) : undefined;
+    for (let index = from; index < to; index++) {
+      const l = checked.lines[index];
+      const errors = byLine.get(index);
+      const customerId = l?.customerId ?? null;
+      const creditGroupId = l?.creditGroupId ?? null;
+      const current = customerId ? checked.current.customers.get(customerId)?.creditLimit : creditGroupId ? checked.current.groups.get(creditGroupId)?.creditLimit : undefined;
+      const input = !errors && customerId ? inputs?.get(customerId) : undefined;
+      const projection = input ? projectLine(input, body.type, l!) : null;
+      const holdInputs = [];
+      if (input) {
+        for (const h of holdsOf.get(customerId!) ?? []) {
+          holdInputs.push({
+            holdId: h.holdId,
+            input: await loadCreditInput(r, {
+              customerId: customerId!,
+              asOf,
+              excludeOrderId: h.orderId,
+              order: { amount: toBigInt(h.amount) - toBigInt(h.invoiced_amount), paymentTermsId: h.payment_terms_id, cashDiscountId: h.cash_discount_id, excludeFromCreditManagement: h.exclude_from_credit_management === 1 },
+            }),
+          });
+        }
+      }
+      lines.push({
+        index,
+        status: errors ? 'error' : 'ok',
+        errors: errors ?? [],
+        customerId,
+        creditGroupId,
+        currentCreditLimit: current === undefined ? null : formatMoney(current),
+        newCreditLimit: l ? formatMoney(l.newCreditLimit) : null,
+        currentAvailableCredit: projection?.currentAvailableCredit == null ? null : formatMoney(projection.currentAvailableCredit),
+        projectedAvailableCredit: projection?.projectedAvailableCredit == null ? null : formatMoney(projection.projectedAvailableCredit),
+        projectedPercentUsed: projection?.projectedPercentUsed == null ? null : formatRate(projection.projectedPercentUsed),
+        releasableHolds: holdInputs.length ? releasableHolds(holdInputs, body.type, l!) : [],
       });
     }
-    lines.push({
-      ...base,
-      currentAvailableCredit: projection.currentAvailableCredit === null ? null : formatMoney(projection.currentAvailableCredit),
-      projectedAvailableCredit: projection.projectedAvailableCredit === null ? null : formatMoney(projection.projectedAvailableCredit),
-      projectedPercentUsed: projection.projectedPercentUsed === null ? null : formatRate(projection.projectedPercentUsed),
-      releasableHolds: releasableHolds(holdInputs, body.type, l),
-    });
   }
   return { valid: checked.errors.length === 0, lines };
 }
 
+/** One line of the `:validate` answer. */
+export interface ValidatedLine {
+  index: number;
+  status: 'ok' | 'error';
+  errors: ErrorDetail[];
+  customerId: string | null;
+  creditGroupId: string | null;
+  currentCreditLimit: string | null;
+  newCreditLimit: string | null;
+  currentAvailableCredit: string | null;
+  projectedAvailableCredit: string | null;
+  projectedPercentUsed: string | null;
+  releasableHolds: string[];
+}
