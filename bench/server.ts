@@ -14,6 +14,8 @@ const root = new Hono();
 root.get('/bench/bare', (c) => c.json({ ok: true }));
 // The floor for POST routes: a bare route that reads its JSON body the way the app does (the same
 // body reader) and answers it back: no auth, no validation, no database.
+// CPU time the server has used (user + system, µs): per-request cost without the load generator's share.
+root.get('/bench/cpu', (c) => c.json(process.cpuUsage()));
 root.post('/bench/bare-json', readBody(() => 1024 * 1024), async (c) => c.json(await c.req.json()));
 // Memory now, and the peak resident set so far (VmHWM, Linux): "during" a request, not only after it.
 root.get('/bench/rss', (c) => {

@@ -48,7 +48,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
     // One JSON line per request; the request id ties it to audit rows and error reports.
     if (deps.log.isLevelEnabled('info')) {
       deps.log.info(
-        { requestId: c.var.requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10, userId: c.var.actor?.userId },
+        { requestId: c.get('requestId'), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10, userId: c.get('actor')?.userId },
         'request',
       );
     }

@@ -64,11 +64,13 @@ function formatScaled(value: bigint, decimals: number): string {
   return value < 0n ? `-${text}` : text;
 }
 
+const shapeError = (decimals: number, example: string, Err: ErrorClass) => new Err(`must be a decimal with at most ${decimals} decimals, e.g. "${example}"`);
+const rangeError = (decimals: number, max: bigint, Err: ErrorClass) => new Err(`must be between ${formatScaled(-max, decimals)} and ${formatScaled(max, decimals)}`);
+
 /** Parses decimal text (or a JSON number via its exact shortest text) into a scaled integer. */
 function parseScaled(input: unknown, decimals: number, max: bigint, example: string, Err: ErrorClass): bigint {
-  // The messages are built only on failure: this runs for every amount of a 50,000-row upload.
-  const shape = () => new Err(`must be a decimal with at most ${decimals} decimals, e.g. "${example}"`);
-  const range = () => new Err(`must be between ${formatScaled(-max, decimals)} and ${formatScaled(max, decimals)}`);
+  // The messages are built only on failure: this runs for every amount of a 50,000-row upload
+  // and of every credit check.
   let text: string;
   if (typeof input === 'string') {
     text = input;
@@ -76,18 +78,18 @@ function parseScaled(input: unknown, decimals: number, max: bigint, example: str
     // String(n) is the shortest text that round-trips to n, so no float arithmetic is involved.
     text = String(input);
     // Numbers only use exponent form when |n| ≥ 1e21 (out of range) or |n| < 1e-6 (too many decimals).
-    if (text.includes('e+')) throw range();
+    if (text.includes('e+')) throw rangeError(decimals, max, Err);
   } else {
-    throw shape();
+    throw shapeError(decimals, example, Err);
   }
   const match = DECIMAL.exec(text);
-  if (!match) throw shape();
+  if (!match) throw shapeError(decimals, example, Err);
   const [, sign = '', integer = '', fraction = ''] = match;
-  if (fraction.length > decimals) throw shape();
+  if (fraction.length > decimals) throw shapeError(decimals, example, Err);
   const value = BigInt(sign + integer + fraction.padEnd(decimals, '0'));
-  if (value > max || value < -max) throw range();
+  if (value > max || value < -max) throw rangeError(decimals, max, Err);
   // Only reachable with redundant leading zeros, which the documented format excludes.
-  if (integer.length > MAX_INTEGER_DIGITS) throw shape();
+  if (integer.length > MAX_INTEGER_DIGITS) throw shapeError(decimals, example, Err);
   return value;
 }
 

@@ -21,7 +21,8 @@ export function isPublicPath(path: string): boolean {
 }
 
 /**
- * Resolved tokens, so a request costs no token query. Entries live 30 s at most; revoking in this
+ * Resolved tokens, so a request costs no token query and no hashing. Keyed by the token itself
+ * (process memory only; the database keeps hashes). Entries live 30 s at most; revoking in this
  * process clears the cache at commit (users.service), so a revoked token stops working at once.
  */
 const TOKEN_TTL_MS = 30_000;
@@ -38,13 +39,14 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     const header = c.req.header('authorization');
     const m = header ? /^Bearer\s+(\S{16,200})\s*$/i.exec(header) : null;
     if (!m) throw new ApiError('unauthenticated', 'send Authorization: Bearer <token>');
-    const hash = hashToken(m[1]!);
-    const cached = tokenCache.get(hash);
+    const token = m[1]!;
+    const cached = tokenCache.get(token);
     if (cached && cached.expires > Date.now()) {
-      c.set('actor', { userId: cached.userId, role: cached.role, requestId: c.var.requestId });
+      c.set('actor', { userId: cached.userId, role: cached.role, requestId: c.get('requestId') });
       return next();
     }
-    const { db } = c.var.deps.handle;
+    const hash = hashToken(token);
+    const { db } = c.get('deps').handle;
     const row = await db
       .selectFrom('api_tokens')
       .innerJoin('users', 'users.id', 'api_tokens.user_id')
@@ -54,8 +56,8 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
       .executeTakeFirst();
     if (!row) throw new ApiError('unauthenticated', 'the token is unknown or was revoked');
     if (tokenCache.size > 10_000) tokenCache.clear();
-    tokenCache.set(hash, { userId: row.userId, role: row.role as Role, expires: Date.now() + TOKEN_TTL_MS });
-    c.set('actor', { userId: row.userId, role: row.role as Role, requestId: c.var.requestId });
+    tokenCache.set(token, { userId: row.userId, role: row.role as Role, expires: Date.now() + TOKEN_TTL_MS });
+    c.set('actor', { userId: row.userId, role: row.role as Role, requestId: c.get('requestId') });
     return next();
   };
 }
@@ -75,7 +77,7 @@ export const CAN = {
  */
 export function guard(allowed: readonly Role[], action: string): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    authorize(c.var.actor.role, allowed, action);
+    authorize(c.get('actor').role, allowed, action);
     await next();
   };
 }

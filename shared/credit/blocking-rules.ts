@@ -242,27 +242,16 @@ export function evaluateCreditCheck(input: CreditCheckInput): CreditCheckResult 
   const { customer, parameters: params, asOf, order } = input;
   const position = creditPosition(input);
   const { limitTests, usedAfter } = position;
-  const result = (held: boolean, reasons: CreditReason[], note: string | null, checked = true): CreditCheckResult => ({
-    checked,
-    held,
-    reasons,
-    note,
-    exposure: position.exposure,
-    effectiveLimit: position.effectiveLimit,
-    availableCredit: position.availableCredit,
-    percentAfterOrder: position.percentAfterOrder,
-    group: position.group,
-  });
 
   // Preconditions (§4.1).
-  if (!params.creditManagementEnabled) return result(false, [], 'credit management is switched off', false);
-  if (customer.excludeFromCreditManagement) return result(false, [], 'the customer is excluded from credit management', false);
-  if (order.excludeFromCreditManagement) return result(false, [], 'the order is excluded from credit management', false);
-  if (customer.ignoreUntilDate && asOf < customer.ignoreUntilDate) return result(false, [], `credit management is off for this customer until ${customer.ignoreUntilDate}`, false);
+  if (!params.creditManagementEnabled) return checkResult(position, false, [], 'credit management is switched off', false);
+  if (customer.excludeFromCreditManagement) return checkResult(position, false, [], 'the customer is excluded from credit management', false);
+  if (order.excludeFromCreditManagement) return checkResult(position, false, [], 'the order is excluded from credit management', false);
+  if (customer.ignoreUntilDate && asOf < customer.ignoreUntilDate) return checkResult(position, false, [], `credit management is off for this customer until ${customer.ignoreUntilDate}`, false);
   // The ranking checks (§4.3 rows 8 and 9) are parameters, not rule rows, but they are blocking
   // rules all the same (§4.4 "including 8 and 9"; §8 E22/E23 hold with only the parameter on).
   const rankChecksOn = params.paymentTermsIncreased || params.settlementDiscountIncreased;
-  if (input.rules.length === 0 && !rankChecksOn) return result(false, [], 'no blocking rules are set up', false);
+  if (input.rules.length === 0 && !rankChecksOn) return checkResult(position, false, [], 'no blocking rules are set up', false);
 
   const m: Measures = {
     asOf,
@@ -274,45 +263,90 @@ export function evaluateCreditCheck(input: CreditCheckInput): CreditCheckResult 
     daysExpired: customer.creditLimitExpirationDate ? daysBetween(customer.creditLimitExpirationDate, asOf) : null,
   };
   // The overdue-amount rule's limit half uses limit tests whatever checkCreditLimitOnSalesOrder says.
-  const overdueMeasures: Measures = { ...m, limitTests };
-  const measuresFor = (rule: BlockingRule) => (rule.ruleType === 'overdueAmount' ? overdueMeasures : m);
-
-  const applicable = input.rules.filter((r) => appliesTo(r, input));
+  const overdueMeasures: Measures = params.checkCreditLimitOnSalesOrder ? m : { ...m, limitTests };
+  const plan = rulePlan(input.rules);
 
   // 1. Release pass: a true "release sales order" exclusion ends the check, nothing held.
-  for (const rule of applicable) {
-    if (rule.kind === 'exclusion' && rule.releaseSalesOrder && exclusionHolds(rule, measuresFor(rule), input)) {
-      return result(false, [], `released by exclusion rule ${rule.id} (${rule.ruleType})`);
+  for (const rule of plan.releasers) {
+    if (appliesTo(rule, input) && exclusionHolds(rule, rule.ruleType === 'overdueAmount' ? overdueMeasures : m, input)) {
+      return checkResult(position, false, [], `released by exclusion rule ${rule.id} (${rule.ruleType})`);
     }
   }
 
   // 2. Block pass: per rule type, levels from the most specific; an exclusion overrides only a
   //    block of its own type and value type from a more specific level.
   const reasons: CreditReason[] = [];
-  for (const type of RULE_TYPES) {
-    const ofType = applicable.filter((r) => r.ruleType === type);
-    if (ofType.length === 0) continue;
-    const blockers = ofType.filter((r) => r.kind === 'blocking').sort((a, b) => LEVEL[b.validFor] - LEVEL[a.validFor]);
+  for (const { type, blockers, exclusions } of plan.types) {
+    const measures = type === 'overdueAmount' ? overdueMeasures : m;
     for (const rule of blockers) {
-      const finding = blocks(rule, measuresFor(rule), input);
+      if (!appliesTo(rule, input)) continue;
+      const finding = blocks(rule, measures, input);
       if (!finding) continue;
-      const suppressed = ofType.some(
-        (e) => e.kind === 'exclusion' && !e.releaseSalesOrder && (e.valueType ?? null) === (rule.valueType ?? null) && LEVEL[e.validFor] > LEVEL[rule.validFor] && exclusionHolds(e, measuresFor(e), input),
-      );
-      if (suppressed) continue;
-      reasons.push({ ruleType: type as RuleType, ruleId: rule.id, ...finding });
+      if (suppressed(rule, exclusions, measures, input)) continue;
+      reasons.push({ ruleType: type, ruleId: rule.id, ...finding });
       break; // one reason per rule type
     }
   }
 
   // Parameter checks (rows 8 and 9): ranks of the order's terms against the customer's defaults.
-  const addRank = (ruleType: ReasonType, what: string, hit: { order: number; default: number } | null) => {
-    if (hit) reasons.push({ ruleType, ruleId: null, measured: String(hit.order), threshold: String(hit.default), explanation: `the order's ${what} rank ${hit.order} is above the customer's default rank ${hit.default}` });
-  };
-  if (params.paymentTermsIncreased) addRank('paymentTermsIncreased', 'payment terms', rankIncreased(input.paymentTermsRanks, order.paymentTermsId, customer.paymentTermsId));
-  if (params.settlementDiscountIncreased) addRank('settlementDiscountIncreased', 'cash discount', rankIncreased(input.cashDiscountRanks, order.cashDiscountId, customer.cashDiscountId));
+  if (params.paymentTermsIncreased) rankReason(reasons, 'paymentTermsIncreased', 'payment terms', rankIncreased(input.paymentTermsRanks, order.paymentTermsId, customer.paymentTermsId));
+  if (params.settlementDiscountIncreased) rankReason(reasons, 'settlementDiscountIncreased', 'cash discount', rankIncreased(input.cashDiscountRanks, order.cashDiscountId, customer.cashDiscountId));
 
-  return result(reasons.length > 0, reasons, null);
+  return checkResult(position, reasons.length > 0, reasons, null);
+}
+
+function checkResult(position: CreditPosition, held: boolean, reasons: CreditReason[], note: string | null, checked = true): CreditCheckResult {
+  return {
+    checked,
+    held,
+    reasons,
+    note,
+    exposure: position.exposure,
+    effectiveLimit: position.effectiveLimit,
+    availableCredit: position.availableCredit,
+    percentAfterOrder: position.percentAfterOrder,
+    group: position.group,
+  };
+}
+
+/** Whether an applicable exclusion of the rule's type and value type, from a more specific level, holds. */
+function suppressed(rule: BlockingRule, exclusions: readonly BlockingRule[], m: Measures, input: CreditCheckInput): boolean {
+  for (const e of exclusions) {
+    if ((e.valueType ?? null) === (rule.valueType ?? null) && LEVEL[e.validFor] > LEVEL[rule.validFor] && appliesTo(e, input) && exclusionHolds(e, m, input)) return true;
+  }
+  return false;
+}
+
+function rankReason(reasons: CreditReason[], ruleType: ReasonType, what: string, hit: { order: number; default: number } | null): void {
+  if (hit) reasons.push({ ruleType, ruleId: null, measured: String(hit.order), threshold: String(hit.default), explanation: `the order's ${what} rank ${hit.order} is above the customer's default rank ${hit.default}` });
+}
+
+/**
+ * A rule list arranged for the check: the release exclusions in list order, and per rule type its
+ * blocking rules from the most specific level (stable within a level) and its other exclusions.
+ * Which of them apply depends on the customer, so that is decided per check.
+ */
+interface RulePlan {
+  releasers: BlockingRule[];
+  types: { type: RuleType; blockers: BlockingRule[]; exclusions: BlockingRule[] }[];
+}
+
+/** Plans are kept per rule list: the server hands every check the same cached list, which must not be changed in place. */
+const plans = new WeakMap<readonly BlockingRule[], RulePlan>();
+
+function rulePlan(rules: readonly BlockingRule[]): RulePlan {
+  let plan = plans.get(rules);
+  if (plan) return plan;
+  plan = {
+    releasers: rules.filter((r) => r.kind === 'exclusion' && r.releaseSalesOrder),
+    types: RULE_TYPES.map((type) => ({
+      type: type as RuleType,
+      blockers: rules.filter((r) => r.ruleType === type && r.kind === 'blocking').sort((a, b) => LEVEL[b.validFor] - LEVEL[a.validFor]),
+      exclusions: rules.filter((r) => r.ruleType === type && r.kind === 'exclusion' && !r.releaseSalesOrder),
+    })).filter((t) => t.blockers.length > 0),
+  };
+  plans.set(rules, plan);
+  return plan;
 }
 
 /** The hold list's summary: the single reason's type, or "multiple" (§5). */

@@ -1,3 +1,4 @@
+import type { Context } from 'hono';
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../http/env';
 import type { Reader } from '../../db/hot';
@@ -47,8 +48,8 @@ export function creditResultToJson(r: CreditCheckResult) {
 }
 
 /** The reader for requests outside a transaction: on SQLite, the read-only connection (committed data only). */
-export function requestReader(c: { var: AppEnv['Variables'] }): Reader {
-  const h = c.var.deps.handle;
+export function requestReader(c: Context<AppEnv>): Reader {
+  const h = c.get('deps').handle;
   return { db: h.db, dialect: h.dialect, sqlite: h.sqliteRead, cache: h.cache };
 }
 

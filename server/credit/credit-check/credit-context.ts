@@ -1,3 +1,4 @@
+import type { Context } from 'hono';
 /**
  * `POST /api/v1/credit-context:batch`: what the add-in's local proposals preview needs for up to
  * 50,000 customers in one request — each customer's credit-check input exactly as the journal
@@ -222,7 +223,7 @@ export async function loadCreditContext(r: Reader, q: z.infer<typeof CreditConte
   };
 }
 
-export function creditContextRoutes(app: OpenAPIHono<AppEnv>, reader: (c: { var: AppEnv['Variables'] }) => Reader): void {
+export function creditContextRoutes(app: OpenAPIHono<AppEnv>, reader: (c: Context<AppEnv>) => Reader): void {
   register(
     app,
     createRoute({
