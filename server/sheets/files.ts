@@ -3,6 +3,7 @@ import ExcelJS from 'exceljs';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { ApiError } from '../http/errors';
 import { matchHeaders, type CellValue } from '../../shared/sheets/cells';
+import { readXlsxCells } from './xlsx-cells';
 
 /**
  * Reading an uploaded sheet (SPEC §5 "Sheets without the add-in"): the kind is recognized from the
@@ -32,11 +33,25 @@ export interface ReadSheet {
 
 const unreadable = (message: string) => new ApiError('rule_violation', message, [{ path: 'file', message }]);
 
+/** A zip entry as its central directory describes it. */
+export interface ZipEntry {
+  name: string;
+  /** Sizes of the stored data and of the inflated entry. */
+  compressed: number;
+  size: number;
+  /** 0 stored, 8 deflate. */
+  method: number;
+  /** The general purpose flags (bit 0: encrypted). */
+  flags: number;
+  /** Where the entry's local file header starts. */
+  localOffset: number;
+}
+
 /**
- * The uncompressed size of every entry of a zip, from its central directory (no inflating). Throws
- * when the directory is missing or malformed: such a file is not an xlsx.
+ * Every entry of a zip (name, sizes, method, where its data is), from its central directory (no
+ * inflating). Throws when the directory is missing or malformed: such a file is not an xlsx.
  */
-function zipEntries(buf: Buffer): { name: string; compressed: number; size: number }[] {
+export function zipEntries(buf: Buffer): ZipEntry[] {
   const min = Math.max(0, buf.length - 65_557);
   let eocd = -1;
   for (let i = buf.length - 22; i >= min; i--) {
@@ -48,15 +63,18 @@ function zipEntries(buf: Buffer): { name: string; compressed: number; size: numb
   if (eocd < 0) throw unreadable('the file looks like a zip archive but has no central directory');
   const count = buf.readUInt16LE(eocd + 10);
   let at = buf.readUInt32LE(eocd + 16);
-  const entries = [];
+  const entries: ZipEntry[] = [];
   for (let n = 0; n < count; n++) {
     if (at + 46 > buf.length || buf.readUInt32LE(at) !== 0x02014b50) throw unreadable('the zip archive is damaged');
+    const flags = buf.readUInt16LE(at + 8);
+    const method = buf.readUInt16LE(at + 10);
     const compressed = buf.readUInt32LE(at + 20);
     const size = buf.readUInt32LE(at + 24);
     const nameLength = buf.readUInt16LE(at + 28);
     const extra = buf.readUInt16LE(at + 30);
     const comment = buf.readUInt16LE(at + 32);
-    entries.push({ name: buf.toString('utf8', at + 46, at + 46 + nameLength), compressed, size });
+    const localOffset = buf.readUInt32LE(at + 42);
+    entries.push({ name: buf.toString('utf8', at + 46, at + 46 + nameLength), compressed, size, method, flags, localOffset });
     at += 46 + nameLength + extra + comment;
   }
   return entries;
@@ -96,7 +114,8 @@ function findHeader(rows: readonly CellValue[][]): number {
   return rows.findIndex((r) => !isBlank(r));
 }
 
-function tooManyRows(): never {
+/** The answer to a sheet with more rows than one upload takes (also thrown by the lean xlsx reader). */
+export function tooManyRows(): never {
   throw new ApiError('payload_too_large', `the sheet has more than ${MAX_UPLOAD_ROWS.toLocaleString('en-US')} rows; split it into several uploads`);
 }
 
@@ -138,9 +157,10 @@ export function adjustmentsSheet(wb: ExcelJS.Workbook): ExcelJS.Worksheet {
 /**
  * The cells of the adjustments sheet, read with exceljs's streaming reader: rows are visited once
  * and styles are not loaded (dates then arrive as serial numbers, which parseDateCell reads), so a
- * 50,000-row workbook never sits in memory as a full object model.
+ * 50,000-row workbook never sits in memory as a full object model. The rows are not padded.
+ * The fallback of readXlsxCells (./xlsx-cells), which reads most workbooks with far less garbage.
  */
-async function streamXlsx(buf: Buffer): Promise<{ name: string; all: CellValue[][]; numbers: number[] }> {
+export async function streamXlsx(buf: Buffer): Promise<{ name: string; all: CellValue[][]; numbers: number[] }> {
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from(buf), { worksheets: 'emit', sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'ignore', entries: 'ignore' });
   let chosen: { name: string; all: CellValue[][]; numbers: number[] } | null = null;
   for await (const ws of reader) {
@@ -164,9 +184,14 @@ async function streamXlsx(buf: Buffer): Promise<{ name: string; all: CellValue[]
     if (named && all.length > 0) break;
   }
   if (!chosen) throw unreadable('the workbook has no sheet with data');
-  const width = Math.max(...chosen.all.map((r) => r.length));
-  for (const r of chosen.all) while (r.length < width) r.push(null);
   return chosen;
+}
+
+/** Pads every row with nulls to the width of the widest, so columns line up with the header. */
+function padRows(all: CellValue[][]): void {
+  let width = 0;
+  for (const r of all) width = Math.max(width, r.length);
+  for (const r of all) while (r.length < width) r.push(null);
 }
 
 /** The whole workbook (styles and all), to write a Result column back into the uploaded file. */
@@ -182,19 +207,23 @@ export async function loadWorkbook(buf: Buffer): Promise<ExcelJS.Workbook> {
 
 /**
  * Reads an uploaded .xlsx or .csv into header and rows (limits enforced), recognizing it by
- * content. An .xlsx is always streamed, so the JSON answer and the annotated workbook are built
- * from the same reading of the rows.
+ * content. An .xlsx is read by the lean reader (readXlsxCells), or by exceljs's streaming reader
+ * when the lean one does not support the file; the two give the same cells, so the JSON answer
+ * and the annotated workbook are built from the same reading of the rows either way.
  */
 export async function readUpload(buf: Buffer): Promise<ReadSheet> {
   if (buf.length > MAX_UPLOAD_BYTES) throw new ApiError('payload_too_large', 'the file is larger than 10 MB');
   if (sniff(buf) === 'xlsx') {
     let read: Awaited<ReturnType<typeof streamXlsx>>;
     try {
-      read = await streamXlsx(buf);
+      // A damaged file makes the lean reader throw (no second try with exceljs); null means
+      // "not supported here", and exceljs reads it.
+      read = readXlsxCells(buf, MAX_UPLOAD_ROWS) ?? (await streamXlsx(buf));
     } catch (e) {
       if (e instanceof ApiError) throw e;
       throw unreadable('the workbook could not be read; save it again as .xlsx');
     }
+    padRows(read.all);
     return toSheet('xlsx', read.name, read.all, read.numbers, false);
   }
   let text = buf.toString('utf8');

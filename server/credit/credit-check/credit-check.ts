@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../http/env';
 import type { Reader } from '../../db/hot';
-import { errorResponses, jsonBody, jsonResponse, register } from '../../http/openapi';
+import { errorResponses, jsonBody, jsonInput, jsonResponse, register, registerHot } from '../../http/openapi';
 import { DateIn, Id, MoneyOut, NonNegativeMoneyIn } from '../../http/schemas';
 import { evaluateCreditCheck } from '../../../shared/credit/blocking-rules';
 import type { CreditCheckResult } from '../../../shared/credit/types';
@@ -65,7 +65,7 @@ export const CreditCheckInputSchema = z
   .openapi('CreditCheckInput');
 
 export function creditCheckRoutes(app: OpenAPIHono<AppEnv>): void {
-  register(
+  registerHot(
     app,
     createRoute({
       method: 'post',
@@ -77,7 +77,7 @@ export function creditCheckRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: { 200: jsonResponse(CreditCheckResultSchema), ...errorResponses },
     }),
     async (c) => {
-      const q = c.req.valid('json');
+      const q = await jsonInput(c, CreditCheckInputSchema);
       const input = await loadCreditInput(requestReader(c), {
         customerId: q.customerId,
         asOf: q.asOf ?? todayUtc(),
