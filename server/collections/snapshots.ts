@@ -1,6 +1,6 @@
 import type { Tx } from '../db/transaction';
 import { hotAll, hotFirst, hotRun, type Reader } from '../db/hot';
-import { toBigInt, toNumber } from '../db/values';
+import { groupBy, toBigInt, toNumber } from '../db/values';
 import { notFound, ruleViolation } from '../http/errors';
 import { getParameters } from '../credit/parameters/parameters.service';
 import { toTemporaryLimit, type TemporaryLimitRow } from '../credit/credit-check/credit-input';
@@ -189,16 +189,7 @@ const TEMPORARY_SQL = `select id, customer_id, amount, from_date, to_date from t
 const INSURANCES_SQL = `select customer_id, identifier, value, update_credit_limit_pct, effective_date, expiration_date, included_in_exposure
   from insurances where effective_date <= ? and expiration_date >= ?`;
 
-function groupBy<T extends { customer_id: string | null }, U>(rows: T[], map: (row: T) => U): Map<string, U[]> {
-  const out = new Map<string, U[]>();
-  for (const row of rows) {
-    if (row.customer_id === null) continue;
-    let list = out.get(row.customer_id);
-    if (!list) out.set(row.customer_id, (list = []));
-    list.push(map(row));
-  }
-  return out;
-}
+const byCustomerId = (row: { customer_id: string | null }) => row.customer_id;
 
 /** What the credit columns of the snapshot need beyond the open items (orders, temporary limits, policies). */
 async function creditFacts(r: Reader, asOf: CalendarDate) {
@@ -209,8 +200,8 @@ async function creditFacts(r: Reader, asOf: CalendarDate) {
   ]);
   return {
     orders: new Map(orders.map((o) => [o.id, { dni: toBigInt(o.dni ?? 0), openOrders: toBigInt(o.open_orders ?? 0) }])),
-    temporary: groupBy(temporary, toTemporaryLimit) as Map<string, TemporaryLimit[]>,
-    insurances: groupBy(insurances, insuranceRowToInsurance) as Map<string, Insurance[]>,
+    temporary: groupBy(temporary, byCustomerId, toTemporaryLimit) as Map<string, TemporaryLimit[]>,
+    insurances: groupBy(insurances, byCustomerId, insuranceRowToInsurance) as Map<string, Insurance[]>,
   };
 }
 

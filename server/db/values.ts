@@ -20,3 +20,18 @@ export const fromBool = (v: boolean | undefined | null): number => (v ? 1 : 0);
 export function nowIso(): string {
   return new Date().toISOString();
 }
+
+/**
+ * Rows grouped by a key (rows whose key is null are left out), each mapped, in row order. `into`
+ * lets a loop over chunks of ids collect every chunk into one map.
+ */
+export function groupBy<T, U = T>(rows: Iterable<T>, key: (row: T) => string | null, map: (row: T) => U = (row) => row as unknown as U, into: Map<string, U[]> = new Map()): Map<string, U[]> {
+  for (const row of rows) {
+    const k = key(row);
+    if (k === null) continue;
+    const list = into.get(k);
+    if (list) list.push(map(row));
+    else into.set(k, [map(row)]);
+  }
+  return into;
+}

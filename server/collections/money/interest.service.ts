@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema';
 import type { Tx } from '../../db/transaction';
-import { toBigInt } from '../../db/values';
+import { groupBy, toBigInt } from '../../db/values';
 import { lockRows } from '../../customers/customers.service';
 import { notFound, ruleViolation, type ErrorDetail } from '../../http/errors';
 import { appendTransactions } from '../../ledger/ledger.service';
@@ -62,7 +62,7 @@ async function liveSettlementsOfDebits(db: Db, ids: string[]): Promise<Map<strin
       .where('s.reverses_id', 'is', null)
       .where((eb) => eb.not(eb.exists(eb.selectFrom('settlements as r').select('r.id').whereRef('r.reverses_id', '=', 's.id'))))
       .execute();
-    for (const r of rows) out.set(r.debit_id, [...(out.get(r.debit_id) ?? []), { amount: toBigInt(r.amount), date: r.settle_date }]);
+    groupBy(rows, (r) => r.debit_id, (r) => ({ amount: toBigInt(r.amount), date: r.settle_date }), out);
   }
   return out;
 }

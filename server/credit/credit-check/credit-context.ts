@@ -11,7 +11,7 @@ import type { AppEnv } from '../../http/env';
 import type { Reader } from '../../db/hot';
 import { errorResponses, jsonBody, jsonResponse, register } from '../../http/openapi';
 import { DateIn, DateOut, Id, MoneyOut } from '../../http/schemas';
-import { toBigInt } from '../../db/values';
+import { groupBy, toBigInt } from '../../db/values';
 import type { CreditCheckInput, CreditOrder, TemporaryLimit } from '../../../shared/credit/types';
 import { exposureTotal } from '../../../shared/credit/limits';
 import { todayUtc } from '../../../shared/dates';
@@ -195,7 +195,7 @@ export async function loadCreditContext(r: Reader, q: z.infer<typeof CreditConte
       .where('holds.forced', '=', 0)
       .where('holds.customer_id', 'in', chunk)
       .execute();
-    for (const h of rows as HeldOrderRow[]) held.set(h.customerId, [...(held.get(h.customerId) ?? []), h]);
+    groupBy(rows as HeldOrderRow[], (h) => h.customerId, undefined, held);
   }
   const inputs = await loadCreditInputs(r, ids.filter((id) => names.has(id)), asOf);
   const groups = new Map<string, { id: string; creditLimit: string; creditLimitToDate: string | null }>();

@@ -1,7 +1,7 @@
 import type { Reader } from '../../db/hot';
 import { hotAll, hotFirst, hotRows } from '../../db/hot';
 import { notFound } from '../../http/errors';
-import { toBigInt, toNumber } from '../../db/values';
+import { groupBy, toBigInt, toNumber } from '../../db/values';
 import type { CreditCheckInput, CreditGroupState, CreditOrder, TemporaryLimit } from '../../../shared/credit/types';
 import { exposureTotal } from '../../../shared/credit/limits';
 import { activeRules } from '../blocking-rules/blocking-rules.service';
@@ -211,15 +211,7 @@ export async function loadCreditInputs(r: Reader, customerIds: readonly string[]
 
 const BULK = 500;
 
-function byCustomer<T extends { customer_id: string }>(rows: T[]): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const row of rows) {
-    const list = out.get(row.customer_id);
-    if (list) list.push(row);
-    else out.set(row.customer_id, [row]);
-  }
-  return out;
-}
+const byCustomer = <T extends { customer_id: string }>(rows: T[]) => groupBy(rows, (row) => row.customer_id);
 
 /**
  * A row of CUSTOMER_SQL or BULK_CUSTOMERS_SQL (the same select order), read as an array: no

@@ -5,7 +5,7 @@ import type { Tx } from '../../db/transaction';
 import { hotAll, hotInsert, hotRows, hotRun, type Reader } from '../../db/hot';
 import { ApiError, notFound, ruleViolation, zodDetails, type ErrorDetail } from '../../http/errors';
 import { assertVersion } from '../../http/versioning';
-import { toBigInt } from '../../db/values';
+import { groupBy, toBigInt } from '../../db/values';
 import { todayUtc } from '../../../shared/dates';
 import { formatMoney, formatRate, tryParseMoney, tryParseRate } from '../../../shared/money';
 import { generatedLimit, projectLine, releasableHolds, shiftedDate, validateJournalLines, type JournalLineInput as DomainLine, type JournalType } from '../../../shared/credit/adjustments';
@@ -63,9 +63,19 @@ function journalJson(j: JournalRow, lines: LineRow[]) {
 }
 export type Journal = ReturnType<typeof journalJson>;
 
-/** A journal's lines in order: one cached statement (journals run to 50,000 lines). */
-function linesOf(r: Reader, id: string): Promise<LineRow[]> {
-  return hotAll<LineRow>(r, 'select * from adjustment_journal_lines where journal_id = ? order by line_no', [id]);
+/** The line table's columns, in the order line rows are read and written. */
+const LINE_COLUMNS = ['journal_id', 'line_no', 'customer_id', 'credit_group_id', 'current_credit_limit', 'new_credit_limit', 'new_expiration_date', 'new_from_date', 'new_to_date', 'approval_status'] as const;
+
+/** A journal's lines in order: one cached statement, rows as arrays (journals run to 50,000 lines). */
+async function linesOf(r: Reader, id: string): Promise<LineRow[]> {
+  return (await hotRows(r, `select ${LINE_COLUMNS.join(', ')} from adjustment_journal_lines where journal_id = ? order by line_no`, [id])).map(lineRow);
+}
+
+/** A line from the first LINE_COLUMNS.length values of a row read as an array. */
+function lineRow(v: unknown[]): LineRow {
+  const line = {} as Record<string, unknown>;
+  for (let i = 0; i < LINE_COLUMNS.length; i++) line[LINE_COLUMNS[i]!] = v[i];
+  return line as LineRow;
 }
 
 export async function getJournal(r: Reader, id: string): Promise<Journal> {
@@ -151,8 +161,6 @@ async function takenKeys(db: Db, journalId: string): Promise<Set<string>> {
   const rows = await db.selectFrom('adjustment_journal_lines').select(['customer_id', 'credit_group_id']).where('journal_id', '=', journalId).execute();
   return new Set(rows.map((r) => (r.customer_id ? `c:${r.customer_id}` : `g:${r.credit_group_id}`)));
 }
-
-const LINE_COLUMNS = ['journal_id', 'line_no', 'customer_id', 'credit_group_id', 'current_credit_limit', 'new_credit_limit', 'new_expiration_date', 'new_from_date', 'new_to_date', 'approval_status'] as const;
 
 /** Line rows with the current limit for display; an omitted expiry keeps the current one (null = never expires). */
 async function insertLines(tx: Tx, journalId: string, type: JournalType, lines: DomainLine[], current: CurrentValues, firstNo: number): Promise<LineRow[]> {
@@ -449,9 +457,7 @@ async function linesWithLimits(tx: Tx, id: string): Promise<{ lines: LineRow[]; 
   const limits = new Map<string, LimitRow>();
   const n = LINE_COLUMNS.length;
   for (const v of await hotRows(tx, LINES_WITH_LIMITS_SQL, [id])) {
-    const line = {} as Record<string, unknown>;
-    for (let i = 0; i < n; i++) line[LINE_COLUMNS[i]!] = v[i];
-    lines.push(line as LineRow);
+    lines.push(lineRow(v));
     if (v[n] !== null) limits.set(v[n] as string, { id: v[n] as string, credit_limit: v[n + 1] as LimitRow['credit_limit'], credit_limit_expiration_date: v[n + 2] as string | null, credit_limit_date: v[n + 3] as string | null, version: Number(v[n + 4]) });
   }
   if (tx.dialect === 'postgres') {
@@ -502,8 +508,7 @@ export async function validateJournal(r: Reader, body: { type: JournalType; line
           .execute()
       ).filter((h) => wanted.has(h.customerId))
     : [];
-  const holdsOf = new Map<string, typeof holds>();
-  for (const h of holds) holdsOf.set(h.customerId, [...(holdsOf.get(h.customerId) ?? []), h]);
+  const holdsOf = groupBy(holds, (h) => h.customerId);
 
   const lines: ValidatedLine[] = [];
   // Lines in blocks of 1,000: the engine inputs of a block's customers are read together, so a
