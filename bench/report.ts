@@ -14,10 +14,15 @@ export interface BenchRow {
 
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 
-export function row(r: Omit<BenchRow, 'ratio' | 'value' | 'floorValue'> & { value: number; floorValue?: number | null }): BenchRow {
+/** A row; the ratio is value / floor unless given (a median of paired rounds' ratios, say). */
+export function row(r: Omit<BenchRow, 'ratio' | 'value' | 'floorValue'> & { value: number; floorValue?: number | null; ratio?: number }): BenchRow {
   const floorValue = r.floorValue ?? null;
-  return { ...r, value: round(r.value), floorValue: floorValue === null ? null : round(floorValue), ratio: floorValue ? round(r.value / floorValue, 3) : null };
+  const ratio = r.ratio ?? (floorValue ? r.value / floorValue : null);
+  return { ...r, value: round(r.value), floorValue: floorValue === null ? null : round(floorValue), ratio: ratio === null ? null : round(ratio, 3) };
 }
+
+/** The middle value (the upper one of an even count). */
+export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export function printTable(rows: BenchRow[]): void {
   const header = ['benchmark', 'value', 'floor', 'floor value', 'ratio', 'target', 'met'];

@@ -12,16 +12,18 @@ import { createUser } from '../server/users/users.service';
 import { upsertCustomerBatch } from '../server/customers/customers.service';
 import { customerInputToColumns } from '../server/customers/customers.repository';
 import { CustomerInput } from '../server/customers/customers.schema';
-import { printTable, row, writeResults, type BenchRow } from './report';
+import { median, printTable, row, writeResults, type BenchRow } from './report';
 import { benchPureCheck, fiftyRules, fillLedger } from './credit';
 import { benchAddin } from './addin';
 import { adjustmentsWorkbook, timeUpload } from './sheets';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
+/** POST /credit-check and its floor alternate this many times (see the check section). */
+const CHECK_ROUNDS = 5;
 /** The server's V8 flags, as `npm start` sets them: a small young generation, and an old generation that grows by half its live size between full collections (bounds RSS on large uploads and journals). */
 const SERVER_FLAGS = ['--max-semi-space-size=2', '--heap-growing-percent=50'];
 const CUSTOMERS = 10_000;
-/** `BENCH_ONLY=journal,upload` runs only those sections (pure, http, check, journal, batch, upload, collections, addin); the default runs all. */
+/** `BENCH_ONLY=journal,upload` runs only those sections (pure, http, check, journal, batch, upload, collections, addin); the default runs all. `BENCH_KEEP=1` keeps the database for a closer look. */
 const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
 const want = (section: string) => !ONLY || ONLY.includes(section);
 
@@ -111,29 +113,41 @@ async function main(): Promise<void> {
     // POST /credit-check: 10,000 customers, 200,000 open transactions, 50 rules.
     if (want('check')) {
       const serverCpu = async () => { const u = (await (await fetch(`${base}/bench/cpu`)).json()) as { user: number; system: number }; return u.user + u.system; };
-      let cpu0 = await serverCpu();
       let k = 0;
-      const check = await load(`${base}/api/v1/credit-check`, {
-        method: 'POST',
-        headers: { ...auth, 'content-type': 'application/json' },
-        requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ customerId: `C${String(k++ % CUSTOMERS).padStart(6, '0')}`, orderAmount: '2500.00', asOf: '2025-06-30' }) }) }],
-      });
-      if (check.non2xx > 0 || check.errors > 0) throw new Error(`credit-check: ${check.non2xx} non-2xx answers, ${check.errors} errors`);
-      const checkCpu = (await serverCpu()) - cpu0;
-      cpu0 = await serverCpu();
-      const bareJson = await load(`${base}/bench/bare-json`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ customerId: 'C000001', orderAmount: '2500.00', asOf: '2025-06-30' }) });
-      // SPEC §7 compares with "a bare Hono route": for a POST with a JSON body we read that as a bare
-      // POST route receiving the same body (method, socket and body read included, nothing else).
-      rows.push(row({ name: 'POST /api/v1/credit-check req/s (10k customers, 200k open items)', unit: 'req/s', value: check.requests.average, floorName: 'bare Hono POST route, same body, same body reader', floorValue: bareJson.requests.average, target: 'ratio >= 0.4', met: check.requests.average / bareJson.requests.average >= 0.4 }));
-      const bareCpu = (await serverCpu()) - cpu0;
+      // The check and its floor alternate in short rounds, and each figure is the median over the
+      // rounds: on this shared VM the capacity swings by a third within seconds, and two long runs
+      // one after the other measure the swing as much as the server. Ratio = median of the rounds'
+      // ratios (each round's pair ran back to back).
+      const rounds: { check: number; bare: number; checkCpu: number; bareCpu: number; p50: number }[] = [];
+      const roundSeconds = Math.max(1, Math.round(DURATION / 2));
+      for (let i = 0; i < CHECK_ROUNDS; i++) {
+        let cpu0 = await serverCpu();
+        const check = await load(`${base}/api/v1/credit-check`, {
+          duration: roundSeconds,
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/json' },
+          requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ customerId: `C${String(k++ % CUSTOMERS).padStart(6, '0')}`, orderAmount: '2500.00', asOf: '2025-06-30' }) }) }],
+        });
+        if (check.non2xx > 0 || check.errors > 0) throw new Error(`credit-check: ${check.non2xx} non-2xx answers, ${check.errors} errors`);
+        const checkCpu = ((await serverCpu()) - cpu0) / check.requests.total;
+        cpu0 = await serverCpu();
+        // SPEC §7 compares with "a bare Hono route": for a POST with a JSON body we read that as a
+        // bare POST route receiving the same body (method, socket and body read included, nothing else).
+        const bareJson = await load(`${base}/bench/bare-json`, { duration: roundSeconds, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ customerId: 'C000001', orderAmount: '2500.00', asOf: '2025-06-30' }) });
+        rounds.push({ check: check.requests.average, bare: bareJson.requests.average, checkCpu, bareCpu: ((await serverCpu()) - cpu0) / bareJson.requests.total, p50: check.latency.p50 });
+      }
+      const ratio = median(rounds.map((r) => r.check / r.bare));
+      const checkRps = median(rounds.map((r) => r.check));
+      const floorName = `bare Hono POST route, same body, same body reader (median of ${CHECK_ROUNDS} alternating rounds; round ratios ${rounds.map((r) => (r.check / r.bare).toFixed(2)).join(', ')})`;
+      rows.push(row({ name: 'POST /api/v1/credit-check req/s (10k customers, 200k open items)', unit: 'req/s', value: checkRps, floorName, floorValue: median(rounds.map((r) => r.bare)), ratio, target: 'ratio >= 0.4', met: ratio >= 0.4 }));
       // The server's own CPU per request (the load generator shares this 2-core machine): the part
       // of the throughput ratio that the server controls.
-      rows.push(row({ name: 'POST /api/v1/credit-check server CPU per request', unit: 'µs', value: checkCpu / check.requests.total, floorName: 'bare Hono POST route, same body, server CPU per request', floorValue: bareCpu / bareJson.requests.total, target: 'context (not the target)', met: true }));
-      rows.push(row({ name: 'POST /api/v1/credit-check req/s vs a bare GET route', unit: 'req/s', value: check.requests.average, floorName: 'bare Hono GET route req/s', floorValue: bare.requests.average, target: 'context (not the target)', met: true }));
+      rows.push(row({ name: 'POST /api/v1/credit-check server CPU per request', unit: 'µs', value: median(rounds.map((r) => r.checkCpu)), floorName: 'bare Hono POST route, same body, server CPU per request', floorValue: median(rounds.map((r) => r.bareCpu)), target: 'context (not the target)', met: true }));
+      rows.push(row({ name: 'POST /api/v1/credit-check req/s vs a bare GET route', unit: 'req/s', value: checkRps, floorName: 'bare Hono GET route req/s', floorValue: bare.requests.average, target: 'context (not the target)', met: true }));
       const checkP50 = await sequentialP50(`${base}/api/v1/credit-check`, (i) => ({ method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ customerId: `C${String(i % CUSTOMERS).padStart(6, '0')}`, orderAmount: '2500.00', asOf: '2025-06-30' }) }));
       const bareP50 = await sequentialP50(`${base}/bench/bare`, () => ({}));
       rows.push(row({ name: 'POST /api/v1/credit-check p50, one request at a time', unit: 'ms', value: checkP50, floorName: 'bare Hono route p50, same client', floorValue: bareP50, target: 'p50 < 2 ms', met: checkP50 < 2 }));
-      rows.push(row({ name: 'POST /api/v1/credit-check p50 under 10 connections', unit: 'ms', value: check.latency.p50, floorName: 'bare Hono route p50', floorValue: bare.latency.p50, target: 'none (queueing included)', met: true }));
+      rows.push(row({ name: 'POST /api/v1/credit-check p50 under 10 connections', unit: 'ms', value: median(rounds.map((r) => r.p50)), floorName: 'bare Hono route p50', floorValue: bare.latency.p50, target: 'none (queueing included)', met: true }));
 
     }
 
@@ -163,7 +177,6 @@ async function main(): Promise<void> {
         const rawWritesMs = await rawJournalWritesFloor(dbPath, join(dir, `raw-writes-${run}.sqlite`), journal.id, marks);
         runs.push({ validateMs, createMs, postMs, total: validateMs + createMs + postMs, rawWritesMs, rawLinesMs });
       }
-      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
       const mid = [...runs].sort((a, b) => a.total - b.total)[1]!;
       const journalMs = mid.total;
       const rawWritesMs = median(runs.map((r) => r.rawWritesMs));
@@ -218,7 +231,8 @@ async function main(): Promise<void> {
     // The add-in in headless Chromium (aging write, proposals preview); a failure is one unmet row.
     if (want('addin')) rows.push(...(await benchAddin()));
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (process.env.BENCH_KEEP) console.log(`bench database kept in ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
   printTable(rows);
   writeResults(rows);

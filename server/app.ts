@@ -1,9 +1,10 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context, Next } from 'hono';
 import { cors } from 'hono/cors';
-import { requestId } from 'hono/request-id';
 import type { AppEnv, Deps } from './http/env';
 import { authenticate } from './http/auth';
 import { readBody } from './http/body';
+import { requestId } from './http/request-id';
 import { ApiError, errorBody, handleError, zodDetails } from './http/errors';
 import { docsRoutes } from './http/docs';
 import { addinRoutes } from './http/addin';
@@ -40,18 +41,16 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   });
 
   app.use('*', requestId());
-  app.use('*', async (c, next) => {
+  // One JSON line per request at level info; the request id ties it to audit rows and error reports.
+  const logged = async (c: Context<AppEnv>, next: Next) => {
     const started = performance.now();
+    await next();
+    deps.log.info({ requestId: c.get('requestId'), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10, userId: c.get('actor')?.userId }, 'request');
+  };
+  app.use('*', (c, next) => {
     c.set('deps', deps);
     c.set('log', deps.log);
-    await next();
-    // One JSON line per request; the request id ties it to audit rows and error reports.
-    if (deps.log.isLevelEnabled('info')) {
-      deps.log.info(
-        { requestId: c.get('requestId'), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10, userId: c.get('actor')?.userId },
-        'request',
-      );
-    }
+    return deps.log.isLevelEnabled('info') ? logged(c, next) : next();
   });
   const corsHeaders = cors({
     origin: (origin) => (deps.config.allowedOrigins.includes(origin) ? origin : null),

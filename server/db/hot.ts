@@ -30,8 +30,18 @@ function sqliteStatement(db: SQLite.Database, text: string, raw = false): SQLite
 
 const sqliteParams = (params: readonly unknown[]) => params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
 
+/** SQLite only: hotAll without a promise, for paths that stay synchronous on SQLite. */
+export function sqliteAll<T>(db: SQLite.Database, text: string, params: readonly unknown[]): T[] {
+  return sqliteStatement(db, text).all(...sqliteParams(params)) as T[];
+}
+
+/** SQLite only: hotRows without a promise. */
+export function sqliteRows(db: SQLite.Database, text: string, params: readonly unknown[]): unknown[][] {
+  return sqliteStatement(db, text, true).all(...sqliteParams(params)) as unknown[][];
+}
+
 export async function hotAll<T>(r: Reader, text: string, params: readonly unknown[]): Promise<T[]> {
-  if (r.dialect === 'sqlite' && r.sqlite) return sqliteStatement(r.sqlite, text).all(...sqliteParams(params)) as T[];
+  if (r.dialect === 'sqlite' && r.sqlite) return sqliteAll<T>(r.sqlite, text, params);
   let pg = pgText.get(text);
   if (pg === undefined) {
     let n = 0;
@@ -47,7 +57,7 @@ export async function hotAll<T>(r: Reader, text: string, params: readonly unknow
  * which halves the cost of reading 10,000 wide rows on SQLite.
  */
 export async function hotRows(r: Reader, text: string, params: readonly unknown[]): Promise<unknown[][]> {
-  if (r.dialect === 'sqlite' && r.sqlite) return sqliteStatement(r.sqlite, text, true).all(...sqliteParams(params)) as unknown[][];
+  if (r.dialect === 'sqlite' && r.sqlite) return sqliteRows(r.sqlite, text, params);
   return (await hotAll<Record<string, unknown>>(r, text, params)).map((row) => Object.values(row));
 }
 

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler, Next } from 'hono';
 import type { AppEnv } from './env';
 import { ApiError } from './errors';
 import type { Role } from '../db/transaction';
@@ -32,12 +32,14 @@ export function forgetCachedTokens(): void {
   tokenCache.clear();
 }
 
-/** Resolves `Authorization: Bearer <token>` to an actor, or answers 401. */
+const BEARER = /^Bearer\s+(\S{16,200})\s*$/i;
+
+/** Resolves `Authorization: Bearer <token>` to an actor, or answers 401. A cached token costs no promise of its own. */
 export function authenticate(): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
+  return (c, next) => {
     if (c.req.method === 'OPTIONS' || isPublicPath(c.req.path)) return next();
     const header = c.req.header('authorization');
-    const m = header ? /^Bearer\s+(\S{16,200})\s*$/i.exec(header) : null;
+    const m = header ? BEARER.exec(header) : null;
     if (!m) throw new ApiError('unauthenticated', 'send Authorization: Bearer <token>');
     const token = m[1]!;
     const cached = tokenCache.get(token);
@@ -45,21 +47,25 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
       c.set('actor', { userId: cached.userId, role: cached.role, requestId: c.get('requestId') });
       return next();
     }
-    const hash = hashToken(token);
-    const { db } = c.get('deps').handle;
-    const row = await db
-      .selectFrom('api_tokens')
-      .innerJoin('users', 'users.id', 'api_tokens.user_id')
-      .select(['users.id as userId', 'users.role as role'])
-      .where('api_tokens.token_hash', '=', hash)
-      .where('api_tokens.revoked_at', 'is', null)
-      .executeTakeFirst();
-    if (!row) throw new ApiError('unauthenticated', 'the token is unknown or was revoked');
-    if (tokenCache.size > 10_000) tokenCache.clear();
-    tokenCache.set(token, { userId: row.userId, role: row.role as Role, expires: Date.now() + TOKEN_TTL_MS });
-    c.set('actor', { userId: row.userId, role: row.role as Role, requestId: c.get('requestId') });
-    return next();
+    return resolveToken(c, next, token);
   };
+}
+
+async function resolveToken(c: Context<AppEnv>, next: Next, token: string): Promise<void> {
+  const hash = hashToken(token);
+  const { db } = c.get('deps').handle;
+  const row = await db
+    .selectFrom('api_tokens')
+    .innerJoin('users', 'users.id', 'api_tokens.user_id')
+    .select(['users.id as userId', 'users.role as role'])
+    .where('api_tokens.token_hash', '=', hash)
+    .where('api_tokens.revoked_at', 'is', null)
+    .executeTakeFirst();
+  if (!row) throw new ApiError('unauthenticated', 'the token is unknown or was revoked');
+  if (tokenCache.size > 10_000) tokenCache.clear();
+  tokenCache.set(token, { userId: row.userId, role: row.role as Role, expires: Date.now() + TOKEN_TTL_MS });
+  c.set('actor', { userId: row.userId, role: row.role as Role, requestId: c.get('requestId') });
+  await next();
 }
 
 /** Who may do what beyond reading (every role may read everything). */

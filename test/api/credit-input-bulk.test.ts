@@ -1,9 +1,11 @@
 // The journal :validate path loads many customers with one grouped statement per 500 customers;
-// the credit check loads one. Both must hand the engine exactly the same input.
+// the credit check loads one. Both must hand the engine exactly the same input. On SQLite the
+// credit check reads synchronously once the setup is cached (loadCreditInputNow); it too must
+// hand over exactly what the awaited path does.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, startTestApp, type TestApp } from '../support/app';
 import { ok, postTransactions, putCustomer, putOrder, invoice } from '../support/credit';
-import { loadCreditInput, loadCreditInputs } from '../../server/credit/credit-check/credit-input';
+import { loadCreditInput, loadCreditInputNow, loadCreditInputs } from '../../server/credit/credit-check/credit-input';
 import { addDays, todayUtc } from '../../shared/dates';
 
 describe.each(DIALECTS)('bulk credit inputs on %s', (dialect) => {
@@ -48,5 +50,26 @@ describe.each(DIALECTS)('bulk credit inputs on %s', (dialect) => {
     expect(bulk.get('BE')!.insurances).toHaveLength(2);
     expect(bulk.get('BF')!.temporaryLimits).toEqual([expect.objectContaining({ amount: 500000n }), expect.objectContaining({ amount: 600000n })]);
     expect(bulk.get('BC')!.group!.temporaryLimits).toEqual([expect.objectContaining({ amount: 1200000n })]);
+  });
+
+  it('the synchronous read equals the awaited one, with an order excluded and an unknown customer refused alike', async () => {
+    const h = t.handle;
+    const query = (customerId: string, excludeOrderId: string | null = null) => ({ customerId, asOf: today, excludeOrderId, order: { amount: 123400n, paymentTermsId: null, cashDiscountId: null, excludeFromCreditManagement: false } });
+    // A fresh cache: the setup is not cached yet, so there is no synchronous answer.
+    const reader = { db: h.db, dialect: h.dialect, sqlite: h.sqliteRead, cache: new Map<string, unknown>() };
+    expect(loadCreditInputNow(reader, query('BA'))).toBeUndefined();
+    await loadCreditInput(reader, query('BA')); // reads the setup into the cache
+    for (const [id, exclude] of [['BA', null], ['BA', 'BA-SO'], ['BB', null], ['BC', null], ['BE', null], ['BF', null]] as const) {
+      // Each awaited read starts from an empty cache, so it takes the awaited path all the way.
+      const awaited = await loadCreditInput({ ...reader, cache: new Map() }, query(id, exclude));
+      const now = loadCreditInputNow(reader, query(id, exclude));
+      if (dialect === 'sqlite') expect(now).toEqual(awaited);
+      else expect(now).toBeUndefined();
+    }
+    if (dialect === 'sqlite') {
+      expect(loadCreditInputNow(reader, query('BA', 'BA-SO'))!.exposureParts.openOrders).toBe(0n);
+      expect(() => loadCreditInputNow(reader, query('NOPE'))).toThrow(/NOPE/);
+    }
+    await expect(loadCreditInput(reader, query('NOPE'))).rejects.toThrow(/NOPE/);
   });
 });

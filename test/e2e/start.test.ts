@@ -75,6 +75,17 @@ describe('npm start', () => {
       const malformed = await fetch(`${base}/api/v1/users`, { method: 'POST', headers: json, body: '{"name":' });
       expect(malformed.status).toBe(400);
       expect((await fetch(`${base}/addin/taskpane.html`)).status).toBe(200);
+      // Over a real socket the request id goes onto Node's response (server/http/request-id.ts):
+      // every answer carries one, a distinct one, and a caller's own plain id comes back.
+      const answers = [list, me, created, big, malformed, await fetch(`${base}/healthz`), await fetch(`${base}/addin/taskpane.html`), await fetch(`${base}/api/v1/nowhere`, { headers: json })];
+      const ids = answers.map((r) => r.headers.get('x-request-id'));
+      for (const id of ids) expect(id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(new Set(ids).size).toBe(answers.length);
+      const own = await fetch(`${base}/api/v1/me`, { headers: { authorization: `Bearer ${adminToken}`, 'x-request-id': 'trace-42' } });
+      expect(own.headers.get('x-request-id')).toBe('trace-42');
+      const odd = await fetch(`${base}/api/v1/me`, { headers: { authorization: `Bearer ${adminToken}`, 'x-request-id': 'not ok!' } });
+      expect(odd.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(odd.headers.get('x-request-id')?.split(',')).toHaveLength(1);
     } finally {
       await stop(first);
     }

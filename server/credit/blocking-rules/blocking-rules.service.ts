@@ -94,9 +94,14 @@ export function ruleRowToJson(r: Row): BlockingRuleJson {
   };
 }
 
+/** The cached rules, or undefined until they have been read since the last commit that changed one. */
+export function cachedRules(cache: Map<string, unknown>): BlockingRule[] | undefined {
+  return cache.get(RULES_KEY) as BlockingRule[] | undefined;
+}
+
 /** Every rule, cached per database until a commit changes one. */
 export async function activeRules(db: Kysely<Database>, cache: Map<string, unknown>): Promise<BlockingRule[]> {
-  const hit = cache.get(RULES_KEY) as BlockingRule[] | undefined;
+  const hit = cachedRules(cache);
   if (hit) return hit;
   const rows = await db.selectFrom('blocking_rules').selectAll().orderBy('id').execute();
   const rules = rows.map(ruleRowToRule);

@@ -8,7 +8,7 @@ import { evaluateCreditCheck } from '../../../shared/credit/blocking-rules';
 import type { CreditCheckResult } from '../../../shared/credit/types';
 import { todayUtc } from '../../../shared/dates';
 import { formatMoney, formatRate } from '../../../shared/money';
-import { loadCreditInput } from './credit-input';
+import { loadCreditInput, loadCreditInputNow, type CreditQuery } from './credit-input';
 import { creditContextRoutes } from './credit-context';
 
 export const CreditReasonSchema = z.object({ ruleType: z.string(), ruleId: z.string().nullable(), measured: z.string(), threshold: z.string(), explanation: z.string() }).openapi('CreditReason');
@@ -78,12 +78,15 @@ export function creditCheckRoutes(app: OpenAPIHono<AppEnv>): void {
     }),
     async (c) => {
       const q = await jsonInput(c, CreditCheckInputSchema);
-      const input = await loadCreditInput(requestReader(c), {
+      const reader = requestReader(c);
+      const query: CreditQuery = {
         customerId: q.customerId,
         asOf: q.asOf ?? todayUtc(),
         excludeOrderId: q.excludeOrderId ?? null,
         order: { amount: q.orderAmount, paymentTermsId: q.paymentTermsId ?? null, cashDiscountId: q.cashDiscountId ?? null, excludeFromCreditManagement: false },
-      });
+      };
+      // Synchronous on SQLite once the setup is cached; the awaited path reads the setup first.
+      const input = loadCreditInputNow(reader, query) ?? (await loadCreditInput(reader, query));
       return c.json(creditResultToJson(evaluateCreditCheck(input)));
     },
   );

@@ -1,36 +1,37 @@
 import type { Reader } from '../../db/hot';
-import { hotAll, hotFirst, hotRows } from '../../db/hot';
+import { hotAll, hotFirst, hotRows, sqliteAll, sqliteRows } from '../../db/hot';
 import { notFound } from '../../http/errors';
 import { groupBy, toBigInt, toNumber } from '../../db/values';
-import type { CreditCheckInput, CreditGroupState, CreditOrder, TemporaryLimit } from '../../../shared/credit/types';
+import type { BlockingRule, CreditCheckInput, CreditGroupState, CreditOrder, CreditParameters, TemporaryLimit } from '../../../shared/credit/types';
 import { exposureTotal } from '../../../shared/credit/limits';
-import { activeRules } from '../blocking-rules/blocking-rules.service';
-import { creditParameters, getParameters } from '../parameters/parameters.service';
-import { cashDiscounts, paymentTerms, ranksOf } from '../setup/setup.kinds';
+import { activeRules, cachedRules } from '../blocking-rules/blocking-rules.service';
+import { cachedParameters, creditParameters, getParameters } from '../parameters/parameters.service';
+import { cachedRanks, cashDiscounts, paymentTerms, ranksOf } from '../setup/setup.kinds';
 import { insuranceRowToInsurance } from '../insurances/insurances';
 
 // Portable SQL (SQLite and PostgreSQL) for the hot path: one statement reads the customer, its
-// open items (through the partial index), its open orders and its credit group; sums come back
-// as text so no driver turns them into floats. Three index probes say whether the customer or its
-// group has temporary limits, and the customer policies, that have not ended by asOf.
-/** The customer's columns, aggregates and index probes (three asOf parameters), for one or many customers. */
-const CUSTOMER_COLUMNS = `select c.id, c.credit_limit, c.credit_limit_expiration_date, c.mandatory_credit_limit, c.unlimited_credit,
+// open items (through the covering partial index), its open orders and its credit group; sums
+// come back as text so no driver turns them into floats. Three index probes say whether the
+// customer or its group has temporary limits, and the customer policies, that have not ended by
+// asOf. The open items are aggregated by the outer query (one group: the customer) rather than
+// in a joined subquery, which SQLite would materialize into a temporary table on every check.
+const CUSTOMER_SQL = `select c.id, c.credit_limit, c.credit_limit_expiration_date, c.mandatory_credit_limit, c.unlimited_credit,
   c.exclude_from_credit_management, c.ignore_until_date, c.credit_management_group_id, c.account_status_id, c.risk_group_id,
-  c.payment_terms_id, c.cash_discount_id, l.balance, l.oldest, l.overdue, o.dni, o.open_orders, m.credit_group_id as group_id,
+  c.payment_terms_id, c.cash_discount_id,
+  cast(coalesce(sum(t.open_amount), 0) as text) as balance,
+  min(case when t.open_amount > 0 and t.due_date < ? then t.due_date end) as oldest,
+  cast(coalesce(sum(case when t.open_amount > 0 and t.due_date < ? then t.open_amount else 0 end), 0) as text) as overdue,
+  (select cast(coalesce(sum(o.delivered_not_invoiced), 0) as text) from sales_orders o where o.customer_id = c.id and o.status = 'open' and o.id <> ?) as dni,
+  (select cast(coalesce(sum(o.amount - o.invoiced_amount - o.delivered_not_invoiced), 0) as text) from sales_orders o where o.customer_id = c.id and o.status = 'open' and o.id <> ?) as open_orders,
+  m.credit_group_id as group_id,
   case when exists(select 1 from temporary_limits tc where tc.customer_id = c.id and tc.to_date >= ?) then 1 else 0 end as has_temp,
   case when m.credit_group_id is not null and exists(select 1 from temporary_limits tg where tg.credit_group_id = m.credit_group_id and tg.to_date >= ?) then 1 else 0 end as group_has_temp,
-  case when exists(select 1 from insurances i where i.customer_id = c.id and i.expiration_date >= ?) then 1 else 0 end as has_insurance`;
-const CUSTOMER_SQL = `${CUSTOMER_COLUMNS}
+  case when exists(select 1 from insurances i where i.customer_id = c.id and i.expiration_date >= ?) then 1 else 0 end as has_insurance
   from customers c
-  cross join (select cast(coalesce(sum(open_amount), 0) as text) as balance,
-      min(case when open_amount > 0 and due_date < ? then due_date end) as oldest,
-      cast(coalesce(sum(case when open_amount > 0 and due_date < ? then open_amount else 0 end), 0) as text) as overdue
-    from transactions where customer_id = ? and open_amount <> 0) l
-  cross join (select cast(coalesce(sum(delivered_not_invoiced), 0) as text) as dni,
-      cast(coalesce(sum(amount - invoiced_amount - delivered_not_invoiced), 0) as text) as open_orders
-    from sales_orders where customer_id = ? and status = 'open' and id <> ?) o
   left join credit_group_members m on m.customer_id = c.id
-  where c.id = ?`;
+  left join transactions t on t.customer_id = c.id and t.open_amount <> 0
+  where c.id = ?
+  group by c.id, m.credit_group_id`;
 const GROUP_SQL = `select g.id, g.credit_limit, g.credit_limit_to_date,
   (select cast(coalesce(sum(t.open_amount), 0) as text) from credit_group_members m
      join transactions t on t.customer_id = m.customer_id and t.open_amount <> 0 where m.credit_group_id = g.id) as balance,
@@ -91,31 +92,83 @@ export interface CreditQuery {
   excludeOrderId?: string | null;
 }
 
-/** The setup every credit check reads, cached per database. */
-async function commonSetup(r: Reader) {
-  const [params, rules, termRanks, discountRanks] = await Promise.all([getParameters(r.db, r.cache), activeRules(r.db, r.cache), ranksOf(r, paymentTerms), ranksOf(r, cashDiscounts)]);
-  return { parameters: creditParameters(params.values), rules, termRanks, discountRanks };
+/** The setup every credit check reads. */
+interface Common {
+  parameters: CreditParameters;
+  rules: BlockingRule[];
+  termRanks: Map<string, number>;
+  discountRanks: Map<string, number>;
 }
-type Common = Awaited<ReturnType<typeof commonSetup>>;
+
+const COMMON_KEY = 'credit-check:common';
+
+/**
+ * The setup from the cache without I/O (the usual case): undefined until the parameters, rules
+ * and ranks have each been read since a commit last changed them. The assembled answer is kept
+ * while it was built from exactly the cached entries.
+ */
+function cachedCommon(cache: Map<string, unknown>): Common | undefined {
+  const params = cachedParameters(cache);
+  const rules = cachedRules(cache);
+  const termRanks = cachedRanks(cache, paymentTerms);
+  const discountRanks = cachedRanks(cache, cashDiscounts);
+  if (!params || !rules || !termRanks || !discountRanks) return undefined;
+  const hit = cache.get(COMMON_KEY) as { params: unknown; common: Common } | undefined;
+  if (hit && hit.params === params && hit.common.rules === rules && hit.common.termRanks === termRanks && hit.common.discountRanks === discountRanks) return hit.common;
+  const common = { parameters: creditParameters(params.values), rules, termRanks, discountRanks };
+  cache.set(COMMON_KEY, { params, common });
+  return common;
+}
+
+/** The setup every credit check reads, cached per database. */
+async function commonSetup(r: Reader): Promise<Common> {
+  const hit = cachedCommon(r.cache);
+  if (hit) return hit;
+  const [params, rules, termRanks, discountRanks] = await Promise.all([getParameters(r.db, r.cache), activeRules(r.db, r.cache), ranksOf(r, paymentTerms), ranksOf(r, cashDiscounts)]);
+  return cachedCommon(r.cache) ?? { parameters: creditParameters(params.values), rules, termRanks, discountRanks };
+}
 type GroupRow = { id: string; credit_limit: number | string; credit_limit_to_date: string | null; balance: string; dni: string; open_orders: string };
 
 /** A credit group's row and its temporary limits that have not ended, read once per group in a bulk load. */
 type GroupState = { row: GroupRow | undefined; temporaryRows: TemporaryLimitRow[] };
 
+const groupParams = (groupId: string, q: CreditQuery) => [q.excludeOrderId ?? '', q.excludeOrderId ?? '', groupId];
+
 async function groupState(r: Reader, groupId: string, q: CreditQuery, readTemporary: boolean): Promise<GroupState> {
-  const exclude = q.excludeOrderId ?? '';
-  const [row, temporaryRows] = await Promise.all([hotFirst<GroupRow>(r, GROUP_SQL, [exclude, exclude, groupId]), readTemporary ? hotAll<TemporaryLimitRow>(r, GROUP_TEMP_SQL, [groupId, q.asOf]) : []]);
+  const [row, temporaryRows] = await Promise.all([hotFirst<GroupRow>(r, GROUP_SQL, groupParams(groupId, q)), readTemporary ? hotAll<TemporaryLimitRow>(r, GROUP_TEMP_SQL, [groupId, q.asOf]) : NONE]);
   return { row, temporaryRows };
 }
 
+const NONE: never[] = [];
+
 /** The engine input from the customer's row, reading temporary limits, policies and the group only where the row's probes say there are some. */
 async function assemble(r: Reader, c: CustomerRow, q: CreditQuery, common: Common): Promise<CreditCheckInput> {
-  const none = Promise.resolve([]);
   const [temporaryRows, insuranceRows, group] = await Promise.all([
-    Number(c.has_temp) === 1 ? hotAll<TemporaryLimitRow>(r, CUSTOMER_TEMP_SQL, [c.id, q.asOf]) : none,
-    Number(c.has_insurance) === 1 ? hotAll<InsuranceRow>(r, INSURANCES_SQL, [c.id, q.asOf]) : none,
-    c.group_id ? groupState(r, c.group_id, q, Number(c.group_has_temp) === 1) : undefined,
+    c.has_temp === 1 ? hotAll<TemporaryLimitRow>(r, CUSTOMER_TEMP_SQL, [c.id, q.asOf]) : NONE,
+    c.has_insurance === 1 ? hotAll<InsuranceRow>(r, INSURANCES_SQL, [c.id, q.asOf]) : NONE,
+    c.group_id ? groupState(r, c.group_id, q, c.group_has_temp === 1) : undefined,
   ]);
+  return inputFrom(c, q, common, temporaryRows, insuranceRows, group);
+}
+
+/**
+ * {@link loadCreditInput} without a promise: on SQLite with the setup cached (the usual case) every
+ * read is a synchronous prepared statement, so the credit check's hot path waits on nothing.
+ * Undefined on PostgreSQL, or when the setup must be read first.
+ */
+export function loadCreditInputNow(r: Reader, q: CreditQuery): CreditCheckInput | undefined {
+  const db = r.dialect === 'sqlite' ? r.sqlite : undefined;
+  const common = db && cachedCommon(r.cache);
+  if (!db || !common) return undefined;
+  const [v] = sqliteRows(db, CUSTOMER_SQL, customerParams(q));
+  if (!v) throw notFound('customer', q.customerId);
+  const c = customerRow(v);
+  let group: GroupState | undefined;
+  if (c.group_id) {
+    group = { row: sqliteAll<GroupRow>(db, GROUP_SQL, groupParams(c.group_id, q))[0], temporaryRows: c.group_has_temp === 1 ? sqliteAll<TemporaryLimitRow>(db, GROUP_TEMP_SQL, [c.group_id, q.asOf]) : NONE };
+  }
+  const temporaryRows = c.has_temp === 1 ? sqliteAll<TemporaryLimitRow>(db, CUSTOMER_TEMP_SQL, [c.id, q.asOf]) : NONE;
+  const insuranceRows = c.has_insurance === 1 ? sqliteAll<InsuranceRow>(db, INSURANCES_SQL, [c.id, q.asOf]) : NONE;
   return inputFrom(c, q, common, temporaryRows, insuranceRows, group);
 }
 
@@ -162,11 +215,14 @@ function inputFrom(c: CustomerRow, q: CreditQuery, common: Common, temporaryRows
  * aggregates over open items and open orders (never the full history).
  */
 export async function loadCreditInput(r: Reader, q: CreditQuery): Promise<CreditCheckInput> {
-  const exclude = q.excludeOrderId ?? '';
-  const [v] = await hotRows(r, CUSTOMER_SQL, [q.asOf, q.asOf, q.asOf, q.asOf, q.asOf, q.customerId, q.customerId, exclude, q.customerId]);
+  const now = loadCreditInputNow(r, q);
+  if (now) return now;
+  const [v] = await hotRows(r, CUSTOMER_SQL, customerParams(q));
   if (!v) throw notFound('customer', q.customerId);
   return assemble(r, customerRow(v), q, await commonSetup(r));
 }
+
+const customerParams = (q: CreditQuery) => [q.asOf, q.asOf, q.excludeOrderId ?? '', q.excludeOrderId ?? '', q.asOf, q.asOf, q.asOf, q.customerId];
 
 /**
  * The same inputs, with no order, for many customers at once (a journal of 10,000 lines): per 500

@@ -25,9 +25,14 @@ export function parametersToJson(p: Parameters, version: number) {
   };
 }
 
+/** The cached parameters, or undefined until they have been read since the last commit that changed them. */
+export function cachedParameters(cache: Map<string, unknown>): { values: Parameters; version: number } | undefined {
+  return cache.get(PARAMETERS_KEY) as { values: Parameters; version: number } | undefined;
+}
+
 /** The parameters, cached per database until a commit changes them. */
 export async function getParameters(db: Kysely<Database>, cache: Map<string, unknown>): Promise<{ values: Parameters; version: number }> {
-  const hit = cache.get(PARAMETERS_KEY) as { values: Parameters; version: number } | undefined;
+  const hit = cachedParameters(cache);
   if (hit) return hit;
   const row = await db.selectFrom('parameters').selectAll().where('id', '=', 1).executeTakeFirst();
   const value = { values: parseStored(row?.data), version: row?.version ?? 0 };

@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema';
 import type { Tx } from '../../db/transaction';
 import { ruleViolation } from '../../http/errors';
-import { registerSetupKind, setupRowsCached, type SetupKind } from './setup.resource';
+import { cachedSetupRows, registerSetupKind, setupRowsCached, type SetupJson, type SetupKind } from './setup.resource';
 
 const Description = z.string().trim().min(1).max(200);
 
@@ -126,12 +126,21 @@ export async function requireReasonCode(tx: { db: Kysely<Database>; cache: Map<s
 
 /** Ranks by id, for the ranked parameter checks (a row without rank is left out). */
 export async function ranksOf(tx: { db: Kysely<Database>; cache: Map<string, unknown> }, kind: SetupKind<z.ZodType<Record<string, unknown>>>): Promise<Map<string, number>> {
+  return cachedRanks(tx.cache, kind) ?? ranksFrom(tx.cache, kind, await setupRowsCached(tx.db, tx.cache, kind.entity));
+}
+
+/** The ranks from the cached rows, without I/O; undefined until the rows have been read since they last changed. */
+export function cachedRanks(cache: Map<string, unknown>, kind: SetupKind<z.ZodType<Record<string, unknown>>>): Map<string, number> | undefined {
+  const rows = cachedSetupRows(cache, kind.entity);
+  return rows && ranksFrom(cache, kind, rows);
+}
+
+function ranksFrom(cache: Map<string, unknown>, kind: SetupKind<z.ZodType<Record<string, unknown>>>, rows: Map<string, SetupJson>): Map<string, number> {
   const key = `ranks:${kind.entity}`;
-  const rows = await setupRowsCached(tx.db, tx.cache, kind.entity);
-  const cached = tx.cache.get(key) as { source: unknown; ranks: Map<string, number> } | undefined;
+  const cached = cache.get(key) as { source: unknown; ranks: Map<string, number> } | undefined;
   if (cached && cached.source === rows) return cached.ranks;
   const ranks = new Map<string, number>();
   for (const [id, r] of rows) if (typeof r.rank === 'number') ranks.set(id, r.rank);
-  tx.cache.set(key, { source: rows, ranks });
+  cache.set(key, { source: rows, ranks });
   return ranks;
 }

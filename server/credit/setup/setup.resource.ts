@@ -42,9 +42,14 @@ export const setupRowToJson = (r: SetupRow): SetupJson => ({ id: r.id, ...(JSON.
 const cacheKey = (entity: string) => `setup:${entity}`;
 
 /** Every row of a kind, cached per database until a commit changes the kind. */
+/** The cached rows of one kind, or undefined until they have been read since the last commit that changed one. */
+export function cachedSetupRows(cache: Map<string, unknown>, entity: string): Map<string, SetupJson> | undefined {
+  return cache.get(cacheKey(entity)) as Map<string, SetupJson> | undefined;
+}
+
 export async function setupRowsCached(db: Kysely<Database>, cache: Map<string, unknown>, entity: string): Promise<Map<string, SetupJson>> {
   const key = cacheKey(entity);
-  const hit = cache.get(key) as Map<string, SetupJson> | undefined;
+  const hit = cachedSetupRows(cache, entity);
   if (hit) return hit;
   const rows = await listSetupRows(db, entity);
   const map = new Map(rows.map((r) => [r.id, setupRowToJson(r)]));
