@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { excel } from './exceljs';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { ApiError } from '../http/errors';
 import { matchHeaders, type CellValue } from '../../shared/sheets/cells';
@@ -161,6 +162,7 @@ export function adjustmentsSheet(wb: ExcelJS.Workbook): ExcelJS.Worksheet {
  * The fallback of readXlsxCells (./xlsx-cells), which reads most workbooks with far less garbage.
  */
 export async function streamXlsx(buf: Buffer): Promise<{ name: string; all: CellValue[][]; numbers: number[] }> {
+  const ExcelJS = await excel();
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from(buf), { worksheets: 'emit', sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'ignore', entries: 'ignore' });
   let chosen: { name: string; all: CellValue[][]; numbers: number[] } | null = null;
   for await (const ws of reader) {
@@ -196,7 +198,7 @@ function padRows(all: CellValue[][]): void {
 
 /** The whole workbook (styles and all), to write a Result column back into the uploaded file. */
 export async function loadWorkbook(buf: Buffer): Promise<ExcelJS.Workbook> {
-  const wb = new ExcelJS.Workbook();
+  const wb = new (await excel()).Workbook();
   try {
     await wb.xlsx.load(buf as unknown as ArrayBuffer);
   } catch {

@@ -1,6 +1,7 @@
 import { PassThrough, Readable } from 'node:stream';
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { excel } from './exceljs';
 import type { AppEnv } from '../http/env';
 import type { Role } from '../db/transaction';
 import { guard } from '../http/auth';
@@ -46,7 +47,7 @@ async function workbookBuffer(wb: ExcelJS.Workbook): Promise<Buffer> {
 
 /** The adjustments template: columns, data validation, an example row and an instructions sheet. */
 export async function adjustmentsTemplate(): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
+  const wb = new (await excel()).Workbook();
   wb.creator = 'CreditDesk';
   const ws = wb.addWorksheet('Adjustments', { views: [{ state: 'frozen', ySplit: 1 }] });
   ws.columns = [
@@ -87,8 +88,8 @@ export async function adjustmentsTemplate(): Promise<Buffer> {
 }
 
 /** A workbook holding a CSV upload's rows where they were, to carry the Result column back. */
-function csvWorkbook(sheet: ReadSheet): ExcelJS.Workbook {
-  const wb = new ExcelJS.Workbook();
+async function csvWorkbook(sheet: ReadSheet): Promise<ExcelJS.Workbook> {
+  const wb = new (await excel()).Workbook();
   const ws = wb.addWorksheet('Adjustments');
   ws.getRow(sheet.headerRow).values = sheet.headers;
   ws.getRow(sheet.headerRow).font = { bold: true };
@@ -97,9 +98,9 @@ function csvWorkbook(sheet: ReadSheet): ExcelJS.Workbook {
 }
 
 /** Streams a workbook written row by row (exceljs streaming writer): the whole file is never in memory. */
-function streamWorkbook(fill: (wb: ExcelJS.stream.xlsx.WorkbookWriter) => Promise<void>): ReadableStream {
+async function streamWorkbook(fill: (wb: ExcelJS.stream.xlsx.WorkbookWriter) => Promise<void>): Promise<ReadableStream> {
   const out = new PassThrough();
-  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
+  const wb = new (await excel()).stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
   fill(wb)
     .then(() => wb.commit())
     .catch((e: unknown) => out.destroy(e as Error));
@@ -155,7 +156,7 @@ export function sheetRoutes(app: OpenAPIHono<AppEnv>): void {
         result = answer(201, ids, outcome.rows);
       }
       if (wantsXlsx) {
-        const wb = sheet.kind === 'xlsx' ? await loadWorkbook(bytes) : csvWorkbook(sheet);
+        const wb = sheet.kind === 'xlsx' ? await loadWorkbook(bytes) : await csvWorkbook(sheet);
         annotateWorkbook(wb, sheet.kind === 'xlsx' ? sheet.sheetName! : 'Adjustments', sheet.headerRow, outcome.rows, result.body.journalId);
         return c.body(new Uint8Array(await workbookBuffer(wb)), result.status, attachment(`${(file.name || 'upload').replace(/\.(xlsx|csv)$/i, '')}-result.xlsx`)) as never;
       }
@@ -180,7 +181,7 @@ export function sheetRoutes(app: OpenAPIHono<AppEnv>): void {
     async (c) => {
       const q = c.req.valid('query');
       const list = await agingList(requestReader(c), c.var.actor, { ...q, limit: 50_000 });
-      const stream = streamWorkbook(async (wb) => {
+      const stream = await streamWorkbook(async (wb) => {
         const ws = wb.addWorksheet('Aging', { views: [{ state: 'frozen', ySplit: 1 }] });
         ws.columns = [
           { header: 'Customer', key: 'customerId', width: 12 },
@@ -219,7 +220,7 @@ export function sheetRoutes(app: OpenAPIHono<AppEnv>): void {
     }),
     async (c) => {
       const holds = (await listHolds(c.var.deps.handle.db, { status: 'onHold', limit: 100_000 })).map(holdRowToHold);
-      const stream = streamWorkbook(async (wb) => {
+      const stream = await streamWorkbook(async (wb) => {
         const ws = wb.addWorksheet('Held orders', { views: [{ state: 'frozen', ySplit: 1 }] });
         ws.columns = [
           { header: 'Hold', key: 'id', width: 16 },
