@@ -400,11 +400,12 @@ export async function postJournal(tx: Tx, id: string, ifMatch: number, postingDa
     if (l.customer_id) {
       const c = customers.get(l.customer_id);
       if (!c) throw ruleViolation(`customer ${l.customer_id} of line ${l.line_no} no longer exists; nothing was posted`);
-      const set = { credit_limit: amount, credit_limit_expiration_date: l.new_expiration_date, credit_limit_date: date, updated_at: tx.now, version: c.version + 1 };
-      // Ten thousand lines post in one go: one prepared statement, and the audit keeps the fields that changed.
-      await hotRun(tx, UPDATE_LIMIT_SQL, [amount, set.credit_limit_expiration_date, date, tx.now, set.version, c.id]);
-      customers.set(c.id, { ...c, ...set });
-      tx.changed(CUSTOMER, c.id, 'update', set.version, { action: 'customer.creditLimit', before: limitFields(c), after: limitFields({ ...c, ...set }), reason: `journal ${id} line ${l.line_no}` });
+      const after: LimitRow = { id: c.id, credit_limit: amount, credit_limit_expiration_date: l.new_expiration_date, credit_limit_date: date, version: c.version + 1 };
+      // Ten thousand lines post in one go: one prepared statement (no wait per line on SQLite), and the audit keeps the fields that changed.
+      const written = hotRun(tx, UPDATE_LIMIT_SQL, [amount, after.credit_limit_expiration_date, date, tx.now, after.version, c.id]);
+      if (written) await written;
+      customers.set(c.id, after);
+      tx.changed(CUSTOMER, c.id, 'update', after.version, { action: 'customer.creditLimit', before: limitFields(c), after: limitFields(after), reason: `journal ${id} line ${l.line_no}` });
     } else if (l.credit_group_id) {
       const g = await tx.db.selectFrom('credit_groups').selectAll().where('id', '=', l.credit_group_id).executeTakeFirst();
       if (!g) throw ruleViolation(`credit group ${l.credit_group_id} of line ${l.line_no} no longer exists; nothing was posted`);
