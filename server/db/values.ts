@@ -25,7 +25,7 @@ export function nowIso(): string {
  * Rows grouped by a key (rows whose key is null are left out), each mapped, in row order. `into`
  * lets a loop over chunks of ids collect every chunk into one map.
  */
-export function groupBy<T, U = T>(rows: Iterable<T>, key: (row: T) => string | null, map: (row: T) => U = (row) => row as unknown as U, into: Map<string, U[]> = new Map()): Map<string, U[]> {
+export function groupBy<T, U = T, K = string>(rows: Iterable<T>, key: (row: T) => K | null, map: (row: T) => U = (row) => row as unknown as U, into: Map<K, U[]> = new Map()): Map<K, U[]> {
   for (const row of rows) {
     const k = key(row);
     if (k === null) continue;

@@ -483,13 +483,7 @@ async function linesWithLimits(tx: Tx, id: string): Promise<{ lines: LineRow[]; 
  */
 export async function validateJournal(r: Reader, body: { type: JournalType; lines: unknown[] }, taken: ReadonlySet<string> = new Set()) {
   const checked = await checkLines(r, body.type, body.lines, taken);
-  const byLine = new Map<number, ErrorDetail[]>();
-  for (const e of checked.errors) {
-    const n = Number(e.path.split('.')[1]);
-    const list = byLine.get(n);
-    if (list) list.push(e);
-    else byLine.set(n, [e]);
-  }
+  const byLine = groupBy(checked.errors, (e) => Number(e.path.split('.')[1]));
   const asOf = todayUtc();
   const wanted = new Set<string>();
   for (let i = 0; i < checked.lines.length; i++) {
