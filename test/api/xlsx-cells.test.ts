@@ -113,23 +113,24 @@ function zip(files: ZipFile[]): Buffer {
     let data: Buffer = method === 8 ? deflateRawSync(raw) : raw;
     if (f.damage) data = f.damage(data);
     const name = Buffer.from(f.name, 'utf8');
+    const crc = crc32(raw);
+    // The fields both headers share, from method to name length; the central header's sit 2 bytes later.
+    const shared = (b: Buffer, at: number) => {
+      b.writeUInt16LE(method, at);
+      b.writeUInt32LE(crc, at + 6);
+      b.writeUInt32LE(data.length, at + 10);
+      b.writeUInt32LE(raw.length, at + 14);
+      b.writeUInt16LE(name.length, at + 18);
+    };
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(method, 8);
-    local.writeUInt32LE(crc32(raw), 14);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(raw.length, 22);
-    local.writeUInt16LE(name.length, 26);
+    shared(local, 8);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE(20, 4);
     central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(method, 10);
-    central.writeUInt32LE(crc32(raw), 16);
-    central.writeUInt32LE(data.length, 20);
-    central.writeUInt32LE(raw.length, 24);
-    central.writeUInt16LE(name.length, 28);
+    shared(central, 10);
     central.writeUInt32LE(offset, 42);
     parts.push(local, name, data);
     directory.push(central, name);
