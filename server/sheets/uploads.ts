@@ -86,6 +86,24 @@ function convertRow(sheet: ReadSheet, columns: Map<AdjustmentField, number>, row
 /** A journal error path (`lines.3.newFromDate`) as the field it names. */
 const fieldOf = (path: string) => path.split('.').slice(2).join('.') || 'row';
 
+/** A row's result: its own cell errors, then the journal validation's answer for its line (when its cells were good). */
+function rowResult(sheet: ReadSheet, columns: Map<AdjustmentField, number>, c: Converted, v: ValidatedLine | undefined): RowResult {
+  const column = (path: string) => (columns.has(fieldOf(path) as AdjustmentField) ? (sheet.headers[columns.get(fieldOf(path) as AdjustmentField)!] ?? null) : null);
+  const errors = v?.errors.length ? [...c.errors, ...v.errors.map((e) => ({ path: fieldOf(e.path), column: column(e.path), message: e.message }))] : c.errors;
+  return {
+    row: c.row,
+    status: errors.length ? 'error' : 'ok',
+    errors,
+    customerId: v?.customerId ?? (c.line?.customerId as string | undefined) ?? null,
+    creditGroupId: v?.creditGroupId ?? null,
+    currentCreditLimit: v?.currentCreditLimit ?? null,
+    newCreditLimit: v?.newCreditLimit ?? null,
+    projectedAvailableCredit: v?.projectedAvailableCredit ?? null,
+    projectedPercentUsed: v?.projectedPercentUsed ?? null,
+    releasableHolds: v?.releasableHolds ?? [],
+  };
+}
+
 /**
  * Checks every row: the cells first (amounts, dates, type), then the journal's own validation
  * (customers and credit groups exist, dates in order, no duplicates…) for the rows whose cells are
@@ -110,36 +128,22 @@ export async function checkUpload(r: Reader, sheet: ReadSheet): Promise<UploadOu
   }
   const good = converted.filter((c) => c.line !== null);
   const lines = good.map((c) => c.line!);
-  // Validated 5,000 lines at a time (duplicates are still found across parts through `taken`), so a
-  // 50,000-row sheet never holds every line's engine input and projection at once.
-  const byRow = new Map<number, ValidatedLine>();
+  // Validated 5,000 lines at a time (duplicates are still found across parts through `taken`), and
+  // each part's answer becomes row results at once, so a 50,000-row sheet never holds every line's
+  // engine input, projection and validation answer together.
+  const results = new Map<number, RowResult>();
   const taken = new Set<string>();
   for (let i = 0; i < good.length; i += 5000) {
     const part = good.slice(i, i + 5000);
     const validation = await validateJournal(r, { type, lines: part.map((c) => c.line!) }, taken);
-    part.forEach((c, j) => byRow.set(c.row, validation.lines[j]!));
+    part.forEach((c, j) => results.set(c.row, rowResult(sheet, columns, c, validation.lines[j])));
     for (const c of part) {
       const l = c.line!;
       if (l.customerId && !l.creditGroupId) taken.add(`c:${String(l.customerId)}`);
       else if (l.creditGroupId && !l.customerId) taken.add(`g:${String(l.creditGroupId)}`);
     }
   }
-  const rows: RowResult[] = converted.map((c) => {
-    const v = byRow.get(c.row);
-    const errors = [...c.errors, ...(v?.errors ?? []).map((e) => ({ path: fieldOf(e.path), column: columns.has(fieldOf(e.path) as AdjustmentField) ? (sheet.headers[columns.get(fieldOf(e.path) as AdjustmentField)!] ?? null) : null, message: e.message }))];
-    return {
-      row: c.row,
-      status: errors.length ? 'error' : 'ok',
-      errors,
-      customerId: v?.customerId ?? (c.line?.customerId as string | undefined) ?? null,
-      creditGroupId: v?.creditGroupId ?? null,
-      currentCreditLimit: v?.currentCreditLimit ?? null,
-      newCreditLimit: v?.newCreditLimit ?? null,
-      projectedAvailableCredit: v?.projectedAvailableCredit ?? null,
-      projectedPercentUsed: v?.projectedPercentUsed ?? null,
-      releasableHolds: v?.releasableHolds ?? [],
-    };
-  });
+  const rows: RowResult[] = converted.map((c) => results.get(c.row) ?? rowResult(sheet, columns, c, undefined));
   const valid = rows.every((x) => x.status === 'ok');
   return { type, sheet: sheet.sheetName, headerRow: sheet.headerRow, valid, rows, lines };
 }
