@@ -6,8 +6,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // The add-in tests open the built task pane: build it once first.
-    globalSetup: ['test/addin/global-setup.ts'],
+    // The add-in tests open the built task pane, and the tests that start the server as a process
+    // run the bundle `npm start` runs: both are built once first.
+    globalSetup: ['test/addin/global-setup.ts', 'test/support/server-bundle.ts'],
     // The JSON report lets .ci/run print a plain "N passed, N failed" closing line.
     reporters: ['default', 'json'],
     outputFile: { json: 'test-artifacts/vitest.json' },

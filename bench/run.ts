@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import SQLite from 'better-sqlite3';
 import { openDatabase } from '../server/db/connection';
+import { buildServer, startFlags } from '../server/build.mjs';
 import { runInTransaction, SYSTEM } from '../server/db/transaction';
 import { createUser } from '../server/users/users.service';
 import { upsertCustomerBatch } from '../server/customers/customers.service';
@@ -20,8 +21,8 @@ import { adjustmentsWorkbook, timeUpload } from './sheets';
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
 /** POST /credit-check and its floor alternate this many times (see the check section). */
 const CHECK_ROUNDS = 5;
-/** The server's V8 flags, as `npm start` sets them: a small young generation, and an old generation that grows by half its live size between full collections (bounds RSS on large uploads and journals). */
-const SERVER_FLAGS = ['--max-semi-space-size=2', '--heap-growing-percent=50'];
+/** The server's Node flags, exactly as `npm start` sets them (see the README's "Memory"). */
+const SERVER_FLAGS = startFlags();
 const CUSTOMERS = 10_000;
 /** `BENCH_ONLY=journal,upload` runs only those sections (pure, http, check, journal, batch, upload, collections, addin); the default runs all. `BENCH_KEEP=1` keeps the database for a closer look. */
 const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
@@ -61,6 +62,8 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'creditdesk-bench-'));
   const dbPath = join(dir, 'bench.sqlite');
   const rows: BenchRow[] = [];
+  // The server's bundle, inside the project (.tmp/ is ignored) so its imports resolve from node_modules.
+  const serverJs = join(import.meta.dirname, '..', '.tmp', `bench-server-${process.pid}.mjs`);
   const pure = want('pure') ? benchPureCheck() : null;
   if (pure) rows.push(row({ name: 'shared credit check, 1 order, 50 rules, warm p50', unit: 'µs', value: pure.withRules, floorName: 'same check with no rules', floorValue: pure.noRules, target: 'p50 < 20 µs', met: pure.withRules < 20 }));
   try {
@@ -79,7 +82,9 @@ async function main(): Promise<void> {
     await handle.close();
     fillLedger(dbPath, CUSTOMERS);
 
-    const child = fork(join(import.meta.dirname, 'server.ts'), [], { env: { ...process.env, BENCH_DB: dbPath }, execArgv: [...SERVER_FLAGS, ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : []), ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx'], stdio: 'inherit' });
+    // The server under test runs as `npm start` runs it: one esbuild bundle, plain Node, no TypeScript loader.
+    await buildServer({ entry: join(import.meta.dirname, 'server.ts'), outfile: serverJs });
+    const child = fork(serverJs, [], { env: { ...process.env, BENCH_DB: dbPath }, execArgv: [...SERVER_FLAGS, ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : []), ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])], stdio: 'inherit' });
     const port = await new Promise<number>((resolve, reject) => {
       child.once('message', (m: { ready?: number }) => (m.ready ? resolve(m.ready) : reject(new Error('server did not start'))));
       child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
@@ -238,6 +243,7 @@ async function main(): Promise<void> {
   } finally {
     if (process.env.BENCH_KEEP) console.log(`bench database kept in ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
+    for (const f of [serverJs, `${serverJs}.map`]) rmSync(f, { force: true });
   }
   printTable(rows);
   writeResults(rows);

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { freePort } from '../support/process';
+import { freePort, serverArgs } from '../support/process';
 
 /** The Debian Chromium and the flags SPEC §2 prescribes; never a downloaded browser. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -29,7 +29,7 @@ export interface RunningServer {
 }
 
 async function spawnServer(port: number, db: string, seed: boolean): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  const child = spawn(process.execPath, serverArgs(), {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: db, LOG_LEVEL: 'warn', SEED_DEMO: seed ? '1' : '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/process';
+import { freePort, serverArgs } from '../support/process';
 
 async function startServer(db: string, token: string): Promise<{ child: ChildProcess; base: string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  const child = spawn(process.execPath, serverArgs(), {
     env: { ...process.env, PORT: String(port), DATABASE_URL: db, SEED_DEMO: '0', ADMIN_TOKEN: token, LOG_LEVEL: 'warn' },
     stdio: 'ignore',
   });
