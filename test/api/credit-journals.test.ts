@@ -247,6 +247,62 @@ describe.each(DIALECTS)('adjustment journals over HTTP on %s', (dialect) => {
       const later = ok(await validate({ type: 'temporary', lines: [{ customerId: 'VAL4', newCreditLimit: '20000.00', newFromDate: day(1), newToDate: day(10) }] }));
       expect(later.lines[0]).toMatchObject({ status: 'ok', projectedAvailableCredit: '-500.00', projectedPercentUsed: '105', releasableHolds: [] });
     });
+
+    // The create right after a preview of the same lines reuses the preview's checks, only while
+    // nothing was committed in between (journals.service.ts, validatedBefore).
+    describe('create right after the preview', () => {
+      const previewThenCreate = async (lines: unknown[], between?: () => Promise<void>, createLines = lines) => {
+        expect(ok(await validate({ type: 'creditLimit', lines })).valid).toBe(true);
+        await between?.();
+        return create({ type: 'creditLimit', lines: createLines });
+      };
+
+      it('gives the journal a create without a preview gives', async () => {
+        await putCustomer(t, 'VR1', { creditLimit: '1000.00', creditLimitExpirationDate: '2027-05-31' });
+        await putCustomer(t, 'VR2', { creditLimit: '2000.00' });
+        const lines = [
+          { customerId: 'VR1', newCreditLimit: '1500.00' },
+          { customerId: 'VR2', newCreditLimit: '2500.00', newExpirationDate: '2028-01-31' },
+        ];
+        const previewed = ok(await previewThenCreate(lines), 201);
+        const direct = await createOk({ type: 'creditLimit', lines });
+        expect(previewed.lines.map(lineFigures)).toEqual(direct.lines.map(lineFigures));
+        expect(previewed.lines.map(lineFigures)).toEqual([
+          [1, 'VR1', '1000.00', '1500.00', '2027-05-31', null, null, 'none'],
+          [2, 'VR2', '2000.00', '2500.00', '2028-01-31', null, null, 'none'],
+        ]);
+      });
+
+      it('reads a customer changed in between afresh: its new limit and expiry are the line current ones', async () => {
+        await putCustomer(t, 'VR3', { creditLimit: '1000.00', creditLimitExpirationDate: '2027-05-31' });
+        const j = ok(
+          await previewThenCreate([{ customerId: 'VR3', newCreditLimit: '1500.00' }], async () => {
+            const body = { name: 'Customer VR3', currency: 'USD', creditLimit: '1200.00', creditLimitExpirationDate: '2027-09-30' };
+            ok(await t.request('PUT', '/api/v1/customers/VR3', { as: 'integration', headers: { 'If-Match': '"1"' }, body }));
+          }),
+          201,
+        );
+        expect(j.lines.map(lineFigures)).toEqual([[1, 'VR3', '1200.00', '1500.00', '2027-09-30', null, null, 'none']]);
+      });
+
+      it('refuses a line whose credit group was deleted in between: 422, nothing saved', async () => {
+        const group = await creditGroup('VRG', '30000.00', []);
+        const lines = [{ creditGroupId: 'VRG', newCreditLimit: '35000.00' }];
+        let before: Awaited<ReturnType<typeof state>> | undefined;
+        const res = await previewThenCreate(lines, async () => {
+          ok(await t.request('DELETE', '/api/v1/credit-groups/VRG', { as: 'credit_manager', headers: { 'If-Match': `"${group.version}"` } }));
+          before = await state();
+        });
+        expect(expectError(res, 422, 'rule_violation').map((d) => d.path)).toEqual(['lines.0.creditGroupId']);
+        expect(await state()).toEqual(before);
+      });
+
+      it('checks other lines than the previewed ones in full', async () => {
+        await putCustomer(t, 'VR4', { creditLimit: '1000.00' });
+        const res = await previewThenCreate([{ customerId: 'VR4', newCreditLimit: '1500.00' }], undefined, [{ customerId: 'NOBODY', newCreditLimit: '1500.00' }]);
+        expect(expectError(res, 422, 'rule_violation').map((d) => d.path)).toEqual(['lines.0.customerId']);
+      });
+    });
   });
 
   describe('lines and generate', () => {

@@ -59,7 +59,8 @@ export function journalRoutes(app: OpenAPIHono<AppEnv>): void {
       request: { body: jsonBody(JournalBody) },
       responses: { 200: jsonResponse(ValidationSchema), ...errorResponses },
     }),
-    async (c) => c.json(await validateJournal(requestReader(c), c.req.valid('json'))),
+    // Remembered for a create of the same lines right after (see validatedBefore in the service).
+    async (c) => c.json(await validateJournal(requestReader(c), c.req.valid('json'), undefined, { remember: true })),
   );
   register(
     app,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { AdjustmentJournalLinesTable, AdjustmentJournalsTable, Database } from '../../db/schema';
 import type { Tx } from '../../db/transaction';
-import { hotAll, hotInsert, hotRows, hotRun, type Reader } from '../../db/hot';
+import { hotAll, hotFirst, hotInsert, hotRows, hotRun, type Reader } from '../../db/hot';
 import { ApiError, notFound, ruleViolation, zodDetails, type ErrorDetail } from '../../http/errors';
 import { assertVersion } from '../../http/versioning';
 import { groupBy, toBigInt } from '../../db/values';
@@ -157,6 +157,48 @@ function refuse(errors: ErrorDetail[]): never {
   throw new ApiError('rule_violation', `${new Set(errors.map((e) => e.path.split('.').slice(0, 2).join('.'))).size} line(s) are invalid; nothing was saved`, errors);
 }
 
+/**
+ * The last `:validate` of a whole new journal whose every line passed, kept so that creating the
+ * same journal right after (what a sheet does: preview, then send) need not check 10,000 lines a
+ * second time. The create uses it only when all of these hold, and checks every line otherwise:
+ * - the same type and the same lines, value for value;
+ * - the same day (expiry dates are checked against today);
+ * - nothing was committed in between. Every write appends to the change log in its own
+ *   transaction, so the change counter is read before the validation's reads and again inside
+ *   the create's transaction, and the two must be equal. A customer or credit group changed or
+ *   removed in between therefore gets a fresh check.
+ * One entry per database, used once.
+ */
+interface Validated {
+  type: JournalType;
+  lines: readonly unknown[];
+  today: string;
+  seq: string;
+  checked: CheckedLines;
+}
+const VALIDATED = 'adjustment-journals:validated';
+
+const changeSeq = async (r: Reader) => String((await hotFirst<{ seq: number | string }>(r, 'select seq from change_counter where id = 1', []))?.seq ?? 0);
+
+/** Plain JSON values (parsed request bodies) equal value for value. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (!Object.hasOwn(b, k) || !sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  return true;
+}
+
+/** The remembered validation of exactly these lines, when nothing has changed since (see {@link Validated}). */
+async function validatedBefore(tx: Tx, type: JournalType, lines: readonly unknown[]): Promise<CheckedLines | undefined> {
+  const v = tx.cache.get(VALIDATED) as Validated | undefined;
+  if (!v || v.type !== type || v.today !== todayUtc() || v.lines.length !== lines.length) return undefined;
+  tx.cache.delete(VALIDATED);
+  if ((await changeSeq(tx)) !== v.seq || !sameJson(v.lines, lines)) return undefined;
+  return v.checked;
+}
+
 async function takenKeys(db: Db, journalId: string): Promise<Set<string>> {
   const rows = await db.selectFrom('adjustment_journal_lines').select(['customer_id', 'credit_group_id']).where('journal_id', '=', journalId).execute();
   return new Set(rows.map((r) => (r.customer_id ? `c:${r.customer_id}` : `g:${r.credit_group_id}`)));
@@ -209,7 +251,7 @@ async function saveJournal(tx: Tx, before: JournalRow, patch: Partial<JournalRow
 
 /** All or nothing: any invalid line answers 422 with every line's errors and saves nothing. */
 export async function createJournal(tx: Tx, body: { type: JournalType; description: string; lines: unknown[] }): Promise<Journal> {
-  const checked = await checkLines(tx, body.type, body.lines, new Set());
+  const checked = (await validatedBefore(tx, body.type, body.lines)) ?? (await checkLines(tx, body.type, body.lines, new Set()));
   if (checked.errors.length) refuse(checked.errors);
   const row: JournalRow = {
     id: `CLJ-${randomBytes(5).toString('hex')}`,
@@ -481,8 +523,12 @@ async function linesWithLimits(tx: Tx, id: string): Promise<{ lines: LineRow[]; 
  * The `:validate` answer. `taken` names customers (`c:<id>`) and credit groups (`g:<id>`) already
  * on the journal, so a caller validating a long sheet in parts still finds duplicates across them.
  */
-export async function validateJournal(r: Reader, body: { type: JournalType; lines: unknown[] }, taken: ReadonlySet<string> = new Set()) {
+export async function validateJournal(r: Reader, body: { type: JournalType; lines: unknown[] }, taken: ReadonlySet<string> = new Set(), opts: { remember?: boolean } = {}) {
+  const remember = opts.remember && taken.size === 0;
+  const seq = remember ? await changeSeq(r) : '';
+  const today = todayUtc();
   const checked = await checkLines(r, body.type, body.lines, taken);
+  if (remember && checked.errors.length === 0) r.cache.set(VALIDATED, { type: body.type, lines: body.lines, today, seq, checked } satisfies Validated);
   const byLine = groupBy(checked.errors, (e) => Number(e.path.split('.')[1]));
   const asOf = todayUtc();
   const wanted = new Set<string>();
