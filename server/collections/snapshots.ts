@@ -1,5 +1,5 @@
 import type { Tx } from '../db/transaction';
-import { hotAll, hotFirst, hotRun, type Reader } from '../db/hot';
+import { hotAll, hotFirst, hotRows, hotRun, type Reader } from '../db/hot';
 import { groupBy, toBigInt, toNumber } from '../db/values';
 import { notFound, ruleViolation } from '../http/errors';
 import { getParameters } from '../credit/parameters/parameters.service';
@@ -89,11 +89,20 @@ export async function loadCustomerFacts(r: Reader, ids?: readonly string[]): Pro
   return new Map(rows.map((row) => [row.id, toFacts(row)]));
 }
 
-/** Only what the credit columns need, for a run without a pool (every customer); the pool fields stay empty. */
+/**
+ * Only what the credit columns need, for a run without a pool (every customer); the pool fields
+ * stay empty. Rows are read as arrays and each fact is one object literal: spreading 10,000 driver
+ * rows into a template object cost 50–140 ms per run.
+ */
 async function loadCreditColumns(r: Reader): Promise<Map<string, CustomerFacts>> {
-  const rows = await hotAll<Pick<CustomerSqlRow, 'id' | 'credit_limit' | 'unlimited_credit' | 'mandatory_credit_limit'>>(r, 'select id, credit_limit, unlimited_credit, mandatory_credit_limit from customers', []);
-  const none = { name: '', customer_group: null, currency: '', account_status_id: null, credit_management_group_id: null, risk_group_id: null, posting_profile: null, sales_group: null };
-  return new Map(rows.map((row) => [row.id, toFacts({ ...none, ...row })]));
+  const out = new Map<string, CustomerFacts>();
+  for (const [id, limit, unlimited, mandatory] of await hotRows(r, 'select id, credit_limit, unlimited_credit, mandatory_credit_limit from customers', [])) {
+    out.set(
+      id as string,
+      toFacts({ id: id as string, name: '', customer_group: null, currency: '', account_status_id: null, credit_management_group_id: null, risk_group_id: null, posting_profile: null, sales_group: null, credit_limit: limit as number | string, unlimited_credit: unlimited as number, mandatory_credit_limit: mandatory as number }),
+    );
+  }
+  return out;
 }
 
 /** The SQL expression of the key date (§2.3), with the null-date fallbacks. */
