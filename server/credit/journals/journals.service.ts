@@ -108,8 +108,14 @@ interface CurrentValues {
 
 /** Current limits of every customer and group the lines name, in bulk. */
 async function currentValues(r: Reader, lines: readonly DomainLine[]): Promise<CurrentValues> {
-  const customerIds = [...new Set(lines.flatMap((l) => (l.customerId ? [l.customerId] : [])))];
-  const groupIds = [...new Set(lines.flatMap((l) => (l.creditGroupId ? [l.creditGroupId] : [])))];
+  const wantedCustomers = new Set<string>();
+  const wantedGroups = new Set<string>();
+  for (const l of lines) {
+    if (l.customerId) wantedCustomers.add(l.customerId);
+    if (l.creditGroupId) wantedGroups.add(l.creditGroupId);
+  }
+  const customerIds = [...wantedCustomers];
+  const groupIds = [...wantedGroups];
   const customers = new Map<string, { creditLimit: bigint; expiration: string | null }>();
   for (let i = 0; i < customerIds.length; i += 900) {
     const ids = customerIds.slice(i, i + 900);
