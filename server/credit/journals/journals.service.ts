@@ -173,7 +173,8 @@ function refuse(errors: ErrorDetail[]): never {
  *   transaction, so the change counter is read before the validation's reads and again inside
  *   the create's transaction, and the two must be equal. A customer or credit group changed or
  *   removed in between therefore gets a fresh check.
- * One entry per database, used once.
+ * One entry per database, used once, and dropped after two minutes so that a large preview
+ * nobody sends is not kept in memory.
  */
 interface Validated {
   type: JournalType;
@@ -183,6 +184,12 @@ interface Validated {
   checked: CheckedLines;
 }
 const VALIDATED = 'adjustment-journals:validated';
+const VALIDATED_FOR_MS = 120_000;
+
+function remember(cache: Map<string, unknown>, v: Validated): void {
+  cache.set(VALIDATED, v);
+  setTimeout(() => cache.get(VALIDATED) === v && cache.delete(VALIDATED), VALIDATED_FOR_MS).unref();
+}
 
 const changeSeq = async (r: Reader) => String((await hotFirst<{ seq: number | string }>(r, 'select seq from change_counter where id = 1', []))?.seq ?? 0);
 
@@ -530,11 +537,11 @@ async function linesWithLimits(tx: Tx, id: string): Promise<{ lines: LineRow[]; 
  * on the journal, so a caller validating a long sheet in parts still finds duplicates across them.
  */
 export async function validateJournal(r: Reader, body: { type: JournalType; lines: unknown[] }, taken: ReadonlySet<string> = new Set(), opts: { remember?: boolean } = {}) {
-  const remember = opts.remember && taken.size === 0;
-  const seq = remember ? await changeSeq(r) : '';
+  const keep = opts.remember && taken.size === 0;
+  const seq = keep ? await changeSeq(r) : '';
   const today = todayUtc();
   const checked = await checkLines(r, body.type, body.lines, taken);
-  if (remember && checked.errors.length === 0) r.cache.set(VALIDATED, { type: body.type, lines: body.lines, today, seq, checked } satisfies Validated);
+  if (keep && checked.errors.length === 0) remember(r.cache, { type: body.type, lines: body.lines, today, seq, checked });
   const byLine = groupBy(checked.errors, (e) => Number(e.path.split('.')[1]));
   const asOf = todayUtc();
   const wanted = new Set<string>();
