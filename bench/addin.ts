@@ -26,7 +26,14 @@ export async function benchAddin(): Promise<BenchRow[]> {
     execFileSync(process.execPath, ['addin/build.mjs'], { stdio: 'ignore' });
     // The server runs as `npm start` runs it (the suite's global setup does the same for the tests).
     await buildServer({ outfile: SERVER_BUNDLE });
-    [server, browser] = await Promise.all([startServer({ seed: true }), launchBrowser()]);
+    // Both are kept as soon as they start, so the finally below closes whichever did when the other failed.
+    const [started, launched] = await Promise.allSettled([startServer({ seed: true }), launchBrowser()]);
+    if (started.status === 'fulfilled') server = started.value;
+    if (launched.status === 'fulfilled') browser = launched.value;
+    if (started.status === 'rejected') throw started.reason;
+    if (launched.status === 'rejected') throw launched.reason;
+    server = started.value;
+    browser = launched.value;
     // 10,000 customers for the credit-context read (the demo company's holds and groups stay as they are).
     const ids = Array.from({ length: ROWS }, (_, i) => `AB${String(i).padStart(5, '0')}`);
     const fed = await server.api('POST', '/api/v1/customers:batch', { items: ids.map((id, i) => ({ id, name: `Bench customer ${i}`, currency: 'USD', creditLimit: `${10000 + (i % 500) * 100}.00` })) }, 'integration');
