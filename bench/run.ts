@@ -21,7 +21,7 @@ import { adjustmentsWorkbook, timeUpload } from './sheets';
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
 /** POST /credit-check and its floor alternate this many times (see the check section). */
 const CHECK_ROUNDS = 5;
-/** The server's Node flags, exactly as `npm start` sets them (see the README's "Memory"). */
+/** The server's Node flags, exactly as `npm start` sets them (see the README's "Decisions worth knowing"). */
 const SERVER_FLAGS = startFlags();
 const CUSTOMERS = 10_000;
 /** `BENCH_ONLY=journal,upload` runs only those sections (pure, http, check, journal, batch, upload, collections, addin); the default runs all. `BENCH_KEEP=1` keeps the database for a closer look. */
