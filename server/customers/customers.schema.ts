@@ -107,7 +107,11 @@ export const CreditSummarySchema = z
     effectiveLimit: MoneyOut.nullable().openapi({ description: "the binding limit: the customer's totalCreditLimit or its credit group's limit, whichever leaves less available credit; null = unlimited" }),
     availableCredit: MoneyOut.nullable(),
     percentUsed: z.string().nullable(),
-    group: z.object({ id: z.string(), limit: MoneyOut, exposure: MoneyOut }).nullable(),
+    creditGroupId: z.string().nullable().openapi({ description: 'the customer credit group the customer belongs to (credit.md §1.5), whether or not group limits are checked' }),
+    group: z
+      .object({ id: z.string(), limit: MoneyOut, exposure: MoneyOut })
+      .nullable()
+      .openapi({ description: "the credit group's limit as the credit check applies it: null when the customer has no group, is unlimited, or the checkCustomerCreditGroupsCreditLimit parameter is off" }),
   })
   .openapi('CustomerCreditSummary');
 

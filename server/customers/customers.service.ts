@@ -167,6 +167,7 @@ export async function getCustomerWithCredit(reader: Reader, id: string) {
       effectiveLimit: r.effectiveLimit === null ? null : formatMoney(r.effectiveLimit),
       availableCredit: r.availableCredit === null ? null : formatMoney(r.availableCredit),
       percentUsed: r.percentAfterOrder === null ? null : formatRate(r.percentAfterOrder),
+      creditGroupId: input.group?.id ?? null,
       group: r.group ? { id: r.group.id, limit: formatMoney(r.group.limit), exposure: formatMoney(r.group.exposure) } : null,
     },
   };

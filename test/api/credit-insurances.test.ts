@@ -283,6 +283,7 @@ describe.each(DIALECTS)('customer insurances and guarantees on %s', (dialect) =>
         effectiveLimit: '125000.00',
         availableCredit: '5000.00',
         percentUsed: '96',
+        creditGroupId: null,
         group: null,
       });
     });

@@ -66,10 +66,12 @@ describe.each(DIALECTS)('customer credit groups on %s', (dialect) => {
     expect(c1.version).toBe(c1Before.version + 1);
     expect(c1.creditLimit).toBe('10000.00');
     expect(c1.credit.group).toEqual({ id: 'G1', limit: '15000.00', exposure: '5500.25' });
+    expect(c1.credit.creditGroupId).toBe('G1');
     const c2 = await customer('C2');
     expect(c2.creditLimitExpirationDate).toBe('2026-03-31');
     expect(c2.credit.group).toEqual({ id: 'G1', limit: '15000.00', exposure: '5500.25' });
     expect((await customer('C3')).credit.group).toBeNull();
+    expect((await customer('C3')).credit.creditGroupId).toBeNull();
 
     const changes = (await allChanges(t, seq)).map((c) => [c.entity, c.id, c.op, c.version]);
     expect(changes).toEqual(expect.arrayContaining([
@@ -214,6 +216,23 @@ describe.each(DIALECTS)('customer credit groups on %s', (dialect) => {
     const winner = claims[0]!.status === 201 ? 'GX' : 'GY';
     expect((await customer('C5')).credit.group).toMatchObject({ id: winner });
     expectError(await t.request('GET', `${G}/${winner === 'GX' ? 'GY' : 'GX'}`), 404, 'not_found');
+  });
+
+  it('with group limits not checked, a member still shows its group in credit.creditGroupId; only the applied group limit (credit.group) goes', async () => {
+    expectStatus(await t.request('PUT', '/api/v1/customers/CG-A', { as: 'integration', body: customerBody({ name: 'Customer CG-A', creditLimit: '10000.00' }) }), 201);
+    expectStatus(await t.request('PUT', `${G}/G-OFF`, { as: 'credit_manager', body: group(['CG-A'], { creditLimit: '5000', creditLimitToDate: '2027-12-31' }) }), 201);
+    const figures = async () => {
+      const c = (await customer('CG-A')).credit;
+      return [c.creditGroupId, c.group, c.effectiveLimit];
+    };
+    expect(await figures()).toEqual(['G-OFF', { id: 'G-OFF', limit: '5000.00', exposure: '0.00' }, '5000.00']);
+    const params = async (on: boolean) => expectStatus(await t.request('PUT', '/api/v1/parameters', { as: 'credit_manager', body: { checkCustomerCreditGroupsCreditLimit: on } }), 200);
+    await params(false);
+    try {
+      expect(await figures()).toEqual(['G-OFF', null, '10000.00']);
+    } finally {
+      await params(true);
+    }
   });
 
   it('the list pages with limit/cursor → nextCursor and takes ?since= for deltas (SPEC §4)', async () => {

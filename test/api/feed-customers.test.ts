@@ -144,6 +144,7 @@ describe.each(DIALECTS)('customer feed on %s', (dialect) => {
           effectiveLimit: null,
           availableCredit: null,
           percentUsed: null,
+          creditGroupId: null,
           group: null,
         },
       });
