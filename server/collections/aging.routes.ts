@@ -1,7 +1,7 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../http/env';
-import type { Actor } from '../db/transaction';
-import { hotAll, hotFirst, hotRows, type Reader } from '../db/hot';
+import { changeCounter, type Actor } from '../db/transaction';
+import { hotAll, hotRows, type Reader } from '../db/hot';
 import { toBigInt, toBigIntOrNull } from '../db/values';
 import { guard, CAN } from '../http/auth';
 import { command } from '../http/command';
@@ -266,8 +266,7 @@ export interface AgingListQuery {
  */
 export async function agingListText(r: Reader, actor: Actor, q: AgingListQuery) {
   const after = decodeCursor(q.cursor) ?? '';
-  const counter = await hotFirst<{ seq: number | string }>(r, 'select seq from change_counter where id = 1', []);
-  const lastSeq = Number(counter?.seq ?? 0);
+  const lastSeq = Number(await changeCounter(r));
   const choice = await choosePool(r, actor, q.poolId);
   const def = await chooseDefinition(r, q.definitionId, choice.pool);
   const criteria = (choice.pool?.criteria as PoolCriterion[] | undefined) ?? [];

@@ -1,5 +1,5 @@
-import type { Tx } from '../db/transaction';
-import { hotAll, hotFirst, hotRows, hotRun, type Reader } from '../db/hot';
+import { changeCounter, type Tx } from '../db/transaction';
+import { hotAll, hotRows, hotRun, type Reader } from '../db/hot';
 import { groupBy, toBigInt, toNumber } from '../db/values';
 import { notFound, ruleViolation } from '../http/errors';
 import { getParameters } from '../credit/parameters/parameters.service';
@@ -269,8 +269,7 @@ export async function requireDefinition(r: Reader, id: string, path = 'definitio
  */
 async function lockChangeCounter(tx: Tx): Promise<bigint> {
   await hotRun(tx, 'update change_counter set seq = seq where id = 1', []);
-  const row = await hotFirst<{ seq: number | string }>(tx, 'select seq from change_counter where id = 1', []);
-  return toBigInt(row!.seq);
+  return changeCounter(tx);
 }
 
 /** Runs a snapshot (§2.4) inside the caller's transaction. */

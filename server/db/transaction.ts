@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import type { Database } from './schema';
 import type { DbHandle, Dialect } from './connection';
 import { nowIso, toBigInt } from './values';
-import { hotInsert } from './hot';
+import { hotFirst, hotInsert, type Reader } from './hot';
 
 export type Trx = Transaction<Database>;
 export type Role = 'admin' | 'credit_manager' | 'credit_clerk' | 'collections_agent' | 'integration';
@@ -86,6 +86,12 @@ function json(value: unknown): string | null {
     if (e instanceof TypeError) return JSON.stringify(value, bigintAsText);
     throw e;
   }
+}
+
+/** The change log's last sequence: the counter row every committing unit of work advances (see flush). */
+export async function changeCounter(r: Reader): Promise<bigint> {
+  const row = await hotFirst<{ seq: number | string }>(r, 'select seq from change_counter where id = 1', []);
+  return toBigInt(row?.seq ?? 0);
 }
 
 /** Appends the change log and audit rows of a unit of work, inside its transaction. */

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { AdjustmentJournalLinesTable, AdjustmentJournalsTable, Database } from '../../db/schema';
-import type { Tx } from '../../db/transaction';
-import { hotAll, hotFirst, hotInsert, hotRows, hotRun, type Reader } from '../../db/hot';
+import { changeCounter, type Tx } from '../../db/transaction';
+import { hotAll, hotInsert, hotRows, hotRun, type Reader } from '../../db/hot';
 import { ApiError, notFound, ruleViolation, zodDetails, type ErrorDetail } from '../../http/errors';
 import { assertVersion } from '../../http/versioning';
 import { groupBy, toBigInt } from '../../db/values';
@@ -180,7 +180,7 @@ interface Validated {
   type: JournalType;
   lines: readonly unknown[];
   today: string;
-  seq: string;
+  seq: bigint;
   checked: CheckedLines;
 }
 const VALIDATED = 'adjustment-journals:validated';
@@ -190,8 +190,6 @@ function remember(cache: Map<string, unknown>, v: Validated): void {
   cache.set(VALIDATED, v);
   setTimeout(() => cache.get(VALIDATED) === v && cache.delete(VALIDATED), VALIDATED_FOR_MS).unref();
 }
-
-const changeSeq = async (r: Reader) => String((await hotFirst<{ seq: number | string }>(r, 'select seq from change_counter where id = 1', []))?.seq ?? 0);
 
 /** Plain JSON values (parsed request bodies) equal value for value. */
 function sameJson(a: unknown, b: unknown): boolean {
@@ -208,7 +206,7 @@ async function validatedBefore(tx: Tx, type: JournalType, lines: readonly unknow
   const v = tx.cache.get(VALIDATED) as Validated | undefined;
   if (!v || v.type !== type || v.today !== todayUtc() || v.lines.length !== lines.length) return undefined;
   tx.cache.delete(VALIDATED);
-  if ((await changeSeq(tx)) !== v.seq || !sameJson(v.lines, lines)) return undefined;
+  if ((await changeCounter(tx)) !== v.seq || !sameJson(v.lines, lines)) return undefined;
   return v.checked;
 }
 
@@ -538,12 +536,12 @@ async function linesWithLimits(tx: Tx, id: string): Promise<{ lines: LineRow[]; 
  */
 export async function validateJournal(r: Reader, body: { type: JournalType; lines: unknown[] }, taken: ReadonlySet<string> = new Set(), opts: { remember?: boolean } = {}) {
   const keep = opts.remember && taken.size === 0;
-  const seq = keep ? await changeSeq(r) : '';
+  const seq = keep ? await changeCounter(r) : 0n;
   const today = todayUtc();
   const checked = await checkLines(r, body.type, body.lines, taken);
   if (keep && checked.errors.length === 0) remember(r.cache, { type: body.type, lines: body.lines, today, seq, checked });
   const byLine = groupBy(checked.errors, (e) => Number(e.path.split('.')[1]));
-  const asOf = todayUtc();
+  const asOf = today;
   const wanted = new Set<string>();
   for (let i = 0; i < checked.lines.length; i++) {
     const id = checked.lines[i]?.customerId;
