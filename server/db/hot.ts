@@ -11,20 +11,23 @@ export interface Reader {
   cache: Map<string, unknown>;
 }
 
-const statements = new WeakMap<SQLite.Database, Map<string, SQLite.Statement>>();
+/** Per connection: the statements by SQL text, plain and raw (rows as arrays) apart. */
+const statements = new WeakMap<SQLite.Database, { plain: Map<string, SQLite.Statement>; raw: Map<string, SQLite.Statement> }>();
 const pgText = new Map<string, string>();
 
 /**
  * Runs one portable SQL text (with `?` placeholders) on the hot path. Kysely re-prepares every
  * statement on SQLite; here each text is prepared once per connection and reused. On SQLite the
- * raw connection is the one Kysely's transaction runs on, so reads see its writes.
+ * raw connection is the one Kysely's transaction runs on, so reads see its writes. The lookup key
+ * is the text itself: a constant string hashes once, where a key built per call (a prefix added
+ * to a 2 kB statement) is hashed in full on every request.
  */
 function sqliteStatement(db: SQLite.Database, text: string, raw = false): SQLite.Statement {
   let cache = statements.get(db);
-  if (!cache) statements.set(db, (cache = new Map()));
-  const key = raw ? `raw:${text}` : text;
-  let stmt = cache.get(key);
-  if (!stmt) cache.set(key, (stmt = raw ? db.prepare(text).raw(true) : db.prepare(text)));
+  if (!cache) statements.set(db, (cache = { plain: new Map(), raw: new Map() }));
+  const byText = raw ? cache.raw : cache.plain;
+  let stmt = byText.get(text);
+  if (!stmt) byText.set(text, (stmt = raw ? db.prepare(text).raw(true) : db.prepare(text)));
   return stmt;
 }
 

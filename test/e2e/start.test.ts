@@ -86,6 +86,10 @@ describe('npm start', () => {
       const odd = await fetch(`${base}/api/v1/me`, { headers: { authorization: `Bearer ${adminToken}`, 'x-request-id': 'not ok!' } });
       expect(odd.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
       expect(odd.headers.get('x-request-id')?.split(',')).toHaveLength(1);
+      // One server owns its SQLite file (server/db/connection.ts): a second one on the same file
+      // gives up after the busy timeout, naming the file, and the first one keeps serving.
+      await expect(start({ DATABASE_URL: db, ADMIN_TOKEN: adminToken })).rejects.toThrow(/SQLite database .*creditdesk\.sqlite is in use by another process/);
+      expect((await fetch(`${base}/api/v1/me`, { headers: { authorization: `Bearer ${adminToken}` } })).status).toBe(200);
     } finally {
       await stop(first);
     }

@@ -10,10 +10,13 @@ async function startServer(db: string, token: string): Promise<{ child: ChildPro
   const port = await freePort();
   const child = spawn(process.execPath, serverArgs(), {
     env: { ...process.env, PORT: String(port), DATABASE_URL: db, SEED_DEMO: '0', ADMIN_TOKEN: token, LOG_LEVEL: 'warn' },
-    stdio: 'ignore',
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
+  let errors = '';
+  child.stderr!.on('data', (d) => (errors += String(d)));
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}: ${errors}`);
     try {
       if ((await fetch(`${base}/healthz`)).ok) return { child, base };
     } catch {
@@ -21,7 +24,7 @@ async function startServer(db: string, token: string): Promise<{ child: ChildPro
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error('server did not start');
+  throw new Error(`server did not start within 20 s: ${errors}`);
 }
 
 describe('kill -9 in the middle of a batch', () => {

@@ -126,21 +126,23 @@ export async function requireReasonCode(tx: { db: Kysely<Database>; cache: Map<s
 
 /** Ranks by id, for the ranked parameter checks (a row without rank is left out). */
 export async function ranksOf(tx: { db: Kysely<Database>; cache: Map<string, unknown> }, kind: SetupKind<z.ZodType<Record<string, unknown>>>): Promise<Map<string, number>> {
-  return cachedRanks(tx.cache, kind) ?? ranksFrom(tx.cache, kind, await setupRowsCached(tx.db, tx.cache, kind.entity));
+  return cachedRanks(tx.cache, kind) ?? ranksFrom(await setupRowsCached(tx.db, tx.cache, kind.entity));
 }
 
 /** The ranks from the cached rows, without I/O; undefined until the rows have been read since they last changed. */
 export function cachedRanks(cache: Map<string, unknown>, kind: SetupKind<z.ZodType<Record<string, unknown>>>): Map<string, number> | undefined {
   const rows = cachedSetupRows(cache, kind.entity);
-  return rows && ranksFrom(cache, kind, rows);
+  return rows && ranksFrom(rows);
 }
 
-function ranksFrom(cache: Map<string, unknown>, kind: SetupKind<z.ZodType<Record<string, unknown>>>, rows: Map<string, SetupJson>): Map<string, number> {
-  const key = `ranks:${kind.entity}`;
-  const cached = cache.get(key) as { source: unknown; ranks: Map<string, number> } | undefined;
-  if (cached && cached.source === rows) return cached.ranks;
-  const ranks = new Map<string, number>();
+/** The ranks of each cached row set: a new set (after a commit changed the kind) gets its ranks anew. */
+const ranksOfRows = new WeakMap<Map<string, SetupJson>, Map<string, number>>();
+
+function ranksFrom(rows: Map<string, SetupJson>): Map<string, number> {
+  let ranks = ranksOfRows.get(rows);
+  if (ranks) return ranks;
+  ranks = new Map<string, number>();
   for (const [id, r] of rows) if (typeof r.rank === 'number') ranks.set(id, r.rank);
-  cache.set(key, { source: rows, ranks });
+  ranksOfRows.set(rows, ranks);
   return ranks;
 }

@@ -39,7 +39,13 @@ export type SetupJson = Record<string, unknown> & { id: string; version: number 
 
 export const setupRowToJson = (r: SetupRow): SetupJson => ({ id: r.id, ...(JSON.parse(r.data) as Record<string, unknown>), createdAt: r.created_at, updatedAt: r.updated_at, version: r.version });
 
-const cacheKey = (entity: string) => `setup:${entity}`;
+const cacheKeys = new Map<string, string>();
+/** `setup:<entity>`, one string per entity: a key built per call would be hashed anew on every credit check. */
+const cacheKey = (entity: string): string => {
+  let key = cacheKeys.get(entity);
+  if (key === undefined) cacheKeys.set(entity, (key = `setup:${entity}`));
+  return key;
+};
 
 /** Every row of a kind, cached per database until a commit changes the kind. */
 /** The cached rows of one kind, or undefined until they have been read since the last commit that changed one. */
