@@ -4,7 +4,7 @@ import { cors } from 'hono/cors';
 import type { AppEnv, Deps } from './http/env';
 import { authenticate } from './http/auth';
 import { readBody } from './http/body';
-import { requestId } from './http/request-id';
+import { tagRequest } from './http/request-id';
 import { ApiError, errorBody, handleError, zodDetails } from './http/errors';
 import { docsRoutes } from './http/docs';
 import { addinRoutes } from './http/addin';
@@ -40,28 +40,31 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
     },
   });
 
-  app.use('*', requestId());
   // One JSON line per request at level info; the request id ties it to audit rows and error reports.
   const logged = async (c: Context<AppEnv>, next: Next) => {
     const started = performance.now();
     await next();
     deps.log.info({ requestId: c.get('requestId'), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10, userId: c.get('actor')?.userId }, 'request');
   };
-  app.use('*', (c, next) => {
-    c.set('deps', deps);
-    c.set('log', deps.log);
-    return deps.log.isLevelEnabled('info') ? logged(c, next) : next();
-  });
   const corsHeaders = cors({
     origin: (origin) => (deps.config.allowedOrigins.includes(origin) ? origin : null),
     allowHeaders: ['Authorization', 'Content-Type', 'If-Match', 'Idempotency-Key'],
     exposeHeaders: ['ETag', 'X-Request-Id', 'Idempotent-Replayed'],
     allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
   });
-  // CORS headers only for requests that carry an Origin (browsers). Hono's cors writes its headers
-  // into c.res before the route runs, which makes every answer a full web Response with a stream
-  // body; integrations, curl and the add-in's same-origin reads do not need them.
-  app.use('*', (c, next) => (c.req.header('origin') ? corsHeaders(c, next) : next()));
+  // Every request, in one middleware (each layer of its own costs a dispatch on every request):
+  // - a request id (server/http/request-id.ts);
+  // - the dependencies and the logger in the context, and the request log line when info is on;
+  // - CORS headers only for requests that carry an Origin (browsers). Hono's cors writes its
+  //   headers into c.res before the route runs, which makes every answer a full web Response
+  //   with a stream body; integrations, curl and the add-in's same-origin reads do not need them.
+  app.use('*', (c, next) => {
+    tagRequest(c);
+    c.set('deps', deps);
+    c.set('log', deps.log);
+    const rest: Next = c.req.header('origin') ? () => corsHeaders(c, next) as Promise<void> : next;
+    return deps.log.isLevelEnabled('info') ? logged(c, rest) : rest();
+  });
   app.use('/api/*', readBody((path) => (path.endsWith(':batch') ? BATCH_BODY_LIMIT : path.startsWith('/api/v1/uploads/') ? UPLOAD_BODY_LIMIT : deps.config.jsonBodyLimit)));
   app.use('*', authenticate());
 

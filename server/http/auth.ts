@@ -17,6 +17,8 @@ export function hashToken(token: string): string {
 const PUBLIC = [/^\/healthz$/, /^\/addin(\/|$)/, /^\/docs(\/|$)/, /^\/api\/v1\/openapi\.json$/];
 
 export function isPublicPath(path: string): boolean {
+  // Under /api/ only the OpenAPI document is public (the common case needs no regular expression).
+  if (path.startsWith('/api/')) return path === '/api/v1/openapi.json';
   return PUBLIC.some((re) => re.test(path));
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import type { MiddlewareHandler } from 'hono';
+import type { Context } from 'hono';
 import type { AppEnv } from './env';
 
 const HEADER = 'X-Request-Id';
@@ -18,14 +18,11 @@ const SANE_ID = /^[\w\-=]{1,255}$/;
  * every answer off Hono's plain-record fast path (a measurable share of a credit check). Other
  * runtimes (tests calling `app.request`) get the header through `c.header()`.
  */
-export function requestId(): MiddlewareHandler<AppEnv> {
-  return (c, next) => {
-    let id = c.req.header(HEADER);
-    if (id === undefined || !SANE_ID.test(id)) id = randomUUID();
-    c.set('requestId', id);
-    const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
-    if (outgoing?.setHeader && !outgoing.headersSent) outgoing.setHeader(HEADER, id);
-    else c.header(HEADER, id);
-    return next();
-  };
+export function tagRequest(c: Context<AppEnv>): void {
+  let id = c.req.header(HEADER);
+  if (id === undefined || !SANE_ID.test(id)) id = randomUUID();
+  c.set('requestId', id);
+  const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+  if (outgoing?.setHeader && !outgoing.headersSent) outgoing.setHeader(HEADER, id);
+  else c.header(HEADER, id);
 }
