@@ -49,10 +49,25 @@ export class Tx {
     readonly sqlite?: DbHandle['sqlite'],
   ) {}
 
-  /** Drops a cached setup entry once this unit of work commits (and reads it fresh until then). */
+  /** The cache keys this unit of work invalidated (see {@link invalidate}). */
+  readonly invalidated = new Set<string>();
+
+  /**
+   * Drops a cached setup entry now and again once this unit of work ends, committed or rolled
+   * back: a read inside the transaction after this call may have cached rows that were never
+   * committed (the cache is the database's, not the transaction's), and a rollback must not leave
+   * them there. Until then readers read the entry fresh.
+   */
   invalidate(key: string): void {
     this.cache.delete(key);
+    if (this.invalidated.has(key)) return;
+    this.invalidated.add(key);
     this.afterCommit.push(() => this.cache.delete(key));
+  }
+
+  /** After a rollback: drops what {@link invalidate} named, which reads in the transaction may have cached. */
+  forgetInvalidated(): void {
+    for (const key of this.invalidated) this.cache.delete(key);
   }
 
   /** Records that a row changed: it goes to the global change log with the next sequence. */
@@ -144,6 +159,7 @@ export async function runInTransaction<T>(handle: DbHandle, actor: Actor, fn: (t
       for (const hook of unit!.afterCommit) hook();
       return result;
     } catch (e) {
+      unit?.forgetInvalidated();
       if (!isRetryable(e) || attempt >= maxAttempts) throw e;
       await sleep(10 * 2 ** attempt + Math.random() * 10);
     }
