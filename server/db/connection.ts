@@ -60,7 +60,8 @@ process.env.SQLITE_USE_URI = '1';
  * Windows has no unix-excl VFS; there the plain path (the shared index) is used.
  */
 function sqliteFile(path: string): string {
-  if (path === ':memory:' || process.platform === 'win32') return path;
+  // ':memory:', Windows, and a caller's own `file:` URI (which chooses its own options) stay as given.
+  if (path === ':memory:' || process.platform === 'win32' || path.startsWith('file:')) return path;
   return `${pathToFileURL(resolve(path)).href}?vfs=unix-excl`;
 }
 
@@ -80,7 +81,7 @@ function connect(path: string, options?: SQLite.Options): SQLite.Database {
 }
 
 function openSqlite(path: string): DbHandle {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
   const sqlite = connect(path);
   // WAL keeps readers off the writer's back; NORMAL is durable across process crashes in WAL.
   sqlite.pragma('journal_mode = WAL');

@@ -8,6 +8,7 @@ import { guard } from '../http/auth';
 import { command } from '../http/command';
 import { ApiError } from '../http/errors';
 import { errorResponses, jsonResponse, register } from '../http/openapi';
+import { jsonWithList } from '../http/json-stream';
 import { Id } from '../http/schemas';
 import { requestReader } from '../credit/credit-check/credit-check';
 import { holdRowToHold, listHolds } from '../credit/holds/holds.repository';
@@ -164,7 +165,9 @@ export function sheetRoutes(app: OpenAPIHono<AppEnv>): void {
         const details = outcome.rows.flatMap((r) => r.errors.map((e) => ({ path: `rows.${r.row}.${e.path}`, message: e.message })));
         throw new ApiError('rule_violation', `${outcome.rows.filter((r) => r.status === 'error').length} of ${outcome.rows.length} rows have errors; nothing was saved`, details, { rows: outcome.rows });
       }
-      return c.json(result.body, result.status) as never;
+      // The rows are written in parts (server/http/json-stream.ts): a 50,000-row answer is ~11.5 MB of JSON.
+      const { rows, ...head } = result.body;
+      return c.body(jsonWithList(head, 'rows', rows), result.status, { 'content-type': 'application/json' }) as never;
     },
   );
 

@@ -50,3 +50,16 @@ describe('a SQLite file is owned by the process that opened it', () => {
     expect(readFromAnotherProcess(odd)).toBe('1');
   });
 });
+
+describe('a SQLite file: URI', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'creditdesk-uri-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is opened as the caller wrote it (its own options, no exclusive lock)', async () => {
+    const file = join(dir, 'shared.sqlite');
+    const handle = await openDatabase({ url: `file:${file}` });
+    await runInTransaction(handle, SYSTEM, (tx) => upsertCustomerBatch(tx, [{ id: 'C1', name: 'One', currency: 'USD', creditLimit: '100.00' }]));
+    expect(readFromAnotherProcess(file)).toBe('1');
+    await handle.close();
+  });
+});
