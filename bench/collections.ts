@@ -78,9 +78,14 @@ async function benchSize(dir: string, customers: number): Promise<SizeResult> {
   let t = performance.now();
   await call(agent, 'POST', '/api/v1/aging-snapshots', snapshot);
   const snapshotMs = performance.now() - t;
-  t = performance.now();
-  await call(agent, 'POST', '/api/v1/aging-snapshots', snapshot);
-  const rerunMs = performance.now() - t;
+  // The daily re-run, three times: the fastest against the floor's fastest (both at their best;
+  // one run against a best-of-three floor would count this VM's swings against the run only).
+  let rerunMs = Infinity;
+  for (let i = 0; i < 3; i++) {
+    t = performance.now();
+    await call(agent, 'POST', '/api/v1/aging-snapshots', snapshot);
+    rerunMs = Math.min(rerunMs, performance.now() - t);
+  }
   let agingMs = Infinity;
   let rows = 0;
   for (let i = 0; i < 3; i++) {
@@ -106,7 +111,7 @@ export async function benchCollections(dir: string): Promise<BenchRow[]> {
     const floorName = 'raw GROUP BY of the same bucket sums, same table';
     // The daily run replaces yesterday's rows (the target row); the very first run, on a cold
     // connection inserting every row, is shown beside it.
-    out.push(row({ name: `aging snapshot, ${items} (re-run, replaces rows)`, unit: 'ms', value: r.rerunMs, floorName, floorValue: r.floor.bucketed, target: goal, met: ok(r.rerunMs) }));
+    out.push(row({ name: `aging snapshot, ${items} (re-run, replaces rows; fastest of 3)`, unit: 'ms', value: r.rerunMs, floorName, floorValue: r.floor.bucketed, target: goal, met: ok(r.rerunMs) }));
     out.push(row({ name: `aging snapshot, ${items} (first run: cold, inserts)`, unit: 'ms', value: r.snapshotMs, floorName, floorValue: r.floor.bucketed, target: 'informational', met: true }));
     out.push(row({ name: `  the same re-run vs a plain GROUP BY sum(open_amount)`, unit: 'ms', value: r.rerunMs, floorName: 'raw GROUP BY customer_id, sum(open_amount) only', floorValue: r.floor.plain, target: 'context (see README)', met: true }));
     out.push(row({ name: `GET /api/v1/aging, ${r.rows.toLocaleString('en-US')} rows in one page`, unit: 'ms', value: r.agingMs, floorName: null, target: target ? '< 300 ms' : 'growth (informational)', met: !target || r.agingMs < 300 }));
