@@ -6,7 +6,7 @@ import type { AppEnv } from '../http/env';
 import type { Role } from '../db/transaction';
 import { guard } from '../http/auth';
 import { command } from '../http/command';
-import { ApiError } from '../http/errors';
+import { ApiError, errorBody } from '../http/errors';
 import { errorResponses, jsonResponse, register } from '../http/openapi';
 import { jsonWithList } from '../http/json-stream';
 import { Id } from '../http/schemas';
@@ -161,11 +161,13 @@ export function sheetRoutes(app: OpenAPIHono<AppEnv>): void {
         annotateWorkbook(wb, sheet.kind === 'xlsx' ? sheet.sheetName! : 'Adjustments', sheet.headerRow, outcome.rows, result.body.journalId);
         return c.body(new Uint8Array(await workbookBuffer(wb)), result.status, attachment(`${(file.name || 'upload').replace(/\.(xlsx|csv)$/i, '')}-result.xlsx`)) as never;
       }
+      // The rows are written in parts (server/http/json-stream.ts): a 50,000-row answer is ~11.5 MB
+      // of JSON. A refused upload answers the one error shape with the rows beside it.
       if (result.status === 422) {
         const details = outcome.rows.flatMap((r) => r.errors.map((e) => ({ path: `rows.${r.row}.${e.path}`, message: e.message })));
-        throw new ApiError('rule_violation', `${outcome.rows.filter((r) => r.status === 'error').length} of ${outcome.rows.length} rows have errors; nothing was saved`, details, { rows: outcome.rows });
+        const message = `${outcome.rows.filter((r) => r.status === 'error').length} of ${outcome.rows.length} rows have errors; nothing was saved`;
+        return c.body(jsonWithList(errorBody('rule_violation', message, details), 'rows', outcome.rows), 422, { 'content-type': 'application/json' }) as never;
       }
-      // The rows are written in parts (server/http/json-stream.ts): a 50,000-row answer is ~11.5 MB of JSON.
       const { rows, ...head } = result.body;
       return c.body(jsonWithList(head, 'rows', rows), result.status, { 'content-type': 'application/json' }) as never;
     },
