@@ -6,7 +6,7 @@ import type { AppEnv } from '../http/env';
 import type { Role } from '../db/transaction';
 import { guard } from '../http/auth';
 import { command } from '../http/command';
-import { ApiError, errorBody } from '../http/errors';
+import { errorBody } from '../http/errors';
 import { errorResponses, jsonResponse, register } from '../http/openapi';
 import { jsonWithList } from '../http/json-stream';
 import { Id } from '../http/schemas';
