@@ -131,13 +131,10 @@ async function main(): Promise<void> {
       const rounds: { check: number; bare: number; checkCpu: number; bareCpu: number; p50: number }[] = [];
       const roundSeconds = Math.max(1, Math.round(DURATION * 0.4));
       const checkBody = (i: number) => JSON.stringify({ customerId: `C${String(i % CUSTOMERS).padStart(6, '0')}`, orderAmount: '2500.00', asOf: '2025-06-30' });
-      // Warm-up: one round's length (about every customer once at these rates), so the rounds measure the steady state.
-      await load(`${base}/api/v1/credit-check`, { duration: roundSeconds, method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, requests: [{ setupRequest: (req) => ({ ...req, body: checkBody(k++) }) }] });
       // The floor gets the same requests, built the same way: a fixed body would let the load
       // generator (which shares this 2-core machine) send the floor's requests from one prepared
       // buffer while it builds each check request anew, and the ratio would measure that too.
       const bareJson = (duration = roundSeconds) => load(`${base}/bench/bare-json`, { duration, method: 'POST', headers: { 'content-type': 'application/json' }, requests: [{ setupRequest: (req) => ({ ...req, body: checkBody(k++) }) }] });
-      await bareJson(1);
       const checkRound = async () => {
         const cpu0 = await serverCpu();
         const r = await load(`${base}/api/v1/credit-check`, {
@@ -156,6 +153,10 @@ async function main(): Promise<void> {
         const r = await bareJson();
         return { rps: r.requests.average, cpu: ((await serverCpu()) - cpu0) / r.requests.total };
       };
+      // Warm-up: one round's length of checks (about every customer once at these rates) and a
+      // second of the floor, so the rounds measure the steady state.
+      await checkRound();
+      await bareJson(1);
       for (let i = 0; i < CHECK_ROUNDS; i++) {
         // Which of the pair runs first alternates, so a drift in the machine's speed favours neither.
         const check = i % 2 === 0 ? await checkRound() : undefined;
@@ -318,7 +319,7 @@ interface JournalRun {
   after: Marks;
 }
 
-/** Where the change log and the audit log end, so the floor can copy what a journal wrote. */
+/** Where the change log and the audit log end, so the floor can read back what a journal wrote. */
 async function writeMarks(base: string): Promise<Marks> {
   const [seq] = await serverRead<{ n: number }>(base, 'select coalesce(max(seq), 0) as n from changes');
   const [auditId] = await serverRead<{ n: number }>(base, 'select coalesce(max(id), 0) as n from audit_log');
@@ -330,7 +331,8 @@ async function journalFloorRows(dbPath: string, dir: string, runs: JournalRun[])
   const floors: { linesMs: number; beforeMs: number; freshMs: number }[] = [];
   for (const r of runs) {
     const file = join(dir, `raw-writes-${r.run}.sqlite`);
-    floors.push({ linesMs: rawJournalFloor(join(dir, `raw-lines-${r.run}.sqlite`), CUSTOMERS), beforeMs: await rawJournalWritesFloor(dbPath, file, r, 'before'), freshMs: await rawJournalWritesFloor(dbPath, file, r, 'fresh') });
+    const written = journalWrites(dbPath, r);
+    floors.push({ linesMs: rawJournalFloor(join(dir, `raw-lines-${r.run}.sqlite`), CUSTOMERS), beforeMs: await rawJournalWritesFloor(dbPath, file, written, 'before'), freshMs: await rawJournalWritesFloor(dbPath, file, written, 'fresh') });
   }
   const mid = [...runs].sort((a, b) => a.total - b.total)[1]!;
   const journalMs = mid.total;
@@ -344,26 +346,39 @@ async function journalFloorRows(dbPath: string, dir: string, runs: JournalRun[])
 }
 
 /**
- * The floor of the journal row: every row one journal's validate + create + post wrote (the
- * journal header, its lines, the customers' new limits, the change-log and audit rows), read back
- * from the bench database once the server has stopped, and written raw with prepared statements
- * in one transaction into a fresh database with the app's own schema and indexes (the customers
- * are copied there before the clock starts). The limits are the customers' latest, which a later
- * journal may have moved again: the same rows and columns, so the same work.
+ * Every row one journal's validate + create + post wrote (the journal header, its lines, the
+ * customers' new limits, the change-log and audit rows), read back from the bench database once
+ * the server has stopped. The limits are the customers' latest, which a later journal may have
+ * moved again: the same rows and columns, so the same work.
  */
-async function rawJournalWritesFloor(dbPath: string, floorPath: string, r: JournalRun, into: 'before' | 'fresh'): Promise<number> {
+function journalWrites(dbPath: string, r: JournalRun) {
   const src = new SQLite(dbPath, { readonly: true });
-  const header = src.prepare('select * from adjustment_journals where id = ?').get(r.journalId) as Record<string, unknown>;
-  const lines = src.prepare('select * from adjustment_journal_lines where journal_id = ?').raw(true).all(r.journalId) as unknown[][];
-  const limits = src.prepare('select c.credit_limit, c.credit_limit_expiration_date, c.credit_limit_date, c.updated_at, c.version, c.id from customers c join adjustment_journal_lines l on l.customer_id = c.id where l.journal_id = ?').raw(true).all(r.journalId);
-  const changes = src.prepare('select * from changes where seq > ? and seq <= ?').raw(true).all(r.before.seq, r.after.seq) as unknown[][];
-  const audits = src.prepare('select * from audit_log where id > ? and id <= ?').raw(true).all(r.before.auditId, r.after.auditId) as unknown[][];
-  const customers = into === 'fresh' ? (src.prepare('select * from customers').all() as Record<string, unknown>[]) : [];
+  const written = {
+    header: src.prepare('select * from adjustment_journals where id = ?').get(r.journalId) as Record<string, unknown>,
+    lines: src.prepare('select * from adjustment_journal_lines where journal_id = ?').raw(true).all(r.journalId) as unknown[][],
+    limits: src.prepare('select c.credit_limit, c.credit_limit_expiration_date, c.credit_limit_date, c.updated_at, c.version, c.id from customers c join adjustment_journal_lines l on l.customer_id = c.id where l.journal_id = ?').raw(true).all(r.journalId) as unknown[][],
+    changes: src.prepare('select * from changes where seq > ? and seq <= ?').raw(true).all(r.before.seq, r.after.seq) as unknown[][],
+    audits: src.prepare('select * from audit_log where id > ? and id <= ?').raw(true).all(r.before.auditId, r.after.auditId) as unknown[][],
+  };
   src.close();
+  return written;
+}
+
+/**
+ * The floor of the journal row: those rows written raw with prepared statements in one
+ * transaction, into a copy of the bench database as it stood before the journals (`before`, the
+ * target's floor) or into a fresh database with the app's schema and the customers only
+ * (`fresh`, context); the customers are copied there before the clock starts.
+ */
+async function rawJournalWritesFloor(dbPath: string, floorPath: string, { header, lines, limits, changes, audits }: ReturnType<typeof journalWrites>, into: 'before' | 'fresh'): Promise<number> {
+  let customers: Record<string, unknown>[] = [];
   if (into === 'before') {
     // The database as it stood before the journals ran (copied before the server started).
     copyFileSync(beforeJournals(dbPath), floorPath);
   } else {
+    const src = new SQLite(dbPath, { readonly: true });
+    customers = src.prepare('select * from customers').all() as Record<string, unknown>[];
+    src.close();
     const empty = await openDatabase({ url: floorPath }); // migrations: the same tables and indexes
     await empty.close();
   }
