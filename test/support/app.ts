@@ -8,7 +8,9 @@ import { dropPostgresSchema, openDatabase, type DbHandle } from '../../server/db
 import { ROLES, runInTransaction, SYSTEM, type Role } from '../../server/db/transaction';
 import { createUser } from '../../server/users/users.service';
 
-export const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** The suite's PostgreSQL: TEST_DATABASE_URL, set by the global setup (test/support/postgres-setup.ts) when the caller did not. */
+export const PG_URL = process.env.TEST_DATABASE_URL!;
+if (!PG_URL) throw new Error('TEST_DATABASE_URL is not set: run the tests through vitest (its global setup starts PostgreSQL)');
 export type TestDialect = 'sqlite' | 'postgres';
 /** Every API test runs on both dialects. */
 export const DIALECTS: TestDialect[] = ['sqlite', 'postgres'];
