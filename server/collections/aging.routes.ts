@@ -11,7 +11,7 @@ import { decodeCursor, encodeCursor } from '../http/paging';
 import { DateIn, DateOut, Id, IdParam, MoneyOut, SinceQuery, Timestamp } from '../http/schemas';
 import { registerSetupKind, requireSetupRow, type SetupJson } from '../credit/setup/setup.resource';
 import { getParameters } from '../credit/parameters/parameters.service';
-import { requestReader } from '../credit/credit-check/credit-check';
+import { requestReader } from '../http/reader';
 import { ageCustomer, periodRanges, type AgingCriteria, type AgingDefinition, type AgingItem, type CreditPlacement } from '../../shared/collections/aging';
 import { matchesPool, readsSnapshot, type PoolCriterion, type PoolCustomer, type PoolSnapshot } from '../../shared/collections/pools';
 import { todayUtc } from '../../shared/dates';
@@ -68,7 +68,7 @@ export async function chooseDefinition(r: Reader, definitionId: string | undefin
   if (definitionId !== undefined) return requireDefinition(r, definitionId);
   const fromPool = pool?.definitionId as string | null | undefined;
   if (fromPool) return requireDefinition(r, fromPool, 'poolId');
-  const fallback = (await getParameters(r.db, r.cache)).values.defaultAgingDefinitionId;
+  const fallback = (await getParameters(r)).values.defaultAgingDefinitionId;
   if (fallback) return requireDefinition(r, fallback, 'defaultAgingDefinitionId');
   const first = [...(await definitionsOf(r)).values()].sort((a, b) => (a.id < b.id ? -1 : 1))[0];
   if (!first) throw ruleViolation('no aging definition exists yet; create one with PUT /api/v1/aging-definitions/{id}', [{ path: 'definitionId', message: 'no definition exists' }]);
@@ -486,7 +486,7 @@ export function agingRoutes(app: OpenAPIHono<AppEnv>): void {
       const body = c.req.valid('json');
       const started = performance.now();
       return command(c, async (tx) => {
-        const params = (await getParameters(tx.db, tx.cache)).values;
+        const params = (await getParameters(tx)).values;
         const def = await chooseDefinition(tx, body.definitionId, null);
         const asOf = body.asOf ?? todayUtc();
         const outcome = await runSnapshot(tx, { ...body, definitionId: def.id, asOf, creditPlacement: body.creditPlacement ?? params.creditPlacement });
@@ -511,7 +511,7 @@ export function agingRoutes(app: OpenAPIHono<AppEnv>): void {
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');
       return command(c, async (tx) => {
-        const params = (await getParameters(tx.db, tx.cache)).values;
+        const params = (await getParameters(tx)).values;
         const def = await chooseDefinition(tx, body.definitionId, null);
         const [current] = await snapshotRows(tx, def.id, id);
         await runSnapshot(tx, {
@@ -603,7 +603,7 @@ export function agingRoutes(app: OpenAPIHono<AppEnv>): void {
       const q = c.req.valid('query');
       const asOf = q.asOf ?? todayUtc();
       const definition = await chooseDefinition(r, q.definitionId, null);
-      const placement = q.creditPlacement ?? (await getParameters(r.db, r.cache)).values.creditPlacement;
+      const placement = q.creditPlacement ?? (await getParameters(r)).values.creditPlacement;
       return c.json(await agingReport(r, { definition, asOf, balanceAsOf: q.balanceAsOf ?? asOf, criteria: q.criteria, creditPlacement: placement, customerId: q.customerId }));
     },
   );

@@ -2,7 +2,7 @@ import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../http/env';
 import { errorResponses, jsonResponse, register } from '../http/openapi';
 import { Id, IdParam } from '../http/schemas';
-import { requestReader } from '../credit/credit-check/credit-check';
+import { requestReader } from '../http/reader';
 import { getParameters } from '../credit/parameters/parameters.service';
 import { getCustomerWithCredit } from '../customers/customers.service';
 import { CustomerWithCreditSchema } from '../customers/customers.schema';
@@ -82,7 +82,7 @@ export function customerPageRoutes(app: OpenAPIHono<AppEnv>): void {
       const q = c.req.valid('query');
       const customer = await getCustomerWithCredit(r, id);
       const today = todayUtc();
-      const params = (await getParameters(r.db, r.cache)).values;
+      const params = (await getParameters(r)).values;
       const def = await chooseDefinition(r, q.definitionId, null);
       let txq = r.db.selectFrom('transactions').selectAll().where('customer_id', '=', id).orderBy('trans_date').orderBy('id');
       if (q.transactions === 'open') txq = txq.where('open_amount', '<>', 0);

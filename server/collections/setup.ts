@@ -1,7 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema';
 import type { Tx } from '../db/transaction';
+import type { SetupReader } from '../db/setup-cache';
 import { ruleViolation } from '../http/errors';
 import { Id } from '../http/schemas';
 import { setupRowsCached, type SetupJson, type SetupKind } from '../credit/setup/setup.resource';
@@ -47,12 +46,12 @@ export function toAgingDefinition(row: SetupJson): AgingDefinition {
 const sameLines = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 async function poolsNaming(tx: Tx, definitionId: string): Promise<string[]> {
-  const pools = await setupRowsCached(tx.db, tx.cache, 'pool');
+  const pools = await setupRowsCached(tx, 'pool');
   return [...pools.values()].filter((p) => p.definitionId === definitionId).map((p) => p.id);
 }
 
 async function parameterNames(tx: Tx, definitionId: string): Promise<boolean> {
-  return (await getParameters(tx.db, tx.cache)).values.defaultAgingDefinitionId === definitionId;
+  return (await getParameters(tx)).values.defaultAgingDefinitionId === definitionId;
 }
 
 /**
@@ -85,7 +84,7 @@ export const agingDefinitions: SetupKind<z.ZodType<Record<string, unknown>>> = {
     const dup = labels.findIndex((l, i) => labels.indexOf(l) !== i);
     if (dup >= 0) throw ruleViolation('period labels must be unique: they name the columns', [{ path: `lines.${dup}.label`, message: `"${labels[dup]}" is used twice` }]);
     // Pools whose period criteria name a label this definition no longer has would stop matching.
-    const pools = await setupRowsCached(tx.db, tx.cache, 'pool');
+    const pools = await setupRowsCached(tx, 'pool');
     for (const pool of pools.values()) {
       if (pool.definitionId !== id) continue;
       for (const c of pool.criteria as PoolCriterion[]) {
@@ -138,7 +137,7 @@ export const pools: SetupKind<z.ZodType<Record<string, unknown>>> = {
     const definitionId = (input.definitionId as string | null | undefined) ?? null;
     let labels: string[] | null = null;
     if (definitionId !== null) {
-      const def = (await setupRowsCached(tx.db, tx.cache, 'agingDefinition')).get(definitionId);
+      const def = (await setupRowsCached(tx, 'agingDefinition')).get(definitionId);
       if (!def) throw ruleViolation(`aging definition ${definitionId} does not exist`, [{ path: 'definitionId', message: 'does not exist' }]);
       labels = (def.lines as { label: string }[]).map((l) => l.label);
     }
@@ -156,7 +155,7 @@ export const pools: SetupKind<z.ZodType<Record<string, unknown>>> = {
 };
 
 async function agentsUsing(tx: Tx, poolId: string): Promise<string[]> {
-  const agents = await setupRowsCached(tx.db, tx.cache, 'agent');
+  const agents = await setupRowsCached(tx, 'agent');
   return [...agents.values()].filter((a) => (a.poolIds as string[]).includes(poolId)).map((a) => a.id);
 }
 
@@ -186,7 +185,7 @@ export const agents: SetupKind<z.ZodType<Record<string, unknown>>> = {
   },
   validate: async (tx, id, input) => {
     if (!(await findUser(tx.db, id))) throw ruleViolation(`user ${id} does not exist; an agent is an existing user`, [{ path: 'id', message: 'is not a user' }]);
-    const all = await setupRowsCached(tx.db, tx.cache, 'pool');
+    const all = await setupRowsCached(tx, 'pool');
     (input.poolIds as string[]).forEach((p, i) => {
       const pool = all.get(p);
       if (!pool) throw ruleViolation(`pool ${p} does not exist`, [{ path: `poolIds.${i}`, message: 'does not exist' }]);
@@ -198,6 +197,6 @@ export const agents: SetupKind<z.ZodType<Record<string, unknown>>> = {
 export const COLLECTIONS_SETUP_KINDS = [agingDefinitions, pools, agents];
 
 /** Every definition, pool or agent row, cached per database until a commit changes the kind. */
-export const definitionsOf = (r: { db: Kysely<Database>; cache: Map<string, unknown> }) => setupRowsCached(r.db, r.cache, agingDefinitions.entity);
-export const poolsOf = (r: { db: Kysely<Database>; cache: Map<string, unknown> }) => setupRowsCached(r.db, r.cache, pools.entity);
-export const agentsOf = (r: { db: Kysely<Database>; cache: Map<string, unknown> }) => setupRowsCached(r.db, r.cache, agents.entity);
+export const definitionsOf = (r: SetupReader) => setupRowsCached(r, agingDefinitions.entity);
+export const poolsOf = (r: SetupReader) => setupRowsCached(r, pools.entity);
+export const agentsOf = (r: SetupReader) => setupRowsCached(r, agents.entity);

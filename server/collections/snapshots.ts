@@ -317,7 +317,7 @@ export async function runSnapshot(tx: Tx, req: SnapshotRequest): Promise<Snapsho
   const [aged, credit, params, existing] = await Promise.all([
     agedSums(tx, ranges, req.criteria, req.creditPlacement, one),
     creditFacts(tx, req.asOf),
-    getParameters(tx.db, tx.cache),
+    getParameters(tx),
     full ? [] : hotAll<{ customer_id: string; version: number }>(tx, `select customer_id, version from aging_snapshots where definition_id = ?${one ? ' and customer_id = ?' : ''}`, one ? [definition.id, one] : [definition.id]),
   ]);
   const versions = new Map(existing.map((e) => [e.customer_id, e.version]));

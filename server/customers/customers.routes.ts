@@ -8,7 +8,7 @@ import { BatchItemResult, IdParam, SinceQuery } from '../http/schemas';
 import { optionalIfMatch, etag } from '../http/versioning';
 import { customerRowToCustomer, listCustomers } from './customers.repository';
 import { CustomerBatchBody, CustomerInput, CustomerListSchema, CustomerSchema, CustomerWithCreditSchema } from './customers.schema';
-import { requestReader } from '../credit/credit-check/credit-check';
+import { requestReader } from '../http/reader';
 import { getCustomerWithCredit, upsertCustomer, upsertCustomerBatch } from './customers.service';
 
 const tags = ['Data feed'];

@@ -6,22 +6,36 @@ import { pathToFileURL } from 'node:url';
 import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Database } from './schema';
 import { migrations } from './migrations/registry';
+import { SetupCache } from './setup-cache';
+import { channelOf, DatabaseEvents, PostgresEvents } from './events';
 
 export type Dialect = 'sqlite' | 'postgres';
 
 export interface DbHandle {
+  /** The writer: transactions (runInTransaction) and anything that must see them. */
   db: Kysely<Database>;
+  /**
+   * Reads outside a transaction: committed data only, and never waiting for a writer. On SQLite
+   * this is a second, read-only connection (WAL lets it read while a long transaction writes on
+   * the other; Kysely lends the writer to one transaction at a time); on PostgreSQL the same pool.
+   */
+  read: Kysely<Database>;
   dialect: Dialect;
   /** The raw better-sqlite3 connection (SQLite only): for hot paths and benchmarks. */
   sqlite?: SQLite.Database;
-  /**
-   * SQLite only: a second, read-only connection for hot-path reads outside a transaction. The
-   * writer connection would show them the uncommitted rows of an open transaction; this one sees
-   * committed data only (WAL lets it read while the writer writes).
-   */
+  /** SQLite only: the raw read-only connection behind `read`, for hot-path reads outside a transaction. */
   sqliteRead?: SQLite.Database;
-  /** Per-database cache of small setup data (rules, parameters, ranks); cleared by commits that change it. */
-  cache: Map<string, unknown>;
+  /** The process's setup cache for this database (server/db/setup-cache.ts). */
+  setup: SetupCache;
+  /** Commits heard: this process's, and on PostgreSQL every process's (server/db/events.ts). */
+  events: DatabaseEvents;
+  /** On PostgreSQL the NOTIFY channel of this database and schema; undefined on SQLite. */
+  channel?: string;
+  /**
+   * Runs `fn` while no other process starting on this database runs its migrations or its own
+   * `exclusive` work (PostgreSQL: the same session advisory lock; SQLite: one process owns the file).
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -30,12 +44,14 @@ export interface DbConfig {
   url: string;
   /** PostgreSQL schema to use (created when missing); tests use a fresh one per run. */
   schema?: string;
+  /** Where the PostgreSQL notification connection reports that it was lost (default: nowhere). */
+  onEventError?: (message: string) => void;
 }
 
+export const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//.test(url);
+
 export async function openDatabase(config: DbConfig): Promise<DbHandle> {
-  const handle = /^postgres(ql)?:\/\//.test(config.url) ? await openPostgres(config) : openSqlite(config.url);
-  await migrateToLatest(handle.db);
-  return handle;
+  return isPostgresUrl(config.url) ? openPostgres(config) : openSqlite(config.url);
 }
 
 // better-sqlite3 reads SQLITE_USE_URI once, when its native addon loads (on the first connection
@@ -47,8 +63,8 @@ process.env.SQLITE_USE_URI = '1';
  * the first connection takes an exclusive lock on the file for this process, and the WAL index
  * lives in this process's memory instead of the shared -shm file.
  *
- * - **One process owns the file.** The setup cache (rules, parameters, ranks) and a journal's
- *   remembered preview are this process's memory, kept right by this process's commits; a second
+ * - **One process owns the file.** The setup cache (rules, parameters, ranks, tokens) is this
+ *   process's memory, kept right by this process's commits; a second
  *   server, or a script writing to the same file, would change rules under them unseen. Now it
  *   cannot open the file at all ("database is locked") while the server runs. Both connections of
  *   this process (writer and reader) share the lock. Copy or inspect the file with the server
@@ -80,7 +96,7 @@ function connect(path: string, options?: SQLite.Options): SQLite.Database {
   return db;
 }
 
-function openSqlite(path: string): DbHandle {
+async function openSqlite(path: string): Promise<DbHandle> {
   if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
   const sqlite = connect(path);
   // WAL keeps readers off the writer's back; NORMAL is durable across process crashes in WAL.
@@ -88,64 +104,156 @@ function openSqlite(path: string): DbHandle {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  let sqliteRead: SQLite.Database | undefined;
+  try {
+    await migrateToLatest(db);
+  } catch (e) {
+    await db.destroy();
+    throw e;
+  }
+  // Opened once the migrations have made the file's tables; ':memory:' is one connection's own.
+  const sqliteRead = path === ':memory:' ? sqlite : connect(path, { readonly: true });
+  const read = sqliteRead === sqlite ? db : new Kysely<Database>({ dialect: new SqliteDialect({ database: sqliteRead }) });
+  const setup = new SetupCache('sqlite');
+  setup.confirm(await readSetupVersion(db));
   return {
     db,
+    read,
     dialect: 'sqlite',
     sqlite,
-    get sqliteRead() {
-      // Opened on first use: the migrations must have created the file's tables first.
-      if (!sqliteRead) {
-        if (path === ':memory:') return sqlite;
-        sqliteRead = connect(path, { readonly: true });
-      }
-      return sqliteRead;
-    },
-    cache: new Map(),
+    sqliteRead,
+    setup,
+    events: new DatabaseEvents(),
+    exclusive: (fn) => fn(),
     close: async () => {
-      sqliteRead?.close();
+      if (read !== db) await read.destroy();
       await db.destroy();
     },
   };
 }
 
+/** Connection settings for one schema: every connection of the pool, the listener and the startup lock use it. */
+function pgConnection(config: DbConfig): pg.ClientConfig {
+  return { connectionString: config.url, application_name: 'creditdesk', ...(config.schema ? { options: `-c search_path="${config.schema}"` } : {}) };
+}
+
 async function openPostgres(config: DbConfig): Promise<DbHandle> {
   const schema = config.schema;
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
-  if (schema) {
-    const admin = new pg.Client({ connectionString: config.url });
-    await admin.connect();
-    await admin.query(`create schema if not exists "${schema}"`);
-    await admin.end();
-  }
-  const pool = new pg.Pool({
-    connectionString: config.url,
-    max: 10,
-    ...(schema ? { options: `-c search_path="${schema}"` } : {}),
+  await ensurePostgresDatabase(config.url);
+  const exclusive = <T>(fn: () => Promise<T>) => underStartupLock(config, fn);
+  // The schema and the migrations under the startup lock: two processes starting at once take turns.
+  await exclusive(async () => {
+    if (schema) await runOnce(config.url, `create schema if not exists "${schema}"`);
   });
+  const pool = new pg.Pool({ ...pgConnection(config), max: 10 });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const channel = channelOf(schema);
+  const events = new PostgresEvents(pgConnection(config).connectionString!, channel, config.onEventError);
+  const setup = new SetupCache('postgres');
+  try {
+    await exclusive(() => migrateToLatest(db, { locked: true }));
+    events.on('setup', (version, names) => setup.committed(version, names));
+    events.on('reset', () => setup.clear());
+    await events.start();
+  } catch (e) {
+    await events.close();
+    await db.destroy();
+    throw e;
+  }
   return {
     db,
+    read: db,
     dialect: 'postgres',
-    cache: new Map(),
+    setup,
+    events,
+    channel,
+    exclusive,
     close: async () => {
+      await events.close();
       await db.destroy();
     },
   };
+}
+
+/** The setup version as the database has it now (server/db/setup-cache.ts). */
+export async function readSetupVersion(db: Kysely<Database>): Promise<number> {
+  const row = await db.selectFrom('setup_version').select('version').where('id', '=', 1).executeTakeFirst();
+  return Number(row?.version ?? 0);
+}
+
+/** Runs one statement on a connection of its own. */
+async function runOnce(url: string, text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(text);
+  } catch (e) {
+    // Two processes creating the same schema at once: the loser's error is no error.
+    if (!['42P06', '23505'].includes((e as { code?: string }).code ?? '')) throw e;
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Creates the database a PostgreSQL URL names when it does not exist yet (connecting to the
+ * server's `postgres` database to do so), so the README's one command works on a new server.
+ */
+async function ensurePostgresDatabase(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+    return;
+  } catch (e) {
+    if ((e as { code?: string }).code !== '3D000') throw e;
+  } finally {
+    await client.end().catch(() => {});
+  }
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.slice(1));
+  target.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: target.toString() });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${admin.escapeIdentifier(name)}`);
+  } catch (e) {
+    // Created meanwhile by another process starting on it.
+    if ((e as { code?: string }).code !== '42P04') throw e;
+  } finally {
+    await admin.end();
+  }
+}
+
+/**
+ * The startup lock of one database and schema: a session-level advisory lock on a connection of
+ * its own, held while `fn` runs (migrations, then the demo data when the database is empty), so
+ * that two servers starting together take turns and the second finds the first one's work done.
+ */
+async function underStartupLock<T>(config: DbConfig, fn: () => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: config.url });
+  await client.connect();
+  const key = config.schema ?? 'public';
+  try {
+    await client.query('select pg_advisory_lock(hashtext($1))', [`creditdesk.startup.${key}`]);
+    return await fn();
+  } finally {
+    // Ending the session releases the lock, whatever fn did.
+    await client.end().catch(() => {});
+  }
 }
 
 /**
  * Runs the registry's migrations that have not run yet, in order, in one transaction. Our own small
  * runner rather than Kysely's Migrator: that one introspects the tables of every schema, which
  * fails when another process drops its schema at the same moment (parallel PostgreSQL test runs).
- * The bookkeeping table keeps Kysely's name and columns. On PostgreSQL a per-schema advisory lock
- * makes two processes starting on one schema take turns.
+ * The bookkeeping table keeps Kysely's name and columns. On PostgreSQL the caller holds the
+ * startup lock (`locked`), so two processes starting on one schema take turns.
  */
-export async function migrateToLatest(db: Kysely<any>): Promise<void> {
+export async function migrateToLatest(db: Kysely<any>, options: { locked?: boolean } = {}): Promise<void> {
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  if (postgres && !options.locked) throw new Error('PostgreSQL migrations run under the startup lock (openDatabase)');
   await sql`create table if not exists kysely_migration (name varchar(255) not null primary key, timestamp varchar(255) not null)`.execute(db);
   await db.transaction().execute(async (trx) => {
-    if (postgres) await sql`select pg_advisory_xact_lock(hashtext(current_schema()))`.execute(trx);
     const done = new Set((await trx.selectFrom('kysely_migration').select('name').execute()).map((r: { name: string }) => r.name));
     const known = Object.keys(migrations);
     const unknown = [...done].filter((name) => !known.includes(name));

@@ -2,13 +2,15 @@ import { CompiledQuery, type Kysely } from 'kysely';
 import type SQLite from 'better-sqlite3';
 import type { Database } from './schema';
 import type { Dialect } from './connection';
+import type { SetupView } from './setup-cache';
 
 /** What a hot-path read needs: the Kysely handle (or open transaction) and, on SQLite, its raw connection. */
 export interface Reader {
   db: Kysely<Database>;
   dialect: Dialect;
   sqlite?: SQLite.Database;
-  cache: Map<string, unknown>;
+  /** The setup cache as this request or transaction sees it. */
+  cache: SetupView;
 }
 
 /** Per connection: the statements by SQL text, plain and raw (rows as arrays) apart. */

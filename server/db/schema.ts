@@ -29,6 +29,11 @@ export interface ChangeCounterTable {
   seq: Int8;
 }
 
+export interface SetupVersionTable {
+  id: number;
+  version: Int8;
+}
+
 export interface ChangesTable {
   seq: Int8;
   entity: string;
@@ -532,6 +537,7 @@ export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
   change_counter: ChangeCounterTable;
+  setup_version: SetupVersionTable;
   changes: ChangesTable;
   audit_log: AuditLogTable;
   idempotency_keys: IdempotencyKeysTable;

@@ -1,8 +1,10 @@
 import type { Transaction } from 'kysely';
 import type { Database } from './schema';
-import type { DbHandle, Dialect } from './connection';
+import { readSetupVersion, type DbHandle, type Dialect } from './connection';
 import { nowIso, toBigInt } from './values';
 import { hotFirst, hotInsert, type Reader } from './hot';
+import { changesPayloadSql, setupPayloadSql } from './events';
+import type { CacheKey, SetupView } from './setup-cache';
 
 export type Trx = Transaction<Database>;
 export type Role = 'admin' | 'credit_manager' | 'credit_clerk' | 'collections_agent' | 'integration';
@@ -43,31 +45,20 @@ export class Tx {
     readonly dialect: Dialect,
     /** One timestamp for everything this unit of work writes. */
     readonly now: string,
-    /** The database's setup cache (see DbHandle.cache). */
-    readonly cache: Map<string, unknown> = new Map(),
+    /** The setup cache as this unit of work sees it (server/db/setup-cache.ts). */
+    readonly cache: SetupView,
     /** SQLite only: the same connection, for cached prepared statements on hot paths (db/hot.ts). */
     readonly sqlite?: DbHandle['sqlite'],
   ) {}
 
-  /** The cache keys this unit of work invalidated (see {@link invalidate}). */
-  readonly invalidated = new Set<string>();
-
   /**
-   * Drops a cached setup entry now and again once this unit of work ends, committed or rolled
-   * back: a read inside the transaction after this call may have cached rows that were never
-   * committed (the cache is the database's, not the transaction's), and a rollback must not leave
-   * them there. Until then readers read the entry fresh.
+   * Names a setup cache entry this unit of work changes. Until it ends, its own reads of that
+   * entry go to the database (they see its uncommitted rows, which must never reach the cache);
+   * its commit moves the setup version on and tells every process (server/db/setup-cache.ts),
+   * and a rollback leaves the cache as it was.
    */
-  invalidate(key: string): void {
-    this.cache.delete(key);
-    if (this.invalidated.has(key)) return;
-    this.invalidated.add(key);
-    this.afterCommit.push(() => this.cache.delete(key));
-  }
-
-  /** After a rollback: drops what {@link invalidate} named, which reads in the transaction may have cached. */
-  forgetInvalidated(): void {
-    for (const key of this.invalidated) this.cache.delete(key);
+  invalidate(key: CacheKey<unknown>): void {
+    this.cache.invalidated.add(key);
   }
 
   /** Records that a row changed: it goes to the global change log with the next sequence. */
@@ -109,24 +100,42 @@ export async function changeCounter(r: Reader): Promise<bigint> {
   return toBigInt(row?.seq ?? 0);
 }
 
-/** Appends the change log and audit rows of a unit of work, inside its transaction. */
-async function flush(tx: Tx): Promise<void> {
+/** What a committed unit of work tells the process (and on PostgreSQL, every process) after its commit. */
+interface Flushed {
+  /** The change log's last sequence after this unit of work, when it appended changes. */
+  lastSeq?: number;
+  /** The setup version it moved to and the cache keys it changed, when it changed setup. */
+  setup?: { version: number; names: string[] };
+}
+
+/**
+ * Appends the change log and audit rows of a unit of work, inside its transaction, and moves the
+ * setup version on when it changed setup. On PostgreSQL the same statements send the NOTIFY that
+ * other processes hear once the transaction commits (and never when it rolls back).
+ */
+async function flush(tx: Tx, channel: string | undefined): Promise<Flushed> {
+  const out: Flushed = {};
   const n = tx.changes.length;
   if (n > 0) {
-    const row = await tx.db
-      .updateTable('change_counter')
-      .set((eb) => ({ seq: eb('seq', '+', n) }))
-      .where('id', '=', 1)
-      .returning('seq')
-      .executeTakeFirstOrThrow();
-    const first = Number(toBigInt(row.seq) - BigInt(n) + 1n);
+    const notify = channel ? `, pg_notify(?, ${changesPayloadSql})` : '';
+    const row = await hotFirst<{ seq: number | string }>(tx, `update change_counter set seq = seq + ? where id = 1 returning seq${notify}`, channel ? [n, channel] : [n]);
+    const last = Number(toBigInt(row!.seq));
+    const first = last - n + 1;
     const rows = tx.changes.map((c, i) => [first + i, c.entity, c.id, c.op, c.version, tx.now]);
     await hotInsert(tx, 'changes', ['seq', 'entity', 'entity_id', 'op', 'version', 'at'], rows);
+    out.lastSeq = last;
   }
   if (tx.audits.length > 0) {
     const rows = tx.audits.map((a) => [tx.now, tx.actor.userId, tx.actor.requestId ?? null, a.action, a.entity, a.entityId, json(a.before), json(a.after), a.reason ?? null]);
     await hotInsert(tx, 'audit_log', ['at', 'user_id', 'request_id', 'action', 'entity', 'entity_id', 'before', 'after', 'reason'], rows);
   }
+  if (tx.cache.invalidated.size > 0) {
+    const names = [...tx.cache.invalidated].map((k) => k.name);
+    const notify = channel ? `, pg_notify(?, ${setupPayloadSql('?')})` : '';
+    const row = await hotFirst<{ version: number | string }>(tx, `update setup_version set version = version + 1 where id = 1 returning version${notify}`, channel ? [channel, JSON.stringify(names)] : []);
+    out.setup = { version: Number(row!.version), names };
+  }
+  return out;
 }
 
 function isRetryable(e: unknown): boolean {
@@ -149,17 +158,20 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function runInTransaction<T>(handle: DbHandle, actor: Actor, fn: (tx: Tx) => Promise<T>, maxAttempts = 5): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     let unit: Tx | undefined;
+    let flushed: Flushed = {};
     try {
       const result = await handle.db.transaction().execute(async (trx) => {
-        unit = new Tx(trx, actor, handle.dialect, nowIso(), handle.cache, handle.sqlite);
+        unit = new Tx(trx, actor, handle.dialect, nowIso(), handle.setup.view(() => readSetupVersion(trx)), handle.sqlite);
         const value = await fn(unit);
-        await flush(unit);
+        flushed = await flush(unit, handle.channel);
         return value;
       });
+      // This process hears its own commit at once; other processes through the NOTIFY.
+      if (flushed.setup) handle.setup.committed(flushed.setup.version, flushed.setup.names);
+      if (flushed.lastSeq !== undefined) handle.events.emit('changes', flushed.lastSeq);
       for (const hook of unit!.afterCommit) hook();
       return result;
     } catch (e) {
-      unit?.forgetInvalidated();
       if (!isRetryable(e) || attempt >= maxAttempts) throw e;
       await sleep(10 * 2 ** attempt + Math.random() * 10);
     }

@@ -3,6 +3,7 @@ import type { Context, MiddlewareHandler, Next } from 'hono';
 import type { AppEnv } from './env';
 import { ApiError } from './errors';
 import type { Role } from '../db/transaction';
+import { SETUP, TOKEN_TTL_MS } from '../db/setup-cache';
 
 /** 256 random bits, URL-safe; the prefix makes a leaked token easy to recognise in logs and scans. */
 export function newToken(): string {
@@ -22,21 +23,16 @@ export function isPublicPath(path: string): boolean {
   return PUBLIC.some((re) => re.test(path));
 }
 
-/**
- * Resolved tokens, so a request costs no token query and no hashing. Keyed by the token itself
- * (process memory only; the database keeps hashes). Entries live 30 s at most; revoking in this
- * process clears the cache at commit (users.service), so a revoked token stops working at once.
- */
-const TOKEN_TTL_MS = 30_000;
-const tokenCache = new Map<string, { userId: string; role: Role; expires: number }>();
-
-export function forgetCachedTokens(): void {
-  tokenCache.clear();
-}
-
 const BEARER = /^Bearer\s+(\S{16,200})\s*$/i;
 
-/** Resolves `Authorization: Bearer <token>` to an actor, or answers 401. A cached token costs no promise of its own. */
+/**
+ * Resolves `Authorization: Bearer <token>` to an actor, or answers 401. Resolved tokens are kept
+ * in the setup cache (keyed by the token itself: the database keeps only hashes), so a request
+ * usually costs no token query, no hashing and no promise of its own. A revocation drops them in
+ * every process at its commit (users.service); on PostgreSQL an entry is also trusted for at most
+ * a second (server/db/setup-cache.ts, TOKEN_TTL_MS), so a revoked token stops within 1 s even
+ * where a notification is lost.
+ */
 export function authenticate(): MiddlewareHandler<AppEnv> {
   return (c, next) => {
     if (c.req.method === 'OPTIONS' || isPublicPath(c.req.path)) return next();
@@ -44,7 +40,7 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     const m = header ? BEARER.exec(header) : null;
     if (!m) throw new ApiError('unauthenticated', 'send Authorization: Bearer <token>');
     const token = m[1]!;
-    const cached = tokenCache.get(token);
+    const cached = c.get('deps').handle.setup.peek(SETUP.tokens)?.get(token);
     if (cached && cached.expires > Date.now()) {
       c.set('actor', { userId: cached.userId, role: cached.role, requestId: c.get('requestId') });
       return next();
@@ -53,10 +49,14 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
   };
 }
 
+/** At most this many resolved tokens are kept per database; past it the map starts again. */
+const MAX_CACHED_TOKENS = 10_000;
+
 async function resolveToken(c: Context<AppEnv>, next: Next, token: string): Promise<void> {
   const hash = hashToken(token);
-  const { db } = c.get('deps').handle;
-  const row = await db
+  const { read, setup } = c.get('deps').handle;
+  const generation = setup.generation;
+  const row = await read
     .selectFrom('api_tokens')
     .innerJoin('users', 'users.id', 'api_tokens.user_id')
     .select(['users.id as userId', 'users.role as role'])
@@ -64,8 +64,10 @@ async function resolveToken(c: Context<AppEnv>, next: Next, token: string): Prom
     .where('api_tokens.revoked_at', 'is', null)
     .executeTakeFirst();
   if (!row) throw new ApiError('unauthenticated', 'the token is unknown or was revoked');
-  if (tokenCache.size > 10_000) tokenCache.clear();
-  tokenCache.set(token, { userId: row.userId, role: row.role as Role, expires: Date.now() + TOKEN_TTL_MS });
+  let tokens = setup.peek(SETUP.tokens);
+  if (!tokens || tokens.size >= MAX_CACHED_TOKENS) setup.keep(SETUP.tokens, (tokens = new Map()), generation);
+  // Kept only when nothing was dropped while the row was read (a revocation committed meanwhile).
+  if (setup.generation === generation) tokens.set(token, { userId: row.userId, role: row.role as Role, expires: Date.now() + TOKEN_TTL_MS[setup.dialect] });
   c.set('actor', { userId: row.userId, role: row.role as Role, requestId: c.get('requestId') });
   await next();
 }

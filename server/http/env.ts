@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { DbHandle } from '../db/connection';
 import type { Actor } from '../db/transaction';
+import type { Reader } from '../db/hot';
 
 export interface AppConfig {
   /** Origins allowed by CORS besides the server's own. */
@@ -21,5 +22,7 @@ export type AppEnv = {
     actor: Actor;
     requestId: string;
     log: Logger;
+    /** The request's reader, made on first use (server/http/reader.ts). */
+    reader: Reader | undefined;
   };
 };

@@ -23,7 +23,7 @@ async function cancelOpenHold(tx: Tx, orderId: string): Promise<void> {
   const hold = await tx.db.selectFrom('holds').selectAll().where('sales_order_id', '=', orderId).where('status', 'in', ['onHold', 'pendingApproval']).executeTakeFirst();
   if (!hold) return;
   // The canceled-order reason of the parameters is recorded as the hold's reject reason (§5).
-  const reason = (await getParameters(tx.db, tx.cache)).values.canceledOrderReasonCode;
+  const reason = (await getParameters(tx)).values.canceledOrderReasonCode;
   const next = { ...hold, status: 'canceled', pending: null, reject_reason_code: reason, rejected_by: tx.actor.userId, rejected_at: tx.now, comment: 'sales order canceled', version: hold.version + 1 };
   await tx.db.updateTable('holds').set(next).where('id', '=', hold.id).execute();
   tx.changed('hold', hold.id, 'update', next.version, { action: 'hold.cancel', before: holdRowToHold(hold), after: holdRowToHold(next), reason: reason ?? 'sales order canceled' });
@@ -159,7 +159,7 @@ export async function postSalesOrder(
     const customer = await requireCustomer(tx, existing.customer_id);
     // Due after the payment terms' days: the order's terms, else the customer's; due at once without terms.
     const termsId = existing.payment_terms_id ?? customer.payment_terms_id;
-    const terms = termsId ? (await setupRowsCached(tx.db, tx.cache, paymentTerms.entity)).get(termsId) : undefined;
+    const terms = termsId ? (await setupRowsCached(tx, paymentTerms.entity)).get(termsId) : undefined;
     const dueDate = addDays(asOf, typeof terms?.days === 'number' ? terms.days : 0);
     await appendTransactions(tx, [
       { id: invoiceId, customerId: existing.customer_id, type: 'invoice', amount, currency: customer.currency, transDate: asOf, dueDate, documentDate: asOf, source: 'salesOrder', sourceRef: id },

@@ -10,7 +10,7 @@ import { errorBody } from '../http/errors';
 import { errorResponses, jsonResponse, register } from '../http/openapi';
 import { jsonWithList } from '../http/json-stream';
 import { Id } from '../http/schemas';
-import { requestReader } from '../credit/credit-check/credit-check';
+import { requestReader } from '../http/reader';
 import { holdRowToHold, listHolds } from '../credit/holds/holds.repository';
 import { agingList } from '../collections/aging.routes';
 import { escapeFormula } from '../../shared/sheets/cells';

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import type { Role, Tx } from '../db/transaction';
-import { forgetCachedTokens, hashToken, newToken } from '../http/auth';
+import { hashToken, newToken } from '../http/auth';
+import { SETUP } from '../db/setup-cache';
 import { notFound } from '../http/errors';
 
 export const USER = 'user';
@@ -57,7 +58,7 @@ export async function revokeTokens(tx: Tx, userId: string): Promise<number> {
   if (!user) throw notFound('user', userId);
   const result = await tx.db.updateTable('api_tokens').set({ revoked_at: tx.now }).where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst();
   const revoked = Number(result.numUpdatedRows);
-  tx.onCommit(forgetCachedTokens);
+  tx.invalidate(SETUP.tokens);
   tx.audit({ action: 'user.tokens.revoke', entity: USER, entityId: userId, after: { revoked } });
   return revoked;
 }

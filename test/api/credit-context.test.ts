@@ -4,6 +4,7 @@
 // each held order), so the preview's projections and releasable holds equal `:validate`'s.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, startTestApp, type TestApp } from '../support/app';
+import { readerOf } from '../../server/http/reader';
 import { expectError } from '../support/conventions';
 import { addRule, cluAll, ok, postOrder, postTransactions, putCustomer, putOrder, putSetup, setCheckpoints, postingCheckpoints } from '../support/credit';
 import { loadCreditInput, loadCreditInputs } from '../../server/credit/credit-check/credit-input';
@@ -47,7 +48,7 @@ describe.each(DIALECTS)('credit-context:batch on %s', (dialect) => {
   });
   afterAll(async () => t.close());
 
-  const reader = () => ({ db: t.handle.db, dialect: t.handle.dialect, sqlite: t.handle.sqliteRead, cache: t.handle.cache });
+  const reader = () => readerOf(t.handle);
   const IDS = ['XA', 'XB', 'XC', 'XE', 'XF'];
 
   it('answers per customer the engine input :validate uses and, per held order, its re-check input; unknown ids are listed', async () => {

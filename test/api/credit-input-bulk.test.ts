@@ -4,6 +4,8 @@
 // hand over exactly what the awaited path does.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, startTestApp, type TestApp } from '../support/app';
+import { readerOf } from '../../server/http/reader';
+import { SetupCache } from '../../server/db/setup-cache';
 import { ok, postTransactions, putCustomer, putOrder, invoice } from '../support/credit';
 import { loadCreditInput, loadCreditInputNow, loadCreditInputs } from '../../server/credit/credit-check/credit-input';
 import { addDays, todayUtc } from '../../shared/dates';
@@ -35,7 +37,7 @@ describe.each(DIALECTS)('bulk credit inputs on %s', (dialect) => {
 
   it('loadCreditInputs equals loadCreditInput for every customer, with no order', async () => {
     const h = t.handle;
-    const reader = { db: h.db, dialect: h.dialect, sqlite: h.sqliteRead, cache: h.cache };
+    const reader = readerOf(h);
     const ids = ['BA', 'BB', 'BC', 'BD', 'BE', 'BF'];
     const bulk = await loadCreditInputs(reader, [...ids, 'NOPE'], today);
     expect([...bulk.keys()].sort()).toEqual(ids);
@@ -56,12 +58,12 @@ describe.each(DIALECTS)('bulk credit inputs on %s', (dialect) => {
     const h = t.handle;
     const query = (customerId: string, excludeOrderId: string | null = null) => ({ customerId, asOf: today, excludeOrderId, order: { amount: 123400n, paymentTermsId: null, cashDiscountId: null, excludeFromCreditManagement: false } });
     // A fresh cache: the setup is not cached yet, so there is no synchronous answer.
-    const reader = { db: h.db, dialect: h.dialect, sqlite: h.sqliteRead, cache: new Map<string, unknown>() };
+    const reader = readerOf(h, new SetupCache(h.dialect));
     expect(loadCreditInputNow(reader, query('BA'))).toBeUndefined();
     await loadCreditInput(reader, query('BA')); // reads the setup into the cache
     for (const [id, exclude] of [['BA', null], ['BA', 'BA-SO'], ['BB', null], ['BC', null], ['BE', null], ['BF', null]] as const) {
       // Each awaited read starts from an empty cache, so it takes the awaited path all the way.
-      const awaited = await loadCreditInput({ ...reader, cache: new Map() }, query(id, exclude));
+      const awaited = await loadCreditInput(readerOf(h, new SetupCache(h.dialect)), query(id, exclude));
       const now = loadCreditInputNow(reader, query(id, exclude));
       if (dialect === 'sqlite') expect(now).toEqual(awaited);
       else expect(now).toBeUndefined();

@@ -248,8 +248,8 @@ describe.each(DIALECTS)('adjustment journals over HTTP on %s', (dialect) => {
       expect(later.lines[0]).toMatchObject({ status: 'ok', projectedAvailableCredit: '-500.00', projectedPercentUsed: '105', releasableHolds: [] });
     });
 
-    // The create right after a preview of the same lines reuses the preview's checks, only while
-    // nothing was committed in between (journals.service.ts, validatedBefore).
+    // What a sheet does: preview, then send the same lines. The create checks every line itself
+    // (no process keeps a preview between requests), so what changed in between is seen.
     describe('create right after the preview', () => {
       const previewThenCreate = async (lines: unknown[], between?: () => Promise<void>, createLines = lines) => {
         expect(ok(await validate({ type: 'creditLimit', lines })).valid).toBe(true);

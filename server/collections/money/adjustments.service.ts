@@ -159,7 +159,7 @@ async function record(tx: Tx, s: Scope, action: AdjustmentAction, changes: { t: 
 async function waive(tx: Tx, s: Scope, input: AdjustmentInput): Promise<void> {
   const targets = eligible(s, 'waive');
   const date = input.date ?? todayUtc();
-  const { values: params } = await getParameters(tx.db, tx.cache);
+  const { values: params } = await getParameters(tx);
   const window = waiveWindowRefusal(s.postedDate, date, params.minDaysToAllowWaive, params.maxDaysToAllowWaive);
   if (window) throw ruleViolation(window, [{ path: 'date', message: 'outside the waive window' }]);
   const amounts = await openAmounts(tx, targets);
@@ -179,7 +179,7 @@ async function waive(tx: Tx, s: Scope, input: AdjustmentInput): Promise<void> {
 async function reinstate(tx: Tx, s: Scope, input: AdjustmentInput): Promise<void> {
   const targets = eligible(s, 'reinstate');
   const date = input.date ?? todayUtc();
-  const { values: params } = await getParameters(tx.db, tx.cache);
+  const { values: params } = await getParameters(tx);
   const debitDate = params.adjustmentInvoiceDate === 'systemDate' ? date : s.documentDate;
   const base = newMoneyId('RI');
   const changes: { t: Target; set: Partial<LineRow & FeeRow> }[] = [];

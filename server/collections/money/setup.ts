@@ -1,6 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import type { Kysely } from 'kysely';
-import type { Database } from '../../db/schema';
+import type { SetupReader } from '../../db/setup-cache';
 import { ruleViolation } from '../../http/errors';
 import { Currency, DateIn, Id, Name, NonNegativeMoneyIn, ShortText } from '../../http/schemas';
 import { RateIn } from '../../credit/blocking-rules/blocking-rules.schema';
@@ -167,14 +166,14 @@ export const writeOffAccounts: SetupKind<z.ZodType<Record<string, unknown>>> = {
     return { name: i.name, postingProfile: i.postingProfile ?? null, salesTaxAccountId: i.salesTaxAccountId ?? null };
   },
   beforeDelete: async (tx, id) => {
-    const { values } = await getParameters(tx.db, tx.cache);
+    const { values } = await getParameters(tx);
     if (values.writeOffAccountId === id) throw ruleViolation(`write-off account ${id} is named by the parameter writeOffAccountId; change the parameter first`);
   },
 };
 
 export const COLLECTIONS_MONEY_SETUP_KINDS = [interestCodes, bankAccounts, writeOffAccounts];
 
-type Reader = { db: Kysely<Database>; cache: Map<string, unknown> };
+type Reader = SetupReader;
 
 function versionFromJson(v: Record<string, unknown>): InterestCodeVersion {
   const money = (x: unknown) => (x === null || x === undefined ? null : parseMoney(x));
@@ -196,13 +195,13 @@ function versionFromJson(v: Record<string, unknown>): InterestCodeVersion {
 
 /** The interest code as the pure calculation takes it, or undefined when it does not exist. */
 export async function loadInterestCode(r: Reader, id: string): Promise<InterestCode | undefined> {
-  const row = (await setupRowsCached(r.db, r.cache, interestCodes.entity)).get(id);
+  const row = (await setupRowsCached(r, interestCodes.entity)).get(id);
   if (!row) return undefined;
   return { id, currency: row.currency as string, versions: [versionFromJson(row), ...((row.versions as Record<string, unknown>[]) ?? []).map(versionFromJson)] };
 }
 
 export async function findBankAccount(r: Reader, id: string): Promise<SetupJson | undefined> {
-  return (await setupRowsCached(r.db, r.cache, bankAccounts.entity)).get(id);
+  return (await setupRowsCached(r, bankAccounts.entity)).get(id);
 }
 
 /**
@@ -210,7 +209,7 @@ export async function findBankAccount(r: Reader, id: string): Promise<SetupJson 
  * parameter `writeOffAccountId` (collections.md §1.14). 422 when there is none.
  */
 export async function writeOffAccountFor(r: Reader, postingProfile: string | null, parameterAccountId: string | null): Promise<{ ledgerAccount: string; taxAccount: string | null }> {
-  const rows = await setupRowsCached(r.db, r.cache, writeOffAccounts.entity);
+  const rows = await setupRowsCached(r, writeOffAccounts.entity);
   const byProfile = postingProfile === null ? undefined : [...rows.values()].find((a) => a.postingProfile === postingProfile);
   const chosen = byProfile ?? (parameterAccountId === null ? undefined : rows.get(parameterAccountId));
   if (!chosen) {

@@ -108,7 +108,7 @@ export interface WriteOffInput {
 /** Creates the draft journal (status unposted) for the marked open transactions. */
 export async function createWriteOff(tx: Tx, input: WriteOffInput): Promise<WriteOffJson> {
   const customer = await requireCustomer(tx, input.customerId);
-  const { values: params } = await getParameters(tx.db, tx.cache);
+  const { values: params } = await getParameters(tx);
   const reasonCode = input.reasonCode ?? params.writeOffReasonCode;
   if (!reasonCode) throw ruleViolation('a reason code is required: send reasonCode or set the parameter writeOffReasonCode', [{ path: 'reasonCode', message: 'required' }]);
   await requireReasonCode(tx, reasonCode, 'writeOff');

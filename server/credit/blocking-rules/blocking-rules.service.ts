@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { BlockingRulesTable, Database } from '../../db/schema';
+import { SETUP, type SetupReader, type SetupView } from '../../db/setup-cache';
 import type { Tx } from '../../db/transaction';
 import { ApiError, notFound, ruleViolation, type ErrorDetail } from '../../http/errors';
 import { assertVersion } from '../../http/versioning';
@@ -13,7 +14,6 @@ import { accountStatuses, paymentTerms } from '../setup/setup.kinds';
 import type { BlockingRuleInput, BlockingRuleJson } from './blocking-rules.schema';
 
 export const BLOCKING_RULE = 'blockingRule';
-const RULES_KEY = 'blockingRules';
 type Row = Selectable<BlockingRulesTable>;
 
 export function ruleRowToRule(r: Row): BlockingRule {
@@ -94,19 +94,14 @@ export function ruleRowToJson(r: Row): BlockingRuleJson {
   };
 }
 
-/** The cached rules, or undefined until they have been read since the last commit that changed one. */
-export function cachedRules(cache: Map<string, unknown>): BlockingRule[] | undefined {
-  return cache.get(RULES_KEY) as BlockingRule[] | undefined;
+/** The cached rules without I/O, or undefined until they have been read since the last commit that changed one. */
+export function cachedRules(cache: SetupView): BlockingRule[] | undefined {
+  return cache.peek(SETUP.blockingRules);
 }
 
-/** Every rule, cached per database until a commit changes one. */
-export async function activeRules(db: Kysely<Database>, cache: Map<string, unknown>): Promise<BlockingRule[]> {
-  const hit = cachedRules(cache);
-  if (hit) return hit;
-  const rows = await db.selectFrom('blocking_rules').selectAll().orderBy('id').execute();
-  const rules = rows.map(ruleRowToRule);
-  cache.set(RULES_KEY, rules);
-  return rules;
+/** Every rule, through the setup cache. */
+export function activeRules(r: SetupReader): Promise<BlockingRule[]> {
+  return r.cache.read(SETUP.blockingRules, async () => (await r.db.selectFrom('blocking_rules').selectAll().orderBy('id').execute()).map(ruleRowToRule));
 }
 
 /**
@@ -186,7 +181,7 @@ async function ruleColumns(tx: Tx, input: BlockingRuleInput) {
   // References must exist: a rule naming an unknown status or terms could never fire. On
   // PostgreSQL the row is locked, so a concurrent delete of it cannot slip past its in-use check.
   const exists = async (entity: string, id: string) =>
-    tx.dialect === 'postgres' ? (await findSetupRow(tx.db, entity, id, true)) !== undefined : (await setupRowsCached(tx.db, tx.cache, entity)).has(id);
+    tx.dialect === 'postgres' ? (await findSetupRow(tx.db, entity, id, true)) !== undefined : (await setupRowsCached(tx, entity)).has(id);
   if (input.accountStatusId && !(await exists(accountStatuses.entity, input.accountStatusId))) {
     throw ruleViolation(`account status ${input.accountStatusId} does not exist`, [{ path: 'accountStatusId', message: 'unknown account status' }]);
   }
@@ -217,7 +212,7 @@ export async function createRule(tx: Tx, input: BlockingRuleInput): Promise<Bloc
   await tx.db.insertInto('blocking_rules').values(row).execute();
   const json = ruleRowToJson(row);
   tx.changed(BLOCKING_RULE, row.id, 'create', 1, { action: 'blockingRule.create', after: json });
-  tx.invalidate(RULES_KEY);
+  tx.invalidate(SETUP.blockingRules);
   return json;
 }
 
@@ -237,7 +232,7 @@ export async function replaceRule(tx: Tx, id: string, input: BlockingRuleInput, 
   await tx.db.updateTable('blocking_rules').set(row).where('id', '=', id).execute();
   const json = ruleRowToJson(row);
   tx.changed(BLOCKING_RULE, id, 'update', row.version, { action: 'blockingRule.update', before, after: json });
-  tx.invalidate(RULES_KEY);
+  tx.invalidate(SETUP.blockingRules);
   return json;
 }
 
@@ -248,7 +243,7 @@ export async function deleteRule(tx: Tx, id: string, ifMatch: number): Promise<B
   assertVersion(ifMatch, existing, before);
   await tx.db.deleteFrom('blocking_rules').where('id', '=', id).execute();
   tx.changed(BLOCKING_RULE, id, 'delete', existing.version + 1, { action: 'blockingRule.delete', before, after: null });
-  tx.invalidate(RULES_KEY);
+  tx.invalidate(SETUP.blockingRules);
   return { ...before, version: existing.version + 1 };
 }
 

@@ -1,7 +1,6 @@
-import type { Context } from 'hono';
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../http/env';
-import type { Reader } from '../../db/hot';
+import { requestReader } from '../../http/reader';
 import { errorResponses, jsonBody, jsonInput, jsonResponse, register, registerHot } from '../../http/openapi';
 import { DateIn, Id, MoneyOut, NonNegativeMoneyIn } from '../../http/schemas';
 import { evaluateCreditCheck } from '../../../shared/credit/blocking-rules';
@@ -45,12 +44,6 @@ export function creditResultToJson(r: CreditCheckResult) {
     percentAfterOrder: r.percentAfterOrder === null ? null : formatRate(r.percentAfterOrder),
     group: r.group ? { id: r.group.id, limit: formatMoney(r.group.limit), exposure: formatMoney(r.group.exposure) } : null,
   };
-}
-
-/** The reader for requests outside a transaction: on SQLite, the read-only connection (committed data only). */
-export function requestReader(c: Context<AppEnv>): Reader {
-  const h = c.get('deps').handle;
-  return { db: h.db, dialect: h.dialect, sqlite: h.sqliteRead, cache: h.cache };
 }
 
 export const CreditCheckInputSchema = z

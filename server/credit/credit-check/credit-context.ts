@@ -206,7 +206,7 @@ export async function loadCreditContext(r: Reader, q: z.infer<typeof CreditConte
   }
   // The setup every input shares (the same cached values loadCreditInputs puts in each), sent once.
   // Rules as GET /blocking-rules answers them: every rule in id order, as activeRules reads them.
-  const [params, rules, termRanks, discountRanks] = await Promise.all([getParameters(r.db, r.cache), r.db.selectFrom('blocking_rules').selectAll().orderBy('id').execute(), ranksOf(r, paymentTerms), ranksOf(r, cashDiscounts)]);
+  const [params, rules, termRanks, discountRanks] = await Promise.all([getParameters(r), r.db.selectFrom('blocking_rules').selectAll().orderBy('id').execute(), ranksOf(r, paymentTerms), ranksOf(r, cashDiscounts)]);
   return {
     asOf,
     parameters: creditParameters(params.values),

@@ -5,6 +5,7 @@ import { groupBy, toBigInt, toNumber } from '../../db/values';
 import type { BlockingRule, CreditCheckInput, CreditGroupState, CreditOrder, CreditParameters, TemporaryLimit } from '../../../shared/credit/types';
 import { exposureTotal } from '../../../shared/credit/limits';
 import { activeRules, cachedRules } from '../blocking-rules/blocking-rules.service';
+import { SETUP, type SetupView } from '../../db/setup-cache';
 import { cachedParameters, creditParameters, getParameters } from '../parameters/parameters.service';
 import { cachedRanks, cashDiscounts, paymentTerms, ranksOf } from '../setup/setup.kinds';
 import { insuranceRowToInsurance } from '../insurances/insurances';
@@ -26,12 +27,15 @@ const CUSTOMER_SQL = `select c.id, c.credit_limit, c.credit_limit_expiration_dat
   m.credit_group_id as group_id,
   case when exists(select 1 from temporary_limits tc where tc.customer_id = c.id and tc.to_date >= ?) then 1 else 0 end as has_temp,
   case when m.credit_group_id is not null and exists(select 1 from temporary_limits tg where tg.credit_group_id = m.credit_group_id and tg.to_date >= ?) then 1 else 0 end as group_has_temp,
-  case when exists(select 1 from insurances i where i.customer_id = c.id and i.expiration_date >= ?) then 1 else 0 end as has_insurance
+  case when exists(select 1 from insurances i where i.customer_id = c.id and i.expiration_date >= ?) then 1 else 0 end as has_insurance,
+  (select v.version from setup_version v where v.id = 1) as setup_version
   from customers c
   left join credit_group_members m on m.customer_id = c.id
   left join transactions t on t.customer_id = c.id and t.open_amount <> 0
   where c.id = ?
   group by c.id, m.credit_group_id`;
+/** CUSTOMER_SQL's last column: the setup version, read in the same statement as the customer. */
+const SETUP_VERSION_COLUMN = 21;
 const GROUP_SQL = `select g.id, g.credit_limit, g.credit_limit_to_date,
   (select cast(coalesce(sum(t.open_amount), 0) as text) from credit_group_members m
      join transactions t on t.customer_id = m.customer_id and t.open_amount <> 0 where m.credit_group_id = g.id) as balance,
@@ -100,31 +104,35 @@ interface Common {
   discountRanks: Map<string, number>;
 }
 
-const COMMON_KEY = 'credit-check:common';
+/** The cache entry: the setup assembled for the engine, with the cached parameters it was built from. */
+export interface CreditCheckSetup {
+  params: object;
+  common: Common;
+}
 
 /**
  * The setup from the cache without I/O (the usual case): undefined until the parameters, rules
  * and ranks have each been read since a commit last changed them. The assembled answer is kept
  * while it was built from exactly the cached entries.
  */
-function cachedCommon(cache: Map<string, unknown>): Common | undefined {
+function cachedCommon(cache: SetupView): Common | undefined {
   const params = cachedParameters(cache);
   const rules = cachedRules(cache);
   const termRanks = cachedRanks(cache, paymentTerms);
   const discountRanks = cachedRanks(cache, cashDiscounts);
   if (!params || !rules || !termRanks || !discountRanks) return undefined;
-  const hit = cache.get(COMMON_KEY) as { params: unknown; common: Common } | undefined;
+  const hit = cache.peek(SETUP.creditCheckSetup);
   if (hit && hit.params === params && hit.common.rules === rules && hit.common.termRanks === termRanks && hit.common.discountRanks === discountRanks) return hit.common;
   const common = { parameters: creditParameters(params.values), rules, termRanks, discountRanks };
-  cache.set(COMMON_KEY, { params, common });
+  cache.keep(SETUP.creditCheckSetup, { params, common }, cache.cache.generation);
   return common;
 }
 
-/** The setup every credit check reads, cached per database. */
+/** The setup every credit check reads, through the setup cache. */
 async function commonSetup(r: Reader): Promise<Common> {
-  const hit = cachedCommon(r.cache);
+  const hit = r.cache.checked ? cachedCommon(r.cache) : undefined;
   if (hit) return hit;
-  const [params, rules, termRanks, discountRanks] = await Promise.all([getParameters(r.db, r.cache), activeRules(r.db, r.cache), ranksOf(r, paymentTerms), ranksOf(r, cashDiscounts)]);
+  const [params, rules, termRanks, discountRanks] = await Promise.all([getParameters(r), activeRules(r), ranksOf(r, paymentTerms), ranksOf(r, cashDiscounts)]);
   return cachedCommon(r.cache) ?? { parameters: creditParameters(params.values), rules, termRanks, discountRanks };
 }
 type GroupRow = { id: string; credit_limit: number | string; credit_limit_to_date: string | null; balance: string; dni: string; open_orders: string };
@@ -157,7 +165,7 @@ async function assemble(r: Reader, c: CustomerRow, q: CreditQuery, common: Commo
  * Undefined on PostgreSQL, or when the setup must be read first.
  */
 export function loadCreditInputNow(r: Reader, q: CreditQuery): CreditCheckInput | undefined {
-  const db = r.dialect === 'sqlite' ? r.sqlite : undefined;
+  const db = r.dialect === 'sqlite' && r.cache.checked ? r.sqlite : undefined;
   const common = db && cachedCommon(r.cache);
   if (!db || !common) return undefined;
   const [v] = sqliteRows(db, CUSTOMER_SQL, customerParams(q));
@@ -219,6 +227,9 @@ export async function loadCreditInput(r: Reader, q: CreditQuery): Promise<Credit
   if (now) return now;
   const [v] = await hotRows(r, CUSTOMER_SQL, customerParams(q));
   if (!v) throw notFound('customer', q.customerId);
+  // The setup version came with the customer (no round trip of its own): a commit this process
+  // has not heard of yet drops the cached setup before this check uses it (server/db/setup-cache.ts).
+  r.cache.confirm(Number(v[SETUP_VERSION_COLUMN]));
   return assemble(r, customerRow(v), q, await commonSetup(r));
 }
 

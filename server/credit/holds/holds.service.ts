@@ -83,7 +83,7 @@ async function createHold(tx: Tx, order: SalesOrderRow, fields: { checkpoint: Ch
 export async function creditGate(tx: Tx, order: SalesOrderRow, posting: { checkpoint: Checkpoint; postingType: PostingType; asOf: string }) {
   if (order.credit_status === 'onHold') throw ruleViolation(`sales order ${order.id} is on credit hold; release the hold first`);
   if (order.credit_status === 'rejected') throw ruleViolation(`sales order ${order.id} was rejected by credit management and cannot be posted`);
-  const [setup, params] = await Promise.all([getCheckpoints(tx.db, tx.cache), getParameters(tx.db, tx.cache)]);
+  const [setup, params] = await Promise.all([getCheckpoints(tx), getParameters(tx)]);
   const releasedAmount = order.released_amount === null ? null : toBigInt(order.released_amount);
   const valueIncreasedSinceRelease = releasedAmount !== null && toBigInt(order.amount) > releasedAmount;
   const lastPass = order.last_pass_checkpoint && order.last_pass_date ? { checkpoint: order.last_pass_checkpoint as Checkpoint, date: order.last_pass_date } : null;
@@ -154,7 +154,7 @@ export interface RejectInput {
 }
 
 const MANAGERS = ['credit_manager'];
-const needsApproval = async (tx: Tx) => (await getParameters(tx.db, tx.cache)).values.requireReleaseApproval && !MANAGERS.includes(tx.actor.role);
+const needsApproval = async (tx: Tx) => (await getParameters(tx)).values.requireReleaseApproval && !MANAGERS.includes(tx.actor.role);
 
 /** Clears the hold and opens the grace window; with posting, runs the posting that was blocked. */
 async function performRelease(tx: Tx, hold: HoldRow, input: ReleaseInput, requestedBy: string | null) {
@@ -282,7 +282,7 @@ export async function evaluateHold(tx: Tx, id: string, asOf?: string) {
     await updateHold(tx.db, saved);
     tx.changed(HOLD, id, 'update', saved.version, { action: 'hold.evaluate', before, after: holdRowToHold(saved) });
   }
-  const params = (await getParameters(tx.db, tx.cache)).values;
+  const params = (await getParameters(tx)).values;
   if (ready && hold.forced === 0 && params.automaticallyRelease !== 'no' && params.autoReleaseReasonCode) {
     const released = await performRelease(tx, saved, { reasonCode: params.autoReleaseReasonCode, reviewDate: date, mode: params.automaticallyRelease, asOf: date }, null);
     return { ...released, readyToRelease: true, autoReleased: true };

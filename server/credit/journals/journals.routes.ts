@@ -8,7 +8,7 @@ import { decodeCursor, page, pageQuery } from '../../http/paging';
 import { IdParam, SinceQuery } from '../../http/schemas';
 import { etag, requireIfMatch } from '../../http/versioning';
 import type { Role } from '../../db/transaction';
-import { requestReader } from '../credit-check/credit-check';
+import { requestReader } from '../../http/reader';
 import { GenerateBody, JOURNAL_STATUSES, JournalBody, JournalSchema, LinesBody, PostBody, RejectBody, ValidationSchema } from './journals.schema';
 import { addLines, approveJournal, decideLine, createJournal, generateLines, getJournal, listJournals, postJournal, rejectJournal, submitJournal, validateJournal, type Journal } from './journals.service';
 
@@ -59,8 +59,7 @@ export function journalRoutes(app: OpenAPIHono<AppEnv>): void {
       request: { body: jsonBody(JournalBody) },
       responses: { 200: jsonResponse(ValidationSchema), ...errorResponses },
     }),
-    // Remembered for a create of the same lines right after (see validatedBefore in the service).
-    async (c) => c.json(await validateJournal(requestReader(c), c.req.valid('json'), undefined, { remember: true })),
+    async (c) => c.json(await validateJournal(requestReader(c), c.req.valid('json'))),
   );
   register(
     app,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { AdjustmentJournalLinesTable, AdjustmentJournalsTable, Database } from '../../db/schema';
-import { changeCounter, type Tx } from '../../db/transaction';
+import type { Tx } from '../../db/transaction';
 import { hotAll, hotInsert, hotRows, hotRun, type Reader } from '../../db/hot';
 import { ApiError, notFound, ruleViolation, zodDetails, type ErrorDetail } from '../../http/errors';
 import { assertVersion } from '../../http/versioning';
@@ -163,53 +163,6 @@ function refuse(errors: ErrorDetail[]): never {
   throw new ApiError('rule_violation', `${new Set(errors.map((e) => e.path.split('.').slice(0, 2).join('.'))).size} line(s) are invalid; nothing was saved`, errors);
 }
 
-/**
- * The last `:validate` of a whole new journal whose every line passed, kept so that creating the
- * same journal right after (what a sheet does: preview, then send) need not check 10,000 lines a
- * second time. The create uses it only when all of these hold, and checks every line otherwise:
- * - the same type and the same lines, value for value;
- * - the same day (expiry dates are checked against today);
- * - nothing was committed in between. Every write appends to the change log in its own
- *   transaction, so the change counter is read before the validation's reads and again inside
- *   the create's transaction, and the two must be equal. A customer or credit group changed or
- *   removed in between therefore gets a fresh check.
- * One entry per database, used once, and dropped after two minutes so that a large preview
- * nobody sends is not kept in memory.
- */
-interface Validated {
-  type: JournalType;
-  lines: readonly unknown[];
-  today: string;
-  seq: bigint;
-  checked: CheckedLines;
-}
-const VALIDATED = 'adjustment-journals:validated';
-const VALIDATED_FOR_MS = 120_000;
-
-function remember(cache: Map<string, unknown>, v: Validated): void {
-  cache.set(VALIDATED, v);
-  setTimeout(() => cache.get(VALIDATED) === v && cache.delete(VALIDATED), VALIDATED_FOR_MS).unref();
-}
-
-/** Plain JSON values (parsed request bodies) equal value for value. */
-function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  for (const k of ka) if (!Object.hasOwn(b, k) || !sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
-  return true;
-}
-
-/** The remembered validation of exactly these lines, when nothing has changed since (see {@link Validated}). */
-async function validatedBefore(tx: Tx, type: JournalType, lines: readonly unknown[]): Promise<CheckedLines | undefined> {
-  const v = tx.cache.get(VALIDATED) as Validated | undefined;
-  if (!v || v.type !== type || v.today !== todayUtc() || v.lines.length !== lines.length) return undefined;
-  tx.cache.delete(VALIDATED);
-  if ((await changeCounter(tx)) !== v.seq || !sameJson(v.lines, lines)) return undefined;
-  return v.checked;
-}
-
 async function takenKeys(db: Db, journalId: string): Promise<Set<string>> {
   const rows = await db.selectFrom('adjustment_journal_lines').select(['customer_id', 'credit_group_id']).where('journal_id', '=', journalId).execute();
   return new Set(rows.map((r) => (r.customer_id ? `c:${r.customer_id}` : `g:${r.credit_group_id}`)));
@@ -262,7 +215,7 @@ async function saveJournal(tx: Tx, before: JournalRow, patch: Partial<JournalRow
 
 /** All or nothing: any invalid line answers 422 with every line's errors and saves nothing. */
 export async function createJournal(tx: Tx, body: { type: JournalType; description: string; lines: unknown[] }): Promise<Journal> {
-  const checked = (await validatedBefore(tx, body.type, body.lines)) ?? (await checkLines(tx, body.type, body.lines, new Set()));
+  const checked = await checkLines(tx, body.type, body.lines, new Set());
   if (checked.errors.length) refuse(checked.errors);
   const row: JournalRow = {
     id: `CLJ-${randomBytes(5).toString('hex')}`,
@@ -377,7 +330,7 @@ export async function submitJournal(tx: Tx, id: string, ifMatch: number): Promis
   const lines = await linesOf(tx, id);
   if (lines.length === 0) throw ruleViolation('a journal without lines cannot be submitted');
   // Per-line approval: a line raising the limit by more than the parameter's amount waits for its own approval.
-  const threshold = (await getParameters(tx.db, tx.cache)).values.adjustmentLineApprovalAmount;
+  const threshold = (await getParameters(tx)).values.adjustmentLineApprovalAmount;
   for (const l of lines) {
     const increase = toBigInt(l.new_credit_limit) - (l.current_credit_limit === null ? 0n : toBigInt(l.current_credit_limit));
     const status = threshold !== null && increase > threshold ? 'pending' : 'none';
@@ -428,7 +381,7 @@ export async function postJournal(tx: Tx, id: string, ifMatch: number, postingDa
   await checkVersion(tx, j, ifMatch);
   if (j.status === 'posted') throw ruleViolation(`journal ${id} is already posted`);
   if (j.status === 'rejected') throw ruleViolation(`journal ${id} was rejected; change it and submit it again`);
-  const params = (await getParameters(tx.db, tx.cache)).values;
+  const params = (await getParameters(tx)).values;
   if (params.requireAdjustmentApproval && j.status !== 'approved') throw ruleViolation(`journal ${id} is ${j.status}: adjustments need an approved journal before posting`);
   const { lines: all, limits: customers } = await linesWithLimits(tx, id);
   if (all.length === 0) throw ruleViolation('a journal without lines has nothing to post');
@@ -534,12 +487,9 @@ async function linesWithLimits(tx: Tx, id: string): Promise<{ lines: LineRow[]; 
  * The `:validate` answer. `taken` names customers (`c:<id>`) and credit groups (`g:<id>`) already
  * on the journal, so a caller validating a long sheet in parts still finds duplicates across them.
  */
-export async function validateJournal(r: Reader, body: { type: JournalType; lines: unknown[] }, taken: ReadonlySet<string> = new Set(), opts: { remember?: boolean } = {}) {
-  const keep = opts.remember && taken.size === 0;
-  const seq = keep ? await changeCounter(r) : 0n;
+export async function validateJournal(r: Reader, body: { type: JournalType; lines: unknown[] }, taken: ReadonlySet<string> = new Set()) {
   const today = todayUtc();
   const checked = await checkLines(r, body.type, body.lines, taken);
-  if (keep && checked.errors.length === 0) remember(r.cache, { type: body.type, lines: body.lines, today, seq, checked });
   const byLine = groupBy(checked.errors, (e) => Number(e.path.split('.')[1]));
   const asOf = today;
   const wanted = new Set<string>();

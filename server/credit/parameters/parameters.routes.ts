@@ -1,5 +1,6 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../http/env';
+import { requestReader } from '../../http/reader';
 import { guard, CAN } from '../../http/auth';
 import { command } from '../../http/command';
 import { errorResponses, jsonBody, jsonResponse, register } from '../../http/openapi';
@@ -11,7 +12,7 @@ const tags = ['Credit setup'];
 
 export function parameterRoutes(app: OpenAPIHono<AppEnv>): void {
   register(app, createRoute({ method: 'get', path: '/api/v1/parameters', tags, summary: 'All parameters with their current values', responses: { 200: jsonResponse(ParametersOut), ...errorResponses } }), async (c) => {
-    const { values, version } = await getParameters(c.var.deps.handle.db, c.var.deps.handle.cache);
+    const { values, version } = await getParameters(requestReader(c));
     return c.json(parametersToJson(values, version));
   });
 
@@ -28,7 +29,7 @@ export function parameterRoutes(app: OpenAPIHono<AppEnv>): void {
   );
 
   register(app, createRoute({ method: 'get', path: '/api/v1/checkpoints', tags, summary: 'The five checkpoints and their grace days', responses: { 200: jsonResponse(CheckpointsBody) } }), async (c) => {
-    return c.json(await getCheckpoints(c.var.deps.handle.db, c.var.deps.handle.cache));
+    return c.json(await getCheckpoints(requestReader(c)));
   });
 
   register(

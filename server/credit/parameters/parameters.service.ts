@@ -1,15 +1,12 @@
-import { sql, type Kysely } from 'kysely';
-import type { Database } from '../../db/schema';
+import { sql } from 'kysely';
 import type { Tx } from '../../db/transaction';
+import { SETUP, type SetupReader, type SetupView } from '../../db/setup-cache';
 import { formatMoney } from '../../../shared/money';
 import { ruleViolation } from '../../http/errors';
 import { CHECKPOINTS, validateCheckpoints, type Checkpoint, type CheckpointSetup } from '../../../shared/credit/checkpoints';
 import type { CreditParameters } from '../../../shared/credit/types';
 import { requireReasonCode } from '../setup/setup.kinds';
 import { ParametersSchema, type Parameters } from './parameters.schema';
-
-const PARAMETERS_KEY = 'parameters';
-const CHECKPOINTS_KEY = 'checkpoints';
 
 /** Stored JSON keeps money as text; parsing through the schema restores the defaults and bigints. */
 function parseStored(data: string | undefined): Parameters {
@@ -25,19 +22,17 @@ export function parametersToJson(p: Parameters, version: number) {
   };
 }
 
-/** The cached parameters, or undefined until they have been read since the last commit that changed them. */
-export function cachedParameters(cache: Map<string, unknown>): { values: Parameters; version: number } | undefined {
-  return cache.get(PARAMETERS_KEY) as { values: Parameters; version: number } | undefined;
+/** The cached parameters without I/O, or undefined until they have been read since the last commit that changed them. */
+export function cachedParameters(cache: SetupView): { values: Parameters; version: number } | undefined {
+  return cache.peek(SETUP.parameters);
 }
 
-/** The parameters, cached per database until a commit changes them. */
-export async function getParameters(db: Kysely<Database>, cache: Map<string, unknown>): Promise<{ values: Parameters; version: number }> {
-  const hit = cachedParameters(cache);
-  if (hit) return hit;
-  const row = await db.selectFrom('parameters').selectAll().where('id', '=', 1).executeTakeFirst();
-  const value = { values: parseStored(row?.data), version: row?.version ?? 0 };
-  cache.set(PARAMETERS_KEY, value);
-  return value;
+/** The parameters, through the setup cache. */
+export function getParameters(r: SetupReader): Promise<{ values: Parameters; version: number }> {
+  return r.cache.read(SETUP.parameters, async () => {
+    const row = await r.db.selectFrom('parameters').selectAll().where('id', '=', 1).executeTakeFirst();
+    return { values: parseStored(row?.data), version: row?.version ?? 0 };
+  });
 }
 
 export function creditParameters(p: Parameters): CreditParameters {
@@ -80,21 +75,21 @@ export async function updateParameters(tx: Tx, patch: Partial<Parameters>) {
   else await tx.db.insertInto('parameters').values({ id: 1, data, updated_at: tx.now, version }).execute();
   const after = parametersToJson(next, version);
   tx.changed('parameters', 'parameters', row ? 'update' : 'create', version, { action: 'parameters.update', before: parametersToJson(before, row?.version ?? 0), after });
-  tx.invalidate(PARAMETERS_KEY);
+  tx.invalidate(SETUP.parameters);
   return after;
 }
 
-/** All five checkpoints in process order; a checkpoint never set up checks nothing. */
-export async function getCheckpoints(db: Kysely<Database>, cache: Map<string, unknown>): Promise<CheckpointSetup[]> {
-  const hit = cache.get(CHECKPOINTS_KEY) as CheckpointSetup[] | undefined;
-  if (hit) return hit;
+/** All five checkpoints in process order, through the setup cache; a checkpoint never set up checks nothing. */
+export function getCheckpoints(r: SetupReader): Promise<CheckpointSetup[]> {
+  return r.cache.read(SETUP.checkpoints, () => readCheckpoints(r.db));
+}
+
+async function readCheckpoints(db: SetupReader['db']): Promise<CheckpointSetup[]> {
   const rows = await db.selectFrom('checkpoints').selectAll().execute();
-  const setup = CHECKPOINTS.map((checkpoint): CheckpointSetup => {
+  return CHECKPOINTS.map((checkpoint): CheckpointSetup => {
     const r = rows.find((x) => x.checkpoint === checkpoint);
     return { checkpoint, posting: r?.posting === 1, proForma: r?.pro_forma === 1, graceDays: r?.grace_days ?? null };
   });
-  cache.set(CHECKPOINTS_KEY, setup);
-  return setup;
 }
 
 /** Replaces the checkpoint setup; the grace-days rule of credit.md §4.6 is a 422. */
@@ -104,7 +99,7 @@ export async function replaceCheckpoints(tx: Tx, rows: CheckpointSetup[]): Promi
   // On PostgreSQL two concurrent replacements of different rows would otherwise both commit and
   // leave the union of the two setups (which may break the grace-days rule): one at a time.
   if (tx.dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext('creditdesk.checkpoints'))`.execute(tx.db);
-  const before = await getCheckpoints(tx.db, new Map());
+  const before = await readCheckpoints(tx.db);
   await tx.db.deleteFrom('checkpoints').execute();
   if (rows.length) {
     await tx.db
@@ -112,10 +107,10 @@ export async function replaceCheckpoints(tx: Tx, rows: CheckpointSetup[]): Promi
       .values(rows.map((r) => ({ checkpoint: r.checkpoint, posting: r.posting ? 1 : 0, pro_forma: r.proForma ? 1 : 0, grace_days: r.graceDays })))
       .execute();
   }
-  const after = await getCheckpoints(tx.db, new Map());
+  const after = await readCheckpoints(tx.db);
   const version = ((await tx.db.selectFrom('changes').select((eb) => eb.fn.countAll<number>().as('n')).where('entity', '=', 'checkpoints').executeTakeFirst())?.n ?? 0) as number;
   tx.changed('checkpoints', 'checkpoints', 'update', Number(version) + 1, { action: 'checkpoints.replace', before, after });
-  tx.invalidate(CHECKPOINTS_KEY);
+  tx.invalidate(SETUP.checkpoints);
   return after;
 }
 

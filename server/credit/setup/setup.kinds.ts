@@ -1,9 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../../http/env';
-import type { Kysely } from 'kysely';
-import type { Database } from '../../db/schema';
 import type { Tx } from '../../db/transaction';
+import type { SetupReader, SetupView } from '../../db/setup-cache';
 import { ruleViolation } from '../../http/errors';
 import { cachedSetupRows, registerSetupKind, setupRowsCached, type SetupJson, type SetupKind } from './setup.resource';
 
@@ -98,7 +97,7 @@ export const reasonCodes: SetupKind<z.ZodType<Record<string, unknown>>> = {
   toData: (i) => i,
   // A code the parameters name must keep existing, with its kind.
   validate: async (tx, id, input) => {
-    const existing = (await setupRowsCached(tx.db, tx.cache, 'reasonCode')).get(id);
+    const existing = (await setupRowsCached(tx, 'reasonCode')).get(id);
     if (!existing || existing.kind === input.kind) return;
     const naming = await parametersNaming(tx, id);
     if (naming.length) throw ruleViolation(`reason code ${id} is named by the parameter ${naming.join(', ')}; its kind cannot change`, [{ path: 'kind', message: `stays ${String(existing.kind)} while ${naming.join(', ')} names it` }]);
@@ -116,8 +115,8 @@ export function creditSetupRoutes(app: OpenAPIHono<AppEnv>): void {
 }
 
 /** A reason code must exist with the right kind (SPEC §5 contract details): 422 otherwise. */
-export async function requireReasonCode(tx: { db: Kysely<Database>; cache: Map<string, unknown> }, code: string, kind: ReasonKind, path = 'reasonCode'): Promise<void> {
-  const codes = await setupRowsCached(tx.db, tx.cache, reasonCodes.entity);
+export async function requireReasonCode(tx: SetupReader, code: string, kind: ReasonKind, path = 'reasonCode'): Promise<void> {
+  const codes = await setupRowsCached(tx, reasonCodes.entity);
   const row = codes.get(code);
   if (!row || row.kind !== kind) {
     throw ruleViolation(`reason code ${code} is not a ${kind} reason`, [{ path, message: row ? `is a ${String(row.kind)} reason, not ${kind}` : 'does not exist' }]);
@@ -125,12 +124,12 @@ export async function requireReasonCode(tx: { db: Kysely<Database>; cache: Map<s
 }
 
 /** Ranks by id, for the ranked parameter checks (a row without rank is left out). */
-export async function ranksOf(tx: { db: Kysely<Database>; cache: Map<string, unknown> }, kind: SetupKind<z.ZodType<Record<string, unknown>>>): Promise<Map<string, number>> {
-  return cachedRanks(tx.cache, kind) ?? ranksFrom(await setupRowsCached(tx.db, tx.cache, kind.entity));
+export async function ranksOf(tx: SetupReader, kind: SetupKind<z.ZodType<Record<string, unknown>>>): Promise<Map<string, number>> {
+  return cachedRanks(tx.cache, kind) ?? ranksFrom(await setupRowsCached(tx, kind.entity));
 }
 
 /** The ranks from the cached rows, without I/O; undefined until the rows have been read since they last changed. */
-export function cachedRanks(cache: Map<string, unknown>, kind: SetupKind<z.ZodType<Record<string, unknown>>>): Map<string, number> | undefined {
+export function cachedRanks(cache: SetupView, kind: SetupKind<z.ZodType<Record<string, unknown>>>): Map<string, number> | undefined {
   const rows = cachedSetupRows(cache, kind.entity);
   return rows && ranksFrom(rows);
 }

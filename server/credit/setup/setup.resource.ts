@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema';
 import type { AppEnv } from '../../http/env';
 import type { Tx } from '../../db/transaction';
+import { SETUP, type SetupReader, type SetupView } from '../../db/setup-cache';
 import { guard, CAN } from '../../http/auth';
 import { command } from '../../http/command';
 import { notFound } from '../../http/errors';
@@ -39,28 +40,14 @@ export type SetupJson = Record<string, unknown> & { id: string; version: number 
 
 export const setupRowToJson = (r: SetupRow): SetupJson => ({ id: r.id, ...(JSON.parse(r.data) as Record<string, unknown>), createdAt: r.created_at, updatedAt: r.updated_at, version: r.version });
 
-const cacheKeys = new Map<string, string>();
-/** `setup:<entity>`, one string per entity: a key built per call would be hashed anew on every credit check. */
-const cacheKey = (entity: string): string => {
-  let key = cacheKeys.get(entity);
-  if (key === undefined) cacheKeys.set(entity, (key = `setup:${entity}`));
-  return key;
-};
-
-/** Every row of a kind, cached per database until a commit changes the kind. */
-/** The cached rows of one kind, or undefined until they have been read since the last commit that changed one. */
-export function cachedSetupRows(cache: Map<string, unknown>, entity: string): Map<string, SetupJson> | undefined {
-  return cache.get(cacheKey(entity)) as Map<string, SetupJson> | undefined;
+/** The cached rows of one kind without I/O, or undefined until they have been read since the last commit that changed one. */
+export function cachedSetupRows(cache: SetupView, entity: string): Map<string, SetupJson> | undefined {
+  return cache.peek(SETUP.rows(entity));
 }
 
-export async function setupRowsCached(db: Kysely<Database>, cache: Map<string, unknown>, entity: string): Promise<Map<string, SetupJson>> {
-  const key = cacheKey(entity);
-  const hit = cachedSetupRows(cache, entity);
-  if (hit) return hit;
-  const rows = await listSetupRows(db, entity);
-  const map = new Map(rows.map((r) => [r.id, setupRowToJson(r)]));
-  cache.set(key, map);
-  return map;
+/** Every row of a kind by id, through the setup cache. */
+export function setupRowsCached(r: SetupReader, entity: string): Promise<Map<string, SetupJson>> {
+  return r.cache.read(SETUP.rows(entity), async () => new Map((await listSetupRows(r.db, entity)).map((row) => [row.id, setupRowToJson(row)])));
 }
 
 export async function requireSetupRow(db: Kysely<Database>, entity: string, noun: string, id: string): Promise<SetupJson> {
@@ -137,7 +124,7 @@ export function registerSetupKind<I extends z.ZodType<Record<string, unknown>>>(
         const before = existing ? setupRowToJson(existing) : null;
         tx.changed(kind.entity, id, existing ? 'update' : 'create', row.version, { action: `${kind.entity}.${existing ? 'update' : 'create'}`, before, after: json });
         await kind.afterSave?.(tx, id, before, json);
-        tx.invalidate(cacheKey(kind.entity));
+        tx.invalidate(SETUP.rows(kind.entity));
         return { status: existing ? 200 : 201, body: json, version: row.version };
       });
     },
@@ -157,7 +144,7 @@ export function registerSetupKind<I extends z.ZodType<Record<string, unknown>>>(
         await kind.beforeDelete?.(tx, id);
         await deleteSetupRow(tx.db, kind.entity, id);
         tx.changed(kind.entity, id, 'delete', existing.version + 1, { action: `${kind.entity}.delete`, before, after: null });
-        tx.invalidate(cacheKey(kind.entity));
+        tx.invalidate(SETUP.rows(kind.entity));
         return { body: { ...before, version: existing.version + 1 } };
       });
     },

@@ -5,6 +5,7 @@ import * as m003 from './003-limits';
 import * as m004 from './004-collections';
 import * as m005 from './005-collections-money';
 import * as m006 from './006-uploads';
+import * as m007 from './007-setup-version';
 
 /** The explicit, ordered registry of frozen migrations. Append only; never edit a shipped one. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '004-collections': m004,
   '005-collections-money': m005,
   '006-uploads': m006,
+  '007-setup-version': m007,
 };

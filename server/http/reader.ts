@@ -1,0 +1,20 @@
+import type { Context } from 'hono';
+import type { AppEnv } from './env';
+import type { Reader } from '../db/hot';
+import { readSetupVersion, type DbHandle } from '../db/connection';
+
+/**
+ * A reader outside any transaction: committed data only (on SQLite the read-only connection,
+ * which never waits for a writer), and a fresh view of the setup cache (`setup`, the handle's own
+ * unless a test gives another), which confirms the setup version once on its first cached read.
+ */
+export function readerOf(h: DbHandle, setup = h.setup): Reader {
+  return { db: h.read, dialect: h.dialect, sqlite: h.sqliteRead, cache: setup.view(() => readSetupVersion(h.read)) };
+}
+
+/** The request's reader (see {@link readerOf}): one per request, so the setup version is confirmed at most once per request. */
+export function requestReader(c: Context<AppEnv>): Reader {
+  let r = c.get('reader');
+  if (!r) c.set('reader', (r = readerOf(c.get('deps').handle)));
+  return r;
+}
