@@ -12,6 +12,7 @@ import { customerRoutes } from './customers/customers.routes';
 import { ledgerRoutes } from './ledger/ledger.routes';
 import { salesOrderRoutes } from './sales-orders/sales-orders.routes';
 import { syncRoutes } from './sync/sync.routes';
+import { ChangeFeed } from './sync/change-feed';
 import { userRoutes } from './users/users.routes';
 import { creditSetupRoutes } from './credit/setup/setup.kinds';
 import { parameterRoutes } from './credit/parameters/parameters.routes';
@@ -88,7 +89,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   journalRoutes(app);
   collectionsRoutes(app);
   sheetRoutes(app);
-  syncRoutes(app);
+  syncRoutes(app, new ChangeFeed(deps.handle));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'API token from POST /api/v1/users' });
   app.doc31('/api/v1/openapi.json', {

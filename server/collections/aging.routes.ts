@@ -434,7 +434,7 @@ export function agingRoutes(app: OpenAPIHono<AppEnv>): void {
     async (c) => {
       const { id } = c.req.valid('param');
       const asOf = c.req.valid('query').asOf ?? todayUtc();
-      const def = toAgingDefinition(await requireSetupRow(c.var.deps.handle.db, 'agingDefinition', 'aging definition', id));
+      const def = toAgingDefinition(await requireSetupRow(c.var.deps.handle.read, 'agingDefinition', 'aging definition', id));
       const ranges = periodRanges(def, asOf);
       return c.json({ definitionId: id, asOf, periods: def.lines.map((l, i) => ({ label: l.label, unit: l.unit, interval: l.interval, indicator: l.indicator ?? null, from: ranges[i]!.from, to: ranges[i]!.to })) });
     },

@@ -69,12 +69,12 @@ function registerWorkResource<Input extends z.ZodType, Patch extends z.ZodType, 
     createRoute({ method: 'get', path: base, tags, summary: r.summaries.list, request: { query: z.object({ ...pageQuery, since: SinceQuery, ...r.listQuery }) }, responses: { 200: jsonResponse(z.object({ items: z.array(r.schema), nextCursor: z.string().nullable() })), ...errorResponses } }),
     async (c) => {
       const { limit, cursor, ...filter } = valid(c)('query') as { limit: number; cursor?: string } & Record<string, unknown>;
-      const rows = await r.list(c.var.deps.handle.db, { ...filter, limit, after: decodeCursor(cursor) });
+      const rows = await r.list(c.var.deps.handle.read, { ...filter, limit, after: decodeCursor(cursor) });
       return c.json(page(rows, limit, (row) => row.id));
     },
   );
   register(app, createRoute({ method: 'get', path: `${base}/{id}`, tags, summary: `One ${r.noun}`, request: { params: IdParam }, responses: { 200: jsonResponse(r.schema), ...errorResponses } }), async (c) => {
-    const json = await r.get(c.var.deps.handle.db, c.req.valid('param').id);
+    const json = await r.get(c.var.deps.handle.read, c.req.valid('param').id);
     c.header('ETag', etag(json.version));
     return c.json(json);
   });

@@ -26,7 +26,7 @@ export function customerRoutes(app: OpenAPIHono<AppEnv>): void {
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const rows = await listCustomers(c.var.deps.handle.db, { limit: q.limit, after: decodeCursor(q.cursor), since: q.since });
+      const rows = await listCustomers(c.var.deps.handle.read, { limit: q.limit, after: decodeCursor(q.cursor), since: q.since });
       const { items, nextCursor } = page(rows, q.limit, (r) => r.id);
       return c.json({ items: items.map(customerRowToCustomer), nextCursor });
     },

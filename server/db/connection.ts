@@ -127,6 +127,9 @@ async function openSqlite(path: string): Promise<DbHandle> {
     close: async () => {
       if (read !== db) await read.destroy();
       await db.destroy();
+      // Kysely closes a connection only when it opened it (on first use); these were opened here.
+      if (sqliteRead.open) sqliteRead.close();
+      if (sqlite.open) sqlite.close();
     },
   };
 }

@@ -3,6 +3,7 @@ import type { Context, MiddlewareHandler, Next } from 'hono';
 import type { AppEnv } from './env';
 import { ApiError } from './errors';
 import type { Role } from '../db/transaction';
+import type { DbHandle } from '../db/connection';
 import { SETUP, TOKEN_TTL_MS } from '../db/setup-cache';
 
 /** 256 random bits, URL-safe; the prefix makes a leaked token easy to recognise in logs and scans. */
@@ -25,23 +26,62 @@ export function isPublicPath(path: string): boolean {
 
 const BEARER = /^Bearer\s+(\S{16,200})\s*$/i;
 
+/** The bearer token a request carries, or 401. */
+export function bearerToken(c: Context<AppEnv>): string {
+  const header = c.req.header('authorization');
+  const m = header ? BEARER.exec(header) : null;
+  if (!m) throw new ApiError('unauthenticated', 'send Authorization: Bearer <token>');
+  return m[1]!;
+}
+
+type TokenOwner = { userId: string; role: Role };
+
+/** The token's owner from the setup cache, while it is trusted (no I/O). */
+function cachedOwner(handle: DbHandle, token: string): TokenOwner | undefined {
+  const cached = handle.setup.peek(SETUP.tokens)?.get(token);
+  return cached && cached.expires > Date.now() ? cached : undefined;
+}
+
 /**
- * Resolves `Authorization: Bearer <token>` to an actor, or answers 401. Resolved tokens are kept
- * in the setup cache (keyed by the token itself: the database keeps only hashes), so a request
- * usually costs no token query, no hashing and no promise of its own. A revocation drops them in
- * every process at its commit (users.service); on PostgreSQL an entry is also trusted for at most
- * a second (server/db/setup-cache.ts, TOKEN_TTL_MS), so a revoked token stops within 1 s even
- * where a notification is lost.
+ * The owner of a token that is neither unknown nor revoked, or undefined. Resolved tokens are kept
+ * in the setup cache (keyed by the token itself: the database keeps only hashes). A revocation
+ * drops them in every process at its commit (users.service); on PostgreSQL an entry is also
+ * trusted for at most a second (server/db/setup-cache.ts, TOKEN_TTL_MS), so a revoked token stops
+ * within 1 s even where a notification is lost.
+ */
+export async function tokenOwner(handle: DbHandle, token: string): Promise<TokenOwner | undefined> {
+  const hit = cachedOwner(handle, token);
+  if (hit) return hit;
+  const { read, setup } = handle;
+  const generation = setup.generation;
+  const row = await read
+    .selectFrom('api_tokens')
+    .innerJoin('users', 'users.id', 'api_tokens.user_id')
+    .select(['users.id as userId', 'users.role as role'])
+    .where('api_tokens.token_hash', '=', hashToken(token))
+    .where('api_tokens.revoked_at', 'is', null)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  let tokens = setup.peek(SETUP.tokens);
+  if (!tokens || tokens.size >= MAX_CACHED_TOKENS) setup.keep(SETUP.tokens, (tokens = new Map()), generation);
+  // Kept only when nothing was dropped while the row was read (a revocation committed meanwhile).
+  if (setup.generation === generation) tokens.set(token, { userId: row.userId, role: row.role as Role, expires: Date.now() + TOKEN_TTL_MS[setup.dialect] });
+  return { userId: row.userId, role: row.role as Role };
+}
+
+/** At most this many resolved tokens are kept per database; past it the map starts again. */
+const MAX_CACHED_TOKENS = 10_000;
+
+/**
+ * Resolves `Authorization: Bearer <token>` to an actor, or answers 401. A token the cache trusts
+ * costs no query, no hashing and no promise of its own (see {@link tokenOwner}).
  */
 export function authenticate(): MiddlewareHandler<AppEnv> {
   return (c, next) => {
     if (c.req.method === 'OPTIONS' || isPublicPath(c.req.path)) return next();
-    const header = c.req.header('authorization');
-    const m = header ? BEARER.exec(header) : null;
-    if (!m) throw new ApiError('unauthenticated', 'send Authorization: Bearer <token>');
-    const token = m[1]!;
-    const cached = c.get('deps').handle.setup.peek(SETUP.tokens)?.get(token);
-    if (cached && cached.expires > Date.now()) {
+    const token = bearerToken(c);
+    const cached = cachedOwner(c.get('deps').handle, token);
+    if (cached) {
       c.set('actor', { userId: cached.userId, role: cached.role, requestId: c.get('requestId') });
       return next();
     }
@@ -49,26 +89,10 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** At most this many resolved tokens are kept per database; past it the map starts again. */
-const MAX_CACHED_TOKENS = 10_000;
-
 async function resolveToken(c: Context<AppEnv>, next: Next, token: string): Promise<void> {
-  const hash = hashToken(token);
-  const { read, setup } = c.get('deps').handle;
-  const generation = setup.generation;
-  const row = await read
-    .selectFrom('api_tokens')
-    .innerJoin('users', 'users.id', 'api_tokens.user_id')
-    .select(['users.id as userId', 'users.role as role'])
-    .where('api_tokens.token_hash', '=', hash)
-    .where('api_tokens.revoked_at', 'is', null)
-    .executeTakeFirst();
-  if (!row) throw new ApiError('unauthenticated', 'the token is unknown or was revoked');
-  let tokens = setup.peek(SETUP.tokens);
-  if (!tokens || tokens.size >= MAX_CACHED_TOKENS) setup.keep(SETUP.tokens, (tokens = new Map()), generation);
-  // Kept only when nothing was dropped while the row was read (a revocation committed meanwhile).
-  if (setup.generation === generation) tokens.set(token, { userId: row.userId, role: row.role as Role, expires: Date.now() + TOKEN_TTL_MS[setup.dialect] });
-  c.set('actor', { userId: row.userId, role: row.role as Role, requestId: c.get('requestId') });
+  const owner = await tokenOwner(c.get('deps').handle, token);
+  if (!owner) throw new ApiError('unauthenticated', 'the token is unknown or was revoked');
+  c.set('actor', { userId: owner.userId, role: owner.role, requestId: c.get('requestId') });
   await next();
 }
 

@@ -58,7 +58,7 @@ function respond(c: Context<AppEnv>, result: CommandResult, replayed = false): R
 }
 
 async function storedResponse(c: Context<AppEnv>, key: string, hash: string): Promise<Response | undefined> {
-  const row = await c.var.deps.handle.db
+  const row = await c.var.deps.handle.read
     .selectFrom('idempotency_keys')
     .selectAll()
     .where('user_id', '=', c.var.actor.userId ?? '')

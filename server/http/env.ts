@@ -8,6 +8,8 @@ export interface AppConfig {
   allowedOrigins: string[];
   /** Maximum JSON body size in bytes. */
   jsonBodyLimit: number;
+  /** How often GET /changes/stream sends a heartbeat comment (default 15 s; tests shorten it). */
+  streamHeartbeatMs?: number;
 }
 
 export interface Deps {

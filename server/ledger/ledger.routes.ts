@@ -63,7 +63,7 @@ export function ledgerRoutes(app: OpenAPIHono<AppEnv>): void {
     async (c) => {
       const { id } = c.req.valid('param');
       const q = c.req.valid('query');
-      const db = c.var.deps.handle.db;
+      const db = c.var.deps.handle.read;
       await requireCustomer({ db }, id);
       const rows = await listCustomerTransactions(db, id, { open: q.open === 'true', limit: q.limit, after: decodeCursor(q.cursor) });
       const { items, nextCursor } = page(rows, q.limit, (r) => r.id);
@@ -83,7 +83,7 @@ export function ledgerRoutes(app: OpenAPIHono<AppEnv>): void {
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      const row = await findTransaction(c.var.deps.handle.db, id);
+      const row = await findTransaction(c.var.deps.handle.read, id);
       if (!row) throw notFound('transaction', id);
       c.header('ETag', etag(row.version));
       return c.json(transactionRowToTransaction(row));

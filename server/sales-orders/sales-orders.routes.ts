@@ -25,7 +25,7 @@ export function salesOrderRoutes(app: OpenAPIHono<AppEnv>): void {
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const rows = await listSalesOrders(c.var.deps.handle.db, { ...q, after: decodeCursor(q.cursor) });
+      const rows = await listSalesOrders(c.var.deps.handle.read, { ...q, after: decodeCursor(q.cursor) });
       const { items, nextCursor } = page(rows, q.limit, (r) => r.id);
       return c.json({ items: items.map(salesOrderRowToSalesOrder), nextCursor });
     },
@@ -42,7 +42,7 @@ export function salesOrderRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: { 200: jsonResponse(SalesOrderSchema), ...errorResponses },
     }),
     async (c) => {
-      const row = await requireSalesOrder({ db: c.var.deps.handle.db }, c.req.valid('param').id);
+      const row = await requireSalesOrder({ db: c.var.deps.handle.read }, c.req.valid('param').id);
       c.header('ETag', etag(row.version));
       return c.json(salesOrderRowToSalesOrder(row));
     },

@@ -224,7 +224,7 @@ export function sheetRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: { 200: { description: 'an .xlsx workbook', content: { [XLSX]: { schema: z.string().openapi({ format: 'binary' }) } } }, ...errorResponses },
     }),
     async (c) => {
-      const holds = (await listHolds(c.var.deps.handle.db, { status: 'onHold', limit: 100_000 })).map(holdRowToHold);
+      const holds = (await listHolds(c.var.deps.handle.read, { status: 'onHold', limit: 100_000 })).map(holdRowToHold);
       const stream = await streamWorkbook(async (wb) => {
         const ws = wb.addWorksheet('Held orders', { views: [{ state: 'frozen', ySplit: 1 }] });
         ws.columns = [

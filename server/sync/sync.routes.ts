@@ -1,8 +1,11 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { stream } from 'hono/streaming';
 import type { AppEnv } from '../http/env';
+import { bearerToken } from '../http/auth';
+import { lastChangeSeq, readChanges, type ChangeFeed } from './change-feed';
+import { sendChanges } from './change-stream';
 import { errorResponses, jsonResponse, register } from '../http/openapi';
 import { decodeCursor, encodeCursor, MAX_PAGE } from '../http/paging';
-import { toNumber } from '../db/values';
 import { Id } from '../http/schemas';
 import { ApiError } from '../http/errors';
 
@@ -22,7 +25,9 @@ const AuditSchema = z
   })
   .openapi('AuditRow');
 
-export function syncRoutes(app: OpenAPIHono<AppEnv>): void {
+const SEQ = /^\d{1,15}$/;
+
+export function syncRoutes(app: OpenAPIHono<AppEnv>, feed: ChangeFeed): void {
   register(
     app,
     createRoute({
@@ -40,9 +45,53 @@ export function syncRoutes(app: OpenAPIHono<AppEnv>): void {
     }),
     async (c) => {
       const { since, limit } = c.req.valid('query');
-      const rows = await c.var.deps.handle.db.selectFrom('changes').selectAll().where('seq', '>', since).orderBy('seq').limit(limit).execute();
-      const changes = rows.map((r) => ({ seq: toNumber(r.seq), entity: r.entity, id: r.entity_id, op: r.op as 'create', version: r.version }));
+      const changes = await readChanges(c.var.deps.handle.read, since, limit);
       return c.json({ changes, nextSince: changes.length ? changes[changes.length - 1]!.seq : since });
+    },
+  );
+
+  register(
+    app,
+    createRoute({
+      method: 'get',
+      path: '/api/v1/changes/stream',
+      tags: ['Sync'],
+      summary: 'Every committed change as it happens (Server-Sent Events)',
+      description: [
+        'A `text/event-stream` of the change log: first every entry after `since` (or after the `Last-Event-ID` header, which a reconnecting',
+        'EventSource sends and which wins over `since`), in order and without gaps, then each new entry as it commits on any server',
+        'process sharing the database. Without either, the stream starts at the current end of the log. Each event is',
+        '`id: <seq>`, `event: change`, `data: {"seq","entity","id","op","version"}` (the same objects as GET /api/v1/changes); a comment',
+        'line `: heartbeat` comes every 15 s. The bearer token is the same as for every call; the stream ends within a second of its',
+        'token being revoked.',
+      ].join(' '),
+      request: { query: z.object({ since: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() }) },
+      responses: {
+        200: {
+          description: 'The stream',
+          content: { 'text/event-stream': { schema: z.string().openapi({ example: 'id: 42\nevent: change\ndata: {"seq":42,"entity":"hold","id":"H-17","op":"update","version":3}\n\n' }) } },
+        },
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const handle = c.var.deps.handle;
+      const token = bearerToken(c);
+      const lastEventId = c.req.header('last-event-id');
+      if (lastEventId !== undefined && !SEQ.test(lastEventId.trim())) {
+        throw new ApiError('invalid_request', 'Last-Event-ID must be the sequence of an event this stream sent', [{ path: 'Last-Event-ID', message: 'not a sequence' }]);
+      }
+      const from = lastEventId !== undefined ? Number(lastEventId.trim()) : (c.req.valid('query').since ?? (await lastChangeSeq(handle.read)));
+      c.header('Content-Type', 'text/event-stream; charset=utf-8');
+      c.header('Cache-Control', 'no-cache, no-transform');
+      // Proxies that buffer responses (nginx) would hold events back.
+      c.header('X-Accel-Buffering', 'no');
+      const heartbeatMs = c.var.deps.config.streamHeartbeatMs ?? 15_000;
+      return stream(
+        c,
+        (s) => sendChanges(s, { handle, feed, token, from, heartbeatMs }),
+        async (e) => c.var.log.error({ requestId: c.var.requestId, err: e.message }, 'change stream ended by an error'),
+      );
     },
   );
 
@@ -65,7 +114,7 @@ export function syncRoutes(app: OpenAPIHono<AppEnv>): void {
     }),
     async (c) => {
       const q = c.req.valid('query');
-      let query = c.var.deps.handle.db.selectFrom('audit_log').selectAll().orderBy('id').limit(q.limit + 1);
+      let query = c.var.deps.handle.read.selectFrom('audit_log').selectAll().orderBy('id').limit(q.limit + 1);
       if (q.entity) query = query.where('entity', '=', q.entity);
       if (q.id) query = query.where('entity_id', '=', q.id);
       const after = decodeCursor(q.cursor);

@@ -41,7 +41,7 @@ export function userRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: { 200: jsonResponse(z.object({ items: z.array(UserSchema) })), ...errorResponses },
     }),
     async (c) => {
-      return c.json({ items: await listUsers(c.var.deps.handle.db) });
+      return c.json({ items: await listUsers(c.var.deps.handle.read) });
     },
   );
 
@@ -55,7 +55,7 @@ export function userRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: { 200: jsonResponse(UserSchema), ...errorResponses },
     }),
     async (c) => {
-      const user = await findUser(c.var.deps.handle.db, c.var.actor.userId ?? '');
+      const user = await findUser(c.var.deps.handle.read, c.var.actor.userId ?? '');
       if (!user) throw notFound('user', c.var.actor.userId ?? '');
       return c.json(user);
     },

@@ -17,6 +17,8 @@ export const DIALECTS: TestDialect[] = ['sqlite', 'postgres'];
 
 export interface TestApp {
   dialect: TestDialect;
+  /** The PostgreSQL schema of this app's database (undefined on SQLite). */
+  schema?: string;
   handle: DbHandle;
   app: ReturnType<typeof createApp>;
   /** One token per role, plus a second credit manager for four-eyes tests. */
@@ -43,7 +45,7 @@ export interface TestResponse {
 }
 
 /** A fresh app on a fresh database: a temp SQLite file, or a new PostgreSQL schema. */
-export async function startTestApp(dialect: TestDialect, options: { allowedOrigins?: string[] } = {}): Promise<TestApp> {
+export async function startTestApp(dialect: TestDialect, options: { allowedOrigins?: string[]; streamHeartbeatMs?: number } = {}): Promise<TestApp> {
   let dir: string | undefined;
   let schema: string | undefined;
   let handle: DbHandle;
@@ -57,7 +59,7 @@ export async function startTestApp(dialect: TestDialect, options: { allowedOrigi
   const app = createApp({
     handle,
     log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    config: { allowedOrigins: options.allowedOrigins ?? ['http://localhost:3000'], jsonBodyLimit: 1024 * 1024 },
+    config: { allowedOrigins: options.allowedOrigins ?? ['http://localhost:3000'], jsonBodyLimit: 1024 * 1024, streamHeartbeatMs: options.streamHeartbeatMs },
   });
   const tokens = {} as TestApp['tokens'];
   const userIds = {} as TestApp['userIds'];
@@ -90,6 +92,7 @@ export async function startTestApp(dialect: TestDialect, options: { allowedOrigi
 
   return {
     dialect,
+    schema,
     handle,
     app,
     tokens,

@@ -103,12 +103,12 @@ function interestNoteRoutes(app: OpenAPIHono<AppEnv>): void {
     createRoute({ method: 'get', path: base, tags, summary: 'List interest notes', request: { query: z.object({ ...pageQuery, since: SinceQuery, customerId: Id.optional(), status: z.enum(['created', 'posted', 'canceled']).optional() }) }, responses: { 200: jsonResponse(z.object({ items: z.array(InterestNoteSchema), nextCursor: z.string().nullable() })), ...errorResponses } }),
     async (c) => {
       const { limit, cursor, ...q } = c.req.valid('query');
-      const rows = await listInterestNotes(c.var.deps.handle.db, { ...q, limit, after: decodeCursor(cursor) });
+      const rows = await listInterestNotes(c.var.deps.handle.read, { ...q, limit, after: decodeCursor(cursor) });
       return c.json(page(rows, limit, (r) => r.id));
     },
   );
   register(app, createRoute({ method: 'get', path: `${base}/{id}`, tags, summary: 'One interest note with its lines and fees', request: { params: IdParam }, responses: { 200: jsonResponse(InterestNoteSchema), ...errorResponses } }), async (c) => {
-    const note = await getInterestNote(c.var.deps.handle.db, c.req.valid('param').id);
+    const note = await getInterestNote(c.var.deps.handle.read, c.req.valid('param').id);
     c.header('ETag', etag(note.version));
     return c.json(note);
   });
@@ -163,7 +163,7 @@ function feeRoutes(app: OpenAPIHono<AppEnv>): void {
     createRoute({ method: 'get', path: base, tags, summary: 'List posted fees', request: { query: z.object({ ...pageQuery, customerId: Id.optional() }) }, responses: { 200: jsonResponse(z.object({ items: z.array(FeeSchema), nextCursor: z.string().nullable() })), ...errorResponses } }),
     async (c) => {
       const { limit, cursor, customerId } = c.req.valid('query');
-      let q = c.var.deps.handle.db.selectFrom('fees').selectAll().where('charge_txn_id', 'is not', null).orderBy('id').limit(limit + 1);
+      let q = c.var.deps.handle.read.selectFrom('fees').selectAll().where('charge_txn_id', 'is not', null).orderBy('id').limit(limit + 1);
       if (customerId) q = q.where('customer_id', '=', customerId);
       const after = decodeCursor(cursor);
       if (after !== undefined) q = q.where('id', '>', after);
@@ -173,7 +173,7 @@ function feeRoutes(app: OpenAPIHono<AppEnv>): void {
   );
   register(app, createRoute({ method: 'get', path: `${base}/{id}`, tags, summary: 'One fee', request: { params: IdParam }, responses: { 200: jsonResponse(FeeSchema), ...errorResponses } }), async (c) => {
     const { id } = c.req.valid('param');
-    const row = await c.var.deps.handle.db.selectFrom('fees').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await c.var.deps.handle.read.selectFrom('fees').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw notFound('fee', id);
     c.header('ETag', etag(row.version));
     return c.json(feeRowToJson(row as FeeRow));
@@ -212,12 +212,12 @@ function writeOffRoutes(app: OpenAPIHono<AppEnv>): void {
     createRoute({ method: 'get', path: base, tags, summary: 'List write-off journals', request: { query: z.object({ ...pageQuery, customerId: Id.optional() }) }, responses: { 200: jsonResponse(z.object({ items: z.array(WriteOffSchema), nextCursor: z.string().nullable() })), ...errorResponses } }),
     async (c) => {
       const { limit, cursor, customerId } = c.req.valid('query');
-      const rows = await listWriteOffs(c.var.deps.handle.db, { customerId, limit, after: decodeCursor(cursor) });
+      const rows = await listWriteOffs(c.var.deps.handle.read, { customerId, limit, after: decodeCursor(cursor) });
       return c.json(page(rows, limit, (r) => r.id));
     },
   );
   register(app, createRoute({ method: 'get', path: `${base}/{id}`, tags, summary: 'One write-off journal', request: { params: IdParam }, responses: { 200: jsonResponse(WriteOffSchema), ...errorResponses } }), async (c) => {
-    const w = await getWriteOff(c.var.deps.handle.db, c.req.valid('param').id);
+    const w = await getWriteOff(c.var.deps.handle.read, c.req.valid('param').id);
     c.header('ETag', etag(w.version));
     return c.json(w);
   });

@@ -17,13 +17,13 @@ export function blockingRuleRoutes(app: OpenAPIHono<AppEnv>): void {
     createRoute({ method: 'get', path: '/api/v1/blocking-rules', tags, summary: 'List blocking and exclusion rules', request: { query: z.object({ ...pageQuery, since: SinceQuery }) }, responses: { 200: jsonResponse(z.object({ items: z.array(BlockingRuleSchema), nextCursor: z.string().nullable() })), ...errorResponses } }),
     async (c) => {
       const q = c.req.valid('query');
-      const rows = await listRules(c.var.deps.handle.db, { limit: q.limit, after: decodeCursor(q.cursor), since: q.since });
+      const rows = await listRules(c.var.deps.handle.read, { limit: q.limit, after: decodeCursor(q.cursor), since: q.since });
       const { items, nextCursor } = page(rows, q.limit, (r) => r.id);
       return c.json({ items: items.map(ruleRowToJson), nextCursor });
     },
   );
   register(app, createRoute({ method: 'get', path: '/api/v1/blocking-rules/{id}', tags, summary: 'One rule', request: { params: IdParam }, responses: { 200: jsonResponse(BlockingRuleSchema), ...errorResponses } }), async (c) => {
-    const rule = await getRule(c.var.deps.handle.db, c.req.valid('param').id);
+    const rule = await getRule(c.var.deps.handle.read, c.req.valid('param').id);
     c.header('ETag', etag(rule.version));
     return c.json(rule);
   });

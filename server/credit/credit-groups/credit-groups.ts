@@ -109,7 +109,7 @@ export function creditGroupRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: { 200: jsonResponse(z.object({ items: z.array(CreditGroupSchema), nextCursor: z.string().nullable() })), ...errorResponses },
     }),
     async (c) => {
-      const db = c.var.deps.handle.db;
+      const db = c.var.deps.handle.read;
       const q = c.req.valid('query');
       // Paged by id and, with `since`, only groups changed after that sequence (SPEC §4).
       let query = db.selectFrom('credit_groups').selectAll().orderBy('id').limit(q.limit + 1);
@@ -126,7 +126,7 @@ export function creditGroupRoutes(app: OpenAPIHono<AppEnv>): void {
     },
   );
   register(app, createRoute({ method: 'get', path: '/api/v1/credit-groups/{id}', tags, summary: 'One credit group with its members', request: { params: IdParam }, responses: { 200: jsonResponse(CreditGroupSchema), ...errorResponses } }), async (c) => {
-    const group = await getCreditGroup(c.var.deps.handle.db, c.req.valid('param').id);
+    const group = await getCreditGroup(c.var.deps.handle.read, c.req.valid('param').id);
     c.header('ETag', etag(group.version));
     return c.json(group);
   });

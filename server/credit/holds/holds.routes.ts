@@ -76,7 +76,7 @@ export function holdRoutes(app: OpenAPIHono<AppEnv>): void {
     async (c) => {
       const q = c.req.valid('query');
       const status = q.status ?? (q.since === undefined ? 'onHold' : 'all');
-      const rows = await listHolds(c.var.deps.handle.db, { status: status === 'all' ? undefined : status, customerId: q.customerId, since: q.since, limit: q.limit, after: decodeCursor(q.cursor) });
+      const rows = await listHolds(c.var.deps.handle.read, { status: status === 'all' ? undefined : status, customerId: q.customerId, since: q.since, limit: q.limit, after: decodeCursor(q.cursor) });
       const { items, nextCursor } = page(rows, q.limit, (r) => r.id);
       return c.json({ items: items.map(holdRowToHold), nextCursor });
     },
@@ -84,7 +84,7 @@ export function holdRoutes(app: OpenAPIHono<AppEnv>): void {
 
   register(app, createRoute({ method: 'get', path: '/api/v1/holds/{id}', tags, summary: 'One hold', request: { params: IdParam }, responses: { 200: jsonResponse(HoldSchema), ...errorResponses } }), async (c) => {
     const { id } = c.req.valid('param');
-    const row = await findHold(c.var.deps.handle.db, id);
+    const row = await findHold(c.var.deps.handle.read, id);
     if (!row) throw new ApiError('not_found', `hold ${id} does not exist`);
     c.header('ETag', etag(row.version));
     return c.json(holdRowToHold(row));
@@ -197,7 +197,7 @@ export function holdRoutes(app: OpenAPIHono<AppEnv>): void {
     async (c) => {
       const body = c.req.valid('json');
       return idempotentBatch(c, async () => {
-        const rows = await listHolds(c.var.deps.handle.db, { status: 'onHold', customerId: body.customerId, ids: body.holdIds, limit: 100_000 });
+        const rows = await listHolds(c.var.deps.handle.read, { status: 'onHold', customerId: body.customerId, ids: body.holdIds, limit: 100_000 });
         const items = [];
         for (const row of rows) items.push(await runInTransaction(c.var.deps.handle, c.var.actor, (tx) => evaluateHold(tx, row.id, body.asOf)));
         return { body: { items } };

@@ -208,14 +208,14 @@ export function insuranceRoutes(app: OpenAPIHono<AppEnv>): void {
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const rows = await listInsurances(c.var.deps.handle.db, c.req.valid('param').id, { limit: q.limit, after: decodeCursor(q.cursor), since: q.since });
+      const rows = await listInsurances(c.var.deps.handle.read, c.req.valid('param').id, { limit: q.limit, after: decodeCursor(q.cursor), since: q.since });
       const { items, nextCursor } = page(rows, q.limit, (r) => r.id);
       return c.json({ items: items.map(insuranceRowToJson), nextCursor });
     },
   );
   register(app, createRoute({ method: 'get', path: `${base}/{insuranceId}`, tags, summary: 'One insurance policy or guarantee', request: { params: InsuranceParams }, responses: { 200: jsonResponse(InsuranceSchema), ...errorResponses } }), async (c) => {
     const { id, insuranceId } = c.req.valid('param');
-    const json = await getInsurance(c.var.deps.handle.db, id, insuranceId);
+    const json = await getInsurance(c.var.deps.handle.read, id, insuranceId);
     c.header('ETag', etag(json.version));
     return c.json(json);
   });

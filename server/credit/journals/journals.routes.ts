@@ -25,7 +25,7 @@ export function journalRoutes(app: OpenAPIHono<AppEnv>): void {
     createRoute({ method: 'get', path: base, tags, summary: 'List adjustment journals (headers with line counts)', request: { query: z.object({ ...pageQuery, status: z.enum(JOURNAL_STATUSES).optional(), since: SinceQuery }) }, responses: { 200: jsonResponse(z.object({ items: z.array(JournalSchema), nextCursor: z.string().nullable() })), ...errorResponses } }),
     async (c) => {
       const q = c.req.valid('query');
-      const items = await listJournals(c.var.deps.handle.db, { status: q.status, limit: q.limit, after: decodeCursor(q.cursor), since: q.since });
+      const items = await listJournals(c.var.deps.handle.read, { status: q.status, limit: q.limit, after: decodeCursor(q.cursor), since: q.since });
       return c.json(page(items, q.limit, (j) => j.id));
     },
   );

@@ -74,7 +74,7 @@ export function registerSetupKind<I extends z.ZodType<Record<string, unknown>>>(
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const rows = await listSetupRows(c.var.deps.handle.db, kind.entity, { limit: q.limit, after: decodeCursor(q.cursor), since: q.since, entity: kind.entity });
+      const rows = await listSetupRows(c.var.deps.handle.read, kind.entity, { limit: q.limit, after: decodeCursor(q.cursor), since: q.since, entity: kind.entity });
       const { items, nextCursor } = page(rows, q.limit, (r) => r.id);
       return c.json({ items: items.map(setupRowToJson), nextCursor });
     },
@@ -84,7 +84,7 @@ export function registerSetupKind<I extends z.ZodType<Record<string, unknown>>>(
     app,
     createRoute({ method: 'get', path: `${base}/{id}`, tags, summary: `One ${kind.noun}`, request: { params: IdParam }, responses: { 200: jsonResponse(Out), ...errorResponses } }),
     async (c) => {
-      const row = await requireSetupRow(c.var.deps.handle.db, kind.entity, kind.noun, c.req.valid('param').id);
+      const row = await requireSetupRow(c.var.deps.handle.read, kind.entity, kind.noun, c.req.valid('param').id);
       c.header('ETag', etag(row.version));
       return c.json(row);
     },
