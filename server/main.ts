@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import pino from 'pino';
 import { createApp } from './app';
 import { allowedOrigins, readEnv } from './config';
-import { openDatabase } from './db/connection';
+import { isPostgresUrl, openDatabase } from './db/connection';
 import { runInTransaction, SYSTEM } from './db/transaction';
 import { ensureAdminToken } from './users/users.service';
 import { seedDemo } from './demo/seed';
@@ -13,17 +13,18 @@ import { seedDemo } from './demo/seed';
 async function main(): Promise<void> {
   const env = readEnv();
   const log = pino({ level: env.LOG_LEVEL });
-  const isPostgres = /^postgres(ql)?:\/\//.test(env.DATABASE_URL);
+  const isPostgres = isPostgresUrl(env.DATABASE_URL);
   const isNewSqlite = !isPostgres && !existsSync(env.DATABASE_URL);
-  const handle = await openDatabase({ url: env.DATABASE_URL, schema: env.DATABASE_SCHEMA });
-
-  if (env.ADMIN_TOKEN) await runInTransaction(handle, SYSTEM, (tx) => ensureAdminToken(tx, env.ADMIN_TOKEN!));
+  const handle = await openDatabase({ url: env.DATABASE_URL, schema: env.DATABASE_SCHEMA, onEventError: (message) => log.warn(message) });
   const app = createApp({ handle, log, config: { allowedOrigins: allowedOrigins(env), jsonBodyLimit: 1024 * 1024 } });
-  let demoTokens: Record<string, string> | undefined;
   const tokensFile = isPostgres ? './data/demo-tokens.json' : join(dirname(env.DATABASE_URL), 'demo-tokens.json');
-  if (env.SEED_DEMO === '1' && (isNewSqlite || (isPostgres && (await isEmpty(handle))))) {
-    demoTokens = await seedDemo(handle, { tokensFile, app });
-  }
+  // Under the startup lock that the migrations took: several servers starting together on one
+  // PostgreSQL database take turns, and only the first finds it empty and loads the demo.
+  const demoTokens = await handle.exclusive(async () => {
+    if (env.ADMIN_TOKEN) await runInTransaction(handle, SYSTEM, (tx) => ensureAdminToken(tx, env.ADMIN_TOKEN!));
+    if (env.SEED_DEMO !== '1' || !(isNewSqlite || (isPostgres && (await isEmpty(handle))))) return undefined;
+    return seedDemo(handle, { tokensFile, app });
+  });
   const scheme = env.HTTPS === '1' ? 'https' : 'http';
   const server = serve({
     fetch: app.fetch,
@@ -37,12 +38,17 @@ async function main(): Promise<void> {
   if (demoTokens) {
     console.log(`demo company loaded; one token per role (shown once, also saved to ${tokensFile}):`);
     for (const [role, token] of Object.entries(demoTokens)) console.log(`  ${role.padEnd(18)} ${token}`);
+  } else if (isPostgres && env.SEED_DEMO === '1') {
+    console.log('the database already holds data (another server may have loaded the demo): nothing loaded');
   }
 
   const shutdown = () => {
     server.close(() => {
       void handle.close().then(() => process.exit(0));
     });
+    // Open change streams never go idle: after a second's grace they are cut (clients reconnect,
+    // behind a load balancer to another server, and resume with Last-Event-ID).
+    setTimeout(() => (server as { closeAllConnections?: () => void }).closeAllConnections?.(), 1000).unref();
     setTimeout(() => process.exit(0), 3000).unref();
   };
   process.on('SIGINT', shutdown);

@@ -46,6 +46,12 @@ export interface DbConfig {
   schema?: string;
   /** Where the PostgreSQL notification connection reports that it was lost (default: nowhere). */
   onEventError?: (message: string) => void;
+  /**
+   * PostgreSQL: keep the setup cache right across processes (LISTEN, version checks; the
+   * default). False only for the bench's floor, which measures what that costs: with it off a
+   * second process's setup changes go unseen.
+   */
+  coherence?: boolean;
 }
 
 export const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//.test(url);
@@ -150,14 +156,17 @@ async function openPostgres(config: DbConfig): Promise<DbHandle> {
   });
   const pool = new pg.Pool({ ...pgConnection(config), max: 10 });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const channel = channelOf(schema);
-  const events = new PostgresEvents(pgConnection(config).connectionString!, channel, config.onEventError);
-  const setup = new SetupCache('postgres');
+  const coherence = config.coherence ?? true;
+  const channel = coherence ? channelOf(schema) : undefined;
+  const events = channel ? new PostgresEvents(pgConnection(config).connectionString!, channel, config.onEventError) : new DatabaseEvents();
+  const setup = new SetupCache('postgres', coherence);
   try {
     await exclusive(() => migrateToLatest(db, { locked: true }));
-    events.on('setup', (version, names) => setup.committed(version, names));
-    events.on('reset', () => setup.clear());
-    await events.start();
+    if (events instanceof PostgresEvents) {
+      events.on('setup', (version, names) => setup.committed(version, names));
+      events.on('reset', () => setup.clear());
+      await events.start();
+    }
   } catch (e) {
     await events.close();
     await db.destroy();
@@ -220,8 +229,8 @@ async function ensurePostgresDatabase(url: string): Promise<void> {
   try {
     await admin.query(`create database ${admin.escapeIdentifier(name)}`);
   } catch (e) {
-    // Created meanwhile by another process starting on it.
-    if ((e as { code?: string }).code !== '42P04') throw e;
+    // Created meanwhile by another process starting on it (42P04, or 23505 when both got that far).
+    if (!['42P04', '23505'].includes((e as { code?: string }).code ?? '')) throw e;
   } finally {
     await admin.end();
   }

@@ -105,12 +105,15 @@ export class SetupCache {
   #version = 0;
   /** Moves on with every drop: a value read across one is not kept. */
   #generation = 0;
-  /** False while a PostgreSQL process is not listening (every view then checks the version). */
-  listening: boolean;
-
-  constructor(readonly dialect: 'sqlite' | 'postgres') {
-    this.listening = dialect === 'sqlite';
-  }
+  constructor(
+    readonly dialect: 'sqlite' | 'postgres',
+    /**
+     * Whether other processes may commit to the database (PostgreSQL), so views must confirm the
+     * version. False on SQLite, whose file one process owns; the bench turns it off on
+     * PostgreSQL to measure what the coherence costs (DbConfig.coherence).
+     */
+    readonly shared = dialect === 'postgres',
+  ) {}
 
   get version(): number {
     return this.#version;
@@ -118,11 +121,6 @@ export class SetupCache {
 
   get generation(): number {
     return this.#generation;
-  }
-
-  /** True when views must read the database's version before trusting an entry. */
-  get mustCheck(): boolean {
-    return this.dialect === 'postgres';
   }
 
   peek<T>(k: CacheKey<T>): T | undefined {
@@ -191,7 +189,7 @@ export class SetupView {
     readonly cache: SetupCache,
     private readonly readVersion: () => Promise<number>,
   ) {
-    this.#checked = !cache.mustCheck;
+    this.#checked = !cache.shared;
   }
 
   /** The cached value without any I/O, or undefined. Trust it only after {@link confirm} (or a read). */
