@@ -23,8 +23,8 @@ export class DatabaseEvents extends EventEmitter<CommitEvents> {
   async close(): Promise<void> {}
 }
 
-/** The listener's application_name, as pg_stat_activity shows it. */
-export const LISTENER_NAME = 'creditdesk-listen';
+/** The listener's application_name, as pg_stat_activity shows it: which server process it is. */
+export const listenerName = (pid: number = process.pid): string => `creditdesk-listen ${pid}`;
 
 /** One message on the channel: `{"c":seq}` after a commit that appended changes, `{"s":version,"k":[names]}` after a setup change. */
 type Message = { c: number } | { s: number; k: string[] };
@@ -75,7 +75,7 @@ export class PostgresEvents extends DatabaseEvents {
   }
 
   async #connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url, keepAlive: true, application_name: LISTENER_NAME });
+    const client = new pg.Client({ connectionString: this.url, keepAlive: true, application_name: listenerName() });
     client.on('notification', (m) => this.#dispatch(m.payload));
     client.on('error', (e) => this.#lost(client, e.message));
     client.on('end', () => this.#lost(client, 'the connection ended'));

@@ -1,47 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, serverArgs } from '../support/process';
-
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  port: number;
-  readyMs: number;
-}
-
-/** Starts the server the way `npm start` does and waits for /healthz. */
-async function start(env: Record<string, string>): Promise<Started> {
-  const port = await freePort();
-  const began = performance.now();
-  const child = spawn(process.execPath, serverArgs(), {
-    env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += String(d)));
-  child.stderr!.on('data', (d) => (out += String(d)));
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited: ${out}`);
-    if (performance.now() - began > 20_000) throw new Error(`not ready after 20 s: ${out}`);
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
-      if (res.status === 200 && out.includes('listening')) break;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { child, output: () => out, port, readyMs: performance.now() - began };
-}
-
-const stop = (s: Started) =>
-  new Promise<void>((resolve) => {
-    s.child.once('exit', () => resolve());
-    s.child.kill('SIGTERM');
-  });
+import { startServer, stopServer } from '../support/process';
 
 describe('npm start', () => {
   const dir = mkdtempSync(join(tmpdir(), 'creditdesk-start-'));
@@ -50,7 +11,7 @@ describe('npm start', () => {
 
   it('serves a demo company on a new database, prints one token per role, and keeps its data across restarts', async () => {
     const adminToken = `admin-${'x'.repeat(40)}`;
-    const first = await start({ DATABASE_URL: db, ADMIN_TOKEN: adminToken });
+    const first = await startServer({ DATABASE_URL: db, ADMIN_TOKEN: adminToken });
     try {
       expect(first.readyMs).toBeLessThan(10_000);
       const out = first.output();
@@ -88,30 +49,30 @@ describe('npm start', () => {
       expect(odd.headers.get('x-request-id')?.split(',')).toHaveLength(1);
       // One server owns its SQLite file (server/db/connection.ts): a second one on the same file
       // gives up after the busy timeout, naming the file, and the first one keeps serving.
-      await expect(start({ DATABASE_URL: db, ADMIN_TOKEN: adminToken })).rejects.toThrow(/SQLite database .*creditdesk\.sqlite is in use by another process/);
+      await expect(startServer({ DATABASE_URL: db, ADMIN_TOKEN: adminToken })).rejects.toThrow(/SQLite database .*creditdesk\.sqlite is in use by another process/);
       expect((await fetch(`${base}/api/v1/me`, { headers: { authorization: `Bearer ${adminToken}` } })).status).toBe(200);
     } finally {
-      await stop(first);
+      await stopServer(first);
     }
 
-    const second = await start({ DATABASE_URL: db, ADMIN_TOKEN: adminToken });
+    const second = await startServer({ DATABASE_URL: db, ADMIN_TOKEN: adminToken });
     try {
       expect(second.output()).not.toContain('demo company loaded');
       const res = await fetch(`http://127.0.0.1:${second.port}/api/v1/customers?limit=1000`, { headers: { authorization: `Bearer ${adminToken}` } });
       expect(((await res.json()) as { items: unknown[] }).items.length).toBe(200);
     } finally {
-      await stop(second);
+      await stopServer(second);
     }
   }, 60_000);
 
   it('starts empty with SEED_DEMO=0 and refuses a short ADMIN_TOKEN', async () => {
-    const s = await start({ DATABASE_URL: join(dir, 'empty.sqlite'), SEED_DEMO: '0', ADMIN_TOKEN: 'y'.repeat(32) });
+    const s = await startServer({ DATABASE_URL: join(dir, 'empty.sqlite'), SEED_DEMO: '0', ADMIN_TOKEN: 'y'.repeat(32) });
     try {
       const res = await fetch(`http://127.0.0.1:${s.port}/api/v1/customers`, { headers: { authorization: `Bearer ${'y'.repeat(32)}` } });
       expect(await res.json()).toEqual({ items: [], nextCursor: null });
     } finally {
-      await stop(s);
+      await stopServer(s);
     }
-    await expect(start({ DATABASE_URL: join(dir, 'short.sqlite'), ADMIN_TOKEN: 'short' })).rejects.toThrow(/ADMIN_TOKEN must be at least 32/);
+    await expect(startServer({ DATABASE_URL: join(dir, 'short.sqlite'), ADMIN_TOKEN: 'short' })).rejects.toThrow(/ADMIN_TOKEN must be at least 32/);
   }, 60_000);
 });
