@@ -4,59 +4,31 @@ import { fork } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import SQLite from 'better-sqlite3';
 import { openDatabase } from '../server/db/connection';
-import { buildServer, startFlags } from '../server/build.mjs';
-import { runInTransaction, SYSTEM } from '../server/db/transaction';
-import { createUser } from '../server/users/users.service';
-import { upsertCustomerBatch } from '../server/customers/customers.service';
+import { buildServer } from '../server/build.mjs';
 import { customerInputToColumns } from '../server/customers/customers.repository';
 import { CustomerInput } from '../server/customers/customers.schema';
 import { median, printTable, row, writeResults, type BenchRow } from './report';
-import { benchPureCheck, fiftyRules, fillLedger } from './credit';
+import { benchPureCheck, fillLedger } from './credit';
 import { benchAddin } from './addin';
-import { adjustmentsWorkbook, timeUpload } from './sheets';
+import { timeUpload, uploadWorkbook } from './sheets';
+import { allOk, load, ROUND_SECONDS, sequentialP50, serverCpu, SERVER_FLAGS, startServer } from './http';
+import { checkBody, checkLoad, createJournal, customer, customerId, CUSTOMERS, journalBody, nextCheckBody, postJournal } from './requests';
+import { addUploadCustomers, addWriteOffCustomer, seedBench } from './data';
+import { benchFairness } from './fairness';
+import { benchPostgres } from './postgres';
 
-const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
 /** POST /credit-check and its floor alternate this many times (see the check section). */
 const CHECK_ROUNDS = 9;
-/** The server's Node flags, exactly as `npm start` sets them (see the README's "Decisions worth knowing"). */
-const SERVER_FLAGS = startFlags();
-const CUSTOMERS = 10_000;
-/** `BENCH_ONLY=journal,upload` runs only those sections (pure, http, check, journal, batch, upload, collections, addin); the default runs all. `BENCH_KEEP=1` keeps the database for a closer look. */
+/**
+ * `BENCH_ONLY=journal,upload` runs only those sections (pure, http, check, journal, batch, upload,
+ * fairness, collections, addin, pg, stream); the default runs all. `fairness` runs on SQLite and on
+ * PostgreSQL; `pg`, `stream` and PostgreSQL's `fairness` share one PostgreSQL database
+ * (bench/postgres.ts). `BENCH_KEEP=1` keeps the database for a closer look.
+ */
 const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
 const want = (section: string) => !ONLY || ONLY.includes(section);
-
-const customer = (i: number, prefix = 'C') => ({
-  id: `${prefix}${String(i).padStart(6, '0')}`,
-  name: `Customer ${i}`,
-  currency: 'USD',
-  creditLimit: `${10000 + (i % 500) * 100}.00`,
-  creditManagementGroupId: 'STD',
-  customerGroup: 'RETAIL',
-});
-
-async function load(url: string, opts: Partial<autocannon.Options> = {}): Promise<autocannon.Result> {
-  return autocannon({ url, connections: 10, duration: DURATION, ...opts });
-}
-
-/**
- * p50 latency of one request at a time (keep-alive): the time a person's request takes, without
- * the queueing a saturating load adds (10 connections at N req/s queue for 10/N s each).
- */
-async function sequentialP50(url: string, init: (i: number) => RequestInit, n = 2000): Promise<number> {
-  const samples: number[] = [];
-  for (let i = 0; i < n + 200; i++) {
-    const t = performance.now();
-    const res = await fetch(url, init(i));
-    await res.arrayBuffer();
-    if (res.status >= 400) throw new Error(`${url} answered ${res.status}`);
-    if (i >= 200) samples.push(performance.now() - t);
-  }
-  samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)]!;
-}
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'creditdesk-bench-'));
@@ -69,18 +41,12 @@ async function main(): Promise<void> {
   const pure = want('pure') ? benchPureCheck() : null;
   if (pure) rows.push(row({ name: 'shared credit check, 1 order, 50 rules, warm p50', unit: 'µs', value: pure.withRules, floorName: 'same check with no rules', floorValue: pure.noRules, target: 'p50 < 20 µs', met: pure.withRules < 20 }));
   try {
-    // Setup: 10,000 customers and a token, written through the service layer.
+    // Setup (bench/data.ts): tokens, 50,000 customers and 50 rules through the service layer, then the ledger raw.
     const handle = await openDatabase({ url: dbPath });
-    const token = await runInTransaction(handle, SYSTEM, async (tx) => (await createUser(tx, { name: 'bench', role: 'admin' })).token);
-    const managerToken = await runInTransaction(handle, SYSTEM, async (tx) => (await createUser(tx, { name: 'bench manager', role: 'credit_manager' })).token);
-    await runInTransaction(handle, SYSTEM, (tx) => upsertCustomerBatch(tx, Array.from({ length: CUSTOMERS }, (_, i) => customer(i))));
-    // 40,000 more customers (no ledger) so a 50,000-row upload names 50,000 distinct customers.
-    for (let i = 0; i < 40_000; i += 10_000) await runInTransaction(handle, SYSTEM, (tx) => upsertCustomerBatch(tx, Array.from({ length: 10_000 }, (_, j) => customer(i + j, 'D'))));
-    // 50 rules as the credit check sees them, stored as rows.
-    await handle.db
-      .insertInto('blocking_rules')
-      .values(fiftyRules().map((r) => ({ id: r.id, rule_type: r.ruleType, kind: r.kind, valid_for: r.validFor, account_or_group: r.accountOrGroup, risk_group_id: r.riskGroupId, value_type: r.valueType, days: r.days, amount: r.amount, percent: r.percent, credit_limit_threshold: r.creditLimitThreshold, account_status_id: r.accountStatusId, payment_terms_id: r.paymentTermsId, release_sales_order: 0, description: null, created_at: '2025-06-30T00:00:00.000Z', updated_at: '2025-06-30T00:00:00.000Z', version: 1 })))
-      .execute();
+    const { token, managerToken } = await seedBench(handle);
+    await addUploadCustomers(handle);
+    // The fairness section's write-off: one customer with 20,000 open invoices.
+    if (want('fairness')) await addWriteOffCustomer(handle);
     await handle.close();
     fillLedger(dbPath, CUSTOMERS);
     // The journal's floor writes the journal's rows into the database as it stands now (the server
@@ -89,12 +55,8 @@ async function main(): Promise<void> {
 
     // The server under test runs as `npm start` runs it: one esbuild bundle, plain Node, no TypeScript loader.
     await buildServer({ entry: join(import.meta.dirname, 'server.ts'), outfile: serverJs });
-    const child = fork(serverJs, [], { env: { ...process.env, BENCH_DB: dbPath }, execArgv: [...SERVER_FLAGS, ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : []), ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])], stdio: 'inherit' });
-    const port = await new Promise<number>((resolve, reject) => {
-      child.once('message', (m: { ready?: number }) => (m.ready ? resolve(m.ready) : reject(new Error('server did not start'))));
-      child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
-    });
-    const base = `http://127.0.0.1:${port}`;
+    const server = await startServer(serverJs, { BENCH_DB: dbPath });
+    const base = server.base;
     const auth = { authorization: `Bearer ${token}` };
 
     await load(`${base}/bench/bare`, { duration: 1 }); // warm-up
@@ -103,7 +65,7 @@ async function main(): Promise<void> {
       let n = 0;
       const get = await load(`${base}/api/v1/customers/C000001`, {
         headers: auth,
-        requests: [{ setupRequest: (req) => ({ ...req, path: `/api/v1/customers/C${String(n++ % CUSTOMERS).padStart(6, '0')}` }) }],
+        requests: [{ setupRequest: (req) => ({ ...req, path: `/api/v1/customers/${customerId(n++ % CUSTOMERS)}` }) }],
       });
       let m = 0;
       const put = await load(`${base}/api/v1/customers/X`, {
@@ -112,7 +74,7 @@ async function main(): Promise<void> {
         requests: [{ setupRequest: (req) => ({ ...req, path: `/api/v1/customers/P${m++}`, body: JSON.stringify({ name: 'Bench', currency: 'USD', creditLimit: '5000.00' }) }) }],
       });
       for (const [name, r] of [['GET /api/v1/customers/{id}', get], ['PUT /api/v1/customers/{id} (create)', put]] as const) {
-        if (r.non2xx > 0 || r.errors > 0) throw new Error(`${name}: ${r.non2xx} non-2xx answers, ${r.errors} errors`);
+        allOk(name, r);
         // The issue sets no target for these rows: they are reported against the floor only.
         rows.push(row({ name: `${name} req/s`, unit: 'req/s', value: r.requests.average, floorName: 'bare Hono route req/s', floorValue: bare.requests.average, target: 'none (informational)', met: true }));
         rows.push(row({ name: `${name} p50`, unit: 'ms', value: r.latency.p50, floorName: 'bare Hono route p50', floorValue: bare.latency.p50, target: 'none (informational)', met: true }));
@@ -122,36 +84,26 @@ async function main(): Promise<void> {
 
     // POST /credit-check: 10,000 customers, 200,000 open transactions, 50 rules.
     if (want('check')) {
-      const serverCpu = async () => { const u = (await (await fetch(`${base}/bench/cpu`)).json()) as { user: number; system: number }; return u.user + u.system; };
-      let k = 0;
       // The check and its floor alternate in short rounds, and each figure is the median over the
       // rounds: on this shared VM the capacity swings by a third within seconds, and two long runs
       // one after the other measure the swing as much as the server. Ratio = median of the rounds'
       // ratios (each round's pair ran back to back).
       const rounds: { check: number; bare: number; checkCpu: number; bareCpu: number; p50: number }[] = [];
-      const roundSeconds = Math.max(1, Math.round(DURATION * 0.4));
-      const checkBody = (i: number) => JSON.stringify({ customerId: `C${String(i % CUSTOMERS).padStart(6, '0')}`, orderAmount: '2500.00', asOf: '2025-06-30' });
       // The floor gets the same requests, built the same way: a fixed body would let the load
       // generator (which shares this 2-core machine) send the floor's requests from one prepared
       // buffer while it builds each check request anew, and the ratio would measure that too.
-      const bareJson = (duration = roundSeconds) => load(`${base}/bench/bare-json`, { duration, method: 'POST', headers: { 'content-type': 'application/json' }, requests: [{ setupRequest: (req) => ({ ...req, body: checkBody(k++) }) }] });
+      const bareJson = (duration = ROUND_SECONDS) => load(`${base}/bench/bare-json`, { duration, method: 'POST', headers: { 'content-type': 'application/json' }, requests: [{ setupRequest: (req) => ({ ...req, body: nextCheckBody() }) }] });
       const checkRound = async () => {
-        const cpu0 = await serverCpu();
-        const r = await load(`${base}/api/v1/credit-check`, {
-          duration: roundSeconds,
-          method: 'POST',
-          headers: { ...auth, 'content-type': 'application/json' },
-          requests: [{ setupRequest: (req) => ({ ...req, body: checkBody(k++) }) }],
-        });
-        if (r.non2xx > 0 || r.errors > 0) throw new Error(`credit-check: ${r.non2xx} non-2xx answers, ${r.errors} errors`);
-        return { rps: r.requests.average, cpu: ((await serverCpu()) - cpu0) / r.requests.total, p50: r.latency.p50 };
+        const cpu0 = await serverCpu(base);
+        const r = await checkLoad(base, token, { duration: ROUND_SECONDS });
+        return { rps: r.requests.average, cpu: ((await serverCpu(base)) - cpu0) / r.requests.total, p50: r.latency.p50 };
       };
       // SPEC §7 compares with "a bare Hono route": for a POST with a JSON body we read that as a
       // bare POST route receiving the same requests (method, socket and body read included, nothing else).
       const floorRound = async () => {
-        const cpu0 = await serverCpu();
+        const cpu0 = await serverCpu(base);
         const r = await bareJson();
-        return { rps: r.requests.average, cpu: ((await serverCpu()) - cpu0) / r.requests.total };
+        return { rps: r.requests.average, cpu: ((await serverCpu(base)) - cpu0) / r.requests.total };
       };
       // Warm-up: one round's length of checks (about every customer once at these rates) and a
       // second of the floor, so the rounds measure the steady state.
@@ -167,10 +119,15 @@ async function main(): Promise<void> {
       const ratio = median(rounds.map((r) => r.check / r.bare));
       const checkRps = median(rounds.map((r) => r.check));
       const floorName = `bare Hono POST route, same requests, same body reader (median of ${CHECK_ROUNDS} alternating rounds; round ratios ${rounds.map((r) => (r.check / r.bare).toFixed(2)).join(', ')})`;
-      rows.push(row({ name: 'POST /api/v1/credit-check req/s (10k customers, 200k open items)', unit: 'req/s', value: checkRps, floorName, floorValue: median(rounds.map((r) => r.bare)), ratio, target: 'ratio >= 0.4', met: ratio >= 0.4 }));
+      // Context, not a target (issue 17, item 9): this ratio measures the VM as much as the code
+      // (0.28–0.56 from run to run, its floor alone ±15 %); the CPU per request and the p50 are the
+      // check's rows.
+      rows.push(row({ name: 'POST /api/v1/credit-check req/s (10k customers, 200k open items)', unit: 'req/s', value: checkRps, floorName, floorValue: median(rounds.map((r) => r.bare)), ratio, target: 'context (swings 0.28-0.56 with the VM)', met: true }));
       // The server's own CPU per request (the load generator shares this 2-core machine): the part
-      // of the throughput ratio that the server controls.
-      rows.push(row({ name: 'POST /api/v1/credit-check server CPU per request', unit: 'µs', value: median(rounds.map((r) => r.checkCpu)), floorName: 'bare Hono POST route, same requests, server CPU per request', floorValue: median(rounds.map((r) => r.bareCpu)), target: 'context (not the target)', met: true }));
+      // of the throughput ratio that the server controls, and stable from run to run.
+      const checkCpu = median(rounds.map((r) => r.checkCpu));
+      const bareCpu = median(rounds.map((r) => r.bareCpu));
+      rows.push(row({ name: 'POST /api/v1/credit-check server CPU per request', unit: 'µs', value: checkCpu, floorName: 'bare Hono POST route, same requests, server CPU per request', floorValue: bareCpu, target: "<= 4x the bare POST route's CPU", met: checkCpu <= 4 * bareCpu }));
       rows.push(row({ name: 'POST /api/v1/credit-check req/s vs a bare GET route', unit: 'req/s', value: checkRps, floorName: 'bare Hono GET route req/s', floorValue: bare.requests.average, target: 'context (not the target)', met: true }));
       const checkP50 = await sequentialP50(`${base}/api/v1/credit-check`, (i) => ({ method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: checkBody(i) }));
       const bareP50 = await sequentialP50(`${base}/bench/bare`, () => ({}));
@@ -186,25 +143,13 @@ async function main(): Promise<void> {
       // three floors. The warm-up is the journal path's first run on a fresh server (its code not
       // yet optimized), as the check section warms up before its rounds; with BENCH_ONLY=journal
       // it was 30–60 % slower than the runs after it.
-      const manager = { authorization: `Bearer ${managerToken}`, 'content-type': 'application/json' };
       const runs: JournalRun[] = [];
       for (let run = 0; run < 4; run++) {
-        const journalBody = JSON.stringify({ type: 'creditLimit', description: 'bench', lines: Array.from({ length: CUSTOMERS }, (_, i) => ({ customerId: `C${String(i).padStart(6, '0')}`, newCreditLimit: `${20000 + run * 500 + (i % 300) * 100}.00`, newExpirationDate: '2030-12-31' })) });
         const before = await writeMarks(base);
-        let t1 = performance.now();
-        const validated = await fetch(`${base}/api/v1/adjustment-journals:validate`, { method: 'POST', headers: manager, body: journalBody });
-        const validateMs = performance.now() - t1;
-        if (validated.status !== 200 || !((await validated.json()) as { valid: boolean }).valid) throw new Error('journal validate failed');
-        t1 = performance.now();
-        const created = await fetch(`${base}/api/v1/adjustment-journals`, { method: 'POST', headers: manager, body: journalBody });
-        const createMs = performance.now() - t1;
-        const journal = (await created.json()) as { id: string; version: number };
-        if (created.status !== 201) throw new Error(`journal create answered ${created.status}: ${JSON.stringify(journal).slice(0, 300)}`);
-        t1 = performance.now();
-        const posted = await fetch(`${base}/api/v1/adjustment-journals/${journal.id}/post`, { method: 'POST', headers: { ...manager, 'if-match': `"${journal.version}"` }, body: JSON.stringify({ postingDate: '2025-06-30' }) });
-        const postMs = performance.now() - t1;
-        if (posted.status !== 200) throw new Error(`journal post answered ${posted.status}: ${(await posted.text()).slice(0, 300)}`);
+        const journal = await createJournal(base, managerToken, journalBody(run));
+        const postMs = await postJournal(base, managerToken, journal);
         if (run === 0) continue; // the warm-up
+        const { validateMs, createMs } = journal;
         runs.push({ run, validateMs, createMs, postMs, total: validateMs + createMs + postMs, journalId: journal.id, before, after: await writeMarks(base) });
       }
       // The floors read what each journal wrote from the database file, which the server holds
@@ -227,7 +172,7 @@ async function main(): Promise<void> {
 
     // A 50,000-row .xlsx of limit changes, dry run, as an analyst without the add-in uploads it.
     if (want('upload')) {
-      const sheet = await adjustmentsWorkbook((i) => (i < CUSTOMERS ? customer(i).id : customer(i - CUSTOMERS, 'D').id), 50_000);
+      const sheet = await uploadWorkbook();
       const uploadMs = await timeUpload(base, managerToken, sheet);
       const uploadRss = ((await (await fetch(`${base}/bench/rss`)).json()) as { rss: number }).rss / 1024 / 1024;
       const floorSheet = await readFloor(sheet);
@@ -241,9 +186,9 @@ async function main(): Promise<void> {
     rows.push(row({ name: 'server RSS after the runs above', unit: 'MB', value: rss, floorName: null, target: '< 300 MB', met: rss < 300 }));
     // SPEC §7 says "during the above": the kernel's high-water mark of the server's resident set.
     if (mem.peakRss !== null) rows.push(row({ name: 'server peak RSS during the runs above (VmHWM)', unit: 'MB', value: mem.peakRss / 1024 / 1024, floorName: null, target: '< 300 MB', met: mem.peakRss / 1024 / 1024 < 300 }));
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
+    // Fairness last, so the memory rows above stay those of the sections before it.
+    if (want('fairness')) rows.push(...(await benchFairness({ dialect: 'SQLite', base, token, managerToken, abandon: () => server.stop() })));
+    await server.stop();
     if (journalRows) rows.splice(journalRows.at, 0, ...(await journalFloorRows(dbPath, dir, journalRows.runs)));
 
     // Collections: the aging snapshot run and GET /aging at 1k / 10k / 50k customers, in a fresh
@@ -259,6 +204,9 @@ async function main(): Promise<void> {
     }
     // The add-in in headless Chromium (aging write, proposals preview); a failure is one unmet row.
     if (want('addin')) rows.push(...(await benchAddin()));
+    // PostgreSQL: its credit check, aging, journal, fairness and change-stream rows, on one
+    // database of their own (bench/postgres.ts).
+    if (want('pg') || want('stream') || want('fairness')) rows.push(...(await benchPostgres({ serverJs, pg: want('pg'), stream: want('stream'), fairness: want('fairness') })));
   } finally {
     if (process.env.BENCH_KEEP) console.log(`bench database kept in ${dir}`);
     else rmSync(dir, { recursive: true, force: true });

@@ -1,13 +1,26 @@
 // The server under benchmark, in its own process so the load generator does not share its core.
+// BENCH_DB is a SQLite file or a postgres:// URL.
 import { readFileSync } from 'node:fs';
 import { serve, type HttpBindings, type Http2Bindings } from '@hono/node-server';
 import { Hono } from 'hono';
 import pino from 'pino';
+import pg from 'pg';
 import { createApp } from '../server/app';
-import { openDatabase } from '../server/db/connection';
+import { isPostgresUrl, openDatabase } from '../server/db/connection';
 import { readBody } from '../server/http/body';
 
-const handle = await openDatabase({ url: process.env.BENCH_DB! });
+// PostgreSQL: every query any connection of this process sends (the pool's, the listener's) is one
+// database round trip; the bench reads the count through /bench/queries.
+let queries = 0;
+if (isPostgresUrl(process.env.BENCH_DB!)) {
+  const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    queries++;
+    return query.apply(this, args);
+  } as typeof pg.Client.prototype.query;
+}
+// BENCH_COHERENCE=0: the floor of the PostgreSQL coherence row (no LISTEN, no setup version reads).
+const handle = await openDatabase({ url: process.env.BENCH_DB!, coherence: process.env.BENCH_COHERENCE !== '0' });
 const app = createApp({ handle, log: pino({ level: 'silent' }), config: { allowedOrigins: [], jsonBodyLimit: 1024 * 1024 } });
 // The floor: a bare Hono route on the same server and port, outside every middleware.
 const root = new Hono();
@@ -16,6 +29,7 @@ root.get('/bench/bare', (c) => c.json({ ok: true }));
 // body reader) and answers it back: no auth, no validation, no database.
 // CPU time the server has used (user + system, µs): per-request cost without the load generator's share.
 root.get('/bench/cpu', (c) => c.json(process.cpuUsage()));
+root.get('/bench/queries', (c) => c.json({ queries }));
 root.post('/bench/bare-json', readBody(() => 1024 * 1024), async (c) => c.json(await c.req.json()));
 // A small read for the bench (where the change log ends before a journal): the server holds its
 // SQLite file exclusively (server/db/connection.ts), so the bench process cannot open it while it runs.
@@ -36,5 +50,9 @@ const fetch = (req: Request, env: HttpBindings | Http2Bindings) => (env.incoming
 const server = serve({ fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
   process.send?.({ ready: info.port });
 });
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+process.on('SIGTERM', () => {
+  server.close(() => process.exit(0));
+  // An open change stream, or a bulk request the fairness section gave up on, would hold close() forever.
+  setTimeout(() => process.exit(0), 2000).unref();
+});
 process.on('SIGINT', () => process.exit(0));

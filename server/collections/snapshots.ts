@@ -96,13 +96,18 @@ export async function loadCustomerFacts(r: Reader, ids?: readonly string[]): Pro
  */
 async function loadCreditColumns(r: Reader): Promise<Map<string, CustomerFacts>> {
   const out = new Map<string, CustomerFacts>();
-  for (const [id, limit, unlimited, mandatory] of await hotRows(r, 'select id, credit_limit, unlimited_credit, mandatory_credit_limit from customers', [])) {
-    out.set(
-      id as string,
-      toFacts({ id: id as string, name: '', customer_group: null, currency: '', account_status_id: null, credit_management_group_id: null, risk_group_id: null, posting_profile: null, sales_group: null, credit_limit: limit as number | string, unlimited_credit: unlimited as number, mandatory_credit_limit: mandatory as number }),
-    );
+  // 5,000 customers a statement (by id): one statement for 50,000 holds a SQLite process for 50 ms.
+  for (let after = ''; ; ) {
+    const rows = await hotRows(r, 'select id, credit_limit, unlimited_credit, mandatory_credit_limit from customers where id > ? order by id limit 5000', [after]);
+    for (const [id, limit, unlimited, mandatory] of rows) {
+      out.set(
+        id as string,
+        toFacts({ id: id as string, name: '', customer_group: null, currency: '', account_status_id: null, credit_management_group_id: null, risk_group_id: null, posting_profile: null, sales_group: null, credit_limit: limit as number | string, unlimited_credit: unlimited as number, mandatory_credit_limit: mandatory as number }),
+      );
+    }
+    if (rows.length < 5000) return out;
+    after = rows[rows.length - 1]![0] as string;
   }
-  return out;
 }
 
 /** The SQL expression of the key date (§2.3), with the null-date fallbacks. */
@@ -143,6 +148,27 @@ function groupedSql(ranges: readonly PeriodRange[], criteria: AgingCriteria, pla
 
 type GroupedRow = Record<string, number | string | null> & { id: string };
 
+/** Customers per statement of {@link groupedInParts}. */
+export const SUMS_PART = 2000;
+
+/**
+ * The grouped pass in parts of {@link SUMS_PART} customers (ranges of ids, through the same
+ * index), pacing between them. SQLite runs a statement synchronously: the whole pass over 200,000
+ * open items in one statement would hold every other request of the process for 100 ms or more.
+ */
+async function groupedInParts(r: Reader, ranges: readonly PeriodRange[], criteria: AgingCriteria, placement: CreditPlacement, partSize: number): Promise<GroupedRow[]> {
+  const { text, params } = groupedSql(ranges, criteria, placement, false);
+  const inRange = text.replace('where open_amount <> 0', 'where open_amount <> 0 and customer_id > ? and customer_id <= ?');
+  const bounds = (await hotRows(r, `select id from customers where id in (select max(id) from (select id, row_number() over (order by id) as n from customers) group by (n - 1) / cast(? as integer)) order by id`, [partSize])).map((v) => v[0] as string);
+  const out: GroupedRow[] = [];
+  let low = '';
+  for (const high of bounds) {
+    out.push(...(await hotAll<GroupedRow>(r, inRange, [...params, low, high])));
+    low = high;
+  }
+  return out;
+}
+
 export interface AgedCustomer {
   sums: RangeSums;
   disputedCount: number;
@@ -153,7 +179,8 @@ const DISPUTED_SQL = `select customer_id as id, count(*) as n, sum(open_amount) 
   where collection_status = 'disputed' and open_amount <> 0`;
 
 /** Per-period sums of every customer with open items (or of one customer), from one grouped statement. */
-export async function agedSums(r: Reader, ranges: readonly PeriodRange[], criteria: AgingCriteria, placement: CreditPlacement, customerId?: string): Promise<Map<string, AgedCustomer>> {
+/** `partSize`: customers per statement of a run over every customer on SQLite (see {@link groupedInParts}). */
+export async function agedSums(r: Reader, ranges: readonly PeriodRange[], criteria: AgingCriteria, placement: CreditPlacement, customerId?: string, partSize = SUMS_PART): Promise<Map<string, AgedCustomer>> {
   for (let i = 1; i < ranges.length; i++) {
     const prev = ranges[i - 1]!.to;
     if (prev === null || ranges[i]!.from === null || addDays(prev, 1) !== ranges[i]!.from) throw new Error(`aging periods must be contiguous (line ${i})`);
@@ -161,7 +188,7 @@ export async function agedSums(r: Reader, ranges: readonly PeriodRange[], criter
   const { text, params } = groupedSql(ranges, criteria, placement, customerId !== undefined);
   if (customerId !== undefined) params[params.length - 1] = customerId;
   const [rows, disputed] = await Promise.all([
-    hotAll<GroupedRow>(r, text, params),
+    customerId === undefined && r.dialect === 'sqlite' ? groupedInParts(r, ranges, criteria, placement, partSize) : hotAll<GroupedRow>(r, text, params),
     // Few items are disputed: the partial index transactions_disputed reads only those.
     customerId === undefined
       ? hotAll<{ id: string; n: number | string; s: number | string }>(r, `${DISPUTED_SQL} group by customer_id`, [])
@@ -238,22 +265,36 @@ const UPSERT_SQL = `insert into aging_snapshots (${COLUMNS.join(', ')}, version)
 async function writeRows(tx: Tx, rows: SnapshotRow[]): Promise<void> {
   if (tx.sqlite) {
     const stmt = tx.sqlite.prepare(UPSERT_SQL);
-    for (const row of rows) stmt.run(row.definition_id, row.customer_id, row.seq, row.amount_due, row.buckets, row.unbucketed_amount, row.indicator, row.credit_limit, row.remaining_credit, row.packing_slip_amount, row.sales_order_amount, row.disputed_count, row.disputed_amount);
+    await tx.pace.each(rows, (row) => void stmt.run(row.definition_id, row.customer_id, row.seq, row.amount_due, row.buckets, row.unbucketed_amount, row.indicator, row.credit_limit, row.remaining_credit, row.packing_slip_amount, row.sales_order_amount, row.disputed_count, row.disputed_amount));
     return;
   }
-  for (let i = 0; i < rows.length; i += 500) {
-    await tx.db
-      .insertInto('aging_snapshots')
-      .values(rows.slice(i, i + 500).map((r) => ({ ...r, version: 1 })))
-      .onConflict((oc) =>
-        oc.columns(['definition_id', 'customer_id']).doUpdateSet((eb) => ({
-          ...Object.fromEntries(COLUMNS.slice(2).map((c) => [c, eb.ref(`excluded.${c}`)])),
-          version: eb('aging_snapshots.version', '+', 1),
-        })),
-      )
-      .execute();
+  // PostgreSQL: one statement of column arrays (unnest) per 5,000 rows, instead of multi-row
+  // VALUES with 13 parameters a row: a tenth of the time for 10,000 rows.
+  for (let i = 0; i < rows.length; i += 5000) {
+    const part = rows.slice(i, i + 5000);
+    const column = (c: (typeof COLUMNS)[number]) => part.map((r) => (typeof r[c] === 'bigint' ? String(r[c]) : r[c]));
+    await hotAll(tx, UNNEST_UPSERT_SQL, COLUMNS.map(column));
   }
 }
+
+const COLUMN_TYPES: Record<(typeof COLUMNS)[number], string> = {
+  definition_id: 'text',
+  customer_id: 'text',
+  seq: 'bigint',
+  amount_due: 'bigint',
+  buckets: 'text',
+  unbucketed_amount: 'bigint',
+  indicator: 'text',
+  credit_limit: 'bigint',
+  remaining_credit: 'bigint',
+  packing_slip_amount: 'bigint',
+  sales_order_amount: 'bigint',
+  disputed_count: 'integer',
+  disputed_amount: 'bigint',
+};
+const UNNEST_UPSERT_SQL = `insert into aging_snapshots (${COLUMNS.join(', ')}, version)
+  select *, 1 from unnest(${COLUMNS.map((c) => `?::${COLUMN_TYPES[c]}[]`).join(', ')})
+  on conflict (definition_id, customer_id) do update set ${COLUMNS.slice(2).map((c) => `${c} = excluded.${c}`).join(', ')}, version = aging_snapshots.version + 1`;
 
 /** A definition by id, as the pure aging code takes it (422 naming `path` when it does not exist). */
 export async function requireDefinition(r: Reader, id: string, path = 'definitionId'): Promise<AgingDefinition> {
@@ -350,7 +391,8 @@ export async function runSnapshot(tx: Tx, req: SnapshotRequest): Promise<Snapsho
     'insert into aging_runs (seq, definition_id, as_of, criteria, credit_placement, currency, pool_id, customer_id, customers, processed_at, processed_by) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     [seq, definition.id, req.asOf, req.criteria, req.creditPlacement, params.values.accountingCurrency, req.poolId ?? null, single, kept.length, tx.now, tx.actor.userId],
   );
-  const rows: SnapshotRow[] = kept.map(({ c, a }) => {
+  const rows: SnapshotRow[] = [];
+  await tx.pace.each(kept, ({ c, a }) => {
     const result = bucketize(definition, ranges, req.asOf, req.creditPlacement, a?.sums ?? zeroSums());
     const orders = credit.orders.get(c.customerId) ?? NO_ORDERS;
     let limit: Money | null = null;
@@ -359,7 +401,7 @@ export async function runSnapshot(tx: Tx, req: SnapshotRequest): Promise<Snapsho
       limit = totalCreditLimit(c, credit.temporary.get(c.customerId), credit.insurances.get(c.customerId), req.asOf);
       remaining = limit - exposureTotal(limitType, { balance: result.amountDue, deliveredNotInvoiced: orders.dni, openOrders: orders.openOrders }, c.mandatoryCreditLimit);
     }
-    return {
+    rows.push({
       definition_id: definition.id,
       customer_id: c.customerId,
       seq,
@@ -373,7 +415,7 @@ export async function runSnapshot(tx: Tx, req: SnapshotRequest): Promise<Snapsho
       sales_order_amount: orders.openOrders,
       disputed_count: a?.disputedCount ?? 0,
       disputed_amount: a?.disputedAmount ?? 0n,
-    };
+    });
   });
   if (removed.length) {
     for (let i = 0; i < removed.length; i += 500) {

@@ -3,7 +3,8 @@ import pg from 'pg';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, SqliteDriver, sql, type CompiledQuery, type DatabaseConnection, type Driver, type QueryResult, type SqliteDialectConfig } from 'kysely';
+import { Pace } from './pace';
 import type { Database } from './schema';
 import { migrations } from './migrations/registry';
 import { SetupCache } from './setup-cache';
@@ -25,6 +26,12 @@ export interface DbHandle {
   sqlite?: SQLite.Database;
   /** SQLite only: the raw read-only connection behind `read`, for hot-path reads outside a transaction. */
   sqliteRead?: SQLite.Database;
+  /**
+   * SQLite only: the writer's pacing (server/db/pace.ts), shared by its Kysely statements (which
+   * step it before each statement) and its transactions' hot paths (Tx.pace). A new slice begins
+   * each time a unit of work takes the writer.
+   */
+  writerPace?: Pace;
   /** The process's setup cache for this database (server/db/setup-cache.ts). */
   setup: SetupCache;
   /** Commits heard: this process's, and on PostgreSQL every process's (server/db/events.ts). */
@@ -109,7 +116,8 @@ async function openSqlite(path: string): Promise<DbHandle> {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const writerPace = new Pace();
+  const db = new Kysely<Database>({ dialect: new PacedSqliteDialect({ database: sqlite }, writerPace) });
   try {
     await migrateToLatest(db);
   } catch (e) {
@@ -127,6 +135,7 @@ async function openSqlite(path: string): Promise<DbHandle> {
     dialect: 'sqlite',
     sqlite,
     sqliteRead,
+    writerPace,
     setup,
     events: new DatabaseEvents(),
     exclusive: (fn) => fn(),
@@ -138,6 +147,57 @@ async function openSqlite(path: string): Promise<DbHandle> {
       if (sqlite.open) sqlite.close();
     },
   };
+}
+
+/**
+ * Kysely's SQLite dialect whose statements pace themselves. better-sqlite3 runs each statement
+ * synchronously and Kysely resolves it with a settled promise, so a loop of thousands of Kysely
+ * statements (a write-off's, a journal's) never lets the event loop turn: every other request
+ * waits until it ends. Here each statement first steps the writer's {@link Pace}, which lets the
+ * event loop turn once the current slice (10 ms) is used up; a unit of work that takes the writer
+ * starts a new slice, so a short command never waits.
+ */
+class PacedSqliteDialect extends SqliteDialect {
+  constructor(
+    private readonly config: SqliteDialectConfig,
+    private readonly pace: Pace,
+  ) {
+    super(config);
+  }
+
+  override createDriver(): Driver {
+    return new PacedSqliteDriver(this.config, this.pace);
+  }
+}
+
+class PacedSqliteDriver extends SqliteDriver {
+  readonly #paced = new WeakMap<DatabaseConnection, DatabaseConnection>();
+
+  constructor(
+    config: SqliteDialectConfig,
+    private readonly pace: Pace,
+  ) {
+    super(config);
+  }
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    const inner = await super.acquireConnection();
+    this.pace.restart();
+    let paced = this.#paced.get(inner);
+    if (!paced) {
+      const pace = this.pace;
+      paced = {
+        async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+          const turn = pace.step();
+          if (turn) await turn;
+          return inner.executeQuery<R>(query);
+        },
+        streamQuery: <R>(query: CompiledQuery, chunkSize?: number) => inner.streamQuery<R>(query, chunkSize),
+      };
+      this.#paced.set(inner, paced);
+    }
+    return paced;
+  }
 }
 
 /** Connection settings for one schema: every connection of the pool, the listener and the startup lock use it. */

@@ -3,6 +3,7 @@ import type SQLite from 'better-sqlite3';
 import type { Database } from './schema';
 import type { Dialect } from './connection';
 import type { SetupView } from './setup-cache';
+import type { Pace } from './pace';
 
 /** What a hot-path read needs: the Kysely handle (or open transaction) and, on SQLite, its raw connection. */
 export interface Reader {
@@ -11,6 +12,11 @@ export interface Reader {
   sqlite?: SQLite.Database;
   /** The setup cache as this request or transaction sees it. */
   cache: SetupView;
+  /**
+   * The pacing of this request or transaction (server/db/pace.ts): the awaited statements below
+   * step it before they run (SQLite runs them synchronously), and long loops of a caller step it too.
+   */
+  pace: Pace;
 }
 
 /** Per connection: the statements by SQL text, plain and raw (rows as arrays) apart. */
@@ -46,7 +52,10 @@ export function sqliteRows(db: SQLite.Database, text: string, params: readonly u
 }
 
 export async function hotAll<T>(r: Reader, text: string, params: readonly unknown[]): Promise<T[]> {
-  if (r.dialect === 'sqlite' && r.sqlite) return sqliteAll<T>(r.sqlite, text, params);
+  if (r.dialect === 'sqlite' && r.sqlite) {
+    await r.pace.step();
+    return sqliteAll<T>(r.sqlite, text, params);
+  }
   let pg = pgText.get(text);
   if (pg === undefined) {
     let n = 0;
@@ -62,7 +71,10 @@ export async function hotAll<T>(r: Reader, text: string, params: readonly unknow
  * which halves the cost of reading 10,000 wide rows on SQLite.
  */
 export async function hotRows(r: Reader, text: string, params: readonly unknown[]): Promise<unknown[][]> {
-  if (r.dialect === 'sqlite' && r.sqlite) return sqliteRows(r.sqlite, text, params);
+  if (r.dialect === 'sqlite' && r.sqlite) {
+    await r.pace.step();
+    return sqliteRows(r.sqlite, text, params);
+  }
   return (await hotAll<Record<string, unknown>>(r, text, params)).map((row) => Object.values(row));
 }
 
@@ -92,7 +104,7 @@ export async function hotInsert(r: Reader, table: string, columns: readonly stri
   if (rows.length === 0) return;
   if (r.dialect === 'sqlite' && r.sqlite) {
     const insert = sqliteStatement(r.sqlite, `insert into ${table} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})`);
-    for (const row of rows) insert.run(...sqliteParams(row));
+    await r.pace.each(rows, (row) => void insert.run(...sqliteParams(row)));
     return;
   }
   for (let i = 0; i < rows.length; i += chunk) {
@@ -100,5 +112,6 @@ export async function hotInsert(r: Reader, table: string, columns: readonly stri
     let n = 0;
     const values = part.map((row) => `(${row.map(() => `$${++n}`).join(', ')})`).join(', ');
     await r.db.executeQuery(CompiledQuery.raw(`insert into ${table} (${columns.join(', ')}) values ${values}`, part.flat().map((p) => (typeof p === 'bigint' ? p.toString() : typeof p === 'boolean' ? (p ? 1 : 0) : p))));
+    await r.pace.step();
   }
 }

@@ -5,6 +5,7 @@ import { nowIso, toBigInt } from './values';
 import { hotFirst, hotInsert, type Reader } from './hot';
 import { changesPayloadSql, setupPayloadSql } from './events';
 import type { CacheKey, SetupView } from './setup-cache';
+import { Pace } from './pace';
 
 export type Trx = Transaction<Database>;
 export type Role = 'admin' | 'credit_manager' | 'credit_clerk' | 'collections_agent' | 'integration';
@@ -49,6 +50,8 @@ export class Tx {
     readonly cache: SetupView,
     /** SQLite only: the same connection, for cached prepared statements on hot paths (db/hot.ts). */
     readonly sqlite?: DbHandle['sqlite'],
+    /** Long work in this unit of work calls `await tx.pace.step()` between small pieces (server/db/pace.ts). */
+    readonly pace: Pace = new Pace(),
   ) {}
 
   /**
@@ -100,6 +103,18 @@ export async function changeCounter(r: Reader): Promise<bigint> {
   return toBigInt(row?.seq ?? 0);
 }
 
+/**
+ * Writes `items` as rows of `table`, 1,000 at a time, pacing between parts: a command that
+ * settled 20,000 invoices has 60,000 change-log and audit rows to write (and as many JSON texts).
+ */
+async function inParts<T>(tx: Tx, items: readonly T[], toRow: (item: T, index: number) => unknown[], table: string, columns: readonly string[]): Promise<void> {
+  for (let i = 0; i < items.length; i += 1000) {
+    const rows = items.slice(i, i + 1000).map((item, j) => toRow(item, i + j));
+    await hotInsert(tx, table, columns, rows);
+    await tx.pace.step();
+  }
+}
+
 /** What a committed unit of work tells the process (and on PostgreSQL, every process) after its commit. */
 interface Flushed {
   /** The change log's last sequence after this unit of work, when it appended changes. */
@@ -121,14 +136,10 @@ async function flush(tx: Tx, channel: string | undefined): Promise<Flushed> {
     const row = await hotFirst<{ seq: number | string }>(tx, `update change_counter set seq = seq + ? where id = 1 returning seq${notify}`, channel ? [n, channel] : [n]);
     const last = Number(toBigInt(row!.seq));
     const first = last - n + 1;
-    const rows = tx.changes.map((c, i) => [first + i, c.entity, c.id, c.op, c.version, tx.now]);
-    await hotInsert(tx, 'changes', ['seq', 'entity', 'entity_id', 'op', 'version', 'at'], rows);
+    await inParts(tx, tx.changes, (c, i) => [first + i, c.entity, c.id, c.op, c.version, tx.now], 'changes', ['seq', 'entity', 'entity_id', 'op', 'version', 'at']);
     out.lastSeq = last;
   }
-  if (tx.audits.length > 0) {
-    const rows = tx.audits.map((a) => [tx.now, tx.actor.userId, tx.actor.requestId ?? null, a.action, a.entity, a.entityId, json(a.before), json(a.after), a.reason ?? null]);
-    await hotInsert(tx, 'audit_log', ['at', 'user_id', 'request_id', 'action', 'entity', 'entity_id', 'before', 'after', 'reason'], rows);
-  }
+  await inParts(tx, tx.audits, (a) => [tx.now, tx.actor.userId, tx.actor.requestId ?? null, a.action, a.entity, a.entityId, json(a.before), json(a.after), a.reason ?? null], 'audit_log', ['at', 'user_id', 'request_id', 'action', 'entity', 'entity_id', 'before', 'after', 'reason']);
   if (tx.cache.invalidated.size > 0) {
     const names = [...tx.cache.invalidated].map((k) => k.name);
     const notify = channel ? `, pg_notify(?, ${setupPayloadSql('?')})` : '';
@@ -161,7 +172,7 @@ export async function runInTransaction<T>(handle: DbHandle, actor: Actor, fn: (t
     let flushed: Flushed = {};
     try {
       const result = await handle.db.transaction().execute(async (trx) => {
-        unit = new Tx(trx, actor, handle.dialect, nowIso(), handle.setup.view(() => readSetupVersion(trx)), handle.sqlite);
+        unit = new Tx(trx, actor, handle.dialect, nowIso(), handle.setup.view(() => readSetupVersion(trx)), handle.sqlite, handle.writerPace);
         const value = await fn(unit);
         flushed = await flush(unit, handle.channel);
         return value;

@@ -2,14 +2,16 @@ import type { Context } from 'hono';
 import type { AppEnv } from './env';
 import type { Reader } from '../db/hot';
 import { readSetupVersion, type DbHandle } from '../db/connection';
+import { Pace } from '../db/pace';
 
 /**
  * A reader outside any transaction: committed data only (on SQLite the read-only connection,
- * which never waits for a writer), and a fresh view of the setup cache (`setup`, the handle's own
- * unless a test gives another), which confirms the setup version once on its first cached read.
+ * which never waits for a writer), a fresh view of the setup cache (`setup`, the handle's own
+ * unless a test gives another), which confirms the setup version once on its first cached read,
+ * and the request's own pacing for long reads (a 10,000-line :validate).
  */
 export function readerOf(h: DbHandle, setup = h.setup): Reader {
-  return { db: h.read, dialect: h.dialect, sqlite: h.sqliteRead, cache: setup.view(() => readSetupVersion(h.read)) };
+  return { db: h.read, dialect: h.dialect, sqlite: h.sqliteRead, cache: setup.view(() => readSetupVersion(h.read)), pace: new Pace() };
 }
 
 /** The request's reader (see {@link readerOf}): one per request, so the setup version is confirmed at most once per request. */

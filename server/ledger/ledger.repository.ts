@@ -1,11 +1,13 @@
 import { type Insertable, type Kysely, type Selectable } from 'kysely';
-import type { Database, TransactionsTable } from '../db/schema';
+import type { Database, SettlementsTable, TransactionsTable } from '../db/schema';
 import { formatMoney } from '../../shared/money';
 import { toBigInt, toBool } from '../db/values';
+import { hotAll, hotFirst, hotInsert, hotRun, type Reader } from '../db/hot';
 import type { Transaction, TransactionType } from './ledger.schema';
 
 type Db = Kysely<Database>;
 export type TransactionRow = Selectable<TransactionsTable>;
+export type SettlementRow = Selectable<SettlementsTable>;
 
 export function transactionRowToTransaction(r: TransactionRow): Transaction {
   return {
@@ -38,25 +40,79 @@ export function findTransaction(db: Db, id: string, lock = false): Promise<Trans
   return (lock ? query.forUpdate() : query).executeTakeFirst();
 }
 
-export async function findTransactionsByIds(db: Db, ids: string[]): Promise<Map<string, TransactionRow>> {
+/** Rows by id, 500 ids a statement; `lock` as in {@link findTransaction} (ids are locked in sorted order, so two bulk locks cannot deadlock). */
+export async function findTransactionsByIds(db: Db, ids: readonly string[], lock = false): Promise<Map<string, TransactionRow>> {
   const found = new Map<string, TransactionRow>();
-  for (let i = 0; i < ids.length; i += 500) {
-    const rows = await db.selectFrom('transactions').selectAll().where('id', 'in', ids.slice(i, i + 500)).execute();
+  const sorted = lock ? [...new Set(ids)].sort() : ids;
+  for (let i = 0; i < sorted.length; i += 500) {
+    const query = db.selectFrom('transactions').selectAll().where('id', 'in', sorted.slice(i, i + 500));
+    const rows = await (lock ? query.orderBy('id').forUpdate() : query).execute();
     for (const r of rows) found.set(r.id, r);
   }
   return found;
+}
+
+/**
+ * Stores the open amount, closed date and version of many rows (each row's final state after a
+ * run of settlements): one prepared statement per row on SQLite, 500 rows a statement on PostgreSQL.
+ */
+export async function saveOpenAmounts(tx: Reader, rows: readonly TransactionRow[]): Promise<void> {
+  if (tx.dialect === 'sqlite') {
+    await tx.pace.each(rows, (r) => hotRun(tx, 'update transactions set open_amount = ?, closed_date = ?, version = ? where id = ?', [toBigInt(r.open_amount), r.closed_date, r.version, r.id]));
+    return;
+  }
+  for (let i = 0; i < rows.length; i += 500) {
+    const part = rows.slice(i, i + 500);
+    const values = part.map(() => '(?, ?::bigint, ?, ?::integer)').join(', ');
+    await hotAll(tx, `update transactions as t set open_amount = v.open_amount, closed_date = v.closed_date, version = v.version from (values ${values}) as v(id, open_amount, closed_date, version) where t.id = v.id`, part.flatMap((r) => [r.id, toBigInt(r.open_amount), r.closed_date, r.version]));
+  }
+}
+
+/**
+ * `n` new settlement ids, in order, for rows written together: from the sequence on PostgreSQL;
+ * after the largest id ever used on SQLite (this transaction holds the only writer).
+ */
+export async function reserveSettlementIds(tx: Reader, n: number): Promise<number[]> {
+  if (n === 0) return [];
+  if (tx.dialect === 'postgres') {
+    const rows = await hotAll<{ id: string | number }>(tx, "select nextval(pg_get_serial_sequence('settlements', 'id')) as id from generate_series(1, ?::integer)", [n]);
+    return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+  }
+  const row = await hotFirst<{ last: number | null }>(tx, "select max(seq) as last from (select seq from sqlite_sequence where name = 'settlements' union all select max(id) from settlements)", []);
+  const last = Number(row?.last ?? 0);
+  return Array.from({ length: n }, (_, i) => last + 1 + i);
+}
+
+/** Appends settlement rows with their reserved ids. */
+export async function insertSettlements(tx: Reader, rows: readonly { id: number; debitId: string; creditId: string; amount: bigint; date: string; reversesId: number | null; createdAt: string; createdBy: string | null }[]): Promise<void> {
+  await hotInsert(tx, 'settlements', ['id', 'debit_id', 'credit_id', 'amount', 'settle_date', 'reverses_id', 'created_at', 'created_by'], rows.map((r) => [r.id, r.debitId, r.creditId, r.amount, r.date, r.reversesId, r.createdAt, r.createdBy]));
 }
 
 export async function insertTransactions(db: Db, rows: Insertable<TransactionsTable>[]): Promise<void> {
   for (let i = 0; i < rows.length; i += 400) await db.insertInto('transactions').values(rows.slice(i, i + 400)).execute();
 }
 
-/** Moves a transaction's open amount by `delta` (a settlement or its reversal) and bumps its version. */
-export async function moveOpenAmount(db: Db, row: TransactionRow, delta: bigint, date: string): Promise<TransactionRow> {
+/** The row with its open amount moved by `delta` (a settlement or its reversal) and its version bumped; stored later by {@link saveOpenAmounts}. */
+export function movedOpenAmount(row: TransactionRow, delta: bigint, date: string): TransactionRow {
   const open = toBigInt(row.open_amount) + delta;
-  const next = { open_amount: open, closed_date: open === 0n ? date : null, version: row.version + 1 };
-  await db.updateTable('transactions').set(next).where('id', '=', row.id).execute();
-  return { ...row, ...next };
+  return { ...row, open_amount: open, closed_date: open === 0n ? date : null, version: row.version + 1 };
+}
+
+/**
+ * Every open, not canceled transaction of a customer, by id, read 2,000 rows a statement (a
+ * customer may have 20,000 open invoices; one statement for all of them holds the event loop
+ * for 100 ms or more on SQLite, where statements are synchronous).
+ */
+export async function openTransactionsOf(db: Db, customerId: string): Promise<TransactionRow[]> {
+  const out: TransactionRow[] = [];
+  for (let after: string | undefined; ; ) {
+    let q = db.selectFrom('transactions').selectAll().where('customer_id', '=', customerId).where('open_amount', '<>', 0).where('canceled', '=', 0).orderBy('id').limit(2000);
+    if (after !== undefined) q = q.where('id', '>', after);
+    const rows = await q.execute();
+    out.push(...rows);
+    if (rows.length < 2000) return out;
+    after = rows[rows.length - 1]!.id;
+  }
 }
 
 export function listCustomerTransactions(db: Db, customerId: string, q: { open: boolean; limit: number; after?: string }): Promise<TransactionRow[]> {

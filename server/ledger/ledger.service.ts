@@ -9,9 +9,13 @@ import { formatMoney, minMoney } from '../../shared/money';
 import {
   findTransaction,
   findTransactionsByIds,
+  insertSettlements,
   insertTransactions,
-  moveOpenAmount,
+  movedOpenAmount,
+  reserveSettlementIds,
+  saveOpenAmounts,
   transactionRowToTransaction,
+  type SettlementRow,
   type TransactionRow,
 } from './ledger.repository';
 import { TransactionInput } from './ledger.schema';
@@ -130,17 +134,70 @@ export async function postTransactionBatch(tx: Tx, rawItems: unknown[]): Promise
   return { results, created: fresh.length };
 }
 
+export interface SettlementInput {
+  debitId: string;
+  creditId: string;
+  amount: bigint;
+  date: string;
+}
+
 /**
  * Settles `amount` of a debit (invoice, fee, interest) against a credit (payment, credit note).
  * Settlements are append-only rows; the open amounts are their running projection.
  */
-export async function settle(tx: Tx, input: { debitId: string; creditId: string; amount: bigint; date: string }) {
-  // Both rows are locked before their open amounts are read: concurrent settlements of the same
-  // entry queue up instead of both settling the same open amount.
-  const debit = await findTransaction(tx.db, input.debitId, lockRows(tx));
-  if (!debit) throw notFound('transaction', input.debitId);
-  const credit = await findTransaction(tx.db, input.creditId, lockRows(tx));
-  if (!credit) throw notFound('transaction', input.creditId);
+export async function settle(tx: Tx, input: SettlementInput) {
+  return (await settleAll(tx, [input]))[0]!;
+}
+
+/**
+ * Settlements in order, each exactly as if settled alone one after the other (a write-off closes
+ * 20,000 invoices against one entry): every row involved is read and locked once, each settlement
+ * is checked and applied to the rows in memory, and then the settlement rows and each row's final
+ * open amount are written in bulk. Every step keeps its own version, change-log entry and audit
+ * row, as one settlement at a time would. The first settlement that fails its checks refuses the
+ * whole command (the unit of work rolls back).
+ */
+export async function settleAll(tx: Tx, inputs: readonly SettlementInput[]) {
+  // Locked before their open amounts are read: concurrent settlements of the same entry queue up
+  // instead of both settling the same open amount.
+  const rows = await findTransactionsByIds(tx.db, inputs.flatMap((i) => [i.debitId, i.creditId]), lockRows(tx));
+  const ids = await reserveSettlementIds(tx, inputs.length);
+  const written: Parameters<typeof insertSettlements>[1][number][] = [];
+  const out = [];
+  for (const [n, input] of inputs.entries()) {
+    const debit = rows.get(input.debitId);
+    if (!debit) throw notFound('transaction', input.debitId);
+    const credit = rows.get(input.creditId);
+    if (!credit) throw notFound('transaction', input.creditId);
+    checkSettlement(debit, credit, input.amount);
+    const id = String(ids[n]!);
+    written.push({ id: ids[n]!, debitId: debit.id, creditId: credit.id, amount: input.amount, date: input.date, reversesId: null, createdAt: tx.now, createdBy: tx.actor.userId });
+    const newDebit = movedOpenAmount(debit, -input.amount, input.date);
+    const newCredit = movedOpenAmount(credit, input.amount, input.date);
+    rows.set(debit.id, newDebit);
+    rows.set(credit.id, newCredit);
+    const settlement = {
+      id,
+      debitId: debit.id,
+      creditId: credit.id,
+      amount: formatMoney(input.amount),
+      date: input.date,
+      debit: transactionRowToTransaction(newDebit),
+      credit: transactionRowToTransaction(newCredit),
+    };
+    tx.changed(TRANSACTION, debit.id, 'update', newDebit.version, { action: 'transaction.settle', before: transactionRowToTransaction(debit), after: settlement.debit });
+    tx.changed(TRANSACTION, credit.id, 'update', newCredit.version, { action: 'transaction.settle', before: transactionRowToTransaction(credit), after: settlement.credit });
+    tx.changed(SETTLEMENT, id, 'create', 1, { action: 'settlement.create', after: { id, debitId: debit.id, creditId: credit.id, amount: settlement.amount, date: input.date } });
+    out.push(settlement);
+    await tx.pace.step();
+  }
+  await insertSettlements(tx, written);
+  await saveOpenAmounts(tx, [...new Set(inputs.flatMap((i) => [i.debitId, i.creditId]))].map((id) => rows.get(id)!));
+  return out;
+}
+
+/** The checks of one settlement of `amount` between two rows as they stand (422 when refused). */
+function checkSettlement(debit: TransactionRow, credit: TransactionRow, amount: bigint): void {
   const debitOpen = toBigInt(debit.open_amount);
   const creditOpen = toBigInt(credit.open_amount);
   if (debit.customer_id !== credit.customer_id) throw ruleViolation('a settlement needs a debit and a credit of the same customer', [{ path: 'creditId', message: `belongs to customer ${credit.customer_id}, the debit to ${debit.customer_id}` }]);
@@ -149,29 +206,7 @@ export async function settle(tx: Tx, input: { debitId: string; creditId: string;
   if (debitOpen <= 0n) throw ruleViolation(`transaction ${debit.id} has no open debit amount`, [{ path: 'debitId', message: `open amount is ${formatMoney(debitOpen)}` }]);
   if (creditOpen >= 0n) throw ruleViolation(`transaction ${credit.id} has no open credit amount`, [{ path: 'creditId', message: `open amount is ${formatMoney(creditOpen)}` }]);
   const most = minMoney(debitOpen, -creditOpen);
-  if (input.amount > most) throw ruleViolation(`at most ${formatMoney(most)} can be settled between these transactions`, [{ path: 'amount', message: `exceeds the open amounts (${formatMoney(most)})` }]);
-
-  const inserted = await tx.db
-    .insertInto('settlements')
-    .values({ debit_id: debit.id, credit_id: credit.id, amount: input.amount, settle_date: input.date, reverses_id: null, created_at: tx.now, created_by: tx.actor.userId })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const id = String(inserted.id);
-  const newDebit = await moveOpenAmount(tx.db, debit, -input.amount, input.date);
-  const newCredit = await moveOpenAmount(tx.db, credit, input.amount, input.date);
-  const settlement = {
-    id,
-    debitId: debit.id,
-    creditId: credit.id,
-    amount: formatMoney(input.amount),
-    date: input.date,
-    debit: transactionRowToTransaction(newDebit),
-    credit: transactionRowToTransaction(newCredit),
-  };
-  tx.changed(TRANSACTION, debit.id, 'update', newDebit.version, { action: 'transaction.settle', before: transactionRowToTransaction(debit), after: settlement.debit });
-  tx.changed(TRANSACTION, credit.id, 'update', newCredit.version, { action: 'transaction.settle', before: transactionRowToTransaction(credit), after: settlement.credit });
-  tx.changed(SETTLEMENT, id, 'create', 1, { action: 'settlement.create', after: { id, debitId: debit.id, creditId: credit.id, amount: settlement.amount, date: input.date } });
-  return settlement;
+  if (amount > most) throw ruleViolation(`at most ${formatMoney(most)} can be settled between these transactions`, [{ path: 'amount', message: `exceeds the open amounts (${formatMoney(most)})` }]);
 }
 
 /**
@@ -180,26 +215,48 @@ export async function settle(tx: Tx, input: { debitId: string; creditId: string;
  * at most once, and a reversal is never itself reversed.
  */
 export async function reverseSettlement(tx: Tx, settlementId: string, date: string) {
-  const original = await tx.db.selectFrom('settlements').selectAll().where('id', '=', settlementId).executeTakeFirst();
-  if (!original) throw notFound('settlement', settlementId);
-  if (original.reverses_id !== null) throw ruleViolation(`settlement ${settlementId} is itself a reversal`);
-  const done = await tx.db.selectFrom('settlements').select('id').where('reverses_id', '=', original.id).executeTakeFirst();
-  if (done) throw ruleViolation(`settlement ${settlementId} is already reversed (by settlement ${String(done.id)})`);
-  const debit = await findTransaction(tx.db, original.debit_id, lockRows(tx));
-  const credit = await findTransaction(tx.db, original.credit_id, lockRows(tx));
-  const amount = toBigInt(original.amount);
-  const inserted = await tx.db
-    .insertInto('settlements')
-    .values({ debit_id: original.debit_id, credit_id: original.credit_id, amount, settle_date: date, reverses_id: original.id, created_at: tx.now, created_by: tx.actor.userId })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const id = String(inserted.id);
-  const newDebit = await moveOpenAmount(tx.db, debit!, amount, date);
-  const newCredit = await moveOpenAmount(tx.db, credit!, -amount, date);
-  tx.changed(TRANSACTION, debit!.id, 'update', newDebit.version, { action: 'transaction.unsettle', before: transactionRowToTransaction(debit!), after: transactionRowToTransaction(newDebit) });
-  tx.changed(TRANSACTION, credit!.id, 'update', newCredit.version, { action: 'transaction.unsettle', before: transactionRowToTransaction(credit!), after: transactionRowToTransaction(newCredit) });
-  tx.changed(SETTLEMENT, id, 'create', 1, { action: 'settlement.reverse', after: { id, reverses: String(original.id), debitId: original.debit_id, creditId: original.credit_id, amount: formatMoney(amount), date } });
-  return { id, reversesId: String(original.id), debitId: original.debit_id, creditId: original.credit_id, amount };
+  return (await reverseSettlements(tx, [settlementId], date))[0]!;
+}
+
+/** Reverses settlements in order, each as {@link reverseSettlement} would alone, written in bulk (see {@link settleAll}). */
+export async function reverseSettlements(tx: Tx, settlementIds: readonly string[], date: string) {
+  const originals = new Map<string, SettlementRow>();
+  const reversedBy = new Map<string, string>();
+  for (let i = 0; i < settlementIds.length; i += 500) {
+    const part = settlementIds.slice(i, i + 500).map(Number).filter(Number.isSafeInteger);
+    if (part.length === 0) continue;
+    for (const r of await tx.db.selectFrom('settlements').selectAll().where('id', 'in', part).execute()) originals.set(String(r.id), r);
+    for (const r of await tx.db.selectFrom('settlements').select(['id', 'reverses_id']).where('reverses_id', 'in', part).execute()) reversedBy.set(String(r.reverses_id), String(r.id));
+  }
+  const rows = await findTransactionsByIds(tx.db, [...originals.values()].flatMap((o) => [o.debit_id, o.credit_id]), lockRows(tx));
+  const ids = await reserveSettlementIds(tx, settlementIds.length);
+  const written: Parameters<typeof insertSettlements>[1][number][] = [];
+  const out = [];
+  for (const [n, settlementId] of settlementIds.entries()) {
+    const original = originals.get(settlementId);
+    if (!original) throw notFound('settlement', settlementId);
+    if (original.reverses_id !== null) throw ruleViolation(`settlement ${settlementId} is itself a reversal`);
+    const done = reversedBy.get(settlementId);
+    if (done) throw ruleViolation(`settlement ${settlementId} is already reversed (by settlement ${done})`);
+    const debit = rows.get(original.debit_id)!;
+    const credit = rows.get(original.credit_id)!;
+    const amount = toBigInt(original.amount);
+    const id = String(ids[n]!);
+    reversedBy.set(settlementId, id);
+    written.push({ id: ids[n]!, debitId: original.debit_id, creditId: original.credit_id, amount, date, reversesId: Number(original.id), createdAt: tx.now, createdBy: tx.actor.userId });
+    const newDebit = movedOpenAmount(debit, amount, date);
+    const newCredit = movedOpenAmount(credit, -amount, date);
+    rows.set(debit.id, newDebit);
+    rows.set(credit.id, newCredit);
+    tx.changed(TRANSACTION, debit.id, 'update', newDebit.version, { action: 'transaction.unsettle', before: transactionRowToTransaction(debit), after: transactionRowToTransaction(newDebit) });
+    tx.changed(TRANSACTION, credit.id, 'update', newCredit.version, { action: 'transaction.unsettle', before: transactionRowToTransaction(credit), after: transactionRowToTransaction(newCredit) });
+    tx.changed(SETTLEMENT, id, 'create', 1, { action: 'settlement.reverse', after: { id, reverses: String(original.id), debitId: original.debit_id, creditId: original.credit_id, amount: formatMoney(amount), date } });
+    out.push({ id, reversesId: String(original.id), debitId: original.debit_id, creditId: original.credit_id, amount });
+    await tx.pace.step();
+  }
+  await insertSettlements(tx, written);
+  await saveOpenAmounts(tx, [...new Set([...originals.values()].flatMap((o) => [o.debit_id, o.credit_id]))].map((id) => rows.get(id)!));
+  return out;
 }
 
 /** The settlements of a transaction (as debit or credit) that are neither reversals nor reversed. */

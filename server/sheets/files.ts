@@ -220,7 +220,7 @@ export async function readUpload(buf: Buffer): Promise<ReadSheet> {
     try {
       // A damaged file makes the lean reader throw (no second try with exceljs); null means
       // "not supported here", and exceljs reads it.
-      read = readXlsxCells(buf, MAX_UPLOAD_ROWS) ?? (await streamXlsx(buf));
+      read = (await readXlsxCells(buf, MAX_UPLOAD_ROWS)) ?? (await streamXlsx(buf));
     } catch (e) {
       if (e instanceof ApiError) throw e;
       throw unreadable('the workbook could not be read; save it again as .xlsx');

@@ -118,7 +118,8 @@ export async function checkUpload(r: Reader, sheet: ReadSheet): Promise<UploadOu
     throw new ApiError('rule_violation', `the sheet has no ${missing.join(' and no ')}; the header row (row ${sheet.headerRow}) reads: ${sheet.headers.filter(Boolean).join(', ') || '(empty)'}`, [{ path: 'file', message: `missing ${missing.join(', ')}` }]);
   }
   if (sheet.rows.length === 0) throw new ApiError('rule_violation', 'the sheet has a header but no data rows', [{ path: 'file', message: 'no data rows' }]);
-  const converted = sheet.rows.map((x) => convertRow(sheet, columns, x.row, x.cells));
+  const converted: Converted[] = [];
+  await r.pace.each(sheet.rows, (x) => void converted.push(convertRow(sheet, columns, x.row, x.cells)));
   const type = converted.find((c) => c.type !== null)?.type ?? 'creditLimit';
   for (const c of converted) {
     if (c.type !== null && c.type !== type) {
@@ -136,14 +137,15 @@ export async function checkUpload(r: Reader, sheet: ReadSheet): Promise<UploadOu
   for (let i = 0; i < good.length; i += 5000) {
     const part = good.slice(i, i + 5000);
     const validation = await validateJournal(r, { type, lines: part.map((c) => c.line!) }, taken);
-    part.forEach((c, j) => results.set(c.row, rowResult(sheet, columns, c, validation.lines[j])));
+    await r.pace.each(part, (c, j) => void results.set(c.row, rowResult(sheet, columns, c, validation.lines[j])));
     for (const c of part) {
       const l = c.line!;
       if (l.customerId && !l.creditGroupId) taken.add(`c:${String(l.customerId)}`);
       else if (l.creditGroupId && !l.customerId) taken.add(`g:${String(l.creditGroupId)}`);
     }
   }
-  const rows: RowResult[] = converted.map((c) => results.get(c.row) ?? rowResult(sheet, columns, c, undefined));
+  const rows: RowResult[] = [];
+  await r.pace.each(converted, (c) => void rows.push(results.get(c.row) ?? rowResult(sheet, columns, c, undefined)));
   const valid = rows.every((x) => x.status === 'ok');
   return { type, sheet: sheet.sheetName, headerRow: sheet.headerRow, valid, rows, lines };
 }

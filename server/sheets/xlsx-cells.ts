@@ -40,6 +40,7 @@
  */
 import { inflateRawSync } from 'node:zlib';
 import type { CellValue } from '../../shared/sheets/cells';
+import { Pace } from '../db/pace';
 // An import cycle with ./files (which calls this reader); only functions are used, at call time.
 import { tooManyRows, zipEntries, type ZipEntry } from './files';
 
@@ -63,15 +64,19 @@ function unsupported(why: string): never {
  * workbook uses something this reader does not support: then exceljs must read it. Throws an
  * Error for a damaged file and the too-many-rows ApiError past `maxRows + 21` rows.
  */
-export function readXlsxCells(buf: Buffer, maxRows: number): XlsxCells | null {
-  const read = explainXlsxCells(buf, maxRows);
+export async function readXlsxCells(buf: Buffer, maxRows: number, pace = new Pace()): Promise<XlsxCells | null> {
+  const read = await explainXlsxCells(buf, maxRows, pace);
   return 'unsupported' in read ? null : read;
 }
 
-/** readXlsxCells, but saying why a workbook is left to exceljs (for tests and diagnostics). */
-export function explainXlsxCells(buf: Buffer, maxRows: number): XlsxCells | { unsupported: string } {
+/**
+ * readXlsxCells, but saying why a workbook is left to exceljs (for tests and diagnostics). The
+ * scan steps `pace` at every row and shared string (server/db/pace.ts): 50,000 rows take longer
+ * than other requests of the process should wait.
+ */
+export async function explainXlsxCells(buf: Buffer, maxRows: number, pace = new Pace()): Promise<XlsxCells | { unsupported: string }> {
   try {
-    return read(buf, maxRows);
+    return await read(buf, maxRows, pace);
   } catch (e) {
     if (e instanceof Unsupported) return { unsupported: e.message };
     throw e;
@@ -83,7 +88,7 @@ const ADJUST = /adjust/i;
 const EXCELJS_SHEET = /xl\/worksheets\/sheet\d+[.]xml/;
 const SHEET_PATH = /^xl\/worksheets\/sheet\d+\.xml$/;
 
-function read(buf: Buffer, maxRows: number): XlsxCells {
+async function read(buf: Buffer, maxRows: number, pace: Pace): Promise<XlsxCells> {
   const parts = zipParts(buf);
   const text = (path: string): string | null => {
     const entry = parts.get(path);
@@ -96,7 +101,7 @@ function read(buf: Buffer, maxRows: number): XlsxCells {
     unsupported('exceljs would visit other worksheets or visit them in another order');
   }
   const sstXml = text('xl/sharedStrings.xml');
-  const sst = sstXml === null ? null : sharedStrings(sstXml);
+  const sst = sstXml === null ? null : await sharedStrings(sstXml, pace);
 
   // streamXlsx's choice: the first sheet named like "adjust" with rows, else the first with rows;
   // a later unnamed sheet is not read at all, a named one replaces an earlier unnamed choice.
@@ -104,7 +109,7 @@ function read(buf: Buffer, maxRows: number): XlsxCells {
   for (const sheet of sheets) {
     const named = ADJUST.test(sheet.name);
     if (chosen && !named) continue;
-    const { all, numbers } = sheetCells(text(sheet.path)!, sst, maxRows);
+    const { all, numbers } = await sheetCells(text(sheet.path)!, sst, maxRows, pace);
     if (all.length > 0 && (!chosen || named)) chosen = { name: sheet.name, all, numbers };
     if (named && all.length > 0) break;
   }
@@ -277,7 +282,7 @@ class StringItem {
 }
 
 /** xl/sharedStrings.xml: each `<si>` as a string, or null for one without text. */
-function sharedStrings(xml: string): (string | null)[] {
+async function sharedStrings(xml: string, pace: Pace): Promise<(string | null)[]> {
   const x = new Xml(xml);
   const item = new StringItem();
   const out: (string | null)[] = [];
@@ -285,7 +290,10 @@ function sharedStrings(xml: string): (string | null)[] {
     if (k === TEXT) item.add(x.text());
     else if (x.is('si')) {
       if (k === OPEN) item.reset();
-      else out.push(item.value());
+      else {
+        out.push(item.value());
+        await pace.step();
+      }
     } else if (k === OPEN) item.open(x);
     else item.close(x);
   }
@@ -439,7 +447,7 @@ function spanFloat(s: string, from: number, to: number): number {
  * their row numbers. A cell's value follows exceljs's WorksheetReader and Cell model exactly:
  * see cellValue. Throws the too-many-rows ApiError past `maxRows + 21` rows, as streamXlsx does.
  */
-function sheetCells(xml: string, sst: (string | null)[] | null, maxRows: number): { all: CellValue[][]; numbers: number[] } {
+async function sheetCells(xml: string, sst: (string | null)[] | null, maxRows: number, pace: Pace): Promise<{ all: CellValue[][]; numbers: number[] }> {
   const x = new Xml(xml);
   const all: CellValue[][] = [];
   const numbers: number[] = [];
@@ -536,6 +544,7 @@ function sheetCells(xml: string, sst: (string | null)[] | null, maxRows: number)
       numbers.push(rowNumber);
       if (all.length > maxRows + 21) tooManyRows();
       inRow = false;
+      await pace.step();
     } else if (tag === SHEET_DATA) inData = false;
   }
   return { all, numbers };

@@ -58,7 +58,9 @@ export function writeOffLines(items: readonly WriteOffItem[], accountsFor: (post
   const groups = new Map<string, WriteOffItem[]>();
   for (const i of items) {
     const key = `${i.currency}\u0000${i.postingProfile ?? ''}`;
-    groups.set(key, [...(groups.get(key) ?? []), i]);
+    const group = groups.get(key);
+    if (group) group.push(i);
+    else groups.set(key, [i]);
   }
   const lines: WriteOffLine[] = [];
   for (const key of [...groups.keys()].sort()) {

@@ -56,8 +56,8 @@ function zipTexts(buf: Buffer): ZipFile[] {
 }
 
 /** The lean reader's answer, failing the test (with the reason) when it leaves the file to exceljs. */
-function lean(buf: Buffer, maxRows = 50_000): XlsxCells {
-  const read = explainXlsxCells(buf, maxRows);
+async function lean(buf: Buffer, maxRows = 50_000): Promise<XlsxCells> {
+  const read = await explainXlsxCells(buf, maxRows);
   if ('unsupported' in read) throw new Error(`the lean reader left the workbook to exceljs: ${read.unsupported}`);
   return read;
 }
@@ -218,7 +218,7 @@ describe('the lean xlsx reader gives what exceljs gives', () => {
       ws.getCell('C12').value = { sharedFormula: 'C11', result: 0 } as unknown as ExcelJS.CellValue;
       wb.addWorksheet('Summary').addRow(['after']);
     });
-    const mine = lean(buf);
+    const mine = await lean(buf);
     expect(mine).toEqual(await exceljsCells(buf));
     expect(mine.name).toBe('Adjustments');
     expect(mine.numbers).toEqual([1, 2, 4, 5, 6, 7, 8, 10, 11, 12]);
@@ -249,7 +249,7 @@ describe('the lean xlsx reader gives what exceljs gives', () => {
       sparse.commit();
       ws.commit();
     });
-    const mine = lean(buf);
+    const mine = await lean(buf);
     expect(mine).toEqual(await exceljsCells(buf));
     expect(mine).toEqual({
       name: 'Adjustments',
@@ -270,7 +270,7 @@ describe('the lean xlsx reader gives what exceljs gives', () => {
       for (let i = 0; i < 40; i++) ws.addRow([`C${i} ü`, i * 100.25]).commit();
       ws.commit();
     });
-    const mine = lean(buf);
+    const mine = await lean(buf);
     expect(mine).toEqual(await exceljsCells(buf));
     expect(mine.all[40]).toEqual(['C39 ü', 3909.75]);
   });
@@ -296,7 +296,7 @@ describe('the lean xlsx reader gives what exceljs gives', () => {
           });
         }
       });
-      const mine = lean(buf);
+      const mine = await lean(buf);
       expect(mine.name, JSON.stringify(c.sheets)).toBe(c.chosen);
       expect(mine).toEqual(await exceljsCells(buf));
     }
@@ -330,7 +330,7 @@ describe('the lean xlsx reader gives what exceljs gives', () => {
       ],
       { sst: '<si><t></t></si><si><r><t></t></r></si><si>\n<r><t xml:space="preserve"> a </t></r><r><rPr><b/></rPr><t>b</t></r>\n</si>' },
     );
-    const mine = lean(buf);
+    const mine = await lean(buf);
     expect(mine).toEqual(await exceljsCells(buf));
     expect(mine.all).toEqual([
       [null, 0, 1, null, 2024, true, NaN, 12, null, '', '& AB "'],
@@ -343,7 +343,7 @@ describe('the lean xlsx reader gives what exceljs gives', () => {
 
   it('reads t="s" cells of a workbook without a shared-strings part as exceljs does (present, null)', async () => {
     const buf = handXlsx([{ name: 'S', rows: '<row r="2"><c r="A2" t="s"><v>0</v></c><c r="B2" t="s"><v>3</v></c><c r="C2"><v>7</v></c></row>' }]);
-    const mine = lean(buf);
+    const mine = await lean(buf);
     expect(mine).toEqual(await exceljsCells(buf));
     expect(mine).toEqual({ name: 'S', all: [[null, null, 7]], numbers: [2] });
   });
@@ -358,27 +358,27 @@ describe('the lean xlsx reader where exceljs falls short', () => {
       ],
       { prefix: 'x', absolute: true, sst: '<x:si><x:t>Customer</x:t></x:si>' },
     );
-    expect(lean(buf)).toEqual({ name: 'Adjustments', all: [['Customer', null, 2.5], [null, 'in & line']], numbers: [1, 2] });
+    expect(await lean(buf)).toEqual({ name: 'Adjustments', all: [['Customer', null, 2.5], [null, 'in & line']], numbers: [1, 2] });
     await expect(streamXlsx(buf)).rejects.toThrow(); // exceljs sees no rows (or no workbook) here
     const sheet = await readUpload(buf);
     expect(sheet).toMatchObject({ kind: 'xlsx', sheetName: 'Adjustments', headerRow: 1 });
   });
 
-  it('reads rows and cells without an r attribute as the next row and the next column', () => {
+  it('reads rows and cells without an r attribute as the next row and the next column', async () => {
     const buf = handXlsx([
       {
         name: 'Adjustments',
         rows: '<row><c><v>1</v></c><c t="str"><v>b</v></c><c r="E1"><v>5</v></c><c><v>6</v></c></row><row/><row r="9"><c><v>9</v></c></row><row><c r="B10"><v>10</v></c></row>',
       },
     ]);
-    expect(lean(buf)).toEqual({ name: 'Adjustments', all: [[1, 'b', null, null, 5, 6], [], [9], [null, 10]], numbers: [1, 2, 9, 10] });
+    expect(await lean(buf)).toEqual({ name: 'Adjustments', all: [[1, 'b', null, null, 5, 6], [], [9], [null, 10]], numbers: [1, 2, 9, 10] });
   });
 
   it('leaves phonetic runs <rPh> out of a string (exceljs returns the reading instead of the text)', async () => {
     const buf = handXlsx([{ name: 'Adjustments', rows: '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="inlineStr"><is><t>大阪</t><rPh sb="0" eb="2"><t>おおさか</t></rPh></is></c></row>' }], {
       sst: '<si><t>漢字</t><rPh sb="0" eb="2"><t>かんじ</t></rPh><phoneticPr fontId="1"/></si><si><r><t>東</t></r><r><t>京</t></r><rPh sb="0" eb="1"><t>とう</t></rPh></si>',
     });
-    expect(lean(buf).all).toEqual([['漢字', '東京', '大阪']]);
+    expect((await lean(buf)).all).toEqual([['漢字', '東京', '大阪']]);
     expect((await exceljsCells(buf)).all[0]![0]).toBe('かんじ');
   });
 
@@ -388,7 +388,7 @@ describe('the lean xlsx reader where exceljs falls short', () => {
       ws.addRow([{ richText: [{ text: 'C10', font: { bold: true } }, { text: '01' }] }, 5]).commit();
       ws.commit();
     });
-    expect(lean(buf).all).toEqual([['C1001', 5]]);
+    expect((await lean(buf)).all).toEqual([['C1001', 5]]);
     expect((await exceljsCells(buf)).all).toEqual([['01', 5]]);
   });
 });
@@ -400,8 +400,8 @@ describe('the lean xlsx reader and its zip', () => {
 
   it('reads stored (method 0) entries as well as deflated ones', async () => {
     const stored = handXlsx([{ name: 'Adjustments', rows }], { sst, entry: { 'xl/worksheets/sheet1.xml': { method: 0 }, 'xl/sharedStrings.xml': { method: 0 } } });
-    expect(lean(stored)).toEqual(expected);
-    expect(lean(handXlsx([{ name: 'Adjustments', rows }], { sst }))).toEqual(expected);
+    expect(await lean(stored)).toEqual(expected);
+    expect(await lean(handXlsx([{ name: 'Adjustments', rows }], { sst }))).toEqual(expected);
   });
 
   it('refuses a truncated or corrupt deflate stream: readUpload answers 422 "could not be read"', async () => {
@@ -411,7 +411,7 @@ describe('the lean xlsx reader and its zip', () => {
     ];
     for (const damage of damaged) {
       const buf = handXlsx([{ name: 'Adjustments', rows }], { sst, entry: { 'xl/worksheets/sheet1.xml': { damage } } });
-      expect(() => readXlsxCells(buf, 50_000)).toThrow(Error);
+      await expect(readXlsxCells(buf, 50_000)).rejects.toThrow(Error);
       const e = await rejection(readUpload(buf));
       expect(e.status).toBe(422);
       expect(e.message).toMatch(/could not be read/);
@@ -427,16 +427,16 @@ describe('the lean xlsx reader and its zip', () => {
       ],
       { workbookOrder: [1, 0] },
     );
-    expect(explainXlsxCells(reordered, 50_000)).toEqual({ unsupported: 'exceljs would visit other worksheets or visit them in another order' });
-    expect(readXlsxCells(reordered, 50_000)).toBeNull();
+    expect(await explainXlsxCells(reordered, 50_000)).toEqual({ unsupported: 'exceljs would visit other worksheets or visit them in another order' });
+    expect(await readXlsxCells(reordered, 50_000)).toBeNull();
     expect(await readUpload(reordered)).toMatchObject({ sheetName: 'Data', headers: ['Customer', 'New limit'] });
 
     // cells out of column order, and a compression method other than stored or deflate
     const backwards = handXlsx([{ name: 'Adjustments', rows: '<row r="1"><c r="B1"><v>2</v></c><c r="A1"><v>1</v></c></row>' }]);
-    expect(explainXlsxCells(backwards, 50_000)).toEqual({ unsupported: 'cells whose columns do not increase along a row' });
+    expect(await explainXlsxCells(backwards, 50_000)).toEqual({ unsupported: 'cells whose columns do not increase along a row' });
     expect(await exceljsCells(backwards)).toEqual({ name: 'Adjustments', all: [[1, 2]], numbers: [1] });
     const bzip2 = handXlsx([{ name: 'Adjustments', rows }], { sst, entry: { 'xl/worksheets/sheet1.xml': { method: 12 } } });
-    expect(explainXlsxCells(bzip2, 50_000)).toEqual({ unsupported: 'zip compression method 12' });
+    expect(await explainXlsxCells(bzip2, 50_000)).toEqual({ unsupported: 'zip compression method 12' });
   });
 
   it('leaves a workbook without a sheet with rows to exceljs, which gives its error', async () => {
@@ -444,7 +444,7 @@ describe('the lean xlsx reader and its zip', () => {
       { name: 'Adjustments', rows: '' },
       { name: 'Other', rows: '' },
     ]);
-    expect(readXlsxCells(empty, 50_000)).toBeNull();
+    expect(await readXlsxCells(empty, 50_000)).toBeNull();
     const e = await rejection(readUpload(empty));
     expect(e.status).toBe(422);
     expect(e.message).toBe('the workbook has no sheet with data');
@@ -452,8 +452,8 @@ describe('the lean xlsx reader and its zip', () => {
 
   it('stops past the row limit with the 413 of streamXlsx', async () => {
     const many = (n: number) => handXlsx([{ name: 'Adjustments', rows: Array.from({ length: n }, (_, i) => `<row r="${i + 1}"><c r="A${i + 1}"><v>${i}</v></c></row>`).join('') }]);
-    expect(lean(many(26), 5).all).toHaveLength(26); // maxRows + 21 rows are read
-    expect(() => readXlsxCells(many(27), 5)).toThrow(ApiError);
+    expect((await lean(many(26), 5)).all).toHaveLength(26); // maxRows + 21 rows are read
+    await expect(readXlsxCells(many(27), 5)).rejects.toThrow(ApiError);
     const e = await rejection(readUpload(many(50_022)));
     expect(e.status).toBe(413);
     expect(e.message).toMatch(/more than 50,000 rows/);
@@ -468,7 +468,7 @@ describe('the lean xlsx reader on 50,000 rows', () => {
       for (let i = 0; i < 50_000; i++) ws.addRow([`C${String(i).padStart(6, '0')}`, 20000 + (i % 300) * 100.5, new Date(Date.UTC(2030, 11, 31))]);
     });
     let t = performance.now();
-    const mine = lean(buf);
+    const mine = await lean(buf);
     const leanMs = performance.now() - t;
     t = performance.now();
     await streamXlsx(buf).catch(() => null); // timed only: exceljsCells below is the reference

@@ -3,13 +3,14 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Database, WriteOffLinesTable, WriteOffsTable } from '../../db/schema';
 import type { Tx } from '../../db/transaction';
 import { fromBool, toBigInt, toBool } from '../../db/values';
+import { hotInsert } from '../../db/hot';
 import { lockRows } from '../../customers/customers.service';
 import { notFound, ruleViolation, type ErrorDetail } from '../../http/errors';
 import { DateOut, MoneyOut, Timestamp } from '../../http/schemas';
 import { getParameters } from '../../credit/parameters/parameters.service';
 import { requireReasonCode } from '../../credit/setup/setup.kinds';
-import { appendTransactions, requireCustomer, reverseSettlement, settle } from '../../ledger/ledger.service';
-import { findTransaction, findTransactionsByIds } from '../../ledger/ledger.repository';
+import { appendTransactions, requireCustomer, reverseSettlements, settle, settleAll } from '../../ledger/ledger.service';
+import { findTransaction, findTransactionsByIds, openTransactionsOf } from '../../ledger/ledger.repository';
 import { formatMoney } from '../../../shared/money';
 import { settlementPairs, writeOffLines, type WriteOffItem } from '../../../shared/collections/write-off';
 import { refuseIf } from '../work.shared';
@@ -124,7 +125,7 @@ export async function createWriteOff(tx: Tx, input: WriteOffInput): Promise<Writ
     refuseIf(errors, 'these transactions cannot be written off');
     rows = input.transactionIds.map((id) => found.get(id)!);
   } else {
-    rows = await tx.db.selectFrom('transactions').selectAll().where('customer_id', '=', input.customerId).where('open_amount', '<>', 0).where('canceled', '=', 0).orderBy('id').execute();
+    rows = await openTransactionsOf(tx.db, input.customerId);
   }
   if (rows.length === 0) throw ruleViolation(`customer ${input.customerId} has nothing to write off: no open transactions are marked`, [{ path: 'transactionIds', message: 'no open transactions' }]);
   const items: WriteOffItem[] = rows.map((t) => ({ transactionId: t.id, currency: t.currency, postingProfile: customer.posting_profile, openAmount: toBigInt(t.open_amount), amount: toBigInt(t.amount), taxAmount: toBigInt(t.tax_amount) }));
@@ -140,7 +141,7 @@ export async function createWriteOff(tx: Tx, input: WriteOffInput): Promise<Writ
   // Only items of combinations with lines are written off; a combination netting to zero stays open.
   const written = new Set(lines.map((l) => `${l.currency}\u0000${l.postingProfile ?? ''}`));
   const kept = items.filter((i) => written.has(`${i.currency}\u0000${i.postingProfile ?? ''}`));
-  for (let i = 0; i < kept.length; i += 400) await tx.db.insertInto('write_off_items').values(kept.slice(i, i + 400).map((x) => ({ write_off_id: id, transaction_id: x.transactionId, open_amount: x.openAmount }))).execute();
+  await hotInsert(tx, 'write_off_items', ['write_off_id', 'transaction_id', 'open_amount'], kept.map((x) => [id, x.transactionId, x.openAmount]));
   const json = await writeOffToJson(tx.db, row);
   tx.changed(WRITE_OFF, id, 'create', 1, { action: 'writeOff.create', after: json, reason: reasonCode });
   return json;
@@ -166,11 +167,10 @@ export async function postWriteOff(tx: Tx, id: string): Promise<WriteOffJson> {
   const row = await lockedWriteOff(tx, id);
   if (row.status !== 'unposted') throw ruleViolation(`write-off ${id} is ${row.status}; only an unposted journal can be posted`, [{ path: 'status', message: row.status }]);
   const items = await tx.db.selectFrom('write_off_items').selectAll().where('write_off_id', '=', id).orderBy('transaction_id').execute();
-  const current = new Map<string, NonNullable<Awaited<ReturnType<typeof findTransaction>>>>();
+  const current = await findTransactionsByIds(tx.db, items.map((i) => i.transaction_id), lockRows(tx));
   const errors: ErrorDetail[] = [];
   for (const i of items) {
-    const t = (await findTransaction(tx.db, i.transaction_id, lockRows(tx)))!;
-    current.set(t.id, t);
+    const t = current.get(i.transaction_id)!;
     if (t.canceled) errors.push({ path: i.transaction_id, message: 'was canceled since the draft' });
     else if (toBigInt(t.open_amount) !== toBigInt(i.open_amount)) errors.push({ path: i.transaction_id, message: `open amount is ${formatMoney(toBigInt(t.open_amount))}, the draft has ${formatMoney(toBigInt(i.open_amount))}` });
   }
@@ -185,7 +185,7 @@ export async function postWriteOff(tx: Tx, id: string): Promise<WriteOffJson> {
     await tx.db.updateTable('write_off_lines').set({ transaction_id: txnId }).where('write_off_id', '=', id).where('line_no', '=', l.line_no).execute();
     const group = items.filter((i) => current.get(i.transaction_id)!.currency === l.currency).map((i) => ({ id: i.transaction_id, open: toBigInt(i.open_amount) }));
     const all = [...group, { id: txnId, open: amount }];
-    for (const p of settlementPairs(all, all)) settlementIds.push((await settle(tx, { ...p, date: row.date })).id);
+    for (const s of await settleAll(tx, settlementPairs(all, all).map((p) => ({ ...p, date: row.date })))) settlementIds.push(s.id);
   }
   return saveStatus(tx, row, { status: 'posted', posted_date: row.date, settlement_ids: JSON.stringify(settlementIds) }, 'writeOff.post');
 }
@@ -195,11 +195,14 @@ export async function reverseWriteOff(tx: Tx, id: string, input: { date?: string
   const row = await lockedWriteOff(tx, id);
   if (row.status !== 'posted') throw ruleViolation(`write-off ${id} is ${row.status}; only a posted journal can be reversed`, [{ path: 'status', message: row.status }]);
   const date = input.date ?? row.date;
-  const reversals: string[] = [];
-  for (const sid of JSON.parse(row.settlement_ids) as string[]) {
-    const done = await tx.db.selectFrom('settlements').select('id').where('reverses_id', '=', sid).executeTakeFirst();
-    if (!done) reversals.push((await reverseSettlement(tx, sid, date)).id);
+  // Settlements an NSF (or another reversal) undid since are left as they are.
+  const posted = JSON.parse(row.settlement_ids) as string[];
+  const undone = new Set<string>();
+  for (let i = 0; i < posted.length; i += 500) {
+    const part = posted.slice(i, i + 500).map(Number);
+    for (const r of await tx.db.selectFrom('settlements').select('reverses_id').where('reverses_id', 'in', part).execute()) undone.add(String(r.reverses_id));
   }
+  const reversals = (await reverseSettlements(tx, posted.filter((sid) => !undone.has(sid)), date)).map((r) => r.id);
   const lines = await tx.db.selectFrom('write_off_lines').selectAll().where('write_off_id', '=', id).where('line_type', '=', 'customer').orderBy('line_no').execute();
   for (const l of lines as LineRow[]) {
     const entry = (await findTransaction(tx.db, l.transaction_id!, lockRows(tx)))!;

@@ -17,12 +17,11 @@ import { findHold, holdRowToHold, insertHold, updateHold, type Hold, type HoldRe
 
 export const HOLD = 'hold';
 
-const txReader = (tx: Tx): Reader => ({ db: tx.db, dialect: tx.dialect, sqlite: tx.sqlite, cache: tx.cache });
 const remaining = (o: SalesOrderRow) => toBigInt(o.amount) - toBigInt(o.invoiced_amount);
 
 /** Runs the credit check of an order as it stands now (same function as /credit-check and the add-in). */
 export async function checkOrder(tx: Tx, order: SalesOrderRow, asOf: string): Promise<CreditCheckResult> {
-  const input = await loadCreditInput(txReader(tx), {
+  const input = await loadCreditInput(tx, {
     customerId: order.customer_id,
     asOf,
     excludeOrderId: order.id,

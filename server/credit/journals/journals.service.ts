@@ -139,14 +139,16 @@ interface CheckedLines {
 /** Shape (zod) and business rules of every line; `offset` numbers paths as the journal's own lines. */
 async function checkLines(r: Reader, type: JournalType, raw: readonly unknown[], taken: ReadonlySet<string>, offset = 0): Promise<CheckedLines> {
   const errors: ErrorDetail[] = [];
-  const lines = raw.map((r, i) => {
-    const p = JournalLineInput.safeParse(r);
-    if (!p.success) {
+  const lines: (DomainLine | null)[] = [];
+  for (const [i, line] of raw.entries()) {
+    const p = JournalLineInput.safeParse(line);
+    if (p.success) lines.push(p.data as DomainLine);
+    else {
       errors.push(...zodDetails(p.error, `lines.${offset + i}`));
-      return null;
+      lines.push(null);
     }
-    return p.data as DomainLine;
-  });
+    await r.pace.step();
+  }
   const valid = lines.flatMap((l, i) => (l ? [{ l, i }] : []));
   const current = await currentValues(r, valid.map((v) => v.l));
   const domain = validateJournalLines(
@@ -396,6 +398,7 @@ export async function postJournal(tx: Tx, id: string, ifMatch: number, postingDa
 
 
   for (const l of lines) {
+    await tx.pace.step();
     const amount = toBigInt(l.new_credit_limit);
     if (j.type === 'temporary') {
       const row = { customer_id: l.customer_id, credit_group_id: l.credit_group_id, amount, from_date: l.new_from_date!, to_date: l.new_to_date!, source_journal_id: id, source_line_no: l.line_no, created_at: tx.now };
@@ -524,6 +527,7 @@ export async function validateJournal(r: Reader, body: { type: JournalType; line
     }
     const inputs = ids.length ? await loadCreditInputs(r, ids, asOf) : undefined;
     for (let index = from; index < to; index++) {
+      await r.pace.step();
       const l = checked.lines[index];
       const errors = byLine.get(index);
       const customerId = l?.customerId ?? null;

@@ -6,6 +6,7 @@ import * as m004 from './004-collections';
 import * as m005 from './005-collections-money';
 import * as m006 from './006-uploads';
 import * as m007 from './007-setup-version';
+import * as m008 from './008-aging-fillfactor';
 
 /** The explicit, ordered registry of frozen migrations. Append only; never edit a shipped one. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '005-collections-money': m005,
   '006-uploads': m006,
   '007-setup-version': m007,
+  '008-aging-fillfactor': m008,
 };
