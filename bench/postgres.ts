@@ -17,7 +17,7 @@ import { benchFairness } from './fairness';
 import { benchStream } from './stream';
 
 /** Load rounds of the coherence and two-process rows (each pair back to back, order alternating). */
-const ROUNDS = 5;
+const ROUNDS = 9;
 
 export interface PostgresSections {
   /** The bench server bundle (bench/server.ts). */
