@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropPostgresSchema } from '../../server/db/connection';
 import { channelOf, listenerName } from '../../server/db/events';
 import { ROLES } from '../../server/db/transaction';
-import type { RequestOptions, TestResponse } from '../support/app';
+import { readTestResponse, requestInit, type RequestOptions, type TestResponse } from '../support/app';
 import { cluAll, ok } from '../support/credit';
 import { changesSince, expectGapFreeLog, expectGroupDecisions, expectSameOutcome, GROUP_LIMIT, groupExposure, groupOutcome, postGroupOrder, POSTINGS, setUpGroup, type GroupOutcome, type Requester } from '../support/group-postings';
 import { freePort, startServer, stopServer, type ServerProcess } from '../support/process';
@@ -80,21 +80,7 @@ function clientOf(server: ServerProcess, tokens: Tokens): Client {
     url: server.url,
     tokens,
     async request(method, path, o = {}) {
-      const headers: Record<string, string> = { ...(o.headers ?? {}) };
-      const token = o.token === undefined ? tokens[o.as ?? 'admin'] : o.token;
-      if (token === undefined) throw new Error(`no token for ${o.as}`);
-      if (token !== null) headers.authorization = `Bearer ${token}`;
-      const body = o.raw ?? (o.body === undefined ? undefined : JSON.stringify(o.body));
-      if (body !== undefined) headers['content-type'] ??= 'application/json';
-      const res = await fetch(`${server.url}${path}`, { method, headers, body });
-      const text = await res.text();
-      let parsed: unknown = text;
-      try {
-        parsed = text ? JSON.parse(text) : null;
-      } catch {
-        // not JSON: keep the text
-      }
-      return { status: res.status, headers: res.headers, body: parsed };
+      return readTestResponse(await fetch(`${server.url}${path}`, { method, ...requestInit(o, (as) => tokens[as]) }));
     },
   };
 }

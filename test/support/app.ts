@@ -44,6 +44,29 @@ export interface TestResponse {
   body: any;
 }
 
+/** Headers and body of a test request: the role's token (or `token`), JSON unless `raw`. */
+export function requestInit(o: RequestOptions, tokenOf: (as: Role | 'credit_manager_2') => string | undefined): { headers: Record<string, string>; body?: string } {
+  const headers: Record<string, string> = { ...(o.headers ?? {}) };
+  const token = o.token === undefined ? tokenOf(o.as ?? 'admin') : o.token;
+  if (token === undefined) throw new Error(`no token for ${o.as ?? 'admin'}`);
+  if (token !== null) headers.authorization = `Bearer ${token}`;
+  const body = o.raw ?? (o.body === undefined ? undefined : JSON.stringify(o.body));
+  if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+  return body === undefined ? { headers } : { headers, body };
+}
+
+/** An answer as the tests read it: the body parsed as JSON when it is JSON, else its text. */
+export async function readTestResponse(res: Response): Promise<TestResponse> {
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: res.status, headers: res.headers, body: parsed };
+}
+
 /** A fresh app on a fresh database: a temp SQLite file, or a new PostgreSQL schema. */
 export async function startTestApp(dialect: TestDialect, options: { allowedOrigins?: string[]; streamHeartbeatMs?: number } = {}): Promise<TestApp> {
   let dir: string | undefined;
@@ -72,22 +95,7 @@ export async function startTestApp(dialect: TestDialect, options: { allowedOrigi
   });
 
   async function request(method: string, path: string, o: RequestOptions = {}): Promise<TestResponse> {
-    const headers: Record<string, string> = { ...(o.headers ?? {}) };
-    const token = o.token === undefined ? tokens[o.as ?? 'admin'] : o.token;
-    if (token !== null) headers.authorization = `Bearer ${token}`;
-    let body: string | undefined;
-    if (o.raw !== undefined) body = o.raw;
-    else if (o.body !== undefined) body = JSON.stringify(o.body);
-    if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
-    const res = await app.request(path, { method, headers, body });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : null;
-    } catch {
-      // not JSON: keep the text
-    }
-    return { status: res.status, headers: res.headers, body: parsed };
+    return readTestResponse(await app.request(path, { method, ...requestInit(o, (as) => tokens[as]) }));
   }
 
   return {
