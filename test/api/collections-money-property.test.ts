@@ -25,6 +25,19 @@ const op = fc.oneof(
 );
 type Op = typeof op extends fc.Arbitrary<infer T> ? T : never;
 
+/** A sequence in which every operation goes through (after the run's invoice and posted note). */
+const EVERY_OPERATION: Op[] = [
+  { kind: 'payment', cents: 50_000, bank: true },
+  { kind: 'settle', a: 0, b: 0, percent: 50 },
+  { kind: 'adjust', action: 'waive', note: 0, line: null },
+  { kind: 'adjust', action: 'reinstate', note: 0, line: null },
+  { kind: 'adjust', action: 'reverse', note: 0, line: null },
+  { kind: 'fee', cents: 500, waive: true },
+  { kind: 'interest', days: 30 },
+  { kind: 'nsf', payment: 0 },
+  { kind: 'writeOff', pick: null, reverse: true },
+];
+
 describe.each(DIALECTS)('collections money invariants on %s', (dialect) => {
   let t: TestApp;
   beforeAll(async () => {
@@ -57,7 +70,9 @@ describe.each(DIALECTS)('collections money invariants on %s', (dialect) => {
           await expectInvariants(t, customerId);
         }
       }),
-      { numRuns: dialect === 'sqlite' ? 60 : 30 },
+      // The random runs reach a successful reinstate or NSF only a few times each (on PostgreSQL's
+      // 30 runs, two to seven): this example reaches every operation in every run of the suite.
+      { numRuns: dialect === 'sqlite' ? 60 : 30, examples: [[EVERY_OPERATION]] },
     );
     expect([...done].sort()).toEqual(['fee', 'interest', 'invoice', 'nsf', 'payment', 'reinstate', 'reverse', 'settle', 'waive', 'writeOff']);
   }, 60_000);
