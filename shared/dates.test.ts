@@ -1,7 +1,11 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  CalendarOverflowError,
   DateParseError,
+  EARLIEST_DATE,
+  LATEST_DATE,
+  dateProblem,
   addDays,
   addMonths,
   addYears,
@@ -31,7 +35,7 @@ const date = fc
   });
 
 describe('isValidDate and parseDate', () => {
-  it.each(['2025-01-31', '2024-02-29', '2000-02-29', '1970-01-01', '0001-01-01', '9999-12-31', '2025-12-31'])(
+  it.each(['2025-01-31', '2024-02-29', '2000-02-29', '1970-01-01', '1900-01-01', '2199-12-31', '2025-12-31'])(
     'accepts %j',
     (s) => {
       expect(isValidDate(s)).toBe(true);
@@ -55,8 +59,19 @@ describe('isValidDate and parseDate', () => {
     },
   );
 
-  it('rejects year 0000 and non-strings', () => {
-    expect(() => parseDate('0000-01-01')).toThrow(new DateParseError('must be between 0001-01-01 and 9999-12-31'));
+  it.each(['0000-01-01', '0001-01-01', '1899-12-31', '2200-01-01', '9999-12-31', '2200-02-30'])('rejects %j: outside 1900-01-01 … 2199-12-31', (s) => {
+    expect(isValidDate(s)).toBe(false);
+    expect(dateProblem(s)).toBe('must be between 1900-01-01 and 2199-12-31');
+    expect(() => parseDate(s)).toThrow(new DateParseError('must be between 1900-01-01 and 2199-12-31'));
+  });
+
+  it('names the range in its constants, and accepts both ends', () => {
+    expect([EARLIEST_DATE, LATEST_DATE]).toEqual(['1900-01-01', '2199-12-31']);
+    expect(dateProblem(EARLIEST_DATE)).toBeNull();
+    expect(dateProblem(LATEST_DATE)).toBeNull();
+  });
+
+  it('rejects non-strings', () => {
     for (const value of [null, undefined, 20250101, new Date(0), {}]) {
       expect(isValidDate(value)).toBe(false);
       expect(() => parseDate(value)).toThrow(DateParseError);
@@ -90,8 +105,8 @@ describe('calendar helpers', () => {
     expect(fromDayNumber(-1)).toBe('1969-12-31');
     expect(fromDayNumber(toDayNumber('0001-01-01'))).toBe('0001-01-01');
     expect(fromDayNumber(toDayNumber('9999-12-31'))).toBe('9999-12-31');
-    expect(() => fromDayNumber(toDayNumber('9999-12-31') + 1)).toThrow(RangeError);
-    expect(() => fromDayNumber(toDayNumber('0001-01-01') - 1)).toThrow(RangeError);
+    expect(() => fromDayNumber(toDayNumber('9999-12-31') + 1)).toThrow(CalendarOverflowError);
+    expect(() => fromDayNumber(toDayNumber('0001-01-01') - 1)).toThrow(CalendarOverflowError);
     expect(() => fromDayNumber(1.5)).toThrow(RangeError);
     expect(() => fromDayNumber(NaN)).toThrow(RangeError);
   });
@@ -122,7 +137,11 @@ describe('calendar helpers', () => {
     expect(addMonths('2025-01-15', -13)).toBe('2023-12-15');
     expect(addMonths('2025-11-30', 3)).toBe('2026-02-28');
     expect(addMonths('2025-05-10', 0)).toBe('2025-05-10');
-    expect(() => addMonths('9999-12-01', 1)).toThrow(RangeError);
+    expect(() => addMonths('9999-12-01', 1)).toThrow(CalendarOverflowError);
+    expect(() => addDays('0001-01-01', -1)).toThrow(CalendarOverflowError);
+    expect(() => addYears('2199-12-31', 8000)).toThrow(CalendarOverflowError);
+    // A CalendarOverflowError is a RangeError, as before.
+    expect(new CalendarOverflowError('x')).toBeInstanceOf(RangeError);
     expect(() => addMonths('2025-01-01', 1.5)).toThrow(RangeError);
   });
 
@@ -156,6 +175,17 @@ describe('properties (years 1900–2200)', () => {
         expect(fromDayNumber(toDayNumber(d))).toBe(d);
         const [y, m, day] = d.split('-').map(Number) as [number, number, number];
         expect(toDayNumber(d)).toBe(Date.UTC(y, m - 1, day) / 86_400_000);
+      }),
+    );
+  });
+
+  it('an accepted date moved by up to 200 years stays in the calendar (no CalendarOverflowError)', () => {
+    const accepted = fc.integer({ min: toDayNumber(EARLIEST_DATE), max: toDayNumber(LATEST_DATE) }).map(fromDayNumber);
+    fc.assert(
+      fc.property(accepted, fc.integer({ min: -73_050, max: 73_050 }), fc.integer({ min: -2400, max: 2400 }), (d, days, months) => {
+        expect(isValidDate(d)).toBe(true);
+        expect(daysBetween(d, addDays(d, days))).toBe(days);
+        expect(typeof addMonths(d, months)).toBe('string');
       }),
     );
   });

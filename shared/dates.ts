@@ -1,5 +1,14 @@
 /**
- * Calendar dates as 'YYYY-MM-DD' strings (proleptic Gregorian, years 0001–9999).
+ * Calendar dates as 'YYYY-MM-DD' strings (proleptic Gregorian).
+ *
+ * Two ranges, on purpose:
+ * - **Accepted dates** ({@link EARLIEST_DATE} … {@link LATEST_DATE}, 1900-01-01 … 2199-12-31):
+ *   what {@link isValidDate} and {@link parseDate} let in from outside (API bodies, query strings,
+ *   upload cells, the add-in's sheets). Every date a user or a feed can store lies here.
+ * - **The calendar** (0001-01-01 … 9999-12-31): what the arithmetic can represent. Dates computed
+ *   from accepted dates with offsets of a few centuries (grace days, aging periods, ±36,500 days of
+ *   a journal) stay well inside it. A result outside it throws {@link CalendarOverflowError} (a
+ *   `RangeError`), which the server answers as a 422, never a 500.
  *
  * All arithmetic goes through a day number computed with Howard Hinnant's civil-from-days
  * algorithms, so no local-time `Date` method (and hence no time zone) is ever involved.
@@ -18,11 +27,26 @@ export class DateParseError extends Error {
   override name = 'DateParseError';
 }
 
+/**
+ * Thrown when date arithmetic leaves the calendar (0001-01-01 … 9999-12-31), e.g. 9999-12-31 plus a
+ * day. Accepted dates ({@link isValidDate}) with the offsets the API allows never get there; the
+ * server maps it to a 422 should a combination of setup values reach it.
+ */
+export class CalendarOverflowError extends RangeError {
+  override name = 'CalendarOverflowError';
+}
+
 type Civil = { year: number; month: number; day: number };
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const MIN_YEAR = 1;
 const MAX_YEAR = 9999;
+
+/** The earliest date the API (and the add-in) accepts. */
+export const EARLIEST_DATE: CalendarDate = '1900-01-01';
+/** The latest date the API (and the add-in) accepts. */
+export const LATEST_DATE: CalendarDate = '2199-12-31';
+const OUT_OF_RANGE = `must be between ${EARLIEST_DATE} and ${LATEST_DATE}`;
 
 /** Returns the parts of a valid date, or the error message explaining why it is not one. */
 function check(input: unknown): Civil | string {
@@ -45,7 +69,7 @@ function civil(d: unknown): Civil {
 
 /** Formats parts as 'YYYY-MM-DD', refusing years that do not fit four digits. */
 function format(year: number, month: number, day: number): CalendarDate {
-  if (year < MIN_YEAR || year > MAX_YEAR) throw new RangeError('date out of range 0001-01-01 to 9999-12-31');
+  if (year < MIN_YEAR || year > MAX_YEAR) throw new CalendarOverflowError('a computed date falls outside the calendar (0001-01-01 to 9999-12-31)');
   const pad = (n: number, width: number) => String(n).padStart(width, '0');
   return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}`;
 }
@@ -76,22 +100,39 @@ export function daysInMonth(year: number, month: number): number {
 }
 
 /**
- * Type guard: true only for an existing date written exactly 'YYYY-MM-DD'.
+ * Why input is not an accepted date (the message starts with "must be …"), or null when it is one:
+ * an existing date written exactly 'YYYY-MM-DD' between {@link EARLIEST_DATE} and {@link LATEST_DATE}.
+ * The one definition of a date from outside; the API's `DateIn`, upload cells and the add-in use it.
  * @example
- * isValidDate('2024-02-29'); // true
- * isValidDate('2025-02-30'); // false
+ * dateProblem('2025-06-30'); // null
+ * dateProblem('9999-12-31'); // 'must be between 1900-01-01 and 2199-12-31'
  */
-export function isValidDate(s: unknown): s is CalendarDate {
-  return typeof check(s) !== 'string';
+export function dateProblem(s: unknown): string | null {
+  // Text of the right shape compares as the dates do, so the range is checked before the calendar.
+  if (typeof s === 'string' && DATE.test(s) && (s < EARLIEST_DATE || s > LATEST_DATE)) return OUT_OF_RANGE;
+  const parts = check(s);
+  return typeof parts === 'string' ? parts : null;
 }
 
 /**
- * Validates input as a calendar date, throwing {@link DateParseError} with a clear message otherwise.
+ * Type guard: true only for an accepted date, see {@link dateProblem}.
+ * @example
+ * isValidDate('2024-02-29'); // true
+ * isValidDate('2025-02-30'); // false
+ * isValidDate('0001-01-01'); // false (before 1900-01-01)
+ */
+export function isValidDate(s: unknown): s is CalendarDate {
+  return dateProblem(s) === null;
+}
+
+/**
+ * Validates input as an accepted date, throwing {@link DateParseError} with the message of {@link dateProblem} otherwise.
  * @example
  * parseDate('2025-01-31'); // '2025-01-31'
  */
 export function parseDate(s: unknown): CalendarDate {
-  civil(s);
+  const problem = dateProblem(s);
+  if (problem !== null) throw new DateParseError(problem);
   return s as CalendarDate;
 }
 
@@ -189,7 +230,8 @@ export function compareDates(a: CalendarDate, b: CalendarDate): -1 | 0 | 1 {
  * minDate('2025-03-01', '2024-12-31'); // '2024-12-31'
  */
 export function minDate(first: CalendarDate, ...rest: CalendarDate[]): CalendarDate {
-  return rest.reduce((min, d) => (compareDates(d, min) < 0 ? d : min), parseDate(first));
+  civil(first);
+  return rest.reduce((min, d) => (compareDates(d, min) < 0 ? d : min), first);
 }
 
 /**
@@ -198,7 +240,8 @@ export function minDate(first: CalendarDate, ...rest: CalendarDate[]): CalendarD
  * maxDate('2025-03-01', '2024-12-31'); // '2025-03-01'
  */
 export function maxDate(first: CalendarDate, ...rest: CalendarDate[]): CalendarDate {
-  return rest.reduce((max, d) => (compareDates(d, max) > 0 ? d : max), parseDate(first));
+  civil(first);
+  return rest.reduce((max, d) => (compareDates(d, max) > 0 ? d : max), first);
 }
 
 /**

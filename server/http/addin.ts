@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Hono, MiddlewareHandler } from 'hono';
 import { serveStatic } from '@hono/node-server/serve-static';
+import { secureHeaders } from 'hono/secure-headers';
 import type { AppEnv } from './env';
 
 /** office.js from its npm package: the pane works offline, with no CDN (SPEC §2). */
@@ -10,6 +11,64 @@ const BUILT = './addin/dist';
 const SOURCE_ASSETS = './addin/public';
 
 const under = (prefix: RegExp) => (p: string) => p.replace(prefix, '');
+
+/**
+ * Pages that may frame the task pane. Excel on the web shows it in an iframe inside Office's own
+ * pages, and `frame-ancestors` is checked against every ancestor, so the list names the Microsoft
+ * 365 host domains Microsoft documents for framed apps (Teams "tab requirements": `*.cloud.microsoft`,
+ * where Office on the web is moving, `*.microsoft365.com`, `*.office.com`, Teams) plus the Office
+ * Online frame (`*.officeapps.live.com`) and the pages that embed a workbook: SharePoint and
+ * OneDrive for work (`*.sharepoint.com`), OneDrive personal (`onedrive.live.com`), and the older
+ * `*.office365.com`. Desktop Excel shows the pane as a top-level page, so no ancestor is checked.
+ * 'self' keeps the test workbook page (addin/testing) and local tools working. An on-premises
+ * Office Online Server has a host name of its own, which this list does not know.
+ */
+export const OFFICE_FRAME_ANCESTORS = [
+  "'self'",
+  'https://*.cloud.microsoft',
+  'https://*.microsoft365.com',
+  'https://*.office.com',
+  'https://*.office365.com',
+  'https://*.officeapps.live.com',
+  'https://*.sharepoint.com',
+  'https://onedrive.live.com',
+  'https://teams.microsoft.com',
+  'https://*.teams.microsoft.com',
+];
+
+/**
+ * Security headers of /addin/* (server/app.ts picks them by path). The pane's scripts (its Vite
+ * bundle, and office.js with the host scripts and locale files office.js loads from its own folder)
+ * and styles come from this server; there is no inline script. Fluent UI inserts its styles at run
+ * time (`style-src 'unsafe-inline'`). The pane talks to the server URL the user signs in with,
+ * which may be another CreditDesk server than the one serving it (its ALLOWED_ORIGINS then lists
+ * this one), so `connect-src` allows any HTTPS origin and plain HTTP on localhost for development.
+ * No X-Frame-Options and a `frame-ancestors` naming Office (see {@link OFFICE_FRAME_ANCESTORS}).
+ * `Cross-Origin-Resource-Policy: cross-origin`, because Office pages load the add-in's icons
+ * (manifest.xml) from this server; no Cross-Origin-Opener-Policy or Origin-Agent-Cluster, which
+ * could cut the pane off from Office's own windows.
+ */
+export const addinSecurity: MiddlewareHandler<AppEnv> = secureHeaders({
+  contentSecurityPolicy: {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    imgSrc: ["'self'", 'data:'],
+    fontSrc: ["'self'", 'data:'],
+    connectSrc: ["'self'", 'https:', 'http://localhost:*', 'http://127.0.0.1:*'],
+    objectSrc: ["'none'"],
+    baseUri: ["'self'"],
+    formAction: ["'self'"],
+    frameAncestors: OFFICE_FRAME_ANCESTORS,
+  },
+  xFrameOptions: false,
+  referrerPolicy: 'no-referrer',
+  crossOriginResourcePolicy: 'cross-origin',
+  crossOriginOpenerPolicy: false,
+  originAgentCluster: false,
+  strictTransportSecurity: false,
+  removePoweredBy: false,
+});
 
 /**
  * The task pane at /addin/: the Vite build when it exists, else the static files of addin/public

@@ -1,11 +1,15 @@
 import { z } from '@hono/zod-openapi';
 import { tryParseMoney } from '../../shared/money';
-import { isValidDate } from '../../shared/dates';
+import { dateProblem, EARLIEST_DATE, LATEST_DATE } from '../../shared/dates';
 
-/** Ids of every entity: short, URL-safe, no spaces. */
+/**
+ * Ids of every entity: short, URL-safe, no spaces (SPEC §8). "." and ".." are refused: a URL
+ * path cannot address them (clients and servers resolve them as dot segments, so
+ * `/customers/..` is `/`), so a row with such an id could never be read, changed or deleted.
+ */
 export const Id = z
   .string()
-  .regex(/^[A-Za-z0-9_.\-]{1,64}$/, 'must be 1–64 characters of letters, digits, "_", "." or "-"')
+  .regex(/^(?!\.\.?$)[A-Za-z0-9_.\-]{1,64}$/, 'must be 1–64 characters of letters, digits, "_", "." or "-", and not "." or ".."')
   .openapi({ example: 'C1001' });
 
 export const IdParam = z.object({ id: Id.openapi({ param: { name: 'id', in: 'path' } }) });
@@ -33,7 +37,19 @@ export const PositiveMoneyIn = MoneyIn.refine((m) => m > 0n, 'must be greater th
 
 export const MoneyOut = z.string().openapi({ example: '1234.50', description: 'decimal string with exactly 2 decimals' });
 
-export const DateIn = z.string().refine(isValidDate, 'must be a calendar date YYYY-MM-DD').openapi({ example: '2025-06-30', format: 'date' });
+/**
+ * Every date a request carries (bodies, query strings, path segments): an existing date written
+ * YYYY-MM-DD between 1900-01-01 and 2199-12-31 (shared/dates.ts `dateProblem`, the one definition
+ * the upload cells and the add-in use too). Outside that range is a 400 naming the field: such a
+ * date is a typo, and stored it would break date arithmetic for later requests.
+ */
+export const DateIn = z
+  .string()
+  .superRefine((s, ctx) => {
+    const problem = dateProblem(s);
+    if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .openapi({ example: '2025-06-30', format: 'date', description: `a date YYYY-MM-DD between ${EARLIEST_DATE} and ${LATEST_DATE}` });
 export const DateOut = z.string().openapi({ format: 'date', example: '2025-06-30' });
 export const Timestamp = z.string().openapi({ format: 'date-time' });
 

@@ -30,6 +30,11 @@ export const TransactionInput = z
     if (debit && t.amount <= 0n) ctx.addIssue({ code: 'custom', path: ['amount'], message: `a ${t.type} must have a positive amount` });
     if (!debit && t.amount >= 0n) ctx.addIssue({ code: 'custom', path: ['amount'], message: `a ${t.type} must have a negative amount` });
     if (t.type !== 'payment' && (t.bankAccountId || t.paymentJournal)) ctx.addIssue({ code: 'custom', path: ['bankAccountId'], message: 'only payments carry a bank account or payment journal' });
+    // An entry is made on its document date; it cannot fall due before that. transDate is the
+    // posting date (collections.md §1.2), and an entry posted after its due date is normal: late
+    // entry, and the open items an ERP loads at go-live with their original due dates. So only a
+    // due date before the document date is refused (the feed answers 422, items.N.dueDate).
+    if (t.dueDate && t.documentDate && t.dueDate < t.documentDate) ctx.addIssue({ code: 'custom', path: ['dueDate'], message: `must not be before documentDate ${t.documentDate}: an entry is not due before it was made` });
   });
 export type TransactionInput = z.output<typeof TransactionInput>;
 

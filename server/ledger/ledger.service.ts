@@ -19,6 +19,7 @@ import {
   type TransactionRow,
 } from './ledger.repository';
 import { TransactionInput } from './ledger.schema';
+import { ledgerCeilingErrors, requireLedgerRoom } from './ceiling';
 
 export const TRANSACTION = 'transaction';
 export const SETTLEMENT = 'settlement';
@@ -66,8 +67,15 @@ export function newTransactionRow(t: NewTransaction, now: string): TransactionRo
   };
 }
 
-/** Appends ledger entries, recording each in the change log and the audit trail. */
-export async function appendTransactions(tx: Tx, entries: NewTransaction[]): Promise<TransactionRow[]> {
+/**
+ * Appends ledger entries, recording each in the change log and the audit trail. Entries that
+ * would take their customer's open items past the ceiling are refused (422, server/ledger/ceiling.ts)
+ * unless `ceiling` says why not to look: `checked` (the caller named each refused item itself) or
+ * `settledAtOnce` (an entry the caller settles in the same command, which closes as much as it
+ * opens: a write-off entry, an NSF reversal).
+ */
+export async function appendTransactions(tx: Tx, entries: NewTransaction[], options: { ceiling?: 'check' | 'checked' | 'settledAtOnce' } = {}): Promise<TransactionRow[]> {
+  if ((options.ceiling ?? 'check') === 'check') await requireLedgerRoom(tx, entries);
   const rows = entries.map((e) => newTransactionRow(e, tx.now));
   await insertTransactions(tx.db, rows);
   for (const row of rows) tx.changed(TRANSACTION, row.id, 'create', 1, { action: 'transaction.create', after: transactionRowToTransaction(row) });
@@ -122,6 +130,11 @@ export async function postTransactionBatch(tx: Tx, rawItems: unknown[]): Promise
     fresh.push({ ...t, currency, source: 'feed' });
     return { index, id: t.id, status: 'ok', errors: [] };
   });
+  // Only a batch whose items are otherwise valid is measured against the ceiling: its new items in order.
+  if (!results.some((r) => r.status === 'error')) {
+    const indexOf = results.filter((r) => r.status === 'ok' && !r.unchanged).map((r) => r.index);
+    for (const { index, error } of await ledgerCeilingErrors(tx, fresh)) results[indexOf[index]!] = { index: indexOf[index]!, id: fresh[index]!.id, status: 'error', errors: [error] };
+  }
   if (results.some((r) => r.status === 'error')) {
     throw new ApiError(
       'rule_violation',
@@ -130,7 +143,7 @@ export async function postTransactionBatch(tx: Tx, rawItems: unknown[]): Promise
       { items: results },
     );
   }
-  await appendTransactions(tx, fresh);
+  await appendTransactions(tx, fresh, { ceiling: 'checked' });
   return { results, created: fresh.length };
 }
 

@@ -13,8 +13,14 @@ export const freePort = () =>
     });
   });
 
-/** Where the suite's global setup bundles server/main.ts (inside the project, so its imports resolve from node_modules). */
-export const SERVER_BUNDLE = fileURLToPath(new URL('../../.tmp/test-server.mjs', import.meta.url));
+/**
+ * Where the suite's global setup bundles server/main.ts (inside the project, so its imports resolve
+ * from node_modules). One file per run: the global setup names it in CREDITDESK_TEST_BUNDLE, which
+ * the test processes inherit, so a second run at the same time (or the bench) never removes or
+ * rebuilds the bundle a running suite's servers start from.
+ */
+export const SERVER_BUNDLE = process.env.CREDITDESK_TEST_BUNDLE ?? fileURLToPath(new URL(`../../.tmp/test-server-${process.pid}.mjs`, import.meta.url));
+process.env.CREDITDESK_TEST_BUNDLE = SERVER_BUNDLE;
 
 /** Node's arguments to run the server as `npm start` does: the start script's flags, on the bundle. */
 export const serverArgs = (): string[] => [...startFlags(), SERVER_BUNDLE];

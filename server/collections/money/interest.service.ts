@@ -6,6 +6,7 @@ import { lockRows } from '../../customers/customers.service';
 import { notFound, ruleViolation, type ErrorDetail } from '../../http/errors';
 import { appendTransactions } from '../../ledger/ledger.service';
 import { calculateInterestNote, invoicePortions, type InterestCode } from '../../../shared/collections/interest';
+import { todayUtc } from '../../../shared/dates';
 import { refuseIf } from '../work.shared';
 import { loadInterestCode } from './setup';
 import { FEE, INTEREST_NOTE, newMoneyId, notesToJson, type FeeRow, type InterestNoteJson, type LineRow, type NoteRow } from './read';
@@ -27,6 +28,12 @@ import { FEE, INTEREST_NOTE, newMoneyId, notesToJson, type FeeRow, type Interest
  * - `customerIds` left out: every customer with an interest code that is set up. Listed
  *   explicitly, an unknown customer, one without a code or with a code not set up is a 422
  *   naming `customerIds.N`, nothing written.
+ * - Dates (issue 18): interest is charged for days that have passed. A calculation whose `toDate`
+ *   is after today (UTC) is a 422 naming `toDate`, and a posting dated after today, or before the
+ *   note date (the last day it charges), a 422 naming `date`. collections.md §4.5 has the user
+ *   choose `toDate` and the note date without a rule; charging days to come would bill interest
+ *   on amounts the customer may still pay on time, and a note posted before its last charged day
+ *   would be due before the interest accrued.
  */
 
 type Db = Kysely<Database>;
@@ -162,6 +169,8 @@ async function draftFor(tx: Tx, customerId: string, code: InterestCode, input: C
 
 /** Calculates and stores a draft note per customer that owes interest (SPEC §5 interest-notes:calculate). */
 export async function calculateInterestNotes(tx: Tx, input: CalculateInput): Promise<InterestNoteJson[]> {
+  const today = todayUtc(new Date(tx.now));
+  if (input.toDate > today) throw ruleViolation(`interest is charged only for days that have passed: toDate ${input.toDate} is after today (${today})`, [{ path: 'toDate', message: `must not be after today (${today})` }]);
   let customers: { id: string; interest_code_id: string | null }[];
   const codes = new Map<string, InterestCode>();
   if (input.customerIds) {
@@ -239,6 +248,9 @@ export async function postInterestNote(tx: Tx, id: string, input: { date?: strin
   if (!note) throw notFound('interest note', id);
   if (note.status !== 'created') throw ruleViolation(`interest note ${id} is ${note.status}; only a draft (created) note can be posted`, [{ path: 'status', message: note.status }]);
   const date = input.date ?? note.note_date;
+  const today = todayUtc(new Date(tx.now));
+  if (date > today) throw ruleViolation(`an interest note is posted on a day that has come: ${date} is after today (${today})`, [{ path: 'date', message: `must not be after today (${today})` }]);
+  if (date < note.note_date) throw ruleViolation(`interest note ${id} charges up to ${note.note_date}; it cannot be posted before that, on ${date}`, [{ path: 'date', message: `must be on or after the note date ${note.note_date}` }]);
   // The customer's posting order is read and extended under its row lock.
   await lockCustomer(tx, note.customer_id);
   const lines = await tx.db.selectFrom('interest_note_lines').selectAll().where('note_id', '=', id).orderBy('line_no').execute();

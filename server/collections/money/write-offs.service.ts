@@ -10,6 +10,7 @@ import { DateOut, MoneyOut, Timestamp } from '../../http/schemas';
 import { getParameters } from '../../credit/parameters/parameters.service';
 import { requireReasonCode } from '../../credit/setup/setup.kinds';
 import { appendTransactions, requireCustomer, reverseSettlements, settle, settleAll } from '../../ledger/ledger.service';
+import { requireLedgerWithinCeiling } from '../../ledger/ceiling';
 import { findTransaction, findTransactionsByIds, openTransactionsOf } from '../../ledger/ledger.repository';
 import { formatMoney } from '../../../shared/money';
 import { settlementPairs, writeOffLines, type WriteOffItem } from '../../../shared/collections/write-off';
@@ -38,6 +39,12 @@ import { newMoneyId, WRITE_OFF } from './read';
  *   writeOffReversal), so the items reopen at their open amounts with their due dates.
  * - Status: unposted → posted → reversed; posting or reversing twice is a 422. Not under If-Match
  *   (a ledger action guarded by its state, SPEC §5).
+ * - Dates (issue 18): the journal's `date` must not be before the posting date (`transDate`) of
+ *   any transaction it writes off, and a reversal's `date` not before the journal's date (422
+ *   naming `date`). The write-off entry and its settlements carry that date; dated earlier they
+ *   would close items the ledger did not hold yet, or reopen them before they were closed, which
+ *   the historical aging report (settlements replayed by date, collections.md §2.3) would show as
+ *   amounts that never were. collections.md §3.4 dates nothing else, so nothing else is refused.
  */
 
 type Db = Kysely<Database>;
@@ -128,6 +135,8 @@ export async function createWriteOff(tx: Tx, input: WriteOffInput): Promise<Writ
     rows = await openTransactionsOf(tx.db, input.customerId);
   }
   if (rows.length === 0) throw ruleViolation(`customer ${input.customerId} has nothing to write off: no open transactions are marked`, [{ path: 'transactionIds', message: 'no open transactions' }]);
+  const latest = rows.reduce((a, b) => (b.trans_date > a.trans_date ? b : a));
+  if (input.date < latest.trans_date) throw ruleViolation(`the write-off date ${input.date} is before transaction ${latest.id} was posted (${latest.trans_date})`, [{ path: 'date', message: `must be on or after ${latest.trans_date}, the latest posting date of the transactions written off` }]);
   const items: WriteOffItem[] = rows.map((t) => ({ transactionId: t.id, currency: t.currency, postingProfile: customer.posting_profile, openAmount: toBigInt(t.open_amount), amount: toBigInt(t.amount), taxAmount: toBigInt(t.tax_amount) }));
   const accounts = new Map<string | null, Awaited<ReturnType<typeof writeOffAccountFor>>>();
   for (const p of new Set(items.map((i) => i.postingProfile))) accounts.set(p, await writeOffAccountFor(tx, p, params.writeOffAccountId));
@@ -181,7 +190,7 @@ export async function postWriteOff(tx: Tx, id: string): Promise<WriteOffJson> {
   for (const [n, l] of customerLines.entries()) {
     const amount = toBigInt(l.debit) - toBigInt(l.credit);
     const txnId = `${id}-${n + 1}`;
-    await appendTransactions(tx, [{ id: txnId, customerId: row.customer_id, type: 'writeOff', amount, currency: l.currency, transDate: row.date, dueDate: row.date, source: 'writeOff', sourceRef: id }]);
+    await appendTransactions(tx, [{ id: txnId, customerId: row.customer_id, type: 'writeOff', amount, currency: l.currency, transDate: row.date, dueDate: row.date, source: 'writeOff', sourceRef: id }], { ceiling: 'settledAtOnce' });
     await tx.db.updateTable('write_off_lines').set({ transaction_id: txnId }).where('write_off_id', '=', id).where('line_no', '=', l.line_no).execute();
     const group = items.filter((i) => current.get(i.transaction_id)!.currency === l.currency).map((i) => ({ id: i.transaction_id, open: toBigInt(i.open_amount) }));
     const all = [...group, { id: txnId, open: amount }];
@@ -195,6 +204,7 @@ export async function reverseWriteOff(tx: Tx, id: string, input: { date?: string
   const row = await lockedWriteOff(tx, id);
   if (row.status !== 'posted') throw ruleViolation(`write-off ${id} is ${row.status}; only a posted journal can be reversed`, [{ path: 'status', message: row.status }]);
   const date = input.date ?? row.date;
+  if (date < row.date) throw ruleViolation(`the reversal date ${date} is before the write-off's date ${row.date}`, [{ path: 'date', message: `must be on or after ${row.date}` }]);
   // Settlements an NSF (or another reversal) undid since are left as they are.
   const posted = JSON.parse(row.settlement_ids) as string[];
   const undone = new Set<string>();
@@ -209,11 +219,13 @@ export async function reverseWriteOff(tx: Tx, id: string, input: { date?: string
     const open = toBigInt(entry.open_amount);
     if (open === 0n) continue;
     const reversalId = `${l.transaction_id}-R`;
-    await appendTransactions(tx, [{ id: reversalId, customerId: row.customer_id, type: 'writeOff', amount: -open, currency: l.currency, transDate: date, dueDate: date, source: 'writeOffReversal', sourceRef: id }]);
+    await appendTransactions(tx, [{ id: reversalId, customerId: row.customer_id, type: 'writeOff', amount: -open, currency: l.currency, transDate: date, dueDate: date, source: 'writeOffReversal', sourceRef: id }], { ceiling: 'settledAtOnce' });
     await tx.db.updateTable('write_off_lines').set({ reversal_transaction_id: reversalId }).where('write_off_id', '=', id).where('line_no', '=', l.line_no).execute();
     const pair = open > 0n ? { debitId: entry.id, creditId: reversalId } : { debitId: reversalId, creditId: entry.id };
     reversals.push((await settle(tx, { ...pair, amount: open > 0n ? open : -open, date })).id);
   }
+  // The reopened items count towards the customer's ceiling again (server/ledger/ceiling.ts).
+  await requireLedgerWithinCeiling(tx, row.customer_id);
   return saveStatus(tx, row, { status: 'reversed', reversed_date: date, reversal_settlement_ids: JSON.stringify(reversals) }, 'writeOff.reverse');
 }
 
