@@ -6,7 +6,7 @@ import { ApiError } from '../http/errors';
 import { createJournal, validateJournal } from '../credit/journals/journals.service';
 import { JOURNAL_TYPES } from '../credit/journals/journals.schema';
 import { formatMoney } from '../../shared/money';
-import { matchHeaders, normalizeHeader, parseAmountCell, parseDateCell, textCell, type AdjustmentField, type CellValue } from '../../shared/sheets/cells';
+import { matchHeaders, normalizeHeader, parseAmountCell, parseDateCell, prefix, quoteCell, textCell, type AdjustmentField, type CellValue } from '../../shared/sheets/cells';
 import { adjustmentsSheet, type ReadSheet } from './files';
 
 /**
@@ -54,10 +54,20 @@ interface Converted {
   errors: RowError[];
 }
 
+/**
+ * The header of a field's column as the answer names it: a header matches however much space and
+ * punctuation it has around the name ("New limit"), so it is quoted short, as every row repeats it.
+ */
+function columnHeader(sheet: ReadSheet, columns: Map<AdjustmentField, number>, f: AdjustmentField): string | null {
+  const i = columns.get(f);
+  const h = i === undefined ? undefined : sheet.headers[i];
+  return h === undefined ? null : prefix(h, 40);
+}
+
 /** One sheet row as a journal line, or the reasons it cannot be one (cell by cell). */
 function convertRow(sheet: ReadSheet, columns: Map<AdjustmentField, number>, row: number, cells: CellValue[]): Converted {
   const errors: RowError[] = [];
-  const header = (f: AdjustmentField) => sheet.headers[columns.get(f)!] ?? f;
+  const header = (f: AdjustmentField) => columnHeader(sheet, columns, f) ?? f;
   const cell = (f: AdjustmentField): CellValue => (columns.has(f) ? (cells[columns.get(f)!] ?? null) : null);
   const line: Record<string, unknown> = {};
   const customerId = textCell(cell('customerId'));
@@ -78,7 +88,7 @@ function convertRow(sheet: ReadSheet, columns: Map<AdjustmentField, number>, row
   const typeText = textCell(cell('type'));
   if (typeText !== null) {
     type = TYPE_NAMES[normalizeHeader(typeText)] ?? null;
-    if (type === null) errors.push({ path: 'type', column: header('type'), message: `"${typeText}" is not a journal type; use creditLimit or temporary` });
+    if (type === null) errors.push({ path: 'type', column: header('type'), message: `${quoteCell(typeText)} is not a journal type; use creditLimit or temporary` });
   }
   return { row, line: errors.length ? null : line, type, errors };
 }
@@ -88,13 +98,15 @@ const fieldOf = (path: string) => path.split('.').slice(2).join('.') || 'row';
 
 /** A row's result: its own cell errors, then the journal validation's answer for its line (when its cells were good). */
 function rowResult(sheet: ReadSheet, columns: Map<AdjustmentField, number>, c: Converted, v: ValidatedLine | undefined): RowResult {
-  const column = (path: string) => (columns.has(fieldOf(path) as AdjustmentField) ? (sheet.headers[columns.get(fieldOf(path) as AdjustmentField)!] ?? null) : null);
+  const column = (path: string) => columnHeader(sheet, columns, fieldOf(path) as AdjustmentField);
+  // An id is at most 64 characters (SPEC §8): a longer one (refused by the validation) is quoted short.
+  const lineId = c.line?.customerId as string | undefined;
   const errors = v?.errors.length ? [...c.errors, ...v.errors.map((e) => ({ path: fieldOf(e.path), column: column(e.path), message: e.message }))] : c.errors;
   return {
     row: c.row,
     status: errors.length ? 'error' : 'ok',
     errors,
-    customerId: v?.customerId ?? (c.line?.customerId as string | undefined) ?? null,
+    customerId: v?.customerId ?? (lineId === undefined ? null : prefix(lineId, 64)),
     creditGroupId: v?.creditGroupId ?? null,
     currentCreditLimit: v?.currentCreditLimit ?? null,
     newCreditLimit: v?.newCreditLimit ?? null,
@@ -115,7 +127,10 @@ export async function checkUpload(r: Reader, sheet: ReadSheet): Promise<UploadOu
   if (!columns.has('customerId') && !columns.has('creditGroupId')) missing.push('a Customer (or Credit group) column');
   if (!columns.has('newCreditLimit')) missing.push('a New limit column');
   if (missing.length) {
-    throw new ApiError('rule_violation', `the sheet has no ${missing.join(' and no ')}; the header row (row ${sheet.headerRow}) reads: ${sheet.headers.filter(Boolean).join(', ') || '(empty)'}`, [{ path: 'file', message: `missing ${missing.join(', ')}` }]);
+    // The header row quoted short: 20 headers of at most 40 characters (a header is a cell of up to 32,767).
+    const named = sheet.headers.filter(Boolean);
+    const reads = named.slice(0, 20).map((h) => prefix(h, 40)).join(', ') + (named.length > 20 ? `, … (${named.length} columns)` : '');
+    throw new ApiError('rule_violation', `the sheet has no ${missing.join(' and no ')}; the header row (row ${sheet.headerRow}) reads: ${reads || '(empty)'}`, [{ path: 'file', message: `missing ${missing.join(', ')}` }]);
   }
   if (sheet.rows.length === 0) throw new ApiError('rule_violation', 'the sheet has a header but no data rows', [{ path: 'file', message: 'no data rows' }]);
   const converted: Converted[] = [];
@@ -123,7 +138,7 @@ export async function checkUpload(r: Reader, sheet: ReadSheet): Promise<UploadOu
   const type = converted.find((c) => c.type !== null)?.type ?? 'creditLimit';
   for (const c of converted) {
     if (c.type !== null && c.type !== type) {
-      c.errors.push({ path: 'type', column: sheet.headers[columns.get('type')!] ?? 'type', message: `is ${c.type}, but this upload is a ${type} journal (one upload makes one journal)` });
+      c.errors.push({ path: 'type', column: columnHeader(sheet, columns, 'type') ?? 'type', message: `is ${c.type}, but this upload is a ${type} journal (one upload makes one journal)` });
       c.line = null;
     }
   }

@@ -9,8 +9,12 @@
  * (about 17 MB allocated, most of it the answer, and a tenth of the time), and returns what
  * `streamXlsx` returns (before its padding). exceljs stays for writing workbooks and as the
  * fallback: whenever this reader meets something it does not support it returns null and the
- * caller uses `streamXlsx`. It throws only for a damaged zip (bad local header, a deflate stream
- * that does not inflate, sizes that do not match the central directory).
+ * caller uses `streamXlsx`. It throws (a 422 or 413 ApiError) for a damaged zip (bad local header,
+ * a deflate stream that does not inflate, sizes that do not match the central directory), for a
+ * part that inflates past its limit (./zip: each part is inflated with a hard limit on its output,
+ * never past the size its directory gives), for a DOCTYPE or entity declaration in a part it reads
+ * (never left to exceljs), for a cell of more than Excel's 32,767 characters and for a sheet of more
+ * than MAX_UPLOAD_ROWS rows or MAX_UPLOAD_CELLS cells (./limits).
  *
  * The same answer as exceljs, quirks included: a cell's value is decided the way exceljs's
  * WorksheetReader and Cell model decide it (formula results only when truthy, `t="d"` cells as
@@ -30,19 +34,21 @@
  *   and now and then turns a character across two chunks into U+FFFD, exceljs issue #2316);
  * - every part is read: exceljs's unzip loop sometimes ends before the entries that follow a
  *   worksheet it parked in a temp file (usually the shared strings or the workbook part), and then
- *   gives `{sharedString: n}` (null) for strings, "SheetN" names or an error (exceljs issue #683).
+ *   gives `{sharedString: n}` (null) for strings, "SheetN" names or an error (exceljs issue #683);
+ *   streamXlsx avoids that by handing exceljs the workbook's own parts first (./zip, forExceljs).
  *
- * Not supported (null, exceljs reads the file): zip64, encrypted entries, compression methods
- * other than stored and deflate, duplicate part names, worksheets exceljs would visit in another
- * order than the workbook lists them or would not visit at all, CDATA sections and DOCTYPEs,
+ * Not supported (null, exceljs reads the file): a zip64 entry without its sizes, encrypted entries,
+ * compression methods other than stored and deflate (streamXlsx refuses those three), duplicate part
+ * names, worksheets exceljs would visit in another order than the workbook lists them or would not
+ * visit at all, a worksheet larger than MAX_HELD_SHEET_BYTES or more inflated parts to hold than
+ * MAX_HELD_BYTES (exceljs streams the worksheets), CDATA sections,
  * unknown entities, cells whose columns do not increase along a row, cell references other than
  * `A1` style, and a workbook without a sheet with rows (exceljs then gives its usual error).
  */
-import { inflateRawSync } from 'node:zlib';
 import type { CellValue } from '../../shared/sheets/cells';
 import { Pace } from '../db/pace';
-// An import cycle with ./files (which calls this reader); only functions are used, at call time.
-import { tooManyRows, zipEntries, type ZipEntry } from './files';
+import { cellTooLong, MAX_CELL_CHARS, MAX_SHARED_STRINGS, MAX_UPLOAD_CELLS, ownString, tooManyCells, tooManyRows, tooManySharedStrings } from './limits';
+import { declarationAt, doctype, inflateEntry, zipEntries, type ZipEntry } from './zip';
 
 /** The cells of the chosen worksheet, as `streamXlsx` returns them before padding. */
 export interface XlsxCells {
@@ -62,7 +68,8 @@ function unsupported(why: string): never {
 /**
  * The cells of the adjustments worksheet (chosen as `streamXlsx` chooses it), or null when the
  * workbook uses something this reader does not support: then exceljs must read it. Throws an
- * Error for a damaged file and the too-many-rows ApiError past `maxRows + 21` rows.
+ * ApiError for a damaged or hostile file (see the top of this file) and the too-many-rows one past
+ * `maxRows + 21` rows.
  */
 export async function readXlsxCells(buf: Buffer, maxRows: number, pace = new Pace()): Promise<XlsxCells | null> {
   const read = await explainXlsxCells(buf, maxRows, pace);
@@ -94,22 +101,38 @@ async function read(buf: Buffer, maxRows: number, pace: Pace): Promise<XlsxCells
     const entry = parts.get(path);
     return entry ? partText(buf, entry) : null;
   };
-  const workbook = text('xl/workbook.xml') ?? unsupported('no xl/workbook.xml');
-  const rels = text('xl/_rels/workbook.xml.rels') ?? unsupported('no xl/_rels/workbook.xml.rels');
-  const sheets = worksheets(workbookSheets(workbook), relationships(rels));
+  // Each part's text is held only while it is scanned (the helpers below take it): what is read
+  // from it are strings of their own (ownString), so a large part does not stay in memory for
+  // one short value.
+  const sheets = worksheets(workbookSheets(text('xl/workbook.xml') ?? unsupported('no xl/workbook.xml')), relationships(text('xl/_rels/workbook.xml.rels') ?? unsupported('no xl/_rels/workbook.xml.rels')));
   if (sheets.map((s) => s.path).join('\n') !== exceljsSheetOrder([...parts.values()]).join('\n')) {
     unsupported('exceljs would visit other worksheets or visit them in another order');
   }
-  const sstXml = text('xl/sharedStrings.xml');
-  const sst = sstXml === null ? null : await sharedStrings(sstXml, pace);
+  let held = parts.get('xl/sharedStrings.xml')?.size ?? 0;
+  // What this reader holds; larger worksheets are left to exceljs, which streams them.
+  const hold = (path: string) => {
+    const size = parts.get(path)!.size;
+    if (size > MAX_HELD_SHEET_BYTES) unsupported(`the part ${path} inflates to more than ${MAX_HELD_SHEET_BYTES / 1024 / 1024} MB`);
+    held += size;
+    if (held > MAX_HELD_BYTES) unsupported(`the shared strings and worksheets read inflate to more than ${MAX_HELD_BYTES / 1024 / 1024} MB`);
+  };
+  // The sheets it will read, as far as can be told before reading them (the first, and those named
+  // like "adjust"): refused at once rather than after the work.
+  const likely = sheets.filter((s, i) => i === 0 || ADJUST.test(s.name));
+  if (likely.some((s) => parts.get(s.path)!.size > MAX_HELD_SHEET_BYTES) || likely.reduce((n, s) => n + parts.get(s.path)!.size, held) > MAX_HELD_BYTES) {
+    unsupported(`a worksheet to read inflates to more than ${MAX_HELD_SHEET_BYTES / 1024 / 1024} MB, or with the others and the shared strings to more than ${MAX_HELD_BYTES / 1024 / 1024} MB`);
+  }
+  const sst = parts.has('xl/sharedStrings.xml') ? await sharedStrings(text('xl/sharedStrings.xml')!, pace) : null;
 
   // streamXlsx's choice: the first sheet named like "adjust" with rows, else the first with rows;
   // a later unnamed sheet is not read at all, a named one replaces an earlier unnamed choice.
   let chosen: XlsxCells | null = null;
+  const cells = { cells: 0 }; // the cells of every sheet read, held until the choice is made
   for (const sheet of sheets) {
     const named = ADJUST.test(sheet.name);
     if (chosen && !named) continue;
-    const { all, numbers } = await sheetCells(text(sheet.path)!, sst, maxRows, pace);
+    hold(sheet.path);
+    const { all, numbers } = await sheetCells(sheet.name, text(sheet.path)!, sst, maxRows, pace, cells);
     if (all.length > 0 && (!chosen || named)) chosen = { name: sheet.name, all, numbers };
     if (named && all.length > 0) break;
   }
@@ -130,47 +153,61 @@ function zipParts(buf: Buffer): Map<string, ZipEntry> {
   return parts;
 }
 
-/** A 50,000-row sheet of a dozen columns is about 30 MB of XML. */
-const MAX_PART_BYTES = 48 * 1024 * 1024;
+/**
+ * The largest worksheet this reader holds (as one string, one byte a character, with its cells):
+ * a 50,000-row sheet of a dozen columns is about 25 MB of XML.
+ */
+const MAX_HELD_SHEET_BYTES = 32 * 1024 * 1024;
+/**
+ * The most this reader inflates for one workbook, the shared strings and the worksheets it reads
+ * together (one after the other, but a part's memory is not given back at once); beyond it
+ * exceljs streams the worksheets.
+ */
+const MAX_HELD_BYTES = 48 * 1024 * 1024;
 
-/** An entry's bytes as text: inflated (or stored), checked against the central directory's size. */
+/**
+ * An entry's bytes as text: inflated (or stored) with a hard limit on the output (never past the
+ * size the central directory gives, nor past the part's limit: ./zip), and refused when it holds a
+ * DOCTYPE or entity declaration.
+ */
 function partText(buf: Buffer, e: ZipEntry): string {
   if (e.flags & 1) unsupported('an encrypted zip entry');
-  // This reader holds a part as one string; a larger part (sniff lets a 10 MB file inflate up to
-  // 256 MB) is left to exceljs, which streams it.
-  if (e.size > MAX_PART_BYTES) unsupported(`the part ${e.name} inflates to more than ${MAX_PART_BYTES / 1024 / 1024} MB`);
   if (e.method !== 0 && e.method !== 8) unsupported(`zip compression method ${e.method}`);
-  const at = e.localOffset;
-  if (at + 30 > buf.length || buf.readUInt32LE(at) !== 0x04034b50) throw new Error(`the zip entry ${e.name} has no local header`);
-  const start = at + 30 + buf.readUInt16LE(at + 26) + buf.readUInt16LE(at + 28);
-  if (start + e.compressed > buf.length) throw new Error(`the zip entry ${e.name} is truncated`);
-  const data = buf.subarray(start, start + e.compressed);
-  // The limit keeps a directory that understates a size (a zip bomb past sniff) from inflating.
-  const bytes = e.method === 0 ? data : inflateRawSync(data, { maxOutputLength: Math.max(e.size, 1) });
-  if (bytes.length !== e.size) throw new Error(`the zip entry ${e.name} does not have the size its directory gives`);
-  const s = bytes.toString('utf8');
-  return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
+  const bytes = inflateEntry(buf, e);
+  if (declarationAt(bytes) >= 0) throw doctype(e.name);
+  // One character per byte (see utf8): the markup is ASCII, and a one-byte string takes no more
+  // memory than the part, where UTF-16 would take twice as much for any text beyond Latin-1.
+  const s = bytes.toString('latin1');
+  return s.startsWith('\xef\xbb\xbf') ? s.slice(3) : s;
+}
+
+const HIGH = /[\x80-\xff]/;
+
+/**
+ * A piece of a part as text. The parts are scanned as one character per byte (partText): XML's
+ * markup is ASCII, so tags, attributes and text runs are found as in the decoded text, and each
+ * value taken from a part is decoded from UTF-8 here (at once when it is ASCII). A part is so
+ * decoded as a whole, never character by character across chunks (unlike exceljs, issue #2316).
+ */
+function utf8(t: string): string {
+  return HIGH.test(t) ? Buffer.from(t, 'latin1').toString('utf8') : t;
 }
 
 /**
- * The worksheet paths in the order exceljs's WorkbookReader emits them: it reads the zip front to
- * back and parses a worksheet at once only when the workbook relationships and the shared
- * strings came before it; the others wait until the end of the zip, in zip order.
+ * The worksheet paths in the order exceljs's WorkbookReader emits them from the zip streamXlsx
+ * hands it (./zip, forExceljs): in zip order. (It reads the zip front to back and parses a
+ * worksheet at once when the workbook relationships and the shared strings came before it, else
+ * parks it until the end of the zip; that zip has those two parts first.)
  */
 function exceljsSheetOrder(entries: ZipEntry[]): string[] {
-  let rels = false;
-  let sst = false;
-  const now: string[] = [];
-  const later: string[] = [];
+  const order: string[] = [];
   for (const e of [...entries].sort((a, b) => a.localOffset - b.localOffset)) {
-    if (e.name === 'xl/_rels/workbook.xml.rels') rels = true;
-    else if (e.name === 'xl/sharedStrings.xml') sst = true;
-    else if (EXCELJS_SHEET.test(e.name)) {
+    if (EXCELJS_SHEET.test(e.name)) {
       if (!SHEET_PATH.test(e.name)) unsupported(`exceljs would read ${e.name} as a worksheet`);
-      (rels && sst ? now : later).push(e.name);
+      order.push(e.name);
     }
   }
-  return [...now, ...later];
+  return order;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -190,7 +227,7 @@ function workbookSheets(xml: string): { name: string; rId: string }[] {
     if (k === OPEN && x.is('sheets')) inSheets = true;
     else if (k === CLOSE && x.is('sheets')) inSheets = false;
     else if (k === OPEN && inSheets && x.is('sheet')) {
-      const name = x.attr('name') ? xmlDecode(x.attrValue()) : unsupported('a sheet without a name');
+      const name = x.attr('name') ? ownString(xmlDecode(x.attrValue())) : unsupported('a sheet without a name');
       const rId = x.attr('r:id') ? x.attrValue() : unsupported('a sheet without r:id');
       sheets.push({ name, rId });
     }
@@ -281,7 +318,7 @@ class StringItem {
   }
 }
 
-/** xl/sharedStrings.xml: each `<si>` as a string, or null for one without text. */
+/** xl/sharedStrings.xml: each `<si>` as a string, or null for one without text (at most MAX_SHARED_STRINGS). */
 async function sharedStrings(xml: string, pace: Pace): Promise<(string | null)[]> {
   const x = new Xml(xml);
   const item = new StringItem();
@@ -291,7 +328,9 @@ async function sharedStrings(xml: string, pace: Pace): Promise<(string | null)[]
     else if (x.is('si')) {
       if (k === OPEN) item.reset();
       else {
-        out.push(item.value());
+        const value = item.value();
+        out.push(value === null ? null : ownString(value));
+        if (out.length > MAX_SHARED_STRINGS) tooManySharedStrings();
         await pace.step();
       }
     } else if (k === OPEN) item.open(x);
@@ -390,7 +429,7 @@ class ValueText {
   }
 
   string(): string {
-    return this.kind === 'string' ? this.str : this.s.slice(this.start, this.end);
+    return this.kind === 'string' ? this.str : utf8(this.s.slice(this.start, this.end));
   }
 
   /** parseFloat of the text, without slicing it when it is a short plain decimal. */
@@ -435,9 +474,9 @@ function spanFloat(s: string, from: number, to: number): number {
       digits++;
       if (dot) scale++;
     } else if (ch === 46 && !dot) dot = true;
-    else return parseFloat(s.slice(from, to));
+    else return parseFloat(utf8(s.slice(from, to)));
   }
-  if (digits === 0 || digits > 15) return parseFloat(s.slice(from, to));
+  if (digits === 0 || digits > 15) return parseFloat(utf8(s.slice(from, to)));
   const v = scale === 0 ? n : n / POW10[scale]!;
   return negative ? -v : v;
 }
@@ -445,9 +484,10 @@ function spanFloat(s: string, from: number, to: number): number {
 /**
  * The rows of a worksheet, each `cells[column - 1]` (holes null, no trailing empty cells), and
  * their row numbers. A cell's value follows exceljs's WorksheetReader and Cell model exactly:
- * see cellValue. Throws the too-many-rows ApiError past `maxRows + 21` rows, as streamXlsx does.
+ * see cellValue. Throws the too-many-rows ApiError past `maxRows + 21` rows, and the too-many-cells
+ * one past MAX_UPLOAD_CELLS in `held` (the sheets read so far), as streamXlsx does.
  */
-async function sheetCells(xml: string, sst: (string | null)[] | null, maxRows: number, pace: Pace): Promise<{ all: CellValue[][]; numbers: number[] }> {
+async function sheetCells(name: string, xml: string, sst: (string | null)[] | null, maxRows: number, pace: Pace, held: { cells: number }): Promise<{ all: CellValue[][]; numbers: number[] }> {
   const x = new Xml(xml);
   const all: CellValue[][] = [];
   const numbers: number[] = [];
@@ -466,6 +506,11 @@ async function sheetCells(xml: string, sst: (string | null)[] | null, maxRows: n
   let hasF = false;
   let fText = false;
   let to = NOWHERE;
+  // A cell's value, refused when longer than Excel allows.
+  const checked = (value: CellValue | undefined): CellValue | undefined => {
+    if (typeof value === 'string' && value.length > MAX_CELL_CHARS) cellTooLong(name, rowNumber, col, value);
+    return value;
+  };
 
   for (let k = x.next(); k !== END; k = x.next()) {
     if (inString) {
@@ -499,7 +544,7 @@ async function sheetCells(xml: string, sst: (string | null)[] | null, maxRows: n
           to = NOWHERE;
           if (!x.pendingClose && plainValue(x, v)) {
             // <v>…</v></c> read in one step (what the tokens would give): the usual cell
-            if (cellValueAt(cells, width, col, cellValue(type, hasF, fText, v, sst))) width = col;
+            if (cellValueAt(cells, width, col, checked(cellValue(type, hasF, fText, v, sst)))) width = col;
             inCell = false;
           }
           break;
@@ -535,11 +580,13 @@ async function sheetCells(xml: string, sst: (string | null)[] | null, maxRows: n
           inData = true;
       }
     } else if (tag === C) {
-      if (inRow && inCell && cellValueAt(cells, width, col, cellValue(type, hasF, fText, v, sst))) width = col;
+      if (inRow && inCell && cellValueAt(cells, width, col, checked(cellValue(type, hasF, fText, v, sst)))) width = col;
       inCell = false;
       to = NOWHERE;
     } else if (tag === ROW) {
       if (!inRow) unsupported('a </row> outside a row');
+      held.cells += width; // each row up to its last value
+      if (held.cells > MAX_UPLOAD_CELLS) tooManyCells();
       all.push(cells.slice(0, width));
       numbers.push(rowNumber);
       if (all.length > maxRows + 21) tooManyRows();
@@ -642,7 +689,7 @@ function cellType(x: Xml): number {
  */
 function cellValue(type: number, hasF: boolean, fText: boolean, v: ValueText, sst: (string | null)[] | null): CellValue | undefined {
   if (hasF) {
-    const result = v.kind === 'none' ? undefined : type === STR ? xmlDecode(v.string()) : v.float();
+    const result = v.kind === 'none' ? undefined : type === STR ? ownString(xmlDecode(v.string())) : v.float();
     if (fText) return result ? result : null;
     return result === undefined ? null : result;
   }
@@ -652,7 +699,7 @@ function cellValue(type: number, hasF: boolean, fText: boolean, v: ValueText, ss
       return sst ? (sst[v.int()] ?? undefined) : null;
     case STR:
     case INLINE:
-      return xmlDecode(v.string());
+      return ownString(xmlDecode(v.string()));
     case BOOL:
       return parseInt(v.string(), 10) !== 0;
     case ERROR:
@@ -674,8 +721,8 @@ const TEXT = 3;
  * A pull scanner over XML text that allocates nothing per tag: each call to next() moves to the
  * next start tag, end tag or text run and leaves spans (start/end offsets) to be compared in place.
  * A self-closing tag gives OPEN then CLOSE. Names are compared without their namespace prefix.
- * Comments and processing instructions are skipped (exceljs ignores them too); CDATA and DOCTYPE
- * are not supported.
+ * Comments and processing instructions are skipped (exceljs ignores them too); CDATA is not
+ * supported, and a DOCTYPE or any other declaration is refused.
  */
 class Xml {
   /** Where the scan goes on (a reader may move it past what it read itself). */
@@ -724,7 +771,12 @@ class Xml {
         continue;
       }
       if (c === 33) {
-        if (!s.startsWith('<!--', i)) unsupported('CDATA or a DOCTYPE');
+        if (!s.startsWith('<!--', i)) {
+          // A DOCTYPE or another declaration is refused (partText refuses it before the scan: this
+          // is the scanner's own guard); CDATA is left to exceljs.
+          if (/[A-Za-z]/.test(s.charAt(i + 2))) throw doctype('a part of the workbook');
+          unsupported('CDATA or a malformed declaration');
+        }
         this.pos = this.after(s.indexOf('-->', i + 4), 3);
         continue;
       }
@@ -835,7 +887,7 @@ class Xml {
 
   /** The found attribute's value, decoded (entities, and whitespace normalized as XML does). */
   attrValue(): string {
-    const raw = this.s.slice(this.valueStart, this.valueEnd);
+    const raw = utf8(this.s.slice(this.valueStart, this.valueEnd));
     return decodeEntities(raw.replace(/\r\n?|[\n\t]/g, ' '));
   }
 
@@ -851,7 +903,7 @@ class Xml {
 
   /** The current text run, decoded (line ends normalized and entities replaced, as saxes does). */
   text(): string {
-    const t = this.s.slice(this.textStart, this.textEnd);
+    const t = utf8(this.s.slice(this.textStart, this.textEnd));
     if (t.indexOf('&') < 0 && t.indexOf('\r') < 0) return t;
     return decodeEntities(t.replace(/\r\n?/g, '\n'));
   }

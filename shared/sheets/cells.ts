@@ -61,6 +61,30 @@ export function matchHeaders(headers: readonly string[]): { columns: Map<Adjustm
   return { columns, ignored };
 }
 
+/** How much of a cell an answer quotes. */
+const QUOTE_CHARS = 40;
+
+/**
+ * The start of a text: at most `max` characters (not ending inside a surrogate pair), with "…"
+ * when it was cut.
+ */
+export function prefix(v: string, max: number): string {
+  if (v.length <= max) return v;
+  const high = v.charCodeAt(max - 1);
+  return `${v.slice(0, high >= 0xd800 && high <= 0xdbff ? max - 1 : max)}…`;
+}
+
+/**
+ * A cell quoted in a message: the whole text when short, else its start and its length. A cell
+ * may hold 32,767 characters and a sheet 50,000 rows: an answer must not repeat them.
+ * @example
+ * quoteCell('lots'); // '"lots"'
+ * quoteCell('x'.repeat(100)); // '"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…" (100 characters)'
+ */
+export function quoteCell(v: string, max = QUOTE_CHARS): string {
+  return v.length <= max ? `"${v}"` : `"${prefix(v, max)}" (${v.length.toLocaleString('en-US')} characters)`;
+}
+
 /** A cell as read from a file: text, a number, a date (xlsx date cells), a boolean or empty. */
 export type CellValue = string | number | boolean | Date | null;
 
@@ -85,9 +109,9 @@ export function parseAmountCell(v: CellValue, decimalComma: boolean): Parsed<Mon
   if (typeof v !== 'string') return { ok: false, message: 'is not an amount' };
   let text = v.trim().replace(SPACES, '');
   text = decimalComma ? text.replace(/\./g, '').replace(',', '.') : text.replace(/,/g, '');
-  if (!/^-?\d+(\.\d+)?$/.test(text)) return { ok: false, message: `"${v}" is not an amount` };
+  if (!/^-?\d+(\.\d+)?$/.test(text)) return { ok: false, message: `${quoteCell(v)} is not an amount` };
   const r = tryParseMoney(text);
-  return r.ok ? r : { ok: false, message: `"${v}" has more than 2 decimals or is out of range` };
+  return r.ok ? r : { ok: false, message: `${quoteCell(v)} has more than 2 decimals or is out of range` };
 }
 
 /** Day number of 1899-12-30: Excel's serial 0 in the 1900 date system (serials from 61 on, past its 1900-02-29). */
@@ -113,14 +137,14 @@ export function parseDateCell(v: CellValue): Parsed<CalendarDate> {
   }
   if (typeof v !== 'string') return { ok: false, message: 'is not a date' };
   const text = v.trim();
-  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return isValidDate(text) ? { ok: true, value: text } : { ok: false, message: `"${v}" is not a calendar date` };
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return isValidDate(text) ? { ok: true, value: text } : { ok: false, message: `${quoteCell(v)} is not a calendar date` };
   const m = /^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$/.exec(text);
   if (m) {
     const iso = `${m[3]}-${m[2]!.padStart(2, '0')}-${m[1]!.padStart(2, '0')}`;
-    return isValidDate(iso) ? { ok: true, value: iso } : { ok: false, message: `"${v}" is not a calendar date (day first: 30.06.2025)` };
+    return isValidDate(iso) ? { ok: true, value: iso } : { ok: false, message: `${quoteCell(v)} is not a calendar date (day first: 30.06.2025)` };
   }
   if (/^\d+$/.test(text)) return parseDateCell(Number(text));
-  return { ok: false, message: `"${v}" is not a date; use 2025-06-30 or 30.06.2025` };
+  return { ok: false, message: `${quoteCell(v)} is not a date; use 2025-06-30 or 30.06.2025` };
 }
 
 /** Text of an identifier cell (numbers without a decimal part, as Excel shows 1001). */

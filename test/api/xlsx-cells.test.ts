@@ -8,6 +8,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { explainXlsxCells, readXlsxCells, type XlsxCells } from '../../server/sheets/xlsx-cells';
 import { readUpload, streamXlsx, zipEntries } from '../../server/sheets/files';
 import { ApiError } from '../../server/http/errors';
+import { zip, type Entry } from '../support/zip';
 
 /**
  * What the exceljs path (streamXlsx) returns for the parts of `buf`. exceljs's streaming reader
@@ -82,69 +83,8 @@ async function streamed(useSharedStrings: boolean, build: (wb: ExcelJS.stream.xl
 // ---------------------------------------------------------------------------------------------
 // Hand-built zips
 
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-function crc32(b: Buffer): number {
-  let c = 0xffffffff;
-  for (const x of b) c = CRC_TABLE[(c ^ x) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-interface ZipFile {
-  name: string;
-  text: string;
-  /** 8 deflate (the default), 0 stored, or any other number written as is. */
-  method?: number;
-  /** Changes the compressed bytes before they are written (to damage them). */
-  damage?: (data: Buffer) => Buffer;
-}
-
-/** A zip with local headers, a central directory and its end record, entries in the given order. */
-function zip(files: ZipFile[]): Buffer {
-  const parts: Buffer[] = [];
-  const directory: Buffer[] = [];
-  let offset = 0;
-  for (const f of files) {
-    const raw = Buffer.from(f.text, 'utf8');
-    const method = f.method ?? 8;
-    let data: Buffer = method === 8 ? deflateRawSync(raw) : raw;
-    if (f.damage) data = f.damage(data);
-    const name = Buffer.from(f.name, 'utf8');
-    const crc = crc32(raw);
-    // The fields both headers share, from method to name length; the central header's sit 2 bytes later.
-    const shared = (b: Buffer, at: number) => {
-      b.writeUInt16LE(method, at);
-      b.writeUInt32LE(crc, at + 6);
-      b.writeUInt32LE(data.length, at + 10);
-      b.writeUInt32LE(raw.length, at + 14);
-      b.writeUInt16LE(name.length, at + 18);
-    };
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    shared(local, 8);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    shared(central, 10);
-    central.writeUInt32LE(offset, 42);
-    parts.push(local, name, data);
-    directory.push(central, name);
-    offset += 30 + name.length + data.length;
-  }
-  const cd = Buffer.concat(directory);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(files.length, 8);
-  end.writeUInt16LE(files.length, 10);
-  end.writeUInt32LE(cd.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...parts, cd, end]);
-}
+/** An entry of a hand-built zip (test/support/zip.ts), always with text here. */
+type ZipFile = Entry & { text: string };
 
 const MAIN = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
 const REL = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
