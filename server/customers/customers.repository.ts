@@ -7,10 +7,22 @@ import type { Customer, CustomerInput } from './customers.schema';
 export type CustomerRow = Selectable<CustomersTable>;
 type Db = Kysely<Database>;
 
+export const CUSTOMER = 'customer';
+
+/**
+ * Whether reads that precede a change take row locks. PostgreSQL runs transactions concurrently
+ * (READ COMMITTED), so without the lock two changes based on the same version would both pass the
+ * version check and one would be lost; SQLite runs one write transaction at a time.
+ */
+export const lockRows = (tx: { dialect: 'sqlite' | 'postgres' }): boolean => tx.dialect === 'postgres';
+
 const moneyOrNull = (v: CustomerRow['eligible_credit_limit']) => {
   const m = toBigIntOrNull(v);
   return m === null ? null : formatMoney(m);
 };
+
+/** The stored hand-entered risk inputs (scoring-rule id → value). */
+export const riskInputsOf = (r: Pick<CustomerRow, 'risk_inputs'>): Record<string, string> => (r.risk_inputs ? (JSON.parse(r.risk_inputs) as Record<string, string>) : {});
 
 export function customerRowToCustomer(r: CustomerRow): Customer {
   return {
@@ -33,6 +45,7 @@ export function customerRowToCustomer(r: CustomerRow): Customer {
     interestCodeId: r.interest_code_id,
     riskScore: moneyOrNull(r.risk_score),
     riskGroupId: r.risk_group_id,
+    riskInputs: riskInputsOf(r),
     customerSince: r.customer_since,
     businessStartedDate: r.business_started_date,
     lastReviewDate: r.last_review_date,

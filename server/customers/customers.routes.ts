@@ -5,11 +5,11 @@ import { command } from '../http/command';
 import { errorResponses, jsonBody, jsonResponse, register } from '../http/openapi';
 import { decodeCursor, page, pageQuery } from '../http/paging';
 import { BatchItemResult, IdParam, SinceQuery } from '../http/schemas';
-import { optionalIfMatch, etag } from '../http/versioning';
+import { optionalIfMatch, etag, requireIfMatch } from '../http/versioning';
 import { customerRowToCustomer, listCustomers } from './customers.repository';
-import { CustomerBatchBody, CustomerInput, CustomerListSchema, CustomerSchema, CustomerWithCreditSchema } from './customers.schema';
+import { CreditProfilePatch, CustomerBatchBody, CustomerInput, CustomerListSchema, CustomerSchema, CustomerWithCreditSchema } from './customers.schema';
 import { requestReader } from '../http/reader';
-import { getCustomerWithCredit, upsertCustomer, upsertCustomerBatch } from './customers.service';
+import { getCustomerWithCredit, updateCreditProfile, upsertCustomer, upsertCustomerBatch } from './customers.service';
 
 const tags = ['Data feed'];
 
@@ -66,6 +66,34 @@ export function customerRoutes(app: OpenAPIHono<AppEnv>): void {
       return command(c, async (tx) => {
         const { customer, created } = await upsertCustomer(tx, id, input, ifMatch);
         return { status: created ? 201 : 200, body: customer, version: customer.version };
+      });
+    },
+  );
+
+  register(
+    app,
+    createRoute({
+      middleware: [guard(CAN.editCreditProfile, "edit customers' credit attributes")],
+      method: 'patch',
+      path: '/api/v1/customers/{id}/credit-profile',
+      tags: ['Credit management'],
+      summary: "Edit a customer's credit attributes (credit staff; If-Match)",
+      description: [
+        'Account status, credit management group, review dates, credit rating, notes, eligible limit, mandatory limit, the exclusion from credit',
+        'management (and `ignoreUntilDate`) and the hand-entered risk-scoring inputs (`riskInputs`, merged: null removes one). Fields left out stay',
+        'as they are. The limit itself changes only through an adjustment journal. The ERP feed (PUT /customers/{id}) may repeat these',
+        'attributes but not change them; only credit staff exclude a customer from credit management.',
+      ].join(' '),
+      request: { params: IdParam, body: jsonBody(CreditProfilePatch) },
+      responses: { 200: jsonResponse(CustomerSchema), ...errorResponses },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const patch = c.req.valid('json');
+      const ifMatch = requireIfMatch(c);
+      return command(c, async (tx) => {
+        const customer = await updateCreditProfile(tx, id, patch, ifMatch);
+        return { body: customer, version: customer.version };
       });
     },
   );

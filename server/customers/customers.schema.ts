@@ -10,9 +10,11 @@ export const customerFields = {
   currency: Currency,
   creditLimit: NonNegativeMoneyIn,
   creditLimitExpirationDate: OptionalDate,
-  mandatoryCreditLimit: z.boolean().default(false),
-  unlimitedCredit: z.boolean().default(false),
-  excludeFromCreditManagement: z.boolean().default(false),
+  // No defaults on these three: left out of a feed's PUT, an existing customer's value is kept
+  // (credit attributes and, with allowManualEditingOfCreditLimits off, limits; see the service).
+  mandatoryCreditLimit: z.boolean().optional(),
+  unlimitedCredit: z.boolean().optional(),
+  excludeFromCreditManagement: z.boolean().optional(),
   ignoreUntilDate: OptionalDate,
   creditManagementGroupId: OptionalId,
   accountStatusId: OptionalId,
@@ -39,6 +41,30 @@ export const customerFields = {
 };
 
 export const CustomerInput = z.strictObject(customerFields).openapi('CustomerInput');
+
+/**
+ * The credit attributes of a customer that credit staff edit (credit.md §1.2, §6), partial: what
+ * is left out stays as it is. `riskInputs` merges into the stored inputs; a null value removes one.
+ */
+export const CreditProfilePatch = z
+  .strictObject({
+    accountStatusId: OptionalId,
+    statusReasonId: OptionalId,
+    creditManagementGroupId: OptionalId,
+    lastReviewDate: OptionalDate,
+    nextScheduledReviewDate: OptionalDate,
+    creditRating: ShortText.nullish(),
+    notes: LongText.nullish(),
+    eligibleCreditLimit: NonNegativeMoneyIn.nullish(),
+    eligibleCreditLimitCurrency: Currency.nullish(),
+    eligibleCreditLimitDate: OptionalDate,
+    mandatoryCreditLimit: z.boolean().optional(),
+    excludeFromCreditManagement: z.boolean().optional(),
+    ignoreUntilDate: OptionalDate,
+    riskInputs: z.record(Id, ShortText.nullable()).optional().openapi({ description: 'hand-entered scoring inputs by scoring-rule id (userDefined and country groups); null removes one', example: { GROWTH: 'strong' } }),
+  })
+  .openapi('CreditProfilePatch');
+export type CreditProfilePatch = z.output<typeof CreditProfilePatch>;
 export type CustomerInput = z.output<typeof CustomerInput>;
 
 /** One item of `customers:batch`: the customer with its id, and optionally the version it is based on. */
@@ -70,6 +96,7 @@ export const CustomerSchema = z
     interestCodeId: z.string().nullable(),
     riskScore: z.string().nullable(),
     riskGroupId: z.string().nullable(),
+    riskInputs: z.record(z.string(), z.string()).openapi({ description: 'hand-entered risk-scoring inputs by scoring-rule id (credit.md §1.7), kept for every later risk-scores:update' }),
     customerSince: DateOut.nullable(),
     businessStartedDate: DateOut.nullable(),
     lastReviewDate: DateOut.nullable(),

@@ -84,6 +84,8 @@ export interface CustomersTable {
   customer_group: string | null;
   interest_code_id: string | null;
   risk_score: Int8 | null;
+  /** Hand-entered risk-scoring inputs (JSON: scoring-rule id → value), or null. */
+  risk_inputs: string | null;
   risk_group_id: string | null;
   customer_since: string | null;
   business_started_date: string | null;
@@ -280,6 +282,8 @@ export interface AdjustmentJournalLinesTable {
   new_from_date: string | null;
   new_to_date: string | null;
   approval_status: string;
+  /** Who put the line on the journal (null on lines written before migration 009). */
+  created_by: string | null;
 }
 
 export interface TemporaryLimitsTable {

@@ -7,8 +7,8 @@ import { decodeCursor, page, pageQuery } from '../http/paging';
 import { Id, IdParam, SinceQuery } from '../http/schemas';
 import { etag, optionalIfMatch, requireIfMatch } from '../http/versioning';
 import { listSalesOrders, salesOrderRowToSalesOrder } from './sales-orders.repository';
-import { ORDER_STATUSES, PostingInput, PostingResultSchema, SalesOrderInput, SalesOrderListSchema, SalesOrderSchema } from './sales-orders.schema';
-import { cancelSalesOrder, postSalesOrder, requireSalesOrder, upsertSalesOrder } from './sales-orders.service';
+import { ORDER_STATUSES, OrderCreditManagementPatch, PostingInput, PostingResultSchema, SalesOrderInput, SalesOrderListSchema, SalesOrderSchema } from './sales-orders.schema';
+import { cancelSalesOrder, postSalesOrder, requireSalesOrder, setOrderCreditManagement, upsertSalesOrder } from './sales-orders.service';
 
 const tags = ['Data feed'];
 
@@ -104,6 +104,29 @@ export function salesOrderRoutes(app: OpenAPIHono<AppEnv>): void {
       const ifMatch = requireIfMatch(c);
       return command(c, async (tx) => {
         const order = await cancelSalesOrder(tx, id, ifMatch);
+        return { body: order, version: order.version };
+      });
+    },
+  );
+
+  register(
+    app,
+    createRoute({
+      middleware: [guard(CAN.editCreditProfile, 'exclude sales orders from credit management')],
+      method: 'patch',
+      path: '/api/v1/sales-orders/{id}/credit-management',
+      tags: ['Credit management'],
+      summary: 'Exclude an open order from credit management, or include it again (credit staff; If-Match)',
+      description: 'An excluded order passes its checkpoints without a credit check (credit.md §1.2, §6). Only credit staff decide it: the ERP feed may repeat the current value on PUT /sales-orders/{id}, not change it.',
+      request: { params: IdParam, body: jsonBody(OrderCreditManagementPatch) },
+      responses: { 200: jsonResponse(SalesOrderSchema), ...errorResponses },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const { excludeFromCreditManagement } = c.req.valid('json');
+      const ifMatch = requireIfMatch(c);
+      return command(c, async (tx) => {
+        const order = await setOrderCreditManagement(tx, id, excludeFromCreditManagement, ifMatch);
         return { body: order, version: order.version };
       });
     },

@@ -11,9 +11,12 @@ export const SalesOrderInput = z
     amount: NonNegativeMoneyIn,
     paymentTermsId: Id.nullish(),
     cashDiscountId: Id.nullish(),
-    excludeFromCreditManagement: z.boolean().default(false),
+    excludeFromCreditManagement: z.boolean().optional().openapi({ description: 'credit staff decide it (PATCH /sales-orders/{id}/credit-management): the feed may repeat the current value or leave it out (kept), not change it' }),
   })
   .openapi('SalesOrderInput');
+
+/** Credit staff's decision on one order (credit.md §6): exclude it from credit management, or not. */
+export const OrderCreditManagementPatch = z.strictObject({ excludeFromCreditManagement: z.boolean() }).openapi('OrderCreditManagementPatch');
 export type SalesOrderInput = z.output<typeof SalesOrderInput>;
 
 export const PostingInput = z

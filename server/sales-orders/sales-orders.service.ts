@@ -1,10 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import type { Tx } from '../db/transaction';
-import { notFound, ruleViolation } from '../http/errors';
+import { ApiError, notFound, ruleViolation } from '../http/errors';
 import { assertVersion, checkUpsert } from '../http/versioning';
 import { requireCustomer, appendTransactions } from '../ledger/ledger.service';
 import { findTransaction } from '../ledger/ledger.repository';
+import { requireOrdersWithinCeiling } from '../ledger/ceiling';
 import { lockRows } from '../customers/customers.service';
 import { addDays, todayUtc } from '../../shared/dates';
 import { formatMoney } from '../../shared/money';
@@ -14,7 +15,7 @@ import type { PostingInput, SalesOrder, SalesOrderInput } from './sales-orders.s
 import { getParameters } from '../credit/parameters/parameters.service';
 import { holdRowToHold } from '../credit/holds/holds.repository';
 import { setupRowsCached } from '../credit/setup/setup.resource';
-import { paymentTerms } from '../credit/setup/setup.kinds';
+import { accountStatuses, paymentTerms } from '../credit/setup/setup.kinds';
 
 export const SALES_ORDER = 'salesOrder';
 
@@ -46,10 +47,44 @@ export async function requireSalesOrder(tx: { db: Kysely<Database> }, id: string
   return row;
 }
 
+/**
+ * Whether an order is excluded from credit management is credit staff's decision (credit.md §6,
+ * PATCH …/credit-management): the feed may repeat the current value or leave it out (kept; false
+ * on a new order), and a different value is a 403. The server itself (seeding) is not the feed.
+ */
+function feedExclusion(tx: Tx, existing: SalesOrderRow | undefined, wanted: boolean | undefined): 0 | 1 {
+  const current = existing ? (existing.exclude_from_credit_management === 1 ? 1 : 0) : 0;
+  if (wanted === undefined) return current;
+  const next = wanted ? 1 : 0;
+  if (next !== current && tx.actor.role !== 'system') {
+    throw new ApiError('forbidden', wanted ? 'only credit staff (credit_clerk, credit_manager) exclude a sales order from credit management: PATCH /api/v1/sales-orders/{id}/credit-management' : 'credit staff excluded this order from credit management; only they include it again: PATCH /api/v1/sales-orders/{id}/credit-management', [
+      { path: 'excludeFromCreditManagement', message: `differs from the current ${current === 1}: credit staff decide it; send the current value or leave it out` },
+    ]);
+  }
+  return next;
+}
+
+/** Credit staff exclude an order from credit management or include it again (If-Match). */
+export async function setOrderCreditManagement(tx: Tx, id: string, exclude: boolean, ifMatch: number): Promise<SalesOrder> {
+  const existing = await requireSalesOrder(tx, id, lockRows(tx));
+  const before = salesOrderRowToSalesOrder(existing);
+  assertVersion(ifMatch, existing, before);
+  if (existing.status !== 'open') throw ruleViolation(`sales order ${id} is ${existing.status} and can no longer be changed`);
+  const row: SalesOrderRow = { ...existing, exclude_from_credit_management: exclude ? 1 : 0, updated_at: tx.now, version: existing.version + 1 };
+  await saveSalesOrder(tx.db, row, false);
+  const order = salesOrderRowToSalesOrder(row);
+  tx.changed(SALES_ORDER, id, 'update', row.version, { action: exclude ? 'salesOrder.exclude' : 'salesOrder.include', before, after: order });
+  return order;
+}
+
 /** Creates an order, or changes an open one (If-Match required); the amount never drops below what is delivered or invoiced. */
 export async function upsertSalesOrder(tx: Tx, id: string, input: SalesOrderInput, ifMatch: number | undefined): Promise<{ order: SalesOrder; created: boolean }> {
   await requireCustomer(tx, input.customerId);
   const existing = await findSalesOrder(tx.db, id, lockRows(tx));
+  if (existing) checkUpsert('sales order', id, existing, ifMatch, () => salesOrderRowToSalesOrder(existing));
+  const exclusion = feedExclusion(tx, existing, input.excludeFromCreditManagement);
+  // What is not yet invoiced counts towards the customer's ceiling (server/ledger/ceiling.ts).
+  await requireOrdersWithinCeiling(tx, input.customerId, id, input.amount - (existing ? toBigInt(existing.invoiced_amount) : 0n));
   if (!existing) {
     if (ifMatch !== undefined) throw notFound('sales order', id);
     const row: SalesOrderRow = {
@@ -61,7 +96,7 @@ export async function upsertSalesOrder(tx: Tx, id: string, input: SalesOrderInpu
       status: 'open',
       payment_terms_id: input.paymentTermsId ?? null,
       cash_discount_id: input.cashDiscountId ?? null,
-      exclude_from_credit_management: input.excludeFromCreditManagement ? 1 : 0,
+      exclude_from_credit_management: exclusion,
       invoice_count: 0,
       credit_status: 'clear',
       last_pass_checkpoint: null,
@@ -77,7 +112,6 @@ export async function upsertSalesOrder(tx: Tx, id: string, input: SalesOrderInpu
     return { order, created: true };
   }
   const before = salesOrderRowToSalesOrder(existing);
-  checkUpsert('sales order', id, existing, ifMatch, () => before);
   if (existing.status !== 'open') throw ruleViolation(`sales order ${id} is ${existing.status} and can no longer be changed`);
   if (existing.customer_id !== input.customerId) throw ruleViolation('the customer of an existing order cannot change', [{ path: 'customerId', message: `the order belongs to ${existing.customer_id}` }]);
   const committed = toBigInt(existing.invoiced_amount) + toBigInt(existing.delivered_not_invoiced);
@@ -90,7 +124,7 @@ export async function upsertSalesOrder(tx: Tx, id: string, input: SalesOrderInpu
     status: invoiced > 0n && input.amount === invoiced ? 'invoiced' : existing.status,
     payment_terms_id: input.paymentTermsId ?? null,
     cash_discount_id: input.cashDiscountId ?? null,
-    exclude_from_credit_management: input.excludeFromCreditManagement ? 1 : 0,
+    exclude_from_credit_management: exclusion,
     updated_at: tx.now,
     version: existing.version + 1,
   };
@@ -115,6 +149,26 @@ export async function cancelSalesOrder(tx: Tx, id: string, ifMatch: number): Pro
 }
 
 /**
+ * The customer's account status can stop postings outright (credit.md §1.6, `invoicingAndDeliveryHold`):
+ * `invoice` stops invoice postings, `all` stops every posting of the customer's orders, pro forma
+ * included; so does the customer's own invoicingAndDeliveryOnHold (a collection letter's block).
+ * Decision: a 422 that names the status, not a credit hold. The status is the account's state, not
+ * a credit decision: no release can let a posting through, only changing the status can (as in
+ * D365, where such a posting is refused). It applies to orders excluded from credit management too,
+ * and to the posting a release "with posting" runs.
+ */
+async function refuseAccountStatusHold(tx: Tx, customerId: string, posting: Pick<PostingInput, 'checkpoint' | 'postingType'>): Promise<void> {
+  const customer = await requireCustomer(tx, customerId);
+  const status = customer.account_status_id ? (await setupRowsCached(tx, accountStatuses.entity)).get(customer.account_status_id) : undefined;
+  const hold = customer.invoicing_and_delivery_on_hold === 1 ? 'all' : ((status?.invoicingAndDeliveryHold as string | undefined) ?? 'no');
+  const invoice = posting.checkpoint === 'invoice' && posting.postingType === 'posting';
+  if (hold === 'all' || (hold === 'invoice' && invoice)) {
+    const why = customer.invoicing_and_delivery_on_hold === 1 && !(status && status.invoicingAndDeliveryHold === 'all') ? 'is on invoicing and delivery hold' : `has account status ${customer.account_status_id}, whose invoicing and delivery hold is "${hold}"`;
+    throw ruleViolation(`customer ${customerId} ${why}: ${hold === 'all' ? 'no posting of its orders' : 'no invoice posting'} until that changes`, [{ path: 'checkpoint', message: `refused by the account status (${hold})` }]);
+  }
+}
+
+/**
  * Posts an order through a checkpoint. Pro forma postings only run the credit check. A packing
  * slip moves amounts to delivered-not-invoiced; an invoice creates the ledger invoice and closes
  * the order once everything is invoiced.
@@ -127,6 +181,7 @@ export async function postSalesOrder(
 ): Promise<{ posted: boolean; order: SalesOrder; invoiceId?: string; hold?: unknown }> {
   let existing = await requireSalesOrder(tx, id, lockRows(tx));
   if (existing.status !== 'open') throw ruleViolation(`sales order ${id} is ${existing.status} and cannot be posted`);
+  await refuseAccountStatusHold(tx, existing.customer_id, input);
   const asOf = input.asOf ?? todayUtc(new Date(tx.now));
   // A release "with posting" runs the blocked posting without a new check.
   if (!options.skipCreditCheck) {

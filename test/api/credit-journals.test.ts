@@ -564,7 +564,7 @@ describe.each(DIALECTS)('adjustment journals over HTTP on %s', (dialect) => {
       const before = await state();
       const self = await act(j.id, 'approve', { as: 'credit_manager' });
       expect(expectError(self, 422, 'rule_violation')).toEqual([]);
-      expect(self.body.error.message).toMatch(/own submission/);
+      expect(self.body.error.message).toMatch(/^four eyes: nobody approves a journal they created, submitted or put lines on/);
       expectError(await act(j.id, 'reject', { as: 'credit_manager', body: { comment: 'my own' } }), 422, 'rule_violation');
       expect(await state()).toEqual(before);
       const approved = ok(await act(j.id, 'approve', { as: 'credit_manager_2' }));
@@ -612,10 +612,12 @@ describe.each(DIALECTS)('adjustment journals over HTTP on %s', (dialect) => {
       ok(await act(j.id, 'submit', { as: 'credit_clerk' })); // clerks may submit a manager's journal
       expectError(await act(j.id, 'approve', { as: 'credit_clerk' }), 403, 'forbidden');
       expectError(await act(j.id, 'reject', { as: 'credit_clerk', body: { comment: 'no' } }), 403, 'forbidden');
-      ok(await act(j.id, 'approve', { as: 'credit_manager' }));
+      // Four eyes: the manager who created it does not approve it, even when a clerk submitted it.
+      expectError(await act(j.id, 'approve', { as: 'credit_manager' }), 422, 'rule_violation');
+      ok(await act(j.id, 'approve', { as: 'credit_manager_2' }));
       expectError(await act(j.id, 'post', { as: 'credit_clerk' }), 403, 'forbidden');
       expectError(await act(j.id, 'post', { as: 'collections_agent' }), 403, 'forbidden');
-      ok(await act(j.id, 'post', { as: 'credit_manager_2' }));
+      ok(await act(j.id, 'post', { as: 'credit_manager' }));
     });
 
     it('If-Match on submit, approve, reject and post: missing → 428, stale → 409 with the current journal, malformed → 412; nothing changes', async () => {

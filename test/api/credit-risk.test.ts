@@ -281,7 +281,8 @@ describe.each(DIALECTS)('risk scoring on %s', (dialect) => {
         ],
       });
       const c1 = await customer('C1');
-      expect(c1).toMatchObject({ riskScore: '80.00', riskGroupId: 'High', version: 2, creditLimit: '10000.00', creditManagementGroupId: 'STD' });
+      // The hand-entered input is the customer's from now on (issue 18: kept for every later run).
+      expect(c1).toMatchObject({ riskScore: '80.00', riskGroupId: 'High', riskInputs: { GROWTH: 'strong' }, version: 2, creditLimit: '10000.00', creditManagementGroupId: 'STD' });
       // C2 was not asked for: untouched.
       expect(await customer('C2')).toMatchObject({ riskScore: null, riskGroupId: null, version: 1 });
       expect((await allChanges(t, seq)).map((c) => [c.entity, c.id, c.op, c.version])).toEqual([['customer', 'C1', 'update', 2]]);
@@ -293,12 +294,16 @@ describe.each(DIALECTS)('risk scoring on %s', (dialect) => {
       const again = ok(await update({ customerIds: ['C1'], userDefined: { C1: { GROWTH: 'strong' } } }));
       expect(again).toMatchObject({ updated: 0, customers: [{ customerId: 'C1', riskScore: '80.00', riskGroupId: 'High', changed: false, version: 2 }] });
       expect(await allChanges(t, seq)).toHaveLength(1);
-      // Without the growth value the score drops to 30: Low.
-      expect(ok(await update({ customerIds: ['C1'] })).customers[0]).toMatchObject({ riskScore: '30.00', riskGroupId: 'Low', version: 3 });
+      // A plain re-run keeps the stored growth value: still 80, High (it used to drop to 30, Low).
+      expect(ok(await update({ customerIds: ['C1'] })).customers[0]).toMatchObject({ riskScore: '80.00', riskGroupId: 'High', changed: false, version: 2 });
+      // Credit staff remove the input; the next run scores without it: 30, Low.
+      const removed = ok(await t.request('PATCH', '/api/v1/customers/C1/credit-profile', { as: 'credit_clerk', headers: { 'If-Match': '"2"' }, body: { riskInputs: { GROWTH: null } } }));
+      expect(removed).toMatchObject({ riskInputs: {}, version: 3 });
+      expect(ok(await update({ customerIds: ['C1'] })).customers[0]).toMatchObject({ riskScore: '30.00', riskGroupId: 'Low', version: 4 });
       // A score between bands (35.50 is neither Low 0–35 nor Medium 36–60) has no risk group.
       ok(await put('scoring-rules', 'GROWTH', { description: 'Growth index', groupType: 'userDefined', scoreType: 'userDefined', lines: [{ value: 'strong', score: '5.5' }] }, { version: 1 }));
-      expect(ok(await update({ customerIds: ['C1'], userDefined: { C1: { GROWTH: 'strong' } } })).customers[0]).toMatchObject({ riskScore: '35.50', riskGroupId: null, version: 4 });
-      expect(await customer('C1')).toMatchObject({ riskScore: '35.50', riskGroupId: null, version: 4 });
+      expect(ok(await update({ customerIds: ['C1'], userDefined: { C1: { GROWTH: 'strong' } } })).customers[0]).toMatchObject({ riskScore: '35.50', riskGroupId: null, version: 5 });
+      expect(await customer('C1')).toMatchObject({ riskScore: '35.50', riskGroupId: null, riskInputs: { GROWTH: 'strong' }, version: 5 });
     });
 
     it('generate mode automatic: a journal line for each customer whose risk group has a matching automatic-limit setup', async () => {

@@ -17,7 +17,7 @@ describe.each(DIALECTS)('setup rows in use on %s', (dialect) => {
     await putCustomer(t, 'C1', { creditManagementGroupId: 'KEY' });
     const ruleId = await addRule(t, { ruleType: 'salesOrder', kind: 'blocking', validFor: 'group', accountOrGroup: 'RISK', amount: '1000.00' });
     const kept = expectError(await t.request('DELETE', '/api/v1/credit-management-groups/KEY', { as: 'credit_manager', headers: ifMatch(1) }), 422, 'rule_violation');
-    expect(kept).toEqual([]);
+    expect(kept).toEqual([{ path: 'id', message: 'used by customer C1' }]);
     const byRule = await t.request('DELETE', '/api/v1/credit-management-groups/RISK', { as: 'credit_manager', headers: ifMatch(1) });
     expectError(byRule, 422, 'rule_violation');
     expect(byRule.body.error.message).toContain(ruleId);

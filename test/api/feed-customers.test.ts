@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerBody, DIALECTS, startTestApp, type TestApp } from '../support/app';
 
-/** Every field of the customer input schema, each set to a non-default value. */
+/**
+ * Every field of the customer input schema, each set to a non-default value, but for the two that
+ * relax credit management (excludeFromCreditManagement, ignoreUntilDate): only credit staff set
+ * those (PATCH /customers/{id}/credit-profile; test/api/credit-controls.test.ts).
+ */
 const FULL_INPUT = {
   name: 'Fabrikam Wholesale',
   currency: 'EUR',
@@ -9,8 +13,8 @@ const FULL_INPUT = {
   creditLimitExpirationDate: '2027-06-30',
   mandatoryCreditLimit: true,
   unlimitedCredit: true,
-  excludeFromCreditManagement: true,
-  ignoreUntilDate: '2025-01-15',
+  excludeFromCreditManagement: false,
+  ignoreUntilDate: null,
   creditManagementGroupId: 'CMG-NORTH',
   accountStatusId: 'AS.WATCH',
   statusReasonId: 'SR_1',
@@ -117,6 +121,7 @@ describe.each(DIALECTS)('customer feed on %s', (dialect) => {
         ...FULL_INPUT,
         creditLimitDate: todayUtc(),
         riskGroupId: null,
+        riskInputs: {},
         invoicingAndDeliveryOnHold: false,
         collectionLetterLevel: 0,
         collectionLetterDate: null,
@@ -185,7 +190,7 @@ describe.each(DIALECTS)('customer feed on %s', (dialect) => {
       }
     });
 
-    it('replaces an existing customer with If-Match: 200, version 2, omitted fields cleared', async () => {
+    it('replaces an existing customer with If-Match: 200, version 2, omitted fields cleared but the credit attributes credit staff own', async () => {
       await t.request('PUT', '/api/v1/customers/REP-1', { as: 'integration', body: FULL_INPUT });
       const before = await lastSeq();
       const res = await t.request('PUT', '/api/v1/customers/REP-1', {
@@ -195,14 +200,16 @@ describe.each(DIALECTS)('customer feed on %s', (dialect) => {
       });
       expect(res.status).toBe(200);
       expect(res.headers.get('etag')).toBe('"2"');
-      expect(res.body).toMatchObject({ id: 'REP-1', name: 'Renamed', creditLimit: '1234.50', riskScore: '99.99', unlimitedCredit: false, mandatoryCreditLimit: false, version: 2 });
-      // A replace, not a merge: what the body left out is gone.
-      expect(res.body.notes).toBeNull();
+      expect(res.body).toMatchObject({ id: 'REP-1', name: 'Renamed', creditLimit: '1234.50', riskScore: '99.99', unlimitedCredit: false, version: 2 });
+      // A replace, not a merge: what the body left out is gone ...
       expect(res.body.paymentTermsId).toBeNull();
       expect(res.body.creditLimitExpirationDate).toBeNull();
+      expect(res.body.salesGroup).toBeNull();
+      // ... but the credit attributes, which credit staff own: the feed leaves them as they are.
+      expect(res.body).toMatchObject({ notes: FULL_INPUT.notes, mandatoryCreditLimit: true, accountStatusId: 'AS.WATCH', creditRating: 'AA-', eligibleCreditLimit: '50000.00' });
       const get = await getCustomer('REP-1');
       expect(get.headers.get('etag')).toBe('"2"');
-      expect(get.body).toMatchObject({ name: 'Renamed', riskScore: '99.99', notes: null, version: 2 });
+      expect(get.body).toMatchObject({ name: 'Renamed', riskScore: '99.99', notes: FULL_INPUT.notes, version: 2 });
       const changes = await changesSince(before);
       expect(changes.map(({ entity, id, op, version }) => ({ entity, id, op, version }))).toEqual([{ entity: 'customer', id: 'REP-1', op: 'update', version: 2 }]);
       const audit = await t.request('GET', '/api/v1/audit?entity=customer&id=REP-1');
@@ -212,7 +219,7 @@ describe.each(DIALECTS)('customer feed on %s', (dialect) => {
         ['customer.update', t.userIds.admin],
       ]);
       expect(audit.body.items[1].before).toMatchObject({ name: 'Fabrikam Wholesale', notes: FULL_INPUT.notes, version: 1 });
-      expect(audit.body.items[1].after).toMatchObject({ name: 'Renamed', notes: null, version: 2 });
+      expect(audit.body.items[1].after).toMatchObject({ name: 'Renamed', notes: FULL_INPUT.notes, salesGroup: null, version: 2 });
     });
 
     it('moves creditLimitDate only when the credit limit changes', async () => {

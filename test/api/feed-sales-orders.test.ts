@@ -76,10 +76,11 @@ describe.each(DIALECTS)('sales-order feed on %s', (dialect) => {
     });
 
     it('changes an order with If-Match (200, version + 1)', async () => {
-      const res = await put('SO-1', { customerId: 'SC1', amount: 1500, excludeFromCreditManagement: true }, '"1"');
+      // (Excluding an order from credit management is credit staff's: test/api/credit-controls.test.ts.)
+      const res = await put('SO-1', { customerId: 'SC1', amount: 1500, excludeFromCreditManagement: false }, '"1"');
       expect(res.status).toBe(200);
       expect(res.headers.get('etag')).toBe('"2"');
-      expect(res.body).toMatchObject({ amount: '1500.00', openAmount: '1500.00', paymentTermsId: null, cashDiscountId: null, excludeFromCreditManagement: true, version: 2 });
+      expect(res.body).toMatchObject({ amount: '1500.00', openAmount: '1500.00', paymentTermsId: null, cashDiscountId: null, excludeFromCreditManagement: false, version: 2 });
       expect((await getOrder('SO-1')).body).toMatchObject({ amount: '1500.00', version: 2 });
       expect((await credit('SC1')).openOrders).toBe('1500.00');
       const weak = await put('SO-1', { customerId: 'SC1', amount: '1500.00' }, 'W/"2"');

@@ -1,5 +1,7 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../http/env';
+import { guard } from '../../http/auth';
+import { ROLES } from '../../db/transaction';
 import { requestReader } from '../../http/reader';
 import { errorResponses, jsonBody, jsonInput, jsonResponse, register, registerHot } from '../../http/openapi';
 import { DateIn, Id, MoneyOut, NonNegativeMoneyIn } from '../../http/schemas';
@@ -60,7 +62,7 @@ export const CreditCheckInputSchema = z
 export function creditCheckRoutes(app: OpenAPIHono<AppEnv>): void {
   registerHot(
     app,
-    createRoute({
+    createRoute({ middleware: [guard(ROLES, 'run a credit check')],
       method: 'post',
       path: '/api/v1/credit-check',
       tags: ['Credit management'],

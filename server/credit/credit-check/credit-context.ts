@@ -8,6 +8,8 @@ import type { Context } from 'hono';
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../../http/env';
+import { guard } from '../../http/auth';
+import { ROLES } from '../../db/transaction';
 import type { Reader } from '../../db/hot';
 import { errorResponses, jsonBody, jsonResponse, register } from '../../http/openapi';
 import { DateIn, DateOut, Id, MoneyOut } from '../../http/schemas';
@@ -226,7 +228,7 @@ export async function loadCreditContext(r: Reader, q: z.infer<typeof CreditConte
 export function creditContextRoutes(app: OpenAPIHono<AppEnv>, reader: (c: Context<AppEnv>) => Reader): void {
   register(
     app,
-    createRoute({
+    createRoute({ middleware: [guard(ROLES, 'read credit-check inputs')],
       method: 'post',
       path: '/api/v1/credit-context:batch',
       tags: ['Credit management'],

@@ -9,6 +9,7 @@ import { SETUP, type SetupView } from '../../db/setup-cache';
 import { cachedParameters, creditParameters, getParameters } from '../parameters/parameters.service';
 import { cachedRanks, cashDiscounts, paymentTerms, ranksOf } from '../setup/setup.kinds';
 import { insuranceRowToInsurance } from '../insurances/insurances';
+import { wideSum, wideSumSql } from '../../ledger/ceiling';
 
 // Portable SQL (SQLite and PostgreSQL) for the hot path: one statement reads the customer, its
 // open items (through the covering partial index), its open orders and its credit group; sums
@@ -36,12 +37,15 @@ const CUSTOMER_SQL = `select c.id, c.credit_limit, c.credit_limit_expiration_dat
   group by c.id, m.credit_group_id`;
 /** CUSTOMER_SQL's last column: the setup version, read in the same statement as the customer. */
 const SETUP_VERSION_COLUMN = 21;
+// A group has any number of members, each holding up to the customer ceiling: its sums are
+// taken in two parts that cannot overflow and read with wideSum (server/ledger/ceiling.ts). A
+// customer's own sums above stay plain: the ceiling bounds them.
 const GROUP_SQL = `select g.id, g.credit_limit, g.credit_limit_to_date,
-  (select cast(coalesce(sum(t.open_amount), 0) as text) from credit_group_members m
+  (select ${wideSumSql('t.open_amount')} from credit_group_members m
      join transactions t on t.customer_id = m.customer_id and t.open_amount <> 0 where m.credit_group_id = g.id) as balance,
-  (select cast(coalesce(sum(o.delivered_not_invoiced), 0) as text) from credit_group_members m
+  (select ${wideSumSql('o.delivered_not_invoiced')} from credit_group_members m
      join sales_orders o on o.customer_id = m.customer_id and o.status = 'open' and o.id <> ? where m.credit_group_id = g.id) as dni,
-  (select cast(coalesce(sum(o.amount - o.invoiced_amount - o.delivered_not_invoiced), 0) as text) from credit_group_members m
+  (select ${wideSumSql('o.amount - o.invoiced_amount - o.delivered_not_invoiced')} from credit_group_members m
      join sales_orders o on o.customer_id = m.customer_id and o.status = 'open' and o.id <> ? where m.credit_group_id = g.id) as open_orders
   from credit_groups g where g.id = ?`;
 // Read only when the customer statement's index probes found rows (has_temp, group_has_temp,
@@ -135,6 +139,7 @@ async function commonSetup(r: Reader): Promise<Common> {
   const [params, rules, termRanks, discountRanks] = await Promise.all([getParameters(r), activeRules(r), ranksOf(r, paymentTerms), ranksOf(r, cashDiscounts)]);
   return cachedCommon(r.cache) ?? { parameters: creditParameters(params.values), rules, termRanks, discountRanks };
 }
+/** balance, dni and open_orders are wideSumSql columns. */
 type GroupRow = { id: string; credit_limit: number | string; credit_limit_to_date: string | null; balance: string; dni: string; open_orders: string };
 
 /** A credit group's row and its temporary limits that have not ended, read once per group in a bulk load. */
@@ -185,7 +190,7 @@ function inputFrom(c: CustomerRow, q: CreditQuery, common: Common, temporaryRows
   let group: CreditGroupState | null = null;
   const g = gs?.row;
   if (g) {
-    const membersExposure = exposureTotal(common.parameters.creditLimitType, { balance: BigInt(g.balance), deliveredNotInvoiced: BigInt(g.dni), openOrders: BigInt(g.open_orders) }, false);
+    const membersExposure = exposureTotal(common.parameters.creditLimitType, { balance: wideSum(g.balance), deliveredNotInvoiced: wideSum(g.dni), openOrders: wideSum(g.open_orders) }, false);
     group = { id: g.id, creditLimit: toBigInt(g.credit_limit), creditLimitToDate: g.credit_limit_to_date, membersExposure, temporaryLimits: gs!.temporaryRows.map(toTemporaryLimit) };
   }
   return {

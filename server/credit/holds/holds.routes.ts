@@ -9,7 +9,7 @@ import { DateIn, Id, IdParam, LongText, MoneyOut, SinceQuery } from '../../http/
 import { etag, requireIfMatch } from '../../http/versioning';
 import { runInTransaction, type Role } from '../../db/transaction';
 import { findHold, holdRowToHold, HOLD_STATUSES, listHolds } from './holds.repository';
-import { approveHold, declineHold, evaluateHold, forceHold, rejectHold, releaseHold } from './holds.service';
+import { approveHold, declineHold, evaluateHold, forceHold, notInFuture, rejectHold, releaseHold } from './holds.service';
 
 const tags = ['Credit holds'];
 /** Release, reject and force: credit clerks and managers (credit.md §6). */
@@ -199,6 +199,7 @@ export function holdRoutes(app: OpenAPIHono<AppEnv>): void {
       return idempotentBatch(c, async () => {
         const rows = await listHolds(c.var.deps.handle.read, { status: 'onHold', customerId: body.customerId, ids: body.holdIds, limit: 100_000 });
         const items = [];
+        notInFuture({ now: new Date().toISOString() }, body.asOf); // refused before any hold is evaluated
         for (const row of rows) items.push(await runInTransaction(c.var.deps.handle, c.var.actor, (tx) => evaluateHold(tx, row.id, body.asOf)));
         return { body: { items } };
       });

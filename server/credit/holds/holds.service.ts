@@ -4,7 +4,7 @@ import type { Reader } from '../../db/hot';
 import { notFound, ruleViolation, forbidden, ApiError } from '../../http/errors';
 import { assertVersion } from '../../http/versioning';
 import { toBigInt } from '../../db/values';
-import { todayUtc } from '../../../shared/dates';
+import { addDays, todayUtc } from '../../../shared/dates';
 import { evaluateCreditCheck, summaryReason } from '../../../shared/credit/blocking-rules';
 import { mustCheck, type Checkpoint, type PostingType } from '../../../shared/credit/checkpoints';
 import type { CreditCheckResult } from '../../../shared/credit/types';
@@ -96,8 +96,12 @@ export async function creditGate(tx: Tx, order: SalesOrderRow, posting: { checkp
     return { held: true as const, hold };
   }
   // A passed check opens a grace window; a passed recheck after a release closes the "grew" watch.
+  // The window counts from the posting date, but never from one ahead of today: a posting dated
+  // 2099-12-31 must not let every later posting skip the check.
   if (result.checked && posting.postingType === 'posting') {
-    const saved = await saveOrderCredit(tx, order, { last_pass_checkpoint: posting.checkpoint, last_pass_date: posting.asOf, released_amount: null }, 'salesOrder.creditCheckPassed');
+    const today = todayUtc(new Date(tx.now));
+    const passed = posting.asOf > today ? today : posting.asOf;
+    const saved = await saveOrderCredit(tx, order, { last_pass_checkpoint: posting.checkpoint, last_pass_date: passed, released_amount: null }, 'salesOrder.creditCheckPassed');
     // A recheck of an order that grew after its release passed: record the "modified order" release reason (§4.7).
     if (valueIncreasedSinceRelease && params.values.modifiedOrderReleaseReasonCode) {
       tx.audit({ action: 'salesOrder.modifiedOrderReleased', entity: SALES_ORDER, entityId: order.id, after: salesOrderRowToSalesOrder(saved), reason: params.values.modifiedOrderReleaseReasonCode });
@@ -196,12 +200,36 @@ function requireOnHold(hold: HoldRow, doing: string): void {
   if (hold.status !== 'onHold') throw ruleViolation(`hold ${hold.id} is ${hold.status}; only a hold that is on hold can be ${doing}`);
 }
 
+/** Today, after refusing an `asOf` later than today (a release or an evaluation dated ahead would open a grace window in the future). */
+export function notInFuture(tx: Pick<Tx, 'now'>, asOf: string | undefined): string {
+  const today = todayUtc(new Date(tx.now));
+  if (asOf !== undefined && asOf > today) throw ruleViolation(`a release or evaluation cannot be dated in the future (today is ${today})`, [{ path: 'asOf', message: `must be ${today} or earlier` }]);
+  return today;
+}
+
+/**
+ * The date a release counts from (credit.md §4.6): it opens the grace window of the hold's
+ * checkpoint, and a release with posting posts on it. Default today. Never in the future: a
+ * release dated 2099-12-31 would let every later posting of the order skip the check for decades.
+ * Never before the hold it releases (the hold's own date, `asOf` of the posting that was held):
+ * the ERP dates its postings, and a decision dated on that posting's day is what lines the grace
+ * window up with them (the worked examples of credit.md §8 run on dated postings), while one
+ * dated earlier would release something that did not exist yet. Decision recorded in the README.
+ */
+export function releaseDate(tx: Pick<Tx, 'now'>, hold: Pick<HoldRow, 'as_of'>, asOf: string | undefined): string {
+  const today = notInFuture(tx, asOf);
+  if (asOf === undefined) return today;
+  if (asOf < hold.as_of) throw ruleViolation(`a release cannot be dated before the hold it releases (held as of ${hold.as_of})`, [{ path: 'asOf', message: `must be ${hold.as_of} or later` }]);
+  return asOf;
+}
+
 /** Release (credit.md §5): a clerk's release waits for a manager when release approval is on. */
 export async function releaseHold(tx: Tx, id: string, input: ReleaseInput, ifMatch: number) {
   const hold = await lockHold(tx, id);
   assertVersion(ifMatch, hold, holdRowToHold(hold));
   requireOnHold(hold, 'released');
   await requireReasonCode(tx, input.reasonCode, 'release');
+  input = { ...input, asOf: releaseDate(tx, hold, input.asOf) };
   if (await needsApproval(tx)) {
     const pending: PendingDecision = { action: 'release', ...input, requestedBy: tx.actor.userId, requestedAt: tx.now };
     return { hold: await saveHold(tx, hold, { status: 'pendingApproval', pending: JSON.stringify(pending) }, 'hold.requestRelease', input.reasonCode) };
@@ -262,7 +290,10 @@ export async function evaluateHold(tx: Tx, id: string, asOf?: string) {
   const hold = await lockHold(tx, id);
   if (hold.status !== 'onHold') return { hold: holdRowToHold(hold), readyToRelease: false, autoReleased: false };
   const order = await lockOrder(tx, hold.sales_order_id);
-  const date = asOf ?? todayUtc(new Date(tx.now));
+  // Evaluated as of `asOf` (never a future date); an auto-release counts from it, or from the
+  // hold's own date when that is later (a release never predates its hold: see releaseDate).
+  const date = asOf ?? notInFuture(tx, undefined);
+  notInFuture(tx, asOf);
   const result = await checkOrder(tx, order, date);
   const firing = new Map(result.reasons.map((r) => [r.ruleType as string, r]));
   const previous = (JSON.parse(hold.reasons) as HoldReason[]).filter((r) => r.ruleType !== 'readyToRelease');
@@ -283,7 +314,8 @@ export async function evaluateHold(tx: Tx, id: string, asOf?: string) {
   }
   const params = (await getParameters(tx)).values;
   if (ready && hold.forced === 0 && params.automaticallyRelease !== 'no' && params.autoReleaseReasonCode) {
-    const released = await performRelease(tx, saved, { reasonCode: params.autoReleaseReasonCode, reviewDate: date, mode: params.automaticallyRelease, asOf: date }, null);
+    const from = date < hold.as_of ? hold.as_of : date;
+    const released = await performRelease(tx, saved, { reasonCode: params.autoReleaseReasonCode, reviewDate: from, mode: params.automaticallyRelease, asOf: from }, null);
     return { ...released, readyToRelease: true, autoReleased: true };
   }
   return { hold: holdRowToHold(saved), readyToRelease: ready, autoReleased: false };

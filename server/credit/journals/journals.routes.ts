@@ -7,7 +7,7 @@ import { errorResponses, jsonBody, jsonResponse, register } from '../../http/ope
 import { decodeCursor, page, pageQuery } from '../../http/paging';
 import { IdParam, SinceQuery } from '../../http/schemas';
 import { etag, requireIfMatch } from '../../http/versioning';
-import type { Role } from '../../db/transaction';
+import { ROLES, type Role } from '../../db/transaction';
 import { requestReader } from '../../http/reader';
 import { GenerateBody, JOURNAL_STATUSES, JournalBody, JournalSchema, LinesBody, PostBody, RejectBody, ValidationSchema } from './journals.schema';
 import { addLines, approveJournal, decideLine, createJournal, generateLines, getJournal, listJournals, postJournal, rejectJournal, submitJournal, validateJournal, type Journal } from './journals.service';
@@ -51,7 +51,7 @@ export function journalRoutes(app: OpenAPIHono<AppEnv>): void {
   );
   register(
     app,
-    createRoute({
+    createRoute({ middleware: [guard(ROLES, 'validate adjustment journals')],
       method: 'post',
       path: `${base}:validate`,
       tags,

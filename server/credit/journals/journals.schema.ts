@@ -18,15 +18,24 @@ export const JournalLineInput = z
   .openapi('JournalLineInput');
 export type JournalLineInput = z.output<typeof JournalLineInput>;
 
+/**
+ * A journal takes up to 50,000 lines in one body. Its longest lines (64-character ids, the largest
+ * amount, three dates) take about 300 bytes of JSON, so 50,000 of them are some 15 MB: creating,
+ * validating and adding lines take the batch feeds' 32 MB body limit, not the 1 MB of other routes
+ * (server/app.ts `takesBatchBody`). The two limits agree: every body of 50,000 lines fits.
+ */
+export const MAX_JOURNAL_LINES = 50_000;
+const LINES_DESCRIPTION = `at most 50,000 lines; journal creation, validation and adding lines accept JSON bodies up to 32 MB (other routes: 1 MB), room for 50,000 lines of the longest form`;
+
 export const JournalBody = z
   .strictObject({
     type: z.enum(JOURNAL_TYPES),
     description: ShortText.default(''),
-    lines: z.array(z.unknown()).max(50_000).default([]),
+    lines: z.array(z.unknown()).max(MAX_JOURNAL_LINES).default([]).openapi({ description: LINES_DESCRIPTION }),
   })
   .openapi('AdjustmentJournalInput');
 
-export const LinesBody = z.strictObject({ lines: z.array(z.unknown()).min(1).max(50_000) }).openapi('AdjustmentJournalLines');
+export const LinesBody = z.strictObject({ lines: z.array(z.unknown()).min(1).max(MAX_JOURNAL_LINES).openapi({ description: LINES_DESCRIPTION }) }).openapi('AdjustmentJournalLines');
 
 const DatesChange = z.strictObject({
   mode: z.enum(['absolute', 'relative']),

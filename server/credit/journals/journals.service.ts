@@ -15,6 +15,7 @@ import { loadCreditInput, loadCreditInputs } from '../credit-check/credit-input'
 import { getParameters } from '../parameters/parameters.service';
 import { automaticLimitsFor } from '../risk/risk';
 import { JournalLineInput, type GenerateBody } from './journals.schema';
+import { fourEyesRefusal, lineAwaitsApproval, lineNeedsApproval } from '../../../shared/credit/approvals';
 
 export const JOURNAL = 'adjustmentJournal';
 type JournalRow = Selectable<AdjustmentJournalsTable>;
@@ -64,7 +65,7 @@ function journalJson(j: JournalRow, lines: LineRow[]) {
 export type Journal = ReturnType<typeof journalJson>;
 
 /** The line table's columns, in the order line rows are read and written. */
-const LINE_COLUMNS = ['journal_id', 'line_no', 'customer_id', 'credit_group_id', 'current_credit_limit', 'new_credit_limit', 'new_expiration_date', 'new_from_date', 'new_to_date', 'approval_status'] as const;
+const LINE_COLUMNS = ['journal_id', 'line_no', 'customer_id', 'credit_group_id', 'current_credit_limit', 'new_credit_limit', 'new_expiration_date', 'new_from_date', 'new_to_date', 'approval_status', 'created_by'] as const;
 
 /** A journal's lines in order: one cached statement, rows as arrays (journals run to 50,000 lines). */
 async function linesOf(r: Reader, id: string): Promise<LineRow[]> {
@@ -187,6 +188,7 @@ async function insertLines(tx: Tx, journalId: string, type: JournalType, lines: 
       new_from_date: l.newFromDate ?? null,
       new_to_date: l.newToDate ?? null,
       approval_status: 'none',
+      created_by: tx.actor.userId,
     };
   });
   await hotInsert(tx, 'adjustment_journal_lines', LINE_COLUMNS, rows.map((r) => LINE_COLUMNS.map((c) => r[c])));
@@ -325,30 +327,59 @@ export async function generateLines(tx: Tx, id: string, g: GenerateBody): Promis
   return appendLines(tx, j, checked.lines as DomainLine[], checked.current, 'adjustmentJournal.generate');
 }
 
+/**
+ * The limits the lines of a journal change, as they stand now (customers' and credit groups'),
+ * by `c:<id>` and `g:<id>`: per-line approval is judged against them, not against the limits the
+ * lines were written with (another journal posted in between may have moved them).
+ */
+async function limitsNow(tx: Tx, lines: readonly LineRow[]): Promise<Map<string, bigint>> {
+  const out = new Map<string, bigint>();
+  const customerIds = [...new Set(lines.flatMap((l) => (l.customer_id ? [l.customer_id] : [])))];
+  const groupIds = [...new Set(lines.flatMap((l) => (l.credit_group_id ? [l.credit_group_id] : [])))];
+  for (let i = 0; i < customerIds.length; i += 900) {
+    const part = customerIds.slice(i, i + 900);
+    for (const [id, limit] of await hotRows(tx, `select id, credit_limit from customers where id in (${part.map(() => '?').join(', ')})`, part)) out.set(`c:${id as string}`, toBigInt(limit as string | number));
+  }
+  if (groupIds.length) for (const g of await tx.db.selectFrom('credit_groups').select(['id', 'credit_limit']).where('id', 'in', groupIds).execute()) out.set(`g:${g.id}`, toBigInt(g.credit_limit));
+  return out;
+}
+
+const limitKey = (l: LineRow) => (l.customer_id ? `c:${l.customer_id}` : `g:${l.credit_group_id}`);
+
+/** Four eyes (credit.md §6, shared/credit/approvals.ts): refuses the journal's creator, submitter and line creators. */
+async function requireSecondPerson(tx: Tx, j: JournalRow, doing: string): Promise<void> {
+  const creators = await tx.db.selectFrom('adjustment_journal_lines').select('created_by').distinct().where('journal_id', '=', j.id).execute();
+  const why = fourEyesRefusal(tx.actor.userId, { createdBy: j.created_by, submittedBy: j.submitted_by, lineCreators: creators.map((c) => c.created_by) });
+  if (why) throw ruleViolation(`four eyes: nobody ${doing} a journal they created, submitted or put lines on (${why}); another credit manager must`);
+}
+
 export async function submitJournal(tx: Tx, id: string, ifMatch: number): Promise<Journal> {
   const j = await lockJournal(tx, id);
   await checkVersion(tx, j, ifMatch);
   requireEditable(j);
   const lines = await linesOf(tx, id);
   if (lines.length === 0) throw ruleViolation('a journal without lines cannot be submitted');
-  // Per-line approval: a line raising the limit by more than the parameter's amount waits for its own approval.
+  // Per-line approval: a line raising the limit by more than the parameter's amount over the limit
+  // as it stands now waits for its own approval; each line shows that limit from here on.
   const threshold = (await getParameters(tx)).values.adjustmentLineApprovalAmount;
+  const now = await limitsNow(tx, lines);
   for (const l of lines) {
-    const increase = toBigInt(l.new_credit_limit) - (l.current_credit_limit === null ? 0n : toBigInt(l.current_credit_limit));
-    const status = threshold !== null && increase > threshold ? 'pending' : 'none';
-    if (status === l.approval_status) continue;
-    await tx.db.updateTable('adjustment_journal_lines').set({ approval_status: status }).where('journal_id', '=', id).where('line_no', '=', l.line_no).execute();
+    const current = now.get(limitKey(l)) ?? (l.current_credit_limit === null ? null : toBigInt(l.current_credit_limit));
+    const status = lineNeedsApproval(toBigInt(l.new_credit_limit), current, threshold) ? 'pending' : 'none';
+    const currentChanged = current !== null && (l.current_credit_limit === null || toBigInt(l.current_credit_limit) !== current);
+    if (status === l.approval_status && !currentChanged) continue;
+    await tx.db.updateTable('adjustment_journal_lines').set({ approval_status: status, current_credit_limit: current }).where('journal_id', '=', id).where('line_no', '=', l.line_no).execute();
     l.approval_status = status;
+    l.current_credit_limit = current;
   }
   return saveJournal(tx, j, { status: 'submitted', submitted_by: tx.actor.userId, submitted_at: tx.now, rejected_by: null, rejected_at: null, reject_comment: null }, 'adjustmentJournal.submit', null, lines);
 }
 
-/** Four eyes (credit.md §6): nobody approves their own submission. */
 export async function approveJournal(tx: Tx, id: string, ifMatch: number): Promise<Journal> {
   const j = await lockJournal(tx, id);
   await checkVersion(tx, j, ifMatch);
   if (j.status !== 'submitted') throw ruleViolation(`journal ${id} is ${j.status}; only a submitted journal can be approved`);
-  if (j.submitted_by !== null && j.submitted_by === tx.actor.userId) throw ruleViolation('nobody approves their own submission: another credit manager must approve it');
+  await requireSecondPerson(tx, j, 'approves');
   return saveJournal(tx, j, { status: 'approved', approved_by: tx.actor.userId, approved_at: tx.now }, 'adjustmentJournal.approve');
 }
 
@@ -365,10 +396,14 @@ export async function decideLine(tx: Tx, id: string, lineNo: number, decision: '
   const j = await lockJournal(tx, id);
   await checkVersion(tx, j, ifMatch);
   if (j.status !== 'submitted' && j.status !== 'approved') throw ruleViolation(`journal ${id} is ${j.status}; lines are approved after submission`);
-  if (j.submitted_by !== null && j.submitted_by === tx.actor.userId) throw ruleViolation('nobody approves their own submission');
+  await requireSecondPerson(tx, j, 'decides on the lines of');
   const line = await tx.db.selectFrom('adjustment_journal_lines').selectAll().where('journal_id', '=', id).where('line_no', '=', lineNo).executeTakeFirst();
   if (!line) throw notFound('journal line', `${id}/${lineNo}`);
-  if (line.approval_status !== 'pending') throw ruleViolation(`line ${lineNo} does not await approval (it is ${line.approval_status})`);
+  // A line awaits approval when marked at submission, or when the limit has moved since so that
+  // it now raises the limit by more than the parameter's amount (checked again at posting).
+  const threshold = (await getParameters(tx)).values.adjustmentLineApprovalAmount;
+  const current = (await limitsNow(tx, [line])).get(limitKey(line)) ?? null;
+  if (!lineAwaitsApproval(line.approval_status, toBigInt(line.new_credit_limit), current, threshold)) throw ruleViolation(`line ${lineNo} does not await approval (it is ${line.approval_status})`);
   await tx.db.updateTable('adjustment_journal_lines').set({ approval_status: decision }).where('journal_id', '=', id).where('line_no', '=', lineNo).execute();
   return saveJournal(tx, j, {}, `adjustmentJournal.line.${decision === 'approved' ? 'approve' : 'reject'}`, `line ${lineNo}`);
 }
@@ -387,11 +422,12 @@ export async function postJournal(tx: Tx, id: string, ifMatch: number, postingDa
   if (params.requireAdjustmentApproval && j.status !== 'approved') throw ruleViolation(`journal ${id} is ${j.status}: adjustments need an approved journal before posting`);
   const { lines: all, limits: customers } = await linesWithLimits(tx, id);
   if (all.length === 0) throw ruleViolation('a journal without lines has nothing to post');
-  // With per-line approval on, a line above the amount posts only once approved, even from a draft that skipped submit.
+  // With per-line approval on, a line above the amount posts only once approved, even from a draft
+  // that skipped submit, judged against each limit as it stands at posting (the rows just locked).
   const threshold = params.adjustmentLineApprovalAmount;
-  const needsApproval = (l: LineRow) => threshold !== null && toBigInt(l.new_credit_limit) - (l.current_credit_limit === null ? 0n : toBigInt(l.current_credit_limit)) > threshold;
-  const pending = all.filter((l) => l.approval_status === 'pending' || (l.approval_status === 'none' && needsApproval(l)));
-  if (pending.length) throw ruleViolation(`${pending.length} line(s) still await approval`, pending.map((l) => ({ path: `lines.${l.line_no}`, message: 'awaits line approval' })));
+  const now = await limitsNow(tx, all);
+  const pending = all.filter((l) => lineAwaitsApproval(l.approval_status, toBigInt(l.new_credit_limit), now.get(limitKey(l)) ?? null, threshold));
+  if (pending.length) throw ruleViolation(`${pending.length} line(s) still await approval`, pending.map((l) => ({ path: `lines.${l.line_no}`, message: l.approval_status === 'pending' ? 'awaits line approval' : `awaits line approval: raises the limit by more than ${formatMoney(threshold!)} over the limit it now has (${formatMoney(now.get(limitKey(l)) ?? 0n)})` })));
   // Lines rejected in line approval are not posted.
   const lines = all.filter((l) => l.approval_status !== 'rejected');
   const date = postingDate ?? todayUtc(new Date(tx.now));

@@ -18,8 +18,11 @@
  *   settlement that brought the invoice to zero, so a partly paid invoice does not count yet.
  * - **Customer since / in business since** are whole years (anniversaries passed) from
  *   `customerSince` / `businessStartedDate` to `asOf`.
- * - **Country**: customers have no country column, so a `country` group's input is entered on the
- *   scoring call like a user-defined value (`userDefined: {customerId: {scoringRuleId: "DK"}}`).
+ * - **Country**: customers have no country column, so a `country` group's input is entered by
+ *   hand like a user-defined value.
+ * - **Hand-entered inputs are the customer's**: stored on it (`riskInputs`, set through
+ *   PATCH /customers/{id}/credit-profile or the `userDefined` of a scoring call, which replaces the
+ *   stored value of each rule it names) and used by every later run and by automatic limits.
  * - **Revenue** for automatic limits is the 12-month invoiced sales above, in the customer's
  *   currency, unless the caller passes its own figure.
  */
@@ -31,6 +34,7 @@ import type { Tx } from '../../db/transaction';
 import { guard, CAN } from '../../http/auth';
 import { command } from '../../http/command';
 import { ruleViolation, type ErrorDetail } from '../../http/errors';
+import { refuseWhileUsed, USES } from '../setup/in-use';
 import { errorResponses, jsonBody, jsonResponse, register } from '../../http/openapi';
 import { Currency, DateIn, Id, MoneyIn, NonNegativeMoneyIn } from '../../http/schemas';
 import { toBigIntOrNull } from '../../db/values';
@@ -57,8 +61,7 @@ import {
   type ScoringGroupType,
   type ScoringRule,
 } from '../../../shared/credit/risk';
-import { customerRowToCustomer, findCustomersByIds, type CustomerRow } from '../../customers/customers.repository';
-import { CUSTOMER, lockRows } from '../../customers/customers.service';
+import { CUSTOMER, customerRowToCustomer, findCustomersByIds, lockRows, riskInputsOf, type CustomerRow } from '../../customers/customers.repository';
 import { listSetupRows } from '../setup/setup.repository';
 import { registerSetupKind, setupRowToJson, type SetupJson, type SetupKind } from '../setup/setup.resource';
 
@@ -110,8 +113,7 @@ export const riskGroups: SetupKind<typeof RiskGroupInput> = {
     }
   },
   async beforeDelete(tx, id) {
-    const rule = await tx.db.selectFrom('blocking_rules').select('id').where('risk_group_id', '=', id).executeTakeFirst();
-    if (rule) throw ruleViolation(`risk group ${id} is used by blocking rule ${rule.id}; change or delete the rule first`);
+    await refuseWhileUsed('risk group', [USES.customers('risk_group_id'), USES.rules('risk_group_id')])(tx, id);
     const setup = (await loadRiskSetup(tx.db)).setups.find((s) => s.riskGroupId === id);
     if (setup) throw ruleViolation(`risk group ${id} is used by automatic limit setup ${setup.id}; change or delete the setup first`);
   },
@@ -365,6 +367,9 @@ async function loadLedgerFacts(db: Kysely<Database>, customerIds: readonly strin
   return facts;
 }
 
+/** An object's entries sorted by key, so equal inputs compare and store equal. */
+export const sortedEntries = (o: Readonly<Record<string, string>>): [string, string][] => Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
 /** Hand-entered values: by customer id, by scoring-rule id. */
 export type EnteredValues = Readonly<Record<string, Readonly<Record<string, string>>>>;
 
@@ -389,13 +394,23 @@ function enteredErrors(entered: EnteredValues, customerIds: ReadonlySet<string>,
   const errors: ErrorDetail[] = [];
   for (const [customerId, values] of Object.entries(entered)) {
     if (!customerIds.has(customerId)) errors.push({ path: `userDefined.${customerId}`, message: `customer ${customerId} is not among the customers being scored` });
-    for (const [ruleId, value] of Object.entries(values)) {
-      const path = `userDefined.${customerId}.${ruleId}`;
-      const rule = rules.get(ruleId);
-      if (!rule) errors.push({ path, message: `scoring rule ${ruleId} does not exist` });
-      else if (!HAND_ENTERED_GROUP_TYPES.has(rule.groupType)) errors.push({ path, message: `the ${rule.groupType} input of ${ruleId} is computed from the database, not entered` });
-      else if (inputKind(rule) === 'number' && decimalText(value) === null) errors.push({ path, message: `${ruleId} scores by range: must be a decimal with at most 2 decimals` });
-    }
+    errors.push(...enteredValueErrors(values, rules, `userDefined.${customerId}`));
+  }
+  return errors;
+}
+
+/**
+ * The refusals of one customer's hand-entered inputs (by scoring-rule id): the rule must exist,
+ * be one whose input is entered by hand (userDefined, country), and a range rule takes a decimal.
+ */
+export function enteredValueErrors(values: Readonly<Record<string, string>>, rules: ReadonlyMap<string, ScoringRule>, prefix: string): ErrorDetail[] {
+  const errors: ErrorDetail[] = [];
+  for (const [ruleId, value] of Object.entries(values)) {
+    const path = `${prefix}.${ruleId}`;
+    const rule = rules.get(ruleId);
+    if (!rule) errors.push({ path, message: `scoring rule ${ruleId} does not exist` });
+    else if (!HAND_ENTERED_GROUP_TYPES.has(rule.groupType)) errors.push({ path, message: `the ${rule.groupType} input of ${ruleId} is computed from the database, not entered` });
+    else if (inputKind(rule) === 'number' && decimalText(value) === null) errors.push({ path, message: `${ruleId} scores by range: must be a decimal with at most 2 decimals` });
   }
   return errors;
 }
@@ -459,12 +474,17 @@ export async function updateRiskScores(tx: Tx, body: RiskScoresUpdateInput): Pro
   let updated = 0;
   const out: ScoredCustomer[] = [];
   for (const c of customers) {
-    const { score, contributions } = riskScore(setup.rules, inputsOf(c, facts.get(c.id)!, asOf, entered[c.id]));
+    // Hand-entered inputs are the customer's (credit.md §1.7): those of this call are kept for
+    // every later run, over the ones stored before (PATCH /customers/{id}/credit-profile sets them too).
+    const stored = riskInputsOf(c);
+    const inputs = { ...stored, ...(entered[c.id] ?? {}) };
+    const inputsChanged = JSON.stringify(sortedEntries(inputs)) !== JSON.stringify(sortedEntries(stored));
+    const { score, contributions } = riskScore(setup.rules, inputsOf(c, facts.get(c.id)!, asOf, inputs));
     const group = riskGroupFor(score, setup.bands);
-    const changed = toBigIntOrNull(c.risk_score) !== score || c.risk_group_id !== group;
+    const changed = toBigIntOrNull(c.risk_score) !== score || c.risk_group_id !== group || inputsChanged;
     let version = c.version;
     if (changed) {
-      const set = { risk_score: score, risk_group_id: group, updated_at: tx.now, version: c.version + 1 };
+      const set = { risk_score: score, risk_group_id: group, ...(inputsChanged ? { risk_inputs: JSON.stringify(Object.fromEntries(sortedEntries(inputs))) } : {}), updated_at: tx.now, version: c.version + 1 };
       await tx.db.updateTable('customers').set(set).where('id', '=', c.id).execute();
       version = set.version;
       updated++;
@@ -529,7 +549,7 @@ export async function automaticLimitsFor(tx: { db: Kysely<Database> }, customerI
   const out: AutomaticLimitResult[] = [];
   for (const c of candidates.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
     const f = facts.get(c.id)!;
-    const { contributions } = riskScore(setup.rules, inputsOf(c, f, asOf, options.userDefined?.[c.id]));
+    const { contributions } = riskScore(setup.rules, inputsOf(c, f, asOf, { ...riskInputsOf(c), ...(options.userDefined?.[c.id] ?? {}) }));
     const limit = automaticLimitFor(
       { riskGroupId: c.risk_group_id, currency: c.currency, revenue: options.revenue?.get(c.id) ?? f.sales12, inputs: new Map(contributions.map((x) => [x.scoringRuleId, x.input])) },
       setup.setups,

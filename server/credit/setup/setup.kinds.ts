@@ -5,6 +5,7 @@ import type { Tx } from '../../db/transaction';
 import type { SetupReader, SetupView } from '../../db/setup-cache';
 import { ruleViolation } from '../../http/errors';
 import { cachedSetupRows, registerSetupKind, setupRowsCached, type SetupJson, type SetupKind } from './setup.resource';
+import { refuseWhileUsed, USES } from './in-use';
 
 const Description = z.string().trim().min(1).max(200);
 
@@ -12,13 +13,6 @@ export const REASON_KINDS = ['release', 'reject', 'forcedHold', 'writeOff', 'nsf
 export type ReasonKind = (typeof REASON_KINDS)[number];
 
 /** Refuses deleting a row that blocking rules still name. */
-function notUsedByRules(column: 'account_status_id' | 'payment_terms_id', noun: string) {
-  return async (tx: Tx, id: string) => {
-    const used = await tx.db.selectFrom('blocking_rules').select('id').where(column, '=', id).executeTakeFirst();
-    if (used) throw ruleViolation(`${noun} ${id} is used by blocking rule ${used.id}; change or delete the rule first`);
-  };
-}
-
 export const paymentTerms: SetupKind<z.ZodType<Record<string, unknown>>> = {
   entity: 'paymentTerms',
   path: 'payment-terms',
@@ -32,7 +26,7 @@ export const paymentTerms: SetupKind<z.ZodType<Record<string, unknown>>> = {
     })
     .openapi('PaymentTermsInput'),
   toData: (i) => i,
-  beforeDelete: notUsedByRules('payment_terms_id', 'payment terms'),
+  beforeDelete: refuseWhileUsed('payment terms', [USES.customers('payment_terms_id'), USES.openOrders('payment_terms_id'), USES.rules('payment_terms_id')]),
 };
 
 export const cashDiscounts: SetupKind<z.ZodType<Record<string, unknown>>> = {
@@ -47,6 +41,7 @@ export const cashDiscounts: SetupKind<z.ZodType<Record<string, unknown>>> = {
     })
     .openapi('CashDiscountInput'),
   toData: (i) => i,
+  beforeDelete: refuseWhileUsed('cash discount', [USES.customers('cash_discount_id'), USES.openOrders('cash_discount_id')]),
 };
 
 export const creditManagementGroups: SetupKind<z.ZodType<Record<string, unknown>>> = {
@@ -57,12 +52,7 @@ export const creditManagementGroups: SetupKind<z.ZodType<Record<string, unknown>
   input: z.strictObject({ description: z.string().trim().min(1).max(60) }).openapi('CreditManagementGroupInput'),
   toData: (i) => i,
   // A group customers belong to, or that a group-scoped rule names, stays.
-  beforeDelete: async (tx, id) => {
-    const customer = await tx.db.selectFrom('customers').select('id').where('credit_management_group_id', '=', id).executeTakeFirst();
-    if (customer) throw ruleViolation(`credit management group ${id} has customers (e.g. ${customer.id}); move them to another group first`);
-    const rule = await tx.db.selectFrom('blocking_rules').select('id').where('valid_for', '=', 'group').where('account_or_group', '=', id).executeTakeFirst();
-    if (rule) throw ruleViolation(`credit management group ${id} is used by blocking rule ${rule.id}; change or delete the rule first`);
-  },
+  beforeDelete: refuseWhileUsed('credit management group', [USES.customers('credit_management_group_id'), USES.rules('account_or_group', ['valid_for', 'group'])]),
 };
 
 export const accountStatuses: SetupKind<z.ZodType<Record<string, unknown>>> = {
@@ -77,7 +67,7 @@ export const accountStatuses: SetupKind<z.ZodType<Record<string, unknown>>> = {
     })
     .openapi('AccountStatusInput'),
   toData: (i) => i,
-  beforeDelete: notUsedByRules('account_status_id', 'account status'),
+  beforeDelete: refuseWhileUsed('account status', [USES.customers('account_status_id'), USES.rules('account_status_id')]),
 };
 
 /** The parameters that name a reason code, read straight from the stored row (no import cycle with parameters). */
@@ -105,6 +95,8 @@ export const reasonCodes: SetupKind<z.ZodType<Record<string, unknown>>> = {
   beforeDelete: async (tx, id) => {
     const naming = await parametersNaming(tx, id);
     if (naming.length) throw ruleViolation(`reason code ${id} is named by the parameter ${naming.join(', ')}; change the parameter first`);
+    // Holds, write-offs and NSF records keep the code they were decided with.
+    await refuseWhileUsed('reason code', [USES.customers('status_reason_id'), USES.holds('release_reason_code'), USES.holds('reject_reason_code'), USES.writeOffs(), USES.nsfRecords()])(tx, id);
   },
 };
 

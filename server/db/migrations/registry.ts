@@ -7,6 +7,7 @@ import * as m005 from './005-collections-money';
 import * as m006 from './006-uploads';
 import * as m007 from './007-setup-version';
 import * as m008 from './008-aging-fillfactor';
+import * as m009 from './009-credit-controls';
 
 /** The explicit, ordered registry of frozen migrations. Append only; never edit a shipped one. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '006-uploads': m006,
   '007-setup-version': m007,
   '008-aging-fillfactor': m008,
+  '009-credit-controls': m009,
 };
