@@ -18,12 +18,14 @@ import { checkBody, checkLoad, createJournal, customer, customerId, CUSTOMERS, j
 import { addUploadCustomers, addWriteOffCustomer, seedBench } from './data';
 import { benchFairness } from './fairness';
 import { benchPostgres } from './postgres';
+import { benchFuzz } from './fuzz';
 
 /** POST /credit-check and its floor alternate this many times (see the check section). */
 const CHECK_ROUNDS = 9;
 /**
- * `BENCH_ONLY=journal,upload` runs only those sections (pure, http, check, journal, batch, upload,
- * fairness, collections, addin, pg, stream); the default runs all. `fairness` runs on SQLite and on
+ * `BENCH_ONLY=journal,upload` runs only those sections (pure, fuzz, http, check, journal, batch,
+ * upload, fairness, collections, addin, pg, stream); the default runs all. `fuzz` (bench/fuzz.ts)
+ * runs in process on databases of its own, before the bench data is made. `fairness` runs on SQLite and on
  * PostgreSQL; `pg`, `stream` and PostgreSQL's `fairness` share one PostgreSQL database
  * (bench/postgres.ts). `BENCH_KEEP=1` keeps the database for a closer look.
  */
@@ -40,6 +42,14 @@ async function main(): Promise<void> {
   const serverJs = join(import.meta.dirname, '..', '.tmp', `bench-server-${process.pid}.mjs`);
   const pure = want('pure') ? benchPureCheck() : null;
   if (pure) rows.push(row({ name: 'shared credit check, 1 order, 50 rules, warm p50', unit: 'µs', value: pure.withRules, floorName: 'same check with no rules', floorValue: pure.noRules, target: 'p50 < 20 µs', met: pure.withRules < 20 }));
+  if (want('fuzz')) rows.push(...(await benchFuzz()));
+  // Neither section needs the bench data or a server.
+  if (ONLY?.every((s) => s === 'pure' || s === 'fuzz')) {
+    rmSync(dir, { recursive: true, force: true });
+    printTable(rows);
+    writeResults(rows);
+    return;
+  }
   try {
     // Setup (bench/data.ts): tokens, 50,000 customers and 50 rules through the service layer, then the ledger raw.
     const handle = await openDatabase({ url: dbPath });

@@ -101,19 +101,31 @@ export const CAN = {
   feedData: ['integration', 'admin'],
   manageUsers: ['admin'],
   setup: ['credit_manager', 'admin'],
-  editCreditProfile: ['credit_clerk', 'credit_manager', 'admin'],
+  /** Credit attributes of a customer and the exclusion of an order (credit.md §6): credit staff only. */
+  editCreditProfile: ['credit_clerk', 'credit_manager'],
   collections: ['collections_agent', 'credit_manager'],
 } as const satisfies Record<string, readonly Role[]>;
 
+/** A route's role check, carrying the roles it admits so that registration can publish them (server/http/openapi.ts). */
+export type Guard = MiddlewareHandler<AppEnv> & { readonly [GUARD]: { readonly roles: readonly Role[]; readonly action: string } };
+const GUARD = Symbol('guard');
+
 /**
  * The role check as route middleware: it runs before the body is validated, so a caller without
- * the role gets 403 whatever it sends (a 400 would tell it about a route it may not use).
+ * the role gets 403 whatever it sends (a 400 would tell it about a route it may not use). Its
+ * roles are the route's entry in the role matrix: `register` reads them with {@link guardOf}.
  */
-export function guard(allowed: readonly Role[], action: string): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
+export function guard(allowed: readonly Role[], action: string): Guard {
+  const check: MiddlewareHandler<AppEnv> = async (c, next) => {
     authorize(c.get('actor').role, allowed, action);
     await next();
   };
+  return Object.assign(check, { [GUARD]: { roles: [...allowed], action } });
+}
+
+/** The roles and action of a guard, or undefined for any other middleware. */
+export function guardOf(middleware: unknown): Guard[typeof GUARD] | undefined {
+  return typeof middleware === 'function' && GUARD in middleware ? (middleware as Guard)[GUARD] : undefined;
 }
 
 export function authorize(actorRole: string, allowed: readonly Role[], action: string): void {

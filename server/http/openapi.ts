@@ -3,16 +3,53 @@ import type { Context } from 'hono';
 import { ApiError, zodDetails } from './errors';
 import type { AppEnv } from './env';
 import { ErrorSchema } from './schemas';
+import { guardOf } from './auth';
+import { ROLES, type Role } from '../db/transaction';
 
 /** The typed context of a route: params, query and body as validated by its schemas. */
 export type RouteContext<R extends RouteConfig> = Parameters<RouteHandler<R, AppEnv>>[0];
 
+/** The OpenAPI extension naming the roles an operation admits: the role matrix, one entry per operation. */
+export const ROLES_EXTENSION = 'x-roles';
+
+/**
+ * The roles a route admits, which is its entry in the role matrix: those of its `guard(...)`
+ * middleware, or every role for a GET without one (SPEC §4: every role may read). Any other route
+ * without a guard, or with two, is a programming error that stops the app from starting, so a
+ * new write cannot be registered open to every role by forgetting its entry.
+ */
+export function routeRoles(route: RouteConfig): readonly Role[] {
+  const middleware = route.middleware === undefined ? [] : Array.isArray(route.middleware) ? route.middleware : [route.middleware];
+  const guards = middleware.map(guardOf).filter((g) => g !== undefined);
+  const where = `${route.method.toUpperCase()} ${route.path}`;
+  if (guards.length > 1) throw new Error(`${where} has ${guards.length} role guards; give it one`);
+  if (guards.length === 0 && route.method !== 'get') throw new Error(`${where} has no role guard: add guard(roles, 'action') to its createRoute middleware (server/http/auth.ts); only a GET may leave it out, meaning every role may read it`);
+  const allowed = guards[0]?.roles ?? ROLES;
+  if (allowed.length === 0) throw new Error(`${where} admits no role`);
+  return ROLES.filter((r) => allowed.includes(r));
+}
+
+/**
+ * The route as registered: its roles as `x-roles` and as a line of its description (Swagger UI at
+ * /docs shows descriptions, not extensions). A guard that admits every role checks nothing, so it
+ * documents the route and is left out of the chain (no extra step on POST /credit-check).
+ */
+function withRoles<R extends RouteConfig>(route: R): R {
+  const roles = routeRoles(route);
+  const everyRole = roles.length === ROLES.length;
+  const line = `Roles: ${everyRole ? 'every role' : roles.map((r) => `\`${r}\``).join(', ')}.`;
+  const documented = { ...route, [ROLES_EXTENSION]: roles, description: route.description ? `${route.description}\n\n${line}` : line };
+  if (everyRole && route.middleware) documented.middleware = (Array.isArray(route.middleware) ? route.middleware : [route.middleware]).filter((m) => !guardOf(m));
+  return documented;
+}
+
 /**
  * Registers a route whose handler answers with a plain Response (commands build theirs through
- * `command()`); the schemas still validate the input and document the output.
+ * `command()`); the schemas still validate the input and document the output, and its roles
+ * ({@link routeRoles}) are published in the OpenAPI document.
  */
 export function register<R extends RouteConfig>(app: OpenAPIHono<AppEnv>, route: R, handler: (c: RouteContext<R>) => Promise<Response> | Response): void {
-  app.openapi(route, handler as never);
+  app.openapi(withRoles(route), handler as never);
 }
 
 /**
@@ -22,9 +59,10 @@ export function register<R extends RouteConfig>(app: OpenAPIHono<AppEnv>, route:
  * POST /credit-check). The answers to bad input are the same as every other route's.
  */
 export function registerHot<R extends RouteConfig>(app: OpenAPIHono<AppEnv>, route: R, handler: (c: Context<AppEnv>) => Promise<Response>): void {
-  app.openAPIRegistry.registerPath(route);
+  const { middleware, ...documented } = withRoles(route);
+  app.openAPIRegistry.registerPath(documented);
   const path = route.path.replace(/\{(\w+)\}/g, ':$1');
-  app.on([route.method.toUpperCase()], [path], ...((route.middleware ?? []) as never[]), handler as never);
+  app.on([route.method.toUpperCase()], [path], ...([middleware ?? []].flat() as never[]), handler as never);
 }
 
 const JSON_MEDIA = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
