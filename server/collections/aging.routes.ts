@@ -1,7 +1,7 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../http/env';
 import { changeCounter, type Actor } from '../db/transaction';
-import { hotAll, hotRows, type Reader } from '../db/hot';
+import { sqlAll, sqlRows, type Reader } from '../db/prepared-sql';
 import { toBigInt, toBigIntOrNull } from '../db/values';
 import { guard, CAN } from '../http/auth';
 import { command } from '../http/command';
@@ -112,8 +112,8 @@ const SNAPSHOT_SQL = `select ${ROW_COLUMNS}, r.as_of, r.criteria, r.credit_place
 /** The snapshot rows of a definition (or of one customer), ordered by customer id, with their run's fields. */
 export function snapshotRows(r: Reader, definitionId: string, customerId?: string): Promise<SnapshotSqlRow[]> {
   return customerId === undefined
-    ? hotAll<SnapshotSqlRow>(r, `${SNAPSHOT_SQL} order by s.customer_id`, [definitionId])
-    : hotAll<SnapshotSqlRow>(r, `${SNAPSHOT_SQL} and s.customer_id = ?`, [definitionId, customerId]);
+    ? sqlAll<SnapshotSqlRow>(r, `${SNAPSHOT_SQL} order by s.customer_id`, [definitionId])
+    : sqlAll<SnapshotSqlRow>(r, `${SNAPSHOT_SQL} and s.customer_id = ?`, [definitionId, customerId]);
 }
 
 const STALE_SQL = `select t.customer_id as id, max(c.seq) as seq from changes c join transactions t on t.id = c.entity_id
@@ -121,7 +121,7 @@ const STALE_SQL = `select t.customer_id as id, max(c.seq) as seq from changes c 
 
 /** The sequence of each customer's newest ledger change after `after` (for staleness and `since`). */
 export async function ledgerChangesAfter(r: Reader, after: number): Promise<Map<string, number>> {
-  const rows = await hotAll<{ id: string; seq: number | string }>(r, STALE_SQL, [after]);
+  const rows = await sqlAll<{ id: string; seq: number | string }>(r, STALE_SQL, [after]);
   return new Map(rows.map((x) => [x.id, Number(x.seq)]));
 }
 
@@ -233,7 +233,7 @@ const RUNS_SQL = `select seq, as_of, criteria, credit_placement, currency, proce
 
 type ListRow = Omit<SnapshotSqlRow, keyof RunFields>;
 
-/** A row read as an array (hotRows, in ROW_COLUMNS order) as an object built in JS, which is cheaper than the driver's. */
+/** A row read as an array (sqlRows, in ROW_COLUMNS order) as an object built in JS, which is cheaper than the driver's. */
 const listRow = (a: unknown[]): ListRow => ({
   definition_id: a[0] as string,
   customer_id: a[1] as string,
@@ -271,8 +271,8 @@ export async function agingListText(r: Reader, actor: Actor, q: AgingListQuery) 
   const def = await chooseDefinition(r, q.definitionId, choice.pool);
   const criteria = (choice.pool?.criteria as PoolCriterion[] | undefined) ?? [];
   const [rows, runRows, facts] = await Promise.all([
-    hotRows(r, LIST_SQL, [def.id, after]).then((rows) => rows.map(listRow)),
-    hotAll<RunFields & { seq: number | string }>(r, RUNS_SQL, [def.id]),
+    sqlRows(r, LIST_SQL, [def.id, after]).then((rows) => rows.map(listRow)),
+    sqlAll<RunFields & { seq: number | string }>(r, RUNS_SQL, [def.id]),
     criteria.some((x) => !readsSnapshot(x)) ? loadCustomerFacts(r) : null,
   ]);
   const runs = new Map(runRows.map((x) => [Number(x.seq), x]));
@@ -299,7 +299,7 @@ export async function agingListText(r: Reader, actor: Actor, q: AgingListQuery) 
   }
   let removed: string[] | undefined;
   if (q.since !== undefined) {
-    const gone = await hotAll<{ entity_id: string }>(r, `select entity_id from changes where entity = ? and op = 'delete' and seq > ? and entity_id like ?`, [AGING_SNAPSHOT, q.since, `${def.id}:%`]);
+    const gone = await sqlAll<{ entity_id: string }>(r, `select entity_id from changes where entity = ? and op = 'delete' and seq > ? and entity_id like ?`, [AGING_SNAPSHOT, q.since, `${def.id}:%`]);
     const present = new Set(rows.map((x) => x.customer_id));
     removed = [...new Set(gone.map((g) => g.entity_id.slice(def.id.length + 1)))].filter((id) => !present.has(id));
   }
@@ -352,7 +352,7 @@ const REPORT_SQL = (oneCustomer: boolean) => `select t.id, t.customer_id, t.due_
 export async function agingReport(r: Reader, q: { definition: AgingDefinition; asOf: string; balanceAsOf: string; criteria: AgingCriteria; creditPlacement: CreditPlacement; customerId?: string }) {
   const params: unknown[] = [q.balanceAsOf, q.balanceAsOf, q.balanceAsOf];
   if (q.customerId) params.push(q.customerId);
-  const rows = await hotAll<{ id: string; customer_id: string; due_date: string | null; trans_date: string; document_date: string | null; open: number | string }>(r, REPORT_SQL(!!q.customerId), params);
+  const rows = await sqlAll<{ id: string; customer_id: string; due_date: string | null; trans_date: string; document_date: string | null; open: number | string }>(r, REPORT_SQL(!!q.customerId), params);
   const byCustomer = new Map<string, AgingItem[]>();
   for (const row of rows) {
     const open = toBigInt(row.open);

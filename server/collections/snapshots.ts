@@ -1,5 +1,5 @@
 import { changeCounter, type Tx } from '../db/transaction';
-import { hotAll, hotRows, hotRun, type Reader } from '../db/hot';
+import { sqlAll, sqlRows, sqlRun, type Reader } from '../db/prepared-sql';
 import { groupBy, toBigInt, toNumber } from '../db/values';
 import { notFound, ruleViolation } from '../http/errors';
 import { getParameters } from '../credit/parameters/parameters.service';
@@ -84,8 +84,8 @@ const toFacts = (r: CustomerSqlRow): CustomerFacts => ({
 /** Customer facts by id, for every customer or the given ones. */
 export async function loadCustomerFacts(r: Reader, ids?: readonly string[]): Promise<Map<string, CustomerFacts>> {
   const rows = ids === undefined
-    ? await hotAll<CustomerSqlRow>(r, CUSTOMER_SQL, [])
-    : ids.length === 0 ? [] : await hotAll<CustomerSqlRow>(r, `${CUSTOMER_SQL} where id in (${ids.map(() => '?').join(', ')})`, ids);
+    ? await sqlAll<CustomerSqlRow>(r, CUSTOMER_SQL, [])
+    : ids.length === 0 ? [] : await sqlAll<CustomerSqlRow>(r, `${CUSTOMER_SQL} where id in (${ids.map(() => '?').join(', ')})`, ids);
   return new Map(rows.map((row) => [row.id, toFacts(row)]));
 }
 
@@ -98,7 +98,7 @@ async function loadCreditColumns(r: Reader): Promise<Map<string, CustomerFacts>>
   const out = new Map<string, CustomerFacts>();
   // 5,000 customers a statement (by id): one statement for 50,000 holds a SQLite process for 50 ms.
   for (let after = ''; ; ) {
-    const rows = await hotRows(r, 'select id, credit_limit, unlimited_credit, mandatory_credit_limit from customers where id > ? order by id limit 5000', [after]);
+    const rows = await sqlRows(r, 'select id, credit_limit, unlimited_credit, mandatory_credit_limit from customers where id > ? order by id limit 5000', [after]);
     for (const [id, limit, unlimited, mandatory] of rows) {
       out.set(
         id as string,
@@ -159,11 +159,11 @@ export const SUMS_PART = 2000;
 async function groupedInParts(r: Reader, ranges: readonly PeriodRange[], criteria: AgingCriteria, placement: CreditPlacement, partSize: number): Promise<GroupedRow[]> {
   const { text, params } = groupedSql(ranges, criteria, placement, false);
   const inRange = text.replace('where open_amount <> 0', 'where open_amount <> 0 and customer_id > ? and customer_id <= ?');
-  const bounds = (await hotRows(r, `select id from customers where id in (select max(id) from (select id, row_number() over (order by id) as n from customers) group by (n - 1) / cast(? as integer)) order by id`, [partSize])).map((v) => v[0] as string);
+  const bounds = (await sqlRows(r, `select id from customers where id in (select max(id) from (select id, row_number() over (order by id) as n from customers) group by (n - 1) / cast(? as integer)) order by id`, [partSize])).map((v) => v[0] as string);
   const out: GroupedRow[] = [];
   let low = '';
   for (const high of bounds) {
-    out.push(...(await hotAll<GroupedRow>(r, inRange, [...params, low, high])));
+    out.push(...(await sqlAll<GroupedRow>(r, inRange, [...params, low, high])));
     low = high;
   }
   return out;
@@ -188,11 +188,11 @@ export async function agedSums(r: Reader, ranges: readonly PeriodRange[], criter
   const { text, params } = groupedSql(ranges, criteria, placement, customerId !== undefined);
   if (customerId !== undefined) params[params.length - 1] = customerId;
   const [rows, disputed] = await Promise.all([
-    customerId === undefined && r.dialect === 'sqlite' ? groupedInParts(r, ranges, criteria, placement, partSize) : hotAll<GroupedRow>(r, text, params),
+    customerId === undefined && r.dialect === 'sqlite' ? groupedInParts(r, ranges, criteria, placement, partSize) : sqlAll<GroupedRow>(r, text, params),
     // Few items are disputed: the partial index transactions_disputed reads only those.
     customerId === undefined
-      ? hotAll<{ id: string; n: number | string; s: number | string }>(r, `${DISPUTED_SQL} group by customer_id`, [])
-      : hotAll<{ id: string; n: number | string; s: number | string }>(r, `${DISPUTED_SQL} and customer_id = ? group by customer_id`, [customerId]),
+      ? sqlAll<{ id: string; n: number | string; s: number | string }>(r, `${DISPUTED_SQL} group by customer_id`, [])
+      : sqlAll<{ id: string; n: number | string; s: number | string }>(r, `${DISPUTED_SQL} and customer_id = ? group by customer_id`, [customerId]),
   ]);
   const disputedBy = new Map(disputed.map((d) => [d.id, d]));
   const debitOnly = placement === 'oldestFirst';
@@ -230,9 +230,9 @@ const byCustomerId = (row: { customer_id: string | null }) => row.customer_id;
 /** What the credit columns of the snapshot need beyond the open items (orders, temporary limits, policies). */
 async function creditFacts(r: Reader, asOf: CalendarDate) {
   const [orders, temporary, insurances] = await Promise.all([
-    hotAll<{ id: string; dni: number | string | null; open_orders: number | string | null }>(r, ORDERS_SQL, []),
-    hotAll<TemporaryLimitRow & { customer_id: string | null }>(r, TEMPORARY_SQL, [asOf, asOf]),
-    hotAll<Parameters<typeof insuranceRowToInsurance>[0] & { customer_id: string }>(r, INSURANCES_SQL, [asOf, asOf]),
+    sqlAll<{ id: string; dni: number | string | null; open_orders: number | string | null }>(r, ORDERS_SQL, []),
+    sqlAll<TemporaryLimitRow & { customer_id: string | null }>(r, TEMPORARY_SQL, [asOf, asOf]),
+    sqlAll<Parameters<typeof insuranceRowToInsurance>[0] & { customer_id: string }>(r, INSURANCES_SQL, [asOf, asOf]),
   ]);
   return {
     orders: new Map(orders.map((o) => [o.id, { dni: toBigInt(o.dni ?? 0), openOrders: toBigInt(o.open_orders ?? 0) }])),
@@ -273,7 +273,7 @@ async function writeRows(tx: Tx, rows: SnapshotRow[]): Promise<void> {
   for (let i = 0; i < rows.length; i += 5000) {
     const part = rows.slice(i, i + 5000);
     const column = (c: (typeof COLUMNS)[number]) => part.map((r) => (typeof r[c] === 'bigint' ? String(r[c]) : r[c]));
-    await hotAll(tx, UNNEST_UPSERT_SQL, COLUMNS.map(column));
+    await sqlAll(tx, UNNEST_UPSERT_SQL, COLUMNS.map(column));
   }
 }
 
@@ -309,7 +309,7 @@ export async function requireDefinition(r: Reader, id: string, path = 'definitio
  * or gets a higher sequence than every row the run writes (and then marks the row stale).
  */
 async function lockChangeCounter(tx: Tx): Promise<bigint> {
-  await hotRun(tx, 'update change_counter set seq = seq where id = 1', []);
+  await sqlRun(tx, 'update change_counter set seq = seq where id = 1', []);
   return changeCounter(tx);
 }
 
@@ -333,14 +333,14 @@ export async function runSnapshot(tx: Tx, req: SnapshotRequest): Promise<Snapsho
   // §2.4 step 5: broken promises (strictly before the as-of date), open items of the chosen customers only.
   let statusChanges = 0;
   if (req.updateCollectionStatus) {
-    const broken = await hotAll<{ id: string; customer_id: string; version: number; promise_date: string }>(
+    const broken = await sqlAll<{ id: string; customer_id: string; version: number; promise_date: string }>(
       tx,
       `select id, customer_id, version, promise_date from transactions where collection_status = 'promisedToPay' and promise_date < ? and open_amount <> 0${one ? ' and customer_id = ?' : ''}`,
       one ? [req.asOf, one] : [req.asOf],
     );
     for (const t of broken) {
       if (!chosenIds.has(t.customer_id)) continue;
-      await hotRun(tx, `update transactions set collection_status = 'promiseToPayBroken', version = version + 1 where id = ?`, [t.id]);
+      await sqlRun(tx, `update transactions set collection_status = 'promiseToPayBroken', version = version + 1 where id = ?`, [t.id]);
       tx.changed('transaction', t.id, 'update', t.version + 1, {
         action: 'transaction.promiseBroken',
         before: { collectionStatus: 'promisedToPay', promiseDate: t.promise_date },
@@ -359,7 +359,7 @@ export async function runSnapshot(tx: Tx, req: SnapshotRequest): Promise<Snapsho
     agedSums(tx, ranges, req.criteria, req.creditPlacement, one),
     creditFacts(tx, req.asOf),
     getParameters(tx),
-    full ? [] : hotAll<{ customer_id: string; version: number }>(tx, `select customer_id, version from aging_snapshots where definition_id = ?${one ? ' and customer_id = ?' : ''}`, one ? [definition.id, one] : [definition.id]),
+    full ? [] : sqlAll<{ customer_id: string; version: number }>(tx, `select customer_id, version from aging_snapshots where definition_id = ?${one ? ' and customer_id = ?' : ''}`, one ? [definition.id, one] : [definition.id]),
   ]);
   const versions = new Map(existing.map((e) => [e.customer_id, e.version]));
   const limitType = params.values.creditLimitType;
@@ -386,7 +386,7 @@ export async function runSnapshot(tx: Tx, req: SnapshotRequest): Promise<Snapsho
   const single = req.customerIds?.length === 1 ? req.customerIds[0]! : null;
   const seq = Number(base) + tx.changes.length + 1;
   tx.change(AGING_SNAPSHOT, single === null ? definition.id : snapshotId(definition.id, single), 'update', seq);
-  await hotRun(
+  await sqlRun(
     tx,
     'insert into aging_runs (seq, definition_id, as_of, criteria, credit_placement, currency, pool_id, customer_id, customers, processed_at, processed_by) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     [seq, definition.id, req.asOf, req.criteria, req.creditPlacement, params.values.accountingCurrency, req.poolId ?? null, single, kept.length, tx.now, tx.actor.userId],
@@ -420,20 +420,20 @@ export async function runSnapshot(tx: Tx, req: SnapshotRequest): Promise<Snapsho
   if (removed.length) {
     for (let i = 0; i < removed.length; i += 500) {
       const chunk = removed.slice(i, i + 500);
-      await hotRun(tx, `delete from aging_snapshots where definition_id = ? and customer_id in (${chunk.map(() => '?').join(', ')})`, [definition.id, ...chunk]);
+      await sqlRun(tx, `delete from aging_snapshots where definition_id = ? and customer_id in (${chunk.map(() => '?').join(', ')})`, [definition.id, ...chunk]);
     }
   }
   await writeRows(tx, rows);
   if (full && !req.includeZeroBalance) {
     // Rows this run did not rewrite belong to customers with nothing open any more.
-    const gone = await hotAll<{ customer_id: string; version: number }>(tx, 'delete from aging_snapshots where definition_id = ? and seq < ? returning customer_id, version', [definition.id, seq]);
+    const gone = await sqlAll<{ customer_id: string; version: number }>(tx, 'delete from aging_snapshots where definition_id = ? and seq < ? returning customer_id, version', [definition.id, seq]);
     for (const g of gone) {
       removed.push(g.customer_id);
       tx.change(AGING_SNAPSHOT, snapshotId(definition.id, g.customer_id), 'delete', g.version + 1);
     }
   }
   // Runs no row refers to any more are history only the audit log needs.
-  await hotRun(tx, 'delete from aging_runs where definition_id = ? and seq < ? and seq not in (select seq from aging_snapshots where definition_id = ?)', [definition.id, seq, definition.id]);
+  await sqlRun(tx, 'delete from aging_runs where definition_id = ? and seq < ? and seq not in (select seq from aging_snapshots where definition_id = ?)', [definition.id, seq, definition.id]);
   tx.audit({
     action: 'agingSnapshot.run',
     entity: AGING_SNAPSHOT,

@@ -9,7 +9,7 @@ import { evaluateCreditCheck } from '../../shared/credit/blocking-rules';
 import { activeTemporaryLimit, totalCreditLimit } from '../../shared/credit/limits';
 import { loadCreditInput } from '../credit/credit-check/credit-input';
 import { getParameters } from '../credit/parameters/parameters.service';
-import type { Reader } from '../db/hot';
+import type { Reader } from '../db/prepared-sql';
 import { fromBool, toBigInt } from '../db/values';
 import {
   CUSTOMER,

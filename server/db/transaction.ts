@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import type { Database } from './schema';
 import { readSetupVersion, type DbHandle, type Dialect } from './connection';
 import { nowIso, toBigInt } from './values';
-import { hotFirst, hotInsert, type Reader } from './hot';
+import { sqlFirst, sqlInsertMany, type Reader } from './prepared-sql';
 import { changesPayloadSql, setupPayloadSql } from './events';
 import type { CacheKey, SetupView } from './setup-cache';
 import { Pace } from './pace';
@@ -48,7 +48,7 @@ export class Tx {
     readonly now: string,
     /** The setup cache as this unit of work sees it (server/db/setup-cache.ts). */
     readonly cache: SetupView,
-    /** SQLite only: the same connection, for cached prepared statements on hot paths (db/hot.ts). */
+    /** SQLite only: the same connection, for cached prepared statements on hot paths (db/prepared-sql.ts). */
     readonly sqlite?: DbHandle['sqlite'],
     /** Long work in this unit of work calls `await tx.pace.step()` between small pieces (server/db/pace.ts). */
     readonly pace: Pace = new Pace(),
@@ -99,7 +99,7 @@ function json(value: unknown): string | null {
 
 /** The change log's last sequence: the counter row every committing unit of work advances (see flush). */
 export async function changeCounter(r: Reader): Promise<bigint> {
-  const row = await hotFirst<{ seq: number | string }>(r, 'select seq from change_counter where id = 1', []);
+  const row = await sqlFirst<{ seq: number | string }>(r, 'select seq from change_counter where id = 1', []);
   return toBigInt(row?.seq ?? 0);
 }
 
@@ -110,7 +110,7 @@ export async function changeCounter(r: Reader): Promise<bigint> {
 async function inParts<T>(tx: Tx, items: readonly T[], toRow: (item: T, index: number) => unknown[], table: string, columns: readonly string[]): Promise<void> {
   for (let i = 0; i < items.length; i += 1000) {
     const rows = items.slice(i, i + 1000).map((item, j) => toRow(item, i + j));
-    await hotInsert(tx, table, columns, rows);
+    await sqlInsertMany(tx, table, columns, rows);
     await tx.pace.step();
   }
 }
@@ -133,7 +133,7 @@ async function flush(tx: Tx, channel: string | undefined): Promise<Flushed> {
   const n = tx.changes.length;
   if (n > 0) {
     const notify = channel ? `, pg_notify(?, ${changesPayloadSql})` : '';
-    const row = await hotFirst<{ seq: number | string }>(tx, `update change_counter set seq = seq + ? where id = 1 returning seq${notify}`, channel ? [n, channel] : [n]);
+    const row = await sqlFirst<{ seq: number | string }>(tx, `update change_counter set seq = seq + ? where id = 1 returning seq${notify}`, channel ? [n, channel] : [n]);
     const last = Number(toBigInt(row!.seq));
     const first = last - n + 1;
     await inParts(tx, tx.changes, (c, i) => [first + i, c.entity, c.id, c.op, c.version, tx.now], 'changes', ['seq', 'entity', 'entity_id', 'op', 'version', 'at']);
@@ -143,7 +143,7 @@ async function flush(tx: Tx, channel: string | undefined): Promise<Flushed> {
   if (tx.cache.invalidated.size > 0) {
     const names = [...tx.cache.invalidated].map((k) => k.name);
     const notify = channel ? `, pg_notify(?, ${setupPayloadSql('?')})` : '';
-    const row = await hotFirst<{ version: number | string }>(tx, `update setup_version set version = version + 1 where id = 1 returning version${notify}`, channel ? [channel, JSON.stringify(names)] : []);
+    const row = await sqlFirst<{ version: number | string }>(tx, `update setup_version set version = version + 1 where id = 1 returning version${notify}`, channel ? [channel, JSON.stringify(names)] : []);
     out.setup = { version: Number(row!.version), names };
   }
   return out;

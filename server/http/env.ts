@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { DbHandle } from '../db/connection';
 import type { Actor } from '../db/transaction';
-import type { Reader } from '../db/hot';
+import type { Reader } from '../db/prepared-sql';
 
 export interface AppConfig {
   /** Origins allowed by CORS besides the server's own. */

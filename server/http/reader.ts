@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { AppEnv } from './env';
-import type { Reader } from '../db/hot';
+import type { Reader } from '../db/prepared-sql';
 import { readSetupVersion, type DbHandle } from '../db/connection';
 import { Pace } from '../db/pace';
 

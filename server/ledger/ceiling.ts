@@ -1,4 +1,4 @@
-import { hotAll, type Reader } from '../db/hot';
+import { sqlAll, type Reader } from '../db/prepared-sql';
 import { ruleViolation, type ErrorDetail } from '../http/errors';
 import { formatMoney, type Money } from '../../shared/money';
 
@@ -66,7 +66,7 @@ export async function openLedgerTotals(r: Reader, customerIds: readonly string[]
   const ids = [...new Set(customerIds)];
   for (let i = 0; i < ids.length; i += 500) {
     const part = ids.slice(i, i + 500);
-    const rows = await hotAll<{ customer_id: string; total: string }>(r, `${OPEN_TOTALS_SQL} (${part.map(() => '?').join(', ')}) group by customer_id`, part);
+    const rows = await sqlAll<{ customer_id: string; total: string }>(r, `${OPEN_TOTALS_SQL} (${part.map(() => '?').join(', ')}) group by customer_id`, part);
     for (const row of rows) out.set(row.customer_id, wideSum(row.total));
   }
   return out;
@@ -115,7 +115,7 @@ const OPEN_ORDERS_SQL = `select ${wideSumSql('amount - invoiced_amount')} as tot
  * invoiced) would take its customer's open orders past the ceiling.
  */
 export async function requireOrdersWithinCeiling(r: Reader, customerId: string, orderId: string, remaining: bigint): Promise<void> {
-  const [row] = await hotAll<{ total: string }>(r, OPEN_ORDERS_SQL, [customerId, orderId]);
+  const [row] = await sqlAll<{ total: string }>(r, OPEN_ORDERS_SQL, [customerId, orderId]);
   const total = wideSum(row?.total) + remaining;
   if (total > CUSTOMER_CEILING) {
     const message = `${over(customerId, total, 'open sales orders', 'what they have not yet invoiced')}: invoice or cancel orders first`;

@@ -2,7 +2,7 @@ import { type Insertable, type Kysely, type Selectable } from 'kysely';
 import type { Database, SettlementsTable, TransactionsTable } from '../db/schema';
 import { formatMoney } from '../../shared/money';
 import { toBigInt, toBool } from '../db/values';
-import { hotAll, hotFirst, hotInsert, hotRun, type Reader } from '../db/hot';
+import { sqlAll, sqlFirst, sqlInsertMany, sqlRun, type Reader } from '../db/prepared-sql';
 import type { Transaction, TransactionType } from './ledger.schema';
 
 type Db = Kysely<Database>;
@@ -58,13 +58,13 @@ export async function findTransactionsByIds(db: Db, ids: readonly string[], lock
  */
 export async function saveOpenAmounts(tx: Reader, rows: readonly TransactionRow[]): Promise<void> {
   if (tx.dialect === 'sqlite') {
-    await tx.pace.each(rows, (r) => hotRun(tx, 'update transactions set open_amount = ?, closed_date = ?, version = ? where id = ?', [toBigInt(r.open_amount), r.closed_date, r.version, r.id]));
+    await tx.pace.each(rows, (r) => sqlRun(tx, 'update transactions set open_amount = ?, closed_date = ?, version = ? where id = ?', [toBigInt(r.open_amount), r.closed_date, r.version, r.id]));
     return;
   }
   for (let i = 0; i < rows.length; i += 500) {
     const part = rows.slice(i, i + 500);
     const values = part.map(() => '(?, ?::bigint, ?, ?::integer)').join(', ');
-    await hotAll(tx, `update transactions as t set open_amount = v.open_amount, closed_date = v.closed_date, version = v.version from (values ${values}) as v(id, open_amount, closed_date, version) where t.id = v.id`, part.flatMap((r) => [r.id, toBigInt(r.open_amount), r.closed_date, r.version]));
+    await sqlAll(tx, `update transactions as t set open_amount = v.open_amount, closed_date = v.closed_date, version = v.version from (values ${values}) as v(id, open_amount, closed_date, version) where t.id = v.id`, part.flatMap((r) => [r.id, toBigInt(r.open_amount), r.closed_date, r.version]));
   }
 }
 
@@ -75,17 +75,17 @@ export async function saveOpenAmounts(tx: Reader, rows: readonly TransactionRow[
 export async function reserveSettlementIds(tx: Reader, n: number): Promise<number[]> {
   if (n === 0) return [];
   if (tx.dialect === 'postgres') {
-    const rows = await hotAll<{ id: string | number }>(tx, "select nextval(pg_get_serial_sequence('settlements', 'id')) as id from generate_series(1, ?::integer)", [n]);
+    const rows = await sqlAll<{ id: string | number }>(tx, "select nextval(pg_get_serial_sequence('settlements', 'id')) as id from generate_series(1, ?::integer)", [n]);
     return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
   }
-  const row = await hotFirst<{ last: number | null }>(tx, "select max(seq) as last from (select seq from sqlite_sequence where name = 'settlements' union all select max(id) from settlements)", []);
+  const row = await sqlFirst<{ last: number | null }>(tx, "select max(seq) as last from (select seq from sqlite_sequence where name = 'settlements' union all select max(id) from settlements)", []);
   const last = Number(row?.last ?? 0);
   return Array.from({ length: n }, (_, i) => last + 1 + i);
 }
 
 /** Appends settlement rows with their reserved ids. */
 export async function insertSettlements(tx: Reader, rows: readonly { id: number; debitId: string; creditId: string; amount: bigint; date: string; reversesId: number | null; createdAt: string; createdBy: string | null }[]): Promise<void> {
-  await hotInsert(tx, 'settlements', ['id', 'debit_id', 'credit_id', 'amount', 'settle_date', 'reverses_id', 'created_at', 'created_by'], rows.map((r) => [r.id, r.debitId, r.creditId, r.amount, r.date, r.reversesId, r.createdAt, r.createdBy]));
+  await sqlInsertMany(tx, 'settlements', ['id', 'debit_id', 'credit_id', 'amount', 'settle_date', 'reverses_id', 'created_at', 'created_by'], rows.map((r) => [r.id, r.debitId, r.creditId, r.amount, r.date, r.reversesId, r.createdAt, r.createdBy]));
 }
 
 export async function insertTransactions(db: Db, rows: Insertable<TransactionsTable>[]): Promise<void> {

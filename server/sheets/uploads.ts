@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type ExcelJS from 'exceljs';
 import type { Tx } from '../db/transaction';
-import type { Reader } from '../db/hot';
+import type { Reader } from '../db/prepared-sql';
 import { ApiError } from '../http/errors';
 import { createJournal, validateJournal } from '../credit/journals/journals.service';
 import { JOURNAL_TYPES } from '../credit/journals/journals.schema';

@@ -3,7 +3,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Database, WriteOffLinesTable, WriteOffsTable } from '../../db/schema';
 import type { Tx } from '../../db/transaction';
 import { fromBool, toBigInt, toBool } from '../../db/values';
-import { hotInsert } from '../../db/hot';
+import { sqlInsertMany } from '../../db/prepared-sql';
 import { lockRows } from '../../customers/customers.service';
 import { notFound, ruleViolation, type ErrorDetail } from '../../http/errors';
 import { DateOut, MoneyOut, Timestamp } from '../../http/schemas';
@@ -150,7 +150,7 @@ export async function createWriteOff(tx: Tx, input: WriteOffInput): Promise<Writ
   // Only items of combinations with lines are written off; a combination netting to zero stays open.
   const written = new Set(lines.map((l) => `${l.currency}\u0000${l.postingProfile ?? ''}`));
   const kept = items.filter((i) => written.has(`${i.currency}\u0000${i.postingProfile ?? ''}`));
-  await hotInsert(tx, 'write_off_items', ['write_off_id', 'transaction_id', 'open_amount'], kept.map((x) => [id, x.transactionId, x.openAmount]));
+  await sqlInsertMany(tx, 'write_off_items', ['write_off_id', 'transaction_id', 'open_amount'], kept.map((x) => [id, x.transactionId, x.openAmount]));
   const json = await writeOffToJson(tx.db, row);
   tx.changed(WRITE_OFF, id, 'create', 1, { action: 'writeOff.create', after: json, reason: reasonCode });
   return json;

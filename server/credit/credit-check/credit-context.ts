@@ -10,7 +10,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../../http/env';
 import { guard } from '../../http/auth';
 import { ROLES } from '../../db/transaction';
-import type { Reader } from '../../db/hot';
+import type { Reader } from '../../db/prepared-sql';
 import { errorResponses, jsonBody, jsonResponse, register } from '../../http/openapi';
 import { DateIn, DateOut, Id, MoneyOut } from '../../http/schemas';
 import { groupBy, toBigInt } from '../../db/values';

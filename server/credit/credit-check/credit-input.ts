@@ -1,5 +1,5 @@
-import type { Reader } from '../../db/hot';
-import { hotAll, hotFirst, hotRows, sqliteAll, sqliteRows } from '../../db/hot';
+import type { Reader } from '../../db/prepared-sql';
+import { sqlAll, sqlFirst, sqlRows, sqliteAll, sqliteRows } from '../../db/prepared-sql';
 import { notFound } from '../../http/errors';
 import { groupBy, toBigInt, toNumber } from '../../db/values';
 import type { BlockingRule, CreditCheckInput, CreditGroupState, CreditOrder, CreditParameters, TemporaryLimit } from '../../../shared/credit/types';
@@ -148,7 +148,7 @@ type GroupState = { row: GroupRow | undefined; temporaryRows: TemporaryLimitRow[
 const groupParams = (groupId: string, q: CreditQuery) => [q.excludeOrderId ?? '', q.excludeOrderId ?? '', groupId];
 
 async function groupState(r: Reader, groupId: string, q: CreditQuery, readTemporary: boolean): Promise<GroupState> {
-  const [row, temporaryRows] = await Promise.all([hotFirst<GroupRow>(r, GROUP_SQL, groupParams(groupId, q)), readTemporary ? hotAll<TemporaryLimitRow>(r, GROUP_TEMP_SQL, [groupId, q.asOf]) : NONE]);
+  const [row, temporaryRows] = await Promise.all([sqlFirst<GroupRow>(r, GROUP_SQL, groupParams(groupId, q)), readTemporary ? sqlAll<TemporaryLimitRow>(r, GROUP_TEMP_SQL, [groupId, q.asOf]) : NONE]);
   return { row, temporaryRows };
 }
 
@@ -157,8 +157,8 @@ const NONE: never[] = [];
 /** The engine input from the customer's row, reading temporary limits, policies and the group only where the row's probes say there are some. */
 async function assemble(r: Reader, c: CustomerRow, q: CreditQuery, common: Common): Promise<CreditCheckInput> {
   const [temporaryRows, insuranceRows, group] = await Promise.all([
-    c.has_temp === 1 ? hotAll<TemporaryLimitRow>(r, CUSTOMER_TEMP_SQL, [c.id, q.asOf]) : NONE,
-    c.has_insurance === 1 ? hotAll<InsuranceRow>(r, INSURANCES_SQL, [c.id, q.asOf]) : NONE,
+    c.has_temp === 1 ? sqlAll<TemporaryLimitRow>(r, CUSTOMER_TEMP_SQL, [c.id, q.asOf]) : NONE,
+    c.has_insurance === 1 ? sqlAll<InsuranceRow>(r, INSURANCES_SQL, [c.id, q.asOf]) : NONE,
     c.group_id ? groupState(r, c.group_id, q, c.group_has_temp === 1) : undefined,
   ]);
   return inputFrom(c, q, common, temporaryRows, insuranceRows, group);
@@ -230,7 +230,7 @@ function inputFrom(c: CustomerRow, q: CreditQuery, common: Common, temporaryRows
 export async function loadCreditInput(r: Reader, q: CreditQuery): Promise<CreditCheckInput> {
   const now = loadCreditInputNow(r, q);
   if (now) return now;
-  const [v] = await hotRows(r, CUSTOMER_SQL, customerParams(q));
+  const [v] = await sqlRows(r, CUSTOMER_SQL, customerParams(q));
   if (!v) throw notFound('customer', q.customerId);
   // The setup version came with the customer (no round trip of its own): a commit this process
   // has not heard of yet drops the cached setup before this check uses it (server/db/setup-cache.ts).
@@ -256,10 +256,10 @@ export async function loadCreditInputs(r: Reader, customerIds: readonly string[]
     const chunk = ids.slice(i, i + BULK);
     const marks = chunk.map(() => '?').join(', ');
     const [rows, orders, temporary, insurances] = await Promise.all([
-      hotRows(r, `${BULK_CUSTOMERS_SQL} in (${marks}) group by c.id`, [asOf, asOf, ...chunk]),
-      hotAll<{ customer_id: string; dni: string; open_orders: string }>(r, `${BULK_ORDERS_SQL} in (${marks}) and status = 'open' group by customer_id`, chunk),
-      hotAll<TemporaryLimitRow & { customer_id: string }>(r, `${BULK_TEMP_SQL} in (${marks}) order by id`, [asOf, ...chunk]),
-      hotAll<InsuranceRow & { customer_id: string }>(r, `${BULK_INSURANCES_SQL} in (${marks}) order by id`, [asOf, ...chunk]),
+      sqlRows(r, `${BULK_CUSTOMERS_SQL} in (${marks}) group by c.id`, [asOf, asOf, ...chunk]),
+      sqlAll<{ customer_id: string; dni: string; open_orders: string }>(r, `${BULK_ORDERS_SQL} in (${marks}) and status = 'open' group by customer_id`, chunk),
+      sqlAll<TemporaryLimitRow & { customer_id: string }>(r, `${BULK_TEMP_SQL} in (${marks}) order by id`, [asOf, ...chunk]),
+      sqlAll<InsuranceRow & { customer_id: string }>(r, `${BULK_INSURANCES_SQL} in (${marks}) order by id`, [asOf, ...chunk]),
     ]);
     const ordersOf = new Map(orders.map((o) => [o.customer_id, o]));
     const temporaryOf = byCustomer(temporary);

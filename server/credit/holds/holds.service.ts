@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Tx } from '../../db/transaction';
-import type { Reader } from '../../db/hot';
+import type { Reader } from '../../db/prepared-sql';
 import { notFound, ruleViolation, forbidden, ApiError } from '../../http/errors';
 import { assertVersion } from '../../http/versioning';
 import { toBigInt } from '../../db/values';

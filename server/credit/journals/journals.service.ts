@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { AdjustmentJournalLinesTable, AdjustmentJournalsTable, Database } from '../../db/schema';
 import type { Tx } from '../../db/transaction';
-import { hotAll, hotInsert, hotRows, hotRun, type Reader } from '../../db/hot';
+import { sqlAll, sqlInsertMany, sqlRows, sqlRun, type Reader } from '../../db/prepared-sql';
 import { ApiError, notFound, ruleViolation, zodDetails, type ErrorDetail } from '../../http/errors';
 import { assertVersion } from '../../http/versioning';
 import { groupBy, toBigInt } from '../../db/values';
@@ -69,7 +69,7 @@ const LINE_COLUMNS = ['journal_id', 'line_no', 'customer_id', 'credit_group_id',
 
 /** A journal's lines in order: one cached statement, rows as arrays (journals run to 50,000 lines). */
 async function linesOf(r: Reader, id: string): Promise<LineRow[]> {
-  return (await hotRows(r, `select ${LINE_COLUMNS.join(', ')} from adjustment_journal_lines where journal_id = ? order by line_no`, [id])).map(lineRow);
+  return (await sqlRows(r, `select ${LINE_COLUMNS.join(', ')} from adjustment_journal_lines where journal_id = ? order by line_no`, [id])).map(lineRow);
 }
 
 /** A line from the first LINE_COLUMNS.length values of a row read as an array. */
@@ -120,7 +120,7 @@ async function currentValues(r: Reader, lines: readonly DomainLine[]): Promise<C
   const customers = new Map<string, { creditLimit: bigint; expiration: string | null }>();
   for (let i = 0; i < customerIds.length; i += 900) {
     const ids = customerIds.slice(i, i + 900);
-    const rows = await hotRows(r, `select id, credit_limit, credit_limit_expiration_date from customers where id in (${ids.map(() => '?').join(', ')})`, ids);
+    const rows = await sqlRows(r, `select id, credit_limit, credit_limit_expiration_date from customers where id in (${ids.map(() => '?').join(', ')})`, ids);
     for (const [id, limit, expiration] of rows) customers.set(id as string, { creditLimit: toBigInt(limit as string | number), expiration: expiration as string | null });
   }
   const groups = new Map<string, { creditLimit: bigint; toDate: string | null }>();
@@ -191,7 +191,7 @@ async function insertLines(tx: Tx, journalId: string, type: JournalType, lines: 
       created_by: tx.actor.userId,
     };
   });
-  await hotInsert(tx, 'adjustment_journal_lines', LINE_COLUMNS, rows.map((r) => LINE_COLUMNS.map((c) => r[c])));
+  await sqlInsertMany(tx, 'adjustment_journal_lines', LINE_COLUMNS, rows.map((r) => LINE_COLUMNS.map((c) => r[c])));
   return rows;
 }
 
@@ -338,7 +338,7 @@ async function limitsNow(tx: Tx, lines: readonly LineRow[]): Promise<Map<string,
   const groupIds = [...new Set(lines.flatMap((l) => (l.credit_group_id ? [l.credit_group_id] : [])))];
   for (let i = 0; i < customerIds.length; i += 900) {
     const part = customerIds.slice(i, i + 900);
-    for (const [id, limit] of await hotRows(tx, `select id, credit_limit from customers where id in (${part.map(() => '?').join(', ')})`, part)) out.set(`c:${id as string}`, toBigInt(limit as string | number));
+    for (const [id, limit] of await sqlRows(tx, `select id, credit_limit from customers where id in (${part.map(() => '?').join(', ')})`, part)) out.set(`c:${id as string}`, toBigInt(limit as string | number));
   }
   if (groupIds.length) for (const g of await tx.db.selectFrom('credit_groups').select(['id', 'credit_limit']).where('id', 'in', groupIds).execute()) out.set(`g:${g.id}`, toBigInt(g.credit_limit));
   return out;
@@ -446,9 +446,8 @@ export async function postJournal(tx: Tx, id: string, ifMatch: number, postingDa
       const c = customers.get(l.customer_id);
       if (!c) throw ruleViolation(`customer ${l.customer_id} of line ${l.line_no} no longer exists; nothing was posted`);
       const after: LimitRow = { id: c.id, credit_limit: amount, credit_limit_expiration_date: l.new_expiration_date, credit_limit_date: date, version: c.version + 1 };
-      // Ten thousand lines post in one go: one prepared statement (no wait per line on SQLite), and the audit keeps the fields that changed.
-      const written = hotRun(tx, UPDATE_LIMIT_SQL, [amount, after.credit_limit_expiration_date, date, tx.now, after.version, c.id]);
-      if (written) await written;
+      // Ten thousand lines post in one go: one prepared statement, and the audit keeps the fields that changed.
+      await sqlRun(tx, UPDATE_LIMIT_SQL, [amount, after.credit_limit_expiration_date, date, tx.now, after.version, c.id]);
       customers.set(c.id, after);
       tx.changed(CUSTOMER, c.id, 'update', after.version, { action: 'customer.creditLimit', before: limitFields(c), after: limitFields(after), reason: `journal ${id} line ${l.line_no}` });
     } else if (l.credit_group_id) {
@@ -502,7 +501,7 @@ async function linesWithLimits(tx: Tx, id: string): Promise<{ lines: LineRow[]; 
   const lines: LineRow[] = [];
   const limits = new Map<string, LimitRow>();
   const n = LINE_COLUMNS.length;
-  for (const v of await hotRows(tx, LINES_WITH_LIMITS_SQL, [id])) {
+  for (const v of await sqlRows(tx, LINES_WITH_LIMITS_SQL, [id])) {
     lines.push(lineRow(v));
     if (v[n] !== null) limits.set(v[n] as string, { id: v[n] as string, credit_limit: v[n + 1] as LimitRow['credit_limit'], credit_limit_expiration_date: v[n + 2] as string | null, credit_limit_date: v[n + 3] as string | null, version: Number(v[n + 4]) });
   }
@@ -510,7 +509,7 @@ async function linesWithLimits(tx: Tx, id: string): Promise<{ lines: LineRow[]; 
     const ids = [...limits.keys()];
     for (let i = 0; i < ids.length; i += 900) {
       const part = ids.slice(i, i + 900);
-      const locked = await hotAll<LimitRow>(tx, `select id, credit_limit, credit_limit_expiration_date, credit_limit_date, version from customers where id in (${part.map(() => '?').join(', ')}) for update`, part);
+      const locked = await sqlAll<LimitRow>(tx, `select id, credit_limit, credit_limit_expiration_date, credit_limit_date, version from customers where id in (${part.map(() => '?').join(', ')}) for update`, part);
       for (const c of locked) limits.set(c.id, c);
     }
   }

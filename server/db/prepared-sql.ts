@@ -5,7 +5,14 @@ import type { Dialect } from './connection';
 import type { SetupView } from './setup-cache';
 import type { Pace } from './pace';
 
-/** What a hot-path read needs: the Kysely handle (or open transaction) and, on SQLite, its raw connection. */
+/**
+ * Portable SQL texts (`?` placeholders) run as prepared statements: on SQLite each text is
+ * prepared once per connection and reused (Kysely re-prepares every statement), on PostgreSQL the
+ * placeholders become `$n`. For the few paths where that matters (the credit check, 10,000-line
+ * journals, aging runs); everything else uses Kysely's query builder.
+ */
+
+/** What such a statement needs: the Kysely handle (or open transaction) and, on SQLite, its raw connection. */
 export interface Reader {
   db: Kysely<Database>;
   dialect: Dialect;
@@ -24,7 +31,7 @@ const statements = new WeakMap<SQLite.Database, { plain: Map<string, SQLite.Stat
 const pgText = new Map<string, string>();
 
 /**
- * Runs one portable SQL text (with `?` placeholders) on the hot path. Kysely re-prepares every
+ * The prepared statement of one portable SQL text. Kysely re-prepares every
  * statement on SQLite; here each text is prepared once per connection and reused. On SQLite the
  * raw connection is the one Kysely's transaction runs on, so reads see its writes. The lookup key
  * is the text itself: a constant string hashes once, where a key built per call (a prefix added
@@ -41,17 +48,17 @@ function sqliteStatement(db: SQLite.Database, text: string, raw = false): SQLite
 
 const sqliteParams = (params: readonly unknown[]) => params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
 
-/** SQLite only: hotAll without a promise, for paths that stay synchronous on SQLite. */
+/** SQLite only: sqlAll without a promise, for paths that stay synchronous on SQLite. */
 export function sqliteAll<T>(db: SQLite.Database, text: string, params: readonly unknown[]): T[] {
   return sqliteStatement(db, text).all(...sqliteParams(params)) as T[];
 }
 
-/** SQLite only: hotRows without a promise. */
+/** SQLite only: sqlRows without a promise. */
 export function sqliteRows(db: SQLite.Database, text: string, params: readonly unknown[]): unknown[][] {
   return sqliteStatement(db, text, true).all(...sqliteParams(params)) as unknown[][];
 }
 
-export async function hotAll<T>(r: Reader, text: string, params: readonly unknown[]): Promise<T[]> {
+export async function sqlAll<T>(r: Reader, text: string, params: readonly unknown[]): Promise<T[]> {
   if (r.dialect === 'sqlite' && r.sqlite) {
     await r.pace.step();
     return sqliteAll<T>(r.sqlite, text, params);
@@ -67,32 +74,28 @@ export async function hotAll<T>(r: Reader, text: string, params: readonly unknow
 }
 
 /**
- * Like hotAll, but each row is an array of its column values in select order: no object per row,
+ * Like sqlAll, but each row is an array of its column values in select order: no object per row,
  * which halves the cost of reading 10,000 wide rows on SQLite.
  */
-export async function hotRows(r: Reader, text: string, params: readonly unknown[]): Promise<unknown[][]> {
+export async function sqlRows(r: Reader, text: string, params: readonly unknown[]): Promise<unknown[][]> {
   if (r.dialect === 'sqlite' && r.sqlite) {
     await r.pace.step();
     return sqliteRows(r.sqlite, text, params);
   }
-  return (await hotAll<Record<string, unknown>>(r, text, params)).map((row) => Object.values(row));
+  return (await sqlAll<Record<string, unknown>>(r, text, params)).map((row) => Object.values(row));
 }
 
-/**
- * A write on the hot path (inside the caller's transaction on SQLite: same connection). On SQLite
- * it runs at once and returns nothing, so a loop of 10,000 writes need not wait 10,000 times:
- * `const p = hotRun(…); if (p) await p;`. On PostgreSQL it returns the promise to wait for.
- */
-export function hotRun(r: Reader, text: string, params: readonly unknown[]): Promise<void> | undefined {
+/** A write, inside the caller's transaction (on SQLite the same connection, run at once). */
+export async function sqlRun(r: Reader, text: string, params: readonly unknown[]): Promise<void> {
   if (r.dialect === 'sqlite' && r.sqlite) {
     sqliteStatement(r.sqlite, text).run(...sqliteParams(params));
-    return undefined;
+    return;
   }
-  return hotAll(r, text, params).then(() => undefined);
+  await sqlAll(r, text, params);
 }
 
-export async function hotFirst<T>(r: Reader, text: string, params: readonly unknown[]): Promise<T | undefined> {
-  return (await hotAll<T>(r, text, params))[0];
+export async function sqlFirst<T>(r: Reader, text: string, params: readonly unknown[]): Promise<T | undefined> {
+  return (await sqlAll<T>(r, text, params))[0];
 }
 
 /**
@@ -100,7 +103,7 @@ export async function hotFirst<T>(r: Reader, text: string, params: readonly unkn
  * prepared statement run per row (faster than compiling large multi-row inserts), on PostgreSQL
  * multi-row inserts of `chunk` rows. `rows` hold the values in `columns` order.
  */
-export async function hotInsert(r: Reader, table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], chunk = 500): Promise<void> {
+export async function sqlInsertMany(r: Reader, table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], chunk = 500): Promise<void> {
   if (rows.length === 0) return;
   if (r.dialect === 'sqlite' && r.sqlite) {
     const insert = sqliteStatement(r.sqlite, `insert into ${table} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})`);
