@@ -8,7 +8,8 @@ import { Id, IdParam, SinceQuery } from '../http/schemas';
 import { etag, optionalIfMatch, requireIfMatch } from '../http/versioning';
 import { listSalesOrders, salesOrderRowToSalesOrder } from './sales-orders.repository';
 import { ORDER_STATUSES, OrderCreditManagementPatch, PostingInput, PostingResultSchema, SalesOrderInput, SalesOrderListSchema, SalesOrderSchema } from './sales-orders.schema';
-import { cancelSalesOrder, postSalesOrder, requireSalesOrder, setOrderCreditManagement, upsertSalesOrder } from './sales-orders.service';
+import { requireSalesOrder, setOrderCreditManagement, upsertSalesOrder } from './sales-orders.service';
+import { cancelSalesOrder, postSalesOrder } from './order-flow';
 
 const tags = ['Data feed'];
 

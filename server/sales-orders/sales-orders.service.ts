@@ -12,34 +12,10 @@ import { formatMoney } from '../../shared/money';
 import { toBigInt } from '../db/values';
 import { findSalesOrder, salesOrderRowToSalesOrder, saveSalesOrder, undeliveredAmount, type SalesOrderRow } from './sales-orders.repository';
 import type { PostingInput, SalesOrder, SalesOrderInput } from './sales-orders.schema';
-import { getParameters } from '../credit/parameters/parameters.service';
-import { holdRowToHold } from '../credit/holds/holds.repository';
 import { setupRowsCached } from '../credit/setup/setup.resource';
 import { accountStatuses, paymentTerms } from '../credit/setup/setup.kinds';
 
 export const SALES_ORDER = 'salesOrder';
-
-/** An order canceled while on hold leaves the hold list as `canceled` (credit.md §5). */
-async function cancelOpenHold(tx: Tx, orderId: string): Promise<void> {
-  const hold = await tx.db.selectFrom('holds').selectAll().where('sales_order_id', '=', orderId).where('status', 'in', ['onHold', 'pendingApproval']).executeTakeFirst();
-  if (!hold) return;
-  // The canceled-order reason of the parameters is recorded as the hold's reject reason (§5).
-  const reason = (await getParameters(tx)).values.canceledOrderReasonCode;
-  const next = { ...hold, status: 'canceled', pending: null, reject_reason_code: reason, rejected_by: tx.actor.userId, rejected_at: tx.now, comment: 'sales order canceled', version: hold.version + 1 };
-  await tx.db.updateTable('holds').set(next).where('id', '=', hold.id).execute();
-  tx.changed('hold', hold.id, 'update', next.version, { action: 'hold.cancel', before: holdRowToHold(hold), after: holdRowToHold(next), reason: reason ?? 'sales order canceled' });
-}
-
-/**
- * The credit check a posting passes through before it takes effect. The credit engine installs
- * the real one; until blocking rules exist nothing is held, as in D365 since 10.0.35 (checks run
- * only when rules and checkpoints are set up).
- */
-export type CreditGate = (tx: Tx, order: SalesOrderRow, posting: { checkpoint: PostingInput['checkpoint']; postingType: PostingInput['postingType']; asOf: string }) => Promise<{ held: false } | { held: true; hold: unknown }>;
-let creditGate: CreditGate = async () => ({ held: false });
-export function installCreditGate(gate: CreditGate): void {
-  creditGate = gate;
-}
 
 export async function requireSalesOrder(tx: { db: Kysely<Database> }, id: string, lock = false): Promise<SalesOrderRow> {
   const row = await findSalesOrder(tx.db, id, lock);
@@ -134,7 +110,11 @@ export async function upsertSalesOrder(tx: Tx, id: string, input: SalesOrderInpu
   return { order, created: false };
 }
 
-export async function cancelSalesOrder(tx: Tx, id: string, ifMatch: number): Promise<SalesOrder> {
+/**
+ * Cancels an open order (If-Match). Its open hold, if any, is canceled by the holds feature:
+ * callers go through ./order-flow.ts (cancelSalesOrder), which does both.
+ */
+export async function cancelOrder(tx: Tx, id: string, ifMatch: number): Promise<SalesOrder> {
   const existing = await requireSalesOrder(tx, id, lockRows(tx));
   const before = salesOrderRowToSalesOrder(existing);
   assertVersion(ifMatch, existing, before);
@@ -142,7 +122,6 @@ export async function cancelSalesOrder(tx: Tx, id: string, ifMatch: number): Pro
   if (toBigInt(existing.delivered_not_invoiced) > 0n) throw ruleViolation(`sales order ${id} has delivered goods not yet invoiced; invoice them first`);
   const row: SalesOrderRow = { ...existing, status: 'canceled', credit_status: 'clear', updated_at: tx.now, version: existing.version + 1 };
   await saveSalesOrder(tx.db, row, false);
-  await cancelOpenHold(tx, id);
   const order = salesOrderRowToSalesOrder(row);
   tx.changed(SALES_ORDER, id, 'update', row.version, { action: 'salesOrder.cancel', before, after: order });
   return order;
@@ -168,27 +147,22 @@ async function refuseAccountStatusHold(tx: Tx, customerId: string, posting: Pick
   }
 }
 
+/** What refuses any posting of an order, before a credit check: an order that is not open, an account status hold. */
+export async function refusePosting(tx: Tx, order: SalesOrderRow, posting: Pick<PostingInput, 'checkpoint' | 'postingType'>): Promise<void> {
+  if (order.status !== 'open') throw ruleViolation(`sales order ${order.id} is ${order.status} and cannot be posted`);
+  await refuseAccountStatusHold(tx, order.customer_id, posting);
+}
+
 /**
- * Posts an order through a checkpoint. Pro forma postings only run the credit check. A packing
- * slip moves amounts to delivered-not-invoiced; an invoice creates the ledger invoice and closes
- * the order once everything is invoiced.
+ * The effect of posting an order through a checkpoint, once nothing refuses it (refusePosting)
+ * and the credit gate let it through: ./order-flow.ts (postSalesOrder) runs the three in order,
+ * and a release "with posting" runs the posting its hold blocked. Pro forma postings change
+ * nothing. A packing slip moves amounts to delivered-not-invoiced; an invoice creates the ledger
+ * invoice and closes the order once everything is invoiced.
  */
-export async function postSalesOrder(
-  tx: Tx,
-  id: string,
-  input: Omit<PostingInput, 'asOf'> & { asOf?: string },
-  options: { skipCreditCheck?: boolean } = {},
-): Promise<{ posted: boolean; order: SalesOrder; invoiceId?: string; hold?: unknown }> {
-  let existing = await requireSalesOrder(tx, id, lockRows(tx));
-  if (existing.status !== 'open') throw ruleViolation(`sales order ${id} is ${existing.status} and cannot be posted`);
-  await refuseAccountStatusHold(tx, existing.customer_id, input);
-  const asOf = input.asOf ?? todayUtc(new Date(tx.now));
-  // A release "with posting" runs the blocked posting without a new check.
-  if (!options.skipCreditCheck) {
-    const gate = await creditGate(tx, existing, { checkpoint: input.checkpoint, postingType: input.postingType, asOf });
-    existing = await requireSalesOrder(tx, id);
-    if (gate.held) return { posted: false, order: salesOrderRowToSalesOrder(existing), hold: gate.hold };
-  }
+export async function applyPosting(tx: Tx, existing: SalesOrderRow, input: PostingInput & { asOf: string }): Promise<{ posted: true; order: SalesOrder; invoiceId?: string }> {
+  const { id } = existing;
+  const { asOf } = input;
   if (input.postingType === 'proForma') return { posted: true, order: salesOrderRowToSalesOrder(existing) };
 
   const before = salesOrderRowToSalesOrder(existing);

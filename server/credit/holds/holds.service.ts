@@ -9,11 +9,11 @@ import { evaluateCreditCheck, summaryReason } from '../../../shared/credit/block
 import { mustCheck, type Checkpoint, type PostingType } from '../../../shared/credit/checkpoints';
 import type { CreditCheckResult } from '../../../shared/credit/types';
 import { findSalesOrder, salesOrderRowToSalesOrder, saveSalesOrder, type SalesOrderRow } from '../../sales-orders/sales-orders.repository';
-import { installCreditGate, postSalesOrder, SALES_ORDER } from '../../sales-orders/sales-orders.service';
+import { applyPosting, refusePosting, SALES_ORDER } from '../../sales-orders/sales-orders.service';
 import { loadCreditInput } from '../credit-check/credit-input';
 import { getCheckpoints, getParameters } from '../parameters/parameters.service';
 import { requireReasonCode } from '../setup/setup.kinds';
-import { findHold, holdRowToHold, insertHold, updateHold, type Hold, type HoldReason, type HoldRow, type PendingDecision } from './holds.repository';
+import { findHold, findOpenHoldOfOrder, holdRowToHold, insertHold, updateHold, type Hold, type HoldReason, type HoldRow, type PendingDecision } from './holds.repository';
 
 export const HOLD = 'hold';
 
@@ -77,7 +77,8 @@ async function createHold(tx: Tx, order: SalesOrderRow, fields: { checkpoint: Ch
 /**
  * The credit gate of sales-order posting (credit.md §4.6, §4.7): refuses postings of held or
  * rejected orders, runs the rules on selected checkpoints outside the grace window, and on a
- * failed check records the hold instead of posting. The hold commits with the answer.
+ * failed check records the hold instead of posting. The hold commits with the answer. Posting
+ * calls it explicitly (server/sales-orders/order-flow.ts), before the posting's effect.
  */
 export async function creditGate(tx: Tx, order: SalesOrderRow, posting: { checkpoint: Checkpoint; postingType: PostingType; asOf: string }) {
   if (order.credit_status === 'onHold') throw ruleViolation(`sales order ${order.id} is on credit hold; release the hold first`);
@@ -110,8 +111,6 @@ export async function creditGate(tx: Tx, order: SalesOrderRow, posting: { checkp
   return { held: false as const };
 }
 
-installCreditGate(creditGate);
-
 /**
  * Serializes check-and-record per credit group and customer (SPEC §8). SQLite runs one writer at a
  * time already; on PostgreSQL the group row, then the customer row, is locked until commit (the
@@ -122,6 +121,14 @@ async function lockCreditScope(tx: Tx, customerId: string): Promise<void> {
   const member = await tx.db.selectFrom('credit_group_members').select('credit_group_id').where('customer_id', '=', customerId).executeTakeFirst();
   if (member) await tx.db.selectFrom('credit_groups').select('id').where('id', '=', member.credit_group_id).forUpdate().execute();
   await tx.db.selectFrom('customers').select('id').where('id', '=', customerId).forUpdate().execute();
+}
+
+/** An order canceled while on hold leaves the hold list as `canceled` (credit.md §5), with the parameters' canceled-order reason as its reject reason. */
+export async function cancelHoldOfOrder(tx: Tx, orderId: string): Promise<void> {
+  const hold = await findOpenHoldOfOrder(tx.db, orderId);
+  if (!hold) return;
+  const reason = (await getParameters(tx)).values.canceledOrderReasonCode;
+  await saveHold(tx, hold, { status: 'canceled', pending: null, reject_reason_code: reason, rejected_by: tx.actor.userId, rejected_at: tx.now, comment: 'sales order canceled' }, 'hold.cancel', reason ?? 'sales order canceled');
 }
 
 async function lockHold(tx: Tx, id: string): Promise<HoldRow> {
@@ -178,7 +185,11 @@ async function performRelease(tx: Tx, hold: HoldRow, input: ReleaseInput, reques
   );
   let posting: unknown;
   if (input.mode === 'withPosting' && hold.checkpoint && hold.posting_type && cleared.status === 'open') {
-    posting = await postSalesOrder(tx, cleared.id, { checkpoint: hold.checkpoint as Checkpoint, postingType: hold.posting_type as PostingType, asOf }, { skipCreditCheck: true });
+    // The posting the hold blocked, without a new check (the release is the decision); whatever
+    // refuses any posting (an account status hold) still refuses it.
+    const blocked = { checkpoint: hold.checkpoint as Checkpoint, postingType: hold.posting_type as PostingType, asOf };
+    await refusePosting(tx, cleared, blocked);
+    posting = await applyPosting(tx, cleared, blocked);
   }
   return { hold: saved, ...(posting ? { posting } : {}) };
 }
