@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Database, HoldsTable } from '../../db/schema';
 import { formatMoney } from '../../../shared/money';
 import { toBigInt } from '../../db/values';
+import type { HoldReason } from '../../../shared/credit/holds';
 
 type Db = Kysely<Database>;
 export type HoldRow = Selectable<HoldsTable>;
@@ -9,15 +10,6 @@ export type HoldRow = Selectable<HoldsTable>;
 export const HOLD_STATUSES = ['onHold', 'pendingApproval', 'released', 'rejected', 'canceled'] as const;
 export type HoldStatus = (typeof HOLD_STATUSES)[number];
 
-/** A reason on a hold: the hold's own copy, so later rule changes never rewrite history. */
-export interface HoldReason {
-  ruleType: string;
-  ruleId: string | null;
-  active: boolean;
-  measured: string;
-  threshold: string;
-  explanation: string;
-}
 
 export interface PendingDecision {
   action: 'release' | 'reject';

@@ -8,12 +8,13 @@ import { addDays, todayUtc } from '../../../shared/dates';
 import { evaluateCreditCheck, summaryReason } from '../../../shared/credit/blocking-rules';
 import { mustCheck, type Checkpoint, type PostingType } from '../../../shared/credit/checkpoints';
 import type { CreditCheckResult } from '../../../shared/credit/types';
+import { holdReasonOf, mergeHoldReasons, type HoldReason } from '../../../shared/credit/holds';
 import { findSalesOrder, salesOrderRowToSalesOrder, saveSalesOrder, type SalesOrderRow } from '../../sales-orders/sales-orders.repository';
 import { applyPosting, refusePosting, SALES_ORDER } from '../../sales-orders/sales-orders.service';
 import { loadCreditInput } from '../credit-check/credit-input';
 import { getCheckpoints, getParameters } from '../parameters/parameters.service';
 import { requireReasonCode } from '../setup/setup.kinds';
-import { findHold, findOpenHoldOfOrder, holdRowToHold, insertHold, updateHold, type Hold, type HoldReason, type HoldRow, type PendingDecision } from './holds.repository';
+import { findHold, findOpenHoldOfOrder, holdRowToHold, insertHold, updateHold, type Hold, type HoldRow, type PendingDecision } from './holds.repository';
 
 export const HOLD = 'hold';
 
@@ -30,9 +31,7 @@ export async function checkOrder(tx: Tx, order: SalesOrderRow, asOf: string): Pr
   return evaluateCreditCheck(input);
 }
 
-function reasonsOf(result: CreditCheckResult): HoldReason[] {
-  return result.reasons.map((r) => ({ ruleType: r.ruleType, ruleId: r.ruleId, active: true, measured: r.measured, threshold: r.threshold, explanation: r.explanation }));
-}
+const reasonsOf = (result: CreditCheckResult): HoldReason[] => result.reasons.map(holdReasonOf);
 
 async function saveOrderCredit(tx: Tx, order: SalesOrderRow, patch: Partial<SalesOrderRow>, action: string): Promise<SalesOrderRow> {
   const row: SalesOrderRow = { ...order, ...patch, updated_at: tx.now, version: order.version + 1 };
@@ -306,16 +305,7 @@ export async function evaluateHold(tx: Tx, id: string, asOf?: string) {
   const date = asOf ?? notInFuture(tx, undefined);
   notInFuture(tx, asOf);
   const result = await checkOrder(tx, order, date);
-  const firing = new Map(result.reasons.map((r) => [r.ruleType as string, r]));
-  const previous = (JSON.parse(hold.reasons) as HoldReason[]).filter((r) => r.ruleType !== 'readyToRelease');
-  const reasons: HoldReason[] = previous.map((r) => {
-    if (r.ruleType === 'forcedHold') return r;
-    const now = firing.get(r.ruleType);
-    return now ? { ...r, active: true, measured: now.measured, threshold: now.threshold, explanation: now.explanation } : { ...r, active: false };
-  });
-  for (const r of result.reasons) if (!reasons.some((x) => x.ruleType === r.ruleType)) reasons.push({ ruleType: r.ruleType, ruleId: r.ruleId, active: true, measured: r.measured, threshold: r.threshold, explanation: r.explanation });
-  const ready = !reasons.some((r) => r.active && r.ruleType !== 'forcedHold');
-  if (ready) reasons.push({ ruleType: 'readyToRelease', ruleId: null, active: true, measured: '', threshold: '', explanation: 'no blocking reason is left' });
+  const { reasons, ready } = mergeHoldReasons(JSON.parse(hold.reasons) as HoldReason[], result.reasons);
   const before = holdRowToHold(hold);
   const unchanged = JSON.stringify(before.reasons) === JSON.stringify(reasons);
   const saved = unchanged ? hold : { ...hold, reasons: JSON.stringify(reasons), version: hold.version + 1 };
