@@ -17,26 +17,48 @@ import { wideSum, wideSumSql } from '../../ledger/ceiling';
 // customer or its group has temporary limits, and the customer policies, that have not ended by
 // asOf. The open items are aggregated by the outer query (one group: the customer) rather than
 // in a joined subquery, which SQLite would materialize into a temporary table on every check.
-const CUSTOMER_SQL = `select c.id, c.credit_limit, c.credit_limit_expiration_date, c.mandatory_credit_limit, c.unlimited_credit,
-  c.exclude_from_credit_management, c.ignore_until_date, c.credit_management_group_id, c.account_status_id, c.risk_group_id,
-  c.payment_terms_id, c.cash_discount_id,
-  cast(coalesce(sum(t.open_amount), 0) as text) as balance,
-  min(case when t.open_amount > 0 and t.due_date < ? then t.due_date end) as oldest,
-  cast(coalesce(sum(case when t.open_amount > 0 and t.due_date < ? then t.open_amount else 0 end), 0) as text) as overdue,
-  (select cast(coalesce(sum(o.delivered_not_invoiced), 0) as text) from sales_orders o where o.customer_id = c.id and o.status = 'open' and o.id <> ?) as dni,
-  (select cast(coalesce(sum(o.amount - o.invoiced_amount - o.delivered_not_invoiced), 0) as text) from sales_orders o where o.customer_id = c.id and o.status = 'open' and o.id <> ?) as open_orders,
-  m.credit_group_id as group_id,
-  case when exists(select 1 from temporary_limits tc where tc.customer_id = c.id and tc.to_date >= ?) then 1 else 0 end as has_temp,
-  case when m.credit_group_id is not null and exists(select 1 from temporary_limits tg where tg.credit_group_id = m.credit_group_id and tg.to_date >= ?) then 1 else 0 end as group_has_temp,
-  case when exists(select 1 from insurances i where i.customer_id = c.id and i.expiration_date >= ?) then 1 else 0 end as has_insurance,
+/**
+ * The columns of a customer's credit row, in select order: CUSTOMER_SQL and BULK_CUSTOMERS_SQL
+ * select exactly these (each query gives its own expression per column, below), and customerRow
+ * reads a row as an array by these positions (no object per row from the driver, a measurable
+ * part of a credit check's time). One list, so a query and its reader cannot drift apart.
+ */
+const CUSTOMER_COLUMNS = [
+  'id', 'credit_limit', 'credit_limit_expiration_date', 'mandatory_credit_limit', 'unlimited_credit',
+  'exclude_from_credit_management', 'ignore_until_date', 'credit_management_group_id', 'account_status_id', 'risk_group_id',
+  'payment_terms_id', 'cash_discount_id', 'balance', 'oldest', 'overdue', 'dni', 'open_orders', 'group_id',
+  'has_temp', 'group_has_temp', 'has_insurance',
+] as const;
+type CustomerColumn = (typeof CUSTOMER_COLUMNS)[number];
+/** Each column's position in a row. */
+const AT = Object.fromEntries(CUSTOMER_COLUMNS.map((c, i) => [c, i])) as Record<CustomerColumn, number>;
+/** The columns taken as stored on the customer (`c.<name>`) by both queries. */
+const STORED = CUSTOMER_COLUMNS.slice(0, AT.cash_discount_id + 1);
+
+/** A select list of CUSTOMER_COLUMNS in order: the stored ones from `c`, the others from `computed`. */
+function selectList(computed: Record<Exclude<CustomerColumn, (typeof STORED)[number]>, string>): string {
+  return CUSTOMER_COLUMNS.map((c) => ((STORED as readonly string[]).includes(c) ? `c.${c}` : `${computed[c as keyof typeof computed]} as ${c}`)).join(',\n  ');
+}
+
+const CUSTOMER_SQL = `select ${selectList({
+  balance: 'cast(coalesce(sum(t.open_amount), 0) as text)',
+  oldest: 'min(case when t.open_amount > 0 and t.due_date < ? then t.due_date end)',
+  overdue: 'cast(coalesce(sum(case when t.open_amount > 0 and t.due_date < ? then t.open_amount else 0 end), 0) as text)',
+  dni: "(select cast(coalesce(sum(o.delivered_not_invoiced), 0) as text) from sales_orders o where o.customer_id = c.id and o.status = 'open' and o.id <> ?)",
+  open_orders: "(select cast(coalesce(sum(o.amount - o.invoiced_amount - o.delivered_not_invoiced), 0) as text) from sales_orders o where o.customer_id = c.id and o.status = 'open' and o.id <> ?)",
+  group_id: 'm.credit_group_id',
+  has_temp: 'case when exists(select 1 from temporary_limits tc where tc.customer_id = c.id and tc.to_date >= ?) then 1 else 0 end',
+  group_has_temp: 'case when m.credit_group_id is not null and exists(select 1 from temporary_limits tg where tg.credit_group_id = m.credit_group_id and tg.to_date >= ?) then 1 else 0 end',
+  has_insurance: 'case when exists(select 1 from insurances i where i.customer_id = c.id and i.expiration_date >= ?) then 1 else 0 end',
+})},
   (select v.version from setup_version v where v.id = 1) as setup_version
   from customers c
   left join credit_group_members m on m.customer_id = c.id
   left join transactions t on t.customer_id = c.id and t.open_amount <> 0
   where c.id = ?
   group by c.id, m.credit_group_id`;
-/** CUSTOMER_SQL's last column: the setup version, read in the same statement as the customer. */
-const SETUP_VERSION_COLUMN = 21;
+/** CUSTOMER_SQL's last column, after CUSTOMER_COLUMNS: the setup version, read in the same statement as the customer. */
+const SETUP_VERSION_COLUMN = CUSTOMER_COLUMNS.length;
 // A group has any number of members, each holding up to the customer ceiling: its sums are
 // taken in two parts that cannot overflow and read with wideSum (server/ledger/ceiling.ts). A
 // customer's own sums above stay plain: the ceiling bounds them.
@@ -285,33 +307,30 @@ const BULK = 500;
 
 const byCustomer = <T extends { customer_id: string }>(rows: T[]) => groupBy(rows, (row) => row.customer_id);
 
-/**
- * A row of CUSTOMER_SQL or BULK_CUSTOMERS_SQL (the same select order), read as an array: no
- * object per row from the driver, which is a measurable part of a credit check's time.
- */
+/** A row of CUSTOMER_SQL or BULK_CUSTOMERS_SQL, read as an array by the positions of CUSTOMER_COLUMNS. */
 function customerRow(v: unknown[]): CustomerRow {
   return {
-    id: v[0] as string,
-    credit_limit: v[1] as number | string,
-    credit_limit_expiration_date: v[2] as string | null,
-    mandatory_credit_limit: Number(v[3]),
-    unlimited_credit: Number(v[4]),
-    exclude_from_credit_management: Number(v[5]),
-    ignore_until_date: v[6] as string | null,
-    credit_management_group_id: v[7] as string | null,
-    account_status_id: v[8] as string | null,
-    risk_group_id: v[9] as string | null,
-    payment_terms_id: v[10] as string | null,
-    cash_discount_id: v[11] as string | null,
-    balance: v[12] as string | null,
-    oldest: v[13] as string | null,
-    overdue: v[14] as string | null,
-    dni: v[15] as string | null,
-    open_orders: v[16] as string | null,
-    group_id: v[17] as string | null,
-    has_temp: Number(v[18]),
-    group_has_temp: Number(v[19]),
-    has_insurance: Number(v[20]),
+    id: v[AT.id] as string,
+    credit_limit: v[AT.credit_limit] as number | string,
+    credit_limit_expiration_date: v[AT.credit_limit_expiration_date] as string | null,
+    mandatory_credit_limit: Number(v[AT.mandatory_credit_limit]),
+    unlimited_credit: Number(v[AT.unlimited_credit]),
+    exclude_from_credit_management: Number(v[AT.exclude_from_credit_management]),
+    ignore_until_date: v[AT.ignore_until_date] as string | null,
+    credit_management_group_id: v[AT.credit_management_group_id] as string | null,
+    account_status_id: v[AT.account_status_id] as string | null,
+    risk_group_id: v[AT.risk_group_id] as string | null,
+    payment_terms_id: v[AT.payment_terms_id] as string | null,
+    cash_discount_id: v[AT.cash_discount_id] as string | null,
+    balance: v[AT.balance] as string | null,
+    oldest: v[AT.oldest] as string | null,
+    overdue: v[AT.overdue] as string | null,
+    dni: v[AT.dni] as string | null,
+    open_orders: v[AT.open_orders] as string | null,
+    group_id: v[AT.group_id] as string | null,
+    has_temp: Number(v[AT.has_temp]),
+    group_has_temp: Number(v[AT.group_has_temp]),
+    has_insurance: Number(v[AT.has_insurance]),
   };
 }
 
@@ -319,14 +338,17 @@ function customerRow(v: unknown[]): CustomerRow {
  * CUSTOMER_SQL's columns for a list of customers (the caller adds the id list), in the same order:
  * open orders, temporary limits and policies are read in lists, so there are no probes.
  */
-const BULK_CUSTOMERS_SQL = `select c.id, c.credit_limit, c.credit_limit_expiration_date, c.mandatory_credit_limit, c.unlimited_credit,
-  c.exclude_from_credit_management, c.ignore_until_date, c.credit_management_group_id, c.account_status_id, c.risk_group_id,
-  c.payment_terms_id, c.cash_discount_id, cast(sum(t.open_amount) as text) as balance,
-  min(case when t.open_amount > 0 and t.due_date < ? then t.due_date end) as oldest,
-  cast(sum(case when t.open_amount > 0 and t.due_date < ? then t.open_amount else 0 end) as text) as overdue,
-  null as dni, null as open_orders,
-  (select m.credit_group_id from credit_group_members m where m.customer_id = c.id) as group_id,
-  0 as has_temp, 0 as group_has_temp, 0 as has_insurance
+const BULK_CUSTOMERS_SQL = `select ${selectList({
+  balance: 'cast(sum(t.open_amount) as text)',
+  oldest: 'min(case when t.open_amount > 0 and t.due_date < ? then t.due_date end)',
+  overdue: 'cast(sum(case when t.open_amount > 0 and t.due_date < ? then t.open_amount else 0 end) as text)',
+  dni: 'null',
+  open_orders: 'null',
+  group_id: '(select m.credit_group_id from credit_group_members m where m.customer_id = c.id)',
+  has_temp: '0',
+  group_has_temp: '0',
+  has_insurance: '0',
+})}
   from customers c
   left join transactions t on t.customer_id = c.id and t.open_amount <> 0
   where c.id`;
