@@ -4,7 +4,7 @@ let loading: Promise<typeof ExcelJS> | undefined;
 
 /**
  * exceljs, loaded on first use. It adds about 28 MB to the server's resident set, and most
- * requests never need it: uploads are read by the lean reader (xlsx-cells.ts) unless a workbook
+ * requests never need it: uploads are read by the lean reader (xlsx/workbook.ts) unless a workbook
  * needs exceljs's fallback; templates, downloads and Result columns load it when asked for.
  */
 export function excel(): Promise<typeof ExcelJS> {

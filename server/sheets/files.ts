@@ -4,12 +4,12 @@ import { excel } from './exceljs';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { ApiError } from '../http/errors';
 import { matchHeaders, prefix, type CellValue } from '../../shared/sheets/cells';
-import { readXlsxCells } from './xlsx-cells';
+import { readXlsxCells } from './xlsx/workbook';
 import { cellTooLong, MAX_CELL_CHARS, MAX_COLUMNS, MAX_UPLOAD_BYTES, MAX_UPLOAD_CELLS, MAX_UPLOAD_ROWS, ownString, tooManyCells, tooManyRows, unreadable } from './limits';
-import { checkClaims, checkWorkbookZip, zipEntries } from './zip';
+import { checkClaims, checkWorkbookZip, zipEntries } from './xlsx/zip';
 
 export { MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS, tooManyRows } from './limits';
-export { zipEntries, type ZipEntry } from './zip';
+export { zipEntries, type ZipEntry } from './xlsx/zip';
 
 /**
  * Reading an uploaded sheet (SPEC §5 "Sheets without the add-in"): the kind is recognized from the
@@ -174,7 +174,7 @@ function byText(list: unknown[] | undefined): Map<string, string> {
  * The cells of the adjustments sheet, read with exceljs's streaming reader: rows are visited once
  * and styles are not loaded (dates then arrive as serial numbers, which parseDateCell reads), so a
  * 50,000-row workbook never sits in memory as a full object model. The rows are not padded.
- * The fallback of readXlsxCells (./xlsx-cells), which reads most workbooks with far less garbage.
+ * The fallback of readXlsxCells (./xlsx/workbook.ts), which reads most workbooks with far less garbage.
  * exceljs never sees the upload itself: every entry is checked first (./zip: inflated within its
  * limit, no DOCTYPE or entity declaration), and exceljs reads a copy of exactly the checked
  * entries. The limits of rows, cells and characters a cell are those of the lean reader.

@@ -1,6 +1,6 @@
 /**
  * The limits of an uploaded sheet (SPEC §5 "Sheets without the add-in", §8 "Bad input") and the
- * answers that refuse a file, shared by the CSV reader, the lean .xlsx reader (./xlsx-cells) and
+ * answers that refuse a file, shared by the CSV reader, the lean .xlsx reader (./xlsx/workbook.ts) and
  * exceljs's streaming reader (streamXlsx in ./files), so that every path refuses the same file the
  * same way: in the one error shape, detail path `file`, and without echoing more than a short
  * prefix of what the file holds.

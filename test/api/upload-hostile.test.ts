@@ -17,7 +17,7 @@ import { expectError, lastSeq } from '../support/conventions';
 import { putCustomer } from '../support/credit';
 import { ApiError } from '../../server/http/errors';
 import { readUpload, streamXlsx } from '../../server/sheets/files';
-import { explainXlsxCells, readXlsxCells } from '../../server/sheets/xlsx-cells';
+import { explainXlsxCells, readXlsxCells } from '../../server/sheets/xlsx/workbook';
 import { MAX_CELL_CHARS, MAX_UPLOAD_CELLS } from '../../server/sheets/limits';
 import { zip, type Entry } from '../support/zip';
 

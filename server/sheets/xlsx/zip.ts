@@ -9,7 +9,7 @@
  * below; no XML part may hold a DOCTYPE or an entity declaration (no workbook Excel writes has
  * one; they are how "billion laughs" and XML external entities begin); entries may not overlap or
  * hide between others. exceljs is then handed a rebuilt copy of exactly the checked entries
- * (forExceljs), and the lean reader (./xlsx-cells) inflates what it reads with the same limits.
+ * (forExceljs), and the lean reader (./workbook.ts) inflates what it reads with the same limits.
  *
  * The limits, for a real workbook within the 10 MB upload limit: a 50,000-row sheet of 6 columns
  * written by exceljs is 13 MB of XML (2 MB zipped), one of 30 columns 46 MB and one of 36 columns
@@ -23,11 +23,11 @@
  * 300 MB (test/api/upload-hostile.test.ts).
  */
 import { createInflateRaw, inflateRawSync } from 'node:zlib';
-import { Pace } from '../db/pace';
-import { prefix } from '../../shared/sheets/cells';
-import { MAX_SHARED_STRINGS, tooManySharedStrings, unreadable } from './limits';
+import { Pace } from '../../db/pace';
+import { prefix } from '../../../shared/sheets/cells';
+import { MAX_SHARED_STRINGS, tooManySharedStrings, unreadable } from '../limits';
 
-/** A worksheet part (xl/worksheets/sheetN.xml): exceljs streams it; the lean reader holds one of up to 32 MB (./xlsx-cells). */
+/** A worksheet part (xl/worksheets/sheetN.xml): exceljs streams it; the lean reader holds one of up to 32 MB (./workbook.ts). */
 export const MAX_SHEET_BYTES = 128 * 1024 * 1024;
 /** Any other part: every reader holds it whole (the shared strings, besides, hold MAX_SHARED_STRINGS). */
 export const MAX_PART_BYTES = 16 * 1024 * 1024;
