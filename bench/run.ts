@@ -12,7 +12,7 @@ import { CustomerInput } from '../server/customers/customers.schema';
 import { median, printTable, row, writeResults, type BenchRow } from './report';
 import { benchPureCheck, fillLedger } from './credit';
 import { benchAddin } from './addin';
-import { timeUpload, uploadWorkbook } from './sheets';
+import { benchReaders, timeUpload, uploadWorkbook } from './sheets';
 import { allOk, load, ROUND_SECONDS, sequentialP50, serverCpu, SERVER_FLAGS, startServer } from './http';
 import { checkBody, checkLoad, createJournal, customer, customerId, CUSTOMERS, journalBody, nextCheckBody, postJournal } from './requests';
 import { addUploadCustomers, addWriteOffCustomer, seedBench } from './data';
@@ -42,6 +42,10 @@ async function main(): Promise<void> {
   const serverJs = join(import.meta.dirname, '..', '.tmp', `bench-server-${process.pid}.mjs`);
   const pure = want('pure') ? benchPureCheck() : null;
   if (pure) rows.push(row({ name: 'shared credit check, 1 order, 50 rules, warm p50', unit: 'µs', value: pure.withRules, floorName: 'same check with no rules', floorValue: pure.noRules, target: 'p50 < 20 µs', met: pure.withRules < 20 }));
+  if (want('pure')) {
+    const readers = await benchReaders();
+    rows.push(row({ name: 'lean .xlsx reader, 50,000 rows × 3 cells', unit: 'ms', value: readers.leanMs, floorName: "exceljs's streaming reader, same file", floorValue: readers.exceljsMs, target: 'ratio < 1', met: readers.leanMs < readers.exceljsMs }));
+  }
   if (want('fuzz')) rows.push(...(await benchFuzz()));
   // Neither section needs the bench data or a server.
   if (ONLY?.every((s) => s === 'pure' || s === 'fuzz')) {

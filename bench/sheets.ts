@@ -26,3 +26,24 @@ export async function timeUpload(base: string, token: string, file: Buffer): Pro
 let upload: Promise<Buffer> | undefined;
 /** The 50,000-row upload (the 10,000 customers with a ledger, then 40,000 more), made once per run. */
 export const uploadWorkbook = (): Promise<Buffer> => (upload ??= adjustmentsWorkbook((i) => (i < CUSTOMERS ? customerId(i) : customerId(i - CUSTOMERS, 'D')), 50_000));
+
+/**
+ * The lean .xlsx reader (server/sheets/xlsx/) against exceljs's streaming reader on the same
+ * 50,000-row workbook, each the median of 3 reads: the lean reader exists because it is faster
+ * (and allocates far less); test/api/xlsx-cells.test.ts proves they give the same cells.
+ */
+export async function benchReaders(): Promise<{ leanMs: number; exceljsMs: number }> {
+  const { readXlsxCells } = await import('../server/sheets/xlsx/workbook');
+  const { streamXlsx } = await import('../server/sheets/files');
+  const file = await uploadWorkbook();
+  const time = async (read: () => Promise<unknown>) => {
+    const ms: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const t = performance.now();
+      await read();
+      ms.push(performance.now() - t);
+    }
+    return ms.sort((a, b) => a - b)[1]!;
+  };
+  return { leanMs: await time(() => readXlsxCells(file, 50_000)), exceljsMs: await time(() => streamXlsx(file)) };
+}

@@ -401,22 +401,15 @@ describe('the lean xlsx reader and its zip', () => {
 });
 
 describe('the lean xlsx reader on 50,000 rows', () => {
-  it('gives the same rows as exceljs, far faster', async () => {
+  it('gives the same rows as exceljs (how much faster: the pure section of npm run bench)', async () => {
     const buf = await writeBuffer((wb) => {
       const ws = wb.addWorksheet('Adjustments');
       ws.addRow(['Customer', 'New limit', 'Expiry']);
       for (let i = 0; i < 50_000; i++) ws.addRow([`C${String(i).padStart(6, '0')}`, 20000 + (i % 300) * 100.5, new Date(Date.UTC(2030, 11, 31))]);
     });
-    let t = performance.now();
     const mine = await lean(buf);
-    const leanMs = performance.now() - t;
-    t = performance.now();
-    await streamXlsx(buf).catch(() => null); // timed only: exceljsCells below is the reference
-    const exceljsMs = performance.now() - t;
-    console.log(`50,000 rows × 3 cells (${(buf.length / 1048576).toFixed(2)} MB): lean reader ${leanMs.toFixed(0)} ms, exceljs streaming reader ${exceljsMs.toFixed(0)} ms`);
     expect(mine).toEqual(await exceljsCells(buf));
     expect(mine.all).toHaveLength(50_001);
     expect(mine.all[50_000]).toEqual(['C049999', 20000 + (49_999 % 300) * 100.5, 47848]);
-    expect(leanMs).toBeLessThan(exceljsMs);
   });
 });

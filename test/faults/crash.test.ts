@@ -1,31 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, serverArgs } from '../support/process';
+import { startServer, stopServer } from '../support/process';
 
-async function startServer(db: string, token: string): Promise<{ child: ChildProcess; base: string }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, serverArgs(), {
-    env: { ...process.env, PORT: String(port), DATABASE_URL: db, SEED_DEMO: '0', ADMIN_TOKEN: token, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let errors = '';
-  child.stderr!.on('data', (d) => (errors += String(d)));
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}: ${errors}`);
-    try {
-      if ((await fetch(`${base}/healthz`)).ok) return { child, base };
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`server did not start within 20 s: ${errors}`);
-}
+/** A server on `db` with an admin token and no demo (test/support/process.ts). */
+const start = (db: string, token: string) => startServer({ DATABASE_URL: db, SEED_DEMO: '0', ADMIN_TOKEN: token });
 
 describe('kill -9 in the middle of a batch', () => {
   const dir = mkdtempSync(join(tmpdir(), 'creditdesk-crash-'));
@@ -37,26 +18,24 @@ describe('kill -9 in the middle of a batch', () => {
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const items = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, name: `Customer ${i}`, currency: 'USD', creditLimit: '1000.00' }));
 
-    const first = await startServer(db, token);
+    const first = await start(db, token);
     // A committed batch that must survive the crash.
-    const committed = await fetch(`${first.base}/api/v1/customers:batch`, { method: 'POST', headers, body: JSON.stringify({ items: items('A', 2000) }) });
+    const committed = await fetch(`${first.url}/api/v1/customers:batch`, { method: 'POST', headers, body: JSON.stringify({ items: items('A', 2000) }) });
     expect(committed.status).toBe(200);
     // Several large batches in flight; the process dies while they are being applied.
-    const inFlight = ['B', 'C', 'D'].map((p) => fetch(`${first.base}/api/v1/customers:batch`, { method: 'POST', headers, body: JSON.stringify({ items: items(p, 20000) }) }).catch(() => null));
+    const inFlight = ['B', 'C', 'D'].map((p) => fetch(`${first.url}/api/v1/customers:batch`, { method: 'POST', headers, body: JSON.stringify({ items: items(p, 20000) }) }).catch(() => null));
     await new Promise((r) => setTimeout(r, 400));
     const exited = new Promise((r) => first.child.once('exit', r));
     first.child.kill('SIGKILL');
     await Promise.all(inFlight);
     await exited;
 
-    const second = await startServer(db, token);
+    const second = await start(db, token);
     try {
-      const res = await fetch(`${second.base}/api/v1/changes?since=0&limit=1`, { headers });
+      const res = await fetch(`${second.url}/api/v1/changes?since=0&limit=1`, { headers });
       expect(res.status).toBe(200);
     } finally {
-      const exited2 = new Promise((r) => second.child.once('exit', r));
-      second.child.kill('SIGTERM');
-      await exited2;
+      await stopServer(second);
     }
 
     const sqlite = new SQLite(db, { readonly: true });
