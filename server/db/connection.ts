@@ -84,7 +84,7 @@ process.env.SQLITE_USE_URI = '1';
  *   stopped; PostgreSQL is the choice for a database that several processes share.
  * - **Reads need no system calls.** With the shared index every statement outside a transaction
  *   locks and unlocks a read slot in the -shm file (two fcntl calls, plus a stat while the WAL is
- *   empty): about 6 µs on this machine, a third of a credit check's database time.
+ *   empty), a third of a credit check's database time (figures: bench/README.md).
  *
  * Windows has no unix-excl VFS; there the plain path (the shared index) is used.
  */
