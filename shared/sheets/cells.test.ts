@@ -55,6 +55,16 @@ describe('date cells', () => {
     expect(parseDateCell(12).ok).toBe(false);
     expect(parseDateCell(true).ok).toBe(false);
   });
+
+  it('say why a date outside 1900-01-01 … 2199-12-31 is refused, not that it is no calendar date', () => {
+    const outside = 'is outside the accepted dates (1900-01-01 to 2199-12-31)';
+    expect(parseDateCell('9999-12-31')).toEqual({ ok: false, message: `"9999-12-31" ${outside}` });
+    expect(parseDateCell('31.12.2200')).toEqual({ ok: false, message: `"31.12.2200" ${outside}` });
+    expect(parseDateCell(109_575)).toEqual({ ok: false, message: `109575 is the date 2200-01-01, ${outside}` });
+    expect(parseDateCell(109_574)).toEqual({ ok: true, value: "2199-12-31" });
+    expect(parseDateCell('2027-02-30')).toEqual({ ok: false, message: '"2027-02-30" is not a calendar date' });
+    expect(parseDateCell('31.02.2027')).toEqual({ ok: false, message: '"31.02.2027" is not a calendar date (day first: 30.06.2025)' });
+  });
 });
 
 describe('text cells and exports', () => {
