@@ -9,7 +9,7 @@ import { BatchItemResult, IdParam } from '../http/schemas';
 import { etag } from '../http/versioning';
 import { findTransaction, listCustomerTransactions, transactionRowToTransaction } from './ledger.repository';
 import { SettlementInput, SettlementSchema, TransactionBatchBody, TransactionListSchema, TransactionSchema } from './ledger.schema';
-import { postTransactionBatch, requireCustomer, settle } from './ledger.service';
+import { postTransactionBatch, recordSettlement, requireCustomer } from './ledger.service';
 
 const tags = ['Data feed'];
 
@@ -46,7 +46,7 @@ export function ledgerRoutes(app: OpenAPIHono<AppEnv>): void {
     }),
     async (c) => {
       const input = c.req.valid('json');
-      return command(c, async (tx) => ({ status: 201, body: await settle(tx, input) }));
+      return command(c, async (tx) => ({ status: 201, body: await recordSettlement(tx, input) }));
     },
   );
 

@@ -163,6 +163,22 @@ export async function settle(tx: Tx, input: SettlementInput) {
 }
 
 /**
+ * A settlement recorded through the API (POST /settlements): as {@link settle}, and never dated
+ * before either transaction was posted (its `transDate`): interest portions and the historical
+ * aging count from settlement dates, and a payment cannot settle an invoice on a day neither
+ * existed (issue 18). The commands that settle as part of their work (write-off, NSF, waive) date
+ * their settlements from inputs they have already checked against the same dates.
+ */
+export async function recordSettlement(tx: Tx, input: SettlementInput) {
+  const rows = await findTransactionsByIds(tx.db, [input.debitId, input.creditId], lockRows(tx));
+  for (const [id, path] of [[input.debitId, 'debitId'], [input.creditId, 'creditId']] as const) {
+    const row = rows.get(id);
+    if (row && input.date < row.trans_date) throw ruleViolation(`a settlement cannot be dated before transaction ${id} was posted (${row.trans_date})`, [{ path: 'date', message: `must be ${row.trans_date} or later (the ${path === 'debitId' ? 'debit' : 'credit'}'s posting date)` }]);
+  }
+  return settle(tx, input);
+}
+
+/**
  * Settlements in order, each exactly as if settled alone one after the other (a write-off closes
  * 20,000 invoices against one entry): every row involved is read and locked once, each settlement
  * is checked and applied to the rows in memory, and then the settlement rows and each row's final

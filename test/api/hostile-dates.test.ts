@@ -192,4 +192,17 @@ describe.each(DIALECTS)('hostile dates on %s', (dialect) => {
       { id: 'DD-4', customerId: 'C1', amount: '10.00', transDate: '2024-03-01', documentDate: '2024-03-01', dueDate: '2024-03-01' },
     ]));
   });
+
+  it('a settlement dated before either of its transactions was posted is a 422 naming date; on the later posting date it settles', async () => {
+    ok(await feed(t, [
+      { id: 'ST-INV', customerId: 'C1', amount: '50.00', transDate: '2024-05-10', dueDate: '2024-06-09' },
+      { id: 'ST-PAY', customerId: 'C1', type: 'payment', amount: '-50.00', transDate: '2024-05-20', dueDate: '2024-05-20' },
+    ]));
+    const seq = await lastSeq(t);
+    const settle = (date: string) => t.request('POST', '/api/v1/settlements', { as: 'integration', body: { debitId: 'ST-INV', creditId: 'ST-PAY', amount: '50.00', date } });
+    expect(expectError(await settle('2024-05-09'), 422, 'rule_violation')).toEqual([{ path: 'date', message: "must be 2024-05-10 or later (the debit's posting date)" }]);
+    expect(expectError(await settle('2024-05-19'), 422, 'rule_violation')).toEqual([{ path: 'date', message: "must be 2024-05-20 or later (the credit's posting date)" }]);
+    expect(await lastSeq(t)).toBe(seq);
+    ok(await settle('2024-05-20'), 201);
+  });
 });
