@@ -121,7 +121,6 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   app.use('*', authenticate());
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  app.get('/', (c) => c.redirect('/docs'));
   docsRoutes(app);
   addinRoutes(app);
 

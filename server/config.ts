@@ -30,3 +30,42 @@ export function allowedOrigins(env: ServerEnv): string[] {
   const extra = env.ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
   return [...new Set([...own, ...extra])];
 }
+
+/** A file-name part: what is not a letter, digit, `.`, `_` or `-` becomes `_`. */
+const namePart = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_');
+
+/**
+ * Where the demo company's tokens are kept: one file per database, so loading the demo into one
+ * database never overwrites the tokens of another.
+ * - SQLite: beside the database file, `demo-tokens.json` for a file named `creditdesk.sqlite` (the
+ *   default `./data/creditdesk.sqlite` gives `./data/demo-tokens.json`), else
+ *   `demo-tokens-<file name without extension>.json` (`./data/team.sqlite` →
+ *   `./data/demo-tokens-team.json`).
+ * - PostgreSQL: `./data/demo-tokens-pg-<host>-<port>-<database>[-<schema>].json` in the working
+ *   directory (`postgres://postgres@127.0.0.1:5432/creditdesk` →
+ *   `./data/demo-tokens-pg-127.0.0.1-5432-creditdesk.json`).
+ */
+export function demoTokensFile(databaseUrl: string, schema?: string): string {
+  if (/^postgres(ql)?:\/\//i.test(databaseUrl)) {
+    let host = 'localhost';
+    let port = '5432';
+    let database = 'postgres';
+    try {
+      const u = new URL(databaseUrl);
+      host = u.hostname || host;
+      port = u.port || port;
+      database = decodeURIComponent(u.pathname.replace(/^\//, '')) || decodeURIComponent(u.username) || database;
+    } catch {
+      // an unparsable URL still gets a file of its own
+      database = databaseUrl;
+    }
+    return `./data/demo-tokens-pg-${[host, port, database, ...(schema ? [schema] : [])].map(namePart).join('-')}.json`;
+  }
+  // A `file:` URI names its file before any `?options`.
+  const path = databaseUrl.startsWith('file:') ? databaseUrl.slice(5).split('?')[0]! : databaseUrl;
+  const slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  const dir = slash < 0 ? '.' : path.slice(0, slash) || '/';
+  const file = path.slice(slash + 1);
+  const name = file === 'creditdesk.sqlite' ? 'demo-tokens.json' : `demo-tokens-${namePart(file.replace(/\.(sqlite3?|db)$/i, '')) || 'database'}.json`;
+  return `${dir}${dir.endsWith('/') ? '' : '/'}${name}`;
+}

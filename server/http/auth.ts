@@ -5,6 +5,7 @@ import { ApiError } from './errors';
 import type { Role } from '../db/transaction';
 import type { DbHandle } from '../db/connection';
 import { SETUP, TOKEN_TTL_MS } from '../db/setup-cache';
+import { DOCS_PUBLIC_PATHS } from './docs';
 
 /** 256 random bits, URL-safe; the prefix makes a leaked token easy to recognise in logs and scans. */
 export function newToken(): string {
@@ -16,12 +17,13 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
+/** Besides DOCS_PUBLIC_PATHS (`/` and `/favicon.ico`, server/http/docs.ts). */
 const PUBLIC = [/^\/healthz$/, /^\/addin(\/|$)/, /^\/docs(\/|$)/, /^\/api\/v1\/openapi\.json$/];
 
 export function isPublicPath(path: string): boolean {
   // Under /api/ only the OpenAPI document is public (the common case needs no regular expression).
   if (path.startsWith('/api/')) return path === '/api/v1/openapi.json';
-  return PUBLIC.some((re) => re.test(path));
+  return (DOCS_PUBLIC_PATHS as readonly string[]).includes(path) || PUBLIC.some((re) => re.test(path));
 }
 
 const BEARER = /^Bearer\s+(\S{16,200})\s*$/i;

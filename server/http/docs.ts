@@ -58,12 +58,27 @@ export const docsSecurity: MiddlewareHandler<AppEnv> = secureHeaders({
 });
 
 /**
+ * The paths a browser opens without a token besides /docs itself: the server's root (which leads
+ * to the reference) and the icon every browser asks for. server/http/auth.ts lets them through.
+ */
+export const DOCS_PUBLIC_PATHS = ['/', '/favicon.ico'] as const;
+
+/**
  * A readable API reference at /docs, rendered from /api/v1/openapi.json. `validatorUrl: null`
  * turns off Swagger UI's default badge, which would load an image from validator.swagger.io
  * (and hand it the spec's URL): the page talks to this server only.
+ *
+ * A newcomer types the server's address: `/` leads to the reference, `/docs/` is `/docs`, and
+ * the browser's `/favicon.ico` gets an empty answer (204) rather than a 401 in the console.
  */
 export function docsRoutes(app: Hono<AppEnv>): void {
+  app.get('/', (c) => c.redirect('/docs'));
   app.get('/docs', (c) => c.html(PAGE));
+  app.get('/docs/', (c) => c.redirect('/docs', 301));
+  app.get('/favicon.ico', (c) => {
+    c.header('Cache-Control', 'public, max-age=86400');
+    return c.body(null, 204);
+  });
   app.get('/docs/assets/:file', async (c) => {
     const file = c.req.param('file');
     const type = ASSETS[file];

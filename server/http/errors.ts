@@ -19,6 +19,22 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
+/**
+ * The error answers as reusable OpenAPI response components (`#/components/responses/<name>`):
+ * each operation references those it can give (server/http/openapi-conventions.ts `errorsOf`).
+ */
+export const ERROR_RESPONSE_COMPONENTS = {
+  400: { name: 'InvalidRequest', description: 'invalid_request: the input does not match the schema (`details` name the fields), or a malformed Idempotency-Key' },
+  401: { name: 'Unauthenticated', description: 'unauthenticated: no bearer token, or one that is unknown or revoked' },
+  403: { name: 'Forbidden', description: 'forbidden: the role may not do this (see the roles of the operation)' },
+  404: { name: 'NotFound', description: 'not_found: the row the path names does not exist' },
+  409: { name: 'VersionConflict', description: 'version_conflict: If-Match names a stale version; `current` holds the row as it is now' },
+  412: { name: 'PreconditionFailed', description: 'precondition_failed: If-Match is malformed (send a quoted version number, e.g. "3")' },
+  413: { name: 'PayloadTooLarge', description: 'payload_too_large: the body is larger than the route allows' },
+  422: { name: 'RuleViolation', description: 'rule_violation: the request is well formed but breaks a business rule, or reuses an Idempotency-Key with another request' },
+  428: { name: 'PreconditionRequired', description: 'precondition_required: If-Match is missing; send the version you last read' },
+} as const satisfies Partial<Record<(typeof ERROR_STATUS)[ErrorCode], { name: string; description: string }>>;
+
 export interface ErrorDetail {
   path: string;
   message: string;

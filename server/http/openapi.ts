@@ -5,6 +5,9 @@ import type { AppEnv } from './env';
 import { ErrorSchema } from './schemas';
 import { guardOf } from './auth';
 import { ROLES, type Role } from '../db/transaction';
+import { documentRoute, installConventions, operationIdOf, type DeclaredConventions } from './openapi-conventions';
+
+export type { RouteConventions } from './openapi-conventions';
 
 /** The typed context of a route: params, query and body as validated by its schemas. */
 export type RouteContext<R extends RouteConfig> = Parameters<RouteHandler<R, AppEnv>>[0];
@@ -29,27 +32,39 @@ export function routeRoles(route: RouteConfig): readonly Role[] {
   return ROLES.filter((r) => allowed.includes(r));
 }
 
+/** The operationIds of each app so far: two routes that would share one stop the app from starting. */
+const operationIds = new WeakMap<object, Set<string>>();
+
 /**
  * The route as registered: its roles as `x-roles` and as a line of its description (Swagger UI at
- * /docs shows descriptions, not extensions). A guard that admits every role checks nothing, so it
- * documents the route and is left out of the chain (no extra step on POST /credit-check).
+ * /docs shows descriptions, not extensions), and its conventions in OpenAPI terms
+ * (server/http/openapi-conventions.ts: If-Match, Idempotency-Key, ETag, the error answers it can
+ * give, its operationId). A guard that admits every role checks nothing, so it documents the route
+ * and is left out of the chain (no extra step on POST /credit-check).
  */
-function withRoles<R extends RouteConfig>(route: R): R {
+function documented<R extends RouteConfig>(app: OpenAPIHono<AppEnv>, route: R & DeclaredConventions): R {
+  installConventions(app);
   const roles = routeRoles(route);
   const everyRole = roles.length === ROLES.length;
   const line = `Roles: ${everyRole ? 'every role' : roles.map((r) => `\`${r}\``).join(', ')}.`;
-  const documented = { ...route, [ROLES_EXTENSION]: roles, description: route.description ? `${route.description}\n\n${line}` : line };
-  if (everyRole && route.middleware) documented.middleware = (Array.isArray(route.middleware) ? route.middleware : [route.middleware]).filter((m) => !guardOf(m));
-  return documented;
+  const operationId = (route as { operationId?: string }).operationId ?? operationIdOf(route);
+  const seen = operationIds.get(app) ?? new Set<string>();
+  operationIds.set(app, seen);
+  if (seen.has(operationId)) throw new Error(`${route.method.toUpperCase()} ${route.path}: operationId ${operationId} is taken by another route; give one of them \`operationId\` in its createRoute config`);
+  seen.add(operationId);
+  const doc = documentRoute(app, route, roles, errorResponses, operationId) as R & Record<string, unknown>;
+  const out = { ...doc, [ROLES_EXTENSION]: roles, description: route.description ? `${route.description}\n\n${line}` : line };
+  if (everyRole && route.middleware) out.middleware = (Array.isArray(route.middleware) ? route.middleware : [route.middleware]).filter((m) => !guardOf(m));
+  return out;
 }
 
 /**
  * Registers a route whose handler answers with a plain Response (commands build theirs through
  * `command()`); the schemas still validate the input and document the output, and its roles
- * ({@link routeRoles}) are published in the OpenAPI document.
+ * ({@link routeRoles}) and conventions (RouteConventions, server/http/openapi-conventions.ts) are published in the OpenAPI document.
  */
-export function register<R extends RouteConfig>(app: OpenAPIHono<AppEnv>, route: R, handler: (c: RouteContext<R>) => Promise<Response> | Response): void {
-  app.openapi(withRoles(route), handler as never);
+export function register<R extends RouteConfig>(app: OpenAPIHono<AppEnv>, route: R & DeclaredConventions, handler: (c: RouteContext<R>) => Promise<Response> | Response): void {
+  app.openapi(documented(app, route), handler as never);
 }
 
 /**
@@ -58,9 +73,9 @@ export function register<R extends RouteConfig>(app: OpenAPIHono<AppEnv>, route:
  * chain (two more async middlewares and an async parse per request, measurable on
  * POST /credit-check). The answers to bad input are the same as every other route's.
  */
-export function registerHot<R extends RouteConfig>(app: OpenAPIHono<AppEnv>, route: R, handler: (c: Context<AppEnv>) => Promise<Response>): void {
-  const { middleware, ...documented } = withRoles(route);
-  app.openAPIRegistry.registerPath(documented);
+export function registerHot<R extends RouteConfig>(app: OpenAPIHono<AppEnv>, route: R & DeclaredConventions, handler: (c: Context<AppEnv>) => Promise<Response>): void {
+  const { middleware, ...doc } = documented(app, route);
+  app.openAPIRegistry.registerPath(doc);
   const path = route.path.replace(/\{(\w+)\}/g, ':$1');
   app.on([route.method.toUpperCase()], [path], ...([middleware ?? []].flat() as never[]), handler as never);
 }
@@ -94,7 +109,11 @@ export const jsonResponse = <T extends z.ZodType>(schema: T, description = 'OK')
 
 const err = (description: string) => ({ content: { 'application/json': { schema: ErrorSchema } }, description });
 
-/** The error answers every authenticated route can give. */
+/**
+ * The error answers a route may spread into its `responses`. `register` replaces them with
+ * references to the shared response components, only those the route can give
+ * (server/http/openapi-conventions.ts `errorsOf`); an error answer a route describes itself is kept.
+ */
 export const errorResponses = {
   400: err('invalid_request: the input does not match the schema'),
   401: err('unauthenticated'),

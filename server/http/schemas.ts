@@ -9,9 +9,55 @@ import { dateProblem, EARLIEST_DATE, LATEST_DATE } from '../../shared/dates';
  */
 export const Id = z
   .string()
-  .regex(/^(?!\.\.?$)[A-Za-z0-9_.\-]{1,64}$/, 'must be 1–64 characters of letters, digits, "_", "." or "-", and not "." or ".."')
-  .openapi({ example: 'C1001' });
+  .regex(/^(?!\.\.?$)[A-Za-z0-9_.\-]{1,64}$/, 'must be 1–64 characters of letters, digits, "_", "." or "-", and not "." or ".."');
 
+/**
+ * An example id of each kind of entity, as the API hands them out (`H-…`, `CLJ-…`, `u_…`: see the
+ * services' id generators) or as an ERP or a credit manager would key them in. The OpenAPI document
+ * shows these, so an id field of one kind never shows another kind's id.
+ */
+export const ID_EXAMPLES = {
+  customer: 'C1001',
+  salesOrder: 'SO-10045',
+  transaction: 'INV-10023',
+  payment: 'PAY-10077',
+  user: 'u_3f9a2c71d0e4b5a6',
+  paymentTerms: 'Net30',
+  cashDiscount: '2P10',
+  creditManagementGroup: 'RETAIL',
+  accountStatus: 'STOP',
+  reasonCode: 'PAID',
+  blockingRule: 'BR-3f9a2c71d0',
+  creditGroup: 'NORDICS',
+  insurance: 'INS-3f9a2c71d0',
+  hold: 'H-3f9a2c71d0',
+  riskGroup: 'STD',
+  scoringRule: 'GROWTH',
+  automaticLimitSetup: 'AUTO-STD',
+  journal: 'CLJ-3f9a2c71d0',
+  agingDefinition: 'AGE30',
+  pool: 'EAST',
+  agent: 'JDOE',
+  caseCategory: 'DISPUTE',
+  activity: 'ACT-3f9a2c71d0',
+  case: 'CASE-3f9a2c71d0',
+  interestCode: 'INT8',
+  bankAccount: 'BANK-EUR',
+  writeOffAccount: 'WRITEOFF',
+  interestNote: 'IN-3f9a2c71d0',
+  fee: 'FEE-3f9a2c71d0',
+  writeOff: 'WO-3f9a2c71d0',
+  upload: 'UPL-3f9a2c71d0',
+} as const;
+export type IdKind = keyof typeof ID_EXAMPLES;
+
+/** An {@link Id} of one kind of entity: the same rules, documented with an example of that kind. */
+export const idOf = (kind: IdKind) => Id.openapi({ example: ID_EXAMPLES[kind] });
+
+/**
+ * `{id}` in a path. Its example is that of the path's collection, filled in where the route is
+ * registered (server/http/openapi-conventions.ts, `ID_KIND_OF_COLLECTION`).
+ */
 export const IdParam = z.object({ id: Id.openapi({ param: { name: 'id', in: 'path' } }) });
 
 export const Name = z.string().trim().min(1).max(200);

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { Currency, DateIn, DateOut, Id, MoneyIn, MoneyOut, PositiveMoneyIn, ShortText, Timestamp } from '../http/schemas';
+import { Currency, DateIn, DateOut, idOf, MoneyIn, MoneyOut, PositiveMoneyIn, ShortText, Timestamp } from '../http/schemas';
+import { withArticle } from '../../shared/words';
 
 /** writeOff and nsfReversal are made only by the collections operations (collections.md §1.2). */
 export const TRANSACTION_TYPES = ['invoice', 'creditNote', 'payment', 'fee', 'interest', 'writeOff', 'nsfReversal'] as const;
@@ -13,8 +14,8 @@ export const DEBIT_TYPES: readonly TransactionType[] = ['invoice', 'fee', 'inter
 
 export const TransactionInput = z
   .strictObject({
-    id: Id,
-    customerId: Id,
+    id: idOf('transaction'),
+    customerId: idOf('customer'),
     type: z.enum(FEED_TYPES),
     amount: MoneyIn.openapi({ description: 'signed: invoices and fees positive, payments and credit notes negative' }),
     currency: Currency.optional(),
@@ -22,13 +23,13 @@ export const TransactionInput = z
     dueDate: DateIn.nullish(),
     documentDate: DateIn.nullish(),
     taxAmount: MoneyIn.optional(),
-    bankAccountId: Id.nullish(),
+    bankAccountId: idOf('bankAccount').nullish(),
     paymentJournal: ShortText.nullish(),
   })
   .superRefine((t, ctx) => {
     const debit = DEBIT_TYPES.includes(t.type);
-    if (debit && t.amount <= 0n) ctx.addIssue({ code: 'custom', path: ['amount'], message: `a ${t.type} must have a positive amount` });
-    if (!debit && t.amount >= 0n) ctx.addIssue({ code: 'custom', path: ['amount'], message: `a ${t.type} must have a negative amount` });
+    if (debit && t.amount <= 0n) ctx.addIssue({ code: 'custom', path: ['amount'], message: `${withArticle(t.type)} must have a positive amount` });
+    if (!debit && t.amount >= 0n) ctx.addIssue({ code: 'custom', path: ['amount'], message: `${withArticle(t.type)} must have a negative amount` });
     if (t.type !== 'payment' && (t.bankAccountId || t.paymentJournal)) ctx.addIssue({ code: 'custom', path: ['bankAccountId'], message: 'only payments carry a bank account or payment journal' });
     // An entry is made on its document date; it cannot fall due before that. transDate is the
     // posting date (collections.md §1.2), and an entry posted after its due date is normal: late
@@ -69,7 +70,7 @@ export type Transaction = z.infer<typeof TransactionSchema>;
 export const TransactionListSchema = z.object({ items: z.array(TransactionSchema), nextCursor: z.string().nullable() }).openapi('TransactionList');
 
 export const SettlementInput = z
-  .strictObject({ debitId: Id, creditId: Id, amount: PositiveMoneyIn, date: DateIn })
+  .strictObject({ debitId: idOf('transaction'), creditId: idOf('payment'), amount: PositiveMoneyIn, date: DateIn })
   .openapi('SettlementInput');
 
 export const SettlementSchema = z

@@ -4,7 +4,7 @@ import { guard, CAN } from '../http/auth';
 import { command } from '../http/command';
 import { errorResponses, jsonBody, jsonResponse, register } from '../http/openapi';
 import { decodeCursor, page, pageQuery } from '../http/paging';
-import { Id, IdParam, SinceQuery } from '../http/schemas';
+import { idOf, IdParam, SinceQuery } from '../http/schemas';
 import { etag, optionalIfMatch, requireIfMatch } from '../http/versioning';
 import { listSalesOrders, salesOrderRowToSalesOrder } from './sales-orders.repository';
 import { ORDER_STATUSES, OrderCreditManagementPatch, PostingInput, PostingResultSchema, SalesOrderInput, SalesOrderListSchema, SalesOrderSchema } from './sales-orders.schema';
@@ -21,7 +21,7 @@ export function salesOrderRoutes(app: OpenAPIHono<AppEnv>): void {
       path: '/api/v1/sales-orders',
       tags,
       summary: 'List sales orders',
-      request: { query: z.object({ ...pageQuery, customerId: Id.optional(), status: z.enum(ORDER_STATUSES).optional(), since: SinceQuery }) },
+      request: { query: z.object({ ...pageQuery, customerId: idOf('customer').optional(), status: z.enum(ORDER_STATUSES).optional(), since: SinceQuery }) },
       responses: { 200: jsonResponse(SalesOrderListSchema), ...errorResponses },
     }),
     async (c) => {
@@ -95,6 +95,7 @@ export function salesOrderRoutes(app: OpenAPIHono<AppEnv>): void {
     createRoute({ middleware: [guard(CAN.feedData, 'cancel sales orders')],
       method: 'post',
       path: '/api/v1/sales-orders/{id}/cancel',
+      ifMatch: 'required',
       tags,
       summary: 'Cancel an open order (If-Match required); it stops counting as an open order',
       request: { params: IdParam },

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { DateIn, DateOut, Id, MoneyOut, NonNegativeMoneyIn, PositiveMoneyIn, Timestamp } from '../http/schemas';
+import { DateIn, DateOut, idOf, MoneyOut, NonNegativeMoneyIn, PositiveMoneyIn, Timestamp } from '../http/schemas';
 
 export const CHECKPOINTS = ['confirmation', 'pickingList', 'releaseToWarehouse', 'packingSlip', 'invoice'] as const;
 export type Checkpoint = (typeof CHECKPOINTS)[number];
@@ -7,10 +7,10 @@ export const ORDER_STATUSES = ['open', 'invoiced', 'canceled'] as const;
 
 export const SalesOrderInput = z
   .strictObject({
-    customerId: Id,
+    customerId: idOf('customer'),
     amount: NonNegativeMoneyIn,
-    paymentTermsId: Id.nullish(),
-    cashDiscountId: Id.nullish(),
+    paymentTermsId: idOf('paymentTerms').nullish(),
+    cashDiscountId: idOf('cashDiscount').nullish(),
     excludeFromCreditManagement: z.boolean().optional().openapi({ description: 'credit staff decide it (PATCH /sales-orders/{id}/credit-management): the feed may repeat the current value or leave it out (kept), not change it' }),
   })
   .openapi('SalesOrderInput');

@@ -13,7 +13,8 @@ import { Id } from '../http/schemas';
 import { requestReader } from '../http/reader';
 import { holdRowToHold, listHolds } from '../credit/holds/holds.repository';
 import { agingList } from '../collections/aging.routes';
-import { escapeFormula } from '../../shared/sheets/cells';
+import { escapeFormula, matchHeaders, textCell } from '../../shared/sheets/cells';
+import { addDays, todayUtc } from '../../shared/dates';
 import { loadWorkbook, readUpload, type ReadSheet } from './files';
 import { annotateWorkbook, applyUpload, checkUpload, type RowResult } from './uploads';
 
@@ -46,6 +47,29 @@ async function workbookBuffer(wb: ExcelJS.Workbook): Promise<Buffer> {
   return Buffer.from(await wb.xlsx.writeBuffer());
 }
 
+/**
+ * The template's example row names its customer `EXAMPLE C1001` (an id cannot contain a space, so
+ * it is never a real customer): a row whose Customer cell starts with EXAMPLE is refused with a
+ * message saying so, and an unchanged template uploaded creates nothing.
+ */
+export const EXAMPLE_CUSTOMER = 'EXAMPLE C1001';
+const EXAMPLE_MARK = /^example\b/i;
+const EXAMPLE_MESSAGE = "is the template's example row (Customer starts with EXAMPLE): type your own customer over it, or delete the row";
+
+/**
+ * Marks the example rows of an upload as errors (whatever the journal validation said of them), so
+ * an unchanged template is a 422 (a dry run: valid false) naming the row, and nothing is saved.
+ */
+function refuseExampleRows(sheet: ReadSheet, outcome: { valid: boolean; rows: RowResult[] }): void {
+  const col = matchHeaders(sheet.headers).columns.get('customerId');
+  if (col === undefined) return;
+  const examples = new Set(sheet.rows.filter((r) => EXAMPLE_MARK.test(textCell(r.cells[col] ?? null) ?? '')).map((r) => r.row));
+  if (examples.size === 0) return;
+  const header = sheet.headers[col] || 'Customer';
+  outcome.rows = outcome.rows.map((r) => (examples.has(r.row) ? { ...r, status: 'error', errors: [{ path: 'customerId', column: header, message: `row ${r.row} ${EXAMPLE_MESSAGE}` }] } : r));
+  outcome.valid = false;
+}
+
 /** The adjustments template: columns, data validation, an example row and an instructions sheet. */
 export async function adjustmentsTemplate(): Promise<Buffer> {
   const wb = new (await excel()).Workbook();
@@ -61,7 +85,9 @@ export async function adjustmentsTemplate(): Promise<Buffer> {
     { header: 'Type', key: 'type', width: 13 },
   ];
   ws.getRow(1).font = { bold: true };
-  ws.addRow({ customerId: 'C1001', newCreditLimit: 50000, newExpirationDate: new Date(Date.UTC(2027, 11, 31)), type: 'creditLimit' });
+  // The example row: marked in its Customer cell (never uploaded, see refuseExampleRows) and in grey italics.
+  const example = ws.addRow({ customerId: EXAMPLE_CUSTOMER, newCreditLimit: 50000, newExpirationDate: new Date(`${addDays(todayUtc(), 365)}T00:00:00Z`), type: 'creditLimit' });
+  example.font = { italic: true, color: { argb: 'FF808080' } };
   for (let r = 2; r <= 1001; r++) {
     ws.getCell(`C${r}`).dataValidation = { type: 'decimal', operator: 'greaterThanOrEqual', formulae: [0], allowBlank: true, showErrorMessage: true, errorTitle: 'New limit', error: 'A limit is an amount of 0 or more.' };
     for (const c of ['D', 'E', 'F']) ws.getCell(`${c}${r}`).dataValidation = { type: 'date', operator: 'greaterThan', formulae: [new Date(Date.UTC(2000, 0, 1))], allowBlank: true, showErrorMessage: true, errorTitle: 'Date', error: 'Type a date, e.g. 2027-12-31.' };
@@ -73,6 +99,7 @@ export async function adjustmentsTemplate(): Promise<Buffer> {
     'CreditDesk: credit-limit adjustments',
     '',
     'One row per customer (or credit group). Upload the file at POST /api/v1/uploads/adjustments, or with the add-in.',
+    `Row 2 is an example (Customer "${EXAMPLE_CUSTOMER}"): type your own rows over it or delete it. A row whose Customer starts with EXAMPLE is never uploaded: the upload is refused, naming the row.`,
     'Customer: the customer account, e.g. C1001. Credit group: instead of Customer, to change a shared group limit.',
     'New limit: the new credit limit (0 or more, at most 2 decimals).',
     'Expiry: when the new limit expires (creditLimit rows). Leave it empty to keep the current expiry.',
@@ -144,6 +171,7 @@ export function sheetRoutes(app: OpenAPIHono<AppEnv>): void {
       const wantsXlsx = (c.req.header('accept') ?? '').includes(XLSX);
       const sheet = await readUpload(bytes);
       const outcome = await checkUpload(requestReader(c), sheet);
+      refuseExampleRows(sheet, outcome);
       const answer = (status: 200 | 201 | 422, ids: { journalId: string | null; uploadId: string | null }, rows: RowResult[]) => ({ status, body: { ...ids, dryRun, valid: outcome.valid, type: outcome.type, sheet: outcome.sheet, headerRow: outcome.headerRow, rows } });
       let result: ReturnType<typeof answer>;
       if (dryRun || !outcome.valid) {

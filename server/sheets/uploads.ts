@@ -8,6 +8,7 @@ import { JOURNAL_TYPES } from '../credit/journals/journals.schema';
 import { formatMoney } from '../../shared/money';
 import { matchHeaders, normalizeHeader, parseAmountCell, parseDateCell, prefix, quoteCell, textCell, type AdjustmentField, type CellValue } from '../../shared/sheets/cells';
 import { adjustmentsSheet, type ReadSheet } from './files';
+import { withArticle } from '../../shared/words';
 
 /**
  * Uploading a sheet of limit changes (SPEC §5): each row becomes a journal line through the same
@@ -138,7 +139,7 @@ export async function checkUpload(r: Reader, sheet: ReadSheet): Promise<UploadOu
   const type = converted.find((c) => c.type !== null)?.type ?? 'creditLimit';
   for (const c of converted) {
     if (c.type !== null && c.type !== type) {
-      c.errors.push({ path: 'type', column: columnHeader(sheet, columns, 'type') ?? 'type', message: `is ${c.type}, but this upload is a ${type} journal (one upload makes one journal)` });
+      c.errors.push({ path: 'type', column: columnHeader(sheet, columns, 'type') ?? 'type', message: `is ${c.type}, but this upload is ${withArticle(type)} journal (one upload makes one journal)` });
       c.line = null;
     }
   }

@@ -142,7 +142,9 @@ export function parseDateCell(v: CellValue): Parsed<CalendarDate> {
   const m = /^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$/.exec(text);
   if (m) {
     const iso = `${m[3]}-${m[2]!.padStart(2, '0')}-${m[1]!.padStart(2, '0')}`;
-    return isValidDate(iso) ? { ok: true, value: iso } : { ok: false, message: `${quoteCell(v)} ${dateCellProblem(iso)}${iso >= EARLIEST_DATE && iso <= LATEST_DATE ? ' (day first: 30.06.2025)' : ''}` };
+    const inRange = iso >= EARLIEST_DATE && iso <= LATEST_DATE;
+    if (isValidDate(iso)) return { ok: true, value: iso };
+    return { ok: false, message: `${quoteCell(v)} ${dateCellProblem(iso)}${inRange ? ' (day first: 30.06.2025)' : ''}` };
   }
   if (/^\d+$/.test(text)) return parseDateCell(Number(text));
   return { ok: false, message: `${quoteCell(v)} is not a date; use 2025-06-30 or 30.06.2025` };

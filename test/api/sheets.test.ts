@@ -59,7 +59,7 @@ describe.each(DIALECTS)('sheets without the add-in on %s', (dialect) => {
     const wb = await readWorkbook(Buffer.from(await res.arrayBuffer()));
     const ws = wb.getWorksheet('Adjustments')!;
     expect((ws.getRow(1).values as unknown[]).slice(1)).toEqual(['Customer', 'Credit group', 'New limit', 'Expiry', 'From', 'To', 'Type']);
-    expect(ws.getCell('A2').value).toBe('C1001');
+    expect(ws.getCell('A2').value).toBe('EXAMPLE C1001');
     expect(ws.getCell('G2').dataValidation).toMatchObject({ type: 'list', formulae: ['"creditLimit,temporary"'] });
     expect(ws.getCell('C3').dataValidation).toMatchObject({ type: 'decimal', operator: 'greaterThanOrEqual' });
     expect(ws.getCell('D3').dataValidation).toMatchObject({ type: 'date' });

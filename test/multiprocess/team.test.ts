@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropPostgresSchema } from '../../server/db/connection';
+import { demoTokensFile } from '../../server/config';
 import { channelOf, listenerName } from '../../server/db/events';
 import { ROLES } from '../../server/db/transaction';
 import { readTestResponse, requestInit, type RequestOptions, type TestResponse } from '../support/app';
@@ -161,7 +162,7 @@ describe('two servers started at the same moment on an empty database with the d
     for (const out of outputs) expect(out).not.toMatch(/duplicate key|error/i);
     for (const s of team.servers) expect(s.child.exitCode).toBeNull();
     // The printed tokens were saved in the seeder's working directory only (never in the repo).
-    expect(JSON.parse(readFileSync(join(team.dirs[seeder]!, 'data', 'demo-tokens.json'), 'utf8'))).toMatchObject(tokens);
+    expect(JSON.parse(readFileSync(join(team.dirs[seeder]!, demoTokensFile(PG_URL, team.schema)), 'utf8'))).toMatchObject(tokens);
     expect(readdirSync(team.dirs[other]!)).toEqual([]);
 
     // One demo company: 200 customers, the demo users once each (one per role and a second

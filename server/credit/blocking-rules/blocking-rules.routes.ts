@@ -40,7 +40,7 @@ export function blockingRuleRoutes(app: OpenAPIHono<AppEnv>): void {
   );
   register(
     app,
-    createRoute({ middleware: [guard(CAN.setup, 'set blocking rules')], method: 'put', path: '/api/v1/blocking-rules/{id}', tags, summary: 'Replace a rule (If-Match required)', request: { params: IdParam, body: jsonBody(BlockingRuleInput) }, responses: { 200: jsonResponse(BlockingRuleSchema), ...errorResponses } }),
+    createRoute({ middleware: [guard(CAN.setup, 'set blocking rules')], method: 'put', path: '/api/v1/blocking-rules/{id}', ifMatch: 'required', tags, summary: 'Replace a rule (If-Match required)', request: { params: IdParam, body: jsonBody(BlockingRuleInput) }, responses: { 200: jsonResponse(BlockingRuleSchema), ...errorResponses } }),
     async (c) => {
       const { id } = c.req.valid('param');
       const input = c.req.valid('json');

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { RULE_TYPES } from '../../../shared/credit/types';
 import { tryParseRate } from '../../../shared/money';
-import { Id, MoneyOut, NonNegativeMoneyIn, ShortText } from '../../http/schemas';
+import { idOf, MoneyOut, NonNegativeMoneyIn, ShortText } from '../../http/schemas';
 
 /** A percentage or rate with up to 4 decimals: "100", 92.5. Parsed to a Rate bigint. */
 export const RateIn = z
@@ -29,15 +29,15 @@ export const BlockingRuleInput = z
     ruleType: z.enum(RULE_TYPES as [string, ...string[]]),
     kind: z.enum(['blocking', 'exclusion']),
     validFor: z.enum(['table', 'group', 'all']).default('all'),
-    accountOrGroup: Id.nullish(),
-    riskGroupId: Id.nullish(),
+    accountOrGroup: idOf('customer').nullish().openapi({ description: 'validFor table: a customer; group: a credit management group' }),
+    riskGroupId: idOf('riskGroup').nullish(),
     valueType: z.enum(['days', 'amount', 'percent']).nullish(),
     days: z.number().int().min(0).max(36500).nullish(),
     amount: NonNegativeMoneyIn.nullish(),
     percent: RateIn.nullish(),
     creditLimitThreshold: z.union([z.string(), z.number()]).nullish().openapi({ type: 'string', description: 'overdueAmount only: a percentage (valueType percent) or an amount (valueType amount)' }),
-    accountStatusId: Id.nullish(),
-    paymentTermsId: Id.nullish(),
+    accountStatusId: idOf('accountStatus').nullish(),
+    paymentTermsId: idOf('paymentTerms').nullish(),
     releaseSalesOrder: z.boolean().default(false),
     description: ShortText.nullish(),
   })

@@ -12,6 +12,7 @@ import { setupRowsCached } from '../setup/setup.resource';
 import { findSetupRow } from '../setup/setup.repository';
 import { accountStatuses, paymentTerms } from '../setup/setup.kinds';
 import type { BlockingRuleInput, BlockingRuleJson } from './blocking-rules.schema';
+import { withArticle } from '../../../shared/words';
 
 export const BLOCKING_RULE = 'blockingRule';
 type Row = Selectable<BlockingRulesTable>;
@@ -114,7 +115,7 @@ async function ruleColumns(tx: Tx, input: BlockingRuleInput) {
     if (input[field] === null || input[field] === undefined) errors.push({ path: field, message: `required: ${why}` });
   };
   const forbid = (fields: (keyof BlockingRuleInput)[]) => {
-    for (const f of fields) if (input[f] !== null && input[f] !== undefined) errors.push({ path: f, message: `not used by a ${input.ruleType} rule` });
+    for (const f of fields) if (input[f] !== null && input[f] !== undefined) errors.push({ path: f, message: `not used by ${withArticle(input.ruleType)} rule` });
   };
   const type = input.ruleType as RuleType;
   let valueType: ValueType | null = input.valueType ?? null;

@@ -5,7 +5,7 @@ import { command, idempotentBatch } from '../../http/command';
 import { ApiError, zodDetails } from '../../http/errors';
 import { errorResponses, jsonBody, jsonResponse, register } from '../../http/openapi';
 import { decodeCursor, page, pageQuery } from '../../http/paging';
-import { DateIn, Id, IdParam, LongText, MoneyOut, SinceQuery } from '../../http/schemas';
+import { DateIn, idOf, IdParam, LongText, MoneyOut, SinceQuery } from '../../http/schemas';
 import { etag, requireIfMatch } from '../../http/versioning';
 import { runInTransaction, type Role } from '../../db/transaction';
 import { findHold, holdRowToHold, HOLD_STATUSES, listHolds } from './holds.repository';
@@ -47,15 +47,15 @@ export const HoldSchema = z
 
 const ReleaseBody = z
   .strictObject({
-    reasonCode: Id,
+    reasonCode: idOf('reasonCode'),
     reviewDate: DateIn,
     mode: z.enum(['withPosting', 'withoutPosting']).default('withoutPosting'),
     asOf: DateIn.optional().openapi({ description: 'the release date (default today): the grace window starts here' }),
   })
   .openapi('ReleaseInput');
-const RejectBody = z.strictObject({ reasonCode: Id, comment: LongText.nullish() }).openapi('RejectInput');
-const ReleaseItem = ReleaseBody.extend({ holdId: Id, version: z.number().int().min(1) });
-const RejectItem = RejectBody.extend({ holdId: Id, version: z.number().int().min(1) });
+const RejectBody = z.strictObject({ reasonCode: idOf('reasonCode'), comment: LongText.nullish() }).openapi('RejectInput');
+const ReleaseItem = ReleaseBody.extend({ holdId: idOf('hold'), version: z.number().int().min(1) });
+const RejectItem = RejectBody.extend({ holdId: idOf('hold'), version: z.number().int().min(1) });
 const DecisionResult = z.object({ hold: HoldSchema, posting: z.unknown().optional() });
 const BatchResult = z.object({
   items: z.array(z.object({ index: z.number(), holdId: z.string().optional(), status: z.enum(['ok', 'error']), version: z.number().optional(), hold: HoldSchema.optional(), errors: z.array(z.object({ path: z.string(), message: z.string() })), code: z.string().optional(), current: z.unknown().optional() })),
@@ -70,7 +70,7 @@ export function holdRoutes(app: OpenAPIHono<AppEnv>): void {
       tags,
       summary: 'The hold list',
       description: 'status defaults to onHold, or to all when `since` is given: a workbook pulling changes must also learn about holds that left the list.',
-      request: { query: z.object({ ...pageQuery, status: z.enum([...HOLD_STATUSES, 'all']).optional(), customerId: Id.optional(), since: SinceQuery }) },
+      request: { query: z.object({ ...pageQuery, status: z.enum([...HOLD_STATUSES, 'all']).optional(), customerId: idOf('customer').optional(), since: SinceQuery }) },
       responses: { 200: jsonResponse(z.object({ items: z.array(HoldSchema), nextCursor: z.string().nullable() })), ...errorResponses },
     }),
     async (c) => {
@@ -92,7 +92,7 @@ export function holdRoutes(app: OpenAPIHono<AppEnv>): void {
 
   register(
     app,
-    createRoute({ middleware: [guard(DECIDE, 'release holds')], method: 'post', path: '/api/v1/holds/{id}/release', tags, summary: 'Release a hold (If-Match); with posting, runs the blocked posting', request: { params: IdParam, body: jsonBody(ReleaseBody) }, responses: { 200: jsonResponse(DecisionResult), ...errorResponses } }),
+    createRoute({ middleware: [guard(DECIDE, 'release holds')], method: 'post', path: '/api/v1/holds/{id}/release', ifMatch: 'required', tags, summary: 'Release a hold (If-Match); with posting, runs the blocked posting', request: { params: IdParam, body: jsonBody(ReleaseBody) }, responses: { 200: jsonResponse(DecisionResult), ...errorResponses } }),
     async (c) => {
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');
@@ -106,7 +106,7 @@ export function holdRoutes(app: OpenAPIHono<AppEnv>): void {
 
   register(
     app,
-    createRoute({ middleware: [guard(DECIDE, 'reject holds')], method: 'post', path: '/api/v1/holds/{id}/reject', tags, summary: 'Reject a hold (If-Match): the order cannot be posted', request: { params: IdParam, body: jsonBody(RejectBody) }, responses: { 200: jsonResponse(DecisionResult), ...errorResponses } }),
+    createRoute({ middleware: [guard(DECIDE, 'reject holds')], method: 'post', path: '/api/v1/holds/{id}/reject', ifMatch: 'required', tags, summary: 'Reject a hold (If-Match): the order cannot be posted', request: { params: IdParam, body: jsonBody(RejectBody) }, responses: { 200: jsonResponse(DecisionResult), ...errorResponses } }),
     async (c) => {
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');
@@ -120,7 +120,7 @@ export function holdRoutes(app: OpenAPIHono<AppEnv>): void {
 
   register(
     app,
-    createRoute({ middleware: [guard(APPROVE, 'approve hold decisions')], method: 'post', path: '/api/v1/holds/{id}/approve', tags, summary: 'Approve a pending release or reject (credit manager, not the requester; If-Match)', request: { params: IdParam }, responses: { 200: jsonResponse(DecisionResult), ...errorResponses } }),
+    createRoute({ middleware: [guard(APPROVE, 'approve hold decisions')], method: 'post', path: '/api/v1/holds/{id}/approve', ifMatch: 'required', tags, summary: 'Approve a pending release or reject (credit manager, not the requester; If-Match)', request: { params: IdParam }, responses: { 200: jsonResponse(DecisionResult), ...errorResponses } }),
     async (c) => {
       const { id } = c.req.valid('param');
       const ifMatch = requireIfMatch(c);
@@ -133,7 +133,7 @@ export function holdRoutes(app: OpenAPIHono<AppEnv>): void {
 
   register(
     app,
-    createRoute({ middleware: [guard(APPROVE, 'decline hold decisions')], method: 'post', path: '/api/v1/holds/{id}/decline', tags, summary: 'Send a pending decision back: the hold is on hold again (credit manager; If-Match)', request: { params: IdParam, body: jsonBody(z.strictObject({ comment: LongText.nullish() })) }, responses: { 200: jsonResponse(DecisionResult), ...errorResponses } }),
+    createRoute({ middleware: [guard(APPROVE, 'decline hold decisions')], method: 'post', path: '/api/v1/holds/{id}/decline', ifMatch: 'required', tags, summary: 'Send a pending decision back: the hold is on hold again (credit manager; If-Match)', request: { params: IdParam, body: jsonBody(z.strictObject({ comment: LongText.nullish() })) }, responses: { 200: jsonResponse(DecisionResult), ...errorResponses } }),
     async (c) => {
       const { id } = c.req.valid('param');
       const { comment } = c.req.valid('json');
@@ -191,7 +191,7 @@ export function holdRoutes(app: OpenAPIHono<AppEnv>): void {
       path: '/api/v1/holds:evaluate',
       tags,
       summary: 'Evaluate holds for release: re-run the rules, mark reasons inactive, auto-release per parameter',
-      request: { body: jsonBody(z.strictObject({ holdIds: z.array(Id).max(10_000).optional(), customerId: Id.optional(), asOf: DateIn.optional() })) },
+      request: { body: jsonBody(z.strictObject({ holdIds: z.array(idOf('hold')).max(10_000).optional(), customerId: idOf('customer').optional(), asOf: DateIn.optional() })) },
       responses: { 200: jsonResponse(z.object({ items: z.array(z.object({ hold: HoldSchema, readyToRelease: z.boolean(), autoReleased: z.boolean() })) })), ...errorResponses },
     }),
     async (c) => {
@@ -208,7 +208,7 @@ export function holdRoutes(app: OpenAPIHono<AppEnv>): void {
 
   register(
     app,
-    createRoute({ middleware: [guard(DECIDE, 'force holds')], method: 'post', path: '/api/v1/sales-orders/{id}/force-hold', tags, summary: 'Put an open order on credit hold by hand (never auto-released)', request: { params: IdParam, body: jsonBody(z.strictObject({ reasonCode: Id, asOf: DateIn.optional() })) }, responses: { 201: jsonResponse(HoldSchema, 'held'), ...errorResponses } }),
+    createRoute({ middleware: [guard(DECIDE, 'force holds')], method: 'post', path: '/api/v1/sales-orders/{id}/force-hold', tags, summary: 'Put an open order on credit hold by hand (never auto-released)', request: { params: IdParam, body: jsonBody(z.strictObject({ reasonCode: idOf('reasonCode'), asOf: DateIn.optional() })) }, responses: { 201: jsonResponse(HoldSchema, 'held'), ...errorResponses } }),
     async (c) => {
       const { id } = c.req.valid('param');
       const { reasonCode, asOf } = c.req.valid('json');

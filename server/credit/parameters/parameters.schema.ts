@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { CHECKPOINTS } from '../../../shared/credit/checkpoints';
-import { Currency, Id, MoneyOut, NonNegativeMoneyIn } from '../../http/schemas';
+import { Currency, idOf, MoneyOut, NonNegativeMoneyIn } from '../../http/schemas';
 
 /** Every parameter with its default (credit.md §1–§4, collections.md §1.16). */
 export const parameterFields = {
@@ -13,10 +13,10 @@ export const parameterFields = {
   paymentTermsIncreased: z.boolean().default(false),
   settlementDiscountIncreased: z.boolean().default(false),
   automaticallyRelease: z.enum(['no', 'withPosting', 'withoutPosting']).default('no'),
-  autoReleaseReasonCode: Id.nullable().default(null),
+  autoReleaseReasonCode: idOf('reasonCode').nullable().default(null),
   recheckAfterReleaseWhenValueIncreased: z.boolean().default(true),
-  modifiedOrderReleaseReasonCode: Id.nullable().default(null),
-  canceledOrderReasonCode: Id.nullable().default(null),
+  modifiedOrderReleaseReasonCode: idOf('reasonCode').nullable().default(null),
+  canceledOrderReasonCode: idOf('reasonCode').nullable().default(null),
   requireReleaseApproval: z.boolean().default(false),
   requireAdjustmentApproval: z.boolean().default(false),
   /** Per-line approval (credit.md §6 workflow 2): a submitted line raising a limit by more than this needs its own approval; null = off. */
@@ -24,10 +24,10 @@ export const parameterFields = {
   allowManualEditingOfCreditLimits: z.boolean().default(true),
   accountingCurrency: Currency.default('USD'),
   // Collections
-  defaultAgingDefinitionId: Id.nullable().default(null),
+  defaultAgingDefinitionId: idOf('agingDefinition').nullable().default(null),
   creditPlacement: z.enum(['ownDate', 'oldestFirst']).default('ownDate'),
-  writeOffReasonCode: Id.nullable().default(null),
-  writeOffAccountId: Id.nullable().default('WRITEOFF'),
+  writeOffReasonCode: idOf('reasonCode').nullable().default(null),
+  writeOffAccountId: idOf('writeOffAccount').nullable().default('WRITEOFF'),
   separateSalesTax: z.boolean().default(false),
   waiveLimits: z.array(z.strictObject({ currency: Currency, amount: NonNegativeMoneyIn })).max(50).default([]),
   minDaysToAllowWaive: z.number().int().min(0).max(36500).default(0),

@@ -6,6 +6,7 @@ import type { SetupReader, SetupView } from '../../db/setup-cache';
 import { ruleViolation } from '../../http/errors';
 import { cachedSetupRows, registerSetupKind, setupRowsCached, type SetupJson, type SetupKind } from './setup.resource';
 import { refuseWhileUsed, USES } from './in-use';
+import { withArticle } from '../../../shared/words';
 
 const Description = z.string().trim().min(1).max(200);
 
@@ -111,7 +112,7 @@ export async function requireReasonCode(tx: SetupReader, code: string, kind: Rea
   const codes = await setupRowsCached(tx, reasonCodes.entity);
   const row = codes.get(code);
   if (!row || row.kind !== kind) {
-    throw ruleViolation(`reason code ${code} is not a ${kind} reason`, [{ path, message: row ? `is a ${String(row.kind)} reason, not ${kind}` : 'does not exist' }]);
+    throw ruleViolation(`reason code ${code} is not ${withArticle(kind)} reason`, [{ path, message: row ? `is ${withArticle(String(row.kind))} reason, not ${kind}` : 'does not exist' }]);
   }
 }
 

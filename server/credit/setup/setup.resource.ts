@@ -12,6 +12,7 @@ import { decodeCursor, page, pageQuery } from '../../http/paging';
 import { IdParam, SinceQuery } from '../../http/schemas';
 import { assertVersion, checkUpsert, etag, optionalIfMatch, requireIfMatch } from '../../http/versioning';
 import { deleteSetupRow, findSetupRow, listSetupRows, saveSetupRow, type SetupRow } from './setup.repository';
+import { withArticle } from '../../../shared/words';
 
 /**
  * A kind of setup data with a natural id, upserted with PUT (payment terms, reason codes, …).
@@ -96,7 +97,7 @@ export function registerSetupKind<I extends z.ZodType<Record<string, unknown>>>(
       method: 'put',
       path: `${base}/{id}`,
       tags,
-      summary: `Create or replace a ${kind.noun} (If-Match required when it exists)`,
+      summary: `Create or replace ${withArticle(kind.noun)} (If-Match required when it exists)`,
       request: { params: IdParam, body: jsonBody(kind.input) },
       responses: { 200: jsonResponse(Out, 'replaced'), 201: jsonResponse(Out, 'created'), ...errorResponses },
     }),
@@ -132,7 +133,7 @@ export function registerSetupKind<I extends z.ZodType<Record<string, unknown>>>(
 
   register(
     app,
-    createRoute({ middleware: [guard(CAN.setup, `change ${kind.noun} setup`)], method: 'delete', path: `${base}/{id}`, tags, summary: `Delete a ${kind.noun} (If-Match required)`, request: { params: IdParam }, responses: { 200: jsonResponse(Out, 'deleted'), ...errorResponses } }),
+    createRoute({ middleware: [guard(CAN.setup, `change ${kind.noun} setup`)], method: 'delete', path: `${base}/{id}`, tags, summary: `Delete ${withArticle(kind.noun)} (If-Match required)`, request: { params: IdParam }, responses: { 200: jsonResponse(Out, 'deleted'), ...errorResponses } }),
     async (c) => {
       const { id } = c.req.valid('param');
       const ifMatch = requireIfMatch(c);
