@@ -9,6 +9,7 @@ import type { Database } from './schema';
 import { migrations } from './migrations/registry';
 import { SetupCache } from './setup-cache';
 import { channelOf, DatabaseEvents, PostgresEvents } from './events';
+import { systemClock, type Clock } from '../clock';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -34,6 +35,8 @@ export interface DbHandle {
   writerPace?: Pace;
   /** The process's setup cache for this database (server/db/setup-cache.ts). */
   setup: SetupCache;
+  /** What "now" and "today" are for everything this handle serves (server/clock.ts). */
+  clock: Clock;
   /** Commits heard: this process's, and on PostgreSQL every process's (server/db/events.ts). */
   events: DatabaseEvents;
   /** On PostgreSQL the NOTIFY channel of this database and schema; undefined on SQLite. */
@@ -51,6 +54,8 @@ export interface DbConfig {
   url: string;
   /** PostgreSQL schema to use (created when missing); tests use a fresh one per run. */
   schema?: string;
+  /** The clock of every unit of work and reader on this database (default: the system's). */
+  clock?: Clock;
   /** Where the PostgreSQL notification connection reports that it was lost (default: nowhere). */
   onEventError?: (message: string) => void;
   /**
@@ -64,7 +69,9 @@ export interface DbConfig {
 export const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//.test(url);
 
 export async function openDatabase(config: DbConfig): Promise<DbHandle> {
-  return isPostgresUrl(config.url) ? openPostgres(config) : openSqlite(config.url);
+  const handle = await (isPostgresUrl(config.url) ? openPostgres(config) : openSqlite(config.url));
+  if (config.clock) handle.clock = config.clock;
+  return handle;
 }
 
 // better-sqlite3 reads SQLITE_USE_URI once, when its native addon loads (on the first connection
@@ -103,7 +110,7 @@ function connect(path: string, options?: SQLite.Options): SQLite.Database {
     db.prepare('select count(*) from sqlite_master').get();
   } catch (e) {
     db.close();
-    if ((e as { code?: string }).code?.startsWith('SQLITE_BUSY')) throw new Error(`SQLite database ${path} is in use by another process (one server owns its SQLite file; stop the other one first)`);
+    if ((e as { code?: string }).code?.startsWith('SQLITE_BUSY')) throw new Error(`SQLite database ${path} is in use by another process (one server owns its SQLite file; stop the other one first)`, { cause: e });
     throw e;
   }
   return db;
@@ -137,6 +144,7 @@ async function openSqlite(path: string): Promise<DbHandle> {
     sqliteRead,
     writerPace,
     setup,
+    clock: systemClock,
     events: new DatabaseEvents(),
     exclusive: (fn) => fn(),
     close: async () => {
@@ -237,6 +245,7 @@ async function openPostgres(config: DbConfig): Promise<DbHandle> {
     read: db,
     dialect: 'postgres',
     setup,
+    clock: systemClock,
     events,
     channel,
     exclusive,
@@ -321,6 +330,7 @@ async function underStartupLock<T>(config: DbConfig, fn: () => Promise<T>): Prom
  * The bookkeeping table keeps Kysely's name and columns. On PostgreSQL the caller holds the
  * startup lock (`locked`), so two processes starting on one schema take turns.
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations take Kysely<any> (see server/db/migrations)
 export async function migrateToLatest(db: Kysely<any>, options: { locked?: boolean } = {}): Promise<void> {
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
   if (postgres && !options.locked) throw new Error('PostgreSQL migrations run under the startup lock (openDatabase)');
@@ -335,7 +345,7 @@ export async function migrateToLatest(db: Kysely<any>, options: { locked?: boole
       try {
         await migration.up(trx);
       } catch (e) {
-        throw new Error(`migration ${name} failed: ${e instanceof Error ? e.message : String(e)}`);
+        throw new Error(`migration ${name} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
       }
       await trx.insertInto('kysely_migration').values({ name, timestamp: new Date().toISOString() }).execute();
     }

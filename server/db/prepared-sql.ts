@@ -19,6 +19,8 @@ export interface Reader {
   sqlite?: SQLite.Database;
   /** The setup cache as this request or transaction sees it. */
   cache: SetupView;
+  /** "Today" for this request or transaction: the UTC date of its one clock reading (server/clock.ts). */
+  readonly today: string;
   /**
    * The pacing of this request or transaction (server/db/pace.ts): the awaited statements below
    * step it before they run (SQLite runs them synchronously), and long loops of a caller step it too.

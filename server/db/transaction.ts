@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { Database } from './schema';
 import { readSetupVersion, type DbHandle, type Dialect } from './connection';
-import { nowIso, toBigInt } from './values';
+import { toBigInt } from './values';
 import { sqlFirst, sqlInsertMany, type Reader } from './prepared-sql';
 import { changesPayloadSql, setupPayloadSql } from './events';
 import type { CacheKey, SetupView } from './setup-cache';
@@ -44,7 +44,7 @@ export class Tx {
     readonly db: Trx,
     readonly actor: Actor,
     readonly dialect: Dialect,
-    /** One timestamp for everything this unit of work writes. */
+    /** One timestamp for everything this unit of work writes (an ISO instant in UTC, from the handle's clock). */
     readonly now: string,
     /** The setup cache as this unit of work sees it (server/db/setup-cache.ts). */
     readonly cache: SetupView,
@@ -53,6 +53,11 @@ export class Tx {
     /** Long work in this unit of work calls `await tx.pace.step()` between small pieces (server/db/pace.ts). */
     readonly pace: Pace = new Pace(),
   ) {}
+
+  /** The UTC date of `now`: "today" for everything this unit of work decides. */
+  get today(): string {
+    return this.now.slice(0, 10);
+  }
 
   /**
    * Names a setup cache entry this unit of work changes. Until it ends, its own reads of that
@@ -172,7 +177,7 @@ export async function runInTransaction<T>(handle: DbHandle, actor: Actor, fn: (t
     let flushed: Flushed = {};
     try {
       const result = await handle.db.transaction().execute(async (trx) => {
-        unit = new Tx(trx, actor, handle.dialect, nowIso(), handle.setup.view(() => readSetupVersion(trx)), handle.sqlite, handle.writerPace);
+        unit = new Tx(trx, actor, handle.dialect, handle.clock.now().toISOString(), handle.setup.view(() => readSetupVersion(trx)), handle.sqlite, handle.writerPace);
         const value = await fn(unit);
         flushed = await flush(unit, handle.channel);
         return value;

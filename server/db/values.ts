@@ -17,9 +17,6 @@ export function toNumber(v: Int8): number {
 export const toBool = (v: number | boolean | null | undefined): boolean => v === 1 || v === true;
 export const fromBool = (v: boolean | undefined | null): number => (v ? 1 : 0);
 
-export function nowIso(): string {
-  return new Date().toISOString();
-}
 
 /**
  * Rows grouped by a key (rows whose key is null are left out), each mapped, in row order. `into`

@@ -9,7 +9,7 @@ import { dateProblem, EARLIEST_DATE, LATEST_DATE } from '../../shared/dates';
  */
 export const Id = z
   .string()
-  .regex(/^(?!\.\.?$)[A-Za-z0-9_.\-]{1,64}$/, 'must be 1–64 characters of letters, digits, "_", "." or "-", and not "." or ".."');
+  .regex(/^(?!\.\.?$)[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 characters of letters, digits, "_", "." or "-", and not "." or ".."');
 
 /**
  * An example id of each kind of entity, as the API hands them out (`H-…`, `CLJ-…`, `u_…`: see the

@@ -5,7 +5,6 @@
  * point can post one without the credit check.
  */
 import type { Tx } from '../db/transaction';
-import { todayUtc } from '../../shared/dates';
 import { lockRows } from '../customers/customers.service';
 import { cancelHoldOfOrder, creditGate } from '../credit/holds/holds.service';
 import type { Hold } from '../credit/holds/holds.repository';
@@ -16,7 +15,7 @@ import type { PostingInput, SalesOrder } from './sales-orders.schema';
 /** Posts an order through a checkpoint: `posted: false` with the hold when the credit check holds it. */
 export async function postSalesOrder(tx: Tx, id: string, input: PostingInput): Promise<{ posted: boolean; order: SalesOrder; invoiceId?: string; hold?: Hold }> {
   const order = await requireSalesOrder(tx, id, lockRows(tx));
-  const posting = { ...input, asOf: input.asOf ?? todayUtc(new Date(tx.now)) };
+  const posting = { ...input, asOf: input.asOf ?? tx.today };
   await refusePosting(tx, order, posting);
   const gate = await creditGate(tx, order, posting);
   // The gate may have saved the order (a hold, a passed check's grace window): read it again.

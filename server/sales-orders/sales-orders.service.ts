@@ -7,7 +7,7 @@ import { requireCustomer, appendTransactions } from '../ledger/ledger.service';
 import { findTransaction } from '../ledger/ledger.repository';
 import { requireOrdersWithinCeiling } from '../ledger/ceiling';
 import { lockRows } from '../customers/customers.service';
-import { addDays, todayUtc } from '../../shared/dates';
+import { addDays } from '../../shared/dates';
 import { formatMoney } from '../../shared/money';
 import { toBigInt } from '../db/values';
 import { findSalesOrder, salesOrderRowToSalesOrder, saveSalesOrder, undeliveredAmount, type SalesOrderRow } from './sales-orders.repository';
@@ -168,7 +168,7 @@ export async function applyPosting(tx: Tx, existing: SalesOrderRow, input: Posti
   const before = salesOrderRowToSalesOrder(existing);
   const undelivered = undeliveredAmount(existing);
   const dni = toBigInt(existing.delivered_not_invoiced);
-  let row: SalesOrderRow = existing;
+  let row: SalesOrderRow;
   let invoiceId: string | undefined;
   if (input.checkpoint === 'packingSlip') {
     const delivered = input.deliveredAmount ?? undelivered;

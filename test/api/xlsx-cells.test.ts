@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
 import { PassThrough } from 'node:stream';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { inflateRawSync } from 'node:zlib';
 import { explainXlsxCells, readXlsxCells, type XlsxCells } from '../../server/sheets/xlsx/workbook';
 import { readUpload, streamXlsx, zipEntries } from '../../server/sheets/files';
 import { ApiError } from '../../server/http/errors';

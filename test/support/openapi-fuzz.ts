@@ -290,8 +290,17 @@ const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
 
 /** Every place in a JSON value: [parent, key] pairs. */
 function places(v: unknown, out: [Record<string, unknown> | unknown[], string | number][] = []): typeof out {
-  if (Array.isArray(v)) v.forEach((x, i) => (out.push([v, i]), places(x, out)));
-  else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) out.push([v as Record<string, unknown>, k]), places(x, out);
+  if (Array.isArray(v)) {
+    v.forEach((x, i) => {
+      out.push([v, i]);
+      places(x, out);
+    });
+  } else if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      out.push([v as Record<string, unknown>, k]);
+      places(x, out);
+    }
+  }
   return out;
 }
 
@@ -610,10 +619,10 @@ export class Fuzzer {
     for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = v;
     if (Object.keys(req.headers).length) shown = `${JSON.stringify(req.headers).slice(0, 80)} ${shown}`;
     this.requests++;
-    let status = 0;
+    let status: number;
     let text = '';
-    let requestId: string | null = null;
-    let contentType = '';
+    let requestId: string | null;
+    let contentType: string;
     try {
       const res = await withTimeout(Promise.resolve(this.app.request(req.path, { method: req.method, headers, body })), 20_000);
       status = res.status;

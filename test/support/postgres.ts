@@ -54,7 +54,7 @@ export async function startTestPostgres(external = process.env.TEST_DATABASE_URL
     await server.start();
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`embedded PostgreSQL did not start: ${e instanceof Error ? e.message : String(e)}\n${log.join('')}`);
+    throw new Error(`embedded PostgreSQL did not start: ${e instanceof Error ? e.message : String(e)}\n${log.join('')}`, { cause: e });
   }
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,

@@ -10,6 +10,7 @@ import { etag, requireIfMatch } from '../../http/versioning';
 import { runInTransaction, type Role } from '../../db/transaction';
 import { findHold, holdRowToHold, HOLD_STATUSES, listHolds } from './holds.repository';
 import { approveHold, declineHold, evaluateHold, forceHold, notInFuture, rejectHold, releaseHold } from './holds.service';
+import { requestReader } from '../../http/reader';
 
 const tags = ['Credit holds'];
 /** Release, reject and force: credit clerks and managers (credit.md §6). */
@@ -199,7 +200,7 @@ export function holdRoutes(app: OpenAPIHono<AppEnv>): void {
       return idempotentBatch(c, async () => {
         const rows = await listHolds(c.var.deps.handle.read, { status: 'onHold', customerId: body.customerId, ids: body.holdIds, limit: 100_000 });
         const items = [];
-        notInFuture({ now: new Date().toISOString() }, body.asOf); // refused before any hold is evaluated
+        notInFuture(requestReader(c), body.asOf); // refused before any hold is evaluated
         for (const row of rows) items.push(await runInTransaction(c.var.deps.handle, c.var.actor, (tx) => evaluateHold(tx, row.id, body.asOf)));
         return { body: { items } };
       });

@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Tx } from '../../db/transaction';
-import type { Reader } from '../../db/prepared-sql';
 import { notFound, ruleViolation, forbidden, ApiError } from '../../http/errors';
 import { assertVersion } from '../../http/versioning';
 import { toBigInt } from '../../db/values';
-import { addDays, todayUtc } from '../../../shared/dates';
 import { evaluateCreditCheck, summaryReason } from '../../../shared/credit/blocking-rules';
 import { mustCheck, type Checkpoint, type PostingType } from '../../../shared/credit/checkpoints';
 import type { CreditCheckResult } from '../../../shared/credit/types';
@@ -99,7 +97,7 @@ export async function creditGate(tx: Tx, order: SalesOrderRow, posting: { checkp
   // The window counts from the posting date, but never from one ahead of today: a posting dated
   // 2099-12-31 must not let every later posting skip the check.
   if (result.checked && posting.postingType === 'posting') {
-    const today = todayUtc(new Date(tx.now));
+    const today = tx.today;
     const passed = posting.asOf > today ? today : posting.asOf;
     const saved = await saveOrderCredit(tx, order, { last_pass_checkpoint: posting.checkpoint, last_pass_date: passed, released_amount: null }, 'salesOrder.creditCheckPassed');
     // A recheck of an order that grew after its release passed: record the "modified order" release reason (§4.7).
@@ -167,7 +165,7 @@ const needsApproval = async (tx: Tx) => (await getParameters(tx)).values.require
 
 /** Clears the hold and opens the grace window; with posting, runs the posting that was blocked. */
 async function performRelease(tx: Tx, hold: HoldRow, input: ReleaseInput, requestedBy: string | null) {
-  const asOf = input.asOf ?? todayUtc(new Date(tx.now));
+  const asOf = input.asOf ?? tx.today;
   const saved = await saveHold(
     tx,
     hold,
@@ -211,8 +209,8 @@ function requireOnHold(hold: HoldRow, doing: string): void {
 }
 
 /** Today, after refusing an `asOf` later than today (a release or an evaluation dated ahead would open a grace window in the future). */
-export function notInFuture(tx: Pick<Tx, 'now'>, asOf: string | undefined): string {
-  const today = todayUtc(new Date(tx.now));
+export function notInFuture(tx: Pick<Tx, 'today'>, asOf: string | undefined): string {
+  const today = tx.today;
   if (asOf !== undefined && asOf > today) throw ruleViolation(`a release or evaluation cannot be dated in the future (today is ${today})`, [{ path: 'asOf', message: `must be ${today} or earlier` }]);
   return today;
 }
@@ -226,7 +224,7 @@ export function notInFuture(tx: Pick<Tx, 'now'>, asOf: string | undefined): stri
  * window up with them (the worked examples of credit.md §8 run on dated postings), while one
  * dated earlier would release something that did not exist yet. Decision recorded in the README.
  */
-export function releaseDate(tx: Pick<Tx, 'now'>, hold: Pick<HoldRow, 'as_of'>, asOf: string | undefined): string {
+export function releaseDate(tx: Pick<Tx, 'today'>, hold: Pick<HoldRow, 'as_of'>, asOf: string | undefined): string {
   const today = notInFuture(tx, asOf);
   if (asOf === undefined) return today;
   if (asOf < hold.as_of) throw ruleViolation(`a release cannot be dated before the hold it releases (held as of ${hold.as_of})`, [{ path: 'asOf', message: `must be ${hold.as_of} or later` }]);
@@ -288,7 +286,7 @@ export async function forceHold(tx: Tx, orderId: string, reasonCode: string, asO
   if (order.credit_status === 'rejected') throw ruleViolation(`sales order ${orderId} was rejected by credit management; it cannot be held again`);
   await requireReasonCode(tx, reasonCode, 'forcedHold');
   const reasons: HoldReason[] = [{ ruleType: 'forcedHold', ruleId: null, active: true, measured: reasonCode, threshold: '', explanation: `held by hand with reason ${reasonCode}` }];
-  return createHold(tx, order, { checkpoint: null, postingType: null, asOf: asOf ?? todayUtc(new Date(tx.now)), reasons, forced: true });
+  return createHold(tx, order, { checkpoint: null, postingType: null, asOf: asOf ?? tx.today, reasons, forced: true });
 }
 
 /**

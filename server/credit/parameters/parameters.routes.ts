@@ -1,4 +1,4 @@
-import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { OpenAPIHono, createRoute } from '@hono/zod-openapi';
 import type { AppEnv } from '../../http/env';
 import { requestReader } from '../../http/reader';
 import { guard, CAN } from '../../http/auth';

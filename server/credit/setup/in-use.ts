@@ -20,7 +20,7 @@ function rowsOf(table: 'customers' | 'sales_orders' | 'blocking_rules' | 'holds'
   return {
     what,
     async find(tx, id) {
-      let q = tx.db.selectFrom(table as 'customers').select('id' as 'id').where(column as 'id', '=', id);
+      let q = tx.db.selectFrom(table as 'customers').select('id' as const).where(column as 'id', '=', id);
       if (where) q = q.where(where[0] as 'id', '=', where[1]);
       const row = await q.limit(1).executeTakeFirst();
       return row === undefined ? undefined : String(row.id);

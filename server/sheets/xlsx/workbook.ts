@@ -49,9 +49,9 @@
  */
 import type { CellValue } from '../../../shared/sheets/cells';
 import { Pace } from '../../db/pace';
-import { MAX_SHARED_STRINGS, ownString, tooManySharedStrings } from '../limits';
+import { ownString } from '../limits';
 import { declarationAt, doctype, inflateEntry, zipEntries, type ZipEntry } from './zip';
-import { CLOSE, END, OPEN, Unsupported, unsupported, utf8, Xml, xmlDecode } from './xml';
+import { CLOSE, END, OPEN, Unsupported, unsupported, Xml, xmlDecode } from './xml';
 import { sharedStrings, sheetCells } from './worksheet';
 /** The cells of the chosen worksheet, as `streamXlsx` returns them before padding. */
 export interface XlsxCells {

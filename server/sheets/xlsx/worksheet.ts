@@ -6,7 +6,7 @@
 import type { CellValue } from '../../../shared/sheets/cells';
 import type { Pace } from '../../db/pace';
 import { cellTooLong, MAX_CELL_CHARS, MAX_SHARED_STRINGS, MAX_UPLOAD_CELLS, ownString, tooManyCells, tooManyRows, tooManySharedStrings } from '../limits';
-import { CLOSE, decodeEntities, END, OPEN, TEXT, unsupported, utf8, Xml, xmlDecode } from './xml';
+import { CLOSE, END, OPEN, TEXT, unsupported, utf8, Xml, xmlDecode } from './xml';
 
 /**
  * The text of a string item (`<si>` or `<is>`), fed token by token, the way exceljs assembles a

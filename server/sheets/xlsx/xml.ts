@@ -230,7 +230,7 @@ const NAMED = new Map([
 const CHAR_REF = /^#(?:x([0-9a-fA-F]{1,6})|([0-9]{1,7}))$/;
 
 /** XML entity and character references replaced; what saxes rejects is not supported. */
-export function decodeEntities(s: string): string {
+function decodeEntities(s: string): string {
   let amp = s.indexOf('&');
   if (amp < 0) return s;
   let out = '';
