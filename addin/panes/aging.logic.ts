@@ -8,45 +8,11 @@ import { moneyCellFromString } from '../excel/cells';
 import { appendRows, replaceRows, rowsByKey, updateRows, type Cell, type ColumnSpec, type ExcelHost, type Progress, type RowUpdate, type TableSpec } from '../excel/workbook';
 import type { CreditDeskClient } from '../sync/api';
 import { saveSyncState, type WorkbookSyncState } from '../sync/state';
+import type { AgingDefinitionJson, AgingListJson, AgingRowJson, PoolJson } from '../../shared/api/wire';
 
-export interface AgingDefinitionJson {
-  id: string;
-  name: string;
-  /** Stored oldest → newest (collections.md §1.4): the first lines are the oldest buckets. */
-  lines: { label: string; unit: number; interval: string; indicator?: string | null }[];
-  version: number;
-}
-
-export interface PoolJson {
-  id: string;
-  name?: string;
-}
-
-export interface AgingRowJson {
-  customerId: string;
-  name: string;
-  amountDue: string;
-  buckets: { label: string; amount: string }[];
-  unbucketedAmount: string | null;
-  indicator: string | null;
-  snapshotAt: string | null;
-  stale: boolean;
-  creditLimit: string | null;
-  remainingCredit: string | null;
-  disputedAmount: string | null;
-  disputedCount: number | null;
-  version: number;
-}
-
-export interface AgingPage {
-  items: AgingRowJson[];
-  nextCursor: string | null;
-  definitionId: string;
-  poolId: string | null;
-  lastSeq?: number;
-  /** With `since`: customers that left the list (written as "removed" in the Stale column). */
-  removed?: string[];
-}
+// The answers' types are the server's schemas' (shared/api/wire.ts, types only).
+export type { AgingDefinitionJson, AgingRowJson, PoolJson };
+export type AgingPage = AgingListJson;
 
 /** How many of the oldest buckets are highlighted when above zero. */
 const OLDEST_HIGHLIGHTED = 2;

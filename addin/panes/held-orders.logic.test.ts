@@ -4,7 +4,31 @@ import { ApiError, type CreditDeskClient } from '../sync/api';
 import { SimulatedWorkbook } from '../testing/simulated-excel';
 import { applyDecisions, HELD_ORDERS, serverCells, type HoldJson } from './held-orders.logic';
 
-const hold = (id: string, version = 1): HoldJson => ({ id, salesOrderId: `SO-${id}`, customerId: 'C1', heldAt: '2026-11-23T10:00:00Z', orderAmount: '100.00', status: 'onHold', summaryReason: 'creditLimitUsed', reasons: [{ explanation: 'over the limit' }], forced: false, version });
+const hold = (id: string, version = 1): HoldJson => ({
+  id,
+  salesOrderId: `SO-${id}`,
+  customerId: 'C1',
+  checkpoint: 'confirmation',
+  postingType: 'posting',
+  heldAt: '2026-11-23T10:00:00Z',
+  asOf: '2026-11-23',
+  orderAmount: '100.00',
+  status: 'onHold',
+  summaryReason: 'creditLimitUsed',
+  reasons: [{ ruleType: 'creditLimitUsed', ruleId: 'R1', active: true, measured: '110', threshold: '100', explanation: 'over the limit' }],
+  forced: false,
+  releaseReasonCode: null,
+  reviewDate: null,
+  releaseMode: null,
+  releasedBy: null,
+  releasedAt: null,
+  rejectReasonCode: null,
+  comment: null,
+  rejectedBy: null,
+  rejectedAt: null,
+  pending: null,
+  version,
+});
 
 async function sheet(ids: string[]) {
   const wb = new SimulatedWorkbook();

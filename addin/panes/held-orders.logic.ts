@@ -9,6 +9,7 @@ import { cellDate, cellText, isBlank, moneyCellFromString, recordsOf } from '../
 import { appendRows, readTable, replaceRows, rowsByKey, updateRows, type Cell, type ExcelHost, type Progress, type RowUpdate, type TableSpec } from '../excel/workbook';
 import { ApiError, newIdempotencyKey, type CreditDeskClient } from '../sync/api';
 import { saveSyncState, type WorkbookSyncState } from '../sync/state';
+import type { HoldJson } from '../../shared/api/wire';
 
 export const DECISIONS = ['Release', 'Reject'] as const;
 
@@ -34,20 +35,7 @@ export const HELD_ORDERS: TableSpec = {
   ],
 };
 
-export interface HoldJson {
-  id: string;
-  salesOrderId: string;
-  customerId: string;
-  heldAt: string;
-  orderAmount: string;
-  status: string;
-  summaryReason: string;
-  reasons: { explanation: string; active?: boolean }[];
-  forced: boolean;
-  version: number;
-  releasedBy?: string | null;
-  rejectedBy?: string | null;
-}
+export type { HoldJson };
 
 /** The server-owned columns, Hold … Status: a refresh rewrites these, never the decision columns. */
 export function serverCells(h: HoldJson): Cell[] {
@@ -126,6 +114,7 @@ export function readDecisions(headers: readonly string[], rows: readonly Cell[][
   });
 }
 
+/** An item of the release/reject-batch answer (holds.routes.ts does not export its schema; its `hold` is the server's). */
 interface BatchItemResult {
   index: number;
   status: 'ok' | 'error';

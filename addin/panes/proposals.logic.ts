@@ -4,13 +4,15 @@
  * adjustment journals with an Idempotency-Key. Results land on rows by customer id, so sorting or
  * filtering the table in between never puts a result on the wrong row.
  */
-import { formatMoney, formatRate, type Money, type Rate } from '../../shared/money';
+import { formatMoney, type Money, type Rate } from '../../shared/money';
+import { percentJson } from '../../shared/api/percent';
 import { todayUtc, type CalendarDate } from '../../shared/dates';
 import { generatedLimit, projectLine, releasableHolds, validateJournalLines, type JournalLineInput, type JournalType } from '../../shared/credit/adjustments';
 import { cellDate, cellMoney, cellRate, cellText, isBlank, moneyCell, recordsOf, type CellRecord } from '../excel/cells';
 import { ensureTable, readTable, updateRows, type Cell, type ExcelHost, type Progress, type RowUpdate, type TableSpec } from '../excel/workbook';
 import { ApiError, type CreditDeskClient } from '../sync/api';
 import type { PreviewContext } from '../sync/credit-context';
+import type { JournalJson, JournalValidationJson } from '../../shared/api/wire';
 import { keyFor, saveSyncState, type WorkbookSyncState } from '../sync/state';
 
 export const PROPOSALS: TableSpec = {
@@ -191,7 +193,8 @@ export function previewCells(r: PreviewResult): Partial<Record<(typeof RESULT_CO
   return {
     'Available now': moneyCell(r.availableNow),
     'Projected available': moneyCell(r.projectedAvailable),
-    'Projected % used': r.projectedPercentUsed === null ? '' : Number(formatRate(r.projectedPercentUsed)),
+    // The number the server's projectedPercentUsed writes (shared/api/percent.ts), as a number cell.
+    'Projected % used': r.projectedPercentUsed === null ? '' : Number(percentJson(r.projectedPercentUsed)),
     'Holds released': r.releasable.join(', '),
     Status: 'previewed',
     Message: '',
@@ -204,11 +207,6 @@ export interface SendOutcome {
   notSent: number;
   journals: string[];
   message: string;
-}
-
-interface ValidationJson {
-  valid: boolean;
-  lines: { index: number; status: 'ok' | 'error'; errors: { path: string; message: string }[] }[];
 }
 
 /** Messages per line index from an error answer with `lines.N.field` paths. */
@@ -269,14 +267,14 @@ export async function sendProposals(host: ExcelHost, client: CreditDeskClient, s
     await saveSyncState(host, state);
     const mark = (i: number, c: Partial<Record<(typeof RESULT_COLUMNS)[number], Cell>>) => cells.set(parsed[i]!.customerId, c);
     try {
-      const v = await client.post<ValidationJson>('/api/v1/adjustment-journals:validate', { type, lines: body.lines });
+      const v = await client.post<JournalValidationJson>('/api/v1/adjustment-journals:validate', { type, lines: body.lines });
       if (!v.valid) {
         v.lines.forEach((l) => mark(idx[l.index]!, l.status === 'ok' ? { Status: 'not sent', Message: 'not sent: other rows have errors' } : { Status: 'error', Message: l.errors.map((e) => `${e.path.replace(/^lines\.\d+\./, '')}: ${e.message}`).join('; ') }));
         outcome.failed += v.lines.filter((l) => l.status === 'error').length;
         outcome.notSent += v.lines.filter((l) => l.status === 'ok').length;
         continue;
       }
-      const journal = await client.post<{ id: string; lines: { lineNo: number }[] }>('/api/v1/adjustment-journals', body, { idempotencyKey: key });
+      const journal = await client.post<JournalJson>('/api/v1/adjustment-journals', body, { idempotencyKey: key });
       idx.forEach((i) => mark(i, { Status: 'sent', Journal: journal.id, Message: '' }));
       outcome.sent += idx.length;
       outcome.journals.push(journal.id);
@@ -311,6 +309,9 @@ export const todayForPreview = () => todayUtc();
 export async function markNotSent(host: ExcelHost, parsed: readonly ProposalRow[], message: string): Promise<void> {
   const cells = new Map<string, Partial<Record<(typeof RESULT_COLUMNS)[number], Cell>>>();
   const rows = new Map<number, Partial<Record<(typeof RESULT_COLUMNS)[number], Cell>>>();
-  for (const p of parsed) (p.customerId && !cells.has(p.customerId) ? cells.set(p.customerId, { Status: 'not sent', Message: message }) : rows.set(p.row, { Status: 'not sent', Message: message }));
+  for (const p of parsed) {
+    if (p.customerId && !cells.has(p.customerId)) cells.set(p.customerId, { Status: 'not sent', Message: message });
+    else rows.set(p.row, { Status: 'not sent', Message: message });
+  }
   await writeResults(host, cells, rows);
 }

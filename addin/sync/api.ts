@@ -3,10 +3,9 @@
  * with backoff on network failures (and 502/503/504), never on an answer the server gave.
  */
 
-export interface ErrorDetail {
-  path: string;
-  message: string;
-}
+import type { ErrorDetailJson, ErrorJson } from '../../shared/api/wire';
+
+export type ErrorDetail = ErrorDetailJson;
 
 /** An error answer of the API (SPEC §4), or a network failure after the retries (`status` 0). */
 export class ApiError extends Error {
@@ -89,14 +88,14 @@ export class CreditDeskClient {
       }
       if (RETRY_STATUS.has(res.status) && attempt < this.retry.attempts - 1) continue;
       const text = await res.text();
-      let json: unknown = null;
+      let json: unknown;
       try {
         json = text ? JSON.parse(text) : null;
       } catch {
         json = null;
       }
       if (res.ok) return json as T;
-      const err = (json as { error?: { code?: string; message?: string; details?: ErrorDetail[] } } | null)?.error;
+      const err = (json as Partial<ErrorJson> | null)?.error;
       throw new ApiError(res.status, err?.code ?? `http_${res.status}`, err?.message ?? (text || res.statusText), err?.details ?? [], json);
     }
     throw new ApiError(0, 'offline', `the server at ${this.session.serverUrl} cannot be reached (${String((lastNetworkError as Error)?.message ?? lastNetworkError)})`);

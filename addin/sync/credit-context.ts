@@ -6,84 +6,12 @@
  * whole job: no figure is recomputed in the pane, so the preview equals `:validate`.
  */
 import { parseRate, type Money } from '../../shared/money';
-import type { BlockingRule, CreditCheckInput, CreditLimitType, CreditOrder, CreditParameters, Insurance, RuleType, TemporaryLimit } from '../../shared/credit/types';
+import type { BlockingRule, CreditCheckInput, CreditLimitType, CreditOrder, Insurance, RuleType, TemporaryLimit } from '../../shared/credit/types';
 import type { CreditDeskClient } from './api';
+import type { BlockingRuleJson as RuleJson, CreditContextJson, CreditOrderJson as OrderJson, CustomerContextJson, ExposurePartsJson as ExposureJson, TemporaryLimitJson } from '../../shared/api/wire';
 
-interface RuleJson {
-  id: string;
-  ruleType: string;
-  kind: 'blocking' | 'exclusion';
-  validFor: 'table' | 'group' | 'all';
-  accountOrGroup: string | null;
-  riskGroupId: string | null;
-  valueType: string | null;
-  days: number | null;
-  amount: string | null;
-  percent: string | null;
-  creditLimitThreshold: string | null;
-  accountStatusId: string | null;
-  paymentTermsId: string | null;
-  releaseSalesOrder: boolean;
-}
-
-interface TemporaryLimitJson {
-  amount: string;
-  fromDate: string;
-  toDate: string;
-  postedSeq: number;
-}
-
-interface OrderJson {
-  amount: string;
-  paymentTermsId: string | null;
-  cashDiscountId: string | null;
-  excludeFromCreditManagement: boolean;
-}
-
-interface ExposureJson {
-  balance: string;
-  deliveredNotInvoiced: string;
-  openOrders: string;
-}
-
-/** One customer of the `credit-context:batch` answer. */
-export interface CustomerContextJson {
-  id: string;
-  name: string;
-  customer: {
-    creditLimit: string;
-    creditLimitExpirationDate: string | null;
-    mandatoryCreditLimit: boolean;
-    unlimitedCredit: boolean;
-    excludeFromCreditManagement: boolean;
-    ignoreUntilDate: string | null;
-    creditManagementGroupId: string | null;
-    accountStatusId: string | null;
-    riskGroupId: string | null;
-    paymentTermsId: string | null;
-    cashDiscountId: string | null;
-  };
-  exposureParts: ExposureJson;
-  overdue: { oldestOverdueDueDate: string | null; overdueAmount: string };
-  order: OrderJson;
-  temporaryLimits: TemporaryLimitJson[];
-  insurances: { identifier: 'insurance' | 'guarantee'; value: string; updateCreditLimitPct: string; effectiveDate: string; expirationDate: string; includedInExposure: boolean }[];
-  group: { id: string; creditLimit: string; creditLimitToDate: string | null; membersExposure: string; temporaryLimits: TemporaryLimitJson[] } | null;
-  heldOrders: { holdId: string; salesOrderId: string; order: OrderJson; exposureParts: ExposureJson; groupMembersExposure: string | null }[];
-}
-
-/** The `credit-context:batch` answer. */
-export interface CreditContextJson {
-  asOf: string;
-  parameters: CreditParameters;
-  rules: RuleJson[];
-  paymentTermsRanks: Record<string, number>;
-  cashDiscountRanks: Record<string, number>;
-  customers: CustomerContextJson[];
-  creditGroups: { id: string; creditLimit: string; creditLimitToDate: string | null }[];
-  unknownCustomerIds: string[];
-  unknownCreditGroupIds: string[];
-}
+// The answer's types are the server's schema's (shared/api/wire.ts, types only).
+export type { CreditContextJson, CustomerContextJson };
 
 export interface CustomerContext {
   name: string;
@@ -206,7 +134,10 @@ export const emptyContext = (asOf: string): PreviewContext => ({ asOf, customers
 export async function loadPreviewContext(client: CreditDeskClient, customerIds: readonly string[], asOf: string, onProgress?: (done: number, total: number) => void, creditGroupIds: readonly string[] = []): Promise<PreviewContext> {
   const ctx = emptyContext(asOf);
   const ids: string[] = [];
-  for (const id of new Set(customerIds)) (ID.test(id) ? ids.push(id) : ctx.unknown.add(id));
+  for (const id of new Set(customerIds)) {
+    if (ID.test(id)) ids.push(id);
+    else ctx.unknown.add(id);
+  }
   const groups = [...new Set(creditGroupIds)].filter((id) => ID.test(id));
   let done = 0;
   for (let i = 0; i < Math.max(ids.length, groups.length); i += CONTEXT_BATCH) {

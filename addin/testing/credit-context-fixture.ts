@@ -33,7 +33,7 @@ export function creditContextFixture(ids: readonly string[], o: FixtureOptions =
       heldOrders: o.holdsEvery && i % o.holdsEvery === 0 ? [{ holdId: `H-${id}`, salesOrderId: `SO-${id}`, order: { amount: '5000.00', paymentTermsId: null, cashDiscountId: null, excludeFromCreditManagement: false }, exposureParts, groupMembersExposure: null }] : [],
     };
   });
-  const rule = { id: 'R1', ruleType: 'creditLimitUsed', kind: 'blocking' as const, validFor: 'all' as const, accountOrGroup: null, riskGroupId: null, valueType: 'percent', days: null, amount: null, percent: '100', creditLimitThreshold: null, accountStatusId: null, paymentTermsId: null, releaseSalesOrder: false };
+  const rule = { id: 'R1', ruleType: 'creditLimitUsed', kind: 'blocking' as const, validFor: 'all' as const, accountOrGroup: null, riskGroupId: null, valueType: 'percent', days: null, amount: null, percent: '100', creditLimitThreshold: null, accountStatusId: null, paymentTermsId: null, releaseSalesOrder: false, description: null, sentence: 'credit limit used after the order > 100%', createdAt: '2026-11-23T00:00:00.000Z', updatedAt: '2026-11-23T00:00:00.000Z', version: 1 };
   return {
     asOf: o.asOf ?? '2026-11-23',
     parameters: DEFAULT_CREDIT_PARAMETERS,

@@ -17,9 +17,11 @@ const AS_OF = '2026-11-23';
 
 /** Aging rows as GET /aging answers them, six buckets. */
 function agingItems(n: number): { def: AgingDefinitionJson; items: AgingRowJson[] } {
-  const def = { id: 'STD', name: 'Standard', version: 1, lines: ['Current', '1-30', '31-60', '61-90', '91-120', 'Over 120'].map((label) => ({ label, unit: 30, interval: 'day' })) };
-  const items = Array.from({ length: n }, (_, i) => ({
+  const def: AgingDefinitionJson = { id: 'STD', name: 'Standard', printingDirection: 'forward', version: 1, lines: ['Current', '1-30', '31-60', '61-90', '91-120', 'Over 120'].map((label) => ({ label, unit: 30, interval: 'day' as const })) };
+  const items = Array.from({ length: n }, (_, i): AgingRowJson => ({
+    id: `STD:C${100000 + i}`,
     customerId: `C${100000 + i}`,
+    asOf: AS_OF,
     name: `Customer number ${i} Holding GmbH`,
     amountDue: `${(i * 37) % 100000}.25`,
     buckets: def.lines.map((l, j) => ({ label: l.label, amount: `${(i * (j + 3)) % 9000}.${String(j * 11).padStart(2, '0')}` })),
@@ -29,6 +31,8 @@ function agingItems(n: number): { def: AgingDefinitionJson; items: AgingRowJson[
     stale: false,
     creditLimit: '50000.00',
     remainingCredit: `${50000 - ((i * 37) % 100000)}.75`,
+    packingSlipAmount: '0.00',
+    salesOrderAmount: '0.00',
     disputedAmount: '0.00',
     disputedCount: 0,
     version: 1,

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { CustomerCreditSchema } from '../../shared/api/credit';
 import { Currency, DateIn, DateOut, Id, LongText, MoneyIn, MoneyOut, Name, NonNegativeMoneyIn, ShortText, Timestamp } from '../http/schemas';
 
 const OptionalId = Id.nullish();
@@ -121,27 +122,11 @@ export const CustomerSchema = z
   .openapi('Customer');
 export type Customer = z.infer<typeof CustomerSchema>;
 
-export const CreditSummarySchema = z
-  .object({
-    baseCreditLimit: MoneyOut.openapi({ description: "the customer's own credit limit (creditLimit)" }),
-    activeTemporaryLimit: MoneyOut.nullable().openapi({ description: 'the temporary limit that replaces the base limit today; null when none is active' }),
-    insuranceContribution: MoneyOut.openapi({ description: 'Σ of what active insurances and guarantees add to the limit; negative when policies included in exposure take off their full value' }),
-    totalCreditLimit: MoneyOut.openapi({ description: "the customer's own total limit: (activeTemporaryLimit ?? baseCreditLimit) + insuranceContribution" }),
-    balance: MoneyOut,
-    deliveredNotInvoiced: MoneyOut,
-    openOrders: MoneyOut,
-    exposure: MoneyOut.openapi({ description: 'by the creditLimitType parameter' }),
-    effectiveLimit: MoneyOut.nullable().openapi({ description: "the binding limit: the customer's totalCreditLimit or its credit group's limit, whichever leaves less available credit; null = unlimited" }),
-    availableCredit: MoneyOut.nullable(),
-    percentUsed: z.string().nullable(),
-    creditGroupId: z.string().nullable().openapi({ description: 'the customer credit group the customer belongs to (credit.md §1.5), whether or not group limits are checked' }),
-    group: z
-      .object({ id: z.string(), limit: MoneyOut, exposure: MoneyOut })
-      .nullable()
-      .openapi({ description: "the credit group's limit as the credit check applies it: null when the customer has no group, is unlimited, or the checkCustomerCreditGroupsCreditLimit parameter is off" }),
-  })
-  .openapi('CustomerCreditSummary');
-
-export const CustomerWithCreditSchema = CustomerSchema.extend({ credit: CreditSummarySchema }).openapi('CustomerWithCredit');
+/**
+ * The customer's `credit`: the credit check of an empty order in the credit check's own shape
+ * (`exposure` is the object {balance, deliveredNotInvoiced, openOrders, total}) plus the limit
+ * breakdown (SPEC §5). One schema with POST /credit-check's, in shared/api/credit.ts.
+ */
+export const CustomerWithCreditSchema = CustomerSchema.extend({ credit: CustomerCreditSchema }).openapi('CustomerWithCredit');
 
 export const CustomerListSchema = z.object({ items: z.array(CustomerSchema), nextCursor: z.string().nullable() }).openapi('CustomerList');

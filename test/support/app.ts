@@ -7,6 +7,7 @@ import { createApp } from '../../server/app';
 import { dropPostgresSchema, openDatabase, type DbHandle } from '../../server/db/connection';
 import { ROLES, runInTransaction, SYSTEM, type Role } from '../../server/db/transaction';
 import { createUser } from '../../server/users/users.service';
+import { responseChecker, type ResponseChecker } from './response-schemas';
 
 /** The suite's PostgreSQL: TEST_DATABASE_URL, set by the global setup (test/support/postgres-setup.ts) when the caller did not. */
 export const PG_URL = process.env.TEST_DATABASE_URL!;
@@ -36,6 +37,24 @@ export interface RequestOptions {
   /** A raw body string sent as-is (for malformed JSON). */
   raw?: string;
   headers?: Record<string, string>;
+  /** Skip the check of a 2xx JSON answer against its documented response schema (see {@link documentedAnswers}). */
+  unchecked?: boolean;
+}
+
+/** Thrown by `t.request` when a 2xx JSON answer differs from its OpenAPI response schema. */
+export class ResponseSchemaMismatch extends Error {
+  override name = 'ResponseSchemaMismatch';
+}
+
+let checker: Promise<ResponseChecker> | undefined;
+/**
+ * The checker of every 2xx JSON answer against the response schema the OpenAPI document gives
+ * its method, path and status (test/support/response-schemas.ts): read once per test process
+ * from the first app's /api/v1/openapi.json (every app serves the same document).
+ */
+export function documentedAnswers(app: { request(path: string): Response | Promise<Response> }): Promise<ResponseChecker> {
+  checker ??= (async () => responseChecker(await (await app.request('/api/v1/openapi.json')).json()))();
+  return checker;
 }
 
 export interface TestResponse {
@@ -95,7 +114,12 @@ export async function startTestApp(dialect: TestDialect, options: { allowedOrigi
   });
 
   async function request(method: string, path: string, o: RequestOptions = {}): Promise<TestResponse> {
-    return readTestResponse(await app.request(path, { method, ...requestInit(o, (as) => tokens[as]) }));
+    const res = await readTestResponse(await app.request(path, { method, ...requestInit(o, (as) => tokens[as]) }));
+    if (o.unchecked !== true) {
+      const mismatch = (await documentedAnswers(app)).check(method, path, res.status, res.headers.get('content-type'), res.body);
+      if (mismatch !== null) throw new ResponseSchemaMismatch(mismatch);
+    }
+    return res;
   }
 
   return {

@@ -3,50 +3,16 @@ import type { AppEnv } from '../../http/env';
 import { guard } from '../../http/auth';
 import { ROLES } from '../../db/transaction';
 import { requestReader } from '../../http/reader';
-import { errorResponses, jsonBody, jsonInput, jsonResponse, register, registerHot } from '../../http/openapi';
-import { DateIn, Id, MoneyOut, NonNegativeMoneyIn } from '../../http/schemas';
+import { errorResponses, jsonBody, jsonInput, jsonResponse, registerHot } from '../../http/openapi';
+import { DateIn, Id, NonNegativeMoneyIn } from '../../http/schemas';
 import { evaluateCreditCheck } from '../../../shared/credit/blocking-rules';
-import type { CreditCheckResult } from '../../../shared/credit/types';
-import { todayUtc } from '../../../shared/dates';
-import { formatMoney, formatRate } from '../../../shared/money';
+import { CreditCheckResultSchema, creditResultToJson } from '../../../shared/api/credit';
 import { loadCreditInput, loadCreditInputNow, type CreditQuery } from './credit-input';
 import { creditContextRoutes } from './credit-context';
 
-export const CreditReasonSchema = z.object({ ruleType: z.string(), ruleId: z.string().nullable(), measured: z.string(), threshold: z.string(), explanation: z.string() }).openapi('CreditReason');
-
-export const CreditCheckResultSchema = z
-  .object({
-    held: z.boolean(),
-    checked: z.boolean().openapi({ description: 'false when a precondition switched the check off (see note)' }),
-    note: z.string().nullable(),
-    reasons: z.array(CreditReasonSchema),
-    exposure: z.object({ balance: MoneyOut, deliveredNotInvoiced: MoneyOut, openOrders: MoneyOut, total: MoneyOut }),
-    effectiveLimit: MoneyOut.nullable().openapi({ description: 'null = unlimited' }),
-    availableCredit: MoneyOut.nullable(),
-    percentAfterOrder: z.string().nullable(),
-    group: z.object({ id: z.string(), limit: MoneyOut, exposure: MoneyOut }).nullable(),
-  })
-  .openapi('CreditCheckResult');
-
-/** The answer of a credit check as JSON: money as 2-decimal strings, percentages as decimals. */
-export function creditResultToJson(r: CreditCheckResult) {
-  return {
-    held: r.held,
-    checked: r.checked,
-    note: r.note,
-    reasons: r.reasons.map((x) => ({ ruleType: x.ruleType, ruleId: x.ruleId, measured: x.measured, threshold: x.threshold, explanation: x.explanation })),
-    exposure: {
-      balance: formatMoney(r.exposure.balance),
-      deliveredNotInvoiced: formatMoney(r.exposure.deliveredNotInvoiced),
-      openOrders: formatMoney(r.exposure.openOrders),
-      total: formatMoney(r.exposure.total),
-    },
-    effectiveLimit: r.effectiveLimit === null ? null : formatMoney(r.effectiveLimit),
-    availableCredit: r.availableCredit === null ? null : formatMoney(r.availableCredit),
-    percentAfterOrder: r.percentAfterOrder === null ? null : formatRate(r.percentAfterOrder),
-    group: r.group ? { id: r.group.id, limit: formatMoney(r.group.limit), exposure: formatMoney(r.group.exposure) } : null,
-  };
-}
+// The answer's schema and its JSON are the wire module's (shared/api/credit.ts): the customer's
+// `credit` reuses them, and the add-in takes its types from them.
+export { CreditReasonSchema, CreditCheckResultSchema, creditResultToJson } from '../../../shared/api/credit';
 
 export const CreditCheckInputSchema = z
   .strictObject({
@@ -65,6 +31,7 @@ export function creditCheckRoutes(app: OpenAPIHono<AppEnv>): void {
     createRoute({ middleware: [guard(ROLES, 'run a credit check')],
       method: 'post',
       path: '/api/v1/credit-check',
+      idempotencyKey: false,
       tags: ['Credit management'],
       summary: 'What-if credit check of an order amount (no side effects)',
       description: 'Runs the same pure function as sales-order posting and the add-in preview. The order being checked is left out of open orders via excludeOrderId.',
@@ -76,7 +43,7 @@ export function creditCheckRoutes(app: OpenAPIHono<AppEnv>): void {
       const reader = requestReader(c);
       const query: CreditQuery = {
         customerId: q.customerId,
-        asOf: q.asOf ?? todayUtc(),
+        asOf: q.asOf ?? reader.today,
         excludeOrderId: q.excludeOrderId ?? null,
         order: { amount: q.orderAmount, paymentTermsId: q.paymentTermsId ?? null, cashDiscountId: q.cashDiscountId ?? null, excludeFromCreditManagement: false },
       };

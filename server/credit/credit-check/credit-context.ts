@@ -16,7 +16,6 @@ import { DateIn, DateOut, Id, MoneyOut } from '../../http/schemas';
 import { groupBy, toBigInt } from '../../db/values';
 import type { CreditCheckInput, CreditOrder, TemporaryLimit } from '../../../shared/credit/types';
 import { exposureTotal } from '../../../shared/credit/limits';
-import { todayUtc } from '../../../shared/dates';
 import { formatMoney, formatRate } from '../../../shared/money';
 import { ruleRowToJson } from '../blocking-rules/blocking-rules.service';
 import { BlockingRuleSchema } from '../blocking-rules/blocking-rules.schema';
@@ -181,7 +180,7 @@ const chunks = <T>(xs: readonly T[]): T[][] => Array.from({ length: Math.ceil(xs
 
 /** The credit context of the named customers and credit groups on `asOf` (see the module note). */
 export async function loadCreditContext(r: Reader, q: z.infer<typeof CreditContextRequest>): Promise<ContextJson> {
-  const asOf = q.asOf ?? todayUtc();
+  const asOf = q.asOf ?? r.today;
   const ids = [...new Set(q.customerIds)];
   const groupIds = [...new Set(q.creditGroupIds ?? [])];
   const names = new Map<string, string>();
@@ -231,6 +230,7 @@ export function creditContextRoutes(app: OpenAPIHono<AppEnv>, reader: (c: Contex
     createRoute({ middleware: [guard(ROLES, 'read credit-check inputs')],
       method: 'post',
       path: '/api/v1/credit-context:batch',
+      idempotencyKey: false,
       tags: ['Credit management'],
       summary: 'Credit-check inputs of up to 50,000 customers (the add-in’s local preview; no side effects)',
       description:

@@ -8,7 +8,7 @@ import { activeRules, cachedRules } from '../blocking-rules/blocking-rules.servi
 import { SETUP, type SetupView } from '../../db/setup-cache';
 import { cachedParameters, creditParameters, getParameters } from '../parameters/parameters.service';
 import { cachedRanks, cashDiscounts, paymentTerms, ranksOf } from '../setup/setup.kinds';
-import { insuranceRowToInsurance } from '../insurances/insurances';
+import { insuranceRowToInsurance } from '../insurances/insurances.repository';
 import { wideSum, wideSumSql } from '../../ledger/ceiling';
 
 // Portable SQL (SQLite and PostgreSQL) for the hot path: one statement reads the customer, its
