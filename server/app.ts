@@ -19,13 +19,13 @@ import { userRoutes } from './users/users.routes';
 import { creditSetupRoutes } from './credit/setup/setup.kinds';
 import { parameterRoutes } from './credit/parameters/parameters.routes';
 import { blockingRuleRoutes } from './credit/blocking-rules/blocking-rules.routes';
-import { creditGroupRoutes } from './credit/credit-groups/credit-groups';
-import { insuranceRoutes } from './credit/insurances/insurances';
+import { creditGroupRoutes } from './credit/credit-groups/credit-groups.routes';
+import { insuranceRoutes } from './credit/insurances/insurances.routes';
 import { creditCheckRoutes } from './credit/credit-check/credit-check';
 import { holdRoutes } from './credit/holds/holds.routes';
-import { riskRoutes } from './credit/risk/risk';
+import { riskRoutes } from './credit/risk/risk.routes';
 import { journalRoutes } from './credit/journals/journals.routes';
-import { collectionsRoutes } from './collections/routes';
+import { collectionsRoutes } from './collections/collections.routes';
 import { sheetRoutes } from './sheets/routes';
 
 /**

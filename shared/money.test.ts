@@ -11,6 +11,7 @@ import {
   applyPercent,
   compareMoney,
   divRoundHalfUp,
+  formatMinorUnits,
   formatMoney,
   formatRate,
   inMoneyRange,
@@ -145,6 +146,19 @@ describe('formatMoney', () => {
     [MONEY_MAX, '999999999999.99'],
   ])('%s → %s', (m, expected) => {
     expect(formatMoney(m)).toBe(expected);
+  });
+});
+
+describe('formatMinorUnits (the fast path of the aging JSON writer)', () => {
+  it('equals formatMoney for every amount, given as a number, a string or a bigint', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -MONEY_MAX * 1000n, max: MONEY_MAX * 1000n }), (m) => {
+        expect(formatMinorUnits(m)).toBe(formatMoney(m));
+        expect(formatMinorUnits(m.toString())).toBe(formatMoney(m));
+        if (Number.isSafeInteger(Number(m))) expect(formatMinorUnits(Number(m))).toBe(formatMoney(m));
+      }),
+    );
+    for (const m of [0n, 5n, -5n, 99n, -100n, MONEY_MAX]) expect(formatMinorUnits(m)).toBe(formatMoney(m));
   });
 });
 

@@ -133,6 +133,21 @@ export function formatMoney(m: Money): string {
 }
 
 /**
+ * Minor units as the API's decimal string ("123450" → "1234.50") by moving the decimal point in
+ * the digits a database driver gave (a safe integer from SQLite, a string from PostgreSQL): no
+ * arithmetic at all, and the same text {@link formatMoney} writes. For writers of thousands of
+ * amounts (the aging list's JSON); a test holds it equal to formatMoney.
+ * @example
+ * formatMinorUnits('-5'); // "-0.05"
+ */
+export function formatMinorUnits(v: number | string | bigint): string {
+  const s = String(v);
+  const negative = s.startsWith('-');
+  const digits = (negative ? s.slice(1) : s).padStart(3, '0');
+  return `${negative ? '-' : ''}${digits.slice(0, -2)}.${digits.slice(-2)}`;
+}
+
+/**
  * Whether an amount (e.g. an arithmetic result) is within ±{@link MONEY_MAX} and so can be stored.
  * @example
  * inMoneyRange(MONEY_MAX + 1n); // false

@@ -3,6 +3,7 @@ import type { CustomersTable, Database } from '../db/schema';
 import { formatMoney } from '../../shared/money';
 import { fromBool, toBigInt, toBigIntOrNull, toBool } from '../db/values';
 import type { Customer, CustomerInput } from './customers.schema';
+import { sqlRun, type Reader } from '../db/prepared-sql';
 
 export type CustomerRow = Selectable<CustomersTable>;
 type Db = Kysely<Database>;
@@ -149,4 +150,17 @@ export function listCustomers(db: Db, q: ListCustomersQuery): Promise<CustomerRo
     );
   }
   return query.execute();
+}
+
+/** Every customer in id order; `lock` as in findCustomer (the risk-score update of all customers). */
+export function findAllCustomers(db: Db, lock = false): Promise<CustomerRow[]> {
+  const query = db.selectFrom('customers').selectAll().orderBy('id');
+  return (lock ? query.forUpdate() : query).execute();
+}
+
+const UPDATE_CREDIT_LIMIT_SQL = 'update customers set credit_limit = ?, credit_limit_expiration_date = ?, credit_limit_date = ?, updated_at = ?, version = ? where id = ?';
+
+/** A posted credit limit (adjustment journals): one prepared statement, as ten thousand lines post in one go. */
+export function updateCustomerCreditLimit(r: Reader, id: string, set: { creditLimit: bigint; expirationDate: string | null; limitDate: string; updatedAt: string; version: number }): Promise<void> {
+  return sqlRun(r, UPDATE_CREDIT_LIMIT_SQL, [set.creditLimit, set.expirationDate, set.limitDate, set.updatedAt, set.version, id]);
 }

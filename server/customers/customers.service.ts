@@ -1,10 +1,8 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema';
 import type { Tx } from '../db/transaction';
 import { ApiError, notFound, ruleViolation, zodDetails, type ErrorDetail } from '../http/errors';
 import { assertVersion, checkUpsert } from '../http/versioning';
-import { todayUtc } from '../../shared/dates';
-import { formatMoney, formatRate } from '../../shared/money';
+import { formatMoney } from '../../shared/money';
+import { customerCreditToJson } from '../../shared/api/credit';
 import { evaluateCreditCheck } from '../../shared/credit/blocking-rules';
 import { activeTemporaryLimit, totalCreditLimit } from '../../shared/credit/limits';
 import { loadCreditInput } from '../credit/credit-check/credit-input';
@@ -27,7 +25,8 @@ import {
 import { CustomerBatchItem, type CreditProfilePatch, type Customer, type CustomerInput } from './customers.schema';
 import { setupRowsCached } from '../credit/setup/setup.resource';
 import { accountStatuses, creditManagementGroups, reasonCodes } from '../credit/setup/setup.kinds';
-import { enteredValueErrors, loadRiskSetup, sortedEntries } from '../credit/risk/risk';
+import { enteredValueErrors, sortedEntries } from '../../shared/credit/risk-setup';
+import { loadRiskSetup } from '../credit/risk/risk.repository';
 
 export { CUSTOMER, lockRows } from './customers.repository';
 
@@ -37,7 +36,7 @@ function newRow(id: string, columns: CustomerColumns, now: string) {
     risk_score: null,
     risk_inputs: null,
     ...columns,
-    credit_limit_date: todayUtc(new Date(now)),
+    credit_limit_date: now.slice(0, 10),
     risk_group_id: null,
     invoicing_and_delivery_on_hold: 0,
     collection_letter_level: 0,
@@ -53,7 +52,7 @@ function updatedColumns(existing: CustomerRow, columns: CustomerColumns, now: st
   const limitChanged = toBigInt(existing.credit_limit) !== columns.credit_limit;
   return {
     ...columns,
-    ...(limitChanged ? { credit_limit_date: todayUtc(new Date(now)) } : {}),
+    ...(limitChanged ? { credit_limit_date: now.slice(0, 10) } : {}),
     updated_at: now,
     version: existing.version + 1,
   };
@@ -256,7 +255,7 @@ export async function upsertCustomerBatch(tx: Tx, rawItems: unknown[]): Promise<
 export async function getCustomerWithCredit(reader: Reader, id: string) {
   const row = await findCustomer(reader.db, id);
   if (!row) throw notFound('customer', id);
-  const asOf = todayUtc();
+  const asOf = reader.today;
   const input = await loadCreditInput(reader, { customerId: id, asOf, order: { amount: 0n, paymentTermsId: null, cashDiscountId: null, excludeFromCreditManagement: false } });
   const r = evaluateCreditCheck(input);
   // The customer's own limit (credit.md §1.4): the active temporary limit replaces the base limit,
@@ -265,21 +264,7 @@ export async function getCustomerWithCredit(reader: Reader, id: string) {
   const total = totalCreditLimit(input.customer, input.temporaryLimits, input.insurances, asOf);
   return {
     ...customerRowToCustomer(row),
-    credit: {
-      baseCreditLimit: formatMoney(input.customer.creditLimit),
-      activeTemporaryLimit: temporary === null ? null : formatMoney(temporary),
-      insuranceContribution: formatMoney(total - (temporary ?? input.customer.creditLimit)),
-      totalCreditLimit: formatMoney(total),
-      balance: formatMoney(r.exposure.balance),
-      deliveredNotInvoiced: formatMoney(r.exposure.deliveredNotInvoiced),
-      openOrders: formatMoney(r.exposure.openOrders),
-      exposure: formatMoney(r.exposure.total),
-      effectiveLimit: r.effectiveLimit === null ? null : formatMoney(r.effectiveLimit),
-      availableCredit: r.availableCredit === null ? null : formatMoney(r.availableCredit),
-      percentUsed: r.percentAfterOrder === null ? null : formatRate(r.percentAfterOrder),
-      creditGroupId: input.group?.id ?? null,
-      group: r.group ? { id: r.group.id, limit: formatMoney(r.group.limit), exposure: formatMoney(r.group.exposure) } : null,
-    },
+    credit: customerCreditToJson(r, { baseCreditLimit: input.customer.creditLimit, activeTemporaryLimit: temporary, totalCreditLimit: total, creditGroupId: input.group?.id ?? null }),
   };
 }
 

@@ -46,34 +46,13 @@ export type DeclaredConventions = {
 };
 const IF_MATCH_VALUES: readonly string[] = ['required', 'optional', 'none'] satisfies NonNullable<RouteConventions['ifMatch']>[];
 
-/**
- * Conventions of routes whose files do not declare them yet (their handlers differ from the
- * default of their shape). Each entry belongs in its route's `createRoute` config; a route's own
- * declaration wins over this table.
- */
-export const PENDING_CONVENTIONS: Readonly<Record<string, RouteConventions>> = {
-  // server/credit/insurances/insurances.routes.ts: a PUT that only replaces (requireIfMatch), never creates.
-  'put /api/v1/customers/{id}/insurances/{insuranceId}': { ifMatch: 'required' },
-  // server/credit/journals/journals.routes.ts: transitions and line decisions take the journal's version.
-  'post /api/v1/adjustment-journals/{id}/submit': { ifMatch: 'required' },
-  'post /api/v1/adjustment-journals/{id}/approve': { ifMatch: 'required' },
-  'post /api/v1/adjustment-journals/{id}/post': { ifMatch: 'required' },
-  'post /api/v1/adjustment-journals/{id}/reject': { ifMatch: 'required' },
-  'post /api/v1/adjustment-journals/{id}/lines/{lineNo}/approve': { ifMatch: 'required' },
-  'post /api/v1/adjustment-journals/{id}/lines/{lineNo}/reject': { ifMatch: 'required' },
-  // Reads sent as POST (no command(), nothing to replay): no Idempotency-Key.
-  'post /api/v1/adjustment-journals:validate': { idempotencyKey: false },
-  'post /api/v1/credit-check': { idempotencyKey: false },
-  'post /api/v1/credit-context:batch': { idempotencyKey: false },
-};
-
 const hasPathParam = (path: string) => /\{\w+\}/.test(path);
 const endsWithParam = (path: string) => /\{\w+\}$/.test(path);
 
-/** The conventions of a route: its own declaration, else {@link PENDING_CONVENTIONS}, else the default of its shape. */
+/** The conventions of a route: its own declaration, else the default of its shape. */
 export function conventionsOf(route: RouteConfig & DeclaredConventions): Required<RouteConventions> {
   if (route.ifMatch !== undefined && !IF_MATCH_VALUES.includes(route.ifMatch)) throw new Error(`${route.method.toUpperCase()} ${route.path}: ifMatch must be one of ${IF_MATCH_VALUES.join(', ')}, not ${route.ifMatch}`);
-  const declared: RouteConventions = { ...PENDING_CONVENTIONS[`${route.method} ${route.path}`], ...definedOnly(route as RouteConventions) };
+  const declared: RouteConventions = definedOnly(route as RouteConventions);
   const m = route.method;
   const ifMatch = declared.ifMatch ?? (m === 'patch' && hasPathParam(route.path) ? 'required' : !endsWithParam(route.path) ? 'none' : m === 'delete' ? 'required' : m === 'put' ? 'optional' : 'none');
   const idempotencyKey = declared.idempotencyKey ?? m === 'post';

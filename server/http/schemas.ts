@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { tryParseMoney } from '../../shared/money';
 import { dateProblem, EARLIEST_DATE, LATEST_DATE } from '../../shared/dates';
+import { MoneyJson } from '../../shared/api/credit';
 
 /**
  * Ids of every entity: short, URL-safe, no spaces (SPEC §8). "." and ".." are refused: a URL
@@ -81,7 +82,8 @@ export const MoneyIn = z
 export const NonNegativeMoneyIn = MoneyIn.refine((m) => m >= 0n, 'must not be negative');
 export const PositiveMoneyIn = MoneyIn.refine((m) => m > 0n, 'must be greater than zero');
 
-export const MoneyOut = z.string().openapi({ example: '1234.50', description: 'decimal string with exactly 2 decimals' });
+/** Money as the API writes it: the one schema, shared with the add-in's wire types (shared/api/credit.ts). */
+export const MoneyOut = MoneyJson;
 
 /**
  * Every date a request carries (bodies, query strings, path segments): an existing date written
@@ -118,5 +120,7 @@ export const BatchItemResult = z
     id: z.string().optional(),
     status: z.enum(['ok', 'error']),
     errors: z.array(z.object({ path: z.string(), message: z.string() })),
+    /** A ledger item re-sent exactly as it stands: nothing was written (the feed is idempotent per item). */
+    unchanged: z.boolean().optional().openapi({ description: 'true when the item was re-sent exactly as stored: nothing was written' }),
   })
   .openapi('BatchItemResult');

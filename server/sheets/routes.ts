@@ -12,7 +12,7 @@ import { jsonWithList } from '../http/json-stream';
 import { Id } from '../http/schemas';
 import { requestReader } from '../http/reader';
 import { holdRowToHold, listHolds } from '../credit/holds/holds.repository';
-import { agingList } from '../collections/aging.routes';
+import { agingList } from '../collections/aging/aging.service';
 import { escapeFormula, matchHeaders, textCell } from '../../shared/sheets/cells';
 import { addDays, todayUtc } from '../../shared/dates';
 import { loadWorkbook, readUpload, type ReadSheet } from './files';

@@ -18,7 +18,7 @@ import {
   putCaseCategory,
   workState,
 } from '../support/collections-work';
-import { listActivitiesOfCustomer } from '../../server/collections/activities';
+import { listActivitiesOfCustomer } from '../../server/collections/activities/activities.service';
 
 const A = '/api/v1/activities';
 const patch = (t: TestApp, id: string, body: Record<string, unknown>, version: number | null, as: string = 'collections_agent') =>

@@ -297,7 +297,7 @@ describe.each(DIALECTS)('collections E10 and E11 on %s', (dialect) => {
     const kase = ok(await t.request('POST', '/api/v1/cases', { as: 'collections_agent', body: { customerId: 'C10', categoryId: 'DISPUTE', description: 'T3 disputed', transactionIds: ['T3'] } }), 201);
     ok(await t.request('POST', '/api/v1/activities', { as: 'collections_agent', body: { customerId: 'C10', caseId: kase.id, type: 'task', subject: 'Call about T3', dueDate: '2024-07-05', transactionIds: ['T3'] } }), 201);
     const page = ok(await t.request('GET', '/api/v1/customers/C10/collections', { as: 'collections_agent' }));
-    expect(page.customer).toMatchObject({ id: 'C10', credit: { balance: '450.00' } });
+    expect(page.customer).toMatchObject({ id: 'C10', credit: { exposure: { balance: '450.00' } } });
     expect(page.summary).toMatchObject({ openInvoices: 3, overdueAmount: '450.00', disputedAmount: '250.00' });
     expect(page.aging.definitionId).toBe('STD');
     expect(page.aging.snapshot).toMatchObject({ customerId: 'C10', amountDue: '450.00', disputedCount: 1, stale: false });

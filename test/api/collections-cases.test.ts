@@ -16,7 +16,8 @@ import {
   putCaseCategory,
   workState,
 } from '../support/collections-work';
-import { caseIdsByTransaction, listCasesOfCustomer } from '../../server/collections/cases';
+import { caseIdsByTransaction } from '../../server/collections/cases/cases.repository';
+import { listCasesOfCustomer } from '../../server/collections/cases/cases.service';
 
 const K = '/api/v1/cases';
 const CAT = '/api/v1/case-categories';

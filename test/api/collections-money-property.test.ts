@@ -85,7 +85,7 @@ const sum = (xs: bigint[]) => xs.reduce((a, b) => a + b, 0n);
 
 async function expectInvariants(t: TestApp, customerId: string): Promise<void> {
   const rows = await listAll(t, `/api/v1/customers/${customerId}/transactions`);
-  const balance = ok(await t.request('GET', `/api/v1/customers/${customerId}`)).credit.balance;
+  const balance = ok(await t.request('GET', `/api/v1/customers/${customerId}`)).credit.exposure.balance;
   expect(balance).toBe(formatMoney(sum(rows.map((r: any) => parseMoney(r.openAmount)))));
   for (const r of rows) {
     const amount = parseMoney(r.amount);

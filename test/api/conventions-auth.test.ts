@@ -135,7 +135,7 @@ describe.each(DIALECTS)('API conventions: auth on %s', (dialect) => {
       expect(list.body.items.map((c: { id: string }) => c.id)).toContain('C1');
       const one = await t.request('GET', `${C}/C1`, { as: role });
       expect(one.status, role).toBe(200);
-      expect(one.body).toMatchObject({ id: 'C1', version: 1, credit: { balance: '0.00' } });
+      expect(one.body).toMatchObject({ id: 'C1', version: 1, credit: { exposure: { balance: '0.00' } } });
       const changes = await t.request('GET', '/api/v1/changes', { as: role });
       expect(changes.status, role).toBe(200);
       expect(changes.body.changes.some((c: { entity: string; id: string }) => c.entity === 'customer' && c.id === 'C1')).toBe(true);

@@ -272,19 +272,21 @@ describe.each(DIALECTS)('customer insurances and guarantees on %s', (dialect) =>
       expect((await getOrder(t, 'SO-E26')).creditStatus).toBe('clear');
       // The customer read is as of today (the policy runs to 2099); the order is an open order there.
       expect((await customer('C1')).credit).toEqual({
+        held: false,
+        checked: true,
+        note: null,
+        reasons: [],
+        exposure: { balance: '110000.00', deliveredNotInvoiced: '0.00', openOrders: '10000.00', total: '120000.00' },
+        effectiveLimit: '125000.00',
+        availableCredit: '5000.00',
+        percentAfterOrder: '96',
+        percentUsed: '96',
+        group: null,
         baseCreditLimit: '100000.00',
         activeTemporaryLimit: null,
         insuranceContribution: '25000.00',
         totalCreditLimit: '125000.00',
-        balance: '110000.00',
-        deliveredNotInvoiced: '0.00',
-        openOrders: '10000.00',
-        exposure: '120000.00',
-        effectiveLimit: '125000.00',
-        availableCredit: '5000.00',
-        percentUsed: '96',
         creditGroupId: null,
-        group: null,
       });
     });
 

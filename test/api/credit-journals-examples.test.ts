@@ -73,7 +73,7 @@ describe.each(DIALECTS)('credit worked examples via adjustment journals over HTT
     expect(j.lines.map((l: any) => [l.customerId, l.currentCreditLimit, l.newCreditLimit, l.newFromDate, l.newToDate])).toEqual([['E25', '10000.00', '20000.00', day(-29), day(31)]]);
     const c = ok(await t.request('GET', '/api/v1/customers/E25'));
     expect(c).toMatchObject({ creditLimit: '10000.00' });
-    expect(c.credit).toMatchObject({ baseCreditLimit: '10000.00', activeTemporaryLimit: '20000.00', totalCreditLimit: '20000.00', effectiveLimit: '20000.00', balance: '12000.00' });
+    expect(c.credit).toMatchObject({ baseCreditLimit: '10000.00', activeTemporaryLimit: '20000.00', totalCreditLimit: '20000.00', effectiveLimit: '20000.00', exposure: { balance: '12000.00' } });
 
     // Today (inside the window): effective 20,000, usedAfter 17,000 = 85 %, not held.
     const inside = await creditCheck('E25', '5000.00', 'SO-E25');

@@ -8,7 +8,7 @@ import { allAudit, allChanges, allCustomers, expectError } from '../support/conv
 import { ifMatch, listAll } from '../support/credit-setup';
 import { addRule, holdsOf, ok, postingCheckpoints, postOrder, postTransactions, putCustomer, putOrder, setCheckpoints, setParameters } from '../support/credit';
 import { runInTransaction, SYSTEM } from '../../server/db/transaction';
-import { automaticLimitsFor } from '../../server/credit/risk/risk';
+import { automaticLimitsFor } from '../../server/credit/risk/risk.service';
 
 const AS_OF = '2025-06-30';
 

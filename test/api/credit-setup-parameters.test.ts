@@ -103,14 +103,14 @@ describe.each(DIALECTS)('parameters and checkpoints on %s', (dialect) => {
       expectStatus(await t.request('POST', '/api/v1/transactions:batch', { as: 'integration', body: { items } }), 200);
       expectStatus(await t.request('PUT', '/api/v1/sales-orders/PC1-SO', { as: 'integration', body: { customerId: 'PC1', amount: '500.00' } }), 201);
       const credit = async () => (await t.request('GET', '/api/v1/customers/PC1')).body.credit;
-      expect(await credit()).toMatchObject({ balance: '1000.00', openOrders: '500.00', exposure: '1500.00', availableCredit: '3500.00' });
+      expect(await credit()).toMatchObject({ exposure: { balance: '1000.00', openOrders: '500.00', total: '1500.00' }, availableCredit: '3500.00' });
       expectStatus(await t.request('PUT', P, { as: 'credit_manager', body: { creditLimitType: 'balance' } }), 200);
-      expect(await credit()).toMatchObject({ exposure: '1000.00', availableCredit: '4000.00' });
+      expect(await credit()).toMatchObject({ exposure: { total: '1000.00' }, availableCredit: '4000.00' });
       // A refused change does not leak into the cache.
       expectError(await t.request('PUT', P, { as: 'credit_manager', body: { creditLimitType: 'balancePlusAll', autoReleaseReasonCode: 'NO-SUCH-CODE' } }), 422, 'rule_violation');
-      expect(await credit()).toMatchObject({ exposure: '1000.00' });
+      expect(await credit()).toMatchObject({ exposure: { total: '1000.00' } });
       expectStatus(await t.request('PUT', P, { as: 'credit_manager', body: { creditLimitType: 'balancePlusAll' } }), 200);
-      expect(await credit()).toMatchObject({ exposure: '1500.00' });
+      expect(await credit()).toMatchObject({ exposure: { total: '1500.00' } });
     });
 
     it('only credit_manager and admin may change parameters', async () => {

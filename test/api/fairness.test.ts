@@ -69,7 +69,7 @@ describe.each(DIALECTS)('long operations share the process on %s', (dialect) => 
     expect(ok(result).status).toBe('posted');
     // Without pacing one read at most gets in (while the request body is read), on SQLite.
     expect(reads).toBeGreaterThanOrEqual(3);
-    expect(ok(await t.request('GET', '/api/v1/customers/W1')).credit.balance).toBe('0.00');
+    expect(ok(await t.request('GET', '/api/v1/customers/W1')).credit.exposure.balance).toBe('0.00');
     const open = ok(await t.request('GET', '/api/v1/customers/W1/transactions?open=true&limit=1000')).items;
     expect(open).toEqual([]);
   });

@@ -29,7 +29,7 @@ describe.each(DIALECTS)('ledger feed on %s', (dialect) => {
   const balance = async (customerId: string): Promise<string> => {
     const res = await t.request('GET', `/api/v1/customers/${customerId}`);
     expect(res.status).toBe(200);
-    return res.body.credit.balance;
+    return res.body.credit.exposure.balance;
   };
   const openIds = async (customerId: string): Promise<string[]> => {
     const res = await t.request('GET', `/api/v1/customers/${customerId}/transactions?open=true`);

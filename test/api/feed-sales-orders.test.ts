@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerBody, DIALECTS, startTestApp, type TestApp } from '../support/app';
 import { lastSeq as lastChangeSeq } from '../support/conventions';
+import type { CustomerCreditJson } from '../../shared/api/credit';
 
 const todayUtc = () => new Date().toISOString().slice(0, 10);
 
@@ -29,7 +30,7 @@ describe.each(DIALECTS)('sales-order feed on %s', (dialect) => {
     const res = await t.request('GET', `/api/v1/customers/${customerId}`);
     expect(res.status).toBe(200);
     // The three exposure parts; the rest of the credit summary is covered by the credit tests.
-    const { balance, deliveredNotInvoiced, openOrders } = res.body.credit as { balance: string; deliveredNotInvoiced: string; openOrders: string };
+    const { balance, deliveredNotInvoiced, openOrders } = (res.body.credit as CustomerCreditJson).exposure;
     return { balance, deliveredNotInvoiced, openOrders };
   };
   const openTxns = async (customerId: string) => {

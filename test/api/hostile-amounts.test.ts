@@ -58,7 +58,7 @@ describe.each(DIALECTS)('hostile amounts on %s', (dialect) => {
 
   it('the customer read and the credit check answer the issue repro exactly, the group at 10^19 minor units', async () => {
     const customer = ok(await t.request('GET', '/api/v1/customers/H0'));
-    expect(customer.credit).toMatchObject({ balance: customerTotal, exposure: customerTotal, group: { id: 'G', exposure: everyone } });
+    expect(customer.credit).toMatchObject({ exposure: { balance: customerTotal, total: customerTotal }, group: { id: 'G', exposure: everyone } });
     const check = ok(await t.request('POST', '/api/v1/credit-check', { body: { customerId: 'H1', orderAmount: MAX } }));
     expect(check.exposure).toMatchObject({ balance: customerTotal, total: customerTotal });
     expect(JSON.stringify(check.group)).toContain(everyone);
@@ -78,10 +78,10 @@ describe.each(DIALECTS)('hostile amounts on %s', (dialect) => {
     const draft = ok(await t.request('POST', '/api/v1/write-offs', { as: 'collections_agent', body: { customerId: 'H2', date: '2025-06-30' } }), 201);
     expect(draft.lines.map((l: any) => [l.lineType, l.debit, l.credit])).toEqual([['customer', '0.00', customerTotal], ['ledger', customerTotal, '0.00']]);
     const posted = ok(await t.request('POST', `/api/v1/write-offs/${draft.id}/post`, { as: 'collections_agent' }));
-    expect(ok(await t.request('GET', '/api/v1/customers/H2')).credit.balance).toBe('0.00');
+    expect(ok(await t.request('GET', '/api/v1/customers/H2')).credit.exposure.balance).toBe('0.00');
     expect(posted.status).toBe('posted');
     ok(await t.request('POST', `/api/v1/write-offs/${draft.id}/reverse`, { as: 'collections_agent', body: {} }));
-    expect(ok(await t.request('GET', '/api/v1/customers/H2')).credit.balance).toBe(customerTotal);
+    expect(ok(await t.request('GET', '/api/v1/customers/H2')).credit.exposure.balance).toBe(customerTotal);
   });
 
   it('the feed refuses what would take a customer past the ceiling, naming each item; the last cent that fits goes through', async () => {
@@ -101,7 +101,7 @@ describe.each(DIALECTS)('hostile amounts on %s', (dialect) => {
     expect(expectError(await feed(t, [{ id: 'N1-P', customerId: 'N1', type: 'payment', amount: `-${MAX}`, dueDate: null }]), 422, 'rule_violation', ['items']).map((d) => d.path)).toEqual(['items.0.amount']);
     ok(await feed(t, [{ id: 'N1-LAST', customerId: 'N1', amount: '0.09' }]));
     expectError(await feed(t, [{ id: 'N1-OVER', customerId: 'N1', amount: '0.01' }]), 422, 'rule_violation', ['items']);
-    expect(ok(await t.request('GET', '/api/v1/customers/N1')).credit.balance).toBe(formatMoney(CUSTOMER_CEILING));
+    expect(ok(await t.request('GET', '/api/v1/customers/N1')).credit.exposure.balance).toBe(formatMoney(CUSTOMER_CEILING));
     expect((await lastSeq(t)) - seq).toBeGreaterThan(0);
   });
 

@@ -4,7 +4,6 @@
 // only the error answers it can give.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROLES } from '../../server/db/transaction';
-import { PENDING_CONVENTIONS } from '../../server/http/openapi-conventions';
 import { ID_EXAMPLES } from '../../server/http/schemas';
 import { openApiDocument } from '../support/role-matrix';
 
@@ -112,13 +111,6 @@ describe('OpenAPI document', () => {
     }
   });
 
-  it('declares conventions only for routes that exist (PENDING_CONVENTIONS)', () => {
-    for (const key of Object.keys(PENDING_CONVENTIONS)) {
-      const [method, path] = key.split(' ');
-      expect(doc.paths[path!]?.[method!], key).toBeDefined();
-    }
-  });
-
   it('describes the body of every POST that reads one (request.body, or optionalBody when it may be left out)', () => {
     // Commands that read no body at all.
     const bodiless = [
@@ -132,16 +124,7 @@ describe('OpenAPI document', () => {
       'post /write-offs/{id}/post',
     ];
     // Read by hand and described only in prose so far: each needs `optionalBody: <its schema>` in its createRoute config.
-    const inProse = [
-      'post /adjustment-journals/{id}/post',
-      'post /interest-notes/{id}/post',
-      'post /interest-notes/{id}/waive',
-      'post /interest-notes/{id}/reinstate',
-      'post /interest-notes/{id}/reverse',
-      'post /fees/{id}/waive',
-      'post /fees/{id}/reinstate',
-      'post /write-offs/{id}/reverse',
-    ];
+    const inProse: string[] = [];
     const without = ops.filter((o) => o.method === 'post' && !o.op.requestBody).map((o) => `post ${o.path.replace(/^\/api\/v1/, '')}`);
     expect(without.filter((w) => !bodiless.includes(w) && !inProse.includes(w))).toEqual([]);
   });

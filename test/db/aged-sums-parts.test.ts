@@ -1,10 +1,10 @@
-// server/collections/snapshots.ts: on SQLite a run over every customer sums the open items in
+// server/collections/snapshots/snapshots.repository.ts (agedSums): on SQLite a run over every customer sums the open items in
 // parts of SUMS_PART customers (ranges of ids, pacing between them); the parts must add up to
 // exactly what one statement gives, whatever the part size and wherever a boundary falls.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app';
 import { postTransactions, putCustomer } from '../support/credit';
-import { agedSums } from '../../server/collections/snapshots';
+import { agedSums } from '../../server/collections/snapshots/snapshots.repository';
 import { periodRanges, STANDARD_AGING_LINES } from '../../shared/collections/aging';
 import { readerOf } from '../../server/http/reader';
 

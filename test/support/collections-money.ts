@@ -39,7 +39,7 @@ export const adjust = (t: TestApp, noteId: string, action: 'waive' | 'reinstate'
 export const settleBy = async (t: TestApp, debitId: string, creditId: string, amount: string, date: string) =>
   ok(await t.request('POST', '/api/v1/settlements', { as: 'integration', body: { debitId, creditId, amount, date } }), 201);
 
-export const balanceOf = async (t: TestApp, customerId: string): Promise<string> => ok(await t.request('GET', `/api/v1/customers/${customerId}`)).credit.balance;
+export const balanceOf = async (t: TestApp, customerId: string): Promise<string> => ok(await t.request('GET', `/api/v1/customers/${customerId}`)).credit.exposure.balance;
 export const txn = async (t: TestApp, id: string) => ok(await t.request('GET', `/api/v1/transactions/${id}`));
 
 /** A posted note like IN-1 of E21: one line of 58.88 and a fee of 10.00, posted 2024-07-01, 20.00 paid on the line. */

@@ -5,11 +5,11 @@ import { notFound, ruleViolation } from '../../http/errors';
 import { getParameters } from '../../credit/parameters/parameters.service';
 import { appendTransactions, requireCustomer, settle } from '../../ledger/ledger.service';
 import { findTransaction } from '../../ledger/ledger.repository';
-import { todayUtc } from '../../../shared/dates';
 import { formatMoney, minMoney } from '../../../shared/money';
 import { adjustmentRefusal, reverseOrderRefusal, waiveLimitRefusal, waiveWindowRefusal, type AdjustmentAction, type AdjustmentStatus } from '../../../shared/collections/adjustments';
 import { findNote, lockCustomer } from './interest.service';
-import { ADJUSTMENT, FEE, feeRowToJson, INTEREST_NOTE, newMoneyId, notesToJson, type FeeJson, type FeeRow, type InterestNoteJson, type LineRow, type NoteRow } from './read';
+import { ADJUSTMENT, FEE, feeRowToJson, INTEREST_NOTE, newMoneyId, notesToJson, type FeeRow, type LineRow, type NoteRow } from './money.repository';
+import type { FeeJson, InterestNoteJson } from './money.schema';
 
 /**
  * Waive, reinstate and reverse (collections.md §3.1–§3.3) of a whole interest note, one of its
@@ -158,7 +158,7 @@ async function record(tx: Tx, s: Scope, action: AdjustmentAction, changes: { t: 
 
 async function waive(tx: Tx, s: Scope, input: AdjustmentInput): Promise<void> {
   const targets = eligible(s, 'waive');
-  const date = input.date ?? todayUtc();
+  const date = input.date ?? tx.today;
   const { values: params } = await getParameters(tx);
   const window = waiveWindowRefusal(s.postedDate, date, params.minDaysToAllowWaive, params.maxDaysToAllowWaive);
   if (window) throw ruleViolation(window, [{ path: 'date', message: 'outside the waive window' }]);
@@ -178,7 +178,7 @@ async function waive(tx: Tx, s: Scope, input: AdjustmentInput): Promise<void> {
 
 async function reinstate(tx: Tx, s: Scope, input: AdjustmentInput): Promise<void> {
   const targets = eligible(s, 'reinstate');
-  const date = input.date ?? todayUtc();
+  const date = input.date ?? tx.today;
   const { values: params } = await getParameters(tx);
   const debitDate = params.adjustmentInvoiceDate === 'systemDate' ? date : s.documentDate;
   const base = newMoneyId('RI');
@@ -215,7 +215,7 @@ async function reverse(tx: Tx, s: Scope, input: AdjustmentInput): Promise<void> 
   const reversible = new Set(open.map((r) => r.note_id));
   const order = reverseOrderRefusal(posted.map((p) => ({ id: p.id, postingNo: p.posting_no ?? 0, reversed: !reversible.has(p.id) })), s.note.id);
   if (order) throw ruleViolation(`interest note ${s.note.id} cannot be reversed yet: ${order}`, [{ path: 'id', message: 'a newer note is not reversed' }]);
-  const date = input.date ?? todayUtc();
+  const date = input.date ?? tx.today;
   const amounts = await openAmounts(tx, targets);
   const total = amounts.reduce((a, b) => a + b, 0n);
   const ids: string[] = [];

@@ -6,10 +6,10 @@ import { lockRows } from '../../customers/customers.service';
 import { notFound, ruleViolation, type ErrorDetail } from '../../http/errors';
 import { appendTransactions } from '../../ledger/ledger.service';
 import { calculateInterestNote, invoicePortions, type InterestCode } from '../../../shared/collections/interest';
-import { todayUtc } from '../../../shared/dates';
-import { refuseIf } from '../work.shared';
-import { loadInterestCode } from './setup';
-import { FEE, INTEREST_NOTE, newMoneyId, notesToJson, type FeeRow, type InterestNoteJson, type LineRow, type NoteRow } from './read';
+import { refuseIf } from '../work/work.shared';
+import { loadInterestCode } from './setup.kinds';
+import { FEE, INTEREST_NOTE, newMoneyId, notesToJson, type FeeRow, type LineRow, type NoteRow } from './money.repository';
+import type { InterestNoteJson } from './money.schema';
 
 /**
  * Interest notes (collections.md §1.11, §4.5, §4.6; SPEC §5):
@@ -169,7 +169,7 @@ async function draftFor(tx: Tx, customerId: string, code: InterestCode, input: C
 
 /** Calculates and stores a draft note per customer that owes interest (SPEC §5 interest-notes:calculate). */
 export async function calculateInterestNotes(tx: Tx, input: CalculateInput): Promise<InterestNoteJson[]> {
-  const today = todayUtc(new Date(tx.now));
+  const today = tx.today;
   if (input.toDate > today) throw ruleViolation(`interest is charged only for days that have passed: toDate ${input.toDate} is after today (${today})`, [{ path: 'toDate', message: `must not be after today (${today})` }]);
   let customers: { id: string; interest_code_id: string | null }[];
   const codes = new Map<string, InterestCode>();
@@ -248,7 +248,7 @@ export async function postInterestNote(tx: Tx, id: string, input: { date?: strin
   if (!note) throw notFound('interest note', id);
   if (note.status !== 'created') throw ruleViolation(`interest note ${id} is ${note.status}; only a draft (created) note can be posted`, [{ path: 'status', message: note.status }]);
   const date = input.date ?? note.note_date;
-  const today = todayUtc(new Date(tx.now));
+  const today = tx.today;
   if (date > today) throw ruleViolation(`an interest note is posted on a day that has come: ${date} is after today (${today})`, [{ path: 'date', message: `must not be after today (${today})` }]);
   if (date < note.note_date) throw ruleViolation(`interest note ${id} charges up to ${note.note_date}; it cannot be posted before that, on ${date}`, [{ path: 'date', message: `must be on or after the note date ${note.note_date}` }]);
   // The customer's posting order is read and extended under its row lock.

@@ -1,19 +1,17 @@
-import { z } from '@hono/zod-openapi';
 import type { Tx } from '../../db/transaction';
 import { toBigInt, toBool } from '../../db/values';
 import { lockRows } from '../../customers/customers.service';
 import { notFound, ruleViolation } from '../../http/errors';
-import { DateOut, MoneyOut, Timestamp } from '../../http/schemas';
 import { requireReasonCode } from '../../credit/setup/setup.kinds';
 import { appendTransactions, cancelTransaction, liveSettlementsOf, reverseSettlement, settle } from '../../ledger/ledger.service';
 import { requireLedgerWithinCeiling } from '../../ledger/ceiling';
 import { findTransaction, transactionRowToTransaction } from '../../ledger/ledger.repository';
-import { TransactionSchema } from '../../ledger/ledger.schema';
 import { formatMoney, parseMoney } from '../../../shared/money';
 import { nsfRefusal } from '../../../shared/collections/nsf';
 import { createNsfFee } from './adjustments.service';
-import { FeeSchema, newMoneyId, NSF } from './read';
-import { findBankAccount } from './setup';
+import { newMoneyId, NSF } from './money.repository';
+import type { NsfJson } from './money.schema';
+import { findBankAccount } from './setup.kinds';
 
 /**
  * NSF payments (collections.md §3.5, E28–E29; SPEC §5 `POST /payments/{transactionId}/nsf`).
@@ -36,27 +34,6 @@ import { findBankAccount } from './setup';
  *   date (§2.3, E32), would count the reopened amount twice before the original settlement. A
  *   date later than today is not refused: the bank's notice may announce a return.
  */
-
-export const NsfSchema = z
-  .object({
-    id: z.string(),
-    customerId: z.string(),
-    paymentId: z.string(),
-    reversalTransactionId: z.string(),
-    bankAccountId: z.string(),
-    date: DateOut,
-    reasonCode: z.string(),
-    comment: z.string().nullable(),
-    feeAmount: MoneyOut,
-    feeJournal: z.string().nullable().openapi({ description: "the bank account's NSF journal the fee is booked in" }),
-    fee: FeeSchema.nullable(),
-    reopenedSettlements: z.array(z.object({ settlementId: z.string(), reversalId: z.string(), debitId: z.string(), creditId: z.string(), amount: MoneyOut })),
-    payment: TransactionSchema,
-    userId: z.string().nullable(),
-    at: Timestamp,
-  })
-  .openapi('NsfRecord');
-export type NsfJson = z.infer<typeof NsfSchema>;
 
 /** 422 naming `date` when the NSF date is before `earliest` (what happened on `earliest` is `what`). */
 function refuseEarlierThan(date: string, earliest: string, what: string): void {

@@ -1,4 +1,3 @@
-import { z } from '@hono/zod-openapi';
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, WriteOffLinesTable, WriteOffsTable } from '../../db/schema';
 import type { Tx } from '../../db/transaction';
@@ -6,7 +5,6 @@ import { fromBool, toBigInt, toBool } from '../../db/values';
 import { sqlInsertMany } from '../../db/prepared-sql';
 import { lockRows } from '../../customers/customers.service';
 import { notFound, ruleViolation, type ErrorDetail } from '../../http/errors';
-import { DateOut, MoneyOut, Timestamp } from '../../http/schemas';
 import { getParameters } from '../../credit/parameters/parameters.service';
 import { requireReasonCode } from '../../credit/setup/setup.kinds';
 import { appendTransactions, requireCustomer, reverseSettlements, settle, settleAll } from '../../ledger/ledger.service';
@@ -14,9 +12,10 @@ import { requireLedgerWithinCeiling } from '../../ledger/ceiling';
 import { findTransaction, findTransactionsByIds, openTransactionsOf } from '../../ledger/ledger.repository';
 import { formatMoney } from '../../../shared/money';
 import { settlementPairs, writeOffLines, type WriteOffItem } from '../../../shared/collections/write-off';
-import { refuseIf } from '../work.shared';
-import { writeOffAccountFor } from './setup';
-import { newMoneyId, WRITE_OFF } from './read';
+import { refuseIf } from '../work/work.shared';
+import { writeOffAccountFor } from './setup.kinds';
+import { newMoneyId, WRITE_OFF } from './money.repository';
+import type { WriteOffJson } from './money.schema';
 
 /**
  * Write-offs (collections.md §3.4; SPEC §5): a draft journal, posted, and reversed.
@@ -50,39 +49,6 @@ import { newMoneyId, WRITE_OFF } from './read';
 type Db = Kysely<Database>;
 type Row = Selectable<WriteOffsTable>;
 type LineRow = Selectable<WriteOffLinesTable>;
-
-export const WriteOffLineSchema = z
-  .object({
-    lineNo: z.number().int(),
-    lineType: z.enum(['customer', 'ledger', 'tax']),
-    accountId: z.string().nullable(),
-    currency: z.string(),
-    postingProfile: z.string().nullable(),
-    debit: MoneyOut,
-    credit: MoneyOut,
-    transactionId: z.string().nullable().openapi({ description: 'customer lines, once posted: the ledger entry' }),
-  })
-  .openapi('WriteOffLine');
-
-export const WriteOffSchema = z
-  .object({
-    id: z.string(),
-    customerId: z.string(),
-    status: z.enum(['unposted', 'posted', 'reversed']),
-    date: DateOut,
-    reasonCode: z.string(),
-    comment: z.string().nullable(),
-    separateSalesTax: z.boolean(),
-    lines: z.array(WriteOffLineSchema),
-    items: z.array(z.object({ transactionId: z.string(), openAmount: MoneyOut })),
-    postedDate: DateOut.nullable(),
-    reversedDate: DateOut.nullable(),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-    version: z.number().int(),
-  })
-  .openapi('WriteOff');
-export type WriteOffJson = z.infer<typeof WriteOffSchema>;
 
 async function writeOffToJson(db: Db, r: Row): Promise<WriteOffJson> {
   const lines = await db.selectFrom('write_off_lines').selectAll().where('write_off_id', '=', r.id).orderBy('line_no').execute();

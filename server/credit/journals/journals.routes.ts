@@ -10,7 +10,9 @@ import { etag, requireIfMatch } from '../../http/versioning';
 import { ROLES, type Role } from '../../db/transaction';
 import { requestReader } from '../../http/reader';
 import { GenerateBody, JOURNAL_STATUSES, JournalBody, JournalSchema, LinesBody, PostBody, RejectBody, ValidationSchema } from './journals.schema';
-import { addLines, approveJournal, decideLine, createJournal, generateLines, getJournal, listJournals, postJournal, rejectJournal, submitJournal, validateJournal, type Journal } from './journals.service';
+import { listJournals, type Journal } from './journals.repository';
+import { addLines, approveJournal, decideLine, createJournal, generateLines, getJournal, postJournal, rejectJournal, submitJournal } from './journals.service';
+import { validateJournal } from './journals.validate';
 
 const tags = ['Credit limits'];
 /** credit.md §6: clerks and managers create and edit journals; only managers approve and post. */
@@ -54,6 +56,7 @@ export function journalRoutes(app: OpenAPIHono<AppEnv>): void {
     createRoute({ middleware: [guard(ROLES, 'validate adjustment journals')],
       method: 'post',
       path: `${base}:validate`,
+      idempotencyKey: false,
       tags,
       summary: 'Dry run: per-line errors, projected available credit and percent used, holds that would become releasable (nothing saved)',
       request: { body: jsonBody(JournalBody) },
@@ -82,7 +85,7 @@ export function journalRoutes(app: OpenAPIHono<AppEnv>): void {
   const transition = (action: 'submit' | 'approve' | 'post', roles: Role[], run: (tx: Parameters<typeof submitJournal>[0], id: string, v: number, body: { postingDate?: string }) => Promise<Journal>, summary: string) =>
     register(
       app,
-      createRoute({ middleware: [guard(roles, `${action} adjustment journals`)], method: 'post', path: `${base}/{id}/${action}`, tags, summary, description: action === 'post' ? 'Body (optional): {"postingDate":"YYYY-MM-DD"}, default today.' : 'No body.', request: { params: IdParam }, responses: { 200: jsonResponse(JournalSchema), ...errorResponses } }),
+      createRoute({ middleware: [guard(roles, `${action} adjustment journals`)], method: 'post', path: `${base}/{id}/${action}`, tags, summary, description: action === 'post' ? 'Body (optional): {"postingDate":"YYYY-MM-DD"}, default today.' : 'No body.', ifMatch: 'required', ...(action === 'post' ? { optionalBody: PostBody } : {}), request: { params: IdParam }, responses: { 200: jsonResponse(JournalSchema), ...errorResponses } }),
       async (c) => {
         const { id } = c.req.valid('param');
         const ifMatch = requireIfMatch(c);
@@ -112,6 +115,7 @@ export function journalRoutes(app: OpenAPIHono<AppEnv>): void {
       createRoute({ middleware: [guard(APPROVE, `${decision} journal lines`)],
         method: 'post',
         path: `${base}/{id}/lines/{lineNo}/${decision}`,
+        ifMatch: 'required',
         tags,
         summary: `Per-line approval: ${decision} one line that awaits approval (If-Match: the journal's version)`,
         request: { params: IdParam.extend({ lineNo: z.coerce.number().int().min(1).openapi({ param: { name: 'lineNo', in: 'path' } }) }) },
@@ -126,7 +130,7 @@ export function journalRoutes(app: OpenAPIHono<AppEnv>): void {
   }
   register(
     app,
-    createRoute({ middleware: [guard(APPROVE, 'reject adjustment journals')], method: 'post', path: `${base}/{id}/reject`, tags, summary: 'Reject a submitted journal with a comment (If-Match)', request: { params: IdParam, body: jsonBody(RejectBody) }, responses: { 200: jsonResponse(JournalSchema), ...errorResponses } }),
+    createRoute({ middleware: [guard(APPROVE, 'reject adjustment journals')], method: 'post', path: `${base}/{id}/reject`, ifMatch: 'required', tags, summary: 'Reject a submitted journal with a comment (If-Match)', request: { params: IdParam, body: jsonBody(RejectBody) }, responses: { 200: jsonResponse(JournalSchema), ...errorResponses } }),
     async (c) => {
       const { id } = c.req.valid('param');
       const { comment } = c.req.valid('json');

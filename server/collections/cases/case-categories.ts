@@ -1,9 +1,8 @@
 import { z } from '@hono/zod-openapi';
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema';
-import type { Tx } from '../db/transaction';
-import { ruleViolation } from '../http/errors';
-import type { SetupKind } from '../credit/setup/setup.resource';
+import type { Tx } from '../../db/transaction';
+import { ruleViolation } from '../../http/errors';
+import type { SetupKind } from '../../credit/setup/setup.resource';
+import { caseUsingCategory } from './cases.repository';
 
 /**
  * Case categories (collections.md §1.9): PUT-upserted setup rows `{description, type}`.
@@ -13,11 +12,6 @@ import type { SetupKind } from '../credit/setup/setup.resource';
  */
 export const CASE_CATEGORY = 'caseCategory';
 export const CASE_CATEGORY_TYPES = ['collections', 'other'] as const;
-
-async function caseUsing(db: Kysely<Database>, categoryId: string): Promise<string | undefined> {
-  const row = await db.selectFrom('collection_cases').select('id').where('category_id', '=', categoryId).orderBy('id').executeTakeFirst();
-  return row?.id;
-}
 
 export const caseCategories: SetupKind<z.ZodType<Record<string, unknown>>> = {
   entity: CASE_CATEGORY,
@@ -33,11 +27,11 @@ export const caseCategories: SetupKind<z.ZodType<Record<string, unknown>>> = {
   toData: (i) => i,
   validate: async (tx: Tx, id, input) => {
     if (input.type === 'collections') return;
-    const used = await caseUsing(tx.db, id);
+    const used = await caseUsingCategory(tx.db, id);
     if (used) throw ruleViolation(`case category ${id} is used by case ${used}; it must stay a collections category`, [{ path: 'type', message: `stays collections while case ${used} uses it` }]);
   },
   beforeDelete: async (tx: Tx, id) => {
-    const used = await caseUsing(tx.db, id);
+    const used = await caseUsingCategory(tx.db, id);
     if (used) throw ruleViolation(`case category ${id} is used by case ${used}; change or delete the case first`);
   },
 };

@@ -6,15 +6,16 @@ import { command } from '../../http/command';
 import { ApiError, notFound, zodDetails } from '../../http/errors';
 import { errorResponses, jsonBody, jsonResponse, register } from '../../http/openapi';
 import { decodeCursor, page, pageQuery } from '../../http/paging';
-import { DateIn, Id, IdParam, LongText, PositiveMoneyIn, SinceQuery } from '../../http/schemas';
+import { Id, IdParam, SinceQuery } from '../../http/schemas';
 import { etag } from '../../http/versioning';
 import { registerSetupKind } from '../../credit/setup/setup.resource';
 import { adjustFee, adjustInterestNote, createFee } from './adjustments.service';
 import { calculateInterestNotes, getInterestNote, listInterestNotes, postInterestNote } from './interest.service';
-import { NsfSchema, recordNsf } from './nsf.service';
-import { FeeSchema, feeRowToJson, InterestNoteSchema, type FeeRow } from './read';
-import { COLLECTIONS_MONEY_SETUP_KINDS } from './setup';
-import { createWriteOff, getWriteOff, listWriteOffs, postWriteOff, reverseWriteOff, WriteOffSchema } from './write-offs.service';
+import { recordNsf } from './nsf.service';
+import { feeRowToJson, findFee, listPostedFees } from './money.repository';
+import { AdjustBody, CalculateBody, DateBody, FeeBody, FeeSchema, InterestNoteSchema, NsfBody, NsfSchema, WriteOffBody, WriteOffSchema } from './money.schema';
+import { COLLECTIONS_MONEY_SETUP_KINDS } from './setup.kinds';
+import { createWriteOff, getWriteOff, listWriteOffs, postWriteOff, reverseWriteOff } from './write-offs.service';
 
 /**
  * Interest codes and notes, fees, waive / reinstate / reverse, write-offs and NSF
@@ -26,43 +27,6 @@ import { createWriteOff, getWriteOff, listWriteOffs, postWriteOff, reverseWriteO
 
 const tags = ['Collections money'];
 const writer = (action: string) => [guard(CAN.collections, action)];
-
-const CalculateBody = z
-  .strictObject({
-    customerIds: z.array(Id).min(1).max(10_000).optional().openapi({ description: 'left out: every customer with an interest code' }),
-    toDate: DateIn,
-    fromDate: DateIn.nullish().openapi({ description: 'left out: from the start (periods already charged by posted notes are never charged twice)' }),
-  })
-  .superRefine((v, ctx) => {
-    if (v.fromDate && v.fromDate > v.toDate) ctx.addIssue({ code: 'custom', path: ['fromDate'], message: 'must not be after toDate' });
-  })
-  .openapi('InterestCalculateInput');
-
-const DateBody = z.strictObject({ date: DateIn.optional() });
-const AdjustBody = z
-  .strictObject({
-    lineId: Id.optional().openapi({ description: 'one line of the note' }),
-    feeId: Id.optional().openapi({ description: 'one fee of the note' }),
-    date: DateIn.optional().openapi({ description: 'the action date (default today): the waive window is counted to it' }),
-  })
-  .superRefine((v, ctx) => {
-    if (v.lineId !== undefined && v.feeId !== undefined) ctx.addIssue({ code: 'custom', path: ['feeId'], message: 'name a line or a fee, not both' });
-  })
-  .openapi('InterestNoteAdjustInput');
-
-const FeeBody = z.strictObject({ customerId: Id, amount: PositiveMoneyIn, date: DateIn, code: Id.openapi({ description: 'the charge code, e.g. "LATE"' }) }).openapi('FeeInput');
-
-const WriteOffBody = z
-  .strictObject({
-    customerId: Id,
-    transactionIds: z.array(Id).min(1).max(10_000).optional().openapi({ description: 'left out: every open transaction of the customer' }),
-    reasonCode: Id.optional().openapi({ description: 'a writeOff reason; default: the parameter writeOffReasonCode' }),
-    comment: LongText.nullish(),
-    date: DateIn,
-  })
-  .openapi('WriteOffInput');
-
-const NsfBody = z.strictObject({ reasonCode: Id, date: DateIn, comment: LongText.nullish() }).openapi('NsfInput');
 
 /** An optional JSON body (`{}` or none), parsed by hand with the same error shape as validated bodies. */
 async function optionalBody<T extends z.ZodType>(c: Context<AppEnv>, schema: T): Promise<z.output<T>> {
@@ -114,7 +78,7 @@ function interestNoteRoutes(app: OpenAPIHono<AppEnv>): void {
   });
   register(
     app,
-    createRoute({ middleware: writer('post interest notes'), method: 'post', path: `${base}/{id}/post`, tags, summary: 'Post a draft note: an interest entry per line and a fee entry per fee', description: 'Body (optional): {"date":"YYYY-MM-DD"}, default the note date.', request: { params: IdParam }, responses: { 200: jsonResponse(InterestNoteSchema), ...errorResponses } }),
+    createRoute({ middleware: writer('post interest notes'), method: 'post', path: `${base}/{id}/post`, tags, summary: 'Post a draft note: an interest entry per line and a fee entry per fee', description: 'Body (optional): {"date":"YYYY-MM-DD"}, default the note date.', optionalBody: DateBody, request: { params: IdParam }, responses: { 200: jsonResponse(InterestNoteSchema), ...errorResponses } }),
     async (c) => {
       const { id } = c.req.valid('param');
       const body = await optionalBody(c, DateBody);
@@ -132,7 +96,7 @@ function interestNoteRoutes(app: OpenAPIHono<AppEnv>): void {
   for (const action of ['waive', 'reinstate', 'reverse'] as const) {
     register(
       app,
-      createRoute({ middleware: writer(`${action} interest notes`), method: 'post', path: `${base}/{id}/${action}`, tags, summary: summaries[action], description: 'Body (optional): {lineId?, feeId?, date?}; neither lineId nor feeId: the whole note.', request: { params: IdParam }, responses: { 200: jsonResponse(InterestNoteSchema), ...errorResponses } }),
+      createRoute({ middleware: writer(`${action} interest notes`), method: 'post', path: `${base}/{id}/${action}`, tags, summary: summaries[action], description: 'Body (optional): {lineId?, feeId?, date?}; neither lineId nor feeId: the whole note.', optionalBody: AdjustBody, request: { params: IdParam }, responses: { 200: jsonResponse(InterestNoteSchema), ...errorResponses } }),
       async (c) => {
         const { id } = c.req.valid('param');
         const body = await optionalBody(c, AdjustBody);
@@ -163,25 +127,21 @@ function feeRoutes(app: OpenAPIHono<AppEnv>): void {
     createRoute({ method: 'get', path: base, tags, summary: 'List posted fees', request: { query: z.object({ ...pageQuery, customerId: Id.optional() }) }, responses: { 200: jsonResponse(z.object({ items: z.array(FeeSchema), nextCursor: z.string().nullable() })), ...errorResponses } }),
     async (c) => {
       const { limit, cursor, customerId } = c.req.valid('query');
-      let q = c.var.deps.handle.read.selectFrom('fees').selectAll().where('charge_txn_id', 'is not', null).orderBy('id').limit(limit + 1);
-      if (customerId) q = q.where('customer_id', '=', customerId);
-      const after = decodeCursor(cursor);
-      if (after !== undefined) q = q.where('id', '>', after);
-      const { items, nextCursor } = page((await q.execute()) as FeeRow[], limit, (r) => r.id);
+      const { items, nextCursor } = page(await listPostedFees(c.var.deps.handle.read, { limit, after: decodeCursor(cursor), customerId }), limit, (r) => r.id);
       return c.json({ items: items.map(feeRowToJson), nextCursor });
     },
   );
   register(app, createRoute({ method: 'get', path: `${base}/{id}`, tags, summary: 'One fee', request: { params: IdParam }, responses: { 200: jsonResponse(FeeSchema), ...errorResponses } }), async (c) => {
     const { id } = c.req.valid('param');
-    const row = await c.var.deps.handle.read.selectFrom('fees').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await findFee(c.var.deps.handle.read, id);
     if (!row) throw notFound('fee', id);
     c.header('ETag', etag(row.version));
-    return c.json(feeRowToJson(row as FeeRow));
+    return c.json(feeRowToJson(row));
   });
   for (const action of ['waive', 'reinstate'] as const) {
     register(
       app,
-      createRoute({ middleware: writer(`${action} fees`), method: 'post', path: `${base}/{id}/${action}`, tags, summary: action === 'waive' ? 'Waive a fee (window and waive limit apply)' : 'Reinstate a waived fee', description: 'Body (optional): {"date":"YYYY-MM-DD"}, default today.', request: { params: IdParam }, responses: { 200: jsonResponse(FeeSchema), ...errorResponses } }),
+      createRoute({ middleware: writer(`${action} fees`), method: 'post', path: `${base}/{id}/${action}`, tags, summary: action === 'waive' ? 'Waive a fee (window and waive limit apply)' : 'Reinstate a waived fee', description: 'Body (optional): {"date":"YYYY-MM-DD"}, default today.', optionalBody: DateBody, request: { params: IdParam }, responses: { 200: jsonResponse(FeeSchema), ...errorResponses } }),
       async (c) => {
         const { id } = c.req.valid('param');
         const body = await optionalBody(c, DateBody);
@@ -235,7 +195,7 @@ function writeOffRoutes(app: OpenAPIHono<AppEnv>): void {
   );
   register(
     app,
-    createRoute({ middleware: writer('reverse write-offs'), method: 'post', path: `${base}/{id}/reverse`, tags, summary: 'Reverse a posted write-off: the items reopen at their amounts and due dates', description: 'Body (optional): {"date":"YYYY-MM-DD"}, default the journal date.', request: { params: IdParam }, responses: { 200: jsonResponse(WriteOffSchema), ...errorResponses } }),
+    createRoute({ middleware: writer('reverse write-offs'), method: 'post', path: `${base}/{id}/reverse`, tags, summary: 'Reverse a posted write-off: the items reopen at their amounts and due dates', description: 'Body (optional): {"date":"YYYY-MM-DD"}, default the journal date.', optionalBody: DateBody, request: { params: IdParam }, responses: { 200: jsonResponse(WriteOffSchema), ...errorResponses } }),
     async (c) => {
       const { id } = c.req.valid('param');
       const body = await optionalBody(c, DateBody);

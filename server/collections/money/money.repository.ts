@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { z } from '@hono/zod-openapi';
 import type { Kysely, Selectable } from 'kysely';
 import type { AdjustmentHistoryTable, Database, FeesTable, InterestNoteLinesTable, InterestNotesTable } from '../../db/schema';
 import { toBigInt, toBigIntOrNull } from '../../db/values';
-import { DateOut, MoneyOut, Timestamp } from '../../http/schemas';
+import type { AdjustmentHistoryJson, FeeJson, InterestNoteJson } from './money.schema';
 import { formatMoney } from '../../../shared/money';
 import { noteAdjustmentStatus, type AdjustmentStatus } from '../../../shared/collections/adjustments';
 
@@ -27,86 +26,6 @@ export const NSF = 'nsf';
 
 /** A server id: the prefix says what it is, 40 random bits make it unique enough for one company. */
 export const newMoneyId = (prefix: 'IN' | 'FEE' | 'WV' | 'RI' | 'RV' | 'WO' | 'NSF') => `${prefix}-${randomBytes(5).toString('hex')}`;
-
-const ADJUSTMENT_STATUSES = ['none', 'waived', 'reinstated', 'reversed'] as const;
-
-export const FeeSchema = z
-  .object({
-    id: z.string(),
-    customerId: z.string(),
-    interestNoteId: z.string().nullable(),
-    code: z.string(),
-    source: z.enum(['manual', 'interestNote', 'nsf']),
-    sourceRef: z.string().nullable(),
-    amount: MoneyOut,
-    currency: z.string(),
-    date: DateOut.nullable().openapi({ description: 'posting date (null on a draft note)' }),
-    transactionId: z.string().nullable().openapi({ description: 'the ledger entry now carrying the charge (the reinstating debit after a reinstatement)' }),
-    adjustmentStatus: z.enum(ADJUSTMENT_STATUSES),
-    waivedAmount: MoneyOut.nullable(),
-    createdAt: Timestamp,
-    version: z.number().int(),
-  })
-  .openapi('Fee');
-export type FeeJson = z.infer<typeof FeeSchema>;
-
-export const InterestLineSchema = z
-  .object({
-    id: z.string(),
-    lineNo: z.number().int(),
-    transactionId: z.string().openapi({ description: 'the invoice charged' }),
-    baseAmount: MoneyOut,
-    fromDate: DateOut.openapi({ description: 'the window is (fromDate, toDate]: fromDate itself is not charged' }),
-    toDate: DateOut,
-    days: z.number().int(),
-    rate: z.string(),
-    formula: z.string(),
-    interestAmount: MoneyOut,
-    chargeTransactionId: z.string().nullable(),
-    adjustmentStatus: z.enum(ADJUSTMENT_STATUSES),
-    waivedAmount: MoneyOut.nullable(),
-  })
-  .openapi('InterestNoteLine');
-
-export const InterestNoteSchema = z
-  .object({
-    id: z.string(),
-    customerId: z.string(),
-    interestCodeId: z.string(),
-    currency: z.string(),
-    fromDate: DateOut.nullable(),
-    toDate: DateOut,
-    noteDate: DateOut,
-    status: z.enum(['created', 'posted', 'canceled']),
-    adjustmentStatus: z.enum([...ADJUSTMENT_STATUSES, 'partial']),
-    postedDate: DateOut.nullable(),
-    lines: z.array(InterestLineSchema),
-    fees: z.array(FeeSchema),
-    totalAmount: MoneyOut,
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-    version: z.number().int(),
-  })
-  .openapi('InterestNote');
-export type InterestNoteJson = z.infer<typeof InterestNoteSchema>;
-
-export const AdjustmentHistorySchema = z
-  .object({
-    id: z.string(),
-    customerId: z.string(),
-    interestNoteId: z.string().nullable(),
-    target: z.enum(['interestNote', 'interestLine', 'fee']),
-    targetRef: z.string(),
-    action: z.enum(['waive', 'reinstate', 'reverse']),
-    amount: MoneyOut,
-    currency: z.string(),
-    adjustmentTransactionIds: z.array(z.string()),
-    date: DateOut,
-    userId: z.string().nullable(),
-    at: Timestamp,
-  })
-  .openapi('AdjustmentHistory');
-export type AdjustmentHistoryJson = z.infer<typeof AdjustmentHistorySchema>;
 
 const money = (v: Parameters<typeof toBigInt>[0]) => formatMoney(toBigInt(v));
 const moneyOrNull = (v: Parameters<typeof toBigIntOrNull>[0]) => {
@@ -214,4 +133,16 @@ export async function feesOfCustomer(db: Db, customerId: string): Promise<FeeJso
 export async function adjustmentHistoryOfCustomer(db: Db, customerId: string): Promise<AdjustmentHistoryJson[]> {
   const rows = await db.selectFrom('adjustment_history').selectAll().where('customer_id', '=', customerId).orderBy('id').execute();
   return rows.map(historyRowToJson);
+}
+
+export async function findFee(db: Db, id: string): Promise<FeeRow | undefined> {
+  return (await db.selectFrom('fees').selectAll().where('id', '=', id).executeTakeFirst()) as FeeRow | undefined;
+}
+
+/** A page of posted fees by id (`limit + 1` rows, for `page()`), of one customer or all. */
+export async function listPostedFees(db: Db, q: { limit: number; after?: string | undefined; customerId?: string | undefined }): Promise<FeeRow[]> {
+  let query = db.selectFrom('fees').selectAll().where('charge_txn_id', 'is not', null).orderBy('id').limit(q.limit + 1);
+  if (q.customerId) query = query.where('customer_id', '=', q.customerId);
+  if (q.after !== undefined) query = query.where('id', '>', q.after);
+  return (await query.execute()) as FeeRow[];
 }

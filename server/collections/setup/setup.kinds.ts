@@ -1,13 +1,14 @@
 import { z } from '@hono/zod-openapi';
-import type { Tx } from '../db/transaction';
-import type { SetupReader } from '../db/setup-cache';
-import { ruleViolation } from '../http/errors';
-import { Id } from '../http/schemas';
-import { setupRowsCached, type SetupJson, type SetupKind } from '../credit/setup/setup.resource';
-import { findUser } from '../users/users.service';
-import { getParameters } from '../credit/parameters/parameters.service';
-import { validateDefinition, type AgingDefinition, type AgingLine } from '../../shared/collections/aging';
-import { POOL_OPERATORS, validatePoolCriteria, type PoolCriterion, type PoolType } from '../../shared/collections/pools';
+import type { Tx } from '../../db/transaction';
+import type { SetupReader } from '../../db/setup-cache';
+import { ruleViolation } from '../../http/errors';
+import { Id } from '../../http/schemas';
+import { setupRowsCached, type SetupJson, type SetupKind } from '../../credit/setup/setup.resource';
+import { findUser } from '../../users/users.service';
+import { getParameters } from '../../credit/parameters/parameters.service';
+import { validateDefinition, type AgingDefinition, type AgingLine } from '../../../shared/collections/aging';
+import { POOL_OPERATORS, validatePoolCriteria, type PoolCriterion, type PoolType } from '../../../shared/collections/pools';
+import { AGING_SNAPSHOT, deleteSnapshotsOf, snapshotId } from '../snapshots/snapshots.repository';
 
 /**
  * Collections setup with natural ids, upserted with PUT like the credit setup kinds
@@ -60,17 +61,11 @@ async function parameterNames(tx: Tx, definitionId: string): Promise<boolean> {
  * drops the row; the next snapshot run fills them again.
  */
 async function dropSnapshots(tx: Tx, definitionId: string): Promise<void> {
-  const rows = await tx.db.selectFrom('aging_snapshots').select(['customer_id', 'version']).where('definition_id', '=', definitionId).execute();
-  await tx.db.deleteFrom('aging_snapshots').where('definition_id', '=', definitionId).execute();
-  await tx.db.deleteFrom('aging_runs').where('definition_id', '=', definitionId).execute();
+  const rows = await deleteSnapshotsOf(tx, definitionId);
   if (rows.length === 0) return;
   for (const r of rows) tx.change(AGING_SNAPSHOT, snapshotId(definitionId, r.customer_id), 'delete', r.version + 1);
   tx.audit({ action: 'agingSnapshot.drop', entity: AGING_SNAPSHOT, entityId: definitionId, after: { definitionId, customers: rows.length }, reason: 'the definition changed its periods or was deleted' });
 }
-
-export const AGING_SNAPSHOT = 'agingSnapshot';
-/** The id of one snapshot row in the change feed and the audit log. */
-export const snapshotId = (definitionId: string, customerId: string) => `${definitionId}:${customerId}`;
 
 export const agingDefinitions: SetupKind<z.ZodType<Record<string, unknown>>> = {
   entity: 'agingDefinition',

@@ -1,42 +1,19 @@
-import { changeCounter, type Tx } from '../db/transaction';
-import { sqlAll, sqlRows, sqlRun, type Reader } from '../db/prepared-sql';
-import { groupBy, toBigInt, toNumber } from '../db/values';
-import { notFound, ruleViolation } from '../http/errors';
-import { getParameters } from '../credit/parameters/parameters.service';
-import { toTemporaryLimit, type TemporaryLimitRow } from '../credit/credit-check/credit-input';
-import { insuranceRowToInsurance } from '../credit/insurances/insurances';
-import { bucketize, periodRanges, type AgingCriteria, type AgingDefinition, type CreditPlacement, type PeriodRange, type RangeSums } from '../../shared/collections/aging';
-import { matchesPool, type PoolCriterion, type PoolCustomer } from '../../shared/collections/pools';
-import { exposureTotal, totalCreditLimit } from '../../shared/credit/limits';
-import type { Insurance, TemporaryLimit } from '../../shared/credit/types';
-import { addDays, type CalendarDate } from '../../shared/dates';
-import { formatMoney, type Money } from '../../shared/money';
-import { AGING_SNAPSHOT, definitionsOf, poolsOf, snapshotId, toAgingDefinition } from './setup';
+import type { Tx } from '../../db/transaction';
+import { changeCounter } from '../../db/transaction';
+import { sqlAll, sqlRows, sqlRun, type Reader } from '../../db/prepared-sql';
+import { groupBy, toBigInt, toNumber } from '../../db/values';
+import { toTemporaryLimit, type TemporaryLimitRow } from '../../credit/credit-check/credit-input';
+import { insuranceRowToInsurance } from '../../credit/insurances/insurances.repository';
+import type { AgingCriteria, CreditPlacement, PeriodRange, RangeSums } from '../../../shared/collections/aging';
+import type { PoolCustomer } from '../../../shared/collections/pools';
+import type { Insurance, TemporaryLimit } from '../../../shared/credit/types';
+import { addDays, type CalendarDate } from '../../../shared/dates';
+import type { Money } from '../../../shared/money';
 
-/**
- * The aging snapshot run (collections.md §2.4), set-based: one grouped SQL pass over the open
- * items computes every customer's per-period sums at once (the partial index `transactions_open`
- * keeps it to open items only); the credit placement and the header values are then applied per
- * customer in memory with the same pure functions the add-in uses (`bucketize`, `exposureTotal`).
- */
-export interface SnapshotRequest {
-  definitionId: string;
-  asOf: CalendarDate;
-  criteria: AgingCriteria;
-  creditPlacement: CreditPlacement;
-  poolId?: string | null;
-  includeZeroBalance: boolean;
-  updateCollectionStatus: boolean;
-  /** Only these customers (the one-customer refresh); omitted = every customer the pool admits. */
-  customerIds?: string[];
-}
-
-export interface SnapshotOutcome {
-  customers: number;
-  removed: number;
-  statusChanges: number;
-  processedAt: string;
-}
+/** The change-feed entity of aging snapshot rows. */
+export const AGING_SNAPSHOT = 'agingSnapshot';
+/** The id of one snapshot row in the change feed and the audit log. */
+export const snapshotId = (definitionId: string, customerId: string) => `${definitionId}:${customerId}`;
 
 /** The customer columns a snapshot and a pool need. */
 export interface CustomerFacts extends PoolCustomer {
@@ -94,7 +71,7 @@ export async function loadCustomerFacts(r: Reader, ids?: readonly string[]): Pro
  * stay empty. Rows are read as arrays and each fact is one object literal: spreading 10,000 driver
  * rows into a template object cost 50–140 ms per run.
  */
-async function loadCreditColumns(r: Reader): Promise<Map<string, CustomerFacts>> {
+export async function loadCreditColumns(r: Reader): Promise<Map<string, CustomerFacts>> {
   const out = new Map<string, CustomerFacts>();
   // 5,000 customers a statement (by id): one statement for 50,000 holds a SQLite process for 50 ms.
   for (let after = ''; ; ) {
@@ -218,7 +195,7 @@ export async function agedSums(r: Reader, ranges: readonly PeriodRange[], criter
   return out;
 }
 
-const NO_ORDERS = { dni: 0n, openOrders: 0n };
+export const NO_ORDERS = { dni: 0n, openOrders: 0n };
 const ORDERS_SQL = `select customer_id as id, sum(delivered_not_invoiced) as dni, sum(amount - invoiced_amount - delivered_not_invoiced) as open_orders
   from sales_orders where status = 'open' group by customer_id`;
 const TEMPORARY_SQL = `select id, customer_id, amount, from_date, to_date from temporary_limits where customer_id is not null and from_date <= ? and to_date >= ?`;
@@ -228,7 +205,7 @@ const INSURANCES_SQL = `select customer_id, identifier, value, update_credit_lim
 const byCustomerId = (row: { customer_id: string | null }) => row.customer_id;
 
 /** What the credit columns of the snapshot need beyond the open items (orders, temporary limits, policies). */
-async function creditFacts(r: Reader, asOf: CalendarDate) {
+export async function creditFacts(r: Reader, asOf: CalendarDate) {
   const [orders, temporary, insurances] = await Promise.all([
     sqlAll<{ id: string; dni: number | string | null; open_orders: number | string | null }>(r, ORDERS_SQL, []),
     sqlAll<TemporaryLimitRow & { customer_id: string | null }>(r, TEMPORARY_SQL, [asOf, asOf]),
@@ -241,7 +218,7 @@ async function creditFacts(r: Reader, asOf: CalendarDate) {
   };
 }
 
-interface SnapshotRow {
+export interface SnapshotRow {
   definition_id: string;
   customer_id: string;
   seq: number;
@@ -262,7 +239,7 @@ const COLUMNS = ['definition_id', 'customer_id', 'seq', 'amount_due', 'buckets',
 const UPSERT_SQL = `insert into aging_snapshots (${COLUMNS.join(', ')}, version) values (${COLUMNS.map(() => '?').join(', ')}, 1)
   on conflict (definition_id, customer_id) do update set ${COLUMNS.slice(2).map((c) => `${c} = excluded.${c}`).join(', ')}, version = aging_snapshots.version + 1`;
 
-async function writeRows(tx: Tx, rows: SnapshotRow[]): Promise<void> {
+export async function writeRows(tx: Tx, rows: SnapshotRow[]): Promise<void> {
   if (tx.sqlite) {
     const stmt = tx.sqlite.prepare(UPSERT_SQL);
     await tx.pace.each(rows, (row) => void stmt.run(row.definition_id, row.customer_id, row.seq, row.amount_due, row.buckets, row.unbucketed_amount, row.indicator, row.credit_limit, row.remaining_credit, row.packing_slip_amount, row.sales_order_amount, row.disputed_count, row.disputed_amount));
@@ -296,149 +273,79 @@ const UNNEST_UPSERT_SQL = `insert into aging_snapshots (${COLUMNS.join(', ')}, v
   select *, 1 from unnest(${COLUMNS.map((c) => `?::${COLUMN_TYPES[c]}[]`).join(', ')})
   on conflict (definition_id, customer_id) do update set ${COLUMNS.slice(2).map((c) => `${c} = excluded.${c}`).join(', ')}, version = aging_snapshots.version + 1`;
 
-/** A definition by id, as the pure aging code takes it (422 naming `path` when it does not exist). */
-export async function requireDefinition(r: Reader, id: string, path = 'definitionId'): Promise<AgingDefinition> {
-  const row = (await definitionsOf(r)).get(id);
-  if (!row) throw ruleViolation(`aging definition ${id} does not exist`, [{ path, message: 'does not exist' }]);
-  return toAgingDefinition(row);
-}
-
 /**
  * The change-log sequence, with the counter row locked until this transaction ends. Every writer
  * takes that lock to append its changes, so a ledger change is either visible to this run's reads
  * or gets a higher sequence than every row the run writes (and then marks the row stale).
  */
-async function lockChangeCounter(tx: Tx): Promise<bigint> {
+export async function lockChangeCounter(tx: Tx): Promise<bigint> {
   await sqlRun(tx, 'update change_counter set seq = seq where id = 1', []);
   return changeCounter(tx);
 }
 
-/** Runs a snapshot (§2.4) inside the caller's transaction. */
-export async function runSnapshot(tx: Tx, req: SnapshotRequest): Promise<SnapshotOutcome> {
-  const base = await lockChangeCounter(tx);
-  const definition = await requireDefinition(tx, req.definitionId);
-  let criteria: PoolCriterion[] = [];
-  if (req.poolId != null) {
-    const pool = (await poolsOf(tx)).get(req.poolId);
-    if (!pool) throw ruleViolation(`pool ${req.poolId} does not exist`, [{ path: 'poolId', message: 'does not exist' }]);
-    if (pool.type !== 'agingSnapshot') throw ruleViolation(`pool ${req.poolId} is a ${String(pool.type)} pool; a snapshot run takes an agingSnapshot pool`, [{ path: 'poolId', message: 'must be an agingSnapshot pool' }]);
-    criteria = pool.criteria as PoolCriterion[];
-  }
-  const one = req.customerIds?.length === 1 ? req.customerIds[0] : undefined;
-  const facts = criteria.length || req.customerIds ? await loadCustomerFacts(tx, req.customerIds) : await loadCreditColumns(tx);
-  if (req.customerIds) for (const [i, id] of req.customerIds.entries()) if (!facts.has(id)) throw req.customerIds.length === 1 ? notFound('customer', id) : ruleViolation(`customer ${id} does not exist`, [{ path: `customerIds.${i}`, message: 'does not exist' }]);
-  const chosen = [...facts.values()].filter((c) => matchesPool(criteria, c, null));
-  const chosenIds = new Set(chosen.map((c) => c.customerId));
-
-  // §2.4 step 5: broken promises (strictly before the as-of date), open items of the chosen customers only.
-  let statusChanges = 0;
-  if (req.updateCollectionStatus) {
-    const broken = await sqlAll<{ id: string; customer_id: string; version: number; promise_date: string }>(
-      tx,
-      `select id, customer_id, version, promise_date from transactions where collection_status = 'promisedToPay' and promise_date < ? and open_amount <> 0${one ? ' and customer_id = ?' : ''}`,
-      one ? [req.asOf, one] : [req.asOf],
-    );
-    for (const t of broken) {
-      if (!chosenIds.has(t.customer_id)) continue;
-      await sqlRun(tx, `update transactions set collection_status = 'promiseToPayBroken', version = version + 1 where id = ?`, [t.id]);
-      tx.changed('transaction', t.id, 'update', t.version + 1, {
-        action: 'transaction.promiseBroken',
-        before: { collectionStatus: 'promisedToPay', promiseDate: t.promise_date },
-        after: { collectionStatus: 'promiseToPayBroken', promiseDate: t.promise_date },
-        reason: `aging snapshot ${definition.id} as of ${req.asOf}: the promise date is before the aging date`,
-      });
-      statusChanges++;
-    }
-  }
-
-  const ranges = periodRanges(definition, req.asOf);
-  // A full run (every customer) finds the rows to remove after writing (those it did not rewrite);
-  // a pool run or a refresh reads the existing rows of the customers it covers first.
-  const full = criteria.length === 0 && req.customerIds === undefined;
-  const [aged, credit, params, existing] = await Promise.all([
-    agedSums(tx, ranges, req.criteria, req.creditPlacement, one),
-    creditFacts(tx, req.asOf),
-    getParameters(tx),
-    full ? [] : sqlAll<{ customer_id: string; version: number }>(tx, `select customer_id, version from aging_snapshots where definition_id = ?${one ? ' and customer_id = ?' : ''}`, one ? [definition.id, one] : [definition.id]),
-  ]);
-  const versions = new Map(existing.map((e) => [e.customer_id, e.version]));
-  const limitType = params.values.creditLimitType;
-  const zeroSums = (): RangeSums => ({ debits: ranges.map(() => 0n), credits: ranges.map(() => 0n), allCredits: 0n, amountDue: 0n });
-
-  // §2.4 step 2: a customer with a zero balance is skipped, and an older row of theirs removed.
-  const removed: string[] = [];
-  const kept: { c: CustomerFacts; a: AgedCustomer | undefined }[] = [];
-  for (const c of chosen) {
-    const a = aged.get(c.customerId);
-    if (!req.includeZeroBalance && (a === undefined || a.sums.amountDue === 0n)) {
-      const previous = versions.get(c.customerId);
-      if (previous !== undefined) {
-        removed.push(c.customerId);
-        tx.change(AGING_SNAPSHOT, snapshotId(definition.id, c.customerId), 'delete', previous + 1);
-      }
-      continue;
-    }
-    kept.push({ c, a });
-  }
-  // One change-log entry for the run (a one-customer refresh names its row): a workbook that sees it
-  // pulls GET /aging?since=. Every row written carries that entry's sequence (the counter is
-  // locked, so nobody else appends meanwhile).
-  const single = req.customerIds?.length === 1 ? req.customerIds[0]! : null;
-  const seq = Number(base) + tx.changes.length + 1;
-  tx.change(AGING_SNAPSHOT, single === null ? definition.id : snapshotId(definition.id, single), 'update', seq);
-  await sqlRun(
-    tx,
-    'insert into aging_runs (seq, definition_id, as_of, criteria, credit_placement, currency, pool_id, customer_id, customers, processed_at, processed_by) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    [seq, definition.id, req.asOf, req.criteria, req.creditPlacement, params.values.accountingCurrency, req.poolId ?? null, single, kept.length, tx.now, tx.actor.userId],
+/** Open items of promises to pay dated before `asOf` (of one customer, or all). */
+export function brokenPromises(r: Reader, asOf: CalendarDate, customerId?: string) {
+  return sqlAll<{ id: string; customer_id: string; version: number; promise_date: string }>(
+    r,
+    `select id, customer_id, version, promise_date from transactions where collection_status = 'promisedToPay' and promise_date < ? and open_amount <> 0${customerId ? ' and customer_id = ?' : ''}`,
+    customerId ? [asOf, customerId] : [asOf],
   );
-  const rows: SnapshotRow[] = [];
-  await tx.pace.each(kept, ({ c, a }) => {
-    const result = bucketize(definition, ranges, req.asOf, req.creditPlacement, a?.sums ?? zeroSums());
-    const orders = credit.orders.get(c.customerId) ?? NO_ORDERS;
-    let limit: Money | null = null;
-    let remaining: Money | null = null;
-    if (!c.unlimitedCredit) {
-      limit = totalCreditLimit(c, credit.temporary.get(c.customerId), credit.insurances.get(c.customerId), req.asOf);
-      remaining = limit - exposureTotal(limitType, { balance: result.amountDue, deliveredNotInvoiced: orders.dni, openOrders: orders.openOrders }, c.mandatoryCreditLimit);
-    }
-    rows.push({
-      definition_id: definition.id,
-      customer_id: c.customerId,
-      seq,
-      amount_due: result.amountDue,
-      buckets: JSON.stringify(result.buckets.map((b) => formatMoney(b.amount))),
-      unbucketed_amount: result.unbucketedAmount,
-      indicator: result.indicator,
-      credit_limit: limit,
-      remaining_credit: remaining,
-      packing_slip_amount: orders.dni,
-      sales_order_amount: orders.openOrders,
-      disputed_count: a?.disputedCount ?? 0,
-      disputed_amount: a?.disputedAmount ?? 0n,
-    });
-  });
-  if (removed.length) {
-    for (let i = 0; i < removed.length; i += 500) {
-      const chunk = removed.slice(i, i + 500);
-      await sqlRun(tx, `delete from aging_snapshots where definition_id = ? and customer_id in (${chunk.map(() => '?').join(', ')})`, [definition.id, ...chunk]);
-    }
+}
+
+/** Marks an open item's promise to pay broken (§2.4 step 5). */
+export function markPromiseBroken(r: Reader, transactionId: string): Promise<void> {
+  return sqlRun(r, `update transactions set collection_status = 'promiseToPayBroken', version = version + 1 where id = ?`, [transactionId]);
+}
+
+/** The versions of a definition's stored rows (of one customer, or all). */
+export function snapshotVersions(r: Reader, definitionId: string, customerId?: string) {
+  return sqlAll<{ customer_id: string; version: number }>(r, `select customer_id, version from aging_snapshots where definition_id = ?${customerId ? ' and customer_id = ?' : ''}`, customerId ? [definitionId, customerId] : [definitionId]);
+}
+
+export interface RunRow {
+  seq: number;
+  definitionId: string;
+  asOf: CalendarDate;
+  criteria: AgingCriteria;
+  creditPlacement: CreditPlacement;
+  currency: string;
+  poolId: string | null;
+  customerId: string | null;
+  customers: number;
+  processedAt: string;
+  processedBy: string | null;
+}
+
+export function insertRun(r: Reader, run: RunRow): Promise<void> {
+  return sqlRun(
+    r,
+    'insert into aging_runs (seq, definition_id, as_of, criteria, credit_placement, currency, pool_id, customer_id, customers, processed_at, processed_by) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    [run.seq, run.definitionId, run.asOf, run.criteria, run.creditPlacement, run.currency, run.poolId, run.customerId, run.customers, run.processedAt, run.processedBy],
+  );
+}
+
+/** Deletes the rows of these customers for a definition. */
+export async function deleteSnapshotRows(r: Reader, definitionId: string, customerIds: readonly string[]): Promise<void> {
+  for (let i = 0; i < customerIds.length; i += 500) {
+    const chunk = customerIds.slice(i, i + 500);
+    await sqlRun(r, `delete from aging_snapshots where definition_id = ? and customer_id in (${chunk.map(() => '?').join(', ')})`, [definitionId, ...chunk]);
   }
-  await writeRows(tx, rows);
-  if (full && !req.includeZeroBalance) {
-    // Rows this run did not rewrite belong to customers with nothing open any more.
-    const gone = await sqlAll<{ customer_id: string; version: number }>(tx, 'delete from aging_snapshots where definition_id = ? and seq < ? returning customer_id, version', [definition.id, seq]);
-    for (const g of gone) {
-      removed.push(g.customer_id);
-      tx.change(AGING_SNAPSHOT, snapshotId(definition.id, g.customer_id), 'delete', g.version + 1);
-    }
-  }
-  // Runs no row refers to any more are history only the audit log needs.
-  await sqlRun(tx, 'delete from aging_runs where definition_id = ? and seq < ? and seq not in (select seq from aging_snapshots where definition_id = ?)', [definition.id, seq, definition.id]);
-  tx.audit({
-    action: 'agingSnapshot.run',
-    entity: AGING_SNAPSHOT,
-    entityId: definition.id,
-    after: { ...req, customerIds: req.customerIds ?? null, customers: rows.length, removed: removed.length, statusChanges },
-  });
-  return { customers: rows.length, removed: removed.length, statusChanges, processedAt: tx.now };
+}
+
+/** Deletes a definition's rows written before run `seq`, answering what went. */
+export function deleteRowsBefore(r: Reader, definitionId: string, seq: number) {
+  return sqlAll<{ customer_id: string; version: number }>(r, 'delete from aging_snapshots where definition_id = ? and seq < ? returning customer_id, version', [definitionId, seq]);
+}
+
+/** Deletes the runs before `seq` that no row refers to any more. */
+export function deleteUnusedRuns(r: Reader, definitionId: string, seq: number): Promise<void> {
+  return sqlRun(r, 'delete from aging_runs where definition_id = ? and seq < ? and seq not in (select seq from aging_snapshots where definition_id = ?)', [definitionId, seq, definitionId]);
+}
+
+/** Deletes every row and run of a definition, answering the rows that went. */
+export async function deleteSnapshotsOf(tx: Tx, definitionId: string): Promise<{ customer_id: string; version: number }[]> {
+  const rows = await tx.db.selectFrom('aging_snapshots').select(['customer_id', 'version']).where('definition_id', '=', definitionId).execute();
+  await tx.db.deleteFrom('aging_snapshots').where('definition_id', '=', definitionId).execute();
+  await tx.db.deleteFrom('aging_runs').where('definition_id', '=', definitionId).execute();
+  return rows;
 }

@@ -1,13 +1,14 @@
-import { z } from '@hono/zod-openapi';
-import type { Tx } from '../db/transaction';
-import type { ErrorDetail } from '../http/errors';
-import { DateIn, PositiveMoneyIn } from '../http/schemas';
-import { formatMoney } from '../../shared/money';
-import { toBigInt, toBigIntOrNull, toBool } from '../db/values';
-import { transactionRowToTransaction, type TransactionRow } from '../ledger/ledger.repository';
-import type { Transaction } from '../ledger/ledger.schema';
-import { TRANSACTION } from '../ledger/ledger.service';
-import { refuseIf, TransactionIdList } from './work.shared';
+import type { Tx } from '../../db/transaction';
+import type { ErrorDetail } from '../../http/errors';
+import { formatMoney } from '../../../shared/money';
+import { toBigInt, toBigIntOrNull, toBool } from '../../db/values';
+import { findTransactionsByIds, transactionRowToTransaction, type TransactionRow } from '../../ledger/ledger.repository';
+import type { Transaction } from '../../ledger/ledger.schema';
+import { TRANSACTION } from '../../ledger/ledger.service';
+import { lockRows } from '../../customers/customers.repository';
+import { refuseIf } from '../work/work.shared';
+import { updateCollectionStatus } from './transaction-status.repository';
+import type { SetStatusInput, SettableCollectionStatus } from './transaction-status.schema';
 
 /**
  * "Change collection status" of selected transactions (collections.md §1.2, §3.6):
@@ -31,25 +32,6 @@ import { refuseIf, TransactionIdList } from './work.shared';
  *   `promiseAmount`, which the transaction JSON does not carry.
  * - The answer is `{items}`: every listed transaction as it is now, in the request's order.
  */
-export const SETTABLE_COLLECTION_STATUSES = ['notDisputed', 'disputed', 'promisedToPay', 'resolved'] as const;
-export type SettableCollectionStatus = (typeof SETTABLE_COLLECTION_STATUSES)[number];
-
-export const SetStatusInput = z
-  .strictObject({
-    transactionIds: TransactionIdList(1),
-    status: z.enum(SETTABLE_COLLECTION_STATUSES).openapi({ description: 'promiseToPayBroken is set only by aging snapshots' }),
-    promiseDate: DateIn.optional().openapi({ description: 'required with promisedToPay, not allowed otherwise' }),
-    promiseAmount: PositiveMoneyIn.optional().openapi({ description: 'only with promisedToPay; per transaction, at most its open amount; none = the whole open amount' }),
-  })
-  .superRefine((v, ctx) => {
-    if (v.status === 'promisedToPay' && v.promiseDate === undefined) ctx.addIssue({ code: 'custom', path: ['promiseDate'], message: 'required when the status is promisedToPay' });
-    if (v.status !== 'promisedToPay') {
-      if (v.promiseDate !== undefined) ctx.addIssue({ code: 'custom', path: ['promiseDate'], message: 'only allowed with status promisedToPay' });
-      if (v.promiseAmount !== undefined) ctx.addIssue({ code: 'custom', path: ['promiseAmount'], message: 'only allowed with status promisedToPay' });
-    }
-  })
-  .openapi('SetCollectionStatusInput');
-export type SetStatusInput = z.output<typeof SetStatusInput>;
 
 /** The transaction JSON plus the promised amount, as the audit rows show it. */
 const audited = (r: TransactionRow) => {
@@ -71,12 +53,7 @@ export function collectionStatusRefusal(t: { openAmount: bigint; canceled: boole
 
 export async function setCollectionStatus(tx: Tx, input: SetStatusInput): Promise<{ items: Transaction[] }> {
   // Locked in id order on PostgreSQL, so two overlapping calls cannot deadlock.
-  const byId = new Map<string, TransactionRow>();
-  const ordered = [...input.transactionIds].sort();
-  for (let i = 0; i < ordered.length; i += 500) {
-    const q = tx.db.selectFrom('transactions').selectAll().where('id', 'in', ordered.slice(i, i + 500)).orderBy('id');
-    for (const r of await (tx.dialect === 'postgres' ? q.forUpdate() : q).execute()) byId.set(r.id, r);
-  }
+  const byId = await findTransactionsByIds(tx.db, input.transactionIds, lockRows(tx));
   const errors: ErrorDetail[] = [];
   input.transactionIds.forEach((id, n) => {
     const r = byId.get(id);
@@ -99,7 +76,7 @@ export async function setCollectionStatus(tx: Tx, input: SetStatusInput): Promis
       continue;
     }
     const row: TransactionRow = { ...r, ...next, version: r.version + 1 };
-    await tx.db.updateTable('transactions').set({ ...next, version: row.version }).where('id', '=', id).execute();
+    await updateCollectionStatus(tx.db, id, { ...next, version: row.version });
     tx.changed(TRANSACTION, id, 'update', row.version, { action: `${TRANSACTION}.setStatus`, before: audited(r), after: audited(row) });
     items.push(transactionRowToTransaction(row));
   }

@@ -1,14 +1,28 @@
-import { z } from '@hono/zod-openapi';
-import type { Kysely, Selectable } from 'kysely';
-import type { ActivitiesTable, Database } from '../db/schema';
-import type { Tx } from '../db/transaction';
-import { fromBool, toBool } from '../db/values';
-import { requireCustomer } from '../ledger/ledger.service';
-import { notFound, type ErrorDetail } from '../http/errors';
-import { DateIn, DateOut, Id, LongText, ShortText, Timestamp } from '../http/schemas';
-import { assertVersion } from '../http/versioning';
-import { beginCaseActivityChange, caseLinkErrors } from './cases';
-import { linkedTransactionIds, newWorkId, refuseIf, replaceTransactionLinks, sameIds, sortedIds, TimestampIn, transactionLinkErrors, TransactionIdList, userErrors } from './work.shared';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema';
+import type { Tx } from '../../db/transaction';
+import { fromBool, toBool } from '../../db/values';
+import { requireCustomer } from '../../ledger/ledger.service';
+import { notFound, type ErrorDetail } from '../../http/errors';
+import { assertVersion } from '../../http/versioning';
+import { lockRows } from '../../customers/customers.repository';
+import { beginCaseActivityChange, caseLinkErrors } from '../cases/cases.service';
+import { newWorkId, refuseIf, replaceTransactionLinks, sameIds, sortedIds, transactionLinkErrors, userErrors } from '../work/work.shared';
+import {
+  ACTIVITY,
+  activitiesToJson,
+  activityRowToJson,
+  activityRowsOfCustomer,
+  customerOfActivity,
+  deleteActivityRow,
+  findActivity,
+  insertActivityRow,
+  listActivityRows,
+  updateActivity,
+  type ActivityListFilter,
+  type ActivityRow,
+} from './activities.repository';
+import type { ActivityInput, ActivityJson, ActivityPatch } from './activities.schema';
 
 /**
  * Collections activities (collections.md §1.8): tasks (future work), actions (work done),
@@ -36,131 +50,10 @@ import { linkedTransactionIds, newWorkId, refuseIf, replaceTransactionLinks, sam
  * - `transactionIds` on PATCH replaces the whole set; the answer lists them sorted.
  * - A PATCH that changes nothing writes nothing and answers the row as it is.
  */
-export const ACTIVITY = 'activity';
-export const ACTIVITY_TYPES = ['task', 'action', 'appointment', 'event'] as const;
-type Row = Selectable<ActivitiesTable>;
+type Row = ActivityRow;
 type Db = Kysely<Database>;
 
-const Subject = z.string().trim().min(1).max(200);
-const Percent = z.number().int().min(0).max(100).openapi({ description: '0–100' });
 const FOLLOW_UP_PREFIX = 'Follow-up: ';
-
-export const ActivityInput = z
-  .strictObject({
-    customerId: Id,
-    type: z.enum(ACTIVITY_TYPES).openapi({ description: 'task: future work; action: work done; appointment: a future meeting; event: something that happened' }),
-    subject: Subject,
-    caseId: Id.nullish().openapi({ description: 'a case of the same customer' }),
-    transactionIds: TransactionIdList().default([]).openapi({ description: 'transactions of the same customer' }),
-    category: ShortText.nullish(),
-    purpose: ShortText.nullish(),
-    responsibleUserId: Id.nullish().openapi({ description: 'left out: the caller; null: nobody' }),
-    startAt: TimestampIn.nullish(),
-    endAt: TimestampIn.nullish().openapi({ description: 'not before startAt' }),
-    dueDate: DateIn.nullish(),
-    closed: z.boolean().default(false),
-    percentComplete: Percent.default(0),
-    notes: LongText.nullish(),
-    isCollectionsActivity: z.boolean().default(true),
-    followUpOf: Id.nullish().openapi({ description: 'the activity of the same customer this one follows up' }),
-  })
-  .openapi('ActivityInput');
-export type ActivityInput = z.output<typeof ActivityInput>;
-
-export const ActivityPatch = z
-  .strictObject({
-    subject: Subject.optional(),
-    notes: LongText.nullable().optional(),
-    dueDate: DateIn.nullable().optional(),
-    startAt: TimestampIn.nullable().optional(),
-    endAt: TimestampIn.nullable().optional(),
-    responsibleUserId: Id.nullable().optional(),
-    percentComplete: Percent.optional(),
-    category: ShortText.nullable().optional(),
-    purpose: ShortText.nullable().optional(),
-    caseId: Id.nullable().optional(),
-    transactionIds: TransactionIdList().optional().openapi({ description: 'replaces the linked set' }),
-    closed: z.boolean().optional().openapi({ description: 'true closes (sets closedAt), false reopens (clears it)' }),
-    followUp: z
-      .strictObject({ dueDate: DateIn, subject: Subject.optional() })
-      .optional()
-      .openapi({ description: 'with closed: true, creates a follow-up task in the same transaction' }),
-  })
-  .superRefine((v, ctx) => {
-    if (v.followUp && v.closed !== true) ctx.addIssue({ code: 'custom', path: ['followUp'], message: 'a follow-up is created when closing: send closed: true with it' });
-  })
-  .openapi('ActivityPatch');
-export type ActivityPatch = z.output<typeof ActivityPatch>;
-
-export const ActivitySchema = z
-  .object({
-    id: z.string().openapi({ example: 'ACT-0a1b2c3d4e' }),
-    customerId: z.string(),
-    caseId: z.string().nullable(),
-    transactionIds: z.array(z.string()),
-    type: z.enum(ACTIVITY_TYPES),
-    subject: z.string(),
-    category: z.string().nullable(),
-    purpose: z.string().nullable(),
-    responsibleUserId: z.string().nullable(),
-    startAt: Timestamp.nullable(),
-    endAt: Timestamp.nullable(),
-    dueDate: DateOut.nullable(),
-    closed: z.boolean(),
-    closedAt: Timestamp.nullable(),
-    percentComplete: z.number().int(),
-    notes: z.string().nullable(),
-    isCollectionsActivity: z.boolean(),
-    followUpOf: z.string().nullable(),
-    createdBy: z.string().nullable(),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-    version: z.number().int(),
-  })
-  .openapi('Activity');
-export type ActivityJson = z.infer<typeof ActivitySchema>;
-
-export const ActivityPatchResult = ActivitySchema.extend({ followUp: ActivitySchema.optional().openapi({ description: 'the follow-up task created by this change' }) }).openapi('ActivityPatchResult');
-
-export const ActivityListQuery = {
-  customerId: Id.optional(),
-  caseId: Id.optional(),
-  responsibleUserId: Id.optional(),
-  status: z.enum(['open', 'closed']).optional().openapi({ description: 'left out: open and closed' }),
-};
-
-function activityRowToJson(r: Row, transactionIds: string[]): ActivityJson {
-  return {
-    id: r.id,
-    customerId: r.customer_id,
-    caseId: r.case_id,
-    transactionIds,
-    type: r.type as ActivityJson['type'],
-    subject: r.subject,
-    category: r.category,
-    purpose: r.purpose,
-    responsibleUserId: r.responsible_user_id,
-    startAt: r.start_at,
-    endAt: r.end_at,
-    dueDate: r.due_date,
-    closed: toBool(r.closed),
-    closedAt: r.closed_at,
-    percentComplete: r.percent_complete,
-    notes: r.notes,
-    isCollectionsActivity: toBool(r.is_collections),
-    followUpOf: r.follow_up_of,
-    createdBy: r.created_by,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    version: r.version,
-  };
-}
-
-/** The API answer for a page of activity rows (one link query per page, not per row). */
-export async function activitiesToJson(db: Db, rows: Row[]): Promise<ActivityJson[]> {
-  const links = await linkedTransactionIds(db, 'activity_transactions', rows.map((r) => r.id));
-  return rows.map((r) => activityRowToJson(r, links.get(r.id) ?? []));
-}
 
 /** `endAt` must not be before `startAt` (both UTC ISO strings, so they compare as text). */
 function windowErrors(startAt: string | null, endAt: string | null): ErrorDetail[] {
@@ -169,13 +62,13 @@ function windowErrors(startAt: string | null, endAt: string | null): ErrorDetail
 
 async function followUpOfErrors(db: Db, customerId: string, id: string | null | undefined): Promise<ErrorDetail[]> {
   if (id === null || id === undefined) return [];
-  const row = await db.selectFrom('activities').select('customer_id').where('id', '=', id).executeTakeFirst();
-  if (!row) return [{ path: 'followUpOf', message: `activity ${id} does not exist` }];
-  return row.customer_id === customerId ? [] : [{ path: 'followUpOf', message: `activity ${id} belongs to customer ${row.customer_id}, not ${customerId}` }];
+  const owner = await customerOfActivity(db, id);
+  if (owner === undefined) return [{ path: 'followUpOf', message: `activity ${id} does not exist` }];
+  return owner === customerId ? [] : [{ path: 'followUpOf', message: `activity ${id} belongs to customer ${owner}, not ${customerId}` }];
 }
 
 async function insertActivity(tx: Tx, row: Row, transactionIds: readonly string[]): Promise<ActivityJson> {
-  await tx.db.insertInto('activities').values(row).execute();
+  await insertActivityRow(tx.db, row);
   await replaceTransactionLinks(tx.db, 'activity_transactions', row.id, transactionIds);
   const json = activityRowToJson(row, sortedIds(transactionIds));
   tx.changed(ACTIVITY, row.id, 'create', 1, { action: `${ACTIVITY}.create`, after: json });
@@ -227,8 +120,7 @@ export async function createActivity(tx: Tx, input: ActivityInput): Promise<Acti
 }
 
 async function requireLockedActivity(tx: Tx, id: string): Promise<Row> {
-  const q = tx.db.selectFrom('activities').selectAll().where('id', '=', id);
-  const row = await (tx.dialect === 'postgres' ? q.forUpdate() : q).executeTakeFirst();
+  const row = await findActivity(tx.db, id, lockRows(tx));
   if (!row) throw notFound('activity', id);
   return row;
 }
@@ -270,7 +162,7 @@ export async function patchActivity(tx: Tx, id: string, patch: ActivityPatch, if
   if (!linksChanged && !fieldsChanged) return before!;
 
   const row: Row = { ...existing, ...columns, updated_at: tx.now, version: existing.version + 1 };
-  await tx.db.updateTable('activities').set({ ...columns, updated_at: row.updated_at, version: row.version }).where('id', '=', id).execute();
+  await updateActivity(tx.db, id, { ...columns, updated_at: row.updated_at, version: row.version });
   if (linksChanged) await replaceTransactionLinks(tx.db, 'activity_transactions', id, transactionIds);
   const json = activityRowToJson(row, transactionIds);
   tx.changed(ACTIVITY, id, 'update', row.version, { action: `${ACTIVITY}.${closing ? 'close' : 'update'}`, before, after: json });
@@ -314,42 +206,21 @@ export async function deleteActivity(tx: Tx, id: string, ifMatch: number): Promi
   const [before] = await activitiesToJson(tx.db, [existing]);
   assertVersion(ifMatch, existing, before!);
   const cases = await beginCaseActivityChange(tx, [existing.case_id]);
-  await tx.db.deleteFrom('activity_transactions').where('activity_id', '=', id).execute();
-  await tx.db.deleteFrom('activities').where('id', '=', id).execute();
+  await deleteActivityRow(tx.db, id);
   tx.changed(ACTIVITY, id, 'delete', existing.version + 1, { action: `${ACTIVITY}.delete`, before, after: null });
   await cases.finish();
   return { ...before!, version: existing.version + 1 };
 }
 
 export async function getActivity(db: Db, id: string): Promise<ActivityJson> {
-  const row = await db.selectFrom('activities').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await findActivity(db, id);
   if (!row) throw notFound('activity', id);
   return (await activitiesToJson(db, [row]))[0]!;
 }
 
-export interface ActivityListFilter {
-  customerId?: string;
-  caseId?: string;
-  responsibleUserId?: string;
-  status?: 'open' | 'closed';
-  since?: number;
-  limit: number;
-  after?: string;
-}
-
 /** One page of activities by id (`limit + 1` rows, for `page()`), already as the API answers them. */
 export async function listActivities(db: Db, q: ActivityListFilter): Promise<ActivityJson[]> {
-  let query = db.selectFrom('activities').selectAll().orderBy('id').limit(q.limit + 1);
-  if (q.customerId !== undefined) query = query.where('customer_id', '=', q.customerId);
-  if (q.caseId !== undefined) query = query.where('case_id', '=', q.caseId);
-  if (q.responsibleUserId !== undefined) query = query.where('responsible_user_id', '=', q.responsibleUserId);
-  if (q.status !== undefined) query = query.where('closed', '=', q.status === 'closed' ? 1 : 0);
-  if (q.after !== undefined) query = query.where('id', '>', q.after);
-  if (q.since !== undefined) {
-    const since = q.since;
-    query = query.where('id', 'in', (eb) => eb.selectFrom('changes').select('entity_id').where('entity', '=', ACTIVITY).where('seq', '>', since));
-  }
-  return activitiesToJson(db, await query.execute());
+  return activitiesToJson(db, await listActivityRows(db, q));
 }
 
 /**
@@ -357,7 +228,7 @@ export async function listActivities(db: Db, q: ActivityListFilter): Promise<Act
  * open ones first, then by due date (none last), then newest first.
  */
 export async function listActivitiesOfCustomer(db: Db, customerId: string): Promise<ActivityJson[]> {
-  const rows = await db.selectFrom('activities').selectAll().where('customer_id', '=', customerId).execute();
+  const rows = await activityRowsOfCustomer(db, customerId);
   const json = await activitiesToJson(db, rows);
   return json.sort((a, b) => Number(a.closed) - Number(b.closed) || (a.dueDate ?? '9999-12-31').localeCompare(b.dueDate ?? '9999-12-31') || b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id));
 }

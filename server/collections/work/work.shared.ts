@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { z } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema';
-import { ruleViolation, type ErrorDetail } from '../http/errors';
-import { Id } from '../http/schemas';
+import type { Database } from '../../db/schema';
+import { ruleViolation, type ErrorDetail } from '../../http/errors';
+import { Id } from '../../http/schemas';
 
 /**
  * What activities, cases and collection-status changes share: the link lists they take, the
