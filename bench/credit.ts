@@ -31,7 +31,7 @@ export function fiftyRules(): BlockingRule[] {
   });
 }
 
-export function sampleInput(rules: BlockingRule[]): CreditCheckInput {
+function sampleInput(rules: BlockingRule[]): CreditCheckInput {
   return {
     asOf: AS_OF,
     parameters: { ...DEFAULT_CREDIT_PARAMETERS, paymentTermsIncreased: true },
@@ -62,7 +62,7 @@ function p50(samples: number[]): number {
 }
 
 /** p50 in µs of `fn` over `n` timed calls after a warm-up. */
-export function timeP50(fn: () => unknown, n = 20_000): number {
+function timeP50(fn: () => unknown, n = 20_000): number {
   for (let i = 0; i < 5_000; i++) fn();
   const samples: number[] = [];
   for (let i = 0; i < n; i++) {

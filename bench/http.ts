@@ -5,7 +5,7 @@ import autocannon from 'autocannon';
 import { startFlags } from '../server/build.mjs';
 
 /** Seconds of each load run (`BENCH_SECONDS`, default 5). */
-export const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
+const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
 /** Seconds of each round where a figure and its floor alternate in short rounds (the check sections). */
 export const ROUND_SECONDS = Math.max(1, Math.round(DURATION * 0.4));
 /** The server's Node flags, exactly as `npm start` sets them (see the README's "Decisions worth knowing"). */

@@ -3,7 +3,7 @@ import ExcelJS from 'exceljs';
 import { customerId, CUSTOMERS } from './requests';
 
 /** A workbook of `n` adjustment rows for the given customer ids (cycled). */
-export async function adjustmentsWorkbook(ids: (i: number) => string, n: number): Promise<Buffer> {
+async function adjustmentsWorkbook(ids: (i: number) => string, n: number): Promise<Buffer> {
   const wb = new ExcelJS.Workbook();
   const ws = wb.addWorksheet('Adjustments');
   ws.addRow(['Customer', 'New limit', 'Expiry']);

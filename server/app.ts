@@ -39,7 +39,7 @@ const UPLOAD_BODY_LIMIT = 10 * 1024 * 1024 + 64 * 1024;
 const JOURNALS = '/api/v1/adjustment-journals';
 
 /** The routes whose bodies are lists of up to 50,000 rows. */
-export function takesBatchBody(path: string): boolean {
+function takesBatchBody(path: string): boolean {
   return path.endsWith(':batch') || path === JOURNALS || path === `${JOURNALS}:validate` || (path.startsWith(`${JOURNALS}/`) && path.endsWith('/lines'));
 }
 

@@ -23,7 +23,7 @@ export function officeHost(): ExcelHost {
   };
 }
 
-export type ColumnKind = 'text' | 'money' | 'percent' | 'date' | 'integer' | 'general';
+type ColumnKind = 'text' | 'money' | 'percent' | 'date' | 'integer' | 'general';
 
 export interface ColumnSpec {
   header: string;
@@ -42,7 +42,7 @@ export interface TableSpec {
 
 /** Excel on the web refuses a request above 5 MB; chunks aim well below it. */
 export const REQUEST_LIMIT_BYTES = 5 * 1024 * 1024;
-export const CHUNK_BUDGET_BYTES = 3 * 1024 * 1024;
+const CHUNK_BUDGET_BYTES = 3 * 1024 * 1024;
 
 const NUMBER_FORMATS: Record<ColumnKind, string> = {
   text: '@',
@@ -53,7 +53,7 @@ const NUMBER_FORMATS: Record<ColumnKind, string> = {
   general: 'General',
 };
 
-export const numberFormatOf = (c: ColumnSpec) => NUMBER_FORMATS[c.kind ?? 'general'];
+const numberFormatOf = (c: ColumnSpec) => NUMBER_FORMATS[c.kind ?? 'general'];
 
 /** Rough bytes a row costs in a request: its JSON, the way Office.js serializes values and formats. */
 export function rowBytes(values: readonly Cell[], formats?: readonly string[]): number {
@@ -87,7 +87,7 @@ function suspend(ctx: Excel.RequestContext, host: ExcelHost): void {
   if (host.supports('1.9')) ctx.workbook.application.suspendScreenUpdatingUntilNextSync();
 }
 
-export interface TableInfo {
+interface TableInfo {
   headers: string[];
   /** Sheet row index of the header row, and sheet column index of the first column. */
   headerRow: number;
@@ -139,7 +139,7 @@ export async function ensureTable(host: ExcelHost, spec: TableSpec): Promise<{ c
 }
 
 /** Column index (in the table) of each spec column, by header; throws when one is missing. */
-export function columnIndexes(headers: readonly string[], names: readonly string[]): number[] {
+function columnIndexes(headers: readonly string[], names: readonly string[]): number[] {
   return names.map((n) => {
     const i = headers.indexOf(n);
     if (i < 0) throw new Error(`the table has no column "${n}"`);
@@ -380,10 +380,3 @@ export async function writeWorkbookState(host: ExcelHost, state: unknown): Promi
   });
 }
 
-/** Shows a table's sheet (after a pull, so the user sees the rows arrive). */
-export async function activateTable(host: ExcelHost, name: string): Promise<void> {
-  await host.run(async (ctx) => {
-    ctx.workbook.tables.getItem(name).worksheet.activate();
-    await ctx.sync();
-  });
-}

@@ -12,7 +12,7 @@ import type { AgingDefinitionJson, AgingListJson, AgingRowJson, PoolJson } from 
 
 // The answers' types are the server's schemas' (shared/api/wire.ts, types only).
 export type { AgingDefinitionJson, AgingRowJson, PoolJson };
-export type AgingPage = AgingListJson;
+type AgingPage = AgingListJson;
 
 /** How many of the oldest buckets are highlighted when above zero. */
 const OLDEST_HIGHLIGHTED = 2;

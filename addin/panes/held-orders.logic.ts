@@ -11,7 +11,7 @@ import { ApiError, newIdempotencyKey, type CreditDeskClient } from '../sync/api'
 import { saveSyncState, type WorkbookSyncState } from '../sync/state';
 import type { HoldJson } from '../../shared/api/wire';
 
-export const DECISIONS = ['Release', 'Reject'] as const;
+const DECISIONS = ['Release', 'Reject'] as const;
 
 export const HELD_ORDERS: TableSpec = {
   name: 'HeldOrders',
@@ -89,7 +89,7 @@ export interface Decision {
 }
 
 /** The decisions typed in the table; bad ones (no reason, a review date typed as text) carry messages. */
-export function readDecisions(headers: readonly string[], rows: readonly Cell[][]): Decision[] {
+function readDecisions(headers: readonly string[], rows: readonly Cell[][]): Decision[] {
   return recordsOf(headers, rows).flatMap((r, row) => {
     if (isBlank(r.Decision)) return [];
     const outcome = cellText(r.Outcome);

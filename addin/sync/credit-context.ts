@@ -13,7 +13,7 @@ import type { BlockingRuleJson as RuleJson, CreditContextJson, CreditOrderJson a
 // The answer's types are the server's schema's (shared/api/wire.ts, types only).
 export type { CreditContextJson, CustomerContextJson };
 
-export interface CustomerContext {
+interface CustomerContext {
   name: string;
   input: CreditCheckInput;
   holds: { holdId: string; input: CreditCheckInput }[];
@@ -33,12 +33,12 @@ const ID = /^[A-Za-z0-9_.-]{1,64}$/;
 const MONEY = /^-?\d+\.\d\d$/;
 
 /** Money as the server formats it ("-0.05", exactly 2 decimals), without a float and without a range limit (sums may be large). */
-export function moneyFromJson(s: string): Money {
+function moneyFromJson(s: string): Money {
   if (!MONEY.test(s)) throw new Error(`credit context: "${s}" is not an amount`);
   return BigInt(s.replace('.', ''));
 }
 
-export function ruleFromJson(r: RuleJson): BlockingRule {
+function ruleFromJson(r: RuleJson): BlockingRule {
   const threshold = r.creditLimitThreshold === null ? null : r.valueType === 'amount' ? moneyFromJson(r.creditLimitThreshold) : parseRate(r.creditLimitThreshold);
   return {
     id: r.id,
@@ -63,7 +63,7 @@ const orderFromJson = (o: OrderJson): CreditOrder => ({ amount: moneyFromJson(o.
 const exposureFromJson = (e: ExposureJson) => ({ balance: moneyFromJson(e.balance), deliveredNotInvoiced: moneyFromJson(e.deliveredNotInvoiced), openOrders: moneyFromJson(e.openOrders) });
 
 /** The setup every input shares, decoded once per answer (the server also shares one object). */
-export function commonFromJson(j: Pick<CreditContextJson, 'parameters' | 'rules' | 'paymentTermsRanks' | 'cashDiscountRanks'>) {
+function commonFromJson(j: Pick<CreditContextJson, 'parameters' | 'rules' | 'paymentTermsRanks' | 'cashDiscountRanks'>) {
   return {
     parameters: { ...j.parameters, creditLimitType: j.parameters.creditLimitType as CreditLimitType },
     rules: j.rules.map(ruleFromJson),
@@ -73,7 +73,7 @@ export function commonFromJson(j: Pick<CreditContextJson, 'parameters' | 'rules'
 }
 
 /** A customer's engine input and its held orders' re-check inputs, from its JSON. */
-export function customerContextFromJson(c: CustomerContextJson, asOf: string, common: ReturnType<typeof commonFromJson>): CustomerContext {
+function customerContextFromJson(c: CustomerContextJson, asOf: string, common: ReturnType<typeof commonFromJson>): CustomerContext {
   const input: CreditCheckInput = {
     asOf,
     parameters: common.parameters,

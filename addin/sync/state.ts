@@ -6,7 +6,7 @@
 import { readWorkbookState, writeWorkbookState, type ExcelHost } from '../excel/workbook';
 import { newIdempotencyKey } from './api';
 
-export interface PendingSend {
+interface PendingSend {
   key: string;
   /** The request body the key was first used with: the same body reuses the key (a replay, never a duplicate). */
   body: string;

@@ -6,7 +6,7 @@ const OptionalId = Id.nullish();
 const OptionalDate = DateIn.nullish();
 
 /** The fields a caller may set on a customer (credit.md §1.2, collections.md §1.1). */
-export const customerFields = {
+const customerFields = {
   name: Name,
   currency: Currency,
   creditLimit: NonNegativeMoneyIn,

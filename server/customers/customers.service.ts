@@ -28,7 +28,7 @@ import { accountStatuses, creditManagementGroups, reasonCodes } from '../credit/
 import { enteredValueErrors, sortedEntries } from '../../shared/credit/risk-setup';
 import { loadRiskSetup } from '../credit/risk/risk.repository';
 
-export { CUSTOMER, lockRows } from './customers.repository';
+export { lockRows } from './customers.repository';
 
 function newRow(id: string, columns: CustomerColumns, now: string) {
   return {

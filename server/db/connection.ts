@@ -331,7 +331,7 @@ async function underStartupLock<T>(config: DbConfig, fn: () => Promise<T>): Prom
  * startup lock (`locked`), so two processes starting on one schema take turns.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations take Kysely<any> (see server/db/migrations)
-export async function migrateToLatest(db: Kysely<any>, options: { locked?: boolean } = {}): Promise<void> {
+async function migrateToLatest(db: Kysely<any>, options: { locked?: boolean } = {}): Promise<void> {
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
   if (postgres && !options.locked) throw new Error('PostgreSQL migrations run under the startup lock (openDatabase)');
   await sql`create table if not exists kysely_migration (name varchar(255) not null primary key, timestamp varchar(255) not null)`.execute(db);
@@ -360,4 +360,4 @@ export async function dropPostgresSchema(url: string, schema: string): Promise<v
   await client.end();
 }
 
-export { sql };
+

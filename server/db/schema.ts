@@ -6,9 +6,9 @@ import type { Generated } from 'kysely';
  * with `toBigInt` / `toNumber` (server/db/values.ts) and never do arithmetic on the raw value.
  */
 export type Int8 = number | string | bigint;
-export type Bool = number; // 0 | 1 in both dialects
+type Bool = number; // 0 | 1 in both dialects
 
-export interface UsersTable {
+interface UsersTable {
   id: string;
   name: string;
   role: string;
@@ -16,7 +16,7 @@ export interface UsersTable {
   version: number;
 }
 
-export interface ApiTokensTable {
+interface ApiTokensTable {
   id: string;
   user_id: string;
   token_hash: string;
@@ -24,17 +24,17 @@ export interface ApiTokensTable {
   revoked_at: string | null;
 }
 
-export interface ChangeCounterTable {
+interface ChangeCounterTable {
   id: number;
   seq: Int8;
 }
 
-export interface SetupVersionTable {
+interface SetupVersionTable {
   id: number;
   version: Int8;
 }
 
-export interface ChangesTable {
+interface ChangesTable {
   seq: Int8;
   entity: string;
   entity_id: string;
@@ -43,7 +43,7 @@ export interface ChangesTable {
   at: string;
 }
 
-export interface AuditLogTable {
+interface AuditLogTable {
   id: Generated<Int8>;
   at: string;
   user_id: string | null;
@@ -56,7 +56,7 @@ export interface AuditLogTable {
   reason: string | null;
 }
 
-export interface IdempotencyKeysTable {
+interface IdempotencyKeysTable {
   user_id: string;
   key: string;
   request_hash: string;
@@ -173,14 +173,14 @@ export interface SetupRowsTable {
   version: number;
 }
 
-export interface ParametersTable {
+interface ParametersTable {
   id: number;
   data: string;
   updated_at: string;
   version: number;
 }
 
-export interface CheckpointsTable {
+interface CheckpointsTable {
   checkpoint: string;
   posting: Bool;
   pro_forma: Bool;
@@ -219,7 +219,7 @@ export interface CreditGroupsTable {
   version: number;
 }
 
-export interface CreditGroupMembersTable {
+interface CreditGroupMembersTable {
   customer_id: string;
   credit_group_id: string;
 }
@@ -316,7 +316,7 @@ export interface InsurancesTable {
   version: number;
 }
 
-export interface AgingRunsTable {
+interface AgingRunsTable {
   seq: Int8;
   definition_id: string;
   as_of: string;
@@ -330,7 +330,7 @@ export interface AgingRunsTable {
   processed_by: string | null;
 }
 
-export interface AgingSnapshotsTable {
+interface AgingSnapshotsTable {
   definition_id: string;
   customer_id: string;
   seq: Int8;
@@ -363,7 +363,7 @@ export interface CollectionCasesTable {
   version: number;
 }
 
-export interface CaseTransactionsTable {
+interface CaseTransactionsTable {
   case_id: string;
   transaction_id: string;
 }
@@ -392,7 +392,7 @@ export interface ActivitiesTable {
   version: number;
 }
 
-export interface ActivityTransactionsTable {
+interface ActivityTransactionsTable {
   activity_id: string;
   transaction_id: string;
 }
@@ -500,13 +500,13 @@ export interface WriteOffLinesTable {
   reversal_transaction_id: string | null;
 }
 
-export interface WriteOffItemsTable {
+interface WriteOffItemsTable {
   write_off_id: string;
   transaction_id: string;
   open_amount: Int8;
 }
 
-export interface NsfRecordsTable {
+interface NsfRecordsTable {
   id: string;
   customer_id: string;
   payment_txn_id: string;
@@ -522,7 +522,7 @@ export interface NsfRecordsTable {
   at: string;
 }
 
-export interface UploadsTable {
+interface UploadsTable {
   id: string;
   kind: string;
   file_name: string;

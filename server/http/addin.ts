@@ -23,7 +23,7 @@ const under = (prefix: RegExp) => (p: string) => p.replace(prefix, '');
  * 'self' keeps the test workbook page (addin/testing) and local tools working. An on-premises
  * Office Online Server has a host name of its own, which this list does not know.
  */
-export const OFFICE_FRAME_ANCESTORS = [
+const OFFICE_FRAME_ANCESTORS = [
   "'self'",
   'https://*.cloud.microsoft',
   'https://*.microsoft365.com',

@@ -20,7 +20,7 @@ export function hashToken(token: string): string {
 /** Besides DOCS_PUBLIC_PATHS (`/` and `/favicon.ico`, server/http/docs.ts). */
 const PUBLIC = [/^\/healthz$/, /^\/addin(\/|$)/, /^\/docs(\/|$)/, /^\/api\/v1\/openapi\.json$/];
 
-export function isPublicPath(path: string): boolean {
+function isPublicPath(path: string): boolean {
   // Under /api/ only the OpenAPI document is public (the common case needs no regular expression).
   if (path.startsWith('/api/')) return path === '/api/v1/openapi.json';
   return (DOCS_PUBLIC_PATHS as readonly string[]).includes(path) || PUBLIC.some((re) => re.test(path));
@@ -130,7 +130,7 @@ export function guardOf(middleware: unknown): Guard[typeof GUARD] | undefined {
   return typeof middleware === 'function' && GUARD in middleware ? (middleware as Guard)[GUARD] : undefined;
 }
 
-export function authorize(actorRole: string, allowed: readonly Role[], action: string): void {
+function authorize(actorRole: string, allowed: readonly Role[], action: string): void {
   if (!(allowed as readonly string[]).includes(actorRole)) {
     throw new ApiError('forbidden', `role ${actorRole} may not ${action}; allowed: ${allowed.join(', ')}`);
   }

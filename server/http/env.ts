@@ -3,7 +3,7 @@ import type { DbHandle } from '../db/connection';
 import type { Actor } from '../db/transaction';
 import type { Reader } from '../db/prepared-sql';
 
-export interface AppConfig {
+interface AppConfig {
   /** Origins allowed by CORS besides the server's own. */
   allowedOrigins: string[];
   /** Maximum JSON body size in bytes. */

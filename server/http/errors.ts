@@ -58,7 +58,6 @@ export class ApiError extends Error {
 
 export const notFound = (entity: string, id: string) => new ApiError('not_found', `${entity} ${id} does not exist`);
 export const ruleViolation = (message: string, details: ErrorDetail[] = []) => new ApiError('rule_violation', message, details);
-export const forbidden = (message: string) => new ApiError('forbidden', message);
 
 export function zodDetails(error: ZodError, prefix = ''): ErrorDetail[] {
   return error.issues.map((issue) => {

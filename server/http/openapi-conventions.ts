@@ -12,7 +12,7 @@ import { ROLES, type Role } from '../db/transaction';
  * config with these keys (and `optionalBody`, {@link DeclaredConventions}), which `register` takes
  * out before the route reaches the generator.
  */
-export interface RouteConventions {
+interface RouteConventions {
   /**
    * If-Match (server/http/versioning.ts): `required` (requireIfMatch: 428 without it), `optional`
    * (an upsert, checkUpsert: needed to replace a row, not to create one) or `none`. Default: a
@@ -26,7 +26,7 @@ export interface RouteConventions {
   etag?: boolean;
 }
 
-export const CONVENTION_KEYS = ['ifMatch', 'idempotencyKey', 'etag'] as const satisfies readonly (keyof RouteConventions)[];
+const CONVENTION_KEYS = ['ifMatch', 'idempotencyKey', 'etag'] as const satisfies readonly (keyof RouteConventions)[];
 
 /**
  * The conventions as a `createRoute` config carries them: `createRoute` widens `ifMatch: 'required'`
@@ -50,7 +50,7 @@ const hasPathParam = (path: string) => /\{\w+\}/.test(path);
 const endsWithParam = (path: string) => /\{\w+\}$/.test(path);
 
 /** The conventions of a route: its own declaration, else the default of its shape. */
-export function conventionsOf(route: RouteConfig & DeclaredConventions): Required<RouteConventions> {
+function conventionsOf(route: RouteConfig & DeclaredConventions): Required<RouteConventions> {
   if (route.ifMatch !== undefined && !IF_MATCH_VALUES.includes(route.ifMatch)) throw new Error(`${route.method.toUpperCase()} ${route.path}: ifMatch must be one of ${IF_MATCH_VALUES.join(', ')}, not ${route.ifMatch}`);
   const declared: RouteConventions = definedOnly(route as RouteConventions);
   const m = route.method;
@@ -71,7 +71,7 @@ function definedOnly(route: RouteConventions): RouteConventions {
 
 const ref = (kind: 'parameters' | 'headers' | 'responses', name: string) => ({ $ref: `#/components/${kind}/${name}` });
 
-export const PARAMETERS = {
+const PARAMETERS = {
   IfMatch: {
     name: 'If-Match',
     in: 'header',
@@ -95,7 +95,7 @@ export const PARAMETERS = {
   },
 } as const;
 
-export const HEADERS = {
+const HEADERS = {
   ETag: { description: 'The version of the row answered, quoted: send it back as If-Match to change the row.', schema: { type: 'string', example: '"3"' } },
   IdempotentReplayed: { description: '`true` when this is the stored answer to an earlier request with the same Idempotency-Key.', schema: { type: 'string', enum: ['true'] } },
 } as const satisfies Record<string, { description: string; schema: { type: 'string'; example?: string; enum?: string[] } }>;
@@ -162,7 +162,7 @@ type Status = keyof typeof ERROR_RESPONSE_COMPONENTS;
  * - 422 on every write (business rules, a reused Idempotency-Key), and on a read whose query
  *   carries dates (date arithmetic past the calendar is a 422, server/app.ts).
  */
-export function errorsOf(route: RouteConfig & { optionalBody?: unknown }, roles: readonly Role[], conventions: Required<RouteConventions>): Status[] {
+function errorsOf(route: RouteConfig & { optionalBody?: unknown }, roles: readonly Role[], conventions: Required<RouteConventions>): Status[] {
   const statuses: Status[] = [400, 401];
   if (roles.length < ROLES.length) statuses.push(403);
   if (hasPathParam(route.path)) statuses.push(404);
@@ -182,7 +182,7 @@ function queryHasDates(route: RouteConfig): boolean {
 // The operation as documented
 
 /** The collection a path segment names, and the kind of id under it (`/sales-orders/{id}` → salesOrder). */
-export const ID_KIND_OF_COLLECTION: Readonly<Record<string, IdKind>> = {
+const ID_KIND_OF_COLLECTION: Readonly<Record<string, IdKind>> = {
   customers: 'customer',
   'sales-orders': 'salesOrder',
   transactions: 'transaction',

@@ -7,7 +7,6 @@ import { guardOf } from './auth';
 import { ROLES, type Role } from '../db/transaction';
 import { documentRoute, installConventions, operationIdOf, type DeclaredConventions } from './openapi-conventions';
 
-export type { RouteConventions } from './openapi-conventions';
 
 /** The typed context of a route: params, query and body as validated by its schemas. */
 export type RouteContext<R extends RouteConfig> = Parameters<RouteHandler<R, AppEnv>>[0];

@@ -61,7 +61,7 @@ export function wideSum(text: string | null | undefined): bigint {
 const OPEN_TOTALS_SQL = `select customer_id, ${wideSumSql('abs(open_amount)')} as total from transactions where open_amount <> 0 and customer_id in`;
 
 /** Σ |open amount| of each customer's open ledger items (customers without any are left out). */
-export async function openLedgerTotals(r: Reader, customerIds: readonly string[]): Promise<Map<string, bigint>> {
+async function openLedgerTotals(r: Reader, customerIds: readonly string[]): Promise<Map<string, bigint>> {
   const out = new Map<string, bigint>();
   const ids = [...new Set(customerIds)];
   for (let i = 0; i < ids.length; i += 500) {

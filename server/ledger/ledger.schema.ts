@@ -3,14 +3,14 @@ import { Currency, DateIn, DateOut, idOf, MoneyIn, MoneyOut, PositiveMoneyIn, Sh
 import { withArticle } from '../../shared/words';
 
 /** writeOff and nsfReversal are made only by the collections operations (collections.md §1.2). */
-export const TRANSACTION_TYPES = ['invoice', 'creditNote', 'payment', 'fee', 'interest', 'writeOff', 'nsfReversal'] as const;
+const TRANSACTION_TYPES = ['invoice', 'creditNote', 'payment', 'fee', 'interest', 'writeOff', 'nsfReversal'] as const;
 export type TransactionType = (typeof TRANSACTION_TYPES)[number];
 /** Types the ERP feed may post; interest is only ever created by interest notes. */
-export const FEED_TYPES = ['invoice', 'creditNote', 'payment', 'fee'] as const;
-export const COLLECTION_STATUSES = ['notDisputed', 'disputed', 'promisedToPay', 'resolved', 'promiseToPayBroken'] as const;
+const FEED_TYPES = ['invoice', 'creditNote', 'payment', 'fee'] as const;
+const COLLECTION_STATUSES = ['notDisputed', 'disputed', 'promisedToPay', 'resolved', 'promiseToPayBroken'] as const;
 
 /** Debits are positive, credits negative (collections.md §1.2). */
-export const DEBIT_TYPES: readonly TransactionType[] = ['invoice', 'fee', 'interest'];
+const DEBIT_TYPES: readonly TransactionType[] = ['invoice', 'fee', 'interest'];
 
 export const TransactionInput = z
   .strictObject({

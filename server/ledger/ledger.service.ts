@@ -22,7 +22,7 @@ import { TransactionInput } from './ledger.schema';
 import { ledgerCeilingErrors, requireLedgerRoom } from './ceiling';
 
 export const TRANSACTION = 'transaction';
-export const SETTLEMENT = 'settlement';
+const SETTLEMENT = 'settlement';
 
 export interface NewTransaction {
   id: string;
@@ -41,7 +41,7 @@ export interface NewTransaction {
 }
 
 /** The row of a new ledger entry: fully open, not disputed, version 1. */
-export function newTransactionRow(t: NewTransaction, now: string): TransactionRow {
+function newTransactionRow(t: NewTransaction, now: string): TransactionRow {
   return {
     id: t.id,
     customer_id: t.customerId,

@@ -1,8 +1,7 @@
 import { z } from '@hono/zod-openapi';
-import { DateIn, DateOut, idOf, MoneyOut, NonNegativeMoneyIn, PositiveMoneyIn, Timestamp } from '../http/schemas';
+import { DateIn, idOf, MoneyOut, NonNegativeMoneyIn, PositiveMoneyIn, Timestamp } from '../http/schemas';
 
-export const CHECKPOINTS = ['confirmation', 'pickingList', 'releaseToWarehouse', 'packingSlip', 'invoice'] as const;
-export type Checkpoint = (typeof CHECKPOINTS)[number];
+const CHECKPOINTS = ['confirmation', 'pickingList', 'releaseToWarehouse', 'packingSlip', 'invoice'] as const;
 export const ORDER_STATUSES = ['open', 'invoiced', 'canceled'] as const;
 
 export const SalesOrderInput = z
@@ -61,4 +60,4 @@ export const PostingResultSchema = z
   .openapi('PostingResult');
 
 export const SalesOrderListSchema = z.object({ items: z.array(SalesOrderSchema), nextCursor: z.string().nullable() }).openapi('SalesOrderList');
-export { DateOut };
+

@@ -8,8 +8,8 @@ import { readXlsxCells } from './xlsx/workbook';
 import { cellTooLong, MAX_CELL_CHARS, MAX_COLUMNS, MAX_UPLOAD_BYTES, MAX_UPLOAD_CELLS, MAX_UPLOAD_ROWS, ownString, tooManyCells, tooManyRows, unreadable } from './limits';
 import { checkClaims, checkWorkbookZip, zipEntries } from './xlsx/zip';
 
-export { MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS, tooManyRows } from './limits';
-export { zipEntries, type ZipEntry } from './xlsx/zip';
+
+export { zipEntries } from './xlsx/zip';
 
 /**
  * Reading an uploaded sheet (SPEC §5 "Sheets without the add-in"): the kind is recognized from the
@@ -19,7 +19,7 @@ export { zipEntries, type ZipEntry } from './xlsx/zip';
  * reader holds the same limits (./limits): rows, cells, and Excel's 32,767 characters a cell.
  */
 
-export interface SheetRow {
+interface SheetRow {
   /** The row number the person sees in the sheet (the header is its own row). */
   row: number;
   /** The row's cells up to its last value (shorter rows than the header end early). */
@@ -88,7 +88,7 @@ function widestRecord(text: string, delimiter: string): number {
 }
 
 /** What the bytes are: an xlsx workbook, CSV text, or something to refuse (with the reason). */
-export function sniff(buf: Buffer): 'xlsx' | 'csv' {
+function sniff(buf: Buffer): 'xlsx' | 'csv' {
   if (buf.length === 0) throw unreadable('the file is empty');
   if (buf.length >= 4 && buf.readUInt32LE(0) === 0x04034b50) {
     const entries = zipEntries(buf);
@@ -142,7 +142,7 @@ function toSheet(kind: 'xlsx' | 'csv', sheetName: string | null, all: CellValue[
 }
 
 /** A cell's value as the sheet shows it: formula results (never evaluated), rich text joined, errors as null. */
-export function cellValue(v: ExcelJS.CellValue): CellValue {
+function cellValue(v: ExcelJS.CellValue): CellValue {
   if (v === null || v === undefined) return null;
   if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v instanceof Date) return v;
   if (typeof v === 'object') {

@@ -79,7 +79,7 @@ export function tooManySharedStrings(): never {
 }
 
 /** The column letters of a column number (1 → A, 28 → AB, 16384 → XFD). */
-export function columnName(col: number): string {
+function columnName(col: number): string {
   let s = '';
   for (let n = col; n > 0; n = Math.floor((n - 1) / 26)) s = String.fromCharCode(65 + ((n - 1) % 26)) + s;
   return s;

@@ -52,7 +52,7 @@ async function workbookBuffer(wb: ExcelJS.Workbook): Promise<Buffer> {
  * it is never a real customer): a row whose Customer cell starts with EXAMPLE is refused with a
  * message saying so, and an unchanged template uploaded creates nothing.
  */
-export const EXAMPLE_CUSTOMER = 'EXAMPLE C1001';
+const EXAMPLE_CUSTOMER = 'EXAMPLE C1001';
 const EXAMPLE_MARK = /^example\b/i;
 const EXAMPLE_MESSAGE = "is the template's example row (Customer starts with EXAMPLE): type your own customer over it, or delete the row";
 
@@ -71,7 +71,7 @@ function refuseExampleRows(sheet: ReadSheet, outcome: { valid: boolean; rows: Ro
 }
 
 /** The adjustments template: columns, data validation, an example row and an instructions sheet. */
-export async function adjustmentsTemplate(): Promise<Buffer> {
+async function adjustmentsTemplate(): Promise<Buffer> {
   const wb = new (await excel()).Workbook();
   wb.creator = 'CreditDesk';
   const ws = wb.addWorksheet('Adjustments', { views: [{ state: 'frozen', ySplit: 1 }] });

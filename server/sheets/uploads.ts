@@ -18,7 +18,7 @@ import { withArticle } from '../../shared/words';
 type JournalType = (typeof JOURNAL_TYPES)[number];
 type ValidatedLine = Awaited<ReturnType<typeof validateJournal>>['lines'][number];
 
-export interface RowError {
+interface RowError {
   /** The field (`newCreditLimit`) or `row`. */
   path: string;
   /** The column header as written in the sheet, when the error is about one cell. */
@@ -193,7 +193,7 @@ export async function applyUpload(tx: Tx, file: { name: string; type: string; by
 }
 
 /** The text of the Result column for one row. */
-export function resultText(r: RowResult, journalId: string | null): string {
+function resultText(r: RowResult, journalId: string | null): string {
   if (r.status === 'ok') return journalId ? `OK: in journal ${journalId}` : 'OK';
   return r.errors.map((e) => `${e.column ?? e.path}: ${e.message}`).join('; ');
 }

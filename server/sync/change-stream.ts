@@ -9,7 +9,7 @@ const TOKEN_CHECK_MS = 1_000;
 const PAGE = 500;
 
 /** One change as a Server-Sent Event: `id` is its sequence, so a client's Last-Event-ID resumes after it. */
-export const sseEvent = (ch: Change): string => `id: ${ch.seq}\nevent: change\ndata: ${JSON.stringify(ch)}\n\n`;
+const sseEvent = (ch: Change): string => `id: ${ch.seq}\nevent: change\ndata: ${JSON.stringify(ch)}\n\n`;
 
 /**
  * The body of GET /changes/stream: every change-log entry after `from`, read from the log in

@@ -6,7 +6,7 @@ import { hashToken, newToken } from '../http/auth';
 import { SETUP } from '../db/setup-cache';
 import { notFound } from '../http/errors';
 
-export const USER = 'user';
+const USER = 'user';
 
 export interface User {
   id: string;

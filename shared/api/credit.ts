@@ -12,7 +12,7 @@ import { formatMoney, type Money } from '../money';
 import { PERCENT_DESCRIPTION, percentJson } from './percent';
 import type { CreditCheckResult } from '../credit/types';
 
-export { PERCENT_DESCRIPTION, percentJson } from './percent';
+export { percentJson } from './percent';
 
 /** Money in an answer: a decimal string with exactly 2 decimals (SPEC §4). */
 export const MoneyJson = z.string().meta({ example: '1234.50', description: 'decimal string with exactly 2 decimals' });
@@ -21,7 +21,7 @@ export const PercentJson = z.string().regex(/^-?\d+(\.\d{1,4})?$/).nullable().me
 
 const moneyOrNull = (m: Money | null): string | null => (m === null ? null : formatMoney(m));
 
-export const CreditExposureSchema = z
+const CreditExposureSchema = z
   .object({
     balance: MoneyJson,
     deliveredNotInvoiced: MoneyJson,
@@ -30,12 +30,12 @@ export const CreditExposureSchema = z
   })
   .meta({ id: 'CreditExposure', description: "the customer's exposure without the order being checked (credit.md §1.9)" });
 
-export const CreditGroupPositionSchema = z
+const CreditGroupPositionSchema = z
   .object({ id: z.string(), limit: MoneyJson, exposure: MoneyJson })
   .nullable()
   .meta({ description: "the credit group's limit as the credit check applies it: null when the customer has no group, is unlimited, or the checkCustomerCreditGroupsCreditLimit parameter is off" });
 
-export const CreditReasonSchema = z
+const CreditReasonSchema = z
   .object({ ruleType: z.string(), ruleId: z.string().nullable(), measured: z.string(), threshold: z.string(), explanation: z.string() })
   .meta({ id: 'CreditReason' });
 

@@ -10,11 +10,10 @@ import type { z } from 'zod';
 import type { CreditContextResponse } from '../../server/credit/credit-check/credit-context';
 import type { HoldSchema } from '../../server/credit/holds/holds.routes';
 import type { JournalSchema, ValidationSchema } from '../../server/credit/journals/journals.schema';
-import type { BatchItemResult, ErrorSchema } from '../../server/http/schemas';
+import type { ErrorSchema } from '../../server/http/schemas';
 import type { AgingListSchema } from '../../server/collections/aging/aging.schema';
 import type { AgingDefinitionInput, PoolInput } from '../../server/collections/setup/setup.kinds';
 
-export type { CreditCheckResultJson, CustomerCreditJson } from './credit';
 
 /** `POST /api/v1/credit-context:batch`. */
 export type CreditContextJson = z.output<typeof CreditContextResponse>;
@@ -38,8 +37,6 @@ export type JournalJson = z.output<typeof JournalSchema>;
 export type ErrorJson = z.output<typeof ErrorSchema>;
 export type ErrorDetailJson = ErrorJson['error']['details'][number];
 
-/** One item result of a batch (`customers:batch`, `holds:release-batch`, …). */
-export type BatchItemResultJson = z.output<typeof BatchItemResult>;
 
 /** A page of `GET /api/v1/aging`. */
 export type AgingListJson = z.output<typeof AgingListSchema>;

@@ -9,7 +9,7 @@ import { divRoundHalfUp, RATE_SCALE, type Money, type Rate } from '../money';
 import { addDays, addMonths, compareDates, type CalendarDate } from '../dates';
 
 /** The interval of an aging line (§1.4). Week = 7 days, Quarter = 3 months, Year = 12 months; LedgerPeriod is out of scope for v1. */
-export type AgingInterval = 'day' | 'week' | 'month' | 'quarter' | 'year' | 'unlimited';
+type AgingInterval = 'day' | 'week' | 'month' | 'quarter' | 'year' | 'unlimited';
 
 /**
  * One aging period line (§1.4). `unit` < 0 is a past period, > 0 a future one, 0 the as-of interval.
@@ -110,7 +110,7 @@ export interface AgingItem extends KeyDates {
  * @example
  * const view: CurrencyView = { currency: 'EUR', acPerUnit: 10800n };
  */
-export interface CurrencyView {
+interface CurrencyView {
   currency: string;
   acPerUnit: Rate;
 }

@@ -30,11 +30,11 @@
 import { addDays, addMonths, daysBetween, maxDate, minDate, type CalendarDate } from '../dates';
 import { divRoundHalfUp, formatMoney, formatRate, type Money, type Rate } from '../money';
 
-export type InterestMethod = 'daily365' | 'monthly30' | 'interval';
-export type InterestValueType = 'percentage' | 'amount';
-export type InterestRangeBy = 'amount' | 'days' | 'months';
+type InterestMethod = 'daily365' | 'monthly30' | 'interval';
+type InterestValueType = 'percentage' | 'amount';
+type InterestRangeBy = 'amount' | 'days' | 'months';
 
-export interface InterestRange {
+interface InterestRange {
   /** Minor units for ranges by amount; whole days or months for the others. */
   from: bigint;
   value: Rate;
@@ -73,7 +73,7 @@ export interface InterestPortion {
   coveredTo?: CalendarDate | null;
 }
 
-export interface InterestLine {
+interface InterestLine {
   transactionId: string;
   baseAmount: Money;
   /** The window is (fromDate, toDate]: fromDate itself is not charged. */
@@ -98,14 +98,14 @@ const PERCENT_DENOMINATOR = 1_000_000n; // Rate units per 100 %
 const RATE_TO_MINOR = 100n; // a Rate used as an amount: 4 decimals → 2 decimals
 
 /** The version in force on `day`, or undefined before the first one. */
-export function versionOn(code: InterestCode, day: CalendarDate): InterestCodeVersion | undefined {
+function versionOn(code: InterestCode, day: CalendarDate): InterestCodeVersion | undefined {
   let found: InterestCodeVersion | undefined;
   for (const v of code.versions) if (v.validFrom <= day && (!found || v.validFrom > found.validFrom)) found = v;
   return found;
 }
 
 /** The value of the row with the largest `from ≤ x`, or null when no row applies. */
-export function rangeValue(ranges: readonly InterestRange[], x: bigint): Rate | null {
+function rangeValue(ranges: readonly InterestRange[], x: bigint): Rate | null {
   let best: InterestRange | null = null;
   for (const r of ranges) if (r.from <= x && (!best || r.from > best.from)) best = r;
   return best ? best.value : null;
@@ -205,7 +205,7 @@ function limited(v: InterestCodeVersion, c: Charge): Charge | null {
  * // E17, portion 1: 400.00 due 2024-04-15, paid 2024-05-15, Monthly30 at 1.5 % → 6.00
  * portionInterest(code, { transactionId: 'INV', baseAmount: 40000n, dueDate: '2024-04-15', settledDate: '2024-05-15' }, { toDate: '2024-06-14' });
  */
-export function portionInterest(code: InterestCode, p: InterestPortion, window: { fromDate?: CalendarDate | null; toDate: CalendarDate }): InterestLine[] {
+function portionInterest(code: InterestCode, p: InterestPortion, window: { fromDate?: CalendarDate | null; toDate: CalendarDate }): InterestLine[] {
   if (p.baseAmount <= 0n) return [];
   const first = versionOn(code, addDays(p.dueDate, 1)) ?? code.versions.slice().sort((a, b) => (a.validFrom < b.validFrom ? -1 : 1))[0];
   if (!first) return [];

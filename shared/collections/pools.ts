@@ -12,18 +12,18 @@ import { parseMoney, tryParseMoney, type Money } from '../money';
 export type PoolType = 'collections' | 'agingSnapshot';
 
 /** Customer-master fields a criterion may name (both pool types). */
-export const CUSTOMER_FIELDS = ['customerId', 'name', 'customerGroup', 'currency', 'accountStatusId', 'creditManagementGroupId', 'riskGroupId', 'postingProfile', 'salesGroup'] as const;
-export type CustomerField = (typeof CUSTOMER_FIELDS)[number];
+const CUSTOMER_FIELDS = ['customerId', 'name', 'customerGroup', 'currency', 'accountStatusId', 'creditManagementGroupId', 'riskGroupId', 'postingProfile', 'salesGroup'] as const;
+type CustomerField = (typeof CUSTOMER_FIELDS)[number];
 
 /** Snapshot fields (collections pools only): money, except `disputedCount`. A period amount is `period:<line label>`. */
-export const SNAPSHOT_FIELDS = ['amountDue', 'disputedAmount', 'disputedCount', 'creditLimit', 'remainingCredit', 'unbucketedAmount'] as const;
-export type SnapshotField = (typeof SNAPSHOT_FIELDS)[number];
+const SNAPSHOT_FIELDS = ['amountDue', 'disputedAmount', 'disputedCount', 'creditLimit', 'remainingCredit', 'unbucketedAmount'] as const;
+type SnapshotField = (typeof SNAPSHOT_FIELDS)[number];
 
-export const PERIOD_PREFIX = 'period:';
+const PERIOD_PREFIX = 'period:';
 
 /** Comparison operators. Text fields compare exactly; `in` takes a list, `between` two inclusive bounds. */
 export const POOL_OPERATORS = ['=', '!=', '>', '>=', '<', '<=', 'in', 'between'] as const;
-export type PoolOperator = (typeof POOL_OPERATORS)[number];
+type PoolOperator = (typeof POOL_OPERATORS)[number];
 
 /**
  * One condition.

@@ -29,7 +29,7 @@ export interface WriteOffAccounts {
   taxAccount: string | null;
 }
 
-export type WriteOffLineType = 'customer' | 'ledger' | 'tax';
+type WriteOffLineType = 'customer' | 'ledger' | 'tax';
 
 export interface WriteOffLine {
   lineType: WriteOffLineType;
@@ -41,7 +41,7 @@ export interface WriteOffLine {
 }
 
 /** The tax share of an open amount, proportional to the invoice's tax (0 without tax). */
-export function taxShare(item: Pick<WriteOffItem, 'openAmount' | 'amount' | 'taxAmount'>): Money {
+function taxShare(item: Pick<WriteOffItem, 'openAmount' | 'amount' | 'taxAmount'>): Money {
   if (item.taxAmount === 0n || item.amount === 0n) return 0n;
   return divRoundHalfUp(item.openAmount * item.taxAmount, item.amount);
 }

@@ -133,5 +133,3 @@ export function releasableHolds(holds: readonly { holdId: string; input: CreditC
   return holds.filter((h) => !evaluateCreditCheck(withLineApplied(h.input, type, line)).held).map((h) => h.holdId);
 }
 
-/** For messages: a line's target in words. */
-export const lineTarget = (l: JournalLineInput) => (l.customerId ? `customer ${l.customerId}` : `credit group ${l.creditGroupId}`);

@@ -28,7 +28,7 @@ export const SCORING_GROUP_TYPES = [
 export type ScoringGroupType = (typeof SCORING_GROUP_TYPES)[number];
 
 /** Group types whose input is a label (an id or a code), never a number: only value lines fit them. */
-export const CATEGORICAL_GROUP_TYPES: ReadonlySet<ScoringGroupType> = new Set(['creditManagementGroup', 'accountStatus', 'country']);
+const CATEGORICAL_GROUP_TYPES: ReadonlySet<ScoringGroupType> = new Set(['creditManagementGroup', 'accountStatus', 'country']);
 
 /** Group types whose input may be entered by hand per customer (the database holds no country). */
 export const HAND_ENTERED_GROUP_TYPES: ReadonlySet<ScoringGroupType> = new Set(['userDefined', 'country']);
@@ -54,7 +54,7 @@ export interface RangeLine {
 }
 
 /** A value line: matches an input equal to `value` (a label, or a decimal for numeric inputs). */
-export interface ValueLine {
+interface ValueLine {
   value: string;
   score: Hundredths;
 }
@@ -291,7 +291,7 @@ export const LIMIT_OPERATORS = ['=', '≠', '<', '≤', '>', '≥'] as const;
 export type LimitOperator = (typeof LIMIT_OPERATORS)[number];
 
 /** One line of an automatic-limit setup: "when the input of scoring group X ⟨op⟩ value, limit L". */
-export interface AutomaticLimitLine {
+interface AutomaticLimitLine {
   scoringRuleId: string;
   operator: LimitOperator;
   /** A label, or a decimal with at most 2 decimals for numeric inputs. */

@@ -68,7 +68,7 @@ export interface ExposureParts {
 }
 
 /** What the days-overdue and overdue-amount rules measure, from the open debit items. */
-export interface OverdueSummary {
+interface OverdueSummary {
   /** The earliest due date among open debits that are past due, or null when nothing is overdue. */
   oldestOverdueDueDate: CalendarDate | null;
   /** The remaining amount of open debits with dueDate < asOf. */

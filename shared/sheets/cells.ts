@@ -7,8 +7,7 @@ import { tryParseMoney, type Money } from '../money';
 import { EARLIEST_DATE, fromDayNumber, isValidDate, LATEST_DATE, toDayNumber, type CalendarDate } from '../dates';
 
 /** The journal fields an adjustments sheet can carry. */
-export const ADJUSTMENT_FIELDS = ['customerId', 'creditGroupId', 'newCreditLimit', 'newExpirationDate', 'newFromDate', 'newToDate', 'type'] as const;
-export type AdjustmentField = (typeof ADJUSTMENT_FIELDS)[number];
+export type AdjustmentField = 'customerId' | 'creditGroupId' | 'newCreditLimit' | 'newExpirationDate' | 'newFromDate' | 'newToDate' | 'type';
 
 /** A header as compared: lower case, without spaces and punctuation ("New limit" → "newlimit"). */
 export function normalizeHeader(h: string): string {

@@ -8,6 +8,7 @@ import { dropPostgresSchema, openDatabase, type DbHandle } from '../../server/db
 import { ROLES, runInTransaction, SYSTEM, type Role } from '../../server/db/transaction';
 import { createUser } from '../../server/users/users.service';
 import { responseChecker, type ResponseChecker } from './response-schemas';
+import type { Clock } from '../../server/clock';
 
 /** The suite's PostgreSQL: TEST_DATABASE_URL, set by the global setup (test/support/postgres-setup.ts) when the caller did not. */
 export const PG_URL = process.env.TEST_DATABASE_URL!;
@@ -87,16 +88,16 @@ export async function readTestResponse(res: Response): Promise<TestResponse> {
 }
 
 /** A fresh app on a fresh database: a temp SQLite file, or a new PostgreSQL schema. */
-export async function startTestApp(dialect: TestDialect, options: { allowedOrigins?: string[]; streamHeartbeatMs?: number } = {}): Promise<TestApp> {
+export async function startTestApp(dialect: TestDialect, options: { allowedOrigins?: string[]; streamHeartbeatMs?: number; clock?: Clock } = {}): Promise<TestApp> {
   let dir: string | undefined;
   let schema: string | undefined;
   let handle: DbHandle;
   if (dialect === 'sqlite') {
     dir = mkdtempSync(join(tmpdir(), 'creditdesk-test-'));
-    handle = await openDatabase({ url: join(dir, 'test.sqlite') });
+    handle = await openDatabase({ url: join(dir, 'test.sqlite'), clock: options.clock });
   } else {
     schema = `t_${process.pid}_${randomBytes(4).toString('hex')}`;
-    handle = await openDatabase({ url: PG_URL, schema });
+    handle = await openDatabase({ url: PG_URL, schema, clock: options.clock });
   }
   const app = createApp({
     handle,

@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { DateIn, DateOut, Id, LongText, ShortText, Timestamp } from '../../http/schemas';
 import { TimestampIn, TransactionIdList } from '../work/work.shared';
 
-export const ACTIVITY_TYPES = ['task', 'action', 'appointment', 'event'] as const;
+const ACTIVITY_TYPES = ['task', 'action', 'appointment', 'event'] as const;
 
 const Subject = z.string().trim().min(1).max(200);
 const Percent = z.number().int().min(0).max(100).openapi({ description: '0–100' });

@@ -3,8 +3,8 @@ import { DateIn, DateOut, Id, MoneyOut, SinceQuery, Timestamp } from '../../http
 
 /** The OpenAPI tag of the aging routes. */
 export const TAG = 'Collections';
-export const Criteria = z.enum(['dueDate', 'transactionDate', 'documentDate']);
-export const Placement = z.enum(['ownDate', 'oldestFirst']);
+const Criteria = z.enum(['dueDate', 'transactionDate', 'documentDate']);
+const Placement = z.enum(['ownDate', 'oldestFirst']);
 
 export const AgingRowSchema = z
   .object({
@@ -29,7 +29,7 @@ export const AgingRowSchema = z
   .openapi('AgingRow');
 export type AgingRowJson = z.infer<typeof AgingRowSchema>;
 
-export const OfferedPoolSchema = z.object({ id: z.string(), name: z.string(), isDefault: z.boolean() });
+const OfferedPoolSchema = z.object({ id: z.string(), name: z.string(), isDefault: z.boolean() });
 
 export const AgingListSchema = z
   .object({

@@ -186,7 +186,7 @@ export async function agingList(r: Reader, actor: Actor, q: AgingListQuery) {
  * reversal row, `reverses_id` set, gives its amount back from its own date on), aged as
  * of `asOf`. Unlike the snapshot, an invoice paid since is still there (collections.md §2.3, §7).
  */
-export async function agingReport(r: Reader, q: { definition: AgingDefinition; asOf: string; balanceAsOf: string; criteria: AgingCriteria; creditPlacement: CreditPlacement; customerId?: string }) {
+async function agingReport(r: Reader, q: { definition: AgingDefinition; asOf: string; balanceAsOf: string; criteria: AgingCriteria; creditPlacement: CreditPlacement; customerId?: string }) {
   const rows = await openAmountsAsOf(r, q.balanceAsOf, q.customerId);
   const byCustomer = new Map<string, AgingItem[]>();
   for (const row of rows) {

@@ -11,7 +11,7 @@ import type { ListRow } from './aging.repository';
 
 // Which pool the aging list shows (collections.md §5), and a snapshot row as pool criteria read it.
 
-export interface OfferedPool {
+interface OfferedPool {
   id: string;
   name: string;
   isDefault: boolean;

@@ -10,8 +10,8 @@ import { caseUsingCategory } from './cases.repository';
  * for the rest of case management and are refused on cases (422).
  * A category used by a case cannot be deleted, nor turned into an `other` category (422).
  */
-export const CASE_CATEGORY = 'caseCategory';
-export const CASE_CATEGORY_TYPES = ['collections', 'other'] as const;
+const CASE_CATEGORY = 'caseCategory';
+const CASE_CATEGORY_TYPES = ['collections', 'other'] as const;
 
 export const caseCategories: SetupKind<z.ZodType<Record<string, unknown>>> = {
   entity: CASE_CATEGORY,

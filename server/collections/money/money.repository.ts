@@ -16,7 +16,7 @@ type Db = Kysely<Database>;
 export type NoteRow = Selectable<InterestNotesTable>;
 export type LineRow = Selectable<InterestNoteLinesTable>;
 export type FeeRow = Selectable<FeesTable>;
-export type HistoryRow = Selectable<AdjustmentHistoryTable>;
+type HistoryRow = Selectable<AdjustmentHistoryTable>;
 
 export const INTEREST_NOTE = 'interestNote';
 export const FEE = 'fee';
@@ -52,7 +52,7 @@ export function feeRowToJson(r: FeeRow): FeeJson {
   };
 }
 
-export function noteToJson(n: NoteRow, lines: LineRow[], fees: FeeRow[]): InterestNoteJson {
+function noteToJson(n: NoteRow, lines: LineRow[], fees: FeeRow[]): InterestNoteJson {
   return {
     id: n.id,
     customerId: n.customer_id,
@@ -87,7 +87,7 @@ export function noteToJson(n: NoteRow, lines: LineRow[], fees: FeeRow[]): Intere
   };
 }
 
-export function historyRowToJson(r: HistoryRow): AdjustmentHistoryJson {
+function historyRowToJson(r: HistoryRow): AdjustmentHistoryJson {
   return {
     id: String(r.id),
     customerId: r.customer_id,

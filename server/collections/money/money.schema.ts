@@ -4,7 +4,7 @@ import { TransactionSchema } from '../../ledger/ledger.schema';
 
 // Collections money (collections.md §1.11–§1.16, §3.1–§3.5): what the routes take and answer.
 
-export const ADJUSTMENT_STATUSES = ['none', 'waived', 'reinstated', 'reversed'] as const;
+const ADJUSTMENT_STATUSES = ['none', 'waived', 'reinstated', 'reversed'] as const;
 
 export const FeeSchema = z
   .object({
@@ -26,7 +26,7 @@ export const FeeSchema = z
   .openapi('Fee');
 export type FeeJson = z.infer<typeof FeeSchema>;
 
-export const InterestLineSchema = z
+const InterestLineSchema = z
   .object({
     id: z.string(),
     lineNo: z.number().int(),
@@ -84,7 +84,7 @@ export const AdjustmentHistorySchema = z
   .openapi('AdjustmentHistory');
 export type AdjustmentHistoryJson = z.infer<typeof AdjustmentHistorySchema>;
 
-export const WriteOffLineSchema = z
+const WriteOffLineSchema = z
   .object({
     lineNo: z.number().int(),
     lineType: z.enum(['customer', 'ledger', 'tax']),

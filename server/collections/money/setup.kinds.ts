@@ -77,7 +77,7 @@ function tryMoney(v: string | number): bigint | null {
 
 const VersionInput = z.strictObject({ validFrom: DateIn, ...versionFields }).superRefine((v, ctx) => checkVersion(v as VersionIn, ctx, []));
 
-export const InterestCodeInput = z
+const InterestCodeInput = z
   .strictObject({
     name: Name,
     currency: Currency,
@@ -114,7 +114,7 @@ function versionData(v: VersionIn & { validFrom?: string }) {
   };
 }
 
-export const interestCodes: SetupKind<z.ZodType<Record<string, unknown>>> = {
+const interestCodes: SetupKind<z.ZodType<Record<string, unknown>>> = {
   entity: 'interestCode',
   path: 'interest-codes',
   noun: 'interest code',
@@ -131,7 +131,7 @@ export const interestCodes: SetupKind<z.ZodType<Record<string, unknown>>> = {
   },
 };
 
-export const bankAccounts: SetupKind<z.ZodType<Record<string, unknown>>> = {
+const bankAccounts: SetupKind<z.ZodType<Record<string, unknown>>> = {
   entity: 'bankAccount',
   path: 'bank-accounts',
   noun: 'bank account',
@@ -149,7 +149,7 @@ export const bankAccounts: SetupKind<z.ZodType<Record<string, unknown>>> = {
   },
 };
 
-export const writeOffAccounts: SetupKind<z.ZodType<Record<string, unknown>>> = {
+const writeOffAccounts: SetupKind<z.ZodType<Record<string, unknown>>> = {
   entity: 'writeOffAccount',
   path: 'write-off-accounts',
   noun: 'write-off account',

@@ -67,7 +67,7 @@ async function dropSnapshots(tx: Tx, definitionId: string): Promise<void> {
   tx.audit({ action: 'agingSnapshot.drop', entity: AGING_SNAPSHOT, entityId: definitionId, after: { definitionId, customers: rows.length }, reason: 'the definition changed its periods or was deleted' });
 }
 
-export const agingDefinitions: SetupKind<z.ZodType<Record<string, unknown>>> = {
+const agingDefinitions: SetupKind<z.ZodType<Record<string, unknown>>> = {
   entity: 'agingDefinition',
   path: 'aging-definitions',
   noun: 'aging definition',
@@ -121,7 +121,7 @@ export const PoolInput = z
   })
   .openapi('PoolInput');
 
-export const pools: SetupKind<z.ZodType<Record<string, unknown>>> = {
+const pools: SetupKind<z.ZodType<Record<string, unknown>>> = {
   entity: 'pool',
   path: 'pools',
   noun: 'pool',
@@ -154,7 +154,7 @@ async function agentsUsing(tx: Tx, poolId: string): Promise<string[]> {
   return [...agents.values()].filter((a) => (a.poolIds as string[]).includes(poolId)).map((a) => a.id);
 }
 
-export const AgentInput = z
+const AgentInput = z
   .strictObject({
     poolIds: z.array(Id).max(50).default([]).openapi({ description: 'collections pools offered in the agent\'s pool picker' }),
     defaultPoolId: Id.nullish().openapi({ description: 'preselected pool; one of poolIds (defaults to the first)' }),
@@ -168,7 +168,7 @@ export const AgentInput = z
   .openapi('AgentInput');
 
 /** Collections agents (collections.md §1.7): the id is the user's id. */
-export const agents: SetupKind<z.ZodType<Record<string, unknown>>> = {
+const agents: SetupKind<z.ZodType<Record<string, unknown>>> = {
   entity: 'agent',
   path: 'agents',
   noun: 'collections agent',

@@ -126,7 +126,7 @@ function groupedSql(ranges: readonly PeriodRange[], criteria: AgingCriteria, pla
 type GroupedRow = Record<string, number | string | null> & { id: string };
 
 /** Customers per statement of {@link groupedInParts}. */
-export const SUMS_PART = 2000;
+const SUMS_PART = 2000;
 
 /**
  * The grouped pass in parts of {@link SUMS_PART} customers (ranges of ids, through the same

@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { DateIn, PositiveMoneyIn } from '../../http/schemas';
 import { TransactionIdList } from '../work/work.shared';
 
-export const SETTABLE_COLLECTION_STATUSES = ['notDisputed', 'disputed', 'promisedToPay', 'resolved'] as const;
+const SETTABLE_COLLECTION_STATUSES = ['notDisputed', 'disputed', 'promisedToPay', 'resolved'] as const;
 export type SettableCollectionStatus = (typeof SETTABLE_COLLECTION_STATUSES)[number];
 
 export const SetStatusInput = z

@@ -43,7 +43,7 @@ const audited = (r: TransactionRow) => {
  * Why this transaction may not take this status (pure): the rules of collections.md §3.6.
  * Returns a message, or null when it may.
  */
-export function collectionStatusRefusal(t: { openAmount: bigint; canceled: boolean }, status: SettableCollectionStatus, promiseAmount: bigint | undefined): string | null {
+function collectionStatusRefusal(t: { openAmount: bigint; canceled: boolean }, status: SettableCollectionStatus, promiseAmount: bigint | undefined): string | null {
   if (t.canceled) return 'is canceled';
   if (t.openAmount === 0n) return 'is closed (open amount 0.00)';
   if (status === 'promisedToPay' && t.openAmount < 0n) return 'is a credit; only an open debit can be promised';

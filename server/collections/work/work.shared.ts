@@ -14,7 +14,7 @@ import { Id } from '../../http/schemas';
 type Db = Kysely<Database>;
 
 /** At most this many transactions are linked to one activity or case, or set in one call. */
-export const MAX_LINKED_TRANSACTIONS = 1000;
+const MAX_LINKED_TRANSACTIONS = 1000;
 
 /** A server id: the prefix says what it is, 40 random bits make it unique enough for one company. */
 export const newWorkId = (prefix: 'ACT' | 'CASE') => `${prefix}-${randomBytes(5).toString('hex')}`;

@@ -14,10 +14,10 @@ import { accountStatuses, paymentTerms } from '../setup/setup.kinds';
 import type { BlockingRuleInput, BlockingRuleJson } from './blocking-rules.schema';
 import { withArticle } from '../../../shared/words';
 
-export const BLOCKING_RULE = 'blockingRule';
+const BLOCKING_RULE = 'blockingRule';
 type Row = Selectable<BlockingRulesTable>;
 
-export function ruleRowToRule(r: Row): BlockingRule {
+function ruleRowToRule(r: Row): BlockingRule {
   return {
     id: r.id,
     ruleType: r.rule_type as RuleType,
@@ -37,7 +37,7 @@ export function ruleRowToRule(r: Row): BlockingRule {
 }
 
 /** The rule as one readable sentence (credit.md §9.7: show "Block when overdue > 3,000 AND usage > 70 %"). */
-export function ruleSentence(r: BlockingRule): string {
+function ruleSentence(r: BlockingRule): string {
   const verb = r.kind === 'blocking' ? 'Block when' : r.releaseSalesOrder ? 'Release the order when' : 'Do not block when';
   const scope = r.validFor === 'all' ? 'all customers' : r.validFor === 'table' ? `customer ${r.accountOrGroup}` : `credit management group ${r.accountOrGroup}`;
   const risk = r.riskGroupId ? ` in risk group ${r.riskGroupId}` : '';

@@ -12,9 +12,9 @@ import { creditContextRoutes } from './credit-context';
 
 // The answer's schema and its JSON are the wire module's (shared/api/credit.ts): the customer's
 // `credit` reuses them, and the add-in takes its types from them.
-export { CreditReasonSchema, CreditCheckResultSchema, creditResultToJson } from '../../../shared/api/credit';
 
-export const CreditCheckInputSchema = z
+
+const CreditCheckInputSchema = z
   .strictObject({
     customerId: Id,
     orderAmount: NonNegativeMoneyIn,

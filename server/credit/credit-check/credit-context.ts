@@ -25,9 +25,9 @@ import { loadCreditInputs } from './credit-input';
 
 /** Ids per SQL `IN` list: SQLite binds at most 32,766 variables per statement. */
 const CHUNK = 500;
-export const MAX_CONTEXT_IDS = 50_000;
+const MAX_CONTEXT_IDS = 50_000;
 
-export const CreditContextRequest = z
+const CreditContextRequest = z
   .strictObject({
     customerIds: z.array(Id).max(MAX_CONTEXT_IDS),
     creditGroupIds: z.array(Id).max(MAX_CONTEXT_IDS).optional(),
@@ -179,7 +179,7 @@ function customerJson(name: string, input: CreditCheckInput, held: readonly Held
 const chunks = <T>(xs: readonly T[]): T[][] => Array.from({ length: Math.ceil(xs.length / CHUNK) }, (_, i) => xs.slice(i * CHUNK, (i + 1) * CHUNK));
 
 /** The credit context of the named customers and credit groups on `asOf` (see the module note). */
-export async function loadCreditContext(r: Reader, q: z.infer<typeof CreditContextRequest>): Promise<ContextJson> {
+async function loadCreditContext(r: Reader, q: z.infer<typeof CreditContextRequest>): Promise<ContextJson> {
   const asOf = q.asOf ?? r.today;
   const ids = [...new Set(q.customerIds)];
   const groupIds = [...new Set(q.creditGroupIds ?? [])];

@@ -20,7 +20,7 @@ import {
 } from './credit-groups.repository';
 import type { CreditGroup, CreditGroupInput } from './credit-groups.schema';
 
-export { CREDIT_GROUP } from './credit-groups.repository';
+
 
 export async function getCreditGroup(db: Kysely<Database>, id: string): Promise<CreditGroup> {
   const row = await findCreditGroup(db, id);

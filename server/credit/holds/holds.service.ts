@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Tx } from '../../db/transaction';
-import { notFound, ruleViolation, forbidden, ApiError } from '../../http/errors';
+import { notFound, ruleViolation } from '../../http/errors';
 import { assertVersion } from '../../http/versioning';
 import { toBigInt } from '../../db/values';
 import { evaluateCreditCheck, summaryReason } from '../../../shared/credit/blocking-rules';
@@ -14,12 +14,12 @@ import { getCheckpoints, getParameters } from '../parameters/parameters.service'
 import { requireReasonCode } from '../setup/setup.kinds';
 import { findHold, findOpenHoldOfOrder, holdRowToHold, insertHold, updateHold, type Hold, type HoldRow, type PendingDecision } from './holds.repository';
 
-export const HOLD = 'hold';
+const HOLD = 'hold';
 
 const remaining = (o: SalesOrderRow) => toBigInt(o.amount) - toBigInt(o.invoiced_amount);
 
 /** Runs the credit check of an order as it stands now (same function as /credit-check and the add-in). */
-export async function checkOrder(tx: Tx, order: SalesOrderRow, asOf: string): Promise<CreditCheckResult> {
+async function checkOrder(tx: Tx, order: SalesOrderRow, asOf: string): Promise<CreditCheckResult> {
   const input = await loadCreditInput(tx, {
     customerId: order.customer_id,
     asOf,
@@ -224,7 +224,7 @@ export function notInFuture(tx: Pick<Tx, 'today'>, asOf: string | undefined): st
  * window up with them (the worked examples of credit.md §8 run on dated postings), while one
  * dated earlier would release something that did not exist yet. Decision recorded in the README.
  */
-export function releaseDate(tx: Pick<Tx, 'today'>, hold: Pick<HoldRow, 'as_of'>, asOf: string | undefined): string {
+function releaseDate(tx: Pick<Tx, 'today'>, hold: Pick<HoldRow, 'as_of'>, asOf: string | undefined): string {
   const today = notInFuture(tx, asOf);
   if (asOf === undefined) return today;
   if (asOf < hold.as_of) throw ruleViolation(`a release cannot be dated before the hold it releases (held as of ${hold.as_of})`, [{ path: 'asOf', message: `must be ${hold.as_of} or later` }]);
@@ -320,4 +320,4 @@ export async function evaluateHold(tx: Tx, id: string, asOf?: string) {
   return { hold: holdRowToHold(saved), readyToRelease: ready, autoReleased: false };
 }
 
-export { ApiError, forbidden };
+

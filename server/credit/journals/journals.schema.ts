@@ -1,6 +1,5 @@
 import { z } from '@hono/zod-openapi';
 import { DateIn, Id, LongText, MoneyIn, MoneyOut, ShortText } from '../../http/schemas';
-import { RateIn } from '../blocking-rules/blocking-rules.schema';
 
 export const JOURNAL_TYPES = ['creditLimit', 'temporary'] as const;
 export const JOURNAL_STATUSES = ['draft', 'submitted', 'approved', 'rejected', 'posted'] as const;
@@ -24,7 +23,7 @@ export type JournalLineInput = z.output<typeof JournalLineInput>;
  * validating and adding lines take the batch feeds' 32 MB body limit, not the 1 MB of other routes
  * (server/app.ts `takesBatchBody`). The two limits agree: every body of 50,000 lines fits.
  */
-export const MAX_JOURNAL_LINES = 50_000;
+const MAX_JOURNAL_LINES = 50_000;
 const LINES_DESCRIPTION = `at most 50,000 lines; journal creation, validation and adding lines accept JSON bodies up to 32 MB (other routes: 1 MB), room for 50,000 lines of the longest form`;
 
 export const JournalBody = z
@@ -68,9 +67,9 @@ export type GenerateBody = z.output<typeof GenerateBody>;
 
 export const RejectBody = z.strictObject({ comment: LongText }).openapi('JournalRejectInput');
 export const PostBody = z.strictObject({ postingDate: DateIn.optional() }).openapi('JournalPostInput');
-export { RateIn };
 
-export const JournalLineSchema = z
+
+const JournalLineSchema = z
   .object({
     lineNo: z.number(),
     customerId: z.string().nullable(),

@@ -118,7 +118,7 @@ export async function validateJournal(r: Reader, body: { type: JournalType; line
 }
 
 /** One line of the `:validate` answer. */
-export interface ValidatedLine {
+interface ValidatedLine {
   index: number;
   status: 'ok' | 'error';
   errors: ErrorDetail[];

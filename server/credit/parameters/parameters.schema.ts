@@ -54,7 +54,7 @@ export const ParametersOut = z
   })
   .openapi('Parameters');
 
-export const CheckpointRow = z.strictObject({
+const CheckpointRow = z.strictObject({
   checkpoint: z.enum(CHECKPOINTS as [string, ...string[]]),
   posting: z.boolean(),
   proForma: z.boolean(),

@@ -3,7 +3,7 @@ import type { Tx } from '../../db/transaction';
 import { SETUP, type SetupReader, type SetupView } from '../../db/setup-cache';
 import { formatMoney } from '../../../shared/money';
 import { ruleViolation } from '../../http/errors';
-import { CHECKPOINTS, validateCheckpoints, type Checkpoint, type CheckpointSetup } from '../../../shared/credit/checkpoints';
+import { CHECKPOINTS, validateCheckpoints, type CheckpointSetup } from '../../../shared/credit/checkpoints';
 import type { CreditParameters } from '../../../shared/credit/types';
 import { requireReasonCode } from '../setup/setup.kinds';
 import { ParametersSchema, type Parameters } from './parameters.schema';
@@ -114,4 +114,3 @@ export async function replaceCheckpoints(tx: Tx, rows: CheckpointSetup[]): Promi
   return after;
 }
 
-export type { Checkpoint };

@@ -137,14 +137,12 @@ export const automaticLimitSetups: SetupKind<typeof AutomaticLimitSetupInput> = 
   },
 };
 
-export const RISK_SETUP_KINDS = [riskGroups, scoringRules, automaticLimitSetups] as const;
-
 // ---------------------------------------------------------------------------------------------
 // Inputs of one customer
 // ---------------------------------------------------------------------------------------------
 
 /** Hand-entered values: by customer id, by scoring-rule id. */
-export type EnteredValues = Readonly<Record<string, Readonly<Record<string, string>>>>;
+type EnteredValues = Readonly<Record<string, Readonly<Record<string, string>>>>;
 
 const hundredthsOfYears = (years: number | null): bigint | null => (years === null ? null : BigInt(years) * 100n);
 

@@ -10,7 +10,7 @@ import { withArticle } from '../../../shared/words';
 
 const Description = z.string().trim().min(1).max(200);
 
-export const REASON_KINDS = ['release', 'reject', 'forcedHold', 'writeOff', 'nsf', 'waive'] as const;
+const REASON_KINDS = ['release', 'reject', 'forcedHold', 'writeOff', 'nsf', 'waive'] as const;
 export type ReasonKind = (typeof REASON_KINDS)[number];
 
 /** Refuses deleting a row that blocking rules still name. */
@@ -101,7 +101,7 @@ export const reasonCodes: SetupKind<z.ZodType<Record<string, unknown>>> = {
   },
 };
 
-export const CREDIT_SETUP_KINDS = [paymentTerms, cashDiscounts, creditManagementGroups, accountStatuses, reasonCodes];
+const CREDIT_SETUP_KINDS = [paymentTerms, cashDiscounts, creditManagementGroups, accountStatuses, reasonCodes];
 
 export function creditSetupRoutes(app: OpenAPIHono<AppEnv>): void {
   for (const kind of CREDIT_SETUP_KINDS) registerSetupKind(app, kind);

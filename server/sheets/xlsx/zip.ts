@@ -28,13 +28,13 @@ import { prefix } from '../../../shared/sheets/cells';
 import { MAX_SHARED_STRINGS, tooManySharedStrings, unreadable } from '../limits';
 
 /** A worksheet part (xl/worksheets/sheetN.xml): exceljs streams it; the lean reader holds one of up to 32 MB (./workbook.ts). */
-export const MAX_SHEET_BYTES = 128 * 1024 * 1024;
+const MAX_SHEET_BYTES = 128 * 1024 * 1024;
 /** Any other part: every reader holds it whole (the shared strings, besides, hold MAX_SHARED_STRINGS). */
-export const MAX_PART_BYTES = 16 * 1024 * 1024;
+const MAX_PART_BYTES = 16 * 1024 * 1024;
 /** All the entries of one workbook together. */
-export const MAX_INFLATED_BYTES = 256 * 1024 * 1024;
+const MAX_INFLATED_BYTES = 256 * 1024 * 1024;
 /** Inflated bytes per compressed byte, over the whole workbook (beyond its first megabyte). */
-export const MAX_INFLATE_RATIO = 100;
+const MAX_INFLATE_RATIO = 100;
 
 /** A zip entry as its central directory describes it. */
 export interface ZipEntry {
@@ -54,7 +54,7 @@ export interface ZipEntry {
 const WORKSHEET = /^xl\/worksheets\/sheet\d+\.xml$/;
 
 /** The inflated size an entry may have. */
-export function maxEntryBytes(name: string): number {
+function maxEntryBytes(name: string): number {
   return WORKSHEET.test(name) ? MAX_SHEET_BYTES : MAX_PART_BYTES;
 }
 
@@ -62,7 +62,7 @@ const mb = (n: number) => `${Math.round(n / 1024 / 1024)} MB`;
 const entryName = (name: string) => prefix(name, 100);
 
 /** A file that is not a readable zip (truncated, damaged, or made to mislead a reader). */
-export function damaged(why: string): Error {
+function damaged(why: string): Error {
   return unreadable(`the workbook could not be read (${why}); save it again as .xlsx`);
 }
 
@@ -77,7 +77,7 @@ function bomb(why: string): Error {
  * zip64 extra field. Throws (422) when the directory is missing or malformed: such a file is not
  * an xlsx.
  */
-export function zipDirectory(buf: Buffer): { entries: ZipEntry[]; directoryOffset: number } {
+function zipDirectory(buf: Buffer): { entries: ZipEntry[]; directoryOffset: number } {
   const min = Math.max(0, buf.length - 65_557);
   let eocd = -1;
   for (let i = buf.length - 22; i >= min; i--) {
@@ -154,7 +154,7 @@ export function checkClaims(entries: readonly ZipEntry[]): void {
 }
 
 /** Where an entry's stored data is in the zip (after its local header), checked against the file. */
-export function entryData(buf: Buffer, e: ZipEntry): { start: number; end: number } {
+function entryData(buf: Buffer, e: ZipEntry): { start: number; end: number } {
   const at = e.localOffset;
   if (at + 30 > buf.length || buf.readUInt32LE(at) !== 0x04034b50) throw damaged(`the zip entry ${entryName(e.name)} has no local header`);
   const start = at + 30 + buf.readUInt16LE(at + 26) + buf.readUInt16LE(at + 28);
@@ -291,7 +291,7 @@ const SMALL = 256 * 1024;
  * Counts the start tags of one element (by its local name, any prefix) in XML fed in pieces;
  * a comment or CDATA section that holds such a tag counts it too (an upper bound).
  */
-export class StartTags {
+class StartTags {
   count = 0;
   /** 0 outside a tag, 1 just after `<`, 2 in a start tag's name. */
   private state = 0;

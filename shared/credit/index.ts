@@ -1,4 +1,0 @@
-export * from './types';
-export * from './limits';
-export * from './blocking-rules';
-export * from './checkpoints';
