@@ -7,7 +7,9 @@ import './pane.css';
 Office.onReady((info) => {
   const root = createRoot(document.getElementById('root')!);
   if (info.host !== Office.HostType.Excel) {
-    root.render(<p style={{ padding: 16 }}>CreditDesk runs inside Excel: open it from the CreditDesk button on the Home tab.</p>);
+    root.render(
+      <p style={{ padding: 16 }}>CreditDesk runs inside Excel: open it from the CreditDesk button on the Home tab.</p>,
+    );
     return;
   }
   root.render(<App host={officeHost()} />);

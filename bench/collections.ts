@@ -72,13 +72,27 @@ async function benchSize(dir: string, customers: number): Promise<SizeResult> {
     manager: (await createUser(tx, { name: 'manager', role: 'credit_manager' })).token,
   }));
   for (let i = 0; i < customers; i += 10_000) {
-    const chunk = Array.from({ length: Math.min(10_000, customers - i) }, (_, j) => ({ id: `C${String(i + j).padStart(6, '0')}`, name: `Customer ${i + j}`, currency: 'USD', creditLimit: '50000.00', customerGroup: 'RETAIL' }));
+    const chunk = Array.from({ length: Math.min(10_000, customers - i) }, (_, j) => ({
+      id: `C${String(i + j).padStart(6, '0')}`,
+      name: `Customer ${i + j}`,
+      currency: 'USD',
+      creditLimit: '50000.00',
+      customerGroup: 'RETAIL',
+    }));
     await runInTransaction(handle, SYSTEM, (tx) => upsertCustomerBatch(tx, chunk));
   }
   fillLedger(dbPath, customers);
-  const app = createApp({ handle, log: pino({ level: 'silent' }), config: { allowedOrigins: [], jsonBodyLimit: 1024 * 1024 } });
+  const app = createApp({
+    handle,
+    log: pino({ level: 'silent' }),
+    config: { allowedOrigins: [], jsonBodyLimit: 1024 * 1024 },
+  });
   const call = async (token: string, method: string, path: string, body?: unknown) => {
-    const res = await app.request(path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await app.request(path, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.text();
     if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
     return text;
@@ -121,10 +135,49 @@ export async function benchCollections(dir: string): Promise<BenchRow[]> {
     const floorName = 'raw GROUP BY of the same bucket sums, same table';
     // The daily run replaces yesterday's rows (the target row); the very first run, on a cold
     // connection inserting every row, is shown beside it.
-    out.push(row({ name: `aging snapshot, ${items} (re-run, replaces rows; fastest of 3)`, unit: 'ms', value: r.rerunMs, floorName, floorValue: r.floor.bucketed, target: goal, met: ok(r.rerunMs) }));
-    out.push(row({ name: `aging snapshot, ${items} (first run: cold, inserts)`, unit: 'ms', value: r.snapshotMs, floorName, floorValue: r.floor.bucketed, target: 'informational', met: true }));
-    out.push(row({ name: `  the same re-run vs a plain GROUP BY sum(open_amount)`, unit: 'ms', value: r.rerunMs, floorName: 'raw GROUP BY customer_id, sum(open_amount) only', floorValue: r.floor.plain, target: 'context (see README)', met: true }));
-    out.push(row({ name: `GET /api/v1/aging, ${r.rows.toLocaleString('en-US')} rows in one page`, unit: 'ms', value: r.agingMs, floorName: null, target: target ? '< 300 ms' : 'growth (informational)', met: !target || r.agingMs < 300 }));
+    out.push(
+      row({
+        name: `aging snapshot, ${items} (re-run, replaces rows; fastest of 3)`,
+        unit: 'ms',
+        value: r.rerunMs,
+        floorName,
+        floorValue: r.floor.bucketed,
+        target: goal,
+        met: ok(r.rerunMs),
+      }),
+    );
+    out.push(
+      row({
+        name: `aging snapshot, ${items} (first run: cold, inserts)`,
+        unit: 'ms',
+        value: r.snapshotMs,
+        floorName,
+        floorValue: r.floor.bucketed,
+        target: 'informational',
+        met: true,
+      }),
+    );
+    out.push(
+      row({
+        name: `  the same re-run vs a plain GROUP BY sum(open_amount)`,
+        unit: 'ms',
+        value: r.rerunMs,
+        floorName: 'raw GROUP BY customer_id, sum(open_amount) only',
+        floorValue: r.floor.plain,
+        target: 'context (see README)',
+        met: true,
+      }),
+    );
+    out.push(
+      row({
+        name: `GET /api/v1/aging, ${r.rows.toLocaleString('en-US')} rows in one page`,
+        unit: 'ms',
+        value: r.agingMs,
+        floorName: null,
+        target: target ? '< 300 ms' : 'growth (informational)',
+        met: !target || r.agingMs < 300,
+      }),
+    );
   }
   return out;
 }

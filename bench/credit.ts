@@ -2,7 +2,12 @@
 // SQLite database of 10,000 customers and 200,000 open transactions.
 import SQLite from 'better-sqlite3';
 import { evaluateCreditCheck } from '../shared/credit/blocking-rules';
-import { DEFAULT_CREDIT_PARAMETERS, RULE_TYPES, type BlockingRule, type CreditCheckInput } from '../shared/credit/types';
+import {
+  DEFAULT_CREDIT_PARAMETERS,
+  RULE_TYPES,
+  type BlockingRule,
+  type CreditCheckInput,
+} from '../shared/credit/types';
 import { addDays } from '../shared/dates';
 
 const AS_OF = '2025-06-30';
@@ -11,13 +16,17 @@ const AS_OF = '2025-06-30';
 export function fiftyRules(): BlockingRule[] {
   return Array.from({ length: 50 }, (_, i): BlockingRule => {
     const ruleType = RULE_TYPES[i % RULE_TYPES.length]!;
-    const validFor = ruleType === 'accountStatus' || ruleType === 'termsOfPayment' ? 'all' : (['all', 'group', 'table'] as const)[i % 3]!;
+    const validFor =
+      ruleType === 'accountStatus' || ruleType === 'termsOfPayment'
+        ? 'all'
+        : (['all', 'group', 'table'] as const)[i % 3]!;
     return {
       id: `R${i}`,
       ruleType,
       kind: i % 5 === 4 ? 'exclusion' : 'blocking',
       validFor,
-      accountOrGroup: validFor === 'table' ? `C${String(i).padStart(6, '0')}` : validFor === 'group' ? (i % 2 ? 'STD' : 'KEY') : null,
+      accountOrGroup:
+        validFor === 'table' ? `C${String(i).padStart(6, '0')}` : validFor === 'group' ? (i % 2 ? 'STD' : 'KEY') : null,
       riskGroupId: null,
       valueType: ruleType === 'daysOverdue' ? 'days' : ruleType === 'overdueAmount' ? 'percent' : null,
       days: 30 + i,
@@ -52,7 +61,11 @@ function sampleInput(rules: BlockingRule[]): CreditCheckInput {
     overdue: { oldestOverdueDueDate: '2025-04-01', overdueAmount: 100_000n },
     order: { amount: 250_000n, paymentTermsId: 'Net60', cashDiscountId: null, excludeFromCreditManagement: false },
     rules,
-    paymentTermsRanks: new Map([['Net10', 1], ['Net30', 2], ['Net60', 3]]),
+    paymentTermsRanks: new Map([
+      ['Net10', 1],
+      ['Net30', 2],
+      ['Net60', 3],
+    ]),
   };
 }
 
@@ -84,10 +97,12 @@ export function fillLedger(dbPath: string, customers: number): void {
   const db = new SQLite(dbPath);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  const insert = db.prepare(`insert into transactions (id, customer_id, type, amount, open_amount, currency, trans_date, due_date, document_date, tax_amount,
+  const insert =
+    db.prepare(`insert into transactions (id, customer_id, type, amount, open_amount, currency, trans_date, due_date, document_date, tax_amount,
     bank_account_id, payment_journal, source, source_ref, collection_status, promise_date, promise_amount, canceled, closed_date, created_at, version)
     values (?, ?, ?, ?, ?, 'USD', ?, ?, ?, 0, null, null, 'bench', null, 'notDisputed', null, null, 0, null, '2025-06-30T00:00:00.000Z', 1)`);
-  const order = db.prepare(`insert into sales_orders (id, customer_id, amount, delivered_not_invoiced, invoiced_amount, status, payment_terms_id, cash_discount_id,
+  const order =
+    db.prepare(`insert into sales_orders (id, customer_id, amount, delivered_not_invoiced, invoiced_amount, status, payment_terms_id, cash_discount_id,
     exclude_from_credit_management, invoice_count, credit_status, created_at, updated_at, version) values (?, ?, ?, 0, 0, 'open', null, null, 0, 0, 'clear', '2025-06-30T00:00:00.000Z', '2025-06-30T00:00:00.000Z', 1)`);
   db.transaction(() => {
     for (let c = 0; c < customers; c++) {

@@ -17,19 +17,59 @@ export interface BenchTokens {
 
 /** Two users, the 10,000 customers the ledger is for, and the 50 rules the credit check sees, stored as rows. */
 export async function seedBench(handle: DbHandle): Promise<BenchTokens> {
-  const token = await runInTransaction(handle, SYSTEM, async (tx) => (await createUser(tx, { name: 'bench', role: 'admin' })).token);
-  const managerToken = await runInTransaction(handle, SYSTEM, async (tx) => (await createUser(tx, { name: 'bench manager', role: 'credit_manager' })).token);
-  await runInTransaction(handle, SYSTEM, (tx) => upsertCustomerBatch(tx, Array.from({ length: CUSTOMERS }, (_, i) => customer(i))));
+  const token = await runInTransaction(
+    handle,
+    SYSTEM,
+    async (tx) => (await createUser(tx, { name: 'bench', role: 'admin' })).token,
+  );
+  const managerToken = await runInTransaction(
+    handle,
+    SYSTEM,
+    async (tx) => (await createUser(tx, { name: 'bench manager', role: 'credit_manager' })).token,
+  );
+  await runInTransaction(handle, SYSTEM, (tx) =>
+    upsertCustomerBatch(
+      tx,
+      Array.from({ length: CUSTOMERS }, (_, i) => customer(i)),
+    ),
+  );
   await handle.db
     .insertInto('blocking_rules')
-    .values(fiftyRules().map((r) => ({ id: r.id, rule_type: r.ruleType, kind: r.kind, valid_for: r.validFor, account_or_group: r.accountOrGroup, risk_group_id: r.riskGroupId, value_type: r.valueType, days: r.days, amount: r.amount, percent: r.percent, credit_limit_threshold: r.creditLimitThreshold, account_status_id: r.accountStatusId, payment_terms_id: r.paymentTermsId, release_sales_order: 0, description: null, created_at: '2025-06-30T00:00:00.000Z', updated_at: '2025-06-30T00:00:00.000Z', version: 1 })))
+    .values(
+      fiftyRules().map((r) => ({
+        id: r.id,
+        rule_type: r.ruleType,
+        kind: r.kind,
+        valid_for: r.validFor,
+        account_or_group: r.accountOrGroup,
+        risk_group_id: r.riskGroupId,
+        value_type: r.valueType,
+        days: r.days,
+        amount: r.amount,
+        percent: r.percent,
+        credit_limit_threshold: r.creditLimitThreshold,
+        account_status_id: r.accountStatusId,
+        payment_terms_id: r.paymentTermsId,
+        release_sales_order: 0,
+        description: null,
+        created_at: '2025-06-30T00:00:00.000Z',
+        updated_at: '2025-06-30T00:00:00.000Z',
+        version: 1,
+      })),
+    )
     .execute();
   return { token, managerToken };
 }
 
 /** 40,000 more customers (D…, no ledger), so a 50,000-row upload names 50,000 distinct customers. */
 export async function addUploadCustomers(handle: DbHandle): Promise<void> {
-  for (let i = 0; i < 40_000; i += 10_000) await runInTransaction(handle, SYSTEM, (tx) => upsertCustomerBatch(tx, Array.from({ length: 10_000 }, (_, j) => customer(i + j, 'D'))));
+  for (let i = 0; i < 40_000; i += 10_000)
+    await runInTransaction(handle, SYSTEM, (tx) =>
+      upsertCustomerBatch(
+        tx,
+        Array.from({ length: 10_000 }, (_, j) => customer(i + j, 'D')),
+      ),
+    );
 }
 
 /** How many open invoices the write-off customer has: the largest write-off the bench runs. */
@@ -40,5 +80,7 @@ export async function addWriteOffCustomer(handle: DbHandle): Promise<void> {
   await runInTransaction(handle, SYSTEM, (tx) => upsertCustomerBatch(tx, [{ ...customer(0), id: WRITE_OFF_CUSTOMER }]));
   await sql`with recursive n(i) as (select 0 union all select i + 1 from n where i < ${sql.lit(WRITE_OFF_INVOICES - 1)})
     insert into transactions (id, customer_id, type, amount, open_amount, currency, trans_date, due_date, document_date, tax_amount, source, collection_status, canceled, created_at, version)
-    select 'W-' || i, ${WRITE_OFF_CUSTOMER}, 'invoice', 10000, 10000, 'USD', '2025-01-15', '2025-02-14', '2025-01-15', 0, 'bench', 'notDisputed', 0, ${`${AS_OF}T00:00:00.000Z`}, 1 from n`.execute(handle.db);
+    select 'W-' || i, ${WRITE_OFF_CUSTOMER}, 'invoice', 10000, 10000, 'USD', '2025-01-15', '2025-02-14', '2025-01-15', 0, 'bench', 'notDisputed', 0, ${`${AS_OF}T00:00:00.000Z`}, 1 from n`.execute(
+    handle.db,
+  );
 }

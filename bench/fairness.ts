@@ -6,7 +6,17 @@
 import { row, type BenchRow } from './report';
 import { call, percentile } from './http';
 import { timeUpload, uploadWorkbook } from './sheets';
-import { createJournal, customerId, CUSTOMERS, journalBody, postJournal, ensureStandardAging, runSnapshot, writeOffAll, writeOffSetup } from './requests';
+import {
+  createJournal,
+  customerId,
+  CUSTOMERS,
+  journalBody,
+  postJournal,
+  ensureStandardAging,
+  runSnapshot,
+  writeOffAll,
+  writeOffSetup,
+} from './requests';
 import { WRITE_OFF_INVOICES } from './data';
 
 export interface FairnessTarget {
@@ -34,7 +44,9 @@ async function customerLoop(t: FairnessTarget, stop: () => boolean): Promise<num
   const headers = { authorization: `Bearer ${t.token}` };
   while (!stop()) {
     const started = performance.now();
-    const res = await fetch(`${t.base}/api/v1/customers/${customerId(Math.floor(Math.random() * CUSTOMERS))}`, { headers });
+    const res = await fetch(`${t.base}/api/v1/customers/${customerId(Math.floor(Math.random() * CUSTOMERS))}`, {
+      headers,
+    });
     await res.arrayBuffer();
     if (res.status !== 200) throw new Error(`GET /customers/{id} answered ${res.status} during the fairness loop`);
     samples.push(performance.now() - started);
@@ -43,7 +55,10 @@ async function customerLoop(t: FairnessTarget, stop: () => boolean): Promise<num
 }
 
 /** The loop's latencies while `op` runs, how long `op` took, and whether it finished within OP_CAP_MS. */
-async function whileRunning(t: FairnessTarget, op: () => Promise<unknown>): Promise<{ samples: number[]; opMs: number; finished: boolean }> {
+async function whileRunning(
+  t: FairnessTarget,
+  op: () => Promise<unknown>,
+): Promise<{ samples: number[]; opMs: number; finished: boolean }> {
   let done = false;
   const loop = customerLoop(t, () => done);
   const started = performance.now();
@@ -87,16 +102,43 @@ function operations(t: FairnessTarget): BulkOperation[] {
       prepare: async () => void (journal = await createJournal(base, m, journalBody(9))),
       run: () => postJournal(base, m, journal!),
     },
-    { name: 'upload dry run of a 50,000-row .xlsx', short: 'upload', run: async () => timeUpload(base, m, await uploadWorkbook()) },
-    { name: `aging snapshot, ${CUSTOMERS.toLocaleString('en-US')} customers / ${(CUSTOMERS * 20).toLocaleString('en-US')} open items`, short: 'snapshot', run: () => runSnapshot(base, m) },
+    {
+      name: 'upload dry run of a 50,000-row .xlsx',
+      short: 'upload',
+      run: async () => timeUpload(base, m, await uploadWorkbook()),
+    },
+    {
+      name: `aging snapshot, ${CUSTOMERS.toLocaleString('en-US')} customers / ${(CUSTOMERS * 20).toLocaleString('en-US')} open items`,
+      short: 'snapshot',
+      run: () => runSnapshot(base, m),
+    },
     {
       name: `journal generate over ${CUSTOMERS.toLocaleString('en-US')} customers`,
       short: 'generate',
-      prepare: async () => void (empty = (JSON.parse(await call(base, m, 'POST', '/api/v1/adjustment-journals', { type: 'creditLimit', description: 'bench generate' })) as { id: string }).id),
-      run: () => call(base, m, 'POST', `/api/v1/adjustment-journals/${empty}/generate`, { mode: 'customers', filter: { customerIds: Array.from({ length: CUSTOMERS }, (_, i) => customerId(i)) }, valueType: 'percentage', value: '5', roundOff: '10.00' }),
+      prepare: async () =>
+        void (empty = (
+          JSON.parse(
+            await call(base, m, 'POST', '/api/v1/adjustment-journals', {
+              type: 'creditLimit',
+              description: 'bench generate',
+            }),
+          ) as { id: string }
+        ).id),
+      run: () =>
+        call(base, m, 'POST', `/api/v1/adjustment-journals/${empty}/generate`, {
+          mode: 'customers',
+          filter: { customerIds: Array.from({ length: CUSTOMERS }, (_, i) => customerId(i)) },
+          valueType: 'percentage',
+          value: '5',
+          roundOff: '10.00',
+        }),
     },
     // Last: it may be given up (see FairnessTarget.abandon).
-    { name: `write-off of ${WRITE_OFF_INVOICES.toLocaleString('en-US')} open invoices of one customer (create + post)`, short: 'write-off', run: () => writeOffAll(base, m) },
+    {
+      name: `write-off of ${WRITE_OFF_INVOICES.toLocaleString('en-US')} open invoices of one customer (create + post)`,
+      short: 'write-off',
+      run: () => writeOffAll(base, m),
+    },
   ];
 }
 
@@ -104,7 +146,11 @@ export async function benchFairness(t: FairnessTarget): Promise<BenchRow[]> {
   await writeOffSetup(t.base, t.managerToken);
   await ensureStandardAging(t.base, t.managerToken);
   await uploadWorkbook(); // made before any clock runs
-  const until = (ms: number) => ((end) => () => performance.now() > end)(performance.now() + ms);
+  const until = (ms: number) =>
+    (
+      (end) => () =>
+        performance.now() > end
+    )(performance.now() + ms);
   await customerLoop(t, until(500)); // warm-up: the loops during the operations run on a warm route
   const floor = await customerLoop(t, until(FLOOR_MS));
   const floorP99 = percentile(floor, 99);
@@ -115,9 +161,31 @@ export async function benchFairness(t: FairnessTarget): Promise<BenchRow[]> {
     const { samples, opMs, finished } = await whileRunning(t, op.run);
     const p99 = percentile(samples, 99);
     // An operation given up is not met whatever its GETs did: the loop saw only part of it.
-    const during = finished ? op.name : `the first ${OP_CAP_MS / 1000} s of ${op.name} (NOT FINISHED then: given up, the server stopped)`;
-    rows.push(row({ name: `fairness (${t.dialect}): GET /customers/{id} p99 during ${during}`, unit: 'ms', value: p99, floorName, floorValue: floorP99, target: 'p99 < 100 ms', met: finished && p99 < 100 }));
-    rows.push(row({ name: `  the ${op.short} itself (${t.dialect}), with the loop running${finished ? '' : ' (did not finish)'}`, unit: 'ms', value: opMs, floorName: `${samples.length} GETs during it, the slowest ${Math.max(...samples).toFixed(0)} ms`, floorValue: null, target: 'informational', met: true }));
+    const during = finished
+      ? op.name
+      : `the first ${OP_CAP_MS / 1000} s of ${op.name} (NOT FINISHED then: given up, the server stopped)`;
+    rows.push(
+      row({
+        name: `fairness (${t.dialect}): GET /customers/{id} p99 during ${during}`,
+        unit: 'ms',
+        value: p99,
+        floorName,
+        floorValue: floorP99,
+        target: 'p99 < 100 ms',
+        met: finished && p99 < 100,
+      }),
+    );
+    rows.push(
+      row({
+        name: `  the ${op.short} itself (${t.dialect}), with the loop running${finished ? '' : ' (did not finish)'}`,
+        unit: 'ms',
+        value: opMs,
+        floorName: `${samples.length} GETs during it, the slowest ${Math.max(...samples).toFixed(0)} ms`,
+        floorValue: null,
+        target: 'informational',
+        met: true,
+      }),
+    );
   }
   return rows;
 }

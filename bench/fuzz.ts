@@ -18,7 +18,10 @@ export async function benchFuzz(): Promise<BenchRow[]> {
   const { startTestApp } = await import('../test/support/app');
   const rows: BenchRow[] = [];
   try {
-    for (const [dialect, name] of [['sqlite', 'SQLite'], ['postgres', 'PostgreSQL']] as const) {
+    for (const [dialect, name] of [
+      ['sqlite', 'SQLite'],
+      ['postgres', 'PostgreSQL'],
+    ] as const) {
       const t = await startTestApp(dialect);
       try {
         const doc = (await t.request('GET', '/api/v1/openapi.json', { token: null })).body as OpenApiDocument;
@@ -29,7 +32,8 @@ export async function benchFuzz(): Promise<BenchRow[]> {
         for (const [i, o] of ops.entries()) await fuzzer.fuzz(o, RUNS, SEED + i);
         const seconds = (performance.now() - started) / 1000;
         const failures = [...fuzzer.failures.values()];
-        const answers = (problem: string) => failures.filter((f) => f.problem === problem).reduce((n, f) => n + f.count, 0);
+        const answers = (problem: string) =>
+          failures.filter((f) => f.problem === problem).reduce((n, f) => n + f.count, 0);
         const distinct = (problem: string) => failures.filter((f) => f.problem === problem).length;
         const context = `${fuzzer.requests} requests, ${ops.length} operations × ${RUNS}, FUZZ_SEED=${SEED}, ${seconds.toFixed(0)} s`;
         for (const [label, problem] of [
@@ -39,9 +43,22 @@ export async function benchFuzz(): Promise<BenchRow[]> {
           ['requests without an answer (20 s) or that threw', 'no answer or a thrown error'],
         ] as const) {
           const n = answers(problem);
-          rows.push(row({ name: `fuzz, ${name}: ${label} (${distinct(problem)} distinct)`, unit: 'answers', value: n, floorName: context, floorValue: null, target: '0', met: n === 0 }));
+          rows.push(
+            row({
+              name: `fuzz, ${name}: ${label} (${distinct(problem)} distinct)`,
+              unit: 'answers',
+              value: n,
+              floorName: context,
+              floorValue: null,
+              target: '0',
+              met: n === 0,
+            }),
+          );
         }
-        if (failures.length) console.log(`\nfuzz on ${name}: ${failures.length} distinct failure(s)\n${formatFailures(failures as Failure[])}\n`);
+        if (failures.length)
+          console.log(
+            `\nfuzz on ${name}: ${failures.length} distinct failure(s)\n${formatFailures(failures as Failure[])}\n`,
+          );
       } finally {
         await t.close();
       }

@@ -28,7 +28,12 @@ export function percentile(samples: readonly number[], p: number): number {
 }
 
 /** Latencies (ms) of `n` requests sent one at a time (keep-alive), after `warm` requests that are not counted. */
-export async function sequential(url: string, init: (i: number) => RequestInit, n: number, warm = 0): Promise<number[]> {
+export async function sequential(
+  url: string,
+  init: (i: number) => RequestInit,
+  n: number,
+  warm = 0,
+): Promise<number[]> {
   const samples: number[] = [];
   for (let i = 0; i < n + warm; i++) {
     const t = performance.now();
@@ -49,8 +54,19 @@ export async function sequentialP50(url: string, init: (i: number) => RequestIni
 }
 
 /** One request with a bearer token; the answer's text, or an error naming the status and body. */
-export async function call(base: string, token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<string> {
-  const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+export async function call(
+  base: string,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<string> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
   if (res.status >= 400) throw new Error(`${method} ${path} answered ${res.status}: ${text.slice(0, 300)}`);
   return text;
@@ -69,10 +85,16 @@ export interface BenchServer {
  */
 export async function startServer(serverJs: string, env: Record<string, string>): Promise<BenchServer> {
   const prof = process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
-  const child = fork(serverJs, [], { env: { ...process.env, ...env }, execArgv: [...SERVER_FLAGS, ...prof, ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])], stdio: 'inherit' });
+  const child = fork(serverJs, [], {
+    env: { ...process.env, ...env },
+    execArgv: [...SERVER_FLAGS, ...prof, ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])],
+    stdio: 'inherit',
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const port = await new Promise<number>((resolve, reject) => {
-    child.once('message', (m: { ready?: number }) => (m.ready ? resolve(m.ready) : reject(new Error('server did not start'))));
+    child.once('message', (m: { ready?: number }) =>
+      m.ready ? resolve(m.ready) : reject(new Error('server did not start')),
+    );
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
   });
   return {

@@ -10,7 +10,16 @@ import { openDatabase, type DbHandle } from '../server/db/connection';
 import { startTestPostgres } from '../test/support/postgres';
 import { median, row, type BenchRow } from './report';
 import { ROUND_SECONDS, sequential, sequentialP50, startServer, type BenchServer } from './http';
-import { checkBody, checkLoad, createJournal, CUSTOMERS, journalBody, postJournal, ensureStandardAging, runSnapshot } from './requests';
+import {
+  checkBody,
+  checkLoad,
+  createJournal,
+  CUSTOMERS,
+  journalBody,
+  postJournal,
+  ensureStandardAging,
+  runSnapshot,
+} from './requests';
 import { addUploadCustomers, addWriteOffCustomer, seedBench, type BenchTokens } from './data';
 import { fastest, RAW_AGING_SQL } from './collections';
 import { benchFairness } from './fairness';
@@ -60,7 +69,9 @@ export async function benchPostgres(o: PostgresSections): Promise<BenchRow[]> {
       await addWriteOffCustomer(handle);
       await settle(handle);
       const target = a;
-      rows.push(...(await benchFairness({ dialect: 'PostgreSQL', base: target.base, ...tokens, abandon: () => target.stop() })));
+      rows.push(
+        ...(await benchFairness({ dialect: 'PostgreSQL', base: target.base, ...tokens, abandon: () => target.stop() })),
+      );
       // A write-off given up stopped A: a fresh process for what follows.
       if (target.child.exitCode !== null || target.child.signalCode !== null) a = await start();
     }
@@ -74,7 +85,9 @@ export async function benchPostgres(o: PostgresSections): Promise<BenchRow[]> {
   } finally {
     for (const s of servers) await s.stop();
     await handle?.close();
-    await dropDatabase(cluster.url, name).catch((e: unknown) => console.error(`could not drop the bench database ${name}: ${String(e)}`));
+    await dropDatabase(cluster.url, name).catch((e: unknown) =>
+      console.error(`could not drop the bench database ${name}: ${String(e)}`),
+    );
     await cluster.stop();
   }
   return rows;
@@ -107,7 +120,9 @@ async function fillLedger(handle: DbHandle, prefix: string, count: number): Prom
     select ${`T${prefix === 'C' ? '' : prefix}`}::text || c || '-' || n, ${prefix}::text || lpad(c::text, 6, '0'), 'invoice', a, a, 'USD',
       to_char(d, 'YYYY-MM-DD'), to_char(d + 30, 'YYYY-MM-DD'), to_char(d, 'YYYY-MM-DD'), 0, 'bench', 'notDisputed', 0, ${created}, 1
     from generate_series(0, ${count - 1}::int) c, generate_series(0, 19) n,
-      lateral (select date '2025-06-30' - ((c * 7 + n * 11) % 150) as d, 10000 + ((c * 31 + n * 17) % 500) * 100 as a) x`.execute(handle.db);
+      lateral (select date '2025-06-30' - ((c * 7 + n * 11) % 150) as d, 10000 + ((c * 31 + n * 17) % 500) * 100 as a) x`.execute(
+    handle.db,
+  );
   await sql`insert into sales_orders (id, customer_id, amount, delivered_not_invoiced, invoiced_amount, status, exclude_from_credit_management, invoice_count, credit_status, created_at, updated_at, version)
     select ${`SO${prefix === 'C' ? '' : prefix}`}::text || c, ${prefix}::text || lpad(c::text, 6, '0'), 50000 + (c % 100) * 1000, 0, 0, 'open', 0, 0, 'clear', ${created}, ${created}, 1
     from generate_series(0, ${count - 1}::int, 3) c`.execute(handle.db);
@@ -134,7 +149,11 @@ async function queriesSent(base: string): Promise<number> {
  * A and B together against A alone.
  */
 async function checkRows(a: string, b: string, noCoherence: string, { token }: BenchTokens): Promise<BenchRow[]> {
-  const check = (i: number): RequestInit => ({ method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: checkBody(i) });
+  const check = (i: number): RequestInit => ({
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: checkBody(i),
+  });
   const p50 = await sequentialP50(`${a}/api/v1/credit-check`, check);
   const bareP50 = await sequentialP50(`${a}/bench/bare`, () => ({}));
   // Warm by now (the p50's 2,200 checks filled the setup and token caches): the queries of 500 more.
@@ -153,10 +172,17 @@ async function checkRows(a: string, b: string, noCoherence: string, { token }: B
   const coherence: { on: number; off: number }[] = [];
   const split: { two: number; one: number }[] = [];
   for (let i = 0; i < ROUNDS; i++) {
-    const pair = async <T>(first: () => Promise<T>, second: () => Promise<T>) => (i % 2 === 0 ? [await first(), await second()] : [await second(), await first()].reverse()) as [T, T];
-    const [on, off] = await pair(() => round(a).then(rps), () => round(noCoherence).then(rps));
+    const pair = async <T>(first: () => Promise<T>, second: () => Promise<T>) =>
+      (i % 2 === 0 ? [await first(), await second()] : [await second(), await first()].reverse()) as [T, T];
+    const [on, off] = await pair(
+      () => round(a).then(rps),
+      () => round(noCoherence).then(rps),
+    );
     coherence.push({ on, off });
-    const [two, one] = await pair(async () => (await Promise.all([round(a, 5), round(b, 5)])).reduce((s, r) => s + rps(r), 0), () => round(a).then(rps));
+    const [two, one] = await pair(
+      async () => (await Promise.all([round(a, 5), round(b, 5)])).reduce((s, r) => s + rps(r), 0),
+      () => round(a).then(rps),
+    );
     split.push({ two, one });
   }
   const coherenceRatio = median(coherence.map((r) => r.on / r.off));
@@ -164,10 +190,43 @@ async function checkRows(a: string, b: string, noCoherence: string, { token }: B
   const splitRatio = median(splitRatios);
   const cores = '2 cores shared by PostgreSQL, the servers and the load generator';
   return [
-    row({ name: 'PostgreSQL: POST /api/v1/credit-check p50, one request at a time (10k customers, 200k open items)', unit: 'ms', value: p50, floorName: 'bare Hono route p50, same client', floorValue: bareP50, target: 'p50 < 3 ms', met: p50 < 3 }),
-    row({ name: 'PostgreSQL: database round trips per credit check (queries the server sent during 500 warm checks / 500)', unit: 'queries', value: roundTrips, floorName: null, target: '<= 2', met: roundTrips <= 2 }),
-    row({ name: `PostgreSQL: POST /api/v1/credit-check req/s, 10 connections, cross-process coherence on (${cores})`, unit: 'req/s', value: median(coherence.map((r) => r.on)), floorName: `the same server with coherence: false (no LISTEN, no setup version reads); median of ${ROUNDS} alternating rounds, round ratios ${coherence.map((r) => (r.on / r.off).toFixed(2)).join(', ')}`, floorValue: median(coherence.map((r) => r.off)), ratio: coherenceRatio, target: 'ratio >= 0.9', met: coherenceRatio >= 0.9 }),
-    row({ name: `PostgreSQL: POST /api/v1/credit-check req/s, two server processes on one database (5 + 5 connections; ${cores}: scaling cannot show)`, unit: 'req/s', value: median(split.map((r) => r.two)), floorName: `one process, 10 connections; median of ${ROUNDS} alternating rounds, round ratios ${splitRatios.map((r) => r.toFixed(2)).join(', ')} (spread ${Math.min(...splitRatios).toFixed(2)}-${Math.max(...splitRatios).toFixed(2)})`, floorValue: median(split.map((r) => r.one)), ratio: splitRatio, target: 'ratio >= 1.0 (never slower than one)', met: splitRatio >= 1 }),
+    row({
+      name: 'PostgreSQL: POST /api/v1/credit-check p50, one request at a time (10k customers, 200k open items)',
+      unit: 'ms',
+      value: p50,
+      floorName: 'bare Hono route p50, same client',
+      floorValue: bareP50,
+      target: 'p50 < 3 ms',
+      met: p50 < 3,
+    }),
+    row({
+      name: 'PostgreSQL: database round trips per credit check (queries the server sent during 500 warm checks / 500)',
+      unit: 'queries',
+      value: roundTrips,
+      floorName: null,
+      target: '<= 2',
+      met: roundTrips <= 2,
+    }),
+    row({
+      name: `PostgreSQL: POST /api/v1/credit-check req/s, 10 connections, cross-process coherence on (${cores})`,
+      unit: 'req/s',
+      value: median(coherence.map((r) => r.on)),
+      floorName: `the same server with coherence: false (no LISTEN, no setup version reads); median of ${ROUNDS} alternating rounds, round ratios ${coherence.map((r) => (r.on / r.off).toFixed(2)).join(', ')}`,
+      floorValue: median(coherence.map((r) => r.off)),
+      ratio: coherenceRatio,
+      target: 'ratio >= 0.9',
+      met: coherenceRatio >= 0.9,
+    }),
+    row({
+      name: `PostgreSQL: POST /api/v1/credit-check req/s, two server processes on one database (5 + 5 connections; ${cores}: scaling cannot show)`,
+      unit: 'req/s',
+      value: median(split.map((r) => r.two)),
+      floorName: `one process, 10 connections; median of ${ROUNDS} alternating rounds, round ratios ${splitRatios.map((r) => r.toFixed(2)).join(', ')} (spread ${Math.min(...splitRatios).toFixed(2)}-${Math.max(...splitRatios).toFixed(2)})`,
+      floorValue: median(split.map((r) => r.one)),
+      ratio: splitRatio,
+      target: 'ratio >= 1.0 (never slower than one)',
+      met: splitRatio >= 1,
+    }),
   ];
 }
 
@@ -176,7 +235,12 @@ async function checkRows(a: string, b: string, noCoherence: string, { token }: B
  * bucket sums, both the fastest of three, as on SQLite) or 50k / 1M (target: < 10 s; one re-run
  * and one floor, for the run's 8 minutes). The first run (inserting every row) is shown beside it.
  */
-async function agingRows(handle: DbHandle, base: string, { managerToken }: BenchTokens, size: '10k' | '50k'): Promise<BenchRow[]> {
+async function agingRows(
+  handle: DbHandle,
+  base: string,
+  { managerToken }: BenchTokens,
+  size: '10k' | '50k',
+): Promise<BenchRow[]> {
   const big = size === '50k';
   const n = big ? 1 : 3;
   const items = big ? '50,000 customers, 1,000,000 open items' : '10,000 customers, 200,000 open items';
@@ -184,13 +248,40 @@ async function agingRows(handle: DbHandle, base: string, { managerToken }: Bench
   const first = await runSnapshot(base, managerToken);
   const rerun = await fastest(() => runSnapshot(base, managerToken), n);
   // The floors run on a connection of the bench's own, as the server's queries run on one of its pool's.
-  const floor = { bucketed: await fastest(() => sql.raw(RAW_AGING_SQL.bucketed).execute(handle.db), n), plain: await fastest(() => sql.raw(RAW_AGING_SQL.plain).execute(handle.db), n) };
+  const floor = {
+    bucketed: await fastest(() => sql.raw(RAW_AGING_SQL.bucketed).execute(handle.db), n),
+    plain: await fastest(() => sql.raw(RAW_AGING_SQL.plain).execute(handle.db), n),
+  };
   const floorName = `raw GROUP BY of the same bucket sums, same table${big ? '' : ' (fastest of 3)'}`;
   const ok = big ? rerun < 10_000 : rerun < 2000 && rerun / floor.bucketed <= 3;
   return [
-    row({ name: `PostgreSQL: aging snapshot, ${items} (re-run, replaces rows${big ? '' : '; fastest of 3'})`, unit: 'ms', value: rerun, floorName, floorValue: floor.bucketed, target: big ? '< 10000 ms' : '< 2000 ms and ratio <= 3', met: ok }),
-    row({ name: `PostgreSQL: aging snapshot, ${items} (first run: inserts)`, unit: 'ms', value: first, floorName, floorValue: floor.bucketed, target: 'informational', met: true }),
-    row({ name: '  the same re-run vs a plain GROUP BY sum(open_amount)', unit: 'ms', value: rerun, floorName: 'raw GROUP BY customer_id, sum(open_amount) only', floorValue: floor.plain, target: 'context', met: true }),
+    row({
+      name: `PostgreSQL: aging snapshot, ${items} (re-run, replaces rows${big ? '' : '; fastest of 3'})`,
+      unit: 'ms',
+      value: rerun,
+      floorName,
+      floorValue: floor.bucketed,
+      target: big ? '< 10000 ms' : '< 2000 ms and ratio <= 3',
+      met: ok,
+    }),
+    row({
+      name: `PostgreSQL: aging snapshot, ${items} (first run: inserts)`,
+      unit: 'ms',
+      value: first,
+      floorName,
+      floorValue: floor.bucketed,
+      target: 'informational',
+      met: true,
+    }),
+    row({
+      name: '  the same re-run vs a plain GROUP BY sum(open_amount)',
+      unit: 'ms',
+      value: rerun,
+      floorName: 'raw GROUP BY customer_id, sum(open_amount) only',
+      floorValue: floor.plain,
+      target: 'context',
+      met: true,
+    }),
   ];
 }
 
@@ -200,11 +291,32 @@ async function journalRows(base: string, { managerToken }: BenchTokens): Promise
   for (let run = 0; run < 4; run++) {
     const journal = await createJournal(base, managerToken, journalBody(run));
     const postMs = await postJournal(base, managerToken, journal);
-    if (run > 0) runs.push({ validateMs: journal.validateMs, createMs: journal.createMs, postMs, total: journal.validateMs + journal.createMs + postMs });
+    if (run > 0)
+      runs.push({
+        validateMs: journal.validateMs,
+        createMs: journal.createMs,
+        postMs,
+        total: journal.validateMs + journal.createMs + postMs,
+      });
   }
   const mid = [...runs].sort((x, y) => x.total - y.total)[1]!;
   return [
-    row({ name: 'PostgreSQL: journal 10,000 lines: validate + create + post over HTTP (median of 3)', unit: 'ms', value: mid.total, floorName: null, target: '< 4000 ms', met: mid.total < 4000 }),
-    row({ name: '  of which validate / create / post', unit: 'ms', value: mid.validateMs, floorName: `create ${mid.createMs.toFixed(0)} ms, post ${mid.postMs.toFixed(0)} ms; all runs ${runs.map((r) => r.total.toFixed(0)).join(' / ')} ms`, floorValue: null, target: 'breakdown', met: true }),
+    row({
+      name: 'PostgreSQL: journal 10,000 lines: validate + create + post over HTTP (median of 3)',
+      unit: 'ms',
+      value: mid.total,
+      floorName: null,
+      target: '< 4000 ms',
+      met: mid.total < 4000,
+    }),
+    row({
+      name: '  of which validate / create / post',
+      unit: 'ms',
+      value: mid.validateMs,
+      floorName: `create ${mid.createMs.toFixed(0)} ms, post ${mid.postMs.toFixed(0)} ms; all runs ${runs.map((r) => r.total.toFixed(0)).join(' / ')} ms`,
+      floorValue: null,
+      target: 'breakdown',
+      met: true,
+    }),
   ];
 }

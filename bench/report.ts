@@ -15,10 +15,17 @@ export interface BenchRow {
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 
 /** A row; the ratio is value / floor unless given (a median of paired rounds' ratios, say). */
-export function row(r: Omit<BenchRow, 'ratio' | 'value' | 'floorValue'> & { value: number; floorValue?: number | null; ratio?: number }): BenchRow {
+export function row(
+  r: Omit<BenchRow, 'ratio' | 'value' | 'floorValue'> & { value: number; floorValue?: number | null; ratio?: number },
+): BenchRow {
   const floorValue = r.floorValue ?? null;
   const ratio = r.ratio ?? (floorValue ? r.value / floorValue : null);
-  return { ...r, value: round(r.value), floorValue: floorValue === null ? null : round(floorValue), ratio: ratio === null ? null : round(ratio, 3) };
+  return {
+    ...r,
+    value: round(r.value),
+    floorValue: floorValue === null ? null : round(floorValue),
+    ratio: ratio === null ? null : round(ratio, 3),
+  };
 }
 
 /** The middle value (the upper one of an even count). */
@@ -26,7 +33,15 @@ export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => 
 
 export function printTable(rows: BenchRow[]): void {
   const header = ['benchmark', 'value', 'floor', 'floor value', 'ratio', 'target', 'met'];
-  const lines = rows.map((r) => [r.name, `${r.value} ${r.unit}`, r.floorName ?? '-', r.floorValue === null ? '-' : `${r.floorValue} ${r.unit}`, r.ratio === null ? '-' : String(r.ratio), r.target, r.met ? 'yes' : 'NO']);
+  const lines = rows.map((r) => [
+    r.name,
+    `${r.value} ${r.unit}`,
+    r.floorName ?? '-',
+    r.floorValue === null ? '-' : `${r.floorValue} ${r.unit}`,
+    r.ratio === null ? '-' : String(r.ratio),
+    r.target,
+    r.met ? 'yes' : 'NO',
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ');
   console.log(fmt(header));

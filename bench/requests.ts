@@ -18,13 +18,18 @@ export const customer = (i: number, prefix = 'C') => ({
 });
 
 /** One credit check of an order for the i-th customer (modulo the 10,000 with a ledger). */
-export const checkBody = (i: number) => JSON.stringify({ customerId: customerId(i % CUSTOMERS), orderAmount: '2500.00', asOf: AS_OF });
+export const checkBody = (i: number) =>
+  JSON.stringify({ customerId: customerId(i % CUSTOMERS), orderAmount: '2500.00', asOf: AS_OF });
 let checks = 0;
 /** The next check's body: load runs go round the customers in turn, each run where the last one stopped. */
 export const nextCheckBody = () => checkBody(checks++);
 
 /** `POST /credit-check` under load (autocannon, 10 connections unless told), every request a new body; throws on any non-2xx. */
-export async function checkLoad(base: string, token: string, opts: Partial<autocannon.Options> = {}): Promise<autocannon.Result> {
+export async function checkLoad(
+  base: string,
+  token: string,
+  opts: Partial<autocannon.Options> = {},
+): Promise<autocannon.Result> {
   const r = await load(`${base}/api/v1/credit-check`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -36,7 +41,15 @@ export async function checkLoad(base: string, token: string, opts: Partial<autoc
 
 /** A creditLimit journal of one line per customer with a ledger; `run` moves every limit again. */
 export const journalBody = (run: number) =>
-  JSON.stringify({ type: 'creditLimit', description: 'bench', lines: Array.from({ length: CUSTOMERS }, (_, i) => ({ customerId: customerId(i), newCreditLimit: `${20000 + run * 500 + (i % 300) * 100}.00`, newExpirationDate: '2030-12-31' })) });
+  JSON.stringify({
+    type: 'creditLimit',
+    description: 'bench',
+    lines: Array.from({ length: CUSTOMERS }, (_, i) => ({
+      customerId: customerId(i),
+      newCreditLimit: `${20000 + run * 500 + (i % 300) * 100}.00`,
+      newExpirationDate: '2030-12-31',
+    })),
+  });
 
 export interface CreatedJournal {
   id: string;
@@ -51,27 +64,46 @@ export async function createJournal(base: string, managerToken: string, body: st
   let t = performance.now();
   const validated = await fetch(`${base}/api/v1/adjustment-journals:validate`, { method: 'POST', headers, body });
   const validateMs = performance.now() - t;
-  if (validated.status !== 200 || !((await validated.json()) as { valid: boolean }).valid) throw new Error('journal validate failed');
+  if (validated.status !== 200 || !((await validated.json()) as { valid: boolean }).valid)
+    throw new Error('journal validate failed');
   t = performance.now();
   const created = await fetch(`${base}/api/v1/adjustment-journals`, { method: 'POST', headers, body });
   const createMs = performance.now() - t;
   const journal = (await created.json()) as { id: string; version: number };
-  if (created.status !== 201) throw new Error(`journal create answered ${created.status}: ${JSON.stringify(journal).slice(0, 300)}`);
+  if (created.status !== 201)
+    throw new Error(`journal create answered ${created.status}: ${JSON.stringify(journal).slice(0, 300)}`);
   return { id: journal.id, version: journal.version, validateMs, createMs };
 }
 
 /** Posts a created journal; the elapsed milliseconds. */
-export async function postJournal(base: string, managerToken: string, journal: { id: string; version: number }): Promise<number> {
+export async function postJournal(
+  base: string,
+  managerToken: string,
+  journal: { id: string; version: number },
+): Promise<number> {
   const t = performance.now();
-  await call(base, managerToken, 'POST', `/api/v1/adjustment-journals/${journal.id}/post`, { postingDate: AS_OF }, { 'if-match': `"${journal.version}"` });
+  await call(
+    base,
+    managerToken,
+    'POST',
+    `/api/v1/adjustment-journals/${journal.id}/post`,
+    { postingDate: AS_OF },
+    { 'if-match': `"${journal.version}"` },
+  );
   return performance.now() - t;
 }
 
 /** The standard aging definition (the collections section's), as STD, unless it is there already. */
 export async function ensureStandardAging(base: string, managerToken: string): Promise<void> {
-  const res = await fetch(`${base}/api/v1/aging-definitions/STD`, { headers: { authorization: `Bearer ${managerToken}` } });
+  const res = await fetch(`${base}/api/v1/aging-definitions/STD`, {
+    headers: { authorization: `Bearer ${managerToken}` },
+  });
   await res.arrayBuffer();
-  if (res.status === 404) await call(base, managerToken, 'PUT', '/api/v1/aging-definitions/STD', { name: 'Standard', lines: [...STANDARD_AGING_LINES] });
+  if (res.status === 404)
+    await call(base, managerToken, 'PUT', '/api/v1/aging-definitions/STD', {
+      name: 'Standard',
+      lines: [...STANDARD_AGING_LINES],
+    });
   else if (res.status !== 200) throw new Error(`GET /api/v1/aging-definitions/STD answered ${res.status}`);
 }
 
@@ -94,7 +126,11 @@ export async function writeOffSetup(base: string, managerToken: string): Promise
 
 /** A write-off of every open item of the customer: the draft, then its posting. */
 export async function writeOffAll(base: string, managerToken: string, customerId = WRITE_OFF_CUSTOMER): Promise<void> {
-  const draft = await call(base, managerToken, 'POST', '/api/v1/write-offs', { customerId, reasonCode: 'BADDEBT', date: AS_OF });
+  const draft = await call(base, managerToken, 'POST', '/api/v1/write-offs', {
+    customerId,
+    reasonCode: 'BADDEBT',
+    date: AS_OF,
+  });
   // The draft's id is its first field; parsing its 20,000 items here would stall this process's
   // event loop, which the fairness section's GET loop shares.
   const id = /^\{"id":"([^"]+)"/.exec(draft)?.[1];

@@ -21,7 +21,11 @@ if (isPostgresUrl(process.env.BENCH_DB!)) {
 }
 // BENCH_COHERENCE=0: the floor of the PostgreSQL coherence row (no LISTEN, no setup version reads).
 const handle = await openDatabase({ url: process.env.BENCH_DB!, coherence: process.env.BENCH_COHERENCE !== '0' });
-const app = createApp({ handle, log: pino({ level: 'silent' }), config: { allowedOrigins: [], jsonBodyLimit: 1024 * 1024 } });
+const app = createApp({
+  handle,
+  log: pino({ level: 'silent' }),
+  config: { allowedOrigins: [], jsonBodyLimit: 1024 * 1024 },
+});
 // The floor: a bare Hono route on the same server and port, outside every middleware.
 const root = new Hono();
 root.get('/bench/bare', (c) => c.json({ ok: true }));
@@ -30,7 +34,11 @@ root.get('/bench/bare', (c) => c.json({ ok: true }));
 // CPU time the server has used (user + system, µs): per-request cost without the load generator's share.
 root.get('/bench/cpu', (c) => c.json(process.cpuUsage()));
 root.get('/bench/queries', (c) => c.json({ queries }));
-root.post('/bench/bare-json', readBody(() => 1024 * 1024), async (c) => c.json(await c.req.json()));
+root.post(
+  '/bench/bare-json',
+  readBody(() => 1024 * 1024),
+  async (c) => c.json(await c.req.json()),
+);
 // A small read for the bench (where the change log ends before a journal): the server holds its
 // SQLite file exclusively (server/db/connection.ts), so the bench process cannot open it while it runs.
 root.post('/bench/read', async (c) => {
@@ -46,7 +54,8 @@ root.get('/bench/rss', (c) => {
 // it. Mounting the app with root.route() would wrap each of its middlewares and handlers in one
 // more async error-handling layer per request (Hono does so for a sub-app with its own onError),
 // which production never pays.
-const fetch = (req: Request, env: HttpBindings | Http2Bindings) => (env.incoming.url?.startsWith('/bench/') ? root.fetch(req, env) : app.fetch(req, env));
+const fetch = (req: Request, env: HttpBindings | Http2Bindings) =>
+  env.incoming.url?.startsWith('/bench/') ? root.fetch(req, env) : app.fetch(req, env);
 const server = serve({ fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
   process.send?.({ ready: info.port });
 });

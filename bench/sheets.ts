@@ -16,16 +16,22 @@ export async function timeUpload(base: string, token: string, file: Buffer): Pro
   const form = new FormData();
   form.append('file', new Blob([new Uint8Array(file)]), 'bench.xlsx');
   const t = performance.now();
-  const res = await fetch(`${base}/api/v1/uploads/adjustments?dryRun=true`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+  const res = await fetch(`${base}/api/v1/uploads/adjustments?dryRun=true`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+    body: form,
+  });
   const body = (await res.json()) as { valid?: boolean; rows?: unknown[] };
   const ms = performance.now() - t;
-  if (res.status !== 200 || !body.valid) throw new Error(`upload answered ${res.status}: ${JSON.stringify(body).slice(0, 300)}`);
+  if (res.status !== 200 || !body.valid)
+    throw new Error(`upload answered ${res.status}: ${JSON.stringify(body).slice(0, 300)}`);
   return ms;
 }
 
 let upload: Promise<Buffer> | undefined;
 /** The 50,000-row upload (the 10,000 customers with a ledger, then 40,000 more), made once per run. */
-export const uploadWorkbook = (): Promise<Buffer> => (upload ??= adjustmentsWorkbook((i) => (i < CUSTOMERS ? customerId(i) : customerId(i - CUSTOMERS, 'D')), 50_000));
+export const uploadWorkbook = (): Promise<Buffer> =>
+  (upload ??= adjustmentsWorkbook((i) => (i < CUSTOMERS ? customerId(i) : customerId(i - CUSTOMERS, 'D')), 50_000));
 
 /**
  * The lean .xlsx reader (server/sheets/xlsx/) against exceljs's streaming reader on the same

@@ -40,7 +40,12 @@ const JOURNALS = '/api/v1/adjustment-journals';
 
 /** The routes whose bodies are lists of up to 50,000 rows. */
 function takesBatchBody(path: string): boolean {
-  return path.endsWith(':batch') || path === JOURNALS || path === `${JOURNALS}:validate` || (path.startsWith(`${JOURNALS}/`) && path.endsWith('/lines'));
+  return (
+    path.endsWith(':batch') ||
+    path === JOURNALS ||
+    path === `${JOURNALS}:validate` ||
+    (path.startsWith(`${JOURNALS}/`) && path.endsWith('/lines'))
+  );
 }
 
 /**
@@ -69,14 +74,19 @@ const apiSecurity: MiddlewareHandler<AppEnv> = secureHeaders({
 });
 
 const under = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
-const securityFor = (path: string) => (under(path, '/addin') ? addinSecurity : under(path, '/docs') ? docsSecurity : apiSecurity);
+const securityFor = (path: string) =>
+  under(path, '/addin') ? addinSecurity : under(path, '/docs') ? docsSecurity : apiSecurity;
 
 export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) {
         const where = result.target === 'json' ? '' : result.target;
-        throw new ApiError('invalid_request', `the ${where || 'request body'} does not match the schema`, zodDetails(result.error, where === 'param' ? '' : where));
+        throw new ApiError(
+          'invalid_request',
+          `the ${where || 'request body'} does not match the schema`,
+          zodDetails(result.error, where === 'param' ? '' : where),
+        );
       }
     },
   });
@@ -85,7 +95,17 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   const logged = async (c: Context<AppEnv>, next: Next) => {
     const started = performance.now();
     await next();
-    deps.log.info({ requestId: c.get('requestId'), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10, userId: c.get('actor')?.userId }, 'request');
+    deps.log.info(
+      {
+        requestId: c.get('requestId'),
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+        userId: c.get('actor')?.userId,
+      },
+      'request',
+    );
   };
   const corsHeaders = cors({
     origin: (origin) => (deps.config.allowedOrigins.includes(origin) ? origin : null),
@@ -117,7 +137,16 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
     const secured: Next = () => securityFor(c.req.path)(c, route) as Promise<void>;
     return deps.log.isLevelEnabled('info') ? logged(c, secured) : secured();
   });
-  app.use('/api/*', readBody((path) => (takesBatchBody(path) ? BATCH_BODY_LIMIT : path.startsWith('/api/v1/uploads/') ? UPLOAD_BODY_LIMIT : deps.config.jsonBodyLimit)));
+  app.use(
+    '/api/*',
+    readBody((path) =>
+      takesBatchBody(path)
+        ? BATCH_BODY_LIMIT
+        : path.startsWith('/api/v1/uploads/')
+          ? UPLOAD_BODY_LIMIT
+          : deps.config.jsonBodyLimit,
+    ),
+  );
   app.use('*', authenticate());
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
@@ -141,13 +170,18 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   sheetRoutes(app);
   syncRoutes(app, new ChangeFeed(deps.handle));
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'API token from POST /api/v1/users' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'API token from POST /api/v1/users',
+  });
   app.doc31('/api/v1/openapi.json', {
     openapi: '3.1.0',
     info: {
       title: 'CreditDesk API',
       version: '1',
-      description: 'Customer credit management and collections. Money is a decimal string with 2 decimals; errors share one shape; changes to existing rows need If-Match.',
+      description:
+        'Customer credit management and collections. Money is a decimal string with 2 decimals; errors share one shape; changes to existing rows need If-Match.',
     },
     security: [{ bearer: [] }],
   });
@@ -155,6 +189,16 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   app.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
   // Date arithmetic that leaves the calendar (shared/dates.ts) comes from what a request asked
   // for (an as-of date with periods of centuries), never from the server: a 422, not a 500.
-  app.onError((err, c) => handleError(err instanceof CalendarOverflowError ? new ApiError('rule_violation', `${err.message}: use dates between ${EARLIEST_DATE} and ${LATEST_DATE} and periods that stay within the calendar`) : err, c));
+  app.onError((err, c) =>
+    handleError(
+      err instanceof CalendarOverflowError
+        ? new ApiError(
+            'rule_violation',
+            `${err.message}: use dates between ${EARLIEST_DATE} and ${LATEST_DATE} and periods that stay within the calendar`,
+          )
+        : err,
+      c,
+    ),
+  );
   return app;
 }

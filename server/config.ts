@@ -18,7 +18,9 @@ export type ServerEnv = z.infer<typeof Env>;
 export function readEnv(env: NodeJS.ProcessEnv = process.env): ServerEnv {
   const parsed = Env.safeParse(env);
   if (!parsed.success) {
-    throw new Error(`invalid environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new Error(
+      `invalid environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   return parsed.data;
 }
@@ -27,7 +29,9 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): ServerEnv {
 export function allowedOrigins(env: ServerEnv): string[] {
   const scheme = env.HTTPS === '1' ? 'https' : 'http';
   const own = [`${scheme}://localhost:${env.PORT}`, `${scheme}://127.0.0.1:${env.PORT}`];
-  const extra = env.ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
+  const extra = env.ALLOWED_ORIGINS.split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
   return [...new Set([...own, ...extra])];
 }
 
@@ -66,6 +70,9 @@ export function demoTokensFile(databaseUrl: string, schema?: string): string {
   const slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
   const dir = slash < 0 ? '.' : path.slice(0, slash) || '/';
   const file = path.slice(slash + 1);
-  const name = file === 'creditdesk.sqlite' ? 'demo-tokens.json' : `demo-tokens-${namePart(file.replace(/\.(sqlite3?|db)$/i, '')) || 'database'}.json`;
+  const name =
+    file === 'creditdesk.sqlite'
+      ? 'demo-tokens.json'
+      : `demo-tokens-${namePart(file.replace(/\.(sqlite3?|db)$/i, '')) || 'database'}.json`;
   return `${dir}${dir.endsWith('/') ? '' : '/'}${name}`;
 }

@@ -14,7 +14,11 @@ async function main(): Promise<void> {
   const log = pino({ level: env.LOG_LEVEL });
   const isPostgres = isPostgresUrl(env.DATABASE_URL);
   const isNewSqlite = !isPostgres && !existsSync(env.DATABASE_URL);
-  const handle = await openDatabase({ url: env.DATABASE_URL, schema: env.DATABASE_SCHEMA, onEventError: (message) => log.warn(message) });
+  const handle = await openDatabase({
+    url: env.DATABASE_URL,
+    schema: env.DATABASE_SCHEMA,
+    onEventError: (message) => log.warn(message),
+  });
   const app = createApp({ handle, log, config: { allowedOrigins: allowedOrigins(env), jsonBodyLimit: 1024 * 1024 } });
   // One token file per database: a PostgreSQL demo never overwrites the SQLite demo's tokens.
   const tokensFile = demoTokensFile(env.DATABASE_URL, env.DATABASE_SCHEMA);
@@ -39,10 +43,14 @@ async function main(): Promise<void> {
     fetch: app.fetch,
     port: env.PORT,
     hostname: env.HOST,
-    ...(env.HTTPS === '1' ? { createServer: createSecureServer, serverOptions: { ...(await devCerts()), allowHTTP1: true } } : {}),
+    ...(env.HTTPS === '1'
+      ? { createServer: createSecureServer, serverOptions: { ...(await devCerts()), allowHTTP1: true } }
+      : {}),
   });
   const url = `${scheme}://localhost:${env.PORT}`;
-  console.log(`CreditDesk listening on ${url}  (API ${url}/api/v1, docs ${url}/docs, add-in ${url}/addin/taskpane.html)`);
+  console.log(
+    `CreditDesk listening on ${url}  (API ${url}/api/v1, docs ${url}/docs, add-in ${url}/addin/taskpane.html)`,
+  );
   console.log(`database: ${isPostgres ? 'PostgreSQL' : `SQLite ${env.DATABASE_URL}`}`);
   if (!demoTokens && isPostgres && env.SEED_DEMO === '1') {
     console.log('the database already holds data (another server may have loaded the demo): nothing loaded');
@@ -101,9 +109,15 @@ async function devCerts(): Promise<{ key: string; cert: string; ca?: string }> {
   const { homedir } = await import('node:os');
   const dir = `${homedir()}/.office-addin-dev-certs`;
   try {
-    return { key: await readFile(`${dir}/localhost.key`, 'utf8'), cert: await readFile(`${dir}/localhost.crt`, 'utf8'), ca: await readFile(`${dir}/ca.crt`, 'utf8') };
+    return {
+      key: await readFile(`${dir}/localhost.key`, 'utf8'),
+      cert: await readFile(`${dir}/localhost.crt`, 'utf8'),
+      ca: await readFile(`${dir}/ca.crt`, 'utf8'),
+    };
   } catch {
-    throw new Error(`HTTPS=1 needs the Office dev certificates in ${dir}; create them with: npx office-addin-dev-certs install`);
+    throw new Error(
+      `HTTPS=1 needs the Office dev certificates in ${dir}; create them with: npx office-addin-dev-certs install`,
+    );
   }
 }
 

@@ -28,7 +28,11 @@ const pad = (n: number, width: number) => String(n).padStart(width, '0');
 
 /** Valid dates of years 1900–2200, built from parts so the generator never depends on the code under test. */
 const date = fc
-  .record({ year: fc.integer({ min: 1900, max: 2200 }), month: fc.integer({ min: 1, max: 12 }), day: fc.integer({ min: 1, max: 31 }) })
+  .record({
+    year: fc.integer({ min: 1900, max: 2200 }),
+    month: fc.integer({ min: 1, max: 12 }),
+    day: fc.integer({ min: 1, max: 31 }),
+  })
   .map(({ year, month, day }) => {
     const last = new Date(Date.UTC(year, month, 0)).getUTCDate(); // reference month length from the UTC calendar
     return `${pad(year, 4)}-${pad(month, 2)}-${pad(Math.min(day, last), 2)}`;
@@ -43,27 +47,45 @@ describe('isValidDate and parseDate', () => {
     },
   );
 
-  it.each(['2025-2-3', '2025-02-3', '25-02-03', '2025/02/03', ' 2025-02-03', '2025-02-03 ', '2025-02-03T00:00:00Z', '', 'abc', '+2025-02-03', '12025-01-01'])(
-    'rejects the malformed %j',
-    (s) => {
-      expect(isValidDate(s)).toBe(false);
-      expect(() => parseDate(s)).toThrow(new DateParseError('must be a date in the form YYYY-MM-DD, e.g. "2025-01-31"'));
-    },
-  );
-
-  it.each(['2025-02-30', '2025-13-01', '2025-00-10', '2025-01-00', '2025-04-31', '2023-02-29', '1900-02-29', '2025-01-32'])(
-    'rejects the non-existent %j',
-    (s) => {
-      expect(isValidDate(s)).toBe(false);
-      expect(() => parseDate(s)).toThrow(new DateParseError(`must be an existing calendar date; "${s}" does not exist`));
-    },
-  );
-
-  it.each(['0000-01-01', '0001-01-01', '1899-12-31', '2200-01-01', '9999-12-31', '2200-02-30'])('rejects %j: outside 1900-01-01 … 2199-12-31', (s) => {
+  it.each([
+    '2025-2-3',
+    '2025-02-3',
+    '25-02-03',
+    '2025/02/03',
+    ' 2025-02-03',
+    '2025-02-03 ',
+    '2025-02-03T00:00:00Z',
+    '',
+    'abc',
+    '+2025-02-03',
+    '12025-01-01',
+  ])('rejects the malformed %j', (s) => {
     expect(isValidDate(s)).toBe(false);
-    expect(dateProblem(s)).toBe('must be between 1900-01-01 and 2199-12-31');
-    expect(() => parseDate(s)).toThrow(new DateParseError('must be between 1900-01-01 and 2199-12-31'));
+    expect(() => parseDate(s)).toThrow(new DateParseError('must be a date in the form YYYY-MM-DD, e.g. "2025-01-31"'));
   });
+
+  it.each([
+    '2025-02-30',
+    '2025-13-01',
+    '2025-00-10',
+    '2025-01-00',
+    '2025-04-31',
+    '2023-02-29',
+    '1900-02-29',
+    '2025-01-32',
+  ])('rejects the non-existent %j', (s) => {
+    expect(isValidDate(s)).toBe(false);
+    expect(() => parseDate(s)).toThrow(new DateParseError(`must be an existing calendar date; "${s}" does not exist`));
+  });
+
+  it.each(['0000-01-01', '0001-01-01', '1899-12-31', '2200-01-01', '9999-12-31', '2200-02-30'])(
+    'rejects %j: outside 1900-01-01 … 2199-12-31',
+    (s) => {
+      expect(isValidDate(s)).toBe(false);
+      expect(dateProblem(s)).toBe('must be between 1900-01-01 and 2199-12-31');
+      expect(() => parseDate(s)).toThrow(new DateParseError('must be between 1900-01-01 and 2199-12-31'));
+    },
+  );
 
   it('names the range in its constants, and accepts both ends', () => {
     expect([EARLIEST_DATE, LATEST_DATE]).toEqual(['1900-01-01', '2199-12-31']);
@@ -122,7 +144,11 @@ describe('calendar helpers', () => {
     expect(compareDates('2025-01-02', '2024-12-31')).toBe(1);
     expect(compareDates('2024-12-31', '2025-01-02')).toBe(-1);
     expect(compareDates('2025-01-02', '2025-01-02')).toBe(0);
-    expect(['2025-03-01', '2024-12-31', '2025-01-15'].sort(compareDates)).toEqual(['2024-12-31', '2025-01-15', '2025-03-01']);
+    expect(['2025-03-01', '2024-12-31', '2025-01-15'].sort(compareDates)).toEqual([
+      '2024-12-31',
+      '2025-01-15',
+      '2025-03-01',
+    ]);
     expect(minDate('2025-03-01')).toBe('2025-03-01');
     expect(minDate('2025-03-01', '2024-12-31', '2025-01-15')).toBe('2024-12-31');
     expect(maxDate('2025-03-01', '2024-12-31', '2025-01-15')).toBe('2025-03-01');
@@ -182,11 +208,16 @@ describe('properties (years 1900–2200)', () => {
   it('an accepted date moved by up to 200 years stays in the calendar (no CalendarOverflowError)', () => {
     const accepted = fc.integer({ min: toDayNumber(EARLIEST_DATE), max: toDayNumber(LATEST_DATE) }).map(fromDayNumber);
     fc.assert(
-      fc.property(accepted, fc.integer({ min: -73_050, max: 73_050 }), fc.integer({ min: -2400, max: 2400 }), (d, days, months) => {
-        expect(isValidDate(d)).toBe(true);
-        expect(daysBetween(d, addDays(d, days))).toBe(days);
-        expect(typeof addMonths(d, months)).toBe('string');
-      }),
+      fc.property(
+        accepted,
+        fc.integer({ min: -73_050, max: 73_050 }),
+        fc.integer({ min: -2400, max: 2400 }),
+        (d, days, months) => {
+          expect(isValidDate(d)).toBe(true);
+          expect(daysBetween(d, addDays(d, days))).toBe(days);
+          expect(typeof addMonths(d, months)).toBe('string');
+        },
+      ),
     );
   });
 

@@ -69,7 +69,8 @@ function civil(d: unknown): Civil {
 
 /** Formats parts as 'YYYY-MM-DD', refusing years that do not fit four digits. */
 function format(year: number, month: number, day: number): CalendarDate {
-  if (year < MIN_YEAR || year > MAX_YEAR) throw new CalendarOverflowError('a computed date falls outside the calendar (0001-01-01 to 9999-12-31)');
+  if (year < MIN_YEAR || year > MAX_YEAR)
+    throw new CalendarOverflowError('a computed date falls outside the calendar (0001-01-01 to 9999-12-31)');
   const pad = (n: number, width: number) => String(n).padStart(width, '0');
   return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}`;
 }

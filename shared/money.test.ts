@@ -219,13 +219,17 @@ describe('divRoundHalfUp', () => {
   it('matches round(|n| / |d|) = floor((2|n| + |d|) / 2|d|) with the sign of n/d', () => {
     const big = fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n });
     fc.assert(
-      fc.property(big, big.filter((d) => d !== 0n), (n, d) => {
-        const an = n < 0n ? -n : n;
-        const ad = d < 0n ? -d : d;
-        const magnitude = (2n * an + ad) / (2n * ad); // non-negative, so truncation is floor
-        const expected = (n < 0n) !== (d < 0n) ? -magnitude : magnitude;
-        expect(divRoundHalfUp(n, d)).toBe(expected);
-      }),
+      fc.property(
+        big,
+        big.filter((d) => d !== 0n),
+        (n, d) => {
+          const an = n < 0n ? -n : n;
+          const ad = d < 0n ? -d : d;
+          const magnitude = (2n * an + ad) / (2n * ad); // non-negative, so truncation is floor
+          const expected = n < 0n !== d < 0n ? -magnitude : magnitude;
+          expect(divRoundHalfUp(n, d)).toBe(expected);
+        },
+      ),
     );
   });
 });
@@ -244,9 +248,14 @@ describe('rates and percentages', () => {
     expect(parseRate(input)).toBe(expected);
   });
 
-  it.each(['12.34567', 12.34567, '1e2', '', ' 7', '+7', 'abc', null, true, NaN, 1e-7])('parseRate rejects %j', (input) => {
-    expect(() => parseRate(input)).toThrow(new RateParseError('must be a decimal with at most 4 decimals, e.g. "7.5"'));
-  });
+  it.each(['12.34567', 12.34567, '1e2', '', ' 7', '+7', 'abc', null, true, NaN, 1e-7])(
+    'parseRate rejects %j',
+    (input) => {
+      expect(() => parseRate(input)).toThrow(
+        new RateParseError('must be a decimal with at most 4 decimals, e.g. "7.5"'),
+      );
+    },
+  );
 
   it('parseRate rejects out-of-range values', () => {
     const message = 'must be between -999999999999.9999 and 999999999999.9999';

@@ -64,8 +64,10 @@ function formatScaled(value: bigint, decimals: number): string {
   return value < 0n ? `-${text}` : text;
 }
 
-const shapeError = (decimals: number, example: string, Err: ErrorClass) => new Err(`must be a decimal with at most ${decimals} decimals, e.g. "${example}"`);
-const rangeError = (decimals: number, max: bigint, Err: ErrorClass) => new Err(`must be between ${formatScaled(-max, decimals)} and ${formatScaled(max, decimals)}`);
+const shapeError = (decimals: number, example: string, Err: ErrorClass) =>
+  new Err(`must be a decimal with at most ${decimals} decimals, e.g. "${example}"`);
+const rangeError = (decimals: number, max: bigint, Err: ErrorClass) =>
+  new Err(`must be between ${formatScaled(-max, decimals)} and ${formatScaled(max, decimals)}`);
 
 /** Parses decimal text (or a JSON number via its exact shortest text) into a scaled integer. */
 function parseScaled(input: unknown, decimals: number, max: bigint, example: string, Err: ErrorClass): bigint {
@@ -243,7 +245,7 @@ export function divRoundHalfUp(numerator: bigint, denominator: bigint): bigint {
   const twiceRemainder = 2n * (numerator % denominator);
   const absDenominator = denominator < 0n ? -denominator : denominator;
   if ((twiceRemainder < 0n ? -twiceRemainder : twiceRemainder) < absDenominator) return quotient;
-  return (numerator < 0n) === (denominator < 0n) ? quotient + 1n : quotient - 1n;
+  return numerator < 0n === denominator < 0n ? quotient + 1n : quotient - 1n;
 }
 
 /**

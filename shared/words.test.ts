@@ -3,7 +3,18 @@ import { withArticle } from './words';
 
 describe('withArticle', () => {
   it('puts "an" before a vowel and "a" before a consonant, whatever the case', () => {
-    expect(['invoice', 'interest', 'payment', 'fee', 'accountStatus rule', 'Aging definition', 'activity', 'credit note'].map(withArticle)).toEqual([
+    expect(
+      [
+        'invoice',
+        'interest',
+        'payment',
+        'fee',
+        'accountStatus rule',
+        'Aging definition',
+        'activity',
+        'credit note',
+      ].map(withArticle),
+    ).toEqual([
       'an invoice',
       'an interest',
       'a payment',

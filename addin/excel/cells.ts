@@ -9,7 +9,8 @@ import type { Cell } from './workbook';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 
-export const isBlank = (v: Cell | undefined) => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
+export const isBlank = (v: Cell | undefined) =>
+  v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
 
 /** Excel's day 0 is 1899-12-30 (serials count days from it, 1900 leap-year bug included). */
 const SERIAL_EPOCH = toDayNumber('1899-12-30');
@@ -35,16 +36,21 @@ export function cellRate(v: Cell, what: string): Parsed<Rate> {
 
 /** A date cell: an ISO date typed as text, or a date serial. "31/12/2027" or "next week" is refused. */
 export function cellDate(v: Cell, what: string): Parsed<CalendarDate> {
-  if (typeof v === 'number' && Number.isInteger(v) && v > 0 && v < 2_958_466) return { ok: true, value: fromDayNumber(SERIAL_EPOCH + v) };
+  if (typeof v === 'number' && Number.isInteger(v) && v > 0 && v < 2_958_466)
+    return { ok: true, value: fromDayNumber(SERIAL_EPOCH + v) };
   const s = String(v).trim();
-  return isValidDate(s) ? { ok: true, value: s } : { ok: false, message: `${what} "${String(v)}" is not a date (use YYYY-MM-DD)` };
+  return isValidDate(s)
+    ? { ok: true, value: s }
+    : { ok: false, message: `${what} "${String(v)}" is not a date (use YYYY-MM-DD)` };
 }
 
 export const cellText = (v: Cell | undefined) => (v === undefined || v === null ? '' : String(v).trim());
 
 /** Money for a cell: a number Excel formats (exact for amounts below 2^53 cents). */
-export const moneyCell = (m: Money | string | null): Cell => (m === null ? '' : Number(typeof m === 'string' ? m : formatMoney(m)));
-export const moneyCellFromString = (s: string | null | undefined): Cell => (s === null || s === undefined ? '' : Number(formatMoney(parseMoney(s))));
+export const moneyCell = (m: Money | string | null): Cell =>
+  m === null ? '' : Number(typeof m === 'string' ? m : formatMoney(m));
+export const moneyCellFromString = (s: string | null | undefined): Cell =>
+  s === null || s === undefined ? '' : Number(formatMoney(parseMoney(s)));
 
 export type CellRecord = Record<string, Cell>;
 

@@ -1,6 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { OfficeMockObject } from 'office-addin-mock';
-import { chunkRows, ensureTable, readTable, readWorkbookState, REQUEST_LIMIT_BYTES, replaceRows, rowBytes, updateRows, writeWorkbookState, type Cell, type ExcelHost, type TableSpec } from './workbook';
+import {
+  chunkRows,
+  ensureTable,
+  readTable,
+  readWorkbookState,
+  REQUEST_LIMIT_BYTES,
+  replaceRows,
+  rowBytes,
+  updateRows,
+  writeWorkbookState,
+  type Cell,
+  type ExcelHost,
+  type TableSpec,
+} from './workbook';
 
 // The adapter against office-addin-mock: properties read without load() come back as the mock's
 // "not loaded" error value, so a missing load shows up as a wrong answer here.
@@ -29,15 +42,39 @@ interface Calls {
   values: unknown[];
 }
 
-function mockHost(opts: { tableExists: boolean; headers?: string[]; rowCount?: number; body?: Cell[][]; supports19?: boolean; stateText?: string | null }) {
-  const calls: Calls = { added: [], ranges: [], numberFormats: [], suspendCalc: 0, suspendScreen: 0, sheetsAdded: [], tablesAdded: [], columnsAdded: [], deleted: [], validation: [], values: [] };
+function mockHost(opts: {
+  tableExists: boolean;
+  headers?: string[];
+  rowCount?: number;
+  body?: Cell[][];
+  supports19?: boolean;
+  stateText?: string | null;
+}) {
+  const calls: Calls = {
+    added: [],
+    ranges: [],
+    numberFormats: [],
+    suspendCalc: 0,
+    suspendScreen: 0,
+    sheetsAdded: [],
+    tablesAdded: [],
+    columnsAdded: [],
+    deleted: [],
+    validation: [],
+    values: [],
+  };
   const headers = opts.headers ?? SPEC.columns.map((c) => c.header);
   const body = opts.body ?? [];
   const range = {
     values: [[opts.stateText ?? '']] as unknown,
     numberFormat: [['General']] as unknown,
     dataValidation: { rule: null as unknown, errorAlert: null as unknown, clear() {} },
-    conditionalFormats: { clearAll() {}, add() { return { cellValue: { format: { fill: {}, font: {} }, rule: null } }; } },
+    conditionalFormats: {
+      clearAll() {},
+      add() {
+        return { cellValue: { format: { fill: {}, font: {} }, rule: null } };
+      },
+    },
     delete(shift: string) {
       calls.deleted.push(shift);
     },
@@ -70,7 +107,18 @@ function mockHost(opts: { tableExists: boolean; headers?: string[]; rowCount?: n
                 calls.columnsAdded.push(name);
               },
               getItemAt() {
-                return { getDataBodyRange: () => ({ dataValidation: { clear() {}, set rule(r: unknown) { calls.validation.push(r); }, set errorAlert(_a: unknown) {} }, conditionalFormats: range.conditionalFormats }) };
+                return {
+                  getDataBodyRange: () => ({
+                    dataValidation: {
+                      clear() {},
+                      set rule(r: unknown) {
+                        calls.validation.push(r);
+                      },
+                      set errorAlert(_a: unknown) {},
+                    },
+                    conditionalFormats: range.conditionalFormats,
+                  }),
+                };
               },
             },
             worksheet: {
@@ -177,7 +225,11 @@ describe('excel adapter (office-addin-mock)', () => {
     expect(calls.deleted).toEqual(['Up']);
     expect(calls.added.length).toBeGreaterThan(1);
     expect(calls.added.flat()).toHaveLength(3000);
-    calls.added.forEach((chunk, i) => expect(JSON.stringify(chunk).length + JSON.stringify(calls.numberFormats[i]).length).toBeLessThan(REQUEST_LIMIT_BYTES));
+    calls.added.forEach((chunk, i) =>
+      expect(JSON.stringify(chunk).length + JSON.stringify(calls.numberFormats[i]).length).toBeLessThan(
+        REQUEST_LIMIT_BYTES,
+      ),
+    );
     expect(stats.maxRequestBytes).toBeLessThan(REQUEST_LIMIT_BYTES);
     expect(calls.suspendCalc).toBe(calls.added.length);
     expect(calls.suspendScreen).toBe(calls.added.length);
@@ -185,7 +237,9 @@ describe('excel adapter (office-addin-mock)', () => {
     expect((calls.numberFormats[0] as string[][])[0]).toEqual(['@', '#,##0.00', '@']);
     expect((calls.numberFormats as string[][][]).reduce((n, f) => n + f.length, 0)).toBe(3000);
     // The chunks are written below the header, one after the other.
-    expect(calls.ranges.map((r) => r[0])).toEqual(calls.added.reduce<number[]>((acc, c, i) => [...acc, i === 0 ? 1 : acc[i - 1]! + calls.added[i - 1]!.length], []));
+    expect(calls.ranges.map((r) => r[0])).toEqual(
+      calls.added.reduce<number[]>((acc, c, i) => [...acc, i === 0 ? 1 : acc[i - 1]! + calls.added[i - 1]!.length], []),
+    );
     // The Decision column gets its Release/Reject drop-down.
     expect(calls.validation).toEqual([{ list: { inCellDropDown: true, source: 'Release,Reject' } }]);
   });
@@ -222,8 +276,14 @@ describe('excel adapter (office-addin-mock)', () => {
 
   it('chunks by measured row size: long rows make smaller chunks, a huge row still goes alone', () => {
     const small = Array.from({ length: 100 }, () => ['a', 1] as Cell[]);
-    expect(chunkRows(small, undefined, 1000).map((c) => c.rows.length).reduce((a, b) => a + b, 0)).toBe(100);
-    expect(chunkRows(small, undefined, 1000).every((c) => c.rows.reduce((s, r) => s + rowBytes(r), 0) <= 1000)).toBe(true);
+    expect(
+      chunkRows(small, undefined, 1000)
+        .map((c) => c.rows.length)
+        .reduce((a, b) => a + b, 0),
+    ).toBe(100);
+    expect(chunkRows(small, undefined, 1000).every((c) => c.rows.reduce((s, r) => s + rowBytes(r), 0) <= 1000)).toBe(
+      true,
+    );
     expect(chunkRows([['x'.repeat(5000)]], undefined, 1000)).toHaveLength(1);
   });
 });

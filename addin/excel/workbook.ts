@@ -64,7 +64,11 @@ export function rowBytes(values: readonly Cell[], formats?: readonly string[]): 
  * Splits rows into chunks whose estimated payload stays under `budget`: every chunk at least one
  * row; a row's size is measured, not guessed, so long texts make smaller chunks.
  */
-export function chunkRows<T extends readonly Cell[]>(rows: readonly T[], formats: readonly string[] | undefined, budget = CHUNK_BUDGET_BYTES): { start: number; rows: T[] }[] {
+export function chunkRows<T extends readonly Cell[]>(
+  rows: readonly T[],
+  formats: readonly string[] | undefined,
+  budget = CHUNK_BUDGET_BYTES,
+): { start: number; rows: T[] }[] {
   const chunks: { start: number; rows: T[] }[] = [];
   let start = 0;
   let size = 0;
@@ -101,7 +105,12 @@ async function tableInfo(ctx: Excel.RequestContext, table: Excel.Table): Promise
   header.load(['values', 'rowIndex', 'columnIndex']);
   table.rows.load('count');
   await ctx.sync();
-  return { headers: (header.values[0] ?? []).map(String), headerRow: header.rowIndex, firstColumn: header.columnIndex, rowCount: table.rows.count };
+  return {
+    headers: (header.values[0] ?? []).map(String),
+    headerRow: header.rowIndex,
+    firstColumn: header.columnIndex,
+    rowCount: table.rows.count,
+  };
 }
 
 /**
@@ -204,19 +213,30 @@ const formatsOf = (spec: TableSpec, headers: readonly string[], from: number, wi
  * extra columns left blank): the old rows are deleted, the new ones added in chunks, each chunk
  * with its number formats in the same request; then validation lists and conditional formats.
  */
-export async function replaceRows(host: ExcelHost, spec: TableSpec, rows: readonly Cell[][], onProgress?: Progress): Promise<WriteStats> {
+export async function replaceRows(
+  host: ExcelHost,
+  spec: TableSpec,
+  rows: readonly Cell[][],
+  onProgress?: Progress,
+): Promise<WriteStats> {
   await ensureTable(host, spec);
   return host.run(async (ctx) => {
     const table = ctx.workbook.tables.getItem(spec.name);
     const info = await tableInfo(ctx, table);
-    const order = columnIndexes(info.headers, spec.columns.map((c) => c.header));
+    const order = columnIndexes(
+      info.headers,
+      spec.columns.map((c) => c.header),
+    );
     const width = info.headers.length;
     // Rows in the table's own column order (the user may have moved or added columns).
-    const shaped = order.every((v, i) => v === i) && width === order.length ? rows : rows.map((r) => {
-      const out: Cell[] = new Array(width).fill('');
-      order.forEach((to, from) => (out[to] = r[from] ?? ''));
-      return out;
-    });
+    const shaped =
+      order.every((v, i) => v === i) && width === order.length
+        ? rows
+        : rows.map((r) => {
+            const out: Cell[] = new Array(width).fill('');
+            order.forEach((to, from) => (out[to] = r[from] ?? ''));
+            return out;
+          });
     const formats = formatsOf(spec, info.headers, 0, width);
     let syncs = 0;
     let maxRequestBytes = 0;
@@ -230,9 +250,17 @@ export async function replaceRows(host: ExcelHost, spec: TableSpec, rows: readon
     for (const chunk of chunkRows(shaped, formats)) {
       suspend(ctx, host);
       table.rows.add(undefined, chunk.rows as Cell[][]);
-      const range = sheet.getRangeByIndexes(info.headerRow + 1 + chunk.start, info.firstColumn, chunk.rows.length, width);
+      const range = sheet.getRangeByIndexes(
+        info.headerRow + 1 + chunk.start,
+        info.firstColumn,
+        chunk.rows.length,
+        width,
+      );
       range.numberFormat = chunk.rows.map(() => formats);
-      maxRequestBytes = Math.max(maxRequestBytes, chunk.rows.reduce((s, r) => s + rowBytes(r, formats), 0));
+      maxRequestBytes = Math.max(
+        maxRequestBytes,
+        chunk.rows.reduce((s, r) => s + rowBytes(r, formats), 0),
+      );
       await ctx.sync();
       syncs++;
       done += chunk.rows.length;
@@ -255,7 +283,12 @@ function applyColumnRules(table: Excel.Table, spec: TableSpec, headers: readonly
     if (c.list) {
       body.dataValidation.clear();
       body.dataValidation.rule = { list: { inCellDropDown: true, source: c.list.join(',') } };
-      body.dataValidation.errorAlert = { showAlert: true, style: 'Stop', title: c.header, message: `Choose ${c.list.join(' or ')}` };
+      body.dataValidation.errorAlert = {
+        showAlert: true,
+        style: 'Stop',
+        title: c.header,
+        message: `Choose ${c.list.join(' or ')}`,
+      };
     }
     if (c.highlightPositive) {
       body.conditionalFormats.clearAll();
@@ -278,7 +311,13 @@ export interface RowUpdate {
  * Writes values into existing rows: each update is one range (a row's consecutive cells); many
  * updates share a request until the request reaches the chunk budget.
  */
-export async function updateRows(host: ExcelHost, spec: TableSpec, column: string, updates: readonly RowUpdate[], onProgress?: Progress): Promise<WriteStats> {
+export async function updateRows(
+  host: ExcelHost,
+  spec: TableSpec,
+  column: string,
+  updates: readonly RowUpdate[],
+  onProgress?: Progress,
+): Promise<WriteStats> {
   return host.run(async (ctx) => {
     const table = ctx.workbook.tables.getItem(spec.name);
     const info = await tableInfo(ctx, table);
@@ -300,7 +339,8 @@ export async function updateRows(host: ExcelHost, spec: TableSpec, column: strin
       pending = 0;
     };
     for (const u of updates) {
-      if (u.row < 0 || u.row >= info.rowCount) throw new Error(`row ${u.row} is outside the table (${info.rowCount} rows)`);
+      if (u.row < 0 || u.row >= info.rowCount)
+        throw new Error(`row ${u.row} is outside the table (${info.rowCount} rows)`);
       const cost = rowBytes(u.values, formatsOf(spec, info.headers, first!, u.values.length)) + 64;
       if (pending && bytes + cost > CHUNK_BUDGET_BYTES) await flush();
       if (!pending) suspend(ctx, host);
@@ -329,8 +369,16 @@ export async function appendRows(host: ExcelHost, spec: TableSpec, rows: readonl
     for (const chunk of chunkRows(rows, formats)) {
       suspend(ctx, host);
       table.rows.add(undefined, chunk.rows as Cell[][]);
-      table.worksheet.getRangeByIndexes(info.headerRow + 1 + info.rowCount + chunk.start, info.firstColumn, chunk.rows.length, info.headers.length).numberFormat = chunk.rows.map(() => formats);
-      maxRequestBytes = Math.max(maxRequestBytes, chunk.rows.reduce((s, r) => s + rowBytes(r, formats), 0));
+      table.worksheet.getRangeByIndexes(
+        info.headerRow + 1 + info.rowCount + chunk.start,
+        info.firstColumn,
+        chunk.rows.length,
+        info.headers.length,
+      ).numberFormat = chunk.rows.map(() => formats);
+      maxRequestBytes = Math.max(
+        maxRequestBytes,
+        chunk.rows.reduce((s, r) => s + rowBytes(r, formats), 0),
+      );
       await ctx.sync();
       syncs++;
     }
@@ -379,4 +427,3 @@ export async function writeWorkbookState(host: ExcelHost, state: unknown): Promi
     await ctx.sync();
   });
 }
-

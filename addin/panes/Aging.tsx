@@ -16,7 +16,10 @@ export function Aging({ host, client }: { host: ExcelHost; client: CreditDeskCli
   const [poolId, setPoolId] = useState('');
   useEffect(() => {
     void task.run(async () => {
-      const [d, p] = await Promise.all([client.all<AgingDefinitionJson>('/api/v1/aging-definitions'), client.all<PoolJson>('/api/v1/pools')]);
+      const [d, p] = await Promise.all([
+        client.all<AgingDefinitionJson>('/api/v1/aging-definitions'),
+        client.all<PoolJson>('/api/v1/pools'),
+      ]);
       setDefinitions(d);
       setPools(p);
       setDefinitionId((x) => x || d[0]?.id || '');
@@ -27,11 +30,15 @@ export function Aging({ host, client }: { host: ExcelHost; client: CreditDeskCli
   const def = definitions.find((d) => d.id === definitionId);
   return (
     <section className="pane" aria-label="Aging">
-      <Text as="p">Pull customer aging into the <b>Aging</b> sheet; Refresh brings only what changed since the last pull.</Text>
+      <Text as="p">
+        Pull customer aging into the <b>Aging</b> sheet; Refresh brings only what changed since the last pull.
+      </Text>
       <Field label="Aging definition">
         <Select value={definitionId} onChange={(_, d) => setDefinitionId(d.value)}>
           {definitions.map((d) => (
-            <option key={d.id} value={d.id}>{d.name}</option>
+            <option key={d.id} value={d.id}>
+              {d.name}
+            </option>
           ))}
         </Select>
       </Field>
@@ -39,18 +46,34 @@ export function Aging({ host, client }: { host: ExcelHost; client: CreditDeskCli
         <Select value={poolId} onChange={(_, d) => setPoolId(d.value)}>
           <option value="">All customers</option>
           {pools.map((p) => (
-            <option key={p.id} value={p.id}>{p.name ?? p.id}</option>
+            <option key={p.id} value={p.id}>
+              {p.name ?? p.id}
+            </option>
           ))}
         </Select>
       </Field>
       <div className="buttons">
-        <Button appearance="primary" disabled={task.busy || !def} onClick={() => task.run(async () => ({ intent: 'success', text: `${await pullAging(host, client, await loadSyncState(host, client.session.serverUrl), def!, poolId || null, task.onProgress)} customers pulled` }))}>
+        <Button
+          appearance="primary"
+          disabled={task.busy || !def}
+          onClick={() =>
+            task.run(async () => ({
+              intent: 'success',
+              text: `${await pullAging(host, client, await loadSyncState(host, client.session.serverUrl), def!, poolId || null, task.onProgress)} customers pulled`,
+            }))
+          }
+        >
           Pull aging
         </Button>
-        <Button disabled={task.busy || !def} onClick={() => task.run(async () => {
-          const r = await refreshAging(host, client, await loadSyncState(host, client.session.serverUrl), def!);
-          return { intent: 'success', text: `${r.updated} updated, ${r.added} new` };
-        })}>
+        <Button
+          disabled={task.busy || !def}
+          onClick={() =>
+            task.run(async () => {
+              const r = await refreshAging(host, client, await loadSyncState(host, client.session.serverUrl), def!);
+              return { intent: 'success', text: `${r.updated} updated, ${r.added} new` };
+            })
+          }
+        >
           Refresh
         </Button>
       </div>

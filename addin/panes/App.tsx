@@ -30,14 +30,18 @@ function SignIn({ onSignedIn, defaultUrl }: { onSignedIn: (s: Session, who: stri
         });
       }}
     >
-      <Text as="h2" size={500}>Sign in</Text>
+      <Text as="h2" size={500}>
+        Sign in
+      </Text>
       <Field label="Server URL" required>
         <Input value={serverUrl} onChange={(_, d) => setServerUrl(d.value)} />
       </Field>
       <Field label="API token" required hint="Kept in this pane's browser storage, never in the workbook.">
         <Input type="password" value={token} onChange={(_, d) => setToken(d.value)} />
       </Field>
-      <Button appearance="primary" type="submit" disabled={task.busy || !token}>Sign in</Button>
+      <Button appearance="primary" type="submit" disabled={task.busy || !token}>
+        Sign in
+      </Button>
       <TaskStatus task={task} testId="sign-in-status" />
     </form>
   );
@@ -53,18 +57,35 @@ export function App({ host }: { host: ExcelHost }) {
     <FluentProvider theme={webLightTheme} className="app">
       <header className="app-header">
         <img src="/addin/assets/icon-32.png" alt="" width={24} height={24} />
-        <Text weight="semibold" size={500}>CreditDesk</Text>
+        <Text weight="semibold" size={500}>
+          CreditDesk
+        </Text>
         {session && (
-          <Button size="small" appearance="subtle" onClick={() => { clearSession(); setSession(null); }}>
+          <Button
+            size="small"
+            appearance="subtle"
+            onClick={() => {
+              clearSession();
+              setSession(null);
+            }}
+          >
             Sign out
           </Button>
         )}
       </header>
       {!session || !client ? (
-        <SignIn defaultUrl={location.origin} onSignedIn={(s, w) => { setSession(s); setWho(w); }} />
+        <SignIn
+          defaultUrl={location.origin}
+          onSignedIn={(s, w) => {
+            setSession(s);
+            setWho(w);
+          }}
+        />
       ) : (
         <>
-          <Text size={200} className="who">{who || session.serverUrl}</Text>
+          <Text size={200} className="who">
+            {who || session.serverUrl}
+          </Text>
           <TabList selectedValue={pane} onTabSelect={(_, d) => setPane(d.value as PaneId)}>
             <Tab value="held">Held orders</Tab>
             <Tab value="proposals">Proposals</Tab>

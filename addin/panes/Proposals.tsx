@@ -5,7 +5,16 @@ import { moneyCell } from '../excel/cells';
 import { ApiError, type CreditDeskClient } from '../sync/api';
 import { loadPreviewContext } from '../sync/credit-context';
 import { loadSyncState } from '../sync/state';
-import { PROPOSALS, markNotSent, previewCells, previewProposals, readProposals, sendProposals, todayForPreview, writeResults } from './proposals.logic';
+import {
+  PROPOSALS,
+  markNotSent,
+  previewCells,
+  previewProposals,
+  readProposals,
+  sendProposals,
+  todayForPreview,
+  writeResults,
+} from './proposals.logic';
 import { TaskStatus } from './common';
 import { useTask } from './task';
 
@@ -21,10 +30,19 @@ export function Proposals({ host, client }: { host: ExcelHost; client: CreditDes
     const results = previewProposals(parsed, ctx);
     const ms = performance.now() - started;
     const cells = new Map(parsed.map((p, i) => [p.customerId, previewCells(results[i]!)]));
-    const extra = new Map(parsed.flatMap((p, i) => (results[i]!.currentLimit === null ? [] : [[p.customerId, { name: results[i]!.name, currentLimit: moneyCell(results[i]!.currentLimit) }] as const])));
+    const extra = new Map(
+      parsed.flatMap((p, i) =>
+        results[i]!.currentLimit === null
+          ? []
+          : [[p.customerId, { name: results[i]!.name, currentLimit: moneyCell(results[i]!.currentLimit) }] as const],
+      ),
+    );
     await writeResults(host, cells, new Map(), extra, task.onProgress);
     const bad = results.filter((r) => r.errors.length).length;
-    return { intent: bad ? 'warning' : 'success', text: `${parsed.length} rows previewed in ${ms.toFixed(0)} ms; ${bad} with errors` } as const;
+    return {
+      intent: bad ? 'warning' : 'success',
+      text: `${parsed.length} rows previewed in ${ms.toFixed(0)} ms; ${bad} with errors`,
+    } as const;
   };
   const send = async () => {
     const { parsed } = await readProposals(host);
@@ -34,28 +52,48 @@ export function Proposals({ host, client }: { host: ExcelHost; client: CreditDes
     } catch (e) {
       if (!(e instanceof ApiError && e.offline)) throw e;
       await markNotSent(host, parsed, 'server unreachable: Send again later');
-      return { intent: 'warning', text: 'The server could not be reached: rows are marked "not sent"; Send again later.' } as const;
+      return {
+        intent: 'warning',
+        text: 'The server could not be reached: rows are marked "not sent"; Send again later.',
+      } as const;
     }
-    const r = await sendProposals(host, client, await loadSyncState(host, client.session.serverUrl), ctx, description, task.onProgress);
+    const r = await sendProposals(
+      host,
+      client,
+      await loadSyncState(host, client.session.serverUrl),
+      ctx,
+      description,
+      task.onProgress,
+    );
     return { intent: r.failed || r.notSent ? 'warning' : 'success', text: r.message } as const;
   };
   return (
     <section className="pane" aria-label="Proposals">
       <Text as="p">
-        Type customers and a new limit (or a % change), optionally an expiry, or temporary from/to dates, in the <b>Proposals</b> sheet. Preview computes the effect here; Send creates the journal.
+        Type customers and a new limit (or a % change), optionally an expiry, or temporary from/to dates, in the{' '}
+        <b>Proposals</b> sheet. Preview computes the effect here; Send creates the journal.
       </Text>
       <Field label="Journal description">
         <Input value={description} onChange={(_, d) => setDescription(d.value)} />
       </Field>
       <div className="buttons">
-        <Button disabled={task.busy} onClick={() => task.run(async () => {
-          const { created } = await ensureTable(host, PROPOSALS);
-          return { intent: 'info', text: created ? 'Proposals table created' : 'Proposals table is ready' };
-        })}>
+        <Button
+          disabled={task.busy}
+          onClick={() =>
+            task.run(async () => {
+              const { created } = await ensureTable(host, PROPOSALS);
+              return { intent: 'info', text: created ? 'Proposals table created' : 'Proposals table is ready' };
+            })
+          }
+        >
           Open table
         </Button>
-        <Button disabled={task.busy} onClick={() => task.run(preview)}>Preview</Button>
-        <Button appearance="primary" disabled={task.busy} onClick={() => task.run(send)}>Send</Button>
+        <Button disabled={task.busy} onClick={() => task.run(preview)}>
+          Preview
+        </Button>
+        <Button appearance="primary" disabled={task.busy} onClick={() => task.run(send)}>
+          Send
+        </Button>
       </div>
       <TaskStatus task={task} testId="proposals-status" />
     </section>

@@ -5,7 +5,18 @@
  * only rows changed since the stored sequence and updates them in place.
  */
 import { moneyCellFromString } from '../excel/cells';
-import { appendRows, replaceRows, rowsByKey, updateRows, type Cell, type ColumnSpec, type ExcelHost, type Progress, type RowUpdate, type TableSpec } from '../excel/workbook';
+import {
+  appendRows,
+  replaceRows,
+  rowsByKey,
+  updateRows,
+  type Cell,
+  type ColumnSpec,
+  type ExcelHost,
+  type Progress,
+  type RowUpdate,
+  type TableSpec,
+} from '../excel/workbook';
 import type { CreditDeskClient } from '../sync/api';
 import { saveSyncState, type WorkbookSyncState } from '../sync/state';
 import type { AgingDefinitionJson, AgingListJson, AgingRowJson, PoolJson } from '../../shared/api/wire';
@@ -18,7 +29,11 @@ type AgingPage = AgingListJson;
 const OLDEST_HIGHLIGHTED = 2;
 
 export function agingSpec(def: AgingDefinitionJson): TableSpec {
-  const buckets: ColumnSpec[] = def.lines.map((l, i) => ({ header: l.label, kind: 'money', highlightPositive: i < Math.min(OLDEST_HIGHLIGHTED, def.lines.length - 1) }));
+  const buckets: ColumnSpec[] = def.lines.map((l, i) => ({
+    header: l.label,
+    kind: 'money',
+    highlightPositive: i < Math.min(OLDEST_HIGHLIGHTED, def.lines.length - 1),
+  }));
   return {
     name: 'Aging',
     sheet: 'Aging',
@@ -57,13 +72,18 @@ export function agingCells(def: AgingDefinitionJson, r: AgingRowJson): Cell[] {
   ];
 }
 
-async function pages(client: CreditDeskClient, query: string): Promise<{ items: AgingRowJson[]; lastSeq: number | undefined; removed: string[] }> {
+async function pages(
+  client: CreditDeskClient,
+  query: string,
+): Promise<{ items: AgingRowJson[]; lastSeq: number | undefined; removed: string[] }> {
   const items: AgingRowJson[] = [];
   const removed: string[] = [];
   let cursor: string | null = null;
   let lastSeq: number | undefined;
   do {
-    const page: AgingPage = await client.get(`/api/v1/aging?${query}&limit=5000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const page: AgingPage = await client.get(
+      `/api/v1/aging?${query}&limit=5000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
     items.push(...page.items);
     removed.push(...(page.removed ?? []));
     lastSeq ??= page.lastSeq;
@@ -72,22 +92,41 @@ async function pages(client: CreditDeskClient, query: string): Promise<{ items: 
   return { items, lastSeq, removed };
 }
 
-const query = (definitionId: string, poolId: string | null) => `definitionId=${encodeURIComponent(definitionId)}${poolId ? `&poolId=${encodeURIComponent(poolId)}` : ''}`;
+const query = (definitionId: string, poolId: string | null) =>
+  `definitionId=${encodeURIComponent(definitionId)}${poolId ? `&poolId=${encodeURIComponent(poolId)}` : ''}`;
 
 /** Pulls the aging of a definition (and pool) into the `Aging` table, replacing it. */
-export async function pullAging(host: ExcelHost, client: CreditDeskClient, state: WorkbookSyncState, def: AgingDefinitionJson, poolId: string | null, onProgress?: Progress): Promise<number> {
+export async function pullAging(
+  host: ExcelHost,
+  client: CreditDeskClient,
+  state: WorkbookSyncState,
+  def: AgingDefinitionJson,
+  poolId: string | null,
+  onProgress?: Progress,
+): Promise<number> {
   const head = await client.headSequence(state.aging?.seq ?? 0);
   const { items, lastSeq } = await pages(client, query(def.id, poolId));
-  await replaceRows(host, agingSpec(def), items.map((r) => agingCells(def, r)), onProgress);
+  await replaceRows(
+    host,
+    agingSpec(def),
+    items.map((r) => agingCells(def, r)),
+    onProgress,
+  );
   state.aging = { definitionId: def.id, poolId, seq: lastSeq ?? head };
   await saveSyncState(host, state);
   return items.length;
 }
 
 /** Refresh: rows changed since the stored sequence, updated in place by customer; new customers appended. */
-export async function refreshAging(host: ExcelHost, client: CreditDeskClient, state: WorkbookSyncState, def: AgingDefinitionJson): Promise<{ updated: number; added: number }> {
+export async function refreshAging(
+  host: ExcelHost,
+  client: CreditDeskClient,
+  state: WorkbookSyncState,
+  def: AgingDefinitionJson,
+): Promise<{ updated: number; added: number }> {
   const a = state.aging;
-  if (!a || a.definitionId !== def.id) return { updated: 0, added: await pullAging(host, client, state, def, a?.poolId ?? null) };
+  if (!a || a.definitionId !== def.id)
+    return { updated: 0, added: await pullAging(host, client, state, def, a?.poolId ?? null) };
   const head = await client.headSequence(a.seq);
   const { items, lastSeq, removed } = await pages(client, `${query(def.id, a.poolId)}&since=${a.seq}`);
   const spec = agingSpec(def);

@@ -5,7 +5,8 @@ import type { TaskState } from './task';
 export function TaskStatus({ task, testId }: { task: TaskState; testId: string }) {
   return (
     <div data-testid={testId} className="task-status">
-      {task.busy && (task.progress === null ? <Spinner size="tiny" label="Working…" /> : <ProgressBar value={task.progress} />)}
+      {task.busy &&
+        (task.progress === null ? <Spinner size="tiny" label="Working…" /> : <ProgressBar value={task.progress} />)}
       {task.message && (
         <MessageBar intent={task.message.intent}>
           <MessageBarBody>{task.message.text}</MessageBarBody>

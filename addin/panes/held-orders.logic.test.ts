@@ -15,7 +15,16 @@ const hold = (id: string, version = 1): HoldJson => ({
   orderAmount: '100.00',
   status: 'onHold',
   summaryReason: 'creditLimitUsed',
-  reasons: [{ ruleType: 'creditLimitUsed', ruleId: 'R1', active: true, measured: '110', threshold: '100', explanation: 'over the limit' }],
+  reasons: [
+    {
+      ruleType: 'creditLimitUsed',
+      ruleId: 'R1',
+      active: true,
+      measured: '110',
+      threshold: '100',
+      explanation: 'over the limit',
+    },
+  ],
   forced: false,
   releaseReasonCode: null,
   reviewDate: null,
@@ -32,7 +41,11 @@ const hold = (id: string, version = 1): HoldJson => ({
 
 async function sheet(ids: string[]) {
   const wb = new SimulatedWorkbook();
-  await replaceRows(wb, HELD_ORDERS, ids.map((id) => [...serverCells(hold(id)), '', '', '', '', '', '']));
+  await replaceRows(
+    wb,
+    HELD_ORDERS,
+    ids.map((id) => [...serverCells(hold(id)), '', '', '', '', '', '']),
+  );
   return wb;
 }
 
@@ -42,16 +55,27 @@ describe('held orders: apply decisions', () => {
     wb.type('HeldOrders', 0, 'Decision', 'Release');
     wb.type('HeldOrders', 0, 'Reason code', 'OK');
     wb.type('HeldOrders', 0, 'Review date', '2027-01-31');
-    const client = { session: { serverUrl: 'x', token: 't' }, post: async () => Promise.reject(new ApiError(0, 'offline', 'down')) } as unknown as CreditDeskClient;
+    const client = {
+      session: { serverUrl: 'x', token: 't' },
+      post: async () => Promise.reject(new ApiError(0, 'offline', 'down')),
+    } as unknown as CreditDeskClient;
     expect(await applyDecisions(wb, client)).toEqual({ applied: 0, conflicts: 0, errors: 0, notSent: 1 });
     const [h1, h2] = wb.records('HeldOrders');
-    expect(h1).toMatchObject({ Decision: 'Release', Outcome: 'not sent: server unreachable; Apply again later', Status: 'onHold', Version: 1 });
+    expect(h1).toMatchObject({
+      Decision: 'Release',
+      Outcome: 'not sent: server unreachable; Apply again later',
+      Status: 'onHold',
+      Version: 1,
+    });
     expect(h2!.Outcome).toBe('');
   });
 
-  it('sends each row\'s version, and an outcome lands on its row after a sort', async () => {
+  it("sends each row's version, and an outcome lands on its row after a sort", async () => {
     const wb = await sheet(['H1', 'H2', 'H3']);
-    for (const [row, d] of [[0, 'Reject'], [2, 'Reject']] as const) {
+    for (const [row, d] of [
+      [0, 'Reject'],
+      [2, 'Reject'],
+    ] as const) {
       wb.type('HeldOrders', row, 'Decision', d);
       wb.type('HeldOrders', row, 'Reason code', 'RISK');
     }
@@ -61,14 +85,42 @@ describe('held orders: apply decisions', () => {
       async post(path: string, body: { items: { holdId: string; version: number }[] }) {
         sent.push({ path, body });
         wb.sort('HeldOrders', 'Hold', true);
-        return { items: body.items.map((it, index) => (it.holdId === 'H3' ? { index, status: 'error', code: 'version_conflict', errors: [{ path: 'version', message: 'stale' }], current: { ...hold('H3', 2), status: 'released' } } : { index, status: 'ok', errors: [], hold: { ...hold(it.holdId, 2), status: 'rejected' } })) };
+        return {
+          items: body.items.map((it, index) =>
+            it.holdId === 'H3'
+              ? {
+                  index,
+                  status: 'error',
+                  code: 'version_conflict',
+                  errors: [{ path: 'version', message: 'stale' }],
+                  current: { ...hold('H3', 2), status: 'released' },
+                }
+              : { index, status: 'ok', errors: [], hold: { ...hold(it.holdId, 2), status: 'rejected' } },
+          ),
+        };
       },
     } as unknown as CreditDeskClient;
     expect(await applyDecisions(wb, client)).toEqual({ applied: 1, conflicts: 1, errors: 0, notSent: 0 });
-    expect(sent).toEqual([{ path: '/api/v1/holds:reject-batch', body: { items: [{ holdId: 'H1', version: 1, reasonCode: 'RISK' }, { holdId: 'H3', version: 1, reasonCode: 'RISK' }] } }]);
+    expect(sent).toEqual([
+      {
+        path: '/api/v1/holds:reject-batch',
+        body: {
+          items: [
+            { holdId: 'H1', version: 1, reasonCode: 'RISK' },
+            { holdId: 'H3', version: 1, reasonCode: 'RISK' },
+          ],
+        },
+      },
+    ]);
     const by = new Map(wb.records('HeldOrders').map((r) => [r.Hold, r]));
     expect(by.get('H1')).toMatchObject({ Outcome: 'rejected (v2)', Status: 'rejected', Version: 2 });
-    expect(by.get('H3')).toMatchObject({ Outcome: 'conflict: changed on the server; your decision was not applied', 'Server now': 'v2 released, amount 100.00', Status: 'onHold', Version: 1, Decision: 'Reject' });
+    expect(by.get('H3')).toMatchObject({
+      Outcome: 'conflict: changed on the server; your decision was not applied',
+      'Server now': 'v2 released, amount 100.00',
+      Status: 'onHold',
+      Version: 1,
+      Decision: 'Reject',
+    });
     expect(by.get('H2')!.Outcome).toBe('');
   });
 });

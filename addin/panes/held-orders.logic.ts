@@ -6,7 +6,18 @@
  */
 import { isValidDate } from '../../shared/dates';
 import { cellDate, cellText, isBlank, moneyCellFromString, recordsOf } from '../excel/cells';
-import { appendRows, readTable, replaceRows, rowsByKey, updateRows, type Cell, type ExcelHost, type Progress, type RowUpdate, type TableSpec } from '../excel/workbook';
+import {
+  appendRows,
+  readTable,
+  replaceRows,
+  rowsByKey,
+  updateRows,
+  type Cell,
+  type ExcelHost,
+  type Progress,
+  type RowUpdate,
+  type TableSpec,
+} from '../excel/workbook';
 import { ApiError, newIdempotencyKey, type CreditDeskClient } from '../sync/api';
 import { saveSyncState, type WorkbookSyncState } from '../sync/state';
 import type { HoldJson } from '../../shared/api/wire';
@@ -39,16 +50,36 @@ export type { HoldJson };
 
 /** The server-owned columns, Hold … Status: a refresh rewrites these, never the decision columns. */
 export function serverCells(h: HoldJson): Cell[] {
-  return [h.id, h.salesOrderId, h.customerId, moneyCellFromString(h.orderAmount), h.forced ? 'forced' : h.summaryReason, h.reasons.map((r) => r.explanation).join('; '), h.heldAt.slice(0, 16).replace('T', ' '), h.version, h.status];
+  return [
+    h.id,
+    h.salesOrderId,
+    h.customerId,
+    moneyCellFromString(h.orderAmount),
+    h.forced ? 'forced' : h.summaryReason,
+    h.reasons.map((r) => r.explanation).join('; '),
+    h.heldAt.slice(0, 16).replace('T', ' '),
+    h.version,
+    h.status,
+  ];
 }
 
 const blankDecision = (): Cell[] => ['', '', '', '', '', ''];
 
 /** Pulls the whole hold list into the table (replacing it) and stores the sequence it is current at. */
-export async function pullHolds(host: ExcelHost, client: CreditDeskClient, state: WorkbookSyncState, onProgress?: Progress): Promise<number> {
+export async function pullHolds(
+  host: ExcelHost,
+  client: CreditDeskClient,
+  state: WorkbookSyncState,
+  onProgress?: Progress,
+): Promise<number> {
   const seq = await client.headSequence(state.holds?.seq ?? 0);
   const holds = await client.all<HoldJson>('/api/v1/holds?status=onHold');
-  await replaceRows(host, HELD_ORDERS, holds.map((h) => [...serverCells(h), ...blankDecision()]), onProgress);
+  await replaceRows(
+    host,
+    HELD_ORDERS,
+    holds.map((h) => [...serverCells(h), ...blankDecision()]),
+    onProgress,
+  );
   state.holds = { seq };
   await saveSyncState(host, state);
   return holds.length;
@@ -58,7 +89,11 @@ export async function pullHolds(host: ExcelHost, client: CreditDeskClient, state
  * Refresh: only holds changed since the stored sequence. Known rows get the server columns
  * rewritten in place (their decisions stay); new holds on hold are appended.
  */
-export async function refreshHolds(host: ExcelHost, client: CreditDeskClient, state: WorkbookSyncState): Promise<{ updated: number; added: number }> {
+export async function refreshHolds(
+  host: ExcelHost,
+  client: CreditDeskClient,
+  state: WorkbookSyncState,
+): Promise<{ updated: number; added: number }> {
   if (!state.holds) return { updated: 0, added: await pullHolds(host, client, state) };
   const seq = await client.headSequence(state.holds.seq);
   const changed = await client.all<HoldJson>(`/api/v1/holds?since=${state.holds.seq}`);
@@ -96,7 +131,8 @@ function readDecisions(headers: readonly string[], rows: readonly Cell[][]): Dec
     if (/^(released|rejected|pending approval)/.test(outcome)) return [];
     const errors: string[] = [];
     const decision = cellText(r.Decision);
-    if (decision !== 'Release' && decision !== 'Reject') errors.push(`Decision must be Release or Reject, not "${decision}"`);
+    if (decision !== 'Release' && decision !== 'Reject')
+      errors.push(`Decision must be Release or Reject, not "${decision}"`);
     const reasonCode = cellText(r['Reason code']);
     if (!reasonCode) errors.push('a decision needs a reason code');
     let reviewDate: string | null = null;
@@ -110,7 +146,18 @@ function readDecisions(headers: readonly string[], rows: readonly Cell[][]): Dec
     }
     const version = Number(r.Version);
     if (!Number.isInteger(version) || version < 1) errors.push('Version is missing: pull the hold list again');
-    return [{ row, holdId: cellText(r.Hold), version, decision: decision as Decision['decision'], reasonCode, reviewDate: reviewDate && isValidDate(reviewDate) ? reviewDate : null, comment: cellText(r.Comment) || null, errors }];
+    return [
+      {
+        row,
+        holdId: cellText(r.Hold),
+        version,
+        decision: decision as Decision['decision'],
+        reasonCode,
+        reviewDate: reviewDate && isValidDate(reviewDate) ? reviewDate : null,
+        comment: cellText(r.Comment) || null,
+        errors,
+      },
+    ];
   });
 }
 
@@ -131,7 +178,8 @@ export interface ApplyOutcome {
   notSent: number;
 }
 
-const describeCurrent = (h: HoldJson) => `v${h.version} ${h.status}${h.releasedBy ? ` by ${h.releasedBy}` : h.rejectedBy ? ` by ${h.rejectedBy}` : ''}, amount ${h.orderAmount}`;
+const describeCurrent = (h: HoldJson) =>
+  `v${h.version} ${h.status}${h.releasedBy ? ` by ${h.releasedBy}` : h.rejectedBy ? ` by ${h.rejectedBy}` : ''}, amount ${h.orderAmount}`;
 
 /**
  * Apply decisions: checks each row, sends the valid ones in one release batch and one reject
@@ -152,10 +200,25 @@ export async function applyDecisions(host: ExcelHost, client: CreditDeskClient):
     if (!batch.length) continue;
     const items =
       kind === 'Release'
-        ? batch.map((d) => ({ holdId: d.holdId, version: d.version, reasonCode: d.reasonCode, reviewDate: d.reviewDate!, mode: 'withoutPosting' as const }))
-        : batch.map((d) => ({ holdId: d.holdId, version: d.version, reasonCode: d.reasonCode, ...(d.comment ? { comment: d.comment } : {}) }));
+        ? batch.map((d) => ({
+            holdId: d.holdId,
+            version: d.version,
+            reasonCode: d.reasonCode,
+            reviewDate: d.reviewDate!,
+            mode: 'withoutPosting' as const,
+          }))
+        : batch.map((d) => ({
+            holdId: d.holdId,
+            version: d.version,
+            reasonCode: d.reasonCode,
+            ...(d.comment ? { comment: d.comment } : {}),
+          }));
     try {
-      const res = await client.post<{ items: BatchItemResult[] }>(`/api/v1/holds:${kind === 'Release' ? 'release' : 'reject'}-batch`, { items }, { idempotencyKey: newIdempotencyKey() });
+      const res = await client.post<{ items: BatchItemResult[] }>(
+        `/api/v1/holds:${kind === 'Release' ? 'release' : 'reject'}-batch`,
+        { items },
+        { idempotencyKey: newIdempotencyKey() },
+      );
       for (const r of res.items) {
         const d = batch[r.index]!;
         if (r.status === 'ok' && r.hold) {
@@ -163,16 +226,26 @@ export async function applyDecisions(host: ExcelHost, client: CreditDeskClient):
           results.set(d.holdId, { outcome: `${word} (v${r.hold.version})`, serverNow: '', hold: r.hold });
           outcome.applied++;
         } else if (r.code === 'version_conflict' && r.current) {
-          results.set(d.holdId, { outcome: 'conflict: changed on the server; your decision was not applied', serverNow: describeCurrent(r.current) });
+          results.set(d.holdId, {
+            outcome: 'conflict: changed on the server; your decision was not applied',
+            serverNow: describeCurrent(r.current),
+          });
           outcome.conflicts++;
         } else {
-          results.set(d.holdId, { outcome: `error: ${r.errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; ')}`, serverNow: r.current ? describeCurrent(r.current) : '' });
+          results.set(d.holdId, {
+            outcome: `error: ${r.errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; ')}`,
+            serverNow: r.current ? describeCurrent(r.current) : '',
+          });
           outcome.errors++;
         }
       }
     } catch (e) {
       const offline = e instanceof ApiError && e.offline;
-      for (const d of batch) results.set(d.holdId, { outcome: offline ? 'not sent: server unreachable; Apply again later' : `not sent: ${(e as Error).message}`, serverNow: '' });
+      for (const d of batch)
+        results.set(d.holdId, {
+          outcome: offline ? 'not sent: server unreachable; Apply again later' : `not sent: ${(e as Error).message}`,
+          serverNow: '',
+        });
       outcome.notSent += batch.length;
     }
   }

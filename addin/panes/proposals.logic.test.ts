@@ -3,20 +3,53 @@ import { lineErrors, lineOf, parseProposal } from './proposals.logic';
 
 describe('proposal rows (bad input is marked before anything is sent)', () => {
   it('reads a new limit, a % change, an expiry, a temporary window', () => {
-    expect(parseProposal({ Customer: 'C1', 'New limit': 90000, Expiry: '2027-12-31' }, 0)).toMatchObject({ customerId: 'C1', type: 'creditLimit', newLimit: 9_000_000n, expiry: '2027-12-31', errors: [] });
-    expect(parseProposal({ Customer: 'C1', '% change': '7.5%' }, 0)).toMatchObject({ pctChange: 75_000n, newLimit: null, errors: [] });
-    expect(parseProposal({ Customer: 'C1', 'New limit': '1,500.50', 'Temporary from': '2026-12-01', 'Temporary to': 46387 }, 0)).toMatchObject({ type: 'temporary', newLimit: 150_050n, fromDate: '2026-12-01', toDate: '2026-12-31', errors: [] });
+    expect(parseProposal({ Customer: 'C1', 'New limit': 90000, Expiry: '2027-12-31' }, 0)).toMatchObject({
+      customerId: 'C1',
+      type: 'creditLimit',
+      newLimit: 9_000_000n,
+      expiry: '2027-12-31',
+      errors: [],
+    });
+    expect(parseProposal({ Customer: 'C1', '% change': '7.5%' }, 0)).toMatchObject({
+      pctChange: 75_000n,
+      newLimit: null,
+      errors: [],
+    });
+    expect(
+      parseProposal(
+        { Customer: 'C1', 'New limit': '1,500.50', 'Temporary from': '2026-12-01', 'Temporary to': 46387 },
+        0,
+      ),
+    ).toMatchObject({
+      type: 'temporary',
+      newLimit: 150_050n,
+      fromDate: '2026-12-01',
+      toDate: '2026-12-31',
+      errors: [],
+    });
     expect(parseProposal({ Customer: '', 'New limit': '' }, 3)).toBeNull();
   });
 
   it('marks non-numeric and negative limits, dates typed as text, both or neither of limit and %', () => {
-    expect(parseProposal({ Customer: 'C1', 'New limit': 'abc' }, 0)!.errors).toEqual(['New limit "abc" is not an amount']);
+    expect(parseProposal({ Customer: 'C1', 'New limit': 'abc' }, 0)!.errors).toEqual([
+      'New limit "abc" is not an amount',
+    ]);
     expect(parseProposal({ Customer: 'C1', 'New limit': -5 }, 0)!.errors).toEqual(['New limit must not be negative']);
-    expect(parseProposal({ Customer: 'C1', 'New limit': 10.555 }, 0)!.errors).toEqual(['New limit has more than 2 decimals']);
-    expect(parseProposal({ Customer: 'C1', 'New limit': 1, Expiry: '31/12/2027' }, 0)!.errors).toEqual(['Expiry "31/12/2027" is not a date (use YYYY-MM-DD)']);
-    expect(parseProposal({ Customer: 'C1', 'New limit': 1, '% change': 5 }, 0)!.errors).toEqual(['give a new limit or a % change, not both']);
-    expect(parseProposal({ Customer: 'C1', Expiry: '2027-01-01' }, 0)!.errors).toEqual(['New limit or % change is needed']);
-    expect(parseProposal({ Customer: 'bad id!', 'New limit': 1 }, 0)!.errors).toEqual(['Customer "bad id!" is not a customer id']);
+    expect(parseProposal({ Customer: 'C1', 'New limit': 10.555 }, 0)!.errors).toEqual([
+      'New limit has more than 2 decimals',
+    ]);
+    expect(parseProposal({ Customer: 'C1', 'New limit': 1, Expiry: '31/12/2027' }, 0)!.errors).toEqual([
+      'Expiry "31/12/2027" is not a date (use YYYY-MM-DD)',
+    ]);
+    expect(parseProposal({ Customer: 'C1', 'New limit': 1, '% change': 5 }, 0)!.errors).toEqual([
+      'give a new limit or a % change, not both',
+    ]);
+    expect(parseProposal({ Customer: 'C1', Expiry: '2027-01-01' }, 0)!.errors).toEqual([
+      'New limit or % change is needed',
+    ]);
+    expect(parseProposal({ Customer: 'bad id!', 'New limit': 1 }, 0)!.errors).toEqual([
+      'Customer "bad id!" is not a customer id',
+    ]);
   });
 
   it('applies a % change to the current limit as generate does (half-up to cents)', () => {
@@ -24,7 +57,13 @@ describe('proposal rows (bad input is marked before anything is sent)', () => {
     expect(lineOf(p, 1_234_500n)).toEqual({ customerId: 'C1', newCreditLimit: 1_320_915n });
   });
 
-  it('maps the server\'s lines.N.field errors to line indexes', () => {
-    expect(lineErrors([{ path: 'lines.2.newToDate', message: 'ended' }, { path: 'lines.2.customerId', message: 'unknown' }, { path: 'type', message: 'x' }])).toEqual(new Map([[2, ['newToDate: ended', 'customerId: unknown']]]));
+  it("maps the server's lines.N.field errors to line indexes", () => {
+    expect(
+      lineErrors([
+        { path: 'lines.2.newToDate', message: 'ended' },
+        { path: 'lines.2.customerId', message: 'unknown' },
+        { path: 'type', message: 'x' },
+      ]),
+    ).toEqual(new Map([[2, ['newToDate: ended', 'customerId: unknown']]]));
   });
 });

@@ -7,9 +7,34 @@
 import { formatMoney, type Money, type Rate } from '../../shared/money';
 import { percentJson } from '../../shared/api/percent';
 import { todayUtc, type CalendarDate } from '../../shared/dates';
-import { generatedLimit, projectLine, releasableHolds, validateJournalLines, type JournalLineInput, type JournalType } from '../../shared/credit/adjustments';
-import { cellDate, cellMoney, cellRate, cellText, isBlank, moneyCell, recordsOf, type CellRecord } from '../excel/cells';
-import { ensureTable, readTable, updateRows, type Cell, type ExcelHost, type Progress, type RowUpdate, type TableSpec } from '../excel/workbook';
+import {
+  generatedLimit,
+  projectLine,
+  releasableHolds,
+  validateJournalLines,
+  type JournalLineInput,
+  type JournalType,
+} from '../../shared/credit/adjustments';
+import {
+  cellDate,
+  cellMoney,
+  cellRate,
+  cellText,
+  isBlank,
+  moneyCell,
+  recordsOf,
+  type CellRecord,
+} from '../excel/cells';
+import {
+  ensureTable,
+  readTable,
+  updateRows,
+  type Cell,
+  type ExcelHost,
+  type Progress,
+  type RowUpdate,
+  type TableSpec,
+} from '../excel/workbook';
 import { ApiError, type CreditDeskClient } from '../sync/api';
 import type { PreviewContext } from '../sync/credit-context';
 import type { JournalJson, JournalValidationJson } from '../../shared/api/wire';
@@ -38,7 +63,15 @@ export const PROPOSALS: TableSpec = {
 };
 
 /** The columns the pane writes, in table order from `Available now`. */
-export const RESULT_COLUMNS = ['Available now', 'Projected available', 'Projected % used', 'Holds released', 'Status', 'Journal', 'Message'] as const;
+export const RESULT_COLUMNS = [
+  'Available now',
+  'Projected available',
+  'Projected % used',
+  'Holds released',
+  'Status',
+  'Journal',
+  'Message',
+] as const;
 
 export interface ProposalRow {
   /** Data row in the table when it was read. */
@@ -52,7 +85,6 @@ export interface ProposalRow {
   toDate: CalendarDate | null;
   errors: string[];
 }
-
 
 /** One proposal from its cells; bad input (SPEC "Bad input") becomes messages on the row. Blank rows are null. */
 export function parseProposal(rec: CellRecord, row: number): ProposalRow | null {
@@ -89,7 +121,17 @@ export function parseProposal(rec: CellRecord, row: number): ProposalRow | null 
   const toDate = date('Temporary to');
   const temporary = !isBlank(rec['Temporary from']) || !isBlank(rec['Temporary to']);
   const expiry = isBlank(rec.Expiry) ? undefined : date('Expiry');
-  return { row, customerId, type: temporary ? 'temporary' : 'creditLimit', newLimit, pctChange, expiry, fromDate, toDate, errors };
+  return {
+    row,
+    customerId,
+    type: temporary ? 'temporary' : 'creditLimit',
+    newLimit,
+    pctChange,
+    expiry,
+    fromDate,
+    toDate,
+    errors,
+  };
 }
 
 export interface PreviewResult {
@@ -105,7 +147,11 @@ export interface PreviewResult {
 
 /** The journal line of a parsed row; a % change is applied to the current limit the way `generate` does. */
 export function lineOf(p: ProposalRow, currentLimit: Money | null): JournalLineInput | null {
-  const limit = p.newLimit ?? (p.pctChange !== null && currentLimit !== null ? generatedLimit(currentLimit, { valueType: 'percentage', value: p.pctChange }) : null);
+  const limit =
+    p.newLimit ??
+    (p.pctChange !== null && currentLimit !== null
+      ? generatedLimit(currentLimit, { valueType: 'percentage', value: p.pctChange })
+      : null);
   if (limit === null) return null;
   const line: JournalLineInput = { customerId: p.customerId, newCreditLimit: limit };
   if (p.type === 'temporary') {
@@ -128,12 +174,25 @@ export function previewProposals(rows: readonly ProposalRow[], ctx: PreviewConte
     const errors = [...p.errors];
     // A % change needs the current limit: without the customer there is nothing to apply it to.
     if (!errors.length && !line) errors.push(`customerId: customer ${p.customerId} does not exist`);
-    return { currentLimit, name: c?.name ?? '', line, availableNow: null, projectedAvailable: null, projectedPercentUsed: null, releasable: [], errors };
+    return {
+      currentLimit,
+      name: c?.name ?? '',
+      line,
+      availableNow: null,
+      projectedAvailable: null,
+      projectedPercentUsed: null,
+      releasable: [],
+      errors,
+    };
   });
   for (const type of ['creditLimit', 'temporary'] as const) {
     const idx = rows.flatMap((p, i) => (p.type === type && results[i]!.line ? [i] : []));
     const lines = idx.map((i) => results[i]!.line!);
-    const errs = validateJournalLines(type, lines, { customerExists: (id) => ctx.customers.has(id), groupExists: (id) => ctx.groupIds.has(id), today: ctx.asOf });
+    const errs = validateJournalLines(type, lines, {
+      customerExists: (id) => ctx.customers.has(id),
+      groupExists: (id) => ctx.groupIds.has(id),
+      today: ctx.asOf,
+    });
     for (const e of errs) results[idx[e.index]!]!.errors.push(`${e.field}: ${e.message}`);
   }
   rows.forEach((p, i) => {
@@ -171,7 +230,13 @@ export async function readProposals(host: ExcelHost): Promise<ReadProposals> {
 type ResultCells = [Cell, Cell, Cell, Cell, Cell, Cell, Cell];
 
 /** Writes result columns (Available now … Message) on rows found by customer id in the table as it is now. */
-export async function writeResults(host: ExcelHost, byCustomer: Map<string, Partial<Record<(typeof RESULT_COLUMNS)[number], Cell>>>, byRow: Map<number, Partial<Record<(typeof RESULT_COLUMNS)[number], Cell>>> = new Map(), extra?: Map<string, { name: Cell; currentLimit: Cell }>, onProgress?: Progress): Promise<void> {
+export async function writeResults(
+  host: ExcelHost,
+  byCustomer: Map<string, Partial<Record<(typeof RESULT_COLUMNS)[number], Cell>>>,
+  byRow: Map<number, Partial<Record<(typeof RESULT_COLUMNS)[number], Cell>>> = new Map(),
+  extra?: Map<string, { name: Cell; currentLimit: Cell }>,
+  onProgress?: Progress,
+): Promise<void> {
   const { info, rows } = await readTable(host, PROPOSALS.name);
   const records = recordsOf(info.headers, rows);
   const updates: RowUpdate[] = [];
@@ -179,7 +244,11 @@ export async function writeResults(host: ExcelHost, byCustomer: Map<string, Part
   records.forEach((rec, row) => {
     const id = cellText(rec.Customer);
     const patch = byRow.get(row) ?? (id ? byCustomer.get(id) : undefined);
-    if (patch) updates.push({ row, values: RESULT_COLUMNS.map((h) => (h in patch ? patch[h]! : (rec[h] ?? ''))) as ResultCells });
+    if (patch)
+      updates.push({
+        row,
+        values: RESULT_COLUMNS.map((h) => (h in patch ? patch[h]! : (rec[h] ?? ''))) as ResultCells,
+      });
     const e = id ? extra?.get(id) : undefined;
     if (e) extraUpdates.push({ row, values: [e.name, e.currentLimit] });
   });
@@ -189,7 +258,15 @@ export async function writeResults(host: ExcelHost, byCustomer: Map<string, Part
 
 /** Cells of a previewed row. */
 export function previewCells(r: PreviewResult): Partial<Record<(typeof RESULT_COLUMNS)[number], Cell>> {
-  if (r.errors.length) return { 'Available now': '', 'Projected available': '', 'Projected % used': '', 'Holds released': '', Status: 'error', Message: r.errors.join('; ') };
+  if (r.errors.length)
+    return {
+      'Available now': '',
+      'Projected available': '',
+      'Projected % used': '',
+      'Holds released': '',
+      Status: 'error',
+      Message: r.errors.join('; '),
+    };
   return {
     'Available now': moneyCell(r.availableNow),
     'Projected available': moneyCell(r.projectedAvailable),
@@ -237,7 +314,14 @@ export function lineJson(l: JournalLineInput) {
  * `:validate`, then create with the Idempotency-Key stored in the workbook for exactly this body —
  * a retry after a failure replays, never duplicates. Unreachable server: rows stay "not sent".
  */
-export async function sendProposals(host: ExcelHost, client: CreditDeskClient, state: WorkbookSyncState, ctx: PreviewContext, description: string, onProgress?: Progress): Promise<SendOutcome> {
+export async function sendProposals(
+  host: ExcelHost,
+  client: CreditDeskClient,
+  state: WorkbookSyncState,
+  ctx: PreviewContext,
+  description: string,
+  onProgress?: Progress,
+): Promise<SendOutcome> {
   const { parsed } = await readProposals(host);
   const preview = previewProposals(parsed, ctx);
   const cells = new Map<string, Partial<Record<(typeof RESULT_COLUMNS)[number], Cell>>>();
@@ -246,30 +330,56 @@ export async function sendProposals(host: ExcelHost, client: CreditDeskClient, s
   if (bad.length) {
     preview.forEach((r, i) => {
       const p = parsed[i]!;
-      const c = r.errors.length ? { Status: 'error', Message: r.errors.join('; ') } : { Status: 'not sent', Message: 'not sent: other rows have errors' };
+      const c = r.errors.length
+        ? { Status: 'error', Message: r.errors.join('; ') }
+        : { Status: 'not sent', Message: 'not sent: other rows have errors' };
       if (p.customerId && !cells.has(p.customerId)) cells.set(p.customerId, c);
       else rowCells.set(p.row, c);
     });
     await writeResults(host, cells, rowCells);
-    return { sent: 0, failed: bad.length, notSent: parsed.length - bad.length, journals: [], message: `${bad.length} row(s) have errors; nothing was sent` };
+    return {
+      sent: 0,
+      failed: bad.length,
+      notSent: parsed.length - bad.length,
+      journals: [],
+      message: `${bad.length} row(s) have errors; nothing was sent`,
+    };
   }
   const outcome: SendOutcome = { sent: 0, failed: 0, notSent: 0, journals: [], message: '' };
   let done = 0;
   for (const type of ['creditLimit', 'temporary'] as const) {
     // Lines in customer order, not sheet order: a resend after the user sorted is the same body,
     // so it reuses the stored Idempotency-Key and the server replays instead of creating twice.
-    const idx = parsed.flatMap((p, i) => (p.type === type ? [i] : [])).sort((a, b) => (parsed[a]!.customerId < parsed[b]!.customerId ? -1 : parsed[a]!.customerId > parsed[b]!.customerId ? 1 : a - b));
+    const idx = parsed
+      .flatMap((p, i) => (p.type === type ? [i] : []))
+      .sort((a, b) =>
+        parsed[a]!.customerId < parsed[b]!.customerId ? -1 : parsed[a]!.customerId > parsed[b]!.customerId ? 1 : a - b,
+      );
     if (!idx.length) continue;
     const body = { type, description, lines: idx.map((i) => lineJson(preview[i]!.line!)) };
     const bodyText = JSON.stringify(body);
     const slot = `proposals:${type}`;
     const key = keyFor(state, slot, bodyText);
     await saveSyncState(host, state);
-    const mark = (i: number, c: Partial<Record<(typeof RESULT_COLUMNS)[number], Cell>>) => cells.set(parsed[i]!.customerId, c);
+    const mark = (i: number, c: Partial<Record<(typeof RESULT_COLUMNS)[number], Cell>>) =>
+      cells.set(parsed[i]!.customerId, c);
     try {
-      const v = await client.post<JournalValidationJson>('/api/v1/adjustment-journals:validate', { type, lines: body.lines });
+      const v = await client.post<JournalValidationJson>('/api/v1/adjustment-journals:validate', {
+        type,
+        lines: body.lines,
+      });
       if (!v.valid) {
-        v.lines.forEach((l) => mark(idx[l.index]!, l.status === 'ok' ? { Status: 'not sent', Message: 'not sent: other rows have errors' } : { Status: 'error', Message: l.errors.map((e) => `${e.path.replace(/^lines\.\d+\./, '')}: ${e.message}`).join('; ') }));
+        v.lines.forEach((l) =>
+          mark(
+            idx[l.index]!,
+            l.status === 'ok'
+              ? { Status: 'not sent', Message: 'not sent: other rows have errors' }
+              : {
+                  Status: 'error',
+                  Message: l.errors.map((e) => `${e.path.replace(/^lines\.\d+\./, '')}: ${e.message}`).join('; '),
+                },
+          ),
+        );
         outcome.failed += v.lines.filter((l) => l.status === 'error').length;
         outcome.notSent += v.lines.filter((l) => l.status === 'ok').length;
         continue;
@@ -282,11 +392,23 @@ export async function sendProposals(host: ExcelHost, client: CreditDeskClient, s
       await saveSyncState(host, state);
     } catch (e) {
       if (e instanceof ApiError && e.offline) {
-        idx.forEach((i) => mark(i, { Status: 'not sent', Message: 'server unreachable: Send again (the retry cannot create a second journal)' }));
+        idx.forEach((i) =>
+          mark(i, {
+            Status: 'not sent',
+            Message: 'server unreachable: Send again (the retry cannot create a second journal)',
+          }),
+        );
         outcome.notSent += idx.length;
       } else if (e instanceof ApiError && e.status === 422 && e.details.some((d) => d.path.startsWith('lines.'))) {
         const errs = lineErrors(e.details);
-        idx.forEach((i, n) => mark(i, errs.has(n) ? { Status: 'error', Message: errs.get(n)!.join('; ') } : { Status: 'not sent', Message: 'not sent: other rows have errors' }));
+        idx.forEach((i, n) =>
+          mark(
+            i,
+            errs.has(n)
+              ? { Status: 'error', Message: errs.get(n)!.join('; ') }
+              : { Status: 'not sent', Message: 'not sent: other rows have errors' },
+          ),
+        );
         outcome.failed += errs.size;
         outcome.notSent += idx.length - errs.size;
       } else {
@@ -299,7 +421,10 @@ export async function sendProposals(host: ExcelHost, client: CreditDeskClient, s
     onProgress?.(done, parsed.length);
   }
   await writeResults(host, cells);
-  outcome.message = outcome.notSent && !outcome.sent && !outcome.failed ? 'The server could not be reached: rows are marked "not sent"; Send again later.' : `${outcome.sent} sent${outcome.journals.length ? ` (journal ${outcome.journals.join(', ')})` : ''}, ${outcome.failed} in error, ${outcome.notSent} not sent`;
+  outcome.message =
+    outcome.notSent && !outcome.sent && !outcome.failed
+      ? 'The server could not be reached: rows are marked "not sent"; Send again later.'
+      : `${outcome.sent} sent${outcome.journals.length ? ` (journal ${outcome.journals.join(', ')})` : ''}, ${outcome.failed} in error, ${outcome.notSent} not sent`;
   return outcome;
 }
 

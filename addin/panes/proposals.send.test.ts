@@ -8,7 +8,10 @@ import { SimulatedWorkbook } from '../testing/simulated-excel';
 import { PROPOSALS, sendProposals } from './proposals.logic';
 
 function context(ids: string[]): PreviewContext {
-  return addContextJson(emptyContext('2026-11-23'), creditContextFixture(ids, { creditLimit: () => 100_000n, rules: false }));
+  return addContextJson(
+    emptyContext('2026-11-23'),
+    creditContextFixture(ids, { creditLimit: () => 100_000n, rules: false }),
+  );
 }
 
 describe('sending proposals', () => {
@@ -31,13 +34,25 @@ describe('sending proposals', () => {
         return { id: 'CLJ-1', lines: [] };
       },
     } as unknown as CreditDeskClient;
-    const first = await sendProposals(wb, client, await loadSyncState(wb, 'http://127.0.0.1:1'), context(['C1', 'C2']), 'Q4');
+    const first = await sendProposals(
+      wb,
+      client,
+      await loadSyncState(wb, 'http://127.0.0.1:1'),
+      context(['C1', 'C2']),
+      'Q4',
+    );
     expect(first.notSent).toBe(2);
     expect(wb.records('Proposals').map((r) => r.Status)).toEqual(['not sent', 'not sent']);
     lose = false;
     // The user sorts the sheet, then sends again (a new pane session reads the key from the workbook).
     wb.sort('Proposals', 'Customer', true);
-    const second = await sendProposals(wb, client, await loadSyncState(wb, 'http://127.0.0.1:1'), context(['C1', 'C2']), 'Q4');
+    const second = await sendProposals(
+      wb,
+      client,
+      await loadSyncState(wb, 'http://127.0.0.1:1'),
+      context(['C1', 'C2']),
+      'Q4',
+    );
     expect(second.sent).toBe(2);
     expect(creates).toHaveLength(2);
     expect(creates[1]!.key).toBe(creates[0]!.key);
@@ -47,12 +62,18 @@ describe('sending proposals', () => {
       ['C1', 'sent', 'CLJ-1'],
     ]);
     // Sent rows are not sent again.
-    const third = await sendProposals(wb, client, await loadSyncState(wb, 'http://127.0.0.1:1'), context(['C1', 'C2']), 'Q4');
+    const third = await sendProposals(
+      wb,
+      client,
+      await loadSyncState(wb, 'http://127.0.0.1:1'),
+      context(['C1', 'C2']),
+      'Q4',
+    );
     expect(third.sent).toBe(0);
     expect(creates).toHaveLength(2);
   });
 
-  it('the server\'s per-line errors land on the right rows after a sort', async () => {
+  it("the server's per-line errors land on the right rows after a sort", async () => {
     const wb = new SimulatedWorkbook();
     await ensureTable(wb, PROPOSALS);
     for (const [i, id] of ['C1', 'C2', 'C3'].entries()) {
@@ -63,7 +84,14 @@ describe('sending proposals', () => {
       session: { serverUrl: 'http://127.0.0.1:1', token: 't' },
       async post(path: string, body: { lines: { customerId: string }[] }) {
         wb.sort('Proposals', 'Customer', true); // the user sorts while the request is out
-        return { valid: false, lines: body.lines.map((l, index) => (l.customerId === 'C2' ? { index, status: 'error', errors: [{ path: `lines.${index}.customerId`, message: 'blocked' }] } : { index, status: 'ok', errors: [] })) };
+        return {
+          valid: false,
+          lines: body.lines.map((l, index) =>
+            l.customerId === 'C2'
+              ? { index, status: 'error', errors: [{ path: `lines.${index}.customerId`, message: 'blocked' }] }
+              : { index, status: 'ok', errors: [] },
+          ),
+        };
       },
     } as unknown as CreditDeskClient;
     await sendProposals(wb, client, await loadSyncState(wb, 'http://127.0.0.1:1'), context(['C1', 'C2', 'C3']), 'x');

@@ -3,7 +3,8 @@ import { ApiError, CreditDeskClient } from './api';
 import { keyFor, type WorkbookSyncState } from './state';
 
 const session = { serverUrl: 'http://127.0.0.1:9/', token: 't0k' };
-const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
 
 function client(answers: (() => Response | Promise<Response>)[]) {
   const seen: { url: string; init: RequestInit }[] = [];
@@ -46,10 +47,22 @@ describe('sync client', () => {
     expect((e as ApiError).offline).toBe(true);
     expect(down.seen).toHaveLength(4);
 
-    const refused = client([() => json(409, { error: { code: 'version_conflict', message: 'stale', details: [{ path: 'If-Match', message: 'stale' }] }, current: { version: 3 } })]);
-    const c = await refused.c.post('/y', { a: 1 }, { ifMatch: 2, idempotencyKey: 'k-1' }).catch((x: unknown) => x as ApiError);
+    const refused = client([
+      () =>
+        json(409, {
+          error: { code: 'version_conflict', message: 'stale', details: [{ path: 'If-Match', message: 'stale' }] },
+          current: { version: 3 },
+        }),
+    ]);
+    const c = await refused.c
+      .post('/y', { a: 1 }, { ifMatch: 2, idempotencyKey: 'k-1' })
+      .catch((x: unknown) => x as ApiError);
     expect(refused.seen).toHaveLength(1);
-    expect(c).toMatchObject({ status: 409, code: 'version_conflict', details: [{ path: 'If-Match', message: 'stale' }] });
+    expect(c).toMatchObject({
+      status: 409,
+      code: 'version_conflict',
+      details: [{ path: 'If-Match', message: 'stale' }],
+    });
     expect((c as ApiError).body).toMatchObject({ current: { version: 3 } });
     const headers = refused.seen[0]!.init.headers as Record<string, string>;
     expect(headers['If-Match']).toBe('"2"');
@@ -57,9 +70,17 @@ describe('sync client', () => {
   });
 
   it('retries 503 and pages through list endpoints', async () => {
-    const { c, seen } = client([() => json(503, {}), () => json(200, { items: [1, 2], nextCursor: 'n1' }), () => json(200, { items: [3], nextCursor: null })]);
+    const { c, seen } = client([
+      () => json(503, {}),
+      () => json(200, { items: [1, 2], nextCursor: 'n1' }),
+      () => json(200, { items: [3], nextCursor: null }),
+    ]);
     expect(await c.all('/api/v1/holds?status=onHold', 2)).toEqual([1, 2, 3]);
-    expect(seen.map((s) => s.url.replace('http://127.0.0.1:9', ''))).toEqual(['/api/v1/holds?status=onHold&limit=2', '/api/v1/holds?status=onHold&limit=2', '/api/v1/holds?status=onHold&limit=2&cursor=n1']);
+    expect(seen.map((s) => s.url.replace('http://127.0.0.1:9', ''))).toEqual([
+      '/api/v1/holds?status=onHold&limit=2',
+      '/api/v1/holds?status=onHold&limit=2',
+      '/api/v1/holds?status=onHold&limit=2&cursor=n1',
+    ]);
   });
 
   it('reuses the Idempotency-Key for the same body (a resend replays), a new one for another body', () => {

@@ -67,11 +67,19 @@ export class CreditDeskClient {
    * decisions carry versions, so a retry cannot apply a change twice).
    */
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-    const headers: Record<string, string> = { Authorization: `Bearer ${this.session.token}`, Accept: 'application/json' };
+    const headers: Record<string, string> = {
+      Authorization: `Bearer ${this.session.token}`,
+      Accept: 'application/json',
+    };
     if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
     if (opts.ifMatch !== undefined) headers['If-Match'] = `"${opts.ifMatch}"`;
     if (opts.idempotencyKey) headers['Idempotency-Key'] = opts.idempotencyKey;
-    const init: RequestInit = { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), signal: opts.signal };
+    const init: RequestInit = {
+      method,
+      headers,
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      signal: opts.signal,
+    };
     let lastNetworkError: unknown = null;
     for (let attempt = 0; attempt < this.retry.attempts; attempt++) {
       if (attempt > 0) {
@@ -96,9 +104,19 @@ export class CreditDeskClient {
       }
       if (res.ok) return json as T;
       const err = (json as Partial<ErrorJson> | null)?.error;
-      throw new ApiError(res.status, err?.code ?? `http_${res.status}`, err?.message ?? (text || res.statusText), err?.details ?? [], json);
+      throw new ApiError(
+        res.status,
+        err?.code ?? `http_${res.status}`,
+        err?.message ?? (text || res.statusText),
+        err?.details ?? [],
+        json,
+      );
     }
-    throw new ApiError(0, 'offline', `the server at ${this.session.serverUrl} cannot be reached (${String((lastNetworkError as Error)?.message ?? lastNetworkError)})`);
+    throw new ApiError(
+      0,
+      'offline',
+      `the server at ${this.session.serverUrl} cannot be reached (${String((lastNetworkError as Error)?.message ?? lastNetworkError)})`,
+    );
   }
 
   get<T>(path: string, signal?: AbortSignal): Promise<T> {
@@ -115,7 +133,9 @@ export class CreditDeskClient {
     let cursor: string | null = null;
     do {
       const sep: string = path.includes('?') ? '&' : '?';
-      const page: { items: T[]; nextCursor: string | null } = await this.get(`${path}${sep}limit=${pageSize}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const page: { items: T[]; nextCursor: string | null } = await this.get(
+        `${path}${sep}limit=${pageSize}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
       out.push(...page.items);
       cursor = page.nextCursor;
     } while (cursor);
@@ -126,7 +146,9 @@ export class CreditDeskClient {
   async headSequence(since = 0): Promise<number> {
     let seq = since;
     for (;;) {
-      const page = await this.get<{ changes: { seq: number }[]; nextSince: number }>(`/api/v1/changes?since=${seq}&limit=1000`);
+      const page = await this.get<{ changes: { seq: number }[]; nextSince: number }>(
+        `/api/v1/changes?since=${seq}&limit=1000`,
+      );
       if (!page.changes.length || page.nextSince === seq) return page.nextSince ?? seq;
       seq = page.nextSince;
     }

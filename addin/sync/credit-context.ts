@@ -6,9 +6,24 @@
  * whole job: no figure is recomputed in the pane, so the preview equals `:validate`.
  */
 import { parseRate, type Money } from '../../shared/money';
-import type { BlockingRule, CreditCheckInput, CreditLimitType, CreditOrder, Insurance, RuleType, TemporaryLimit } from '../../shared/credit/types';
+import type {
+  BlockingRule,
+  CreditCheckInput,
+  CreditLimitType,
+  CreditOrder,
+  Insurance,
+  RuleType,
+  TemporaryLimit,
+} from '../../shared/credit/types';
 import type { CreditDeskClient } from './api';
-import type { BlockingRuleJson as RuleJson, CreditContextJson, CreditOrderJson as OrderJson, CustomerContextJson, ExposurePartsJson as ExposureJson, TemporaryLimitJson } from '../../shared/api/wire';
+import type {
+  BlockingRuleJson as RuleJson,
+  CreditContextJson,
+  CreditOrderJson as OrderJson,
+  CustomerContextJson,
+  ExposurePartsJson as ExposureJson,
+  TemporaryLimitJson,
+} from '../../shared/api/wire';
 
 // The answer's types are the server's schema's (shared/api/wire.ts, types only).
 export type { CreditContextJson, CustomerContextJson };
@@ -39,7 +54,12 @@ function moneyFromJson(s: string): Money {
 }
 
 function ruleFromJson(r: RuleJson): BlockingRule {
-  const threshold = r.creditLimitThreshold === null ? null : r.valueType === 'amount' ? moneyFromJson(r.creditLimitThreshold) : parseRate(r.creditLimitThreshold);
+  const threshold =
+    r.creditLimitThreshold === null
+      ? null
+      : r.valueType === 'amount'
+        ? moneyFromJson(r.creditLimitThreshold)
+        : parseRate(r.creditLimitThreshold);
   return {
     id: r.id,
     ruleType: r.ruleType as RuleType,
@@ -58,12 +78,28 @@ function ruleFromJson(r: RuleJson): BlockingRule {
   };
 }
 
-const temporaryFromJson = (t: TemporaryLimitJson): TemporaryLimit => ({ amount: moneyFromJson(t.amount), fromDate: t.fromDate, toDate: t.toDate, postedSeq: t.postedSeq });
-const orderFromJson = (o: OrderJson): CreditOrder => ({ amount: moneyFromJson(o.amount), paymentTermsId: o.paymentTermsId, cashDiscountId: o.cashDiscountId, excludeFromCreditManagement: o.excludeFromCreditManagement });
-const exposureFromJson = (e: ExposureJson) => ({ balance: moneyFromJson(e.balance), deliveredNotInvoiced: moneyFromJson(e.deliveredNotInvoiced), openOrders: moneyFromJson(e.openOrders) });
+const temporaryFromJson = (t: TemporaryLimitJson): TemporaryLimit => ({
+  amount: moneyFromJson(t.amount),
+  fromDate: t.fromDate,
+  toDate: t.toDate,
+  postedSeq: t.postedSeq,
+});
+const orderFromJson = (o: OrderJson): CreditOrder => ({
+  amount: moneyFromJson(o.amount),
+  paymentTermsId: o.paymentTermsId,
+  cashDiscountId: o.cashDiscountId,
+  excludeFromCreditManagement: o.excludeFromCreditManagement,
+});
+const exposureFromJson = (e: ExposureJson) => ({
+  balance: moneyFromJson(e.balance),
+  deliveredNotInvoiced: moneyFromJson(e.deliveredNotInvoiced),
+  openOrders: moneyFromJson(e.openOrders),
+});
 
 /** The setup every input shares, decoded once per answer (the server also shares one object). */
-function commonFromJson(j: Pick<CreditContextJson, 'parameters' | 'rules' | 'paymentTermsRanks' | 'cashDiscountRanks'>) {
+function commonFromJson(
+  j: Pick<CreditContextJson, 'parameters' | 'rules' | 'paymentTermsRanks' | 'cashDiscountRanks'>,
+) {
   return {
     parameters: { ...j.parameters, creditLimitType: j.parameters.creditLimitType as CreditLimitType },
     rules: j.rules.map(ruleFromJson),
@@ -73,7 +109,11 @@ function commonFromJson(j: Pick<CreditContextJson, 'parameters' | 'rules' | 'pay
 }
 
 /** A customer's engine input and its held orders' re-check inputs, from its JSON. */
-function customerContextFromJson(c: CustomerContextJson, asOf: string, common: ReturnType<typeof commonFromJson>): CustomerContext {
+function customerContextFromJson(
+  c: CustomerContextJson,
+  asOf: string,
+  common: ReturnType<typeof commonFromJson>,
+): CustomerContext {
   const input: CreditCheckInput = {
     asOf,
     parameters: common.parameters,
@@ -92,14 +132,30 @@ function customerContextFromJson(c: CustomerContextJson, asOf: string, common: R
       cashDiscountId: c.customer.cashDiscountId,
     },
     exposureParts: exposureFromJson(c.exposureParts),
-    overdue: { oldestOverdueDueDate: c.overdue.oldestOverdueDueDate, overdueAmount: moneyFromJson(c.overdue.overdueAmount) },
+    overdue: {
+      oldestOverdueDueDate: c.overdue.oldestOverdueDueDate,
+      overdueAmount: moneyFromJson(c.overdue.overdueAmount),
+    },
     order: orderFromJson(c.order),
     rules: common.rules,
     temporaryLimits: c.temporaryLimits.map(temporaryFromJson),
-    insurances: c.insurances.map(
-      (i): Insurance => ({ identifier: i.identifier, value: moneyFromJson(i.value), updateCreditLimitPct: parseRate(i.updateCreditLimitPct), effectiveDate: i.effectiveDate, expirationDate: i.expirationDate, includedInExposure: i.includedInExposure }),
-    ),
-    group: c.group ? { id: c.group.id, creditLimit: moneyFromJson(c.group.creditLimit), creditLimitToDate: c.group.creditLimitToDate, membersExposure: moneyFromJson(c.group.membersExposure), temporaryLimits: c.group.temporaryLimits.map(temporaryFromJson) } : null,
+    insurances: c.insurances.map((i): Insurance => ({
+      identifier: i.identifier,
+      value: moneyFromJson(i.value),
+      updateCreditLimitPct: parseRate(i.updateCreditLimitPct),
+      effectiveDate: i.effectiveDate,
+      expirationDate: i.expirationDate,
+      includedInExposure: i.includedInExposure,
+    })),
+    group: c.group
+      ? {
+          id: c.group.id,
+          creditLimit: moneyFromJson(c.group.creditLimit),
+          creditLimitToDate: c.group.creditLimitToDate,
+          membersExposure: moneyFromJson(c.group.membersExposure),
+          temporaryLimits: c.group.temporaryLimits.map(temporaryFromJson),
+        }
+      : null,
     paymentTermsRanks: common.paymentTermsRanks,
     cashDiscountRanks: common.cashDiscountRanks,
   };
@@ -109,7 +165,10 @@ function customerContextFromJson(c: CustomerContextJson, asOf: string, common: R
       ...input,
       order: orderFromJson(h.order),
       exposureParts: exposureFromJson(h.exposureParts),
-      group: input.group && h.groupMembersExposure !== null ? { ...input.group, membersExposure: moneyFromJson(h.groupMembersExposure) } : input.group,
+      group:
+        input.group && h.groupMembersExposure !== null
+          ? { ...input.group, membersExposure: moneyFromJson(h.groupMembersExposure) }
+          : input.group,
     },
   }));
   return { name: c.name, input, holds };
@@ -124,14 +183,25 @@ export function addContextJson(ctx: PreviewContext, j: CreditContextJson): Previ
   return ctx;
 }
 
-export const emptyContext = (asOf: string): PreviewContext => ({ asOf, customers: new Map(), unknown: new Set(), groupIds: new Set() });
+export const emptyContext = (asOf: string): PreviewContext => ({
+  asOf,
+  customers: new Map(),
+  unknown: new Set(),
+  groupIds: new Set(),
+});
 
 /**
  * Loads the preview context of the named customers (and credit groups) in requests of
  * {@link CONTEXT_BATCH} ids: one request for 10,000 rows. Ids that are not ids at all are unknown
  * without asking (the server would refuse the whole request).
  */
-export async function loadPreviewContext(client: CreditDeskClient, customerIds: readonly string[], asOf: string, onProgress?: (done: number, total: number) => void, creditGroupIds: readonly string[] = []): Promise<PreviewContext> {
+export async function loadPreviewContext(
+  client: CreditDeskClient,
+  customerIds: readonly string[],
+  asOf: string,
+  onProgress?: (done: number, total: number) => void,
+  creditGroupIds: readonly string[] = [],
+): Promise<PreviewContext> {
   const ctx = emptyContext(asOf);
   const ids: string[] = [];
   for (const id of new Set(customerIds)) {
@@ -142,7 +212,14 @@ export async function loadPreviewContext(client: CreditDeskClient, customerIds: 
   let done = 0;
   for (let i = 0; i < Math.max(ids.length, groups.length); i += CONTEXT_BATCH) {
     const chunk = ids.slice(i, i + CONTEXT_BATCH);
-    addContextJson(ctx, await client.post<CreditContextJson>('/api/v1/credit-context:batch', { customerIds: chunk, creditGroupIds: groups.slice(i, i + CONTEXT_BATCH), asOf }));
+    addContextJson(
+      ctx,
+      await client.post<CreditContextJson>('/api/v1/credit-context:batch', {
+        customerIds: chunk,
+        creditGroupIds: groups.slice(i, i + CONTEXT_BATCH),
+        asOf,
+      }),
+    );
     done += chunk.length;
     onProgress?.(done, ids.length);
   }

@@ -21,7 +21,13 @@ export interface WorkbookSyncState {
   pendingSends: Record<string, PendingSend>;
 }
 
-const fresh = (): WorkbookSyncState => ({ workbookId: newIdempotencyKey().slice(3), serverUrl: null, holds: null, aging: null, pendingSends: {} });
+const fresh = (): WorkbookSyncState => ({
+  workbookId: newIdempotencyKey().slice(3),
+  serverUrl: null,
+  holds: null,
+  aging: null,
+  pendingSends: {},
+});
 
 export async function loadSyncState(host: ExcelHost, serverUrl: string): Promise<WorkbookSyncState> {
   const s = (await readWorkbookState<WorkbookSyncState>(host)) ?? fresh();

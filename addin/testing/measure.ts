@@ -17,14 +17,27 @@ const AS_OF = '2026-11-23';
 
 /** Aging rows as GET /aging answers them, six buckets. */
 function agingItems(n: number): { def: AgingDefinitionJson; items: AgingRowJson[] } {
-  const def: AgingDefinitionJson = { id: 'STD', name: 'Standard', printingDirection: 'forward', version: 1, lines: ['Current', '1-30', '31-60', '61-90', '91-120', 'Over 120'].map((label) => ({ label, unit: 30, interval: 'day' as const })) };
+  const def: AgingDefinitionJson = {
+    id: 'STD',
+    name: 'Standard',
+    printingDirection: 'forward',
+    version: 1,
+    lines: ['Current', '1-30', '31-60', '61-90', '91-120', 'Over 120'].map((label) => ({
+      label,
+      unit: 30,
+      interval: 'day' as const,
+    })),
+  };
   const items = Array.from({ length: n }, (_, i): AgingRowJson => ({
     id: `STD:C${100000 + i}`,
     customerId: `C${100000 + i}`,
     asOf: AS_OF,
     name: `Customer number ${i} Holding GmbH`,
     amountDue: `${(i * 37) % 100000}.25`,
-    buckets: def.lines.map((l, j) => ({ label: l.label, amount: `${(i * (j + 3)) % 9000}.${String(j * 11).padStart(2, '0')}` })),
+    buckets: def.lines.map((l, j) => ({
+      label: l.label,
+      amount: `${(i * (j + 3)) % 9000}.${String(j * 11).padStart(2, '0')}`,
+    })),
     unbucketedAmount: '0.00',
     indicator: i % 7 === 0 ? 'over limit' : null,
     snapshotAt: '2026-11-23T06:00:00Z',
@@ -65,7 +78,14 @@ export async function measureAgingWrite(workbook: SimulatedWorkbook, n = 10_000)
   const stats = await replaceRows(workbook, agingSpec(def), rows);
   const writeMs = performance.now() - t0;
   const syncs = workbook.syncs.slice(before);
-  return { rows: workbook.table('Aging')?.rowCount ?? 0, writeMs, syncs: stats.syncs, maxRequestBytes: Math.max(...syncs.map((s) => s.requestBytes)), floorMs, rowBytes };
+  return {
+    rows: workbook.table('Aging')?.rowCount ?? 0,
+    writeMs,
+    syncs: stats.syncs,
+    maxRequestBytes: Math.max(...syncs.map((s) => s.requestBytes)),
+    floorMs,
+    rowBytes,
+  };
 }
 
 export interface PreviewFigures {
@@ -81,18 +101,32 @@ export interface PreviewFigures {
 /** The local preview of `n` proposal rows (half new limits, half % changes with an expiry; every 10th customer with a hold). */
 export function measurePreview(n = 10_000): PreviewFigures {
   const ids = Array.from({ length: n }, (_, i) => `C${i}`);
-  const json = creditContextFixture(ids, { asOf: AS_OF, holdsEvery: 10, creditLimit: () => 2_000_000n, balance: (i) => BigInt(i % 30000) * 100n, openOrders: () => 100_000n });
+  const json = creditContextFixture(ids, {
+    asOf: AS_OF,
+    holdsEvery: 10,
+    creditLimit: () => 2_000_000n,
+    balance: (i) => BigInt(i % 30000) * 100n,
+    openOrders: () => 100_000n,
+  });
   const d0 = performance.now();
   const ctx = addContextJson(emptyContext(AS_OF), json);
   const decodeMs = performance.now() - d0;
-  const records = ids.map((id, i): CellRecord => (i % 2 ? { Customer: id, 'New limit': 25000 + i } : { Customer: id, '% change': 7.5, Expiry: '2027-12-31' }));
+  const records = ids.map((id, i): CellRecord =>
+    i % 2 ? { Customer: id, 'New limit': 25000 + i } : { Customer: id, '% change': 7.5, Expiry: '2027-12-31' },
+  );
   const p0 = performance.now();
   const parsed = records.flatMap((r, i) => parseProposal(r, i) ?? []);
   const parseMs = performance.now() - p0;
   const t0 = performance.now();
   const results = previewProposals(parsed, ctx);
   const previewMs = performance.now() - t0;
-  return { previewed: results.length, errors: results.filter((r) => r.errors.length).length, previewMs, parseMs, decodeMs };
+  return {
+    previewed: results.length,
+    errors: results.filter((r) => r.errors.length).length,
+    previewMs,
+    parseMs,
+    decodeMs,
+  };
 }
 
 export interface ContextLoadFigures {
@@ -106,14 +140,23 @@ export interface ContextLoadFigures {
 }
 
 /** Loads the preview context of `ids` from a real server the way Preview does, against fetching the same answers raw. */
-export async function measureContextLoad(serverUrl: string, token: string, ids: readonly string[], asOf: string): Promise<ContextLoadFigures> {
+export async function measureContextLoad(
+  serverUrl: string,
+  token: string,
+  ids: readonly string[],
+  asOf: string,
+): Promise<ContextLoadFigures> {
   const client = new CreditDeskClient({ serverUrl, token });
   let requests = 0;
   let responseBytes = 0;
   const raw = async () => {
     requests = responseBytes = 0;
     for (let i = 0; i < ids.length; i += CONTEXT_BATCH) {
-      const res = await fetch(`${serverUrl}/api/v1/credit-context:batch`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ customerIds: ids.slice(i, i + CONTEXT_BATCH), creditGroupIds: [], asOf }) });
+      const res = await fetch(`${serverUrl}/api/v1/credit-context:batch`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ customerIds: ids.slice(i, i + CONTEXT_BATCH), creditGroupIds: [], asOf }),
+      });
       const text = await res.text();
       if (!res.ok) throw new Error(`credit-context:batch answered ${res.status}: ${text.slice(0, 300)}`);
       JSON.parse(text);

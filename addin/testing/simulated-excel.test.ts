@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { appendRows, ensureTable, readTable, replaceRows, updateRows, type Cell, type TableSpec } from '../excel/workbook';
+import {
+  appendRows,
+  ensureTable,
+  readTable,
+  replaceRows,
+  updateRows,
+  type Cell,
+  type TableSpec,
+} from '../excel/workbook';
 import { SimulatedWorkbook } from './simulated-excel';
 
 const SPEC: TableSpec = {
@@ -67,7 +75,11 @@ describe('simulated workbook: Office.js request semantics', () => {
 
   it('runs the adapter: create, replace in chunks under 5 MB, read back after a sort, update in place, append', async () => {
     const wb = new SimulatedWorkbook();
-    const rows: Cell[][] = Array.from({ length: 5000 }, (_, i) => [`T${String(i).padStart(5, '0')}-${'y'.repeat(1500)}`, i + 0.25, '']);
+    const rows: Cell[][] = Array.from({ length: 5000 }, (_, i) => [
+      `T${String(i).padStart(5, '0')}-${'y'.repeat(1500)}`,
+      i + 0.25,
+      '',
+    ]);
     const stats = await replaceRows(wb, SPEC, rows);
     expect(stats.syncs).toBeGreaterThan(3);
     expect(Math.max(...wb.syncs.map((s) => s.requestBytes))).toBeLessThan(5 * 1024 * 1024);

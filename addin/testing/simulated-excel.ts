@@ -121,12 +121,23 @@ abstract class Proxy<T> {
     protected target: () => T,
   ) {}
   protected read<V>(prop: string): V {
-    if (!this.loaded.has(prop)) throw new SimulatedExcelError('PropertyNotLoaded', `The property '${prop}' is not available. Before reading the property's value, call the load method on the containing object and call "context.sync()" on the associated request context.`);
+    if (!this.loaded.has(prop))
+      throw new SimulatedExcelError(
+        'PropertyNotLoaded',
+        `The property '${prop}' is not available. Before reading the property's value, call the load method on the containing object and call "context.sync()" on the associated request context.`,
+      );
     return this.loaded.get(prop) as V;
   }
   protected abstract snapshot(prop: string, t: T): unknown;
   load(props?: string | string[] | { select?: string }): this {
-    const list = typeof props === 'string' ? props.split(',').map((s) => s.trim()) : Array.isArray(props) ? props : typeof props?.select === 'string' ? props.select.split(',') : [];
+    const list =
+      typeof props === 'string'
+        ? props.split(',').map((s) => s.trim())
+        : Array.isArray(props)
+          ? props
+          : typeof props?.select === 'string'
+            ? props.select.split(',')
+            : [];
     this.ctx.queue(32 + JSON.stringify(list).length, () => {
       const t = this.target();
       for (const p of list) {
@@ -141,7 +152,8 @@ abstract class Proxy<T> {
 
 function a1ToRect(address: string): Rect {
   const m = /^([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?$/.exec(address.replace(/\$/g, '').toUpperCase());
-  if (!m) throw new SimulatedExcelError('InvalidArgument', `address ${address} is not supported by the simulated workbook`);
+  if (!m)
+    throw new SimulatedExcelError('InvalidArgument', `address ${address} is not supported by the simulated workbook`);
   const col = (s: string) => [...s].reduce((n, ch) => n * 26 + ch.charCodeAt(0) - 64, 0) - 1;
   const r0 = Number(m[2]) - 1;
   const c0 = col(m[1]!);
@@ -156,11 +168,19 @@ export function columnName(c: number): string {
   return s;
 }
 
-const rectAddress = (sheet: SheetModel, r: Rect) => `${sheet.name}!${columnName(r.c0)}${r.r0 + 1}:${columnName(r.c0 + r.cols - 1)}${r.r0 + r.rows}`;
+const rectAddress = (sheet: SheetModel, r: Rect) =>
+  `${sheet.name}!${columnName(r.c0)}${r.r0 + 1}:${columnName(r.c0 + r.cols - 1)}${r.r0 + r.rows}`;
 
 function checkShape(values: unknown, r: Rect, what: string): unknown[][] {
-  if (!Array.isArray(values) || values.length !== r.rows || values.some((row) => !Array.isArray(row) || row.length !== r.cols)) {
-    throw new SimulatedExcelError('InvalidArgument', `The number of rows or columns in the ${what} array doesn't match the size or dimensions of the range (${r.rows}×${r.cols}).`);
+  if (
+    !Array.isArray(values) ||
+    values.length !== r.rows ||
+    values.some((row) => !Array.isArray(row) || row.length !== r.cols)
+  ) {
+    throw new SimulatedExcelError(
+      'InvalidArgument',
+      `The number of rows or columns in the ${what} array doesn't match the size or dimensions of the range (${r.rows}×${r.cols}).`,
+    );
   }
   return values as unknown[][];
 }
@@ -174,7 +194,10 @@ class RangeProxy extends Proxy<{ sheet: SheetModel; rect: Rect }> {
     this.conditionalFormats = new ConditionalFormatsProxy(ctx, target);
   }
   protected snapshot(prop: string, { sheet, rect }: { sheet: SheetModel; rect: Rect }): unknown {
-    const grid = <V>(f: (r: number, c: number) => V) => Array.from({ length: rect.rows }, (_, i) => Array.from({ length: rect.cols }, (_, j) => f(rect.r0 + i, rect.c0 + j)));
+    const grid = <V>(f: (r: number, c: number) => V) =>
+      Array.from({ length: rect.rows }, (_, i) =>
+        Array.from({ length: rect.cols }, (_, j) => f(rect.r0 + i, rect.c0 + j)),
+      );
     switch (prop) {
       case 'values':
         return grid((r, c) => sheet.get(r, c));
@@ -200,7 +223,9 @@ class RangeProxy extends Proxy<{ sheet: SheetModel; rect: Rect }> {
   set values(v: Cell[][]) {
     this.ctx.queue(JSON.stringify(v).length + 32, () => {
       const { sheet, rect } = this.target();
-      checkShape(v, rect, 'values').forEach((row, i) => row.forEach((x, j) => sheet.set(rect.r0 + i, rect.c0 + j, (x ?? '') as Cell)));
+      checkShape(v, rect, 'values').forEach((row, i) =>
+        row.forEach((x, j) => sheet.set(rect.r0 + i, rect.c0 + j, (x ?? '') as Cell)),
+      );
     });
   }
   get numberFormat(): string[][] {
@@ -209,7 +234,9 @@ class RangeProxy extends Proxy<{ sheet: SheetModel; rect: Rect }> {
   set numberFormat(v: string[][]) {
     this.ctx.queue(JSON.stringify(v).length + 32, () => {
       const { sheet, rect } = this.target();
-      checkShape(v, rect, 'numberFormat').forEach((row, i) => row.forEach((x, j) => sheet.setFormat(rect.r0 + i, rect.c0 + j, String(x))));
+      checkShape(v, rect, 'numberFormat').forEach((row, i) =>
+        row.forEach((x, j) => sheet.setFormat(rect.r0 + i, rect.c0 + j, String(x))),
+      );
     });
   }
   get rowIndex(): number {
@@ -229,7 +256,9 @@ class RangeProxy extends Proxy<{ sheet: SheetModel; rect: Rect }> {
     this.ctx.queue(32, () => {
       if (shift !== 'Up') throw new SimulatedExcelError('InvalidArgument', 'only Up is simulated');
       const { sheet, rect } = this.target();
-      const table = this.ctx.model.tables.find((t) => t.sheet === sheet && t.headerRow + 1 === rect.r0 && t.c0 === rect.c0 && t.width === rect.cols);
+      const table = this.ctx.model.tables.find(
+        (t) => t.sheet === sheet && t.headerRow + 1 === rect.r0 && t.c0 === rect.c0 && t.width === rect.cols,
+      );
       const n = table && table.rowCount === 0 ? 0 : rect.rows;
       sheet.deleteRows(rect.r0, n);
       if (table) table.rowCount -= Math.min(n, table.rowCount);
@@ -289,7 +318,8 @@ class DataValidationProxy {
   }
 }
 
-const overlaps = (a: Rect, b: Rect) => a.r0 < b.r0 + b.rows && b.r0 < a.r0 + a.rows && a.c0 < b.c0 + b.cols && b.c0 < a.c0 + a.cols;
+const overlaps = (a: Rect, b: Rect) =>
+  a.r0 < b.r0 + b.rows && b.r0 < a.r0 + a.rows && a.c0 < b.c0 + b.cols && b.c0 < a.c0 + a.cols;
 
 class ConditionalFormatsProxy {
   constructor(
@@ -299,12 +329,25 @@ class ConditionalFormatsProxy {
   clearAll(): void {
     this.ctx.queue(32, () => {
       const { sheet, rect } = this.target();
-      this.ctx.model.conditionalFormats = this.ctx.model.conditionalFormats.filter((v) => !(v.sheet === sheet && overlaps(v, rect)));
+      this.ctx.model.conditionalFormats = this.ctx.model.conditionalFormats.filter(
+        (v) => !(v.sheet === sheet && overlaps(v, rect)),
+      );
     });
   }
   add(type: string) {
-    if (type !== 'CellValue') throw new SimulatedExcelError('InvalidArgument', `conditional format ${type} is not simulated`);
-    const cf: ConditionalFormat = { sheet: null as unknown as SheetModel, r0: 0, c0: 0, rows: 0, cols: 0, operator: 'GreaterThan', formula1: '0', fill: null, font: null };
+    if (type !== 'CellValue')
+      throw new SimulatedExcelError('InvalidArgument', `conditional format ${type} is not simulated`);
+    const cf: ConditionalFormat = {
+      sheet: null as unknown as SheetModel,
+      r0: 0,
+      c0: 0,
+      rows: 0,
+      cols: 0,
+      operator: 'GreaterThan',
+      formula1: '0',
+      fill: null,
+      font: null,
+    };
     this.ctx.queue(48, () => {
       const { sheet, rect } = this.target();
       Object.assign(cf, { sheet, ...rect });
@@ -339,7 +382,8 @@ class TableRowsProxy extends Proxy<TableModel> {
     this.ctx.queue(JSON.stringify(values).length + 32, () => {
       const t = this.target();
       const at = index == null ? t.rowCount : index;
-      if (at < 0 || at > t.rowCount) throw new SimulatedExcelError('InvalidArgument', `row index ${at} is outside the table`);
+      if (at < 0 || at > t.rowCount)
+        throw new SimulatedExcelError('InvalidArgument', `row index ${at} is outside the table`);
       checkShape(values, { r0: 0, c0: 0, rows: values.length, cols: t.width }, 'values');
       // The blank row of an empty table is taken by the first row added.
       const inserted = t.rowCount === 0 ? values.length - 1 : values.length;
@@ -347,7 +391,8 @@ class TableRowsProxy extends Proxy<TableModel> {
         t.sheet.insertRows(t.headerRow + 1 + at + (t.rowCount === 0 ? 1 : 0), inserted);
         // Table rules cover new rows (Excel extends a column's validation and formats).
         for (const a of [...this.ctx.model.validations, ...this.ctx.model.conditionalFormats]) {
-          if (a.sheet === t.sheet && a.r0 === t.headerRow + 1 && a.c0 >= t.c0 && a.c0 < t.c0 + t.width) a.rows += inserted;
+          if (a.sheet === t.sheet && a.r0 === t.headerRow + 1 && a.c0 >= t.c0 && a.c0 < t.c0 + t.width)
+            a.rows += inserted;
         }
       }
       values.forEach((row, i) => row.forEach((v, j) => t.sheet.set(t.headerRow + 1 + at + i, t.c0 + j, v ?? '')));
@@ -364,7 +409,8 @@ class TableColumnsProxy {
   add(index?: number, values?: Cell[][], name?: string): void {
     this.ctx.queue(JSON.stringify(values ?? name ?? '').length + 32, () => {
       const t = this.target();
-      if (index != null && index !== t.width) throw new SimulatedExcelError('InvalidArgument', 'only appending columns is simulated');
+      if (index != null && index !== t.width)
+        throw new SimulatedExcelError('InvalidArgument', 'only appending columns is simulated');
       t.sheet.set(t.headerRow, t.c0 + t.width, name ?? String(values?.[0]?.[0] ?? `Column${t.width + 1}`));
       t.width++;
     });
@@ -375,7 +421,8 @@ class TableColumnsProxy {
       getDataBodyRange: () =>
         new RangeProxy(this.ctx, () => {
           const t = target();
-          if (index < 0 || index >= t.width) throw new SimulatedExcelError('ItemNotFound', `column ${index} of table ${t.name}`);
+          if (index < 0 || index >= t.width)
+            throw new SimulatedExcelError('ItemNotFound', `column ${index} of table ${t.name}`);
           const b = t.bodyRect();
           return { sheet: t.sheet, rect: { ...b, c0: t.c0 + index, cols: 1 } };
         }),
@@ -413,7 +460,8 @@ class TableProxy extends Proxy<TableModel | null> {
   }
   set name(n: string) {
     this.ctx.queue(n.length + 32, () => {
-      if (this.ctx.model.tables.some((t) => t.name === n && t !== this.must())) throw new SimulatedExcelError('InvalidArgument', `a table named ${n} already exists`);
+      if (this.ctx.model.tables.some((t) => t.name === n && t !== this.must()))
+        throw new SimulatedExcelError('InvalidArgument', `a table named ${n} already exists`);
       this.must().name = n;
     });
   }
@@ -445,7 +493,8 @@ class TableCollectionProxy {
   getItem(name: string): TableProxy {
     const p = new TableProxy(this.ctx, () => this.find(name), name);
     this.ctx.queue(32, () => {
-      if (!this.find(name)) throw new SimulatedExcelError('ItemNotFound', `The requested resource doesn't exist: table ${name}`);
+      if (!this.find(name))
+        throw new SimulatedExcelError('ItemNotFound', `The requested resource doesn't exist: table ${name}`);
     });
     return p;
   }
@@ -460,10 +509,26 @@ class TableCollectionProxy {
   add(address: RangeProxy | string, hasHeaders: boolean): TableProxy {
     let created: TableModel | null = null;
     this.ctx.queue(64, () => {
-      const { sheet, rect } = typeof address === 'string' ? { sheet: this.sheet!(), rect: a1ToRect(address) } : (address as unknown as { target: () => { sheet: SheetModel; rect: Rect } }).target();
+      const { sheet, rect } =
+        typeof address === 'string'
+          ? { sheet: this.sheet!(), rect: a1ToRect(address) }
+          : (address as unknown as { target: () => { sheet: SheetModel; rect: Rect } }).target();
       if (!hasHeaders) throw new SimulatedExcelError('InvalidArgument', 'only tables with headers are simulated');
-      if (this.ctx.model.tables.some((t) => t.sheet === sheet && overlaps({ r0: t.headerRow, c0: t.c0, rows: t.rowCount + 2, cols: t.width }, rect))) throw new SimulatedExcelError('InvalidOperation', 'a table cannot overlap another table');
-      created = new TableModel(`Table${this.ctx.model.tables.length + 1}`, sheet, rect.r0, rect.c0, rect.cols, rect.rows - 1);
+      if (
+        this.ctx.model.tables.some(
+          (t) =>
+            t.sheet === sheet && overlaps({ r0: t.headerRow, c0: t.c0, rows: t.rowCount + 2, cols: t.width }, rect),
+        )
+      )
+        throw new SimulatedExcelError('InvalidOperation', 'a table cannot overlap another table');
+      created = new TableModel(
+        `Table${this.ctx.model.tables.length + 1}`,
+        sheet,
+        rect.r0,
+        rect.c0,
+        rect.cols,
+        rect.rows - 1,
+      );
       this.ctx.model.tables.push(created);
     });
     return new TableProxy(this.ctx, () => created, '(new table)');
@@ -509,7 +574,8 @@ class WorksheetProxy extends Proxy<SheetModel | null> {
   }
   getRangeByIndexes(startRow: number, startColumn: number, rowCount: number, columnCount: number): RangeProxy {
     return new RangeProxy(this.ctx, () => {
-      if (rowCount < 1 || columnCount < 1 || startRow < 0 || startColumn < 0) throw new SimulatedExcelError('InvalidArgument', 'a range needs at least one row and one column');
+      if (rowCount < 1 || columnCount < 1 || startRow < 0 || startColumn < 0)
+        throw new SimulatedExcelError('InvalidArgument', 'a range needs at least one row and one column');
       return { sheet: this.must(), rect: { r0: startRow, c0: startColumn, rows: rowCount, cols: columnCount } };
     });
   }
@@ -542,7 +608,11 @@ class SimulatedContext {
   private ops: Op[] = [];
   private bytes = 0;
   responseBytes = 0;
-  readonly workbook: { tables: TableCollectionProxy; worksheets: WorksheetCollectionProxy; application: { suspendApiCalculationUntilNextSync(): void; suspendScreenUpdatingUntilNextSync(): void } };
+  readonly workbook: {
+    tables: TableCollectionProxy;
+    worksheets: WorksheetCollectionProxy;
+    application: { suspendApiCalculationUntilNextSync(): void; suspendScreenUpdatingUntilNextSync(): void };
+  };
   constructor(
     readonly model: WorkbookModel,
     private onSync: (r: SyncRecord) => void,
@@ -568,17 +638,31 @@ class SimulatedContext {
     this.responseBytes = 0;
     // A real request crosses a process boundary: yield so the page stays responsive.
     await new Promise((r) => setTimeout(r, 0));
-    if (requestBytes > PAYLOAD_LIMIT) throw new SimulatedExcelError('RequestPayloadSizeLimitExceeded', `The request payload size (${requestBytes} bytes) has exceeded the limit (${PAYLOAD_LIMIT} bytes).`);
+    if (requestBytes > PAYLOAD_LIMIT)
+      throw new SimulatedExcelError(
+        'RequestPayloadSizeLimitExceeded',
+        `The request payload size (${requestBytes} bytes) has exceeded the limit (${PAYLOAD_LIMIT} bytes).`,
+      );
     const started = performance.now();
     for (const op of ops) op.run();
-    if (this.responseBytes > PAYLOAD_LIMIT) throw new SimulatedExcelError('ResponsePayloadSizeLimitExceeded', `The response payload size (${this.responseBytes} bytes) has exceeded the limit.`);
+    if (this.responseBytes > PAYLOAD_LIMIT)
+      throw new SimulatedExcelError(
+        'ResponsePayloadSizeLimitExceeded',
+        `The response payload size (${this.responseBytes} bytes) has exceeded the limit.`,
+      );
     this.onSync({ requestBytes, responseBytes: this.responseBytes, ops: ops.length, ms: performance.now() - started });
   }
 }
 
 /** The simulated workbook: an ExcelHost for the adapter, plus inspection and "user typing" helpers. */
 export class SimulatedWorkbook implements ExcelHost {
-  readonly model: WorkbookModel = { sheets: [new SheetModel('Sheet1')], tables: [], validations: [], conditionalFormats: [], active: null };
+  readonly model: WorkbookModel = {
+    sheets: [new SheetModel('Sheet1')],
+    tables: [],
+    validations: [],
+    conditionalFormats: [],
+    active: null,
+  };
   readonly syncs: SyncRecord[] = [];
   private listeners = new Set<() => void>();
   constructor(private apiVersion = '1.9') {
@@ -612,7 +696,9 @@ export class SimulatedWorkbook implements ExcelHost {
     const t = this.table(name);
     if (!t) return [];
     const headers = t.headers();
-    return Array.from({ length: t.rowCount }, (_, i) => Object.fromEntries(headers.map((h, j) => [h, t.sheet.get(t.headerRow + 1 + i, t.c0 + j)])));
+    return Array.from({ length: t.rowCount }, (_, i) =>
+      Object.fromEntries(headers.map((h, j) => [h, t.sheet.get(t.headerRow + 1 + i, t.c0 + j)])),
+    );
   }
   /** What a user typing into a cell does: sets the value of a table cell (by data row and header). */
   type(tableName: string, row: number, header: string, value: Cell): void {
@@ -623,7 +709,8 @@ export class SimulatedWorkbook implements ExcelHost {
     if (row === t.rowCount) this.extend(t);
     if (c < 0 || row < 0 || row >= t.rowCount) throw new Error(`no cell ${header} in row ${row} of ${tableName}`);
     const list = this.validationAt(t.sheet, t.headerRow + 1 + row, t.c0 + c);
-    if (list && value !== '' && !list.includes(String(value))) throw new Error(`${value} is not one of ${list.join(', ')} (data validation)`);
+    if (list && value !== '' && !list.includes(String(value)))
+      throw new Error(`${value} is not one of ${list.join(', ')} (data validation)`);
     t.sheet.set(t.headerRow + 1 + row, t.c0 + c, value);
     this.changed();
   }
@@ -643,12 +730,14 @@ export class SimulatedWorkbook implements ExcelHost {
     const r0 = t.headerRow + 1;
     const rows = t.sheet.values.slice(r0, r0 + t.rowCount);
     const fmts = t.sheet.formats.slice(r0, r0 + t.rowCount);
-    const order = rows.map((_, i) => i).sort((a, b) => {
-      const x = rows[a]![t.c0 + c] ?? '';
-      const y = rows[b]![t.c0 + c] ?? '';
-      const cmp = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
-      return descending ? -cmp : cmp;
-    });
+    const order = rows
+      .map((_, i) => i)
+      .sort((a, b) => {
+        const x = rows[a]![t.c0 + c] ?? '';
+        const y = rows[b]![t.c0 + c] ?? '';
+        const cmp = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
+        return descending ? -cmp : cmp;
+      });
     order.forEach((from, i) => {
       t.sheet.values[r0 + i] = rows[from]!;
       t.sheet.formats[r0 + i] = fmts[from]!;
@@ -656,11 +745,23 @@ export class SimulatedWorkbook implements ExcelHost {
     this.changed();
   }
   validationAt(sheet: SheetModel, r: number, c: number): string[] | null {
-    return this.model.validations.find((v) => v.sheet === sheet && overlaps(v, { r0: r, c0: c, rows: 1, cols: 1 }))?.list ?? null;
+    return (
+      this.model.validations.find((v) => v.sheet === sheet && overlaps(v, { r0: r, c0: c, rows: 1, cols: 1 }))?.list ??
+      null
+    );
   }
   highlightAt(sheet: SheetModel, r: number, c: number): ConditionalFormat | null {
     const v = sheet.get(r, c);
-    return this.model.conditionalFormats.find((f) => f.sheet === sheet && overlaps(f, { r0: r, c0: c, rows: 1, cols: 1 }) && f.operator === 'GreaterThan' && typeof v === 'number' && v > Number(f.formula1)) ?? null;
+    return (
+      this.model.conditionalFormats.find(
+        (f) =>
+          f.sheet === sheet &&
+          overlaps(f, { r0: r, c0: c, rows: 1, cols: 1 }) &&
+          f.operator === 'GreaterThan' &&
+          typeof v === 'number' &&
+          v > Number(f.formula1),
+      ) ?? null
+    );
   }
 }
 
@@ -687,7 +788,10 @@ export function renderGrid(wb: SimulatedWorkbook, root: HTMLElement): () => void
     const sheet = m.active ?? m.sheets[0]!;
     const tabs = m.sheets
       .filter((s) => s.visibility === 'Visible')
-      .map((s) => `<button class="sheet-tab${s === sheet ? ' active' : ''}" data-sheet="${esc(s.name)}">${esc(s.name)}</button>`)
+      .map(
+        (s) =>
+          `<button class="sheet-tab${s === sheet ? ' active' : ''}" data-sheet="${esc(s.name)}">${esc(s.name)}</button>`,
+      )
       .join('');
     const cols = Math.max(1, ...sheet.values.slice(0, ROWS_SHOWN + 1).map((r) => r.length));
     const tables = m.tables.filter((t) => t.sheet === sheet);
@@ -710,7 +814,8 @@ export function renderGrid(wb: SimulatedWorkbook, root: HTMLElement): () => void
       }).join('');
       rows.push(`<tr${header ? ' class="table-header"' : ''}><th>${r + 1}</th>${cells}</tr>`);
     }
-    const more = sheet.usedRows > ROWS_SHOWN + 1 ? `<p class="more">… ${sheet.usedRows - ROWS_SHOWN - 1} more rows</p>` : '';
+    const more =
+      sheet.usedRows > ROWS_SHOWN + 1 ? `<p class="more">… ${sheet.usedRows - ROWS_SHOWN - 1} more rows</p>` : '';
     const info = tables.map((t) => `${t.name}: ${t.rowCount} rows`).join(' · ');
     root.innerHTML = `<div class="sheet-tabs">${tabs}</div><div class="table-info">${esc(info)}</div><table class="grid">${head}${rows.join('')}</table>${more}`;
   };
@@ -738,4 +843,5 @@ export function renderGrid(wb: SimulatedWorkbook, root: HTMLElement): () => void
   return wb.onChange(schedule);
 }
 
-const esc = (s: string) => s.replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[ch]!);
+const esc = (s: string) =>
+  s.replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[ch]!);

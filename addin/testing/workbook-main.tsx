@@ -17,7 +17,25 @@ const workbook = new SimulatedWorkbook();
 Object.assign(window, {
   workbook,
   // For the in-browser measurements (test/addin, bench/addin.ts): the pane's own code paths, called directly.
-  creditdesk: { replaceRows, agingSpec, agingCells, PROPOSALS, parseProposal, readProposals, previewProposals, addContextJson, emptyContext, loadPreviewContext, creditContextFixture, CreditDeskClient, SimulatedWorkbook, DEFAULT_CREDIT_PARAMETERS, measureAgingWrite, measurePreview, measureContextLoad },
+  creditdesk: {
+    replaceRows,
+    agingSpec,
+    agingCells,
+    PROPOSALS,
+    parseProposal,
+    readProposals,
+    previewProposals,
+    addContextJson,
+    emptyContext,
+    loadPreviewContext,
+    creditContextFixture,
+    CreditDeskClient,
+    SimulatedWorkbook,
+    DEFAULT_CREDIT_PARAMETERS,
+    measureAgingWrite,
+    measurePreview,
+    measureContextLoad,
+  },
 });
 renderGrid(workbook, document.getElementById('workbook')!);
 createRoot(document.getElementById('root')!).render(<App host={workbook} />);

@@ -23,7 +23,8 @@ const moneyOrNull = (v: CustomerRow['eligible_credit_limit']) => {
 };
 
 /** The stored hand-entered risk inputs (scoring-rule id → value). */
-export const riskInputsOf = (r: Pick<CustomerRow, 'risk_inputs'>): Record<string, string> => (r.risk_inputs ? (JSON.parse(r.risk_inputs) as Record<string, string>) : {});
+export const riskInputsOf = (r: Pick<CustomerRow, 'risk_inputs'>): Record<string, string> =>
+  r.risk_inputs ? (JSON.parse(r.risk_inputs) as Record<string, string>) : {};
 
 export function customerRowToCustomer(r: CustomerRow): Customer {
   return {
@@ -118,7 +119,11 @@ export function findCustomer(db: Db, id: string, lock = false): Promise<Customer
 export async function findCustomersByIds(db: Db, ids: string[], lock = false): Promise<Map<string, CustomerRow>> {
   const found = new Map<string, CustomerRow>();
   for (let i = 0; i < ids.length; i += 500) {
-    const query = db.selectFrom('customers').selectAll().where('id', 'in', ids.slice(i, i + 500)).orderBy('id');
+    const query = db
+      .selectFrom('customers')
+      .selectAll()
+      .where('id', 'in', ids.slice(i, i + 500))
+      .orderBy('id');
     const rows = await (lock ? query.forUpdate() : query).execute();
     for (const r of rows) found.set(r.id, r);
   }
@@ -127,7 +132,11 @@ export async function findCustomersByIds(db: Db, ids: string[], lock = false): P
 
 export async function insertCustomers(db: Db, rows: Insertable<CustomersTable>[]): Promise<void> {
   // 40-odd columns a row: 200 rows stay well under SQLite's bound-parameter limit.
-  for (let i = 0; i < rows.length; i += 200) await db.insertInto('customers').values(rows.slice(i, i + 200)).execute();
+  for (let i = 0; i < rows.length; i += 200)
+    await db
+      .insertInto('customers')
+      .values(rows.slice(i, i + 200))
+      .execute();
 }
 
 export async function updateCustomer(db: Db, id: string, columns: Partial<Insertable<CustomersTable>>): Promise<void> {
@@ -141,7 +150,11 @@ export interface ListCustomersQuery {
 }
 
 export function listCustomers(db: Db, q: ListCustomersQuery): Promise<CustomerRow[]> {
-  let query = db.selectFrom('customers').selectAll().orderBy('id').limit(q.limit + 1);
+  let query = db
+    .selectFrom('customers')
+    .selectAll()
+    .orderBy('id')
+    .limit(q.limit + 1);
   if (q.after !== undefined) query = query.where('id', '>', q.after);
   if (q.since !== undefined) {
     const since = q.since;
@@ -158,9 +171,21 @@ export function findAllCustomers(db: Db, lock = false): Promise<CustomerRow[]> {
   return (lock ? query.forUpdate() : query).execute();
 }
 
-const UPDATE_CREDIT_LIMIT_SQL = 'update customers set credit_limit = ?, credit_limit_expiration_date = ?, credit_limit_date = ?, updated_at = ?, version = ? where id = ?';
+const UPDATE_CREDIT_LIMIT_SQL =
+  'update customers set credit_limit = ?, credit_limit_expiration_date = ?, credit_limit_date = ?, updated_at = ?, version = ? where id = ?';
 
 /** A posted credit limit (adjustment journals): one prepared statement, as ten thousand lines post in one go. */
-export function updateCustomerCreditLimit(r: Reader, id: string, set: { creditLimit: bigint; expirationDate: string | null; limitDate: string; updatedAt: string; version: number }): Promise<void> {
-  return sqlRun(r, UPDATE_CREDIT_LIMIT_SQL, [set.creditLimit, set.expirationDate, set.limitDate, set.updatedAt, set.version, id]);
+export function updateCustomerCreditLimit(
+  r: Reader,
+  id: string,
+  set: { creditLimit: bigint; expirationDate: string | null; limitDate: string; updatedAt: string; version: number },
+): Promise<void> {
+  return sqlRun(r, UPDATE_CREDIT_LIMIT_SQL, [
+    set.creditLimit,
+    set.expirationDate,
+    set.limitDate,
+    set.updatedAt,
+    set.version,
+    id,
+  ]);
 }

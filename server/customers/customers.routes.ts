@@ -7,7 +7,14 @@ import { decodeCursor, page, pageQuery } from '../http/paging';
 import { BatchItemResult, IdParam, SinceQuery } from '../http/schemas';
 import { optionalIfMatch, etag, requireIfMatch } from '../http/versioning';
 import { customerRowToCustomer, listCustomers } from './customers.repository';
-import { CreditProfilePatch, CustomerBatchBody, CustomerInput, CustomerListSchema, CustomerSchema, CustomerWithCreditSchema } from './customers.schema';
+import {
+  CreditProfilePatch,
+  CustomerBatchBody,
+  CustomerInput,
+  CustomerListSchema,
+  CustomerSchema,
+  CustomerWithCreditSchema,
+} from './customers.schema';
 import { requestReader } from '../http/reader';
 import { getCustomerWithCredit, updateCreditProfile, upsertCustomer, upsertCustomerBatch } from './customers.service';
 
@@ -26,7 +33,11 @@ export function customerRoutes(app: OpenAPIHono<AppEnv>): void {
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const rows = await listCustomers(c.var.deps.handle.read, { limit: q.limit, after: decodeCursor(q.cursor), since: q.since });
+      const rows = await listCustomers(c.var.deps.handle.read, {
+        limit: q.limit,
+        after: decodeCursor(q.cursor),
+        since: q.since,
+      });
       const { items, nextCursor } = page(rows, q.limit, (r) => r.id);
       return c.json({ items: items.map(customerRowToCustomer), nextCursor });
     },
@@ -51,13 +62,18 @@ export function customerRoutes(app: OpenAPIHono<AppEnv>): void {
 
   register(
     app,
-    createRoute({ middleware: [guard(CAN.feedData, 'feed customers')],
+    createRoute({
+      middleware: [guard(CAN.feedData, 'feed customers')],
       method: 'put',
       path: '/api/v1/customers/{id}',
       tags,
       summary: 'Create or replace a customer (If-Match required when it exists)',
       request: { params: IdParam, body: jsonBody(CustomerInput) },
-      responses: { 200: jsonResponse(CustomerSchema, 'replaced'), 201: jsonResponse(CustomerSchema, 'created'), ...errorResponses },
+      responses: {
+        200: jsonResponse(CustomerSchema, 'replaced'),
+        201: jsonResponse(CustomerSchema, 'created'),
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -100,12 +116,14 @@ export function customerRoutes(app: OpenAPIHono<AppEnv>): void {
 
   register(
     app,
-    createRoute({ middleware: [guard(CAN.feedData, 'feed customers')],
+    createRoute({
+      middleware: [guard(CAN.feedData, 'feed customers')],
       method: 'post',
       path: '/api/v1/customers:batch',
       tags,
       summary: 'Upsert many customers at once (all or nothing)',
-      description: 'Items are upserted unconditionally unless an item carries `version`. Any invalid item refuses the whole batch with 422 and per-item results; nothing is saved.',
+      description:
+        'Items are upserted unconditionally unless an item carries `version`. Any invalid item refuses the whole batch with 422 and per-item results; nothing is saved.',
       request: { body: jsonBody(CustomerBatchBody) },
       responses: {
         200: jsonResponse(z.object({ created: z.number(), updated: z.number(), items: z.array(BatchItemResult) })),

@@ -1,6 +1,18 @@
 import { z } from '@hono/zod-openapi';
 import { CustomerCreditSchema } from '../../shared/api/credit';
-import { Currency, DateIn, DateOut, Id, LongText, MoneyIn, MoneyOut, Name, NonNegativeMoneyIn, ShortText, Timestamp } from '../http/schemas';
+import {
+  Currency,
+  DateIn,
+  DateOut,
+  Id,
+  LongText,
+  MoneyIn,
+  MoneyOut,
+  Name,
+  NonNegativeMoneyIn,
+  ShortText,
+  Timestamp,
+} from '../http/schemas';
 
 const OptionalId = Id.nullish();
 const OptionalDate = DateIn.nullish();
@@ -24,7 +36,11 @@ const customerFields = {
   cashDiscountId: OptionalId,
   customerGroup: OptionalId,
   interestCodeId: OptionalId,
-  riskScore: MoneyIn.nullish().openapi({ type: 'string', example: '42.50', description: 'risk score with up to 2 decimals' }),
+  riskScore: MoneyIn.nullish().openapi({
+    type: 'string',
+    example: '42.50',
+    description: 'risk score with up to 2 decimals',
+  }),
   customerSince: OptionalDate,
   businessStartedDate: OptionalDate,
   lastReviewDate: OptionalDate,
@@ -62,14 +78,25 @@ export const CreditProfilePatch = z
     mandatoryCreditLimit: z.boolean().optional(),
     excludeFromCreditManagement: z.boolean().optional(),
     ignoreUntilDate: OptionalDate,
-    riskInputs: z.record(Id, ShortText.nullable()).optional().openapi({ description: 'hand-entered scoring inputs by scoring-rule id (userDefined and country groups); null removes one', example: { GROWTH: 'strong' } }),
+    riskInputs: z
+      .record(Id, ShortText.nullable())
+      .optional()
+      .openapi({
+        description:
+          'hand-entered scoring inputs by scoring-rule id (userDefined and country groups); null removes one',
+        example: { GROWTH: 'strong' },
+      }),
   })
   .openapi('CreditProfilePatch');
 export type CreditProfilePatch = z.output<typeof CreditProfilePatch>;
 export type CustomerInput = z.output<typeof CustomerInput>;
 
 /** One item of `customers:batch`: the customer with its id, and optionally the version it is based on. */
-export const CustomerBatchItem = z.strictObject({ id: Id, version: z.number().int().min(1).optional(), ...customerFields });
+export const CustomerBatchItem = z.strictObject({
+  id: Id,
+  version: z.number().int().min(1).optional(),
+  ...customerFields,
+});
 export type CustomerBatchItem = z.output<typeof CustomerBatchItem>;
 
 export const CustomerBatchBody = z
@@ -97,7 +124,12 @@ export const CustomerSchema = z
     interestCodeId: z.string().nullable(),
     riskScore: z.string().nullable(),
     riskGroupId: z.string().nullable(),
-    riskInputs: z.record(z.string(), z.string()).openapi({ description: 'hand-entered risk-scoring inputs by scoring-rule id (credit.md §1.7), kept for every later risk-scores:update' }),
+    riskInputs: z
+      .record(z.string(), z.string())
+      .openapi({
+        description:
+          'hand-entered risk-scoring inputs by scoring-rule id (credit.md §1.7), kept for every later risk-scores:update',
+      }),
     customerSince: DateOut.nullable(),
     businessStartedDate: DateOut.nullable(),
     lastReviewDate: DateOut.nullable(),
@@ -127,6 +159,10 @@ export type Customer = z.infer<typeof CustomerSchema>;
  * (`exposure` is the object {balance, deliveredNotInvoiced, openOrders, total}) plus the limit
  * breakdown (SPEC §5). One schema with POST /credit-check's, in shared/api/credit.ts.
  */
-export const CustomerWithCreditSchema = CustomerSchema.extend({ credit: CustomerCreditSchema }).openapi('CustomerWithCredit');
+export const CustomerWithCreditSchema = CustomerSchema.extend({ credit: CustomerCreditSchema }).openapi(
+  'CustomerWithCredit',
+);
 
-export const CustomerListSchema = z.object({ items: z.array(CustomerSchema), nextCursor: z.string().nullable() }).openapi('CustomerList');
+export const CustomerListSchema = z
+  .object({ items: z.array(CustomerSchema), nextCursor: z.string().nullable() })
+  .openapi('CustomerList');

@@ -106,7 +106,10 @@ function shown(column: string, v: unknown): string {
 }
 
 /** A stored column and a new value, equal whatever the driver's type (bigint as text or number, flags as 0/1). */
-const same = (stored: unknown, next: unknown): boolean => (stored === null || stored === undefined ? next === null || next === undefined : next !== null && next !== undefined && String(stored) === String(next));
+const same = (stored: unknown, next: unknown): boolean =>
+  stored === null || stored === undefined
+    ? next === null || next === undefined
+    : next !== null && next !== undefined && String(stored) === String(next);
 
 interface FeedOutcome {
   columns: CustomerColumns;
@@ -117,14 +120,29 @@ interface FeedOutcome {
 }
 
 /** What a feed item writes over `existing` (or as a new customer), and what it may not (see CREDIT_PROFILE, LIMITS). */
-function feedColumns(tx: Tx, existing: CustomerRow | undefined, input: CustomerInput, manualLimits: boolean): FeedOutcome {
+function feedColumns(
+  tx: Tx,
+  existing: CustomerRow | undefined,
+  input: CustomerInput,
+  manualLimits: boolean,
+): FeedOutcome {
   const columns = customerInputToColumns(input);
   const forbidden: ErrorDetail[] = [];
   const refused: ErrorDetail[] = [];
   const system = tx.actor.role === 'system';
   if (!existing) {
-    if (!system && columns.exclude_from_credit_management === 1) forbidden.push({ path: 'excludeFromCreditManagement', message: 'only credit staff (credit_clerk, credit_manager) exclude a customer from credit management: PATCH /api/v1/customers/{id}/credit-profile' });
-    if (!system && columns.ignore_until_date !== null) forbidden.push({ path: 'ignoreUntilDate', message: 'only credit staff switch credit management off for a customer: PATCH /api/v1/customers/{id}/credit-profile' });
+    if (!system && columns.exclude_from_credit_management === 1)
+      forbidden.push({
+        path: 'excludeFromCreditManagement',
+        message:
+          'only credit staff (credit_clerk, credit_manager) exclude a customer from credit management: PATCH /api/v1/customers/{id}/credit-profile',
+      });
+    if (!system && columns.ignore_until_date !== null)
+      forbidden.push({
+        path: 'ignoreUntilDate',
+        message:
+          'only credit staff switch credit management off for a customer: PATCH /api/v1/customers/{id}/credit-profile',
+      });
     return { columns, forbidden, refused };
   }
   const kept = columns as Record<string, unknown>;
@@ -132,14 +150,20 @@ function feedColumns(tx: Tx, existing: CustomerRow | undefined, input: CustomerI
   for (const [field, column] of CREDIT_PROFILE) {
     if (input[field] === undefined) kept[column] = current[column];
     else if (!system && !same(current[column], kept[column])) {
-      forbidden.push({ path: field, message: `differs from the current ${shown(column, current[column])}: credit attributes are set by credit staff (PATCH /api/v1/customers/{id}/credit-profile); send the current value or leave the field out` });
+      forbidden.push({
+        path: field,
+        message: `differs from the current ${shown(column, current[column])}: credit attributes are set by credit staff (PATCH /api/v1/customers/{id}/credit-profile); send the current value or leave the field out`,
+      });
     }
   }
   if (!manualLimits && !system) {
     for (const [field, column] of LIMITS) {
       if (input[field] === undefined) kept[column] = current[column];
       else if (!same(current[column], kept[column])) {
-        refused.push({ path: field, message: `differs from the current ${shown(column, current[column])}: the parameter allowManualEditingOfCreditLimits is off, so limits change only by posting an adjustment journal` });
+        refused.push({
+          path: field,
+          message: `differs from the current ${shown(column, current[column])}: the parameter allowManualEditingOfCreditLimits is off, so limits change only by posting an adjustment journal`,
+        });
       }
     }
   }
@@ -149,12 +173,27 @@ function feedColumns(tx: Tx, existing: CustomerRow | undefined, input: CustomerI
 /** Refuses a feed change with its details: 403 when it touches what credit staff own, else 422 for a parameter. */
 function refuseFeed(outcome: Pick<FeedOutcome, 'forbidden' | 'refused'>, prefix = ''): void {
   const at = (e: ErrorDetail) => ({ path: `${prefix}${e.path}`, message: e.message });
-  if (outcome.forbidden.length) throw new ApiError('forbidden', `only credit staff change a customer's credit attributes: ${outcome.forbidden.map((e) => e.path).join(', ')}`, outcome.forbidden.map(at));
-  if (outcome.refused.length) throw new ApiError('rule_violation', 'the customer\'s credit limit changes only by posting an adjustment journal (parameter allowManualEditingOfCreditLimits is off)', outcome.refused.map(at));
+  if (outcome.forbidden.length)
+    throw new ApiError(
+      'forbidden',
+      `only credit staff change a customer's credit attributes: ${outcome.forbidden.map((e) => e.path).join(', ')}`,
+      outcome.forbidden.map(at),
+    );
+  if (outcome.refused.length)
+    throw new ApiError(
+      'rule_violation',
+      "the customer's credit limit changes only by posting an adjustment journal (parameter allowManualEditingOfCreditLimits is off)",
+      outcome.refused.map(at),
+    );
 }
 
 /** Creates or replaces a customer; replacing needs the version the caller read (If-Match). */
-export async function upsertCustomer(tx: Tx, id: string, input: CustomerInput, ifMatch: number | undefined): Promise<{ customer: Customer; created: boolean }> {
+export async function upsertCustomer(
+  tx: Tx,
+  id: string,
+  input: CustomerInput,
+  ifMatch: number | undefined,
+): Promise<{ customer: Customer; created: boolean }> {
   const existing = await findCustomer(tx.db, id, lockRows(tx));
   if (!existing && ifMatch !== undefined) throw notFound('customer', id);
   if (existing) checkUpsert('customer', id, existing, ifMatch, () => customerRowToCustomer(existing));
@@ -187,7 +226,10 @@ export interface BatchItemResult {
  * The ERP feed: upserts every item unconditionally unless it carries a `version`. All or nothing:
  * any invalid item or stale version refuses the whole batch with every item's result.
  */
-export async function upsertCustomerBatch(tx: Tx, rawItems: unknown[]): Promise<{ results: BatchItemResult[]; created: number; updated: number }> {
+export async function upsertCustomerBatch(
+  tx: Tx,
+  rawItems: unknown[],
+): Promise<{ results: BatchItemResult[]; created: number; updated: number }> {
   const results: BatchItemResult[] = [];
   const valid: { index: number; item: CustomerBatchItem }[] = [];
   const seen = new Set<string>();
@@ -195,11 +237,21 @@ export async function upsertCustomerBatch(tx: Tx, rawItems: unknown[]): Promise<
     const parsed = CustomerBatchItem.safeParse(raw);
     if (!parsed.success) {
       const id = (raw as { id?: unknown } | null)?.id;
-      results.push({ index, ...(typeof id === 'string' ? { id } : {}), status: 'error', errors: zodDetails(parsed.error) });
+      results.push({
+        index,
+        ...(typeof id === 'string' ? { id } : {}),
+        status: 'error',
+        errors: zodDetails(parsed.error),
+      });
       return;
     }
     if (seen.has(parsed.data.id)) {
-      results.push({ index, id: parsed.data.id, status: 'error', errors: [{ path: 'id', message: `customer ${parsed.data.id} appears more than once in this batch` }] });
+      results.push({
+        index,
+        id: parsed.data.id,
+        status: 'error',
+        errors: [{ path: 'id', message: `customer ${parsed.data.id} appears more than once in this batch` }],
+      });
       return;
     }
     seen.add(parsed.data.id);
@@ -207,26 +259,53 @@ export async function upsertCustomerBatch(tx: Tx, rawItems: unknown[]): Promise<
     valid.push({ index, item: parsed.data });
   });
 
-  const existing = await findCustomersByIds(tx.db, valid.map((v) => v.item.id), lockRows(tx));
+  const existing = await findCustomersByIds(
+    tx.db,
+    valid.map((v) => v.item.id),
+    lockRows(tx),
+  );
   const manualLimits = (await getParameters(tx)).values.allowManualEditingOfCreditLimits;
   const columnsOf = new Map<string, CustomerColumns>();
   let forbidden = false;
   for (const { index, item } of valid) {
     const row = existing.get(item.id);
-    if (item.version !== undefined && !row) results[index] = { index, id: item.id, status: 'error', errors: [{ path: 'version', message: `customer ${item.id} does not exist, so it has no version ${item.version}` }] };
-    else if (item.version !== undefined && row!.version !== item.version) results[index] = { index, id: item.id, status: 'error', errors: [{ path: 'version', message: `stale: the customer is at version ${row!.version}` }] };
+    if (item.version !== undefined && !row)
+      results[index] = {
+        index,
+        id: item.id,
+        status: 'error',
+        errors: [
+          { path: 'version', message: `customer ${item.id} does not exist, so it has no version ${item.version}` },
+        ],
+      };
+    else if (item.version !== undefined && row!.version !== item.version)
+      results[index] = {
+        index,
+        id: item.id,
+        status: 'error',
+        errors: [{ path: 'version', message: `stale: the customer is at version ${row!.version}` }],
+      };
     else {
       const { id: _id, version: _version, ...input } = item;
       const outcome = feedColumns(tx, row, input, manualLimits);
-      if (outcome.forbidden.length || outcome.refused.length) results[index] = { index, id: item.id, status: 'error', errors: [...outcome.forbidden, ...outcome.refused] };
+      if (outcome.forbidden.length || outcome.refused.length)
+        results[index] = { index, id: item.id, status: 'error', errors: [...outcome.forbidden, ...outcome.refused] };
       forbidden ||= outcome.forbidden.length > 0;
       columnsOf.set(item.id, outcome.columns);
     }
   }
   if (results.some((r) => r.status === 'error')) {
-    const details = results.filter((r) => r.status === 'error').flatMap((r) => r.errors.map((e) => ({ path: `items.${r.index}.${e.path}`, message: e.message })));
+    const details = results
+      .filter((r) => r.status === 'error')
+      .flatMap((r) => r.errors.map((e) => ({ path: `items.${r.index}.${e.path}`, message: e.message })));
     // Touching what credit staff own is a 403 for the whole batch; otherwise the usual 422.
-    if (forbidden) throw new ApiError('forbidden', "only credit staff change customers' credit attributes; nothing was saved", details, { items: results });
+    if (forbidden)
+      throw new ApiError(
+        'forbidden',
+        "only credit staff change customers' credit attributes; nothing was saved",
+        details,
+        { items: results },
+      );
     throw new ApiError('rule_violation', 'some items are invalid; nothing was saved', details, { items: results });
   }
 
@@ -244,7 +323,11 @@ export async function upsertCustomerBatch(tx: Tx, rawItems: unknown[]): Promise<
       const set = updatedColumns(row, columns, tx.now);
       await updateCustomer(tx.db, id, set);
       updated++;
-      tx.changed(CUSTOMER, id, 'update', set.version, { action: 'customer.update', before: customerRowToCustomer(row), after: customerRowToCustomer({ ...row, ...set }) });
+      tx.changed(CUSTOMER, id, 'update', set.version, {
+        action: 'customer.update',
+        before: customerRowToCustomer(row),
+        after: customerRowToCustomer({ ...row, ...set }),
+      });
     }
   }
   await insertCustomers(tx.db, inserts);
@@ -256,7 +339,11 @@ export async function getCustomerWithCredit(reader: Reader, id: string) {
   const row = await findCustomer(reader.db, id);
   if (!row) throw notFound('customer', id);
   const asOf = reader.today;
-  const input = await loadCreditInput(reader, { customerId: id, asOf, order: { amount: 0n, paymentTermsId: null, cashDiscountId: null, excludeFromCreditManagement: false } });
+  const input = await loadCreditInput(reader, {
+    customerId: id,
+    asOf,
+    order: { amount: 0n, paymentTermsId: null, cashDiscountId: null, excludeFromCreditManagement: false },
+  });
   const r = evaluateCreditCheck(input);
   // The customer's own limit (credit.md §1.4): the active temporary limit replaces the base limit,
   // and active policies add their contributions; the engine's effectiveLimit may be the group's.
@@ -264,7 +351,12 @@ export async function getCustomerWithCredit(reader: Reader, id: string) {
   const total = totalCreditLimit(input.customer, input.temporaryLimits, input.insurances, asOf);
   return {
     ...customerRowToCustomer(row),
-    credit: customerCreditToJson(r, { baseCreditLimit: input.customer.creditLimit, activeTemporaryLimit: temporary, totalCreditLimit: total, creditGroupId: input.group?.id ?? null }),
+    credit: customerCreditToJson(r, {
+      baseCreditLimit: input.customer.creditLimit,
+      activeTemporaryLimit: temporary,
+      totalCreditLimit: total,
+      creditGroupId: input.group?.id ?? null,
+    }),
   };
 }
 
@@ -275,16 +367,32 @@ export async function getCustomerWithCredit(reader: Reader, id: string) {
  * what is left out stays. The limit itself changes only through an adjustment journal. References
  * must exist (422); the change is one version, audited with what it changed.
  */
-export async function updateCreditProfile(tx: Tx, id: string, patch: CreditProfilePatch, ifMatch: number): Promise<Customer> {
+export async function updateCreditProfile(
+  tx: Tx,
+  id: string,
+  patch: CreditProfilePatch,
+  ifMatch: number,
+): Promise<Customer> {
   const existing = await findCustomer(tx.db, id, lockRows(tx));
   if (!existing) throw notFound('customer', id);
   assertVersion(ifMatch, existing, customerRowToCustomer(existing));
   const errors: ErrorDetail[] = [];
-  const requireRow = async (entity: string, field: keyof CreditProfilePatch, value: string | null | undefined, noun: string) => {
-    if (value != null && !(await setupRowsCached(tx, entity)).has(value)) errors.push({ path: field, message: `${noun} ${value} does not exist` });
+  const requireRow = async (
+    entity: string,
+    field: keyof CreditProfilePatch,
+    value: string | null | undefined,
+    noun: string,
+  ) => {
+    if (value != null && !(await setupRowsCached(tx, entity)).has(value))
+      errors.push({ path: field, message: `${noun} ${value} does not exist` });
   };
   await requireRow(accountStatuses.entity, 'accountStatusId', patch.accountStatusId, 'account status');
-  await requireRow(creditManagementGroups.entity, 'creditManagementGroupId', patch.creditManagementGroupId, 'credit management group');
+  await requireRow(
+    creditManagementGroups.entity,
+    'creditManagementGroupId',
+    patch.creditManagementGroupId,
+    'credit management group',
+  );
   await requireRow(reasonCodes.entity, 'statusReasonId', patch.statusReasonId, 'reason code');
   let riskInputs: string | null | undefined;
   if (patch.riskInputs) {
@@ -293,7 +401,9 @@ export async function updateCreditProfile(tx: Tx, id: string, patch: CreditProfi
       if (value === null) delete merged[ruleId];
       else merged[ruleId] = value;
     }
-    const entered = Object.fromEntries(Object.entries(patch.riskInputs).filter((e): e is [string, string] => e[1] !== null));
+    const entered = Object.fromEntries(
+      Object.entries(patch.riskInputs).filter((e): e is [string, string] => e[1] !== null),
+    );
     const rules = new Map((await loadRiskSetup(tx.db)).rules.map((r) => [r.id, r]));
     errors.push(...enteredValueErrors(entered, rules, 'riskInputs'));
     riskInputs = Object.keys(merged).length ? JSON.stringify(Object.fromEntries(sortedEntries(merged))) : null;
@@ -313,15 +423,23 @@ export async function updateCreditProfile(tx: Tx, id: string, patch: CreditProfi
   put('eligible_credit_limit', patch.eligibleCreditLimit);
   put('eligible_credit_limit_currency', patch.eligibleCreditLimitCurrency);
   put('eligible_credit_limit_date', patch.eligibleCreditLimitDate);
-  put('mandatory_credit_limit', patch.mandatoryCreditLimit === undefined ? undefined : fromBool(patch.mandatoryCreditLimit));
-  put('exclude_from_credit_management', patch.excludeFromCreditManagement === undefined ? undefined : fromBool(patch.excludeFromCreditManagement));
+  put(
+    'mandatory_credit_limit',
+    patch.mandatoryCreditLimit === undefined ? undefined : fromBool(patch.mandatoryCreditLimit),
+  );
+  put(
+    'exclude_from_credit_management',
+    patch.excludeFromCreditManagement === undefined ? undefined : fromBool(patch.excludeFromCreditManagement),
+  );
   put('ignore_until_date', patch.ignoreUntilDate);
   put('risk_inputs', riskInputs);
   const before = customerRowToCustomer(existing);
   const set = { ...columns, updated_at: tx.now, version: existing.version + 1 };
   await updateCustomer(tx.db, id, set);
   const customer = customerRowToCustomer({ ...existing, ...set });
-  const changedFields = (Object.keys(customer) as (keyof Customer)[]).filter((k) => k !== 'version' && k !== 'updatedAt' && JSON.stringify(customer[k]) !== JSON.stringify(before[k]));
+  const changedFields = (Object.keys(customer) as (keyof Customer)[]).filter(
+    (k) => k !== 'version' && k !== 'updatedAt' && JSON.stringify(customer[k]) !== JSON.stringify(before[k]),
+  );
   tx.changed(CUSTOMER, id, 'update', set.version, {
     action: 'customer.creditProfile',
     before: { ...Object.fromEntries(changedFields.map((k) => [k, before[k]])), version: before.version },

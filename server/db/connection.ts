@@ -3,7 +3,19 @@ import pg from 'pg';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, SqliteDriver, sql, type CompiledQuery, type DatabaseConnection, type Driver, type QueryResult, type SqliteDialectConfig } from 'kysely';
+import {
+  Kysely,
+  PostgresAdapter,
+  PostgresDialect,
+  SqliteDialect,
+  SqliteDriver,
+  sql,
+  type CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  type QueryResult,
+  type SqliteDialectConfig,
+} from 'kysely';
 import { Pace } from './pace';
 import type { Database } from './schema';
 import { migrations } from './migrations/registry';
@@ -110,7 +122,11 @@ function connect(path: string, options?: SQLite.Options): SQLite.Database {
     db.prepare('select count(*) from sqlite_master').get();
   } catch (e) {
     db.close();
-    if ((e as { code?: string }).code?.startsWith('SQLITE_BUSY')) throw new Error(`SQLite database ${path} is in use by another process (one server owns its SQLite file; stop the other one first)`, { cause: e });
+    if ((e as { code?: string }).code?.startsWith('SQLITE_BUSY'))
+      throw new Error(
+        `SQLite database ${path} is in use by another process (one server owns its SQLite file; stop the other one first)`,
+        { cause: e },
+      );
     throw e;
   }
   return db;
@@ -133,7 +149,8 @@ async function openSqlite(path: string): Promise<DbHandle> {
   }
   // Opened once the migrations have made the file's tables; ':memory:' is one connection's own.
   const sqliteRead = path === ':memory:' ? sqlite : connect(path, { readonly: true });
-  const read = sqliteRead === sqlite ? db : new Kysely<Database>({ dialect: new SqliteDialect({ database: sqliteRead }) });
+  const read =
+    sqliteRead === sqlite ? db : new Kysely<Database>({ dialect: new SqliteDialect({ database: sqliteRead }) });
   const setup = new SetupCache('sqlite');
   setup.confirm(await readSetupVersion(db));
   return {
@@ -210,7 +227,11 @@ class PacedSqliteDriver extends SqliteDriver {
 
 /** Connection settings for one schema: every connection of the pool, the listener and the startup lock use it. */
 function pgConnection(config: DbConfig): pg.ClientConfig {
-  return { connectionString: config.url, application_name: 'creditdesk', ...(config.schema ? { options: `-c search_path="${config.schema}"` } : {}) };
+  return {
+    connectionString: config.url,
+    application_name: 'creditdesk',
+    ...(config.schema ? { options: `-c search_path="${config.schema}"` } : {}),
+  };
 }
 
 async function openPostgres(config: DbConfig): Promise<DbHandle> {
@@ -226,7 +247,9 @@ async function openPostgres(config: DbConfig): Promise<DbHandle> {
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const coherence = config.coherence ?? true;
   const channel = coherence ? channelOf(schema) : undefined;
-  const events = channel ? new PostgresEvents(pgConnection(config).connectionString!, channel, config.onEventError) : new DatabaseEvents();
+  const events = channel
+    ? new PostgresEvents(pgConnection(config).connectionString!, channel, config.onEventError)
+    : new DatabaseEvents();
   const setup = new SetupCache('postgres', coherence);
   try {
     await exclusive(() => migrateToLatest(db, { locked: true }));
@@ -334,12 +357,19 @@ async function underStartupLock<T>(config: DbConfig, fn: () => Promise<T>): Prom
 async function migrateToLatest(db: Kysely<any>, options: { locked?: boolean } = {}): Promise<void> {
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
   if (postgres && !options.locked) throw new Error('PostgreSQL migrations run under the startup lock (openDatabase)');
-  await sql`create table if not exists kysely_migration (name varchar(255) not null primary key, timestamp varchar(255) not null)`.execute(db);
+  await sql`create table if not exists kysely_migration (name varchar(255) not null primary key, timestamp varchar(255) not null)`.execute(
+    db,
+  );
   await db.transaction().execute(async (trx) => {
-    const done = new Set((await trx.selectFrom('kysely_migration').select('name').execute()).map((r: { name: string }) => r.name));
+    const done = new Set(
+      (await trx.selectFrom('kysely_migration').select('name').execute()).map((r: { name: string }) => r.name),
+    );
     const known = Object.keys(migrations);
     const unknown = [...done].filter((name) => !known.includes(name));
-    if (unknown.length) throw new Error(`the database has migrations this code does not know: ${unknown.join(', ')} (a newer version ran on it)`);
+    if (unknown.length)
+      throw new Error(
+        `the database has migrations this code does not know: ${unknown.join(', ')} (a newer version ran on it)`,
+      );
     for (const [name, migration] of Object.entries(migrations)) {
       if (done.has(name)) continue;
       try {
@@ -359,5 +389,3 @@ export async function dropPostgresSchema(url: string, schema: string): Promise<v
   await client.query(`drop schema if exists "${schema}" cascade`);
   await client.end();
 }
-
-

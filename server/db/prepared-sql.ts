@@ -29,7 +29,10 @@ export interface Reader {
 }
 
 /** Per connection: the statements by SQL text, plain and raw (rows as arrays) apart. */
-const statements = new WeakMap<SQLite.Database, { plain: Map<string, SQLite.Statement>; raw: Map<string, SQLite.Statement> }>();
+const statements = new WeakMap<
+  SQLite.Database,
+  { plain: Map<string, SQLite.Statement>; raw: Map<string, SQLite.Statement> }
+>();
 const pgText = new Map<string, string>();
 
 /**
@@ -71,7 +74,12 @@ export async function sqlAll<T>(r: Reader, text: string, params: readonly unknow
     pg = text.replace(/\?/g, () => `$${++n}`);
     pgText.set(text, pg);
   }
-  const res = await r.db.executeQuery<T>(CompiledQuery.raw(pg, params.map((p) => (typeof p === 'bigint' ? p.toString() : p))));
+  const res = await r.db.executeQuery<T>(
+    CompiledQuery.raw(
+      pg,
+      params.map((p) => (typeof p === 'bigint' ? p.toString() : p)),
+    ),
+  );
   return res.rows;
 }
 
@@ -105,10 +113,19 @@ export async function sqlFirst<T>(r: Reader, text: string, params: readonly unkn
  * prepared statement run per row (faster than compiling large multi-row inserts), on PostgreSQL
  * multi-row inserts of `chunk` rows. `rows` hold the values in `columns` order.
  */
-export async function sqlInsertMany(r: Reader, table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], chunk = 500): Promise<void> {
+export async function sqlInsertMany(
+  r: Reader,
+  table: string,
+  columns: readonly string[],
+  rows: readonly (readonly unknown[])[],
+  chunk = 500,
+): Promise<void> {
   if (rows.length === 0) return;
   if (r.dialect === 'sqlite' && r.sqlite) {
-    const insert = sqliteStatement(r.sqlite, `insert into ${table} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})`);
+    const insert = sqliteStatement(
+      r.sqlite,
+      `insert into ${table} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})`,
+    );
     await r.pace.each(rows, (row) => void insert.run(...sqliteParams(row)));
     return;
   }
@@ -116,7 +133,12 @@ export async function sqlInsertMany(r: Reader, table: string, columns: readonly 
     const part = rows.slice(i, i + chunk);
     let n = 0;
     const values = part.map((row) => `(${row.map(() => `$${++n}`).join(', ')})`).join(', ');
-    await r.db.executeQuery(CompiledQuery.raw(`insert into ${table} (${columns.join(', ')}) values ${values}`, part.flat().map((p) => (typeof p === 'bigint' ? p.toString() : typeof p === 'boolean' ? (p ? 1 : 0) : p))));
+    await r.db.executeQuery(
+      CompiledQuery.raw(
+        `insert into ${table} (${columns.join(', ')}) values ${values}`,
+        part.flat().map((p) => (typeof p === 'bigint' ? p.toString() : typeof p === 'boolean' ? (p ? 1 : 0) : p)),
+      ),
+    );
     await r.pace.step();
   }
 }

@@ -79,7 +79,13 @@ export class Tx {
   }
 
   /** Both at once, for the common case of one row changing. */
-  changed(entity: string, id: string, op: ChangeOp, version: number, audit: Omit<AuditEntry, 'entity' | 'entityId'>): void {
+  changed(
+    entity: string,
+    id: string,
+    op: ChangeOp,
+    version: number,
+    audit: Omit<AuditEntry, 'entity' | 'entityId'>,
+  ): void {
     this.change(entity, id, op, version);
     this.audit({ entity, entityId: id, ...audit });
   }
@@ -112,7 +118,13 @@ export async function changeCounter(r: Reader): Promise<bigint> {
  * Writes `items` as rows of `table`, 1,000 at a time, pacing between parts: a command that
  * settled 20,000 invoices has 60,000 change-log and audit rows to write (and as many JSON texts).
  */
-async function inParts<T>(tx: Tx, items: readonly T[], toRow: (item: T, index: number) => unknown[], table: string, columns: readonly string[]): Promise<void> {
+async function inParts<T>(
+  tx: Tx,
+  items: readonly T[],
+  toRow: (item: T, index: number) => unknown[],
+  table: string,
+  columns: readonly string[],
+): Promise<void> {
   for (let i = 0; i < items.length; i += 1000) {
     const rows = items.slice(i, i + 1000).map((item, j) => toRow(item, i + j));
     await sqlInsertMany(tx, table, columns, rows);
@@ -138,17 +150,48 @@ async function flush(tx: Tx, channel: string | undefined): Promise<Flushed> {
   const n = tx.changes.length;
   if (n > 0) {
     const notify = channel ? `, pg_notify(?, ${changesPayloadSql})` : '';
-    const row = await sqlFirst<{ seq: number | string }>(tx, `update change_counter set seq = seq + ? where id = 1 returning seq${notify}`, channel ? [n, channel] : [n]);
+    const row = await sqlFirst<{ seq: number | string }>(
+      tx,
+      `update change_counter set seq = seq + ? where id = 1 returning seq${notify}`,
+      channel ? [n, channel] : [n],
+    );
     const last = Number(toBigInt(row!.seq));
     const first = last - n + 1;
-    await inParts(tx, tx.changes, (c, i) => [first + i, c.entity, c.id, c.op, c.version, tx.now], 'changes', ['seq', 'entity', 'entity_id', 'op', 'version', 'at']);
+    await inParts(tx, tx.changes, (c, i) => [first + i, c.entity, c.id, c.op, c.version, tx.now], 'changes', [
+      'seq',
+      'entity',
+      'entity_id',
+      'op',
+      'version',
+      'at',
+    ]);
     out.lastSeq = last;
   }
-  await inParts(tx, tx.audits, (a) => [tx.now, tx.actor.userId, tx.actor.requestId ?? null, a.action, a.entity, a.entityId, json(a.before), json(a.after), a.reason ?? null], 'audit_log', ['at', 'user_id', 'request_id', 'action', 'entity', 'entity_id', 'before', 'after', 'reason']);
+  await inParts(
+    tx,
+    tx.audits,
+    (a) => [
+      tx.now,
+      tx.actor.userId,
+      tx.actor.requestId ?? null,
+      a.action,
+      a.entity,
+      a.entityId,
+      json(a.before),
+      json(a.after),
+      a.reason ?? null,
+    ],
+    'audit_log',
+    ['at', 'user_id', 'request_id', 'action', 'entity', 'entity_id', 'before', 'after', 'reason'],
+  );
   if (tx.cache.invalidated.size > 0) {
     const names = [...tx.cache.invalidated].map((k) => k.name);
     const notify = channel ? `, pg_notify(?, ${setupPayloadSql('?')})` : '';
-    const row = await sqlFirst<{ version: number | string }>(tx, `update setup_version set version = version + 1 where id = 1 returning version${notify}`, channel ? [channel, JSON.stringify(names)] : []);
+    const row = await sqlFirst<{ version: number | string }>(
+      tx,
+      `update setup_version set version = version + 1 where id = 1 returning version${notify}`,
+      channel ? [channel, JSON.stringify(names)] : [],
+    );
     out.setup = { version: Number(row!.version), names };
   }
   return out;
@@ -171,13 +214,26 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * commit. A busy database or a serialization failure retries the whole transaction, never a
  * single statement, so a retry can never half-apply a command.
  */
-export async function runInTransaction<T>(handle: DbHandle, actor: Actor, fn: (tx: Tx) => Promise<T>, maxAttempts = 5): Promise<T> {
+export async function runInTransaction<T>(
+  handle: DbHandle,
+  actor: Actor,
+  fn: (tx: Tx) => Promise<T>,
+  maxAttempts = 5,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     let unit: Tx | undefined;
     let flushed: Flushed = {};
     try {
       const result = await handle.db.transaction().execute(async (trx) => {
-        unit = new Tx(trx, actor, handle.dialect, handle.clock.now().toISOString(), handle.setup.view(() => readSetupVersion(trx)), handle.sqlite, handle.writerPace);
+        unit = new Tx(
+          trx,
+          actor,
+          handle.dialect,
+          handle.clock.now().toISOString(),
+          handle.setup.view(() => readSetupVersion(trx)),
+          handle.sqlite,
+          handle.writerPace,
+        );
         const value = await fn(unit);
         flushed = await flush(unit, handle.channel);
         return value;

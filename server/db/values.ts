@@ -17,12 +17,16 @@ export function toNumber(v: Int8): number {
 export const toBool = (v: number | boolean | null | undefined): boolean => v === 1 || v === true;
 export const fromBool = (v: boolean | undefined | null): number => (v ? 1 : 0);
 
-
 /**
  * Rows grouped by a key (rows whose key is null are left out), each mapped, in row order. `into`
  * lets a loop over chunks of ids collect every chunk into one map.
  */
-export function groupBy<T, U = T, K = string>(rows: Iterable<T>, key: (row: T) => K | null, map: (row: T) => U = (row) => row as unknown as U, into: Map<K, U[]> = new Map()): Map<K, U[]> {
+export function groupBy<T, U = T, K = string>(
+  rows: Iterable<T>,
+  key: (row: T) => K | null,
+  map: (row: T) => U = (row) => row as unknown as U,
+  into: Map<K, U[]> = new Map(),
+): Map<K, U[]> {
   for (const row of rows) {
     const k = key(row);
     if (k === null) continue;

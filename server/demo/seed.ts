@@ -23,7 +23,28 @@ function rng(seed: number) {
   };
 }
 
-const NAMES = ['Contoso', 'Fabrikam', 'Northwind', 'Tailspin', 'Litware', 'Adventure Works', 'Alpine Ski', 'Coho Winery', 'Wide World', 'Proseware', 'Lucerne', 'Margie Travel', 'Trey Research', 'Wingtip', 'Humongous', 'Blue Yonder', 'Graphic Design', 'Southridge', 'Woodgrove', 'Fourth Coffee'];
+const NAMES = [
+  'Contoso',
+  'Fabrikam',
+  'Northwind',
+  'Tailspin',
+  'Litware',
+  'Adventure Works',
+  'Alpine Ski',
+  'Coho Winery',
+  'Wide World',
+  'Proseware',
+  'Lucerne',
+  'Margie Travel',
+  'Trey Research',
+  'Wingtip',
+  'Humongous',
+  'Blue Yonder',
+  'Graphic Design',
+  'Southridge',
+  'Woodgrove',
+  'Fourth Coffee',
+];
 const SUFFIX = ['Ltd', 'Inc', 'GmbH', 'BV', 'SA', 'LLC', 'Pty', 'AB', 'Oy', 'plc'];
 
 export interface DemoOptions {
@@ -41,7 +62,10 @@ export interface DemoOptions {
  * payments, settlements and open orders. Later features add their own setup to it.
  * Returns the tokens (shown once) and keeps a copy in `tokensFile` when given.
  */
-export async function seedDemo(handle: DbHandle, options: DemoOptions = {}): Promise<Record<Role, string> & Record<string, string>> {
+export async function seedDemo(
+  handle: DbHandle,
+  options: DemoOptions = {},
+): Promise<Record<Role, string> & Record<string, string>> {
   const count = options.customers ?? 200;
   const asOf = options.asOf ?? new Date().toISOString().slice(0, 10);
   const random = rng(20250630);
@@ -51,7 +75,11 @@ export async function seedDemo(handle: DbHandle, options: DemoOptions = {}): Pro
   const tokens = {} as Record<Role, string>;
   await runInTransaction(handle, SYSTEM, async (tx) => {
     for (const role of ROLES) {
-      const { token } = await createUser(tx, { id: `demo-${role.replace('_', '-')}`, name: `Demo ${role.replace('_', ' ')}`, role });
+      const { token } = await createUser(tx, {
+        id: `demo-${role.replace('_', '-')}`,
+        name: `Demo ${role.replace('_', ' ')}`,
+        role,
+      });
       tokens[role] = token;
     }
   });
@@ -89,20 +117,48 @@ export async function seedDemo(handle: DbHandle, options: DemoOptions = {}): Pro
         const transDate = addDays(asOf, -Math.floor(random() * 150));
         const amount = cents(200, 9000);
         const id = `${c.id}-I${n}`;
-        ledger.push({ id, customerId: c.id, type: 'invoice', amount, currency: c.currency, transDate, dueDate: addDays(transDate, 30), documentDate: transDate, source: 'demo' });
+        ledger.push({
+          id,
+          customerId: c.id,
+          type: 'invoice',
+          amount,
+          currency: c.currency,
+          transDate,
+          dueDate: addDays(transDate, 30),
+          documentDate: transDate,
+          source: 'demo',
+        });
         // About a third of invoices are paid in full or in part.
         if (random() < 0.35) {
           const paid = random() < 0.7 ? amount : amount / 2n;
           const payDate = addDays(transDate, 10 + Math.floor(random() * 40));
           if (payDate <= asOf) {
             const payId = `${c.id}-P${n}`;
-            ledger.push({ id: payId, customerId: c.id, type: 'payment', amount: -paid, currency: c.currency, transDate: payDate, bankAccountId: 'BANK1', paymentJournal: 'ARPAY', source: 'demo' });
+            ledger.push({
+              id: payId,
+              customerId: c.id,
+              type: 'payment',
+              amount: -paid,
+              currency: c.currency,
+              transDate: payDate,
+              bankAccountId: 'BANK1',
+              paymentJournal: 'ARPAY',
+              source: 'demo',
+            });
             settlements.push({ debitId: id, creditId: payId, amount: paid, date: payDate });
           }
         }
       }
       if (random() < 0.1) {
-        ledger.push({ id: `${c.id}-CN1`, customerId: c.id, type: 'creditNote', amount: -cents(50, 500), currency: c.currency, transDate: addDays(asOf, -20), source: 'demo' });
+        ledger.push({
+          id: `${c.id}-CN1`,
+          customerId: c.id,
+          type: 'creditNote',
+          amount: -cents(50, 500),
+          currency: c.currency,
+          transDate: addDays(asOf, -20),
+          source: 'demo',
+        });
       }
     }
     await appendTransactions(tx, ledger);
@@ -112,7 +168,12 @@ export async function seedDemo(handle: DbHandle, options: DemoOptions = {}): Pro
     for (const c of customers) {
       const orders = Math.floor(random() * 3);
       for (let n = 0; n < orders; n++) {
-        await upsertSalesOrder(tx, `SO${orderNo++}`, { customerId: c.id, amount: cents(500, 12000), excludeFromCreditManagement: false }, undefined);
+        await upsertSalesOrder(
+          tx,
+          `SO${orderNo++}`,
+          { customerId: c.id, amount: cents(500, 12000), excludeFromCreditManagement: false },
+          undefined,
+        );
       }
     }
   });

@@ -67,7 +67,12 @@ export async function tokenOwner(handle: DbHandle, token: string): Promise<Token
   let tokens = setup.peek(SETUP.tokens);
   if (!tokens || tokens.size >= MAX_CACHED_TOKENS) setup.keep(SETUP.tokens, (tokens = new Map()), generation);
   // Kept only when nothing was dropped while the row was read (a revocation committed meanwhile).
-  if (setup.generation === generation) tokens.set(token, { userId: row.userId, role: row.role as Role, expires: Date.now() + TOKEN_TTL_MS[setup.dialect] });
+  if (setup.generation === generation)
+    tokens.set(token, {
+      userId: row.userId,
+      role: row.role as Role,
+      expires: Date.now() + TOKEN_TTL_MS[setup.dialect],
+    });
   return { userId: row.userId, role: row.role as Role };
 }
 
@@ -109,7 +114,9 @@ export const CAN = {
 } as const satisfies Record<string, readonly Role[]>;
 
 /** A route's role check, carrying the roles it admits so that registration can publish them (server/http/openapi.ts). */
-export type Guard = MiddlewareHandler<AppEnv> & { readonly [GUARD]: { readonly roles: readonly Role[]; readonly action: string } };
+export type Guard = MiddlewareHandler<AppEnv> & {
+  readonly [GUARD]: { readonly roles: readonly Role[]; readonly action: string };
+};
 const GUARD = Symbol('guard');
 
 /**

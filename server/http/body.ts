@@ -15,8 +15,12 @@ const NO_BODY = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE']);
 export function readBody(limitFor: (path: string) => number): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     // A NUL in the path or the query string (`%00`) is refused as in a body (see refuseNul).
-    if (c.req.url.includes('%00')) throw new ApiError('invalid_request', 'the URL may not contain the NUL character (%00)', [{ path: 'query', message: 'contains %00' }]);
-    if (NO_BODY.has(c.req.method) && !c.req.header('content-length') && !c.req.header('transfer-encoding')) return next();
+    if (c.req.url.includes('%00'))
+      throw new ApiError('invalid_request', 'the URL may not contain the NUL character (%00)', [
+        { path: 'query', message: 'contains %00' },
+      ]);
+    if (NO_BODY.has(c.req.method) && !c.req.header('content-length') && !c.req.header('transfer-encoding'))
+      return next();
     const limit = limitFor(c.req.path);
     const tooLarge = () => {
       throw new ApiError('payload_too_large', `request body is larger than ${Math.round(limit / 1024 / 1024)} MB`);
@@ -57,5 +61,8 @@ const NUL_ESCAPE = /(?<!\\)(?:\\\\)*\\u0000/;
  * the problem, on both databases alike.
  */
 function refuseNul(text: string): void {
-  if (text.includes('\\u0000') && NUL_ESCAPE.test(text)) throw new ApiError('invalid_request', 'text may not contain the NUL character (\\u0000)', [{ path: '', message: 'contains \\u0000' }]);
+  if (text.includes('\\u0000') && NUL_ESCAPE.test(text))
+    throw new ApiError('invalid_request', 'text may not contain the NUL character (\\u0000)', [
+      { path: '', message: 'contains \\u0000' },
+    ]);
 }

@@ -22,7 +22,9 @@ const KEY = /^[\x21-\x7e]{1,200}$/;
 
 async function requestHash(c: Context<AppEnv>): Promise<string> {
   const body = await c.req.text();
-  return createHash('sha256').update(`${c.req.method} ${c.req.path}?${new URL(c.req.url).search}\n${body}`).digest('hex');
+  return createHash('sha256')
+    .update(`${c.req.method} ${c.req.path}?${new URL(c.req.url).search}\n${body}`)
+    .digest('hex');
 }
 
 const SEALED = 'sealed:v1:';
@@ -30,7 +32,9 @@ const SEALED = 'sealed:v1:';
 /** A key only the caller's own bearer token can derive; the database never holds that token. */
 function sealingKey(c: Context<AppEnv>, key: string): Buffer {
   const token = /^Bearer\s+(\S+)/i.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
-  return createHmac('sha256', token).update(`idempotency:${c.var.actor.userId ?? ''}:${key}`).digest();
+  return createHmac('sha256', token)
+    .update(`idempotency:${c.var.actor.userId ?? ''}:${key}`)
+    .digest();
 }
 
 function seal(text: string, k: Buffer): string {
@@ -66,13 +70,19 @@ async function storedResponse(c: Context<AppEnv>, key: string, hash: string): Pr
     .executeTakeFirst();
   if (!row) return undefined;
   if (row.request_hash !== hash) {
-    throw new ApiError('rule_violation', 'this Idempotency-Key was already used with a different request', [{ path: 'Idempotency-Key', message: 'reused with a different body' }]);
+    throw new ApiError('rule_violation', 'this Idempotency-Key was already used with a different request', [
+      { path: 'Idempotency-Key', message: 'reused with a different body' },
+    ]);
   }
   let text = row.response;
   if (text.startsWith(SEALED)) {
     const opened = unseal(text, sealingKey(c, key));
     if (opened === undefined) {
-      throw new ApiError('rule_violation', 'this Idempotency-Key was used with another token; its response holds a secret only that token can replay', [{ path: 'Idempotency-Key', message: 'used with another token' }]);
+      throw new ApiError(
+        'rule_violation',
+        'this Idempotency-Key was used with another token; its response holds a secret only that token can replay',
+        [{ path: 'Idempotency-Key', message: 'used with another token' }],
+      );
     }
     text = opened;
   }
@@ -91,7 +101,10 @@ export async function command(c: Context<AppEnv>, fn: (tx: Tx) => Promise<Comman
     const result = await runInTransaction(c.var.deps.handle, c.var.actor, fn);
     return respond(c, result);
   }
-  if (!KEY.test(key)) throw new ApiError('invalid_request', 'Idempotency-Key must be 1–200 visible ASCII characters', [{ path: 'Idempotency-Key', message: 'malformed' }]);
+  if (!KEY.test(key))
+    throw new ApiError('invalid_request', 'Idempotency-Key must be 1–200 visible ASCII characters', [
+      { path: 'Idempotency-Key', message: 'malformed' },
+    ]);
   const hash = await requestHash(c);
   const replay = await storedResponse(c, key, hash);
   if (replay) return replay;
@@ -132,7 +145,10 @@ export async function command(c: Context<AppEnv>, fn: (tx: Tx) => Promise<Comman
 export async function idempotentBatch(c: Context<AppEnv>, fn: () => Promise<CommandResult>): Promise<Response> {
   const key = c.req.header('idempotency-key');
   if (key === undefined) return respond(c, await fn());
-  if (!KEY.test(key)) throw new ApiError('invalid_request', 'Idempotency-Key must be 1–200 visible ASCII characters', [{ path: 'Idempotency-Key', message: 'malformed' }]);
+  if (!KEY.test(key))
+    throw new ApiError('invalid_request', 'Idempotency-Key must be 1–200 visible ASCII characters', [
+      { path: 'Idempotency-Key', message: 'malformed' },
+    ]);
   const hash = await requestHash(c);
   const replay = await storedResponse(c, key, hash);
   if (replay) return replay;
@@ -141,7 +157,14 @@ export async function idempotentBatch(c: Context<AppEnv>, fn: () => Promise<Comm
     await runInTransaction(c.var.deps.handle, c.var.actor, async (tx) => {
       await tx.db
         .insertInto('idempotency_keys')
-        .values({ user_id: tx.actor.userId ?? '', key, request_hash: hash, status: result.status ?? 200, response: JSON.stringify({ body: result.body, version: result.version }), created_at: tx.now })
+        .values({
+          user_id: tx.actor.userId ?? '',
+          key,
+          request_hash: hash,
+          status: result.status ?? 200,
+          response: JSON.stringify({ body: result.body, version: result.version }),
+          created_at: tx.now,
+        })
         .execute();
     });
   } catch (e) {

@@ -15,7 +15,8 @@ const ASSETS: Record<string, string> = {
 };
 
 /** The page's one inline script; the Content-Security-Policy allows exactly this text by its hash. */
-const INIT = "window.ui = SwaggerUIBundle({ url: '/api/v1/openapi.json', dom_id: '#ui', deepLinking: true, persistAuthorization: false, validatorUrl: null });";
+const INIT =
+  "window.ui = SwaggerUIBundle({ url: '/api/v1/openapi.json', dom_id: '#ui', deepLinking: true, persistAuthorization: false, validatorUrl: null });";
 
 const PAGE = `<!doctype html>
 <html lang="en">

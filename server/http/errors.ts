@@ -24,15 +24,32 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
  * each operation references those it can give (server/http/openapi-conventions.ts `errorsOf`).
  */
 export const ERROR_RESPONSE_COMPONENTS = {
-  400: { name: 'InvalidRequest', description: 'invalid_request: the input does not match the schema (`details` name the fields), or a malformed Idempotency-Key' },
+  400: {
+    name: 'InvalidRequest',
+    description:
+      'invalid_request: the input does not match the schema (`details` name the fields), or a malformed Idempotency-Key',
+  },
   401: { name: 'Unauthenticated', description: 'unauthenticated: no bearer token, or one that is unknown or revoked' },
   403: { name: 'Forbidden', description: 'forbidden: the role may not do this (see the roles of the operation)' },
   404: { name: 'NotFound', description: 'not_found: the row the path names does not exist' },
-  409: { name: 'VersionConflict', description: 'version_conflict: If-Match names a stale version; `current` holds the row as it is now' },
-  412: { name: 'PreconditionFailed', description: 'precondition_failed: If-Match is malformed (send a quoted version number, e.g. "3")' },
+  409: {
+    name: 'VersionConflict',
+    description: 'version_conflict: If-Match names a stale version; `current` holds the row as it is now',
+  },
+  412: {
+    name: 'PreconditionFailed',
+    description: 'precondition_failed: If-Match is malformed (send a quoted version number, e.g. "3")',
+  },
   413: { name: 'PayloadTooLarge', description: 'payload_too_large: the body is larger than the route allows' },
-  422: { name: 'RuleViolation', description: 'rule_violation: the request is well formed but breaks a business rule, or reuses an Idempotency-Key with another request' },
-  428: { name: 'PreconditionRequired', description: 'precondition_required: If-Match is missing; send the version you last read' },
+  422: {
+    name: 'RuleViolation',
+    description:
+      'rule_violation: the request is well formed but breaks a business rule, or reuses an Idempotency-Key with another request',
+  },
+  428: {
+    name: 'PreconditionRequired',
+    description: 'precondition_required: If-Match is missing; send the version you last read',
+  },
 } as const satisfies Partial<Record<(typeof ERROR_STATUS)[ErrorCode], { name: string; description: string }>>;
 
 export interface ErrorDetail {
@@ -57,20 +74,29 @@ export class ApiError extends Error {
 }
 
 export const notFound = (entity: string, id: string) => new ApiError('not_found', `${entity} ${id} does not exist`);
-export const ruleViolation = (message: string, details: ErrorDetail[] = []) => new ApiError('rule_violation', message, details);
+export const ruleViolation = (message: string, details: ErrorDetail[] = []) =>
+  new ApiError('rule_violation', message, details);
 
 export function zodDetails(error: ZodError, prefix = ''): ErrorDetail[] {
   return error.issues.map((issue) => {
     const path = [prefix, ...issue.path.map(String)].filter((p) => p !== '').join('.');
     // zod reports unknown keys on the parent; name each key so the caller sees which one.
     if (issue.code === 'unrecognized_keys') {
-      return { path: [path, ...issue.keys].filter(Boolean).join('.'), message: `unknown field${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}` };
+      return {
+        path: [path, ...issue.keys].filter(Boolean).join('.'),
+        message: `unknown field${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}`,
+      };
     }
     return { path, message: issue.message };
   });
 }
 
-export function errorBody(code: ErrorCode, message: string, details: ErrorDetail[] = [], extra: Record<string, unknown> = {}) {
+export function errorBody(
+  code: ErrorCode,
+  message: string,
+  details: ErrorDetail[] = [],
+  extra: Record<string, unknown> = {},
+) {
   return { error: { code, message, details }, ...extra };
 }
 
@@ -83,10 +109,14 @@ export function handleError(err: unknown, c: Context): Response {
     const status = err.status;
     if (status === 413) return c.json(errorBody('payload_too_large', 'request body is larger than allowed'), 413);
     if (status === 401) return c.json(errorBody('unauthenticated', err.message || 'authentication required'), 401);
-    if (status >= 400 && status < 500) return c.json(errorBody('invalid_request', err.message || 'invalid request'), 400);
+    if (status >= 400 && status < 500)
+      return c.json(errorBody('invalid_request', err.message || 'invalid request'), 400);
   }
   const log = c.get('log' as never) as { error?: (o: unknown, m: string) => void } | undefined;
   const requestId = c.get('requestId' as never) as string | undefined;
-  log?.error?.({ requestId, err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, 'unhandled error');
+  log?.error?.(
+    { requestId, err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) },
+    'unhandled error',
+  );
   return c.json(errorBody('internal', 'internal error; the request id identifies it in the server log'), 500);
 }

@@ -10,7 +10,13 @@ const encoder = new TextEncoder();
  * Parts are paced (server/db/pace.ts): a reader that drains them without waiting for a socket
  * still lets other requests run between them.
  */
-export function jsonWithList(head: Record<string, unknown>, key: string, items: readonly unknown[], perPart = 1000, pace = new Pace()): ReadableStream<Uint8Array> {
+export function jsonWithList(
+  head: Record<string, unknown>,
+  key: string,
+  items: readonly unknown[],
+  perPart = 1000,
+  pace = new Pace(),
+): ReadableStream<Uint8Array> {
   const open = JSON.stringify(head);
   let next = -1;
   return new ReadableStream<Uint8Array>(
@@ -18,7 +24,9 @@ export function jsonWithList(head: Record<string, unknown>, key: string, items: 
       async pull(controller) {
         await pace.step();
         if (next === -1) {
-          controller.enqueue(encoder.encode(`${open.length > 2 ? `${open.slice(0, -1)},` : '{'}${JSON.stringify(key)}:[`));
+          controller.enqueue(
+            encoder.encode(`${open.length > 2 ? `${open.slice(0, -1)},` : '{'}${JSON.stringify(key)}:[`),
+          );
           next = 0;
         } else if (next >= items.length) {
           controller.enqueue(encoder.encode(']}'));

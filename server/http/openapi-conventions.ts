@@ -44,17 +44,32 @@ export type DeclaredConventions = {
    */
   optionalBody?: z.ZodType;
 };
-const IF_MATCH_VALUES: readonly string[] = ['required', 'optional', 'none'] satisfies NonNullable<RouteConventions['ifMatch']>[];
+const IF_MATCH_VALUES: readonly string[] = ['required', 'optional', 'none'] satisfies NonNullable<
+  RouteConventions['ifMatch']
+>[];
 
 const hasPathParam = (path: string) => /\{\w+\}/.test(path);
 const endsWithParam = (path: string) => /\{\w+\}$/.test(path);
 
 /** The conventions of a route: its own declaration, else the default of its shape. */
 function conventionsOf(route: RouteConfig & DeclaredConventions): Required<RouteConventions> {
-  if (route.ifMatch !== undefined && !IF_MATCH_VALUES.includes(route.ifMatch)) throw new Error(`${route.method.toUpperCase()} ${route.path}: ifMatch must be one of ${IF_MATCH_VALUES.join(', ')}, not ${route.ifMatch}`);
+  if (route.ifMatch !== undefined && !IF_MATCH_VALUES.includes(route.ifMatch))
+    throw new Error(
+      `${route.method.toUpperCase()} ${route.path}: ifMatch must be one of ${IF_MATCH_VALUES.join(', ')}, not ${route.ifMatch}`,
+    );
   const declared: RouteConventions = definedOnly(route as RouteConventions);
   const m = route.method;
-  const ifMatch = declared.ifMatch ?? (m === 'patch' && hasPathParam(route.path) ? 'required' : !endsWithParam(route.path) ? 'none' : m === 'delete' ? 'required' : m === 'put' ? 'optional' : 'none');
+  const ifMatch =
+    declared.ifMatch ??
+    (m === 'patch' && hasPathParam(route.path)
+      ? 'required'
+      : !endsWithParam(route.path)
+        ? 'none'
+        : m === 'delete'
+          ? 'required'
+          : m === 'put'
+            ? 'optional'
+            : 'none');
   const idempotencyKey = declared.idempotencyKey ?? m === 'post';
   const etag = declared.etag ?? ((m === 'get' && endsWithParam(route.path)) || (m !== 'delete' && ifMatch !== 'none'));
   return { ifMatch, idempotencyKey, etag };
@@ -76,29 +91,41 @@ const PARAMETERS = {
     name: 'If-Match',
     in: 'header',
     required: true,
-    description: 'The version of the row you last read, quoted as its ETag gave it. Missing: 428; malformed: 412; stale: 409 with the row as it is now in `current`.',
+    description:
+      'The version of the row you last read, quoted as its ETag gave it. Missing: 428; malformed: 412; stale: 409 with the row as it is now in `current`.',
     schema: { type: 'string', example: '"3"' },
   },
   IfMatchToReplace: {
     name: 'If-Match',
     in: 'header',
     required: false,
-    description: 'Creating needs none. Replacing a row that exists needs the version you last read, quoted as its ETag gave it (428 without it, 409 with `current` when stale); on a row that does not exist it is 404.',
+    description:
+      'Creating needs none. Replacing a row that exists needs the version you last read, quoted as its ETag gave it (428 without it, 409 with `current` when stale); on a row that does not exist it is 404.',
     schema: { type: 'string', example: '"3"' },
   },
   IdempotencyKey: {
     name: 'Idempotency-Key',
     in: 'header',
     required: false,
-    description: 'Any 1–200 visible ASCII characters chosen by the client. A retry with the same key and the same request gets the first answer back (with Idempotent-Replayed: true) and never applies the change twice; the same key with another request is 422.',
+    description:
+      'Any 1–200 visible ASCII characters chosen by the client. A retry with the same key and the same request gets the first answer back (with Idempotent-Replayed: true) and never applies the change twice; the same key with another request is 422.',
     schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,200}$', example: 'release-H-3f9a2c71d0-2026-03-02' },
   },
 } as const;
 
 const HEADERS = {
-  ETag: { description: 'The version of the row answered, quoted: send it back as If-Match to change the row.', schema: { type: 'string', example: '"3"' } },
-  IdempotentReplayed: { description: '`true` when this is the stored answer to an earlier request with the same Idempotency-Key.', schema: { type: 'string', enum: ['true'] } },
-} as const satisfies Record<string, { description: string; schema: { type: 'string'; example?: string; enum?: string[] } }>;
+  ETag: {
+    description: 'The version of the row answered, quoted: send it back as If-Match to change the row.',
+    schema: { type: 'string', example: '"3"' },
+  },
+  IdempotentReplayed: {
+    description: '`true` when this is the stored answer to an earlier request with the same Idempotency-Key.',
+    schema: { type: 'string', enum: ['true'] },
+  },
+} as const satisfies Record<
+  string,
+  { description: string; schema: { type: 'string'; example?: string; enum?: string[] } }
+>;
 
 const installed = new WeakSet<object>();
 
@@ -115,13 +142,21 @@ export function installConventions(app: OpenAPIHono<AppEnv>): void {
   for (const [name, p] of Object.entries(PARAMETERS)) registry.registerComponent('parameters', name, p);
   for (const [name, h] of Object.entries(HEADERS)) registry.registerComponent('headers', name, h as never);
   for (const { name, description } of Object.values(ERROR_RESPONSE_COMPONENTS)) {
-    registry.registerComponent('responses', name, { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+    registry.registerComponent('responses', name, {
+      description,
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    });
   }
   const generate = app.getOpenAPI31Document;
   app.getOpenAPI31Document = (config, generator) => {
     const { openapi, info, servers, ...rest } = generate(config, generator);
     optionalDefaults(rest);
-    return { openapi, info, servers: servers?.length ? servers : [{ url: '/', description: 'this server (every path starts with /api/v1)' }], ...rest };
+    return {
+      openapi,
+      info,
+      servers: servers?.length ? servers : [{ url: '/', description: 'this server (every path starts with /api/v1)' }],
+      ...rest,
+    };
   };
 }
 
@@ -162,7 +197,11 @@ type Status = keyof typeof ERROR_RESPONSE_COMPONENTS;
  * - 422 on every write (business rules, a reused Idempotency-Key), and on a read whose query
  *   carries dates (date arithmetic past the calendar is a 422, server/app.ts).
  */
-function errorsOf(route: RouteConfig & { optionalBody?: unknown }, roles: readonly Role[], conventions: Required<RouteConventions>): Status[] {
+function errorsOf(
+  route: RouteConfig & { optionalBody?: unknown },
+  roles: readonly Role[],
+  conventions: Required<RouteConventions>,
+): Status[] {
   const statuses: Status[] = [400, 401];
   if (roles.length < ROLES.length) statuses.push(403);
   if (hasPathParam(route.path)) statuses.push(404);
@@ -237,12 +276,19 @@ type Responses = RouteConfig['responses'];
  * `errorResponses` a route spreads are replaced by references to the components; an error answer
  * a route describes itself is kept), its operationId and path parameter examples.
  */
-export function documentRoute<R extends RouteConfig>(app: OpenAPIHono<AppEnv>, route: R & DeclaredConventions, roles: readonly Role[], shared: Responses, operationId: string): R {
+export function documentRoute<R extends RouteConfig>(
+  app: OpenAPIHono<AppEnv>,
+  route: R & DeclaredConventions,
+  roles: readonly Role[],
+  shared: Responses,
+  operationId: string,
+): R {
   const conventions = conventionsOf(route);
   const stripped = { ...route } as Record<string, unknown>;
   for (const k of [...CONVENTION_KEYS, 'optionalBody']) delete stripped[k];
   const parameters: unknown[] = [...((route as { parameters?: unknown[] }).parameters ?? [])];
-  if (conventions.ifMatch !== 'none') parameters.push(ref('parameters', conventions.ifMatch === 'required' ? 'IfMatch' : 'IfMatchToReplace'));
+  if (conventions.ifMatch !== 'none')
+    parameters.push(ref('parameters', conventions.ifMatch === 'required' ? 'IfMatch' : 'IfMatchToReplace'));
   if (conventions.idempotencyKey) parameters.push(ref('parameters', 'IdempotencyKey'));
 
   const sharedValues = new Set(Object.values(shared));
@@ -253,25 +299,55 @@ export function documentRoute<R extends RouteConfig>(app: OpenAPIHono<AppEnv>, r
     const headers: Record<string, unknown> = {};
     if (success && conventions.etag) headers.ETag = ref('headers', 'ETag');
     if (success && conventions.idempotencyKey) headers['Idempotent-Replayed'] = ref('headers', 'IdempotentReplayed');
-    responses[status] = Object.keys(headers).length ? ({ ...response, headers: { ...headers, ...((response as { headers?: object }).headers ?? {}) } } as never) : response;
+    responses[status] = Object.keys(headers).length
+      ? ({ ...response, headers: { ...headers, ...((response as { headers?: object }).headers ?? {}) } } as never)
+      : response;
   }
-  for (const status of errorsOf(route, roles, conventions)) responses[status] ??= ref('responses', ERROR_RESPONSE_COMPONENTS[status].name) as never;
+  for (const status of errorsOf(route, roles, conventions))
+    responses[status] ??= ref('responses', ERROR_RESPONSE_COMPONENTS[status].name) as never;
 
   if (route.optionalBody) {
-    if (route.request?.body) throw new Error(`${route.method.toUpperCase()} ${route.path}: give either request.body or optionalBody`);
+    if (route.request?.body)
+      throw new Error(`${route.method.toUpperCase()} ${route.path}: give either request.body or optionalBody`);
     const name = `${operationId.charAt(0).toUpperCase()}${operationId.slice(1)}Body`;
     app.openAPIRegistry.register(name, route.optionalBody);
-    stripped.requestBody = { required: false, content: { 'application/json': { schema: { $ref: `#/components/schemas/${name}` } } } };
+    stripped.requestBody = {
+      required: false,
+      content: { 'application/json': { schema: { $ref: `#/components/schemas/${name}` } } },
+    };
   }
   const documented = withParamExamples({ ...(stripped as RouteConfig), responses });
-  return { ...documented, operationId: (route as { operationId?: string }).operationId ?? operationId, ...(parameters.length ? { parameters } : {}) } as unknown as R;
+  return {
+    ...documented,
+    operationId: (route as { operationId?: string }).operationId ?? operationId,
+    ...(parameters.length ? { parameters } : {}),
+  } as unknown as R;
 }
 
 // ---------------------------------------------------------------------------------------------
 // operationId
 
 /** Last path words that name what a POST does to the row before them (`/holds/{id}/release` → releaseHold). */
-const VERBS = new Set(['approve', 'calculate', 'cancel', 'decline', 'evaluate', 'force', 'generate', 'post', 'refresh', 'reinstate', 'reject', 'release', 'reverse', 'set', 'submit', 'update', 'validate', 'waive']);
+const VERBS = new Set([
+  'approve',
+  'calculate',
+  'cancel',
+  'decline',
+  'evaluate',
+  'force',
+  'generate',
+  'post',
+  'refresh',
+  'reinstate',
+  'reject',
+  'release',
+  'reverse',
+  'set',
+  'submit',
+  'update',
+  'validate',
+  'waive',
+]);
 const SINGULAR_AS_IS = new Set(['terms', 'status', 'analysis']);
 
 function singular(word: string): string {
@@ -282,7 +358,11 @@ function singular(word: string): string {
   return word;
 }
 
-const wordsOf = (segment: string) => segment.split(/[-_.]/).filter(Boolean).map((w) => w.toLowerCase());
+const wordsOf = (segment: string) =>
+  segment
+    .split(/[-_.]/)
+    .filter(Boolean)
+    .map((w) => w.toLowerCase());
 const capital = (w: string) => w.charAt(0).toUpperCase() + w.slice(1);
 const camel = (words: string[]) => words.map((w, i) => (i === 0 ? w : capital(w))).join('');
 
@@ -296,9 +376,15 @@ const camel = (words: string[]) => words.map((w, i) => (i === 0 ? w : capital(w)
  * - `POST /customers:batch` postCustomersBatch, `POST /users` postUsers (no verb: the method leads).
  */
 export function operationIdOf(route: RouteConfig): string {
-  const segments = route.path.replace(/^\/api\/v\d+/, '').split('/').filter(Boolean);
+  const segments = route.path
+    .replace(/^\/api\/v\d+/, '')
+    .split('/')
+    .filter(Boolean);
   const last = segments[segments.length - 1] ?? '';
-  const [lastBase, action] = last.includes(':') && !last.startsWith('{') ? [last.slice(0, last.indexOf(':')), last.slice(last.indexOf(':') + 1)] : [last, undefined];
+  const [lastBase, action] =
+    last.includes(':') && !last.startsWith('{')
+      ? [last.slice(0, last.indexOf(':')), last.slice(last.indexOf(':') + 1)]
+      : [last, undefined];
   const parts = [...segments.slice(0, -1), lastBase];
   const isParam = (s: string) => s.startsWith('{');
   const nouns: string[] = [];
@@ -312,11 +398,19 @@ export function operationIdOf(route: RouteConfig): string {
   const method = route.method;
   if (action) {
     const actionWords = wordsOf(action);
-    return VERBS.has(actionWords[0]!) ? camel([actionWords[0]!, ...nouns, ...actionWords.slice(1)]) : camel([method, ...nouns, ...actionWords]);
+    return VERBS.has(actionWords[0]!)
+      ? camel([actionWords[0]!, ...nouns, ...actionWords.slice(1)])
+      : camel([method, ...nouns, ...actionWords]);
   }
   const lastIsParam = isParam(lastBase);
   const lastWords = wordsOf(lastBase);
-  if (method === 'post' && !lastIsParam && parts.length > 1 && isParam(parts[parts.length - 2]!) && VERBS.has(lastWords[0]!)) {
+  if (
+    method === 'post' &&
+    !lastIsParam &&
+    parts.length > 1 &&
+    isParam(parts[parts.length - 2]!) &&
+    VERBS.has(lastWords[0]!)
+  ) {
     return camel([...lastWords, ...nouns.slice(0, nouns.length - lastWords.length)]);
   }
   if (method === 'get' && !lastIsParam) return camel([answersPage(route) ? 'list' : 'get', ...nouns]);

@@ -7,7 +7,6 @@ import { guardOf } from './auth';
 import { ROLES, type Role } from '../db/transaction';
 import { documentRoute, installConventions, operationIdOf, type DeclaredConventions } from './openapi-conventions';
 
-
 /** The typed context of a route: params, query and body as validated by its schemas. */
 export type RouteContext<R extends RouteConfig> = Parameters<RouteHandler<R, AppEnv>>[0];
 
@@ -21,11 +20,15 @@ export const ROLES_EXTENSION = 'x-roles';
  * new write cannot be registered open to every role by forgetting its entry.
  */
 export function routeRoles(route: RouteConfig): readonly Role[] {
-  const middleware = route.middleware === undefined ? [] : Array.isArray(route.middleware) ? route.middleware : [route.middleware];
+  const middleware =
+    route.middleware === undefined ? [] : Array.isArray(route.middleware) ? route.middleware : [route.middleware];
   const guards = middleware.map(guardOf).filter((g) => g !== undefined);
   const where = `${route.method.toUpperCase()} ${route.path}`;
   if (guards.length > 1) throw new Error(`${where} has ${guards.length} role guards; give it one`);
-  if (guards.length === 0 && route.method !== 'get') throw new Error(`${where} has no role guard: add guard(roles, 'action') to its createRoute middleware (server/http/auth.ts); only a GET may leave it out, meaning every role may read it`);
+  if (guards.length === 0 && route.method !== 'get')
+    throw new Error(
+      `${where} has no role guard: add guard(roles, 'action') to its createRoute middleware (server/http/auth.ts); only a GET may leave it out, meaning every role may read it`,
+    );
   const allowed = guards[0]?.roles ?? ROLES;
   if (allowed.length === 0) throw new Error(`${where} admits no role`);
   return ROLES.filter((r) => allowed.includes(r));
@@ -49,11 +52,21 @@ function documented<R extends RouteConfig>(app: OpenAPIHono<AppEnv>, route: R & 
   const operationId = (route as { operationId?: string }).operationId ?? operationIdOf(route);
   const seen = operationIds.get(app) ?? new Set<string>();
   operationIds.set(app, seen);
-  if (seen.has(operationId)) throw new Error(`${route.method.toUpperCase()} ${route.path}: operationId ${operationId} is taken by another route; give one of them \`operationId\` in its createRoute config`);
+  if (seen.has(operationId))
+    throw new Error(
+      `${route.method.toUpperCase()} ${route.path}: operationId ${operationId} is taken by another route; give one of them \`operationId\` in its createRoute config`,
+    );
   seen.add(operationId);
   const doc = documentRoute(app, route, roles, errorResponses, operationId) as R & Record<string, unknown>;
-  const out = { ...doc, [ROLES_EXTENSION]: roles, description: route.description ? `${route.description}\n\n${line}` : line };
-  if (everyRole && route.middleware) out.middleware = (Array.isArray(route.middleware) ? route.middleware : [route.middleware]).filter((m) => !guardOf(m));
+  const out = {
+    ...doc,
+    [ROLES_EXTENSION]: roles,
+    description: route.description ? `${route.description}\n\n${line}` : line,
+  };
+  if (everyRole && route.middleware)
+    out.middleware = (Array.isArray(route.middleware) ? route.middleware : [route.middleware]).filter(
+      (m) => !guardOf(m),
+    );
   return out;
 }
 
@@ -62,7 +75,11 @@ function documented<R extends RouteConfig>(app: OpenAPIHono<AppEnv>, route: R & 
  * `command()`); the schemas still validate the input and document the output, and its roles
  * ({@link routeRoles}) and conventions (RouteConventions, server/http/openapi-conventions.ts) are published in the OpenAPI document.
  */
-export function register<R extends RouteConfig>(app: OpenAPIHono<AppEnv>, route: R & DeclaredConventions, handler: (c: RouteContext<R>) => Promise<Response> | Response): void {
+export function register<R extends RouteConfig>(
+  app: OpenAPIHono<AppEnv>,
+  route: R & DeclaredConventions,
+  handler: (c: RouteContext<R>) => Promise<Response> | Response,
+): void {
   app.openapi(documented(app, route), handler as never);
 }
 
@@ -72,7 +89,11 @@ export function register<R extends RouteConfig>(app: OpenAPIHono<AppEnv>, route:
  * chain (two more async middlewares and an async parse per request, measurable on
  * POST /credit-check). The answers to bad input are the same as every other route's.
  */
-export function registerHot<R extends RouteConfig>(app: OpenAPIHono<AppEnv>, route: R & DeclaredConventions, handler: (c: Context<AppEnv>) => Promise<Response>): void {
+export function registerHot<R extends RouteConfig>(
+  app: OpenAPIHono<AppEnv>,
+  route: R & DeclaredConventions,
+  handler: (c: Context<AppEnv>) => Promise<Response>,
+): void {
   const { middleware, ...doc } = documented(app, route);
   app.openAPIRegistry.registerPath(doc);
   const path = route.path.replace(/\{(\w+)\}/g, ':$1');
@@ -83,7 +104,8 @@ const JSON_MEDIA = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
 
 /** The JSON body validated by `schema`: 400 invalid_request for another media type, malformed JSON or a schema mismatch, as on registered routes. */
 export async function jsonInput<T extends z.ZodType>(c: Context<AppEnv>, schema: T): Promise<z.output<T>> {
-  if (!JSON_MEDIA.test(c.req.header('content-type') ?? '')) throw new ApiError('invalid_request', 'Unsupported Media Type');
+  if (!JSON_MEDIA.test(c.req.header('content-type') ?? ''))
+    throw new ApiError('invalid_request', 'Unsupported Media Type');
   let body: unknown;
   try {
     body = await c.req.json();
@@ -91,7 +113,8 @@ export async function jsonInput<T extends z.ZodType>(c: Context<AppEnv>, schema:
     throw new ApiError('invalid_request', 'Malformed JSON in request body');
   }
   const parsed = schema.safeParse(body);
-  if (!parsed.success) throw new ApiError('invalid_request', 'the request body does not match the schema', zodDetails(parsed.error, ''));
+  if (!parsed.success)
+    throw new ApiError('invalid_request', 'the request body does not match the schema', zodDetails(parsed.error, ''));
   return parsed.data;
 }
 

@@ -4,7 +4,13 @@ import { ApiError } from './errors';
 export const MAX_PAGE = 1000;
 
 export const pageQuery = {
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(100).openapi({ description: 'page size, default 100, at most 1000' }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_PAGE)
+    .default(100)
+    .openapi({ description: 'page size, default 100, at most 1000' }),
   cursor: z.string().max(200).optional().openapi({ description: 'the nextCursor of the previous page' }),
 };
 
@@ -21,11 +27,17 @@ export function decodeCursor(cursor: string | undefined): string | undefined {
   } catch {
     // fall through to the error below
   }
-  throw new ApiError('invalid_request', 'cursor is not one this server issued', [{ path: 'cursor', message: 'invalid cursor' }]);
+  throw new ApiError('invalid_request', 'cursor is not one this server issued', [
+    { path: 'cursor', message: 'invalid cursor' },
+  ]);
 }
 
 /** Splits a fetched `limit + 1` rows into a page and the cursor of the next one. */
-export function page<T>(rows: T[], limit: number, keyOf: (row: T) => string): { items: T[]; nextCursor: string | null } {
+export function page<T>(
+  rows: T[],
+  limit: number,
+  keyOf: (row: T) => string,
+): { items: T[]; nextCursor: string | null } {
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
   return { items, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(keyOf(last)) : null };

@@ -11,7 +11,14 @@ import { Pace } from '../db/pace';
  * and the request's own pacing for long reads (a 10,000-line :validate).
  */
 export function readerOf(h: DbHandle, setup = h.setup): Reader {
-  return { db: h.read, dialect: h.dialect, sqlite: h.sqliteRead, cache: setup.view(() => readSetupVersion(h.read)), pace: new Pace(), today: h.clock.now().toISOString().slice(0, 10) };
+  return {
+    db: h.read,
+    dialect: h.dialect,
+    sqlite: h.sqliteRead,
+    cache: setup.view(() => readSetupVersion(h.read)),
+    pace: new Pace(),
+    today: h.clock.now().toISOString().slice(0, 10),
+  };
 }
 
 /** The request's reader (see {@link readerOf}): one per request, so the setup version is confirmed at most once per request. */

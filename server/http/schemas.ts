@@ -10,7 +10,10 @@ import { MoneyJson } from '../../shared/api/credit';
  */
 export const Id = z
   .string()
-  .regex(/^(?!\.\.?$)[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 characters of letters, digits, "_", "." or "-", and not "." or ".."');
+  .regex(
+    /^(?!\.\.?$)[A-Za-z0-9_.-]{1,64}$/,
+    'must be 1–64 characters of letters, digits, "_", "." or "-", and not "." or ".."',
+  );
 
 /**
  * An example id of each kind of entity, as the API hands them out (`H-…`, `CLJ-…`, `u_…`: see the
@@ -64,7 +67,10 @@ export const IdParam = z.object({ id: Id.openapi({ param: { name: 'id', in: 'pat
 export const Name = z.string().trim().min(1).max(200);
 export const ShortText = z.string().max(200);
 export const LongText = z.string().max(4000);
-export const Currency = z.string().regex(/^[A-Z]{3}$/, 'must be a 3-letter ISO currency code, e.g. "USD"').openapi({ example: 'USD' });
+export const Currency = z
+  .string()
+  .regex(/^[A-Z]{3}$/, 'must be a 3-letter ISO currency code, e.g. "USD"')
+  .openapi({ example: 'USD' });
 
 /** Money in a request: "1234.50" or 1234.5; parsed to integer minor units (bigint). */
 export const MoneyIn = z
@@ -97,11 +103,20 @@ export const DateIn = z
     const problem = dateProblem(s);
     if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
   })
-  .openapi({ example: '2025-06-30', format: 'date', description: `a date YYYY-MM-DD between ${EARLIEST_DATE} and ${LATEST_DATE}` });
+  .openapi({
+    example: '2025-06-30',
+    format: 'date',
+    description: `a date YYYY-MM-DD between ${EARLIEST_DATE} and ${LATEST_DATE}`,
+  });
 export const DateOut = z.string().openapi({ format: 'date', example: '2025-06-30' });
 export const Timestamp = z.string().openapi({ format: 'date-time' });
 
-export const SinceQuery = z.coerce.number().int().min(0).optional().openapi({ description: 'only rows changed after this change-log sequence' });
+export const SinceQuery = z.coerce
+  .number()
+  .int()
+  .min(0)
+  .optional()
+  .openapi({ description: 'only rows changed after this change-log sequence' });
 
 export const ErrorSchema = z
   .object({
@@ -121,6 +136,9 @@ export const BatchItemResult = z
     status: z.enum(['ok', 'error']),
     errors: z.array(z.object({ path: z.string(), message: z.string() })),
     /** A ledger item re-sent exactly as it stands: nothing was written (the feed is idempotent per item). */
-    unchanged: z.boolean().optional().openapi({ description: 'true when the item was re-sent exactly as stored: nothing was written' }),
+    unchanged: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'true when the item was re-sent exactly as stored: nothing was written' }),
   })
   .openapi('BatchItemResult');

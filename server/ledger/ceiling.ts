@@ -66,7 +66,11 @@ async function openLedgerTotals(r: Reader, customerIds: readonly string[]): Prom
   const ids = [...new Set(customerIds)];
   for (let i = 0; i < ids.length; i += 500) {
     const part = ids.slice(i, i + 500);
-    const rows = await sqlAll<{ customer_id: string; total: string }>(r, `${OPEN_TOTALS_SQL} (${part.map(() => '?').join(', ')}) group by customer_id`, part);
+    const rows = await sqlAll<{ customer_id: string; total: string }>(
+      r,
+      `${OPEN_TOTALS_SQL} (${part.map(() => '?').join(', ')}) group by customer_id`,
+      part,
+    );
     for (const row of rows) out.set(row.customer_id, wideSum(row.total));
   }
   return out;
@@ -82,19 +86,32 @@ const ITEMS = ['open items', 'their open amounts added whatever their sign'] as 
  * each one's index and error. Entries of one customer are counted cumulatively, so a feed batch
  * learns which of its items no longer fit.
  */
-export async function ledgerCeilingErrors(r: Reader, entries: readonly { customerId: string; amount: bigint }[]): Promise<{ index: number; error: ErrorDetail }[]> {
-  const totals = await openLedgerTotals(r, entries.map((e) => e.customerId));
+export async function ledgerCeilingErrors(
+  r: Reader,
+  entries: readonly { customerId: string; amount: bigint }[],
+): Promise<{ index: number; error: ErrorDetail }[]> {
+  const totals = await openLedgerTotals(
+    r,
+    entries.map((e) => e.customerId),
+  );
   const errors: { index: number; error: ErrorDetail }[] = [];
   entries.forEach((e, index) => {
     const total = (totals.get(e.customerId) ?? 0n) + abs(e.amount);
     totals.set(e.customerId, total);
-    if (total > CUSTOMER_CEILING) errors.push({ index, error: { path: 'amount', message: `${over(e.customerId, total, ...ITEMS)}: settle or write off items first` } });
+    if (total > CUSTOMER_CEILING)
+      errors.push({
+        index,
+        error: { path: 'amount', message: `${over(e.customerId, total, ...ITEMS)}: settle or write off items first` },
+      });
   });
   return errors;
 }
 
 /** 422 naming `amount` when new entries would take a customer's open ledger items past the ceiling. */
-export async function requireLedgerRoom(r: Reader, entries: readonly { customerId: string; amount: bigint }[]): Promise<void> {
+export async function requireLedgerRoom(
+  r: Reader,
+  entries: readonly { customerId: string; amount: bigint }[],
+): Promise<void> {
   const [first] = await ledgerCeilingErrors(r, entries);
   if (first) throw ruleViolation(first.error.message, [first.error]);
 }
@@ -114,7 +131,12 @@ const OPEN_ORDERS_SQL = `select ${wideSumSql('amount - invoiced_amount')} as tot
  * 422 naming `amount` when an open order left with `remaining` not yet invoiced (amount −
  * invoiced) would take its customer's open orders past the ceiling.
  */
-export async function requireOrdersWithinCeiling(r: Reader, customerId: string, orderId: string, remaining: bigint): Promise<void> {
+export async function requireOrdersWithinCeiling(
+  r: Reader,
+  customerId: string,
+  orderId: string,
+  remaining: bigint,
+): Promise<void> {
   const [row] = await sqlAll<{ total: string }>(r, OPEN_ORDERS_SQL, [customerId, orderId]);
   const total = wideSum(row?.total) + remaining;
   if (total > CUSTOMER_CEILING) {

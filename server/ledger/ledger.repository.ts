@@ -41,11 +41,18 @@ export function findTransaction(db: Db, id: string, lock = false): Promise<Trans
 }
 
 /** Rows by id, 500 ids a statement; `lock` as in {@link findTransaction} (ids are locked in sorted order, so two bulk locks cannot deadlock). */
-export async function findTransactionsByIds(db: Db, ids: readonly string[], lock = false): Promise<Map<string, TransactionRow>> {
+export async function findTransactionsByIds(
+  db: Db,
+  ids: readonly string[],
+  lock = false,
+): Promise<Map<string, TransactionRow>> {
   const found = new Map<string, TransactionRow>();
   const sorted = lock ? [...new Set(ids)].sort() : ids;
   for (let i = 0; i < sorted.length; i += 500) {
-    const query = db.selectFrom('transactions').selectAll().where('id', 'in', sorted.slice(i, i + 500));
+    const query = db
+      .selectFrom('transactions')
+      .selectAll()
+      .where('id', 'in', sorted.slice(i, i + 500));
     const rows = await (lock ? query.orderBy('id').forUpdate() : query).execute();
     for (const r of rows) found.set(r.id, r);
   }
@@ -58,13 +65,24 @@ export async function findTransactionsByIds(db: Db, ids: readonly string[], lock
  */
 export async function saveOpenAmounts(tx: Reader, rows: readonly TransactionRow[]): Promise<void> {
   if (tx.dialect === 'sqlite') {
-    await tx.pace.each(rows, (r) => sqlRun(tx, 'update transactions set open_amount = ?, closed_date = ?, version = ? where id = ?', [toBigInt(r.open_amount), r.closed_date, r.version, r.id]));
+    await tx.pace.each(rows, (r) =>
+      sqlRun(tx, 'update transactions set open_amount = ?, closed_date = ?, version = ? where id = ?', [
+        toBigInt(r.open_amount),
+        r.closed_date,
+        r.version,
+        r.id,
+      ]),
+    );
     return;
   }
   for (let i = 0; i < rows.length; i += 500) {
     const part = rows.slice(i, i + 500);
     const values = part.map(() => '(?, ?::bigint, ?, ?::integer)').join(', ');
-    await sqlAll(tx, `update transactions as t set open_amount = v.open_amount, closed_date = v.closed_date, version = v.version from (values ${values}) as v(id, open_amount, closed_date, version) where t.id = v.id`, part.flatMap((r) => [r.id, toBigInt(r.open_amount), r.closed_date, r.version]));
+    await sqlAll(
+      tx,
+      `update transactions as t set open_amount = v.open_amount, closed_date = v.closed_date, version = v.version from (values ${values}) as v(id, open_amount, closed_date, version) where t.id = v.id`,
+      part.flatMap((r) => [r.id, toBigInt(r.open_amount), r.closed_date, r.version]),
+    );
   }
 }
 
@@ -75,21 +93,50 @@ export async function saveOpenAmounts(tx: Reader, rows: readonly TransactionRow[
 export async function reserveSettlementIds(tx: Reader, n: number): Promise<number[]> {
   if (n === 0) return [];
   if (tx.dialect === 'postgres') {
-    const rows = await sqlAll<{ id: string | number }>(tx, "select nextval(pg_get_serial_sequence('settlements', 'id')) as id from generate_series(1, ?::integer)", [n]);
+    const rows = await sqlAll<{ id: string | number }>(
+      tx,
+      "select nextval(pg_get_serial_sequence('settlements', 'id')) as id from generate_series(1, ?::integer)",
+      [n],
+    );
     return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
   }
-  const row = await sqlFirst<{ last: number | null }>(tx, "select max(seq) as last from (select seq from sqlite_sequence where name = 'settlements' union all select max(id) from settlements)", []);
+  const row = await sqlFirst<{ last: number | null }>(
+    tx,
+    "select max(seq) as last from (select seq from sqlite_sequence where name = 'settlements' union all select max(id) from settlements)",
+    [],
+  );
   const last = Number(row?.last ?? 0);
   return Array.from({ length: n }, (_, i) => last + 1 + i);
 }
 
 /** Appends settlement rows with their reserved ids. */
-export async function insertSettlements(tx: Reader, rows: readonly { id: number; debitId: string; creditId: string; amount: bigint; date: string; reversesId: number | null; createdAt: string; createdBy: string | null }[]): Promise<void> {
-  await sqlInsertMany(tx, 'settlements', ['id', 'debit_id', 'credit_id', 'amount', 'settle_date', 'reverses_id', 'created_at', 'created_by'], rows.map((r) => [r.id, r.debitId, r.creditId, r.amount, r.date, r.reversesId, r.createdAt, r.createdBy]));
+export async function insertSettlements(
+  tx: Reader,
+  rows: readonly {
+    id: number;
+    debitId: string;
+    creditId: string;
+    amount: bigint;
+    date: string;
+    reversesId: number | null;
+    createdAt: string;
+    createdBy: string | null;
+  }[],
+): Promise<void> {
+  await sqlInsertMany(
+    tx,
+    'settlements',
+    ['id', 'debit_id', 'credit_id', 'amount', 'settle_date', 'reverses_id', 'created_at', 'created_by'],
+    rows.map((r) => [r.id, r.debitId, r.creditId, r.amount, r.date, r.reversesId, r.createdAt, r.createdBy]),
+  );
 }
 
 export async function insertTransactions(db: Db, rows: Insertable<TransactionsTable>[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 400) await db.insertInto('transactions').values(rows.slice(i, i + 400)).execute();
+  for (let i = 0; i < rows.length; i += 400)
+    await db
+      .insertInto('transactions')
+      .values(rows.slice(i, i + 400))
+      .execute();
 }
 
 /** The row with its open amount moved by `delta` (a settlement or its reversal) and its version bumped; stored later by {@link saveOpenAmounts}. */
@@ -105,8 +152,15 @@ export function movedOpenAmount(row: TransactionRow, delta: bigint, date: string
  */
 export async function openTransactionsOf(db: Db, customerId: string): Promise<TransactionRow[]> {
   const out: TransactionRow[] = [];
-  for (let after: string | undefined; ; ) {
-    let q = db.selectFrom('transactions').selectAll().where('customer_id', '=', customerId).where('open_amount', '<>', 0).where('canceled', '=', 0).orderBy('id').limit(2000);
+  for (let after: string | undefined; ;) {
+    let q = db
+      .selectFrom('transactions')
+      .selectAll()
+      .where('customer_id', '=', customerId)
+      .where('open_amount', '<>', 0)
+      .where('canceled', '=', 0)
+      .orderBy('id')
+      .limit(2000);
     if (after !== undefined) q = q.where('id', '>', after);
     const rows = await q.execute();
     out.push(...rows);
@@ -115,8 +169,17 @@ export async function openTransactionsOf(db: Db, customerId: string): Promise<Tr
   }
 }
 
-export function listCustomerTransactions(db: Db, customerId: string, q: { open: boolean; limit: number; after?: string }): Promise<TransactionRow[]> {
-  let query = db.selectFrom('transactions').selectAll().where('customer_id', '=', customerId).orderBy('id').limit(q.limit + 1);
+export function listCustomerTransactions(
+  db: Db,
+  customerId: string,
+  q: { open: boolean; limit: number; after?: string },
+): Promise<TransactionRow[]> {
+  let query = db
+    .selectFrom('transactions')
+    .selectAll()
+    .where('customer_id', '=', customerId)
+    .orderBy('id')
+    .limit(q.limit + 1);
   if (q.open) query = query.where('open_amount', '<>', 0);
   if (q.after !== undefined) query = query.where('id', '>', q.after);
   return query.execute();

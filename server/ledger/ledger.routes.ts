@@ -8,7 +8,13 @@ import { decodeCursor, page, pageQuery } from '../http/paging';
 import { BatchItemResult, IdParam } from '../http/schemas';
 import { etag } from '../http/versioning';
 import { findTransaction, listCustomerTransactions, transactionRowToTransaction } from './ledger.repository';
-import { SettlementInput, SettlementSchema, TransactionBatchBody, TransactionListSchema, TransactionSchema } from './ledger.schema';
+import {
+  SettlementInput,
+  SettlementSchema,
+  TransactionBatchBody,
+  TransactionListSchema,
+  TransactionSchema,
+} from './ledger.schema';
 import { postTransactionBatch, recordSettlement, requireCustomer } from './ledger.service';
 
 const tags = ['Data feed'];
@@ -16,14 +22,19 @@ const tags = ['Data feed'];
 export function ledgerRoutes(app: OpenAPIHono<AppEnv>): void {
   register(
     app,
-    createRoute({ middleware: [guard(CAN.feedData, 'post ledger entries')],
+    createRoute({
+      middleware: [guard(CAN.feedData, 'post ledger entries')],
       method: 'post',
       path: '/api/v1/transactions:batch',
       tags,
       summary: 'Post ledger entries: invoices, credit notes, payments, fees (all or nothing)',
-      description: 'Re-sending an entry with identical values is accepted unchanged; different values for an existing id are refused (the ledger is never edited).',
+      description:
+        'Re-sending an entry with identical values is accepted unchanged; different values for an existing id are refused (the ledger is never edited).',
       request: { body: jsonBody(TransactionBatchBody) },
-      responses: { 200: jsonResponse(z.object({ created: z.number(), items: z.array(BatchItemResult) })), ...errorResponses },
+      responses: {
+        200: jsonResponse(z.object({ created: z.number(), items: z.array(BatchItemResult) })),
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const { items } = c.req.valid('json');
@@ -36,7 +47,8 @@ export function ledgerRoutes(app: OpenAPIHono<AppEnv>): void {
 
   register(
     app,
-    createRoute({ middleware: [guard(CAN.feedData, 'record settlements')],
+    createRoute({
+      middleware: [guard(CAN.feedData, 'record settlements')],
       method: 'post',
       path: '/api/v1/settlements',
       tags,
@@ -65,7 +77,11 @@ export function ledgerRoutes(app: OpenAPIHono<AppEnv>): void {
       const q = c.req.valid('query');
       const db = c.var.deps.handle.read;
       await requireCustomer({ db }, id);
-      const rows = await listCustomerTransactions(db, id, { open: q.open === 'true', limit: q.limit, after: decodeCursor(q.cursor) });
+      const rows = await listCustomerTransactions(db, id, {
+        open: q.open === 'true',
+        limit: q.limit,
+        after: decodeCursor(q.cursor),
+      });
       const { items, nextCursor } = page(rows, q.limit, (r) => r.id);
       return c.json({ items: items.map(transactionRowToTransaction), nextCursor });
     },

@@ -1,5 +1,15 @@
 import { z } from '@hono/zod-openapi';
-import { Currency, DateIn, DateOut, idOf, MoneyIn, MoneyOut, PositiveMoneyIn, ShortText, Timestamp } from '../http/schemas';
+import {
+  Currency,
+  DateIn,
+  DateOut,
+  idOf,
+  MoneyIn,
+  MoneyOut,
+  PositiveMoneyIn,
+  ShortText,
+  Timestamp,
+} from '../http/schemas';
 import { withArticle } from '../../shared/words';
 
 /** writeOff and nsfReversal are made only by the collections operations (collections.md §1.2). */
@@ -28,18 +38,32 @@ export const TransactionInput = z
   })
   .superRefine((t, ctx) => {
     const debit = DEBIT_TYPES.includes(t.type);
-    if (debit && t.amount <= 0n) ctx.addIssue({ code: 'custom', path: ['amount'], message: `${withArticle(t.type)} must have a positive amount` });
-    if (!debit && t.amount >= 0n) ctx.addIssue({ code: 'custom', path: ['amount'], message: `${withArticle(t.type)} must have a negative amount` });
-    if (t.type !== 'payment' && (t.bankAccountId || t.paymentJournal)) ctx.addIssue({ code: 'custom', path: ['bankAccountId'], message: 'only payments carry a bank account or payment journal' });
+    if (debit && t.amount <= 0n)
+      ctx.addIssue({ code: 'custom', path: ['amount'], message: `${withArticle(t.type)} must have a positive amount` });
+    if (!debit && t.amount >= 0n)
+      ctx.addIssue({ code: 'custom', path: ['amount'], message: `${withArticle(t.type)} must have a negative amount` });
+    if (t.type !== 'payment' && (t.bankAccountId || t.paymentJournal))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['bankAccountId'],
+        message: 'only payments carry a bank account or payment journal',
+      });
     // An entry is made on its document date; it cannot fall due before that. transDate is the
     // posting date (collections.md §1.2), and an entry posted after its due date is normal: late
     // entry, and the open items an ERP loads at go-live with their original due dates. So only a
     // due date before the document date is refused (the feed answers 422, items.N.dueDate).
-    if (t.dueDate && t.documentDate && t.dueDate < t.documentDate) ctx.addIssue({ code: 'custom', path: ['dueDate'], message: `must not be before documentDate ${t.documentDate}: an entry is not due before it was made` });
+    if (t.dueDate && t.documentDate && t.dueDate < t.documentDate)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dueDate'],
+        message: `must not be before documentDate ${t.documentDate}: an entry is not due before it was made`,
+      });
   });
 export type TransactionInput = z.output<typeof TransactionInput>;
 
-export const TransactionBatchBody = z.strictObject({ items: z.array(z.unknown()).min(1).max(50_000) }).openapi('TransactionBatch');
+export const TransactionBatchBody = z
+  .strictObject({ items: z.array(z.unknown()).min(1).max(50_000) })
+  .openapi('TransactionBatch');
 
 export const TransactionSchema = z
   .object({
@@ -67,7 +91,9 @@ export const TransactionSchema = z
   .openapi('Transaction');
 export type Transaction = z.infer<typeof TransactionSchema>;
 
-export const TransactionListSchema = z.object({ items: z.array(TransactionSchema), nextCursor: z.string().nullable() }).openapi('TransactionList');
+export const TransactionListSchema = z
+  .object({ items: z.array(TransactionSchema), nextCursor: z.string().nullable() })
+  .openapi('TransactionList');
 
 export const SettlementInput = z
   .strictObject({ debitId: idOf('transaction'), creditId: idOf('payment'), amount: PositiveMoneyIn, date: DateIn })

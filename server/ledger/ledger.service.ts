@@ -74,11 +74,19 @@ function newTransactionRow(t: NewTransaction, now: string): TransactionRow {
  * `settledAtOnce` (an entry the caller settles in the same command, which closes as much as it
  * opens: a write-off entry, an NSF reversal).
  */
-export async function appendTransactions(tx: Tx, entries: NewTransaction[], options: { ceiling?: 'check' | 'checked' | 'settledAtOnce' } = {}): Promise<TransactionRow[]> {
+export async function appendTransactions(
+  tx: Tx,
+  entries: NewTransaction[],
+  options: { ceiling?: 'check' | 'checked' | 'settledAtOnce' } = {},
+): Promise<TransactionRow[]> {
   if ((options.ceiling ?? 'check') === 'check') await requireLedgerRoom(tx, entries);
   const rows = entries.map((e) => newTransactionRow(e, tx.now));
   await insertTransactions(tx.db, rows);
-  for (const row of rows) tx.changed(TRANSACTION, row.id, 'create', 1, { action: 'transaction.create', after: transactionRowToTransaction(row) });
+  for (const row of rows)
+    tx.changed(TRANSACTION, row.id, 'create', 1, {
+      action: 'transaction.create',
+      after: transactionRowToTransaction(row),
+    });
   return rows;
 }
 
@@ -103,11 +111,17 @@ function sameEntry(row: TransactionRow, t: TransactionInput, currency: string): 
  * values is accepted unchanged (re-sends are harmless); with different values it is refused:
  * the ledger is never edited, corrections are new entries.
  */
-export async function postTransactionBatch(tx: Tx, rawItems: unknown[]): Promise<{ results: (BatchItemResult & { unchanged?: boolean })[]; created: number }> {
+export async function postTransactionBatch(
+  tx: Tx,
+  rawItems: unknown[],
+): Promise<{ results: (BatchItemResult & { unchanged?: boolean })[]; created: number }> {
   const parsed = rawItems.map((raw) => TransactionInput.safeParse(raw));
   const ok = parsed.flatMap((p) => (p.success ? [p.data] : []));
   const customers = await findCustomersByIds(tx.db, [...new Set(ok.map((t) => t.customerId))]);
-  const existing = await findTransactionsByIds(tx.db, ok.map((t) => t.id));
+  const existing = await findTransactionsByIds(
+    tx.db,
+    ok.map((t) => t.id),
+  );
   const seen = new Set<string>();
   const fresh: NewTransaction[] = [];
   const results = parsed.map((p, index): BatchItemResult & { unchanged?: boolean } => {
@@ -116,7 +130,12 @@ export async function postTransactionBatch(tx: Tx, rawItems: unknown[]): Promise
       return { index, ...(typeof id === 'string' ? { id } : {}), status: 'error', errors: zodDetails(p.error) };
     }
     const t = p.data;
-    const fail = (path: string, message: string) => ({ index, id: t.id, status: 'error' as const, errors: [{ path, message }] });
+    const fail = (path: string, message: string) => ({
+      index,
+      id: t.id,
+      status: 'error' as const,
+      errors: [{ path, message }],
+    });
     const customer = customers.get(t.customerId);
     if (!customer) return fail('customerId', `customer ${t.customerId} does not exist`);
     if (seen.has(t.id)) return fail('id', `transaction ${t.id} appears more than once in this batch`);
@@ -125,7 +144,10 @@ export async function postTransactionBatch(tx: Tx, rawItems: unknown[]): Promise
     const stored = existing.get(t.id);
     if (stored) {
       if (sameEntry(stored, t, currency)) return { index, id: t.id, status: 'ok', errors: [], unchanged: true };
-      return fail('id', `transaction ${t.id} already exists with other values; ledger entries are never edited, post a correcting entry instead`);
+      return fail(
+        'id',
+        `transaction ${t.id} already exists with other values; ledger entries are never edited, post a correcting entry instead`,
+      );
     }
     fresh.push({ ...t, currency, source: 'feed' });
     return { index, id: t.id, status: 'ok', errors: [] };
@@ -133,7 +155,8 @@ export async function postTransactionBatch(tx: Tx, rawItems: unknown[]): Promise
   // Only a batch whose items are otherwise valid is measured against the ceiling: its new items in order.
   if (!results.some((r) => r.status === 'error')) {
     const indexOf = results.filter((r) => r.status === 'ok' && !r.unchanged).map((r) => r.index);
-    for (const { index, error } of await ledgerCeilingErrors(tx, fresh)) results[indexOf[index]!] = { index: indexOf[index]!, id: fresh[index]!.id, status: 'error', errors: [error] };
+    for (const { index, error } of await ledgerCeilingErrors(tx, fresh))
+      results[indexOf[index]!] = { index: indexOf[index]!, id: fresh[index]!.id, status: 'error', errors: [error] };
   }
   if (results.some((r) => r.status === 'error')) {
     throw new ApiError(
@@ -171,9 +194,18 @@ export async function settle(tx: Tx, input: SettlementInput) {
  */
 export async function recordSettlement(tx: Tx, input: SettlementInput) {
   const rows = await findTransactionsByIds(tx.db, [input.debitId, input.creditId], lockRows(tx));
-  for (const [id, path] of [[input.debitId, 'debitId'], [input.creditId, 'creditId']] as const) {
+  for (const [id, path] of [
+    [input.debitId, 'debitId'],
+    [input.creditId, 'creditId'],
+  ] as const) {
     const row = rows.get(id);
-    if (row && input.date < row.trans_date) throw ruleViolation(`a settlement cannot be dated before transaction ${id} was posted (${row.trans_date})`, [{ path: 'date', message: `must be ${row.trans_date} or later (the ${path === 'debitId' ? 'debit' : 'credit'}'s posting date)` }]);
+    if (row && input.date < row.trans_date)
+      throw ruleViolation(`a settlement cannot be dated before transaction ${id} was posted (${row.trans_date})`, [
+        {
+          path: 'date',
+          message: `must be ${row.trans_date} or later (the ${path === 'debitId' ? 'debit' : 'credit'}'s posting date)`,
+        },
+      ]);
   }
   return settle(tx, input);
 }
@@ -189,7 +221,11 @@ export async function recordSettlement(tx: Tx, input: SettlementInput) {
 export async function settleAll(tx: Tx, inputs: readonly SettlementInput[]) {
   // Locked before their open amounts are read: concurrent settlements of the same entry queue up
   // instead of both settling the same open amount.
-  const rows = await findTransactionsByIds(tx.db, inputs.flatMap((i) => [i.debitId, i.creditId]), lockRows(tx));
+  const rows = await findTransactionsByIds(
+    tx.db,
+    inputs.flatMap((i) => [i.debitId, i.creditId]),
+    lockRows(tx),
+  );
   const ids = await reserveSettlementIds(tx, inputs.length);
   const written: Parameters<typeof insertSettlements>[1][number][] = [];
   const out = [];
@@ -200,7 +236,16 @@ export async function settleAll(tx: Tx, inputs: readonly SettlementInput[]) {
     if (!credit) throw notFound('transaction', input.creditId);
     checkSettlement(debit, credit, input.amount);
     const id = String(ids[n]!);
-    written.push({ id: ids[n]!, debitId: debit.id, creditId: credit.id, amount: input.amount, date: input.date, reversesId: null, createdAt: tx.now, createdBy: tx.actor.userId });
+    written.push({
+      id: ids[n]!,
+      debitId: debit.id,
+      creditId: credit.id,
+      amount: input.amount,
+      date: input.date,
+      reversesId: null,
+      createdAt: tx.now,
+      createdBy: tx.actor.userId,
+    });
     const newDebit = movedOpenAmount(debit, -input.amount, input.date);
     const newCredit = movedOpenAmount(credit, input.amount, input.date);
     rows.set(debit.id, newDebit);
@@ -214,14 +259,28 @@ export async function settleAll(tx: Tx, inputs: readonly SettlementInput[]) {
       debit: transactionRowToTransaction(newDebit),
       credit: transactionRowToTransaction(newCredit),
     };
-    tx.changed(TRANSACTION, debit.id, 'update', newDebit.version, { action: 'transaction.settle', before: transactionRowToTransaction(debit), after: settlement.debit });
-    tx.changed(TRANSACTION, credit.id, 'update', newCredit.version, { action: 'transaction.settle', before: transactionRowToTransaction(credit), after: settlement.credit });
-    tx.changed(SETTLEMENT, id, 'create', 1, { action: 'settlement.create', after: { id, debitId: debit.id, creditId: credit.id, amount: settlement.amount, date: input.date } });
+    tx.changed(TRANSACTION, debit.id, 'update', newDebit.version, {
+      action: 'transaction.settle',
+      before: transactionRowToTransaction(debit),
+      after: settlement.debit,
+    });
+    tx.changed(TRANSACTION, credit.id, 'update', newCredit.version, {
+      action: 'transaction.settle',
+      before: transactionRowToTransaction(credit),
+      after: settlement.credit,
+    });
+    tx.changed(SETTLEMENT, id, 'create', 1, {
+      action: 'settlement.create',
+      after: { id, debitId: debit.id, creditId: credit.id, amount: settlement.amount, date: input.date },
+    });
     out.push(settlement);
     await tx.pace.step();
   }
   await insertSettlements(tx, written);
-  await saveOpenAmounts(tx, [...new Set(inputs.flatMap((i) => [i.debitId, i.creditId]))].map((id) => rows.get(id)!));
+  await saveOpenAmounts(
+    tx,
+    [...new Set(inputs.flatMap((i) => [i.debitId, i.creditId]))].map((id) => rows.get(id)!),
+  );
   return out;
 }
 
@@ -229,13 +288,28 @@ export async function settleAll(tx: Tx, inputs: readonly SettlementInput[]) {
 function checkSettlement(debit: TransactionRow, credit: TransactionRow, amount: bigint): void {
   const debitOpen = toBigInt(debit.open_amount);
   const creditOpen = toBigInt(credit.open_amount);
-  if (debit.customer_id !== credit.customer_id) throw ruleViolation('a settlement needs a debit and a credit of the same customer', [{ path: 'creditId', message: `belongs to customer ${credit.customer_id}, the debit to ${debit.customer_id}` }]);
-  if (debit.currency !== credit.currency) throw ruleViolation('a settlement needs a debit and a credit in the same currency', [{ path: 'creditId', message: `is in ${credit.currency}, the debit in ${debit.currency}` }]);
+  if (debit.customer_id !== credit.customer_id)
+    throw ruleViolation('a settlement needs a debit and a credit of the same customer', [
+      { path: 'creditId', message: `belongs to customer ${credit.customer_id}, the debit to ${debit.customer_id}` },
+    ]);
+  if (debit.currency !== credit.currency)
+    throw ruleViolation('a settlement needs a debit and a credit in the same currency', [
+      { path: 'creditId', message: `is in ${credit.currency}, the debit in ${debit.currency}` },
+    ]);
   if (debit.canceled || credit.canceled) throw ruleViolation('a canceled transaction cannot be settled');
-  if (debitOpen <= 0n) throw ruleViolation(`transaction ${debit.id} has no open debit amount`, [{ path: 'debitId', message: `open amount is ${formatMoney(debitOpen)}` }]);
-  if (creditOpen >= 0n) throw ruleViolation(`transaction ${credit.id} has no open credit amount`, [{ path: 'creditId', message: `open amount is ${formatMoney(creditOpen)}` }]);
+  if (debitOpen <= 0n)
+    throw ruleViolation(`transaction ${debit.id} has no open debit amount`, [
+      { path: 'debitId', message: `open amount is ${formatMoney(debitOpen)}` },
+    ]);
+  if (creditOpen >= 0n)
+    throw ruleViolation(`transaction ${credit.id} has no open credit amount`, [
+      { path: 'creditId', message: `open amount is ${formatMoney(creditOpen)}` },
+    ]);
   const most = minMoney(debitOpen, -creditOpen);
-  if (amount > most) throw ruleViolation(`at most ${formatMoney(most)} can be settled between these transactions`, [{ path: 'amount', message: `exceeds the open amounts (${formatMoney(most)})` }]);
+  if (amount > most)
+    throw ruleViolation(`at most ${formatMoney(most)} can be settled between these transactions`, [
+      { path: 'amount', message: `exceeds the open amounts (${formatMoney(most)})` },
+    ]);
 }
 
 /**
@@ -252,12 +326,25 @@ export async function reverseSettlements(tx: Tx, settlementIds: readonly string[
   const originals = new Map<string, SettlementRow>();
   const reversedBy = new Map<string, string>();
   for (let i = 0; i < settlementIds.length; i += 500) {
-    const part = settlementIds.slice(i, i + 500).map(Number).filter(Number.isSafeInteger);
+    const part = settlementIds
+      .slice(i, i + 500)
+      .map(Number)
+      .filter(Number.isSafeInteger);
     if (part.length === 0) continue;
-    for (const r of await tx.db.selectFrom('settlements').selectAll().where('id', 'in', part).execute()) originals.set(String(r.id), r);
-    for (const r of await tx.db.selectFrom('settlements').select(['id', 'reverses_id']).where('reverses_id', 'in', part).execute()) reversedBy.set(String(r.reverses_id), String(r.id));
+    for (const r of await tx.db.selectFrom('settlements').selectAll().where('id', 'in', part).execute())
+      originals.set(String(r.id), r);
+    for (const r of await tx.db
+      .selectFrom('settlements')
+      .select(['id', 'reverses_id'])
+      .where('reverses_id', 'in', part)
+      .execute())
+      reversedBy.set(String(r.reverses_id), String(r.id));
   }
-  const rows = await findTransactionsByIds(tx.db, [...originals.values()].flatMap((o) => [o.debit_id, o.credit_id]), lockRows(tx));
+  const rows = await findTransactionsByIds(
+    tx.db,
+    [...originals.values()].flatMap((o) => [o.debit_id, o.credit_id]),
+    lockRows(tx),
+  );
   const ids = await reserveSettlementIds(tx, settlementIds.length);
   const written: Parameters<typeof insertSettlements>[1][number][] = [];
   const out = [];
@@ -272,19 +359,49 @@ export async function reverseSettlements(tx: Tx, settlementIds: readonly string[
     const amount = toBigInt(original.amount);
     const id = String(ids[n]!);
     reversedBy.set(settlementId, id);
-    written.push({ id: ids[n]!, debitId: original.debit_id, creditId: original.credit_id, amount, date, reversesId: Number(original.id), createdAt: tx.now, createdBy: tx.actor.userId });
+    written.push({
+      id: ids[n]!,
+      debitId: original.debit_id,
+      creditId: original.credit_id,
+      amount,
+      date,
+      reversesId: Number(original.id),
+      createdAt: tx.now,
+      createdBy: tx.actor.userId,
+    });
     const newDebit = movedOpenAmount(debit, amount, date);
     const newCredit = movedOpenAmount(credit, -amount, date);
     rows.set(debit.id, newDebit);
     rows.set(credit.id, newCredit);
-    tx.changed(TRANSACTION, debit.id, 'update', newDebit.version, { action: 'transaction.unsettle', before: transactionRowToTransaction(debit), after: transactionRowToTransaction(newDebit) });
-    tx.changed(TRANSACTION, credit.id, 'update', newCredit.version, { action: 'transaction.unsettle', before: transactionRowToTransaction(credit), after: transactionRowToTransaction(newCredit) });
-    tx.changed(SETTLEMENT, id, 'create', 1, { action: 'settlement.reverse', after: { id, reverses: String(original.id), debitId: original.debit_id, creditId: original.credit_id, amount: formatMoney(amount), date } });
+    tx.changed(TRANSACTION, debit.id, 'update', newDebit.version, {
+      action: 'transaction.unsettle',
+      before: transactionRowToTransaction(debit),
+      after: transactionRowToTransaction(newDebit),
+    });
+    tx.changed(TRANSACTION, credit.id, 'update', newCredit.version, {
+      action: 'transaction.unsettle',
+      before: transactionRowToTransaction(credit),
+      after: transactionRowToTransaction(newCredit),
+    });
+    tx.changed(SETTLEMENT, id, 'create', 1, {
+      action: 'settlement.reverse',
+      after: {
+        id,
+        reverses: String(original.id),
+        debitId: original.debit_id,
+        creditId: original.credit_id,
+        amount: formatMoney(amount),
+        date,
+      },
+    });
     out.push({ id, reversesId: String(original.id), debitId: original.debit_id, creditId: original.credit_id, amount });
     await tx.pace.step();
   }
   await insertSettlements(tx, written);
-  await saveOpenAmounts(tx, [...new Set([...originals.values()].flatMap((o) => [o.debit_id, o.credit_id]))].map((id) => rows.get(id)!));
+  await saveOpenAmounts(
+    tx,
+    [...new Set([...originals.values()].flatMap((o) => [o.debit_id, o.credit_id]))].map((id) => rows.get(id)!),
+  );
   return out;
 }
 
@@ -295,7 +412,9 @@ export async function liveSettlementsOf(db: Kysely<Database>, transactionId: str
     .selectAll('s')
     .where((eb) => eb.or([eb('s.debit_id', '=', transactionId), eb('s.credit_id', '=', transactionId)]))
     .where('s.reverses_id', 'is', null)
-    .where((eb) => eb.not(eb.exists(eb.selectFrom('settlements as r').select('r.id').whereRef('r.reverses_id', '=', 's.id'))))
+    .where((eb) =>
+      eb.not(eb.exists(eb.selectFrom('settlements as r').select('r.id').whereRef('r.reverses_id', '=', 's.id'))),
+    )
     .orderBy('s.id')
     .execute();
   return rows;
@@ -307,7 +426,11 @@ export async function cancelTransaction(tx: Tx, id: string): Promise<Transaction
   if (!row) throw notFound('transaction', id);
   const next = { ...row, canceled: 1, version: row.version + 1 };
   await tx.db.updateTable('transactions').set({ canceled: 1, version: next.version }).where('id', '=', id).execute();
-  tx.changed(TRANSACTION, id, 'update', next.version, { action: 'transaction.cancel', before: transactionRowToTransaction(row), after: transactionRowToTransaction(next) });
+  tx.changed(TRANSACTION, id, 'update', next.version, {
+    action: 'transaction.cancel',
+    before: transactionRowToTransaction(row),
+    after: transactionRowToTransaction(next),
+  });
   return next;
 }
 

@@ -13,7 +13,11 @@ import { salesOrderRowToSalesOrder } from './sales-orders.repository';
 import type { PostingInput, SalesOrder } from './sales-orders.schema';
 
 /** Posts an order through a checkpoint: `posted: false` with the hold when the credit check holds it. */
-export async function postSalesOrder(tx: Tx, id: string, input: PostingInput): Promise<{ posted: boolean; order: SalesOrder; invoiceId?: string; hold?: Hold }> {
+export async function postSalesOrder(
+  tx: Tx,
+  id: string,
+  input: PostingInput,
+): Promise<{ posted: boolean; order: SalesOrder; invoiceId?: string; hold?: Hold }> {
   const order = await requireSalesOrder(tx, id, lockRows(tx));
   const posting = { ...input, asOf: input.asOf ?? tx.today };
   await refusePosting(tx, order, posting);

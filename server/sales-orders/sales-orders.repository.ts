@@ -8,7 +8,8 @@ type Db = Kysely<Database>;
 export type SalesOrderRow = Selectable<SalesOrdersTable>;
 
 /** Not yet delivered nor invoiced: what counts as "open orders" in exposure. */
-export const undeliveredAmount = (r: SalesOrderRow) => toBigInt(r.amount) - toBigInt(r.invoiced_amount) - toBigInt(r.delivered_not_invoiced);
+export const undeliveredAmount = (r: SalesOrderRow) =>
+  toBigInt(r.amount) - toBigInt(r.invoiced_amount) - toBigInt(r.delivered_not_invoiced);
 
 export function salesOrderRowToSalesOrder(r: SalesOrderRow): SalesOrder {
   return {
@@ -40,14 +41,23 @@ export async function saveSalesOrder(db: Db, row: SalesOrderRow, isNew: boolean)
   else await db.updateTable('sales_orders').set(row).where('id', '=', row.id).execute();
 }
 
-export function listSalesOrders(db: Db, q: { customerId?: string; status?: string; since?: number; limit: number; after?: string }): Promise<SalesOrderRow[]> {
-  let query = db.selectFrom('sales_orders').selectAll().orderBy('id').limit(q.limit + 1);
+export function listSalesOrders(
+  db: Db,
+  q: { customerId?: string; status?: string; since?: number; limit: number; after?: string },
+): Promise<SalesOrderRow[]> {
+  let query = db
+    .selectFrom('sales_orders')
+    .selectAll()
+    .orderBy('id')
+    .limit(q.limit + 1);
   if (q.customerId) query = query.where('customer_id', '=', q.customerId);
   if (q.status) query = query.where('status', '=', q.status);
   if (q.after !== undefined) query = query.where('id', '>', q.after);
   if (q.since !== undefined) {
     const since = q.since;
-    query = query.where('id', 'in', (eb) => eb.selectFrom('changes').select('entity_id').where('entity', '=', 'salesOrder').where('seq', '>', since));
+    query = query.where('id', 'in', (eb) =>
+      eb.selectFrom('changes').select('entity_id').where('entity', '=', 'salesOrder').where('seq', '>', since),
+    );
   }
   return query.execute();
 }

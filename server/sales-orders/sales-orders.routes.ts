@@ -7,7 +7,15 @@ import { decodeCursor, page, pageQuery } from '../http/paging';
 import { idOf, IdParam, SinceQuery } from '../http/schemas';
 import { etag, optionalIfMatch, requireIfMatch } from '../http/versioning';
 import { listSalesOrders, salesOrderRowToSalesOrder } from './sales-orders.repository';
-import { ORDER_STATUSES, OrderCreditManagementPatch, PostingInput, PostingResultSchema, SalesOrderInput, SalesOrderListSchema, SalesOrderSchema } from './sales-orders.schema';
+import {
+  ORDER_STATUSES,
+  OrderCreditManagementPatch,
+  PostingInput,
+  PostingResultSchema,
+  SalesOrderInput,
+  SalesOrderListSchema,
+  SalesOrderSchema,
+} from './sales-orders.schema';
 import { requireSalesOrder, setOrderCreditManagement, upsertSalesOrder } from './sales-orders.service';
 import { cancelSalesOrder, postSalesOrder } from './order-flow';
 
@@ -21,7 +29,14 @@ export function salesOrderRoutes(app: OpenAPIHono<AppEnv>): void {
       path: '/api/v1/sales-orders',
       tags,
       summary: 'List sales orders',
-      request: { query: z.object({ ...pageQuery, customerId: idOf('customer').optional(), status: z.enum(ORDER_STATUSES).optional(), since: SinceQuery }) },
+      request: {
+        query: z.object({
+          ...pageQuery,
+          customerId: idOf('customer').optional(),
+          status: z.enum(ORDER_STATUSES).optional(),
+          since: SinceQuery,
+        }),
+      },
       responses: { 200: jsonResponse(SalesOrderListSchema), ...errorResponses },
     }),
     async (c) => {
@@ -51,13 +66,18 @@ export function salesOrderRoutes(app: OpenAPIHono<AppEnv>): void {
 
   register(
     app,
-    createRoute({ middleware: [guard(CAN.feedData, 'feed sales orders')],
+    createRoute({
+      middleware: [guard(CAN.feedData, 'feed sales orders')],
       method: 'put',
       path: '/api/v1/sales-orders/{id}',
       tags,
       summary: 'Create or change a sales order (If-Match required when it exists)',
       request: { params: IdParam, body: jsonBody(SalesOrderInput) },
-      responses: { 200: jsonResponse(SalesOrderSchema, 'changed'), 201: jsonResponse(SalesOrderSchema, 'created'), ...errorResponses },
+      responses: {
+        200: jsonResponse(SalesOrderSchema, 'changed'),
+        201: jsonResponse(SalesOrderSchema, 'created'),
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -72,7 +92,8 @@ export function salesOrderRoutes(app: OpenAPIHono<AppEnv>): void {
 
   register(
     app,
-    createRoute({ middleware: [guard(CAN.feedData, 'post sales orders')],
+    createRoute({
+      middleware: [guard(CAN.feedData, 'post sales orders')],
       method: 'post',
       path: '/api/v1/sales-orders/{id}/post',
       tags,
@@ -92,7 +113,8 @@ export function salesOrderRoutes(app: OpenAPIHono<AppEnv>): void {
 
   register(
     app,
-    createRoute({ middleware: [guard(CAN.feedData, 'cancel sales orders')],
+    createRoute({
+      middleware: [guard(CAN.feedData, 'cancel sales orders')],
       method: 'post',
       path: '/api/v1/sales-orders/{id}/cancel',
       ifMatch: 'required',
@@ -119,7 +141,8 @@ export function salesOrderRoutes(app: OpenAPIHono<AppEnv>): void {
       path: '/api/v1/sales-orders/{id}/credit-management',
       tags: ['Credit management'],
       summary: 'Exclude an open order from credit management, or include it again (credit staff; If-Match)',
-      description: 'An excluded order passes its checkpoints without a credit check (credit.md §1.2, §6). Only credit staff decide it: the ERP feed may repeat the current value on PUT /sales-orders/{id}, not change it.',
+      description:
+        'An excluded order passes its checkpoints without a credit check (credit.md §1.2, §6). Only credit staff decide it: the ERP feed may repeat the current value on PUT /sales-orders/{id}, not change it.',
       request: { params: IdParam, body: jsonBody(OrderCreditManagementPatch) },
       responses: { 200: jsonResponse(SalesOrderSchema), ...errorResponses },
     }),

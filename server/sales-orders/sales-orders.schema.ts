@@ -10,12 +10,20 @@ export const SalesOrderInput = z
     amount: NonNegativeMoneyIn,
     paymentTermsId: idOf('paymentTerms').nullish(),
     cashDiscountId: idOf('cashDiscount').nullish(),
-    excludeFromCreditManagement: z.boolean().optional().openapi({ description: 'credit staff decide it (PATCH /sales-orders/{id}/credit-management): the feed may repeat the current value or leave it out (kept), not change it' }),
+    excludeFromCreditManagement: z
+      .boolean()
+      .optional()
+      .openapi({
+        description:
+          'credit staff decide it (PATCH /sales-orders/{id}/credit-management): the feed may repeat the current value or leave it out (kept), not change it',
+      }),
   })
   .openapi('SalesOrderInput');
 
 /** Credit staff's decision on one order (credit.md §6): exclude it from credit management, or not. */
-export const OrderCreditManagementPatch = z.strictObject({ excludeFromCreditManagement: z.boolean() }).openapi('OrderCreditManagementPatch');
+export const OrderCreditManagementPatch = z
+  .strictObject({ excludeFromCreditManagement: z.boolean() })
+  .openapi('OrderCreditManagementPatch');
 export type SalesOrderInput = z.output<typeof SalesOrderInput>;
 
 export const PostingInput = z
@@ -24,7 +32,8 @@ export const PostingInput = z
     postingType: z.enum(['posting', 'proForma']).default('posting'),
     asOf: DateIn.optional(),
     deliveredAmount: PositiveMoneyIn.optional().openapi({
-      description: 'packing slip: the amount delivered (default: everything not yet delivered); invoice: the amount invoiced (default: what was delivered, or the whole remainder when nothing was)',
+      description:
+        'packing slip: the amount delivered (default: everything not yet delivered); invoice: the amount invoiced (default: what was delivered, or the whole remainder when nothing was)',
     }),
   })
   .openapi('PostingInput');
@@ -42,7 +51,9 @@ export const SalesOrderSchema = z
     paymentTermsId: z.string().nullable(),
     cashDiscountId: z.string().nullable(),
     excludeFromCreditManagement: z.boolean(),
-    creditStatus: z.enum(['clear', 'onHold', 'rejected']).openapi({ description: 'onHold while a credit hold is open; rejected after a hold was rejected' }),
+    creditStatus: z
+      .enum(['clear', 'onHold', 'rejected'])
+      .openapi({ description: 'onHold while a credit hold is open; rejected after a hold was rejected' }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
     version: z.number().int(),
@@ -59,5 +70,6 @@ export const PostingResultSchema = z
   })
   .openapi('PostingResult');
 
-export const SalesOrderListSchema = z.object({ items: z.array(SalesOrderSchema), nextCursor: z.string().nullable() }).openapi('SalesOrderList');
-
+export const SalesOrderListSchema = z
+  .object({ items: z.array(SalesOrderSchema), nextCursor: z.string().nullable() })
+  .openapi('SalesOrderList');

@@ -8,5 +8,7 @@ let loading: Promise<typeof ExcelJS> | undefined;
  * needs exceljs's fallback; templates, downloads and Result columns load it when asked for.
  */
 export function excel(): Promise<typeof ExcelJS> {
-  return (loading ??= import('exceljs').then((m) => (m as unknown as { default: typeof ExcelJS }).default ?? (m as unknown as typeof ExcelJS)));
+  return (loading ??= import('exceljs').then(
+    (m) => (m as unknown as { default: typeof ExcelJS }).default ?? (m as unknown as typeof ExcelJS),
+  ));
 }

@@ -5,9 +5,19 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { ApiError } from '../http/errors';
 import { matchHeaders, prefix, type CellValue } from '../../shared/sheets/cells';
 import { readXlsxCells } from './xlsx/workbook';
-import { cellTooLong, MAX_CELL_CHARS, MAX_COLUMNS, MAX_UPLOAD_BYTES, MAX_UPLOAD_CELLS, MAX_UPLOAD_ROWS, ownString, tooManyCells, tooManyRows, unreadable } from './limits';
+import {
+  cellTooLong,
+  MAX_CELL_CHARS,
+  MAX_COLUMNS,
+  MAX_UPLOAD_BYTES,
+  MAX_UPLOAD_CELLS,
+  MAX_UPLOAD_ROWS,
+  ownString,
+  tooManyCells,
+  tooManyRows,
+  unreadable,
+} from './limits';
 import { checkClaims, checkWorkbookZip, zipEntries } from './xlsx/zip';
-
 
 export { zipEntries } from './xlsx/zip';
 
@@ -42,7 +52,8 @@ export interface ReadSheet {
  * (ASCII in UTF-16 has a NUL beside each character) and hardly any in the others.
  */
 function isUtf16(head: Buffer): boolean {
-  if (head.length >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff))) return true;
+  if (head.length >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)))
+    return true;
   const pairs = head.length >> 1;
   if (pairs === 0) return false;
   let even = 0;
@@ -99,15 +110,20 @@ function sniff(buf: Buffer): 'xlsx' | 'csv' {
     return 'xlsx';
   }
   const head = buf.subarray(0, Math.min(buf.length, 8192));
-  if (isUtf16(head)) throw unreadable('the file is UTF-16 text; save it as UTF-8: in Excel, Save As "CSV UTF-8 (Comma delimited) (*.csv)"');
-  if (head.includes(0)) throw unreadable('the file is neither an .xlsx workbook nor CSV text (it contains binary data)');
+  if (isUtf16(head))
+    throw unreadable(
+      'the file is UTF-16 text; save it as UTF-8: in Excel, Save As "CSV UTF-8 (Comma delimited) (*.csv)"',
+    );
+  if (head.includes(0))
+    throw unreadable('the file is neither an .xlsx workbook nor CSV text (it contains binary data)');
   if (new TextDecoder('utf-8', { fatal: false }).decode(head).includes('\ufffd')) {
     throw unreadable('the file is not UTF-8 text; save the CSV as "CSV UTF-8"');
   }
   return 'csv';
 }
 
-const isBlank = (cells: readonly CellValue[]) => cells.every((c) => c === null || (typeof c === 'string' && c.trim() === ''));
+const isBlank = (cells: readonly CellValue[]) =>
+  cells.every((c) => c === null || (typeof c === 'string' && c.trim() === ''));
 
 /** The header row: the first row (of the first 20) in which at least two columns are recognized. */
 function findHeader(rows: readonly CellValue[][]): number {
@@ -123,7 +139,13 @@ function findHeader(rows: readonly CellValue[][]): number {
  * padding every row to the widest would make 50,000 rows of 16,384 cells of a sheet with one cell
  * in column XFD); the header is as wide as the widest row.
  */
-function toSheet(kind: 'xlsx' | 'csv', sheetName: string | null, all: CellValue[][], rowNumbers: number[], decimalComma: boolean): ReadSheet {
+function toSheet(
+  kind: 'xlsx' | 'csv',
+  sheetName: string | null,
+  all: CellValue[][],
+  rowNumbers: number[],
+  decimalComma: boolean,
+): ReadSheet {
   const h = findHeader(all);
   if (h < 0) throw unreadable('the sheet is empty');
   let width = 0;
@@ -182,7 +204,13 @@ function byText(list: unknown[] | undefined): Map<string, string> {
 export async function streamXlsx(buf: Buffer): Promise<{ name: string; all: CellValue[][]; numbers: number[] }> {
   const zip = await checkWorkbookZip(buf);
   const ExcelJS = await excel();
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from(zip.forExceljs()), { worksheets: 'emit', sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'ignore', entries: 'ignore' });
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from(zip.forExceljs()), {
+    worksheets: 'emit',
+    sharedStrings: 'cache',
+    hyperlinks: 'ignore',
+    styles: 'ignore',
+    entries: 'ignore',
+  });
   let chosen: { name: string; all: CellValue[][]; numbers: number[] } | null = null;
   let cellCount = 0; // the cells of every sheet read, held until the choice is made
   // exceljs's strings are slices of the 16 kB pieces of text it parsed: a cell keeps its piece in
@@ -275,7 +303,9 @@ export async function readUpload(buf: Buffer): Promise<ReadSheet> {
   const delimiter = semicolons > commas ? ';' : ',';
   // Before csv-parse makes an array of every field: a line of 10 million commas is 10 MB.
   if (widestRecord(text, delimiter) > MAX_COLUMNS) {
-    throw unreadable(`the CSV has a row of more than ${MAX_COLUMNS.toLocaleString('en-US')} columns, more than a sheet can have in Excel; nothing was saved`);
+    throw unreadable(
+      `the CSV has a row of more than ${MAX_COLUMNS.toLocaleString('en-US')} columns, more than a sheet can have in Excel; nothing was saved`,
+    );
   }
   // Each record as the .xlsx readers give a row: up to its last value, empty fields null; with
   // their limits (Excel's 32,767 characters a cell, MAX_UPLOAD_CELLS cells).
@@ -295,12 +325,25 @@ export async function readUpload(buf: Buffer): Promise<ReadSheet> {
   };
   let all: CellValue[][];
   try {
-    all = parseCsv(text, { delimiter, relax_column_count: true, skip_empty_lines: false, trim: false, to: MAX_UPLOAD_ROWS + 25, on_record: onRecord as unknown as (record: string[]) => string[] }) as unknown as CellValue[][];
+    all = parseCsv(text, {
+      delimiter,
+      relax_column_count: true,
+      skip_empty_lines: false,
+      trim: false,
+      to: MAX_UPLOAD_ROWS + 25,
+      on_record: onRecord as unknown as (record: string[]) => string[],
+    }) as unknown as CellValue[][];
   } catch (e) {
     if (e instanceof ApiError) throw e;
     // csv-parse may quote the field it stopped at: a short prefix only.
     throw unreadable(`the CSV could not be read: ${prefix((e as Error).message.split('\n')[0] ?? '', 200)}`);
   }
   if (all.length > MAX_UPLOAD_ROWS + 21) tooManyRows();
-  return toSheet('csv', null, all, all.map((_, i) => i + 1), delimiter === ';');
+  return toSheet(
+    'csv',
+    null,
+    all,
+    all.map((_, i) => i + 1),
+    delimiter === ';',
+  );
 }

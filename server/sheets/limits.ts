@@ -57,7 +57,10 @@ export function unreadable(message: string, detail = message): ApiError {
 
 /** The answer to a sheet with more rows than one upload takes (every reader throws it). */
 export function tooManyRows(): never {
-  throw new ApiError('payload_too_large', `the sheet has more than ${MAX_UPLOAD_ROWS.toLocaleString('en-US')} rows; split it into several uploads`);
+  throw new ApiError(
+    'payload_too_large',
+    `the sheet has more than ${MAX_UPLOAD_ROWS.toLocaleString('en-US')} rows; split it into several uploads`,
+  );
 }
 
 /** The answer to a sheet with more cells than one upload takes. */

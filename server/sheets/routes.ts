@@ -37,11 +37,23 @@ const RowResultSchema = z.object({
   releasableHolds: z.array(z.string()),
 });
 const UploadResult = z
-  .object({ journalId: z.string().nullable(), uploadId: z.string().nullable(), dryRun: z.boolean(), valid: z.boolean(), type: z.string(), sheet: z.string().nullable(), headerRow: z.number(), rows: z.array(RowResultSchema) })
+  .object({
+    journalId: z.string().nullable(),
+    uploadId: z.string().nullable(),
+    dryRun: z.boolean(),
+    valid: z.boolean(),
+    type: z.string(),
+    sheet: z.string().nullable(),
+    headerRow: z.number(),
+    rows: z.array(RowResultSchema),
+  })
   .openapi('AdjustmentsUploadResult');
 
 /** Attachment headers; the name is ASCII-only so no header injection is possible. */
-const attachment = (name: string) => ({ 'content-type': XLSX, 'content-disposition': `attachment; filename="${name.replace(/[^\w.-]/g, '_')}"` });
+const attachment = (name: string) => ({
+  'content-type': XLSX,
+  'content-disposition': `attachment; filename="${name.replace(/[^\w.-]/g, '_')}"`,
+});
 
 async function workbookBuffer(wb: ExcelJS.Workbook): Promise<Buffer> {
   return Buffer.from(await wb.xlsx.writeBuffer());
@@ -54,7 +66,8 @@ async function workbookBuffer(wb: ExcelJS.Workbook): Promise<Buffer> {
  */
 const EXAMPLE_CUSTOMER = 'EXAMPLE C1001';
 const EXAMPLE_MARK = /^example\b/i;
-const EXAMPLE_MESSAGE = "is the template's example row (Customer starts with EXAMPLE): type your own customer over it, or delete the row";
+const EXAMPLE_MESSAGE =
+  "is the template's example row (Customer starts with EXAMPLE): type your own customer over it, or delete the row";
 
 /**
  * Marks the example rows of an upload as errors (whatever the journal validation said of them), so
@@ -63,10 +76,20 @@ const EXAMPLE_MESSAGE = "is the template's example row (Customer starts with EXA
 function refuseExampleRows(sheet: ReadSheet, outcome: { valid: boolean; rows: RowResult[] }): void {
   const col = matchHeaders(sheet.headers).columns.get('customerId');
   if (col === undefined) return;
-  const examples = new Set(sheet.rows.filter((r) => EXAMPLE_MARK.test(textCell(r.cells[col] ?? null) ?? '')).map((r) => r.row));
+  const examples = new Set(
+    sheet.rows.filter((r) => EXAMPLE_MARK.test(textCell(r.cells[col] ?? null) ?? '')).map((r) => r.row),
+  );
   if (examples.size === 0) return;
   const header = sheet.headers[col] || 'Customer';
-  outcome.rows = outcome.rows.map((r) => (examples.has(r.row) ? { ...r, status: 'error', errors: [{ path: 'customerId', column: header, message: `row ${r.row} ${EXAMPLE_MESSAGE}` }] } : r));
+  outcome.rows = outcome.rows.map((r) =>
+    examples.has(r.row)
+      ? {
+          ...r,
+          status: 'error',
+          errors: [{ path: 'customerId', column: header, message: `row ${r.row} ${EXAMPLE_MESSAGE}` }],
+        }
+      : r,
+  );
   outcome.valid = false;
 }
 
@@ -86,12 +109,41 @@ async function adjustmentsTemplate(): Promise<Buffer> {
   ];
   ws.getRow(1).font = { bold: true };
   // The example row: marked in its Customer cell (never uploaded, see refuseExampleRows) and in grey italics.
-  const example = ws.addRow({ customerId: EXAMPLE_CUSTOMER, newCreditLimit: 50000, newExpirationDate: new Date(`${addDays(todayUtc(), 365)}T00:00:00Z`), type: 'creditLimit' });
+  const example = ws.addRow({
+    customerId: EXAMPLE_CUSTOMER,
+    newCreditLimit: 50000,
+    newExpirationDate: new Date(`${addDays(todayUtc(), 365)}T00:00:00Z`),
+    type: 'creditLimit',
+  });
   example.font = { italic: true, color: { argb: 'FF808080' } };
   for (let r = 2; r <= 1001; r++) {
-    ws.getCell(`C${r}`).dataValidation = { type: 'decimal', operator: 'greaterThanOrEqual', formulae: [0], allowBlank: true, showErrorMessage: true, errorTitle: 'New limit', error: 'A limit is an amount of 0 or more.' };
-    for (const c of ['D', 'E', 'F']) ws.getCell(`${c}${r}`).dataValidation = { type: 'date', operator: 'greaterThan', formulae: [new Date(Date.UTC(2000, 0, 1))], allowBlank: true, showErrorMessage: true, errorTitle: 'Date', error: 'Type a date, e.g. 2027-12-31.' };
-    ws.getCell(`G${r}`).dataValidation = { type: 'list', formulae: ['"creditLimit,temporary"'], allowBlank: true, showErrorMessage: true, errorTitle: 'Type', error: 'creditLimit or temporary' };
+    ws.getCell(`C${r}`).dataValidation = {
+      type: 'decimal',
+      operator: 'greaterThanOrEqual',
+      formulae: [0],
+      allowBlank: true,
+      showErrorMessage: true,
+      errorTitle: 'New limit',
+      error: 'A limit is an amount of 0 or more.',
+    };
+    for (const c of ['D', 'E', 'F'])
+      ws.getCell(`${c}${r}`).dataValidation = {
+        type: 'date',
+        operator: 'greaterThan',
+        formulae: [new Date(Date.UTC(2000, 0, 1))],
+        allowBlank: true,
+        showErrorMessage: true,
+        errorTitle: 'Date',
+        error: 'Type a date, e.g. 2027-12-31.',
+      };
+    ws.getCell(`G${r}`).dataValidation = {
+      type: 'list',
+      formulae: ['"creditLimit,temporary"'],
+      allowBlank: true,
+      showErrorMessage: true,
+      errorTitle: 'Type',
+      error: 'creditLimit or temporary',
+    };
   }
   const help = wb.addWorksheet('Instructions');
   help.getColumn(1).width = 110;
@@ -121,12 +173,15 @@ async function csvWorkbook(sheet: ReadSheet): Promise<ExcelJS.Workbook> {
   const ws = wb.addWorksheet('Adjustments');
   ws.getRow(sheet.headerRow).values = sheet.headers;
   ws.getRow(sheet.headerRow).font = { bold: true };
-  for (const r of sheet.rows) ws.getRow(r.row).values = r.cells.map((c) => (typeof c === 'string' ? escapeFormula(c) : c));
+  for (const r of sheet.rows)
+    ws.getRow(r.row).values = r.cells.map((c) => (typeof c === 'string' ? escapeFormula(c) : c));
   return wb;
 }
 
 /** Streams a workbook written row by row (exceljs streaming writer): the whole file is never in memory. */
-async function streamWorkbook(fill: (wb: ExcelJS.stream.xlsx.WorkbookWriter) => Promise<void>): Promise<ReadableStream> {
+async function streamWorkbook(
+  fill: (wb: ExcelJS.stream.xlsx.WorkbookWriter) => Promise<void>,
+): Promise<ReadableStream> {
   const out = new PassThrough();
   const wb = new (await excel()).stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
   fill(wb)
@@ -142,8 +197,21 @@ const amount = (v: string | null | undefined) => (v == null ? null : Number(v));
 export function sheetRoutes(app: OpenAPIHono<AppEnv>): void {
   register(
     app,
-    createRoute({ method: 'get', path: '/api/v1/templates/adjustments.xlsx', tags: [TAG], summary: 'The adjustments template workbook', responses: { 200: { description: 'an .xlsx workbook', content: { [XLSX]: { schema: z.string().openapi({ format: 'binary' }) } } }, ...errorResponses } }),
-    async (c) => c.body(new Uint8Array(await adjustmentsTemplate()), 200, attachment('creditdesk-adjustments.xlsx')) as never,
+    createRoute({
+      method: 'get',
+      path: '/api/v1/templates/adjustments.xlsx',
+      tags: [TAG],
+      summary: 'The adjustments template workbook',
+      responses: {
+        200: {
+          description: 'an .xlsx workbook',
+          content: { [XLSX]: { schema: z.string().openapi({ format: 'binary' }) } },
+        },
+        ...errorResponses,
+      },
+    }),
+    async (c) =>
+      c.body(new Uint8Array(await adjustmentsTemplate()), 200, attachment('creditdesk-adjustments.xlsx')) as never,
   );
 
   register(
@@ -153,16 +221,35 @@ export function sheetRoutes(app: OpenAPIHono<AppEnv>): void {
       method: 'post',
       path: '/api/v1/uploads/adjustments',
       tags: [TAG],
-      summary: 'Upload a sheet of limit changes (.xlsx or .csv, multipart field `file`): one journal when every row is valid',
+      summary:
+        'Upload a sheet of limit changes (.xlsx or .csv, multipart field `file`): one journal when every row is valid',
       description:
-        'Headers are matched by name (case, spaces and punctuation ignored; aliases Customer/Account, Credit group, New limit, Expiry/Expiration, From/To, Type). Rows are validated exactly as journal lines; results name the sheet\'s own row numbers. With `dryRun=true` nothing is saved. With `Accept: ' +
+        "Headers are matched by name (case, spaces and punctuation ignored; aliases Customer/Account, Credit group, New limit, Expiry/Expiration, From/To, Type). Rows are validated exactly as journal lines; results name the sheet's own row numbers. With `dryRun=true` nothing is saved. With `Accept: " +
         XLSX +
         '` the answer is the uploaded workbook with a Result column filled in. At most 10 MB and 50,000 rows (413 beyond).',
       request: {
-        query: z.object({ dryRun: z.enum(['true', 'false']).default('false'), description: z.string().max(200).optional() }),
-        body: { content: { 'multipart/form-data': { schema: z.object({ file: z.custom<File>((v) => v instanceof File, 'must be a file (.xlsx or .csv)').openapi({ type: 'string', format: 'binary' }) }) } }, required: true },
+        query: z.object({
+          dryRun: z.enum(['true', 'false']).default('false'),
+          description: z.string().max(200).optional(),
+        }),
+        body: {
+          content: {
+            'multipart/form-data': {
+              schema: z.object({
+                file: z
+                  .custom<File>((v) => v instanceof File, 'must be a file (.xlsx or .csv)')
+                  .openapi({ type: 'string', format: 'binary' }),
+              }),
+            },
+          },
+          required: true,
+        },
       },
-      responses: { 200: jsonResponse(UploadResult, 'checked (dry run)'), 201: jsonResponse(UploadResult, 'journal created'), ...errorResponses },
+      responses: {
+        200: jsonResponse(UploadResult, 'checked (dry run)'),
+        201: jsonResponse(UploadResult, 'journal created'),
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const dryRun = c.req.valid('query').dryRun === 'true';
@@ -172,7 +259,22 @@ export function sheetRoutes(app: OpenAPIHono<AppEnv>): void {
       const sheet = await readUpload(bytes);
       const outcome = await checkUpload(requestReader(c), sheet);
       refuseExampleRows(sheet, outcome);
-      const answer = (status: 200 | 201 | 422, ids: { journalId: string | null; uploadId: string | null }, rows: RowResult[]) => ({ status, body: { ...ids, dryRun, valid: outcome.valid, type: outcome.type, sheet: outcome.sheet, headerRow: outcome.headerRow, rows } });
+      const answer = (
+        status: 200 | 201 | 422,
+        ids: { journalId: string | null; uploadId: string | null },
+        rows: RowResult[],
+      ) => ({
+        status,
+        body: {
+          ...ids,
+          dryRun,
+          valid: outcome.valid,
+          type: outcome.type,
+          sheet: outcome.sheet,
+          headerRow: outcome.headerRow,
+          rows,
+        },
+      });
       let result: ReturnType<typeof answer>;
       if (dryRun || !outcome.valid) {
         result = answer(dryRun ? 200 : 422, { journalId: null, uploadId: null }, outcome.rows);
@@ -180,21 +282,38 @@ export function sheetRoutes(app: OpenAPIHono<AppEnv>): void {
         const description = c.req.valid('query').description ?? `Upload ${file.name}`.slice(0, 200);
         // The journal and the stored upload in one transaction; an Idempotency-Key replay answers
         // the ids of the first upload without creating anything.
-        const created = await command(c, async (tx) => ({ status: 201, body: await applyUpload(tx, { name: file.name || 'upload', type: sheet.kind, bytes }, outcome, description) }));
+        const created = await command(c, async (tx) => ({
+          status: 201,
+          body: await applyUpload(tx, { name: file.name || 'upload', type: sheet.kind, bytes }, outcome, description),
+        }));
         const ids = (await created.json()) as { journalId: string; uploadId: string };
         result = answer(201, ids, outcome.rows);
       }
       if (wantsXlsx) {
         const wb = sheet.kind === 'xlsx' ? await loadWorkbook(bytes) : await csvWorkbook(sheet);
-        annotateWorkbook(wb, sheet.kind === 'xlsx' ? sheet.sheetName! : 'Adjustments', sheet.headerRow, outcome.rows, result.body.journalId);
-        return c.body(new Uint8Array(await workbookBuffer(wb)), result.status, attachment(`${(file.name || 'upload').replace(/\.(xlsx|csv)$/i, '')}-result.xlsx`)) as never;
+        annotateWorkbook(
+          wb,
+          sheet.kind === 'xlsx' ? sheet.sheetName! : 'Adjustments',
+          sheet.headerRow,
+          outcome.rows,
+          result.body.journalId,
+        );
+        return c.body(
+          new Uint8Array(await workbookBuffer(wb)),
+          result.status,
+          attachment(`${(file.name || 'upload').replace(/\.(xlsx|csv)$/i, '')}-result.xlsx`),
+        ) as never;
       }
       // The rows are written in parts (server/http/json-stream.ts): a 50,000-row answer is ~11.5 MB
       // of JSON. A refused upload answers the one error shape with the rows beside it.
       if (result.status === 422) {
-        const details = outcome.rows.flatMap((r) => r.errors.map((e) => ({ path: `rows.${r.row}.${e.path}`, message: e.message })));
+        const details = outcome.rows.flatMap((r) =>
+          r.errors.map((e) => ({ path: `rows.${r.row}.${e.path}`, message: e.message })),
+        );
         const message = `${outcome.rows.filter((r) => r.status === 'error').length} of ${outcome.rows.length} rows have errors; nothing was saved`;
-        return c.body(jsonWithList(errorBody('rule_violation', message, details), 'rows', outcome.rows), 422, { 'content-type': 'application/json' }) as never;
+        return c.body(jsonWithList(errorBody('rule_violation', message, details), 'rows', outcome.rows), 422, {
+          'content-type': 'application/json',
+        }) as never;
       }
       const { rows, ...head } = result.body;
       return c.body(jsonWithList(head, 'rows', rows), result.status, { 'content-type': 'application/json' }) as never;
@@ -209,7 +328,13 @@ export function sheetRoutes(app: OpenAPIHono<AppEnv>): void {
       tags: [TAG],
       summary: 'The aging list as a formatted workbook (the same rows and pool visibility as GET /aging)',
       request: { query: z.object({ definitionId: Id.optional(), poolId: Id.optional() }) },
-      responses: { 200: { description: 'an .xlsx workbook', content: { [XLSX]: { schema: z.string().openapi({ format: 'binary' }) } } }, ...errorResponses },
+      responses: {
+        200: {
+          description: 'an .xlsx workbook',
+          content: { [XLSX]: { schema: z.string().openapi({ format: 'binary' }) } },
+        },
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const q = c.req.valid('query');
@@ -232,7 +357,18 @@ export function sheetRoutes(app: OpenAPIHono<AppEnv>): void {
         ws.getRow(1).font = { bold: true };
         ws.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: ws.columns.length } };
         for (const r of list.items) {
-          const row: Record<string, unknown> = { customerId: text(r.customerId), name: text(r.name), amountDue: amount(r.amountDue), unbucketed: amount(r.unbucketedAmount), creditLimit: amount(r.creditLimit), remaining: amount(r.remainingCredit), disputed: amount(r.disputedAmount), indicator: text(r.indicator), snapshotAt: r.snapshotAt, stale: r.stale ? 'yes' : '' };
+          const row: Record<string, unknown> = {
+            customerId: text(r.customerId),
+            name: text(r.name),
+            amountDue: amount(r.amountDue),
+            unbucketed: amount(r.unbucketedAmount),
+            creditLimit: amount(r.creditLimit),
+            remaining: amount(r.remainingCredit),
+            disputed: amount(r.disputedAmount),
+            indicator: text(r.indicator),
+            snapshotAt: r.snapshotAt,
+            stale: r.stale ? 'yes' : '',
+          };
           r.buckets.forEach((b, i) => (row[`b${i}`] = amount(b.amount)));
           ws.addRow(row).commit();
         }
@@ -249,7 +385,13 @@ export function sheetRoutes(app: OpenAPIHono<AppEnv>): void {
       path: '/api/v1/exports/holds.xlsx',
       tags: [TAG],
       summary: 'The hold list (orders on hold) as a formatted workbook with a Decision column',
-      responses: { 200: { description: 'an .xlsx workbook', content: { [XLSX]: { schema: z.string().openapi({ format: 'binary' }) } } }, ...errorResponses },
+      responses: {
+        200: {
+          description: 'an .xlsx workbook',
+          content: { [XLSX]: { schema: z.string().openapi({ format: 'binary' }) } },
+        },
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const holds = (await listHolds(c.var.deps.handle.read, { status: 'onHold', limit: 100_000 })).map(holdRowToHold);
@@ -270,7 +412,15 @@ export function sheetRoutes(app: OpenAPIHono<AppEnv>): void {
         ws.getRow(1).font = { bold: true };
         ws.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: 10 } };
         for (const h of holds) {
-          const row = ws.addRow({ id: text(h.id), order: text(h.salesOrderId), customer: text(h.customerId), amount: amount(h.orderAmount), reasons: text(h.reasons.map((r) => r.explanation ?? r.ruleType).join('; ')), heldAt: h.heldAt, version: h.version });
+          const row = ws.addRow({
+            id: text(h.id),
+            order: text(h.salesOrderId),
+            customer: text(h.customerId),
+            amount: amount(h.orderAmount),
+            reasons: text(h.reasons.map((r) => r.explanation ?? r.ruleType).join('; ')),
+            heldAt: h.heldAt,
+            version: h.version,
+          });
           row.getCell('decision').dataValidation = { type: 'list', formulae: ['"Release,Reject"'], allowBlank: true };
           row.commit();
         }

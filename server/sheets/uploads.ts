@@ -7,7 +7,17 @@ import { createJournal } from '../credit/journals/journals.service';
 import { validateJournal } from '../credit/journals/journals.validate';
 import { JOURNAL_TYPES } from '../credit/journals/journals.schema';
 import { formatMoney } from '../../shared/money';
-import { matchHeaders, normalizeHeader, parseAmountCell, parseDateCell, prefix, quoteCell, textCell, type AdjustmentField, type CellValue } from '../../shared/sheets/cells';
+import {
+  matchHeaders,
+  normalizeHeader,
+  parseAmountCell,
+  parseDateCell,
+  prefix,
+  quoteCell,
+  textCell,
+  type AdjustmentField,
+  type CellValue,
+} from '../../shared/sheets/cells';
 import { adjustmentsSheet, type ReadSheet } from './files';
 import { withArticle } from '../../shared/words';
 
@@ -47,7 +57,13 @@ export interface UploadOutcome {
   rows: RowResult[];
 }
 
-const TYPE_NAMES: Record<string, JournalType> = { creditlimit: 'creditLimit', limit: 'creditLimit', temporary: 'temporary', temporarylimit: 'temporary', temp: 'temporary' };
+const TYPE_NAMES: Record<string, JournalType> = {
+  creditlimit: 'creditLimit',
+  limit: 'creditLimit',
+  temporary: 'temporary',
+  temporarylimit: 'temporary',
+  temp: 'temporary',
+};
 
 interface Converted {
   row: number;
@@ -67,7 +83,12 @@ function columnHeader(sheet: ReadSheet, columns: Map<AdjustmentField, number>, f
 }
 
 /** One sheet row as a journal line, or the reasons it cannot be one (cell by cell). */
-function convertRow(sheet: ReadSheet, columns: Map<AdjustmentField, number>, row: number, cells: CellValue[]): Converted {
+function convertRow(
+  sheet: ReadSheet,
+  columns: Map<AdjustmentField, number>,
+  row: number,
+  cells: CellValue[],
+): Converted {
   const errors: RowError[] = [];
   const header = (f: AdjustmentField) => columnHeader(sheet, columns, f) ?? f;
   const cell = (f: AdjustmentField): CellValue => (columns.has(f) ? (cells[columns.get(f)!] ?? null) : null);
@@ -90,7 +111,12 @@ function convertRow(sheet: ReadSheet, columns: Map<AdjustmentField, number>, row
   const typeText = textCell(cell('type'));
   if (typeText !== null) {
     type = TYPE_NAMES[normalizeHeader(typeText)] ?? null;
-    if (type === null) errors.push({ path: 'type', column: header('type'), message: `${quoteCell(typeText)} is not a journal type; use creditLimit or temporary` });
+    if (type === null)
+      errors.push({
+        path: 'type',
+        column: header('type'),
+        message: `${quoteCell(typeText)} is not a journal type; use creditLimit or temporary`,
+      });
   }
   return { row, line: errors.length ? null : line, type, errors };
 }
@@ -99,11 +125,18 @@ function convertRow(sheet: ReadSheet, columns: Map<AdjustmentField, number>, row
 const fieldOf = (path: string) => path.split('.').slice(2).join('.') || 'row';
 
 /** A row's result: its own cell errors, then the journal validation's answer for its line (when its cells were good). */
-function rowResult(sheet: ReadSheet, columns: Map<AdjustmentField, number>, c: Converted, v: ValidatedLine | undefined): RowResult {
+function rowResult(
+  sheet: ReadSheet,
+  columns: Map<AdjustmentField, number>,
+  c: Converted,
+  v: ValidatedLine | undefined,
+): RowResult {
   const column = (path: string) => columnHeader(sheet, columns, fieldOf(path) as AdjustmentField);
   // An id is at most 64 characters (SPEC §8): a longer one (refused by the validation) is quoted short.
   const lineId = c.line?.customerId as string | undefined;
-  const errors = v?.errors.length ? [...c.errors, ...v.errors.map((e) => ({ path: fieldOf(e.path), column: column(e.path), message: e.message }))] : c.errors;
+  const errors = v?.errors.length
+    ? [...c.errors, ...v.errors.map((e) => ({ path: fieldOf(e.path), column: column(e.path), message: e.message }))]
+    : c.errors;
   return {
     row: c.row,
     status: errors.length ? 'error' : 'ok',
@@ -123,7 +156,10 @@ function rowResult(sheet: ReadSheet, columns: Map<AdjustmentField, number>, c: C
  * (customers and credit groups exist, dates in order, no duplicates…) for the rows whose cells are
  * good. One upload makes one journal, so every row must have the same type.
  */
-export async function checkUpload(r: Reader, sheet: ReadSheet): Promise<UploadOutcome & { lines: Record<string, unknown>[] }> {
+export async function checkUpload(
+  r: Reader,
+  sheet: ReadSheet,
+): Promise<UploadOutcome & { lines: Record<string, unknown>[] }> {
   const { columns } = matchHeaders(sheet.headers);
   const missing: string[] = [];
   if (!columns.has('customerId') && !columns.has('creditGroupId')) missing.push('a Customer (or Credit group) column');
@@ -131,16 +167,31 @@ export async function checkUpload(r: Reader, sheet: ReadSheet): Promise<UploadOu
   if (missing.length) {
     // The header row quoted short: 20 headers of at most 40 characters (a header is a cell of up to 32,767).
     const named = sheet.headers.filter(Boolean);
-    const reads = named.slice(0, 20).map((h) => prefix(h, 40)).join(', ') + (named.length > 20 ? `, … (${named.length} columns)` : '');
-    throw new ApiError('rule_violation', `the sheet has no ${missing.join(' and no ')}; the header row (row ${sheet.headerRow}) reads: ${reads || '(empty)'}`, [{ path: 'file', message: `missing ${missing.join(', ')}` }]);
+    const reads =
+      named
+        .slice(0, 20)
+        .map((h) => prefix(h, 40))
+        .join(', ') + (named.length > 20 ? `, … (${named.length} columns)` : '');
+    throw new ApiError(
+      'rule_violation',
+      `the sheet has no ${missing.join(' and no ')}; the header row (row ${sheet.headerRow}) reads: ${reads || '(empty)'}`,
+      [{ path: 'file', message: `missing ${missing.join(', ')}` }],
+    );
   }
-  if (sheet.rows.length === 0) throw new ApiError('rule_violation', 'the sheet has a header but no data rows', [{ path: 'file', message: 'no data rows' }]);
+  if (sheet.rows.length === 0)
+    throw new ApiError('rule_violation', 'the sheet has a header but no data rows', [
+      { path: 'file', message: 'no data rows' },
+    ]);
   const converted: Converted[] = [];
   await r.pace.each(sheet.rows, (x) => void converted.push(convertRow(sheet, columns, x.row, x.cells)));
   const type = converted.find((c) => c.type !== null)?.type ?? 'creditLimit';
   for (const c of converted) {
     if (c.type !== null && c.type !== type) {
-      c.errors.push({ path: 'type', column: columnHeader(sheet, columns, 'type') ?? 'type', message: `is ${c.type}, but this upload is ${withArticle(type)} journal (one upload makes one journal)` });
+      c.errors.push({
+        path: 'type',
+        column: columnHeader(sheet, columns, 'type') ?? 'type',
+        message: `is ${c.type}, but this upload is ${withArticle(type)} journal (one upload makes one journal)`,
+      });
       c.line = null;
     }
   }
@@ -168,7 +219,12 @@ export async function checkUpload(r: Reader, sheet: ReadSheet): Promise<UploadOu
 }
 
 /** Creates the journal of a valid upload and keeps the file and its results for audit, in the caller's transaction. */
-export async function applyUpload(tx: Tx, file: { name: string; type: string; bytes: Buffer }, outcome: UploadOutcome & { lines: Record<string, unknown>[] }, description: string) {
+export async function applyUpload(
+  tx: Tx,
+  file: { name: string; type: string; bytes: Buffer },
+  outcome: UploadOutcome & { lines: Record<string, unknown>[] },
+  description: string,
+) {
   const journal = await createJournal(tx, { type: outcome.type, description, lines: outcome.lines });
   const id = `UPL-${randomBytes(5).toString('hex')}`;
   await tx.db
@@ -188,7 +244,17 @@ export async function applyUpload(tx: Tx, file: { name: string; type: string; by
       uploaded_at: tx.now,
     })
     .execute();
-  tx.changed('upload', id, 'create', 1, { action: 'upload.adjustments', after: { id, fileName: file.name, fileType: file.type, fileSize: file.bytes.length, rows: outcome.rows.length, journalId: journal.id } });
+  tx.changed('upload', id, 'create', 1, {
+    action: 'upload.adjustments',
+    after: {
+      id,
+      fileName: file.name,
+      fileType: file.type,
+      fileSize: file.bytes.length,
+      rows: outcome.rows.length,
+      journalId: journal.id,
+    },
+  });
   return { uploadId: id, journalId: journal.id };
 }
 
@@ -202,7 +268,13 @@ function resultText(r: RowResult, journalId: string | null): string {
  * The uploaded workbook with a Result column filled in: an existing "Result" column is reused,
  * otherwise one is added after the last header. Everything else (styles, other sheets) is kept.
  */
-export function annotateWorkbook(wb: ExcelJS.Workbook, sheetName: string, headerRow: number, rows: RowResult[], journalId: string | null): void {
+export function annotateWorkbook(
+  wb: ExcelJS.Workbook,
+  sheetName: string,
+  headerRow: number,
+  rows: RowResult[],
+  journalId: string | null,
+): void {
   const sheet = wb.getWorksheet(sheetName) ?? adjustmentsSheet(wb);
   const header = sheet.getRow(headerRow);
   let col = 0;

@@ -15,8 +15,20 @@ export interface Change {
 
 /** The change log after `since`, in sequence order (gap-free: see runInTransaction's flush). */
 export async function readChanges(db: Kysely<Database>, since: number, limit: number): Promise<Change[]> {
-  const rows = await db.selectFrom('changes').selectAll().where('seq', '>', since).orderBy('seq').limit(limit).execute();
-  return rows.map((r) => ({ seq: toNumber(r.seq), entity: r.entity, id: r.entity_id, op: r.op as ChangeOp, version: r.version }));
+  const rows = await db
+    .selectFrom('changes')
+    .selectAll()
+    .where('seq', '>', since)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({
+    seq: toNumber(r.seq),
+    entity: r.entity,
+    id: r.entity_id,
+    op: r.op as ChangeOp,
+    version: r.version,
+  }));
 }
 
 /** The change log's last sequence. */

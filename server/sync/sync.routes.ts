@@ -9,7 +9,15 @@ import { decodeCursor, encodeCursor, MAX_PAGE } from '../http/paging';
 import { Id } from '../http/schemas';
 import { ApiError } from '../http/errors';
 
-const ChangeSchema = z.object({ seq: z.number(), entity: z.string(), id: z.string(), op: z.enum(['create', 'update', 'delete']), version: z.number() }).openapi('Change');
+const ChangeSchema = z
+  .object({
+    seq: z.number(),
+    entity: z.string(),
+    id: z.string(),
+    op: z.enum(['create', 'update', 'delete']),
+    version: z.number(),
+  })
+  .openapi('Change');
 const AuditSchema = z
   .object({
     id: z.string(),
@@ -41,7 +49,10 @@ export function syncRoutes(app: OpenAPIHono<AppEnv>, feed: ChangeFeed): void {
           limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(100),
         }),
       },
-      responses: { 200: jsonResponse(z.object({ changes: z.array(ChangeSchema), nextSince: z.number() })), ...errorResponses },
+      responses: {
+        200: jsonResponse(z.object({ changes: z.array(ChangeSchema), nextSince: z.number() })),
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const { since, limit } = c.req.valid('query');
@@ -69,7 +80,16 @@ export function syncRoutes(app: OpenAPIHono<AppEnv>, feed: ChangeFeed): void {
       responses: {
         200: {
           description: 'The stream',
-          content: { 'text/event-stream': { schema: z.string().openapi({ example: 'id: 42\nevent: change\ndata: {"seq":42,"entity":"hold","id":"H-17","op":"update","version":3}\n\n' }) } },
+          content: {
+            'text/event-stream': {
+              schema: z
+                .string()
+                .openapi({
+                  example:
+                    'id: 42\nevent: change\ndata: {"seq":42,"entity":"hold","id":"H-17","op":"update","version":3}\n\n',
+                }),
+            },
+          },
         },
         ...errorResponses,
       },
@@ -79,9 +99,14 @@ export function syncRoutes(app: OpenAPIHono<AppEnv>, feed: ChangeFeed): void {
       const token = bearerToken(c);
       const lastEventId = c.req.header('last-event-id');
       if (lastEventId !== undefined && !SEQ.test(lastEventId.trim())) {
-        throw new ApiError('invalid_request', 'Last-Event-ID must be the sequence of an event this stream sent', [{ path: 'Last-Event-ID', message: 'not a sequence' }]);
+        throw new ApiError('invalid_request', 'Last-Event-ID must be the sequence of an event this stream sent', [
+          { path: 'Last-Event-ID', message: 'not a sequence' },
+        ]);
       }
-      const from = lastEventId !== undefined ? Number(lastEventId.trim()) : (c.req.valid('query').since ?? (await lastChangeSeq(handle.read)));
+      const from =
+        lastEventId !== undefined
+          ? Number(lastEventId.trim())
+          : (c.req.valid('query').since ?? (await lastChangeSeq(handle.read)));
       c.header('Content-Type', 'text/event-stream; charset=utf-8');
       c.header('Cache-Control', 'no-cache, no-transform');
       // Proxies that buffer responses (nginx) would hold events back.
@@ -110,17 +135,27 @@ export function syncRoutes(app: OpenAPIHono<AppEnv>, feed: ChangeFeed): void {
           cursor: z.string().max(200).optional(),
         }),
       },
-      responses: { 200: jsonResponse(z.object({ items: z.array(AuditSchema), nextCursor: z.string().nullable() })), ...errorResponses },
+      responses: {
+        200: jsonResponse(z.object({ items: z.array(AuditSchema), nextCursor: z.string().nullable() })),
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const q = c.req.valid('query');
-      let query = c.var.deps.handle.read.selectFrom('audit_log').selectAll().orderBy('id').limit(q.limit + 1);
+      let query = c.var.deps.handle.read
+        .selectFrom('audit_log')
+        .selectAll()
+        .orderBy('id')
+        .limit(q.limit + 1);
       if (q.entity) query = query.where('entity', '=', q.entity);
       if (q.id) query = query.where('entity_id', '=', q.id);
       const after = decodeCursor(q.cursor);
       if (after !== undefined) {
         // Audit cursors carry a row id: a decodable but forged one must be a 400, not a driver error.
-        if (!/^\d{1,15}$/.test(after)) throw new ApiError('invalid_request', 'cursor is not one this server issued', [{ path: 'cursor', message: 'invalid cursor' }]);
+        if (!/^\d{1,15}$/.test(after))
+          throw new ApiError('invalid_request', 'cursor is not one this server issued', [
+            { path: 'cursor', message: 'invalid cursor' },
+          ]);
         query = query.where('id', '>', Number(after));
       }
       const rows = await query.execute();

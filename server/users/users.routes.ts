@@ -9,12 +9,21 @@ import { ROLES } from '../db/transaction';
 import { createToken, createUser, findUser, listUsers, revokeTokens } from './users.service';
 
 const tags = ['Users and tokens'];
-const UserSchema = z.object({ id: z.string(), name: z.string(), role: z.enum(ROLES as [string, ...string[]]), createdAt: z.string(), version: z.number() }).openapi('User');
+const UserSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    role: z.enum(ROLES as [string, ...string[]]),
+    createdAt: z.string(),
+    version: z.number(),
+  })
+  .openapi('User');
 
 export function userRoutes(app: OpenAPIHono<AppEnv>): void {
   register(
     app,
-    createRoute({ middleware: [guard(CAN.manageUsers, 'create users')],
+    createRoute({
+      middleware: [guard(CAN.manageUsers, 'create users')],
       method: 'post',
       path: '/api/v1/users',
       tags,
@@ -33,7 +42,8 @@ export function userRoutes(app: OpenAPIHono<AppEnv>): void {
 
   register(
     app,
-    createRoute({ middleware: [guard(CAN.manageUsers, 'list users')],
+    createRoute({
+      middleware: [guard(CAN.manageUsers, 'list users')],
       method: 'get',
       path: '/api/v1/users',
       tags,
@@ -63,23 +73,32 @@ export function userRoutes(app: OpenAPIHono<AppEnv>): void {
 
   register(
     app,
-    createRoute({ middleware: [guard(CAN.manageUsers, 'issue tokens')],
+    createRoute({
+      middleware: [guard(CAN.manageUsers, 'issue tokens')],
       method: 'post',
       path: '/api/v1/users/{id}/tokens',
       tags,
       summary: 'Issue a further token for a user (shown once)',
       request: { params: IdParam },
-      responses: { 201: jsonResponse(z.object({ userId: z.string(), token: z.string() }), 'created'), ...errorResponses },
+      responses: {
+        201: jsonResponse(z.object({ userId: z.string(), token: z.string() }), 'created'),
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      return command(c, async (tx) => ({ status: 201, body: { userId: id, token: await createToken(tx, id) }, secret: true }));
+      return command(c, async (tx) => ({
+        status: 201,
+        body: { userId: id, token: await createToken(tx, id) },
+        secret: true,
+      }));
     },
   );
 
   register(
     app,
-    createRoute({ middleware: [guard(CAN.manageUsers, 'revoke tokens')],
+    createRoute({
+      middleware: [guard(CAN.manageUsers, 'revoke tokens')],
       method: 'delete',
       path: '/api/v1/users/{id}/tokens',
       tags,

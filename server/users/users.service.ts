@@ -27,12 +27,21 @@ const userJson = (r: { id: string; name: string; role: string; created_at: strin
 async function issueToken(tx: Tx, userId: string, token: string): Promise<void> {
   await tx.db
     .insertInto('api_tokens')
-    .values({ id: `t_${randomBytes(8).toString('hex')}`, user_id: userId, token_hash: hashToken(token), created_at: tx.now, revoked_at: null })
+    .values({
+      id: `t_${randomBytes(8).toString('hex')}`,
+      user_id: userId,
+      token_hash: hashToken(token),
+      created_at: tx.now,
+      revoked_at: null,
+    })
     .execute();
 }
 
 /** Creates a user and its first token. The token is returned once and stored only as a hash. */
-export async function createUser(tx: Tx, input: { name: string; role: Role; id?: string; token?: string }): Promise<{ user: User; token: string }> {
+export async function createUser(
+  tx: Tx,
+  input: { name: string; role: Role; id?: string; token?: string },
+): Promise<{ user: User; token: string }> {
   const id = input.id ?? `u_${randomBytes(8).toString('hex')}`;
   const row = { id, name: input.name, role: input.role, created_at: tx.now, version: 1 };
   await tx.db.insertInto('users').values(row).execute();
@@ -56,7 +65,12 @@ export async function createToken(tx: Tx, userId: string): Promise<string> {
 export async function revokeTokens(tx: Tx, userId: string): Promise<number> {
   const user = await tx.db.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst();
   if (!user) throw notFound('user', userId);
-  const result = await tx.db.updateTable('api_tokens').set({ revoked_at: tx.now }).where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst();
+  const result = await tx.db
+    .updateTable('api_tokens')
+    .set({ revoked_at: tx.now })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
   const revoked = Number(result.numUpdatedRows);
   tx.invalidate(SETUP.tokens);
   tx.audit({ action: 'user.tokens.revoke', entity: USER, entityId: userId, after: { revoked } });
@@ -79,7 +93,11 @@ export async function findUser(db: Kysely<Database>, id: string): Promise<User |
  */
 export async function ensureAdminToken(tx: Tx, token: string): Promise<void> {
   const hash = hashToken(token);
-  const existing = await tx.db.selectFrom('api_tokens').select(['user_id', 'revoked_at']).where('token_hash', '=', hash).executeTakeFirst();
+  const existing = await tx.db
+    .selectFrom('api_tokens')
+    .select(['user_id', 'revoked_at'])
+    .where('token_hash', '=', hash)
+    .executeTakeFirst();
   if (existing && existing.revoked_at === null) return;
   if (existing) throw new Error('ADMIN_TOKEN was revoked; choose a new value');
   const admin = await tx.db.selectFrom('users').select('id').where('id', '=', 'admin').executeTakeFirst();

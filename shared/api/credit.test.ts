@@ -4,7 +4,14 @@ import { MONEY_MAX, parseRate, percentOf } from '../money';
 import { evaluateCreditCheck } from '../credit/blocking-rules';
 import type { CreditCheckInput } from '../credit/types';
 import { DEFAULT_CREDIT_PARAMETERS } from '../credit/types';
-import { CreditCheckResultSchema, creditResultToJson, customerCreditToJson, CustomerCreditSchema, percentJson, PercentJson } from './credit';
+import {
+  CreditCheckResultSchema,
+  creditResultToJson,
+  customerCreditToJson,
+  CustomerCreditSchema,
+  percentJson,
+  PercentJson,
+} from './credit';
 
 describe('percentJson: the one format of a percentage of used credit', () => {
   it.each([
@@ -51,7 +58,20 @@ describe("the customer's credit is the credit check's answer for an empty order"
   const input = (amount: bigint): CreditCheckInput => ({
     asOf: '2025-06-30',
     parameters: DEFAULT_CREDIT_PARAMETERS,
-    customer: { id: 'C1', creditLimit: 1_000_000n, creditLimitExpirationDate: null, mandatoryCreditLimit: false, unlimitedCredit: false, excludeFromCreditManagement: false, ignoreUntilDate: null, creditManagementGroupId: null, accountStatusId: null, riskGroupId: null, paymentTermsId: null, cashDiscountId: null },
+    customer: {
+      id: 'C1',
+      creditLimit: 1_000_000n,
+      creditLimitExpirationDate: null,
+      mandatoryCreditLimit: false,
+      unlimitedCredit: false,
+      excludeFromCreditManagement: false,
+      ignoreUntilDate: null,
+      creditManagementGroupId: null,
+      accountStatusId: null,
+      riskGroupId: null,
+      paymentTermsId: null,
+      cashDiscountId: null,
+    },
     exposureParts: { balance: 502_812n, deliveredNotInvoiced: 0n, openOrders: 0n },
     overdue: { oldestOverdueDueDate: null, overdueAmount: 0n },
     order: { amount, paymentTermsId: null, cashDiscountId: null, excludeFromCreditManagement: false },
@@ -60,9 +80,25 @@ describe("the customer's credit is the credit check's answer for an empty order"
 
   it('same fields, same exposure object, percentUsed = percentAfterOrder, plus the limit breakdown; both match their schemas', () => {
     const check = creditResultToJson(evaluateCreditCheck(input(0n)));
-    const credit = customerCreditToJson(evaluateCreditCheck(input(0n)), { baseCreditLimit: 1_000_000n, activeTemporaryLimit: null, totalCreditLimit: 1_000_000n, creditGroupId: null });
-    expect(credit).toEqual({ ...check, percentUsed: '50.2812', baseCreditLimit: '10000.00', activeTemporaryLimit: null, insuranceContribution: '0.00', totalCreditLimit: '10000.00', creditGroupId: null });
-    expect(check).toMatchObject({ exposure: { balance: '5028.12', deliveredNotInvoiced: '0.00', openOrders: '0.00', total: '5028.12' }, percentAfterOrder: '50.2812' });
+    const credit = customerCreditToJson(evaluateCreditCheck(input(0n)), {
+      baseCreditLimit: 1_000_000n,
+      activeTemporaryLimit: null,
+      totalCreditLimit: 1_000_000n,
+      creditGroupId: null,
+    });
+    expect(credit).toEqual({
+      ...check,
+      percentUsed: '50.2812',
+      baseCreditLimit: '10000.00',
+      activeTemporaryLimit: null,
+      insuranceContribution: '0.00',
+      totalCreditLimit: '10000.00',
+      creditGroupId: null,
+    });
+    expect(check).toMatchObject({
+      exposure: { balance: '5028.12', deliveredNotInvoiced: '0.00', openOrders: '0.00', total: '5028.12' },
+      percentAfterOrder: '50.2812',
+    });
     expect(CreditCheckResultSchema.strict().safeParse(check).success).toBe(true);
     expect(CustomerCreditSchema.strict().safeParse(credit).success).toBe(true);
     // With an order the percentage includes it, in the same format.

@@ -17,7 +17,11 @@ export { percentJson } from './percent';
 /** Money in an answer: a decimal string with exactly 2 decimals (SPEC §4). */
 export const MoneyJson = z.string().meta({ example: '1234.50', description: 'decimal string with exactly 2 decimals' });
 
-export const PercentJson = z.string().regex(/^-?\d+(\.\d{1,4})?$/).nullable().meta({ example: '50.2812', description: PERCENT_DESCRIPTION });
+export const PercentJson = z
+  .string()
+  .regex(/^-?\d+(\.\d{1,4})?$/)
+  .nullable()
+  .meta({ example: '50.2812', description: PERCENT_DESCRIPTION });
 
 const moneyOrNull = (m: Money | null): string | null => (m === null ? null : formatMoney(m));
 
@@ -26,17 +30,31 @@ const CreditExposureSchema = z
     balance: MoneyJson,
     deliveredNotInvoiced: MoneyJson,
     openOrders: MoneyJson,
-    total: MoneyJson.meta({ description: 'the exposure the limit is checked against, by the creditLimitType parameter (credit.md §1.9)' }),
+    total: MoneyJson.meta({
+      description: 'the exposure the limit is checked against, by the creditLimitType parameter (credit.md §1.9)',
+    }),
   })
-  .meta({ id: 'CreditExposure', description: "the customer's exposure without the order being checked (credit.md §1.9)" });
+  .meta({
+    id: 'CreditExposure',
+    description: "the customer's exposure without the order being checked (credit.md §1.9)",
+  });
 
 const CreditGroupPositionSchema = z
   .object({ id: z.string(), limit: MoneyJson, exposure: MoneyJson })
   .nullable()
-  .meta({ description: "the credit group's limit as the credit check applies it: null when the customer has no group, is unlimited, or the checkCustomerCreditGroupsCreditLimit parameter is off" });
+  .meta({
+    description:
+      "the credit group's limit as the credit check applies it: null when the customer has no group, is unlimited, or the checkCustomerCreditGroupsCreditLimit parameter is off",
+  });
 
 const CreditReasonSchema = z
-  .object({ ruleType: z.string(), ruleId: z.string().nullable(), measured: z.string(), threshold: z.string(), explanation: z.string() })
+  .object({
+    ruleType: z.string(),
+    ruleId: z.string().nullable(),
+    measured: z.string(),
+    threshold: z.string(),
+    explanation: z.string(),
+  })
   .meta({ id: 'CreditReason' });
 
 const creditCheckFields = {
@@ -45,7 +63,10 @@ const creditCheckFields = {
   note: z.string().nullable(),
   reasons: z.array(CreditReasonSchema),
   exposure: CreditExposureSchema,
-  effectiveLimit: MoneyJson.nullable().meta({ description: "the binding limit: the customer's totalCreditLimit or its credit group's limit, whichever leaves less available credit; null = unlimited" }),
+  effectiveLimit: MoneyJson.nullable().meta({
+    description:
+      "the binding limit: the customer's totalCreditLimit or its credit group's limit, whichever leaves less available credit; null = unlimited",
+  }),
   availableCredit: MoneyJson.nullable(),
   percentAfterOrder: PercentJson,
   group: CreditGroupPositionSchema,
@@ -61,14 +82,33 @@ export type CreditCheckResultJson = z.output<typeof CreditCheckResultSchema>;
 export const CustomerCreditSchema = z
   .object({
     ...creditCheckFields,
-    percentUsed: PercentJson.meta({ description: `credit.md §1.9 percentUsed = exposure / effectiveLimit × 100, which is percentAfterOrder for the empty order; ${PERCENT_DESCRIPTION}` }),
+    percentUsed: PercentJson.meta({
+      description: `credit.md §1.9 percentUsed = exposure / effectiveLimit × 100, which is percentAfterOrder for the empty order; ${PERCENT_DESCRIPTION}`,
+    }),
     baseCreditLimit: MoneyJson.meta({ description: "the customer's own credit limit (creditLimit)" }),
-    activeTemporaryLimit: MoneyJson.nullable().meta({ description: 'the temporary limit that replaces the base limit today; null when none is active' }),
-    insuranceContribution: MoneyJson.meta({ description: 'Σ of what active insurances and guarantees add to the limit; negative when policies included in exposure take off their full value' }),
-    totalCreditLimit: MoneyJson.meta({ description: "the customer's own total limit: (activeTemporaryLimit ?? baseCreditLimit) + insuranceContribution" }),
-    creditGroupId: z.string().nullable().meta({ description: 'the customer credit group the customer belongs to (credit.md §1.5), whether or not group limits are checked' }),
+    activeTemporaryLimit: MoneyJson.nullable().meta({
+      description: 'the temporary limit that replaces the base limit today; null when none is active',
+    }),
+    insuranceContribution: MoneyJson.meta({
+      description:
+        'Σ of what active insurances and guarantees add to the limit; negative when policies included in exposure take off their full value',
+    }),
+    totalCreditLimit: MoneyJson.meta({
+      description: "the customer's own total limit: (activeTemporaryLimit ?? baseCreditLimit) + insuranceContribution",
+    }),
+    creditGroupId: z
+      .string()
+      .nullable()
+      .meta({
+        description:
+          'the customer credit group the customer belongs to (credit.md §1.5), whether or not group limits are checked',
+      }),
   })
-  .meta({ id: 'CustomerCredit', description: 'the credit check of an empty order, in the credit check\'s own shape, plus the limit breakdown (SPEC §5)' });
+  .meta({
+    id: 'CustomerCredit',
+    description:
+      "the credit check of an empty order, in the credit check's own shape, plus the limit breakdown (SPEC §5)",
+  });
 export type CustomerCreditJson = z.output<typeof CustomerCreditSchema>;
 
 /** A credit check's answer as JSON: money as 2-decimal strings, percentages by {@link percentJson}. */
@@ -77,7 +117,13 @@ export function creditResultToJson(r: CreditCheckResult): CreditCheckResultJson 
     held: r.held,
     checked: r.checked,
     note: r.note,
-    reasons: r.reasons.map((x) => ({ ruleType: x.ruleType, ruleId: x.ruleId, measured: x.measured, threshold: x.threshold, explanation: x.explanation })),
+    reasons: r.reasons.map((x) => ({
+      ruleType: x.ruleType,
+      ruleId: x.ruleId,
+      measured: x.measured,
+      threshold: x.threshold,
+      explanation: x.explanation,
+    })),
     exposure: {
       balance: formatMoney(r.exposure.balance),
       deliveredNotInvoiced: formatMoney(r.exposure.deliveredNotInvoiced),
@@ -87,7 +133,9 @@ export function creditResultToJson(r: CreditCheckResult): CreditCheckResultJson 
     effectiveLimit: moneyOrNull(r.effectiveLimit),
     availableCredit: moneyOrNull(r.availableCredit),
     percentAfterOrder: percentJson(r.percentAfterOrder),
-    group: r.group ? { id: r.group.id, limit: formatMoney(r.group.limit), exposure: formatMoney(r.group.exposure) } : null,
+    group: r.group
+      ? { id: r.group.id, limit: formatMoney(r.group.limit), exposure: formatMoney(r.group.exposure) }
+      : null,
   };
 }
 
@@ -107,7 +155,9 @@ export function customerCreditToJson(r: CreditCheckResult, limits: LimitBreakdow
     percentUsed: check.percentAfterOrder,
     baseCreditLimit: formatMoney(limits.baseCreditLimit),
     activeTemporaryLimit: moneyOrNull(limits.activeTemporaryLimit),
-    insuranceContribution: formatMoney(limits.totalCreditLimit - (limits.activeTemporaryLimit ?? limits.baseCreditLimit)),
+    insuranceContribution: formatMoney(
+      limits.totalCreditLimit - (limits.activeTemporaryLimit ?? limits.baseCreditLimit),
+    ),
     totalCreditLimit: formatMoney(limits.totalCreditLimit),
     creditGroupId: limits.creditGroupId,
   };

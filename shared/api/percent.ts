@@ -12,7 +12,8 @@ import { formatRate, type Rate } from '../money';
  * no trailing zeros, no dangling point — "14.8", "50.2812", "100", "0". Null when the limit is
  * not checked (unlimited, or a limit of 0 the rules skip).
  */
-export const PERCENT_DESCRIPTION = 'percent of the binding limit used: a decimal string with up to 4 decimals, rounded half away from zero once and written without trailing zeros ("14.8", "50.2812", "100"); null = no limit applies (unlimited, or a non-mandatory limit of 0)';
+export const PERCENT_DESCRIPTION =
+  'percent of the binding limit used: a decimal string with up to 4 decimals, rounded half away from zero once and written without trailing zeros ("14.8", "50.2812", "100"); null = no limit applies (unlimited, or a non-mandatory limit of 0)';
 
 /** A percentage of used credit as the API writes it ({@link PERCENT_DESCRIPTION}); the one formatter of every producer. */
 export function percentJson(p: Rate | null): string | null {

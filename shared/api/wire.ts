@@ -14,7 +14,6 @@ import type { ErrorSchema } from '../../server/http/schemas';
 import type { AgingListSchema } from '../../server/collections/aging/aging.schema';
 import type { AgingDefinitionInput, PoolInput } from '../../server/collections/setup/setup.kinds';
 
-
 /** `POST /api/v1/credit-context:batch`. */
 export type CreditContextJson = z.output<typeof CreditContextResponse>;
 /** One customer of {@link CreditContextJson}. */
@@ -36,7 +35,6 @@ export type JournalJson = z.output<typeof JournalSchema>;
 /** Every error answer (SPEC §4). */
 export type ErrorJson = z.output<typeof ErrorSchema>;
 export type ErrorDetailJson = ErrorJson['error']['details'][number];
-
 
 /** A page of `GET /api/v1/aging`. */
 export type AgingListJson = z.output<typeof AgingListSchema>;

@@ -19,7 +19,8 @@ export type AdjustmentAction = 'waive' | 'reinstate' | 'reverse';
  * adjustmentRefusal('reinstate', 'none'); // 'it is not waived'
  */
 export function adjustmentRefusal(action: AdjustmentAction, status: AdjustmentStatus): string | null {
-  if (action === 'waive') return status === 'waived' ? 'it is already waived' : status === 'reversed' ? 'it is reversed' : null;
+  if (action === 'waive')
+    return status === 'waived' ? 'it is already waived' : status === 'reversed' ? 'it is reversed' : null;
   if (action === 'reinstate') return status === 'waived' ? null : 'it is not waived';
   return status === 'reversed' ? 'it is already reversed' : null;
 }
@@ -30,12 +31,19 @@ export function adjustmentRefusal(action: AdjustmentAction, status: AdjustmentSt
  * @example
  * waiveWindowRefusal('2024-07-01', '2024-08-31', 0, 60); // refused: 61 days after posting
  */
-export function waiveWindowRefusal(postedDate: CalendarDate, date: CalendarDate, minDays: number, maxDays: number | null): string | null {
+export function waiveWindowRefusal(
+  postedDate: CalendarDate,
+  date: CalendarDate,
+  minDays: number,
+  maxDays: number | null,
+): string | null {
   const earliest = addDays(postedDate, minDays);
-  if (date < earliest) return `a waive is allowed from ${earliest} (${minDays} days after posting on ${postedDate}); the waive date is ${date}`;
+  if (date < earliest)
+    return `a waive is allowed from ${earliest} (${minDays} days after posting on ${postedDate}); the waive date is ${date}`;
   if (maxDays !== null) {
     const latest = addDays(postedDate, maxDays);
-    if (date > latest) return `a waive is allowed until ${latest} (${maxDays} days after posting on ${postedDate}); the waive date is ${date}`;
+    if (date > latest)
+      return `a waive is allowed until ${latest} (${maxDays} days after posting on ${postedDate}); the waive date is ${date}`;
   }
   return null;
 }
@@ -46,7 +54,12 @@ export function waiveWindowRefusal(postedDate: CalendarDate, date: CalendarDate,
  * @example
  * waiveLimitRefusal(6000n, 4888n, 10000n, 'USD'); // refused: 60.00 + 48.88 > 100.00
  */
-export function waiveLimitRefusal(everWaived: Money, amount: Money, limit: Money | null, currency: string): string | null {
+export function waiveLimitRefusal(
+  everWaived: Money,
+  amount: Money,
+  limit: Money | null,
+  currency: string,
+): string | null {
   if (limit === null) return null;
   if (everWaived + amount <= limit) return null;
   return `the waive limit of ${formatMoney(limit)} ${currency} would be exceeded: ${formatMoney(everWaived)} already waived for this customer (reinstatements do not give room back) + ${formatMoney(amount)} = ${formatMoney(everWaived + amount)}`;
@@ -70,8 +83,12 @@ export interface PostedNote {
 export function reverseOrderRefusal(notes: readonly PostedNote[], noteId: string): string | null {
   const target = notes.find((n) => n.id === noteId);
   if (!target) return null;
-  const newer = notes.filter((n) => n.postingNo > target.postingNo && !n.reversed).sort((a, b) => b.postingNo - a.postingNo);
-  return newer.length ? `reverse the newer note ${newer.map((n) => n.id).join(', ')} first (notes are reversed newest first)` : null;
+  const newer = notes
+    .filter((n) => n.postingNo > target.postingNo && !n.reversed)
+    .sort((a, b) => b.postingNo - a.postingNo);
+  return newer.length
+    ? `reverse the newer note ${newer.map((n) => n.id).join(', ')} first (notes are reversed newest first)`
+    : null;
 }
 
 /** The note's status as a whole, from its targets' statuses: one of them when all agree, else `partial`. */

@@ -88,7 +88,13 @@ describe('collections §6 worked examples', () => {
       { label: 'Future', from: '2024-07-01', to: null },
     ]);
     const r = age(C1, { definition: SNAP30 });
-    expect(byLabel(r)).toEqual({ Future: usd(1000), Current: usd(800), '30 days': usd(350), '60 days': 0n, '90+': usd(650) });
+    expect(byLabel(r)).toEqual({
+      Future: usd(1000),
+      Current: usd(800),
+      '30 days': usd(350),
+      '60 days': 0n,
+      '90+': usd(650),
+    });
     expect(r.amountDue).toBe(usd(2800));
     expect(r.unbucketedAmount).toBe(0n);
   });
@@ -139,7 +145,14 @@ describe('collections §6 worked examples', () => {
     // E6 names no definition; its OwnDate figures (PAY 06-28 in 1-30) match the shared STD.
     const items = [item('INV', usd(100), '2024-01-01'), item('PAY', usd(-300), null, { transDate: '2024-06-28' })];
     const oldest = age(items, { creditPlacement: 'oldestFirst' });
-    expect(byLabel(oldest)).toEqual({ 'Over 90': 0n, '61-90': 0n, '31-60': 0n, '1-30': 0n, Current: usd(-200), 'Not due': 0n });
+    expect(byLabel(oldest)).toEqual({
+      'Over 90': 0n,
+      '61-90': 0n,
+      '31-60': 0n,
+      '1-30': 0n,
+      Current: usd(-200),
+      'Not due': 0n,
+    });
     expect(oldest.amountDue).toBe(usd(-200));
     expect(oldest.unbucketedAmount).toBe(0n);
     expect(oldest.indicator).toBeNull();
@@ -179,7 +192,14 @@ describe('collections §6 worked examples', () => {
 
   it('collections E9 a partly paid invoice is aged at its open amount by its due date', () => {
     const r = age([item('INV', usd(600), '2024-04-15')]); // 1,000 less 400 settled
-    expect(byLabel(r)).toEqual({ 'Over 90': 0n, '61-90': usd(600), '31-60': 0n, '1-30': 0n, Current: 0n, 'Not due': 0n });
+    expect(byLabel(r)).toEqual({
+      'Over 90': 0n,
+      '61-90': usd(600),
+      '31-60': 0n,
+      '1-30': 0n,
+      Current: 0n,
+      'Not due': 0n,
+    });
     expect(r.amountDue).toBe(usd(600));
     expect(r.indicator).toBe('orange');
   });
@@ -305,12 +325,19 @@ describe('validateDefinition refusals', () => {
   });
 
   it('refuses an Unlimited past line that is not the oldest, or an Unlimited future line that is not the newest', () => {
-    expect(paths(def([day('1-30', -30), { label: 'Old', unit: -1, interval: 'unlimited' }]))).toEqual(['lines[1].interval']);
-    expect(paths(def([{ label: 'Fut', unit: 1, interval: 'unlimited' }, day('1-30', 30)]))).toEqual(['lines[0].interval']);
+    expect(paths(def([day('1-30', -30), { label: 'Old', unit: -1, interval: 'unlimited' }]))).toEqual([
+      'lines[1].interval',
+    ]);
+    expect(paths(def([{ label: 'Fut', unit: 1, interval: 'unlimited' }, day('1-30', 30)]))).toEqual([
+      'lines[0].interval',
+    ]);
   });
 
   it('refuses lines not stored oldest → newest (e.g. NOUNL in the order §6 lists it)', () => {
-    expect(paths(def([day('Current', 0), day('1-30', -30), day('31-60', -30)]))).toEqual(['lines[1].unit', 'lines[2].unit']);
+    expect(paths(def([day('Current', 0), day('1-30', -30), day('31-60', -30)]))).toEqual([
+      'lines[1].unit',
+      'lines[2].unit',
+    ]);
     expect(paths(def([day('F', 30), day('P', -30)]))).toEqual(['lines[1].unit']);
   });
 
@@ -322,7 +349,11 @@ describe('validateDefinition refusals', () => {
 
 describe('ageCustomer edge cases', () => {
   it('OldestFirst with no period containing A leaves the leftover credit unbucketed', () => {
-    const future: AgingDefinition = { id: 'F', name: 'F', lines: [{ label: 'Not due', unit: 1, interval: 'unlimited' }] };
+    const future: AgingDefinition = {
+      id: 'F',
+      name: 'F',
+      lines: [{ label: 'Not due', unit: 1, interval: 'unlimited' }],
+    };
     const r = age([item('INV', usd(100), '2024-07-10'), item('PAY', usd(-300), '2024-06-01')], {
       definition: future,
       creditPlacement: 'oldestFirst',

@@ -168,7 +168,8 @@ export function validateDefinition(def: AgingDefinition): DefinitionIssue[] {
   lines.forEach((line, i) => {
     const at = `lines[${i}]`;
     if (line.label.trim() === '') issues.push({ path: `${at}.label`, message: 'must not be empty' });
-    if (line.label.length > MAX_LABEL) issues.push({ path: `${at}.label`, message: `must be at most ${MAX_LABEL} characters` });
+    if (line.label.length > MAX_LABEL)
+      issues.push({ path: `${at}.label`, message: `must be at most ${MAX_LABEL} characters` });
     if (!INTERVALS.includes(line.interval)) {
       issues.push({ path: `${at}.interval`, message: `must be one of ${INTERVALS.join(', ')}` });
     }
@@ -180,17 +181,20 @@ export function validateDefinition(def: AgingDefinition): DefinitionIssue[] {
     if (sign === 0) {
       if (zeroSeen) issues.push({ path: `${at}.unit`, message: 'only one line may have unit 0' });
       zeroSeen = true;
-      if (line.interval !== 'day') issues.push({ path: `${at}.interval`, message: 'a line with unit 0 must use interval day' });
+      if (line.interval !== 'day')
+        issues.push({ path: `${at}.interval`, message: 'a line with unit 0 must use interval day' });
     }
     if (previousSign !== null && sign < previousSign) {
       issues.push({
         path: `${at}.unit`,
-        message: 'lines must be stored oldest → newest: past (negative) lines, then the unit-0 line, then future (positive) lines',
+        message:
+          'lines must be stored oldest → newest: past (negative) lines, then the unit-0 line, then future (positive) lines',
       });
     }
     previousSign = previousSign === null ? sign : Math.max(previousSign, sign);
     if (line.interval === 'unlimited') {
-      if (sign < 0 && i !== 0) issues.push({ path: `${at}.interval`, message: 'an unlimited past line must be the oldest (first) line' });
+      if (sign < 0 && i !== 0)
+        issues.push({ path: `${at}.interval`, message: 'an unlimited past line must be the oldest (first) line' });
       if (sign > 0 && i !== lines.length - 1) {
         issues.push({ path: `${at}.interval`, message: 'an unlimited future line must be the newest (last) line' });
       }
@@ -225,7 +229,9 @@ function daysPerUnit(interval: AgingInterval): number {
 export function periodRanges(def: AgingDefinition, asOf: CalendarDate): PeriodRange[] {
   const issues = validateDefinition(def);
   if (issues.length > 0) {
-    throw new RangeError(`invalid aging definition ${def.id}: ${issues.map((x) => `${x.path} ${x.message}`).join('; ')}`);
+    throw new RangeError(
+      `invalid aging definition ${def.id}: ${issues.map((x) => `${x.path} ${x.message}`).join('; ')}`,
+    );
   }
   compareDates(asOf, asOf); // validates asOf
   const { lines } = def;
@@ -247,7 +253,10 @@ export function periodRanges(def: AgingDefinition, asOf: CalendarDate): PeriodRa
     if (line.interval === 'unlimited') start = null;
     else {
       const months = monthsPerUnit(line.interval);
-      start = months === null ? addDays(end, -(size * daysPerUnit(line.interval)) + 1) : addMonths(addDays(end, 1), -size * months);
+      start =
+        months === null
+          ? addDays(end, -(size * daysPerUnit(line.interval)) + 1)
+          : addMonths(addDays(end, 1), -size * months);
     }
     ranges[i] = { label: line.label, from: start, to: end };
     if (start === null) break; // validation guarantees nothing older
@@ -263,9 +272,10 @@ export function periodRanges(def: AgingDefinition, asOf: CalendarDate): PeriodRa
     if (line.interval === 'unlimited') stop = null;
     else {
       const months = monthsPerUnit(line.interval);
-      stop = months === null
-        ? addDays(start, line.unit * daysPerUnit(line.interval) - 1)
-        : addDays(addMonths(start, line.unit * months), -1);
+      stop =
+        months === null
+          ? addDays(start, line.unit * daysPerUnit(line.interval) - 1)
+          : addDays(addMonths(start, line.unit * months), -1);
     }
     ranges[i] = { label: line.label, from: start, to: stop };
     if (stop === null) break;
@@ -304,7 +314,8 @@ function rangeIndex(ranges: readonly PeriodRange[], d: CalendarDate): number {
 function viewAmount(item: AgingItem, view: CurrencyView | undefined): Money {
   if (view === undefined) return item.amount;
   if (item.currency === view.currency) {
-    if (item.amountCur === undefined) throw new RangeError(`ageCustomer: item ${item.id} is in ${view.currency} but has no amountCur`);
+    if (item.amountCur === undefined)
+      throw new RangeError(`ageCustomer: item ${item.id} is in ${view.currency} but has no amountCur`);
     return item.amountCur;
   }
   if (view.acPerUnit <= 0n) throw new RangeError('ageCustomer: view.acPerUnit must be greater than 0');
@@ -328,7 +339,12 @@ function viewAmount(item: AgingItem, view: CurrencyView | undefined): Money {
 export function ageCustomer(input: AgeCustomerInput): AgingResult {
   const { definition, asOf, criteria, creditPlacement, items, view } = input;
   const ranges = periodRanges(definition, asOf);
-  const sums: RangeSums = { debits: ranges.map(() => 0n), credits: ranges.map(() => 0n), allCredits: 0n, amountDue: 0n };
+  const sums: RangeSums = {
+    debits: ranges.map(() => 0n),
+    credits: ranges.map(() => 0n),
+    allCredits: 0n,
+    amountDue: 0n,
+  };
   for (const item of items) {
     const amount = viewAmount(item, view);
     sums.amountDue += amount;
@@ -363,7 +379,13 @@ export interface RangeSums {
  * @example
  * bucketize(STD, periodRanges(STD, '2024-06-30'), '2024-06-30', 'ownDate', sums).buckets.map((b) => b.amount);
  */
-export function bucketize(definition: AgingDefinition, ranges: readonly PeriodRange[], asOf: CalendarDate, placement: CreditPlacement, sums: RangeSums): AgingResult {
+export function bucketize(
+  definition: AgingDefinition,
+  ranges: readonly PeriodRange[],
+  asOf: CalendarDate,
+  placement: CreditPlacement,
+  sums: RangeSums,
+): AgingResult {
   const amounts: Money[] = placement === 'ownDate' ? sums.debits.map((d, i) => d + sums.credits[i]!) : [...sums.debits];
   if (placement === 'oldestFirst' && sums.allCredits < 0n) {
     let left = -sums.allCredits;

@@ -117,7 +117,11 @@ function rangeValue(ranges: readonly InterestRange[], x: bigint): Rate | null {
  * @example
  * startedIntervals('2024-01-15', '2024-09-10', { n: 1, unit: 'month' }); // 8
  */
-export function startedIntervals(start: CalendarDate, end: CalendarDate, every: { n: number; unit: 'day' | 'month' }): number {
+export function startedIntervals(
+  start: CalendarDate,
+  end: CalendarDate,
+  every: { n: number; unit: 'day' | 'month' },
+): number {
   const d = daysBetween(start, end);
   if (d <= 0) return 0;
   if (every.unit === 'day') return Math.ceil(d / every.n);
@@ -148,10 +152,18 @@ function dailyCharge(v: InterestCodeVersion, base: Money, days: number): Charge 
   const d = BigInt(days);
   if (v.valueType === 'percentage') {
     const amount = divRoundHalfUp(base * value * d, PERCENT_DENOMINATOR * per);
-    return { amount, rate: formatRate(value), formula: `${money(base)} × ${pct(value)} / ${per} × ${days} days = ${money(amount)}` };
+    return {
+      amount,
+      rate: formatRate(value),
+      formula: `${money(base)} × ${pct(value)} / ${per} × ${days} days = ${money(amount)}`,
+    };
   }
   const amount = divRoundHalfUp(value * d, RATE_TO_MINOR * per);
-  return { amount, rate: formatRate(value), formula: `${formatRate(value)} / ${per} × ${days} days = ${money(amount)}` };
+  return {
+    amount,
+    rate: formatRate(value),
+    formula: `${formatRate(value)} / ${per} × ${days} days = ${money(amount)}`,
+  };
 }
 
 /** Interval: every started interval priced by its range row (or the flat rate), summed, rounded once. */
@@ -205,9 +217,15 @@ function limited(v: InterestCodeVersion, c: Charge): Charge | null {
  * // E17, portion 1: 400.00 due 2024-04-15, paid 2024-05-15, Monthly30 at 1.5 % → 6.00
  * portionInterest(code, { transactionId: 'INV', baseAmount: 40000n, dueDate: '2024-04-15', settledDate: '2024-05-15' }, { toDate: '2024-06-14' });
  */
-function portionInterest(code: InterestCode, p: InterestPortion, window: { fromDate?: CalendarDate | null; toDate: CalendarDate }): InterestLine[] {
+function portionInterest(
+  code: InterestCode,
+  p: InterestPortion,
+  window: { fromDate?: CalendarDate | null; toDate: CalendarDate },
+): InterestLine[] {
   if (p.baseAmount <= 0n) return [];
-  const first = versionOn(code, addDays(p.dueDate, 1)) ?? code.versions.slice().sort((a, b) => (a.validFrom < b.validFrom ? -1 : 1))[0];
+  const first =
+    versionOn(code, addDays(p.dueDate, 1)) ??
+    code.versions.slice().sort((a, b) => (a.validFrom < b.validFrom ? -1 : 1))[0];
   if (!first) return [];
   let start = addDays(p.dueDate, first.graceDays ?? 0);
   if (window.fromDate) start = maxDate(start, addDays(window.fromDate, -1));
@@ -216,19 +234,38 @@ function portionInterest(code: InterestCode, p: InterestPortion, window: { fromD
   if (end <= start) return [];
   const line = (v: InterestCodeVersion, from: CalendarDate, to: CalendarDate, c: Charge | null): InterestLine[] => {
     const kept = c && limited(v, c);
-    return kept ? [{ transactionId: p.transactionId, baseAmount: p.baseAmount, fromDate: from, toDate: to, days: daysBetween(from, to), rate: kept.rate, formula: kept.formula, interestAmount: kept.amount, versionFrom: v.validFrom }] : [];
+    return kept
+      ? [
+          {
+            transactionId: p.transactionId,
+            baseAmount: p.baseAmount,
+            fromDate: from,
+            toDate: to,
+            days: daysBetween(from, to),
+            rate: kept.rate,
+            formula: kept.formula,
+            interestAmount: kept.amount,
+            versionFrom: v.validFrom,
+          },
+        ]
+      : [];
   };
   const firstDay = addDays(start, 1);
   const inForce = versionOn(code, firstDay) ?? first;
-  if (inForce.method === 'interval') return line(inForce, start, end, intervalCharge(inForce, p.baseAmount, start, end));
+  if (inForce.method === 'interval')
+    return line(inForce, start, end, intervalCharge(inForce, p.baseAmount, start, end));
   // Daily methods: one segment per version in force during (start, end].
-  const boundaries = code.versions.map((v) => v.validFrom).filter((d) => d > firstDay && d <= end).sort();
+  const boundaries = code.versions
+    .map((v) => v.validFrom)
+    .filter((d) => d > firstDay && d <= end)
+    .sort();
   const out: InterestLine[] = [];
   let segStart = start;
   for (const b of [...new Set(boundaries)]) {
     const segEnd = addDays(b, -1);
     const v = versionOn(code, addDays(segStart, 1)) ?? inForce;
-    if (v.method !== 'interval') out.push(...line(v, segStart, segEnd, dailyCharge(v, p.baseAmount, daysBetween(segStart, segEnd))));
+    if (v.method !== 'interval')
+      out.push(...line(v, segStart, segEnd, dailyCharge(v, p.baseAmount, daysBetween(segStart, segEnd))));
     segStart = segEnd;
   }
   const v = versionOn(code, addDays(segStart, 1)) ?? inForce;
@@ -244,9 +281,13 @@ function portionInterest(code: InterestCode, p: InterestPortion, window: { fromD
  * // E16: Daily365 at 10 %, 10,000.00 due 2024-05-01, to 2024-06-15 → one line of 123.29
  * calculateInterestNote(code, [{ transactionId: 'INV', baseAmount: 1_000_000n, dueDate: '2024-05-01', settledDate: null }], { toDate: '2024-06-15' });
  */
-export function calculateInterestNote(code: InterestCode, portions: readonly InterestPortion[], window: { fromDate?: CalendarDate | null; toDate: CalendarDate }): InterestNoteDraft {
+export function calculateInterestNote(
+  code: InterestCode,
+  portions: readonly InterestPortion[],
+  window: { fromDate?: CalendarDate | null; toDate: CalendarDate },
+): InterestNoteDraft {
   const lines = portions.flatMap((p) => portionInterest(code, p, window));
-  const fee = lines.length ? (versionOn(code, window.toDate) ?? code.versions[0])?.feeAmount ?? null : null;
+  const fee = lines.length ? ((versionOn(code, window.toDate) ?? code.versions[0])?.feeAmount ?? null) : null;
   const fees = fee !== null && fee > 0n ? [fee] : [];
   const totalAmount = lines.reduce((s, l) => s + l.interestAmount, 0n) + fees.reduce((s, f) => s + f, 0n);
   return { lines, fees, totalAmount };
@@ -259,13 +300,29 @@ export function calculateInterestNote(code: InterestCode, portions: readonly Int
  * invoicePortions({ id: 'INV', amount: 100_000n, dueDate: '2024-04-15' }, [{ amount: 40_000n, date: '2024-05-15' }]);
  * // [{ baseAmount: 40000n, settledDate: '2024-05-15', … }, { baseAmount: 60000n, settledDate: null, … }]
  */
-export function invoicePortions(invoice: { id: string; amount: Money; dueDate: CalendarDate; coveredTo?: CalendarDate | null }, settlements: readonly { amount: Money; date: CalendarDate }[]): InterestPortion[] {
+export function invoicePortions(
+  invoice: { id: string; amount: Money; dueDate: CalendarDate; coveredTo?: CalendarDate | null },
+  settlements: readonly { amount: Money; date: CalendarDate }[],
+): InterestPortion[] {
   const out: InterestPortion[] = [];
   let rest = invoice.amount;
   for (const s of [...settlements].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0))) {
-    out.push({ transactionId: invoice.id, baseAmount: s.amount, dueDate: invoice.dueDate, settledDate: s.date, coveredTo: invoice.coveredTo ?? null });
+    out.push({
+      transactionId: invoice.id,
+      baseAmount: s.amount,
+      dueDate: invoice.dueDate,
+      settledDate: s.date,
+      coveredTo: invoice.coveredTo ?? null,
+    });
     rest -= s.amount;
   }
-  if (rest > 0n) out.push({ transactionId: invoice.id, baseAmount: rest, dueDate: invoice.dueDate, settledDate: null, coveredTo: invoice.coveredTo ?? null });
+  if (rest > 0n)
+    out.push({
+      transactionId: invoice.id,
+      baseAmount: rest,
+      dueDate: invoice.dueDate,
+      settledDate: null,
+      coveredTo: invoice.coveredTo ?? null,
+    });
   return out;
 }

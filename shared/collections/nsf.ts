@@ -19,8 +19,11 @@ export interface NsfCandidate {
  * nsfRefusal({ id: 'INV-N1', type: 'invoice', bankAccountId: null, canceled: false }); // 'transaction INV-N1 is not a payment …'
  */
 export function nsfRefusal(t: NsfCandidate): string | null {
-  if (t.type !== 'payment') return `transaction ${t.id} is not a payment (it is ${withArticle(t.type)}); only payments can be returned as NSF`;
-  if (!t.bankAccountId) return `payment ${t.id} has no bank account; NSF applies to payments received through a bank account`;
-  if (t.canceled) return `payment ${t.id} is already canceled (an NSF cannot be recorded twice; book a replacement payment instead)`;
+  if (t.type !== 'payment')
+    return `transaction ${t.id} is not a payment (it is ${withArticle(t.type)}); only payments can be returned as NSF`;
+  if (!t.bankAccountId)
+    return `payment ${t.id} has no bank account; NSF applies to payments received through a bank account`;
+  if (t.canceled)
+    return `payment ${t.id} is already canceled (an NSF cannot be recorded twice; book a replacement payment instead)`;
   return null;
 }

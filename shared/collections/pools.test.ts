@@ -5,8 +5,29 @@
 import { describe, expect, it } from 'vitest';
 import { matchesPool, validatePoolCriteria, type PoolCriterion, type PoolCustomer, type PoolSnapshot } from './pools';
 
-const customer = (id: string, group: string | null): PoolCustomer => ({ customerId: id, name: `Customer ${id}`, customerGroup: group, currency: 'USD', accountStatusId: null, creditManagementGroupId: null, riskGroupId: null, postingProfile: null, salesGroup: null });
-const snap = (amountDue: bigint, over90: bigint, disputed = 0n): PoolSnapshot => ({ amountDue, disputedAmount: disputed, disputedCount: disputed > 0n ? 1 : 0, creditLimit: null, remainingCredit: null, unbucketedAmount: 0n, periods: new Map([['Over 90', over90], ['1-30', 0n]]) });
+const customer = (id: string, group: string | null): PoolCustomer => ({
+  customerId: id,
+  name: `Customer ${id}`,
+  customerGroup: group,
+  currency: 'USD',
+  accountStatusId: null,
+  creditManagementGroupId: null,
+  riskGroupId: null,
+  postingProfile: null,
+  salesGroup: null,
+});
+const snap = (amountDue: bigint, over90: bigint, disputed = 0n): PoolSnapshot => ({
+  amountDue,
+  disputedAmount: disputed,
+  disputedCount: disputed > 0n ? 1 : 0,
+  creditLimit: null,
+  remainingCredit: null,
+  unbucketedAmount: 0n,
+  periods: new Map([
+    ['Over 90', over90],
+    ['1-30', 0n],
+  ]),
+});
 
 const OVER1K: PoolCriterion[] = [{ field: 'amountDue', op: '>', value: '1000' }];
 const NINETY: PoolCriterion[] = [{ field: 'period:Over 90', op: '>', value: '0' }];
@@ -20,7 +41,8 @@ describe('pool membership', () => {
     [customer('C7', 'WHOLESALE'), snap(90000n, 0n)],
     [customer('C8', 'WHOLESALE'), null],
   ];
-  const members = (criteria: PoolCriterion[]) => rows.filter(([c, s]) => s !== null && matchesPool(criteria, c, s)).map(([c]) => c.customerId);
+  const members = (criteria: PoolCriterion[]) =>
+    rows.filter(([c, s]) => s !== null && matchesPool(criteria, c, s)).map(([c]) => c.customerId);
 
   it('collections E11 pools: OVER1K and 90PLUS hold C1 and C2, WHS holds C2 and C7; C8 (no snapshot) is in none', () => {
     expect(members(OVER1K)).toEqual(['C1', 'C2']);
@@ -43,10 +65,16 @@ describe('pool membership', () => {
 });
 
 describe('pool criteria validation', () => {
-  const paths = (type: 'collections' | 'agingSnapshot', c: PoolCriterion[], labels: string[] | null = ['Over 90', '1-30']) => validatePoolCriteria(type, c, labels).map((i) => i.path);
+  const paths = (
+    type: 'collections' | 'agingSnapshot',
+    c: PoolCriterion[],
+    labels: string[] | null = ['Over 90', '1-30'],
+  ) => validatePoolCriteria(type, c, labels).map((i) => i.path);
 
   it('accepts customer fields, snapshot fields and known period labels', () => {
-    expect(paths('collections', [...OVER1K, ...NINETY, ...WHS, { field: 'disputedCount', op: '>=', value: '1' }])).toEqual([]);
+    expect(
+      paths('collections', [...OVER1K, ...NINETY, ...WHS, { field: 'disputedCount', op: '>=', value: '1' }]),
+    ).toEqual([]);
     expect(paths('agingSnapshot', WHS)).toEqual([]);
   });
 

@@ -12,11 +12,28 @@ import { parseMoney, tryParseMoney, type Money } from '../money';
 export type PoolType = 'collections' | 'agingSnapshot';
 
 /** Customer-master fields a criterion may name (both pool types). */
-const CUSTOMER_FIELDS = ['customerId', 'name', 'customerGroup', 'currency', 'accountStatusId', 'creditManagementGroupId', 'riskGroupId', 'postingProfile', 'salesGroup'] as const;
+const CUSTOMER_FIELDS = [
+  'customerId',
+  'name',
+  'customerGroup',
+  'currency',
+  'accountStatusId',
+  'creditManagementGroupId',
+  'riskGroupId',
+  'postingProfile',
+  'salesGroup',
+] as const;
 type CustomerField = (typeof CUSTOMER_FIELDS)[number];
 
 /** Snapshot fields (collections pools only): money, except `disputedCount`. A period amount is `period:<line label>`. */
-const SNAPSHOT_FIELDS = ['amountDue', 'disputedAmount', 'disputedCount', 'creditLimit', 'remainingCredit', 'unbucketedAmount'] as const;
+const SNAPSHOT_FIELDS = [
+  'amountDue',
+  'disputedAmount',
+  'disputedCount',
+  'creditLimit',
+  'remainingCredit',
+  'unbucketedAmount',
+] as const;
 type SnapshotField = (typeof SNAPSHOT_FIELDS)[number];
 
 const PERIOD_PREFIX = 'period:';
@@ -76,40 +93,66 @@ export function readsSnapshot(c: Pick<PoolCriterion, 'field'>): boolean {
  * validatePoolCriteria('agingSnapshot', [{ field: 'amountDue', op: '>', value: '1000' }], null);
  * // [{ path: 'criteria.0.field', message: 'amountDue is a snapshot field; an agingSnapshot pool may use only customer fields' }]
  */
-export function validatePoolCriteria(type: PoolType, criteria: readonly PoolCriterion[], periodLabels: readonly string[] | null): PoolIssue[] {
+export function validatePoolCriteria(
+  type: PoolType,
+  criteria: readonly PoolCriterion[],
+  periodLabels: readonly string[] | null,
+): PoolIssue[] {
   const issues: PoolIssue[] = [];
   criteria.forEach((c, i) => {
     const at = `criteria.${i}`;
     const period = c.field.startsWith(PERIOD_PREFIX) ? c.field.slice(PERIOD_PREFIX.length) : null;
     if (!isCustomerField(c.field) && !isSnapshotField(c.field) && period === null) {
-      issues.push({ path: `${at}.field`, message: `unknown field ${c.field}; use one of ${[...CUSTOMER_FIELDS, ...SNAPSHOT_FIELDS].join(', ')} or ${PERIOD_PREFIX}<period label>` });
+      issues.push({
+        path: `${at}.field`,
+        message: `unknown field ${c.field}; use one of ${[...CUSTOMER_FIELDS, ...SNAPSHOT_FIELDS].join(', ')} or ${PERIOD_PREFIX}<period label>`,
+      });
       return;
     }
     if (readsSnapshot(c) && type === 'agingSnapshot') {
-      issues.push({ path: `${at}.field`, message: `${c.field} is a snapshot field; an agingSnapshot pool may use only customer fields` });
+      issues.push({
+        path: `${at}.field`,
+        message: `${c.field} is a snapshot field; an agingSnapshot pool may use only customer fields`,
+      });
       return;
     }
     if (period !== null) {
-      if (periodLabels === null) issues.push({ path: `${at}.field`, message: 'a period criterion needs the pool to name its aging definition (definitionId)' });
-      else if (!periodLabels.includes(period)) issues.push({ path: `${at}.field`, message: `the aging definition has no period "${period}"; it has ${periodLabels.join(', ')}` });
+      if (periodLabels === null)
+        issues.push({
+          path: `${at}.field`,
+          message: 'a period criterion needs the pool to name its aging definition (definitionId)',
+        });
+      else if (!periodLabels.includes(period))
+        issues.push({
+          path: `${at}.field`,
+          message: `the aging definition has no period "${period}"; it has ${periodLabels.join(', ')}`,
+        });
     }
     if (!(POOL_OPERATORS as readonly string[]).includes(c.op)) {
-      issues.push({ path: `${at}.op`, message: `unknown operator ${String(c.op)}; use one of ${POOL_OPERATORS.join(' ')}` });
+      issues.push({
+        path: `${at}.op`,
+        message: `unknown operator ${String(c.op)}; use one of ${POOL_OPERATORS.join(' ')}`,
+      });
       return;
     }
     const values = Array.isArray(c.value) ? c.value : [c.value];
-    if (c.op === 'in' && (!Array.isArray(c.value) || c.value.length === 0)) issues.push({ path: `${at}.value`, message: 'in needs a non-empty list of values' });
-    else if (c.op === 'between' && (!Array.isArray(c.value) || c.value.length !== 2)) issues.push({ path: `${at}.value`, message: 'between needs a list of two values [from, to]' });
-    else if (c.op !== 'in' && c.op !== 'between' && Array.isArray(c.value)) issues.push({ path: `${at}.value`, message: `${c.op} takes one value, not a list` });
+    if (c.op === 'in' && (!Array.isArray(c.value) || c.value.length === 0))
+      issues.push({ path: `${at}.value`, message: 'in needs a non-empty list of values' });
+    else if (c.op === 'between' && (!Array.isArray(c.value) || c.value.length !== 2))
+      issues.push({ path: `${at}.value`, message: 'between needs a list of two values [from, to]' });
+    else if (c.op !== 'in' && c.op !== 'between' && Array.isArray(c.value))
+      issues.push({ path: `${at}.value`, message: `${c.op} takes one value, not a list` });
     if (isCustomerField(c.field)) {
-      if (c.op !== '=' && c.op !== '!=' && c.op !== 'in' && c.op !== 'between') issues.push({ path: `${at}.op`, message: `${c.field} is text: use =, !=, in or between` });
+      if (c.op !== '=' && c.op !== '!=' && c.op !== 'in' && c.op !== 'between')
+        issues.push({ path: `${at}.op`, message: `${c.field} is text: use =, !=, in or between` });
       return;
     }
     values.forEach((v, j) => {
       const path = Array.isArray(c.value) ? `${at}.value.${j}` : `${at}.value`;
       if (c.field === 'disputedCount') {
         if (!/^\d{1,9}$/.test(v)) issues.push({ path, message: 'must be a whole number' });
-      } else if (numberValue(v) === null) issues.push({ path, message: 'must be an amount with at most 2 decimals, e.g. "1000" or "1000.50"' });
+      } else if (numberValue(v) === null)
+        issues.push({ path, message: 'must be an amount with at most 2 decimals, e.g. "1000" or "1000.50"' });
     });
   });
   return issues;
@@ -153,7 +196,11 @@ const cmpBig = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
  * @example
  * matchesPool([{ field: 'amountDue', op: '>', value: '1000' }], customer, { amountDue: 280000n, … }); // true
  */
-export function matchesPool(criteria: readonly PoolCriterion[], customer: PoolCustomer, snapshot: PoolSnapshot | null): boolean {
+export function matchesPool(
+  criteria: readonly PoolCriterion[],
+  customer: PoolCustomer,
+  snapshot: PoolSnapshot | null,
+): boolean {
   for (const c of criteria) {
     const values = Array.isArray(c.value) ? c.value : [c.value];
     if (isCustomerField(c.field)) {
@@ -162,11 +209,29 @@ export function matchesPool(criteria: readonly PoolCriterion[], customer: PoolCu
     }
     if (snapshot === null) return false;
     if (c.field === 'disputedCount') {
-      if (!compare(BigInt(snapshot.disputedCount), c.op, values.map((v) => BigInt(v)), cmpBig)) return false;
+      if (
+        !compare(
+          BigInt(snapshot.disputedCount),
+          c.op,
+          values.map((v) => BigInt(v)),
+          cmpBig,
+        )
+      )
+        return false;
       continue;
     }
-    const actual = c.field.startsWith(PERIOD_PREFIX) ? (snapshot.periods.get(c.field.slice(PERIOD_PREFIX.length)) ?? null) : snapshot[c.field as Exclude<SnapshotField, 'disputedCount'>];
-    if (!compare(actual, c.op, values.map((v) => parseMoney(v)), cmpBig)) return false;
+    const actual = c.field.startsWith(PERIOD_PREFIX)
+      ? (snapshot.periods.get(c.field.slice(PERIOD_PREFIX.length)) ?? null)
+      : snapshot[c.field as Exclude<SnapshotField, 'disputedCount'>];
+    if (
+      !compare(
+        actual,
+        c.op,
+        values.map((v) => parseMoney(v)),
+        cmpBig,
+      )
+    )
+      return false;
   }
   return true;
 }

@@ -46,7 +46,8 @@ function taxShare(item: Pick<WriteOffItem, 'openAmount' | 'amount' | 'taxAmount'
   return divRoundHalfUp(item.openAmount * item.taxAmount, item.amount);
 }
 
-const side = (signed: Money): { debit: Money; credit: Money } => (signed >= 0n ? { debit: signed, credit: 0n } : { debit: 0n, credit: -signed });
+const side = (signed: Money): { debit: Money; credit: Money } =>
+  signed >= 0n ? { debit: signed, credit: 0n } : { debit: 0n, credit: -signed };
 
 /**
  * The journal lines for the marked items, in combination order (currency, then posting profile).
@@ -54,7 +55,11 @@ const side = (signed: Money): { debit: Money; credit: Money } => (signed >= 0n ?
  * // E25: INV-1 1,100 (tax 100), INV-2 500, CN-1 −200, separate tax → customer credit 1,400; 618000 debit 1,300; tax debit 100
  * writeOffLines(items, () => ({ ledgerAccount: '618000', taxAccount: '222200' }), { customerId: 'C9', separateSalesTax: true });
  */
-export function writeOffLines(items: readonly WriteOffItem[], accountsFor: (postingProfile: string | null) => WriteOffAccounts, options: { customerId: string; separateSalesTax: boolean }): WriteOffLine[] {
+export function writeOffLines(
+  items: readonly WriteOffItem[],
+  accountsFor: (postingProfile: string | null) => WriteOffAccounts,
+  options: { customerId: string; separateSalesTax: boolean },
+): WriteOffLine[] {
   const groups = new Map<string, WriteOffItem[]>();
   for (const i of items) {
     const key = `${i.currency}\u0000${i.postingProfile ?? ''}`;
@@ -72,7 +77,8 @@ export function writeOffLines(items: readonly WriteOffItem[], accountsFor: (post
     const tax = options.separateSalesTax && accounts.taxAccount ? group.reduce((s, i) => s + taxShare(i), 0n) : 0n;
     lines.push({ lineType: 'customer', accountId: options.customerId, currency, postingProfile, ...side(-net) });
     lines.push({ lineType: 'ledger', accountId: accounts.ledgerAccount, currency, postingProfile, ...side(net - tax) });
-    if (tax !== 0n) lines.push({ lineType: 'tax', accountId: accounts.taxAccount, currency, postingProfile, ...side(tax) });
+    if (tax !== 0n)
+      lines.push({ lineType: 'tax', accountId: accounts.taxAccount, currency, postingProfile, ...side(tax) });
   }
   return lines;
 }
@@ -84,7 +90,10 @@ export function writeOffLines(items: readonly WriteOffItem[], accountsFor: (post
  * @example
  * settlementPairs([{ id: 'INV', open: 500n }], [{ id: 'WO', open: -500n }]); // [{ debitId: 'INV', creditId: 'WO', amount: 500n }]
  */
-export function settlementPairs(debits: readonly { id: string; open: Money }[], credits: readonly { id: string; open: Money }[]): { debitId: string; creditId: string; amount: Money }[] {
+export function settlementPairs(
+  debits: readonly { id: string; open: Money }[],
+  credits: readonly { id: string; open: Money }[],
+): { debitId: string; creditId: string; amount: Money }[] {
   const d = debits.filter((x) => x.open > 0n).map((x) => ({ ...x }));
   const c = credits.filter((x) => x.open < 0n).map((x) => ({ id: x.id, open: -x.open }));
   const out: { debitId: string; creditId: string; amount: Money }[] = [];

@@ -7,7 +7,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseMoney, parseRate, type Money } from '../money';
-import { generatedLimit, projectLine, releasableHolds, shiftedDate, validateJournalLines, withLineApplied, type JournalContext, type JournalLineInput } from './adjustments';
+import {
+  generatedLimit,
+  projectLine,
+  releasableHolds,
+  shiftedDate,
+  validateJournalLines,
+  withLineApplied,
+  type JournalContext,
+  type JournalLineInput,
+} from './adjustments';
 import { evaluateCreditCheck } from './blocking-rules';
 import { DEFAULT_CREDIT_PARAMETERS, type BlockingRule, type CreditCheckInput } from './types';
 
@@ -33,7 +42,10 @@ describe('generated limits and dates (credit.md §2.2)', () => {
     expect(generatedLimit(usd(12340), { ...plus7, roundOff: usd(10), roundingForm: 'normal' })).toBe(usd(13200)); // 13,203.80
     expect(generatedLimit(usd(12340), { ...plus7, roundOff: usd(10), roundingForm: 'up' })).toBe(usd(13210));
     // An exact multiple stays where it is in every form.
-    for (const roundingForm of ['normal', 'up', 'down'] as const) expect(generatedLimit(usd(10000), { valueType: 'percentage', value: parseRate(10), roundOff: usd(100), roundingForm })).toBe(usd(11000));
+    for (const roundingForm of ['normal', 'up', 'down'] as const)
+      expect(
+        generatedLimit(usd(10000), { valueType: 'percentage', value: parseRate(10), roundOff: usd(100), roundingForm }),
+      ).toBe(usd(11000));
   });
 
   it('credit E37 variants: a negative percentage, a percentage rounded half-up to cents, no round-off', () => {
@@ -43,15 +55,31 @@ describe('generated limits and dates (credit.md §2.2)', () => {
     expect(generatedLimit(usd('1000.33'), { valueType: 'percentage', value: parseRate(1.5) })).toBe(usd('1015.33'));
     expect(generatedLimit(usd('1000.00'), { valueType: 'percentage', value: parseRate(0.0005) })).toBe(usd('1000.01')); // 0.005 → 0.01
     expect(generatedLimit(usd('1001.00'), { valueType: 'percentage', value: parseRate(-1.5) })).toBe(usd('985.98')); // −15.015 → −15.02
-    expect(generatedLimit(usd(12345), { valueType: 'percentage', value: parseRate(7), roundOff: null })).toBe(usd('13209.15'));
+    expect(generatedLimit(usd(12345), { valueType: 'percentage', value: parseRate(7), roundOff: null })).toBe(
+      usd('13209.15'),
+    );
   });
 
   it('credit E38 fixed −2,500 on 10,000 → 7,500; relative dates +365 on 2025-12-31 → 2026-12-31', () => {
     expect(generatedLimit(usd(10000), { valueType: 'fixed', value: usd(-2500) })).toBe(usd(7500));
     expect(shiftedDate('2025-12-31', { mode: 'relative', days: 365 }, TODAY)).toBe('2026-12-31');
     // Fixed values are rounded off like percentages.
-    expect(generatedLimit(usd(10000), { valueType: 'fixed', value: usd('-2501.50'), roundOff: usd(100), roundingForm: 'down' })).toBe(usd(7400));
-    expect(generatedLimit(usd(10000), { valueType: 'fixed', value: usd('-2501.50'), roundOff: usd(100), roundingForm: 'up' })).toBe(usd(7500));
+    expect(
+      generatedLimit(usd(10000), {
+        valueType: 'fixed',
+        value: usd('-2501.50'),
+        roundOff: usd(100),
+        roundingForm: 'down',
+      }),
+    ).toBe(usd(7400));
+    expect(
+      generatedLimit(usd(10000), {
+        valueType: 'fixed',
+        value: usd('-2501.50'),
+        roundOff: usd(100),
+        roundingForm: 'up',
+      }),
+    ).toBe(usd(7500));
   });
 
   it('credit E38 dates: absolute replaces, relative moves (across a leap day, backwards), no current date counts from the journal date', () => {
@@ -125,7 +153,9 @@ describe('validateJournalLines (credit.md §2.1, issue "Bad input")', () => {
   });
 
   it('one line can carry several errors (unknown customer, negative limit, past expiry)', () => {
-    expect(fields('creditLimit', [{ customerId: 'NOPE', newCreditLimit: usd(-5), newExpirationDate: '2024-01-01' }])).toEqual([
+    expect(
+      fields('creditLimit', [{ customerId: 'NOPE', newCreditLimit: usd(-5), newExpirationDate: '2024-01-01' }]),
+    ).toEqual([
       [0, 'customerId'],
       [0, 'newCreditLimit'],
       [0, 'newExpirationDate'],
@@ -147,16 +177,38 @@ describe('validateJournalLines (credit.md §2.1, issue "Bad input")', () => {
       [2, 'newFromDate'],
       [3, 'newToDate'],
     ]);
-    expect(fields('temporary', [{ customerId: 'C1', newCreditLimit: usd(1), newFromDate: '2025-06-01', newToDate: '2025-06-29' }])).toEqual([[0, 'newToDate']]);
+    expect(
+      fields('temporary', [
+        { customerId: 'C1', newCreditLimit: usd(1), newFromDate: '2025-06-01', newToDate: '2025-06-29' },
+      ]),
+    ).toEqual([[0, 'newToDate']]);
     // The expiry belongs to limit journals, the window to temporary ones.
-    expect(fields('temporary', [{ customerId: 'C1', newCreditLimit: usd(1), newFromDate: TODAY, newToDate: TODAY, newExpirationDate: '2026-01-01' }])).toEqual([[0, 'newExpirationDate']]);
-    expect(fields('creditLimit', [{ customerId: 'C1', newCreditLimit: usd(1), newFromDate: TODAY }])).toEqual([[0, 'newFromDate']]);
-    expect(fields('creditLimit', [{ customerId: 'C1', newCreditLimit: usd(1), newToDate: TODAY }])).toEqual([[0, 'newToDate']]);
+    expect(
+      fields('temporary', [
+        {
+          customerId: 'C1',
+          newCreditLimit: usd(1),
+          newFromDate: TODAY,
+          newToDate: TODAY,
+          newExpirationDate: '2026-01-01',
+        },
+      ]),
+    ).toEqual([[0, 'newExpirationDate']]);
+    expect(fields('creditLimit', [{ customerId: 'C1', newCreditLimit: usd(1), newFromDate: TODAY }])).toEqual([
+      [0, 'newFromDate'],
+    ]);
+    expect(fields('creditLimit', [{ customerId: 'C1', newCreditLimit: usd(1), newToDate: TODAY }])).toEqual([
+      [0, 'newToDate'],
+    ]);
   });
 
   it('duplicates: a customer or group already on the journal (taken) or twice in the batch; a customer and a group of the same name do not clash', () => {
-    expect(fields('creditLimit', [{ customerId: 'C1', newCreditLimit: usd(1) }], new Set(['c:C1']))).toEqual([[0, 'customerId']]);
-    expect(fields('creditLimit', [{ creditGroupId: 'G', newCreditLimit: usd(1) }], new Set(['g:G']))).toEqual([[0, 'creditGroupId']]);
+    expect(fields('creditLimit', [{ customerId: 'C1', newCreditLimit: usd(1) }], new Set(['c:C1']))).toEqual([
+      [0, 'customerId'],
+    ]);
+    expect(fields('creditLimit', [{ creditGroupId: 'G', newCreditLimit: usd(1) }], new Set(['g:G']))).toEqual([
+      [0, 'creditGroupId'],
+    ]);
     expect(fields('creditLimit', [{ creditGroupId: 'G', newCreditLimit: usd(1) }], new Set(['c:G']))).toEqual([]);
     expect(
       fields('creditLimit', [
@@ -226,41 +278,99 @@ function creditInput(orderAmount: number, overrides: Partial<CreditCheckInput> =
 
 describe('projectLine: available credit and percent used before and after a line', () => {
   it('a higher limit: available 2,000 → 4,000, 8,000 of 12,000 = 66.6667 % used; the order in the input is ignored', () => {
-    const p = projectLine(creditInput(2500), 'creditLimit', { customerId: 'C1', newCreditLimit: usd(12000), newExpirationDate: '2026-12-31' });
-    expect(p).toEqual({ currentAvailableCredit: usd(2000), projectedAvailableCredit: usd(4000), projectedPercentUsed: parseRate('66.6667') });
+    const p = projectLine(creditInput(2500), 'creditLimit', {
+      customerId: 'C1',
+      newCreditLimit: usd(12000),
+      newExpirationDate: '2026-12-31',
+    });
+    expect(p).toEqual({
+      currentAvailableCredit: usd(2000),
+      projectedAvailableCredit: usd(4000),
+      projectedPercentUsed: parseRate('66.6667'),
+    });
   });
 
   it('a lower limit goes negative: 8,000 of 5,000 = 160 %', () => {
     const p = projectLine(creditInput(0), 'creditLimit', { customerId: 'C1', newCreditLimit: usd(5000) });
-    expect(p).toEqual({ currentAvailableCredit: usd(2000), projectedAvailableCredit: usd(-3000), projectedPercentUsed: parseRate(160) });
+    expect(p).toEqual({
+      currentAvailableCredit: usd(2000),
+      projectedAvailableCredit: usd(-3000),
+      projectedPercentUsed: parseRate(160),
+    });
   });
 
   it('a temporary line replaces the base limit only inside its window', () => {
-    const inside = projectLine(creditInput(0), 'temporary', { customerId: 'C1', newCreditLimit: usd(20000), newFromDate: '2025-06-01', newToDate: '2025-07-31' });
-    expect(inside).toEqual({ currentAvailableCredit: usd(2000), projectedAvailableCredit: usd(12000), projectedPercentUsed: parseRate(40) });
-    const later = projectLine(creditInput(0), 'temporary', { customerId: 'C1', newCreditLimit: usd(20000), newFromDate: '2025-07-01', newToDate: '2025-07-31' });
-    expect(later).toEqual({ currentAvailableCredit: usd(2000), projectedAvailableCredit: usd(2000), projectedPercentUsed: parseRate(80) });
+    const inside = projectLine(creditInput(0), 'temporary', {
+      customerId: 'C1',
+      newCreditLimit: usd(20000),
+      newFromDate: '2025-06-01',
+      newToDate: '2025-07-31',
+    });
+    expect(inside).toEqual({
+      currentAvailableCredit: usd(2000),
+      projectedAvailableCredit: usd(12000),
+      projectedPercentUsed: parseRate(40),
+    });
+    const later = projectLine(creditInput(0), 'temporary', {
+      customerId: 'C1',
+      newCreditLimit: usd(20000),
+      newFromDate: '2025-07-01',
+      newToDate: '2025-07-31',
+    });
+    expect(later).toEqual({
+      currentAvailableCredit: usd(2000),
+      projectedAvailableCredit: usd(2000),
+      projectedPercentUsed: parseRate(80),
+    });
   });
 
   it('a new temporary line wins over an overlapping one already posted (credit.md §1.3)', () => {
-    const input = creditInput(0, { temporaryLimits: [{ amount: usd(30000), fromDate: '2025-01-01', toDate: '2025-12-31', postedSeq: 7 }] });
-    const p = projectLine(input, 'temporary', { customerId: 'C1', newCreditLimit: usd(16000), newFromDate: '2025-06-01', newToDate: '2025-06-30' });
-    expect(p).toEqual({ currentAvailableCredit: usd(22000), projectedAvailableCredit: usd(8000), projectedPercentUsed: parseRate(50) });
-    const applied = withLineApplied(input, 'temporary', { customerId: 'C1', newCreditLimit: usd(16000), newFromDate: '2025-06-01', newToDate: '2025-06-30' });
-    expect(applied.temporaryLimits).toEqual([...input.temporaryLimits!, { amount: usd(16000), fromDate: '2025-06-01', toDate: '2025-06-30', postedSeq: 8 }]);
+    const input = creditInput(0, {
+      temporaryLimits: [{ amount: usd(30000), fromDate: '2025-01-01', toDate: '2025-12-31', postedSeq: 7 }],
+    });
+    const p = projectLine(input, 'temporary', {
+      customerId: 'C1',
+      newCreditLimit: usd(16000),
+      newFromDate: '2025-06-01',
+      newToDate: '2025-06-30',
+    });
+    expect(p).toEqual({
+      currentAvailableCredit: usd(22000),
+      projectedAvailableCredit: usd(8000),
+      projectedPercentUsed: parseRate(50),
+    });
+    const applied = withLineApplied(input, 'temporary', {
+      customerId: 'C1',
+      newCreditLimit: usd(16000),
+      newFromDate: '2025-06-01',
+      newToDate: '2025-06-30',
+    });
+    expect(applied.temporaryLimits).toEqual([
+      ...input.temporaryLimits!,
+      { amount: usd(16000), fromDate: '2025-06-01', toDate: '2025-06-30', postedSeq: 8 },
+    ]);
     // The input itself is left alone.
     expect(input.temporaryLimits).toHaveLength(1);
   });
 
   it('a credit group binds: raising the customer above the group shows the group figures', () => {
-    const input = creditInput(0, { group: { id: 'G', creditLimit: usd(9000), creditLimitToDate: '2025-12-31', membersExposure: usd(8000) } });
+    const input = creditInput(0, {
+      group: { id: 'G', creditLimit: usd(9000), creditLimitToDate: '2025-12-31', membersExposure: usd(8000) },
+    });
     const p = projectLine(input, 'creditLimit', { customerId: 'C1', newCreditLimit: usd(20000) });
-    expect(p).toEqual({ currentAvailableCredit: usd(1000), projectedAvailableCredit: usd(1000), projectedPercentUsed: parseRate('88.8889') });
+    expect(p).toEqual({
+      currentAvailableCredit: usd(1000),
+      projectedAvailableCredit: usd(1000),
+      projectedPercentUsed: parseRate('88.8889'),
+    });
   });
 
   it('an unlimited customer has no figures before or after', () => {
     const input = creditInput(0);
-    const p = projectLine({ ...input, customer: { ...input.customer, unlimitedCredit: true } }, 'creditLimit', { customerId: 'C1', newCreditLimit: usd(1) });
+    const p = projectLine({ ...input, customer: { ...input.customer, unlimitedCredit: true } }, 'creditLimit', {
+      customerId: 'C1',
+      newCreditLimit: usd(1),
+    });
     expect(p).toEqual({ currentAvailableCredit: null, projectedAvailableCredit: null, projectedPercentUsed: null });
   });
 
@@ -268,8 +378,12 @@ describe('projectLine: available credit and percent used before and after a line
     const base = creditInput(0);
     const variants = [
       base,
-      creditInput(0, { group: { id: 'G', creditLimit: usd(9000), creditLimitToDate: '2025-12-31', membersExposure: usd(8000) } }),
-      creditInput(0, { temporaryLimits: [{ amount: usd(30000), fromDate: '2025-01-01', toDate: '2025-12-31', postedSeq: 7 }] }),
+      creditInput(0, {
+        group: { id: 'G', creditLimit: usd(9000), creditLimitToDate: '2025-12-31', membersExposure: usd(8000) },
+      }),
+      creditInput(0, {
+        temporaryLimits: [{ amount: usd(30000), fromDate: '2025-01-01', toDate: '2025-12-31', postedSeq: 7 }],
+      }),
       { ...base, customer: { ...base.customer, unlimitedCredit: true } },
       { ...base, customer: { ...base.customer, excludeFromCreditManagement: true } },
       { ...base, parameters: { ...base.parameters, creditManagementEnabled: false } },
@@ -278,23 +392,42 @@ describe('projectLine: available credit and percent used before and after a line
     const lines = [
       ['creditLimit', { customerId: 'C1', newCreditLimit: usd(12000) }],
       ['creditLimit', { customerId: 'C1', newCreditLimit: usd(0) }],
-      ['temporary', { customerId: 'C1', newCreditLimit: usd(20000), newFromDate: '2025-06-01', newToDate: '2025-07-31' }],
+      [
+        'temporary',
+        { customerId: 'C1', newCreditLimit: usd(20000), newFromDate: '2025-06-01', newToDate: '2025-07-31' },
+      ],
     ] as const;
     for (const input of variants) {
       for (const [type, line] of lines) {
         const empty = { ...input.order, amount: 0n };
         const now = evaluateCreditCheck({ ...input, order: empty });
         const then = evaluateCreditCheck({ ...withLineApplied(input, type, line), order: empty });
-        expect(projectLine(input, type, line)).toEqual({ currentAvailableCredit: now.availableCredit, projectedAvailableCredit: then.availableCredit, projectedPercentUsed: then.percentAfterOrder });
+        expect(projectLine(input, type, line)).toEqual({
+          currentAvailableCredit: now.availableCredit,
+          projectedAvailableCredit: then.availableCredit,
+          projectedPercentUsed: then.percentAfterOrder,
+        });
       }
     }
   });
 
   it('withLineApplied keeps the expiry when the line leaves it out, and clears it when the line says null', () => {
     const input = creditInput(0);
-    expect(withLineApplied(input, 'creditLimit', { customerId: 'C1', newCreditLimit: usd(1) }).customer).toMatchObject({ creditLimit: usd(1), creditLimitExpirationDate: '2025-12-31' });
-    expect(withLineApplied(input, 'creditLimit', { customerId: 'C1', newCreditLimit: usd(1), newExpirationDate: null }).customer.creditLimitExpirationDate).toBeNull();
-    expect(withLineApplied(input, 'creditLimit', { customerId: 'C1', newCreditLimit: usd(1), newExpirationDate: '2027-01-01' }).customer.creditLimitExpirationDate).toBe('2027-01-01');
+    expect(withLineApplied(input, 'creditLimit', { customerId: 'C1', newCreditLimit: usd(1) }).customer).toMatchObject({
+      creditLimit: usd(1),
+      creditLimitExpirationDate: '2025-12-31',
+    });
+    expect(
+      withLineApplied(input, 'creditLimit', { customerId: 'C1', newCreditLimit: usd(1), newExpirationDate: null })
+        .customer.creditLimitExpirationDate,
+    ).toBeNull();
+    expect(
+      withLineApplied(input, 'creditLimit', {
+        customerId: 'C1',
+        newCreditLimit: usd(1),
+        newExpirationDate: '2027-01-01',
+      }).customer.creditLimitExpirationDate,
+    ).toBe('2027-01-01');
     expect(input.customer.creditLimit).toBe(usd(10000));
   });
 });
@@ -313,8 +446,13 @@ describe('releasableHolds: held orders that would pass with the new limit', () =
   it('a higher limit lists only the holds that then fit, in their order', () => {
     expect(releasableHolds(holds, 'creditLimit', { customerId: 'C1', newCreditLimit: usd(10500) })).toEqual(['H-2500']); // exactly 100 % passes
     expect(releasableHolds(holds, 'creditLimit', { customerId: 'C1', newCreditLimit: usd(10499) })).toEqual([]);
-    expect(releasableHolds(holds, 'creditLimit', { customerId: 'C1', newCreditLimit: usd(13000) })).toEqual(['H-2500', 'H-5000']);
-    expect(releasableHolds([...holds].reverse(), 'creditLimit', { customerId: 'C1', newCreditLimit: usd(13000) })).toEqual(['H-5000', 'H-2500']);
+    expect(releasableHolds(holds, 'creditLimit', { customerId: 'C1', newCreditLimit: usd(13000) })).toEqual([
+      'H-2500',
+      'H-5000',
+    ]);
+    expect(
+      releasableHolds([...holds].reverse(), 'creditLimit', { customerId: 'C1', newCreditLimit: usd(13000) }),
+    ).toEqual(['H-5000', 'H-2500']);
   });
 
   it('a lower limit, or no holds, lists none', () => {
@@ -323,14 +461,43 @@ describe('releasableHolds: held orders that would pass with the new limit', () =
   });
 
   it('a temporary line releases only when its window covers the as-of date', () => {
-    expect(releasableHolds(holds, 'temporary', { customerId: 'C1', newCreditLimit: usd(20000), newFromDate: '2025-06-01', newToDate: '2025-07-31' })).toEqual(['H-2500', 'H-5000']);
-    expect(releasableHolds(holds, 'temporary', { customerId: 'C1', newCreditLimit: usd(20000), newFromDate: '2025-07-01', newToDate: '2025-07-31' })).toEqual([]);
+    expect(
+      releasableHolds(holds, 'temporary', {
+        customerId: 'C1',
+        newCreditLimit: usd(20000),
+        newFromDate: '2025-06-01',
+        newToDate: '2025-07-31',
+      }),
+    ).toEqual(['H-2500', 'H-5000']);
+    expect(
+      releasableHolds(holds, 'temporary', {
+        customerId: 'C1',
+        newCreditLimit: usd(20000),
+        newFromDate: '2025-07-01',
+        newToDate: '2025-07-31',
+      }),
+    ).toEqual([]);
   });
 
   it('a hold that another rule still blocks is not releasable by a limit change', () => {
-    const overdue: BlockingRule = { ...clu100, id: 'R-DO', ruleType: 'daysOverdue', valueType: 'days', days: 61, percent: null };
-    const held = creditInput(2500, { rules: [clu100, overdue], overdue: { oldestOverdueDueDate: '2025-04-01', overdueAmount: usd(6000) } });
+    const overdue: BlockingRule = {
+      ...clu100,
+      id: 'R-DO',
+      ruleType: 'daysOverdue',
+      valueType: 'days',
+      days: 61,
+      percent: null,
+    };
+    const held = creditInput(2500, {
+      rules: [clu100, overdue],
+      overdue: { oldestOverdueDueDate: '2025-04-01', overdueAmount: usd(6000) },
+    });
     expect(evaluateCreditCheck(held).reasons.map((r) => r.ruleType)).toEqual(['daysOverdue', 'creditLimitUsed']);
-    expect(releasableHolds([{ holdId: 'H-OD', input: held }], 'creditLimit', { customerId: 'C1', newCreditLimit: usd(50000) })).toEqual([]);
+    expect(
+      releasableHolds([{ holdId: 'H-OD', input: held }], 'creditLimit', {
+        customerId: 'C1',
+        newCreditLimit: usd(50000),
+      }),
+    ).toEqual([]);
   });
 });

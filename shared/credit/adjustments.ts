@@ -36,7 +36,12 @@ export interface LineError {
  * journal (`taken` holds those already on the journal's other lines).
  * @example validateJournalLines('temporary', [{ customerId: 'C1', newCreditLimit: 2000000n }], ctx) // → [{ index: 0, field: 'newFromDate', … }, { index: 0, field: 'newToDate', … }]
  */
-export function validateJournalLines(type: JournalType, lines: readonly JournalLineInput[], ctx: JournalContext, taken: ReadonlySet<string> = new Set()): LineError[] {
+export function validateJournalLines(
+  type: JournalType,
+  lines: readonly JournalLineInput[],
+  ctx: JournalContext,
+  taken: ReadonlySet<string> = new Set(),
+): LineError[] {
   const errors: LineError[] = [];
   const seen = new Set(taken);
   lines.forEach((l, index) => {
@@ -45,23 +50,36 @@ export function validateJournalLines(type: JournalType, lines: readonly JournalL
     const hasGroup = l.creditGroupId != null && l.creditGroupId !== '';
     if (hasCustomer && hasGroup) fail('creditGroupId', 'a line is for a customer or for a credit group, not both');
     if (!hasCustomer && !hasGroup) fail('customerId', 'a line needs a customerId or a creditGroupId');
-    if (hasCustomer && !ctx.customerExists(l.customerId!)) fail('customerId', `customer ${l.customerId} does not exist`);
-    if (hasGroup && !ctx.groupExists(l.creditGroupId!)) fail('creditGroupId', `credit group ${l.creditGroupId} does not exist`);
+    if (hasCustomer && !ctx.customerExists(l.customerId!))
+      fail('customerId', `customer ${l.customerId} does not exist`);
+    if (hasGroup && !ctx.groupExists(l.creditGroupId!))
+      fail('creditGroupId', `credit group ${l.creditGroupId} does not exist`);
     const key = hasCustomer ? `c:${l.customerId}` : hasGroup ? `g:${l.creditGroupId}` : null;
     if (key !== null && !(hasCustomer && hasGroup)) {
-      if (seen.has(key)) fail(hasCustomer ? 'customerId' : 'creditGroupId', `${hasCustomer ? 'customer' : 'credit group'} ${l.customerId ?? l.creditGroupId} is already on this journal`);
+      if (seen.has(key))
+        fail(
+          hasCustomer ? 'customerId' : 'creditGroupId',
+          `${hasCustomer ? 'customer' : 'credit group'} ${l.customerId ?? l.creditGroupId} is already on this journal`,
+        );
       seen.add(key);
     }
     if (l.newCreditLimit < 0n) fail('newCreditLimit', 'must not be negative');
     if (type === 'temporary') {
       if (!l.newFromDate) fail('newFromDate', 'a temporary limit needs a start date');
       if (!l.newToDate) fail('newToDate', 'a temporary limit needs an end date');
-      if (l.newFromDate && l.newToDate && l.newFromDate > l.newToDate) fail('newToDate', `ends (${l.newToDate}) before it starts (${l.newFromDate})`);
-      else if (l.newToDate && l.newToDate < ctx.today) fail('newToDate', `ended on ${l.newToDate}: a temporary limit in the past would never apply`);
+      if (l.newFromDate && l.newToDate && l.newFromDate > l.newToDate)
+        fail('newToDate', `ends (${l.newToDate}) before it starts (${l.newFromDate})`);
+      else if (l.newToDate && l.newToDate < ctx.today)
+        fail('newToDate', `ended on ${l.newToDate}: a temporary limit in the past would never apply`);
       if (l.newExpirationDate) fail('newExpirationDate', 'temporary lines use newFromDate and newToDate');
     } else {
-      if (l.newFromDate || l.newToDate) fail(l.newFromDate ? 'newFromDate' : 'newToDate', 'credit limit lines use newExpirationDate; from/to dates are for temporary journals');
-      if (l.newExpirationDate && l.newExpirationDate < ctx.today) fail('newExpirationDate', `${l.newExpirationDate} is in the past`);
+      if (l.newFromDate || l.newToDate)
+        fail(
+          l.newFromDate ? 'newFromDate' : 'newToDate',
+          'credit limit lines use newExpirationDate; from/to dates are for temporary journals',
+        );
+      if (l.newExpirationDate && l.newExpirationDate < ctx.today)
+        fail('newExpirationDate', `${l.newExpirationDate} is in the past`);
     }
   });
   return errors;
@@ -105,11 +123,24 @@ export interface LineProjection {
 /** The customer's credit input as it would be once the line is posted (what `:validate` and the add-in preview use). */
 export function withLineApplied(input: CreditCheckInput, type: JournalType, line: JournalLineInput): CreditCheckInput {
   if (type === 'creditLimit') {
-    return { ...input, customer: { ...input.customer, creditLimit: line.newCreditLimit, creditLimitExpirationDate: line.newExpirationDate !== undefined ? line.newExpirationDate : input.customer.creditLimitExpirationDate } };
+    return {
+      ...input,
+      customer: {
+        ...input.customer,
+        creditLimit: line.newCreditLimit,
+        creditLimitExpirationDate:
+          line.newExpirationDate !== undefined ? line.newExpirationDate : input.customer.creditLimitExpirationDate,
+      },
+    };
   }
   // A newly posted temporary limit wins over overlapping ones (§1.3 [assume]).
   const top = Math.max(0, ...(input.temporaryLimits ?? []).map((t) => t.postedSeq)) + 1;
-  const temp: TemporaryLimit = { amount: line.newCreditLimit, fromDate: line.newFromDate!, toDate: line.newToDate!, postedSeq: top };
+  const temp: TemporaryLimit = {
+    amount: line.newCreditLimit,
+    fromDate: line.newFromDate!,
+    toDate: line.newToDate!,
+    postedSeq: top,
+  };
   return { ...input, temporaryLimits: [...(input.temporaryLimits ?? []), temp] };
 }
 
@@ -122,14 +153,21 @@ export function projectLine(input: CreditCheckInput, type: JournalType, line: Jo
   // The limit half of the credit check: no rule decides available credit or percent used.
   const now = creditPosition(input, 0n);
   const then = creditPosition(withLineApplied(input, type, line), 0n);
-  return { currentAvailableCredit: now.availableCredit, projectedAvailableCredit: then.availableCredit, projectedPercentUsed: then.percentAfterOrder };
+  return {
+    currentAvailableCredit: now.availableCredit,
+    projectedAvailableCredit: then.availableCredit,
+    projectedPercentUsed: then.percentAfterOrder,
+  };
 }
 
 /**
  * Which held orders would pass their credit check once the line is posted: each hold's order is
  * checked again with the new limit; only those that come out not held are listed.
  */
-export function releasableHolds(holds: readonly { holdId: string; input: CreditCheckInput }[], type: JournalType, line: JournalLineInput): string[] {
+export function releasableHolds(
+  holds: readonly { holdId: string; input: CreditCheckInput }[],
+  type: JournalType,
+  line: JournalLineInput,
+): string[] {
   return holds.filter((h) => !evaluateCreditCheck(withLineApplied(h.input, type, line)).held).map((h) => h.holdId);
 }
-

@@ -39,6 +39,11 @@ export function lineNeedsApproval(newLimit: Money, currentLimit: Money | null, t
 }
 
 /** Whether a line still awaits approval: marked pending, or never decided and needing it against the limit now. */
-export function lineAwaitsApproval(status: string, newLimit: Money, currentLimit: Money | null, threshold: Money | null): boolean {
+export function lineAwaitsApproval(
+  status: string,
+  newLimit: Money,
+  currentLimit: Money | null,
+  threshold: Money | null,
+): boolean {
   return status === 'pending' || (status === 'none' && lineNeedsApproval(newLimit, currentLimit, threshold));
 }

@@ -73,25 +73,47 @@ function blocks(rule: BlockingRule, m: Measures, input: CreditCheckInput): Findi
     case 'daysOverdue': {
       const days = rule.days ?? 0;
       return m.maxDaysOverdue > days
-        ? { measured: String(m.maxDaysOverdue), threshold: String(days), explanation: `oldest overdue invoice is ${m.maxDaysOverdue} days past due, more than ${days}` }
+        ? {
+            measured: String(m.maxDaysOverdue),
+            threshold: String(days),
+            explanation: `oldest overdue invoice is ${m.maxDaysOverdue} days past due, more than ${days}`,
+          }
         : null;
     }
     case 'accountStatus':
       return rule.accountStatusId !== null && input.customer.accountStatusId === rule.accountStatusId
-        ? { measured: rule.accountStatusId, threshold: rule.accountStatusId, explanation: `account status is ${rule.accountStatusId}` }
+        ? {
+            measured: rule.accountStatusId,
+            threshold: rule.accountStatusId,
+            explanation: `account status is ${rule.accountStatusId}`,
+          }
         : null;
     case 'termsOfPayment':
       return rule.paymentTermsId !== null && input.order.paymentTermsId === rule.paymentTermsId
-        ? { measured: rule.paymentTermsId, threshold: rule.paymentTermsId, explanation: `order terms of payment are ${rule.paymentTermsId}` }
+        ? {
+            measured: rule.paymentTermsId,
+            threshold: rule.paymentTermsId,
+            explanation: `order terms of payment are ${rule.paymentTermsId}`,
+          }
         : null;
     case 'creditLimitExpired': {
       const days = rule.days ?? 0;
       if (m.daysExpired === null) {
         return input.parameters.ignoreCreditLimitExpiredRuleWhenBlank
           ? null
-          : { measured: 'blank', threshold: String(days), explanation: 'the credit limit has no expiration date and blank dates are not ignored' };
+          : {
+              measured: 'blank',
+              threshold: String(days),
+              explanation: 'the credit limit has no expiration date and blank dates are not ignored',
+            };
       }
-      return m.daysExpired > days ? { measured: String(m.daysExpired), threshold: String(days), explanation: `credit limit expired ${m.daysExpired} days ago, more than ${days}` } : null;
+      return m.daysExpired > days
+        ? {
+            measured: String(m.daysExpired),
+            threshold: String(days),
+            explanation: `credit limit expired ${m.daysExpired} days ago, more than ${days}`,
+          }
+        : null;
     }
     case 'overdueAmount': {
       const amount = rule.amount ?? 0n;
@@ -116,7 +138,11 @@ function blocks(rule: BlockingRule, m: Measures, input: CreditCheckInput): Findi
     case 'salesOrder': {
       const amount = rule.amount ?? 0n;
       return m.orderAmount > amount
-        ? { measured: formatMoney(m.orderAmount), threshold: formatMoney(amount), explanation: `order amount ${formatMoney(m.orderAmount)} is more than ${formatMoney(amount)}` }
+        ? {
+            measured: formatMoney(m.orderAmount),
+            threshold: formatMoney(amount),
+            explanation: `order amount ${formatMoney(m.orderAmount)} is more than ${formatMoney(amount)}`,
+          }
         : null;
     }
     case 'creditLimitUsed': {
@@ -136,7 +162,9 @@ function blocks(rule: BlockingRule, m: Measures, input: CreditCheckInput): Findi
 function exclusionHolds(rule: BlockingRule, m: Measures, input: CreditCheckInput): boolean {
   switch (rule.ruleType) {
     case 'daysOverdue':
-      return rule.valueType === 'amount' ? m.overdueAmount <= (rule.amount ?? 0n) : m.maxDaysOverdue <= (rule.days ?? 0);
+      return rule.valueType === 'amount'
+        ? m.overdueAmount <= (rule.amount ?? 0n)
+        : m.maxDaysOverdue <= (rule.days ?? 0);
     case 'accountStatus':
       return rule.accountStatusId !== null && input.customer.accountStatusId === rule.accountStatusId;
     case 'termsOfPayment':
@@ -160,7 +188,11 @@ function exclusionHolds(rule: BlockingRule, m: Measures, input: CreditCheckInput
 }
 
 /** A ranked parameter check (§4.3 rows 8 and 9): a missing rank skips the check. */
-function rankIncreased(ranks: ReadonlyMap<string, number> | undefined, orderValue: string | null, defaultValue: string | null): { order: number; default: number } | null {
+function rankIncreased(
+  ranks: ReadonlyMap<string, number> | undefined,
+  orderValue: string | null,
+  defaultValue: string | null,
+): { order: number; default: number } | null {
   if (!ranks || orderValue === null || defaultValue === null) return null;
   const order = ranks.get(orderValue);
   const base = ranks.get(defaultValue);
@@ -169,7 +201,10 @@ function rankIncreased(ranks: ReadonlyMap<string, number> | undefined, orderValu
 }
 
 /** Where the customer stands against its limits with the order included, before any rule runs. */
-export interface CreditPosition extends Pick<CreditCheckResult, 'exposure' | 'effectiveLimit' | 'availableCredit' | 'percentAfterOrder' | 'group'> {
+export interface CreditPosition extends Pick<
+  CreditCheckResult,
+  'exposure' | 'effectiveLimit' | 'availableCredit' | 'percentAfterOrder' | 'group'
+> {
   /** The limit tests in the order they run: the group first, then the customer (§3). */
   limitTests: LimitTest[];
   /** The customer's own exposure once the order is included. */
@@ -192,7 +227,8 @@ export function creditPosition(input: CreditCheckInput, orderAmount: Money = inp
   const usedAfter = total + orderAmount;
   const typeChecksLimit = limitIsChecked(params.creditLimitType, customer.mandatoryCreditLimit);
   const ownManaged = typeChecksLimit && !customer.unlimitedCredit && (limit !== 0n || customer.mandatoryCreditLimit);
-  const groupApplies = typeChecksLimit && !customer.unlimitedCredit && params.checkCustomerCreditGroupsCreditLimit && input.group != null;
+  const groupApplies =
+    typeChecksLimit && !customer.unlimitedCredit && params.checkCustomerCreditGroupsCreditLimit && input.group != null;
   const group = groupApplies ? input.group! : null;
   const groupLimit = group ? (activeTemporaryLimit(group.temporaryLimits, asOf) ?? group.creditLimit) : 0n;
   const groupUsedAfter = group ? group.membersExposure + orderAmount : 0n;
@@ -244,21 +280,34 @@ export function evaluateCreditCheck(input: CreditCheckInput): CreditCheckResult 
   const { limitTests, usedAfter } = position;
 
   // Preconditions (§4.1).
-  if (!params.creditManagementEnabled) return checkResult(position, false, [], 'credit management is switched off', false);
-  if (customer.excludeFromCreditManagement) return checkResult(position, false, [], 'the customer is excluded from credit management', false);
-  if (order.excludeFromCreditManagement) return checkResult(position, false, [], 'the order is excluded from credit management', false);
-  if (customer.ignoreUntilDate && asOf < customer.ignoreUntilDate) return checkResult(position, false, [], `credit management is off for this customer until ${customer.ignoreUntilDate}`, false);
+  if (!params.creditManagementEnabled)
+    return checkResult(position, false, [], 'credit management is switched off', false);
+  if (customer.excludeFromCreditManagement)
+    return checkResult(position, false, [], 'the customer is excluded from credit management', false);
+  if (order.excludeFromCreditManagement)
+    return checkResult(position, false, [], 'the order is excluded from credit management', false);
+  if (customer.ignoreUntilDate && asOf < customer.ignoreUntilDate)
+    return checkResult(
+      position,
+      false,
+      [],
+      `credit management is off for this customer until ${customer.ignoreUntilDate}`,
+      false,
+    );
   // The ranking checks (§4.3 rows 8 and 9) are parameters, not rule rows, but they are blocking
   // rules all the same (§4.4 "including 8 and 9"; §8 E22/E23 hold with only the parameter on).
   const rankChecksOn = params.paymentTermsIncreased || params.settlementDiscountIncreased;
-  if (input.rules.length === 0 && !rankChecksOn) return checkResult(position, false, [], 'no blocking rules are set up', false);
+  if (input.rules.length === 0 && !rankChecksOn)
+    return checkResult(position, false, [], 'no blocking rules are set up', false);
 
   const m: Measures = {
     asOf,
     orderAmount: order.amount,
     limitTests: params.checkCreditLimitOnSalesOrder ? limitTests : [],
     usedAfter,
-    maxDaysOverdue: input.overdue.oldestOverdueDueDate ? Math.max(0, daysBetween(input.overdue.oldestOverdueDueDate, asOf)) : 0,
+    maxDaysOverdue: input.overdue.oldestOverdueDueDate
+      ? Math.max(0, daysBetween(input.overdue.oldestOverdueDueDate, asOf))
+      : 0,
     overdueAmount: input.overdue.overdueAmount,
     daysExpired: customer.creditLimitExpirationDate ? daysBetween(customer.creditLimitExpirationDate, asOf) : null,
   };
@@ -268,7 +317,10 @@ export function evaluateCreditCheck(input: CreditCheckInput): CreditCheckResult 
 
   // 1. Release pass: a true "release sales order" exclusion ends the check, nothing held.
   for (const rule of plan.releasers) {
-    if (appliesTo(rule, input) && exclusionHolds(rule, rule.ruleType === 'overdueAmount' ? overdueMeasures : m, input)) {
+    if (
+      appliesTo(rule, input) &&
+      exclusionHolds(rule, rule.ruleType === 'overdueAmount' ? overdueMeasures : m, input)
+    ) {
       return checkResult(position, false, [], `released by exclusion rule ${rule.id} (${rule.ruleType})`);
     }
   }
@@ -289,13 +341,31 @@ export function evaluateCreditCheck(input: CreditCheckInput): CreditCheckResult 
   }
 
   // Parameter checks (rows 8 and 9): ranks of the order's terms against the customer's defaults.
-  if (params.paymentTermsIncreased) rankReason(reasons, 'paymentTermsIncreased', 'payment terms', rankIncreased(input.paymentTermsRanks, order.paymentTermsId, customer.paymentTermsId));
-  if (params.settlementDiscountIncreased) rankReason(reasons, 'settlementDiscountIncreased', 'cash discount', rankIncreased(input.cashDiscountRanks, order.cashDiscountId, customer.cashDiscountId));
+  if (params.paymentTermsIncreased)
+    rankReason(
+      reasons,
+      'paymentTermsIncreased',
+      'payment terms',
+      rankIncreased(input.paymentTermsRanks, order.paymentTermsId, customer.paymentTermsId),
+    );
+  if (params.settlementDiscountIncreased)
+    rankReason(
+      reasons,
+      'settlementDiscountIncreased',
+      'cash discount',
+      rankIncreased(input.cashDiscountRanks, order.cashDiscountId, customer.cashDiscountId),
+    );
 
   return checkResult(position, reasons.length > 0, reasons, null);
 }
 
-function checkResult(position: CreditPosition, held: boolean, reasons: CreditReason[], note: string | null, checked = true): CreditCheckResult {
+function checkResult(
+  position: CreditPosition,
+  held: boolean,
+  reasons: CreditReason[],
+  note: string | null,
+  checked = true,
+): CreditCheckResult {
   return {
     checked,
     held,
@@ -310,15 +380,38 @@ function checkResult(position: CreditPosition, held: boolean, reasons: CreditRea
 }
 
 /** Whether an applicable exclusion of the rule's type and value type, from a more specific level, holds. */
-function suppressed(rule: BlockingRule, exclusions: readonly BlockingRule[], m: Measures, input: CreditCheckInput): boolean {
+function suppressed(
+  rule: BlockingRule,
+  exclusions: readonly BlockingRule[],
+  m: Measures,
+  input: CreditCheckInput,
+): boolean {
   for (const e of exclusions) {
-    if ((e.valueType ?? null) === (rule.valueType ?? null) && LEVEL[e.validFor] > LEVEL[rule.validFor] && appliesTo(e, input) && exclusionHolds(e, m, input)) return true;
+    if (
+      (e.valueType ?? null) === (rule.valueType ?? null) &&
+      LEVEL[e.validFor] > LEVEL[rule.validFor] &&
+      appliesTo(e, input) &&
+      exclusionHolds(e, m, input)
+    )
+      return true;
   }
   return false;
 }
 
-function rankReason(reasons: CreditReason[], ruleType: ReasonType, what: string, hit: { order: number; default: number } | null): void {
-  if (hit) reasons.push({ ruleType, ruleId: null, measured: String(hit.order), threshold: String(hit.default), explanation: `the order's ${what} rank ${hit.order} is above the customer's default rank ${hit.default}` });
+function rankReason(
+  reasons: CreditReason[],
+  ruleType: ReasonType,
+  what: string,
+  hit: { order: number; default: number } | null,
+): void {
+  if (hit)
+    reasons.push({
+      ruleType,
+      ruleId: null,
+      measured: String(hit.order),
+      threshold: String(hit.default),
+      explanation: `the order's ${what} rank ${hit.order} is above the customer's default rank ${hit.default}`,
+    });
 }
 
 /**
@@ -341,7 +434,9 @@ function rulePlan(rules: readonly BlockingRule[]): RulePlan {
     releasers: rules.filter((r) => r.kind === 'exclusion' && r.releaseSalesOrder),
     types: RULE_TYPES.map((type) => ({
       type: type as RuleType,
-      blockers: rules.filter((r) => r.ruleType === type && r.kind === 'blocking').sort((a, b) => LEVEL[b.validFor] - LEVEL[a.validFor]),
+      blockers: rules
+        .filter((r) => r.ruleType === type && r.kind === 'blocking')
+        .sort((a, b) => LEVEL[b.validFor] - LEVEL[a.validFor]),
       exclusions: rules.filter((r) => r.ruleType === type && r.kind === 'exclusion' && !r.releaseSalesOrder),
     })).filter((t) => t.blockers.length > 0),
   };
@@ -359,7 +454,10 @@ export function summaryReason(reasons: readonly { ruleType: string }[]): string 
  * Summarises open debit items for the overdue rules: the oldest past-due due date and the
  * remaining amount past due on `asOf`.
  */
-export function summarizeOverdue(items: Iterable<{ dueDate: CalendarDate | null; openAmount: Money }>, asOf: CalendarDate): { oldestOverdueDueDate: CalendarDate | null; overdueAmount: Money } {
+export function summarizeOverdue(
+  items: Iterable<{ dueDate: CalendarDate | null; openAmount: Money }>,
+  asOf: CalendarDate,
+): { oldestOverdueDueDate: CalendarDate | null; overdueAmount: Money } {
   let oldest: CalendarDate | null = null;
   let amount = 0n;
   for (const i of items) {

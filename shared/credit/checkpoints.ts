@@ -1,7 +1,13 @@
 import { addDays, type CalendarDate } from '../dates';
 
 export type Checkpoint = 'confirmation' | 'pickingList' | 'releaseToWarehouse' | 'packingSlip' | 'invoice';
-export const CHECKPOINTS: readonly Checkpoint[] = ['confirmation', 'pickingList', 'releaseToWarehouse', 'packingSlip', 'invoice'];
+export const CHECKPOINTS: readonly Checkpoint[] = [
+  'confirmation',
+  'pickingList',
+  'releaseToWarehouse',
+  'packingSlip',
+  'invoice',
+];
 export type PostingType = 'posting' | 'proForma';
 
 /** One row of the checkpoint setup (credit.md §4.6). */
@@ -18,18 +24,31 @@ export interface CheckpointSetup {
  * @example validateCheckpoints([{ checkpoint: 'confirmation', posting: true, proForma: false, graceDays: 2 }, { checkpoint: 'invoice', posting: true, proForma: false, graceDays: null }])
  * // → [{ index: 1, message: 'every posting checkpoint needs grace days once one has them' }]
  */
-export function validateCheckpoints(rows: readonly CheckpointSetup[]): { index: number; field: string; message: string }[] {
+export function validateCheckpoints(
+  rows: readonly CheckpointSetup[],
+): { index: number; field: string; message: string }[] {
   const errors: { index: number; field: string; message: string }[] = [];
   const seen = new Set<Checkpoint>();
   rows.forEach((r, index) => {
-    if (seen.has(r.checkpoint)) errors.push({ index, field: 'checkpoint', message: `${r.checkpoint} appears more than once` });
+    if (seen.has(r.checkpoint))
+      errors.push({ index, field: 'checkpoint', message: `${r.checkpoint} appears more than once` });
     seen.add(r.checkpoint);
-    if (r.graceDays !== null && !r.posting) errors.push({ index, field: 'graceDays', message: 'grace days can only be set on checkpoints where posting is checked' });
+    if (r.graceDays !== null && !r.posting)
+      errors.push({
+        index,
+        field: 'graceDays',
+        message: 'grace days can only be set on checkpoints where posting is checked',
+      });
   });
   const postingRows = rows.filter((r) => r.posting);
   if (postingRows.some((r) => r.graceDays !== null)) {
     rows.forEach((r, index) => {
-      if (r.posting && r.graceDays === null) errors.push({ index, field: 'graceDays', message: 'once one posting checkpoint has grace days, every posting checkpoint needs them' });
+      if (r.posting && r.graceDays === null)
+        errors.push({
+          index,
+          field: 'graceDays',
+          message: 'once one posting checkpoint has grace days, every posting checkpoint needs them',
+        });
     });
   }
   return errors;

@@ -92,9 +92,11 @@ function rule(ruleType: RuleType, overrides: Partial<BlockingRule> = {}): Blocki
 }
 
 /** "CLU All p %". */
-const clu = (p: number, overrides: Partial<BlockingRule> = {}) => rule('creditLimitUsed', { percent: pct(p), ...overrides });
+const clu = (p: number, overrides: Partial<BlockingRule> = {}) =>
+  rule('creditLimitUsed', { percent: pct(p), ...overrides });
 /** "DaysOverdue Block All d". */
-const daysOverdueBlock = (days: number, overrides: Partial<BlockingRule> = {}) => rule('daysOverdue', { days, ...overrides });
+const daysOverdueBlock = (days: number, overrides: Partial<BlockingRule> = {}) =>
+  rule('daysOverdue', { days, ...overrides });
 /** An exclusion scoped to customer C1 ("Table C1"). */
 const forC1: Partial<BlockingRule> = { kind: 'exclusion', validFor: 'table', accountOrGroup: 'C1' };
 
@@ -158,8 +160,18 @@ const check = (row: Row): CreditCheckResult => evaluateCreditCheck(input(row));
 const reasonTypes = (r: CreditCheckResult) => r.reasons.map((x) => x.ruleType);
 
 /** A customer credit group; `membersExposure` is Σ of every member's exposure (order excluded). */
-function creditGroup(limit: number, membersExposure: number, overrides: Partial<CreditGroupState> = {}): CreditGroupState {
-  return { id: 'G', creditLimit: usd(limit), creditLimitToDate: '2025-12-31', membersExposure: usd(membersExposure), ...overrides };
+function creditGroup(
+  limit: number,
+  membersExposure: number,
+  overrides: Partial<CreditGroupState> = {},
+): CreditGroupState {
+  return {
+    id: 'G',
+    creditLimit: usd(limit),
+    creditLimitToDate: '2025-12-31',
+    membersExposure: usd(membersExposure),
+    ...overrides,
+  };
 }
 
 /** An insurance policy, active for all of 2025 unless overridden. */
@@ -176,11 +188,28 @@ function insurance(value: number, percent: number, overrides: Partial<Insurance>
 }
 
 /** E1: balance 6,000 (inv due 2025-07-15), open orders 2,000; CLU All 100 %. */
-const e1 = (order: number, more: Partial<Row> = {}): Row => ({ invoices: [[6000, '2025-07-15']], openOrders: 2000, order, rules: [clu(100)], ...more });
+const e1 = (order: number, more: Partial<Row> = {}): Row => ({
+  invoices: [[6000, '2025-07-15']],
+  openOrders: 2000,
+  order,
+  rules: [clu(100)],
+  ...more,
+});
 /** E6: inv 1,000 due 2025-04-01 (90 days overdue), order 100; DaysOverdue Block All 61. */
-const e6 = (more: Partial<Row> = {}): Row => ({ invoices: [[1000, '2025-04-01']], order: 100, rules: [daysOverdueBlock(61)], ...more });
+const e6 = (more: Partial<Row> = {}): Row => ({
+  invoices: [[1000, '2025-04-01']],
+  order: 100,
+  rules: [daysOverdueBlock(61)],
+  ...more,
+});
 /** E24: one invoice 6,000 due 2025-04-01 (90 days), open orders 2,000, order 2,500; CLU 100 % + DaysOverdue 61. */
-const e24 = (more: Partial<Row> = {}): Row => ({ invoices: [[6000, '2025-04-01']], openOrders: 2000, order: 2500, rules: [clu(100), daysOverdueBlock(61)], ...more });
+const e24 = (more: Partial<Row> = {}): Row => ({
+  invoices: [[6000, '2025-04-01']],
+  openOrders: 2000,
+  order: 2500,
+  rules: [clu(100), daysOverdueBlock(61)],
+  ...more,
+});
 
 // ---------------------------------------------------------------------------------------------
 // §8 E1–E36
@@ -220,7 +249,9 @@ describe('credit.md §8 worked examples', () => {
   });
 
   it('credit E4 creditLimitType balancePlusPackingSlip with 1,000 delivered: exposure 7,000, usedAfter 9,500, not held', () => {
-    const r = check(e1(2500, { parameters: { creditLimitType: 'balancePlusPackingSlip' }, deliveredNotInvoiced: 1000 }));
+    const r = check(
+      e1(2500, { parameters: { creditLimitType: 'balancePlusPackingSlip' }, deliveredNotInvoiced: 1000 }),
+    );
     expect(r.exposure.total).toBe(700_000n);
     expect(r.availableCredit).toBe(300_000n);
     expect(r.percentAfterOrder).toBe(950_000n);
@@ -260,7 +291,12 @@ describe('credit.md §8 worked examples', () => {
   });
 
   it('credit E9 invoice 122 days overdue: the exclusion is false (122 > 100), held [daysOverdue]', () => {
-    const r = check(e6({ invoices: [[1000, '2025-02-28']], rules: [daysOverdueBlock(61), rule('daysOverdue', { ...forC1, days: 100 })] }));
+    const r = check(
+      e6({
+        invoices: [[1000, '2025-02-28']],
+        rules: [daysOverdueBlock(61), rule('daysOverdue', { ...forC1, days: 100 })],
+      }),
+    );
     expect(r.held).toBe(true);
     expect(reasonTypes(r)).toEqual(['daysOverdue']);
     expect(r.reasons[0]!.measured).toBe('122');
@@ -270,7 +306,10 @@ describe('credit.md §8 worked examples', () => {
     const r = check(
       e6({
         invoices: [[800, '2025-04-01']],
-        rules: [daysOverdueBlock(61), rule('daysOverdue', { ...forC1, valueType: 'amount', amount: usd(1000), releaseSalesOrder: false })],
+        rules: [
+          daysOverdueBlock(61),
+          rule('daysOverdue', { ...forC1, valueType: 'amount', amount: usd(1000), releaseSalesOrder: false }),
+        ],
       }),
     );
     expect(r.held).toBe(true);
@@ -285,7 +324,11 @@ describe('credit.md §8 worked examples', () => {
         [11100, '2025-07-31'],
       ],
       order: 100,
-      rules: [daysOverdueBlock(61), clu(100), rule('daysOverdue', { ...forC1, valueType: 'amount', amount: usd(1000), releaseSalesOrder: true })],
+      rules: [
+        daysOverdueBlock(61),
+        clu(100),
+        rule('daysOverdue', { ...forC1, valueType: 'amount', amount: usd(1000), releaseSalesOrder: true }),
+      ],
     };
     const r = check(row);
     expect(r.exposure.total + usd(100)).toBe(1_200_000n);
@@ -313,14 +356,22 @@ describe('credit.md §8 worked examples', () => {
   // --- Credit limit expired (§4.3 row 4) ---
 
   it('credit E13 limit expired 20 days ago > 15, held [creditLimitExpired]', () => {
-    const r = check({ customer: { creditLimitExpirationDate: '2025-06-10' }, order: 100, rules: [rule('creditLimitExpired', { days: 15 })] });
+    const r = check({
+      customer: { creditLimitExpirationDate: '2025-06-10' },
+      order: 100,
+      rules: [rule('creditLimitExpired', { days: 15 })],
+    });
     expect(r.held).toBe(true);
     expect(reasonTypes(r)).toEqual(['creditLimitExpired']);
     expect(r.reasons[0]!.measured).toBe('20');
   });
 
   it('credit E14 limit expired 10 days ago ≤ 15, not held', () => {
-    const r = check({ customer: { creditLimitExpirationDate: '2025-06-20' }, order: 100, rules: [rule('creditLimitExpired', { days: 15 })] });
+    const r = check({
+      customer: { creditLimitExpirationDate: '2025-06-20' },
+      order: 100,
+      rules: [rule('creditLimitExpired', { days: 15 })],
+    });
     expect(r.held).toBe(false);
   });
 
@@ -348,7 +399,8 @@ describe('credit.md §8 worked examples', () => {
 
   // --- Overdue amount (§4.3 row 5) ---
 
-  const overdueRule = () => rule('overdueAmount', { valueType: 'percent', amount: usd(3000), creditLimitThreshold: pct(70) });
+  const overdueRule = () =>
+    rule('overdueAmount', { valueType: 'percent', amount: usd(3000), creditLimitThreshold: pct(70) });
 
   it('credit E16 overdue 4,000 > 3,000 and 80 % > 70 %, held [overdueAmount]', () => {
     const r = check({ invoices: [[4000, '2025-06-20']], order: 4000, rules: [overdueRule()] });
@@ -368,7 +420,11 @@ describe('credit.md §8 worked examples', () => {
   // --- Sales order amount (§4.3 row 6) ---
 
   it('credit E18 order 60,000 > 50,000, held [salesOrder] only (CLU 60 % passes)', () => {
-    const r = check({ customer: { creditLimit: usd(100000) }, order: 60000, rules: [rule('salesOrder', { amount: usd(50000) }), clu(100)] });
+    const r = check({
+      customer: { creditLimit: usd(100000) },
+      order: 60000,
+      rules: [rule('salesOrder', { amount: usd(50000) }), clu(100)],
+    });
     expect(r.percentAfterOrder).toBe(600_000n);
     expect(r.held).toBe(true);
     expect(reasonTypes(r)).toEqual(['salesOrder']);
@@ -378,7 +434,11 @@ describe('credit.md §8 worked examples', () => {
     const r = check({
       customer: { creditLimit: usd(100000) },
       order: 60000,
-      rules: [rule('salesOrder', { amount: usd(50000) }), clu(100), rule('salesOrder', { ...forC1, amount: usd(75000) })],
+      rules: [
+        rule('salesOrder', { amount: usd(50000) }),
+        clu(100),
+        rule('salesOrder', { ...forC1, amount: usd(75000) }),
+      ],
     });
     expect(r.held).toBe(false);
     expect(r.reasons).toEqual([]);
@@ -387,7 +447,11 @@ describe('credit.md §8 worked examples', () => {
   // --- Account status, terms of payment, ranks (§4.3 rows 2, 3, 8, 9) ---
 
   it('credit E20 account status Collections, held [accountStatus]', () => {
-    const r = check({ customer: { accountStatusId: 'Collections' }, order: 10, rules: [rule('accountStatus', { accountStatusId: 'Collections' })] });
+    const r = check({
+      customer: { accountStatusId: 'Collections' },
+      order: 10,
+      rules: [rule('accountStatus', { accountStatusId: 'Collections' })],
+    });
     expect(r.held).toBe(true);
     expect(reasonTypes(r)).toEqual(['accountStatus']);
   });
@@ -401,7 +465,13 @@ describe('credit.md §8 worked examples', () => {
   const ranks = { Net10: 1, Net30: 2, Net60: 3 };
 
   it('credit E22 payment terms increased (Net60 rank 3 > Net30 rank 2), parameter Yes: held [paymentTermsIncreased]', () => {
-    const r = check({ order: 100, orderTerms: 'Net60', rules: [], parameters: { paymentTermsIncreased: true }, paymentTermsRanks: ranks });
+    const r = check({
+      order: 100,
+      orderTerms: 'Net60',
+      rules: [],
+      parameters: { paymentTermsIncreased: true },
+      paymentTermsRanks: ranks,
+    });
     expect(r.checked).toBe(true);
     expect(r.held).toBe(true);
     expect(reasonTypes(r)).toEqual(['paymentTermsIncreased']);
@@ -410,13 +480,25 @@ describe('credit.md §8 worked examples', () => {
   });
 
   it('credit E22 payment terms decreased (order Net10), parameter Yes: not held', () => {
-    const r = check({ order: 100, orderTerms: 'Net10', rules: [], parameters: { paymentTermsIncreased: true }, paymentTermsRanks: ranks });
+    const r = check({
+      order: 100,
+      orderTerms: 'Net10',
+      rules: [],
+      parameters: { paymentTermsIncreased: true },
+      paymentTermsRanks: ranks,
+    });
     expect(r.held).toBe(false);
     expect(r.reasons).toEqual([]);
   });
 
   it('credit E22 order Net60 with the parameter = No: not held', () => {
-    const r = check({ order: 100, orderTerms: 'Net60', rules: [], parameters: { paymentTermsIncreased: false }, paymentTermsRanks: ranks });
+    const r = check({
+      order: 100,
+      orderTerms: 'Net60',
+      rules: [],
+      parameters: { paymentTermsIncreased: false },
+      paymentTermsRanks: ranks,
+    });
     expect(r.held).toBe(false);
     expect(r.reasons).toEqual([]);
   });
@@ -518,7 +600,12 @@ describe('credit.md §8 worked examples', () => {
   });
 
   it('credit E28 individual 20,000 but group 15,000: order 16,000 held by the group, effective 15,000', () => {
-    const r = check({ customer: { creditLimit: usd(20000) }, order: 16000, rules: [clu(100)], group: creditGroup(15000, 0) });
+    const r = check({
+      customer: { creditLimit: usd(20000) },
+      order: 16000,
+      rules: [clu(100)],
+      group: creditGroup(15000, 0),
+    });
     expect(r.effectiveLimit).toBe(1_500_000n);
     expect(r.availableCredit).toBe(1_500_000n);
     expect(r.percentAfterOrder).toBe(1_066_667n);
@@ -557,7 +644,12 @@ describe('credit.md §8 worked examples', () => {
   });
 
   it('credit E30 limit 0 mandatory inside group 15,000: effective 0, order 1 held [creditLimitUsed]', () => {
-    const r = check({ customer: { creditLimit: 0n, mandatoryCreditLimit: true }, order: 1, rules: [clu(100)], group: creditGroup(15000, 0) });
+    const r = check({
+      customer: { creditLimit: 0n, mandatoryCreditLimit: true },
+      order: 1,
+      rules: [clu(100)],
+      group: creditGroup(15000, 0),
+    });
     expect(r.effectiveLimit).toBe(0n);
     expect(r.availableCredit).toBe(0n);
     expect(r.held).toBe(true);
@@ -596,8 +688,20 @@ describe('credit.md §8 worked examples', () => {
     // Once any posting row has grace days, all must.
     expect(validateCheckpoints([setup[0]!, { ...setup[1]!, graceDays: null }])).toHaveLength(1);
 
-    const at = (checkpoint: 'confirmation' | 'packingSlip', asOf: CalendarDate, lastPass: { checkpoint: 'confirmation'; date: CalendarDate } | null) =>
-      mustCheck({ setup, checkpoint, postingType: 'posting', asOf, lastPass, valueIncreasedSinceRelease: false, recheckAfterReleaseWhenValueIncreased: true });
+    const at = (
+      checkpoint: 'confirmation' | 'packingSlip',
+      asOf: CalendarDate,
+      lastPass: { checkpoint: 'confirmation'; date: CalendarDate } | null,
+    ) =>
+      mustCheck({
+        setup,
+        checkpoint,
+        postingType: 'posting',
+        asOf,
+        lastPass,
+        valueIncreasedSinceRelease: false,
+        recheckAfterReleaseWhenValueIncreased: true,
+      });
 
     // First confirmation on 2025-06-01: grace days never apply to the first check; the E2 data is held.
     expect(at('confirmation', '2025-06-01', null)).toBe(true);
@@ -643,7 +747,10 @@ describe('credit.md §8 worked examples', () => {
     expect(paid.reasons).toEqual([]);
     expect(paid.exposure.total).toBe(0n);
     // A fully settled invoice kept with openAmount 0 counts as nothing overdue too.
-    expect(summarizeOverdue([{ dueDate: '2025-04-01', openAmount: 0n }], AS_OF)).toEqual({ oldestOverdueDueDate: null, overdueAmount: 0n });
+    expect(summarizeOverdue([{ dueDate: '2025-04-01', openAmount: 0n }], AS_OF)).toEqual({
+      oldestOverdueDueDate: null,
+      overdueAmount: 0n,
+    });
   });
 
   it('credit E36 forced hold with nothing else failing (domain level: the check gives no reasons; the forced hold staying OnHold is hold-list behaviour, not covered)', () => {

@@ -24,10 +24,14 @@ export interface MemberExpiryChange<M extends GroupMember> {
  * membersTakingGroupExpiry([{ id: 'C1', creditLimitExpirationDate: '2026-12-31' }, { id: 'C2', creditLimitExpirationDate: null }], '2026-12-31');
  * // → [{ member: { id: 'C2', … }, creditLimitExpirationDate: '2026-12-31' }]
  */
-export function membersTakingGroupExpiry<M extends GroupMember>(members: Iterable<M>, groupCreditLimitToDate: CalendarDate | null): MemberExpiryChange<M>[] {
+export function membersTakingGroupExpiry<M extends GroupMember>(
+  members: Iterable<M>,
+  groupCreditLimitToDate: CalendarDate | null,
+): MemberExpiryChange<M>[] {
   const changes: MemberExpiryChange<M>[] = [];
   for (const member of members) {
-    if (member.creditLimitExpirationDate !== groupCreditLimitToDate) changes.push({ member, creditLimitExpirationDate: groupCreditLimitToDate });
+    if (member.creditLimitExpirationDate !== groupCreditLimitToDate)
+      changes.push({ member, creditLimitExpirationDate: groupCreditLimitToDate });
   }
   return changes;
 }

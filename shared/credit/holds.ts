@@ -15,7 +15,14 @@ export interface HoldReason {
 }
 
 /** A reason as the hold records it when it fires. */
-export const holdReasonOf = (r: CreditReason): HoldReason => ({ ruleType: r.ruleType, ruleId: r.ruleId, active: true, measured: r.measured, threshold: r.threshold, explanation: r.explanation });
+export const holdReasonOf = (r: CreditReason): HoldReason => ({
+  ruleType: r.ruleType,
+  ruleId: r.ruleId,
+  active: true,
+  measured: r.measured,
+  threshold: r.threshold,
+  explanation: r.explanation,
+});
 
 /**
  * Merges a re-evaluation into a hold's recorded reasons (credit.md §4.8): a recorded reason that
@@ -27,17 +34,30 @@ export const holdReasonOf = (r: CreditReason): HoldReason => ({ ruleType: r.rule
  * mergeHoldReasons([{ ruleType: 'daysOverdue', active: true, … }], []);
  * // { reasons: [{ ruleType: 'daysOverdue', active: false, … }, { ruleType: 'readyToRelease', … }], ready: true }
  */
-export function mergeHoldReasons(recorded: readonly HoldReason[], firing: readonly CreditReason[]): { reasons: HoldReason[]; ready: boolean } {
+export function mergeHoldReasons(
+  recorded: readonly HoldReason[],
+  firing: readonly CreditReason[],
+): { reasons: HoldReason[]; ready: boolean } {
   const now = new Map(firing.map((r) => [r.ruleType as string, r]));
   const reasons: HoldReason[] = recorded
     .filter((r) => r.ruleType !== 'readyToRelease')
     .map((r) => {
       if (r.ruleType === 'forcedHold') return r;
       const fired = now.get(r.ruleType);
-      return fired ? { ...r, active: true, measured: fired.measured, threshold: fired.threshold, explanation: fired.explanation } : { ...r, active: false };
+      return fired
+        ? { ...r, active: true, measured: fired.measured, threshold: fired.threshold, explanation: fired.explanation }
+        : { ...r, active: false };
     });
   for (const r of firing) if (!reasons.some((x) => x.ruleType === r.ruleType)) reasons.push(holdReasonOf(r));
   const ready = !reasons.some((r) => r.active && r.ruleType !== 'forcedHold');
-  if (ready) reasons.push({ ruleType: 'readyToRelease', ruleId: null, active: true, measured: '', threshold: '', explanation: 'no blocking reason is left' });
+  if (ready)
+    reasons.push({
+      ruleType: 'readyToRelease',
+      ruleId: null,
+      active: true,
+      measured: '',
+      threshold: '',
+      explanation: 'no blocking reason is left',
+    });
   return { reasons, ready };
 }

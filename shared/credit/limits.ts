@@ -29,7 +29,12 @@ export function insuranceContribution(p: Insurance): Money {
  * plus every active insurance or guarantee (inclusive dates).
  * @example totalCreditLimit(customer, [], [{ value: 5000000n, updateCreditLimitPct: 500000n, includedInExposure: false, … }], '2025-06-30') // base + 25,000.00
  */
-export function totalCreditLimit(customer: Pick<CreditCustomer, 'creditLimit'>, temporaryLimits: readonly TemporaryLimit[] | undefined, insurances: readonly Insurance[] | undefined, asOf: CalendarDate): Money {
+export function totalCreditLimit(
+  customer: Pick<CreditCustomer, 'creditLimit'>,
+  temporaryLimits: readonly TemporaryLimit[] | undefined,
+  insurances: readonly Insurance[] | undefined,
+  asOf: CalendarDate,
+): Money {
   const base = activeTemporaryLimit(temporaryLimits, asOf) ?? customer.creditLimit;
   let total = base;
   for (const p of insurances ?? []) {

@@ -47,8 +47,24 @@ const BANDS: RiskBand[] = [
 ];
 
 /** E40's scoring groups: credit management group (STD → 30) and a hand-entered growth index (strong → 50). */
-const CMG: ScoringRule = { id: 'CMG', groupType: 'creditManagementGroup', scoreType: 'userDefined', lines: [{ value: 'STD', score: h(30) }, { value: 'KEY', score: h(10) }] };
-const GROWTH: ScoringRule = { id: 'GROWTH', groupType: 'userDefined', scoreType: 'userDefined', lines: [{ value: 'strong', score: h(50) }, { value: 'flat', score: h(5) }] };
+const CMG: ScoringRule = {
+  id: 'CMG',
+  groupType: 'creditManagementGroup',
+  scoreType: 'userDefined',
+  lines: [
+    { value: 'STD', score: h(30) },
+    { value: 'KEY', score: h(10) },
+  ],
+};
+const GROWTH: ScoringRule = {
+  id: 'GROWTH',
+  groupType: 'userDefined',
+  scoreType: 'userDefined',
+  lines: [
+    { value: 'strong', score: h(50) },
+    { value: 'flat', score: h(5) },
+  ],
+};
 
 describe('credit E39 DSO (§1.8 [doc]): balance 50,000, 12-month sales 150,000, as of 2023-10-12', () => {
   // The doc example's as-of date is the one its three day counts fit: 12 months back is
@@ -88,7 +104,7 @@ describe('credit E39 DSO (§1.8 [doc]): balance 50,000, 12-month sales 150,000, 
 describe('credit E40 scoring (§1.7, [3p]): CM group STD → 30, growth index → 50; Low 0–35, Medium 36–60, High 61–100', () => {
   const inputs: RiskInputs = { ...NO_INPUTS, creditManagementGroupId: 'STD', entered: { GROWTH: 'strong' } };
 
-  it('credit E40 score 80.00, risk group High, with each group\'s input and score', () => {
+  it("credit E40 score 80.00, risk group High, with each group's input and score", () => {
     const r = riskScore([CMG, GROWTH], inputs);
     expect(r.score).toBe(h(80));
     expect(r.contributions).toEqual([
@@ -139,7 +155,9 @@ describe('credit E40 scoring (§1.7, [3p]): CM group STD → 30, growth index �
     });
     const high = evaluateCreditCheck(check([salesOrderRule('R-HIGH', 'High')]));
     expect(high.held).toBe(true);
-    expect(high.reasons.map((r) => [r.ruleType, r.ruleId, r.measured, r.threshold])).toEqual([['salesOrder', 'R-HIGH', '500.00', '100.00']]);
+    expect(high.reasons.map((r) => [r.ruleType, r.ruleId, r.measured, r.threshold])).toEqual([
+      ['salesOrder', 'R-HIGH', '500.00', '100.00'],
+    ]);
     const medium = evaluateCreditCheck(check([salesOrderRule('R-MEDIUM', 'Medium')]));
     expect(medium.checked).toBe(true);
     expect(medium.held).toBe(false);
@@ -147,10 +165,17 @@ describe('credit E40 scoring (§1.7, [3p]): CM group STD → 30, growth index �
   });
 
   it('other inputs move the customer between bands: KEY + strong = 60 → Medium; STD without a growth value = 30 → Low', () => {
-    expect(riskGroupFor(riskScore([CMG, GROWTH], { ...inputs, creditManagementGroupId: 'KEY' }).score, BANDS)).toBe('Medium');
+    expect(riskGroupFor(riskScore([CMG, GROWTH], { ...inputs, creditManagementGroupId: 'KEY' }).score, BANDS)).toBe(
+      'Medium',
+    );
     const noGrowth = riskScore([CMG, GROWTH], { ...inputs, entered: {} });
     expect(noGrowth.score).toBe(h(30));
-    expect(noGrowth.contributions[1]).toEqual({ scoringRuleId: 'GROWTH', groupType: 'userDefined', input: null, score: 0n });
+    expect(noGrowth.contributions[1]).toEqual({
+      scoringRuleId: 'GROWTH',
+      groupType: 'userDefined',
+      input: null,
+      score: 0n,
+    });
     expect(riskGroupFor(noGrowth.score, BANDS)).toBe('Low');
   });
 });
@@ -183,7 +208,12 @@ describe('scoring groups (§1.7)', () => {
     expect(scoreFor(CMG, 'STD')).toBe(h(30));
     expect(scoreFor(CMG, 'std')).toBe(0n);
     expect(scoreFor(CMG, null)).toBe(0n);
-    const years: ScoringRule = { id: 'Y', groupType: 'customerSince', scoreType: 'userDefined', lines: [{ value: '5', score: h(7) }] };
+    const years: ScoringRule = {
+      id: 'Y',
+      groupType: 'customerSince',
+      scoreType: 'userDefined',
+      lines: [{ value: '5', score: h(7) }],
+    };
     expect(scoreFor(years, h(5))).toBe(h(7));
     expect(scoreFor(years, h(6))).toBe(0n);
   });
@@ -200,7 +230,11 @@ describe('scoring groups (§1.7)', () => {
       country: 'US',
       entered: { U1: '12.5', U2: 'abc', C2: 'DK' },
     };
-    const rule = (id: string, groupType: ScoringRule['groupType'], scoreType: 'range' | 'userDefined' = 'range'): ScoringRule =>
+    const rule = (
+      id: string,
+      groupType: ScoringRule['groupType'],
+      scoreType: 'range' | 'userDefined' = 'range',
+    ): ScoringRule =>
       scoreType === 'range' ? { id, groupType, scoreType, lines: [] } : { id, groupType, scoreType, lines: [] };
     expect(inputFor(rule('A', 'averagePaymentDays'), inputs)).toBe(h('20.5'));
     expect(inputFor(rule('A', 'customerSince'), inputs)).toBe(h(4));
@@ -227,7 +261,13 @@ describe('scoring groups (§1.7)', () => {
     expect(overlappingBands({ id: 'X', fromScore: h(35), toScore: h(36) }, BANDS)).toEqual(['Low', 'Medium']);
     expect(overlappingBands({ id: 'Medium', fromScore: h(36), toScore: h(60) }, BANDS)).toEqual([]);
     expect(overlappingRangeLines(apd.lines as never)).toEqual([]);
-    expect(overlappingRangeLines([{ fromValue: null, toValue: h(10) }, { fromValue: h(10), toValue: null }, { fromValue: h(20), toValue: h(30) }])).toEqual([
+    expect(
+      overlappingRangeLines([
+        { fromValue: null, toValue: h(10) },
+        { fromValue: h(10), toValue: null },
+        { fromValue: h(20), toValue: h(30) },
+      ]),
+    ).toEqual([
       [0, 1],
       [1, 2],
     ]);
@@ -248,8 +288,20 @@ describe('scoring groups (§1.7)', () => {
       ]),
     ).toBe(h(20));
     // 1, 0 (same day) and 0 (paid before the invoice date): 1/3 = 0.333… → 0.33; 2/3 → 0.67.
-    expect(averagePaymentDays([{ invoiceDate: '2025-01-01', settledDate: '2025-01-02' }, { invoiceDate: '2025-01-01', settledDate: '2025-01-01' }, { invoiceDate: '2025-01-05', settledDate: '2025-01-01' }])).toBe(h('0.33'));
-    expect(averagePaymentDays([{ invoiceDate: '2025-01-01', settledDate: '2025-01-02' }, { invoiceDate: '2025-01-01', settledDate: '2025-01-02' }, { invoiceDate: '2025-01-01', settledDate: '2025-01-01' }])).toBe(h('0.67'));
+    expect(
+      averagePaymentDays([
+        { invoiceDate: '2025-01-01', settledDate: '2025-01-02' },
+        { invoiceDate: '2025-01-01', settledDate: '2025-01-01' },
+        { invoiceDate: '2025-01-05', settledDate: '2025-01-01' },
+      ]),
+    ).toBe(h('0.33'));
+    expect(
+      averagePaymentDays([
+        { invoiceDate: '2025-01-01', settledDate: '2025-01-02' },
+        { invoiceDate: '2025-01-01', settledDate: '2025-01-02' },
+        { invoiceDate: '2025-01-01', settledDate: '2025-01-01' },
+      ]),
+    ).toBe(h('0.67'));
   });
 });
 
@@ -266,8 +318,17 @@ describe('automatic credit limits (§2.3 [assume])', () => {
       { scoringRuleId: 'CMG', operator: '=', value: 'KEY', creditLimit: h(150_000) },
     ],
   };
-  const lowEur: AutomaticLimitSetup = { ...lowUsd, id: 'LOW-EUR', currency: 'EUR', lines: [{ scoringRuleId: 'YRS', operator: '>', value: '0', creditLimit: h(1_000) }] };
-  const customer = (years: number | null, cmg: string | null, over: Partial<{ riskGroupId: string | null; currency: string; revenue: Money }> = {}) => ({
+  const lowEur: AutomaticLimitSetup = {
+    ...lowUsd,
+    id: 'LOW-EUR',
+    currency: 'EUR',
+    lines: [{ scoringRuleId: 'YRS', operator: '>', value: '0', creditLimit: h(1_000) }],
+  };
+  const customer = (
+    years: number | null,
+    cmg: string | null,
+    over: Partial<{ riskGroupId: string | null; currency: string; revenue: Money }> = {},
+  ) => ({
     riskGroupId: 'Low',
     currency: 'USD',
     revenue: h(500_000),
@@ -279,15 +340,23 @@ describe('automatic credit limits (§2.3 [assume])', () => {
   });
 
   it('lines are ORed and the highest matching limit wins', () => {
-    expect(automaticLimitFor(customer(12, 'STD'), [lowEur, lowUsd])).toEqual({ setupId: 'LOW-USD', lineIndex: 1, scoringRuleId: 'YRS', creditLimit: h(200_000) });
+    expect(automaticLimitFor(customer(12, 'STD'), [lowEur, lowUsd])).toEqual({
+      setupId: 'LOW-USD',
+      lineIndex: 1,
+      scoringRuleId: 'YRS',
+      creditLimit: h(200_000),
+    });
     expect(automaticLimitFor(customer(7, 'STD'), [lowUsd])?.creditLimit).toBe(h(100_000));
     expect(automaticLimitFor(customer(7, 'KEY'), [lowUsd])).toMatchObject({ lineIndex: 2, creditLimit: h(150_000) });
     expect(automaticLimitFor(customer(3, 'STD'), [lowUsd])).toBeNull();
     expect(automaticLimitFor(customer(null, null), [lowUsd])).toBeNull();
   });
 
-  it('only the setup of the customer\'s risk group and currency, and only when revenue ≤ maxRevenue', () => {
-    expect(automaticLimitFor(customer(12, 'STD', { currency: 'EUR' }), [lowUsd, lowEur])).toMatchObject({ setupId: 'LOW-EUR', creditLimit: h(1_000) });
+  it("only the setup of the customer's risk group and currency, and only when revenue ≤ maxRevenue", () => {
+    expect(automaticLimitFor(customer(12, 'STD', { currency: 'EUR' }), [lowUsd, lowEur])).toMatchObject({
+      setupId: 'LOW-EUR',
+      creditLimit: h(1_000),
+    });
     expect(automaticLimitFor(customer(12, 'STD', { currency: 'GBP' }), [lowUsd, lowEur])).toBeNull();
     expect(automaticLimitFor(customer(12, 'STD', { riskGroupId: 'High' }), [lowUsd])).toBeNull();
     expect(automaticLimitFor(customer(12, 'STD', { riskGroupId: null }), [lowUsd])).toBeNull();
@@ -311,6 +380,7 @@ describe('automatic credit limits (§2.3 [assume])', () => {
       [null, '≠', 'STD', false],
       [null, '≥', '0', false],
     ];
-    for (const [input, op, value, expected] of table) expect(compareInput(input, op, value), `${String(input)} ${op} ${value}`).toBe(expected);
+    for (const [input, op, value, expected] of table)
+      expect(compareInput(input, op, value), `${String(input)} ${op} ${value}`).toBe(expected);
   });
 });

@@ -28,7 +28,11 @@ export const SCORING_GROUP_TYPES = [
 export type ScoringGroupType = (typeof SCORING_GROUP_TYPES)[number];
 
 /** Group types whose input is a label (an id or a code), never a number: only value lines fit them. */
-const CATEGORICAL_GROUP_TYPES: ReadonlySet<ScoringGroupType> = new Set(['creditManagementGroup', 'accountStatus', 'country']);
+const CATEGORICAL_GROUP_TYPES: ReadonlySet<ScoringGroupType> = new Set([
+  'creditManagementGroup',
+  'accountStatus',
+  'country',
+]);
 
 /** Group types whose input may be entered by hand per customer (the database holds no country). */
 export const HAND_ENTERED_GROUP_TYPES: ReadonlySet<ScoringGroupType> = new Set(['userDefined', 'country']);
@@ -40,7 +44,10 @@ export const HAND_ENTERED_GROUP_TYPES: ReadonlySet<ScoringGroupType> = new Set([
  * inputKind({ groupType: 'userDefined', scoreType: 'range' }); // 'number'
  * inputKind({ groupType: 'country', scoreType: 'userDefined' }); // 'label'
  */
-export function inputKind(rule: { groupType: ScoringGroupType; scoreType: 'range' | 'userDefined' }): 'number' | 'label' {
+export function inputKind(rule: {
+  groupType: ScoringGroupType;
+  scoreType: 'range' | 'userDefined';
+}): 'number' | 'label' {
   if (CATEGORICAL_GROUP_TYPES.has(rule.groupType)) return 'label';
   if (rule.groupType === 'userDefined') return rule.scoreType === 'range' ? 'number' : 'label';
   return 'number';
@@ -183,7 +190,10 @@ export function scoreFor(rule: ScoringRule, input: RiskInput): Hundredths {
  * // E40: credit management group STD → 30 points, growth index "strong" → 50 points
  * riskScore([cmg, growth], { ...noInputs, creditManagementGroupId: 'STD', entered: { GROWTH: 'strong' } }).score; // 8000n (80.00)
  */
-export function riskScore(rules: readonly ScoringRule[], inputs: RiskInputs): { score: Hundredths; contributions: RiskContribution[] } {
+export function riskScore(
+  rules: readonly ScoringRule[],
+  inputs: RiskInputs,
+): { score: Hundredths; contributions: RiskContribution[] } {
   let score = 0n;
   const contributions: RiskContribution[] = [];
   for (const rule of rules) {
@@ -212,7 +222,9 @@ export function riskGroupFor(score: Hundredths, groups: readonly RiskBand[]): st
  * overlappingBands({ id: 'M', fromScore: 3000n, toScore: 6000n }, [{ id: 'L', fromScore: 0n, toScore: 3500n }]); // ['L']
  */
 export function overlappingBands(band: RiskBand, others: readonly RiskBand[]): string[] {
-  return others.filter((o) => o.id !== band.id && o.fromScore <= band.toScore && band.fromScore <= o.toScore).map((o) => o.id);
+  return others
+    .filter((o) => o.id !== band.id && o.fromScore <= band.toScore && band.fromScore <= o.toScore)
+    .map((o) => o.id);
 }
 
 /**
@@ -279,7 +291,9 @@ export function dso(input: DsoInput): Hundredths | null {
  * @example
  * averagePaymentDays([{ invoiceDate: '2025-01-01', settledDate: '2025-01-31' }, { invoiceDate: '2025-02-01', settledDate: '2025-02-11' }]); // 2000n (20.00)
  */
-export function averagePaymentDays(pairs: readonly { invoiceDate: CalendarDate; settledDate: CalendarDate }[]): Hundredths | null {
+export function averagePaymentDays(
+  pairs: readonly { invoiceDate: CalendarDate; settledDate: CalendarDate }[],
+): Hundredths | null {
   if (pairs.length === 0) return null;
   let total = 0n;
   for (const p of pairs) total += BigInt(Math.max(0, daysBetween(p.invoiceDate, p.settledDate)));
@@ -367,7 +381,10 @@ export interface AutomaticLimit {
  * // risk group Low: 5 years in business → 100,000; 10 years → 200,000 (§2.3 [doc])
  * automaticLimitFor({ riskGroupId: 'Low', currency: 'USD', revenue: 0n, inputs: new Map([['YRS', 1200n]]) }, [lowUsd]); // → { creditLimit: 20_000_000n, lineIndex: 1, … }
  */
-export function automaticLimitFor(customer: AutomaticLimitCustomer, setups: readonly AutomaticLimitSetup[]): AutomaticLimit | null {
+export function automaticLimitFor(
+  customer: AutomaticLimitCustomer,
+  setups: readonly AutomaticLimitSetup[],
+): AutomaticLimit | null {
   if (customer.riskGroupId === null) return null;
   const setup = setups.find((s) => s.riskGroupId === customer.riskGroupId && s.currency === customer.currency);
   if (!setup || customer.revenue > setup.maxRevenue) return null;
@@ -375,7 +392,8 @@ export function automaticLimitFor(customer: AutomaticLimitCustomer, setups: read
   for (const [lineIndex, line] of setup.lines.entries()) {
     const input = customer.inputs.get(line.scoringRuleId) ?? null;
     if (!compareInput(input, line.operator, line.value)) continue;
-    if (best === null || line.creditLimit > best.creditLimit) best = { setupId: setup.id, lineIndex, scoringRuleId: line.scoringRuleId, creditLimit: line.creditLimit };
+    if (best === null || line.creditLimit > best.creditLimit)
+      best = { setupId: setup.id, lineIndex, scoringRuleId: line.scoringRuleId, creditLimit: line.creditLimit };
   }
   return best;
 }

@@ -86,8 +86,23 @@ export interface CreditGroupState {
   temporaryLimits?: TemporaryLimit[];
 }
 
-export type RuleType = 'daysOverdue' | 'accountStatus' | 'termsOfPayment' | 'creditLimitExpired' | 'overdueAmount' | 'salesOrder' | 'creditLimitUsed';
-export const RULE_TYPES: readonly RuleType[] = ['daysOverdue', 'accountStatus', 'termsOfPayment', 'creditLimitExpired', 'overdueAmount', 'salesOrder', 'creditLimitUsed'];
+export type RuleType =
+  | 'daysOverdue'
+  | 'accountStatus'
+  | 'termsOfPayment'
+  | 'creditLimitExpired'
+  | 'overdueAmount'
+  | 'salesOrder'
+  | 'creditLimitUsed';
+export const RULE_TYPES: readonly RuleType[] = [
+  'daysOverdue',
+  'accountStatus',
+  'termsOfPayment',
+  'creditLimitExpired',
+  'overdueAmount',
+  'salesOrder',
+  'creditLimitUsed',
+];
 export type ReasonType = RuleType | 'paymentTermsIncreased' | 'settlementDiscountIncreased';
 export type ValueType = 'days' | 'amount' | 'percent';
 export type Scope = 'table' | 'group' | 'all';

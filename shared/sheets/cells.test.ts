@@ -3,10 +3,33 @@ import { escapeFormula, matchHeaders, parseAmountCell, parseDateCell, textCell }
 
 describe('sheet headers', () => {
   it('match by name ignoring case, spaces and punctuation, with the SPEC aliases; the rest is ignored', () => {
-    const { columns, ignored } = matchHeaders(['Account', ' new LIMIT ', 'Expiration', 'From', 'To', 'Credit group', 'Type', 'Notes', 'Result', '']);
-    expect(Object.fromEntries(columns)).toEqual({ customerId: 0, newCreditLimit: 1, newExpirationDate: 2, newFromDate: 3, newToDate: 4, creditGroupId: 5, type: 6 });
+    const { columns, ignored } = matchHeaders([
+      'Account',
+      ' new LIMIT ',
+      'Expiration',
+      'From',
+      'To',
+      'Credit group',
+      'Type',
+      'Notes',
+      'Result',
+      '',
+    ]);
+    expect(Object.fromEntries(columns)).toEqual({
+      customerId: 0,
+      newCreditLimit: 1,
+      newExpirationDate: 2,
+      newFromDate: 3,
+      newToDate: 4,
+      creditGroupId: 5,
+      type: 6,
+    });
     expect(ignored).toEqual(['Notes', 'Result']);
-    expect(Object.fromEntries(matchHeaders(['customer_id', 'New-Credit-Limit', 'Expiry']).columns)).toEqual({ customerId: 0, newCreditLimit: 1, newExpirationDate: 2 });
+    expect(Object.fromEntries(matchHeaders(['customer_id', 'New-Credit-Limit', 'Expiry']).columns)).toEqual({
+      customerId: 0,
+      newCreditLimit: 1,
+      newExpirationDate: 2,
+    });
     // The first of two columns for one field wins.
     expect(matchHeaders(['Customer', 'Account']).columns.get('customerId')).toBe(0);
   });
@@ -61,9 +84,12 @@ describe('date cells', () => {
     expect(parseDateCell('9999-12-31')).toEqual({ ok: false, message: `"9999-12-31" ${outside}` });
     expect(parseDateCell('31.12.2200')).toEqual({ ok: false, message: `"31.12.2200" ${outside}` });
     expect(parseDateCell(109_575)).toEqual({ ok: false, message: `109575 is the date 2200-01-01, ${outside}` });
-    expect(parseDateCell(109_574)).toEqual({ ok: true, value: "2199-12-31" });
+    expect(parseDateCell(109_574)).toEqual({ ok: true, value: '2199-12-31' });
     expect(parseDateCell('2027-02-30')).toEqual({ ok: false, message: '"2027-02-30" is not a calendar date' });
-    expect(parseDateCell('31.02.2027')).toEqual({ ok: false, message: '"31.02.2027" is not a calendar date (day first: 30.06.2025)' });
+    expect(parseDateCell('31.02.2027')).toEqual({
+      ok: false,
+      message: '"31.02.2027" is not a calendar date (day first: 30.06.2025)',
+    });
   });
 });
 

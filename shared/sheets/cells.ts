@@ -7,7 +7,8 @@ import { tryParseMoney, type Money } from '../money';
 import { EARLIEST_DATE, fromDayNumber, isValidDate, LATEST_DATE, toDayNumber, type CalendarDate } from '../dates';
 
 /** The journal fields an adjustments sheet can carry. */
-export type AdjustmentField = 'customerId' | 'creditGroupId' | 'newCreditLimit' | 'newExpirationDate' | 'newFromDate' | 'newToDate' | 'type';
+export type AdjustmentField =
+  'customerId' | 'creditGroupId' | 'newCreditLimit' | 'newExpirationDate' | 'newFromDate' | 'newToDate' | 'type';
 
 /** A header as compared: lower case, without spaces and punctuation ("New limit" → "newlimit"). */
 export function normalizeHeader(h: string): string {
@@ -131,19 +132,28 @@ export function parseDateCell(v: CellValue): Parsed<CalendarDate> {
   }
   if (typeof v === 'number') {
     // A date-time cell carries the time as a fraction of the day: the date is its whole part.
-    if (!Number.isFinite(v) || v < 61 || v >= 2_958_466) return { ok: false, message: `${v} is not a date serial number` };
+    if (!Number.isFinite(v) || v < 61 || v >= 2_958_466)
+      return { ok: false, message: `${v} is not a date serial number` };
     const date = fromDayNumber(EXCEL_EPOCH + Math.floor(v));
-    return date > LATEST_DATE ? { ok: false, message: `${v} is the date ${date}, ${dateCellProblem(date)}` } : { ok: true, value: date };
+    return date > LATEST_DATE
+      ? { ok: false, message: `${v} is the date ${date}, ${dateCellProblem(date)}` }
+      : { ok: true, value: date };
   }
   if (typeof v !== 'string') return { ok: false, message: 'is not a date' };
   const text = v.trim();
-  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return isValidDate(text) ? { ok: true, value: text } : { ok: false, message: `${quoteCell(v)} ${dateCellProblem(text)}` };
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text))
+    return isValidDate(text)
+      ? { ok: true, value: text }
+      : { ok: false, message: `${quoteCell(v)} ${dateCellProblem(text)}` };
   const m = /^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$/.exec(text);
   if (m) {
     const iso = `${m[3]}-${m[2]!.padStart(2, '0')}-${m[1]!.padStart(2, '0')}`;
     const inRange = iso >= EARLIEST_DATE && iso <= LATEST_DATE;
     if (isValidDate(iso)) return { ok: true, value: iso };
-    return { ok: false, message: `${quoteCell(v)} ${dateCellProblem(iso)}${inRange ? ' (day first: 30.06.2025)' : ''}` };
+    return {
+      ok: false,
+      message: `${quoteCell(v)} ${dateCellProblem(iso)}${inRange ? ' (day first: 30.06.2025)' : ''}`,
+    };
   }
   if (/^\d+$/.test(text)) return parseDateCell(Number(text));
   return { ok: false, message: `${quoteCell(v)} is not a date; use 2025-06-30 or 30.06.2025` };
@@ -151,7 +161,9 @@ export function parseDateCell(v: CellValue): Parsed<CalendarDate> {
 
 /** Why a date of the right shape is refused: outside the accepted years (shared/dates.ts), or not a day of the calendar. */
 function dateCellProblem(iso: string): string {
-  return iso < EARLIEST_DATE || iso > LATEST_DATE ? `is outside the accepted dates (${EARLIEST_DATE} to ${LATEST_DATE})` : 'is not a calendar date';
+  return iso < EARLIEST_DATE || iso > LATEST_DATE
+    ? `is outside the accepted dates (${EARLIEST_DATE} to ${LATEST_DATE})`
+    : 'is not a calendar date';
 }
 
 /** Text of an identifier cell (numbers without a decimal part, as Excel shows 1001). */

@@ -14,8 +14,12 @@ describe('the add-in bundle', () => {
 
   it('holds no server module and no server library (wire types are import type only)', () => {
     expect(maps.length).toBeGreaterThan(0);
-    const sources = maps.flatMap((f) => (JSON.parse(readFileSync(join(ASSETS, f), 'utf8')) as { sources: string[] }).sources.map((s) => `${f}: ${s}`));
+    const sources = maps.flatMap((f) =>
+      (JSON.parse(readFileSync(join(ASSETS, f), 'utf8')) as { sources: string[] }).sources.map((s) => `${f}: ${s}`),
+    );
     expect(sources.some((s) => s.includes('shared/money.ts'))).toBe(true);
-    expect(sources.filter((s) => FORBIDDEN.some((re) => re.test(s.split(': ')[1]!.replace(/^(\.\.\/)+/, ''))))).toEqual([]);
+    expect(sources.filter((s) => FORBIDDEN.some((re) => re.test(s.split(': ')[1]!.replace(/^(\.\.\/)+/, ''))))).toEqual(
+      [],
+    );
   });
 });

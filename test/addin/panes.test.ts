@@ -4,7 +4,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { generatedLimit } from '../../shared/credit/adjustments';
 import { formatMoney, parseMoney, parseRate } from '../../shared/money';
-import { ARTIFACTS, launchBrowser, openPane, records, screenshot, startServer, statusText, typeCell, type RunningServer } from './support';
+import {
+  ARTIFACTS,
+  launchBrowser,
+  openPane,
+  records,
+  screenshot,
+  startServer,
+  statusText,
+  typeCell,
+  type RunningServer,
+} from './support';
 
 // The task pane in real headless Chromium, beside the simulated workbook, against a real server
 // (own process, temp SQLite, demo company). Tested against a simulated workbook, not a real Excel.
@@ -47,7 +57,11 @@ describe('add-in panes in Chromium (simulated workbook)', () => {
   it('held orders: pull, release two, reject one, a conflict; outcomes agree with the server', async () => {
     await page.getByRole('button', { name: 'Pull held orders' }).click();
     await statusText(page, 'held-orders-status', /held orders pulled/);
-    const listed = (await server.api('GET', '/api/v1/holds?status=onHold&limit=1000')).body.items as { id: string; version: number; orderAmount: string }[];
+    const listed = (await server.api('GET', '/api/v1/holds?status=onHold&limit=1000')).body.items as {
+      id: string;
+      version: number;
+      orderAmount: string;
+    }[];
     const pulled = await records(page, 'HeldOrders');
     expect(listed.length).toBeGreaterThanOrEqual(4);
     expect(pulled.map((r) => r.Hold).sort()).toEqual(listed.map((h) => h.id).sort());
@@ -72,7 +86,13 @@ describe('add-in panes in Chromium (simulated workbook)', () => {
       for (const [h, v] of Object.entries(values)) await typeCell(page, 'HeldOrders', row, h, v);
     }
     // Meanwhile someone else rejects hold d on the server: the sheet's version is stale.
-    const other = await server.api('POST', `/api/v1/holds/${d}/reject`, { reasonCode: 'RISK', comment: 'by someone else' }, 'credit_manager', { 'If-Match': `"${byId.get(d!)!.version}"` });
+    const other = await server.api(
+      'POST',
+      `/api/v1/holds/${d}/reject`,
+      { reasonCode: 'RISK', comment: 'by someone else' },
+      'credit_manager',
+      { 'If-Match': `"${byId.get(d!)!.version}"` },
+    );
     expect(other.status).toBe(200);
 
     await page.getByRole('button', { name: 'Apply decisions' }).click();
@@ -88,13 +108,21 @@ describe('add-in panes in Chromium (simulated workbook)', () => {
     expect(after.get(d!)!.Decision).toBe('Release');
     expect(after.get(d!)!.Version).toBe(byId.get(d!)!.version);
 
-    const server_ = async (id: string) => (await server.api('GET', `/api/v1/holds/${id}`)).body as { status: string; version: number; releaseReasonCode: string | null; rejectReasonCode: string | null };
+    const server_ = async (id: string) =>
+      (await server.api('GET', `/api/v1/holds/${id}`)).body as {
+        status: string;
+        version: number;
+        releaseReasonCode: string | null;
+        rejectReasonCode: string | null;
+      };
     expect(await server_(a!)).toMatchObject({ status: 'released', releaseReasonCode: 'OK-REVIEWED' });
     expect(await server_(b!)).toMatchObject({ status: 'released', releaseReasonCode: 'PAID' });
     expect(await server_(c!)).toMatchObject({ status: 'rejected', rejectReasonCode: 'RISK' });
     expect((await server_(d!)).status).toBe('rejected');
     expect(after.get(a!)!.Version).toBe((await server_(a!)).version);
-    const stillHeld = ((await server.api('GET', '/api/v1/holds?status=onHold&limit=1000')).body.items as { id: string }[]).map((h) => h.id);
+    const stillHeld = (
+      (await server.api('GET', '/api/v1/holds?status=onHold&limit=1000')).body.items as { id: string }[]
+    ).map((h) => h.id);
     for (const id of [a, b, c, d]) expect(stillHeld).not.toContain(id);
 
     // Refresh pulls only changes: the conflicted row gets the server's version and status, its decision stays.
@@ -123,16 +151,24 @@ describe('add-in panes in Chromium (simulated workbook)', () => {
     await page.getByRole('button', { name: 'Open table' }).click();
     await statusText(page, 'proposals-status', /Proposals table/);
     // A customer with an unforced hold, so that "holds released" is exercised.
-    const holds = (await server.api('GET', '/api/v1/holds?status=onHold&limit=1000')).body.items as { customerId: string; forced: boolean; summaryReason: string }[];
-    const heldCustomer = (holds.find((h) => !h.forced && h.summaryReason === 'creditLimitUsed') ?? holds.find((h) => !h.forced))!.customerId;
-    const customers = ((await server.api('GET', '/api/v1/customers?limit=20')).body.items as { id: string }[]).map((c) => c.id).filter((id) => id !== heldCustomer);
+    const holds = (await server.api('GET', '/api/v1/holds?status=onHold&limit=1000')).body.items as {
+      customerId: string;
+      forced: boolean;
+      summaryReason: string;
+    }[];
+    const heldCustomer = (holds.find((h) => !h.forced && h.summaryReason === 'creditLimitUsed') ??
+      holds.find((h) => !h.forced))!.customerId;
+    const customers = ((await server.api('GET', '/api/v1/customers?limit=20')).body.items as { id: string }[])
+      .map((c) => c.id)
+      .filter((id) => id !== heldCustomer);
     const [first, second] = customers;
     const rows = [
       { Customer: first!, 'New limit': 90000, Expiry: '2027-12-31' },
       { Customer: second!, '% change': 10 },
       { Customer: heldCustomer, 'New limit': '5000000.00' },
     ];
-    for (const [i, r] of rows.entries()) for (const [h, v] of Object.entries(r)) await typeCell(page, 'Proposals', i, h, v);
+    for (const [i, r] of rows.entries())
+      for (const [h, v] of Object.entries(r)) await typeCell(page, 'Proposals', i, h, v);
 
     await page.getByRole('button', { name: 'Preview' }).click();
     await statusText(page, 'proposals-status', /previewed/);
@@ -141,13 +177,20 @@ describe('add-in panes in Chromium (simulated workbook)', () => {
 
     // The server's answer for the same lines (the % change applied to the current limit as generate does).
     const current = (await server.api('GET', `/api/v1/customers/${second}`)).body.creditLimit as string;
-    const secondLimit = formatMoney(generatedLimit(parseMoney(current), { valueType: 'percentage', value: parseRate('10') }));
+    const secondLimit = formatMoney(
+      generatedLimit(parseMoney(current), { valueType: 'percentage', value: parseRate('10') }),
+    );
     const lines = [
       { customerId: first, newCreditLimit: '90000.00', newExpirationDate: '2027-12-31' },
       { customerId: second, newCreditLimit: secondLimit },
       { customerId: heldCustomer, newCreditLimit: '5000000.00' },
     ];
-    const v = await server.api('POST', '/api/v1/adjustment-journals:validate', { type: 'creditLimit', lines }, 'credit_clerk');
+    const v = await server.api(
+      'POST',
+      '/api/v1/adjustment-journals:validate',
+      { type: 'creditLimit', lines },
+      'credit_clerk',
+    );
     expect(v.status).toBe(200);
     expect(v.body.valid).toBe(true);
     for (const [i, line] of (v.body.lines as any[]).entries()) {
@@ -155,11 +198,16 @@ describe('add-in panes in Chromium (simulated workbook)', () => {
       expect(formatMoney(parseMoney(String(r['Current limit'])))).toBe(line.currentCreditLimit);
       expect(formatMoney(parseMoney(String(r['Available now'])))).toBe(line.currentAvailableCredit);
       expect(formatMoney(parseMoney(String(r['Projected available'])))).toBe(line.projectedAvailableCredit);
-      expect(r['Projected % used'] === '' ? null : Number(r['Projected % used'])).toBe(line.projectedPercentUsed === null ? null : Number(line.projectedPercentUsed));
+      expect(r['Projected % used'] === '' ? null : Number(r['Projected % used'])).toBe(
+        line.projectedPercentUsed === null ? null : Number(line.projectedPercentUsed),
+      );
       // The same holds (the server lists them in its query's order, the pane by hold id).
       expect(String(r['Holds released']).split(', ').filter(Boolean).sort()).toEqual([...line.releasableHolds].sort());
     }
-    expect((v.body.lines as any[])[2].releasableHolds.length, JSON.stringify(holds.map((h) => h.summaryReason))).toBeGreaterThan(0);
+    expect(
+      (v.body.lines as any[])[2].releasableHolds.length,
+      JSON.stringify(holds.map((h) => h.summaryReason)),
+    ).toBeGreaterThan(0);
 
     // The user sorts the table before sending: results still land on the right rows.
     await page.evaluate(() => (window as any).workbook.sort('Proposals', 'Customer', true));
@@ -171,7 +219,11 @@ describe('add-in panes in Chromium (simulated workbook)', () => {
     expect(sent.every((r) => r.Journal === journalId)).toBe(true);
     const journal = (await server.api('GET', `/api/v1/adjustment-journals/${journalId}`)).body;
     const byCustomer = new Map((journal.lines as any[]).map((l) => [l.customerId, l.newCreditLimit]));
-    expect(Object.fromEntries(byCustomer)).toEqual({ [first!]: '90000.00', [second!]: secondLimit, [heldCustomer]: '5000000.00' });
+    expect(Object.fromEntries(byCustomer)).toEqual({
+      [first!]: '90000.00',
+      [second!]: secondLimit,
+      [heldCustomer]: '5000000.00',
+    });
     await screenshot(page, 'proposals');
   });
 
@@ -184,7 +236,8 @@ describe('add-in panes in Chromium (simulated workbook)', () => {
       { Customer: 'C1002', 'New limit': -5 },
       { Customer: 'C1003', 'New limit': 100, Expiry: '31/12/2027' },
     ];
-    for (const [i, r] of bad.entries()) for (const [h, v] of Object.entries(r)) await typeCell(page, 'Proposals', n + i, h, v);
+    for (const [i, r] of bad.entries())
+      for (const [h, v] of Object.entries(r)) await typeCell(page, 'Proposals', n + i, h, v);
     await page.getByRole('button', { name: 'Send' }).click();
     await statusText(page, 'proposals-status', /nothing was sent/);
     const rows = (await records(page, 'Proposals')).slice(n);
@@ -200,7 +253,9 @@ describe('add-in panes in Chromium (simulated workbook)', () => {
     const fresh = await openPane(browser, server, 'credit_clerk');
     try {
       const members = (await server.api('GET', '/api/v1/credit-groups/G-NORTH')).body.members as string[];
-      const outsider = ((await server.api('GET', '/api/v1/customers?limit=50')).body.items as { id: string }[]).map((c) => c.id).find((id) => !members.includes(id))!;
+      const outsider = ((await server.api('GET', '/api/v1/customers?limit=50')).body.items as { id: string }[])
+        .map((c) => c.id)
+        .find((id) => !members.includes(id))!;
       const today = new Date().toISOString().slice(0, 10);
       const later = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
       const rows = [
@@ -211,7 +266,8 @@ describe('add-in panes in Chromium (simulated workbook)', () => {
       await fresh.getByRole('tab', { name: 'Proposals' }).click();
       await fresh.getByRole('button', { name: 'Open table' }).click();
       await statusText(fresh, 'proposals-status', /Proposals table/);
-      for (const [i, r] of rows.entries()) for (const [h, v] of Object.entries(r)) await typeCell(fresh, 'Proposals', i, h, v);
+      for (const [i, r] of rows.entries())
+        for (const [h, v] of Object.entries(r)) await typeCell(fresh, 'Proposals', i, h, v);
       await fresh.getByRole('button', { name: 'Preview' }).click();
       await statusText(fresh, 'proposals-status', /previewed/);
       const previewed = new Map((await records(fresh, 'Proposals')).map((r) => [String(r.Customer), r]));
@@ -223,8 +279,12 @@ describe('add-in panes in Chromium (simulated workbook)', () => {
           expect(r.Status).toBe('previewed');
           expect(formatMoney(parseMoney(String(r['Available now'])))).toBe(line.currentAvailableCredit);
           expect(formatMoney(parseMoney(String(r['Projected available'])))).toBe(line.projectedAvailableCredit);
-          expect(r['Projected % used'] === '' ? null : Number(r['Projected % used'])).toBe(line.projectedPercentUsed === null ? null : Number(line.projectedPercentUsed));
-          expect(String(r['Holds released']).split(', ').filter(Boolean).sort()).toEqual([...line.releasableHolds].sort());
+          expect(r['Projected % used'] === '' ? null : Number(r['Projected % used'])).toBe(
+            line.projectedPercentUsed === null ? null : Number(line.projectedPercentUsed),
+          );
+          expect(String(r['Holds released']).split(', ').filter(Boolean).sort()).toEqual(
+            [...line.releasableHolds].sort(),
+          );
         }
       };
       await check('creditLimit', [{ customerId: members[0], newCreditLimit: '150000.00' }]);
@@ -257,7 +317,12 @@ describe('add-in panes in Chromium (simulated workbook)', () => {
       await statusText(fresh, 'proposals-status', /1 sent/);
       const row = (await records(fresh, 'Proposals'))[0]!;
       expect(row.Status).toBe('sent');
-      const journals = ((await server.api('GET', '/api/v1/adjustment-journals?limit=1000')).body.items as { id: string; description: string }[]).filter((j) => j.description === 'offline test');
+      const journals = (
+        (await server.api('GET', '/api/v1/adjustment-journals?limit=1000')).body.items as {
+          id: string;
+          description: string;
+        }[]
+      ).filter((j) => j.description === 'offline test');
       expect(journals.map((j) => j.id)).toEqual([row.Journal]);
     } finally {
       await fresh.close();
@@ -270,7 +335,10 @@ describe('add-in panes in Chromium (simulated workbook)', () => {
     await page.getByLabel('Aging definition').selectOption('STD');
     await page.getByRole('button', { name: 'Pull aging' }).click();
     await statusText(page, 'aging-status', /customers pulled/);
-    const server_ = (await server.api('GET', '/api/v1/aging?definitionId=STD&limit=5000')).body as { items: any[]; lastSeq: number };
+    const server_ = (await server.api('GET', '/api/v1/aging?definitionId=STD&limit=5000')).body as {
+      items: any[];
+      lastSeq: number;
+    };
     const pulled = await records(page, 'Aging');
     expect(pulled.length).toBe(server_.items.length);
     expect(pulled.length).toBeGreaterThan(0);
@@ -287,12 +355,30 @@ describe('add-in panes in Chromium (simulated workbook)', () => {
       const wb = (window as any).workbook;
       const t = wb.table('Aging');
       const c = t.headers().indexOf(label);
-      return Array.from({ length: t.rowCount }, (_, i) => i).filter((i) => wb.highlightAt(t.sheet, t.headerRow + 1 + i, t.c0 + c)).length;
+      return Array.from({ length: t.rowCount }, (_, i) => i).filter((i) =>
+        wb.highlightAt(t.sheet, t.headerRow + 1 + i, t.c0 + c),
+      ).length;
     }, oldest);
     expect(flagged).toBe(server_.items.filter((r) => parseMoney(r.buckets[0].amount) > 0n).length);
     // A new invoice for one customer: Refresh brings only that change and marks its row stale.
     const target = server_.items[0].customerId as string;
-    const fed = await server.api('POST', '/api/v1/transactions:batch', { items: [{ id: 'ADDIN-AGING-1', customerId: target, type: 'invoice', amount: '100.00', transDate: '2026-01-01', dueDate: '2026-01-31' }] }, 'integration');
+    const fed = await server.api(
+      'POST',
+      '/api/v1/transactions:batch',
+      {
+        items: [
+          {
+            id: 'ADDIN-AGING-1',
+            customerId: target,
+            type: 'invoice',
+            amount: '100.00',
+            transDate: '2026-01-01',
+            dueDate: '2026-01-31',
+          },
+        ],
+      },
+      'integration',
+    );
     expect(fed.status).toBeLessThan(300);
     await page.getByRole('button', { name: 'Refresh' }).click();
     const status = await statusText(page, 'aging-status', /updated/);
@@ -303,18 +389,45 @@ describe('add-in panes in Chromium (simulated workbook)', () => {
   });
 
   it('proposals: a sheet of every customer (demo plus 3,000 fed) previews exactly as :validate answers, from one bulk credit-context read', async () => {
-    const fed = await server.api('POST', '/api/v1/customers:batch', { items: Array.from({ length: 3000 }, (_, i) => ({ id: `BULK${i}`, name: `Bulk ${i}`, currency: 'USD', creditLimit: `${1000 + i}.00` })) }, 'integration');
+    const fed = await server.api(
+      'POST',
+      '/api/v1/customers:batch',
+      {
+        items: Array.from({ length: 3000 }, (_, i) => ({
+          id: `BULK${i}`,
+          name: `Bulk ${i}`,
+          currency: 'USD',
+          creditLimit: `${1000 + i}.00`,
+        })),
+      },
+      'integration',
+    );
     expect(fed.status).toBe(200);
     const customers: { id: string; creditLimit: string }[] = [];
     for (let cursor: string | null = null, first = true; first || cursor; first = false) {
-      const res: { items: { id: string; creditLimit: string }[]; nextCursor: string | null } = (await server.api('GET', `/api/v1/customers?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)).body;
+      const res: { items: { id: string; creditLimit: string }[]; nextCursor: string | null } = (
+        await server.api('GET', `/api/v1/customers?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
+      ).body;
       customers.push(...res.items);
       cursor = res.nextCursor;
     }
     expect(customers.length).toBeGreaterThan(3000);
-    const held = new Set(((await server.api('GET', '/api/v1/holds?status=onHold&limit=1000')).body.items as { customerId: string; forced: boolean }[]).filter((h) => !h.forced).map((h) => h.customerId));
+    const held = new Set(
+      (
+        (await server.api('GET', '/api/v1/holds?status=onHold&limit=1000')).body.items as {
+          customerId: string;
+          forced: boolean;
+        }[]
+      )
+        .filter((h) => !h.forced)
+        .map((h) => h.customerId),
+    );
     // Customers with a hold get a limit high enough to release it; every third other one a % change.
-    const rows = customers.map((c, i) => ({ id: c.id, limit: held.has(c.id) ? '5000000.00' : i % 3 ? `${50000 + i}.00` : null, current: c.creditLimit }));
+    const rows = customers.map((c, i) => ({
+      id: c.id,
+      limit: held.has(c.id) ? '5000000.00' : i % 3 ? `${50000 + i}.00` : null,
+      current: c.creditLimit,
+    }));
     const fresh = await openPane(browser, server, 'credit_clerk');
     const requests: string[] = [];
     fresh.on('request', (r) => requests.push(r.url()));
@@ -322,16 +435,48 @@ describe('add-in panes in Chromium (simulated workbook)', () => {
       await fresh.getByRole('tab', { name: 'Proposals' }).click();
       await fresh.evaluate(async (rs) => {
         const { workbook, creditdesk: cd } = window as any;
-        await cd.replaceRows(workbook, cd.PROPOSALS, rs.map((r) => [r.id, '', '', r.limit === null ? '' : Number(r.limit), r.limit === null ? 5 : '', '', '', '', '', '', '', '', '', '', '']));
+        await cd.replaceRows(
+          workbook,
+          cd.PROPOSALS,
+          rs.map((r) => [
+            r.id,
+            '',
+            '',
+            r.limit === null ? '' : Number(r.limit),
+            r.limit === null ? 5 : '',
+            '',
+            '',
+            '',
+            '',
+            '',
+            '',
+            '',
+            '',
+            '',
+            '',
+          ]),
+        );
       }, rows);
       requests.length = 0;
       await fresh.getByRole('button', { name: 'Preview' }).click();
       await statusText(fresh, 'proposals-status', /previewed/, 60_000);
       // One bulk read (credit-context:batch) for the whole sheet, not one request per customer.
-      expect(requests.filter((u) => u.includes('/api/v1/')).map((u) => new URL(u).pathname)).toEqual(['/api/v1/credit-context:batch']);
+      expect(requests.filter((u) => u.includes('/api/v1/')).map((u) => new URL(u).pathname)).toEqual([
+        '/api/v1/credit-context:batch',
+      ]);
       const previewed = new Map((await records(fresh, 'Proposals')).map((r) => [String(r.Customer), r]));
-      const lines = rows.map((r) => ({ customerId: r.id, newCreditLimit: r.limit ?? formatMoney(generatedLimit(parseMoney(r.current), { valueType: 'percentage', value: parseRate('5') })) }));
-      const v = await server.api('POST', '/api/v1/adjustment-journals:validate', { type: 'creditLimit', lines }, 'credit_clerk');
+      const lines = rows.map((r) => ({
+        customerId: r.id,
+        newCreditLimit:
+          r.limit ??
+          formatMoney(generatedLimit(parseMoney(r.current), { valueType: 'percentage', value: parseRate('5') })),
+      }));
+      const v = await server.api(
+        'POST',
+        '/api/v1/adjustment-journals:validate',
+        { type: 'creditLimit', lines },
+        'credit_clerk',
+      );
       expect(v.status).toBe(200);
       let released = 0;
       for (const line of v.body.lines as any[]) {
@@ -342,10 +487,18 @@ describe('add-in panes in Chromium (simulated workbook)', () => {
         }
         expect(r.Status, line.customerId).toBe('previewed');
         expect(formatMoney(parseMoney(String(r['Current limit'])))).toBe(line.currentCreditLimit);
-        expect(r['Available now'] === '' ? null : formatMoney(parseMoney(String(r['Available now'])))).toBe(line.currentAvailableCredit);
-        expect(r['Projected available'] === '' ? null : formatMoney(parseMoney(String(r['Projected available'])))).toBe(line.projectedAvailableCredit);
-        expect(r['Projected % used'] === '' ? null : Number(r['Projected % used'])).toBe(line.projectedPercentUsed === null ? null : Number(line.projectedPercentUsed));
-        expect(String(r['Holds released']).split(', ').filter(Boolean).sort(), line.customerId).toEqual([...line.releasableHolds].sort());
+        expect(r['Available now'] === '' ? null : formatMoney(parseMoney(String(r['Available now'])))).toBe(
+          line.currentAvailableCredit,
+        );
+        expect(r['Projected available'] === '' ? null : formatMoney(parseMoney(String(r['Projected available'])))).toBe(
+          line.projectedAvailableCredit,
+        );
+        expect(r['Projected % used'] === '' ? null : Number(r['Projected % used'])).toBe(
+          line.projectedPercentUsed === null ? null : Number(line.projectedPercentUsed),
+        );
+        expect(String(r['Holds released']).split(', ').filter(Boolean).sort(), line.customerId).toEqual(
+          [...line.releasableHolds].sort(),
+        );
         released += line.releasableHolds.length;
       }
       expect(released).toBeGreaterThan(0);
@@ -386,7 +539,9 @@ describe('add-in performance in Chromium (simulated workbook)', () => {
     await screenshot(page, 'aging-10000-rows');
     mkdirSync(ARTIFACTS, { recursive: true });
     writeFileSync(join(ARTIFACTS, 'addin-perf.json'), JSON.stringify(figures, null, 2));
-    console.log(`add-in perf: 10,000 aging rows written in ${figures.writeMs.toFixed(0)} ms (${figures.syncs} syncs, largest request ${(figures.maxRequestBytes / 1024 / 1024).toFixed(2)} MB); preview of 10,000 proposals ${figures.previewMs.toFixed(0)} ms`);
+    console.log(
+      `add-in perf: 10,000 aging rows written in ${figures.writeMs.toFixed(0)} ms (${figures.syncs} syncs, largest request ${(figures.maxRequestBytes / 1024 / 1024).toFixed(2)} MB); preview of 10,000 proposals ${figures.previewMs.toFixed(0)} ms`,
+    );
     expect(figures.rows).toBe(10_000);
     expect(figures.maxRequestBytes).toBeLessThan(5 * 1024 * 1024);
     expect(figures.previewed).toBe(10_000);

@@ -7,7 +7,15 @@ import { freePort, serverArgs } from '../support/process';
 
 /** The Debian Chromium and the flags SPEC §2 prescribes; never a downloaded browser. */
 export const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 export const ARTIFACTS = 'test-artifacts';
 
@@ -22,15 +30,32 @@ export interface RunningServer {
   dir: string;
   db: string;
   output: () => string;
-  api<T = any>(method: string, path: string, body?: unknown, role?: string, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
+  api<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    role?: string,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: T }>;
   stop(): Promise<void>;
   restart(): Promise<void>;
   remove(): void;
 }
 
-async function spawnServer(port: number, db: string, seed: boolean): Promise<{ child: ChildProcess; output: () => string }> {
+async function spawnServer(
+  port: number,
+  db: string,
+  seed: boolean,
+): Promise<{ child: ChildProcess; output: () => string }> {
   const child = spawn(process.execPath, serverArgs(), {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: db, LOG_LEVEL: 'warn', SEED_DEMO: seed ? '1' : '0' },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: db,
+      LOG_LEVEL: 'warn',
+      SEED_DEMO: seed ? '1' : '0',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -58,7 +83,9 @@ export async function startServer(opts: { seed?: boolean } = {}): Promise<Runnin
   const db = join(dir, 'creditdesk.sqlite');
   const port = await freePort();
   let proc = await spawnServer(port, db, seed);
-  const tokens = seed ? (JSON.parse(readFileSync(join(dir, 'demo-tokens.json'), 'utf8')) as Record<string, string>) : {};
+  const tokens = seed
+    ? (JSON.parse(readFileSync(join(dir, 'demo-tokens.json'), 'utf8')) as Record<string, string>)
+    : {};
   const base = `http://127.0.0.1:${port}`;
   return {
     base,
@@ -70,7 +97,11 @@ export async function startServer(opts: { seed?: boolean } = {}): Promise<Runnin
     async api(method, path, body, role = 'credit_manager', headers = {}) {
       const res = await fetch(`${base}${path}`, {
         method,
-        headers: { Authorization: `Bearer ${tokens[role]}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
+        headers: {
+          Authorization: `Bearer ${tokens[role]}`,
+          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+          ...headers,
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await res.text();
@@ -123,6 +154,17 @@ export function records(page: Page, table: string): Promise<Record<string, strin
 }
 
 /** What a person typing into a table cell does. */
-export function typeCell(page: Page, table: string, row: number, header: string, value: string | number): Promise<void> {
-  return page.evaluate(([t, r, h, v]) => (window as any).workbook.type(t, r, h, v), [table, row, header, value] as const);
+export function typeCell(
+  page: Page,
+  table: string,
+  row: number,
+  header: string,
+  value: string | number,
+): Promise<void> {
+  return page.evaluate(([t, r, h, v]) => (window as any).workbook.type(t, r, h, v), [
+    table,
+    row,
+    header,
+    value,
+  ] as const);
 }

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { formatMoney } from '../../shared/money';
 import type { AgingDefinition } from '../../shared/collections/aging';
-import { AgingRowWriter, agingListBody, snapshotToJson, type AgingListHead } from '../../server/collections/aging/aging.json-writer';
+import {
+  AgingRowWriter,
+  agingListBody,
+  snapshotToJson,
+  type AgingListHead,
+} from '../../server/collections/aging/aging.json-writer';
 import type { ListRow, RunFields, SnapshotSqlRow } from '../../server/collections/aging/aging.repository';
 import { AgingListSchema, AgingRowSchema } from '../../server/collections/aging/aging.schema';
 
@@ -12,7 +17,11 @@ import { AgingListSchema, AgingRowSchema } from '../../server/collections/aging/
  * values SQLite gives (numbers) and PostgreSQL gives (strings), and for awkward text.
  */
 
-const definition = (labels: string[]): AgingDefinition => ({ id: 'STD', name: 'Standard', lines: labels.map((label, i) => ({ label, unit: -i, interval: 'month' as const })) });
+const definition = (labels: string[]): AgingDefinition => ({
+  id: 'STD',
+  name: 'Standard',
+  lines: labels.map((label, i) => ({ label, unit: -i, interval: 'month' as const })),
+});
 
 const AWKWARD_TEXT = [
   'Plain Ltd',
@@ -24,10 +33,22 @@ const AWKWARD_TEXT = [
   '</script><script>alert(1)</script>',
 ];
 
-const run: RunFields = { as_of: '2026-06-30', criteria: 'dueDate', credit_placement: 'ownDate', currency: 'EUR', processed_at: '2026-06-30T12:34:56.789Z', processed_by: 'u-1' };
+const run: RunFields = {
+  as_of: '2026-06-30',
+  criteria: 'dueDate',
+  credit_placement: 'ownDate',
+  currency: 'EUR',
+  processed_at: '2026-06-30T12:34:56.789Z',
+  processed_by: 'u-1',
+};
 
 /** A stored snapshot row: `money` as the driver gives it (number on SQLite, string on PostgreSQL). */
-function storedRow(n: number, amounts: bigint[], money: (m: bigint) => number | string, over: Partial<ListRow> = {}): ListRow {
+function storedRow(
+  n: number,
+  amounts: bigint[],
+  money: (m: bigint) => number | string,
+  over: Partial<ListRow> = {},
+): ListRow {
   return {
     definition_id: 'STD',
     customer_id: `C-${n}.x_y`,
@@ -85,7 +106,10 @@ const AMOUNT_SETS: bigint[][] = [
 ];
 
 const DRIVERS: [string, (m: bigint) => number | string][] = [
-  ['SQLite (numbers)', (m) => (m >= BigInt(Number.MIN_SAFE_INTEGER) && m <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(m) : String(m))],
+  [
+    'SQLite (numbers)',
+    (m) => (m >= BigInt(Number.MIN_SAFE_INTEGER) && m <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(m) : String(m)),
+  ],
   ['PostgreSQL (strings)', (m) => String(m)],
 ];
 
@@ -114,7 +138,12 @@ describe('the aging row JSON writer equals the schema path', () => {
     const row = storedRow(1, [100n, -200n], String);
     const text = new AgingRowWriter(def).text(row, run, false);
     expect(text).toBe(plainRow(row, run, def, false));
-    expect((JSON.parse(text) as { buckets: { amount: string }[] }).buckets.map((b) => b.amount)).toEqual(['1.00', '-2.00', '0.00', '0.00']);
+    expect((JSON.parse(text) as { buckets: { amount: string }[] }).buckets.map((b) => b.amount)).toEqual([
+      '1.00',
+      '-2.00',
+      '0.00',
+      '0.00',
+    ]);
   });
 
   it('rows of different runs take their own run fields (the writer keeps each run apart)', () => {
@@ -144,13 +173,26 @@ describe('the aging row JSON writer equals the schema path', () => {
       poolId: null,
       pools: [{ id: 'P1', name: 'Pool "one" \\ Ü', isDefault: true }],
       lastSeq: 42,
-      runs: [{ snapshotAt: run.processed_at, asOf: run.as_of, criteria: 'dueDate', creditPlacement: 'ownDate', currency: 'EUR', processedBy: null }],
+      runs: [
+        {
+          snapshotAt: run.processed_at,
+          asOf: run.as_of,
+          criteria: 'dueDate',
+          creditPlacement: 'ownDate',
+          currency: 'EUR',
+          processedBy: null,
+        },
+      ],
       nextCursor: null,
     };
     for (const removed of [undefined, ['C-9']]) {
       const items = rows.map((r, i) => writer.text(r, run, i === 1));
       const body = agingListBody({ ...head, ...(removed ? { removed } : {}), items });
-      const plain = AgingListSchema.parse({ ...head, ...(removed ? { removed } : {}), items: rows.map((r, i) => JSON.parse(plainRow(r, run, def, i === 1)) as unknown) });
+      const plain = AgingListSchema.parse({
+        ...head,
+        ...(removed ? { removed } : {}),
+        items: rows.map((r, i) => JSON.parse(plainRow(r, run, def, i === 1)) as unknown),
+      });
       expect(JSON.parse(body)).toEqual(plain);
       expect(AgingListSchema.parse(JSON.parse(body))).toEqual(JSON.parse(body));
     }

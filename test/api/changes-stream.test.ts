@@ -19,8 +19,15 @@ describe.each(DIALECTS)('the change stream on %s', (dialect) => {
     await t.close();
   });
 
-  const open = async (query = '', headers: Record<string, string> = {}, token = t.tokens.credit_clerk, app = t.app): Promise<SseReader> => {
-    const res = await app.request(`/api/v1/changes/stream${query}`, { headers: { authorization: `Bearer ${token}`, ...headers } });
+  const open = async (
+    query = '',
+    headers: Record<string, string> = {},
+    token = t.tokens.credit_clerk,
+    app = t.app,
+  ): Promise<SseReader> => {
+    const res = await app.request(`/api/v1/changes/stream${query}`, {
+      headers: { authorization: `Bearer ${token}`, ...headers },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     expect(res.headers.get('cache-control')).toMatch(/no-cache/);
@@ -67,9 +74,14 @@ describe.each(DIALECTS)('the change stream on %s', (dialect) => {
   });
 
   it('refuses a bad since or Last-Event-ID with 400 and a missing token with 401', async () => {
-    const get = (query: string, headers: Record<string, string>) => t.app.request(`/api/v1/changes/stream${query}`, { headers });
+    const get = (query: string, headers: Record<string, string>) =>
+      t.app.request(`/api/v1/changes/stream${query}`, { headers });
     const auth = { authorization: `Bearer ${t.tokens.credit_clerk}` };
-    for (const [query, headers] of [['?since=-1', auth], ['?since=abc', auth], ['', { ...auth, 'Last-Event-ID': 'abc' }]] as const) {
+    for (const [query, headers] of [
+      ['?since=-1', auth],
+      ['?since=abc', auth],
+      ['', { ...auth, 'Last-Event-ID': 'abc' }],
+    ] as const) {
       const res = await get(query, headers);
       expectError({ status: res.status, headers: res.headers, body: await res.json() }, 400, 'invalid_request');
     }
@@ -78,7 +90,10 @@ describe.each(DIALECTS)('the change stream on %s', (dialect) => {
   });
 
   it('ends within about a second once its token is revoked', async () => {
-    const user = ok(await t.request('POST', '/api/v1/users', { body: { name: 'Streamer', role: 'credit_clerk' } }), 201);
+    const user = ok(
+      await t.request('POST', '/api/v1/users', { body: { name: 'Streamer', role: 'credit_clerk' } }),
+      201,
+    );
     const stream = await open('', {}, user.token);
     ok(await t.request('DELETE', `/api/v1/users/${user.id}/tokens`));
     const started = Date.now();
@@ -95,8 +110,14 @@ describe('the change stream across processes on postgres', () => {
     const t = await startTestApp('postgres');
     const other = await openDatabase({ url: PG_URL, schema: t.schema });
     try {
-      const otherApp = createApp({ handle: other, log: pino({ level: 'silent' }), config: { allowedOrigins: [], jsonBodyLimit: 1 << 20 } });
-      const res = await otherApp.request('/api/v1/changes/stream', { headers: { authorization: `Bearer ${t.tokens.credit_clerk}` } });
+      const otherApp = createApp({
+        handle: other,
+        log: pino({ level: 'silent' }),
+        config: { allowedOrigins: [], jsonBodyLimit: 1 << 20 },
+      });
+      const res = await otherApp.request('/api/v1/changes/stream', {
+        headers: { authorization: `Bearer ${t.tokens.credit_clerk}` },
+      });
       expect(res.status).toBe(200);
       const stream = new SseReader(res);
       expect((await stream.next())?.comments).toEqual(['connected']);

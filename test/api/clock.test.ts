@@ -17,8 +17,19 @@ describe.each(DIALECTS)('the clock on %s', (dialect) => {
   afterAll(() => t?.close());
 
   it("dates what a request decides by the handle's clock: an invoice posted from an order, the customer's timestamp", async () => {
-    ok(await t.request('PUT', '/api/v1/sales-orders/SO1', { as: 'integration', body: { customerId: 'C1', amount: '100.00' } }), 201);
-    const posted = ok(await t.request('POST', '/api/v1/sales-orders/SO1/post', { as: 'integration', body: { checkpoint: 'invoice', postingType: 'posting' } }));
+    ok(
+      await t.request('PUT', '/api/v1/sales-orders/SO1', {
+        as: 'integration',
+        body: { customerId: 'C1', amount: '100.00' },
+      }),
+      201,
+    );
+    const posted = ok(
+      await t.request('POST', '/api/v1/sales-orders/SO1/post', {
+        as: 'integration',
+        body: { checkpoint: 'invoice', postingType: 'posting' },
+      }),
+    );
     const invoice = ok(await t.request('GET', `/api/v1/transactions/${posted.invoiceId}`, { as: 'credit_clerk' }));
     expect(invoice.transDate).toBe(PINNED);
     const customer = ok(await t.request('GET', '/api/v1/customers/C1', { as: 'credit_clerk' }));
@@ -26,7 +37,10 @@ describe.each(DIALECTS)('the clock on %s', (dialect) => {
   });
 
   it('refuses an asOf after the pinned today as "in the future"', async () => {
-    const res = await t.request('POST', '/api/v1/holds:evaluate', { as: 'credit_manager', body: { asOf: '2031-03-16' } });
+    const res = await t.request('POST', '/api/v1/holds:evaluate', {
+      as: 'credit_manager',
+      body: { asOf: '2031-03-16' },
+    });
     expect(res.status).toBe(422);
     expect(JSON.stringify(res.body)).toContain(`today is ${PINNED}`);
   });

@@ -21,8 +21,18 @@ import {
 import { listActivitiesOfCustomer } from '../../server/collections/activities/activities.service';
 
 const A = '/api/v1/activities';
-const patch = (t: TestApp, id: string, body: Record<string, unknown>, version: number | null, as: string = 'collections_agent') =>
-  t.request('PATCH', `${A}/${id}`, { as: as as 'collections_agent', body, headers: version === null ? {} : ifMatch(version) });
+const patch = (
+  t: TestApp,
+  id: string,
+  body: Record<string, unknown>,
+  version: number | null,
+  as: string = 'collections_agent',
+) =>
+  t.request('PATCH', `${A}/${id}`, {
+    as: as as 'collections_agent',
+    body,
+    headers: version === null ? {} : ifMatch(version),
+  });
 
 describe.each(DIALECTS)('collections activities on %s', (dialect) => {
   let t: TestApp;
@@ -93,13 +103,41 @@ describe.each(DIALECTS)('collections activities on %s', (dialect) => {
     }
     expect(await changesSince(t, seq)).toEqual([['activity', created.id, 'create', 1]]);
     const audit = await auditActions(t, 'activity', created.id);
-    expect(audit.map((a) => [a.action, a.userId, a.before, a.after])).toEqual([['activity.create', t.userIds.collections_agent, null, created]]);
+    expect(audit.map((a) => [a.action, a.userId, a.before, a.after])).toEqual([
+      ['activity.create', t.userIds.collections_agent, null, created],
+    ]);
 
     // The smallest body: no links, nobody else responsible; null means nobody; closed on create sets closedAt.
-    const minimal = await createActivity(t, { customerId: 'A1', type: 'event', subject: 'Customer called', closed: true, responsibleUserId: null, isCollectionsActivity: false }, 'credit_manager');
-    expect(minimal).toMatchObject({ caseId: null, transactionIds: [], responsibleUserId: null, startAt: null, endAt: null, dueDate: null, closed: true, closedAt: minimal.createdAt, percentComplete: 0, notes: null, isCollectionsActivity: false, createdBy: t.userIds.credit_manager });
+    const minimal = await createActivity(
+      t,
+      {
+        customerId: 'A1',
+        type: 'event',
+        subject: 'Customer called',
+        closed: true,
+        responsibleUserId: null,
+        isCollectionsActivity: false,
+      },
+      'credit_manager',
+    );
+    expect(minimal).toMatchObject({
+      caseId: null,
+      transactionIds: [],
+      responsibleUserId: null,
+      startAt: null,
+      endAt: null,
+      dueDate: null,
+      closed: true,
+      closedAt: minimal.createdAt,
+      percentComplete: 0,
+      notes: null,
+      isCollectionsActivity: false,
+      createdBy: t.userIds.credit_manager,
+    });
     // Another user may be named responsible.
-    expect(await createActivity(t, { customerId: 'A1', responsibleUserId: t.userIds.credit_clerk })).toMatchObject({ responsibleUserId: t.userIds.credit_clerk });
+    expect(await createActivity(t, { customerId: 'A1', responsibleUserId: t.userIds.credit_clerk })).toMatchObject({
+      responsibleUserId: t.userIds.credit_clerk,
+    });
   });
 
   it('lists filter by customer, case, responsible user, open/closed and since; pages with limit and cursor', async () => {
@@ -107,14 +145,20 @@ describe.each(DIALECTS)('collections activities on %s', (dialect) => {
     await customerWithLedger(t, 'L2', 1);
     const kase = await createCase(t, { customerId: 'L1', categoryId: 'DISPUTE' });
     const open = await createActivity(t, { customerId: 'L1', caseId: kase.id });
-    const closed = await createActivity(t, { customerId: 'L1', closed: true, responsibleUserId: t.userIds.credit_manager });
+    const closed = await createActivity(t, {
+      customerId: 'L1',
+      closed: true,
+      responsibleUserId: t.userIds.credit_manager,
+    });
     const other = await createActivity(t, { customerId: 'L2' });
     const ids = (items: any[]) => items.map((i) => i.id).sort();
     expect(ids(await listAll(t, `${A}?customerId=L1`))).toEqual([open.id, closed.id].sort());
     expect(ids(await listAll(t, `${A}?customerId=L1&status=open`))).toEqual([open.id]);
     expect(ids(await listAll(t, `${A}?customerId=L1&status=closed`))).toEqual([closed.id]);
     expect(ids(await listAll(t, `${A}?caseId=${kase.id}`))).toEqual([open.id]);
-    expect(ids(await listAll(t, `${A}?responsibleUserId=${t.userIds.credit_manager}&customerId=L1`))).toEqual([closed.id]);
+    expect(ids(await listAll(t, `${A}?responsibleUserId=${t.userIds.credit_manager}&customerId=L1`))).toEqual([
+      closed.id,
+    ]);
     expect(ids(await listAll(t, `${A}?customerId=L2`))).toEqual([other.id]);
     expect(await listAll(t, `${A}?customerId=NOBODY`)).toEqual([]);
     expectError(await t.request('GET', `${A}?status=all`), 400, 'invalid_request');
@@ -126,7 +170,9 @@ describe.each(DIALECTS)('collections activities on %s', (dialect) => {
 
     const first = ok(await t.request('GET', `${A}?customerId=L1&limit=1`));
     expect(first.items).toHaveLength(1);
-    const next = ok(await t.request('GET', `${A}?customerId=L1&limit=1&cursor=${encodeURIComponent(first.nextCursor)}`));
+    const next = ok(
+      await t.request('GET', `${A}?customerId=L1&limit=1&cursor=${encodeURIComponent(first.nextCursor)}`),
+    );
     expect(next.nextCursor).toBeNull();
     expect(ids([...first.items, ...next.items])).toEqual([open.id, closed.id].sort());
 
@@ -137,29 +183,51 @@ describe.each(DIALECTS)('collections activities on %s', (dialect) => {
   });
 
   it('PATCH needs If-Match (428 missing, 412 malformed, 409 stale with current); changes fields, replaces transactions, closes and reopens; a no-op writes nothing', async () => {
-    const act = await createActivity(t, { customerId: 'A1', transactionIds: [c1.invoices[0]], startAt: '2025-07-01T08:00:00Z' });
+    const act = await createActivity(t, {
+      customerId: 'A1',
+      transactionIds: [c1.invoices[0]],
+      startAt: '2025-07-01T08:00:00Z',
+    });
     const before = await workState(t, ['A1']);
     expectError(await patch(t, act.id, { subject: 'x' }, null), 428, 'precondition_required');
-    expectError(await t.request('PATCH', `${A}/${act.id}`, { as: 'collections_agent', body: { subject: 'x' }, headers: { 'If-Match': 'one' } }), 412, 'precondition_failed');
+    expectError(
+      await t.request('PATCH', `${A}/${act.id}`, {
+        as: 'collections_agent',
+        body: { subject: 'x' },
+        headers: { 'If-Match': 'one' },
+      }),
+      412,
+      'precondition_failed',
+    );
     const stale = await patch(t, act.id, { subject: 'x' }, 7);
     expectError(stale, 409, 'version_conflict', ['current']);
     expect(stale.body.current).toEqual(act);
     expectError(await t.request('DELETE', `${A}/${act.id}`, { as: 'collections_agent' }), 428, 'precondition_required');
-    expectError(await t.request('DELETE', `${A}/${act.id}`, { as: 'collections_agent', headers: ifMatch(2) }), 409, 'version_conflict', ['current']);
+    expectError(
+      await t.request('DELETE', `${A}/${act.id}`, { as: 'collections_agent', headers: ifMatch(2) }),
+      409,
+      'version_conflict',
+      ['current'],
+    );
     await expectWorkUnchanged(t, ['A1'], before);
 
     const seq = await lastSeq(t);
-    const res = await patch(t, act.id, {
-      subject: 'Call again',
-      notes: 'Left a voicemail',
-      dueDate: '2025-07-10',
-      endAt: '2025-07-01T09:00:00Z',
-      responsibleUserId: t.userIds.credit_manager,
-      percentComplete: 50,
-      category: 'Phone',
-      purpose: null,
-      transactionIds: [c1.invoices[2], c1.payment],
-    }, 1);
+    const res = await patch(
+      t,
+      act.id,
+      {
+        subject: 'Call again',
+        notes: 'Left a voicemail',
+        dueDate: '2025-07-10',
+        endAt: '2025-07-01T09:00:00Z',
+        responsibleUserId: t.userIds.credit_manager,
+        percentComplete: 50,
+        category: 'Phone',
+        purpose: null,
+        transactionIds: [c1.invoices[2], c1.payment],
+      },
+      1,
+    );
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.headers.get('etag')).toBe('"2"');
     const updated = res.body;
@@ -179,11 +247,18 @@ describe.each(DIALECTS)('collections activities on %s', (dialect) => {
     expect(await getActivity(t, act.id)).toEqual(updated);
     expect(await changesSince(t, seq)).toEqual([['activity', act.id, 'update', 2]]);
     const audit = await auditActions(t, 'activity', act.id);
-    expect(audit.at(-1)).toMatchObject({ action: 'activity.update', userId: t.userIds.collections_agent, before: act, after: updated });
+    expect(audit.at(-1)).toMatchObject({
+      action: 'activity.update',
+      userId: t.userIds.collections_agent,
+      before: act,
+      after: updated,
+    });
 
     // Sending what is already there changes nothing: no version, no change, no audit.
     const same = await workState(t, ['A1']);
-    const noop = ok(await patch(t, act.id, { subject: 'Call again', closed: false, transactionIds: [c1.payment, c1.invoices[2]] }, 2));
+    const noop = ok(
+      await patch(t, act.id, { subject: 'Call again', closed: false, transactionIds: [c1.payment, c1.invoices[2]] }, 2),
+    );
     expect(noop).toEqual(updated);
     await expectWorkUnchanged(t, ['A1'], same);
 
@@ -193,20 +268,40 @@ describe.each(DIALECTS)('collections activities on %s', (dialect) => {
     expect(closed.followUp).toBeUndefined();
     const reopened = ok(await patch(t, act.id, { closed: false }, 3));
     expect(reopened).toMatchObject({ closed: false, closedAt: null, version: 4 });
-    expect((await auditActions(t, 'activity', act.id)).map((a) => a.action)).toEqual(['activity.create', 'activity.update', 'activity.close', 'activity.update']);
+    expect((await auditActions(t, 'activity', act.id)).map((a) => a.action)).toEqual([
+      'activity.create',
+      'activity.update',
+      'activity.close',
+      'activity.update',
+    ]);
   });
 
   it('closing with followUp creates an open follow-up task in the same transaction, linked by followUpOf, in the same case; the case shows both', async () => {
     const kase = await createCase(t, { customerId: 'A1', categoryId: 'DISPUTE' });
-    const act = await createActivity(t, { customerId: 'A1', type: 'action', subject: 'Sent the statement', caseId: kase.id, transactionIds: [c1.invoices[0]], category: 'Mail', purpose: 'Statement', responsibleUserId: t.userIds.credit_manager });
-    expect((await getCase(t, kase.id))).toMatchObject({ activityIds: [act.id], version: 2 });
+    const act = await createActivity(t, {
+      customerId: 'A1',
+      type: 'action',
+      subject: 'Sent the statement',
+      caseId: kase.id,
+      transactionIds: [c1.invoices[0]],
+      category: 'Mail',
+      purpose: 'Statement',
+      responsibleUserId: t.userIds.credit_manager,
+    });
+    expect(await getCase(t, kase.id)).toMatchObject({ activityIds: [act.id], version: 2 });
     const seq = await lastSeq(t);
 
     const res = await patch(t, act.id, { closed: true, percentComplete: 100, followUp: { dueDate: '2025-08-01' } }, 1);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.headers.get('etag')).toBe('"2"');
     const { followUp, ...closed } = res.body;
-    expect(closed).toMatchObject({ id: act.id, closed: true, closedAt: expect.any(String), percentComplete: 100, version: 2 });
+    expect(closed).toMatchObject({
+      id: act.id,
+      closed: true,
+      closedAt: expect.any(String),
+      percentComplete: 100,
+      version: 2,
+    });
     expect(followUp).toEqual({
       id: expect.stringMatching(/^ACT-[0-9a-f]{10}$/),
       customerId: 'A1',
@@ -241,19 +336,38 @@ describe.each(DIALECTS)('collections activities on %s', (dialect) => {
       ['activity', followUp.id, 'create', 1],
       ['collectionCase', kase.id, 'update', 3],
     ]);
-    expect((await auditActions(t, 'activity', followUp.id)).map((a) => [a.action, a.after])).toEqual([['activity.create', followUp]]);
+    expect((await auditActions(t, 'activity', followUp.id)).map((a) => [a.action, a.after])).toEqual([
+      ['activity.create', followUp],
+    ]);
     const caseAudit = (await auditActions(t, 'collectionCase', kase.id)).at(-1)!;
-    expect(caseAudit).toMatchObject({ action: 'collectionCase.activityLinks', before: { activityIds: [act.id], version: 2 }, after: { activityIds: [act.id, followUp.id].sort(), version: 3 } });
+    expect(caseAudit).toMatchObject({
+      action: 'collectionCase.activityLinks',
+      before: { activityIds: [act.id], version: 2 },
+      after: { activityIds: [act.id, followUp.id].sort(), version: 3 },
+    });
 
     // A subject may be given; follow-ups are only created when closing.
-    const second = ok(await patch(t, followUp.id, { closed: true, followUp: { dueDate: '2025-09-01', subject: 'Escalate' } }, 1));
-    expect(second.followUp).toMatchObject({ subject: 'Escalate', followUpOf: followUp.id, dueDate: '2025-09-01', caseId: kase.id });
+    const second = ok(
+      await patch(t, followUp.id, { closed: true, followUp: { dueDate: '2025-09-01', subject: 'Escalate' } }, 1),
+    );
+    expect(second.followUp).toMatchObject({
+      subject: 'Escalate',
+      followUpOf: followUp.id,
+      dueDate: '2025-09-01',
+      caseId: kase.id,
+    });
     const before = await workState(t, ['A1']);
     const notClosing = await patch(t, second.followUp.id, { followUp: { dueDate: '2025-10-01' } }, 1);
     expect(expectError(notClosing, 400, 'invalid_request').map((d) => d.path)).toEqual(['followUp']);
     const alreadyClosed = await patch(t, followUp.id, { closed: true, followUp: { dueDate: '2025-10-01' } }, 2);
     expect(expectError(alreadyClosed, 422, 'rule_violation').map((d) => d.path)).toEqual(['followUp']);
-    expect(expectError(await patch(t, followUp.id, { closed: true, followUp: { subject: 'no date' } }, 2), 400, 'invalid_request').map((d) => d.path)).toEqual(['followUp.dueDate']);
+    expect(
+      expectError(
+        await patch(t, followUp.id, { closed: true, followUp: { subject: 'no date' } }, 2),
+        400,
+        'invalid_request',
+      ).map((d) => d.path),
+    ).toEqual(['followUp.dueDate']);
     await expectWorkUnchanged(t, ['A1'], before);
   });
 
@@ -279,13 +393,22 @@ describe.each(DIALECTS)('collections activities on %s', (dialect) => {
     expect(del.status).toBe(200);
     expect(del.body).toEqual({ ...moved, version: 3 });
     expectError(await t.request('GET', `${A}/${act.id}`), 404, 'not_found');
-    expectError(await t.request('DELETE', `${A}/${act.id}`, { as: 'credit_manager', headers: ifMatch(3) }), 404, 'not_found');
+    expectError(
+      await t.request('DELETE', `${A}/${act.id}`, { as: 'credit_manager', headers: ifMatch(3) }),
+      404,
+      'not_found',
+    );
     expectError(await patch(t, act.id, { notes: 'x' }, 3), 404, 'not_found');
     expect(await changesSince(t, seq)).toEqual([
       ['activity', act.id, 'delete', 3],
       ['collectionCase', k2.id, 'update', 3],
     ]);
-    expect((await auditActions(t, 'activity', act.id)).at(-1)).toMatchObject({ action: 'activity.delete', userId: t.userIds.credit_manager, before: moved, after: null });
+    expect((await auditActions(t, 'activity', act.id)).at(-1)).toMatchObject({
+      action: 'activity.delete',
+      userId: t.userIds.credit_manager,
+      before: moved,
+      after: null,
+    });
     expect((await getCase(t, k2.id)).activityIds).toEqual([]);
   });
 
@@ -293,7 +416,11 @@ describe.each(DIALECTS)('collections activities on %s', (dialect) => {
     const kaseOfA2 = await createCase(t, { customerId: 'A2', categoryId: 'DISPUTE' });
     const act = await createActivity(t, { customerId: 'A1', startAt: '2025-07-01T08:00:00Z' });
     const before = await workState(t, ['A1', 'A2']);
-    const post = (body: Record<string, unknown>) => t.request('POST', A, { as: 'collections_agent', body: { customerId: 'A1', type: 'task', subject: 'S', ...body } });
+    const post = (body: Record<string, unknown>) =>
+      t.request('POST', A, {
+        as: 'collections_agent',
+        body: { customerId: 'A1', type: 'task', subject: 'S', ...body },
+      });
 
     expectError(await post({ customerId: 'NOPE' }), 404, 'not_found');
     const unprocessable: [Record<string, unknown>, string[]][] = [
@@ -305,10 +432,16 @@ describe.each(DIALECTS)('collections activities on %s', (dialect) => {
       [{ startAt: '2025-07-01T10:00:00Z', endAt: '2025-07-01T11:59:00+02:00' }, ['endAt']],
       [{ followUpOf: 'ACT-nothing' }, ['followUpOf']],
       // Every problem at once.
-      [{ transactionIds: [c2.invoices[0]], caseId: kaseOfA2.id, responsibleUserId: 'u_nobody' }, ['caseId', 'transactionIds.0', 'responsibleUserId']],
+      [
+        { transactionIds: [c2.invoices[0]], caseId: kaseOfA2.id, responsibleUserId: 'u_nobody' },
+        ['caseId', 'transactionIds.0', 'responsibleUserId'],
+      ],
     ];
     for (const [body, paths] of unprocessable) {
-      expect(expectError(await post(body), 422, 'rule_violation').map((d) => d.path), JSON.stringify(body)).toEqual(paths);
+      expect(
+        expectError(await post(body), 422, 'rule_violation').map((d) => d.path),
+        JSON.stringify(body),
+      ).toEqual(paths);
     }
     const invalid: [Record<string, unknown>, string][] = [
       [{ type: 'meeting' }, 'type'],
@@ -324,9 +457,18 @@ describe.each(DIALECTS)('collections activities on %s', (dialect) => {
       [{ id: 'ACT-mine' }, 'id'],
     ];
     for (const [body, path] of invalid) {
-      expect(expectError(await post(body), 400, 'invalid_request').map((d) => d.path), JSON.stringify(body)).toContain(path);
+      expect(
+        expectError(await post(body), 400, 'invalid_request').map((d) => d.path),
+        JSON.stringify(body),
+      ).toContain(path);
     }
-    expect(expectError(await t.request('POST', A, { as: 'collections_agent', body: { customerId: 'A1', subject: 'S' } }), 400, 'invalid_request').map((d) => d.path)).toEqual(['type']);
+    expect(
+      expectError(
+        await t.request('POST', A, { as: 'collections_agent', body: { customerId: 'A1', subject: 'S' } }),
+        400,
+        'invalid_request',
+      ).map((d) => d.path),
+    ).toEqual(['type']);
 
     const patches: [Record<string, unknown>, number, string[]][] = [
       [{ endAt: '2025-07-01T07:59:59Z' }, 422, ['endAt']],
@@ -339,7 +481,10 @@ describe.each(DIALECTS)('collections activities on %s', (dialect) => {
     ];
     for (const [body, status, paths] of patches) {
       const res = await patch(t, act.id, body, 1);
-      expect(expectError(res, status, status === 422 ? 'rule_violation' : 'invalid_request').map((d) => d.path), JSON.stringify(body)).toEqual(paths);
+      expect(
+        expectError(res, status, status === 422 ? 'rule_violation' : 'invalid_request').map((d) => d.path),
+        JSON.stringify(body),
+      ).toEqual(paths);
     }
     expectError(await t.request('GET', `${A}/ACT-none`), 404, 'not_found');
     await expectWorkUnchanged(t, ['A1', 'A2'], before);
@@ -349,9 +494,17 @@ describe.each(DIALECTS)('collections activities on %s', (dialect) => {
     const act = await createActivity(t, { customerId: 'A1' });
     const before = await workState(t, ['A1']);
     for (const role of NOT_COLLECTIONS_WRITERS) {
-      expectError(await t.request('POST', A, { as: role, body: { customerId: 'A1', type: 'task', subject: 'S' } }), 403, 'forbidden');
+      expectError(
+        await t.request('POST', A, { as: role, body: { customerId: 'A1', type: 'task', subject: 'S' } }),
+        403,
+        'forbidden',
+      );
       expectError(await t.request('POST', A, { as: role, body: { nonsense: true } }), 403, 'forbidden');
-      expectError(await t.request('PATCH', `${A}/${act.id}`, { as: role, body: { notes: 'x' }, headers: ifMatch(1) }), 403, 'forbidden');
+      expectError(
+        await t.request('PATCH', `${A}/${act.id}`, { as: role, body: { notes: 'x' }, headers: ifMatch(1) }),
+        403,
+        'forbidden',
+      );
       expectError(await t.request('PATCH', `${A}/${act.id}`, { as: role, body: { nonsense: true } }), 403, 'forbidden');
       expectError(await t.request('DELETE', `${A}/${act.id}`, { as: role, headers: ifMatch(1) }), 403, 'forbidden');
     }
@@ -378,6 +531,10 @@ describe.each(DIALECTS)('collections activities on %s', (dialect) => {
     expect(again.body).toEqual(first.body);
     expect(await changesSince(t, seq)).toEqual([]);
     expect((await listAll(t, `${A}?customerId=I1`)).map((a) => a.id)).toEqual([first.body.id]);
-    expectError(await t.request('POST', A, { as: 'collections_agent', body: { ...body, subject: 'Twice' }, headers }), 422, 'rule_violation');
+    expectError(
+      await t.request('POST', A, { as: 'collections_agent', body: { ...body, subject: 'Twice' }, headers }),
+      422,
+      'rule_violation',
+    );
   });
 });

@@ -5,16 +5,57 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DIALECTS, startTestApp, type TestApp } from '../support/app';
 import { ok } from '../support/credit';
-import { ageCustomer, type AgingCriteria, type AgingDefinition, type CreditPlacement } from '../../shared/collections/aging';
+import {
+  ageCustomer,
+  type AgingCriteria,
+  type AgingDefinition,
+  type CreditPlacement,
+} from '../../shared/collections/aging';
 import { addDays } from '../../shared/dates';
 import { formatMoney, parseMoney } from '../../shared/money';
 
 const A = '2024-06-30';
 const DEFINITIONS: AgingDefinition[] = [
-  { id: 'P-STD', name: 'std', lines: [{ label: 'Over 90', unit: -1, interval: 'unlimited' }, { label: '61-90', unit: -30, interval: 'day' }, { label: '31-60', unit: -30, interval: 'day' }, { label: '1-30', unit: -30, interval: 'day' }, { label: 'Current', unit: 0, interval: 'day' }, { label: 'Not due', unit: 1, interval: 'unlimited' }] },
-  { id: 'P-NOUNL', name: 'nounl', lines: [{ label: '31-60', unit: -30, interval: 'day' }, { label: '1-30', unit: -30, interval: 'day' }, { label: 'Current', unit: 0, interval: 'day' }, { label: 'Next 2 weeks', unit: 2, interval: 'week' }] },
-  { id: 'P-MONTH', name: 'month', lines: [{ label: 'Older', unit: -1, interval: 'unlimited' }, { label: 'Quarter', unit: -1, interval: 'quarter' }, { label: 'Month', unit: -1, interval: 'month' }, { label: 'Future', unit: 3, interval: 'month' }] },
-  { id: 'P-FUT', name: 'future only', lines: [{ label: 'Soon', unit: 10, interval: 'day' }, { label: 'Later', unit: 1, interval: 'unlimited' }] },
+  {
+    id: 'P-STD',
+    name: 'std',
+    lines: [
+      { label: 'Over 90', unit: -1, interval: 'unlimited' },
+      { label: '61-90', unit: -30, interval: 'day' },
+      { label: '31-60', unit: -30, interval: 'day' },
+      { label: '1-30', unit: -30, interval: 'day' },
+      { label: 'Current', unit: 0, interval: 'day' },
+      { label: 'Not due', unit: 1, interval: 'unlimited' },
+    ],
+  },
+  {
+    id: 'P-NOUNL',
+    name: 'nounl',
+    lines: [
+      { label: '31-60', unit: -30, interval: 'day' },
+      { label: '1-30', unit: -30, interval: 'day' },
+      { label: 'Current', unit: 0, interval: 'day' },
+      { label: 'Next 2 weeks', unit: 2, interval: 'week' },
+    ],
+  },
+  {
+    id: 'P-MONTH',
+    name: 'month',
+    lines: [
+      { label: 'Older', unit: -1, interval: 'unlimited' },
+      { label: 'Quarter', unit: -1, interval: 'quarter' },
+      { label: 'Month', unit: -1, interval: 'month' },
+      { label: 'Future', unit: 3, interval: 'month' },
+    ],
+  },
+  {
+    id: 'P-FUT',
+    name: 'future only',
+    lines: [
+      { label: 'Soon', unit: 10, interval: 'day' },
+      { label: 'Later', unit: 1, interval: 'unlimited' },
+    ],
+  },
 ];
 
 const item = fc.record({
@@ -35,7 +76,14 @@ describe.each(DIALECTS)('aging snapshot equals the pure ageCustomer on %s', (dia
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp(dialect);
-    for (const d of DEFINITIONS) ok(await t.request('PUT', `/api/v1/aging-definitions/${d.id}`, { as: 'credit_manager', body: { name: d.name, lines: d.lines } }), 201);
+    for (const d of DEFINITIONS)
+      ok(
+        await t.request('PUT', `/api/v1/aging-definitions/${d.id}`, {
+          as: 'credit_manager',
+          body: { name: d.name, lines: d.lines },
+        }),
+        201,
+      );
   });
   afterAll(() => t.close());
 
@@ -45,7 +93,12 @@ describe.each(DIALECTS)('aging snapshot equals the pure ageCustomer on %s', (dia
       fc.asyncProperty(scenario, async (s) => {
         run++;
         const ids = [0, 1, 2, 3].map((i) => `R${run}-${i}`);
-        ok(await t.request('POST', '/api/v1/customers:batch', { as: 'integration', body: { items: ids.map((id) => ({ id, name: id, currency: 'USD', creditLimit: '1000.00' })) } }));
+        ok(
+          await t.request('POST', '/api/v1/customers:batch', {
+            as: 'integration',
+            body: { items: ids.map((id) => ({ id, name: id, currency: 'USD', creditLimit: '1000.00' })) },
+          }),
+        );
         const items = s.items.map((x, n) => ({
           id: `R${run}-T${n}`,
           customerId: ids[x.customer]!,
@@ -58,7 +111,18 @@ describe.each(DIALECTS)('aging snapshot equals the pure ageCustomer on %s', (dia
           documentDate: x.doc === null ? null : addDays(A, x.doc),
         }));
         ok(await t.request('POST', '/api/v1/transactions:batch', { as: 'integration', body: { items } }));
-        ok(await t.request('POST', '/api/v1/aging-snapshots', { as: 'collections_agent', body: { definitionId: s.definition.id, asOf: A, criteria: s.criteria, creditPlacement: s.placement, includeZeroBalance: true } }));
+        ok(
+          await t.request('POST', '/api/v1/aging-snapshots', {
+            as: 'collections_agent',
+            body: {
+              definitionId: s.definition.id,
+              asOf: A,
+              criteria: s.criteria,
+              creditPlacement: s.placement,
+              includeZeroBalance: true,
+            },
+          }),
+        );
         const list = ok(await t.request('GET', `/api/v1/aging?definitionId=${s.definition.id}&limit=50000`));
         for (const id of ids) {
           const mine = items.filter((i) => i.customerId === id);
@@ -68,10 +132,26 @@ describe.each(DIALECTS)('aging snapshot equals the pure ageCustomer on %s', (dia
             asOf: A,
             criteria: s.criteria,
             creditPlacement: s.placement,
-            items: mine.map((i) => ({ id: i.id, amount: parseMoney(i.amount), dueDate: i.dueDate, transDate: i.transDate, documentDate: i.documentDate })),
+            items: mine.map((i) => ({
+              id: i.id,
+              amount: parseMoney(i.amount),
+              dueDate: i.dueDate,
+              transDate: i.transDate,
+              documentDate: i.documentDate,
+            })),
           });
-          const want = { amountDue: formatMoney(expected.amountDue), unbucketedAmount: formatMoney(expected.unbucketedAmount), indicator: expected.indicator, buckets: expected.buckets.map((b) => ({ label: b.label, amount: formatMoney(b.amount) })) };
-          expect({ amountDue: row.amountDue, unbucketedAmount: row.unbucketedAmount, indicator: row.indicator, buckets: row.buckets }).toEqual(want);
+          const want = {
+            amountDue: formatMoney(expected.amountDue),
+            unbucketedAmount: formatMoney(expected.unbucketedAmount),
+            indicator: expected.indicator,
+            buckets: expected.buckets.map((b) => ({ label: b.label, amount: formatMoney(b.amount) })),
+          };
+          expect({
+            amountDue: row.amountDue,
+            unbucketedAmount: row.unbucketedAmount,
+            indicator: row.indicator,
+            buckets: row.buckets,
+          }).toEqual(want);
         }
       }),
       { numRuns: 25, seed: 20240630 },

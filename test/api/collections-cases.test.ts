@@ -21,8 +21,18 @@ import { listCasesOfCustomer } from '../../server/collections/cases/cases.servic
 
 const K = '/api/v1/cases';
 const CAT = '/api/v1/case-categories';
-const patch = (t: TestApp, id: string, body: Record<string, unknown>, version: number | null, as: string = 'collections_agent') =>
-  t.request('PATCH', `${K}/${id}`, { as: as as 'collections_agent', body, headers: version === null ? {} : ifMatch(version) });
+const patch = (
+  t: TestApp,
+  id: string,
+  body: Record<string, unknown>,
+  version: number | null,
+  as: string = 'collections_agent',
+) =>
+  t.request('PATCH', `${K}/${id}`, {
+    as: as as 'collections_agent',
+    body,
+    headers: version === null ? {} : ifMatch(version),
+  });
 
 describe.each(DIALECTS)('collections cases on %s', (dialect) => {
   let t: TestApp;
@@ -42,19 +52,56 @@ describe.each(DIALECTS)('collections cases on %s', (dialect) => {
   describe('case categories (setup kind)', () => {
     it('PUT upserts {description, type} as "caseCategory"; setup roles only; type is collections or other', async () => {
       const seq = await lastSeq(t);
-      const res = await t.request('PUT', `${CAT}/BILLING`, { as: 'admin', body: { description: 'Billing error', type: 'collections' } });
+      const res = await t.request('PUT', `${CAT}/BILLING`, {
+        as: 'admin',
+        body: { description: 'Billing error', type: 'collections' },
+      });
       expect(res.status).toBe(201);
-      expect(res.body).toEqual({ id: 'BILLING', description: 'Billing error', type: 'collections', createdAt: expect.any(String), updatedAt: expect.any(String), version: 1 });
+      expect(res.body).toEqual({
+        id: 'BILLING',
+        description: 'Billing error',
+        type: 'collections',
+        createdAt: expect.any(String),
+        updatedAt: expect.any(String),
+        version: 1,
+      });
       expect(await changesSince(t, seq)).toEqual([['caseCategory', 'BILLING', 'create', 1]]);
       expect((await auditActions(t, 'caseCategory', 'BILLING')).map((a) => a.action)).toEqual(['caseCategory.create']);
       for (const role of EVERY_ROLE) expect((await t.request('GET', `${CAT}/BILLING`, { as: role })).status).toBe(200);
       const before = await workState(t, []);
-      for (const role of NOT_SETUP_WRITERS) expectError(await t.request('PUT', `${CAT}/X`, { as: role, body: { description: 'x', type: 'collections' } }), 403, 'forbidden');
-      expect(expectError(await t.request('PUT', `${CAT}/X`, { as: 'credit_manager', body: { description: 'x', type: 'Collections' } }), 400, 'invalid_request').map((d) => d.path)).toEqual(['type']);
-      expect(expectError(await t.request('PUT', `${CAT}/X`, { as: 'credit_manager', body: { description: 'x' } }), 400, 'invalid_request').map((d) => d.path)).toEqual(['type']);
-      expectError(await t.request('PUT', `${CAT}/BILLING`, { as: 'credit_manager', body: { description: 'x', type: 'other' } }), 428, 'precondition_required');
+      for (const role of NOT_SETUP_WRITERS)
+        expectError(
+          await t.request('PUT', `${CAT}/X`, { as: role, body: { description: 'x', type: 'collections' } }),
+          403,
+          'forbidden',
+        );
+      expect(
+        expectError(
+          await t.request('PUT', `${CAT}/X`, { as: 'credit_manager', body: { description: 'x', type: 'Collections' } }),
+          400,
+          'invalid_request',
+        ).map((d) => d.path),
+      ).toEqual(['type']);
+      expect(
+        expectError(
+          await t.request('PUT', `${CAT}/X`, { as: 'credit_manager', body: { description: 'x' } }),
+          400,
+          'invalid_request',
+        ).map((d) => d.path),
+      ).toEqual(['type']);
+      expectError(
+        await t.request('PUT', `${CAT}/BILLING`, { as: 'credit_manager', body: { description: 'x', type: 'other' } }),
+        428,
+        'precondition_required',
+      );
       await expectWorkUnchanged(t, [], before);
-      ok(await t.request('PUT', `${CAT}/BILLING`, { as: 'credit_manager', body: { description: 'Billing', type: 'other' }, headers: ifMatch(1) }));
+      ok(
+        await t.request('PUT', `${CAT}/BILLING`, {
+          as: 'credit_manager',
+          body: { description: 'Billing', type: 'other' },
+          headers: ifMatch(1),
+        }),
+      );
       ok(await t.request('DELETE', `${CAT}/BILLING`, { as: 'credit_manager', headers: ifMatch(2) }));
     });
 
@@ -62,11 +109,25 @@ describe.each(DIALECTS)('collections cases on %s', (dialect) => {
       await putCaseCategory(t, 'INUSE');
       const kase = await createCase(t, { customerId: 'K2', categoryId: 'INUSE' });
       const before = await workState(t, ['K2']);
-      expectError(await t.request('DELETE', `${CAT}/INUSE`, { as: 'credit_manager', headers: ifMatch(1) }), 422, 'rule_violation');
-      const retype = await t.request('PUT', `${CAT}/INUSE`, { as: 'credit_manager', body: { description: 'In use', type: 'other' }, headers: ifMatch(1) });
+      expectError(
+        await t.request('DELETE', `${CAT}/INUSE`, { as: 'credit_manager', headers: ifMatch(1) }),
+        422,
+        'rule_violation',
+      );
+      const retype = await t.request('PUT', `${CAT}/INUSE`, {
+        as: 'credit_manager',
+        body: { description: 'In use', type: 'other' },
+        headers: ifMatch(1),
+      });
       expect(expectError(retype, 422, 'rule_violation').map((d) => d.path)).toEqual(['type']);
       await expectWorkUnchanged(t, ['K2'], before);
-      ok(await t.request('PUT', `${CAT}/INUSE`, { as: 'credit_manager', body: { description: 'Renamed', type: 'collections' }, headers: ifMatch(1) }));
+      ok(
+        await t.request('PUT', `${CAT}/INUSE`, {
+          as: 'credit_manager',
+          body: { description: 'Renamed', type: 'collections' },
+          headers: ifMatch(1),
+        }),
+      );
       ok(await t.request('DELETE', `${K}/${kase.id}`, { as: 'collections_agent', headers: ifMatch(1) }));
       ok(await t.request('DELETE', `${CAT}/INUSE`, { as: 'credit_manager', headers: ifMatch(2) }));
     });
@@ -74,7 +135,15 @@ describe.each(DIALECTS)('collections cases on %s', (dialect) => {
 
   it('POST opens a case (201, CASE- id, ETag "1"); owner defaults to the caller; every role reads it; logged and audited as "collectionCase"', async () => {
     const seq = await lastSeq(t);
-    const res = await t.request('POST', K, { as: 'credit_manager', body: { customerId: 'K1', categoryId: 'DISPUTE', description: ' Damaged goods on two invoices ', transactionIds: [c1.invoices[1], c1.invoices[0]] } });
+    const res = await t.request('POST', K, {
+      as: 'credit_manager',
+      body: {
+        customerId: 'K1',
+        categoryId: 'DISPUTE',
+        description: ' Damaged goods on two invoices ',
+        transactionIds: [c1.invoices[1], c1.invoices[0]],
+      },
+    });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     expect(res.headers.get('etag')).toBe('"1"');
     const created = res.body;
@@ -102,36 +171,91 @@ describe.each(DIALECTS)('collections cases on %s', (dialect) => {
       expect((await t.request('GET', `${K}?customerId=K1`, { as: role })).body.items).toContainEqual(created);
     }
     expect(await changesSince(t, seq)).toEqual([['collectionCase', created.id, 'create', 1]]);
-    expect((await auditActions(t, 'collectionCase', created.id)).map((a) => [a.action, a.userId, a.before, a.after])).toEqual([['collectionCase.create', t.userIds.credit_manager, null, created]]);
+    expect(
+      (await auditActions(t, 'collectionCase', created.id)).map((a) => [a.action, a.userId, a.before, a.after]),
+    ).toEqual([['collectionCase.create', t.userIds.credit_manager, null, created]]);
     // null owner: nobody; another user may own it.
-    expect(await createCase(t, { customerId: 'K1', categoryId: 'QUALITY', ownerUserId: null })).toMatchObject({ ownerUserId: null, transactionIds: [] });
-    expect(await createCase(t, { customerId: 'K1', categoryId: 'QUALITY', ownerUserId: t.userIds.credit_clerk })).toMatchObject({ ownerUserId: t.userIds.credit_clerk });
+    expect(await createCase(t, { customerId: 'K1', categoryId: 'QUALITY', ownerUserId: null })).toMatchObject({
+      ownerUserId: null,
+      transactionIds: [],
+    });
+    expect(
+      await createCase(t, { customerId: 'K1', categoryId: 'QUALITY', ownerUserId: t.userIds.credit_clerk }),
+    ).toMatchObject({ ownerUserId: t.userIds.credit_clerk });
   });
 
   it('PATCH needs If-Match; closes (closedAt), reopens (cleared), replaces transactions, changes owner, category, description; a no-op writes nothing', async () => {
     const kase = await createCase(t, { customerId: 'K1', categoryId: 'DISPUTE', transactionIds: [c1.invoices[0]] });
     const before = await workState(t, ['K1']);
     expectError(await patch(t, kase.id, { status: 'closed' }, null), 428, 'precondition_required');
-    expectError(await t.request('PATCH', `${K}/${kase.id}`, { as: 'collections_agent', body: { status: 'closed' }, headers: { 'If-Match': '*' } }), 412, 'precondition_failed');
+    expectError(
+      await t.request('PATCH', `${K}/${kase.id}`, {
+        as: 'collections_agent',
+        body: { status: 'closed' },
+        headers: { 'If-Match': '*' },
+      }),
+      412,
+      'precondition_failed',
+    );
     const stale = await patch(t, kase.id, { status: 'closed' }, 3);
     expectError(stale, 409, 'version_conflict', ['current']);
     expect(stale.body.current).toEqual(kase);
-    expectError(await t.request('DELETE', `${K}/${kase.id}`, { as: 'collections_agent' }), 428, 'precondition_required');
-    expectError(await t.request('DELETE', `${K}/${kase.id}`, { as: 'collections_agent', headers: ifMatch(9) }), 409, 'version_conflict', ['current']);
+    expectError(
+      await t.request('DELETE', `${K}/${kase.id}`, { as: 'collections_agent' }),
+      428,
+      'precondition_required',
+    );
+    expectError(
+      await t.request('DELETE', `${K}/${kase.id}`, { as: 'collections_agent', headers: ifMatch(9) }),
+      409,
+      'version_conflict',
+      ['current'],
+    );
     await expectWorkUnchanged(t, ['K1'], before);
 
     const seq = await lastSeq(t);
-    const res = await patch(t, kase.id, { description: 'Goods returned', ownerUserId: t.userIds.credit_manager, categoryId: 'QUALITY', transactionIds: [c1.invoices[2], c1.payment] }, 1);
+    const res = await patch(
+      t,
+      kase.id,
+      {
+        description: 'Goods returned',
+        ownerUserId: t.userIds.credit_manager,
+        categoryId: 'QUALITY',
+        transactionIds: [c1.invoices[2], c1.payment],
+      },
+      1,
+    );
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.headers.get('etag')).toBe('"2"');
     const updated = res.body;
-    expect(updated).toEqual({ ...kase, description: 'Goods returned', ownerUserId: t.userIds.credit_manager, categoryId: 'QUALITY', transactionIds: [c1.invoices[2], c1.payment].sort(), updatedAt: expect.any(String), version: 2 });
+    expect(updated).toEqual({
+      ...kase,
+      description: 'Goods returned',
+      ownerUserId: t.userIds.credit_manager,
+      categoryId: 'QUALITY',
+      transactionIds: [c1.invoices[2], c1.payment].sort(),
+      updatedAt: expect.any(String),
+      version: 2,
+    });
     expect(await getCase(t, kase.id)).toEqual(updated);
     expect(await changesSince(t, seq)).toEqual([['collectionCase', kase.id, 'update', 2]]);
-    expect((await auditActions(t, 'collectionCase', kase.id)).at(-1)).toMatchObject({ action: 'collectionCase.update', before: kase, after: updated });
+    expect((await auditActions(t, 'collectionCase', kase.id)).at(-1)).toMatchObject({
+      action: 'collectionCase.update',
+      before: kase,
+      after: updated,
+    });
 
     const same = await workState(t, ['K1']);
-    expect(ok(await patch(t, kase.id, { status: 'open', transactionIds: [c1.payment, c1.invoices[2]], description: 'Goods returned' }, 2))).toEqual(updated);
+    expect(
+      ok(
+        await patch(
+          t,
+          kase.id,
+          { status: 'open', transactionIds: [c1.payment, c1.invoices[2]], description: 'Goods returned' },
+          2,
+        ),
+      ),
+    ).toEqual(updated);
     await expectWorkUnchanged(t, ['K1'], same);
 
     const closed = ok(await patch(t, kase.id, { status: 'closed' }, 2, 'credit_manager'));
@@ -151,7 +275,11 @@ describe.each(DIALECTS)('collections cases on %s', (dialect) => {
     ]);
     const withActivity = await getCase(t, kase.id);
     expect(withActivity).toEqual({ ...kase, activityIds: [act.id], updatedAt: expect.any(String), version: 2 });
-    expect((await auditActions(t, 'collectionCase', kase.id)).at(-1)).toMatchObject({ action: 'collectionCase.activityLinks', before: kase, after: withActivity });
+    expect((await auditActions(t, 'collectionCase', kase.id)).at(-1)).toMatchObject({
+      action: 'collectionCase.activityLinks',
+      before: kase,
+      after: withActivity,
+    });
 
     const before = await workState(t, ['K1']);
     const refused = await t.request('DELETE', `${K}/${kase.id}`, { as: 'collections_agent', headers: ifMatch(2) });
@@ -159,7 +287,13 @@ describe.each(DIALECTS)('collections cases on %s', (dialect) => {
     expect(refused.body.error.message).toContain(act.id);
     await expectWorkUnchanged(t, ['K1'], before);
 
-    ok(await t.request('PATCH', `/api/v1/activities/${act.id}`, { as: 'collections_agent', body: { caseId: null }, headers: ifMatch(1) }));
+    ok(
+      await t.request('PATCH', `/api/v1/activities/${act.id}`, {
+        as: 'collections_agent',
+        body: { caseId: null },
+        headers: ifMatch(1),
+      }),
+    );
     const unlinked = await getCase(t, kase.id);
     expect(unlinked).toMatchObject({ activityIds: [], version: 3 });
     const seq2 = await lastSeq(t);
@@ -169,7 +303,12 @@ describe.each(DIALECTS)('collections cases on %s', (dialect) => {
     expectError(await t.request('GET', `${K}/${kase.id}`), 404, 'not_found');
     expectError(await patch(t, kase.id, { status: 'closed' }, 4), 404, 'not_found');
     expect(await changesSince(t, seq2)).toEqual([['collectionCase', kase.id, 'delete', 4]]);
-    expect((await auditActions(t, 'collectionCase', kase.id)).at(-1)).toMatchObject({ action: 'collectionCase.delete', userId: t.userIds.credit_manager, before: unlinked, after: null });
+    expect((await auditActions(t, 'collectionCase', kase.id)).at(-1)).toMatchObject({
+      action: 'collectionCase.delete',
+      userId: t.userIds.credit_manager,
+      before: unlinked,
+      after: null,
+    });
     expect([...(await caseIdsByTransaction(t.handle.db, 'K1')).values()].flat()).not.toContain(kase.id);
   });
 
@@ -187,7 +326,9 @@ describe.each(DIALECTS)('collections cases on %s', (dialect) => {
     ok(await patch(t, a.id, { description: 'touched' }, 1));
     expect(ids(await listAll(t, `${K}?since=${seq}`))).toEqual([a.id]);
     const first = ok(await t.request('GET', `${K}?customerId=KL&limit=1`));
-    const next = ok(await t.request('GET', `${K}?customerId=KL&limit=1&cursor=${encodeURIComponent(first.nextCursor)}`));
+    const next = ok(
+      await t.request('GET', `${K}?customerId=KL&limit=1&cursor=${encodeURIComponent(first.nextCursor)}`),
+    );
     expect(next.nextCursor).toBeNull();
     expect(ids([...first.items, ...next.items])).toEqual([a.id, b.id].sort());
 
@@ -201,7 +342,11 @@ describe.each(DIALECTS)('collections cases on %s', (dialect) => {
   it('bad input is one error naming the field and changes nothing: 404 unknown customer; 422 other-type or unknown category, links of another customer, unknown owner; 400 for the schema', async () => {
     const kase = await createCase(t, { customerId: 'K1', categoryId: 'DISPUTE' });
     const before = await workState(t, ['K1', 'K2']);
-    const post = (body: Record<string, unknown>) => t.request('POST', K, { as: 'collections_agent', body: { customerId: 'K1', categoryId: 'DISPUTE', description: 'D', ...body } });
+    const post = (body: Record<string, unknown>) =>
+      t.request('POST', K, {
+        as: 'collections_agent',
+        body: { customerId: 'K1', categoryId: 'DISPUTE', description: 'D', ...body },
+      });
     expectError(await post({ customerId: 'NOPE' }), 404, 'not_found');
     const unprocessable: [Record<string, unknown>, string[]][] = [
       [{ categoryId: 'LEGAL' }, ['categoryId']],
@@ -209,9 +354,16 @@ describe.each(DIALECTS)('collections cases on %s', (dialect) => {
       [{ transactionIds: [c1.invoices[0], c2.invoices[0]] }, ['transactionIds.1']],
       [{ transactionIds: ['NO-SUCH-TXN'] }, ['transactionIds.0']],
       [{ ownerUserId: 'u_nobody' }, ['ownerUserId']],
-      [{ categoryId: 'LEGAL', ownerUserId: 'u_nobody', transactionIds: [c2.invoices[0]] }, ['categoryId', 'ownerUserId', 'transactionIds.0']],
+      [
+        { categoryId: 'LEGAL', ownerUserId: 'u_nobody', transactionIds: [c2.invoices[0]] },
+        ['categoryId', 'ownerUserId', 'transactionIds.0'],
+      ],
     ];
-    for (const [body, paths] of unprocessable) expect(expectError(await post(body), 422, 'rule_violation').map((d) => d.path), JSON.stringify(body)).toEqual(paths);
+    for (const [body, paths] of unprocessable)
+      expect(
+        expectError(await post(body), 422, 'rule_violation').map((d) => d.path),
+        JSON.stringify(body),
+      ).toEqual(paths);
     const invalid: [Record<string, unknown>, string][] = [
       [{ description: '' }, 'description'],
       [{ categoryId: undefined }, 'categoryId'],
@@ -220,7 +372,11 @@ describe.each(DIALECTS)('collections cases on %s', (dialect) => {
       [{ transactionIds: 'K1-INV1' }, 'transactionIds'],
       [{ activityIds: [] }, 'activityIds'],
     ];
-    for (const [body, path] of invalid) expect(expectError(await post(body), 400, 'invalid_request').map((d) => d.path), JSON.stringify(body)).toContain(path);
+    for (const [body, path] of invalid)
+      expect(
+        expectError(await post(body), 400, 'invalid_request').map((d) => d.path),
+        JSON.stringify(body),
+      ).toContain(path);
     const patches: [Record<string, unknown>, number, string[]][] = [
       [{ categoryId: 'LEGAL' }, 422, ['categoryId']],
       [{ transactionIds: [c2.invoices[0]] }, 422, ['transactionIds.0']],
@@ -230,7 +386,14 @@ describe.each(DIALECTS)('collections cases on %s', (dialect) => {
       [{ closedAt: null }, 400, ['closedAt']],
     ];
     for (const [body, status, paths] of patches) {
-      expect(expectError(await patch(t, kase.id, body, 1), status, status === 422 ? 'rule_violation' : 'invalid_request').map((d) => d.path), JSON.stringify(body)).toEqual(paths);
+      expect(
+        expectError(
+          await patch(t, kase.id, body, 1),
+          status,
+          status === 422 ? 'rule_violation' : 'invalid_request',
+        ).map((d) => d.path),
+        JSON.stringify(body),
+      ).toEqual(paths);
     }
     expectError(await t.request('GET', `${K}/CASE-none`), 404, 'not_found');
     await expectWorkUnchanged(t, ['K1', 'K2'], before);
@@ -240,9 +403,17 @@ describe.each(DIALECTS)('collections cases on %s', (dialect) => {
     const kase = await createCase(t, { customerId: 'K2', categoryId: 'DISPUTE' });
     const before = await workState(t, ['K2']);
     for (const role of NOT_COLLECTIONS_WRITERS) {
-      expectError(await t.request('POST', K, { as: role, body: { customerId: 'K2', categoryId: 'DISPUTE', description: 'D' } }), 403, 'forbidden');
+      expectError(
+        await t.request('POST', K, { as: role, body: { customerId: 'K2', categoryId: 'DISPUTE', description: 'D' } }),
+        403,
+        'forbidden',
+      );
       expectError(await t.request('POST', K, { as: role, body: {} }), 403, 'forbidden');
-      expectError(await t.request('PATCH', `${K}/${kase.id}`, { as: role, body: { status: 'closed' }, headers: ifMatch(1) }), 403, 'forbidden');
+      expectError(
+        await t.request('PATCH', `${K}/${kase.id}`, { as: role, body: { status: 'closed' }, headers: ifMatch(1) }),
+        403,
+        'forbidden',
+      );
       expectError(await t.request('DELETE', `${K}/${kase.id}`, { as: role, headers: ifMatch(1) }), 403, 'forbidden');
     }
     await expectWorkUnchanged(t, ['K2'], before);

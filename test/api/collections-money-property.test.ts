@@ -12,18 +12,60 @@ import { formatMoney, parseMoney } from '../../shared/money';
 import { customerWithCode, putInterestCode } from '../support/collections-money';
 
 // Entries posted before the write-offs, NSFs and notes dated in 2024 (these are refused when dated before what they act on).
-const postTransactions = (t: TestApp, items: Record<string, unknown>[]) => feedTransactions(t, items.map((i) => ({ transDate: '2024-01-01', ...i })));
+const postTransactions = (t: TestApp, items: Record<string, unknown>[]) =>
+  feedTransactions(
+    t,
+    items.map((i) => ({ transDate: '2024-01-01', ...i })),
+  );
 
 const BASE = '2024-01-01';
 
 const op = fc.oneof(
-  { arbitrary: fc.record({ kind: fc.constant('invoice' as const), cents: fc.integer({ min: 1, max: 200_000 }), due: fc.integer({ min: -60, max: 30 }), tax: fc.boolean() }), weight: 3 },
-  { arbitrary: fc.record({ kind: fc.constant('payment' as const), cents: fc.integer({ min: 1, max: 200_000 }), bank: fc.boolean() }), weight: 3 },
-  { arbitrary: fc.record({ kind: fc.constant('settle' as const), a: fc.nat(), b: fc.nat(), percent: fc.integer({ min: 1, max: 100 }) }), weight: 3 },
-  { arbitrary: fc.record({ kind: fc.constant('interest' as const), days: fc.integer({ min: 1, max: 90 }) }), weight: 3 },
-  { arbitrary: fc.record({ kind: fc.constant('adjust' as const), action: fc.constantFrom('waive' as const, 'reinstate' as const, 'reverse' as const), note: fc.nat(), line: fc.option(fc.nat(), { nil: null }) }), weight: 6 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('invoice' as const),
+      cents: fc.integer({ min: 1, max: 200_000 }),
+      due: fc.integer({ min: -60, max: 30 }),
+      tax: fc.boolean(),
+    }),
+    weight: 3,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('payment' as const),
+      cents: fc.integer({ min: 1, max: 200_000 }),
+      bank: fc.boolean(),
+    }),
+    weight: 3,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('settle' as const),
+      a: fc.nat(),
+      b: fc.nat(),
+      percent: fc.integer({ min: 1, max: 100 }),
+    }),
+    weight: 3,
+  },
+  {
+    arbitrary: fc.record({ kind: fc.constant('interest' as const), days: fc.integer({ min: 1, max: 90 }) }),
+    weight: 3,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('adjust' as const),
+      action: fc.constantFrom('waive' as const, 'reinstate' as const, 'reverse' as const),
+      note: fc.nat(),
+      line: fc.option(fc.nat(), { nil: null }),
+    }),
+    weight: 6,
+  },
   fc.record({ kind: fc.constant('fee' as const), cents: fc.integer({ min: 1, max: 5_000 }), waive: fc.boolean() }),
-  fc.record({ kind: fc.constant('writeOff' as const), pick: fc.option(fc.array(fc.nat(), { minLength: 1, maxLength: 3 }), { nil: null }), reverse: fc.boolean() }),
+  fc.record({
+    kind: fc.constant('writeOff' as const),
+    pick: fc.option(fc.array(fc.nat(), { minLength: 1, maxLength: 3 }), { nil: null }),
+    reverse: fc.boolean(),
+  }),
   { arbitrary: fc.record({ kind: fc.constant('nsf' as const), payment: fc.nat() }), weight: 2 },
 );
 type Op = typeof op extends fc.Arbitrary<infer T> ? T : never;
@@ -47,9 +89,30 @@ describe.each(DIALECTS)('collections money invariants on %s', (dialect) => {
     t = await startTestApp(dialect);
     await reasonCode(t, 'WO', 'writeOff');
     await reasonCode(t, 'NSF', 'nsf');
-    ok(await t.request('PUT', '/api/v1/bank-accounts/BANK1', { as: 'credit_manager', body: { name: 'Bank', nsfFee: '5.00' } }), 201);
-    ok(await t.request('PUT', '/api/v1/write-off-accounts/WRITEOFF', { as: 'credit_manager', body: { name: 'Bad debts', salesTaxAccountId: 'TAX' } }), 201);
-    ok(await t.request('PUT', '/api/v1/parameters', { as: 'credit_manager', body: { writeOffReasonCode: 'WO', separateSalesTax: true, waiveLimits: [{ currency: 'USD', amount: '500.00' }] } }));
+    ok(
+      await t.request('PUT', '/api/v1/bank-accounts/BANK1', {
+        as: 'credit_manager',
+        body: { name: 'Bank', nsfFee: '5.00' },
+      }),
+      201,
+    );
+    ok(
+      await t.request('PUT', '/api/v1/write-off-accounts/WRITEOFF', {
+        as: 'credit_manager',
+        body: { name: 'Bad debts', salesTaxAccountId: 'TAX' },
+      }),
+      201,
+    );
+    ok(
+      await t.request('PUT', '/api/v1/parameters', {
+        as: 'credit_manager',
+        body: {
+          writeOffReasonCode: 'WO',
+          separateSalesTax: true,
+          waiveLimits: [{ currency: 'USD', amount: '500.00' }],
+        },
+      }),
+    );
     await putInterestCode(t, 'P', { method: 'daily365', rate: 18, feeAmount: '2.50' });
   });
   afterAll(() => t.close());
@@ -66,8 +129,18 @@ describe.each(DIALECTS)('collections money invariants on %s', (dialect) => {
         let n = 0;
         let to = BASE;
         // Every run starts from an overdue invoice with a posted interest note, so the adjustments have a target.
-        for (const o of [{ kind: 'invoice', cents: 100_000, due: -45, tax: false }, { kind: 'interest', days: 1 }, ...ops] as Op[]) {
-          const status = await apply(t, customerId, o, () => `${customerId}-T${n++}`, (d) => (to = addDays(to, d)));
+        for (const o of [
+          { kind: 'invoice', cents: 100_000, due: -45, tax: false },
+          { kind: 'interest', days: 1 },
+          ...ops,
+        ] as Op[]) {
+          const status = await apply(
+            t,
+            customerId,
+            o,
+            () => `${customerId}-T${n++}`,
+            (d) => (to = addDays(to, d)),
+          );
           expect([200, 201, 422, SKIPPED], JSON.stringify(o)).toContain(status);
           if (status === 200 || status === 201) done.add(o.kind === 'adjust' ? o.action : o.kind);
           await expectInvariants(t, customerId);
@@ -77,7 +150,18 @@ describe.each(DIALECTS)('collections money invariants on %s', (dialect) => {
       // 30 runs, two to seven): this example reaches every operation in every run of the suite.
       { numRuns: dialect === 'sqlite' ? 60 : 30, examples: [[EVERY_OPERATION]] },
     );
-    expect([...done].sort()).toEqual(['fee', 'interest', 'invoice', 'nsf', 'payment', 'reinstate', 'reverse', 'settle', 'waive', 'writeOff']);
+    expect([...done].sort()).toEqual([
+      'fee',
+      'interest',
+      'invoice',
+      'nsf',
+      'payment',
+      'reinstate',
+      'reverse',
+      'settle',
+      'waive',
+      'writeOff',
+    ]);
   }, 60_000);
 });
 
@@ -101,27 +185,69 @@ const SKIPPED = 204;
 const pick = <T>(xs: T[], i: number): T | undefined => (xs.length ? xs[i % xs.length] : undefined);
 
 /** Applies one step; answers the HTTP status of its main request (201/200 done, 422 refused) or SKIPPED. */
-async function apply(t: TestApp, customerId: string, o: Op, nextId: () => string, advance: (days: number) => string): Promise<number> {
-  const post = async (path: string, body: unknown, as: 'collections_agent' | 'integration' = 'collections_agent') => t.request('POST', path, { as, body });
-  const open = async () => (await listAll(t, `/api/v1/customers/${customerId}/transactions?open=true`)).filter((r: any) => !r.canceled);
-  const notes = async () => ok(await t.request('GET', `/api/v1/interest-notes?customerId=${customerId}&status=posted&limit=1000`)).items as any[];
+async function apply(
+  t: TestApp,
+  customerId: string,
+  o: Op,
+  nextId: () => string,
+  advance: (days: number) => string,
+): Promise<number> {
+  const post = async (path: string, body: unknown, as: 'collections_agent' | 'integration' = 'collections_agent') =>
+    t.request('POST', path, { as, body });
+  const open = async () =>
+    (await listAll(t, `/api/v1/customers/${customerId}/transactions?open=true`)).filter((r: any) => !r.canceled);
+  const notes = async () =>
+    ok(await t.request('GET', `/api/v1/interest-notes?customerId=${customerId}&status=posted&limit=1000`))
+      .items as any[];
   switch (o.kind) {
     case 'invoice': {
       const amount = formatMoney(BigInt(o.cents));
-      await postTransactions(t, [{ id: nextId(), customerId, type: 'invoice', amount, dueDate: addDays(BASE, o.due), ...(o.tax ? { taxAmount: formatMoney(BigInt(Math.floor(o.cents / 11))) } : {}) }]);
+      await postTransactions(t, [
+        {
+          id: nextId(),
+          customerId,
+          type: 'invoice',
+          amount,
+          dueDate: addDays(BASE, o.due),
+          ...(o.tax ? { taxAmount: formatMoney(BigInt(Math.floor(o.cents / 11))) } : {}),
+        },
+      ]);
       return 200;
     }
     case 'payment':
-      await postTransactions(t, [{ id: nextId(), customerId, type: 'payment', amount: formatMoney(-BigInt(o.cents)), ...(o.bank ? { bankAccountId: 'BANK1' } : {}) }]);
+      await postTransactions(t, [
+        {
+          id: nextId(),
+          customerId,
+          type: 'payment',
+          amount: formatMoney(-BigInt(o.cents)),
+          ...(o.bank ? { bankAccountId: 'BANK1' } : {}),
+        },
+      ]);
       return 200;
     case 'settle': {
       const items = await open();
-      const debit = pick(items.filter((r: any) => parseMoney(r.openAmount) > 0n), o.a);
-      const credit = pick(items.filter((r: any) => parseMoney(r.openAmount) < 0n), o.b);
+      const debit = pick(
+        items.filter((r: any) => parseMoney(r.openAmount) > 0n),
+        o.a,
+      );
+      const credit = pick(
+        items.filter((r: any) => parseMoney(r.openAmount) < 0n),
+        o.b,
+      );
       if (!debit || !credit) return SKIPPED;
-      const most = parseMoney(debit.openAmount) < -parseMoney(credit.openAmount) ? parseMoney(debit.openAmount) : -parseMoney(credit.openAmount);
+      const most =
+        parseMoney(debit.openAmount) < -parseMoney(credit.openAmount)
+          ? parseMoney(debit.openAmount)
+          : -parseMoney(credit.openAmount);
       const amount = (most * BigInt(o.percent)) / 100n || 1n;
-      return (await post('/api/v1/settlements', { debitId: debit.id, creditId: credit.id, amount: formatMoney(amount), date: BASE }, 'integration')).status;
+      return (
+        await post(
+          '/api/v1/settlements',
+          { debitId: debit.id, creditId: credit.id, amount: formatMoney(amount), date: BASE },
+          'integration',
+        )
+      ).status;
     }
     case 'interest': {
       const toDate = advance(o.days);
@@ -137,17 +263,34 @@ async function apply(t: TestApp, customerId: string, o: Op, nextId: () => string
       const note = pick(await notes(), o.note);
       if (!note) return SKIPPED;
       const line = o.line === null ? undefined : pick(note.lines as any[], o.line);
-      return (await post(`/api/v1/interest-notes/${note.id}/${o.action}`, { ...(line ? { lineId: line.id } : {}), date: note.postedDate })).status;
+      return (
+        await post(`/api/v1/interest-notes/${note.id}/${o.action}`, {
+          ...(line ? { lineId: line.id } : {}),
+          date: note.postedDate,
+        })
+      ).status;
     }
     case 'fee': {
-      const res = await post('/api/v1/fees', { customerId, amount: formatMoney(BigInt(o.cents)), date: BASE, code: 'LATE' });
+      const res = await post('/api/v1/fees', {
+        customerId,
+        amount: formatMoney(BigInt(o.cents)),
+        date: BASE,
+        code: 'LATE',
+      });
       if (res.status !== 201 || !o.waive) return res.status;
       return (await post(`/api/v1/fees/${res.body.id}/waive`, { date: BASE })).status;
     }
     case 'writeOff': {
       const items = await open();
-      const ids = o.pick === null ? undefined : [...new Set(o.pick.map((i) => pick(items, i)?.id).filter((x): x is string => x !== undefined))];
-      const res = await post('/api/v1/write-offs', { customerId, date: BASE, ...(ids ? { transactionIds: ids.length ? ids : ['NONE'] } : {}) });
+      const ids =
+        o.pick === null
+          ? undefined
+          : [...new Set(o.pick.map((i) => pick(items, i)?.id).filter((x): x is string => x !== undefined))];
+      const res = await post('/api/v1/write-offs', {
+        customerId,
+        date: BASE,
+        ...(ids ? { transactionIds: ids.length ? ids : ['NONE'] } : {}),
+      });
       if (res.status !== 201) return res.status;
       const posted = await post(`/api/v1/write-offs/${res.body.id}/post`, {});
       if (posted.status !== 200 || !o.reverse) return posted.status;
@@ -155,7 +298,10 @@ async function apply(t: TestApp, customerId: string, o: Op, nextId: () => string
     }
     case 'nsf': {
       const all = await listAll(t, `/api/v1/customers/${customerId}/transactions`);
-      const payment = pick(all.filter((r: any) => r.type === 'payment'), o.payment);
+      const payment = pick(
+        all.filter((r: any) => r.type === 'payment'),
+        o.payment,
+      );
       if (!payment) return SKIPPED;
       return (await post(`/api/v1/payments/${payment.id}/nsf`, { reasonCode: 'NSF', date: BASE })).status;
     }

@@ -10,7 +10,15 @@ const TOKEN = /^cd_[A-Za-z0-9_-]{43}$/;
 
 /** Every text value in every table, to look for a secret in. */
 async function everyStoredValue(t: TestApp): Promise<string> {
-  const tables = ['users', 'api_tokens', 'change_counter', 'changes', 'audit_log', 'idempotency_keys', 'customers'] as const;
+  const tables = [
+    'users',
+    'api_tokens',
+    'change_counter',
+    'changes',
+    'audit_log',
+    'idempotency_keys',
+    'customers',
+  ] as const;
   const parts: string[] = [];
   for (const table of tables) {
     const rows = await t.handle.db.selectFrom(table).selectAll().execute();
@@ -57,13 +65,23 @@ describe.each(DIALECTS)('API conventions: auth on %s', (dialect) => {
   it('stores tokens only as hashes: the plain token is nowhere in the database', async () => {
     const created = await t.request('POST', '/api/v1/users', { body: { name: 'Hash Check', role: 'integration' } });
     expect(created.status).toBe(201);
-    const keyed = await t.request('POST', '/api/v1/users', { body: { name: 'Keyed Hash Check', role: 'integration' }, headers: { 'Idempotency-Key': 'hash-check-1' } });
+    const keyed = await t.request('POST', '/api/v1/users', {
+      body: { name: 'Keyed Hash Check', role: 'integration' },
+      headers: { 'Idempotency-Key': 'hash-check-1' },
+    });
     expect(keyed.status).toBe(201);
-    const further = await t.request('POST', `/api/v1/users/${created.body.id}/tokens`, { headers: { 'Idempotency-Key': 'hash-check-2' } });
+    const further = await t.request('POST', `/api/v1/users/${created.body.id}/tokens`, {
+      headers: { 'Idempotency-Key': 'hash-check-2' },
+    });
     expect(further.status).toBe(201);
     const plain = [created.body.token, keyed.body.token, further.body.token, ...Object.values(t.tokens)] as string[];
 
-    const rows = await t.handle.db.selectFrom('api_tokens').selectAll().where('user_id', 'in', [created.body.id, keyed.body.id]).orderBy('created_at').execute();
+    const rows = await t.handle.db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('user_id', 'in', [created.body.id, keyed.body.id])
+      .orderBy('created_at')
+      .execute();
     expect(rows).toHaveLength(3);
     for (const row of rows) {
       expect(row.token_hash).toMatch(/^[0-9a-f]{64}$/);
@@ -78,14 +96,28 @@ describe.each(DIALECTS)('API conventions: auth on %s', (dialect) => {
   });
 
   it('shows a token once: no later read returns it', async () => {
-    const created = await t.request('POST', '/api/v1/users', { body: { name: 'Shown Once', role: 'collections_agent' } });
+    const created = await t.request('POST', '/api/v1/users', {
+      body: { name: 'Shown Once', role: 'collections_agent' },
+    });
     const token = created.body.token as string;
     const list = await t.request('GET', '/api/v1/users');
     expect(list.status).toBe(200);
     const mine = list.body.items.find((u: { id: string }) => u.id === created.body.id);
-    expect(mine).toEqual({ id: created.body.id, name: 'Shown Once', role: 'collections_agent', createdAt: created.body.createdAt, version: 1 });
-    for (const u of list.body.items) expect(Object.keys(u).sort()).toEqual(['createdAt', 'id', 'name', 'role', 'version']);
-    const reads: TestResponse[] = [list, await t.request('GET', '/api/v1/me', { token }), await t.request('GET', `/api/v1/audit?entity=user&id=${created.body.id}`), await t.request('GET', '/api/v1/changes?limit=1000')];
+    expect(mine).toEqual({
+      id: created.body.id,
+      name: 'Shown Once',
+      role: 'collections_agent',
+      createdAt: created.body.createdAt,
+      version: 1,
+    });
+    for (const u of list.body.items)
+      expect(Object.keys(u).sort()).toEqual(['createdAt', 'id', 'name', 'role', 'version']);
+    const reads: TestResponse[] = [
+      list,
+      await t.request('GET', '/api/v1/me', { token }),
+      await t.request('GET', `/api/v1/audit?entity=user&id=${created.body.id}`),
+      await t.request('GET', '/api/v1/changes?limit=1000'),
+    ];
     for (const r of reads) {
       expect(r.status).toBe(200);
       expect(JSON.stringify(r.body)).not.toContain(token);
@@ -93,7 +125,13 @@ describe.each(DIALECTS)('API conventions: auth on %s', (dialect) => {
     }
     const audit = reads[2]!.body.items;
     expect(audit.map((a: { action: string }) => a.action)).toEqual(['user.create']);
-    expect(audit[0].after).toEqual({ id: created.body.id, name: 'Shown Once', role: 'collections_agent', createdAt: created.body.createdAt, version: 1 });
+    expect(audit[0].after).toEqual({
+      id: created.body.id,
+      name: 'Shown Once',
+      role: 'collections_agent',
+      createdAt: created.body.createdAt,
+      version: 1,
+    });
   });
 
   it('revokes every token of a user immediately, and audits it; a new token can be issued afterwards', async () => {
@@ -113,12 +151,20 @@ describe.each(DIALECTS)('API conventions: auth on %s', (dialect) => {
     }
     expectError(await t.request('GET', `${C}/R2`), 404, 'not_found');
     // Revoking again revokes nothing more.
-    expect((await t.request('DELETE', `/api/v1/users/${created.body.id}/tokens`)).body).toEqual({ userId: created.body.id, revoked: 0 });
+    expect((await t.request('DELETE', `/api/v1/users/${created.body.id}/tokens`)).body).toEqual({
+      userId: created.body.id,
+      revoked: 0,
+    });
     // Other users are untouched.
     expect((await t.request('GET', '/api/v1/me', { as: 'integration' })).status).toBe(200);
 
     const audit = await allAudit(t, `&entity=user&id=${created.body.id}`);
-    expect(audit.map((a) => a.action)).toEqual(['user.create', 'user.token.create', 'user.tokens.revoke', 'user.tokens.revoke']);
+    expect(audit.map((a) => a.action)).toEqual([
+      'user.create',
+      'user.token.create',
+      'user.tokens.revoke',
+      'user.tokens.revoke',
+    ]);
     expect(audit[2].after).toEqual({ revoked: 2 });
     expect(audit[2].userId).toBe(t.userIds.admin);
 
@@ -138,7 +184,9 @@ describe.each(DIALECTS)('API conventions: auth on %s', (dialect) => {
       expect(one.body).toMatchObject({ id: 'C1', version: 1, credit: { exposure: { balance: '0.00' } } });
       const changes = await t.request('GET', '/api/v1/changes', { as: role });
       expect(changes.status, role).toBe(200);
-      expect(changes.body.changes.some((c: { entity: string; id: string }) => c.entity === 'customer' && c.id === 'C1')).toBe(true);
+      expect(
+        changes.body.changes.some((c: { entity: string; id: string }) => c.entity === 'customer' && c.id === 'C1'),
+      ).toBe(true);
       const audit = await t.request('GET', '/api/v1/audit?entity=customer&id=C1', { as: role });
       expect(audit.status, role).toBe(200);
       expect(audit.body.items).toHaveLength(1);
@@ -164,7 +212,16 @@ describe.each(DIALECTS)('API conventions: auth on %s', (dialect) => {
       }
     }
     expect((await t.request('GET', '/healthz', { token: null })).body).toEqual({ status: 'ok' });
-    for (const path of [C, `${C}/C1`, '/api/v1/changes', '/api/v1/audit', '/api/v1/me', '/api/v1/users', '/api/v1/openapi.json.bak', '/api/v1/openapi']) {
+    for (const path of [
+      C,
+      `${C}/C1`,
+      '/api/v1/changes',
+      '/api/v1/audit',
+      '/api/v1/me',
+      '/api/v1/users',
+      '/api/v1/openapi.json.bak',
+      '/api/v1/openapi',
+    ]) {
       expectError(await t.request('GET', path, { token: null }), 401, 'unauthenticated');
     }
   });
@@ -206,15 +263,31 @@ describe.each(DIALECTS)('API conventions: CORS and request ids on %s', (dialect)
       const res = await t.request('GET', `${C}/C1`, { headers: { Origin: origin } });
       expect(res.headers.get('access-control-allow-origin'), origin).toBeNull();
     }
-    expect((await plain.request('GET', '/healthz', { headers: { Origin: ALLOWED } })).headers.get('access-control-allow-origin')).toBeNull();
-    expect((await plain.request('GET', '/healthz', { headers: { Origin: 'http://localhost:3000' } })).headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
-    expect((await t.request('GET', '/healthz', { headers: { Origin: 'http://localhost:3000' } })).headers.get('access-control-allow-origin')).toBeNull();
+    expect(
+      (await plain.request('GET', '/healthz', { headers: { Origin: ALLOWED } })).headers.get(
+        'access-control-allow-origin',
+      ),
+    ).toBeNull();
+    expect(
+      (await plain.request('GET', '/healthz', { headers: { Origin: 'http://localhost:3000' } })).headers.get(
+        'access-control-allow-origin',
+      ),
+    ).toBe('http://localhost:3000');
+    expect(
+      (await t.request('GET', '/healthz', { headers: { Origin: 'http://localhost:3000' } })).headers.get(
+        'access-control-allow-origin',
+      ),
+    ).toBeNull();
   });
 
   it('a preflight OPTIONS works without a token, and names the methods and headers the API needs', async () => {
     const pre = await t.request('OPTIONS', `${C}/C1`, {
       token: null,
-      headers: { Origin: ALLOWED, 'Access-Control-Request-Method': 'PUT', 'Access-Control-Request-Headers': 'authorization, content-type, if-match, idempotency-key' },
+      headers: {
+        Origin: ALLOWED,
+        'Access-Control-Request-Method': 'PUT',
+        'Access-Control-Request-Headers': 'authorization, content-type, if-match, idempotency-key',
+      },
     });
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-origin')).toBe(ALLOWED);
@@ -224,11 +297,17 @@ describe.each(DIALECTS)('API conventions: CORS and request ids on %s', (dialect)
     expect(headers).toEqual(expect.arrayContaining(['authorization', 'content-type', 'if-match', 'idempotency-key']));
     expect(pre.headers.get('x-request-id')).toBeTruthy();
 
-    const batch = await t.request('OPTIONS', `${C}:batch`, { token: null, headers: { Origin: ALLOWED, 'Access-Control-Request-Method': 'POST' } });
+    const batch = await t.request('OPTIONS', `${C}:batch`, {
+      token: null,
+      headers: { Origin: ALLOWED, 'Access-Control-Request-Method': 'POST' },
+    });
     expect(batch.status).toBe(204);
     expect(batch.headers.get('access-control-allow-origin')).toBe(ALLOWED);
 
-    const foreign = await t.request('OPTIONS', `${C}/C1`, { token: null, headers: { Origin: FOREIGN, 'Access-Control-Request-Method': 'PUT' } });
+    const foreign = await t.request('OPTIONS', `${C}/C1`, {
+      token: null,
+      headers: { Origin: FOREIGN, 'Access-Control-Request-Method': 'PUT' },
+    });
     expect(foreign.status).toBeLessThan(500);
     expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
     // The preflight changed nothing.
@@ -240,14 +319,26 @@ describe.each(DIALECTS)('API conventions: CORS and request ids on %s', (dialect)
     const responses: [string, TestResponse][] = [
       ['200 GET', await t.request('GET', `${C}/C1`)],
       ['201 PUT', await t.request('PUT', `${C}/RID1`, { as: 'integration', body: customerBody() })],
-      ['200 batch', await t.request('POST', `${C}:batch`, { as: 'integration', body: { items: [{ id: 'RID2', ...customerBody() }] } })],
+      [
+        '200 batch',
+        await t.request('POST', `${C}:batch`, {
+          as: 'integration',
+          body: { items: [{ id: 'RID2', ...customerBody() }] },
+        }),
+      ],
       ['400', await t.request('PUT', `${C}/bad%20id`, { as: 'integration', body: customerBody() })],
       ['401', await t.request('GET', C, { token: null })],
       ['403', await t.request('POST', '/api/v1/users', { as: 'credit_clerk', body: { name: 'x', role: 'admin' } })],
       ['404 row', await t.request('GET', `${C}/NOPE`)],
       ['404 route', await t.request('GET', '/api/v1/nowhere')],
-      ['409', await t.request('PUT', `${C}/C1`, { as: 'integration', body: customerBody(), headers: { 'If-Match': '"9"' } })],
-      ['412', await t.request('PUT', `${C}/C1`, { as: 'integration', body: customerBody(), headers: { 'If-Match': 'abc' } })],
+      [
+        '409',
+        await t.request('PUT', `${C}/C1`, { as: 'integration', body: customerBody(), headers: { 'If-Match': '"9"' } }),
+      ],
+      [
+        '412',
+        await t.request('PUT', `${C}/C1`, { as: 'integration', body: customerBody(), headers: { 'If-Match': 'abc' } }),
+      ],
       ['413', await t.request('PUT', `${C}/C1`, { as: 'integration', raw: big, headers: { 'If-Match': '"1"' } })],
       ['422', await t.request('POST', `${C}:batch`, { as: 'integration', body: { items: [{ id: 'X' }] } })],
       ['428', await t.request('PUT', `${C}/C1`, { as: 'integration', body: customerBody() })],
@@ -255,7 +346,13 @@ describe.each(DIALECTS)('API conventions: CORS and request ids on %s', (dialect)
       ['docs', await t.request('GET', '/docs', { token: null })],
       ['openapi', await t.request('GET', '/api/v1/openapi.json', { token: null })],
       ['static', await t.request('GET', '/addin/taskpane.html', { token: null })],
-      ['preflight', await t.request('OPTIONS', C, { token: null, headers: { Origin: ALLOWED, 'Access-Control-Request-Method': 'GET' } })],
+      [
+        'preflight',
+        await t.request('OPTIONS', C, {
+          token: null,
+          headers: { Origin: ALLOWED, 'Access-Control-Request-Method': 'GET' },
+        }),
+      ],
     ];
     const ids = new Set<string>();
     for (const [name, res] of responses) {
@@ -265,17 +362,45 @@ describe.each(DIALECTS)('API conventions: CORS and request ids on %s', (dialect)
     }
     expect(ids.size).toBe(responses.length);
     expect(responses.map(([n, r]) => `${n}:${r.status}`)).toEqual([
-      '200 GET:200', '201 PUT:201', '200 batch:200', '400:400', '401:401', '403:403', '404 row:404', '404 route:404',
-      '409:409', '412:412', '413:413', '422:422', '428:428', 'healthz:200', 'docs:200', 'openapi:200', 'static:200', 'preflight:204',
+      '200 GET:200',
+      '201 PUT:201',
+      '200 batch:200',
+      '400:400',
+      '401:401',
+      '403:403',
+      '404 row:404',
+      '404 route:404',
+      '409:409',
+      '412:412',
+      '413:413',
+      '422:422',
+      '428:428',
+      'healthz:200',
+      'docs:200',
+      'openapi:200',
+      'static:200',
+      'preflight:204',
     ]);
   });
 
   it('audit rows carry the request id of the request that wrote them', async () => {
     const put = await t.request('PUT', `${C}/RQ1`, { as: 'integration', body: customerBody() });
     expect(put.status).toBe(201);
-    const upd = await t.request('PUT', `${C}/RQ1`, { as: 'integration', body: customerBody({ creditLimit: '1.00' }), headers: { 'If-Match': '"1"' } });
+    const upd = await t.request('PUT', `${C}/RQ1`, {
+      as: 'integration',
+      body: customerBody({ creditLimit: '1.00' }),
+      headers: { 'If-Match': '"1"' },
+    });
     expect(upd.status).toBe(200);
-    const batch = await t.request('POST', `${C}:batch`, { as: 'integration', body: { items: [{ id: 'RQ2', ...customerBody() }, { id: 'RQ3', ...customerBody() }] } });
+    const batch = await t.request('POST', `${C}:batch`, {
+      as: 'integration',
+      body: {
+        items: [
+          { id: 'RQ2', ...customerBody() },
+          { id: 'RQ3', ...customerBody() },
+        ],
+      },
+    });
     const user = await t.request('POST', '/api/v1/users', { body: { name: 'Req Id', role: 'credit_clerk' } });
     const revoke = await t.request('DELETE', `/api/v1/users/${user.body.id}/tokens`);
 
@@ -294,6 +419,11 @@ describe.each(DIALECTS)('API conventions: CORS and request ids on %s', (dialect)
     expect(new Set([rid(put), rid(upd), rid(batch), rid(user), rid(revoke)]).size).toBe(5);
     // The change log saw the same writes.
     const changes = (await allChanges(t)).filter((c) => ['RQ1', 'RQ2', 'RQ3'].includes(c.id));
-    expect(changes.map((c) => [c.id, c.op, c.version])).toEqual([['RQ1', 'create', 1], ['RQ1', 'update', 2], ['RQ2', 'create', 1], ['RQ3', 'create', 1]]);
+    expect(changes.map((c) => [c.id, c.op, c.version])).toEqual([
+      ['RQ1', 'create', 1],
+      ['RQ1', 'update', 2],
+      ['RQ2', 'create', 1],
+      ['RQ3', 'create', 1],
+    ]);
   });
 });

@@ -2,7 +2,14 @@
 // 500 or a stack trace for bad input, and a refused write changes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerBody, DIALECTS, startTestApp, type TestApp } from '../support/app';
-import { detailPaths, expectError, expectNoStackTrace, expectUnchanged, snapshot, withoutCredit } from '../support/conventions';
+import {
+  detailPaths,
+  expectError,
+  expectNoStackTrace,
+  expectUnchanged,
+  snapshot,
+  withoutCredit,
+} from '../support/conventions';
 
 const C = '/api/v1/customers';
 
@@ -12,8 +19,14 @@ describe.each(DIALECTS)('API conventions: errors on %s', (dialect) => {
   /** C1 exists at version 2 with credit limit 2000.00. */
   beforeAll(async () => {
     t = await startTestApp(dialect);
-    expect((await t.request('PUT', `${C}/C1`, { as: 'integration', body: customerBody({ creditLimit: '1000.00' }) })).status).toBe(201);
-    const upd = await t.request('PUT', `${C}/C1`, { as: 'integration', body: customerBody({ creditLimit: '2000.00' }), headers: { 'If-Match': '"1"' } });
+    expect(
+      (await t.request('PUT', `${C}/C1`, { as: 'integration', body: customerBody({ creditLimit: '1000.00' }) })).status,
+    ).toBe(201);
+    const upd = await t.request('PUT', `${C}/C1`, {
+      as: 'integration',
+      body: customerBody({ creditLimit: '2000.00' }),
+      headers: { 'If-Match': '"1"' },
+    });
     expect(upd.status).toBe(200);
     expect(upd.body.version).toBe(2);
   });
@@ -24,7 +37,13 @@ describe.each(DIALECTS)('API conventions: errors on %s', (dialect) => {
     const res = await t.request('GET', `${C}/C1`, { as: 'credit_clerk' });
     expect(res.status).toBe(200);
     expect(res.headers.get('etag')).toBe('"2"');
-    expect(res.body).toMatchObject({ id: 'C1', name: 'Contoso Ltd', currency: 'USD', creditLimit: '2000.00', version: 2 });
+    expect(res.body).toMatchObject({
+      id: 'C1',
+      name: 'Contoso Ltd',
+      currency: 'USD',
+      creditLimit: '2000.00',
+      version: 2,
+    });
     return res.body;
   }
 
@@ -35,7 +54,11 @@ describe.each(DIALECTS)('API conventions: errors on %s', (dialect) => {
   it('400 for malformed JSON on every kind of write, and nothing changes', async () => {
     const before = await snapshot(t);
     for (const raw of ['{"name": "Contoso",', '{bad json}', 'not json at all', '{"name":"A",}']) {
-      expectError(await t.request('PUT', `${C}/C1`, { as: 'integration', raw, headers: { 'If-Match': '"2"' } }), 400, 'invalid_request');
+      expectError(
+        await t.request('PUT', `${C}/C1`, { as: 'integration', raw, headers: { 'If-Match': '"2"' } }),
+        400,
+        'invalid_request',
+      );
       expectError(await t.request('PUT', `${C}/NEW1`, { as: 'integration', raw }), 400, 'invalid_request');
       expectError(await t.request('POST', `${C}:batch`, { as: 'integration', raw }), 400, 'invalid_request');
       expectError(await t.request('POST', '/api/v1/users', { raw }), 400, 'invalid_request');
@@ -53,7 +76,11 @@ describe.each(DIALECTS)('API conventions: errors on %s', (dialect) => {
       expectError(await t.request('POST', `${C}:batch`, { as: 'integration', raw }), 400, 'invalid_request');
     }
     // A JSON body sent without a JSON content type is not silently taken as empty.
-    const plain = await t.request('PUT', `${C}/NEW1`, { as: 'integration', raw: JSON.stringify(customerBody()), headers: { 'content-type': 'text/plain' } });
+    const plain = await t.request('PUT', `${C}/NEW1`, {
+      as: 'integration',
+      raw: JSON.stringify(customerBody()),
+      headers: { 'content-type': 'text/plain' },
+    });
     expectError(plain, 400, 'invalid_request');
     await expectUnchanged(t, before);
     await expectNoCustomer('NEW1');
@@ -61,20 +88,32 @@ describe.each(DIALECTS)('API conventions: errors on %s', (dialect) => {
 
   it('400 for an unknown field, the details naming that field', async () => {
     const before = await snapshot(t);
-    const put = await t.request('PUT', `${C}/C1`, { as: 'integration', body: customerBody({ creditLimit: '5.00', colour: 'red' }), headers: { 'If-Match': '"2"' } });
+    const put = await t.request('PUT', `${C}/C1`, {
+      as: 'integration',
+      body: customerBody({ creditLimit: '5.00', colour: 'red' }),
+      headers: { 'If-Match': '"2"' },
+    });
     expectError(put, 400, 'invalid_request');
     expect(detailPaths(put)).toEqual(['colour']);
     expect(put.body.error.details[0].message).toContain('colour');
 
-    const create = await t.request('PUT', `${C}/NEW2`, { as: 'integration', body: customerBody({ creditLimitt: '5.00' }) });
+    const create = await t.request('PUT', `${C}/NEW2`, {
+      as: 'integration',
+      body: customerBody({ creditLimitt: '5.00' }),
+    });
     expectError(create, 400, 'invalid_request');
     expect(detailPaths(create)).toContain('creditLimitt');
 
-    const user = await t.request('POST', '/api/v1/users', { body: { name: 'Mallory', role: 'credit_clerk', isSuperuser: true } });
+    const user = await t.request('POST', '/api/v1/users', {
+      body: { name: 'Mallory', role: 'credit_clerk', isSuperuser: true },
+    });
     expectError(user, 400, 'invalid_request');
     expect(detailPaths(user)).toEqual(['isSuperuser']);
 
-    const batch = await t.request('POST', `${C}:batch`, { as: 'integration', body: { items: [{ id: 'NEW2', ...customerBody() }], dryRun: true } });
+    const batch = await t.request('POST', `${C}:batch`, {
+      as: 'integration',
+      body: { items: [{ id: 'NEW2', ...customerBody() }], dryRun: true },
+    });
     expectError(batch, 400, 'invalid_request');
     expect(detailPaths(batch)).toEqual(['dryRun']);
 
@@ -146,7 +185,12 @@ describe.each(DIALECTS)('API conventions: errors on %s', (dialect) => {
       const before = await snapshot(t);
       const res = await t.request('POST', `${C}:batch`, {
         as: 'integration',
-        body: { items: [{ id: 'MB1', ...customerBody() }, { id: 'MB2', ...customerBody({ creditLimit: '12.345' }) }] },
+        body: {
+          items: [
+            { id: 'MB1', ...customerBody() },
+            { id: 'MB2', ...customerBody({ creditLimit: '12.345' }) },
+          ],
+        },
       });
       expectError(res, 422, 'rule_violation', ['items']);
       expect(detailPaths(res)).toEqual(['items.1.creditLimit']);
@@ -192,10 +236,26 @@ describe.each(DIALECTS)('API conventions: errors on %s', (dialect) => {
     ];
     for (const a of attempts) {
       const opts = { ...a };
-      expectError(await t.request('PUT', `${C}/C1`, { ...opts, body: customerBody({ creditLimit: '1.00' }), headers: { ...a.headers, 'If-Match': '"2"' } }), 401, 'unauthenticated');
+      expectError(
+        await t.request('PUT', `${C}/C1`, {
+          ...opts,
+          body: customerBody({ creditLimit: '1.00' }),
+          headers: { ...a.headers, 'If-Match': '"2"' },
+        }),
+        401,
+        'unauthenticated',
+      );
       expectError(await t.request('PUT', `${C}/NEW3`, { ...opts, body: customerBody() }), 401, 'unauthenticated');
-      expectError(await t.request('POST', `${C}:batch`, { ...opts, body: { items: [{ id: 'NEW3', ...customerBody() }] } }), 401, 'unauthenticated');
-      expectError(await t.request('POST', '/api/v1/users', { ...opts, body: { name: 'X', role: 'admin' } }), 401, 'unauthenticated');
+      expectError(
+        await t.request('POST', `${C}:batch`, { ...opts, body: { items: [{ id: 'NEW3', ...customerBody() }] } }),
+        401,
+        'unauthenticated',
+      );
+      expectError(
+        await t.request('POST', '/api/v1/users', { ...opts, body: { name: 'X', role: 'admin' } }),
+        401,
+        'unauthenticated',
+      );
       expectError(await t.request('GET', `${C}/C1`, opts), 401, 'unauthenticated');
       expectError(await t.request('GET', '/api/v1/me', opts), 401, 'unauthenticated');
       expectError(await t.request('GET', '/api/v1/changes', opts), 401, 'unauthenticated');
@@ -209,14 +269,26 @@ describe.each(DIALECTS)('API conventions: errors on %s', (dialect) => {
 
   it('403 when the role may not write; nothing changes', async () => {
     const before = await snapshot(t);
-    const put = await t.request('PUT', `${C}/C1`, { as: 'credit_clerk', body: customerBody({ creditLimit: '1.00' }), headers: { 'If-Match': '"2"' } });
+    const put = await t.request('PUT', `${C}/C1`, {
+      as: 'credit_clerk',
+      body: customerBody({ creditLimit: '1.00' }),
+      headers: { 'If-Match': '"2"' },
+    });
     expectError(put, 403, 'forbidden');
     for (const role of ['credit_clerk', 'credit_manager', 'collections_agent'] as const) {
       expectError(await t.request('PUT', `${C}/NEW4`, { as: role, body: customerBody() }), 403, 'forbidden');
-      expectError(await t.request('POST', `${C}:batch`, { as: role, body: { items: [{ id: 'NEW4', ...customerBody() }] } }), 403, 'forbidden');
+      expectError(
+        await t.request('POST', `${C}:batch`, { as: role, body: { items: [{ id: 'NEW4', ...customerBody() }] } }),
+        403,
+        'forbidden',
+      );
     }
     for (const role of ['credit_clerk', 'credit_manager', 'collections_agent', 'integration'] as const) {
-      expectError(await t.request('POST', '/api/v1/users', { as: role, body: { name: 'Eve', role: 'admin' } }), 403, 'forbidden');
+      expectError(
+        await t.request('POST', '/api/v1/users', { as: role, body: { name: 'Eve', role: 'admin' } }),
+        403,
+        'forbidden',
+      );
       expectError(await t.request('DELETE', `/api/v1/users/${t.userIds.admin}/tokens`, { as: role }), 403, 'forbidden');
       expectError(await t.request('POST', `/api/v1/users/${t.userIds[role]}/tokens`, { as: role }), 403, 'forbidden');
       expectError(await t.request('GET', '/api/v1/users', { as: role }), 403, 'forbidden');
@@ -232,7 +304,11 @@ describe.each(DIALECTS)('API conventions: errors on %s', (dialect) => {
     const before = await snapshot(t);
     expectError(await t.request('GET', `${C}/NOPE`), 404, 'not_found');
     // If-Match on a row that does not exist is not a create.
-    expectError(await t.request('PUT', `${C}/NOPE`, { as: 'integration', body: customerBody(), headers: { 'If-Match': '"1"' } }), 404, 'not_found');
+    expectError(
+      await t.request('PUT', `${C}/NOPE`, { as: 'integration', body: customerBody(), headers: { 'If-Match': '"1"' } }),
+      404,
+      'not_found',
+    );
     expectError(await t.request('DELETE', '/api/v1/users/u_nope/tokens'), 404, 'not_found');
     expectError(await t.request('POST', '/api/v1/users/u_nope/tokens'), 404, 'not_found');
     const route = await t.request('GET', '/api/v1/no-such-route');
@@ -247,7 +323,11 @@ describe.each(DIALECTS)('API conventions: errors on %s', (dialect) => {
     const now = await expectC1Intact();
     const before = await snapshot(t);
     for (const stale of ['"1"', 'W/"1"', '"3"', '"0"']) {
-      const res = await t.request('PUT', `${C}/C1`, { as: 'integration', body: customerBody({ creditLimit: '7.00' }), headers: { 'If-Match': stale } });
+      const res = await t.request('PUT', `${C}/C1`, {
+        as: 'integration',
+        body: customerBody({ creditLimit: '7.00' }),
+        headers: { 'If-Match': stale },
+      });
       expectError(res, 409, 'version_conflict', ['current']);
       expect(res.body.current).toEqual(withoutCredit(now));
       expect(res.body.current.version).toBe(2);
@@ -260,11 +340,19 @@ describe.each(DIALECTS)('API conventions: errors on %s', (dialect) => {
   it('412 for a malformed If-Match (on an existing and on a new row); nothing changes', async () => {
     const before = await snapshot(t);
     for (const bad of ['abc', '2', '"2', '"abc"', '*', '"-1"', '"2", "3"', 'W/2', '"1.5"', '"9999999999"', '']) {
-      const res = await t.request('PUT', `${C}/C1`, { as: 'integration', body: customerBody({ creditLimit: '7.00' }), headers: { 'If-Match': bad } });
+      const res = await t.request('PUT', `${C}/C1`, {
+        as: 'integration',
+        body: customerBody({ creditLimit: '7.00' }),
+        headers: { 'If-Match': bad },
+      });
       expectError(res, 412, 'precondition_failed');
       expect(detailPaths(res)).toEqual(['If-Match']);
     }
-    expectError(await t.request('PUT', `${C}/NEW5`, { as: 'integration', body: customerBody(), headers: { 'If-Match': 'abc' } }), 412, 'precondition_failed');
+    expectError(
+      await t.request('PUT', `${C}/NEW5`, { as: 'integration', body: customerBody(), headers: { 'If-Match': 'abc' } }),
+      412,
+      'precondition_failed',
+    );
     await expectUnchanged(t, before);
     await expectC1Intact();
     await expectNoCustomer('NEW5');
@@ -284,10 +372,25 @@ describe.each(DIALECTS)('API conventions: errors on %s', (dialect) => {
     const big = JSON.stringify(customerBody({ notes: 'x'.repeat(1024 * 1024 + 10) }));
     expect(Buffer.byteLength(big)).toBeGreaterThan(1024 * 1024);
     for (const headers of [{}, { 'content-length': String(Buffer.byteLength(big)) }] as Record<string, string>[]) {
-      expectError(await t.request('PUT', `${C}/C1`, { as: 'integration', raw: big, headers: { ...headers, 'If-Match': '"2"' } }), 413, 'payload_too_large');
-      expectError(await t.request('PUT', `${C}/NEW6`, { as: 'integration', raw: big, headers }), 413, 'payload_too_large');
+      expectError(
+        await t.request('PUT', `${C}/C1`, { as: 'integration', raw: big, headers: { ...headers, 'If-Match': '"2"' } }),
+        413,
+        'payload_too_large',
+      );
+      expectError(
+        await t.request('PUT', `${C}/NEW6`, { as: 'integration', raw: big, headers }),
+        413,
+        'payload_too_large',
+      );
       const user = JSON.stringify({ name: 'y'.repeat(1024 * 1024 + 10), role: 'admin' });
-      expectError(await t.request('POST', '/api/v1/users', { raw: user, headers: headers['content-length'] ? { 'content-length': String(Buffer.byteLength(user)) } : {} }), 413, 'payload_too_large');
+      expectError(
+        await t.request('POST', '/api/v1/users', {
+          raw: user,
+          headers: headers['content-length'] ? { 'content-length': String(Buffer.byteLength(user)) } : {},
+        }),
+        413,
+        'payload_too_large',
+      );
     }
     await expectUnchanged(t, before);
     await expectC1Intact();
@@ -295,7 +398,10 @@ describe.each(DIALECTS)('API conventions: errors on %s', (dialect) => {
   });
 
   it('a 1.5 MB customers:batch is not refused for size; one over 32 MB is (413)', async () => {
-    const items = Array.from({ length: 400 }, (_, i) => ({ id: `BIG${String(i).padStart(4, '0')}`, ...customerBody({ notes: 'n'.repeat(3900) }) }));
+    const items = Array.from({ length: 400 }, (_, i) => ({
+      id: `BIG${String(i).padStart(4, '0')}`,
+      ...customerBody({ notes: 'n'.repeat(3900) }),
+    }));
     const raw = JSON.stringify({ items });
     expect(Buffer.byteLength(raw)).toBeGreaterThan(1.5 * 1024 * 1024);
     expect(Buffer.byteLength(raw)).toBeLessThan(2 * 1024 * 1024);
@@ -340,26 +446,77 @@ describe.each(DIALECTS)('API conventions: errors on %s', (dialect) => {
       ['GET', `/api/v1/audit?entity=${'e'.repeat(65)}`],
       ['PUT', `${C}/C1`, { raw: '{"name":"x","currency":"usd","creditLimit":"1.00"}', headers: { 'If-Match': '"2"' } }],
       ['PUT', `${C}/C1`, { raw: '{"name":"","currency":"USD","creditLimit":"1.00"}', headers: { 'If-Match': '"2"' } }],
-      ['PUT', `${C}/C1`, { raw: `{"name":"${'n'.repeat(201)}","currency":"USD","creditLimit":"1.00"}`, headers: { 'If-Match': '"2"' } }],
-      ['PUT', `${C}/C1`, { raw: '{"name":"x","currency":"USD","creditLimit":"1.00","creditLimitExpirationDate":"2025-02-30"}', headers: { 'If-Match': '"2"' } }],
-      ['PUT', `${C}/C1`, { raw: '{"name":"x","currency":"USD","creditLimit":"1.00","unlimitedCredit":"yes"}', headers: { 'If-Match': '"2"' } }],
-      ['PUT', `${C}/C1`, { raw: '{"name":"x","currency":"USD","creditLimit":"1.00","__proto__":{"admin":true}}', headers: { 'If-Match': '"2"' } }],
+      [
+        'PUT',
+        `${C}/C1`,
+        { raw: `{"name":"${'n'.repeat(201)}","currency":"USD","creditLimit":"1.00"}`, headers: { 'If-Match': '"2"' } },
+      ],
+      [
+        'PUT',
+        `${C}/C1`,
+        {
+          raw: '{"name":"x","currency":"USD","creditLimit":"1.00","creditLimitExpirationDate":"2025-02-30"}',
+          headers: { 'If-Match': '"2"' },
+        },
+      ],
+      [
+        'PUT',
+        `${C}/C1`,
+        {
+          raw: '{"name":"x","currency":"USD","creditLimit":"1.00","unlimitedCredit":"yes"}',
+          headers: { 'If-Match': '"2"' },
+        },
+      ],
+      [
+        'PUT',
+        `${C}/C1`,
+        {
+          raw: '{"name":"x","currency":"USD","creditLimit":"1.00","__proto__":{"admin":true}}',
+          headers: { 'If-Match': '"2"' },
+        },
+      ],
       ['POST', `${C}:batch`, { raw: '{"items":[]}' }],
       ['POST', `${C}:batch`, { raw: '{"items":{}}' }],
       ['POST', `${C}:batch`, { raw: '{"items":[null, 1, "x", []]}' }],
-      ['POST', `${C}:batch`, { raw: '{"items":[{"id":"D1","name":"a","currency":"USD","creditLimit":"1.00"},{"id":"D1","name":"a","currency":"USD","creditLimit":"1.00"}]}' }],
-      ['POST', `${C}:batch`, { raw: '{"items":[{"id":"C1","version":1,"name":"a","currency":"USD","creditLimit":"1.00"}]}' }],
-      ['POST', `${C}:batch`, { raw: '{"items":[{"id":"NV","version":1,"name":"a","currency":"USD","creditLimit":"1.00"}]}' }],
+      [
+        'POST',
+        `${C}:batch`,
+        {
+          raw: '{"items":[{"id":"D1","name":"a","currency":"USD","creditLimit":"1.00"},{"id":"D1","name":"a","currency":"USD","creditLimit":"1.00"}]}',
+        },
+      ],
+      [
+        'POST',
+        `${C}:batch`,
+        { raw: '{"items":[{"id":"C1","version":1,"name":"a","currency":"USD","creditLimit":"1.00"}]}' },
+      ],
+      [
+        'POST',
+        `${C}:batch`,
+        { raw: '{"items":[{"id":"NV","version":1,"name":"a","currency":"USD","creditLimit":"1.00"}]}' },
+      ],
       ['POST', '/api/v1/users', { raw: '{"name":"x","role":"superuser"}' }],
       ['POST', '/api/v1/users', { raw: '{"name":"x","role":"admin"}', headers: { 'Idempotency-Key': 'has space' } }],
-      ['POST', '/api/v1/users', { raw: '{"name":"x","role":"admin"}', headers: { 'Idempotency-Key': 'k'.repeat(201) } }],
+      [
+        'POST',
+        '/api/v1/users',
+        { raw: '{"name":"x","role":"admin"}', headers: { 'Idempotency-Key': 'k'.repeat(201) } },
+      ],
     ];
     const before = await snapshot(t);
     for (const [method, path, o] of probes) {
-      const res = await t.request(method, path, { as: 'integration', ...(path.startsWith('/api/v1/users') ? { as: 'admin' } : {}), ...o });
-      expect(res.status, `${method} ${path} ${o?.raw ?? ''} -> ${JSON.stringify(res.body)}`).toBeGreaterThanOrEqual(400);
+      const res = await t.request(method, path, {
+        as: 'integration',
+        ...(path.startsWith('/api/v1/users') ? { as: 'admin' } : {}),
+        ...o,
+      });
+      expect(res.status, `${method} ${path} ${o?.raw ?? ''} -> ${JSON.stringify(res.body)}`).toBeGreaterThanOrEqual(
+        400,
+      );
       expect(res.status, `${method} ${path} -> ${JSON.stringify(res.body)}`).toBeLessThan(500);
-      const code = ({ 400: 'invalid_request', 409: 'version_conflict', 422: 'rule_violation' } as Record<number, string>)[res.status];
+      const code = (
+        { 400: 'invalid_request', 409: 'version_conflict', 422: 'rule_violation' } as Record<number, string>
+      )[res.status];
       expect(code, `${method} ${path}: unexpected ${res.status}`).toBeDefined();
       expectError(res, res.status, code!, res.status === 422 ? ['items'] : res.status === 409 ? ['current'] : []);
       expectNoStackTrace(res);

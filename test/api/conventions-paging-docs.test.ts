@@ -11,8 +11,13 @@ describe.each(DIALECTS)('API conventions: paging, OpenAPI and docs on %s', (dial
   beforeAll(async () => {
     t = await startTestApp(dialect);
     // Fed in shuffled order: the list order must come from the server, not from insertion.
-    const shuffled = [...IDS].sort((a, b) => ((a.charCodeAt(4) * 7 + a.charCodeAt(3)) % 11) - ((b.charCodeAt(4) * 7 + b.charCodeAt(3)) % 11));
-    const res = await t.request('POST', `${C}:batch`, { as: 'integration', body: { items: shuffled.map((id) => ({ id, ...customerBody({ name: `Customer ${id}` }) })) } });
+    const shuffled = [...IDS].sort(
+      (a, b) => ((a.charCodeAt(4) * 7 + a.charCodeAt(3)) % 11) - ((b.charCodeAt(4) * 7 + b.charCodeAt(3)) % 11),
+    );
+    const res = await t.request('POST', `${C}:batch`, {
+      as: 'integration',
+      body: { items: shuffled.map((id) => ({ id, ...customerBody({ name: `Customer ${id}` }) })) },
+    });
     expect(res.status).toBe(200);
     expect(res.body.created).toBe(250);
   });
@@ -44,7 +49,9 @@ describe.each(DIALECTS)('API conventions: paging, OpenAPI and docs on %s', (dial
     const sizes: number[] = [];
     let cursor: string | null = null;
     for (let i = 0; i < 10; i++) {
-      const res = await t.request('GET', `${C}?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { as: 'collections_agent' });
+      const res = await t.request('GET', `${C}?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, {
+        as: 'collections_agent',
+      });
       expect(res.status).toBe(200);
       expect(Object.keys(res.body).sort()).toEqual(['items', 'nextCursor']);
       sizes.push(res.body.items.length);
@@ -95,7 +102,10 @@ describe.each(DIALECTS)('API conventions: paging, OpenAPI and docs on %s', (dial
     }
     // An audit cursor must name an audit row id; a decodable but foreign one is refused too.
     for (const k of ['PG100', '1e999', '-1', '']) {
-      const res = await t.request('GET', `/api/v1/audit?cursor=${Buffer.from(JSON.stringify({ k })).toString('base64url')}`);
+      const res = await t.request(
+        'GET',
+        `/api/v1/audit?cursor=${Buffer.from(JSON.stringify({ k })).toString('base64url')}`,
+      );
       expectError(res, 400, 'invalid_request');
     }
   });
@@ -107,7 +117,10 @@ describe.each(DIALECTS)('API conventions: paging, OpenAPI and docs on %s', (dial
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res = await t.request('GET', `/api/v1/audit?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const res = await t.request(
+        'GET',
+        `/api/v1/audit?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
       expect(res.body.items.length).toBeLessThanOrEqual(100);
       seen.push(...res.body.items.map((a: { id: string }) => a.id));
       cursor = res.body.nextCursor;
@@ -128,20 +141,36 @@ describe.each(DIALECTS)('API conventions: paging, OpenAPI and docs on %s', (dial
     expect(typeof doc).toBe('object');
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.info).toMatchObject({ title: expect.any(String), version: expect.any(String) });
-    for (const path of ['/api/v1/customers/{id}', '/api/v1/customers:batch', '/api/v1/customers', '/api/v1/changes', '/api/v1/audit', '/api/v1/users', '/api/v1/users/{id}/tokens', '/api/v1/me']) {
+    for (const path of [
+      '/api/v1/customers/{id}',
+      '/api/v1/customers:batch',
+      '/api/v1/customers',
+      '/api/v1/changes',
+      '/api/v1/audit',
+      '/api/v1/users',
+      '/api/v1/users/{id}/tokens',
+      '/api/v1/me',
+    ]) {
       expect(Object.keys(doc.paths), path).toContain(path);
     }
     expect(Object.keys(doc.paths['/api/v1/customers/{id}']).sort()).toEqual(expect.arrayContaining(['get', 'put']));
-    expect(doc.paths['/api/v1/customers/{id}'].put.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'id', in: 'path', required: true })]));
+    expect(doc.paths['/api/v1/customers/{id}'].put.parameters).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'id', in: 'path', required: true })]),
+    );
     expect(Object.keys(doc.paths['/api/v1/customers:batch'])).toContain('post');
     expect(doc.paths['/api/v1/users/{id}/tokens']).toHaveProperty('delete');
     const schemes = doc.components?.securitySchemes ?? {};
-    const bearer = Object.entries(schemes).filter(([, s]) => (s as { type: string; scheme?: string }).type === 'http' && (s as { scheme?: string }).scheme?.toLowerCase() === 'bearer');
+    const bearer = Object.entries(schemes).filter(
+      ([, s]) =>
+        (s as { type: string; scheme?: string }).type === 'http' &&
+        (s as { scheme?: string }).scheme?.toLowerCase() === 'bearer',
+    );
     expect(bearer).toHaveLength(1);
     expect(doc.security).toEqual([{ [bearer[0]![0]]: [] }]);
     // The documented error answers share one shape.
     const put = doc.paths['/api/v1/customers/{id}'].put;
-    for (const status of ['400', '401', '403', '409', '412', '428']) expect(Object.keys(put.responses)).toContain(status);
+    for (const status of ['400', '401', '403', '409', '412', '428'])
+      expect(Object.keys(put.responses)).toContain(status);
     expect(doc.components.schemas.Error.properties.error).toBeDefined();
   });
 
@@ -164,7 +193,10 @@ describe.each(DIALECTS)('API conventions: paging, OpenAPI and docs on %s', (dial
       expect(ref, ref).toMatch(/^\/[^/]/);
       const asset = await t.request('GET', ref, { token: null });
       expect(asset.status, ref).toBe(200);
-      expect(typeof asset.body === 'string' ? asset.body.length : JSON.stringify(asset.body).length, ref).toBeGreaterThan(1000);
+      expect(
+        typeof asset.body === 'string' ? asset.body.length : JSON.stringify(asset.body).length,
+        ref,
+      ).toBeGreaterThan(1000);
     }
     expect(refs.some((r) => r.endsWith('.css'))).toBe(true);
     expect(refs.some((r) => r.endsWith('.js'))).toBe(true);

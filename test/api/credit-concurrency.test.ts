@@ -5,7 +5,18 @@
 // (test/multiprocess/team.test.ts), which splits the postings over two server processes.
 import { describe, expect, it } from 'vitest';
 import { DIALECTS, startTestApp, type TestApp, type TestResponse } from '../support/app';
-import { expectGapFreeLog, expectGroupDecisions, expectSameOutcome, GROUP_LIMIT, groupExposure, groupOutcome, postGroupOrder, POSTINGS, setUpGroup, type GroupOutcome } from '../support/group-postings';
+import {
+  expectGapFreeLog,
+  expectGroupDecisions,
+  expectSameOutcome,
+  GROUP_LIMIT,
+  groupExposure,
+  groupOutcome,
+  postGroupOrder,
+  POSTINGS,
+  setUpGroup,
+  type GroupOutcome,
+} from '../support/group-postings';
 
 async function groupApp(dialect: (typeof DIALECTS)[number]): Promise<{ t: TestApp; setupSeq: number }> {
   const t = await startTestApp(dialect);
@@ -23,7 +34,10 @@ describe.each(DIALECTS)('credit group concurrency on %s', (dialect) => {
         const serialResponses: TestResponse[] = [];
         for (const p of POSTINGS) serialResponses.push(await postGroupOrder(serial.t, p));
         const parallelResponses = await Promise.all(POSTINGS.map((p) => postGroupOrder(parallel.t, p)));
-        rounds.push({ serial: await groupOutcome(serial.t, serial.setupSeq, serialResponses), parallel: await groupOutcome(parallel.t, parallel.setupSeq, parallelResponses) });
+        rounds.push({
+          serial: await groupOutcome(serial.t, serial.setupSeq, serialResponses),
+          parallel: await groupOutcome(parallel.t, parallel.setupSeq, parallelResponses),
+        });
       }
 
       for (const { serial: s, parallel: p } of rounds) expectSameOutcome(p, s);

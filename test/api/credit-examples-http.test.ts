@@ -50,9 +50,26 @@ interface Expected {
   figures?: Figures;
 }
 
-const exposure = (balance: string, openOrders = '0.00', total = balance, deliveredNotInvoiced = '0.00') => ({ balance, deliveredNotInvoiced, openOrders, total });
-const figuresOf = (c: any): Figures => ({ exposure: c.exposure, effectiveLimit: c.effectiveLimit, availableCredit: c.availableCredit, percentAfterOrder: c.percentAfterOrder, group: c.group });
-const reasonCore = (r: any) => ({ ruleType: r.ruleType, ruleId: r.ruleId, measured: r.measured, threshold: r.threshold, explanation: r.explanation });
+const exposure = (balance: string, openOrders = '0.00', total = balance, deliveredNotInvoiced = '0.00') => ({
+  balance,
+  deliveredNotInvoiced,
+  openOrders,
+  total,
+});
+const figuresOf = (c: any): Figures => ({
+  exposure: c.exposure,
+  effectiveLimit: c.effectiveLimit,
+  availableCredit: c.availableCredit,
+  percentAfterOrder: c.percentAfterOrder,
+  group: c.group,
+});
+const reasonCore = (r: any) => ({
+  ruleType: r.ruleType,
+  ruleId: r.ruleId,
+  measured: r.measured,
+  threshold: r.threshold,
+  explanation: r.explanation,
+});
 
 describe.each(DIALECTS)('credit worked examples over HTTP on %s', (dialect) => {
   let t: TestApp;
@@ -60,9 +77,22 @@ describe.each(DIALECTS)('credit worked examples over HTTP on %s', (dialect) => {
   beforeEach(async () => {
     t = await startTestApp(dialect);
     // §8 defaults: balance + all, limit check on, credit groups checked, confirmation checkpoint without grace days.
-    const params = await setParameters(t, { creditLimitType: 'balancePlusAll', checkCreditLimitOnSalesOrder: true, checkCustomerCreditGroupsCreditLimit: true });
-    expect(params).toMatchObject({ creditLimitType: 'balancePlusAll', checkCreditLimitOnSalesOrder: true, checkCustomerCreditGroupsCreditLimit: true });
-    expect(await setCheckpoints(t, postingCheckpoints('confirmation'))).toContainEqual({ checkpoint: 'confirmation', posting: true, proForma: false, graceDays: null });
+    const params = await setParameters(t, {
+      creditLimitType: 'balancePlusAll',
+      checkCreditLimitOnSalesOrder: true,
+      checkCustomerCreditGroupsCreditLimit: true,
+    });
+    expect(params).toMatchObject({
+      creditLimitType: 'balancePlusAll',
+      checkCreditLimitOnSalesOrder: true,
+      checkCustomerCreditGroupsCreditLimit: true,
+    });
+    expect(await setCheckpoints(t, postingCheckpoints('confirmation'))).toContainEqual({
+      checkpoint: 'confirmation',
+      posting: true,
+      proForma: false,
+      graceDays: null,
+    });
     await putSetup(t, 'credit-management-groups', 'STD', { description: 'Standard' });
     await putSetup(t, 'account-statuses', 'NORMAL', { description: 'Normal' });
     await putSetup(t, 'payment-terms', 'NET30', { description: 'Net 30', days: 30 });
@@ -74,11 +104,29 @@ describe.each(DIALECTS)('credit worked examples over HTTP on %s', (dialect) => {
 
   /** Customer C1 of §8: limit 10,000 expiring 2025-12-31, group STD, status Normal, terms Net30. */
   const c1 = (fields: Record<string, unknown> = {}) =>
-    putCustomer(t, 'C1', { creditLimit: '10000.00', creditLimitExpirationDate: '2025-12-31', creditManagementGroupId: 'STD', accountStatusId: 'NORMAL', paymentTermsId: 'NET30', ...fields });
+    putCustomer(t, 'C1', {
+      creditLimit: '10000.00',
+      creditLimitExpirationDate: '2025-12-31',
+      creditManagementGroupId: 'STD',
+      accountStatusId: 'NORMAL',
+      paymentTermsId: 'NET30',
+      ...fields,
+    });
   const creditGroup = async (id: string, creditLimit: string, members: string[]) =>
-    ok(await t.request('PUT', `/api/v1/credit-groups/${id}`, { as: 'credit_manager', body: { name: `Group ${id}`, creditLimit, currency: 'USD', creditLimitToDate: '2025-12-31', members } }), 201);
+    ok(
+      await t.request('PUT', `/api/v1/credit-groups/${id}`, {
+        as: 'credit_manager',
+        body: { name: `Group ${id}`, creditLimit, currency: 'USD', creditLimitToDate: '2025-12-31', members },
+      }),
+      201,
+    );
   const creditCheck = async (customerId: string, orderAmount: string, excludeOrderId: string, asOf = AS_OF) =>
-    ok(await t.request('POST', '/api/v1/credit-check', { as: 'credit_clerk', body: { customerId, orderAmount, asOf, excludeOrderId } }));
+    ok(
+      await t.request('POST', '/api/v1/credit-check', {
+        as: 'credit_clerk',
+        body: { customerId, orderAmount, asOf, excludeOrderId },
+      }),
+    );
 
   /**
    * The what-if check first (nothing may change), then the posting: both must decide the same,
@@ -93,7 +141,9 @@ describe.each(DIALECTS)('credit worked examples over HTTP on %s', (dialect) => {
     expect(check.reasons.map(reasonFigures)).toEqual(e.reasons);
     if (e.figures) expect(figuresOf(check)).toEqual(e.figures);
 
-    const res = ok(await postOrder(t, e.orderId, { asOf, checkpoint: e.checkpoint ?? 'confirmation', ...(e.body ?? {}) }));
+    const res = ok(
+      await postOrder(t, e.orderId, { asOf, checkpoint: e.checkpoint ?? 'confirmation', ...(e.body ?? {}) }),
+    );
     if (e.held) {
       expect(res.posted).toBe(false);
       expect(res.hold).toMatchObject({
@@ -115,7 +165,11 @@ describe.each(DIALECTS)('credit worked examples over HTTP on %s', (dialect) => {
     } else {
       expect(res.posted).toBe(true);
       expect(res.hold).toBeUndefined();
-      expect((await holdsOf(t, `status=all&customerId=${e.customerId}`)).filter((h) => h.salesOrderId === e.orderId && h.status === 'onHold')).toEqual([]);
+      expect(
+        (await holdsOf(t, `status=all&customerId=${e.customerId}`)).filter(
+          (h) => h.salesOrderId === e.orderId && h.status === 'onHold',
+        ),
+      ).toEqual([]);
       expect((await getOrder(t, e.orderId)).creditStatus).toBe('clear');
     }
     // Read back: the same question after the posting gets the same answer.
@@ -135,7 +189,13 @@ describe.each(DIALECTS)('credit worked examples over HTTP on %s', (dialect) => {
       amount: '2500.00',
       held: true,
       reasons: [['creditLimitUsed', '105', '100']],
-      figures: { exposure: exposure('6000.00', '2000.00', '8000.00'), effectiveLimit: '10000.00', availableCredit: '2000.00', percentAfterOrder: '105', group: null },
+      figures: {
+        exposure: exposure('6000.00', '2000.00', '8000.00'),
+        effectiveLimit: '10000.00',
+        availableCredit: '2000.00',
+        percentAfterOrder: '105',
+        group: null,
+      },
     });
     // E1 next to it: 1,500 fits (9,500 = 95 %).
     const e1 = await creditCheck('C1', '1500.00', 'SO-E2');
@@ -146,7 +206,14 @@ describe.each(DIALECTS)('credit worked examples over HTTP on %s', (dialect) => {
     await c1();
     await postTransactions(t, [invoice('INV1', 'C1', '1000.00', '2025-04-01')]);
     await addRule(t, daysOverdueAll(61));
-    const exclusion = await addRule(t, { ruleType: 'daysOverdue', kind: 'exclusion', validFor: 'table', accountOrGroup: 'C1', valueType: 'days', days: 100 });
+    const exclusion = await addRule(t, {
+      ruleType: 'daysOverdue',
+      kind: 'exclusion',
+      validFor: 'table',
+      accountOrGroup: 'C1',
+      valueType: 'days',
+      days: 100,
+    });
     await putOrder(t, 'SO-E8', 'C1', '100.00');
     await checkAndPost({
       customerId: 'C1',
@@ -154,10 +221,21 @@ describe.each(DIALECTS)('credit worked examples over HTTP on %s', (dialect) => {
       amount: '100.00',
       held: false,
       reasons: [],
-      figures: { exposure: exposure('1000.00'), effectiveLimit: '10000.00', availableCredit: '9000.00', percentAfterOrder: '11', group: null },
+      figures: {
+        exposure: exposure('1000.00'),
+        effectiveLimit: '10000.00',
+        availableCredit: '9000.00',
+        percentAfterOrder: '11',
+        group: null,
+      },
     });
     // Without the exclusion the same order is held (E6): the exclusion is what let it through.
-    ok(await t.request('DELETE', `/api/v1/blocking-rules/${exclusion}`, { as: 'credit_manager', headers: { 'If-Match': '"1"' } }));
+    ok(
+      await t.request('DELETE', `/api/v1/blocking-rules/${exclusion}`, {
+        as: 'credit_manager',
+        headers: { 'If-Match': '"1"' },
+      }),
+    );
     const e6 = await creditCheck('C1', '100.00', 'SO-E8');
     expect(e6.held).toBe(true);
     expect(e6.reasons.map(reasonFigures)).toEqual([['daysOverdue', '90', '61']]);
@@ -165,10 +243,21 @@ describe.each(DIALECTS)('credit worked examples over HTTP on %s', (dialect) => {
 
   it('credit E11 release-sales-order exclusion over HTTP: overdue 800 ≤ 1,000, not held, no other rule evaluated', async () => {
     await c1();
-    await postTransactions(t, [invoice('INV1', 'C1', '800.00', '2025-04-01'), invoice('INV2', 'C1', '11000.00', '2025-07-31')]);
+    await postTransactions(t, [
+      invoice('INV1', 'C1', '800.00', '2025-04-01'),
+      invoice('INV2', 'C1', '11000.00', '2025-07-31'),
+    ]);
     await addRule(t, daysOverdueAll(61));
     await addRule(t, cluAll(100));
-    const release = await addRule(t, { ruleType: 'daysOverdue', kind: 'exclusion', validFor: 'table', accountOrGroup: 'C1', valueType: 'amount', amount: '1000.00', releaseSalesOrder: true });
+    const release = await addRule(t, {
+      ruleType: 'daysOverdue',
+      kind: 'exclusion',
+      validFor: 'table',
+      accountOrGroup: 'C1',
+      valueType: 'amount',
+      amount: '1000.00',
+      releaseSalesOrder: true,
+    });
     await putOrder(t, 'SO-E11', 'C1', '200.00');
     const { check } = await checkAndPost({
       customerId: 'C1',
@@ -176,14 +265,26 @@ describe.each(DIALECTS)('credit worked examples over HTTP on %s', (dialect) => {
       amount: '200.00',
       held: false,
       reasons: [],
-      figures: { exposure: exposure('11800.00'), effectiveLimit: '10000.00', availableCredit: '-1800.00', percentAfterOrder: '120', group: null },
+      figures: {
+        exposure: exposure('11800.00'),
+        effectiveLimit: '10000.00',
+        availableCredit: '-1800.00',
+        percentAfterOrder: '120',
+        group: null,
+      },
     });
     expect(check.note).toContain(release);
     // E10: the same exclusion without "release sales order" overrides nothing (other value type),
     // so both the days-overdue block and the credit-limit block fire.
     const rule = ok(await t.request('GET', `/api/v1/blocking-rules/${release}`));
     const { id: _id, sentence: _s, createdAt: _c, updatedAt: _u, version: _v, ...fields } = rule;
-    ok(await t.request('PUT', `/api/v1/blocking-rules/${release}`, { as: 'credit_manager', headers: { 'If-Match': `"${rule.version}"` }, body: { ...fields, releaseSalesOrder: false } }));
+    ok(
+      await t.request('PUT', `/api/v1/blocking-rules/${release}`, {
+        as: 'credit_manager',
+        headers: { 'If-Match': `"${rule.version}"` },
+        body: { ...fields, releaseSalesOrder: false },
+      }),
+    );
     const e10 = await creditCheck('C1', '200.00', 'SO-E11');
     expect(e10.held).toBe(true);
     expect(e10.reasons.map(reasonFigures)).toEqual([
@@ -209,10 +310,18 @@ describe.each(DIALECTS)('credit worked examples over HTTP on %s', (dialect) => {
         ['creditLimitUsed', '105', '100'],
       ],
       summaryReason: 'multiple',
-      figures: { exposure: exposure('6000.00', '2000.00', '8000.00'), effectiveLimit: '10000.00', availableCredit: '2000.00', percentAfterOrder: '105', group: null },
+      figures: {
+        exposure: exposure('6000.00', '2000.00', '8000.00'),
+        effectiveLimit: '10000.00',
+        availableCredit: '2000.00',
+        percentAfterOrder: '105',
+        group: null,
+      },
     });
     const list = await holdsOf(t, 'customerId=C1');
-    expect(list.map((h) => [h.id, h.salesOrderId, h.summaryReason, h.status])).toEqual([[res.hold.id, 'SO-E24', 'multiple', 'onHold']]);
+    expect(list.map((h) => [h.id, h.salesOrderId, h.summaryReason, h.status])).toEqual([
+      [res.hold.id, 'SO-E24', 'multiple', 'onHold'],
+    ]);
   });
 
   it('credit E27 credit group 15,000 passes but the individual limit 10,000 holds over HTTP', async () => {
@@ -226,7 +335,13 @@ describe.each(DIALECTS)('credit worked examples over HTTP on %s', (dialect) => {
       amount: '12000.00',
       held: true,
       reasons: [['creditLimitUsed', '120', '100']],
-      figures: { exposure: exposure('0.00'), effectiveLimit: '10000.00', availableCredit: '10000.00', percentAfterOrder: '120', group: { id: 'G', limit: '15000.00', exposure: '0.00' } },
+      figures: {
+        exposure: exposure('0.00'),
+        effectiveLimit: '10000.00',
+        availableCredit: '10000.00',
+        percentAfterOrder: '120',
+        group: { id: 'G', limit: '15000.00', exposure: '0.00' },
+      },
     });
   });
 
@@ -241,7 +356,13 @@ describe.each(DIALECTS)('credit worked examples over HTTP on %s', (dialect) => {
       amount: '16000.00',
       held: true,
       reasons: [['creditLimitUsed', '106.6667', '100']],
-      figures: { exposure: exposure('0.00'), effectiveLimit: '15000.00', availableCredit: '15000.00', percentAfterOrder: '106.6667', group: { id: 'G', limit: '15000.00', exposure: '0.00' } },
+      figures: {
+        exposure: exposure('0.00'),
+        effectiveLimit: '15000.00',
+        availableCredit: '15000.00',
+        percentAfterOrder: '106.6667',
+        group: { id: 'G', limit: '15000.00', exposure: '0.00' },
+      },
     });
   });
 
@@ -253,21 +374,66 @@ describe.each(DIALECTS)('credit worked examples over HTTP on %s', (dialect) => {
     await postTransactions(t, [invoice('INV-A', 'A', '4000.00', '2025-07-31')]);
     // A's open order 4,000 is on hold: it still counts as an open order of the group.
     await putOrder(t, 'SO-A', 'A', '4000.00');
-    const forced = ok(await t.request('POST', '/api/v1/sales-orders/SO-A/force-hold', { as: 'credit_clerk', body: { reasonCode: 'FRAUD', asOf: AS_OF } }), 201);
+    const forced = ok(
+      await t.request('POST', '/api/v1/sales-orders/SO-A/force-hold', {
+        as: 'credit_clerk',
+        body: { reasonCode: 'FRAUD', asOf: AS_OF },
+      }),
+      201,
+    );
     expect(forced).toMatchObject({ salesOrderId: 'SO-A', status: 'onHold', forced: true });
 
     await putOrder(t, 'SO-B', 'B', '1999.00');
-    const group = (pct: string, available = '2000.00') => ({ exposure: exposure('0.00'), effectiveLimit: '10000.00', availableCredit: available, percentAfterOrder: pct, group: { id: 'G', limit: '10000.00', exposure: '8000.00' } });
-    await checkAndPost({ customerId: 'B', orderId: 'SO-B', amount: '1999.00', held: false, reasons: [], figures: group('99.99') });
+    const group = (pct: string, available = '2000.00') => ({
+      exposure: exposure('0.00'),
+      effectiveLimit: '10000.00',
+      availableCredit: available,
+      percentAfterOrder: pct,
+      group: { id: 'G', limit: '10000.00', exposure: '8000.00' },
+    });
+    await checkAndPost({
+      customerId: 'B',
+      orderId: 'SO-B',
+      amount: '1999.00',
+      held: false,
+      reasons: [],
+      figures: group('99.99'),
+    });
 
     // Exactly 100 % is not over the limit (strict ">"): 2,000 passes.
     let version = (await getOrder(t, 'SO-B')).version;
-    ok(await t.request('PUT', '/api/v1/sales-orders/SO-B', { as: 'integration', headers: { 'If-Match': `"${version}"` }, body: { customerId: 'B', amount: '2000.00' } }));
-    await checkAndPost({ customerId: 'B', orderId: 'SO-B', amount: '2000.00', held: false, reasons: [], figures: group('100') });
+    ok(
+      await t.request('PUT', '/api/v1/sales-orders/SO-B', {
+        as: 'integration',
+        headers: { 'If-Match': `"${version}"` },
+        body: { customerId: 'B', amount: '2000.00' },
+      }),
+    );
+    await checkAndPost({
+      customerId: 'B',
+      orderId: 'SO-B',
+      amount: '2000.00',
+      held: false,
+      reasons: [],
+      figures: group('100'),
+    });
 
     version = (await getOrder(t, 'SO-B')).version;
-    ok(await t.request('PUT', '/api/v1/sales-orders/SO-B', { as: 'integration', headers: { 'If-Match': `"${version}"` }, body: { customerId: 'B', amount: '2500.00' } }));
-    await checkAndPost({ customerId: 'B', orderId: 'SO-B', amount: '2500.00', held: true, reasons: [['creditLimitUsed', '105', '100']], figures: group('105') });
+    ok(
+      await t.request('PUT', '/api/v1/sales-orders/SO-B', {
+        as: 'integration',
+        headers: { 'If-Match': `"${version}"` },
+        body: { customerId: 'B', amount: '2500.00' },
+      }),
+    );
+    await checkAndPost({
+      customerId: 'B',
+      orderId: 'SO-B',
+      amount: '2500.00',
+      held: true,
+      reasons: [['creditLimitUsed', '105', '100']],
+      figures: group('105'),
+    });
     expect((await holdsOf(t, 'status=onHold')).map((h) => h.salesOrderId).sort()).toEqual(['SO-A', 'SO-B']);
   });
 
@@ -282,7 +448,13 @@ describe.each(DIALECTS)('credit worked examples over HTTP on %s', (dialect) => {
       amount: '1.00',
       held: true,
       reasons: [['creditLimitUsed', '∞', '100']],
-      figures: { exposure: exposure('0.00'), effectiveLimit: '0.00', availableCredit: '0.00', percentAfterOrder: null, group: { id: 'G', limit: '15000.00', exposure: '0.00' } },
+      figures: {
+        exposure: exposure('0.00'),
+        effectiveLimit: '0.00',
+        availableCredit: '0.00',
+        percentAfterOrder: null,
+        group: { id: 'G', limit: '15000.00', exposure: '0.00' },
+      },
     });
   });
 
@@ -299,7 +471,13 @@ describe.each(DIALECTS)('credit worked examples over HTTP on %s', (dialect) => {
       amount: '50000.00',
       held: true,
       reasons: [['daysOverdue', '90', '61']],
-      figures: { exposure: exposure('1000.00'), effectiveLimit: null, availableCredit: null, percentAfterOrder: null, group: null },
+      figures: {
+        exposure: exposure('1000.00'),
+        effectiveLimit: null,
+        availableCredit: null,
+        percentAfterOrder: null,
+        group: null,
+      },
     });
   });
 
@@ -312,7 +490,11 @@ describe.each(DIALECTS)('credit worked examples over HTTP on %s', (dialect) => {
     await putOrder(t, orderId, 'C1', '2500.00');
   }
   const release = (holdId: string, version: number, asOf: string, mode = 'withoutPosting') =>
-    t.request('POST', `/api/v1/holds/${holdId}/release`, { as: 'credit_clerk', headers: { 'If-Match': `"${version}"` }, body: { reasonCode: 'REL', reviewDate: '2025-07-15', mode, asOf } });
+    t.request('POST', `/api/v1/holds/${holdId}/release`, {
+      as: 'credit_clerk',
+      headers: { 'If-Match': `"${version}"` },
+      body: { reasonCode: 'REL', reviewDate: '2025-07-15', mode, asOf },
+    });
 
   it('credit E33 grace days after a release over HTTP: no check through 06-03, held again on 06-04', async () => {
     ok(
@@ -326,9 +508,22 @@ describe.each(DIALECTS)('credit worked examples over HTTP on %s', (dialect) => {
     );
     await e2Data('SO-E33');
     // Grace days never apply to the first check: held at confirmation on 06-01.
-    const { res } = await checkAndPost({ customerId: 'C1', orderId: 'SO-E33', amount: '2500.00', asOf: '2025-06-01', held: true, reasons: [['creditLimitUsed', '105', '100']] });
+    const { res } = await checkAndPost({
+      customerId: 'C1',
+      orderId: 'SO-E33',
+      amount: '2500.00',
+      asOf: '2025-06-01',
+      held: true,
+      reasons: [['creditLimitUsed', '105', '100']],
+    });
     const released = ok(await release(res.hold.id, 1, '2025-06-01'));
-    expect(released.hold).toMatchObject({ status: 'released', releaseReasonCode: 'REL', releaseMode: 'withoutPosting', reviewDate: '2025-07-15', version: 2 });
+    expect(released.hold).toMatchObject({
+      status: 'released',
+      releaseReasonCode: 'REL',
+      releaseMode: 'withoutPosting',
+      reviewDate: '2025-07-15',
+      version: 2,
+    });
     expect(released.posting).toBeUndefined();
 
     // The rules would still hold it, but inside the window nothing is checked.
@@ -337,16 +532,26 @@ describe.each(DIALECTS)('credit worked examples over HTTP on %s', (dialect) => {
       ['2025-06-03', 'packingSlip', '1000.00'],
     ] as const) {
       expect((await creditCheck('C1', '2500.00', 'SO-E33', asOf)).held).toBe(true);
-      const posted = ok(await postOrder(t, 'SO-E33', { asOf, checkpoint, ...(deliveredAmount ? { deliveredAmount } : {}) }));
+      const posted = ok(
+        await postOrder(t, 'SO-E33', { asOf, checkpoint, ...(deliveredAmount ? { deliveredAmount } : {}) }),
+      );
       expect(posted.posted, `${checkpoint} on ${asOf}`).toBe(true);
       expect(posted.hold).toBeUndefined();
     }
     expect(await getOrder(t, 'SO-E33')).toMatchObject({ deliveredNotInvoiced: '1000.00', creditStatus: 'clear' });
 
     // 06-04 is past 06-01 + 2: the rules run and hold it again; the packing slip does not happen.
-    const again = ok(await postOrder(t, 'SO-E33', { asOf: '2025-06-04', checkpoint: 'packingSlip', deliveredAmount: '1000.00' }));
+    const again = ok(
+      await postOrder(t, 'SO-E33', { asOf: '2025-06-04', checkpoint: 'packingSlip', deliveredAmount: '1000.00' }),
+    );
     expect(again.posted).toBe(false);
-    expect(again.hold).toMatchObject({ checkpoint: 'packingSlip', asOf: '2025-06-04', status: 'onHold', summaryReason: 'creditLimitUsed', orderAmount: '2500.00' });
+    expect(again.hold).toMatchObject({
+      checkpoint: 'packingSlip',
+      asOf: '2025-06-04',
+      status: 'onHold',
+      summaryReason: 'creditLimitUsed',
+      orderAmount: '2500.00',
+    });
     expect(again.hold.reasons.map(reasonFigures)).toEqual([['creditLimitUsed', '105', '100']]);
     expect(again.hold.id).not.toBe(res.hold.id);
     expect(await getOrder(t, 'SO-E33')).toMatchObject({ deliveredNotInvoiced: '1000.00', creditStatus: 'onHold' });
@@ -360,12 +565,23 @@ describe.each(DIALECTS)('credit worked examples over HTTP on %s', (dialect) => {
 
   it('credit E34 no grace days over HTTP: released without posting, reconfirmed the same day, held again', async () => {
     await e2Data('SO-E34');
-    const { res } = await checkAndPost({ customerId: 'C1', orderId: 'SO-E34', amount: '2500.00', held: true, reasons: [['creditLimitUsed', '105', '100']] });
+    const { res } = await checkAndPost({
+      customerId: 'C1',
+      orderId: 'SO-E34',
+      amount: '2500.00',
+      held: true,
+      reasons: [['creditLimitUsed', '105', '100']],
+    });
     ok(await release(res.hold.id, 1, AS_OF));
     expect(await getOrder(t, 'SO-E34')).toMatchObject({ creditStatus: 'clear' });
     const again = ok(await postOrder(t, 'SO-E34'));
     expect(again.posted).toBe(false);
-    expect(again.hold).toMatchObject({ status: 'onHold', checkpoint: 'confirmation', summaryReason: 'creditLimitUsed', version: 1 });
+    expect(again.hold).toMatchObject({
+      status: 'onHold',
+      checkpoint: 'confirmation',
+      summaryReason: 'creditLimitUsed',
+      version: 1,
+    });
     expect(again.hold.id).not.toBe(res.hold.id);
     expect(await getHold(t, res.hold.id)).toMatchObject({ status: 'released', version: 2 });
     expect((await holdsOf(t, 'customerId=C1')).map((h) => h.id)).toEqual([again.hold.id]);
@@ -377,35 +593,82 @@ describe.each(DIALECTS)('credit worked examples over HTTP on %s', (dialect) => {
     await addRule(t, daysOverdueAll(61));
     await setParameters(t, { automaticallyRelease: 'withoutPosting', autoReleaseReasonCode: 'AUTO' });
     await putOrder(t, 'SO-E35', 'C1', '100.00');
-    const { res } = await checkAndPost({ customerId: 'C1', orderId: 'SO-E35', amount: '100.00', held: true, reasons: [['daysOverdue', '90', '61']] });
+    const { res } = await checkAndPost({
+      customerId: 'C1',
+      orderId: 'SO-E35',
+      amount: '100.00',
+      held: true,
+      reasons: [['daysOverdue', '90', '61']],
+    });
     const holdId = res.hold.id as string;
 
     // Before the payment the reason still holds: nothing changes.
-    const early = ok(await t.request('POST', '/api/v1/holds:evaluate', { as: 'credit_clerk', body: { holdIds: [holdId], asOf: AS_OF } }));
+    const early = ok(
+      await t.request('POST', '/api/v1/holds:evaluate', {
+        as: 'credit_clerk',
+        body: { holdIds: [holdId], asOf: AS_OF },
+      }),
+    );
     expect(early.items).toHaveLength(1);
-    expect(early.items[0]).toMatchObject({ readyToRelease: false, autoReleased: false, hold: { id: holdId, status: 'onHold', version: 1 } });
+    expect(early.items[0]).toMatchObject({
+      readyToRelease: false,
+      autoReleased: false,
+      hold: { id: holdId, status: 'onHold', version: 1 },
+    });
     expect(await getHold(t, holdId)).toEqual(res.hold);
 
     // The customer pays the overdue invoice.
-    await postTransactions(t, [{ id: 'PAY1', customerId: 'C1', type: 'payment', amount: '-1000.00', transDate: AS_OF }]);
-    ok(await t.request('POST', '/api/v1/settlements', { as: 'integration', body: { debitId: 'INV1', creditId: 'PAY1', amount: '1000.00', date: AS_OF } }), 201);
+    await postTransactions(t, [
+      { id: 'PAY1', customerId: 'C1', type: 'payment', amount: '-1000.00', transDate: AS_OF },
+    ]);
+    ok(
+      await t.request('POST', '/api/v1/settlements', {
+        as: 'integration',
+        body: { debitId: 'INV1', creditId: 'PAY1', amount: '1000.00', date: AS_OF },
+      }),
+      201,
+    );
     expect((await creditCheck('C1', '100.00', 'SO-E35')).held).toBe(false);
 
-    const evaluated = ok(await t.request('POST', '/api/v1/holds:evaluate', { as: 'credit_clerk', body: { holdIds: [holdId], asOf: AS_OF } }));
+    const evaluated = ok(
+      await t.request('POST', '/api/v1/holds:evaluate', {
+        as: 'credit_clerk',
+        body: { holdIds: [holdId], asOf: AS_OF },
+      }),
+    );
     expect(evaluated.items).toHaveLength(1);
     const item = evaluated.items[0];
     expect(item).toMatchObject({ readyToRelease: true, autoReleased: true });
     expect(item.posting).toBeUndefined();
-    expect(item.hold).toMatchObject({ id: holdId, status: 'released', releaseReasonCode: 'AUTO', releaseMode: 'withoutPosting', reviewDate: AS_OF });
+    expect(item.hold).toMatchObject({
+      id: holdId,
+      status: 'released',
+      releaseReasonCode: 'AUTO',
+      releaseMode: 'withoutPosting',
+      reviewDate: AS_OF,
+    });
     expect(item.hold.reasons.map((r: any) => [r.ruleType, r.active])).toEqual([
       ['daysOverdue', false],
       ['readyToRelease', true],
     ]);
     expect(await getHold(t, holdId)).toEqual(item.hold);
     // The order is released but not posted.
-    expect(await getOrder(t, 'SO-E35')).toMatchObject({ creditStatus: 'clear', deliveredNotInvoiced: '0.00', invoicedAmount: '0.00', status: 'open' });
-    expect((await auditActions(t, 'salesOrder', 'SO-E35')).map((a) => a.action)).toEqual(['salesOrder.create', 'salesOrder.hold', 'salesOrder.release']);
-    expect((await auditActions(t, 'hold', holdId)).map((a) => a.action)).toEqual(['hold.create', 'hold.evaluate', 'hold.release']);
+    expect(await getOrder(t, 'SO-E35')).toMatchObject({
+      creditStatus: 'clear',
+      deliveredNotInvoiced: '0.00',
+      invoicedAmount: '0.00',
+      status: 'open',
+    });
+    expect((await auditActions(t, 'salesOrder', 'SO-E35')).map((a) => a.action)).toEqual([
+      'salesOrder.create',
+      'salesOrder.hold',
+      'salesOrder.release',
+    ]);
+    expect((await auditActions(t, 'hold', holdId)).map((a) => a.action)).toEqual([
+      'hold.create',
+      'hold.evaluate',
+      'hold.release',
+    ]);
     expect(await holdsOf(t, 'customerId=C1')).toEqual([]);
   });
 
@@ -415,14 +678,36 @@ describe.each(DIALECTS)('credit worked examples over HTTP on %s', (dialect) => {
     await setParameters(t, { automaticallyRelease: 'withoutPosting', autoReleaseReasonCode: 'AUTO' });
     await putOrder(t, 'SO-E36', 'C1', '100.00');
     expect((await creditCheck('C1', '100.00', 'SO-E36')).held).toBe(false);
-    const hold = ok(await t.request('POST', '/api/v1/sales-orders/SO-E36/force-hold', { as: 'credit_clerk', body: { reasonCode: 'FRAUD', asOf: AS_OF } }), 201);
-    expect(hold).toMatchObject({ salesOrderId: 'SO-E36', status: 'onHold', forced: true, summaryReason: 'forcedHold', checkpoint: null, version: 1 });
+    const hold = ok(
+      await t.request('POST', '/api/v1/sales-orders/SO-E36/force-hold', {
+        as: 'credit_clerk',
+        body: { reasonCode: 'FRAUD', asOf: AS_OF },
+      }),
+      201,
+    );
+    expect(hold).toMatchObject({
+      salesOrderId: 'SO-E36',
+      status: 'onHold',
+      forced: true,
+      summaryReason: 'forcedHold',
+      checkpoint: null,
+      version: 1,
+    });
     expect(hold.reasons.map((r: any) => [r.ruleType, r.active, r.measured])).toEqual([['forcedHold', true, 'FRAUD']]);
 
     for (let round = 0; round < 2; round++) {
-      const evaluated = ok(await t.request('POST', '/api/v1/holds:evaluate', { as: 'credit_clerk', body: { customerId: 'C1', asOf: AS_OF } }));
+      const evaluated = ok(
+        await t.request('POST', '/api/v1/holds:evaluate', {
+          as: 'credit_clerk',
+          body: { customerId: 'C1', asOf: AS_OF },
+        }),
+      );
       expect(evaluated.items).toHaveLength(1);
-      expect(evaluated.items[0]).toMatchObject({ readyToRelease: true, autoReleased: false, hold: { id: hold.id, status: 'onHold', version: 2 } });
+      expect(evaluated.items[0]).toMatchObject({
+        readyToRelease: true,
+        autoReleased: false,
+        hold: { id: hold.id, status: 'onHold', version: 2 },
+      });
       expect(evaluated.items[0].hold.reasons.map((r: any) => [r.ruleType, r.active])).toEqual([
         ['forcedHold', true],
         ['readyToRelease', true],

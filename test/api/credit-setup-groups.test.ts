@@ -3,10 +3,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerBody, DIALECTS, startTestApp, type TestApp } from '../support/app';
 import { allAudit, allChanges, expectError } from '../support/conventions';
-import { creditSetupState, EVERY_ROLE, expectNothingChanged, expectStatus, ifMatch, NOT_SETUP_WRITERS } from '../support/credit-setup';
+import {
+  creditSetupState,
+  EVERY_ROLE,
+  expectNothingChanged,
+  expectStatus,
+  ifMatch,
+  NOT_SETUP_WRITERS,
+} from '../support/credit-setup';
 
 const G = '/api/v1/credit-groups';
-const group = (members: string[], overrides: Record<string, unknown> = {}) => ({ name: 'Contoso family', creditLimit: '15000', currency: 'USD', creditLimitToDate: '2026-03-31', members, ...overrides });
+const group = (members: string[], overrides: Record<string, unknown> = {}) => ({
+  name: 'Contoso family',
+  creditLimit: '15000',
+  currency: 'USD',
+  creditLimitToDate: '2026-03-31',
+  members,
+  ...overrides,
+});
 
 describe.each(DIALECTS)('customer credit groups on %s', (dialect) => {
   let t: TestApp;
@@ -26,13 +40,40 @@ describe.each(DIALECTS)('customer credit groups on %s', (dialect) => {
       ['C5', null],
       ['C6', null],
     ] as const) {
-      expectStatus(await t.request('PUT', `/api/v1/customers/${id}`, { as: 'integration', body: customerBody({ name: `Customer ${id}`, creditLimit: '10000.00', creditLimitExpirationDate: expiry }) }), 201);
+      expectStatus(
+        await t.request('PUT', `/api/v1/customers/${id}`, {
+          as: 'integration',
+          body: customerBody({ name: `Customer ${id}`, creditLimit: '10000.00', creditLimitExpirationDate: expiry }),
+        }),
+        201,
+      );
     }
     // Open balances: C1 4,000.00, C2 1,500.25, C3 700.00 (no orders).
     const items = [
-      { id: 'INV-C1', customerId: 'C1', type: 'invoice', amount: '4000.00', transDate: '2025-06-01', dueDate: '2025-07-01' },
-      { id: 'INV-C2', customerId: 'C2', type: 'invoice', amount: '1500.25', transDate: '2025-06-01', dueDate: '2025-07-01' },
-      { id: 'INV-C3', customerId: 'C3', type: 'invoice', amount: '700.00', transDate: '2025-06-01', dueDate: '2025-07-01' },
+      {
+        id: 'INV-C1',
+        customerId: 'C1',
+        type: 'invoice',
+        amount: '4000.00',
+        transDate: '2025-06-01',
+        dueDate: '2025-07-01',
+      },
+      {
+        id: 'INV-C2',
+        customerId: 'C2',
+        type: 'invoice',
+        amount: '1500.25',
+        transDate: '2025-06-01',
+        dueDate: '2025-07-01',
+      },
+      {
+        id: 'INV-C3',
+        customerId: 'C3',
+        type: 'invoice',
+        amount: '700.00',
+        transDate: '2025-06-01',
+        dueDate: '2025-07-01',
+      },
     ];
     expectStatus(await t.request('POST', '/api/v1/transactions:batch', { as: 'integration', body: { items } }), 200);
   });
@@ -59,7 +100,8 @@ describe.each(DIALECTS)('customer credit groups on %s', (dialect) => {
     expectStatus(one, 200);
     expect(one.headers.get('etag')).toBe('"1"');
     expect(one.body).toEqual(created.body);
-    for (const role of EVERY_ROLE) expect((await t.request('GET', G, { as: role })).body.items).toContainEqual(created.body);
+    for (const role of EVERY_ROLE)
+      expect((await t.request('GET', G, { as: role })).body.items).toContainEqual(created.body);
 
     const c1 = await customer('C1');
     expect(c1.creditLimitExpirationDate).toBe('2026-03-31');
@@ -74,11 +116,13 @@ describe.each(DIALECTS)('customer credit groups on %s', (dialect) => {
     expect((await customer('C3')).credit.creditGroupId).toBeNull();
 
     const changes = (await allChanges(t, seq)).map((c) => [c.entity, c.id, c.op, c.version]);
-    expect(changes).toEqual(expect.arrayContaining([
-      ['customer', 'C1', 'update', 2],
-      ['customer', 'C2', 'update', 2],
-      ['creditGroup', 'G1', 'create', 1],
-    ]));
+    expect(changes).toEqual(
+      expect.arrayContaining([
+        ['customer', 'C1', 'update', 2],
+        ['customer', 'C2', 'update', 2],
+        ['creditGroup', 'G1', 'create', 1],
+      ]),
+    );
     expect(changes).toHaveLength(3);
     const c1Audit = (await allAudit(t, '&entity=customer&id=C1')).at(-1);
     expect(c1Audit).toMatchObject({ action: 'customer.joinCreditGroup', userId: t.userIds.credit_manager });
@@ -127,11 +171,18 @@ describe.each(DIALECTS)('customer credit groups on %s', (dialect) => {
     ];
     for (const [body, path] of bad) {
       const res = await t.request('PUT', `${G}/G5`, { as: 'credit_manager', body });
-      expect(expectError(res, 400, 'invalid_request').map((d) => d.path), JSON.stringify(body)).toContain(path);
+      expect(
+        expectError(res, 400, 'invalid_request').map((d) => d.path),
+        JSON.stringify(body),
+      ).toContain(path);
     }
     for (const role of NOT_SETUP_WRITERS) {
       expectError(await t.request('PUT', `${G}/G5`, { as: role, body: group(['C5']) }), 403, 'forbidden');
-      expectError(await t.request('PUT', `${G}/G1`, { as: role, body: group(['C5']), headers: ifMatch(1) }), 403, 'forbidden');
+      expectError(
+        await t.request('PUT', `${G}/G1`, { as: role, body: group(['C5']), headers: ifMatch(1) }),
+        403,
+        'forbidden',
+      );
       expectError(await t.request('DELETE', `${G}/G1`, { as: role, headers: ifMatch(1) }), 403, 'forbidden');
     }
     await expectNothingChanged(t, before);
@@ -140,20 +191,35 @@ describe.each(DIALECTS)('customer credit groups on %s', (dialect) => {
   it('replace needs If-Match (428, 409 with current) and changes members: leavers lose credit.group, joiners take the date; DELETE removes the group', async () => {
     const g1 = await t.request('GET', `${G}/G1`);
     expect(g1.body.version).toBe(1);
-    const body = group(['C2', 'C3'], { name: 'Contoso family (new)', creditLimit: '20000.50', creditLimitToDate: '2026-06-30' });
+    const body = group(['C2', 'C3'], {
+      name: 'Contoso family (new)',
+      creditLimit: '20000.50',
+      creditLimitToDate: '2026-06-30',
+    });
 
     const before = await creditSetupState(t);
     expectError(await t.request('PUT', `${G}/G1`, { as: 'credit_manager', body }), 428, 'precondition_required');
     const stale = await t.request('PUT', `${G}/G1`, { as: 'credit_manager', body, headers: ifMatch(9) });
     expectError(stale, 409, 'version_conflict', ['current']);
     expect(stale.body.current).toEqual(g1.body);
-    expectError(await t.request('PUT', `${G}/G-NONE`, { as: 'credit_manager', body, headers: ifMatch(1) }), 404, 'not_found');
+    expectError(
+      await t.request('PUT', `${G}/G-NONE`, { as: 'credit_manager', body, headers: ifMatch(1) }),
+      404,
+      'not_found',
+    );
     await expectNothingChanged(t, before);
 
     const replaced = await t.request('PUT', `${G}/G1`, { as: 'credit_manager', body, headers: ifMatch(1) });
     expectStatus(replaced, 200);
     expect(replaced.headers.get('etag')).toBe('"2"');
-    expect(replaced.body).toMatchObject({ id: 'G1', name: 'Contoso family (new)', creditLimit: '20000.50', creditLimitToDate: '2026-06-30', members: ['C2', 'C3'], version: 2 });
+    expect(replaced.body).toMatchObject({
+      id: 'G1',
+      name: 'Contoso family (new)',
+      creditLimit: '20000.50',
+      creditLimitToDate: '2026-06-30',
+      members: ['C2', 'C3'],
+      version: 2,
+    });
     expect((await t.request('GET', `${G}/G1`)).body).toEqual(replaced.body);
 
     const [c1, c2, c3] = [await customer('C1'), await customer('C2'), await customer('C3')];
@@ -167,7 +233,10 @@ describe.each(DIALECTS)('customer credit groups on %s', (dialect) => {
     expect(audit.at(-1)).toMatchObject({ action: 'creditGroup.update', before: g1.body, after: replaced.body });
 
     // C1 left G1, so it may now join another group.
-    const g2 = await t.request('PUT', `${G}/G2`, { as: 'credit_manager', body: group(['C1', 'C6'], { creditLimit: 5000, creditLimitToDate: '2025-12-31' }) });
+    const g2 = await t.request('PUT', `${G}/G2`, {
+      as: 'credit_manager',
+      body: group(['C1', 'C6'], { creditLimit: 5000, creditLimitToDate: '2025-12-31' }),
+    });
     expectStatus(g2, 201);
     expect((await customer('C1')).credit.group).toEqual({ id: 'G2', limit: '5000.00', exposure: '4000.00' });
     expect((await customer('C1')).creditLimitExpirationDate).toBe('2025-12-31');
@@ -175,7 +244,12 @@ describe.each(DIALECTS)('customer credit groups on %s', (dialect) => {
     // DELETE: If-Match required; members keep their own limit and expiry.
     const del0 = await creditSetupState(t);
     expectError(await t.request('DELETE', `${G}/G1`, { as: 'credit_manager' }), 428, 'precondition_required');
-    expectError(await t.request('DELETE', `${G}/G1`, { as: 'credit_manager', headers: ifMatch(1) }), 409, 'version_conflict', ['current']);
+    expectError(
+      await t.request('DELETE', `${G}/G1`, { as: 'credit_manager', headers: ifMatch(1) }),
+      409,
+      'version_conflict',
+      ['current'],
+    );
     await expectNothingChanged(t, del0);
     const seq = (await allChanges(t)).at(-1)!.seq;
     const deleted = await t.request('DELETE', `${G}/G1`, { as: 'admin', headers: ifMatch(2) });
@@ -183,7 +257,9 @@ describe.each(DIALECTS)('customer credit groups on %s', (dialect) => {
     expect(deleted.body).toMatchObject({ id: 'G1', version: 3 });
     expectError(await t.request('GET', `${G}/G1`), 404, 'not_found');
     expect((await t.request('GET', G)).body.items.map((g: { id: string }) => g.id)).not.toContain('G1');
-    expect((await allChanges(t, seq)).map((c) => [c.entity, c.id, c.op, c.version])).toEqual([['creditGroup', 'G1', 'delete', 3]]);
+    expect((await allChanges(t, seq)).map((c) => [c.entity, c.id, c.op, c.version])).toEqual([
+      ['creditGroup', 'G1', 'delete', 3],
+    ]);
     const c2After = await customer('C2');
     expect(c2After.credit.group).toBeNull();
     expect(c2After.creditLimitExpirationDate).toBe('2026-06-30');
@@ -211,7 +287,9 @@ describe.each(DIALECTS)('customer credit groups on %s', (dialect) => {
       expectError(await t.request('GET', `${G}/${id}`), 404, 'not_found');
       expect((await customer('C5')).credit.group).toBeNull();
     }
-    const claims = await Promise.all(['GX', 'GY'].map((id) => t.request('PUT', `${G}/${id}`, { as: 'credit_manager', body: group(['C5']) })));
+    const claims = await Promise.all(
+      ['GX', 'GY'].map((id) => t.request('PUT', `${G}/${id}`, { as: 'credit_manager', body: group(['C5']) })),
+    );
     expect(claims.map((r) => r.status).sort()).toEqual([201, 422]);
     const winner = claims[0]!.status === 201 ? 'GX' : 'GY';
     expect((await customer('C5')).credit.group).toMatchObject({ id: winner });
@@ -219,14 +297,33 @@ describe.each(DIALECTS)('customer credit groups on %s', (dialect) => {
   });
 
   it('with group limits not checked, a member still shows its group in credit.creditGroupId; only the applied group limit (credit.group) goes', async () => {
-    expectStatus(await t.request('PUT', '/api/v1/customers/CG-A', { as: 'integration', body: customerBody({ name: 'Customer CG-A', creditLimit: '10000.00' }) }), 201);
-    expectStatus(await t.request('PUT', `${G}/G-OFF`, { as: 'credit_manager', body: group(['CG-A'], { creditLimit: '5000', creditLimitToDate: '2027-12-31' }) }), 201);
+    expectStatus(
+      await t.request('PUT', '/api/v1/customers/CG-A', {
+        as: 'integration',
+        body: customerBody({ name: 'Customer CG-A', creditLimit: '10000.00' }),
+      }),
+      201,
+    );
+    expectStatus(
+      await t.request('PUT', `${G}/G-OFF`, {
+        as: 'credit_manager',
+        body: group(['CG-A'], { creditLimit: '5000', creditLimitToDate: '2027-12-31' }),
+      }),
+      201,
+    );
     const figures = async () => {
       const c = (await customer('CG-A')).credit;
       return [c.creditGroupId, c.group, c.effectiveLimit];
     };
     expect(await figures()).toEqual(['G-OFF', { id: 'G-OFF', limit: '5000.00', exposure: '0.00' }, '5000.00']);
-    const params = async (on: boolean) => expectStatus(await t.request('PUT', '/api/v1/parameters', { as: 'credit_manager', body: { checkCustomerCreditGroupsCreditLimit: on } }), 200);
+    const params = async (on: boolean) =>
+      expectStatus(
+        await t.request('PUT', '/api/v1/parameters', {
+          as: 'credit_manager',
+          body: { checkCustomerCreditGroupsCreditLimit: on },
+        }),
+        200,
+      );
     await params(false);
     try {
       expect(await figures()).toEqual(['G-OFF', null, '10000.00']);
@@ -236,7 +333,11 @@ describe.each(DIALECTS)('customer credit groups on %s', (dialect) => {
   });
 
   it('the list pages with limit/cursor → nextCursor and takes ?since= for deltas (SPEC §4)', async () => {
-    for (const id of ['PG-A', 'PG-B', 'PG-C']) expectStatus(await t.request('PUT', `${G}/${id}`, { as: 'credit_manager', body: group([], { name: `Paged ${id}` }) }), 201);
+    for (const id of ['PG-A', 'PG-B', 'PG-C'])
+      expectStatus(
+        await t.request('PUT', `${G}/${id}`, { as: 'credit_manager', body: group([], { name: `Paged ${id}` }) }),
+        201,
+      );
     const all = (await t.request('GET', `${G}?limit=1000`, { as: 'credit_clerk' })).body;
     expect(all.nextCursor).toBeNull();
     const ids = all.items.map((g: { id: string }) => g.id);
@@ -246,7 +347,10 @@ describe.each(DIALECTS)('customer credit groups on %s', (dialect) => {
     const walked: string[] = [];
     let cursor: string | null = null;
     do {
-      const res: { body: { items: { id: string }[]; nextCursor: string | null } } = await t.request('GET', `${G}?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const res: { body: { items: { id: string }[]; nextCursor: string | null } } = await t.request(
+        'GET',
+        `${G}?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
       expect(res.body.items.length).toBeLessThanOrEqual(2);
       walked.push(...res.body.items.map((g) => g.id));
       cursor = res.body.nextCursor;
@@ -255,7 +359,11 @@ describe.each(DIALECTS)('customer credit groups on %s', (dialect) => {
 
     const seq = (await allChanges(t)).at(-1)!.seq;
     expect((await t.request('GET', `${G}?since=${seq}`)).body.items).toEqual([]);
-    const changed = await t.request('PUT', `${G}/PG-B`, { as: 'credit_manager', body: group([], { name: 'Paged PG-B (renamed)' }), headers: ifMatch(1) });
+    const changed = await t.request('PUT', `${G}/PG-B`, {
+      as: 'credit_manager',
+      body: group([], { name: 'Paged PG-B (renamed)' }),
+      headers: ifMatch(1),
+    });
     expectStatus(changed, 200);
     const delta = await t.request('GET', `${G}?since=${seq}`, { as: 'integration' });
     expectStatus(delta, 200);

@@ -33,13 +33,48 @@ describe.each(DIALECTS)('long operations share the process on %s', (dialect) => 
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp(dialect);
-    ok(await t.request('PUT', '/api/v1/reason-codes/BAD', { as: 'credit_manager', body: { kind: 'writeOff', description: 'Bad debt' } }), 201);
-    ok(await t.request('PUT', '/api/v1/write-off-accounts/WO', { as: 'credit_manager', body: { name: 'Bad debts' } }), 201);
-    ok(await t.request('PUT', '/api/v1/parameters', { as: 'credit_manager', body: { writeOffAccountId: 'WO', writeOffReasonCode: 'BAD' } }));
+    ok(
+      await t.request('PUT', '/api/v1/reason-codes/BAD', {
+        as: 'credit_manager',
+        body: { kind: 'writeOff', description: 'Bad debt' },
+      }),
+      201,
+    );
+    ok(
+      await t.request('PUT', '/api/v1/write-off-accounts/WO', { as: 'credit_manager', body: { name: 'Bad debts' } }),
+      201,
+    );
+    ok(
+      await t.request('PUT', '/api/v1/parameters', {
+        as: 'credit_manager',
+        body: { writeOffAccountId: 'WO', writeOffReasonCode: 'BAD' },
+      }),
+    );
     await putCustomer(t, 'W1');
     await putCustomer(t, 'READ1');
-    await postTransactions(t, Array.from({ length: INVOICES }, (_, i) => ({ id: `W1-${i}`, customerId: 'W1', type: 'invoice', amount: '10.00', dueDate: '2025-02-01' })));
-    ok(await t.request('POST', '/api/v1/customers:batch', { as: 'integration', body: { items: Array.from({ length: LINES }, (_, i) => ({ id: `J${i}`, name: `Customer J${i}`, currency: 'USD', creditLimit: '10000.00' })) } }));
+    await postTransactions(
+      t,
+      Array.from({ length: INVOICES }, (_, i) => ({
+        id: `W1-${i}`,
+        customerId: 'W1',
+        type: 'invoice',
+        amount: '10.00',
+        dueDate: '2025-02-01',
+      })),
+    );
+    ok(
+      await t.request('POST', '/api/v1/customers:batch', {
+        as: 'integration',
+        body: {
+          items: Array.from({ length: LINES }, (_, i) => ({
+            id: `J${i}`,
+            name: `Customer J${i}`,
+            currency: 'USD',
+            creditLimit: '10000.00',
+          })),
+        },
+      }),
+    );
   }, 120_000);
   afterAll(() => t.close());
 
@@ -63,9 +98,17 @@ describe.each(DIALECTS)('long operations share the process on %s', (dialect) => 
   }
 
   it(`answers reads while a write-off over ${INVOICES.toLocaleString('en-US')} invoices is posted, and the write-off closes every one`, async () => {
-    const draft = ok(await t.request('POST', '/api/v1/write-offs', { as: 'collections_agent', body: { customerId: 'W1', date: '2026-12-01' } }), 201);
+    const draft = ok(
+      await t.request('POST', '/api/v1/write-offs', {
+        as: 'collections_agent',
+        body: { customerId: 'W1', date: '2026-12-01' },
+      }),
+      201,
+    );
     expect(draft.items).toHaveLength(INVOICES);
-    const { reads, result } = await beside(() => t.request('POST', `/api/v1/write-offs/${draft.id}/post`, { as: 'collections_agent', body: {} }));
+    const { reads, result } = await beside(() =>
+      t.request('POST', `/api/v1/write-offs/${draft.id}/post`, { as: 'collections_agent', body: {} }),
+    );
     expect(ok(result).status).toBe('posted');
     // Without pacing one read at most gets in (while the request body is read), on SQLite.
     expect(reads).toBeGreaterThanOrEqual(3);
@@ -76,11 +119,27 @@ describe.each(DIALECTS)('long operations share the process on %s', (dialect) => 
 
   it(`answers reads while each step of a journal of ${LINES.toLocaleString('en-US')} lines runs: validate, create, post`, async () => {
     const lines = Array.from({ length: LINES }, (_, i) => ({ customerId: `J${i}`, newCreditLimit: `${20000 + i}.00` }));
-    const validated = await beside(() => t.request('POST', '/api/v1/adjustment-journals:validate', { as: 'credit_manager', body: { type: 'creditLimit', lines } }));
+    const validated = await beside(() =>
+      t.request('POST', '/api/v1/adjustment-journals:validate', {
+        as: 'credit_manager',
+        body: { type: 'creditLimit', lines },
+      }),
+    );
     expect(ok(validated.result).valid).toBe(true);
-    const created = await beside(() => t.request('POST', '/api/v1/adjustment-journals', { as: 'credit_manager', body: { type: 'creditLimit', description: 'paced', lines } }));
+    const created = await beside(() =>
+      t.request('POST', '/api/v1/adjustment-journals', {
+        as: 'credit_manager',
+        body: { type: 'creditLimit', description: 'paced', lines },
+      }),
+    );
     const journal = ok(created.result, 201);
-    const posted = await beside(() => t.request('POST', `/api/v1/adjustment-journals/${journal.id}/post`, { as: 'credit_manager', headers: { 'If-Match': `"${journal.version}"` }, body: {} }));
+    const posted = await beside(() =>
+      t.request('POST', `/api/v1/adjustment-journals/${journal.id}/post`, {
+        as: 'credit_manager',
+        headers: { 'If-Match': `"${journal.version}"` },
+        body: {},
+      }),
+    );
     expect(ok(posted.result).status).toBe('posted');
     for (const step of [validated, created, posted]) expect(step.reads).toBeGreaterThanOrEqual(2);
     expect(ok(await t.request('GET', `/api/v1/customers/J${LINES - 1}`)).creditLimit).toBe(`${20000 + LINES - 1}.00`);

@@ -98,7 +98,10 @@ describe.each(DIALECTS)('customer feed on %s', (dialect) => {
     const items: any[] = [];
     let cursor: string | null = null;
     do {
-      const res: { status: number; body: any } = await t.request('GET', `/api/v1/customers?limit=1000${cursor ? `&cursor=${cursor}` : ''}`);
+      const res: { status: number; body: any } = await t.request(
+        'GET',
+        `/api/v1/customers?limit=1000${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       expect(res.status).toBe(200);
       items.push(...res.body.items);
       cursor = res.body.nextCursor;
@@ -127,7 +130,11 @@ describe.each(DIALECTS)('customer feed on %s', (dialect) => {
         collectionLetterDate: null,
         version: 1,
       };
-      expect(res.body).toEqual({ ...expected, createdAt: expect.stringMatching(ISO_TS), updatedAt: expect.stringMatching(ISO_TS) });
+      expect(res.body).toEqual({
+        ...expected,
+        createdAt: expect.stringMatching(ISO_TS),
+        updatedAt: expect.stringMatching(ISO_TS),
+      });
       expect(res.body.createdAt).toBe(res.body.updatedAt);
 
       const get = await getCustomer('FULL-1');
@@ -157,7 +164,9 @@ describe.each(DIALECTS)('customer feed on %s', (dialect) => {
       });
 
       const changes = await changesSince(before);
-      expect(changes.map(({ entity, id, op, version }) => ({ entity, id, op, version }))).toEqual([{ entity: 'customer', id: 'FULL-1', op: 'create', version: 1 }]);
+      expect(changes.map(({ entity, id, op, version }) => ({ entity, id, op, version }))).toEqual([
+        { entity: 'customer', id: 'FULL-1', op: 'create', version: 1 },
+      ]);
     });
 
     it('accepts JSON numbers for money and score, and returns 2-decimal strings', async () => {
@@ -173,9 +182,15 @@ describe.each(DIALECTS)('customer feed on %s', (dialect) => {
 
     it('stores explicit nulls and omitted optionals as null, booleans default to false', async () => {
       const nulls = Object.fromEntries(NULLABLE_FIELDS.map((f) => [f, null]));
-      const res = await t.request('PUT', '/api/v1/customers/NULL-1', { as: 'integration', body: { name: 'Null Co', currency: 'USD', creditLimit: '0', ...nulls } });
+      const res = await t.request('PUT', '/api/v1/customers/NULL-1', {
+        as: 'integration',
+        body: { name: 'Null Co', currency: 'USD', creditLimit: '0', ...nulls },
+      });
       expect(res.status).toBe(201);
-      const omitted = await t.request('PUT', '/api/v1/customers/OMIT-1', { as: 'integration', body: { name: 'Omit Co', currency: 'USD', creditLimit: '0.00' } });
+      const omitted = await t.request('PUT', '/api/v1/customers/OMIT-1', {
+        as: 'integration',
+        body: { name: 'Omit Co', currency: 'USD', creditLimit: '0.00' },
+      });
       expect(omitted.status).toBe(201);
       for (const id of ['NULL-1', 'OMIT-1']) {
         const get = await getCustomer(id);
@@ -202,30 +217,57 @@ describe.each(DIALECTS)('customer feed on %s', (dialect) => {
       });
       expect(res.status).toBe(200);
       expect(res.headers.get('etag')).toBe('"2"');
-      expect(res.body).toMatchObject({ id: 'REP-1', name: 'Renamed', creditLimit: '1234.50', riskScore: '99.99', unlimitedCredit: false, version: 2 });
+      expect(res.body).toMatchObject({
+        id: 'REP-1',
+        name: 'Renamed',
+        creditLimit: '1234.50',
+        riskScore: '99.99',
+        unlimitedCredit: false,
+        version: 2,
+      });
       // A replace, not a merge: what the body left out is gone ...
       expect(res.body.paymentTermsId).toBeNull();
       expect(res.body.creditLimitExpirationDate).toBeNull();
       expect(res.body.salesGroup).toBeNull();
       // ... but the credit attributes, which credit staff own: the feed leaves them as they are.
-      expect(res.body).toMatchObject({ notes: FULL_INPUT.notes, mandatoryCreditLimit: true, accountStatusId: 'AS.WATCH', creditRating: 'AA-', eligibleCreditLimit: '50000.00' });
+      expect(res.body).toMatchObject({
+        notes: FULL_INPUT.notes,
+        mandatoryCreditLimit: true,
+        accountStatusId: 'AS.WATCH',
+        creditRating: 'AA-',
+        eligibleCreditLimit: '50000.00',
+      });
       const get = await getCustomer('REP-1');
       expect(get.headers.get('etag')).toBe('"2"');
       expect(get.body).toMatchObject({ name: 'Renamed', riskScore: '99.99', notes: FULL_INPUT.notes, version: 2 });
       const changes = await changesSince(before);
-      expect(changes.map(({ entity, id, op, version }) => ({ entity, id, op, version }))).toEqual([{ entity: 'customer', id: 'REP-1', op: 'update', version: 2 }]);
+      expect(changes.map(({ entity, id, op, version }) => ({ entity, id, op, version }))).toEqual([
+        { entity: 'customer', id: 'REP-1', op: 'update', version: 2 },
+      ]);
       const audit = await t.request('GET', '/api/v1/audit?entity=customer&id=REP-1');
       expect(audit.status).toBe(200);
       expect(audit.body.items.map((a: { action: string; userId: string }) => [a.action, a.userId])).toEqual([
         ['customer.create', t.userIds.integration],
         ['customer.update', t.userIds.admin],
       ]);
-      expect(audit.body.items[1].before).toMatchObject({ name: 'Fabrikam Wholesale', notes: FULL_INPUT.notes, version: 1 });
-      expect(audit.body.items[1].after).toMatchObject({ name: 'Renamed', notes: FULL_INPUT.notes, salesGroup: null, version: 2 });
+      expect(audit.body.items[1].before).toMatchObject({
+        name: 'Fabrikam Wholesale',
+        notes: FULL_INPUT.notes,
+        version: 1,
+      });
+      expect(audit.body.items[1].after).toMatchObject({
+        name: 'Renamed',
+        notes: FULL_INPUT.notes,
+        salesGroup: null,
+        version: 2,
+      });
     });
 
     it('moves creditLimitDate only when the credit limit changes', async () => {
-      await t.request('PUT', '/api/v1/customers/CLD-1', { as: 'integration', body: customerBody({ creditLimit: '5000.00' }) });
+      await t.request('PUT', '/api/v1/customers/CLD-1', {
+        as: 'integration',
+        body: customerBody({ creditLimit: '5000.00' }),
+      });
       await backdateLimitDate('CLD-1', '2020-01-01');
       const same = await t.request('PUT', '/api/v1/customers/CLD-1', {
         as: 'integration',
@@ -233,7 +275,12 @@ describe.each(DIALECTS)('customer feed on %s', (dialect) => {
         body: customerBody({ creditLimit: 5000, name: 'Other name' }),
       });
       expect(same.status).toBe(200);
-      expect(same.body).toMatchObject({ version: 2, name: 'Other name', creditLimit: '5000.00', creditLimitDate: '2020-01-01' });
+      expect(same.body).toMatchObject({
+        version: 2,
+        name: 'Other name',
+        creditLimit: '5000.00',
+        creditLimitDate: '2020-01-01',
+      });
       expect((await getCustomer('CLD-1')).body.creditLimitDate).toBe('2020-01-01');
 
       const changed = await t.request('PUT', '/api/v1/customers/CLD-1', {
@@ -247,21 +294,39 @@ describe.each(DIALECTS)('customer feed on %s', (dialect) => {
     });
 
     it('refuses a change without If-Match (428), with a stale one (409 + current) or a malformed one (412), changing nothing', async () => {
-      await t.request('PUT', '/api/v1/customers/VER-1', { as: 'integration', body: customerBody({ creditLimit: '100.00' }) });
-      await t.request('PUT', '/api/v1/customers/VER-1', { as: 'integration', headers: { 'If-Match': '"1"' }, body: customerBody({ creditLimit: '200.00' }) });
+      await t.request('PUT', '/api/v1/customers/VER-1', {
+        as: 'integration',
+        body: customerBody({ creditLimit: '100.00' }),
+      });
+      await t.request('PUT', '/api/v1/customers/VER-1', {
+        as: 'integration',
+        headers: { 'If-Match': '"1"' },
+        body: customerBody({ creditLimit: '200.00' }),
+      });
       const snapshot = (await getCustomer('VER-1')).body;
       const seq = await lastSeq();
 
-      const missing = await t.request('PUT', '/api/v1/customers/VER-1', { as: 'integration', body: customerBody({ creditLimit: '300.00' }) });
+      const missing = await t.request('PUT', '/api/v1/customers/VER-1', {
+        as: 'integration',
+        body: customerBody({ creditLimit: '300.00' }),
+      });
       expect(missing.status).toBe(428);
       expect(missing.body.error.code).toBe('precondition_required');
 
-      const stale = await t.request('PUT', '/api/v1/customers/VER-1', { as: 'integration', headers: { 'If-Match': '"1"' }, body: customerBody({ creditLimit: '300.00' }) });
+      const stale = await t.request('PUT', '/api/v1/customers/VER-1', {
+        as: 'integration',
+        headers: { 'If-Match': '"1"' },
+        body: customerBody({ creditLimit: '300.00' }),
+      });
       expect(stale.status).toBe(409);
       expect(stale.body.error.code).toBe('version_conflict');
       expect(stale.body.current).toMatchObject({ id: 'VER-1', version: 2, creditLimit: '200.00' });
 
-      const malformed = await t.request('PUT', '/api/v1/customers/VER-1', { as: 'integration', headers: { 'If-Match': 'two' }, body: customerBody({ creditLimit: '300.00' }) });
+      const malformed = await t.request('PUT', '/api/v1/customers/VER-1', {
+        as: 'integration',
+        headers: { 'If-Match': 'two' },
+        body: customerBody({ creditLimit: '300.00' }),
+      });
       expect(malformed.status).toBe(412);
 
       expect((await getCustomer('VER-1')).body).toEqual(snapshot);
@@ -269,34 +334,63 @@ describe.each(DIALECTS)('customer feed on %s', (dialect) => {
     });
 
     it('lets exactly one of two concurrent changes based on the same version win (the other gets 409)', async () => {
-      await t.request('PUT', '/api/v1/customers/RACE-1', { as: 'integration', body: customerBody({ creditLimit: '100.00' }) });
+      await t.request('PUT', '/api/v1/customers/RACE-1', {
+        as: 'integration',
+        body: customerBody({ creditLimit: '100.00' }),
+      });
       for (let round = 1; round <= 3; round++) {
         const seq = await lastSeq();
         const results = await Promise.all(
           ['111.00', '222.00'].map((creditLimit) =>
-            t.request('PUT', '/api/v1/customers/RACE-1', { as: 'integration', headers: { 'If-Match': `"${round}"` }, body: customerBody({ creditLimit }) }),
+            t.request('PUT', '/api/v1/customers/RACE-1', {
+              as: 'integration',
+              headers: { 'If-Match': `"${round}"` },
+              body: customerBody({ creditLimit }),
+            }),
           ),
         );
         expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
         const winner = results.find((r) => r.status === 200)!;
         expect(winner.body.version).toBe(round + 1);
-        expect((await getCustomer('RACE-1')).body).toMatchObject({ version: round + 1, creditLimit: winner.body.creditLimit });
+        expect((await getCustomer('RACE-1')).body).toMatchObject({
+          version: round + 1,
+          creditLimit: winner.body.creditLimit,
+        });
         expect((await changesSince(seq)).map((c) => `${c.id}:${c.version}`)).toEqual([`RACE-1:${round + 1}`]);
       }
     });
 
     it('lets integration and admin write; credit_clerk, collections_agent and credit_manager get 403', async () => {
-      expect((await t.request('PUT', '/api/v1/customers/ROLE-I', { as: 'integration', body: customerBody() })).status).toBe(201);
-      expect((await t.request('PUT', '/api/v1/customers/ROLE-A', { as: 'admin', body: customerBody() })).status).toBe(201);
-      expect((await t.request('PUT', '/api/v1/customers/ROLE-I', { as: 'admin', headers: { 'If-Match': '"1"' }, body: customerBody({ name: 'By admin' }) })).status).toBe(200);
+      expect(
+        (await t.request('PUT', '/api/v1/customers/ROLE-I', { as: 'integration', body: customerBody() })).status,
+      ).toBe(201);
+      expect((await t.request('PUT', '/api/v1/customers/ROLE-A', { as: 'admin', body: customerBody() })).status).toBe(
+        201,
+      );
+      expect(
+        (
+          await t.request('PUT', '/api/v1/customers/ROLE-I', {
+            as: 'admin',
+            headers: { 'If-Match': '"1"' },
+            body: customerBody({ name: 'By admin' }),
+          })
+        ).status,
+      ).toBe(200);
       const seq = await lastSeq();
       for (const role of ['credit_clerk', 'collections_agent', 'credit_manager'] as const) {
         const create = await t.request('PUT', `/api/v1/customers/ROLE-${role}`, { as: role, body: customerBody() });
         expect(create.status, role).toBe(403);
         expect(create.body.error.code).toBe('forbidden');
-        const replace = await t.request('PUT', '/api/v1/customers/ROLE-I', { as: role, headers: { 'If-Match': '"2"' }, body: customerBody({ name: 'Hijacked' }) });
+        const replace = await t.request('PUT', '/api/v1/customers/ROLE-I', {
+          as: role,
+          headers: { 'If-Match': '"2"' },
+          body: customerBody({ name: 'Hijacked' }),
+        });
         expect(replace.status, role).toBe(403);
-        const batch = await t.request('POST', '/api/v1/customers:batch', { as: role, body: { items: [{ id: `ROLE-B-${role}`, ...customerBody() }] } });
+        const batch = await t.request('POST', '/api/v1/customers:batch', {
+          as: role,
+          body: { items: [{ id: `ROLE-B-${role}`, ...customerBody() }] },
+        });
         expect(batch.status, role).toBe(403);
         expect((await getCustomer(`ROLE-${role}`)).status).toBe(404);
         expect((await getCustomer(`ROLE-B-${role}`)).status).toBe(404);
@@ -323,7 +417,10 @@ describe.each(DIALECTS)('customer feed on %s', (dialect) => {
       ['an id with a space as a foreign key', { paymentTermsId: 'NET 30' }, 'paymentTermsId'],
     ])('answers 400 for %s and saves nothing', async (_label, override, path) => {
       const seq = await lastSeq();
-      const res = await t.request('PUT', '/api/v1/customers/BAD-1', { as: 'integration', body: customerBody(override) });
+      const res = await t.request('PUT', '/api/v1/customers/BAD-1', {
+        as: 'integration',
+        body: customerBody(override),
+      });
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('invalid_request');
       expect(res.body.error.details.map((d: { path: string }) => d.path)).toContain(path);
@@ -340,9 +437,15 @@ describe.each(DIALECTS)('customer feed on %s', (dialect) => {
       expect(arr.status).toBe(400);
       const missing = await t.request('PUT', '/api/v1/customers/BAD-2', { as: 'integration', body: { name: 'x' } });
       expect(missing.status).toBe(400);
-      const badId = await t.request('PUT', `/api/v1/customers/${encodeURIComponent('has space')}`, { as: 'integration', body: customerBody() });
+      const badId = await t.request('PUT', `/api/v1/customers/${encodeURIComponent('has space')}`, {
+        as: 'integration',
+        body: customerBody(),
+      });
       expect(badId.status).toBe(400);
-      const longId = await t.request('PUT', `/api/v1/customers/${'x'.repeat(65)}`, { as: 'integration', body: customerBody() });
+      const longId = await t.request('PUT', `/api/v1/customers/${'x'.repeat(65)}`, {
+        as: 'integration',
+        body: customerBody(),
+      });
       expect(longId.status).toBe(400);
       expect((await getCustomer('BAD-2')).status).toBe(404);
       expect((await getCustomer('BAD-2')).body.error.code).toBe('not_found');
@@ -353,7 +456,14 @@ describe.each(DIALECTS)('customer feed on %s', (dialect) => {
   describe('GET /customers', () => {
     it('lists customers ordered by id with paging and ?since', async () => {
       for (const id of ['LST-A', 'LST-B', 'LST-C']) {
-        expect((await t.request('PUT', `/api/v1/customers/${id}`, { as: 'integration', body: customerBody({ name: `Name ${id}` }) })).status).toBe(201);
+        expect(
+          (
+            await t.request('PUT', `/api/v1/customers/${id}`, {
+              as: 'integration',
+              body: customerBody({ name: `Name ${id}` }),
+            })
+          ).status,
+        ).toBe(201);
       }
       const all = await allCustomers();
       const ids = all.map((c) => c.id);
@@ -371,10 +481,16 @@ describe.each(DIALECTS)('customer feed on %s', (dialect) => {
       expect(p2.body.items.map((c: { id: string }) => c.id)).toEqual(ids.slice(2, 4));
 
       const seq = await lastSeq();
-      await t.request('PUT', '/api/v1/customers/LST-B', { as: 'integration', headers: { 'If-Match': '"1"' }, body: customerBody({ name: 'B again' }) });
+      await t.request('PUT', '/api/v1/customers/LST-B', {
+        as: 'integration',
+        headers: { 'If-Match': '"1"' },
+        body: customerBody({ name: 'B again' }),
+      });
       const delta = await t.request('GET', `/api/v1/customers?since=${seq}`);
       expect(delta.status).toBe(200);
-      expect(delta.body.items.map((c: { id: string; name: string; version: number }) => [c.id, c.name, c.version])).toEqual([['LST-B', 'B again', 2]]);
+      expect(
+        delta.body.items.map((c: { id: string; name: string; version: number }) => [c.id, c.name, c.version]),
+      ).toEqual([['LST-B', 'B again', 2]]);
 
       expect((await t.request('GET', '/api/v1/customers?limit=0')).status).toBe(400);
       expect((await t.request('GET', '/api/v1/customers?limit=1001')).status).toBe(400);
@@ -409,8 +525,22 @@ describe.each(DIALECTS)('customer feed on %s', (dialect) => {
       const stored = (await allCustomers()).filter((c) => /^B\d{3}$/.test(c.id));
       expect(stored).toHaveLength(300);
       const b150 = stored.find((c) => c.id === 'B150');
-      expect(b150).toMatchObject({ name: 'Batch customer 150', currency: 'USD', creditLimit: '15000.25', riskScore: '50.50', customerSince: '2020-02-29', withAgency: true, version: 1, creditLimitDate: todayUtc() });
-      expect(stored.find((c) => c.id === 'B007')).toMatchObject({ currency: 'EUR', creditLimit: '700.25', riskScore: '7.50', withAgency: false });
+      expect(b150).toMatchObject({
+        name: 'Batch customer 150',
+        currency: 'USD',
+        creditLimit: '15000.25',
+        riskScore: '50.50',
+        customerSince: '2020-02-29',
+        withAgency: true,
+        version: 1,
+        creditLimitDate: todayUtc(),
+      });
+      expect(stored.find((c) => c.id === 'B007')).toMatchObject({
+        currency: 'EUR',
+        creditLimit: '700.25',
+        riskScore: '7.50',
+        withAgency: false,
+      });
 
       const changes = await changesSince(seq);
       expect(changes).toHaveLength(300);
@@ -446,12 +576,28 @@ describe.each(DIALECTS)('customer feed on %s', (dialect) => {
           { index: 3, id: 'B302', status: 'ok', errors: [] },
         ],
       });
-      expect((await getCustomer('B001')).body).toMatchObject({ name: 'Renamed 1', creditLimit: '100.25', creditLimitDate: '2021-05-05', version: 2 });
-      expect((await getCustomer('B002')).body).toMatchObject({ creditLimit: '999.99', creditLimitDate: todayUtc(), version: 2 });
+      expect((await getCustomer('B001')).body).toMatchObject({
+        name: 'Renamed 1',
+        creditLimit: '100.25',
+        creditLimitDate: '2021-05-05',
+        version: 2,
+      });
+      expect((await getCustomer('B002')).body).toMatchObject({
+        creditLimit: '999.99',
+        creditLimitDate: todayUtc(),
+        version: 2,
+      });
       expect((await getCustomer('B301')).body).toMatchObject({ creditLimit: '30100.25', version: 1 });
       expect((await getCustomer('B302')).body).toMatchObject({ creditLimit: '0.00', version: 1 });
-      const changes = (await changesSince(seq)).map(({ entity, id, op, version }) => `${entity}:${id}:${op}:${version}`).sort();
-      expect(changes).toEqual(['customer:B001:update:2', 'customer:B002:update:2', 'customer:B301:create:1', 'customer:B302:create:1']);
+      const changes = (await changesSince(seq))
+        .map(({ entity, id, op, version }) => `${entity}:${id}:${op}:${version}`)
+        .sort();
+      expect(changes).toEqual([
+        'customer:B001:update:2',
+        'customer:B002:update:2',
+        'customer:B301:create:1',
+        'customer:B302:create:1',
+      ]);
     });
 
     it('refuses the whole batch with per-item results when any item is invalid, saving nothing', async () => {
@@ -473,7 +619,12 @@ describe.each(DIALECTS)('customer feed on %s', (dialect) => {
       });
       expect(res.status).toBe(422);
       expect(res.body.error.code).toBe('rule_violation');
-      const items = res.body.items as { index: number; id?: string; status: string; errors: { path: string; message: string }[] }[];
+      const items = res.body.items as {
+        index: number;
+        id?: string;
+        status: string;
+        errors: { path: string; message: string }[];
+      }[];
       expect(items.map((i) => [i.index, i.status])).toEqual([
         [0, 'ok'],
         [1, 'ok'],
@@ -484,9 +635,18 @@ describe.each(DIALECTS)('customer feed on %s', (dialect) => {
         [6, 'error'],
       ]);
       expect(items[0]!.errors).toEqual([]);
-      expect(items[2]).toMatchObject({ id: 'B901', errors: [{ path: 'creditLimit', message: expect.stringContaining('2 decimals') }] });
-      expect(items[4]).toMatchObject({ id: 'B900', errors: [{ path: 'id', message: expect.stringContaining('more than once') }] });
-      expect(items[5]).toMatchObject({ id: 'B001', errors: [{ path: 'version', message: expect.stringContaining('version 2') }] });
+      expect(items[2]).toMatchObject({
+        id: 'B901',
+        errors: [{ path: 'creditLimit', message: expect.stringContaining('2 decimals') }],
+      });
+      expect(items[4]).toMatchObject({
+        id: 'B900',
+        errors: [{ path: 'id', message: expect.stringContaining('more than once') }],
+      });
+      expect(items[5]).toMatchObject({
+        id: 'B001',
+        errors: [{ path: 'version', message: expect.stringContaining('version 2') }],
+      });
       expect(items[6]).toMatchObject({ id: 'B902', errors: [{ path: 'version' }] });
       const paths = res.body.error.details.map((d: { path: string }) => d.path);
       expect(paths).toEqual(['items.2.creditLimit', 'items.4.id', 'items.5.version', 'items.6.version']);
@@ -503,10 +663,28 @@ describe.each(DIALECTS)('customer feed on %s', (dialect) => {
       const seq = await lastSeq();
       const res = await t.request('POST', '/api/v1/customers:batch', {
         as: 'integration',
-        body: { items: [null, 42, 'C1', [], { id: 'OK-1', name: 'x', currency: 'USD', creditLimit: 1 }, { id: 'bad id', name: 'x', currency: 'USD', creditLimit: 1 }, { id: 'X-2', name: 'x', currency: 'USD', creditLimit: 1, extra: true }] },
+        body: {
+          items: [
+            null,
+            42,
+            'C1',
+            [],
+            { id: 'OK-1', name: 'x', currency: 'USD', creditLimit: 1 },
+            { id: 'bad id', name: 'x', currency: 'USD', creditLimit: 1 },
+            { id: 'X-2', name: 'x', currency: 'USD', creditLimit: 1, extra: true },
+          ],
+        },
       });
       expect(res.status).toBe(422);
-      expect(res.body.items.map((i: { status: string }) => i.status)).toEqual(['error', 'error', 'error', 'error', 'ok', 'error', 'error']);
+      expect(res.body.items.map((i: { status: string }) => i.status)).toEqual([
+        'error',
+        'error',
+        'error',
+        'error',
+        'ok',
+        'error',
+        'error',
+      ]);
       expect(res.body.items[5].errors.map((e: { path: string }) => e.path)).toContain('id');
       expect(res.body.items[6].errors.map((e: { path: string }) => e.path)).toContain('extra');
       expect((await getCustomer('OK-1')).status).toBe(404);

@@ -3,15 +3,39 @@ import { customerBody, DIALECTS, startTestApp, type TestApp } from '../support/a
 import { lastSeq as lastChangeSeq } from '../support/conventions';
 
 type Item = Record<string, unknown>;
-const invoice = (id: string, customerId: string, amount: string | number, extra: Item = {}): Item => ({ id, customerId, type: 'invoice', amount, transDate: '2025-03-01', dueDate: '2025-03-31', ...extra });
-const payment = (id: string, customerId: string, amount: string | number, extra: Item = {}): Item => ({ id, customerId, type: 'payment', amount, transDate: '2025-03-10', ...extra });
+const invoice = (id: string, customerId: string, amount: string | number, extra: Item = {}): Item => ({
+  id,
+  customerId,
+  type: 'invoice',
+  amount,
+  transDate: '2025-03-01',
+  dueDate: '2025-03-31',
+  ...extra,
+});
+const payment = (id: string, customerId: string, amount: string | number, extra: Item = {}): Item => ({
+  id,
+  customerId,
+  type: 'payment',
+  amount,
+  transDate: '2025-03-10',
+  ...extra,
+});
 
 describe.each(DIALECTS)('ledger feed on %s', (dialect) => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp(dialect);
-    for (const [id, currency] of [['LC1', 'USD'], ['LC2', 'USD'], ['LC3', 'EUR'], ['LC4', 'USD'], ['LC5', 'GBP']] as const) {
-      const res = await t.request('PUT', `/api/v1/customers/${id}`, { as: 'integration', body: customerBody({ currency }) });
+    for (const [id, currency] of [
+      ['LC1', 'USD'],
+      ['LC2', 'USD'],
+      ['LC3', 'EUR'],
+      ['LC4', 'USD'],
+      ['LC5', 'GBP'],
+    ] as const) {
+      const res = await t.request('PUT', `/api/v1/customers/${id}`, {
+        as: 'integration',
+        body: customerBody({ currency }),
+      });
       expect(res.status).toBe(201);
     }
   });
@@ -21,10 +45,14 @@ describe.each(DIALECTS)('ledger feed on %s', (dialect) => {
   async function changesSince(since: number) {
     const res = await t.request('GET', `/api/v1/changes?since=${since}&limit=1000`);
     expect(res.status).toBe(200);
-    return (res.body.changes as { entity: string; id: string; op: string; version: number }[]).map((c) => `${c.entity}:${c.id}:${c.op}:${c.version}`);
+    return (res.body.changes as { entity: string; id: string; op: string; version: number }[]).map(
+      (c) => `${c.entity}:${c.id}:${c.op}:${c.version}`,
+    );
   }
-  const post = (items: unknown[], as: 'integration' | 'admin' | 'credit_clerk' | 'collections_agent' | 'credit_manager' = 'integration') =>
-    t.request('POST', '/api/v1/transactions:batch', { as, body: { items } });
+  const post = (
+    items: unknown[],
+    as: 'integration' | 'admin' | 'credit_clerk' | 'collections_agent' | 'credit_manager' = 'integration',
+  ) => t.request('POST', '/api/v1/transactions:batch', { as, body: { items } });
   const getTxn = (id: string) => t.request('GET', `/api/v1/transactions/${id}`);
   const balance = async (customerId: string): Promise<string> => {
     const res = await t.request('GET', `/api/v1/customers/${customerId}`);
@@ -50,13 +78,25 @@ describe.each(DIALECTS)('ledger feed on %s', (dialect) => {
         invoice('T-INV-1', 'LC1', '1500.00', { documentDate: '2025-02-28', taxAmount: '250.00' }),
         { id: 'T-FEE-1', customerId: 'LC1', type: 'fee', amount: 25, transDate: '2025-03-02' },
         payment('T-PAY-1', 'LC1', '-700.50', { bankAccountId: 'BANK-1', paymentJournal: 'PJ 0042' }),
-        { id: 'T-CN-1', customerId: 'LC1', type: 'creditNote', amount: '-99.99', transDate: '2025-03-03', currency: 'CAD' },
+        {
+          id: 'T-CN-1',
+          customerId: 'LC1',
+          type: 'creditNote',
+          amount: '-99.99',
+          transDate: '2025-03-03',
+          currency: 'CAD',
+        },
         invoice('T-INV-EUR', 'LC3', '10.00'),
       ]);
       expect(res.status).toBe(200);
       expect(res.body).toEqual({
         created: 5,
-        items: ['T-INV-1', 'T-FEE-1', 'T-PAY-1', 'T-CN-1', 'T-INV-EUR'].map((id, index) => ({ index, id, status: 'ok', errors: [] })),
+        items: ['T-INV-1', 'T-FEE-1', 'T-PAY-1', 'T-CN-1', 'T-INV-EUR'].map((id, index) => ({
+          index,
+          id,
+          status: 'ok',
+          errors: [],
+        })),
       });
 
       const inv = await getTxn('T-INV-1');
@@ -84,12 +124,31 @@ describe.each(DIALECTS)('ledger feed on %s', (dialect) => {
         createdAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
         version: 1,
       });
-      expect((await getTxn('T-FEE-1')).body).toMatchObject({ type: 'fee', amount: '25.00', openAmount: '25.00', currency: 'USD', dueDate: null, taxAmount: '0.00' });
-      expect((await getTxn('T-PAY-1')).body).toMatchObject({ type: 'payment', amount: '-700.50', openAmount: '-700.50', bankAccountId: 'BANK-1', paymentJournal: 'PJ 0042' });
+      expect((await getTxn('T-FEE-1')).body).toMatchObject({
+        type: 'fee',
+        amount: '25.00',
+        openAmount: '25.00',
+        currency: 'USD',
+        dueDate: null,
+        taxAmount: '0.00',
+      });
+      expect((await getTxn('T-PAY-1')).body).toMatchObject({
+        type: 'payment',
+        amount: '-700.50',
+        openAmount: '-700.50',
+        bankAccountId: 'BANK-1',
+        paymentJournal: 'PJ 0042',
+      });
       expect((await getTxn('T-CN-1')).body).toMatchObject({ type: 'creditNote', amount: '-99.99', currency: 'CAD' });
       expect((await getTxn('T-INV-EUR')).body).toMatchObject({ currency: 'EUR', customerId: 'LC3' });
 
-      expect((await changesSince(seq)).sort()).toEqual(['transaction:T-CN-1:create:1', 'transaction:T-FEE-1:create:1', 'transaction:T-INV-1:create:1', 'transaction:T-INV-EUR:create:1', 'transaction:T-PAY-1:create:1']);
+      expect((await changesSince(seq)).sort()).toEqual([
+        'transaction:T-CN-1:create:1',
+        'transaction:T-FEE-1:create:1',
+        'transaction:T-INV-1:create:1',
+        'transaction:T-INV-EUR:create:1',
+        'transaction:T-PAY-1:create:1',
+      ]);
       expect(await openIds('LC1')).toEqual(['T-CN-1', 'T-FEE-1', 'T-INV-1', 'T-PAY-1']);
       // 1500.00 + 25.00 - 700.50 - 99.99
       expect(await balance('LC1')).toBe('724.51');
@@ -107,12 +166,20 @@ describe.each(DIALECTS)('ledger feed on %s', (dialect) => {
       ['creditNote', '0.00', 'negative'],
     ])('refuses a %s of %s (must be %s): 422 per item with path, nothing saved', async (type, amount, sign) => {
       const seq = await lastSeq();
-      const res = await post([invoice('SIGN-OK', 'LC2', '1.00'), { id: 'SIGN-BAD', customerId: 'LC2', type, amount, transDate: '2025-03-01' }]);
+      const res = await post([
+        invoice('SIGN-OK', 'LC2', '1.00'),
+        { id: 'SIGN-BAD', customerId: 'LC2', type, amount, transDate: '2025-03-01' },
+      ]);
       expect(res.status).toBe(422);
       expect(res.body.error.code).toBe('rule_violation');
       expect(res.body.items).toEqual([
         { index: 0, id: 'SIGN-OK', status: 'ok', errors: [] },
-        { index: 1, id: 'SIGN-BAD', status: 'error', errors: [{ path: 'amount', message: expect.stringContaining(sign) }] },
+        {
+          index: 1,
+          id: 'SIGN-BAD',
+          status: 'error',
+          errors: [{ path: 'amount', message: expect.stringContaining(sign) }],
+        },
       ]);
       expect(res.body.error.details).toEqual([{ path: 'items.1.amount', message: expect.stringContaining(sign) }]);
       expect((await getTxn('SIGN-OK')).status).toBe(404);
@@ -122,10 +189,19 @@ describe.each(DIALECTS)('ledger feed on %s', (dialect) => {
 
     it('reports an unknown customer per item and saves nothing', async () => {
       const seq = await lastSeq();
-      const res = await post([invoice('UC-1', 'LC2', '5.00'), invoice('UC-2', 'NOPE', '5.00'), invoice('UC-3', 'LC2', '6.00')]);
+      const res = await post([
+        invoice('UC-1', 'LC2', '5.00'),
+        invoice('UC-2', 'NOPE', '5.00'),
+        invoice('UC-3', 'LC2', '6.00'),
+      ]);
       expect(res.status).toBe(422);
       expect(res.body.items.map((i: { status: string }) => i.status)).toEqual(['ok', 'error', 'ok']);
-      expect(res.body.items[1]).toEqual({ index: 1, id: 'UC-2', status: 'error', errors: [{ path: 'customerId', message: expect.stringContaining('NOPE') }] });
+      expect(res.body.items[1]).toEqual({
+        index: 1,
+        id: 'UC-2',
+        status: 'error',
+        errors: [{ path: 'customerId', message: expect.stringContaining('NOPE') }],
+      });
       expect(res.body.error.details.map((d: { path: string }) => d.path)).toEqual(['items.1.customerId']);
       for (const id of ['UC-1', 'UC-2', 'UC-3']) expect((await getTxn(id)).status).toBe(404);
       expect(await lastSeq()).toBe(seq);
@@ -138,7 +214,10 @@ describe.each(DIALECTS)('ledger feed on %s', (dialect) => {
       const seq = await lastSeq();
       const again = await post([entry]);
       expect(again.status).toBe(200);
-      expect(again.body).toEqual({ created: 0, items: [{ index: 0, id: 'RS-1', status: 'ok', errors: [], unchanged: true }] });
+      expect(again.body).toEqual({
+        created: 0,
+        items: [{ index: 0, id: 'RS-1', status: 'ok', errors: [], unchanged: true }],
+      });
       // the same values spelled differently (number amount, explicit default currency and tax) are the same entry
       const spelled = await post([{ ...entry, amount: 300, currency: 'USD', taxAmount: '0.00' }]);
       expect(spelled.status).toBe(200);
@@ -171,10 +250,22 @@ describe.each(DIALECTS)('ledger feed on %s', (dialect) => {
       const res = await post([invoice('NE-NEW', 'LC4', '1.00'), { ...entry, ...change }]);
       expect(res.status).toBe(422);
       expect(res.body.items[0]).toMatchObject({ status: 'ok' });
-      expect(res.body.items[1]).toEqual({ index: 1, id: 'NE-1', status: 'error', errors: [{ path: 'id', message: expect.stringContaining('never edited') }] });
-      expect(res.body.error.details).toEqual([{ path: 'items.1.id', message: expect.stringContaining('never edited') }]);
+      expect(res.body.items[1]).toEqual({
+        index: 1,
+        id: 'NE-1',
+        status: 'error',
+        errors: [{ path: 'id', message: expect.stringContaining('never edited') }],
+      });
+      expect(res.body.error.details).toEqual([
+        { path: 'items.1.id', message: expect.stringContaining('never edited') },
+      ]);
       expect(await snapshot(['NE-1'])).toEqual(before);
-      expect((await getTxn('NE-1')).body).toMatchObject({ amount: '50.00', customerId: 'LC4', type: 'invoice', version: 1 });
+      expect((await getTxn('NE-1')).body).toMatchObject({
+        amount: '50.00',
+        customerId: 'LC4',
+        type: 'invoice',
+        version: 1,
+      });
       expect((await getTxn('NE-NEW')).status).toBe(404);
     });
 
@@ -185,7 +276,9 @@ describe.each(DIALECTS)('ledger feed on %s', (dialect) => {
       const res = await post(items);
       expect(res.status).toBe(422);
       expect(res.body.items).toHaveLength(50);
-      expect(res.body.items.filter((i: { status: string }) => i.status === 'error').map((i: { index: number }) => i.index)).toEqual([37]);
+      expect(
+        res.body.items.filter((i: { status: string }) => i.status === 'error').map((i: { index: number }) => i.index),
+      ).toEqual([37]);
       expect(res.body.items[37].errors).toEqual([{ path: 'amount', message: expect.stringContaining('2 decimals') }]);
       expect((await getTxn('AON-0')).status).toBe(404);
       expect((await getTxn('AON-49')).status).toBe(404);
@@ -194,7 +287,12 @@ describe.each(DIALECTS)('ledger feed on %s', (dialect) => {
 
       const dup = await post([invoice('DUP-1', 'LC2', '1.00'), invoice('DUP-1', 'LC2', '1.00')]);
       expect(dup.status).toBe(422);
-      expect(dup.body.items[1]).toEqual({ index: 1, id: 'DUP-1', status: 'error', errors: [{ path: 'id', message: expect.stringContaining('more than once') }] });
+      expect(dup.body.items[1]).toEqual({
+        index: 1,
+        id: 'DUP-1',
+        status: 'error',
+        errors: [{ path: 'id', message: expect.stringContaining('more than once') }],
+      });
       expect((await getTxn('DUP-1')).status).toBe(404);
       expect(await lastSeq()).toBe(seq);
     });
@@ -238,7 +336,9 @@ describe.each(DIALECTS)('ledger feed on %s', (dialect) => {
         expect(bad.status, JSON.stringify(body)).toBe(400);
         expect(bad.body.error.code).toBe('invalid_request');
       }
-      expect((await t.request('POST', '/api/v1/transactions:batch', { as: 'integration', raw: '{"items":[{' })).status).toBe(400);
+      expect(
+        (await t.request('POST', '/api/v1/transactions:batch', { as: 'integration', raw: '{"items":[{' })).status,
+      ).toBe(400);
       expect((await getTxn('X')).status).toBe(404);
       expect(await lastSeq()).toBe(seq);
     });
@@ -257,13 +357,20 @@ describe.each(DIALECTS)('ledger feed on %s', (dialect) => {
 
     it('keeps money exact: 0.10 + 0.20 + 0.30 is 0.60', async () => {
       await t.request('PUT', '/api/v1/customers/EXACT', { as: 'integration', body: customerBody() });
-      const res = await post([invoice('EX-1', 'EXACT', '0.10'), invoice('EX-2', 'EXACT', 0.2), invoice('EX-3', 'EXACT', '0.30')]);
+      const res = await post([
+        invoice('EX-1', 'EXACT', '0.10'),
+        invoice('EX-2', 'EXACT', 0.2),
+        invoice('EX-3', 'EXACT', '0.30'),
+      ]);
       expect(res.status).toBe(200);
       expect(await balance('EXACT')).toBe('0.60');
       expect((await post([payment('EX-P', 'EXACT', -0.3)])).status).toBe(200);
       expect(await balance('EXACT')).toBe('0.30');
       // large amounts stay exact too (beyond 2^53 minor units)
-      expect((await post([invoice('EX-BIG', 'EXACT', '999999999999.99'), invoice('EX-BIG2', 'EXACT', '999999999999.99')])).status).toBe(200);
+      expect(
+        (await post([invoice('EX-BIG', 'EXACT', '999999999999.99'), invoice('EX-BIG2', 'EXACT', '999999999999.99')]))
+          .status,
+      ).toBe(200);
       expect(await balance('EXACT')).toBe('2000000000000.28');
     });
 
@@ -306,9 +413,19 @@ describe.each(DIALECTS)('ledger feed on %s', (dialect) => {
         credit: { id: 'S-PAY1', amount: '-600.00', openAmount: '-200.00', closedDate: null, version: 2 },
       });
       expect(typeof first.body.id).toBe('string');
-      expect((await getTxn('S-INV')).body).toMatchObject({ amount: '1000.00', openAmount: '600.00', closedDate: null, version: 2 });
+      expect((await getTxn('S-INV')).body).toMatchObject({
+        amount: '1000.00',
+        openAmount: '600.00',
+        closedDate: null,
+        version: 2,
+      });
       expect((await getTxn('S-INV')).headers.get('etag')).toBe('"2"');
-      expect((await getTxn('S-PAY1')).body).toMatchObject({ amount: '-600.00', openAmount: '-200.00', closedDate: null, version: 2 });
+      expect((await getTxn('S-PAY1')).body).toMatchObject({
+        amount: '-600.00',
+        openAmount: '-200.00',
+        closedDate: null,
+        version: 2,
+      });
       const changes = await changesSince(seq);
       expect(changes.slice(0, 2)).toEqual(['transaction:S-INV:update:2', 'transaction:S-PAY1:update:2']);
       expect(changes).toHaveLength(3);
@@ -331,14 +448,33 @@ describe.each(DIALECTS)('ledger feed on %s', (dialect) => {
       expect(all.body.items.map((i: { id: string }) => i.id)).toContain('S-INV');
 
       // the original amounts never change
-      expect((await getTxn('S-INV')).body).toMatchObject({ amount: '1000.00', openAmount: '0.00', closedDate: '2025-04-03', version: 4 });
-      expect((await getTxn('S-PAY1')).body).toMatchObject({ amount: '-600.00', openAmount: '0.00', closedDate: '2025-04-02', version: 3 });
-      expect((await getTxn('S-PAY2')).body).toMatchObject({ amount: '-500.00', openAmount: '-100.00', closedDate: null, version: 2 });
+      expect((await getTxn('S-INV')).body).toMatchObject({
+        amount: '1000.00',
+        openAmount: '0.00',
+        closedDate: '2025-04-03',
+        version: 4,
+      });
+      expect((await getTxn('S-PAY1')).body).toMatchObject({
+        amount: '-600.00',
+        openAmount: '0.00',
+        closedDate: '2025-04-02',
+        version: 3,
+      });
+      expect((await getTxn('S-PAY2')).body).toMatchObject({
+        amount: '-500.00',
+        openAmount: '-100.00',
+        closedDate: null,
+        version: 2,
+      });
       expect(await balance('SC')).toBe('-50.00');
 
       // a credit note settles an invoice too; settling the rest of the EUR pair closes both
-      expect((await settle({ debitId: 'S-INV2', creditId: 'S-CN', amount: '30.00', date: '2025-04-04' })).status).toBe(201);
-      expect((await settle({ debitId: 'S-INV-EUR', creditId: 'S-PAY-EUR', amount: '100.00', date: '2025-04-04' })).status).toBe(201);
+      expect((await settle({ debitId: 'S-INV2', creditId: 'S-CN', amount: '30.00', date: '2025-04-04' })).status).toBe(
+        201,
+      );
+      expect(
+        (await settle({ debitId: 'S-INV-EUR', creditId: 'S-PAY-EUR', amount: '100.00', date: '2025-04-04' })).status,
+      ).toBe(201);
       expect(await openIds('SC')).toEqual(['S-INV2', 'S-PAY2']);
       expect((await getTxn('S-INV2')).body).toMatchObject({ amount: '80.00', openAmount: '50.00' });
       expect(await balance('SC')).toBe('-50.00'); // open: S-INV2 50.00 + S-PAY2 -100.00
@@ -352,12 +488,24 @@ describe.each(DIALECTS)('ledger feed on %s', (dialect) => {
       ['a closed debit', { debitId: 'S-INV', creditId: 'S-PAY2', amount: '1.00' }, 'debitId'],
       ['a closed credit', { debitId: 'S-INV2', creditId: 'S-PAY1', amount: '1.00' }, 'creditId'],
       ['a payment as the debit', { debitId: 'S-PAY2', creditId: 'S-PAY2B', amount: '1.00' }, 'debitId'],
-      ['a payment as the debit and an invoice as the credit', { debitId: 'S-PAY2', creditId: 'S-INV2', amount: '1.00' }, 'debitId'],
+      [
+        'a payment as the debit and an invoice as the credit',
+        { debitId: 'S-PAY2', creditId: 'S-INV2', amount: '1.00' },
+        'debitId',
+      ],
       ['an invoice as the credit', { debitId: 'S-INV2', creditId: 'S-INV3', amount: '1.00' }, 'creditId'],
       ['the same entry on both sides', { debitId: 'S-INV2', creditId: 'S-INV2', amount: '1.00' }, 'creditId'],
     ])('refuses %s with 422 and changes nothing', async (_label, body, path) => {
       // extra entries some cases need (idempotent re-sends after the first case)
-      expect((await post([payment('S-PAY-EUR2', 'SC', '-10.00', { currency: 'EUR' }), invoice('S-INV3', 'SC', '500.00'), payment('S-PAY2B', 'SC', '-5.00')])).status).toBe(200);
+      expect(
+        (
+          await post([
+            payment('S-PAY-EUR2', 'SC', '-10.00', { currency: 'EUR' }),
+            invoice('S-INV3', 'SC', '500.00'),
+            payment('S-PAY2B', 'SC', '-5.00'),
+          ])
+        ).status,
+      ).toBe(200);
       const ids = [...new Set([body.debitId, body.creditId, 'S-INV2', 'S-PAY2'])];
       const before = await snapshot(ids);
       const balanceBefore = await balance('SC');
@@ -379,7 +527,13 @@ describe.each(DIALECTS)('ledger feed on %s', (dialect) => {
       ['an unknown field', { note: 'x' }],
     ])('answers 400 for %s and changes nothing', async (_label, change) => {
       const before = await snapshot(['S-INV2', 'S-PAY2']);
-      const res = await settle({ debitId: 'S-INV2', creditId: 'S-PAY2', amount: '1.00', date: '2025-05-01', ...change });
+      const res = await settle({
+        debitId: 'S-INV2',
+        creditId: 'S-PAY2',
+        amount: '1.00',
+        date: '2025-05-01',
+        ...change,
+      });
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('invalid_request');
       expect(await snapshot(['S-INV2', 'S-PAY2'])).toEqual(before);
@@ -393,7 +547,10 @@ describe.each(DIALECTS)('ledger feed on %s', (dialect) => {
       const unknownCredit = await settle({ debitId: 'S-INV2', creditId: 'NOPE', amount: '1.00', date: '2025-05-01' });
       expect(unknownCredit.status).toBe(404);
       for (const role of ['credit_clerk', 'collections_agent', 'credit_manager'] as const) {
-        const res = await t.request('POST', '/api/v1/settlements', { as: role, body: { debitId: 'S-INV2', creditId: 'S-PAY2', amount: '1.00', date: '2025-05-01' } });
+        const res = await t.request('POST', '/api/v1/settlements', {
+          as: role,
+          body: { debitId: 'S-INV2', creditId: 'S-PAY2', amount: '1.00', date: '2025-05-01' },
+        });
         expect(res.status, role).toBe(403);
       }
       expect(await snapshot(['S-INV2', 'S-PAY2'])).toEqual(before);
@@ -402,15 +559,28 @@ describe.each(DIALECTS)('ledger feed on %s', (dialect) => {
     it('never settles more than is open when two settlements of one invoice race', async () => {
       for (let round = 0; round < 3; round++) {
         const inv = `RACE-INV-${round}`;
-        expect((await post([invoice(inv, 'LC4', '100.00'), payment(`RACE-P1-${round}`, 'LC4', '-100.00'), payment(`RACE-P2-${round}`, 'LC4', '-100.00')])).status).toBe(200);
+        expect(
+          (
+            await post([
+              invoice(inv, 'LC4', '100.00'),
+              payment(`RACE-P1-${round}`, 'LC4', '-100.00'),
+              payment(`RACE-P2-${round}`, 'LC4', '-100.00'),
+            ])
+          ).status,
+        ).toBe(200);
         const [a, b] = await Promise.all(
-          [1, 2].map((n) => settle({ debitId: inv, creditId: `RACE-P${n}-${round}`, amount: '60.00', date: '2025-05-03' })),
+          [1, 2].map((n) =>
+            settle({ debitId: inv, creditId: `RACE-P${n}-${round}`, amount: '60.00', date: '2025-05-03' }),
+          ),
         );
         expect([a!.status, b!.status].sort()).toEqual([201, 422]);
         const loser = a!.status === 422 ? a! : b!;
         expect(loser.body.error.details).toEqual([{ path: 'amount', message: expect.stringContaining('40.00') }]);
         expect((await getTxn(inv)).body).toMatchObject({ amount: '100.00', openAmount: '40.00', version: 2 });
-        const opens = [(await getTxn(`RACE-P1-${round}`)).body.openAmount, (await getTxn(`RACE-P2-${round}`)).body.openAmount].sort();
+        const opens = [
+          (await getTxn(`RACE-P1-${round}`)).body.openAmount,
+          (await getTxn(`RACE-P2-${round}`)).body.openAmount,
+        ].sort();
         expect(opens).toEqual(['-100.00', '-40.00']);
       }
     });
@@ -428,7 +598,11 @@ describe.each(DIALECTS)('ledger feed on %s', (dialect) => {
       expect(retry.body).toEqual(first.body);
       expect((await getTxn('ID-INV')).body).toMatchObject({ openAmount: '60.00', version: 2 });
       expect(await lastSeq()).toBe(seq);
-      const other = await t.request('POST', '/api/v1/settlements', { as: 'integration', body: { ...body, amount: '41.00' }, headers });
+      const other = await t.request('POST', '/api/v1/settlements', {
+        as: 'integration',
+        body: { ...body, amount: '41.00' },
+        headers,
+      });
       expect(other.status).toBe(422);
       expect((await getTxn('ID-INV')).body).toMatchObject({ openAmount: '60.00', version: 2 });
     });

@@ -9,8 +9,19 @@ describe.each(DIALECTS)('sales-order feed on %s', (dialect) => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp(dialect);
-    for (const [id, currency] of [['SC1', 'USD'], ['SC2', 'USD'], ['SC3', 'EUR'], ['SC4', 'USD'], ['SC5', 'USD'], ['SC6', 'USD'], ['SC7', 'USD']] as const) {
-      expect((await t.request('PUT', `/api/v1/customers/${id}`, { as: 'integration', body: customerBody({ currency }) })).status).toBe(201);
+    for (const [id, currency] of [
+      ['SC1', 'USD'],
+      ['SC2', 'USD'],
+      ['SC3', 'EUR'],
+      ['SC4', 'USD'],
+      ['SC5', 'USD'],
+      ['SC6', 'USD'],
+      ['SC7', 'USD'],
+    ] as const) {
+      expect(
+        (await t.request('PUT', `/api/v1/customers/${id}`, { as: 'integration', body: customerBody({ currency }) }))
+          .status,
+      ).toBe(201);
     }
   });
   afterAll(async () => t.close());
@@ -18,14 +29,29 @@ describe.each(DIALECTS)('sales-order feed on %s', (dialect) => {
   const lastSeq = () => lastChangeSeq(t);
   async function changesSince(since: number): Promise<string[]> {
     const res = await t.request('GET', `/api/v1/changes?since=${since}&limit=1000`);
-    return res.body.changes.map((c: { entity: string; id: string; op: string; version: number }) => `${c.entity}:${c.id}:${c.op}:${c.version}`);
+    return res.body.changes.map(
+      (c: { entity: string; id: string; op: string; version: number }) => `${c.entity}:${c.id}:${c.op}:${c.version}`,
+    );
   }
-  const put = (id: string, body: unknown, ifMatch?: string, as: 'integration' | 'admin' | 'credit_clerk' | 'collections_agent' | 'credit_manager' = 'integration') =>
-    t.request('PUT', `/api/v1/sales-orders/${id}`, { as, body, ...(ifMatch === undefined ? {} : { headers: { 'If-Match': ifMatch } }) });
+  const put = (
+    id: string,
+    body: unknown,
+    ifMatch?: string,
+    as: 'integration' | 'admin' | 'credit_clerk' | 'collections_agent' | 'credit_manager' = 'integration',
+  ) =>
+    t.request('PUT', `/api/v1/sales-orders/${id}`, {
+      as,
+      body,
+      ...(ifMatch === undefined ? {} : { headers: { 'If-Match': ifMatch } }),
+    });
   const getOrder = (id: string) => t.request('GET', `/api/v1/sales-orders/${id}`);
-  const postOrder = (id: string, body: unknown, headers: Record<string, string> = {}) => t.request('POST', `/api/v1/sales-orders/${id}/post`, { as: 'integration', body, headers });
+  const postOrder = (id: string, body: unknown, headers: Record<string, string> = {}) =>
+    t.request('POST', `/api/v1/sales-orders/${id}/post`, { as: 'integration', body, headers });
   const cancel = (id: string, ifMatch?: string) =>
-    t.request('POST', `/api/v1/sales-orders/${id}/cancel`, { as: 'integration', ...(ifMatch === undefined ? {} : { headers: { 'If-Match': ifMatch } }) });
+    t.request('POST', `/api/v1/sales-orders/${id}/cancel`, {
+      as: 'integration',
+      ...(ifMatch === undefined ? {} : { headers: { 'If-Match': ifMatch } }),
+    });
   const credit = async (customerId: string) => {
     const res = await t.request('GET', `/api/v1/customers/${customerId}`);
     expect(res.status).toBe(200);
@@ -49,7 +75,12 @@ describe.each(DIALECTS)('sales-order feed on %s', (dialect) => {
   describe('PUT /sales-orders/{id}', () => {
     it('creates an order (201) that counts as an open order at once', async () => {
       const seq = await lastSeq();
-      const res = await put('SO-1', { customerId: 'SC1', amount: '1000.00', paymentTermsId: 'NET30', cashDiscountId: 'CD1' });
+      const res = await put('SO-1', {
+        customerId: 'SC1',
+        amount: '1000.00',
+        paymentTermsId: 'NET30',
+        cashDiscountId: 'CD1',
+      });
       expect(res.status).toBe(201);
       expect(res.headers.get('etag')).toBe('"1"');
       expect(res.body).toEqual({
@@ -81,7 +112,14 @@ describe.each(DIALECTS)('sales-order feed on %s', (dialect) => {
       const res = await put('SO-1', { customerId: 'SC1', amount: 1500, excludeFromCreditManagement: false }, '"1"');
       expect(res.status).toBe(200);
       expect(res.headers.get('etag')).toBe('"2"');
-      expect(res.body).toMatchObject({ amount: '1500.00', openAmount: '1500.00', paymentTermsId: null, cashDiscountId: null, excludeFromCreditManagement: false, version: 2 });
+      expect(res.body).toMatchObject({
+        amount: '1500.00',
+        openAmount: '1500.00',
+        paymentTermsId: null,
+        cashDiscountId: null,
+        excludeFromCreditManagement: false,
+        version: 2,
+      });
       expect((await getOrder('SO-1')).body).toMatchObject({ amount: '1500.00', version: 2 });
       expect((await credit('SC1')).openOrders).toBe('1500.00');
       const weak = await put('SO-1', { customerId: 'SC1', amount: '1500.00' }, 'W/"2"');
@@ -139,9 +177,24 @@ describe.each(DIALECTS)('sales-order feed on %s', (dialect) => {
     it('lets only integration and admin write orders', async () => {
       const seq = await lastSeq();
       for (const role of ['credit_clerk', 'collections_agent', 'credit_manager'] as const) {
-        expect((await put(`SO-ROLE-${role}`, { customerId: 'SC1', amount: '1.00' }, undefined, role)).status, role).toBe(403);
-        expect((await t.request('POST', '/api/v1/sales-orders/SO-1/post', { as: role, body: { checkpoint: 'packingSlip', postingType: 'posting' } })).status, role).toBe(403);
-        expect((await t.request('POST', '/api/v1/sales-orders/SO-1/cancel', { as: role, headers: { 'If-Match': '"3"' } })).status, role).toBe(403);
+        expect(
+          (await put(`SO-ROLE-${role}`, { customerId: 'SC1', amount: '1.00' }, undefined, role)).status,
+          role,
+        ).toBe(403);
+        expect(
+          (
+            await t.request('POST', '/api/v1/sales-orders/SO-1/post', {
+              as: role,
+              body: { checkpoint: 'packingSlip', postingType: 'posting' },
+            })
+          ).status,
+          role,
+        ).toBe(403);
+        expect(
+          (await t.request('POST', '/api/v1/sales-orders/SO-1/cancel', { as: role, headers: { 'If-Match': '"3"' } }))
+            .status,
+          role,
+        ).toBe(403);
         expect((await t.request('GET', '/api/v1/sales-orders/SO-1', { as: role })).status, role).toBe(200);
       }
       expect(await lastSeq()).toBe(seq);
@@ -157,7 +210,16 @@ describe.each(DIALECTS)('sales-order feed on %s', (dialect) => {
       const res = await postOrder('SO-PS', { checkpoint: 'packingSlip', postingType: 'posting' });
       expect(res.status).toBe(200);
       expect(res.headers.get('etag')).toBe('"2"');
-      expect(res.body).toMatchObject({ posted: true, order: { deliveredNotInvoiced: '800.00', invoicedAmount: '0.00', openAmount: '0.00', status: 'open', version: 2 } });
+      expect(res.body).toMatchObject({
+        posted: true,
+        order: {
+          deliveredNotInvoiced: '800.00',
+          invoicedAmount: '0.00',
+          openAmount: '0.00',
+          status: 'open',
+          version: 2,
+        },
+      });
       expect(res.body.invoiceId).toBeUndefined();
       expect(await credit('SC4')).toEqual({ balance: '0.00', deliveredNotInvoiced: '800.00', openOrders: '0.00' });
       expect(await changesSince(seq)).toEqual(['salesOrder:SO-PS:update:2']);
@@ -171,37 +233,99 @@ describe.each(DIALECTS)('sales-order feed on %s', (dialect) => {
       const seq = await lastSeq();
       const res = await postOrder('SO-PS', { checkpoint: 'invoice', postingType: 'posting', asOf: '2025-06-15' });
       expect(res.status).toBe(200);
-      expect(res.body).toMatchObject({ posted: true, invoiceId: 'SO-PS-INV1', order: { amount: '800.00', deliveredNotInvoiced: '0.00', invoicedAmount: '800.00', openAmount: '0.00', status: 'invoiced', version: 3 } });
+      expect(res.body).toMatchObject({
+        posted: true,
+        invoiceId: 'SO-PS-INV1',
+        order: {
+          amount: '800.00',
+          deliveredNotInvoiced: '0.00',
+          invoicedAmount: '800.00',
+          openAmount: '0.00',
+          status: 'invoiced',
+          version: 3,
+        },
+      });
       const inv = await t.request('GET', '/api/v1/transactions/SO-PS-INV1');
       expect(inv.status).toBe(200);
-      expect(inv.body).toMatchObject({ customerId: 'SC4', type: 'invoice', amount: '800.00', openAmount: '800.00', currency: 'USD', transDate: '2025-06-15', source: 'salesOrder', sourceRef: 'SO-PS', version: 1 });
+      expect(inv.body).toMatchObject({
+        customerId: 'SC4',
+        type: 'invoice',
+        amount: '800.00',
+        openAmount: '800.00',
+        currency: 'USD',
+        transDate: '2025-06-15',
+        source: 'salesOrder',
+        sourceRef: 'SO-PS',
+        version: 1,
+      });
       expect((await openTxns('SC4')).map((x) => [x.id, x.amount])).toEqual([['SO-PS-INV1', '800.00']]);
       expect(await credit('SC4')).toEqual({ balance: '800.00', deliveredNotInvoiced: '0.00', openOrders: '0.00' });
-      expect((await changesSince(seq)).sort()).toEqual(['salesOrder:SO-PS:update:3', 'transaction:SO-PS-INV1:create:1']);
-      expect((await t.request('GET', '/api/v1/sales-orders?customerId=SC4&status=invoiced')).body.items.map((o: { id: string }) => o.id)).toEqual(['SO-PS']);
+      expect((await changesSince(seq)).sort()).toEqual([
+        'salesOrder:SO-PS:update:3',
+        'transaction:SO-PS-INV1:create:1',
+      ]);
+      expect(
+        (await t.request('GET', '/api/v1/sales-orders?customerId=SC4&status=invoiced')).body.items.map(
+          (o: { id: string }) => o.id,
+        ),
+      ).toEqual(['SO-PS']);
     });
 
     it('partial delivery and partial invoicing keep the order open; the invoice takes the delivered amount', async () => {
       expect((await put('SO-PART', { customerId: 'SC5', amount: '1000.00' })).status).toBe(201);
-      const ps = await postOrder('SO-PART', { checkpoint: 'packingSlip', postingType: 'posting', deliveredAmount: '300.00' });
+      const ps = await postOrder('SO-PART', {
+        checkpoint: 'packingSlip',
+        postingType: 'posting',
+        deliveredAmount: '300.00',
+      });
       expect(ps.status).toBe(200);
-      expect(ps.body.order).toMatchObject({ deliveredNotInvoiced: '300.00', openAmount: '700.00', status: 'open', version: 2 });
+      expect(ps.body.order).toMatchObject({
+        deliveredNotInvoiced: '300.00',
+        openAmount: '700.00',
+        status: 'open',
+        version: 2,
+      });
       expect(await credit('SC5')).toEqual({ balance: '0.00', deliveredNotInvoiced: '300.00', openOrders: '700.00' });
 
       const inv1 = await postOrder('SO-PART', { checkpoint: 'invoice', postingType: 'posting' });
       expect(inv1.status).toBe(200);
-      expect(inv1.body).toMatchObject({ posted: true, invoiceId: 'SO-PART-INV1', order: { deliveredNotInvoiced: '0.00', invoicedAmount: '300.00', openAmount: '700.00', status: 'open', version: 3 } });
-      expect((await t.request('GET', '/api/v1/transactions/SO-PART-INV1')).body).toMatchObject({ amount: '300.00', transDate: todayUtc() });
+      expect(inv1.body).toMatchObject({
+        posted: true,
+        invoiceId: 'SO-PART-INV1',
+        order: {
+          deliveredNotInvoiced: '0.00',
+          invoicedAmount: '300.00',
+          openAmount: '700.00',
+          status: 'open',
+          version: 3,
+        },
+      });
+      expect((await t.request('GET', '/api/v1/transactions/SO-PART-INV1')).body).toMatchObject({
+        amount: '300.00',
+        transDate: todayUtc(),
+      });
       expect(await credit('SC5')).toEqual({ balance: '300.00', deliveredNotInvoiced: '0.00', openOrders: '700.00' });
 
       // a second delivery of 200.01, then invoicing without a packing slip for the rest
       expect((await postOrder('SO-PART', { checkpoint: 'packingSlip', deliveredAmount: 200.01 })).status).toBe(200);
       expect(await credit('SC5')).toEqual({ balance: '300.00', deliveredNotInvoiced: '200.01', openOrders: '499.99' });
       const inv2 = await postOrder('SO-PART', { checkpoint: 'invoice' });
-      expect(inv2.body).toMatchObject({ invoiceId: 'SO-PART-INV2', order: { invoicedAmount: '500.01', status: 'open' } });
+      expect(inv2.body).toMatchObject({
+        invoiceId: 'SO-PART-INV2',
+        order: { invoicedAmount: '500.01', status: 'open' },
+      });
       expect((await t.request('GET', '/api/v1/transactions/SO-PART-INV2')).body).toMatchObject({ amount: '200.01' });
       const inv3 = await postOrder('SO-PART', { checkpoint: 'invoice' });
-      expect(inv3.body).toMatchObject({ invoiceId: 'SO-PART-INV3', order: { invoicedAmount: '1000.00', deliveredNotInvoiced: '0.00', openAmount: '0.00', status: 'invoiced', version: 6 } });
+      expect(inv3.body).toMatchObject({
+        invoiceId: 'SO-PART-INV3',
+        order: {
+          invoicedAmount: '1000.00',
+          deliveredNotInvoiced: '0.00',
+          openAmount: '0.00',
+          status: 'invoiced',
+          version: 6,
+        },
+      });
       expect((await t.request('GET', '/api/v1/transactions/SO-PART-INV3')).body).toMatchObject({ amount: '499.99' });
       expect((await openTxns('SC5')).map((x) => x.id)).toEqual(['SO-PART-INV1', 'SO-PART-INV2', 'SO-PART-INV3']);
       expect(await credit('SC5')).toEqual({ balance: '1000.00', deliveredNotInvoiced: '0.00', openOrders: '0.00' });
@@ -238,7 +362,10 @@ describe.each(DIALECTS)('sales-order feed on %s', (dialect) => {
       for (const checkpoint of ['confirmation', 'pickingList', 'releaseToWarehouse', 'packingSlip', 'invoice']) {
         const res = await postOrder('SO-PF', { checkpoint, postingType: 'proForma' });
         expect(res.status, checkpoint).toBe(200);
-        expect(res.body).toMatchObject({ posted: true, order: { version: 1, deliveredNotInvoiced: '0.00', invoicedAmount: '0.00', status: 'open' } });
+        expect(res.body).toMatchObject({
+          posted: true,
+          order: { version: 1, deliveredNotInvoiced: '0.00', invoicedAmount: '0.00', status: 'open' },
+        });
         expect(res.body.invoiceId).toBeUndefined();
       }
       for (const checkpoint of ['confirmation', 'pickingList', 'releaseToWarehouse']) {
@@ -256,7 +383,9 @@ describe.each(DIALECTS)('sales-order feed on %s', (dialect) => {
       const before = await state('SO-AMT', 'SC6');
       const over = await postOrder('SO-AMT', { checkpoint: 'packingSlip', deliveredAmount: '100.01' });
       expect(over.status).toBe(422);
-      expect(over.body.error.details).toEqual([{ path: 'deliveredAmount', message: expect.stringContaining('100.00') }]);
+      expect(over.body.error.details).toEqual([
+        { path: 'deliveredAmount', message: expect.stringContaining('100.00') },
+      ]);
       expect((await postOrder('SO-AMT', { checkpoint: 'invoice', deliveredAmount: '100.01' })).status).toBe(422);
       for (const body of [
         { checkpoint: 'packingSlip', deliveredAmount: '0.00' },
@@ -271,7 +400,10 @@ describe.each(DIALECTS)('sales-order feed on %s', (dialect) => {
         const res = await postOrder('SO-AMT', body);
         expect(res.status, JSON.stringify(body)).toBe(400);
       }
-      expect((await t.request('POST', '/api/v1/sales-orders/SO-AMT/post', { as: 'integration', raw: '{"checkpoint":' })).status).toBe(400);
+      expect(
+        (await t.request('POST', '/api/v1/sales-orders/SO-AMT/post', { as: 'integration', raw: '{"checkpoint":' }))
+          .status,
+      ).toBe(400);
       expect(await state('SO-AMT', 'SC6')).toEqual(before);
     });
 
@@ -286,7 +418,18 @@ describe.each(DIALECTS)('sales-order feed on %s', (dialect) => {
     });
 
     it('refuses (422, never 500) an invoice whose ledger id <orderId>-INV<n> is already taken, changing nothing', async () => {
-      expect((await t.request('POST', '/api/v1/transactions:batch', { as: 'integration', body: { items: [{ id: 'SO-TAKEN-INV1', customerId: 'SC6', type: 'invoice', amount: '5.00', transDate: '2025-01-01' }] } })).status).toBe(200);
+      expect(
+        (
+          await t.request('POST', '/api/v1/transactions:batch', {
+            as: 'integration',
+            body: {
+              items: [
+                { id: 'SO-TAKEN-INV1', customerId: 'SC6', type: 'invoice', amount: '5.00', transDate: '2025-01-01' },
+              ],
+            },
+          })
+        ).status,
+      ).toBe(200);
       expect((await put('SO-TAKEN', { customerId: 'SC6', amount: '90.00' })).status).toBe(201);
       const before = await state('SO-TAKEN', 'SC6');
       const res = await postOrder('SO-TAKEN', { checkpoint: 'invoice' });
@@ -294,21 +437,42 @@ describe.each(DIALECTS)('sales-order feed on %s', (dialect) => {
       expect(res.body.error.code).toBe('rule_violation');
       expect(res.body.error.message).toContain('SO-TAKEN-INV1');
       expect(await state('SO-TAKEN', 'SC6')).toEqual(before);
-      expect((await t.request('GET', '/api/v1/transactions/SO-TAKEN-INV1')).body).toMatchObject({ amount: '5.00', source: 'feed', version: 1 });
+      expect((await t.request('GET', '/api/v1/transactions/SO-TAKEN-INV1')).body).toMatchObject({
+        amount: '5.00',
+        source: 'feed',
+        version: 1,
+      });
     });
 
     it('serializes concurrent postings of one order: both invoices are created, nothing is lost', async () => {
       for (let round = 0; round < 3; round++) {
         const id = `SO-RACE-${round}`;
         expect((await put(id, { customerId: 'SC7', amount: '10.00' })).status).toBe(201);
-        const slips = await Promise.all(['3.00', '4.00'].map((deliveredAmount) => postOrder(id, { checkpoint: 'packingSlip', deliveredAmount })));
+        const slips = await Promise.all(
+          ['3.00', '4.00'].map((deliveredAmount) => postOrder(id, { checkpoint: 'packingSlip', deliveredAmount })),
+        );
         expect(slips.map((r) => r.status)).toEqual([200, 200]);
-        expect((await getOrder(id)).body).toMatchObject({ deliveredNotInvoiced: '7.00', openAmount: '3.00', version: 3 });
-        const invoices = await Promise.all(['2.00', '5.00'].map((deliveredAmount) => postOrder(id, { checkpoint: 'invoice', deliveredAmount })));
+        expect((await getOrder(id)).body).toMatchObject({
+          deliveredNotInvoiced: '7.00',
+          openAmount: '3.00',
+          version: 3,
+        });
+        const invoices = await Promise.all(
+          ['2.00', '5.00'].map((deliveredAmount) => postOrder(id, { checkpoint: 'invoice', deliveredAmount })),
+        );
         expect(invoices.map((r) => r.status)).toEqual([200, 200]);
         expect(invoices.map((r) => r.body.invoiceId).sort()).toEqual([`${id}-INV1`, `${id}-INV2`]);
-        expect((await getOrder(id)).body).toMatchObject({ invoicedAmount: '7.00', deliveredNotInvoiced: '0.00', openAmount: '3.00', status: 'open', version: 5 });
-        const amounts = [(await t.request('GET', `/api/v1/transactions/${id}-INV1`)).body.amount, (await t.request('GET', `/api/v1/transactions/${id}-INV2`)).body.amount].sort();
+        expect((await getOrder(id)).body).toMatchObject({
+          invoicedAmount: '7.00',
+          deliveredNotInvoiced: '0.00',
+          openAmount: '3.00',
+          status: 'open',
+          version: 5,
+        });
+        const amounts = [
+          (await t.request('GET', `/api/v1/transactions/${id}-INV1`)).body.amount,
+          (await t.request('GET', `/api/v1/transactions/${id}-INV2`)).body.amount,
+        ].sort();
         expect(amounts).toEqual(['2.00', '5.00']);
       }
     });
@@ -319,7 +483,11 @@ describe.each(DIALECTS)('sales-order feed on %s', (dialect) => {
       const headers = { 'Idempotency-Key': 'erp-post-SO-IDEM-1' };
       const first = await postOrder('SO-IDEM', body, headers);
       expect(first.status).toBe(200);
-      expect(first.body).toMatchObject({ posted: true, invoiceId: 'SO-IDEM-INV1', order: { invoicedAmount: '150.00', version: 2 } });
+      expect(first.body).toMatchObject({
+        posted: true,
+        invoiceId: 'SO-IDEM-INV1',
+        order: { invoicedAmount: '150.00', version: 2 },
+      });
       expect(first.headers.get('idempotent-replayed')).toBeNull();
       const afterFirst = await state('SO-IDEM', 'SC3');
 
@@ -331,7 +499,10 @@ describe.each(DIALECTS)('sales-order feed on %s', (dialect) => {
       expect(await state('SO-IDEM', 'SC3')).toEqual(afterFirst);
       expect((await t.request('GET', '/api/v1/transactions/SO-IDEM-INV2')).status).toBe(404);
       expect((await openTxns('SC3')).map((x) => [x.id, x.amount])).toEqual([['SO-IDEM-INV1', '150.00']]);
-      expect((await t.request('GET', '/api/v1/transactions/SO-IDEM-INV1')).body).toMatchObject({ currency: 'EUR', transDate: '2025-07-01' });
+      expect((await t.request('GET', '/api/v1/transactions/SO-IDEM-INV1')).body).toMatchObject({
+        currency: 'EUR',
+        transDate: '2025-07-01',
+      });
       expect(await credit('SC3')).toEqual({ balance: '150.00', deliveredNotInvoiced: '0.00', openOrders: '250.00' });
 
       // the same key with another body is refused; without a key a second posting is a new invoice
@@ -354,7 +525,12 @@ describe.each(DIALECTS)('sales-order feed on %s', (dialect) => {
       expect((await postOrder('SO-LOW', { checkpoint: 'invoice', deliveredAmount: '100.00' })).status).toBe(200);
       // invoiced 100.00, delivered-not-invoiced 300.00
       const before = await state('SO-LOW', 'SC2');
-      expect(before.order).toMatchObject({ invoicedAmount: '100.00', deliveredNotInvoiced: '300.00', openAmount: '600.00', version: 3 });
+      expect(before.order).toMatchObject({
+        invoicedAmount: '100.00',
+        deliveredNotInvoiced: '300.00',
+        openAmount: '600.00',
+        version: 3,
+      });
       const low = await put('SO-LOW', { customerId: 'SC2', amount: '399.99' }, '"3"');
       expect(low.status).toBe(422);
       expect(low.body.error.details).toEqual([{ path: 'amount', message: expect.stringContaining('400.00') }]);
@@ -372,7 +548,13 @@ describe.each(DIALECTS)('sales-order feed on %s', (dialect) => {
       expect((await postOrder('SO-DONE', { checkpoint: 'invoice', deliveredAmount: '120.00' })).status).toBe(200);
       const res = await put('SO-DONE', { customerId: 'SC7', amount: '120.00' }, '"2"');
       expect(res.status).toBe(200);
-      expect(res.body).toMatchObject({ amount: '120.00', invoicedAmount: '120.00', openAmount: '0.00', status: 'invoiced', version: 3 });
+      expect(res.body).toMatchObject({
+        amount: '120.00',
+        invoicedAmount: '120.00',
+        openAmount: '0.00',
+        status: 'invoiced',
+        version: 3,
+      });
       const open = await t.request('GET', '/api/v1/sales-orders?customerId=SC7&status=open');
       expect(open.body.items.map((o: { id: string }) => o.id)).not.toContain('SO-DONE');
       expect((await postOrder('SO-DONE', { checkpoint: 'invoice' })).status).toBe(422);
@@ -382,7 +564,9 @@ describe.each(DIALECTS)('sales-order feed on %s', (dialect) => {
     it('lets exactly one of two concurrent changes based on the same version win (the other gets 409)', async () => {
       expect((await put('SO-VER', { customerId: 'SC7', amount: '10.00' })).status).toBe(201);
       for (let round = 1; round <= 3; round++) {
-        const results = await Promise.all(['11.00', '12.00'].map((amount) => put('SO-VER', { customerId: 'SC7', amount }, `"${round}"`)));
+        const results = await Promise.all(
+          ['11.00', '12.00'].map((amount) => put('SO-VER', { customerId: 'SC7', amount }, `"${round}"`)),
+        );
         expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
         const winner = results.find((r) => r.status === 200)!;
         expect((await getOrder('SO-VER')).body).toMatchObject({ version: round + 1, amount: winner.body.amount });

@@ -28,7 +28,9 @@ async function watchViolations(page: Page): Promise<string[]> {
   const seen: string[] = [];
   await page.exposeFunction('reportViolation', (v: string) => seen.push(v));
   await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => (window as any).reportViolation(`${e.violatedDirective} ${e.blockedURI}`));
+    document.addEventListener('securitypolicyviolation', (e) =>
+      (window as any).reportViolation(`${e.violatedDirective} ${e.blockedURI}`),
+    );
   });
   page.on('console', (m) => {
     if (/Content Security Policy|Refused to/i.test(m.text())) seen.push(m.text());
@@ -45,11 +47,28 @@ describe('hostile input in a browser: CORS, CSP, framing', () => {
 
   beforeAll(async () => {
     [allowed, refused] = await Promise.all([blankSite(), blankSite()]);
-    server = await startServer({ DATABASE_URL: join(dir, 'db.sqlite'), SEED_DEMO: '0', ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'info', ALLOWED_ORIGINS: allowed.origin });
+    server = await startServer({
+      DATABASE_URL: join(dir, 'db.sqlite'),
+      SEED_DEMO: '0',
+      ADMIN_TOKEN: TOKEN,
+      LOG_LEVEL: 'info',
+      ALLOWED_ORIGINS: allowed.origin,
+    });
     // The Office test page below is a public https origin framing this loopback server; Chromium's
     // private-network checks (not the page's CSP) would refuse that, so they are off here.
-    const privateNetworkChecks = 'BlockInsecurePrivateNetworkRequests,PrivateNetworkAccessForNavigations,PrivateNetworkAccessRespectPreflightResults,PrivateNetworkAccessSendPreflights,LocalNetworkAccessChecks';
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', `--disable-features=${privateNetworkChecks}`] });
+    const privateNetworkChecks =
+      'BlockInsecurePrivateNetworkRequests,PrivateNetworkAccessForNavigations,PrivateNetworkAccessRespectPreflightResults,PrivateNetworkAccessSendPreflights,LocalNetworkAccessChecks';
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        `--disable-features=${privateNetworkChecks}`,
+      ],
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -68,7 +87,9 @@ describe('hostile input in a browser: CORS, CSP, framing', () => {
       return await page.evaluate(
         async ([api, token]) => {
           try {
-            const res = await fetch(`${api}/api/v1/me`, { headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' } });
+            const res = await fetch(`${api}/api/v1/me`, {
+              headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+            });
             return { ok: true, status: res.status, body: await res.json() };
           } catch (e) {
             return { ok: false, error: String(e) };
@@ -86,8 +107,17 @@ describe('hostile input in a browser: CORS, CSP, framing', () => {
     expect(answer).toMatchObject({ ok: true, status: 200, body: { id: 'admin', role: 'admin' } });
     // The preflight and the read were both answered and logged, neither as an error.
     await new Promise((r) => setTimeout(r, 100));
-    const log = server.output().split('\n').filter((l) => l.includes('"msg":"request"') && l.includes('/api/v1/me')).map((l) => JSON.parse(l) as { method: string; status: number });
-    expect(log.map((l) => [l.method, l.status])).toEqual(expect.arrayContaining([['OPTIONS', 204], ['GET', 200]]));
+    const log = server
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('"msg":"request"') && l.includes('/api/v1/me'))
+      .map((l) => JSON.parse(l) as { method: string; status: number });
+    expect(log.map((l) => [l.method, l.status])).toEqual(
+      expect.arrayContaining([
+        ['OPTIONS', 204],
+        ['GET', 200],
+      ]),
+    );
     expect(server.output()).not.toMatch(/unhandled error|Context is not finalized/);
   });
 
@@ -128,14 +158,31 @@ describe('hostile input in a browser: CORS, CSP, framing', () => {
    * not Office, logs "not hosted in plain browser top window" and blanks itself (its own guard
    * against clickjacking): that line proves the pane was let into the frame and ran.
    */
-  async function framed(parentUrl: string, child: string, ran: RegExp): Promise<{ ran: boolean; violations: string[] }> {
+  async function framed(
+    parentUrl: string,
+    child: string,
+    ran: RegExp,
+  ): Promise<{ ran: boolean; violations: string[] }> {
     const page = await browser.newPage();
     try {
       const violations = await watchViolations(page);
       let seen = false;
       page.on('console', (m) => (seen ||= ran.test(m.text())));
-      page.on('frameattached', (f) => f.waitForLoadState().then(() => f.content()).then((html) => (seen ||= ran.test(html)), () => undefined));
-      await page.route(parentUrl, (route) => route.fulfill({ contentType: 'text/html', body: `<!doctype html><html><body><iframe id="f" src="${child}" width="800" height="600"></iframe></body></html>` }));
+      page.on('frameattached', (f) =>
+        f
+          .waitForLoadState()
+          .then(() => f.content())
+          .then(
+            (html) => (seen ||= ran.test(html)),
+            () => undefined,
+          ),
+      );
+      await page.route(parentUrl, (route) =>
+        route.fulfill({
+          contentType: 'text/html',
+          body: `<!doctype html><html><body><iframe id="f" src="${child}" width="800" height="600"></iframe></body></html>`,
+        }),
+      );
       await page.goto(parentUrl);
       for (let waited = 0; !seen && waited < 3_000; waited += 100) await page.waitForTimeout(100);
       return { ran: seen, violations };
@@ -146,7 +193,11 @@ describe('hostile input in a browser: CORS, CSP, framing', () => {
 
   it('Office on the web may frame the task pane; another site may frame neither the pane nor /docs', async () => {
     const pane = `${server.url}/addin/taskpane.html`;
-    const office = await framed('https://excel.officeapps.live.com/x/_layouts/xlviewerinternal.aspx', pane, /not hosted in plain browser top window/);
+    const office = await framed(
+      'https://excel.officeapps.live.com/x/_layouts/xlviewerinternal.aspx',
+      pane,
+      /not hosted in plain browser top window/,
+    );
     expect(office).toEqual({ ran: true, violations: [] });
     const evil = await framed(`${refused.origin}/frame.html`, pane, /not hosted in plain browser top window/);
     expect(evil.ran).toBe(false);

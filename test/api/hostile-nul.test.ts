@@ -20,12 +20,25 @@ describe.each(DIALECTS)('the NUL character on %s', (dialect) => {
       expect(expectError(res, 400, 'invalid_request')[0]!.message).toBe('contains \\u0000');
     }
     expectError(await t.request('GET', '/api/v1/customers?cursor=%00'), 400, 'invalid_request');
-    expectError(await t.request('POST', '/api/v1/credit-check', { as: 'credit_clerk', raw: '{"customerId":"N1\\u0000","orderAmount":"1.00"}' }), 400, 'invalid_request');
+    expectError(
+      await t.request('POST', '/api/v1/credit-check', {
+        as: 'credit_clerk',
+        raw: '{"customerId":"N1\\u0000","orderAmount":"1.00"}',
+      }),
+      400,
+      'invalid_request',
+    );
     await expectUnchanged(t, before);
   });
 
   it('a backslash followed by the text u0000 is no NUL: stored as written', async () => {
-    const created = ok(await t.request('PUT', '/api/v1/customers/N2', { as: 'integration', raw: '{"name":"C:\\\\u0000 folder","currency":"USD","creditLimit":"10.00"}' }), 201);
+    const created = ok(
+      await t.request('PUT', '/api/v1/customers/N2', {
+        as: 'integration',
+        raw: '{"name":"C:\\\\u0000 folder","currency":"USD","creditLimit":"10.00"}',
+      }),
+      201,
+    );
     expect(created.name).toBe('C:\\u0000 folder');
   });
 });

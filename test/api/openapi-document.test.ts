@@ -26,7 +26,9 @@ const errors = (op: Doc) => Object.keys(op.responses).filter((s) => /^4/.test(s)
 
 beforeAll(async () => {
   doc = (await openApiDocument()) as unknown as Doc;
-  ops = Object.entries(doc.paths as Record<string, Record<string, Doc>>).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ method, path, op })));
+  ops = Object.entries(doc.paths as Record<string, Record<string, Doc>>).flatMap(([path, item]) =>
+    Object.entries(item).map(([method, op]) => ({ method, path, op })),
+  );
 });
 
 describe('OpenAPI document', () => {
@@ -74,7 +76,9 @@ describe('OpenAPI document', () => {
     expect(find('put', '/customers/{id}').responses[201].headers?.ETag).toBeDefined();
     expect(find('get', '/customers').responses[200].headers?.ETag).toBeUndefined();
     // Every If-Match and every Idempotency-Key is a reference, never an inline copy.
-    for (const o of ops) for (const p of o.op.parameters ?? []) if (!p.$ref) expect(['path', 'query'], `${o.method} ${o.path} ${p.name}`).toContain(p.in);
+    for (const o of ops)
+      for (const p of o.op.parameters ?? [])
+        if (!p.$ref) expect(['path', 'query'], `${o.method} ${o.path} ${p.name}`).toContain(p.in);
   });
 
   it('lists per operation only the error answers it can give', () => {
@@ -87,7 +91,11 @@ describe('OpenAPI document', () => {
       expect(e.includes('404'), where).toBe(/\{\w+\}/.test(o.path));
       for (const s of ['409', '412', '428']) expect(e.includes(s), `${where} ${s}`).toBe(ifMatch);
       expect(e.includes('413'), where).toBe(o.op.requestBody !== undefined);
-      for (const s of e) expect(o.op.responses[s].$ref ?? o.op.responses[s].content?.['application/json'], `${where} ${s}`).toBeDefined();
+      for (const s of e)
+        expect(
+          o.op.responses[s].$ref ?? o.op.responses[s].content?.['application/json'],
+          `${where} ${s}`,
+        ).toBeDefined();
     }
     expect(errors(find('get', '/customers')).sort()).toEqual(['400', '401']);
     expect(errors(find('get', '/customers/{id}')).sort()).toEqual(['400', '401', '404']);
@@ -125,12 +133,15 @@ describe('OpenAPI document', () => {
     ];
     // Read by hand and described only in prose so far: each needs `optionalBody: <its schema>` in its createRoute config.
     const inProse: string[] = [];
-    const without = ops.filter((o) => o.method === 'post' && !o.op.requestBody).map((o) => `post ${o.path.replace(/^\/api\/v1/, '')}`);
+    const without = ops
+      .filter((o) => o.method === 'post' && !o.op.requestBody)
+      .map((o) => `post ${o.path.replace(/^\/api\/v1/, '')}`);
     expect(without.filter((w) => !bodiless.includes(w) && !inProse.includes(w))).toEqual([]);
   });
 
   it('gives each path id an example of its own kind', () => {
-    const example = (method: string, path: string, name = 'id') => find(method, path).parameters.find((p: Doc) => p.in === 'path' && p.name === name)?.schema?.example;
+    const example = (method: string, path: string, name = 'id') =>
+      find(method, path).parameters.find((p: Doc) => p.in === 'path' && p.name === name)?.schema?.example;
     expect(example('get', '/customers/{id}')).toBe(ID_EXAMPLES.customer);
     expect(example('get', '/sales-orders/{id}')).toBe(ID_EXAMPLES.salesOrder);
     expect(example('get', '/payment-terms/{id}')).toBe(ID_EXAMPLES.paymentTerms);
@@ -144,7 +155,8 @@ describe('OpenAPI document', () => {
       if (Array.isArray(n)) return n.forEach(walk);
       if (n === null || typeof n !== 'object') return;
       const o = n as Doc;
-      if (o.properties && Array.isArray(o.required)) for (const r of o.required) expect(o.properties[r]?.default, r).toBeUndefined();
+      if (o.properties && Array.isArray(o.required))
+        for (const r of o.required) expect(o.properties[r]?.default, r).toBeUndefined();
       Object.values(o).forEach(walk);
     };
     walk(doc);

@@ -23,21 +23,45 @@ describe('the fuzz oracle', () => {
   let fuzzer: Fuzzer;
   beforeAll(async () => {
     t = await startTestApp('sqlite');
-    fuzzer = new Fuzzer(t, (await t.request('GET', '/api/v1/openapi.json', { token: null })).body as OpenApiDocument, itemHints());
+    fuzzer = new Fuzzer(
+      t,
+      (await t.request('GET', '/api/v1/openapi.json', { token: null })).body as OpenApiDocument,
+      itemHints(),
+    );
     await fuzzer.seed();
   });
   afterAll(async () => t.close());
-  const req = (path: string): FuzzRequest => ({ method: 'POST', path, role: 'admin', headers: {}, body: { json: { a: 1 } }, ifMatch: 'none', kind: 'valid' });
+  const req = (path: string): FuzzRequest => ({
+    method: 'POST',
+    path,
+    role: 'admin',
+    headers: {},
+    body: { json: { a: 1 } },
+    ifMatch: 'none',
+    kind: 'valid',
+  });
 
   it('reports a 500, an error that is not a JSON error body, and a refused request that changed data; not a 4xx that changed nothing', async () => {
     const real = fuzzer.app;
     fuzzer.app = {
       request: async (path) => {
-        if (path === '/x/500') return new Response(JSON.stringify({ error: { code: 'internal', message: 'internal error' } }), { status: 500, headers: { 'content-type': 'application/json' } });
-        if (path === '/x/text') return new Response('Not Found', { status: 404, headers: { 'content-type': 'text/plain' } });
+        if (path === '/x/500')
+          return new Response(JSON.stringify({ error: { code: 'internal', message: 'internal error' } }), {
+            status: 500,
+            headers: { 'content-type': 'application/json' },
+          });
+        if (path === '/x/text')
+          return new Response('Not Found', { status: 404, headers: { 'content-type': 'text/plain' } });
         // A refusal that wrote a change first (what the oracle is there to catch).
-        if (path === '/x/wrote') await t.request('PUT', '/api/v1/customers/ORACLE1', { as: 'integration', body: { name: 'Oracle', currency: 'USD', creditLimit: '1.00' } });
-        return new Response(JSON.stringify({ error: { code: 'rule_violation', message: 'no', details: [] } }), { status: 422, headers: { 'content-type': 'application/json' } });
+        if (path === '/x/wrote')
+          await t.request('PUT', '/api/v1/customers/ORACLE1', {
+            as: 'integration',
+            body: { name: 'Oracle', currency: 'USD', creditLimit: '1.00' },
+          });
+        return new Response(JSON.stringify({ error: { code: 'rule_violation', message: 'no', details: [] } }), {
+          status: 422,
+          headers: { 'content-type': 'application/json' },
+        });
       },
     };
     try {
@@ -67,19 +91,30 @@ describe.each(DIALECTS)('OpenAPI fuzz on %s', (dialect) => {
   afterAll(async () => {
     // Every distinct failure of the run, for a closer look (test-artifacts/ is not committed).
     mkdirSync('test-artifacts', { recursive: true });
-    writeFileSync(`test-artifacts/openapi-fuzz-${dialect}.json`, JSON.stringify({ requests: fuzzer?.requests, statuses: Object.fromEntries(fuzzer?.statuses ?? []), failures: all }, null, 2));
+    writeFileSync(
+      `test-artifacts/openapi-fuzz-${dialect}.json`,
+      JSON.stringify(
+        { requests: fuzzer?.requests, statuses: Object.fromEntries(fuzzer?.statuses ?? []), failures: all },
+        null,
+        2,
+      ),
+    );
     await t?.close();
   });
 
   it.each(order.map((o, i) => ({ ...o, i, name: `${o.method} ${o.path}` })))('$name', async (o) => {
     const failures = await fuzzer.fuzz(o, RUNS, SEED + o.i);
     all.push(...failures);
-    if (failures.length) throw new Error(`${failures.length} distinct failure(s) of ${o.name} (FUZZ_SEED=${SEED}):\n${formatFailures(failures)}`);
+    if (failures.length)
+      throw new Error(
+        `${failures.length} distinct failure(s) of ${o.name} (FUZZ_SEED=${SEED}):\n${formatFailures(failures)}`,
+      );
   });
 
   it('reached past validation: some generated requests succeeded, and some were refused by the business rules', () => {
     const statuses = fuzzer.statuses;
-    const count = (pred: (s: number) => boolean) => [...statuses].filter(([s]) => pred(s)).reduce((n, [, c]) => n + c, 0);
+    const count = (pred: (s: number) => boolean) =>
+      [...statuses].filter(([s]) => pred(s)).reduce((n, [, c]) => n + c, 0);
     expect(fuzzer.requests).toBeGreaterThanOrEqual(order.length * RUNS);
     expect(count((s) => s >= 200 && s < 300)).toBeGreaterThan(order.length);
     expect(count((s) => s === 422 || s === 409 || s === 404)).toBeGreaterThan(order.length / 4);

@@ -16,7 +16,10 @@ let base: string;
 beforeAll(async () => {
   const app = new Hono<AppEnv>();
   app.onError(handleError);
-  app.use('*', readBody(() => 1024));
+  app.use(
+    '*',
+    readBody(() => 1024),
+  );
   app.post('/echo', async (c) => {
     const json = await c.req.json();
     const text = await c.req.text();
@@ -29,7 +32,8 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-const post = (body: string, type = 'application/json') => fetch(`${base}/echo`, { method: 'POST', headers: { 'content-type': type }, body });
+const post = (body: string, type = 'application/json') =>
+  fetch(`${base}/echo`, { method: 'POST', headers: { 'content-type': type }, body });
 
 describe('readBody over a real socket', () => {
   it('hands the JSON body to Hono through its body cache: json() and text() agree and the web stream is never read', async () => {

@@ -10,7 +10,9 @@ import { createUser } from '../../server/users/users.service';
 
 function appLoggingTo(handle: DbHandle, level: string) {
   const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(JSON.parse(String(chunk)) as Record<string, unknown>), done()) });
+  const sink = new Writable({
+    write: (chunk, _enc, done) => (lines.push(JSON.parse(String(chunk)) as Record<string, unknown>), done()),
+  });
   const app = createApp({ handle, log: pino({ level }, sink), config: { allowedOrigins: [], jsonBodyLimit: 1 << 20 } });
   return { app, lines };
 }
@@ -21,7 +23,9 @@ describe('request log', () => {
   let userId: string;
   beforeAll(async () => {
     handle = await openDatabase({ url: ':memory:' });
-    const created = await runInTransaction(handle, SYSTEM, (tx) => createUser(tx, { name: 'Logger', role: 'credit_clerk' }));
+    const created = await runInTransaction(handle, SYSTEM, (tx) =>
+      createUser(tx, { name: 'Logger', role: 'credit_clerk' }),
+    );
     token = created.token;
     userId = created.user.id;
   });
@@ -34,7 +38,13 @@ describe('request log', () => {
     await new Promise((r) => setImmediate(r));
     const logged = lines.filter((l) => l.msg === 'request');
     expect(logged).toHaveLength(2);
-    expect(logged[0]).toMatchObject({ requestId: ok.headers.get('x-request-id'), method: 'GET', path: '/api/v1/customers', status: 200, userId });
+    expect(logged[0]).toMatchObject({
+      requestId: ok.headers.get('x-request-id'),
+      method: 'GET',
+      path: '/api/v1/customers',
+      status: 200,
+      userId,
+    });
     expect(typeof logged[0]!.ms).toBe('number');
     expect(logged[1]).toMatchObject({ requestId: refused.headers.get('x-request-id'), status: 401 });
     expect(logged[1]!.userId).toBeUndefined();
@@ -42,7 +52,9 @@ describe('request log', () => {
 
   it('above info: no line per request', async () => {
     const { app, lines } = appLoggingTo(handle, 'warn');
-    expect((await app.request('/api/v1/customers?limit=1', { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    expect(
+      (await app.request('/api/v1/customers?limit=1', { headers: { authorization: `Bearer ${token}` } })).status,
+    ).toBe(200);
     await new Promise((r) => setImmediate(r));
     expect(lines.filter((l) => l.msg === 'request')).toHaveLength(0);
   });

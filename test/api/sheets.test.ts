@@ -5,7 +5,17 @@ import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
 import { DIALECTS, startTestApp, type TestApp } from '../support/app';
 import { expectError } from '../support/conventions';
-import { addRule, cluAll, ok, postingCheckpoints, postOrder, postTransactions, putCustomer, putOrder, setCheckpoints } from '../support/credit';
+import {
+  addRule,
+  cluAll,
+  ok,
+  postingCheckpoints,
+  postOrder,
+  postTransactions,
+  putCustomer,
+  putOrder,
+  setCheckpoints,
+} from '../support/credit';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
@@ -16,12 +26,23 @@ interface Answer {
   bytes: Buffer;
 }
 
-async function upload(t: TestApp, bytes: Buffer | string, name: string, o: { as?: any; query?: string; accept?: string } = {}): Promise<Answer> {
+async function upload(
+  t: TestApp,
+  bytes: Buffer | string,
+  name: string,
+  o: { as?: any; query?: string; accept?: string } = {},
+): Promise<Answer> {
   const form = new FormData();
   form.append('file', new Blob([new Uint8Array(typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes)]), name);
-  const headers: Record<string, string> = { authorization: `Bearer ${t.tokens[(o.as ?? 'credit_clerk') as keyof typeof t.tokens]}` };
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${t.tokens[(o.as ?? 'credit_clerk') as keyof typeof t.tokens]}`,
+  };
   if (o.accept) headers.accept = o.accept;
-  const res = await t.app.request(`/api/v1/uploads/adjustments${o.query ?? ''}`, { method: 'POST', headers, body: form });
+  const res = await t.app.request(`/api/v1/uploads/adjustments${o.query ?? ''}`, {
+    method: 'POST',
+    headers,
+    body: form,
+  });
   const buf = Buffer.from(await res.arrayBuffer());
   let body: any = null;
   if ((res.headers.get('content-type') ?? '').includes('json')) body = JSON.parse(buf.toString('utf8'));
@@ -42,7 +63,8 @@ async function readWorkbook(bytes: Buffer): Promise<ExcelJS.Workbook> {
   return wb;
 }
 
-const journals = async (t: TestApp) => ok(await t.request('GET', '/api/v1/adjustment-journals?limit=1000')).items as any[];
+const journals = async (t: TestApp) =>
+  ok(await t.request('GET', '/api/v1/adjustment-journals?limit=1000')).items as any[];
 
 describe.each(DIALECTS)('sheets without the add-in on %s', (dialect) => {
   let t: TestApp;
@@ -53,12 +75,22 @@ describe.each(DIALECTS)('sheets without the add-in on %s', (dialect) => {
   afterAll(() => t.close());
 
   it('serves the adjustments template: columns, validation, an example row and instructions', async () => {
-    const res = await t.app.request('/api/v1/templates/adjustments.xlsx', { headers: { authorization: `Bearer ${t.tokens.collections_agent}` } });
+    const res = await t.app.request('/api/v1/templates/adjustments.xlsx', {
+      headers: { authorization: `Bearer ${t.tokens.collections_agent}` },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe(XLSX);
     const wb = await readWorkbook(Buffer.from(await res.arrayBuffer()));
     const ws = wb.getWorksheet('Adjustments')!;
-    expect((ws.getRow(1).values as unknown[]).slice(1)).toEqual(['Customer', 'Credit group', 'New limit', 'Expiry', 'From', 'To', 'Type']);
+    expect((ws.getRow(1).values as unknown[]).slice(1)).toEqual([
+      'Customer',
+      'Credit group',
+      'New limit',
+      'Expiry',
+      'From',
+      'To',
+      'Type',
+    ]);
     expect(ws.getCell('A2').value).toBe('EXAMPLE C1001');
     expect(ws.getCell('G2').dataValidation).toMatchObject({ type: 'list', formulae: ['"creditLimit,temporary"'] });
     expect(ws.getCell('C3').dataValidation).toMatchObject({ type: 'decimal', operator: 'greaterThanOrEqual' });
@@ -67,14 +99,12 @@ describe.each(DIALECTS)('sheets without the add-in on %s', (dialect) => {
   });
 
   it('checks an .xlsx in a dry run (nothing saved), then creates one journal from it and keeps the file', async () => {
-    const file = await xlsx(
-      [
-        ['Account', 'New Limit', 'Expiration', 'Notes'],
-        ['C1', 12500.5, new Date(Date.UTC(2027, 11, 31)), 'raise'],
-        [],
-        [1001, { formula: '2*1000', result: 2000 }, 46387, ''],
-      ],
-    );
+    const file = await xlsx([
+      ['Account', 'New Limit', 'Expiration', 'Notes'],
+      ['C1', 12500.5, new Date(Date.UTC(2027, 11, 31)), 'raise'],
+      [],
+      [1001, { formula: '2*1000', result: 2000 }, 46387, ''],
+    ]);
     const dry = await upload(t, file, 'limits.xlsx', { query: '?dryRun=true' });
     expect(dry.status).toBe(200);
     expect(dry.body).toMatchObject({ dryRun: true, valid: true, journalId: null, headerRow: 1, type: 'creditLimit' });
@@ -94,7 +124,11 @@ describe.each(DIALECTS)('sheets without the add-in on %s', (dialect) => {
       ['1001', '2000.00', '2026-12-31'],
     ]);
     const audit = ok(await t.request('GET', `/api/v1/audit?entity=upload&id=${real.body.uploadId}`)).items;
-    expect(audit[0]).toMatchObject({ action: 'upload.adjustments', userId: t.userIds.credit_clerk, after: { fileName: 'limits.xlsx', journalId: real.body.journalId, rows: 2 } });
+    expect(audit[0]).toMatchObject({
+      action: 'upload.adjustments',
+      userId: t.userIds.credit_clerk,
+      after: { fileName: 'limits.xlsx', journalId: real.body.journalId, rows: 2 },
+    });
   });
 
   it('returns the uploaded workbook with a Result column, styles kept, errors on the right rows', async () => {
@@ -114,12 +148,18 @@ describe.each(DIALECTS)('sheets without the add-in on %s', (dialect) => {
     expect(ws.getCell('D1').value).toBe('Result');
     expect(ws.getCell('D2').value).toBe('OK');
     expect(String(ws.getCell('D3').value)).toMatch(/Customer: .*NOPE/);
-    expect(String(ws.getCell('D4').value)).toMatch(/New limit: "lots" is not an amount; Expiry: "2027-02-30" is not a calendar date/);
+    expect(String(ws.getCell('D4').value)).toMatch(
+      /New limit: "lots" is not an amount; Expiry: "2027-02-30" is not a calendar date/,
+    );
     expect((ws.getCell('A1').fill as ExcelJS.FillPattern).fgColor?.argb).toBe('FFFFFF00');
 
     const json = await upload(t, file, 'mixed.xlsx');
     expectError({ status: json.status, headers: json.headers, body: json.body }, 422, 'rule_violation', ['rows']);
-    expect(json.body.error.details.map((d: any) => d.path)).toEqual(['rows.3.customerId', 'rows.4.newCreditLimit', 'rows.4.newExpirationDate']);
+    expect(json.body.error.details.map((d: any) => d.path)).toEqual([
+      'rows.3.customerId',
+      'rows.4.newCreditLimit',
+      'rows.4.newExpirationDate',
+    ]);
     expect(json.body.rows.map((r: any) => r.status)).toEqual(['ok', 'error', 'error']);
     expect((await journals(t)).filter((j) => j.description === 'Upload mixed.xlsx')).toEqual([]);
   });
@@ -142,8 +182,12 @@ describe.each(DIALECTS)('sheets without the add-in on %s', (dialect) => {
     expect(created.status).toBe(201);
     const journal = ok(await t.request('GET', `/api/v1/adjustment-journals/${created.body.journalId}`));
     expect(journal.lines.map((l: any) => l.newExpirationDate)).toEqual(['2027-12-31', '2028-02-01']);
-    const temporary = 'Customer,New limit,From,To,Type\nC2,9000,2027-01-01,2027-01-31,temporary\nC3,9000,2027-01-01,2027-01-31,Temporary\n';
-    expect((await upload(t, temporary, 'temp.csv', { query: '?dryRun=true' })).body).toMatchObject({ type: 'temporary', valid: true });
+    const temporary =
+      'Customer,New limit,From,To,Type\nC2,9000,2027-01-01,2027-01-31,temporary\nC3,9000,2027-01-01,2027-01-31,Temporary\n';
+    expect((await upload(t, temporary, 'temp.csv', { query: '?dryRun=true' })).body).toMatchObject({
+      type: 'temporary',
+      valid: true,
+    });
   });
 
   it('refuses bad files with a clear error and saves nothing', async () => {
@@ -175,13 +219,41 @@ describe.each(DIALECTS)('sheets without the add-in on %s', (dialect) => {
 
   it('exports the aging list and the hold list as formatted workbooks, formulas escaped', async () => {
     await putCustomer(t, 'CX', { name: '=HYPERLINK("http://evil")' });
-    await postTransactions(t, [{ id: 'CX-1', customerId: 'CX', type: 'invoice', amount: '1234.50', dueDate: '2025-05-01' }]);
-    ok(await t.request('PUT', '/api/v1/aging-definitions/STD', { as: 'credit_manager', body: { name: 'Std', lines: [{ label: 'Over 30', unit: -1, interval: 'unlimited' }, { label: '1-30', unit: -30, interval: 'day' }, { label: 'Not due', unit: 1, interval: 'unlimited' }] } }), 201);
-    ok(await t.request('POST', '/api/v1/aging-snapshots', { as: 'collections_agent', body: { definitionId: 'STD', asOf: '2025-06-30' } }));
-    const res = await t.app.request('/api/v1/exports/aging.xlsx?definitionId=STD', { headers: { authorization: `Bearer ${t.tokens.credit_clerk}` } });
+    await postTransactions(t, [
+      { id: 'CX-1', customerId: 'CX', type: 'invoice', amount: '1234.50', dueDate: '2025-05-01' },
+    ]);
+    ok(
+      await t.request('PUT', '/api/v1/aging-definitions/STD', {
+        as: 'credit_manager',
+        body: {
+          name: 'Std',
+          lines: [
+            { label: 'Over 30', unit: -1, interval: 'unlimited' },
+            { label: '1-30', unit: -30, interval: 'day' },
+            { label: 'Not due', unit: 1, interval: 'unlimited' },
+          ],
+        },
+      }),
+      201,
+    );
+    ok(
+      await t.request('POST', '/api/v1/aging-snapshots', {
+        as: 'collections_agent',
+        body: { definitionId: 'STD', asOf: '2025-06-30' },
+      }),
+    );
+    const res = await t.app.request('/api/v1/exports/aging.xlsx?definitionId=STD', {
+      headers: { authorization: `Bearer ${t.tokens.credit_clerk}` },
+    });
     expect(res.status).toBe(200);
     const ws = (await readWorkbook(Buffer.from(await res.arrayBuffer()))).getWorksheet('Aging')!;
-    expect((ws.getRow(1).values as unknown[]).slice(1, 6)).toEqual(['Customer', 'Name', 'Amount due', 'Over 30', '1-30']);
+    expect((ws.getRow(1).values as unknown[]).slice(1, 6)).toEqual([
+      'Customer',
+      'Name',
+      'Amount due',
+      'Over 30',
+      '1-30',
+    ]);
     const row = ws.getRow(2);
     expect(row.getCell(1).value).toBe('CX');
     expect(row.getCell(2).value).toBe('\'=HYPERLINK("http://evil")');
@@ -195,9 +267,22 @@ describe.each(DIALECTS)('sheets without the add-in on %s', (dialect) => {
     await addRule(t, cluAll(100));
     await putOrder(t, 'SO-X', 'CX', '20000.00');
     ok(await postOrder(t, 'SO-X'));
-    const held = await t.app.request('/api/v1/exports/holds.xlsx', { headers: { authorization: `Bearer ${t.tokens.credit_manager}` } });
+    const held = await t.app.request('/api/v1/exports/holds.xlsx', {
+      headers: { authorization: `Bearer ${t.tokens.credit_manager}` },
+    });
     const hs = (await readWorkbook(Buffer.from(await held.arrayBuffer()))).getWorksheet('Held orders')!;
-    expect((hs.getRow(1).values as unknown[]).slice(1)).toEqual(['Hold', 'Order', 'Customer', 'Amount', 'Reasons', 'Held at', 'Version', 'Decision', 'Reason code', 'Review date']);
+    expect((hs.getRow(1).values as unknown[]).slice(1)).toEqual([
+      'Hold',
+      'Order',
+      'Customer',
+      'Amount',
+      'Reasons',
+      'Held at',
+      'Version',
+      'Decision',
+      'Reason code',
+      'Review date',
+    ]);
     expect(hs.getRow(2).getCell(2).value).toBe('SO-X');
     expect(hs.getRow(2).getCell(4).value).toBe(20000);
     expect(hs.getRow(2).getCell(8).dataValidation).toMatchObject({ type: 'list', formulae: ['"Release,Reject"'] });

@@ -20,6 +20,11 @@ describe.each(DIALECTS)('smoke on %s', (dialect) => {
     expect(put.headers.get('etag')).toBe('"1"');
     const get = await t.request('GET', '/api/v1/customers/C1', { as: 'collections_agent' });
     expect(get.status).toBe(200);
-    expect(get.body).toMatchObject({ id: 'C1', creditLimit: '10000.00', version: 1, credit: { exposure: { balance: '0.00' } } });
+    expect(get.body).toMatchObject({
+      id: 'C1',
+      creditLimit: '10000.00',
+      version: 1,
+      credit: { exposure: { balance: '0.00' } },
+    });
   });
 });

@@ -20,7 +20,15 @@ console.log(JSON.stringify({ before, after: loaded(), workbook: typeof ExcelJS.W
 
 describe('startup footprint', () => {
   it('the app starts without exceljs and loads it on first use', () => {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', cwd: process.cwd() });
-    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ before: false, after: true, workbook: 'function', routes: true });
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      cwd: process.cwd(),
+    });
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({
+      before: false,
+      after: true,
+      workbook: 'function',
+      routes: true,
+    });
   });
 });

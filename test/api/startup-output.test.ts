@@ -24,7 +24,11 @@ const TOKEN_LINE = /^ {2}(\w+) +(cd_[A-Za-z0-9_-]{43})$/;
  */
 async function startAndWatch(env: Record<string, string>, cwd: string, done: (out: string) => boolean, quietMs = 1500) {
   const port = await freePort();
-  const child = spawn(process.execPath, serverArgs(), { cwd, env: { ...process.env, PORT: String(port), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, serverArgs(), {
+    cwd,
+    env: { ...process.env, PORT: String(port), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let last = performance.now();
   child.stdout.on('data', (d) => ((out += String(d)), (last = performance.now())));
@@ -55,12 +59,19 @@ describe('start-up output and the demo tokens files', () => {
 
   it('prints the tokens last: the demo loading logs no request lines, even at LOG_LEVEL=info', async () => {
     const db = join(dir, 'a', 'creditdesk.sqlite');
-    const { out } = await startAndWatch({ DATABASE_URL: db, LOG_LEVEL: 'info', SEED_DEMO: '1' }, dir, (o) => o.includes('collections_agent_2 '));
+    const { out } = await startAndWatch({ DATABASE_URL: db, LOG_LEVEL: 'info', SEED_DEMO: '1' }, dir, (o) =>
+      o.includes('collections_agent_2 '),
+    );
     const printed = lines(out);
     // The last six lines are the tokens, one per role, after the line naming their file.
     const tail = printed.slice(-ROLES.length);
-    expect(tail.map((l) => TOKEN_LINE.exec(l)?.[1]), out).toEqual(ROLES);
-    expect(printed.at(-ROLES.length - 1)).toBe(`demo company loaded; one token per role (shown once, also saved to ${join(dir, 'a', 'demo-tokens.json')}):`);
+    expect(
+      tail.map((l) => TOKEN_LINE.exec(l)?.[1]),
+      out,
+    ).toEqual(ROLES);
+    expect(printed.at(-ROLES.length - 1)).toBe(
+      `demo company loaded; one token per role (shown once, also saved to ${join(dir, 'a', 'demo-tokens.json')}):`,
+    );
     expect(out).not.toContain('"msg":"request"');
     expect(printed[0]).toMatch(/^CreditDesk listening on http:\/\/localhost:\d+ /);
     // The file holds what was printed.
@@ -76,8 +87,12 @@ describe('start-up output and the demo tokens files', () => {
     expect(demoTokensFile('./data/creditdesk.sqlite')).toBe('./data/demo-tokens.json');
     expect(demoTokensFile('/srv/cd/team.sqlite')).toBe('/srv/cd/demo-tokens-team.json');
     expect(demoTokensFile('team.db')).toBe('./demo-tokens-team.json');
-    expect(demoTokensFile('postgres://postgres@127.0.0.1:5432/creditdesk')).toBe('./data/demo-tokens-pg-127.0.0.1-5432-creditdesk.json');
-    expect(demoTokensFile('postgres://u:secret@db.example:6543/cd', 'team one')).toBe('./data/demo-tokens-pg-db.example-6543-cd-team_one.json');
+    expect(demoTokensFile('postgres://postgres@127.0.0.1:5432/creditdesk')).toBe(
+      './data/demo-tokens-pg-127.0.0.1-5432-creditdesk.json',
+    );
+    expect(demoTokensFile('postgres://u:secret@db.example:6543/cd', 'team one')).toBe(
+      './data/demo-tokens-pg-db.example-6543-cd-team_one.json',
+    );
     expect(demoTokensFile('postgresql://db.example/cd')).toBe('./data/demo-tokens-pg-db.example-5432-cd.json');
 
     // A working directory as a developer's: the SQLite demo's tokens in ./data/demo-tokens.json.
@@ -87,14 +102,20 @@ describe('start-up output and the demo tokens files', () => {
     writeFileSync(join(cwd, 'data', 'demo-tokens.json'), sqliteTokens);
 
     // A second SQLite file in the same folder gets its own file.
-    const other = await startServer({ DATABASE_URL: join(cwd, 'data', 'other.sqlite'), SEED_DEMO: '1' }, { cwd, readyTimeoutMs: 40_000 });
+    const other = await startServer(
+      { DATABASE_URL: join(cwd, 'data', 'other.sqlite'), SEED_DEMO: '1' },
+      { cwd, readyTimeoutMs: 40_000 },
+    );
     await stopServer(other);
     expect(other.output()).toContain(`also saved to ${join(cwd, 'data', 'demo-tokens-other.json')}`);
 
     // PostgreSQL: a file named after the server, database and schema, in ./data of its working directory.
     const schema = `t_startup_${randomBytes(4).toString('hex')}`;
     schemas.push(schema);
-    const pgServer = await startServer({ DATABASE_URL: PG_URL, DATABASE_SCHEMA: schema, SEED_DEMO: '1' }, { cwd, readyTimeoutMs: 40_000 });
+    const pgServer = await startServer(
+      { DATABASE_URL: PG_URL, DATABASE_SCHEMA: schema, SEED_DEMO: '1' },
+      { cwd, readyTimeoutMs: 40_000 },
+    );
     try {
       const file = demoTokensFile(PG_URL, schema);
       expect(file).toMatch(new RegExp(`^\\./data/demo-tokens-pg-.*-${schema}\\.json$`));
@@ -107,7 +128,11 @@ describe('start-up output and the demo tokens files', () => {
     }
     // The SQLite demo's file is exactly as it was; each database has its own.
     expect(readFileSync(join(cwd, 'data', 'demo-tokens.json'), 'utf8')).toBe(sqliteTokens);
-    expect(readdirSync(join(cwd, 'data')).filter((f) => f.startsWith('demo-tokens')).sort()).toEqual(['demo-tokens-other.json', basename(demoTokensFile(PG_URL, schema)), 'demo-tokens.json'].sort());
+    expect(
+      readdirSync(join(cwd, 'data'))
+        .filter((f) => f.startsWith('demo-tokens'))
+        .sort(),
+    ).toEqual(['demo-tokens-other.json', basename(demoTokensFile(PG_URL, schema)), 'demo-tokens.json'].sort());
   }, 90_000);
 
   it('with SEED_DEMO=0 and no ADMIN_TOKEN says how to get in, naming ADMIN_TOKEN; not once an admin has a token', async () => {
@@ -118,7 +143,9 @@ describe('start-up output and the demo tokens files', () => {
     const out = bare.output();
     expect(out).toContain('nobody can sign in');
     expect(out).toMatch(/Restart with ADMIN_TOKEN set to a secret of at least 32 characters/);
-    expect(out).toContain('ADMIN_TOKEN=$(node -p "require(\'crypto\').randomBytes(32).toString(\'base64url\')") SEED_DEMO=0 npm start');
+    expect(out).toContain(
+      "ADMIN_TOKEN=$(node -p \"require('crypto').randomBytes(32).toString('base64url')\") SEED_DEMO=0 npm start",
+    );
     expect(out).toContain('POST /api/v1/users');
     expect(existsSync(join(dir, 'empty', 'demo-tokens.json'))).toBe(false);
 

@@ -38,12 +38,17 @@ describe.each(DIALECTS)('the upload template on %s', (dialect) => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp(dialect);
-    await t.request('PUT', '/api/v1/customers/C1001', { as: 'integration', body: { name: 'Customer C1001', currency: 'USD', creditLimit: '10000.00' } });
+    await t.request('PUT', '/api/v1/customers/C1001', {
+      as: 'integration',
+      body: { name: 'Customer C1001', currency: 'USD', creditLimit: '10000.00' },
+    });
   });
   afterAll(() => t.close());
 
   const template = async () => {
-    const res = await t.app.request('/api/v1/templates/adjustments.xlsx', { headers: { authorization: `Bearer ${t.tokens.credit_clerk}` } });
+    const res = await t.app.request('/api/v1/templates/adjustments.xlsx', {
+      headers: { authorization: `Bearer ${t.tokens.credit_clerk}` },
+    });
     expect(res.status).toBe(200);
     return Buffer.from(await res.arrayBuffer());
   };
@@ -60,9 +65,14 @@ describe.each(DIALECTS)('the upload template on %s', (dialect) => {
     if (accept) headers.accept = accept;
     const res = await t.app.request(`/api/v1/uploads/adjustments${query}`, { method: 'POST', headers, body: form });
     const buf = Buffer.from(await res.arrayBuffer());
-    return { status: res.status, bytes: buf, body: (res.headers.get('content-type') ?? '').includes('json') ? (JSON.parse(buf.toString('utf8')) as any) : null };
+    return {
+      status: res.status,
+      bytes: buf,
+      body: (res.headers.get('content-type') ?? '').includes('json') ? (JSON.parse(buf.toString('utf8')) as any) : null,
+    };
   };
-  const journalCount = async () => (await t.request('GET', '/api/v1/adjustment-journals?limit=1000')).body.items.length as number;
+  const journalCount = async () =>
+    (await t.request('GET', '/api/v1/adjustment-journals?limit=1000')).body.items.length as number;
 
   it('marks its example row in the Customer cell, with an expiry a year ahead', async () => {
     const wb = await load(await template());
@@ -79,8 +89,12 @@ describe.each(DIALECTS)('the upload template on %s', (dialect) => {
     const refused = await upload(bytes);
     expect(refused.status).toBe(422);
     expect(refused.body.error.code).toBe('rule_violation');
-    expect(refused.body.error.details).toEqual([{ path: 'rows.2.customerId', message: expect.stringContaining("row 2 is the template's example row") }]);
-    expect(refused.body.rows).toMatchObject([{ row: 2, status: 'error', errors: [{ path: 'customerId', column: 'Customer' }] }]);
+    expect(refused.body.error.details).toEqual([
+      { path: 'rows.2.customerId', message: expect.stringContaining("row 2 is the template's example row") },
+    ]);
+    expect(refused.body.rows).toMatchObject([
+      { row: 2, status: 'error', errors: [{ path: 'customerId', column: 'Customer' }] },
+    ]);
     const dry = await upload(bytes, '?dryRun=true');
     expect(dry.status).toBe(200);
     expect(dry.body).toMatchObject({ valid: false, journalId: null, rows: [{ row: 2, status: 'error' }] });
@@ -110,7 +124,9 @@ describe.each(DIALECTS)('the upload template on %s', (dialect) => {
     typed.getWorksheet('Adjustments')!.getCell('A2').value = 'C1001';
     const created = await upload(await save(typed));
     expect(created.status).toBe(201);
-    expect(created.body.rows).toMatchObject([{ row: 2, status: 'ok', customerId: 'C1001', newCreditLimit: '50000.00' }]);
+    expect(created.body.rows).toMatchObject([
+      { row: 2, status: 'ok', customerId: 'C1001', newCreditLimit: '50000.00' },
+    ]);
     expect(await journalCount()).toBe(before + 1);
   });
 });

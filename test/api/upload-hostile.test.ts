@@ -58,7 +58,10 @@ function deflated(segments: Segment[]): { data: Buffer; size: number } {
 const MAIN = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
 const REL = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
 const PROLOG = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
-const CONTENT_TYPES: Entry = { name: '[Content_Types].xml', text: '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>' };
+const CONTENT_TYPES: Entry = {
+  name: '[Content_Types].xml',
+  text: '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+};
 const workbookXml = (names: string[], doctype = '') =>
   `${PROLOG}${doctype}<workbook xmlns="${MAIN}" xmlns:r="${REL}"><sheets>${names.map((n, i) => `<sheet name="${n}" sheetId="${i + 1}" r:id="rId${i + 1}"/>`).join('')}</sheets></workbook>`;
 const relsXml = (n: number) =>
@@ -68,8 +71,10 @@ const SHEET_TAIL = '</sheetData></worksheet>';
 const sstXml = (items: string, doctype = '') => `${PROLOG}${doctype}<sst xmlns="${MAIN}">${items}</sst>`;
 const inline = (ref: string, text: string) => `<c r="${ref}" t="inlineStr"><is><t>${text}</t></is></c>`;
 /** The header row; with `cdata` its first header is a CDATA section, which the lean reader leaves to exceljs. */
-const header = (cdata = false) => `<row r="1">${inline('A1', cdata ? '<![CDATA[Customer]]>' : 'Customer')}${inline('B1', 'New limit')}</row>`;
-const row = (r: number, customer: string, limit: string) => `<row r="${r}">${inline(`A${r}`, customer)}<c r="B${r}"><v>${limit}</v></c></row>`;
+const header = (cdata = false) =>
+  `<row r="1">${inline('A1', cdata ? '<![CDATA[Customer]]>' : 'Customer')}${inline('B1', 'New limit')}</row>`;
+const row = (r: number, customer: string, limit: string) =>
+  `<row r="${r}">${inline(`A${r}`, customer)}<c r="B${r}"><v>${limit}</v></c></row>`;
 const colName = (n: number) => {
   let s = '';
   for (; n > 0; n = Math.floor((n - 1) / 26)) s = String.fromCharCode(65 + ((n - 1) % 26)) + s;
@@ -96,11 +101,26 @@ interface Book {
 /** An .xlsx laid out as Excel lays it out: workbook, relationships, worksheets, shared strings. */
 function book(o: Book = {}): Buffer {
   const sheets = 1 + (o.more?.length ?? 0);
-  const names = sheets === 1 ? ['Adjustments'] : ['Data', 'Adjustments', ...Array.from({ length: sheets - 2 }, (_, i) => `More${i}`)];
-  const entries: Entry[] = [CONTENT_TYPES, ...(o.before ?? []), { name: 'xl/workbook.xml', text: workbookXml(names, o.workbookDoctype) }, { name: 'xl/_rels/workbook.xml.rels', text: relsXml(sheets) }];
-  entries.push({ name: 'xl/worksheets/sheet1.xml', text: `${sheetHead(o.sheetDoctype)}${o.rows ?? header() + row(2, 'C1', '100')}${SHEET_TAIL}`, ...o.sheet });
-  o.more?.forEach((rows, i) => entries.push({ name: `xl/worksheets/sheet${i + 2}.xml`, text: `${sheetHead()}${rows}${SHEET_TAIL}` }));
-  if (o.sst !== undefined || o.sstPart) entries.push({ name: 'xl/sharedStrings.xml', text: sstXml(o.sst ?? ''), ...o.sstPart });
+  const names =
+    sheets === 1
+      ? ['Adjustments']
+      : ['Data', 'Adjustments', ...Array.from({ length: sheets - 2 }, (_, i) => `More${i}`)];
+  const entries: Entry[] = [
+    CONTENT_TYPES,
+    ...(o.before ?? []),
+    { name: 'xl/workbook.xml', text: workbookXml(names, o.workbookDoctype) },
+    { name: 'xl/_rels/workbook.xml.rels', text: relsXml(sheets) },
+  ];
+  entries.push({
+    name: 'xl/worksheets/sheet1.xml',
+    text: `${sheetHead(o.sheetDoctype)}${o.rows ?? header() + row(2, 'C1', '100')}${SHEET_TAIL}`,
+    ...o.sheet,
+  });
+  o.more?.forEach((rows, i) =>
+    entries.push({ name: `xl/worksheets/sheet${i + 2}.xml`, text: `${sheetHead()}${rows}${SHEET_TAIL}` }),
+  );
+  if (o.sst !== undefined || o.sstPart)
+    entries.push({ name: 'xl/sharedStrings.xml', text: sstXml(o.sst ?? ''), ...o.sstPart });
   entries.push(...(o.after ?? []));
   return zip(entries);
 }
@@ -145,40 +165,160 @@ let hostileFiles: Record<string, Hostile> | undefined;
 /** The hostile files, made once (a few of them take a moment). */
 function hostile(): Record<string, Hostile> {
   if (hostileFiles) return hostileFiles;
-  const doctype = (file: Buffer, part: string): Hostile => ({ file, name: 'doctype.xlsx', status: 422, code: 'rule_violation', message: new RegExp(`DOCTYPE or entity declaration \\(in ${part.replace(/[.[\]]/g, '\\$&')}\\)`) });
-  const long = (file: Buffer, where: string, name = 'long.xlsx'): Hostile => ({ file, name, status: 422, code: 'rule_violation', message: new RegExp(`^${where}.*: the cell has 40,000 characters, more than the 32,767 a cell can hold in Excel \\(it begins "Z{20}…"\\)`) });
-  const bomb = (file: Buffer, why: RegExp): Hostile => ({ file, name: 'bomb.xlsx', status: 422, code: 'rule_violation', message: why });
+  const doctype = (file: Buffer, part: string): Hostile => ({
+    file,
+    name: 'doctype.xlsx',
+    status: 422,
+    code: 'rule_violation',
+    message: new RegExp(`DOCTYPE or entity declaration \\(in ${part.replace(/[.[\]]/g, '\\$&')}\\)`),
+  });
+  const long = (file: Buffer, where: string, name = 'long.xlsx'): Hostile => ({
+    file,
+    name,
+    status: 422,
+    code: 'rule_violation',
+    message: new RegExp(
+      `^${where}.*: the cell has 40,000 characters, more than the 32,767 a cell can hold in Excel \\(it begins "Z{20}…"\\)`,
+    ),
+  });
+  const bomb = (file: Buffer, why: RegExp): Hostile => ({
+    file,
+    name: 'bomb.xlsx',
+    status: 422,
+    code: 'rule_violation',
+    message: why,
+  });
   hostileFiles = {
     'DOCTYPE in the worksheet': doctype(book({ sheetDoctype: DOCTYPE }), 'xl/worksheets/sheet1.xml'),
-    'DOCTYPE in the shared strings': doctype(book({ rows: header() + '<row r="2"><c r="A2" t="s"><v>0</v></c><c r="B2"><v>1</v></c></row>', sstPart: { text: sstXml('<si><t>C1</t></si>', '<!DOCTYPE sst>') } }), 'xl/sharedStrings.xml'),
+    'DOCTYPE in the shared strings': doctype(
+      book({
+        rows: header() + '<row r="2"><c r="A2" t="s"><v>0</v></c><c r="B2"><v>1</v></c></row>',
+        sstPart: { text: sstXml('<si><t>C1</t></si>', '<!DOCTYPE sst>') },
+      }),
+      'xl/sharedStrings.xml',
+    ),
     'DOCTYPE in xl/workbook.xml': doctype(book({ workbookDoctype: '<!DOCTYPE workbook>' }), 'xl/workbook.xml'),
-    'DOCTYPE in a part no reader reads': doctype(book({ after: [{ name: 'docProps/custom.xml', text: `${PROLOG}<!DOCTYPE Properties><Properties/>` }] }), 'docProps/custom.xml'),
-    'DOCTYPE in a workbook the lean reader leaves to exceljs': doctype(book({ rows: header(true) + row(2, 'C1', '100'), sstPart: { text: sstXml('<si><t>x</t></si>', '<!DOCTYPE sst>') } }), 'xl/sharedStrings.xml'),
-    'a DOCTYPE in UTF-16': doctype(book({ sstPart: { bytes: utf16(sstXml('<si><t>x</t></si>', '<!DOCTYPE sst>'), 'le', true) } }), 'xl/sharedStrings.xml'),
-    'billion laughs in the shared strings': doctype(book({ rows: header() + '<row r="2"><c r="A2" t="s"><v>0</v></c><c r="B2"><v>1</v></c></row>', sstPart: { text: sstXml('<si><t>&lol9;</t></si>', LAUGHS) } }), 'xl/sharedStrings.xml'),
-    'an external entity (XXE) in the worksheet': doctype(book({ sheetDoctype: XXE, rows: header() + row(2, '&xxe;', '100') }), 'xl/worksheets/sheet1.xml'),
+    'DOCTYPE in a part no reader reads': doctype(
+      book({ after: [{ name: 'docProps/custom.xml', text: `${PROLOG}<!DOCTYPE Properties><Properties/>` }] }),
+      'docProps/custom.xml',
+    ),
+    'DOCTYPE in a workbook the lean reader leaves to exceljs': doctype(
+      book({
+        rows: header(true) + row(2, 'C1', '100'),
+        sstPart: { text: sstXml('<si><t>x</t></si>', '<!DOCTYPE sst>') },
+      }),
+      'xl/sharedStrings.xml',
+    ),
+    'a DOCTYPE in UTF-16': doctype(
+      book({ sstPart: { bytes: utf16(sstXml('<si><t>x</t></si>', '<!DOCTYPE sst>'), 'le', true) } }),
+      'xl/sharedStrings.xml',
+    ),
+    'billion laughs in the shared strings': doctype(
+      book({
+        rows: header() + '<row r="2"><c r="A2" t="s"><v>0</v></c><c r="B2"><v>1</v></c></row>',
+        sstPart: { text: sstXml('<si><t>&lol9;</t></si>', LAUGHS) },
+      }),
+      'xl/sharedStrings.xml',
+    ),
+    'an external entity (XXE) in the worksheet': doctype(
+      book({ sheetDoctype: XXE, rows: header() + row(2, '&xxe;', '100') }),
+      'xl/worksheets/sheet1.xml',
+    ),
     'the issue: a DOCTYPE and a worksheet that says 1 MB and inflates to 1 GB': doctype(
       book({ workbookDoctype: '<!DOCTYPE workbook>', sheet: { deflated: bombSheet(false), claim: MB } }),
       'xl/workbook.xml',
     ),
     'a worksheet whose directory understates its size': bomb(
-      book({ sheet: { deflated: deflated([{ text: sheetHead() + header() }, { unit: row(2, 'C1', '100'), bytes: 50 * MB }, { text: SHEET_TAIL }]), claim: 1000 } }),
+      book({
+        sheet: {
+          deflated: deflated([
+            { text: sheetHead() + header() },
+            { unit: row(2, 'C1', '100'), bytes: 50 * MB },
+            { text: SHEET_TAIL },
+          ]),
+          claim: 1000,
+        },
+      }),
       /inflates to more than the 1,000 bytes its directory gives/,
     ),
-    'a worksheet for exceljs that says 90 MB and inflates to 1 GB': bomb(book({ sheet: { deflated: bombSheet(true), claim: 90 * MB } }), /sheet1\.xml inflates to more than the 94,371,840 bytes its directory gives/),
-    'a worksheet that says it inflates beyond the limit': bomb(book({ sheet: { deflated: deflated([{ text: sheetHead() + header() }, { unit: ' ', bytes: 2 * MB }, { text: SHEET_TAIL }]), claim: 200 * MB } }), /would be 200 MB, more than the 128 MB a part may have/),
-    'shared strings that say 30 MB': bomb(book({ sstPart: { deflated: deflated([{ text: sstXml('') }]), claim: 30 * MB } }), /xl\/sharedStrings\.xml would be 30 MB, more than the 16 MB a part may have/),
-    'two directory entries for one piece of data': bomb(book({ after: [{ name: 'docProps/app.xml', text: '<Properties/>', twice: true }] }), /could not be read \(the zip entry docProps\/app\.xml overlaps another\)/),
-    'a 40,000-character shared string': long(book({ rows: header() + '<row r="2"><c r="A2" t="s"><v>0</v></c><c r="B2" t="s"><v>1</v></c></row>', sst: `<si><t>C1</t></si><si><t>${LONG}</t></si>` }), 'row 2, column B of the sheet "Adjustments"'),
-    'a 40,000-character inline string': long(book({ rows: header() + row(2, 'C1', '100') + row(3, LONG, '100') }), 'row 3, column A of the sheet "Adjustments"'),
-    'a 40,000-character inline string read by exceljs': long(book({ rows: header(true) + row(2, 'C1', '100') + row(3, LONG, '100') }), 'row 3, column A of the sheet "Adjustments"'),
-    'a 40,000-character CSV field': long(Buffer.from(`Customer,New limit\r\nC1,100\r\nC2,"${LONG}"\r\n`), 'row 3, column B', 'long.csv'),
-    'a UTF-16 LE CSV': { file: utf16('Customer,New limit\r\nC1,100\r\n', 'le', true), name: 'utf16.csv', status: 422, code: 'rule_violation', message: /UTF-16 text; save it as UTF-8/ },
-    'a UTF-16 BE CSV': { file: utf16('Customer,New limit\r\nC1,100\r\n', 'be', true), name: 'utf16.csv', status: 422, code: 'rule_violation', message: /UTF-16 text; save it as UTF-8/ },
-    'a UTF-16 LE CSV without a byte order mark': { file: utf16('Customer,New limit\r\nC1,100\r\n', 'le', false), name: 'utf16.csv', status: 422, code: 'rule_violation', message: /UTF-16 text; save it as UTF-8/ },
-    'a CSV line of 10 million commas': { file: Buffer.from(`Customer,New limit${','.repeat(10 * MB - 100)}\n`), name: 'commas.csv', status: 422, code: 'rule_violation', message: /more than 16,384 columns/ },
+    'a worksheet for exceljs that says 90 MB and inflates to 1 GB': bomb(
+      book({ sheet: { deflated: bombSheet(true), claim: 90 * MB } }),
+      /sheet1\.xml inflates to more than the 94,371,840 bytes its directory gives/,
+    ),
+    'a worksheet that says it inflates beyond the limit': bomb(
+      book({
+        sheet: {
+          deflated: deflated([{ text: sheetHead() + header() }, { unit: ' ', bytes: 2 * MB }, { text: SHEET_TAIL }]),
+          claim: 200 * MB,
+        },
+      }),
+      /would be 200 MB, more than the 128 MB a part may have/,
+    ),
+    'shared strings that say 30 MB': bomb(
+      book({ sstPart: { deflated: deflated([{ text: sstXml('') }]), claim: 30 * MB } }),
+      /xl\/sharedStrings\.xml would be 30 MB, more than the 16 MB a part may have/,
+    ),
+    'two directory entries for one piece of data': bomb(
+      book({ after: [{ name: 'docProps/app.xml', text: '<Properties/>', twice: true }] }),
+      /could not be read \(the zip entry docProps\/app\.xml overlaps another\)/,
+    ),
+    'a 40,000-character shared string': long(
+      book({
+        rows: header() + '<row r="2"><c r="A2" t="s"><v>0</v></c><c r="B2" t="s"><v>1</v></c></row>',
+        sst: `<si><t>C1</t></si><si><t>${LONG}</t></si>`,
+      }),
+      'row 2, column B of the sheet "Adjustments"',
+    ),
+    'a 40,000-character inline string': long(
+      book({ rows: header() + row(2, 'C1', '100') + row(3, LONG, '100') }),
+      'row 3, column A of the sheet "Adjustments"',
+    ),
+    'a 40,000-character inline string read by exceljs': long(
+      book({ rows: header(true) + row(2, 'C1', '100') + row(3, LONG, '100') }),
+      'row 3, column A of the sheet "Adjustments"',
+    ),
+    'a 40,000-character CSV field': long(
+      Buffer.from(`Customer,New limit\r\nC1,100\r\nC2,"${LONG}"\r\n`),
+      'row 3, column B',
+      'long.csv',
+    ),
+    'a UTF-16 LE CSV': {
+      file: utf16('Customer,New limit\r\nC1,100\r\n', 'le', true),
+      name: 'utf16.csv',
+      status: 422,
+      code: 'rule_violation',
+      message: /UTF-16 text; save it as UTF-8/,
+    },
+    'a UTF-16 BE CSV': {
+      file: utf16('Customer,New limit\r\nC1,100\r\n', 'be', true),
+      name: 'utf16.csv',
+      status: 422,
+      code: 'rule_violation',
+      message: /UTF-16 text; save it as UTF-8/,
+    },
+    'a UTF-16 LE CSV without a byte order mark': {
+      file: utf16('Customer,New limit\r\nC1,100\r\n', 'le', false),
+      name: 'utf16.csv',
+      status: 422,
+      code: 'rule_violation',
+      message: /UTF-16 text; save it as UTF-8/,
+    },
+    'a CSV line of 10 million commas': {
+      file: Buffer.from(`Customer,New limit${','.repeat(10 * MB - 100)}\n`),
+      name: 'commas.csv',
+      status: 422,
+      code: 'rule_violation',
+      message: /more than 16,384 columns/,
+    },
     'a sheet of more cells than an upload takes': {
-      file: book({ rows: header() + Array.from({ length: 50_000 }, (_, i) => `<row r="${i + 2}">${inline(`A${i + 2}`, 'C1')}<c r="AY${i + 2}"><v>1</v></c></row>`).join('') }),
+      file: book({
+        rows:
+          header() +
+          Array.from(
+            { length: 50_000 },
+            (_, i) => `<row r="${i + 2}">${inline(`A${i + 2}`, 'C1')}<c r="AY${i + 2}"><v>1</v></c></row>`,
+          ).join(''),
+      }),
       name: 'wide.xlsx',
       status: 413,
       code: 'payload_too_large',
@@ -206,7 +346,10 @@ describe('hostile files, read directly', () => {
       const e = await refusal(readUpload(h.file));
       expect([e.status, e.code], what).toEqual([h.status, h.code]);
       expect(e.message, what).toMatch(h.message);
-      expect(e.details.map((d) => d.path), what).toEqual(['file']);
+      expect(
+        e.details.map((d) => d.path),
+        what,
+      ).toEqual(['file']);
       expect(e.message.length + JSON.stringify(e.details).length, what).toBeLessThan(700);
       expect(e.message, what).not.toMatch(/Z{21}|A{50}/);
       expect(performance.now() - t, what).toBeLessThan(5000);
@@ -217,7 +360,9 @@ describe('hostile files, read directly', () => {
     const write = vi.spyOn(SaxesParser.prototype, 'write');
     try {
       // (a DOCTYPE in a part the lean reader does not read is for readUpload's check of every entry)
-      for (const what of Object.keys(hostile()).filter((k) => /DOCTYPE|laughs|XXE/.test(k) && !/no reader reads/.test(k))) {
+      for (const what of Object.keys(hostile()).filter(
+        (k) => /DOCTYPE|laughs|XXE/.test(k) && !/no reader reads/.test(k),
+      )) {
         const { file, message } = hostile()[what]!;
         // the lean reader refuses it (never "not supported, exceljs reads it")…
         const lean = await refusal(readXlsxCells(file, 50_000));
@@ -241,7 +386,9 @@ describe('hostile files, read directly', () => {
     // The lean reader leaves this one to exceljs (a CDATA section, a part larger than it holds);
     // exceljs is never handed more than the limit.
     const fallback = hostile()['a worksheet for exceljs that says 90 MB and inflates to 1 GB']!;
-    expect(await explainXlsxCells(fallback.file, 50_000)).toMatchObject({ unsupported: expect.stringMatching(/more than 32 MB/) });
+    expect(await explainXlsxCells(fallback.file, 50_000)).toMatchObject({
+      unsupported: expect.stringMatching(/more than 32 MB/),
+    });
     const write = vi.spyOn(SaxesParser.prototype, 'write');
     const rss = process.memoryUsage().rss;
     const t = performance.now();
@@ -258,7 +405,11 @@ describe('hostile files, read directly', () => {
   it('hands exceljs only the entries the directory lists: an entry hidden between them is never inflated', async () => {
     // A local entry of 1 GB that the central directory does not list, before the workbook's parts:
     // a streaming unzip (exceljs's) would inflate it; the copy exceljs reads does not have it.
-    const hiddenBomb: Entry = { name: 'xl/worksheets/sheet9.xml', deflated: deflated([{ unit: '<row/>', bytes: 1024 * MB }]), hidden: true };
+    const hiddenBomb: Entry = {
+      name: 'xl/worksheets/sheet9.xml',
+      deflated: deflated([{ unit: '<row/>', bytes: 1024 * MB }]),
+      hidden: true,
+    };
     const file = book({ before: [hiddenBomb], rows: header(true) + row(2, 'C1', '100') });
     const rss = process.memoryUsage().rss;
     const t = performance.now();
@@ -277,7 +428,9 @@ describe('hostile files, read directly', () => {
   });
 
   it('keeps rows as wide as their last value: one value in column XFD does not make every row 16,384 cells', async () => {
-    const rows = header().replace('</row>', '<c r="XFD1"><v>1</v></c></row>') + Array.from({ length: 20_000 }, (_, i) => row(i + 2, `C${i}`, '1')).join('');
+    const rows =
+      header().replace('</row>', '<c r="XFD1"><v>1</v></c></row>') +
+      Array.from({ length: 20_000 }, (_, i) => row(i + 2, `C${i}`, '1')).join('');
     const sheet = await readUpload(book({ rows }));
     expect(sheet.headers).toHaveLength(16_384);
     expect(sheet.rows).toHaveLength(20_000);
@@ -292,7 +445,9 @@ describe('hostile files, read directly', () => {
     for (const tiny of ['P', 'PK', 'PK\u0003', 'a,b']) {
       await readUpload(Buffer.from(tiny, 'latin1')); // read as CSV (the upload then has no Customer column)
     }
-    expect((await refusal(readUpload(Buffer.from('PK\u0003\u0004', 'latin1')))).message).toMatch(/no central directory/);
+    expect((await refusal(readUpload(Buffer.from('PK\u0003\u0004', 'latin1')))).message).toMatch(
+      /no central directory/,
+    );
   });
 });
 
@@ -305,7 +460,11 @@ async function upload(t: TestApp, file: Buffer, name: string, o: { query?: strin
   form.append('file', new Blob([new Uint8Array(file)]), name);
   const headers: Record<string, string> = { authorization: `Bearer ${t.tokens.credit_clerk}` };
   if (o.accept) headers.accept = o.accept;
-  const res = await t.app.request(`/api/v1/uploads/adjustments${o.query ?? ''}`, { method: 'POST', headers, body: form });
+  const res = await t.app.request(`/api/v1/uploads/adjustments${o.query ?? ''}`, {
+    method: 'POST',
+    headers,
+    body: form,
+  });
   const text = await res.text();
   let body: any = text;
   try {
@@ -331,7 +490,10 @@ describe.each(DIALECTS)('hostile uploads on %s', (dialect) => {
         const res = await upload(t, h.file, h.name, o);
         const details = expectError(res, h.status, h.code);
         expect(res.body.error.message, what).toMatch(h.message);
-        expect(details.map((d) => d.path), what).toEqual(['file']);
+        expect(
+          details.map((d) => d.path),
+          what,
+        ).toEqual(['file']);
         expect(res.size, what).toBeLessThan(1000);
       }
       const customer = await t.request('GET', '/api/v1/customers/C1', { as: 'credit_clerk' });
@@ -365,7 +527,13 @@ describe.each(DIALECTS)('hostile uploads on %s', (dialect) => {
 
   it('quotes a short prefix of each bad cell: 1,000 rows of 32,767 characters answer in kilobytes, not 32 MB', async () => {
     const before = await lastSeq(t);
-    const rows = header() + Array.from({ length: 1000 }, (_, i) => `<row r="${i + 2}">${inline(`A${i + 2}`, i % 2 ? 'C1' : 'C2')}<c r="B${i + 2}" t="s"><v>0</v></c></row>`).join('');
+    const rows =
+      header() +
+      Array.from(
+        { length: 1000 },
+        (_, i) =>
+          `<row r="${i + 2}">${inline(`A${i + 2}`, i % 2 ? 'C1' : 'C2')}<c r="B${i + 2}" t="s"><v>0</v></c></row>`,
+      ).join('');
     const file = book({ rows, sst: `<si><t>${'9'.repeat(MAX_CELL_CHARS - 1)}x</t></si>` });
     const res = await upload(t, file, 'echo.xlsx', { query: '?dryRun=true' });
     expect(res.status).toBe(200);
@@ -373,7 +541,13 @@ describe.each(DIALECTS)('hostile uploads on %s', (dialect) => {
     expect(res.body.rows[0].errors[0].message).toBe(`"${'9'.repeat(40)}…" (32,767 characters) is not an amount`);
     expect(res.size).toBeLessThan(1000 * 600);
     // the same sheet with a 32,767-character header row: the missing-column answer is short too
-    const noColumns = await upload(t, book({ rows: `<row r="1">${inline('A1', 'H'.repeat(MAX_CELL_CHARS))}${inline('B1', 'Amount')}</row>${row(2, 'C1', '1')}` }), 'headers.xlsx');
+    const noColumns = await upload(
+      t,
+      book({
+        rows: `<row r="1">${inline('A1', 'H'.repeat(MAX_CELL_CHARS))}${inline('B1', 'Amount')}</row>${row(2, 'C1', '1')}`,
+      }),
+      'headers.xlsx',
+    );
     expectError(noColumns, 422, 'rule_violation');
     expect(noColumns.size).toBeLessThan(1000);
     expect(await lastSeq(t)).toBe(before);
@@ -413,15 +587,26 @@ describe('the resident set on the worst files', () => {
       let cells = '';
       for (let c = 1; c <= cols; c++) {
         const ref = `${colName(c)}${r}`;
-        cells += kind === 's' ? `<c r="${ref}" t="s"><v>${k++ % strings}</v></c>` : kind === 'n' ? `<c r="${ref}"><v>${(k++ % 100_000) / 8 + 0.5}</v></c>` : inline(ref, `x${k++}yyyyyyyyyyyy`);
+        cells +=
+          kind === 's'
+            ? `<c r="${ref}" t="s"><v>${k++ % strings}</v></c>`
+            : kind === 'n'
+              ? `<c r="${ref}"><v>${(k++ % 100_000) / 8 + 0.5}</v></c>`
+              : inline(ref, `x${k++}yyyyyyyyyyyy`);
       }
       out.push(`<row r="${r}">${cells}</row>`);
     }
     return out.join('');
   };
   const cases: [string, () => Buffer][] = [
-    ['the issue: a DOCTYPE, and a 1 GB worksheet with a 100 MB cell', () => book({ workbookDoctype: '<!DOCTYPE workbook>', sheet: { deflated: bombSheet(false), claim: MB } })],
-    ['a 1 GB worksheet with a 100 MB cell for exceljs', () => book({ sheet: { deflated: bombSheet(true), claim: 90 * MB } })],
+    [
+      'the issue: a DOCTYPE, and a 1 GB worksheet with a 100 MB cell',
+      () => book({ workbookDoctype: '<!DOCTYPE workbook>', sheet: { deflated: bombSheet(false), claim: MB } }),
+    ],
+    [
+      'a 1 GB worksheet with a 100 MB cell for exceljs',
+      () => book({ sheet: { deflated: bombSheet(true), claim: 90 * MB } }),
+    ],
     [
       'the lean reader at its limits: 15.5 MB of shared strings and a 31 MB worksheet of 850,000 references',
       () => {
@@ -433,7 +618,16 @@ describe('the resident set on the worst files', () => {
       'exceljs at its limits: 15.5 MB of shared strings, a 127 MB worksheet of 1,950,000 numbers',
       () => {
         const rows = rowsOf(39, 'n').replace('Customer', '<![CDATA[Customer]]>');
-        return book({ sheet: { deflated: deflated([{ text: sheetHead() + rows }, { unit: '<!-- -->', bytes: 127 * MB - rows.length }, { text: SHEET_TAIL }]) }, sst: sharedStrings(15.5 * MB).join('') });
+        return book({
+          sheet: {
+            deflated: deflated([
+              { text: sheetHead() + rows },
+              { unit: '<!-- -->', bytes: 127 * MB - rows.length },
+              { text: SHEET_TAIL },
+            ]),
+          },
+          sst: sharedStrings(15.5 * MB).join(''),
+        });
       },
     ],
     [
@@ -472,13 +666,33 @@ describe('the resident set on the worst files', () => {
       const file = make();
       expect(file.length, what).toBeLessThanOrEqual(10 * MB);
       writeFileSync(path, file);
-      const { stdout } = await promisify(execFile)(process.execPath, ['--max-semi-space-size=16', '--heap-growing-percent=50', '--import', 'tsx', '--input-type=module', '-e', script], {
-        cwd: process.cwd(),
-        env: { ...process.env, HOSTILE_FILE: path },
-        maxBuffer: 1 << 20,
-      });
-      const m = JSON.parse(stdout.trim().split('\n').pop()!) as { before: number; peak: number; after: number; ms: number; outcome: string };
-      figures.push(`${what} (${(file.length / MB).toFixed(1)} MB): RSS ${(m.before / MB).toFixed(0)} → peak ${(m.peak / MB).toFixed(0)} MB, ${m.ms.toFixed(0)} ms, ${m.outcome}`);
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [
+          '--max-semi-space-size=16',
+          '--heap-growing-percent=50',
+          '--import',
+          'tsx',
+          '--input-type=module',
+          '-e',
+          script,
+        ],
+        {
+          cwd: process.cwd(),
+          env: { ...process.env, HOSTILE_FILE: path },
+          maxBuffer: 1 << 20,
+        },
+      );
+      const m = JSON.parse(stdout.trim().split('\n').pop()!) as {
+        before: number;
+        peak: number;
+        after: number;
+        ms: number;
+        outcome: string;
+      };
+      figures.push(
+        `${what} (${(file.length / MB).toFixed(1)} MB): RSS ${(m.before / MB).toFixed(0)} → peak ${(m.peak / MB).toFixed(0)} MB, ${m.ms.toFixed(0)} ms, ${m.outcome}`,
+      );
       expect(m.peak, what).toBeLessThan(300 * MB);
     }
     console.log(figures.join('\n'));

@@ -23,7 +23,10 @@ import { zip, type Entry } from '../support/zip';
 async function exceljsCells(buf: Buffer): Promise<XlsxCells> {
   const first = ['xl/workbook.xml', 'xl/_rels/workbook.xml.rels', 'xl/sharedStrings.xml'];
   const parts = zipTexts(buf);
-  const relaid = zip([...first.flatMap((name) => parts.filter((f) => f.name === name)), ...parts.filter((f) => !first.includes(f.name))]);
+  const relaid = zip([
+    ...first.flatMap((name) => parts.filter((f) => f.name === name)),
+    ...parts.filter((f) => !first.includes(f.name)),
+  ]);
   const seen = new Map<string, number>();
   for (let i = 0; i < 12; i++) {
     let key: string;
@@ -70,7 +73,10 @@ async function writeBuffer(build: (wb: ExcelJS.Workbook) => void): Promise<Buffe
 }
 
 /** A workbook written by exceljs's streaming writer (inline strings unless useSharedStrings). */
-async function streamed(useSharedStrings: boolean, build: (wb: ExcelJS.stream.xlsx.WorkbookWriter) => void): Promise<Buffer> {
+async function streamed(
+  useSharedStrings: boolean,
+  build: (wb: ExcelJS.stream.xlsx.WorkbookWriter) => void,
+): Promise<Buffer> {
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   out.on('data', (c: Buffer) => chunks.push(c));
@@ -115,16 +121,32 @@ function handXlsx(sheets: { name: string; rows: string }[], o: HandOptions = {})
     .map((i) => `<${p}sheet name="${sheets[i]!.name}" sheetId="${i + 1}" r:id="rId${i + 1}"/>`)
     .join('')}</${p}sheets></${p}workbook>`;
   const rels = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">${sheets
-    .map((_, i) => `<Relationship Id="rId${i + 1}" Type="${REL}/worksheet" Target="${o.absolute ? '/xl/' : ''}worksheets/sheet${i + 1}.xml"/>`)
+    .map(
+      (_, i) =>
+        `<Relationship Id="rId${i + 1}" Type="${REL}/worksheet" Target="${o.absolute ? '/xl/' : ''}worksheets/sheet${i + 1}.xml"/>`,
+    )
     .join('')}</Relationships>`;
   const files: ZipFile[] = [
-    { name: '[Content_Types].xml', text: '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>' },
+    {
+      name: '[Content_Types].xml',
+      text: '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+    },
     { name: 'xl/workbook.xml', text: workbook },
     { name: 'xl/_rels/workbook.xml.rels', text: rels },
-    ...sheets.map((s, i) => ({ name: `xl/worksheets/sheet${i + 1}.xml`, text: `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<${p}worksheet ${ns} xmlns:r="${REL}"><${p}sheetData>${s.rows}</${p}sheetData></${p}worksheet>` })),
+    ...sheets.map((s, i) => ({
+      name: `xl/worksheets/sheet${i + 1}.xml`,
+      text: `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<${p}worksheet ${ns} xmlns:r="${REL}"><${p}sheetData>${s.rows}</${p}sheetData></${p}worksheet>`,
+    })),
   ];
-  if (o.sst !== undefined) files.push({ name: 'xl/sharedStrings.xml', text: `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<${p}sst ${ns}>${o.sst}</${p}sst>` });
-  files.push({ name: 'docProps/app.xml', text: '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"/>' });
+  if (o.sst !== undefined)
+    files.push({
+      name: 'xl/sharedStrings.xml',
+      text: `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<${p}sst ${ns}>${o.sst}</${p}sst>`,
+    });
+  files.push({
+    name: 'docProps/app.xml',
+    text: '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"/>',
+  });
   return zip(files.map((f) => ({ ...f, ...o.entry?.[f.name] })));
 }
 
@@ -149,10 +171,26 @@ describe('the lean xlsx reader gives what exceljs gives', () => {
       ws.addRow([]);
       ws.getCell('A4').value = 'C2';
       ws.getCell('D4').value = -3.25;
-      ws.getRow(5).values = [{ richText: [{ text: 'bo', font: { bold: true } }, { text: 'ld' }] }, true, false, { error: '#N/A' }];
-      ws.getRow(6).values = [{ formula: '1+1', result: 2 }, { formula: 'A1', result: 'text result' }, { formula: 'NOW()' }, { formula: '0*1', result: 0 }];
+      ws.getRow(5).values = [
+        { richText: [{ text: 'bo', font: { bold: true } }, { text: 'ld' }] },
+        true,
+        false,
+        { error: '#N/A' },
+      ];
+      ws.getRow(6).values = [
+        { formula: '1+1', result: 2 },
+        { formula: 'A1', result: 'text result' },
+        { formula: 'NOW()' },
+        { formula: '0*1', result: 0 },
+      ];
       ws.getRow(7).values = [1e-7, 123456789012, -0.5, 1e21, 0.1 + 0.2, 1234.5678];
-      ws.getRow(8).values = [{ text: 'a link', hyperlink: 'https://example.com/?a=1&b=2' }, '😀 ünï 漢字', '  lead', 'trail  ', '&amp; stays'];
+      ws.getRow(8).values = [
+        { text: 'a link', hyperlink: 'https://example.com/?a=1&b=2' },
+        '😀 ünï 漢字',
+        '  lead',
+        'trail  ',
+        '&amp; stays',
+      ];
       ws.getCell('H10').value = 'far right';
       ws.getCell('C11').value = { formula: 'C10*2', result: 4 };
       ws.getCell('C12').value = { sharedFormula: 'C11', result: 0 } as unknown as ExcelJS.CellValue;
@@ -182,7 +220,11 @@ describe('the lean xlsx reader gives what exceljs gives', () => {
       const ws = wb.addWorksheet('Adjustments');
       ws.addRow(['Customer', 'New limit', 'Expiry']).commit();
       ws.addRow(['C1 & <Co> "x"', -12.5, new Date(Date.UTC(2030, 0, 1)), true, { error: '#REF!' }]).commit();
-      ws.addRow([{ formula: 'B2*2', result: -25 }, { formula: 'A2', result: 'inline result' }, { text: 'link', hyperlink: 'https://example.com' }]).commit();
+      ws.addRow([
+        { formula: 'B2*2', result: -25 },
+        { formula: 'A2', result: 'inline result' },
+        { text: 'link', hyperlink: 'https://example.com' },
+      ]).commit();
       const sparse = ws.getRow(6);
       sparse.getCell(2).value = '  spaced  ';
       sparse.getCell(5).value = '😀 ✓';
@@ -218,11 +260,31 @@ describe('the lean xlsx reader gives what exceljs gives', () => {
   it('chooses the sheet as streamXlsx does: the first named like "adjust" with rows, else the first with rows', async () => {
     const cases: { sheets: [string, unknown[][]][]; chosen: string }[] = [
       // an empty "Adjustments" does not count; the first sheet with rows does
-      { sheets: [['Adjustments', []], ['Data', [['d']]], ['Other', [['o']]]], chosen: 'Data' },
+      {
+        sheets: [
+          ['Adjustments', []],
+          ['Data', [['d']]],
+          ['Other', [['o']]],
+        ],
+        chosen: 'Data',
+      },
       // a named sheet later on replaces an unnamed first choice; the first named one wins
-      { sheets: [['Data', [['d']]], ['Readjust', [['r']]], ['ADJUSTMENTS', [['a']]]], chosen: 'Readjust' },
+      {
+        sheets: [
+          ['Data', [['d']]],
+          ['Readjust', [['r']]],
+          ['ADJUSTMENTS', [['a']]],
+        ],
+        chosen: 'Readjust',
+      },
       // a sheet with only an empty row has rows
-      { sheets: [['Data', [['d']]], ['adjust', [[]]]], chosen: 'adjust' },
+      {
+        sheets: [
+          ['Data', [['d']]],
+          ['adjust', [[]]],
+        ],
+        chosen: 'adjust',
+      },
     ];
     for (const c of cases) {
       const buf = await writeBuffer((wb) => {
@@ -268,7 +330,9 @@ describe('the lean xlsx reader gives what exceljs gives', () => {
           ].join(''),
         },
       ],
-      { sst: '<si><t></t></si><si><r><t></t></r></si><si>\n<r><t xml:space="preserve"> a </t></r><r><rPr><b/></rPr><t>b</t></r>\n</si>' },
+      {
+        sst: '<si><t></t></si><si><r><t></t></r></si><si>\n<r><t xml:space="preserve"> a </t></r><r><rPr><b/></rPr><t>b</t></r>\n</si>',
+      },
     );
     const mine = await lean(buf);
     expect(mine).toEqual(await exceljsCells(buf));
@@ -282,7 +346,12 @@ describe('the lean xlsx reader gives what exceljs gives', () => {
   });
 
   it('reads t="s" cells of a workbook without a shared-strings part as exceljs does (present, null)', async () => {
-    const buf = handXlsx([{ name: 'S', rows: '<row r="2"><c r="A2" t="s"><v>0</v></c><c r="B2" t="s"><v>3</v></c><c r="C2"><v>7</v></c></row>' }]);
+    const buf = handXlsx([
+      {
+        name: 'S',
+        rows: '<row r="2"><c r="A2" t="s"><v>0</v></c><c r="B2" t="s"><v>3</v></c><c r="C2"><v>7</v></c></row>',
+      },
+    ]);
     const mine = await lean(buf);
     expect(mine).toEqual(await exceljsCells(buf));
     expect(mine).toEqual({ name: 'S', all: [[null, null, 7]], numbers: [2] });
@@ -294,11 +363,21 @@ describe('the lean xlsx reader where exceljs falls short', () => {
     const buf = handXlsx(
       [
         { name: 'Other', rows: '<x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c></x:row>' },
-        { name: 'Adjustments', rows: '<x:row r="1"><x:c r="A1" t="s"><x:v>0</x:v></x:c><x:c r="C1"><x:v>2.5</x:v></x:c></x:row><x:row r="2"><x:c r="B2" t="inlineStr"><x:is><x:t>in &amp; line</x:t></x:is></x:c></x:row>' },
+        {
+          name: 'Adjustments',
+          rows: '<x:row r="1"><x:c r="A1" t="s"><x:v>0</x:v></x:c><x:c r="C1"><x:v>2.5</x:v></x:c></x:row><x:row r="2"><x:c r="B2" t="inlineStr"><x:is><x:t>in &amp; line</x:t></x:is></x:c></x:row>',
+        },
       ],
       { prefix: 'x', absolute: true, sst: '<x:si><x:t>Customer</x:t></x:si>' },
     );
-    expect(await lean(buf)).toEqual({ name: 'Adjustments', all: [['Customer', null, 2.5], [null, 'in & line']], numbers: [1, 2] });
+    expect(await lean(buf)).toEqual({
+      name: 'Adjustments',
+      all: [
+        ['Customer', null, 2.5],
+        [null, 'in & line'],
+      ],
+      numbers: [1, 2],
+    });
     await expect(streamXlsx(buf)).rejects.toThrow(); // exceljs sees no rows (or no workbook) here
     const sheet = await readUpload(buf);
     expect(sheet).toMatchObject({ kind: 'xlsx', sheetName: 'Adjustments', headerRow: 1 });
@@ -311,13 +390,25 @@ describe('the lean xlsx reader where exceljs falls short', () => {
         rows: '<row><c><v>1</v></c><c t="str"><v>b</v></c><c r="E1"><v>5</v></c><c><v>6</v></c></row><row/><row r="9"><c><v>9</v></c></row><row><c r="B10"><v>10</v></c></row>',
       },
     ]);
-    expect(await lean(buf)).toEqual({ name: 'Adjustments', all: [[1, 'b', null, null, 5, 6], [], [9], [null, 10]], numbers: [1, 2, 9, 10] });
+    expect(await lean(buf)).toEqual({
+      name: 'Adjustments',
+      all: [[1, 'b', null, null, 5, 6], [], [9], [null, 10]],
+      numbers: [1, 2, 9, 10],
+    });
   });
 
   it('leaves phonetic runs <rPh> out of a string (exceljs returns the reading instead of the text)', async () => {
-    const buf = handXlsx([{ name: 'Adjustments', rows: '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="inlineStr"><is><t>大阪</t><rPh sb="0" eb="2"><t>おおさか</t></rPh></is></c></row>' }], {
-      sst: '<si><t>漢字</t><rPh sb="0" eb="2"><t>かんじ</t></rPh><phoneticPr fontId="1"/></si><si><r><t>東</t></r><r><t>京</t></r><rPh sb="0" eb="1"><t>とう</t></rPh></si>',
-    });
+    const buf = handXlsx(
+      [
+        {
+          name: 'Adjustments',
+          rows: '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="inlineStr"><is><t>大阪</t><rPh sb="0" eb="2"><t>おおさか</t></rPh></is></c></row>',
+        },
+      ],
+      {
+        sst: '<si><t>漢字</t><rPh sb="0" eb="2"><t>かんじ</t></rPh><phoneticPr fontId="1"/></si><si><r><t>東</t></r><r><t>京</t></r><rPh sb="0" eb="1"><t>とう</t></rPh></si>',
+      },
+    );
     expect((await lean(buf)).all).toEqual([['漢字', '東京', '大阪']]);
     expect((await exceljsCells(buf)).all[0]![0]).toBe('かんじ');
   });
@@ -334,12 +425,23 @@ describe('the lean xlsx reader where exceljs falls short', () => {
 });
 
 describe('the lean xlsx reader and its zip', () => {
-  const rows = '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>C1</t></is></c><c r="B2"><v>100</v></c></row>';
+  const rows =
+    '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>C1</t></is></c><c r="B2"><v>100</v></c></row>';
   const sst = '<si><t>Customer</t></si><si><t>New limit</t></si>';
-  const expected = { name: 'Adjustments', all: [['Customer', 'New limit'], ['C1', 100]], numbers: [1, 2] };
+  const expected = {
+    name: 'Adjustments',
+    all: [
+      ['Customer', 'New limit'],
+      ['C1', 100],
+    ],
+    numbers: [1, 2],
+  };
 
   it('reads stored (method 0) entries as well as deflated ones', async () => {
-    const stored = handXlsx([{ name: 'Adjustments', rows }], { sst, entry: { 'xl/worksheets/sheet1.xml': { method: 0 }, 'xl/sharedStrings.xml': { method: 0 } } });
+    const stored = handXlsx([{ name: 'Adjustments', rows }], {
+      sst,
+      entry: { 'xl/worksheets/sheet1.xml': { method: 0 }, 'xl/sharedStrings.xml': { method: 0 } },
+    });
     expect(await lean(stored)).toEqual(expected);
     expect(await lean(handXlsx([{ name: 'Adjustments', rows }], { sst }))).toEqual(expected);
   });
@@ -362,20 +464,32 @@ describe('the lean xlsx reader and its zip', () => {
     // the workbook lists its sheets in another order than exceljs visits them (zip order)
     const reordered = handXlsx(
       [
-        { name: 'Data', rows: '<row r="1"><c r="A1" t="inlineStr"><is><t>Customer</t></is></c><c r="B1" t="inlineStr"><is><t>New limit</t></is></c></row>' },
+        {
+          name: 'Data',
+          rows: '<row r="1"><c r="A1" t="inlineStr"><is><t>Customer</t></is></c><c r="B1" t="inlineStr"><is><t>New limit</t></is></c></row>',
+        },
         { name: 'Other', rows: '<row r="1"><c r="A1"><v>1</v></c></row>' },
       ],
       { workbookOrder: [1, 0] },
     );
-    expect(await explainXlsxCells(reordered, 50_000)).toEqual({ unsupported: 'exceljs would visit other worksheets or visit them in another order' });
+    expect(await explainXlsxCells(reordered, 50_000)).toEqual({
+      unsupported: 'exceljs would visit other worksheets or visit them in another order',
+    });
     expect(await readXlsxCells(reordered, 50_000)).toBeNull();
     expect(await readUpload(reordered)).toMatchObject({ sheetName: 'Data', headers: ['Customer', 'New limit'] });
 
     // cells out of column order, and a compression method other than stored or deflate
-    const backwards = handXlsx([{ name: 'Adjustments', rows: '<row r="1"><c r="B1"><v>2</v></c><c r="A1"><v>1</v></c></row>' }]);
-    expect(await explainXlsxCells(backwards, 50_000)).toEqual({ unsupported: 'cells whose columns do not increase along a row' });
+    const backwards = handXlsx([
+      { name: 'Adjustments', rows: '<row r="1"><c r="B1"><v>2</v></c><c r="A1"><v>1</v></c></row>' },
+    ]);
+    expect(await explainXlsxCells(backwards, 50_000)).toEqual({
+      unsupported: 'cells whose columns do not increase along a row',
+    });
     expect(await exceljsCells(backwards)).toEqual({ name: 'Adjustments', all: [[1, 2]], numbers: [1] });
-    const bzip2 = handXlsx([{ name: 'Adjustments', rows }], { sst, entry: { 'xl/worksheets/sheet1.xml': { method: 12 } } });
+    const bzip2 = handXlsx([{ name: 'Adjustments', rows }], {
+      sst,
+      entry: { 'xl/worksheets/sheet1.xml': { method: 12 } },
+    });
     expect(await explainXlsxCells(bzip2, 50_000)).toEqual({ unsupported: 'zip compression method 12' });
   });
 
@@ -391,7 +505,15 @@ describe('the lean xlsx reader and its zip', () => {
   });
 
   it('stops past the row limit with the 413 of streamXlsx', async () => {
-    const many = (n: number) => handXlsx([{ name: 'Adjustments', rows: Array.from({ length: n }, (_, i) => `<row r="${i + 1}"><c r="A${i + 1}"><v>${i}</v></c></row>`).join('') }]);
+    const many = (n: number) =>
+      handXlsx([
+        {
+          name: 'Adjustments',
+          rows: Array.from({ length: n }, (_, i) => `<row r="${i + 1}"><c r="A${i + 1}"><v>${i}</v></c></row>`).join(
+            '',
+          ),
+        },
+      ]);
     expect((await lean(many(26), 5)).all).toHaveLength(26); // maxRows + 21 rows are read
     await expect(readXlsxCells(many(27), 5)).rejects.toThrow(ApiError);
     const e = await rejection(readUpload(many(50_022)));
@@ -405,7 +527,8 @@ describe('the lean xlsx reader on 50,000 rows', () => {
     const buf = await writeBuffer((wb) => {
       const ws = wb.addWorksheet('Adjustments');
       ws.addRow(['Customer', 'New limit', 'Expiry']);
-      for (let i = 0; i < 50_000; i++) ws.addRow([`C${String(i).padStart(6, '0')}`, 20000 + (i % 300) * 100.5, new Date(Date.UTC(2030, 11, 31))]);
+      for (let i = 0; i < 50_000; i++)
+        ws.addRow([`C${String(i).padStart(6, '0')}`, 20000 + (i % 300) * 100.5, new Date(Date.UTC(2030, 11, 31))]);
     });
     const mine = await lean(buf);
     expect(mine).toEqual(await exceljsCells(buf));

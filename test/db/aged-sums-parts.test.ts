@@ -40,7 +40,10 @@ describe('aging sums in parts on SQLite', () => {
       expect([...one.keys()].sort()).toEqual(ids.filter((id) => id !== 'B2'));
       for (const partSize of [1, 2, 3, 1000]) {
         const parts = await agedSums(readerOf(t.handle), ranges, 'dueDate', placement, undefined, partSize);
-        expect(new Map([...parts].sort(([a], [b]) => a.localeCompare(b))), `parts of ${partSize}, ${placement}`).toEqual(new Map([...one].sort(([a], [b]) => a.localeCompare(b))));
+        expect(
+          new Map([...parts].sort(([a], [b]) => a.localeCompare(b))),
+          `parts of ${partSize}, ${placement}`,
+        ).toEqual(new Map([...one].sort(([a], [b]) => a.localeCompare(b))));
       }
     }
   });

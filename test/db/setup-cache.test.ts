@@ -17,7 +17,8 @@ import { getParameters, updateParameters } from '../../server/credit/parameters/
 import { createUser, revokeTokens } from '../../server/users/users.service';
 import { DIALECTS, PG_URL } from '../support/app';
 
-const rule = (days: number) => BlockingRuleInput.parse({ ruleType: 'daysOverdue', kind: 'blocking', validFor: 'all', valueType: 'days', days });
+const rule = (days: number) =>
+  BlockingRuleInput.parse({ ruleType: 'daysOverdue', kind: 'blocking', validFor: 'all', valueType: 'days', days });
 const until = async (what: () => boolean | Promise<boolean>, ms = 2000): Promise<number> => {
   const started = Date.now();
   while (!(await what())) {
@@ -178,7 +179,9 @@ describe.each(DIALECTS)('the setup cache and transactions on %s', (dialect) => {
       expect((await getParameters(readerOf(b))).values.requireReleaseApproval).toBe(true);
       // So does a transaction's first read.
       await runInTransaction(a, SYSTEM, (tx) => updateParameters(tx, { requireReleaseApproval: false }));
-      expect(await runInTransaction(b, SYSTEM, async (tx) => (await getParameters(tx)).values.requireReleaseApproval)).toBe(false);
+      expect(
+        await runInTransaction(b, SYSTEM, async (tx) => (await getParameters(tx)).values.requireReleaseApproval),
+      ).toBe(false);
       await close();
     });
 
@@ -203,8 +206,14 @@ describe.each(DIALECTS)('the setup cache and transactions on %s', (dialect) => {
 
     it('a revoked token stops working in the other process within a second', async () => {
       const { a, b, close } = await twoProcesses();
-      const appB = createApp({ handle: b, log: pino({ level: 'silent' }), config: { allowedOrigins: [], jsonBodyLimit: 1 << 20 } });
-      const { user, token } = await runInTransaction(a, SYSTEM, (tx) => createUser(tx, { name: 'Clerk', role: 'credit_clerk' }));
+      const appB = createApp({
+        handle: b,
+        log: pino({ level: 'silent' }),
+        config: { allowedOrigins: [], jsonBodyLimit: 1 << 20 },
+      });
+      const { user, token } = await runInTransaction(a, SYSTEM, (tx) =>
+        createUser(tx, { name: 'Clerk', role: 'credit_clerk' }),
+      );
       const me = () => appB.request('/api/v1/me', { headers: { authorization: `Bearer ${token}` } });
       expect((await me()).status).toBe(200);
       expect(b.setup.peek(SETUP.tokens)?.has(token)).toBe(true);
@@ -212,7 +221,9 @@ describe.each(DIALECTS)('the setup cache and transactions on %s', (dialect) => {
       const ms = await until(async () => (await me()).status === 401, 1000);
       expect(ms).toBeLessThan(1000);
       // Without the notification the cached entry lives at most a second (TOKEN_TTL_MS).
-      const second = await runInTransaction(a, SYSTEM, (tx) => createUser(tx, { name: 'Clerk 2', role: 'credit_clerk' }));
+      const second = await runInTransaction(a, SYSTEM, (tx) =>
+        createUser(tx, { name: 'Clerk 2', role: 'credit_clerk' }),
+      );
       const me2 = () => appB.request('/api/v1/me', { headers: { authorization: `Bearer ${second.token}` } });
       expect((await me2()).status).toBe(200);
       b.events.removeAllListeners('setup');

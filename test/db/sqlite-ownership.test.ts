@@ -25,7 +25,9 @@ describe('a SQLite file is owned by the process that opened it', () => {
   it('another process cannot read it while it is open, and can once it is closed', async () => {
     const file = join(dir, 'owned.sqlite');
     const handle = await openDatabase({ url: file });
-    await runInTransaction(handle, SYSTEM, (tx) => upsertCustomerBatch(tx, [{ id: 'C1', name: 'One', currency: 'USD', creditLimit: '100.00' }]));
+    await runInTransaction(handle, SYSTEM, (tx) =>
+      upsertCustomerBatch(tx, [{ id: 'C1', name: 'One', currency: 'USD', creditLimit: '100.00' }]),
+    );
     expect(readFromAnotherProcess(file)).toMatch(/database is locked/);
     await handle.close();
     expect(readFromAnotherProcess(file)).toBe('1');
@@ -36,7 +38,9 @@ describe('a SQLite file is owned by the process that opened it', () => {
     const count = () => (handle.sqliteRead!.prepare('select count(*) as n from customers').get() as { n: number }).n;
     expect(count()).toBe(0);
     for (let i = 1; i <= 3; i++) {
-      await runInTransaction(handle, SYSTEM, (tx) => upsertCustomerBatch(tx, [{ id: `C${i}`, name: `Customer ${i}`, currency: 'USD', creditLimit: '100.00' }]));
+      await runInTransaction(handle, SYSTEM, (tx) =>
+        upsertCustomerBatch(tx, [{ id: `C${i}`, name: `Customer ${i}`, currency: 'USD', creditLimit: '100.00' }]),
+      );
       expect(count()).toBe(i);
     }
     await handle.close();
@@ -45,7 +49,9 @@ describe('a SQLite file is owned by the process that opened it', () => {
   it('a path with spaces and URI characters opens as that file', async () => {
     const odd = join(dir, 'a dir #1?x=%20', 'file name.sqlite');
     const handle = await openDatabase({ url: odd });
-    await runInTransaction(handle, SYSTEM, (tx) => upsertCustomerBatch(tx, [{ id: 'C1', name: 'One', currency: 'USD', creditLimit: '100.00' }]));
+    await runInTransaction(handle, SYSTEM, (tx) =>
+      upsertCustomerBatch(tx, [{ id: 'C1', name: 'One', currency: 'USD', creditLimit: '100.00' }]),
+    );
     await handle.close();
     expect(readFromAnotherProcess(odd)).toBe('1');
   });
@@ -58,7 +64,9 @@ describe('a SQLite file: URI', () => {
   it('is opened as the caller wrote it (its own options, no exclusive lock)', async () => {
     const file = join(dir, 'shared.sqlite');
     const handle = await openDatabase({ url: `file:${file}` });
-    await runInTransaction(handle, SYSTEM, (tx) => upsertCustomerBatch(tx, [{ id: 'C1', name: 'One', currency: 'USD', creditLimit: '100.00' }]));
+    await runInTransaction(handle, SYSTEM, (tx) =>
+      upsertCustomerBatch(tx, [{ id: 'C1', name: 'One', currency: 'USD', creditLimit: '100.00' }]),
+    );
     expect(readFromAnotherProcess(file)).toBe('1');
     await handle.close();
   });

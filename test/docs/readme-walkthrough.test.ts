@@ -33,7 +33,8 @@ function walkthroughBlocks(markdown: string): Block[] {
     if (/^\s*```/.test(line)) fenced = !fenced;
     if (!fenced && /^#{1,6} /.test(line)) section = line.replace(/^#+ /, '');
     if (line.trim() !== '<!-- walkthrough -->') continue;
-    if (lines[i + 1] !== '```sh') throw new Error(`README line ${i + 1}: a walkthrough marker must be followed by a \`\`\`sh fence`);
+    if (lines[i + 1] !== '```sh')
+      throw new Error(`README line ${i + 1}: a walkthrough marker must be followed by a \`\`\`sh fence`);
     const end = lines.indexOf('```', i + 2);
     if (end < 0) throw new Error(`README line ${i + 2}: unterminated fence`);
     blocks.push({ section, code: lines.slice(i + 2, end).join('\n') });
@@ -48,7 +49,10 @@ const expectations = (code: string) => [...code.matchAll(/# →\s*(.+?)\s*$/gm)]
 /** Whether `text` contains the parts of `expected` (split at `…`) in order. */
 function containsInOrder(text: string, expected: string): boolean {
   let at = 0;
-  for (const part of expected.split('…').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of expected
+    .split('…')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const found = text.indexOf(part, at);
     if (found < 0) return false;
     at = found + part.length;
@@ -61,17 +65,29 @@ function containsInOrder(text: string, expected: string): boolean {
  * wrapped, not changed: the same arguments, plus `--fail-with-body` (a non-2xx answer fails the
  * command) and a line on stderr with each answer's status.
  */
-function runBlock(code: string, cwd: string, port: number): Promise<{ code: number; stdout: string; stderr: string; statuses: string[] }> {
+function runBlock(
+  code: string,
+  cwd: string,
+  port: number,
+): Promise<{ code: number; stdout: string; stderr: string; statuses: string[] }> {
   const script = [
     'set -euo pipefail',
     `curl() { command curl --fail-with-body -w '%{stderr}@@curl %{http_code} %{method} %{url_effective}\\n' "$@"; }`,
     code.replaceAll('localhost:3000', `127.0.0.1:${port}`),
   ].join('\n');
   return new Promise((resolve) => {
-    execFile('bash', ['-c', script], { cwd, timeout: 30_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, LC_ALL: 'C.UTF-8' } }, (err, stdout, stderr) => {
-      const statuses = stderr.split('\n').filter((l) => l.startsWith('@@curl ')).map((l) => l.slice(7));
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr, statuses });
-    });
+    execFile(
+      'bash',
+      ['-c', script],
+      { cwd, timeout: 30_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, LC_ALL: 'C.UTF-8' } },
+      (err, stdout, stderr) => {
+        const statuses = stderr
+          .split('\n')
+          .filter((l) => l.startsWith('@@curl '))
+          .map((l) => l.slice(7));
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr, statuses });
+      },
+    );
   });
 }
 
@@ -91,7 +107,10 @@ describe('README walkthrough against a fresh demo server', () => {
     // As `npm start` runs it (from the project, which serves the built add-in), on a new database
     // whose demo tokens land in <dir>/data/demo-tokens.json: the blocks run in <dir>, where
     // ./data/demo-tokens.json is that file, and their downloads stay there.
-    server = await startServer({ DATABASE_URL: join(dir, 'data', 'creditdesk.sqlite'), SEED_DEMO: '1' }, { cwd: root, readyTimeoutMs: 40_000 });
+    server = await startServer(
+      { DATABASE_URL: join(dir, 'data', 'creditdesk.sqlite'), SEED_DEMO: '1' },
+      { cwd: root, readyTimeoutMs: 40_000 },
+    );
   }, 60_000);
   afterAll(async () => {
     if (server) await stopServer(server);
@@ -100,7 +119,15 @@ describe('README walkthrough against a fresh demo server', () => {
 
   it('has walkthrough blocks in the sections a newcomer follows', () => {
     const sections = blocks.map((b) => b.section);
-    for (const s of ['Quick start', 'Feeding data (integration role)', 'Credit holds: a walkthrough', 'Credit limits: journals, temporary limits, insurance, risk', 'Collections: aging, pools, agents, activities and cases', 'Collections money operations: interest, fees, waive, write-off, NSF', 'Uploading a sheet (without the add-in)']) {
+    for (const s of [
+      'Quick start',
+      'Feeding data (integration role)',
+      'Credit holds: a walkthrough',
+      'Credit limits: journals, temporary limits, insurance, risk',
+      'Collections: aging, pools, agents, activities and cases',
+      'Collections money operations: interest, fees, waive, write-off, NSF',
+      'Uploading a sheet (without the add-in)',
+    ]) {
       expect(sections).toContain(s);
     }
     // No hard-coded date in a walkthrough: they are computed in the shell, so nothing ages.
@@ -121,21 +148,28 @@ describe('README walkthrough against a fresh demo server', () => {
     }
     // What the blocks left behind is real: the downloads are workbooks, the template's example row
     // created nothing, and the CSV's journal exists.
-    for (const f of ['adjustments.xlsx', 'adjustments-result.xlsx', 'aging.xlsx', 'holds.xlsx']) expect(readFileSync(join(dir, f)).subarray(0, 2).toString('latin1'), f).toBe('PK');
+    for (const f of ['adjustments.xlsx', 'adjustments-result.xlsx', 'aging.xlsx', 'holds.xlsx'])
+      expect(readFileSync(join(dir, f)).subarray(0, 2).toString('latin1'), f).toBe('PK');
     const tokens = JSON.parse(readFileSync(join(dir, 'data', 'demo-tokens.json'), 'utf8')) as Record<string, string>;
-    const uploads = await fetch(`${server.url}/api/v1/adjustment-journals?limit=1000`, { headers: { authorization: `Bearer ${tokens.credit_manager}` } });
+    const uploads = await fetch(`${server.url}/api/v1/adjustment-journals?limit=1000`, {
+      headers: { authorization: `Bearer ${tokens.credit_manager}` },
+    });
     const journals = ((await uploads.json()) as { items: { description: string | null }[] }).items;
     expect(journals.filter((j) => j.description === 'Upload adjustments.csv')).toHaveLength(1);
     expect(journals.filter((j) => j.description === 'Upload adjustments.xlsx')).toHaveLength(0);
   }, 60_000);
 
-  it("serves what the add-in README links to and has the npm scripts both READMEs name", async () => {
-    for (const path of [...new Set([...addinReadme.matchAll(/http:\/\/localhost:3000(\/addin\/[\w./-]+)/g)].map((m) => m[1]!))]) {
+  it('serves what the add-in README links to and has the npm scripts both READMEs name', async () => {
+    for (const path of [
+      ...new Set([...addinReadme.matchAll(/http:\/\/localhost:3000(\/addin\/[\w./-]+)/g)].map((m) => m[1]!)),
+    ]) {
       const res = await fetch(`${server.url}${path}`);
       await res.arrayBuffer();
       expect(res.status, path).toBe(200);
     }
-    const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    const scripts = (
+      JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+    ).scripts;
     const named = [...`${readme}\n${addinReadme}`.matchAll(/npm run ([\w:-]+)/g)].map((m) => m[1]!);
     expect(named.length).toBeGreaterThan(3);
     for (const n of named) expect(Object.keys(scripts), n).toContain(n);

@@ -16,14 +16,30 @@ describe('kill -9 in the middle of a batch', () => {
     const db = join(dir, 'crash.sqlite');
     const token = 'crash-test-admin-token-0123456789abcdef';
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-    const items = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, name: `Customer ${i}`, currency: 'USD', creditLimit: '1000.00' }));
+    const items = (prefix: string, n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        id: `${prefix}${i}`,
+        name: `Customer ${i}`,
+        currency: 'USD',
+        creditLimit: '1000.00',
+      }));
 
     const first = await start(db, token);
     // A committed batch that must survive the crash.
-    const committed = await fetch(`${first.url}/api/v1/customers:batch`, { method: 'POST', headers, body: JSON.stringify({ items: items('A', 2000) }) });
+    const committed = await fetch(`${first.url}/api/v1/customers:batch`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ items: items('A', 2000) }),
+    });
     expect(committed.status).toBe(200);
     // Several large batches in flight; the process dies while they are being applied.
-    const inFlight = ['B', 'C', 'D'].map((p) => fetch(`${first.url}/api/v1/customers:batch`, { method: 'POST', headers, body: JSON.stringify({ items: items(p, 20000) }) }).catch(() => null));
+    const inFlight = ['B', 'C', 'D'].map((p) =>
+      fetch(`${first.url}/api/v1/customers:batch`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ items: items(p, 20000) }),
+      }).catch(() => null),
+    );
     await new Promise((r) => setTimeout(r, 400));
     const exited = new Promise((r) => first.child.once('exit', r));
     first.child.kill('SIGKILL');
@@ -39,13 +55,16 @@ describe('kill -9 in the middle of a batch', () => {
     }
 
     const sqlite = new SQLite(db, { readonly: true });
-    const count = (prefix: string) => (sqlite.prepare('select count(*) as n from customers where id like ?').get(`${prefix}%`) as { n: number }).n;
+    const count = (prefix: string) =>
+      (sqlite.prepare('select count(*) as n from customers where id like ?').get(`${prefix}%`) as { n: number }).n;
     expect(count('A')).toBe(2000);
     for (const p of ['B', 'C', 'D']) expect([0, 20000]).toContain(count(p));
     // The change log and the audit trail agree with the rows: nothing half-written.
     const customers = (sqlite.prepare('select count(*) as n from customers').get() as { n: number }).n;
-    const changes = (sqlite.prepare("select count(*) as n from changes where entity = 'customer'").get() as { n: number }).n;
-    const maxSeq = (sqlite.prepare('select max(seq) as m, count(*) as n from changes').get() as { m: number; n: number });
+    const changes = (
+      sqlite.prepare("select count(*) as n from changes where entity = 'customer'").get() as { n: number }
+    ).n;
+    const maxSeq = sqlite.prepare('select max(seq) as m, count(*) as n from changes').get() as { m: number; n: number };
     expect(changes).toBe(customers);
     expect(maxSeq.m).toBe(maxSeq.n);
     sqlite.close();

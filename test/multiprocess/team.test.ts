@@ -14,7 +14,20 @@ import { channelOf, listenerName } from '../../server/db/events';
 import { ROLES } from '../../server/db/transaction';
 import { readTestResponse, requestInit, type RequestOptions, type TestResponse } from '../support/app';
 import { cluAll, ok } from '../support/credit';
-import { changesSince, expectGapFreeLog, expectGroupDecisions, expectSameOutcome, GROUP_LIMIT, groupExposure, groupOutcome, postGroupOrder, POSTINGS, setUpGroup, type GroupOutcome, type Requester } from '../support/group-postings';
+import {
+  changesSince,
+  expectGapFreeLog,
+  expectGroupDecisions,
+  expectSameOutcome,
+  GROUP_LIMIT,
+  groupExposure,
+  groupOutcome,
+  postGroupOrder,
+  POSTINGS,
+  setUpGroup,
+  type GroupOutcome,
+  type Requester,
+} from '../support/group-postings';
 import { freePort, startServer, stopServer, type ServerProcess } from '../support/process';
 import { SseReader, type StreamedChange } from '../support/sse';
 
@@ -43,7 +56,15 @@ async function startTeam(schema: string, envs: Record<string, string>[], readyTi
   const started = await Promise.allSettled(
     envs.map((env, i) =>
       startServer(
-        { DATABASE_URL: PG_URL, DATABASE_SCHEMA: schema, PORT: String(ports[i]), LOG_LEVEL: 'warn', SEED_DEMO: '0', ADMIN_TOKEN, ...env },
+        {
+          DATABASE_URL: PG_URL,
+          DATABASE_SCHEMA: schema,
+          PORT: String(ports[i]),
+          LOG_LEVEL: 'warn',
+          SEED_DEMO: '0',
+          ADMIN_TOKEN,
+          ...env,
+        },
         { cwd: dirs[i], readyTimeoutMs },
       ),
     ),
@@ -91,30 +112,65 @@ async function teamClients(servers: ServerProcess[]): Promise<Client[]> {
   const tokens: Tokens = { admin: ADMIN_TOKEN };
   const admin = clientOf(servers[0]!, tokens);
   for (const role of ['credit_manager', 'credit_clerk', 'integration'] as const) {
-    tokens[role] = ok(await admin.request('POST', '/api/v1/users', { body: { name: `Team ${role}`, role } }), 201).token;
+    tokens[role] = ok(
+      await admin.request('POST', '/api/v1/users', { body: { name: `Team ${role}`, role } }),
+      201,
+    ).token;
   }
   return servers.map((s) => clientOf(s, tokens));
 }
 
 // The request shapes of test/support/credit.ts, for any client.
 const putCustomer = async (c: Client, id: string, creditLimit: string) =>
-  ok(await c.request('PUT', `/api/v1/customers/${id}`, { as: 'integration', body: { name: `Customer ${id}`, currency: 'USD', creditLimit } }), 201);
-const putOrder = async (c: Client, id: string, customerId: string, amount: string) => ok(await c.request('PUT', `/api/v1/sales-orders/${id}`, { as: 'integration', body: { customerId, amount } }), 201);
-const postOrder = (c: Client, id: string) => c.request('POST', `/api/v1/sales-orders/${id}/post`, { as: 'integration', body: { checkpoint: 'confirmation', postingType: 'posting', asOf: AS_OF } });
-const creditCheck = (c: Client, customerId: string, orderAmount: string) => c.request('POST', '/api/v1/credit-check', { as: 'credit_clerk', body: { customerId, orderAmount, asOf: AS_OF } });
-const addRule = async (c: Client, rule: Record<string, unknown>): Promise<string> => ok(await c.request('POST', '/api/v1/blocking-rules', { as: 'credit_manager', body: rule }), 201).id;
+  ok(
+    await c.request('PUT', `/api/v1/customers/${id}`, {
+      as: 'integration',
+      body: { name: `Customer ${id}`, currency: 'USD', creditLimit },
+    }),
+    201,
+  );
+const putOrder = async (c: Client, id: string, customerId: string, amount: string) =>
+  ok(await c.request('PUT', `/api/v1/sales-orders/${id}`, { as: 'integration', body: { customerId, amount } }), 201);
+const postOrder = (c: Client, id: string) =>
+  c.request('POST', `/api/v1/sales-orders/${id}/post`, {
+    as: 'integration',
+    body: { checkpoint: 'confirmation', postingType: 'posting', asOf: AS_OF },
+  });
+const creditCheck = (c: Client, customerId: string, orderAmount: string) =>
+  c.request('POST', '/api/v1/credit-check', { as: 'credit_clerk', body: { customerId, orderAmount, asOf: AS_OF } });
+const addRule = async (c: Client, rule: Record<string, unknown>): Promise<string> =>
+  ok(await c.request('POST', '/api/v1/blocking-rules', { as: 'credit_manager', body: rule }), 201).id;
 /** Posting checks at confirmation on or off (the other checkpoints stay unchecked). */
 const setConfirmationCheck = async (c: Client, posting: boolean) =>
-  ok(await c.request('PUT', '/api/v1/checkpoints', { as: 'credit_manager', body: [{ checkpoint: 'confirmation', posting, proForma: false, graceDays: null }] }));
-const setReleaseApproval = async (c: Client, on: boolean) => ok(await c.request('PUT', '/api/v1/parameters', { as: 'credit_manager', body: { requireReleaseApproval: on } }));
-const putReasonCode = async (c: Client, id: string) => ok(await c.request('PUT', `/api/v1/reason-codes/${id}`, { as: 'credit_manager', body: { kind: 'release', description: `release ${id}` } }), 201);
+  ok(
+    await c.request('PUT', '/api/v1/checkpoints', {
+      as: 'credit_manager',
+      body: [{ checkpoint: 'confirmation', posting, proForma: false, graceDays: null }],
+    }),
+  );
+const setReleaseApproval = async (c: Client, on: boolean) =>
+  ok(await c.request('PUT', '/api/v1/parameters', { as: 'credit_manager', body: { requireReleaseApproval: on } }));
+const putReasonCode = async (c: Client, id: string) =>
+  ok(
+    await c.request('PUT', `/api/v1/reason-codes/${id}`, {
+      as: 'credit_manager',
+      body: { kind: 'release', description: `release ${id}` },
+    }),
+    201,
+  );
 const releaseHold = (c: Client, holdId: string, reasonCode: string) =>
-  c.request('POST', `/api/v1/holds/${holdId}/release`, { as: 'credit_clerk', body: { reasonCode, reviewDate: '2025-07-31', mode: 'withoutPosting', asOf: AS_OF }, headers: { 'If-Match': '"1"' } });
+  c.request('POST', `/api/v1/holds/${holdId}/release`, {
+    as: 'credit_clerk',
+    body: { reasonCode, reviewDate: '2025-07-31', mode: 'withoutPosting', asOf: AS_OF },
+    headers: { 'If-Match': '"1"' },
+  });
 const lastSeq = async (c: Client) => (await changesSince(c, 0)).at(-1)?.seq ?? 0;
 
 /** Opens GET /changes/stream on one server and reads its opening comment. */
 async function openStream(c: Client, query: string, headers: Record<string, string> = {}): Promise<SseReader> {
-  const res = await fetch(`${c.url}/api/v1/changes/stream${query}`, { headers: { authorization: `Bearer ${c.tokens.credit_clerk}`, ...headers } });
+  const res = await fetch(`${c.url}/api/v1/changes/stream${query}`, {
+    headers: { authorization: `Bearer ${c.tokens.credit_clerk}`, ...headers },
+  });
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
   const reader = new SseReader(res);
@@ -156,13 +212,17 @@ describe('two servers started at the same moment on an empty database with the d
       expect(m, `${role} token in ${outputs[seeder]}`).not.toBeNull();
       tokens[role] = m![1]!;
     }
-    expect(outputs[other]).toContain('the database already holds data (another server may have loaded the demo): nothing loaded');
+    expect(outputs[other]).toContain(
+      'the database already holds data (another server may have loaded the demo): nothing loaded',
+    );
     expect(outputs[other]).not.toContain('demo company loaded');
     expect(outputs[other]).not.toMatch(/cd_[A-Za-z0-9_-]{43}/);
     for (const out of outputs) expect(out).not.toMatch(/duplicate key|error/i);
     for (const s of team.servers) expect(s.child.exitCode).toBeNull();
     // The printed tokens were saved in the seeder's working directory only (never in the repo).
-    expect(JSON.parse(readFileSync(join(team.dirs[seeder]!, demoTokensFile(PG_URL, team.schema)), 'utf8'))).toMatchObject(tokens);
+    expect(
+      JSON.parse(readFileSync(join(team.dirs[seeder]!, demoTokensFile(PG_URL, team.schema)), 'utf8')),
+    ).toMatchObject(tokens);
     expect(readdirSync(team.dirs[other]!)).toEqual([]);
 
     // One demo company: 200 customers, the demo users once each (one per role and a second
@@ -171,14 +231,24 @@ describe('two servers started at the same moment on an empty database with the d
     await withPg(async (db) => {
       expect(Number((await db.query(`select count(*) as n from "${schema}".customers`)).rows[0].n)).toBe(200);
       const users = (await db.query(`select id, name from "${schema}".users`)).rows as { id: string; name: string }[];
-      expect(users.map((u) => u.name).sort()).toEqual(['Administrator', ...ROLES.map((r) => `Demo ${r.replace('_', ' ')}`), 'Demo collections agent 2'].sort());
-      expect(users.filter((u) => u.id.startsWith('demo-')).map((u) => u.id).sort()).toEqual(ROLES.map((r) => `demo-${r.replace('_', '-')}`).sort());
-      const log = (await db.query(`select count(*) as n, min(seq) as lo, max(seq) as hi from "${schema}".changes`)).rows[0];
+      expect(users.map((u) => u.name).sort()).toEqual(
+        ['Administrator', ...ROLES.map((r) => `Demo ${r.replace('_', ' ')}`), 'Demo collections agent 2'].sort(),
+      );
+      expect(
+        users
+          .filter((u) => u.id.startsWith('demo-'))
+          .map((u) => u.id)
+          .sort(),
+      ).toEqual(ROLES.map((r) => `demo-${r.replace('_', '-')}`).sort());
+      const log = (await db.query(`select count(*) as n, min(seq) as lo, max(seq) as hi from "${schema}".changes`))
+        .rows[0];
       expect([Number(log.lo), Number(log.hi)]).toEqual([1, Number(log.n)]);
     });
     // Both servers serve it to the demo's tokens.
     for (const s of team.servers) {
-      const res = await fetch(`${s.url}/api/v1/customers?limit=1000`, { headers: { authorization: `Bearer ${tokens.credit_clerk}` } });
+      const res = await fetch(`${s.url}/api/v1/customers?limit=1000`, {
+        headers: { authorization: `Bearer ${tokens.credit_clerk}` },
+      });
       expect(res.status).toBe(200);
       expect(((await res.json()) as { items: unknown[] }).items).toHaveLength(200);
     }
@@ -204,8 +274,8 @@ describe('two servers on one database', () => {
   // The tests of this block run in order on one database: the credit setup of the first one
   // (checks at confirmation, "credit limit used > 100 %" for all) is what the later ones hold with.
 
-  describe('what A commits governs B\'s very next request (no waiting in between)', () => {
-    it('a blocking rule created on A holds the order B posts next, and B\'s credit check: first use, and after B cached the rules without it', async () => {
+  describe("what A commits governs B's very next request (no waiting in between)", () => {
+    it("a blocking rule created on A holds the order B posts next, and B's credit check: first use, and after B cached the rules without it", async () => {
       await setConfirmationCheck(A, true);
       await putCustomer(A, 'R1', '1000.00');
       await putOrder(A, 'SO-R1', 'R1', '5000.00');
@@ -224,7 +294,13 @@ describe('two servers on one database', () => {
       expect(ok(await creditCheck(B, 'R2', '5000.00')).held).toBe(false);
       expect(ok(await postOrder(B, 'SO-R2a')).posted).toBe(true);
       // A tightens R2 to 5 %; B's very next decisions hold.
-      const tight = await addRule(A, { ruleType: 'creditLimitUsed', kind: 'blocking', validFor: 'table', accountOrGroup: 'R2', percent: 5 });
+      const tight = await addRule(A, {
+        ruleType: 'creditLimitUsed',
+        kind: 'blocking',
+        validFor: 'table',
+        accountOrGroup: 'R2',
+        percent: 5,
+      });
       const check2 = ok(await creditCheck(B, 'R2', '5000.00'));
       expect(check2.held).toBe(true);
       expect(check2.reasons.map((r: any) => [r.ruleId, r.measured])).toEqual([[tight, '15']]);
@@ -233,7 +309,7 @@ describe('two servers on one database', () => {
       expect(held2.hold.reasons.map((r: any) => r.ruleId)).toEqual([tight]);
     });
 
-    it('checkpoints changed on A apply to B\'s next posting, each way', async () => {
+    it("checkpoints changed on A apply to B's next posting, each way", async () => {
       await putCustomer(A, 'P1', '1000.00');
       for (const id of ['SO-P1', 'SO-P2', 'SO-P3']) await putOrder(A, id, 'P1', '5000.00');
       // B read the checkpoints (confirmation checked) in the test above.
@@ -242,7 +318,11 @@ describe('two servers on one database', () => {
       await setConfirmationCheck(A, true);
       const held = ok(await postOrder(B, 'SO-P2'));
       expect(held.posted).toBe(false);
-      expect(held.hold).toMatchObject({ salesOrderId: 'SO-P2', checkpoint: 'confirmation', summaryReason: 'creditLimitUsed' });
+      expect(held.hold).toMatchObject({
+        salesOrderId: 'SO-P2',
+        checkpoint: 'confirmation',
+        summaryReason: 'creditLimitUsed',
+      });
       await setConfirmationCheck(A, false);
       expect(ok(await postOrder(B, 'SO-P3')).posted).toBe(true);
       await setConfirmationCheck(A, true);
@@ -264,16 +344,24 @@ describe('two servers on one database', () => {
     it('a reason code created on A is accepted by B in a release: first use, and after B cached the codes without it', async () => {
       const [h1, h2] = await heldOrders('D1', 2);
       await putReasonCode(A, 'REL');
-      expect(ok(await releaseHold(B, h1!, 'REL')).hold).toMatchObject({ id: h1, status: 'released', releaseReasonCode: 'REL' });
+      expect(ok(await releaseHold(B, h1!, 'REL')).hold).toMatchObject({
+        id: h1,
+        status: 'released',
+        releaseReasonCode: 'REL',
+      });
       // B reads the codes (and caches them) without REL2, then A creates it.
       const refused = await releaseHold(B, h2!, 'REL2');
       expect(refused.status).toBe(422);
       expect(refused.body.error.details).toEqual([{ path: 'reasonCode', message: 'does not exist' }]);
       await putReasonCode(A, 'REL2');
-      expect(ok(await releaseHold(B, h2!, 'REL2')).hold).toMatchObject({ id: h2, status: 'released', releaseReasonCode: 'REL2' });
+      expect(ok(await releaseHold(B, h2!, 'REL2')).hold).toMatchObject({
+        id: h2,
+        status: 'released',
+        releaseReasonCode: 'REL2',
+      });
     });
 
-    it('requireReleaseApproval turned on (and off) on A decides whether a clerk\'s release through B is applied at once', async () => {
+    it("requireReleaseApproval turned on (and off) on A decides whether a clerk's release through B is applied at once", async () => {
       const holds = await heldOrders('AP1', 4);
       const releaseThroughB = async (holdId: string) => ok(await releaseHold(B, holdId, 'REL')).hold;
       // B releases with approval off (and caches the parameters).
@@ -291,7 +379,10 @@ describe('two servers on one database', () => {
   });
 
   it('a token revoked on A stops working on B, for reads and writes, within 1 s', async () => {
-    const user = ok(await A.request('POST', '/api/v1/users', { body: { name: 'Revoked on A', role: 'integration' } }), 201);
+    const user = ok(
+      await A.request('POST', '/api/v1/users', { body: { name: 'Revoked on A', role: 'integration' } }),
+      201,
+    );
     const body = (n: number) => ({ name: `Token writer ${n}`, currency: 'USD', creditLimit: '1.00' });
     // B resolves (and caches) the token for a read and a write.
     ok(await B.request('PUT', '/api/v1/customers/TOKW-0', { token: user.token, body: body(0) }), 201);
@@ -330,7 +421,8 @@ describe('two servers on one database', () => {
         while (arrived.length < N) {
           const block = await stream.next(10_000);
           if (!block) throw new Error(`the stream ended after ${arrived.length} changes`);
-          if (block.event === 'change') arrived.push({ id: block.id!, change: JSON.parse(block.data!) as StreamedChange, at: performance.now() });
+          if (block.event === 'change')
+            arrived.push({ id: block.id!, change: JSON.parse(block.data!) as StreamedChange, at: performance.now() });
         }
       })();
       const answeredAt = new Map<string, number>();
@@ -359,7 +451,9 @@ describe('two servers on one database', () => {
       const latencies = arrived.map((a) => Math.max(0, a.at - answeredAt.get(a.change.id)!));
       const p50 = percentile(latencies, 50);
       const p99 = percentile(latencies, 99);
-      console.log(`stream A → B latency over ${N} changes: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms`);
+      console.log(
+        `stream A → B latency over ${N} changes: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms`,
+      );
       expect(p99).toBeLessThan(1000);
     });
 
@@ -384,7 +478,7 @@ describe('two servers on one database', () => {
     });
   });
 
-  it('a rule committed on A while B has lost its notification connection governs B\'s next posting; B listens again within seconds', async () => {
+  it("a rule committed on A while B has lost its notification connection governs B's next posting; B listens again within seconds", async () => {
     const schema = team!.schema;
     const channel = channelOf(schema);
     await setConfirmationCheck(A, true);
@@ -396,29 +490,47 @@ describe('two servers on one database', () => {
     await withPg(async (db) => {
       // Each server's listener names its process (server/db/events.ts, listenerName).
       const listeners = async () =>
-        (await db.query(`select pid, application_name from pg_stat_activity where application_name like 'creditdesk-listen %' and query = $1`, [`listen "${channel}"`])).rows as { pid: number; application_name: string }[];
+        (
+          await db.query(
+            `select pid, application_name from pg_stat_activity where application_name like 'creditdesk-listen %' and query = $1`,
+            [`listen "${channel}"`],
+          )
+        ).rows as { pid: number; application_name: string }[];
       const all = await listeners();
-      expect(all.map((r) => r.application_name).sort()).toEqual(team!.servers.map((s) => listenerName(s.child.pid!)).sort());
-      const ofB = (rows: typeof all) => rows.filter((r) => r.application_name === listenerName(team!.servers[1]!.child.pid!));
+      expect(all.map((r) => r.application_name).sort()).toEqual(
+        team!.servers.map((s) => listenerName(s.child.pid!)).sort(),
+      );
+      const ofB = (rows: typeof all) =>
+        rows.filter((r) => r.application_name === listenerName(team!.servers[1]!.child.pid!));
       const lost = ofB(all);
       expect(lost).toHaveLength(1);
       const kept = all.filter((r) => !lost.includes(r));
-      for (const l of lost) expect((await db.query('select pg_terminate_backend($1) as done', [l.pid])).rows[0].done).toBe(true);
+      for (const l of lost)
+        expect((await db.query('select pg_terminate_backend($1) as done', [l.pid])).rows[0].done).toBe(true);
 
-      const rule = await addRule(A, { ruleType: 'creditLimitUsed', kind: 'blocking', validFor: 'table', accountOrGroup: 'N1', percent: 5 });
+      const rule = await addRule(A, {
+        ruleType: 'creditLimitUsed',
+        kind: 'blocking',
+        validFor: 'table',
+        accountOrGroup: 'N1',
+        percent: 5,
+      });
       const held = ok(await postOrder(B, 'SO-N1b'));
       expect(held.posted).toBe(false);
       expect(held.hold.reasons.map((r: any) => r.ruleId)).toEqual([rule]);
 
       // B notices the loss, connects again and LISTENs on a new backend; A's listener was never touched.
-      const isNew = (rows: typeof all) => rows.length === lost.length && rows.every((r) => !lost.some((l) => l.pid === r.pid));
+      const isNew = (rows: typeof all) =>
+        rows.length === lost.length && rows.every((r) => !lost.some((l) => l.pid === r.pid));
       const deadline = performance.now() + 5000;
       let again = ofB(await listeners());
       while (!isNew(again) && performance.now() < deadline) {
         await new Promise((r) => setTimeout(r, 50));
         again = ofB(await listeners());
       }
-      expect(isNew(again), `listeners after ${JSON.stringify(lost)} were terminated: ${JSON.stringify(again)}`).toBe(true);
+      expect(isNew(again), `listeners after ${JSON.stringify(lost)} were terminated: ${JSON.stringify(again)}`).toBe(
+        true,
+      );
       expect((await listeners()).map((r) => r.pid)).toEqual(expect.arrayContaining(kept.map((r) => r.pid)));
       expect(team!.servers[1]!.output()).toContain('lost the notification connection');
     });
@@ -444,7 +556,10 @@ describe('20 concurrent postings on one credit group, split over two servers', (
   it('decide exactly as the same postings in series on one server, and the group never exceeds its limit', async () => {
     // Two servers on one schema, and one server alone on a fresh schema for the serial run.
     // (Each kept as soon as it started, so that afterAll stops it whatever fails next.)
-    await Promise.all([startTeam(newSchema(), [{}, {}]).then((t) => (team = t)), startTeam(newSchema(), [{}]).then((t) => (single = t))]);
+    await Promise.all([
+      startTeam(newSchema(), [{}, {}]).then((t) => (team = t)),
+      startTeam(newSchema(), [{}]).then((t) => (single = t)),
+    ]);
     const [A, B] = await teamClients(team!.servers);
     const [S] = await teamClients(single!.servers);
     const [setupSeq, serialSetupSeq] = await Promise.all([setUpGroup(A!), setUpGroup(S!)]);
@@ -461,16 +576,23 @@ describe('20 concurrent postings on one credit group, split over two servers', (
       const watching = (async () => {
         for (let i = 0; !done; i++) exposures.push(await groupExposure(i % 2 ? B! : A!));
       })();
-      const concurrentResponses = await Promise.all(POSTINGS.map((p, i) => postGroupOrder(i % 2 ? B! : A!, p))).finally(() => (done = true));
+      const concurrentResponses = await Promise.all(POSTINGS.map((p, i) => postGroupOrder(i % 2 ? B! : A!, p))).finally(
+        () => (done = true),
+      );
       await watching;
-      rounds.push({ serial: await groupOutcome(S!, serialSetupSeq, serialResponses), concurrent: await groupOutcome(A!, setupSeq, concurrentResponses) });
+      rounds.push({
+        serial: await groupOutcome(S!, serialSetupSeq, serialResponses),
+        concurrent: await groupOutcome(A!, setupSeq, concurrentResponses),
+      });
       exposures.push(await groupExposure(A!), await groupExposure(B!));
     }
 
     for (const { serial, concurrent } of rounds) expectSameOutcome(concurrent, serial);
     expectGroupDecisions(rounds[0]!.concurrent, rounds[1]!.concurrent);
     expect(exposures.length).toBeGreaterThan(4);
-    console.log(`group G over ${exposures.length} reads on A and B: exposure ${[...new Set(exposures.map((e) => e.exposure))].join(', ')} of limit ${GROUP_LIMIT}`);
+    console.log(
+      `group G over ${exposures.length} reads on A and B: exposure ${[...new Set(exposures.map((e) => e.exposure))].join(', ')} of limit ${GROUP_LIMIT}`,
+    );
     for (const e of exposures) {
       expect(e.limit).toBe(GROUP_LIMIT);
       expect(Number(e.exposure)).toBeLessThanOrEqual(Number(e.limit));

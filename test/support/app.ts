@@ -12,7 +12,8 @@ import type { Clock } from '../../server/clock';
 
 /** The suite's PostgreSQL: TEST_DATABASE_URL, set by the global setup (test/support/postgres-setup.ts) when the caller did not. */
 export const PG_URL = process.env.TEST_DATABASE_URL!;
-if (!PG_URL) throw new Error('TEST_DATABASE_URL is not set: run the tests through vitest (its global setup starts PostgreSQL)');
+if (!PG_URL)
+  throw new Error('TEST_DATABASE_URL is not set: run the tests through vitest (its global setup starts PostgreSQL)');
 export type TestDialect = 'sqlite' | 'postgres';
 /** Every API test runs on both dialects. */
 export const DIALECTS: TestDialect[] = ['sqlite', 'postgres'];
@@ -53,7 +54,9 @@ let checker: Promise<ResponseChecker> | undefined;
  * its method, path and status (test/support/response-schemas.ts): read once per test process
  * from the first app's /api/v1/openapi.json (every app serves the same document).
  */
-export function documentedAnswers(app: { request(path: string): Response | Promise<Response> }): Promise<ResponseChecker> {
+export function documentedAnswers(app: {
+  request(path: string): Response | Promise<Response>;
+}): Promise<ResponseChecker> {
   checker ??= (async () => responseChecker(await (await app.request('/api/v1/openapi.json')).json()))();
   return checker;
 }
@@ -65,13 +68,17 @@ export interface TestResponse {
 }
 
 /** Headers and body of a test request: the role's token (or `token`), JSON unless `raw`. */
-export function requestInit(o: RequestOptions, tokenOf: (as: Role | 'credit_manager_2') => string | undefined): { headers: Record<string, string>; body?: string } {
+export function requestInit(
+  o: RequestOptions,
+  tokenOf: (as: Role | 'credit_manager_2') => string | undefined,
+): { headers: Record<string, string>; body?: string } {
   const headers: Record<string, string> = { ...(o.headers ?? {}) };
   const token = o.token === undefined ? tokenOf(o.as ?? 'admin') : o.token;
   if (token === undefined) throw new Error(`no token for ${o.as ?? 'admin'}`);
   if (token !== null) headers.authorization = `Bearer ${token}`;
   const body = o.raw ?? (o.body === undefined ? undefined : JSON.stringify(o.body));
-  if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+  if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
+    headers['content-type'] = 'application/json';
   return body === undefined ? { headers } : { headers, body };
 }
 
@@ -88,7 +95,10 @@ export async function readTestResponse(res: Response): Promise<TestResponse> {
 }
 
 /** A fresh app on a fresh database: a temp SQLite file, or a new PostgreSQL schema. */
-export async function startTestApp(dialect: TestDialect, options: { allowedOrigins?: string[]; streamHeartbeatMs?: number; clock?: Clock } = {}): Promise<TestApp> {
+export async function startTestApp(
+  dialect: TestDialect,
+  options: { allowedOrigins?: string[]; streamHeartbeatMs?: number; clock?: Clock } = {},
+): Promise<TestApp> {
   let dir: string | undefined;
   let schema: string | undefined;
   let handle: DbHandle;
@@ -102,13 +112,20 @@ export async function startTestApp(dialect: TestDialect, options: { allowedOrigi
   const app = createApp({
     handle,
     log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    config: { allowedOrigins: options.allowedOrigins ?? ['http://localhost:3000'], jsonBodyLimit: 1024 * 1024, streamHeartbeatMs: options.streamHeartbeatMs },
+    config: {
+      allowedOrigins: options.allowedOrigins ?? ['http://localhost:3000'],
+      jsonBodyLimit: 1024 * 1024,
+      streamHeartbeatMs: options.streamHeartbeatMs,
+    },
   });
   const tokens = {} as TestApp['tokens'];
   const userIds = {} as TestApp['userIds'];
   await runInTransaction(handle, SYSTEM, async (tx) => {
     for (const role of [...ROLES, 'credit_manager_2' as const]) {
-      const { user, token } = await createUser(tx, { name: `Test ${role}`, role: role === 'credit_manager_2' ? 'credit_manager' : role });
+      const { user, token } = await createUser(tx, {
+        name: `Test ${role}`,
+        role: role === 'credit_manager_2' ? 'credit_manager' : role,
+      });
       tokens[role] = token;
       userIds[role] = user.id;
     }
@@ -117,7 +134,13 @@ export async function startTestApp(dialect: TestDialect, options: { allowedOrigi
   async function request(method: string, path: string, o: RequestOptions = {}): Promise<TestResponse> {
     const res = await readTestResponse(await app.request(path, { method, ...requestInit(o, (as) => tokens[as]) }));
     if (o.unchecked !== true) {
-      const mismatch = (await documentedAnswers(app)).check(method, path, res.status, res.headers.get('content-type'), res.body);
+      const mismatch = (await documentedAnswers(app)).check(
+        method,
+        path,
+        res.status,
+        res.headers.get('content-type'),
+        res.body,
+      );
       if (mismatch !== null) throw new ResponseSchemaMismatch(mismatch);
     }
     return res;

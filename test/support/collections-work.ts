@@ -11,7 +11,11 @@ export const COLLECTIONS_WRITERS = ['collections_agent', 'credit_manager'] as co
 export const NOT_COLLECTIONS_WRITERS = ['admin', 'credit_clerk', 'integration'] as const;
 
 /** A customer with open invoices `<id>-INV1..n` of 1,000.00 each (due 2025-03-01) and an open payment `<id>-PAY1` of −200.00. */
-export async function customerWithLedger(t: TestApp, id: string, invoices = 3): Promise<{ invoices: string[]; payment: string }> {
+export async function customerWithLedger(
+  t: TestApp,
+  id: string,
+  invoices = 3,
+): Promise<{ invoices: string[]; payment: string }> {
   await putCustomer(t, id);
   const ids = Array.from({ length: invoices }, (_, i) => `${id}-INV${i + 1}`);
   await postTransactions(t, [
@@ -21,21 +25,48 @@ export async function customerWithLedger(t: TestApp, id: string, invoices = 3): 
   return { invoices: ids, payment: `${id}-PAY1` };
 }
 
-export async function putCaseCategory(t: TestApp, id: string, type: 'collections' | 'other' = 'collections'): Promise<any> {
-  return ok(await t.request('PUT', `/api/v1/case-categories/${id}`, { as: 'credit_manager', body: { description: `Category ${id}`, type } }), 201);
+export async function putCaseCategory(
+  t: TestApp,
+  id: string,
+  type: 'collections' | 'other' = 'collections',
+): Promise<any> {
+  return ok(
+    await t.request('PUT', `/api/v1/case-categories/${id}`, {
+      as: 'credit_manager',
+      body: { description: `Category ${id}`, type },
+    }),
+    201,
+  );
 }
 
-export async function createActivity(t: TestApp, body: Record<string, unknown>, as: 'collections_agent' | 'credit_manager' = 'collections_agent'): Promise<any> {
-  return ok(await t.request('POST', '/api/v1/activities', { as, body: { type: 'task', subject: 'Call about overdue invoices', ...body } }), 201);
+export async function createActivity(
+  t: TestApp,
+  body: Record<string, unknown>,
+  as: 'collections_agent' | 'credit_manager' = 'collections_agent',
+): Promise<any> {
+  return ok(
+    await t.request('POST', '/api/v1/activities', {
+      as,
+      body: { type: 'task', subject: 'Call about overdue invoices', ...body },
+    }),
+    201,
+  );
 }
 
-export async function createCase(t: TestApp, body: Record<string, unknown>, as: 'collections_agent' | 'credit_manager' = 'collections_agent'): Promise<any> {
+export async function createCase(
+  t: TestApp,
+  body: Record<string, unknown>,
+  as: 'collections_agent' | 'credit_manager' = 'collections_agent',
+): Promise<any> {
   return ok(await t.request('POST', '/api/v1/cases', { as, body: { description: 'Disputed delivery', ...body } }), 201);
 }
 
-export const getActivity = async (t: TestApp, id: string) => ok(await t.request('GET', `/api/v1/activities/${id}`, { as: 'credit_clerk' }));
-export const getCase = async (t: TestApp, id: string) => ok(await t.request('GET', `/api/v1/cases/${id}`, { as: 'credit_clerk' }));
-export const getTransaction = async (t: TestApp, id: string) => ok(await t.request('GET', `/api/v1/transactions/${id}`, { as: 'credit_clerk' }));
+export const getActivity = async (t: TestApp, id: string) =>
+  ok(await t.request('GET', `/api/v1/activities/${id}`, { as: 'credit_clerk' }));
+export const getCase = async (t: TestApp, id: string) =>
+  ok(await t.request('GET', `/api/v1/cases/${id}`, { as: 'credit_clerk' }));
+export const getTransaction = async (t: TestApp, id: string) =>
+  ok(await t.request('GET', `/api/v1/transactions/${id}`, { as: 'credit_clerk' }));
 
 /** The change-log entries after `seq`, reduced to what they say. */
 export async function changesSince(t: TestApp, seq: number): Promise<[string, string, string, number][]> {
@@ -56,6 +87,10 @@ export async function workState(t: TestApp, customerIds: string[]) {
   };
 }
 
-export async function expectWorkUnchanged(t: TestApp, customerIds: string[], before: Awaited<ReturnType<typeof workState>>): Promise<void> {
+export async function expectWorkUnchanged(
+  t: TestApp,
+  customerIds: string[],
+  before: Awaited<ReturnType<typeof workState>>,
+): Promise<void> {
   expect(await workState(t, customerIds)).toEqual(before);
 }

@@ -57,7 +57,7 @@ export interface Change {
 /** The whole change log, walked with `since`/`nextSince`. */
 export async function allChanges(t: TestApp, since = 0): Promise<Change[]> {
   const out: Change[] = [];
-  for (let cursor = since; ; ) {
+  for (let cursor = since; ;) {
     const res = await t.request('GET', `/api/v1/changes?since=${cursor}&limit=1000`, { as: 'credit_clerk' });
     expect(res.status).toBe(200);
     const changes = res.body.changes as Change[];
@@ -78,7 +78,9 @@ async function allPages(t: TestApp, path: string): Promise<any[]> {
   const out: any[] = [];
   let cursor: string | null = null;
   do {
-    const res = await t.request('GET', `${path}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { as: 'credit_clerk' });
+    const res = await t.request('GET', `${path}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, {
+      as: 'credit_clerk',
+    });
     expect(res.status).toBe(200);
     out.push(...res.body.items);
     cursor = res.body.nextCursor;
@@ -90,7 +92,8 @@ async function allPages(t: TestApp, path: string): Promise<any[]> {
 export const allAudit = (t: TestApp, filter = ''): Promise<any[]> => allPages(t, `/api/v1/audit?limit=1000${filter}`);
 
 /** Every customer. */
-export const allCustomers = (t: TestApp, query = ''): Promise<any[]> => allPages(t, `/api/v1/customers?limit=1000${query}`);
+export const allCustomers = (t: TestApp, query = ''): Promise<any[]> =>
+  allPages(t, `/api/v1/customers?limit=1000${query}`);
 
 /**
  * Everything a refused write could have touched, read back through the API (customers, change
@@ -99,7 +102,14 @@ export const allCustomers = (t: TestApp, query = ''): Promise<any[]> => allPages
 export async function snapshot(t: TestApp) {
   const db = t.handle.db;
   const count = async (table: 'users' | 'api_tokens' | 'idempotency_keys' | 'customers' | 'changes' | 'audit_log') =>
-    Number((await db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   const users = await t.request('GET', '/api/v1/users');
   expect(users.status).toBe(200);
   return {
@@ -107,7 +117,11 @@ export async function snapshot(t: TestApp) {
     changes: await allChanges(t),
     audit: await allAudit(t),
     users: users.body.items,
-    tokens: await db.selectFrom('api_tokens').select(['id', 'user_id', 'token_hash', 'revoked_at']).orderBy('id').execute(),
+    tokens: await db
+      .selectFrom('api_tokens')
+      .select(['id', 'user_id', 'token_hash', 'revoked_at'])
+      .orderBy('id')
+      .execute(),
     counts: {
       users: await count('users'),
       apiTokens: await count('api_tokens'),
@@ -116,7 +130,9 @@ export async function snapshot(t: TestApp) {
       changes: await count('changes'),
       audit: await count('audit_log'),
     },
-    counter: String((await db.selectFrom('change_counter').select('seq').where('id', '=', 1).executeTakeFirstOrThrow()).seq),
+    counter: String(
+      (await db.selectFrom('change_counter').select('seq').where('id', '=', 1).executeTakeFirstOrThrow()).seq,
+    ),
   };
 }
 

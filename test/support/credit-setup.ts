@@ -3,7 +3,13 @@ import { expect } from 'vitest';
 import type { TestApp, TestResponse } from './app';
 import { allAudit, allChanges, allCustomers } from './conventions';
 
-export const SETUP_PATHS = ['payment-terms', 'cash-discounts', 'credit-management-groups', 'account-statuses', 'reason-codes'] as const;
+export const SETUP_PATHS = [
+  'payment-terms',
+  'cash-discounts',
+  'credit-management-groups',
+  'account-statuses',
+  'reason-codes',
+] as const;
 
 /** Roles that may change setup, and roles that may not (SPEC §4 "setup needs credit_manager or admin"). */
 export const SETUP_WRITERS = ['credit_manager', 'admin'] as const;
@@ -31,7 +37,11 @@ export async function listAll(t: TestApp, path: string): Promise<any[]> {
   let cursor: string | null = null;
   do {
     const sep = path.includes('?') ? '&' : '?';
-    const res = await t.request('GET', `${path}${sep}limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { as: 'credit_clerk' });
+    const res = await t.request(
+      'GET',
+      `${path}${sep}limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      { as: 'credit_clerk' },
+    );
     expectStatus(res, 200);
     out.push(...res.body.items);
     cursor = res.body.nextCursor ?? null;

@@ -43,7 +43,13 @@ export const ORDERS: [string, string, string][] = [
 ];
 export type Posting = [orderId: string, checkpoint: string];
 /** 20 postings: every order at confirmation, two held orders twice, one passing order twice, one passing order also at packing slip. */
-export const POSTINGS: Posting[] = [...ORDERS.map(([id]): Posting => [id, 'confirmation']), ['SO-01', 'confirmation'], ['SO-04', 'confirmation'], ['SO-07', 'confirmation'], ['SO-11', 'packingSlip']];
+export const POSTINGS: Posting[] = [
+  ...ORDERS.map(([id]): Posting => [id, 'confirmation']),
+  ['SO-01', 'confirmation'],
+  ['SO-04', 'confirmation'],
+  ['SO-07', 'confirmation'],
+  ['SO-11', 'packingSlip'],
+];
 /** The orders the postings hold. */
 export const HELD = ['SO-01', 'SO-02', 'SO-03', 'SO-04', 'SO-10', 'SO-12', 'SO-13', 'SO-14'];
 
@@ -53,24 +59,60 @@ export const HELD = ['SO-01', 'SO-02', 'SO-03', 'SO-04', 'SO-10', 'SO-12', 'SO-1
  * group G, two invoices and the 16 orders. Returns the change-log sequence the setup reached.
  */
 export async function setUpGroup(c: Requester): Promise<number> {
-  ok(await c.request('PUT', '/api/v1/checkpoints', { as: 'credit_manager', body: postingCheckpoints('confirmation', 'packingSlip') }));
-  for (const rule of [cluAll(100), { ruleType: 'salesOrder', kind: 'blocking', validFor: 'all', amount: '3000.00' }, daysOverdueAll(30)]) {
+  ok(
+    await c.request('PUT', '/api/v1/checkpoints', {
+      as: 'credit_manager',
+      body: postingCheckpoints('confirmation', 'packingSlip'),
+    }),
+  );
+  for (const rule of [
+    cluAll(100),
+    { ruleType: 'salesOrder', kind: 'blocking', validFor: 'all', amount: '3000.00' },
+    daysOverdueAll(30),
+  ]) {
     ok(await c.request('POST', '/api/v1/blocking-rules', { as: 'credit_manager', body: rule }), 201);
   }
   for (const [id, fields] of MEMBERS) {
-    ok(await c.request('PUT', `/api/v1/customers/${id}`, { as: 'integration', body: { name: `Customer ${id}`, currency: 'USD', creditLimit: '10000.00', ...fields } }), 201);
+    ok(
+      await c.request('PUT', `/api/v1/customers/${id}`, {
+        as: 'integration',
+        body: { name: `Customer ${id}`, currency: 'USD', creditLimit: '10000.00', ...fields },
+      }),
+      201,
+    );
   }
-  ok(await c.request('PUT', '/api/v1/credit-groups/G', { as: 'credit_manager', body: { name: 'Group G', creditLimit: GROUP_LIMIT, currency: 'USD', creditLimitToDate: '2025-12-31', members: MEMBERS.map(([id]) => id) } }), 201);
+  ok(
+    await c.request('PUT', '/api/v1/credit-groups/G', {
+      as: 'credit_manager',
+      body: {
+        name: 'Group G',
+        creditLimit: GROUP_LIMIT,
+        currency: 'USD',
+        creditLimitToDate: '2025-12-31',
+        members: MEMBERS.map(([id]) => id),
+      },
+    }),
+    201,
+  );
   const invoices = [invoice('INV-M1', 'M1', '1000.00', '2025-07-31'), invoice('INV-M5', 'M5', '500.00', '2025-05-01')];
-  ok(await c.request('POST', '/api/v1/transactions:batch', { as: 'integration', body: { items: invoices.map((i) => ({ currency: 'USD', transDate: '2025-01-01', ...i })) } }));
-  for (const [id, customerId, amount] of ORDERS) ok(await c.request('PUT', `/api/v1/sales-orders/${id}`, { as: 'integration', body: { customerId, amount } }), 201);
+  ok(
+    await c.request('POST', '/api/v1/transactions:batch', {
+      as: 'integration',
+      body: { items: invoices.map((i) => ({ currency: 'USD', transDate: '2025-01-01', ...i })) },
+    }),
+  );
+  for (const [id, customerId, amount] of ORDERS)
+    ok(await c.request('PUT', `/api/v1/sales-orders/${id}`, { as: 'integration', body: { customerId, amount } }), 201);
   const changes = await changesSince(c, 0);
   return changes[changes.length - 1]!.seq;
 }
 
 /** One posting, as the integration user, on the scenario's day. */
 export const postGroupOrder = (c: Requester, [id, checkpoint]: Posting) =>
-  c.request('POST', `/api/v1/sales-orders/${id}/post`, { as: 'integration', body: { checkpoint, postingType: 'posting', asOf: '2025-06-30' } });
+  c.request('POST', `/api/v1/sales-orders/${id}/post`, {
+    as: 'integration',
+    body: { checkpoint, postingType: 'posting', asOf: '2025-06-30' },
+  });
 
 interface LoggedChange {
   seq: number;
@@ -83,7 +125,7 @@ interface LoggedChange {
 /** The change log after `since`, walked with nextSince. */
 export async function changesSince(c: Requester, since: number): Promise<LoggedChange[]> {
   const out: LoggedChange[] = [];
-  for (let cursor = since; ; ) {
+  for (let cursor = since; ;) {
     const body = ok(await c.request('GET', `/api/v1/changes?since=${cursor}&limit=1000`, { as: 'credit_clerk' }));
     if (body.changes.length === 0) return out;
     out.push(...(body.changes as LoggedChange[]));
@@ -96,7 +138,11 @@ async function allAuditRows(c: Requester): Promise<any[]> {
   const out: any[] = [];
   let cursor: string | null = null;
   do {
-    const body = ok(await c.request('GET', `/api/v1/audit?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { as: 'credit_clerk' }));
+    const body = ok(
+      await c.request('GET', `/api/v1/audit?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, {
+        as: 'credit_clerk',
+      }),
+    );
     out.push(...body.items);
     cursor = body.nextCursor;
   } while (cursor);
@@ -108,7 +154,9 @@ export async function groupOutcome(c: Requester, setupSeq: number, responses: Te
   const holds = ok(await c.request('GET', '/api/v1/holds?status=all&limit=1000')).items as any[];
   const orderOfHold = new Map(holds.map((h) => [h.id as string, h.salesOrderId as string]));
   const name = (entity: string, id: string) => (entity === 'hold' ? `hold(${orderOfHold.get(id)})` : `${entity}:${id}`);
-  const changes = (await changesSince(c, setupSeq)).map((ch) => `${name(ch.entity, ch.id)}:${ch.op}:${ch.version}`).sort();
+  const changes = (await changesSince(c, setupSeq))
+    .map((ch) => `${name(ch.entity, ch.id)}:${ch.op}:${ch.version}`)
+    .sort();
   const audit = (await allAuditRows(c))
     .filter((a) => a.entity === 'hold' || a.entity === 'salesOrder')
     .map((a) => `${name(a.entity, a.entityId)}:${a.action}`)
@@ -117,11 +165,24 @@ export async function groupOutcome(c: Requester, setupSeq: number, responses: Te
     const r = responses[i]!;
     return `${p[0]}@${p[1]}:${r.status}:${r.status === 200 ? (r.body.posted ? 'posted' : `held ${r.body.hold.summaryReason}`) : r.body.error.code}`;
   }).sort();
-  const orders = (ok(await c.request('GET', '/api/v1/sales-orders?limit=1000')).items as any[]).map((o) => [o.id, o.creditStatus, o.deliveredNotInvoiced, o.version]);
+  const orders = (ok(await c.request('GET', '/api/v1/sales-orders?limit=1000')).items as any[]).map((o) => [
+    o.id,
+    o.creditStatus,
+    o.deliveredNotInvoiced,
+    o.version,
+  ]);
   return {
     answers,
     holds: holds
-      .map((h) => ({ salesOrderId: h.salesOrderId, status: h.status, checkpoint: h.checkpoint, summaryReason: h.summaryReason, orderAmount: h.orderAmount, version: h.version, reasons: h.reasons.map((r: any) => [r.ruleType, r.active, r.measured, r.threshold]) }))
+      .map((h) => ({
+        salesOrderId: h.salesOrderId,
+        status: h.status,
+        checkpoint: h.checkpoint,
+        summaryReason: h.summaryReason,
+        orderAmount: h.orderAmount,
+        version: h.version,
+        reasons: h.reasons.map((r: any) => [r.ruleType, r.active, r.measured, r.threshold]),
+      }))
       .sort((a, b) => a.salesOrderId.localeCompare(b.salesOrderId)),
     orders,
     changes,
@@ -155,7 +216,9 @@ export function expectGroupDecisions(first: GroupOutcome, second: GroupOutcome):
     ['SO-13', 'onHold', 'daysOverdue'],
     ['SO-14', 'onHold', 'multiple'],
   ]);
-  expect(first.holds.find((h) => h.salesOrderId === 'SO-01')!.reasons).toEqual([['creditLimitUsed', true, '110', '100']]);
+  expect(first.holds.find((h) => h.salesOrderId === 'SO-01')!.reasons).toEqual([
+    ['creditLimitUsed', true, '110', '100'],
+  ]);
   expect(first.holds.find((h) => h.salesOrderId === 'SO-14')!.reasons).toEqual([
     ['daysOverdue', true, '60', '30'],
     ['salesOrder', true, '4000.00', '3000.00'],
@@ -163,7 +226,10 @@ export function expectGroupDecisions(first: GroupOutcome, second: GroupOutcome):
   const count = (answers: string[], pattern: RegExp) => answers.filter((a) => pattern.test(a)).length;
   expect(count(first.answers, /:200:held /)).toBe(8);
   expect(count(first.answers, /:200:posted$/)).toBe(10);
-  expect(first.answers.filter((a) => a.includes(':422:'))).toEqual(['SO-01@confirmation:422:rule_violation', 'SO-04@confirmation:422:rule_violation']);
+  expect(first.answers.filter((a) => a.includes(':422:'))).toEqual([
+    'SO-01@confirmation:422:rule_violation',
+    'SO-04@confirmation:422:rule_violation',
+  ]);
   // Round two: the 10 postings of held orders are refused, and so is SO-11's second packing slip (nothing left to deliver).
   expect(count(second.answers, /:422:rule_violation$/)).toBe(11);
   expect(second.answers).toContain('SO-11@packingSlip:422:rule_violation');
@@ -183,7 +249,10 @@ export async function expectGapFreeLog(c: Requester): Promise<void> {
 }
 
 /** Group G as the credit check applies it, read through a member (GET /customers/{id} → credit.group). */
-export async function groupExposure(c: Requester, memberId = 'M2'): Promise<{ id: string; limit: string; exposure: string }> {
+export async function groupExposure(
+  c: Requester,
+  memberId = 'M2',
+): Promise<{ id: string; limit: string; exposure: string }> {
   const customer = ok(await c.request('GET', `/api/v1/customers/${memberId}`, { as: 'credit_clerk' }));
   expect(customer.credit.group, `credit.group of ${memberId}`).not.toBeNull();
   return customer.credit.group;

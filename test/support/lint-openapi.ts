@@ -11,7 +11,8 @@ try {
   await writeOpenApiDocument(file);
   const result = lintOpenApi(file);
   if (result.problems.length) console.log(formatProblems(result.problems));
-  if (result.stderr.trim() && result.errors + result.warnings > 0 && !result.problems.length) console.error(result.stderr);
+  if (result.stderr.trim() && result.errors + result.warnings > 0 && !result.problems.length)
+    console.error(result.stderr);
   console.log(`openapi.json: ${result.errors} error(s), ${result.warnings} warning(s)`);
   process.exitCode = result.errors + result.warnings > 0 ? 1 : 0;
 } finally {

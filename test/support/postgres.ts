@@ -36,12 +36,18 @@ export async function startTestPostgres(external = process.env.TEST_DATABASE_URL
     persistent: false,
     createPostgresUser: userInfo().uid === 0,
     postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', `unix_socket_directories=${join(dir, 'data')}`,
-      '-c', 'max_connections=400',
-      '-c', 'fsync=off',
-      '-c', 'synchronous_commit=off',
-      '-c', 'full_page_writes=off',
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      `unix_socket_directories=${join(dir, 'data')}`,
+      '-c',
+      'max_connections=400',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
     ],
     onLog: (m) => {
       log.push(String(m));
@@ -54,7 +60,10 @@ export async function startTestPostgres(external = process.env.TEST_DATABASE_URL
     await server.start();
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`embedded PostgreSQL did not start: ${e instanceof Error ? e.message : String(e)}\n${log.join('')}`, { cause: e });
+    throw new Error(
+      `embedded PostgreSQL did not start: ${e instanceof Error ? e.message : String(e)}\n${log.join('')}`,
+      { cause: e },
+    );
   }
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,

@@ -19,7 +19,9 @@ export const freePort = () =>
  * the test processes inherit, so a second run at the same time (or the bench) never removes or
  * rebuilds the bundle a running suite's servers start from.
  */
-export const SERVER_BUNDLE = process.env.CREDITDESK_TEST_BUNDLE ?? fileURLToPath(new URL(`../../.tmp/test-server-${process.pid}.mjs`, import.meta.url));
+export const SERVER_BUNDLE =
+  process.env.CREDITDESK_TEST_BUNDLE ??
+  fileURLToPath(new URL(`../../.tmp/test-server-${process.pid}.mjs`, import.meta.url));
 process.env.CREDITDESK_TEST_BUNDLE = SERVER_BUNDLE;
 
 /** Node's arguments to run the server as `npm start` does: the start script's flags, on the bundle. */

@@ -30,8 +30,7 @@ const JSON_MEDIA = /^application\/([\w.-]+\+)?json\b/i;
  * paths through for one operation, and nothing else. Remove an entry once its schema (or answer)
  * is fixed; an entry that no longer matches anything costs nothing.
  */
-export const KNOWN_MISMATCHES: readonly { operation: string; at: RegExp; property?: string; why: string }[] = [
-];
+export const KNOWN_MISMATCHES: readonly { operation: string; at: RegExp; property?: string; why: string }[] = [];
 /** API paths that are not operations of the document. */
 const UNDOCUMENTED = new Set(['/api/v1/openapi.json']);
 
@@ -49,13 +48,19 @@ function closedSchema(schema: unknown, components: Json, seen: readonly string[]
     if (seen.includes(name)) return {}; // a recursive schema: its inner levels are not checked
     const { $ref: _ref, ...rest } = s;
     const target = closedSchema(components[name], components, [...seen, name]) as Json;
-    return Object.keys(rest).length ? { ...target, ...closedSchema(rest, components, seen) as Json } : target;
+    return Object.keys(rest).length ? { ...target, ...(closedSchema(rest, components, seen) as Json) } : target;
   }
   const out: Json = {};
   for (const [k, v] of Object.entries(s)) {
-    if (k === 'properties' || k === 'patternProperties' || k === '$defs') out[k] = Object.fromEntries(Object.entries(v as Json).map(([p, ps]) => [p, closedSchema(ps, components, seen)]));
-    else if (['items', 'additionalProperties', 'not', 'contains', 'propertyNames', 'unevaluatedProperties'].includes(k) && typeof v === 'object') out[k] = closedSchema(v, components, seen);
-    else if (['allOf', 'anyOf', 'oneOf', 'prefixItems'].includes(k)) out[k] = (v as unknown[]).map((p) => closedSchema(p, components, seen));
+    if (k === 'properties' || k === 'patternProperties' || k === '$defs')
+      out[k] = Object.fromEntries(Object.entries(v as Json).map(([p, ps]) => [p, closedSchema(ps, components, seen)]));
+    else if (
+      ['items', 'additionalProperties', 'not', 'contains', 'propertyNames', 'unevaluatedProperties'].includes(k) &&
+      typeof v === 'object'
+    )
+      out[k] = closedSchema(v, components, seen);
+    else if (['allOf', 'anyOf', 'oneOf', 'prefixItems'].includes(k))
+      out[k] = (v as unknown[]).map((p) => closedSchema(p, components, seen));
     else if (k !== 'example' && k !== 'examples') out[k] = v;
   }
   if (Array.isArray(out.allOf) && out.allOf.every((p: Json) => isObjectSchema(p) && !p.anyOf && !p.oneOf && !p.allOf)) {
@@ -72,7 +77,11 @@ function closedSchema(schema: unknown, components: Json, seen: readonly string[]
 }
 
 function isObjectSchema(s: Json): boolean {
-  return s.type === 'object' || (Array.isArray(s.type) && s.type.includes('object')) || (s.type === undefined && s.properties !== undefined);
+  return (
+    s.type === 'object' ||
+    (Array.isArray(s.type) && s.type.includes('object')) ||
+    (s.type === undefined && s.properties !== undefined)
+  );
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -82,9 +91,21 @@ export function responseChecker(doc: Json): ResponseChecker {
   const components: Json = doc.components?.schemas ?? {};
   const operations: Operation[] = [];
   for (const [template, item] of Object.entries(doc.paths as Json)) {
-    const pattern = new RegExp(`^${template.split(/\{[^}]+\}/).map(escape).join('[^/]+')}$`);
+    const pattern = new RegExp(
+      `^${template
+        .split(/\{[^}]+\}/)
+        .map(escape)
+        .join('[^/]+')}$`,
+    );
     for (const [method, op] of Object.entries(item as Json)) {
-      if (op && typeof op === 'object' && 'responses' in op) operations.push({ method: method.toUpperCase(), template, pattern, weight: template.replace(/\{[^}]+\}/g, '').length, responses: (op as Json).responses });
+      if (op && typeof op === 'object' && 'responses' in op)
+        operations.push({
+          method: method.toUpperCase(),
+          template,
+          pattern,
+          weight: template.replace(/\{[^}]+\}/g, '').length,
+          responses: (op as Json).responses,
+        });
     }
   }
   operations.sort((a, b) => b.weight - a.weight);
@@ -101,7 +122,12 @@ export function responseChecker(doc: Json): ResponseChecker {
       const where = `${method.toUpperCase()} ${rawPath} answered ${status}`;
       if (!op) return `${where} (JSON), but the OpenAPI document has no ${method.toUpperCase()} operation for ${path}`;
       const schema = op.responses[String(status)]?.content?.['application/json']?.schema;
-      if (!schema) return `${where} (JSON), but ${method.toUpperCase()} ${op.template} documents no ${status} JSON answer (documented: ${Object.keys(op.responses).filter((s) => s.startsWith('2')).join(', ') || 'none'})`;
+      if (!schema)
+        return `${where} (JSON), but ${method.toUpperCase()} ${op.template} documents no ${status} JSON answer (documented: ${
+          Object.keys(op.responses)
+            .filter((s) => s.startsWith('2'))
+            .join(', ') || 'none'
+        })`;
       const key = `${op.method} ${op.template} ${status}`;
       let validate = compiled.get(key);
       if (!validate) {
@@ -110,7 +136,15 @@ export function responseChecker(doc: Json): ResponseChecker {
       }
       if (validate(body)) return null;
       const known = KNOWN_MISMATCHES.filter((k) => k.operation === key);
-      const errors = (validate.errors ?? []).filter((e) => !known.some((k) => k.at.test(e.instancePath) && (k.property === undefined || (e.params as { additionalProperty?: string }).additionalProperty === k.property)));
+      const errors = (validate.errors ?? []).filter(
+        (e) =>
+          !known.some(
+            (k) =>
+              k.at.test(e.instancePath) &&
+              (k.property === undefined ||
+                (e.params as { additionalProperty?: string }).additionalProperty === k.property),
+          ),
+      );
       if (errors.length === 0) return null;
       return `${where} with a body that does not match the response schema of ${key} in the OpenAPI document:\n${describe(errors, body)}`;
     },
@@ -126,7 +160,10 @@ function valueAt(body: unknown, pointer: string): unknown {
 function describe(errors: ErrorObject[], body: unknown): string {
   const lines = errors.slice(0, 12).map((e) => {
     const at = e.instancePath || '(the body)';
-    const detail = e.keyword === 'additionalProperties' ? `has "${(e.params as { additionalProperty: string }).additionalProperty}", which the schema does not list` : e.message;
+    const detail =
+      e.keyword === 'additionalProperties'
+        ? `has "${(e.params as { additionalProperty: string }).additionalProperty}", which the schema does not list`
+        : e.message;
     const value = JSON.stringify(valueAt(body, e.instancePath));
     return `  - ${at} ${detail} (value: ${value === undefined ? 'undefined' : value.length > 200 ? `${value.slice(0, 200)}…` : value})`;
   });

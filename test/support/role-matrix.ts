@@ -38,18 +38,32 @@ const METHOD_ORDER = ['get', 'post', 'put', 'patch', 'delete'];
 export function operationsOf(doc: OpenApiDocument): Operation[] {
   const ops: Operation[] = [];
   for (const [path, item] of Object.entries(doc.paths)) {
-    for (const [method, op] of Object.entries(item)) ops.push({ method: method.toUpperCase(), path, roles: op[ROLES_EXTENSION] ?? [], op });
+    for (const [method, op] of Object.entries(item))
+      ops.push({ method: method.toUpperCase(), path, roles: op[ROLES_EXTENSION] ?? [], op });
   }
-  return ops.sort((a, b) => (a.path === b.path ? METHOD_ORDER.indexOf(a.method.toLowerCase()) - METHOD_ORDER.indexOf(b.method.toLowerCase()) : a.path < b.path ? -1 : 1));
+  return ops.sort((a, b) =>
+    a.path === b.path
+      ? METHOD_ORDER.indexOf(a.method.toLowerCase()) - METHOD_ORDER.indexOf(b.method.toLowerCase())
+      : a.path < b.path
+        ? -1
+        : 1,
+  );
 }
 
-export const README_BEGIN = '<!-- role-matrix:begin (generated from the OpenAPI document by `npx tsx test/support/write-role-matrix.ts`; test/api/role-matrix.test.ts checks it) -->';
+export const README_BEGIN =
+  '<!-- role-matrix:begin (generated from the OpenAPI document by `npx tsx test/support/write-role-matrix.ts`; test/api/role-matrix.test.ts checks it) -->';
 export const README_END = '<!-- role-matrix:end -->';
 
 /** The matrix as a Markdown table: one row per operation, one column per role. */
 export function roleMatrixTable(ops: readonly Operation[]): string {
-  const lines = [`| Route (under \`/api/v1\`) | ${ROLES.map((r) => `\`${r}\``).join(' | ')} |`, `|---|${ROLES.map(() => ':-:').join('|')}|`];
-  for (const o of ops) lines.push(`| \`${o.method} ${o.path.replace(/^\/api\/v1/, '')}\` | ${ROLES.map((r) => (o.roles.includes(r) ? '✓' : '')).join(' | ')} |`);
+  const lines = [
+    `| Route (under \`/api/v1\`) | ${ROLES.map((r) => `\`${r}\``).join(' | ')} |`,
+    `|---|${ROLES.map(() => ':-:').join('|')}|`,
+  ];
+  for (const o of ops)
+    lines.push(
+      `| \`${o.method} ${o.path.replace(/^\/api\/v1/, '')}\` | ${ROLES.map((r) => (o.roles.includes(r) ? '✓' : '')).join(' | ')} |`,
+    );
   return lines.join('\n');
 }
 
@@ -65,7 +79,8 @@ export function readmeRoleMatrix(readme: string): string | undefined {
 export function withReadmeRoleMatrix(readme: string, table: string): string {
   const begin = readme.indexOf(README_BEGIN);
   const end = readme.indexOf(README_END);
-  if (begin < 0 || end < begin) throw new Error(`README.md has no role-matrix markers; put\n${README_BEGIN}\n${README_END}\nin its role section`);
+  if (begin < 0 || end < begin)
+    throw new Error(`README.md has no role-matrix markers; put\n${README_BEGIN}\n${README_END}\nin its role section`);
   return `${readme.slice(0, begin + README_BEGIN.length)}\n${table}\n${readme.slice(end)}`;
 }
 
@@ -74,7 +89,11 @@ export async function openApiDocument(): Promise<OpenApiDocument> {
   const dir = mkdtempSync(join(tmpdir(), 'creditdesk-doc-'));
   const handle = await openDatabase({ url: join(dir, 'doc.sqlite') });
   try {
-    const app = createApp({ handle, log: pino({ level: 'silent' }), config: { allowedOrigins: [], jsonBodyLimit: 1024 * 1024 } });
+    const app = createApp({
+      handle,
+      log: pino({ level: 'silent' }),
+      config: { allowedOrigins: [], jsonBodyLimit: 1024 * 1024 },
+    });
     return (await (await app.request('/api/v1/openapi.json')).json()) as OpenApiDocument;
   } finally {
     await handle.close();

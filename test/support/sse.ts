@@ -46,7 +46,10 @@ export class SseReader {
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`no event within ${ms} ms`);
       let timer: NodeJS.Timeout | undefined;
-      const chunk = await Promise.race([this.#reader.read(), new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), left)))]);
+      const chunk = await Promise.race([
+        this.#reader.read(),
+        new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), left))),
+      ]);
       clearTimeout(timer);
       if (chunk === 'timeout') throw new Error(`no event within ${ms} ms`);
       if (chunk.done) this.#ended = true;

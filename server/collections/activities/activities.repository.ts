@@ -38,7 +38,11 @@ export function activityRowToJson(r: Row, transactionIds: string[]): ActivityJso
 
 /** The API answer for a page of activity rows (one link query per page, not per row). */
 export async function activitiesToJson(db: Db, rows: Row[]): Promise<ActivityJson[]> {
-  const links = await linkedTransactionIds(db, 'activity_transactions', rows.map((r) => r.id));
+  const links = await linkedTransactionIds(
+    db,
+    'activity_transactions',
+    rows.map((r) => r.id),
+  );
   return rows.map((r) => activityRowToJson(r, links.get(r.id) ?? []));
 }
 
@@ -79,7 +83,11 @@ export interface ActivityListFilter {
 
 /** One page of activity rows by id (`limit + 1` rows, for `page()`). */
 export function listActivityRows(db: Db, q: ActivityListFilter): Promise<Row[]> {
-  let query = db.selectFrom('activities').selectAll().orderBy('id').limit(q.limit + 1);
+  let query = db
+    .selectFrom('activities')
+    .selectAll()
+    .orderBy('id')
+    .limit(q.limit + 1);
   if (q.customerId !== undefined) query = query.where('customer_id', '=', q.customerId);
   if (q.caseId !== undefined) query = query.where('case_id', '=', q.caseId);
   if (q.responsibleUserId !== undefined) query = query.where('responsible_user_id', '=', q.responsibleUserId);
@@ -87,7 +95,9 @@ export function listActivityRows(db: Db, q: ActivityListFilter): Promise<Row[]> 
   if (q.after !== undefined) query = query.where('id', '>', q.after);
   if (q.since !== undefined) {
     const since = q.since;
-    query = query.where('id', 'in', (eb) => eb.selectFrom('changes').select('entity_id').where('entity', '=', ACTIVITY).where('seq', '>', since));
+    query = query.where('id', 'in', (eb) =>
+      eb.selectFrom('changes').select('entity_id').where('entity', '=', ACTIVITY).where('seq', '>', since),
+    );
   }
   return query.execute();
 }

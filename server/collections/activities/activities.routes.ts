@@ -1,7 +1,13 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../../http/env';
 import { registerWorkResource } from '../work/work.routes';
-import { ActivityInput, ActivityListQuery, ActivityPatch, ActivityPatchResult, ActivitySchema } from './activities.schema';
+import {
+  ActivityInput,
+  ActivityListQuery,
+  ActivityPatch,
+  ActivityPatchResult,
+  ActivitySchema,
+} from './activities.schema';
 import type { ActivityListFilter } from './activities.repository';
 import { createActivity, deleteActivity, getActivity, listActivities, patchActivity } from './activities.service';
 

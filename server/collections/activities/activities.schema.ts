@@ -10,7 +10,12 @@ const Percent = z.number().int().min(0).max(100).openapi({ description: '0–100
 export const ActivityInput = z
   .strictObject({
     customerId: Id,
-    type: z.enum(ACTIVITY_TYPES).openapi({ description: 'task: future work; action: work done; appointment: a future meeting; event: something that happened' }),
+    type: z
+      .enum(ACTIVITY_TYPES)
+      .openapi({
+        description:
+          'task: future work; action: work done; appointment: a future meeting; event: something that happened',
+      }),
     subject: Subject,
     caseId: Id.nullish().openapi({ description: 'a case of the same customer' }),
     transactionIds: TransactionIdList().default([]).openapi({ description: 'transactions of the same customer' }),
@@ -49,7 +54,12 @@ export const ActivityPatch = z
       .openapi({ description: 'with closed: true, creates a follow-up task in the same transaction' }),
   })
   .superRefine((v, ctx) => {
-    if (v.followUp && v.closed !== true) ctx.addIssue({ code: 'custom', path: ['followUp'], message: 'a follow-up is created when closing: send closed: true with it' });
+    if (v.followUp && v.closed !== true)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['followUp'],
+        message: 'a follow-up is created when closing: send closed: true with it',
+      });
   })
   .openapi('ActivityPatch');
 export type ActivityPatch = z.output<typeof ActivityPatch>;
@@ -82,7 +92,9 @@ export const ActivitySchema = z
   .openapi('Activity');
 export type ActivityJson = z.infer<typeof ActivitySchema>;
 
-export const ActivityPatchResult = ActivitySchema.extend({ followUp: ActivitySchema.optional().openapi({ description: 'the follow-up task created by this change' }) }).openapi('ActivityPatchResult');
+export const ActivityPatchResult = ActivitySchema.extend({
+  followUp: ActivitySchema.optional().openapi({ description: 'the follow-up task created by this change' }),
+}).openapi('ActivityPatchResult');
 
 export const ActivityListQuery = {
   customerId: Id.optional(),

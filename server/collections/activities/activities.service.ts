@@ -7,7 +7,15 @@ import { notFound, type ErrorDetail } from '../../http/errors';
 import { assertVersion } from '../../http/versioning';
 import { lockRows } from '../../customers/customers.repository';
 import { beginCaseActivityChange, caseLinkErrors } from '../cases/cases.service';
-import { newWorkId, refuseIf, replaceTransactionLinks, sameIds, sortedIds, transactionLinkErrors, userErrors } from '../work/work.shared';
+import {
+  newWorkId,
+  refuseIf,
+  replaceTransactionLinks,
+  sameIds,
+  sortedIds,
+  transactionLinkErrors,
+  userErrors,
+} from '../work/work.shared';
 import {
   ACTIVITY,
   activitiesToJson,
@@ -57,14 +65,18 @@ const FOLLOW_UP_PREFIX = 'Follow-up: ';
 
 /** `endAt` must not be before `startAt` (both UTC ISO strings, so they compare as text). */
 function windowErrors(startAt: string | null, endAt: string | null): ErrorDetail[] {
-  return startAt !== null && endAt !== null && endAt < startAt ? [{ path: 'endAt', message: `must not be before startAt ${startAt}` }] : [];
+  return startAt !== null && endAt !== null && endAt < startAt
+    ? [{ path: 'endAt', message: `must not be before startAt ${startAt}` }]
+    : [];
 }
 
 async function followUpOfErrors(db: Db, customerId: string, id: string | null | undefined): Promise<ErrorDetail[]> {
   if (id === null || id === undefined) return [];
   const owner = await customerOfActivity(db, id);
   if (owner === undefined) return [{ path: 'followUpOf', message: `activity ${id} does not exist` }];
-  return owner === customerId ? [] : [{ path: 'followUpOf', message: `activity ${id} belongs to customer ${owner}, not ${customerId}` }];
+  return owner === customerId
+    ? []
+    : [{ path: 'followUpOf', message: `activity ${id} belongs to customer ${owner}, not ${customerId}` }];
 }
 
 async function insertActivity(tx: Tx, row: Row, transactionIds: readonly string[]): Promise<ActivityJson> {
@@ -126,7 +138,12 @@ async function requireLockedActivity(tx: Tx, id: string): Promise<Row> {
 }
 
 /** Applies a PATCH; closing with `followUp` also creates the follow-up task (same transaction). */
-export async function patchActivity(tx: Tx, id: string, patch: ActivityPatch, ifMatch: number): Promise<ActivityJson & { followUp?: ActivityJson }> {
+export async function patchActivity(
+  tx: Tx,
+  id: string,
+  patch: ActivityPatch,
+  ifMatch: number,
+): Promise<ActivityJson & { followUp?: ActivityJson }> {
   const existing = await requireLockedActivity(tx, id);
   const [before] = await activitiesToJson(tx.db, [existing]);
   assertVersion(ifMatch, existing, before!);
@@ -144,15 +161,24 @@ export async function patchActivity(tx: Tx, id: string, patch: ActivityPatch, if
     purpose: patch.purpose === undefined ? existing.purpose : patch.purpose,
     case_id: patch.caseId === undefined ? existing.case_id : patch.caseId,
     closed: patch.closed === undefined ? existing.closed : fromBool(patch.closed),
-    closed_at: patch.closed === undefined || patch.closed === toBool(existing.closed) ? existing.closed_at : patch.closed ? tx.now : null,
+    closed_at:
+      patch.closed === undefined || patch.closed === toBool(existing.closed)
+        ? existing.closed_at
+        : patch.closed
+          ? tx.now
+          : null,
   };
   const cases = await beginCaseActivityChange(tx, [existing.case_id, columns.case_id]);
   const errors = [
     ...(columns.case_id !== existing.case_id ? await caseLinkErrors(tx, customerId, columns.case_id) : []),
     ...(patch.transactionIds ? await transactionLinkErrors(tx.db, customerId, patch.transactionIds) : []),
-    ...(columns.responsible_user_id !== existing.responsible_user_id ? await userErrors(tx.db, columns.responsible_user_id, 'responsibleUserId') : []),
+    ...(columns.responsible_user_id !== existing.responsible_user_id
+      ? await userErrors(tx.db, columns.responsible_user_id, 'responsibleUserId')
+      : []),
     ...windowErrors(columns.start_at, columns.end_at),
-    ...(patch.followUp && !closing ? [{ path: 'followUp', message: `activity ${id} is already closed; a follow-up is created when closing it` }] : []),
+    ...(patch.followUp && !closing
+      ? [{ path: 'followUp', message: `activity ${id} is already closed; a follow-up is created when closing it` }]
+      : []),
   ];
   refuseIf(errors, `activity ${id} cannot be changed`);
 
@@ -165,7 +191,11 @@ export async function patchActivity(tx: Tx, id: string, patch: ActivityPatch, if
   await updateActivity(tx.db, id, { ...columns, updated_at: row.updated_at, version: row.version });
   if (linksChanged) await replaceTransactionLinks(tx.db, 'activity_transactions', id, transactionIds);
   const json = activityRowToJson(row, transactionIds);
-  tx.changed(ACTIVITY, id, 'update', row.version, { action: `${ACTIVITY}.${closing ? 'close' : 'update'}`, before, after: json });
+  tx.changed(ACTIVITY, id, 'update', row.version, {
+    action: `${ACTIVITY}.${closing ? 'close' : 'update'}`,
+    before,
+    after: json,
+  });
 
   let followUp: ActivityJson | undefined;
   if (patch.followUp && closing) {
@@ -230,5 +260,11 @@ export async function listActivities(db: Db, q: ActivityListFilter): Promise<Act
 export async function listActivitiesOfCustomer(db: Db, customerId: string): Promise<ActivityJson[]> {
   const rows = await activityRowsOfCustomer(db, customerId);
   const json = await activitiesToJson(db, rows);
-  return json.sort((a, b) => Number(a.closed) - Number(b.closed) || (a.dueDate ?? '9999-12-31').localeCompare(b.dueDate ?? '9999-12-31') || b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id));
+  return json.sort(
+    (a, b) =>
+      Number(a.closed) - Number(b.closed) ||
+      (a.dueDate ?? '9999-12-31').localeCompare(b.dueDate ?? '9999-12-31') ||
+      b.createdAt.localeCompare(a.createdAt) ||
+      a.id.localeCompare(b.id),
+  );
 }

@@ -16,7 +16,6 @@ export function snapshotAmounts(row: Pick<SnapshotSqlRow, 'buckets'>): string[] 
   return row.buckets.slice(2, -2).split('","');
 }
 
-
 /**
  * Writes aging rows as JSON text: the run's fields and the bucket labels are encoded once per run
  * and per definition, each row adds only its own values (10,000 rows without building objects).
@@ -45,10 +44,12 @@ export class AgingRowWriter {
     let buckets = '';
     for (let i = 0; i < this.labels.length; i++) buckets += `${i ? ',' : ''}${this.labels[i]}${amounts[i] ?? '0.00'}"}`;
     // Ids match the Id schema (letters, digits, "_", "." and "-"), so they need no JSON escaping.
-    return `{"id":"${row.definition_id}:${row.customer_id}","customerId":"${row.customer_id}","name":${JSON.stringify(row.name)},${head}`
-      + `"amountDue":"${moneyText(row.amount_due)}","buckets":[${buckets}],"unbucketedAmount":"${moneyText(row.unbucketed_amount)}","indicator":${JSON.stringify(row.indicator)},${tail}`
-      + `"stale":${stale},"creditLimit":${moneyOrNull(row.credit_limit)},"remainingCredit":${moneyOrNull(row.remaining_credit)},"packingSlipAmount":"${moneyText(row.packing_slip_amount)}",`
-      + `"salesOrderAmount":"${moneyText(row.sales_order_amount)}","disputedAmount":"${moneyText(row.disputed_amount)}","disputedCount":${Number(row.disputed_count)},"version":${row.version}}`;
+    return (
+      `{"id":"${row.definition_id}:${row.customer_id}","customerId":"${row.customer_id}","name":${JSON.stringify(row.name)},${head}` +
+      `"amountDue":"${moneyText(row.amount_due)}","buckets":[${buckets}],"unbucketedAmount":"${moneyText(row.unbucketed_amount)}","indicator":${JSON.stringify(row.indicator)},${tail}` +
+      `"stale":${stale},"creditLimit":${moneyOrNull(row.credit_limit)},"remainingCredit":${moneyOrNull(row.remaining_credit)},"packingSlipAmount":"${moneyText(row.packing_slip_amount)}",` +
+      `"salesOrderAmount":"${moneyText(row.sales_order_amount)}","disputedAmount":"${moneyText(row.disputed_amount)}","disputedCount":${Number(row.disputed_count)},"version":${row.version}}`
+    );
   }
 }
 
@@ -66,13 +67,29 @@ export interface AgingListHead {
   poolId: string | null;
   pools: { id: string; name: string; isDefault: boolean }[];
   lastSeq: number;
-  runs: { snapshotAt: string; asOf: string; criteria: string; creditPlacement: string; currency: string; processedBy: string | null }[];
+  runs: {
+    snapshotAt: string;
+    asOf: string;
+    criteria: string;
+    creditPlacement: string;
+    currency: string;
+    processedBy: string | null;
+  }[];
   removed?: string[];
   nextCursor: string | null;
 }
 
 /** GET /aging's body, the header encoded once and the rows spliced in as written. */
 export function agingListBody(list: AgingListHead & { items: string[] }): string {
-  const head = JSON.stringify({ definitionId: list.definitionId, periods: list.periods, poolId: list.poolId, pools: list.pools, lastSeq: list.lastSeq, runs: list.runs, ...(list.removed ? { removed: list.removed } : {}), nextCursor: list.nextCursor });
+  const head = JSON.stringify({
+    definitionId: list.definitionId,
+    periods: list.periods,
+    poolId: list.poolId,
+    pools: list.pools,
+    lastSeq: list.lastSeq,
+    runs: list.runs,
+    ...(list.removed ? { removed: list.removed } : {}),
+    nextCursor: list.nextCursor,
+  });
   return `${head.slice(0, -1)},"items":[${list.items.join(',')}]}`;
 }

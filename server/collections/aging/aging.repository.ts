@@ -51,7 +51,10 @@ export async function ledgerChangesAfter(r: Reader, after: number): Promise<Map<
 }
 
 /** The run's fields of a snapshot row. */
-export type RunFields = Pick<SnapshotSqlRow, 'as_of' | 'criteria' | 'credit_placement' | 'currency' | 'processed_at' | 'processed_by'>;
+export type RunFields = Pick<
+  SnapshotSqlRow,
+  'as_of' | 'criteria' | 'credit_placement' | 'currency' | 'processed_at' | 'processed_by'
+>;
 /** A snapshot row of the list, without its run's fields (each run is read once). */
 export type ListRow = Omit<SnapshotSqlRow, keyof RunFields>;
 
@@ -90,7 +93,11 @@ export function runsOf(r: Reader, definitionId: string): Promise<(RunFields & { 
 
 /** Customer ids whose snapshot row of a definition was deleted after `since`. */
 export async function removedSnapshotCustomers(r: Reader, definitionId: string, since: number): Promise<string[]> {
-  const gone = await sqlAll<{ entity_id: string }>(r, `select entity_id from changes where entity = ? and op = 'delete' and seq > ? and entity_id like ?`, [AGING_SNAPSHOT, since, `${definitionId}:%`]);
+  const gone = await sqlAll<{ entity_id: string }>(
+    r,
+    `select entity_id from changes where entity = ? and op = 'delete' and seq > ? and entity_id like ?`,
+    [AGING_SNAPSHOT, since, `${definitionId}:%`],
+  );
   return [...new Set(gone.map((g) => g.entity_id.slice(definitionId.length + 1)))];
 }
 
@@ -109,5 +116,12 @@ const REPORT_SQL = (oneCustomer: boolean) => `select t.id, t.customer_id, t.due_
 export function openAmountsAsOf(r: Reader, balanceAsOf: string, customerId?: string) {
   const params: unknown[] = [balanceAsOf, balanceAsOf, balanceAsOf];
   if (customerId) params.push(customerId);
-  return sqlAll<{ id: string; customer_id: string; due_date: string | null; trans_date: string; document_date: string | null; open: number | string }>(r, REPORT_SQL(!!customerId), params);
+  return sqlAll<{
+    id: string;
+    customer_id: string;
+    due_date: string | null;
+    trans_date: string;
+    document_date: string | null;
+    open: number | string;
+  }>(r, REPORT_SQL(!!customerId), params);
 }

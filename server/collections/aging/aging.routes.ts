@@ -6,8 +6,29 @@ import { errorResponses, jsonBody, jsonResponse, register } from '../../http/ope
 import { IdParam } from '../../http/schemas';
 import { requestReader } from '../../http/reader';
 import { agingListBody } from './aging.json-writer';
-import { AgingListSchema, AgingQuery, AgingRefreshBody, AgingReportQuery, AgingReportSchema, AgingRowSchema, PeriodsQuery, PeriodsSchema, PoolCustomersQuery, PoolCustomersSchema, SnapshotBody, SnapshotResult, TAG } from './aging.schema';
-import { agingListText, agingReportFor, definitionPeriods, poolCustomers, refreshCustomerSnapshot, takeSnapshot } from './aging.service';
+import {
+  AgingListSchema,
+  AgingQuery,
+  AgingRefreshBody,
+  AgingReportQuery,
+  AgingReportSchema,
+  AgingRowSchema,
+  PeriodsQuery,
+  PeriodsSchema,
+  PoolCustomersQuery,
+  PoolCustomersSchema,
+  SnapshotBody,
+  SnapshotResult,
+  TAG,
+} from './aging.schema';
+import {
+  agingListText,
+  agingReportFor,
+  definitionPeriods,
+  poolCustomers,
+  refreshCustomerSnapshot,
+  takeSnapshot,
+} from './aging.service';
 
 export function agingRoutes(app: OpenAPIHono<AppEnv>): void {
   register(
@@ -20,7 +41,14 @@ export function agingRoutes(app: OpenAPIHono<AppEnv>): void {
       request: { params: IdParam, query: PeriodsQuery },
       responses: { 200: jsonResponse(PeriodsSchema), ...errorResponses },
     }),
-    async (c) => c.json(await definitionPeriods(requestReader(c), c.req.valid('param').id, c.req.valid('query').asOf ?? requestReader(c).today)),
+    async (c) =>
+      c.json(
+        await definitionPeriods(
+          requestReader(c),
+          c.req.valid('param').id,
+          c.req.valid('query').asOf ?? requestReader(c).today,
+        ),
+      ),
   );
 
   register(
@@ -29,11 +57,13 @@ export function agingRoutes(app: OpenAPIHono<AppEnv>): void {
       method: 'get',
       path: '/api/v1/pools/{id}/customers',
       tags: [TAG],
-      summary: "Preview a pool: the customers it holds now (collections pools: against the current snapshot of the pool's definition)",
+      summary:
+        "Preview a pool: the customers it holds now (collections pools: against the current snapshot of the pool's definition)",
       request: { params: IdParam, query: PoolCustomersQuery },
       responses: { 200: jsonResponse(PoolCustomersSchema), ...errorResponses },
     }),
-    async (c) => c.json(await poolCustomers(requestReader(c), c.req.valid('param').id, c.req.valid('query').definitionId)),
+    async (c) =>
+      c.json(await poolCustomers(requestReader(c), c.req.valid('param').id, c.req.valid('query').definitionId)),
   );
 
   register(
@@ -50,7 +80,9 @@ export function agingRoutes(app: OpenAPIHono<AppEnv>): void {
     async (c) => {
       const body = c.req.valid('json');
       const started = performance.now();
-      return command(c, async (tx) => ({ body: { ...(await takeSnapshot(tx, body)), durationMs: Math.round(performance.now() - started) } }));
+      return command(c, async (tx) => ({
+        body: { ...(await takeSnapshot(tx, body)), durationMs: Math.round(performance.now() - started) },
+      }));
     },
   );
 
@@ -62,8 +94,12 @@ export function agingRoutes(app: OpenAPIHono<AppEnv>): void {
       path: '/api/v1/customers/{id}/aging-snapshot:refresh',
       tags: [TAG],
       summary: "Update one customer's snapshot with today's date (collections.md §2.4 step 8)",
-      description: "Keeps the criteria and credit placement of the customer's current row (else the defaults) and keeps a zero balance on screen.",
-      request: { params: IdParam, body: jsonBody(AgingRefreshBody, 'optional; an empty object refreshes the default definition') },
+      description:
+        "Keeps the criteria and credit placement of the customer's current row (else the defaults) and keeps a zero balance on screen.",
+      request: {
+        params: IdParam,
+        body: jsonBody(AgingRefreshBody, 'optional; an empty object refreshes the default definition'),
+      },
       responses: { 200: jsonResponse(AgingRowSchema), ...errorResponses },
     }),
     async (c) => {
@@ -82,9 +118,10 @@ export function agingRoutes(app: OpenAPIHono<AppEnv>): void {
       method: 'get',
       path: '/api/v1/aging',
       tags: [TAG],
-      summary: "The aged balances list: one row per customer with a snapshot, filtered by the caller's pools (collections.md §5)",
+      summary:
+        "The aged balances list: one row per customer with a snapshot, filtered by the caller's pools (collections.md §5)",
       description:
-        'Definition: definitionId, else the pool\'s, else the parameter default, else the first. Non-agents see every customer with a snapshot and cannot filter by pool; agents get their default pool unless they pick another offered one; agents without pools see every customer. With `since`, only rows written or made stale after that sequence, plus `removed` customer ids; keep `lastSeq` for the next pull.',
+        "Definition: definitionId, else the pool's, else the parameter default, else the first. Non-agents see every customer with a snapshot and cannot filter by pool; agents get their default pool unless they pick another offered one; agents without pools see every customer. With `since`, only rows written or made stale after that sequence, plus `removed` customer ids; keep `lastSeq` for the next pull.",
       request: { query: AgingQuery },
       responses: { 200: jsonResponse(AgingListSchema), ...errorResponses },
     }),
@@ -100,7 +137,8 @@ export function agingRoutes(app: OpenAPIHono<AppEnv>): void {
       method: 'get',
       path: '/api/v1/aging-report',
       tags: [TAG],
-      summary: 'Historical aged balances: open amounts as they stood on balanceAsOf, aged as of asOf (not the snapshot)',
+      summary:
+        'Historical aged balances: open amounts as they stood on balanceAsOf, aged as of asOf (not the snapshot)',
       request: { query: AgingReportQuery },
       responses: { 200: jsonResponse(AgingReportSchema), ...errorResponses },
     }),

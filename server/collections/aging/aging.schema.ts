@@ -13,10 +13,14 @@ export const AgingRowSchema = z
     name: z.string(),
     asOf: DateOut,
     amountDue: MoneyOut,
-    buckets: z.array(z.object({ label: z.string(), amount: MoneyOut })).openapi({ description: 'every period of the definition, oldest first, zero amounts as "0.00"' }),
+    buckets: z
+      .array(z.object({ label: z.string(), amount: MoneyOut }))
+      .openapi({ description: 'every period of the definition, oldest first, zero amounts as "0.00"' }),
     unbucketedAmount: MoneyOut.openapi({ description: 'the part of amountDue no period covers (warn when not zero)' }),
     indicator: z.string().nullable(),
-    snapshotAt: Timestamp.openapi({ description: 'when the run that wrote the row finished (its `runs` entry in the list)' }),
+    snapshotAt: Timestamp.openapi({
+      description: 'when the run that wrote the row finished (its `runs` entry in the list)',
+    }),
     stale: z.boolean().openapi({ description: 'a ledger change for this customer is newer than the snapshot' }),
     creditLimit: MoneyOut.nullable().openapi({ description: 'null = unlimited credit' }),
     remainingCredit: MoneyOut.nullable(),
@@ -38,7 +42,16 @@ export const AgingListSchema = z
     poolId: z.string().nullable(),
     pools: z.array(OfferedPoolSchema),
     lastSeq: z.number(),
-    runs: z.array(z.object({ snapshotAt: Timestamp, asOf: DateOut, criteria: Criteria, creditPlacement: Placement, currency: z.string(), processedBy: z.string().nullable() })),
+    runs: z.array(
+      z.object({
+        snapshotAt: Timestamp,
+        asOf: DateOut,
+        criteria: Criteria,
+        creditPlacement: Placement,
+        currency: z.string(),
+        processedBy: z.string().nullable(),
+      }),
+    ),
     items: z.array(AgingRowSchema),
     removed: z.array(z.string()).optional(),
     nextCursor: z.string().nullable(),
@@ -47,40 +60,80 @@ export const AgingListSchema = z
 
 export const SnapshotBody = z
   .strictObject({
-    definitionId: Id.optional().openapi({ description: 'default: the parameter defaultAgingDefinitionId, else the first definition' }),
+    definitionId: Id.optional().openapi({
+      description: 'default: the parameter defaultAgingDefinitionId, else the first definition',
+    }),
     asOf: DateIn.optional().openapi({ description: 'the aging date; default today' }),
     criteria: Criteria.default('dueDate'),
     creditPlacement: Placement.optional().openapi({ description: 'default: the parameter creditPlacement' }),
-    poolId: Id.nullish().openapi({ description: 'an agingSnapshot pool choosing the customers; default every customer' }),
+    poolId: Id.nullish().openapi({
+      description: 'an agingSnapshot pool choosing the customers; default every customer',
+    }),
     includeZeroBalance: z.boolean().default(false),
-    updateCollectionStatus: z.boolean().default(false).openapi({ description: 'promised-to-pay items whose promise date is before asOf become promiseToPayBroken' }),
+    updateCollectionStatus: z
+      .boolean()
+      .default(false)
+      .openapi({ description: 'promised-to-pay items whose promise date is before asOf become promiseToPayBroken' }),
   })
   .openapi('AgingSnapshotRequest');
 
 export const SnapshotResult = z
-  .object({ definitionId: z.string(), asOf: DateOut, customers: z.number(), removed: z.number(), statusChanges: z.number(), processedAt: Timestamp, durationMs: z.number() })
+  .object({
+    definitionId: z.string(),
+    asOf: DateOut,
+    customers: z.number(),
+    removed: z.number(),
+    statusChanges: z.number(),
+    processedAt: Timestamp,
+    durationMs: z.number(),
+  })
   .openapi('AgingSnapshotResult');
 
 export const AgingQuery = z.object({
   definitionId: Id.optional(),
   poolId: Id.optional(),
   since: SinceQuery,
-  limit: z.coerce.number().int().min(1).max(50_000).default(100).openapi({ description: 'page size, default 100, at most 50,000 (a workbook pulls its whole list at once)' }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(50_000)
+    .default(100)
+    .openapi({ description: 'page size, default 100, at most 50,000 (a workbook pulls its whole list at once)' }),
   cursor: z.string().max(200).optional(),
 });
 
 export const AgingRefreshBody = z.strictObject({ definitionId: Id.optional() }).openapi('AgingRefreshRequest');
 
 export const PeriodsQuery = z.object({ asOf: DateIn.optional().openapi({ description: 'default today' }) });
-export const PeriodsSchema = z.object({ definitionId: z.string(), asOf: DateOut, periods: z.array(z.object({ label: z.string(), unit: z.number(), interval: z.string(), indicator: z.string().nullable(), from: DateOut.nullable(), to: DateOut.nullable() })) });
+export const PeriodsSchema = z.object({
+  definitionId: z.string(),
+  asOf: DateOut,
+  periods: z.array(
+    z.object({
+      label: z.string(),
+      unit: z.number(),
+      interval: z.string(),
+      indicator: z.string().nullable(),
+      from: DateOut.nullable(),
+      to: DateOut.nullable(),
+    }),
+  ),
+});
 
 export const PoolCustomersQuery = z.object({ definitionId: Id.optional() });
-export const PoolCustomersSchema = z.object({ poolId: z.string(), definitionId: z.string().nullable(), items: z.array(z.object({ customerId: z.string(), name: z.string(), amountDue: MoneyOut.nullable() })) });
+export const PoolCustomersSchema = z.object({
+  poolId: z.string(),
+  definitionId: z.string().nullable(),
+  items: z.array(z.object({ customerId: z.string(), name: z.string(), amountDue: MoneyOut.nullable() })),
+});
 
 export const AgingReportQuery = z.object({
   definitionId: Id.optional(),
   asOf: DateIn.optional().openapi({ description: 'the aging date; default today' }),
-  balanceAsOf: DateIn.optional().openapi({ description: 'whose open amounts: settlements dated after it are undone; default asOf' }),
+  balanceAsOf: DateIn.optional().openapi({
+    description: 'whose open amounts: settlements dated after it are undone; default asOf',
+  }),
   criteria: Criteria.default('dueDate'),
   creditPlacement: Placement.optional(),
   customerId: Id.optional(),
@@ -93,7 +146,16 @@ export const AgingReportSchema = z
     balanceAsOf: DateOut,
     criteria: Criteria,
     creditPlacement: Placement,
-    items: z.array(z.object({ customerId: z.string(), name: z.string(), amountDue: MoneyOut, buckets: z.array(z.object({ label: z.string(), amount: MoneyOut })), unbucketedAmount: MoneyOut, indicator: z.string().nullable() })),
+    items: z.array(
+      z.object({
+        customerId: z.string(),
+        name: z.string(),
+        amountDue: MoneyOut,
+        buckets: z.array(z.object({ label: z.string(), amount: MoneyOut })),
+        unbucketedAmount: MoneyOut,
+        indicator: z.string().nullable(),
+      }),
+    ),
     totals: z.object({ amountDue: MoneyOut, buckets: z.array(z.object({ label: z.string(), amount: MoneyOut })) }),
   })
   .openapi('AgingReport');

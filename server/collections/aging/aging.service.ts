@@ -5,13 +5,27 @@ import { notFound, ruleViolation } from '../../http/errors';
 import { decodeCursor, encodeCursor } from '../../http/paging';
 import { requireSetupRow, type SetupJson } from '../../credit/setup/setup.resource';
 import { getParameters } from '../../credit/parameters/parameters.service';
-import { ageCustomer, periodRanges, type AgingCriteria, type AgingDefinition, type AgingItem, type CreditPlacement } from '../../../shared/collections/aging';
+import {
+  ageCustomer,
+  periodRanges,
+  type AgingCriteria,
+  type AgingDefinition,
+  type AgingItem,
+  type CreditPlacement,
+} from '../../../shared/collections/aging';
 import { matchesPool, readsSnapshot, type PoolCriterion } from '../../../shared/collections/pools';
 import { formatMoney } from '../../../shared/money';
 import { definitionsOf, poolsOf, toAgingDefinition } from '../setup/setup.kinds';
 import { loadCustomerFacts } from '../snapshots/snapshots.repository';
 import { requireDefinition, runSnapshot } from '../snapshots/snapshots.service';
-import { ledgerChangesAfter, listRows, openAmountsAsOf, removedSnapshotCustomers, runsOf, snapshotRows } from './aging.repository';
+import {
+  ledgerChangesAfter,
+  listRows,
+  openAmountsAsOf,
+  removedSnapshotCustomers,
+  runsOf,
+  snapshotRows,
+} from './aging.repository';
 import { AgingRowWriter, snapshotAmounts, snapshotToJson } from './aging.json-writer';
 import { formatMinorUnits } from '../../../shared/money';
 import { choosePool, NO_CUSTOMER_FIELDS, poolSnapshot } from './pools';
@@ -21,14 +35,21 @@ import type { AgingRowJson } from './aging.schema';
 // Which definition (collections.md §2.1)
 
 /** The definition the list uses: the one asked for, else the pool's, else the parameter default, else the first (§2.1). */
-export async function chooseDefinition(r: Reader, definitionId: string | undefined, pool: SetupJson | null): Promise<AgingDefinition> {
+export async function chooseDefinition(
+  r: Reader,
+  definitionId: string | undefined,
+  pool: SetupJson | null,
+): Promise<AgingDefinition> {
   if (definitionId !== undefined) return requireDefinition(r, definitionId);
   const fromPool = pool?.definitionId as string | null | undefined;
   if (fromPool) return requireDefinition(r, fromPool, 'poolId');
   const fallback = (await getParameters(r)).values.defaultAgingDefinitionId;
   if (fallback) return requireDefinition(r, fallback, 'defaultAgingDefinitionId');
   const first = [...(await definitionsOf(r)).values()].sort((a, b) => (a.id < b.id ? -1 : 1))[0];
-  if (!first) throw ruleViolation('no aging definition exists yet; create one with PUT /api/v1/aging-definitions/{id}', [{ path: 'definitionId', message: 'no definition exists' }]);
+  if (!first)
+    throw ruleViolation('no aging definition exists yet; create one with PUT /api/v1/aging-definitions/{id}', [
+      { path: 'definitionId', message: 'no definition exists' },
+    ]);
   return toAgingDefinition(first);
 }
 
@@ -36,7 +57,18 @@ export async function chooseDefinition(r: Reader, definitionId: string | undefin
 export async function definitionPeriods(r: Reader, id: string, asOf: string) {
   const def = toAgingDefinition(await requireSetupRow(r.db, 'agingDefinition', 'aging definition', id));
   const ranges = periodRanges(def, asOf);
-  return { definitionId: id, asOf, periods: def.lines.map((l, i) => ({ label: l.label, unit: l.unit, interval: l.interval, indicator: l.indicator ?? null, from: ranges[i]!.from, to: ranges[i]!.to })) };
+  return {
+    definitionId: id,
+    asOf,
+    periods: def.lines.map((l, i) => ({
+      label: l.label,
+      unit: l.unit,
+      interval: l.interval,
+      indicator: l.indicator ?? null,
+      from: ranges[i]!.from,
+      to: ranges[i]!.to,
+    })),
+  };
 }
 
 /** The customers a pool holds now (collections pools: against the current snapshot of the pool's definition). */
@@ -46,14 +78,17 @@ export async function poolCustomers(r: Reader, id: string, definitionId: string 
   const criteria = pool.criteria as PoolCriterion[];
   const facts = await loadCustomerFacts(r);
   if (pool.type === 'agingSnapshot') {
-    const items = [...facts.values()].filter((f) => matchesPool(criteria, f, null)).map((f) => ({ customerId: f.customerId, name: String(f.name), amountDue: null }));
+    const items = [...facts.values()]
+      .filter((f) => matchesPool(criteria, f, null))
+      .map((f) => ({ customerId: f.customerId, name: String(f.name), amountDue: null }));
     return { poolId: id, definitionId: null, items };
   }
   const def = await chooseDefinition(r, definitionId, pool);
   const items = [];
   for (const row of await snapshotRows(r, def.id)) {
     const f = facts.get(row.customer_id);
-    if (f && matchesPool(criteria, f, poolSnapshot(row, def, snapshotAmounts(row)))) items.push({ customerId: row.customer_id, name: String(f.name), amountDue: formatMinorUnits(row.amount_due) });
+    if (f && matchesPool(criteria, f, poolSnapshot(row, def, snapshotAmounts(row))))
+      items.push({ customerId: row.customer_id, name: String(f.name), amountDue: formatMinorUnits(row.amount_due) });
   }
   return { poolId: id, definitionId: def.id, items };
 }
@@ -76,7 +111,12 @@ export async function takeSnapshot(tx: Tx, body: TakeSnapshotInput) {
   const params = (await getParameters(tx)).values;
   const def = await chooseDefinition(tx, body.definitionId, null);
   const asOf = body.asOf ?? tx.today;
-  const outcome = await runSnapshot(tx, { ...body, definitionId: def.id, asOf, creditPlacement: body.creditPlacement ?? params.creditPlacement });
+  const outcome = await runSnapshot(tx, {
+    ...body,
+    definitionId: def.id,
+    asOf,
+    creditPlacement: body.creditPlacement ?? params.creditPlacement,
+  });
   return { definitionId: def.id, asOf, ...outcome };
 }
 
@@ -84,7 +124,11 @@ export async function takeSnapshot(tx: Tx, body: TakeSnapshotInput) {
  * Updates one customer's snapshot with today's date (§2.4 step 8), keeping the criteria and
  * credit placement of its current row (else the defaults) and a zero balance on screen.
  */
-export async function refreshCustomerSnapshot(tx: Tx, customerId: string, definitionId: string | undefined): Promise<{ row: AgingRowJson; version: number }> {
+export async function refreshCustomerSnapshot(
+  tx: Tx,
+  customerId: string,
+  definitionId: string | undefined,
+): Promise<{ row: AgingRowJson; version: number }> {
   const params = (await getParameters(tx)).values;
   const def = await chooseDefinition(tx, definitionId, null);
   const [current] = await snapshotRows(tx, def.id, customerId);
@@ -132,7 +176,9 @@ export async function agingListText(r: Reader, actor: Actor, q: AgingListQuery) 
   const writer = new AgingRowWriter(def);
   let minSeq = Infinity;
   for (const row of rows) minSeq = Math.min(minSeq, Number(row.seq));
-  const changed = rows.length ? await ledgerChangesAfter(r, Math.min(minSeq, q.since ?? minSeq)) : new Map<string, number>();
+  const changed = rows.length
+    ? await ledgerChangesAfter(r, Math.min(minSeq, q.since ?? minSeq))
+    : new Map<string, number>();
   const items: string[] = [];
   let last: string | null = null;
   let more = false;
@@ -140,7 +186,15 @@ export async function agingListText(r: Reader, actor: Actor, q: AgingListQuery) 
     const ledgerSeq = changed.get(row.customer_id);
     const seq = Number(row.seq);
     if (q.since !== undefined && seq <= q.since && !(ledgerSeq !== undefined && ledgerSeq > q.since)) continue;
-    if (criteria.length && !matchesPool(criteria, facts?.get(row.customer_id) ?? NO_CUSTOMER_FIELDS, poolSnapshot(row, def, snapshotAmounts(row)))) continue;
+    if (
+      criteria.length &&
+      !matchesPool(
+        criteria,
+        facts?.get(row.customer_id) ?? NO_CUSTOMER_FIELDS,
+        poolSnapshot(row, def, snapshotAmounts(row)),
+      )
+    )
+      continue;
     if (items.length === q.limit) {
       more = true;
       break;
@@ -161,10 +215,19 @@ export async function agingListText(r: Reader, actor: Actor, q: AgingListQuery) 
     pools: choice.offered,
     lastSeq,
     // The runs the rows come from (a refresh is a run of one customer): how they were aged.
-    runs: [...used].sort((a, b) => a - b).map((seq) => {
-      const run = runs.get(seq)!;
-      return { snapshotAt: run.processed_at, asOf: run.as_of, criteria: run.criteria, creditPlacement: run.credit_placement, currency: run.currency, processedBy: run.processed_by };
-    }),
+    runs: [...used]
+      .sort((a, b) => a - b)
+      .map((seq) => {
+        const run = runs.get(seq)!;
+        return {
+          snapshotAt: run.processed_at,
+          asOf: run.as_of,
+          criteria: run.criteria,
+          creditPlacement: run.credit_placement,
+          currency: run.currency,
+          processedBy: run.processed_by,
+        };
+      }),
     items,
     removed,
     nextCursor: more && last !== null ? encodeCursor(last) : null,
@@ -186,7 +249,17 @@ export async function agingList(r: Reader, actor: Actor, q: AgingListQuery) {
  * reversal row, `reverses_id` set, gives its amount back from its own date on), aged as
  * of `asOf`. Unlike the snapshot, an invoice paid since is still there (collections.md §2.3, §7).
  */
-async function agingReport(r: Reader, q: { definition: AgingDefinition; asOf: string; balanceAsOf: string; criteria: AgingCriteria; creditPlacement: CreditPlacement; customerId?: string }) {
+async function agingReport(
+  r: Reader,
+  q: {
+    definition: AgingDefinition;
+    asOf: string;
+    balanceAsOf: string;
+    criteria: AgingCriteria;
+    creditPlacement: CreditPlacement;
+    customerId?: string;
+  },
+) {
   const rows = await openAmountsAsOf(r, q.balanceAsOf, q.customerId);
   const byCustomer = new Map<string, AgingItem[]>();
   for (const row of rows) {
@@ -194,13 +267,25 @@ async function agingReport(r: Reader, q: { definition: AgingDefinition; asOf: st
     if (open === 0n) continue;
     let list = byCustomer.get(row.customer_id);
     if (!list) byCustomer.set(row.customer_id, (list = []));
-    list.push({ id: row.id, amount: open, dueDate: row.due_date, transDate: row.trans_date, documentDate: row.document_date });
+    list.push({
+      id: row.id,
+      amount: open,
+      dueDate: row.due_date,
+      transDate: row.trans_date,
+      documentDate: row.document_date,
+    });
   }
   const facts = await loadCustomerFacts(r, [...byCustomer.keys()]);
   const totals = q.definition.lines.map(() => 0n);
   let totalDue = 0n;
   const items = [...byCustomer].map(([customerId, list]) => {
-    const aged = ageCustomer({ definition: q.definition, asOf: q.asOf, criteria: q.criteria, creditPlacement: q.creditPlacement, items: list });
+    const aged = ageCustomer({
+      definition: q.definition,
+      asOf: q.asOf,
+      criteria: q.criteria,
+      creditPlacement: q.creditPlacement,
+      items: list,
+    });
     aged.buckets.forEach((b, i) => (totals[i]! += b.amount));
     totalDue += aged.amountDue;
     return {
@@ -219,14 +304,34 @@ async function agingReport(r: Reader, q: { definition: AgingDefinition; asOf: st
     criteria: q.criteria,
     creditPlacement: q.creditPlacement,
     items,
-    totals: { amountDue: formatMoney(totalDue), buckets: q.definition.lines.map((l, i) => ({ label: l.label, amount: formatMoney(totals[i]!) })) },
+    totals: {
+      amountDue: formatMoney(totalDue),
+      buckets: q.definition.lines.map((l, i) => ({ label: l.label, amount: formatMoney(totals[i]!) })),
+    },
   };
 }
 
 /** The report as asked for: the definition, dates and credit placement default as on the list (§2.1). */
-export async function agingReportFor(r: Reader, q: { definitionId?: string | undefined; asOf?: string | undefined; balanceAsOf?: string | undefined; criteria: AgingCriteria; creditPlacement?: CreditPlacement | undefined; customerId?: string | undefined }) {
+export async function agingReportFor(
+  r: Reader,
+  q: {
+    definitionId?: string | undefined;
+    asOf?: string | undefined;
+    balanceAsOf?: string | undefined;
+    criteria: AgingCriteria;
+    creditPlacement?: CreditPlacement | undefined;
+    customerId?: string | undefined;
+  },
+) {
   const asOf = q.asOf ?? r.today;
   const definition = await chooseDefinition(r, q.definitionId, null);
   const creditPlacement = q.creditPlacement ?? (await getParameters(r)).values.creditPlacement;
-  return agingReport(r, { definition, asOf, balanceAsOf: q.balanceAsOf ?? asOf, criteria: q.criteria, creditPlacement, customerId: q.customerId });
+  return agingReport(r, {
+    definition,
+    asOf,
+    balanceAsOf: q.balanceAsOf ?? asOf,
+    criteria: q.criteria,
+    creditPlacement,
+    customerId: q.customerId,
+  });
 }

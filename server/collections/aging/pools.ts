@@ -34,15 +34,24 @@ export async function choosePool(r: Reader, actor: Actor, poolId: string | undef
   const agent = actor.userId === null ? undefined : (await agentsOf(r)).get(actor.userId);
   const pools = await poolsOf(r);
   if (!agent) {
-    if (poolId !== undefined) throw ruleViolation('only collections agents filter the aging list by pool (collections.md §5); leave poolId out to see every customer', [{ path: 'poolId', message: 'you are not a collections agent' }]);
+    if (poolId !== undefined)
+      throw ruleViolation(
+        'only collections agents filter the aging list by pool (collections.md §5); leave poolId out to see every customer',
+        [{ path: 'poolId', message: 'you are not a collections agent' }],
+      );
     return { offered: [], pool: null };
   }
   const own = (agent.poolIds as string[]).filter((id) => pools.has(id));
-  const ids = agent.allowViewAllPools ? [...own, ...[...pools.values()].filter((p) => p.type === 'collections' && !own.includes(p.id)).map((p) => p.id)] : own;
+  const ids = agent.allowViewAllPools
+    ? [...own, ...[...pools.values()].filter((p) => p.type === 'collections' && !own.includes(p.id)).map((p) => p.id)]
+    : own;
   const defaultId = (agent.defaultPoolId as string | null) ?? own[0] ?? null;
   const offered = ids.map((id) => ({ id, name: String(pools.get(id)!.name), isDefault: id === defaultId }));
   if (poolId !== undefined) {
-    if (!ids.includes(poolId)) throw ruleViolation(`pool ${poolId} is not one of your pools; you can choose ${ids.join(', ') || 'none'}`, [{ path: 'poolId', message: 'is not offered to you' }]);
+    if (!ids.includes(poolId))
+      throw ruleViolation(`pool ${poolId} is not one of your pools; you can choose ${ids.join(', ') || 'none'}`, [
+        { path: 'poolId', message: 'is not offered to you' },
+      ]);
     return { offered, pool: pools.get(poolId)! };
   }
   return { offered, pool: defaultId !== null && own.length > 0 ? (pools.get(defaultId) ?? null) : null };
@@ -62,4 +71,14 @@ export function poolSnapshot(row: ListRow, def: AgingDefinition, amounts: string
 }
 
 /** A pool reading only snapshot fields needs no customer fields. */
-export const NO_CUSTOMER_FIELDS: PoolCustomer = { customerId: null, name: null, customerGroup: null, currency: null, accountStatusId: null, creditManagementGroupId: null, riskGroupId: null, postingProfile: null, salesGroup: null };
+export const NO_CUSTOMER_FIELDS: PoolCustomer = {
+  customerId: null,
+  name: null,
+  customerGroup: null,
+  currency: null,
+  accountStatusId: null,
+  creditManagementGroupId: null,
+  riskGroupId: null,
+  postingProfile: null,
+  salesGroup: null,
+};

@@ -21,14 +21,19 @@ export const caseCategories: SetupKind<z.ZodType<Record<string, unknown>>> = {
   input: z
     .strictObject({
       description: z.string().trim().min(1).max(200),
-      type: z.enum(CASE_CATEGORY_TYPES).openapi({ description: 'collections cases may only use `collections` categories' }),
+      type: z
+        .enum(CASE_CATEGORY_TYPES)
+        .openapi({ description: 'collections cases may only use `collections` categories' }),
     })
     .openapi('CaseCategoryInput'),
   toData: (i) => i,
   validate: async (tx: Tx, id, input) => {
     if (input.type === 'collections') return;
     const used = await caseUsingCategory(tx.db, id);
-    if (used) throw ruleViolation(`case category ${id} is used by case ${used}; it must stay a collections category`, [{ path: 'type', message: `stays collections while case ${used} uses it` }]);
+    if (used)
+      throw ruleViolation(`case category ${id} is used by case ${used}; it must stay a collections category`, [
+        { path: 'type', message: `stays collections while case ${used} uses it` },
+      ]);
   },
   beforeDelete: async (tx: Tx, id) => {
     const used = await caseUsingCategory(tx.db, id);
@@ -41,9 +46,20 @@ export const caseCategories: SetupKind<z.ZodType<Record<string, unknown>>> = {
  * share-locked, so a concurrent delete waits and then sees the new case.
  */
 export async function caseCategoryErrors(tx: Tx, categoryId: string, path = 'categoryId') {
-  const q = tx.db.selectFrom('setup_rows').select('data').where('kind', '=', CASE_CATEGORY).where('id', '=', categoryId);
+  const q = tx.db
+    .selectFrom('setup_rows')
+    .select('data')
+    .where('kind', '=', CASE_CATEGORY)
+    .where('id', '=', categoryId);
   const row = await (tx.dialect === 'postgres' ? q.forShare() : q).executeTakeFirst();
   if (!row) return [{ path, message: `case category ${categoryId} does not exist` }];
   const type = (JSON.parse(row.data) as { type?: string }).type;
-  return type === 'collections' ? [] : [{ path, message: `case category ${categoryId} has type ${String(type)}; a collections case needs a collections category` }];
+  return type === 'collections'
+    ? []
+    : [
+        {
+          path,
+          message: `case category ${categoryId} has type ${String(type)}; a collections case needs a collections category`,
+        },
+      ];
 }

@@ -30,7 +30,11 @@ export function caseRowToJson(r: Row, transactionIds: string[], activityIds: str
 async function activityIdsByCase(db: Db, caseIds: readonly string[]): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>(caseIds.map((id) => [id, []]));
   for (let i = 0; i < caseIds.length; i += 500) {
-    const rows = await db.selectFrom('activities').select(['id', 'case_id']).where('case_id', 'in', caseIds.slice(i, i + 500)).execute();
+    const rows = await db
+      .selectFrom('activities')
+      .select(['id', 'case_id'])
+      .where('case_id', 'in', caseIds.slice(i, i + 500))
+      .execute();
     for (const r of rows) if (r.case_id) out.get(r.case_id)?.push(r.id);
   }
   for (const list of out.values()) list.sort();
@@ -53,7 +57,8 @@ export function findCase(db: Db, id: string, lock = false): Promise<Row | undefi
 
 /** The customer of a case, or undefined when there is none with that id. */
 export async function customerOfCase(db: Db, id: string): Promise<string | undefined> {
-  return (await db.selectFrom('collection_cases').select('customer_id').where('id', '=', id).executeTakeFirst())?.customer_id;
+  return (await db.selectFrom('collection_cases').select('customer_id').where('id', '=', id).executeTakeFirst())
+    ?.customer_id;
 }
 
 export async function insertCaseRow(db: Db, row: Row): Promise<void> {
@@ -80,20 +85,32 @@ export interface CaseListFilter {
 
 /** One page of case rows by id (`limit + 1` rows, for `page()`). */
 export function listCaseRows(db: Db, q: CaseListFilter): Promise<Row[]> {
-  let query = db.selectFrom('collection_cases').selectAll().orderBy('id').limit(q.limit + 1);
+  let query = db
+    .selectFrom('collection_cases')
+    .selectAll()
+    .orderBy('id')
+    .limit(q.limit + 1);
   if (q.customerId !== undefined) query = query.where('customer_id', '=', q.customerId);
   if (q.status !== undefined) query = query.where('status', '=', q.status);
   if (q.after !== undefined) query = query.where('id', '>', q.after);
   if (q.since !== undefined) {
     const since = q.since;
-    query = query.where('id', 'in', (eb) => eb.selectFrom('changes').select('entity_id').where('entity', '=', COLLECTION_CASE).where('seq', '>', since));
+    query = query.where('id', 'in', (eb) =>
+      eb.selectFrom('changes').select('entity_id').where('entity', '=', COLLECTION_CASE).where('seq', '>', since),
+    );
   }
   return query.execute();
 }
 
 /** Every case of one customer, newest first. */
 export function caseRowsOfCustomer(db: Db, customerId: string): Promise<Row[]> {
-  return db.selectFrom('collection_cases').selectAll().where('customer_id', '=', customerId).orderBy('opened_at', 'desc').orderBy('id').execute();
+  return db
+    .selectFrom('collection_cases')
+    .selectAll()
+    .where('customer_id', '=', customerId)
+    .orderBy('opened_at', 'desc')
+    .orderBy('id')
+    .execute();
 }
 
 /** For one customer: transaction id → the ids of the cases it belongs to (sorted). */
@@ -116,6 +133,11 @@ export async function caseIdsByTransaction(db: Db, customerId: string): Promise<
 
 /** The first case (by id) using a case category, if any. */
 export async function caseUsingCategory(db: Db, categoryId: string): Promise<string | undefined> {
-  const row = await db.selectFrom('collection_cases').select('id').where('category_id', '=', categoryId).orderBy('id').executeTakeFirst();
+  const row = await db
+    .selectFrom('collection_cases')
+    .select('id')
+    .where('category_id', '=', categoryId)
+    .orderBy('id')
+    .executeTakeFirst();
   return row?.id;
 }

@@ -22,7 +22,10 @@ export const CasePatch = z
     description: Description.optional(),
     ownerUserId: Id.nullable().optional(),
     categoryId: Id.optional(),
-    status: z.enum(CASE_STATUSES).optional().openapi({ description: 'closed sets closedAt; open (reopening) clears it' }),
+    status: z
+      .enum(CASE_STATUSES)
+      .optional()
+      .openapi({ description: 'closed sets closedAt; open (reopening) clears it' }),
     transactionIds: TransactionIdList().optional().openapi({ description: 'replaces the linked set' }),
   })
   .openapi('CasePatch');

@@ -6,7 +6,15 @@ import { notFound, ruleViolation, type ErrorDetail } from '../../http/errors';
 import { assertVersion } from '../../http/versioning';
 import { lockRows } from '../../customers/customers.repository';
 import { caseCategoryErrors } from './case-categories';
-import { newWorkId, refuseIf, replaceTransactionLinks, sameIds, sortedIds, transactionLinkErrors, userErrors } from '../work/work.shared';
+import {
+  newWorkId,
+  refuseIf,
+  replaceTransactionLinks,
+  sameIds,
+  sortedIds,
+  transactionLinkErrors,
+  userErrors,
+} from '../work/work.shared';
 import {
   COLLECTION_CASE,
   caseRowToJson,
@@ -52,11 +60,17 @@ const lockCase = (tx: Tx, id: string): Promise<Row | undefined> => findCase(tx.d
  * A case an activity links to must exist and belong to the activity's customer. Callers lock
  * the case first (beginCaseActivityChange, in id order) so a concurrent delete cannot slip in.
  */
-export async function caseLinkErrors(tx: Tx, customerId: string, caseId: string | null | undefined, path = 'caseId'): Promise<ErrorDetail[]> {
+export async function caseLinkErrors(
+  tx: Tx,
+  customerId: string,
+  caseId: string | null | undefined,
+  path = 'caseId',
+): Promise<ErrorDetail[]> {
   if (caseId === null || caseId === undefined) return [];
   const owner = await customerOfCase(tx.db, caseId);
   if (owner === undefined) return [{ path, message: `case ${caseId} does not exist` }];
-  if (owner !== customerId) return [{ path, message: `case ${caseId} belongs to customer ${owner}, not ${customerId}` }];
+  if (owner !== customerId)
+    return [{ path, message: `case ${caseId} belongs to customer ${owner}, not ${customerId}` }];
   return [];
 }
 
@@ -66,7 +80,10 @@ export async function caseLinkErrors(tx: Tx, customerId: string, caseId: string 
  * deadlock) and reads it as it is; `finish` (after the activity writes) moves the version of
  * each case whose activityIds changed and logs it.
  */
-export async function beginCaseActivityChange(tx: Tx, caseIds: Iterable<string | null | undefined>): Promise<{ finish(): Promise<void> }> {
+export async function beginCaseActivityChange(
+  tx: Tx,
+  caseIds: Iterable<string | null | undefined>,
+): Promise<{ finish(): Promise<void> }> {
   const befores: { row: Row; json: CaseJson }[] = [];
   for (const id of sortedIds([...caseIds].filter((c): c is string => typeof c === 'string'))) {
     const row = await lockCase(tx, id);
@@ -79,7 +96,11 @@ export async function beginCaseActivityChange(tx: Tx, caseIds: Iterable<string |
         const after = await caseToJson(tx.db, next);
         if (sameIds(after.activityIds, before.activityIds)) continue;
         await updateCase(tx.db, row.id, { updated_at: next.updated_at, version: next.version });
-        tx.changed(COLLECTION_CASE, row.id, 'update', next.version, { action: `${COLLECTION_CASE}.activityLinks`, before, after });
+        tx.changed(COLLECTION_CASE, row.id, 'update', next.version, {
+          action: `${COLLECTION_CASE}.activityLinks`,
+          before,
+          after,
+        });
       }
     },
   };
@@ -126,8 +147,12 @@ export async function patchCase(tx: Tx, id: string, patch: CasePatch, ifMatch: n
   const before = await caseToJson(tx.db, existing);
   assertVersion(ifMatch, existing, before);
   const errors = [
-    ...(patch.categoryId !== undefined && patch.categoryId !== existing.category_id ? await caseCategoryErrors(tx, patch.categoryId) : []),
-    ...(patch.ownerUserId && patch.ownerUserId !== existing.owner_user_id ? await userErrors(tx.db, patch.ownerUserId, 'ownerUserId') : []),
+    ...(patch.categoryId !== undefined && patch.categoryId !== existing.category_id
+      ? await caseCategoryErrors(tx, patch.categoryId)
+      : []),
+    ...(patch.ownerUserId && patch.ownerUserId !== existing.owner_user_id
+      ? await userErrors(tx.db, patch.ownerUserId, 'ownerUserId')
+      : []),
     ...(patch.transactionIds ? await transactionLinkErrors(tx.db, existing.customer_id, patch.transactionIds) : []),
   ];
   refuseIf(errors, `case ${id} cannot be changed`);
@@ -156,10 +181,16 @@ export async function deleteCase(tx: Tx, id: string, ifMatch: number): Promise<C
   const before = await caseToJson(tx.db, existing);
   assertVersion(ifMatch, existing, before);
   if (before.activityIds.length) {
-    throw ruleViolation(`case ${id} has ${before.activityIds.length} linked activit${before.activityIds.length === 1 ? 'y' : 'ies'} (${before.activityIds.join(', ')}); move or delete them first`);
+    throw ruleViolation(
+      `case ${id} has ${before.activityIds.length} linked activit${before.activityIds.length === 1 ? 'y' : 'ies'} (${before.activityIds.join(', ')}); move or delete them first`,
+    );
   }
   await deleteCaseRow(tx.db, id);
-  tx.changed(COLLECTION_CASE, id, 'delete', existing.version + 1, { action: `${COLLECTION_CASE}.delete`, before, after: null });
+  tx.changed(COLLECTION_CASE, id, 'delete', existing.version + 1, {
+    action: `${COLLECTION_CASE}.delete`,
+    before,
+    after: null,
+  });
   return { ...before, version: existing.version + 1 };
 }
 

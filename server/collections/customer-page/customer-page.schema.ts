@@ -28,8 +28,19 @@ export const CollectionsPageSchema = z
     aging: z.object({
       definitionId: z.string(),
       periods: z.array(z.string()),
-      snapshot: z.record(z.string(), z.unknown()).nullable().openapi({ description: 'the current snapshot row (as in GET /aging), or null when the customer has none' }),
-      live: z.object({ asOf: z.string(), criteria: z.string(), creditPlacement: z.string(), amountDue: z.string(), buckets: z.array(Bucket), unbucketedAmount: z.string(), indicator: z.string().nullable() }),
+      snapshot: z
+        .record(z.string(), z.unknown())
+        .nullable()
+        .openapi({ description: 'the current snapshot row (as in GET /aging), or null when the customer has none' }),
+      live: z.object({
+        asOf: z.string(),
+        criteria: z.string(),
+        creditPlacement: z.string(),
+        amountDue: z.string(),
+        buckets: z.array(Bucket),
+        unbucketedAmount: z.string(),
+        indicator: z.string().nullable(),
+      }),
     }),
     transactions: z.array(TransactionSchema.extend({ caseIds: z.array(z.string()) })),
     activities: z.array(ActivitySchema),
@@ -41,6 +52,11 @@ export const CollectionsPageSchema = z
   .openapi('CustomerCollectionsPage');
 
 export const CollectionsPageQuery = z.object({
-  definitionId: Id.optional().openapi({ description: 'default: the parameter defaultAgingDefinitionId, else the first definition' }),
-  transactions: z.enum(['open', 'all']).default('open').openapi({ description: 'open items only (default), or open and closed' }),
+  definitionId: Id.optional().openapi({
+    description: 'default: the parameter defaultAgingDefinitionId, else the first definition',
+  }),
+  transactions: z
+    .enum(['open', 'all'])
+    .default('open')
+    .openapi({ description: 'open items only (default), or open and closed' }),
 });

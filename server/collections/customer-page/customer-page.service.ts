@@ -55,12 +55,21 @@ export async function collectionsPage(r: Reader, id: string, q: z.output<typeof 
     asOf: today,
     criteria,
     creditPlacement: placement,
-    items: open.map((t) => ({ id: t.id, amount: toBigInt(t.open_amount), dueDate: t.due_date, transDate: t.trans_date, documentDate: t.document_date })),
+    items: open.map((t) => ({
+      id: t.id,
+      amount: toBigInt(t.open_amount),
+      dueDate: t.due_date,
+      transDate: t.trans_date,
+      documentDate: t.document_date,
+    })),
   });
   let stale = false;
   if (snap) stale = ((await ledgerChangesAfter(r, Number(snap.seq))).get(id) ?? 0) > Number(snap.seq);
   // The same overdue measure the credit engine's days-overdue and overdue-amount rules use.
-  const { overdueAmount, oldestOverdueDueDate } = summarizeOverdue(open.map((t) => ({ dueDate: t.due_date, openAmount: toBigInt(t.open_amount) })), today);
+  const { overdueAmount, oldestOverdueDueDate } = summarizeOverdue(
+    open.map((t) => ({ dueDate: t.due_date, openAmount: toBigInt(t.open_amount) })),
+    today,
+  );
   let disputed = 0n;
   for (const t of open) if (t.collection_status === 'disputed') disputed += toBigInt(t.open_amount);
   const since = customer.customerSince as string | null | undefined;

@@ -6,9 +6,26 @@ import { getParameters } from '../../credit/parameters/parameters.service';
 import { appendTransactions, requireCustomer, settle } from '../../ledger/ledger.service';
 import { findTransaction } from '../../ledger/ledger.repository';
 import { formatMoney, minMoney } from '../../../shared/money';
-import { adjustmentRefusal, reverseOrderRefusal, waiveLimitRefusal, waiveWindowRefusal, type AdjustmentAction, type AdjustmentStatus } from '../../../shared/collections/adjustments';
+import {
+  adjustmentRefusal,
+  reverseOrderRefusal,
+  waiveLimitRefusal,
+  waiveWindowRefusal,
+  type AdjustmentAction,
+  type AdjustmentStatus,
+} from '../../../shared/collections/adjustments';
 import { findNote, lockCustomer } from './interest.service';
-import { ADJUSTMENT, FEE, feeRowToJson, INTEREST_NOTE, newMoneyId, notesToJson, type FeeRow, type LineRow, type NoteRow } from './money.repository';
+import {
+  ADJUSTMENT,
+  FEE,
+  feeRowToJson,
+  INTEREST_NOTE,
+  newMoneyId,
+  notesToJson,
+  type FeeRow,
+  type LineRow,
+  type NoteRow,
+} from './money.repository';
 import type { FeeJson, InterestNoteJson } from './money.schema';
 
 /**
@@ -68,48 +85,123 @@ interface Scope {
   single: boolean;
 }
 
-const lineTarget = (l: LineRow): Target => ({ kind: 'line', id: l.id, chargeTxnId: l.charge_txn_id, waiveTxnId: l.waive_txn_id, waivedAmount: toBigIntOrNull(l.waived_amount), status: l.adjustment_status as AdjustmentStatus });
-const feeTarget = (f: FeeRow): Target => ({ kind: 'fee', id: f.id, chargeTxnId: f.charge_txn_id, waiveTxnId: f.waive_txn_id, waivedAmount: toBigIntOrNull(f.waived_amount), status: f.adjustment_status as AdjustmentStatus });
+const lineTarget = (l: LineRow): Target => ({
+  kind: 'line',
+  id: l.id,
+  chargeTxnId: l.charge_txn_id,
+  waiveTxnId: l.waive_txn_id,
+  waivedAmount: toBigIntOrNull(l.waived_amount),
+  status: l.adjustment_status as AdjustmentStatus,
+});
+const feeTarget = (f: FeeRow): Target => ({
+  kind: 'fee',
+  id: f.id,
+  chargeTxnId: f.charge_txn_id,
+  waiveTxnId: f.waive_txn_id,
+  waivedAmount: toBigIntOrNull(f.waived_amount),
+  status: f.adjustment_status as AdjustmentStatus,
+});
 
 async function noteScope(tx: Tx, noteId: string, input: AdjustmentInput): Promise<Scope> {
   const note = await findNote(tx.db, noteId, lockRows(tx));
   if (!note) throw notFound('interest note', noteId);
-  if (note.status !== 'posted') throw ruleViolation(`interest note ${noteId} is ${note.status}; only a posted note can be adjusted`, [{ path: 'status', message: note.status }]);
-  const lines = await tx.db.selectFrom('interest_note_lines').selectAll().where('note_id', '=', noteId).orderBy('line_no').execute();
-  const fees = await tx.db.selectFrom('fees').selectAll().where('interest_note_id', '=', noteId).orderBy('id').execute();
-  const base = { customerId: note.customer_id, currency: note.currency, note, fee: null, postedDate: note.posted_date!, documentDate: note.note_date };
+  if (note.status !== 'posted')
+    throw ruleViolation(`interest note ${noteId} is ${note.status}; only a posted note can be adjusted`, [
+      { path: 'status', message: note.status },
+    ]);
+  const lines = await tx.db
+    .selectFrom('interest_note_lines')
+    .selectAll()
+    .where('note_id', '=', noteId)
+    .orderBy('line_no')
+    .execute();
+  const fees = await tx.db
+    .selectFrom('fees')
+    .selectAll()
+    .where('interest_note_id', '=', noteId)
+    .orderBy('id')
+    .execute();
+  const base = {
+    customerId: note.customer_id,
+    currency: note.currency,
+    note,
+    fee: null,
+    postedDate: note.posted_date!,
+    documentDate: note.note_date,
+  };
   if (input.lineId !== undefined) {
     const line = lines.find((l) => l.id === input.lineId);
-    if (!line) throw ruleViolation(`line ${input.lineId} is not on interest note ${noteId}`, [{ path: 'lineId', message: `lines: ${lines.map((l) => l.id).join(', ')}` }]);
+    if (!line)
+      throw ruleViolation(`line ${input.lineId} is not on interest note ${noteId}`, [
+        { path: 'lineId', message: `lines: ${lines.map((l) => l.id).join(', ')}` },
+      ]);
     return { ...base, target: 'interestLine', targetRef: line.id, targets: [lineTarget(line)], single: true };
   }
   if (input.feeId !== undefined) {
     const fee = fees.find((f) => f.id === input.feeId);
-    if (!fee) throw ruleViolation(`fee ${input.feeId} is not on interest note ${noteId}`, [{ path: 'feeId', message: fees.length ? `fees: ${fees.map((f) => f.id).join(', ')}` : 'the note has no fee' }]);
+    if (!fee)
+      throw ruleViolation(`fee ${input.feeId} is not on interest note ${noteId}`, [
+        { path: 'feeId', message: fees.length ? `fees: ${fees.map((f) => f.id).join(', ')}` : 'the note has no fee' },
+      ]);
     return { ...base, fee, target: 'fee', targetRef: fee.id, targets: [feeTarget(fee)], single: true };
   }
-  return { ...base, target: 'interestNote', targetRef: noteId, targets: [...lines.map(lineTarget), ...fees.map(feeTarget)], single: false };
+  return {
+    ...base,
+    target: 'interestNote',
+    targetRef: noteId,
+    targets: [...lines.map(lineTarget), ...fees.map(feeTarget)],
+    single: false,
+  };
 }
 
 async function feeScope(tx: Tx, feeId: string): Promise<Scope> {
   const q = tx.db.selectFrom('fees').selectAll().where('id', '=', feeId);
   const fee = await (lockRows(tx) ? q.forUpdate() : q).executeTakeFirst();
   if (!fee) throw notFound('fee', feeId);
-  if (fee.charge_txn_id === null || fee.date === null) throw ruleViolation(`fee ${feeId} is on a draft interest note; post the note first`);
+  if (fee.charge_txn_id === null || fee.date === null)
+    throw ruleViolation(`fee ${feeId} is on a draft interest note; post the note first`);
   const note = fee.interest_note_id ? ((await findNote(tx.db, fee.interest_note_id)) ?? null) : null;
-  return { customerId: fee.customer_id, currency: fee.currency, note, fee, target: 'fee', targetRef: fee.id, postedDate: fee.date, documentDate: note?.note_date ?? fee.date, targets: [feeTarget(fee)], single: true };
+  return {
+    customerId: fee.customer_id,
+    currency: fee.currency,
+    note,
+    fee,
+    target: 'fee',
+    targetRef: fee.id,
+    postedDate: fee.date,
+    documentDate: note?.note_date ?? fee.date,
+    targets: [feeTarget(fee)],
+    single: true,
+  };
 }
 
-const targetNoun = (s: Scope) => (s.target === 'interestNote' ? `interest note ${s.targetRef}` : s.target === 'interestLine' ? `interest line ${s.targetRef}` : `fee ${s.targetRef}`);
+const targetNoun = (s: Scope) =>
+  s.target === 'interestNote'
+    ? `interest note ${s.targetRef}`
+    : s.target === 'interestLine'
+      ? `interest line ${s.targetRef}`
+      : `fee ${s.targetRef}`;
 
 /** The targets the action applies to, or a 422 when there is none. */
 function eligible(s: Scope, action: AdjustmentAction): Target[] {
-  const refusals = s.targets.map((t) => ({ t, why: adjustmentRefusal(action, t.status) ?? (action === 'reverse' && t.status === 'waived' ? 'it is waived (reinstate it first; a waived period stays charged)' : null) }));
-  if (s.single && refusals[0]!.why) throw ruleViolation(`${targetNoun(s)} cannot be ${pastTense(action)}: ${refusals[0]!.why}`, [{ path: s.target === 'fee' ? 'feeId' : s.target === 'interestLine' ? 'lineId' : 'id', message: refusals[0]!.why }]);
+  const refusals = s.targets.map((t) => ({
+    t,
+    why:
+      adjustmentRefusal(action, t.status) ??
+      (action === 'reverse' && t.status === 'waived'
+        ? 'it is waived (reinstate it first; a waived period stays charged)'
+        : null),
+  }));
+  if (s.single && refusals[0]!.why)
+    throw ruleViolation(`${targetNoun(s)} cannot be ${pastTense(action)}: ${refusals[0]!.why}`, [
+      { path: s.target === 'fee' ? 'feeId' : s.target === 'interestLine' ? 'lineId' : 'id', message: refusals[0]!.why },
+    ]);
   const ok = refusals.filter((r) => r.why === null).map((r) => r.t);
   if (ok.length === 0) {
     const statuses = [...new Set(s.targets.map((t) => t.status))].join(', ');
-    throw ruleViolation(`${targetNoun(s)} cannot be ${pastTense(action)}: nothing on it can be (${statuses})`, [{ path: 'id', message: `every line and fee is ${statuses}` }]);
+    throw ruleViolation(`${targetNoun(s)} cannot be ${pastTense(action)}: nothing on it can be (${statuses})`, [
+      { path: 'id', message: `every line and fee is ${statuses}` },
+    ]);
   }
   return ok;
 }
@@ -127,16 +219,51 @@ async function openAmounts(tx: Tx, targets: Target[]): Promise<bigint[]> {
 }
 
 /** Writes the new state of the targets, bumps the note and fee versions, and records the history row. */
-async function record(tx: Tx, s: Scope, action: AdjustmentAction, changes: { t: Target; set: Partial<LineRow & FeeRow> }[], amount: bigint, txnIds: string[], date: string): Promise<void> {
+async function record(
+  tx: Tx,
+  s: Scope,
+  action: AdjustmentAction,
+  changes: { t: Target; set: Partial<LineRow & FeeRow> }[],
+  amount: bigint,
+  txnIds: string[],
+  date: string,
+): Promise<void> {
   for (const { t, set } of changes) {
     if (t.kind === 'line') {
       const { charge_txn_id, waive_txn_id, waived_amount, adjustment_status } = set;
-      await tx.db.updateTable('interest_note_lines').set({ charge_txn_id, waive_txn_id, waived_amount, adjustment_status }).where('id', '=', t.id).execute();
+      await tx.db
+        .updateTable('interest_note_lines')
+        .set({ charge_txn_id, waive_txn_id, waived_amount, adjustment_status })
+        .where('id', '=', t.id)
+        .execute();
     } else {
-      const fee = (await tx.db.selectFrom('fees').selectAll().where('id', '=', t.id).executeTakeFirstOrThrow()) as FeeRow;
+      const fee = (await tx.db
+        .selectFrom('fees')
+        .selectAll()
+        .where('id', '=', t.id)
+        .executeTakeFirstOrThrow()) as FeeRow;
       const { charge_txn_id, waive_txn_id, waived_amount, adjustment_status } = set;
-      await tx.db.updateTable('fees').set({ charge_txn_id, waive_txn_id, waived_amount, adjustment_status, updated_at: tx.now, version: fee.version + 1 }).where('id', '=', t.id).execute();
-      const after = feeRowToJson({ ...fee, charge_txn_id: charge_txn_id ?? fee.charge_txn_id, waive_txn_id: waive_txn_id ?? fee.waive_txn_id, waived_amount: waived_amount ?? fee.waived_amount, adjustment_status: adjustment_status ?? fee.adjustment_status, updated_at: tx.now, version: fee.version + 1 });
+      await tx.db
+        .updateTable('fees')
+        .set({
+          charge_txn_id,
+          waive_txn_id,
+          waived_amount,
+          adjustment_status,
+          updated_at: tx.now,
+          version: fee.version + 1,
+        })
+        .where('id', '=', t.id)
+        .execute();
+      const after = feeRowToJson({
+        ...fee,
+        charge_txn_id: charge_txn_id ?? fee.charge_txn_id,
+        waive_txn_id: waive_txn_id ?? fee.waive_txn_id,
+        waived_amount: waived_amount ?? fee.waived_amount,
+        adjustment_status: adjustment_status ?? fee.adjustment_status,
+        updated_at: tx.now,
+        version: fee.version + 1,
+      });
       tx.changed(FEE, t.id, 'update', fee.version + 1, { action: `fee.${action}`, before: feeRowToJson(fee), after });
     }
   }
@@ -145,15 +272,43 @@ async function record(tx: Tx, s: Scope, action: AdjustmentAction, changes: { t: 
     const next = { updated_at: tx.now, version: note.version + 1 };
     await tx.db.updateTable('interest_notes').set(next).where('id', '=', note.id).execute();
     const [after] = await notesToJson(tx.db, [{ ...note, ...next }]);
-    tx.changed(INTEREST_NOTE, note.id, 'update', next.version, { action: `interestNote.${action}`, after: { target: s.target, targetRef: s.targetRef, amount: formatMoney(amount), note: after } });
+    tx.changed(INTEREST_NOTE, note.id, 'update', next.version, {
+      action: `interestNote.${action}`,
+      after: { target: s.target, targetRef: s.targetRef, amount: formatMoney(amount), note: after },
+    });
   }
   const inserted = await tx.db
     .insertInto('adjustment_history')
-    .values({ customer_id: s.customerId, interest_note_id: s.note?.id ?? null, target: s.target, target_ref: s.targetRef, action, amount, currency: s.currency, adjustment_txn_ids: JSON.stringify(txnIds), date, user_id: tx.actor.userId, at: tx.now })
+    .values({
+      customer_id: s.customerId,
+      interest_note_id: s.note?.id ?? null,
+      target: s.target,
+      target_ref: s.targetRef,
+      action,
+      amount,
+      currency: s.currency,
+      adjustment_txn_ids: JSON.stringify(txnIds),
+      date,
+      user_id: tx.actor.userId,
+      at: tx.now,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   const id = String(inserted.id);
-  tx.changed(ADJUSTMENT, id, 'create', 1, { action: `adjustment.${action}`, after: { id, customerId: s.customerId, target: s.target, targetRef: s.targetRef, action, amount: formatMoney(amount), currency: s.currency, adjustmentTransactionIds: txnIds, date } });
+  tx.changed(ADJUSTMENT, id, 'create', 1, {
+    action: `adjustment.${action}`,
+    after: {
+      id,
+      customerId: s.customerId,
+      target: s.target,
+      targetRef: s.targetRef,
+      action,
+      amount: formatMoney(amount),
+      currency: s.currency,
+      adjustmentTransactionIds: txnIds,
+      date,
+    },
+  });
 }
 
 async function waive(tx: Tx, s: Scope, input: AdjustmentInput): Promise<void> {
@@ -166,14 +321,48 @@ async function waive(tx: Tx, s: Scope, input: AdjustmentInput): Promise<void> {
   const total = amounts.reduce((a, b) => a + b, 0n);
   if (total <= 0n) throw ruleViolation(`${targetNoun(s)} has nothing left to waive: it is paid or settled in full`);
   const limit = params.waiveLimits.find((l) => l.currency === s.currency)?.amount ?? null;
-  const ever = await tx.db.selectFrom('adjustment_history').select((eb) => eb.fn.sum<string | number>('amount').as('sum')).where('customer_id', '=', s.customerId).where('currency', '=', s.currency).where('action', '=', 'waive').executeTakeFirst();
+  const ever = await tx.db
+    .selectFrom('adjustment_history')
+    .select((eb) => eb.fn.sum<string | number>('amount').as('sum'))
+    .where('customer_id', '=', s.customerId)
+    .where('currency', '=', s.currency)
+    .where('action', '=', 'waive')
+    .executeTakeFirst();
   const refusal = waiveLimitRefusal(BigInt(ever?.sum ?? 0), total, limit, s.currency);
-  if (refusal) throw ruleViolation(refusal, [{ path: 'amount', message: `exceeds the waive limit of ${formatMoney(limit!)} ${s.currency}` }]);
+  if (refusal)
+    throw ruleViolation(refusal, [
+      { path: 'amount', message: `exceeds the waive limit of ${formatMoney(limit!)} ${s.currency}` },
+    ]);
   const creditDate = params.adjustmentInvoiceDate === 'systemDate' ? date : s.documentDate;
   const creditId = newMoneyId('WV');
-  await appendTransactions(tx, [{ id: creditId, customerId: s.customerId, type: 'creditNote', amount: -total, currency: s.currency, transDate: creditDate, dueDate: creditDate, source: 'waive', sourceRef: s.targetRef }]);
-  for (const [i, t] of targets.entries()) if (amounts[i]! > 0n) await settle(tx, { debitId: t.chargeTxnId!, creditId, amount: amounts[i]!, date: creditDate });
-  await record(tx, s, 'waive', targets.map((t, i) => ({ t, set: { waive_txn_id: creditId, waived_amount: amounts[i]!, adjustment_status: 'waived' } })), total, [creditId], date);
+  await appendTransactions(tx, [
+    {
+      id: creditId,
+      customerId: s.customerId,
+      type: 'creditNote',
+      amount: -total,
+      currency: s.currency,
+      transDate: creditDate,
+      dueDate: creditDate,
+      source: 'waive',
+      sourceRef: s.targetRef,
+    },
+  ]);
+  for (const [i, t] of targets.entries())
+    if (amounts[i]! > 0n)
+      await settle(tx, { debitId: t.chargeTxnId!, creditId, amount: amounts[i]!, date: creditDate });
+  await record(
+    tx,
+    s,
+    'waive',
+    targets.map((t, i) => ({
+      t,
+      set: { waive_txn_id: creditId, waived_amount: amounts[i]!, adjustment_status: 'waived' },
+    })),
+    total,
+    [creditId],
+    date,
+  );
 }
 
 async function reinstate(tx: Tx, s: Scope, input: AdjustmentInput): Promise<void> {
@@ -192,11 +381,24 @@ async function reinstate(tx: Tx, s: Scope, input: AdjustmentInput): Promise<void
       continue;
     }
     const id = `${base}-${n + 1}`;
-    await appendTransactions(tx, [{ id, customerId: s.customerId, type: t.kind === 'line' ? 'interest' : 'fee', amount, currency: s.currency, transDate: debitDate, dueDate: debitDate, source: 'reinstate', sourceRef: t.id }]);
+    await appendTransactions(tx, [
+      {
+        id,
+        customerId: s.customerId,
+        type: t.kind === 'line' ? 'interest' : 'fee',
+        amount,
+        currency: s.currency,
+        transDate: debitDate,
+        dueDate: debitDate,
+        source: 'reinstate',
+        sourceRef: t.id,
+      },
+    ]);
     // Whatever of the waiver credit is still open (the customer had paid) is used up, not left as a credit (§3.2).
     const credit = t.waiveTxnId ? await findTransaction(tx.db, t.waiveTxnId, lockRows(tx)) : undefined;
     const open = credit ? -toBigInt(credit.open_amount) : 0n;
-    if (open > 0n) await settle(tx, { debitId: id, creditId: credit!.id, amount: minMoney(open, amount), date: debitDate });
+    if (open > 0n)
+      await settle(tx, { debitId: id, creditId: credit!.id, amount: minMoney(open, amount), date: debitDate });
     changes.push({ t, set: { charge_txn_id: id, adjustment_status: 'reinstated' } });
     ids.push(id);
     total += amount;
@@ -205,33 +407,86 @@ async function reinstate(tx: Tx, s: Scope, input: AdjustmentInput): Promise<void
 }
 
 async function reverse(tx: Tx, s: Scope, input: AdjustmentInput): Promise<void> {
-  if (!s.note || s.fee) throw ruleViolation('a fee cannot be reversed on its own; reverse the whole interest note that includes it', [{ path: 'feeId', message: 'fees are reversed only with their note' }]);
+  if (!s.note || s.fee)
+    throw ruleViolation('a fee cannot be reversed on its own; reverse the whole interest note that includes it', [
+      { path: 'feeId', message: 'fees are reversed only with their note' },
+    ]);
   const targets = eligible(s, 'reverse');
-  const posted = await tx.db.selectFrom('interest_notes').select(['id', 'posting_no']).where('customer_id', '=', s.customerId).where('status', '=', 'posted').execute();
+  const posted = await tx.db
+    .selectFrom('interest_notes')
+    .select(['id', 'posting_no'])
+    .where('customer_id', '=', s.customerId)
+    .where('status', '=', 'posted')
+    .execute();
   const postedIds = posted.map((p) => p.id); // never empty: it holds this note
-  const openLines = await tx.db.selectFrom('interest_note_lines').select('note_id').where('note_id', 'in', postedIds).where('adjustment_status', 'in', ['none', 'reinstated']).execute();
-  const openFees = await tx.db.selectFrom('fees').select('interest_note_id').where('interest_note_id', 'in', postedIds).where('adjustment_status', 'in', ['none', 'reinstated']).execute();
-  const open = [...openLines.map((r) => ({ note_id: r.note_id })), ...openFees.map((r) => ({ note_id: r.interest_note_id! }))];
+  const openLines = await tx.db
+    .selectFrom('interest_note_lines')
+    .select('note_id')
+    .where('note_id', 'in', postedIds)
+    .where('adjustment_status', 'in', ['none', 'reinstated'])
+    .execute();
+  const openFees = await tx.db
+    .selectFrom('fees')
+    .select('interest_note_id')
+    .where('interest_note_id', 'in', postedIds)
+    .where('adjustment_status', 'in', ['none', 'reinstated'])
+    .execute();
+  const open = [
+    ...openLines.map((r) => ({ note_id: r.note_id })),
+    ...openFees.map((r) => ({ note_id: r.interest_note_id! })),
+  ];
   const reversible = new Set(open.map((r) => r.note_id));
-  const order = reverseOrderRefusal(posted.map((p) => ({ id: p.id, postingNo: p.posting_no ?? 0, reversed: !reversible.has(p.id) })), s.note.id);
-  if (order) throw ruleViolation(`interest note ${s.note.id} cannot be reversed yet: ${order}`, [{ path: 'id', message: 'a newer note is not reversed' }]);
+  const order = reverseOrderRefusal(
+    posted.map((p) => ({ id: p.id, postingNo: p.posting_no ?? 0, reversed: !reversible.has(p.id) })),
+    s.note.id,
+  );
+  if (order)
+    throw ruleViolation(`interest note ${s.note.id} cannot be reversed yet: ${order}`, [
+      { path: 'id', message: 'a newer note is not reversed' },
+    ]);
   const date = input.date ?? tx.today;
   const amounts = await openAmounts(tx, targets);
   const total = amounts.reduce((a, b) => a + b, 0n);
   const ids: string[] = [];
   if (total > 0n) {
     const creditId = newMoneyId('RV');
-    await appendTransactions(tx, [{ id: creditId, customerId: s.customerId, type: 'creditNote', amount: -total, currency: s.currency, transDate: date, dueDate: date, source: 'reverse', sourceRef: s.targetRef }]);
-    for (const [i, t] of targets.entries()) if (amounts[i]! > 0n) await settle(tx, { debitId: t.chargeTxnId!, creditId, amount: amounts[i]!, date });
+    await appendTransactions(tx, [
+      {
+        id: creditId,
+        customerId: s.customerId,
+        type: 'creditNote',
+        amount: -total,
+        currency: s.currency,
+        transDate: date,
+        dueDate: date,
+        source: 'reverse',
+        sourceRef: s.targetRef,
+      },
+    ]);
+    for (const [i, t] of targets.entries())
+      if (amounts[i]! > 0n) await settle(tx, { debitId: t.chargeTxnId!, creditId, amount: amounts[i]!, date });
     ids.push(creditId);
   }
-  await record(tx, s, 'reverse', targets.map((t) => ({ t, set: { adjustment_status: 'reversed' } })), total, ids, date);
+  await record(
+    tx,
+    s,
+    'reverse',
+    targets.map((t) => ({ t, set: { adjustment_status: 'reversed' } })),
+    total,
+    ids,
+    date,
+  );
 }
 
 const ACTIONS = { waive, reinstate, reverse } as const;
 
 /** Waive, reinstate or reverse a note, one of its lines, or one of its fees; answers the note. */
-export async function adjustInterestNote(tx: Tx, action: AdjustmentAction, noteId: string, input: AdjustmentInput): Promise<InterestNoteJson> {
+export async function adjustInterestNote(
+  tx: Tx,
+  action: AdjustmentAction,
+  noteId: string,
+  input: AdjustmentInput,
+): Promise<InterestNoteJson> {
   const scope = await noteScope(tx, noteId, input);
   await lockCustomer(tx, scope.customerId);
   await ACTIONS[action](tx, scope, input);
@@ -239,19 +494,59 @@ export async function adjustInterestNote(tx: Tx, action: AdjustmentAction, noteI
 }
 
 /** Waive or reinstate one fee (a lone fee, or a fee of a posted note); answers the fee. */
-export async function adjustFee(tx: Tx, action: 'waive' | 'reinstate', feeId: string, input: { date?: string | undefined }): Promise<FeeJson> {
+export async function adjustFee(
+  tx: Tx,
+  action: 'waive' | 'reinstate',
+  feeId: string,
+  input: { date?: string | undefined },
+): Promise<FeeJson> {
   const scope = await feeScope(tx, feeId);
   await lockCustomer(tx, scope.customerId);
   await ACTIONS[action](tx, scope, input);
-  return feeRowToJson((await tx.db.selectFrom('fees').selectAll().where('id', '=', feeId).executeTakeFirstOrThrow()) as FeeRow);
+  return feeRowToJson(
+    (await tx.db.selectFrom('fees').selectAll().where('id', '=', feeId).executeTakeFirstOrThrow()) as FeeRow,
+  );
 }
 
 /** A fee entered by hand: a fee row and its ledger entry (type fee), in the customer's currency. */
-export async function createFee(tx: Tx, input: { customerId: string; amount: bigint; date: string; code: string }): Promise<FeeJson> {
+export async function createFee(
+  tx: Tx,
+  input: { customerId: string; amount: bigint; date: string; code: string },
+): Promise<FeeJson> {
   const customer = await requireCustomer(tx, input.customerId);
   const id = newMoneyId('FEE');
-  await appendTransactions(tx, [{ id, customerId: input.customerId, type: 'fee', amount: input.amount, currency: customer.currency, transDate: input.date, dueDate: input.date, source: 'fee', sourceRef: input.code }]);
-  const row: FeeRow = { id, customer_id: input.customerId, interest_note_id: null, code: input.code, source: 'manual', source_ref: null, amount: input.amount, currency: customer.currency, date: input.date, charge_txn_id: id, waive_txn_id: null, waived_amount: null, adjustment_status: 'none', created_by: tx.actor.userId, created_at: tx.now, updated_at: tx.now, version: 1 };
+  await appendTransactions(tx, [
+    {
+      id,
+      customerId: input.customerId,
+      type: 'fee',
+      amount: input.amount,
+      currency: customer.currency,
+      transDate: input.date,
+      dueDate: input.date,
+      source: 'fee',
+      sourceRef: input.code,
+    },
+  ]);
+  const row: FeeRow = {
+    id,
+    customer_id: input.customerId,
+    interest_note_id: null,
+    code: input.code,
+    source: 'manual',
+    source_ref: null,
+    amount: input.amount,
+    currency: customer.currency,
+    date: input.date,
+    charge_txn_id: id,
+    waive_txn_id: null,
+    waived_amount: null,
+    adjustment_status: 'none',
+    created_by: tx.actor.userId,
+    created_at: tx.now,
+    updated_at: tx.now,
+    version: 1,
+  };
   await tx.db.insertInto('fees').values(row).execute();
   const json = feeRowToJson(row);
   tx.changed(FEE, id, 'create', 1, { action: 'fee.create', after: json });
@@ -259,10 +554,43 @@ export async function createFee(tx: Tx, input: { customerId: string; amount: big
 }
 
 /** A fee row of the NSF operation (source nsf), with its ledger entry. */
-export async function createNsfFee(tx: Tx, input: { customerId: string; currency: string; amount: bigint; date: string; paymentId: string; nsfId: string }): Promise<FeeJson> {
+export async function createNsfFee(
+  tx: Tx,
+  input: { customerId: string; currency: string; amount: bigint; date: string; paymentId: string; nsfId: string },
+): Promise<FeeJson> {
   const id = newMoneyId('FEE');
-  await appendTransactions(tx, [{ id, customerId: input.customerId, type: 'fee', amount: input.amount, currency: input.currency, transDate: input.date, dueDate: input.date, source: 'nsf', sourceRef: input.nsfId }]);
-  const row: FeeRow = { id, customer_id: input.customerId, interest_note_id: null, code: 'NSF', source: 'nsf', source_ref: input.paymentId, amount: input.amount, currency: input.currency, date: input.date, charge_txn_id: id, waive_txn_id: null, waived_amount: null, adjustment_status: 'none', created_by: tx.actor.userId, created_at: tx.now, updated_at: tx.now, version: 1 };
+  await appendTransactions(tx, [
+    {
+      id,
+      customerId: input.customerId,
+      type: 'fee',
+      amount: input.amount,
+      currency: input.currency,
+      transDate: input.date,
+      dueDate: input.date,
+      source: 'nsf',
+      sourceRef: input.nsfId,
+    },
+  ]);
+  const row: FeeRow = {
+    id,
+    customer_id: input.customerId,
+    interest_note_id: null,
+    code: 'NSF',
+    source: 'nsf',
+    source_ref: input.paymentId,
+    amount: input.amount,
+    currency: input.currency,
+    date: input.date,
+    charge_txn_id: id,
+    waive_txn_id: null,
+    waived_amount: null,
+    adjustment_status: 'none',
+    created_by: tx.actor.userId,
+    created_at: tx.now,
+    updated_at: tx.now,
+    version: 1,
+  };
   await tx.db.insertInto('fees').values(row).execute();
   const json = feeRowToJson(row);
   tx.changed(FEE, id, 'create', 1, { action: 'fee.create', after: json });

@@ -8,7 +8,15 @@ import { appendTransactions } from '../../ledger/ledger.service';
 import { calculateInterestNote, invoicePortions, type InterestCode } from '../../../shared/collections/interest';
 import { refuseIf } from '../work/work.shared';
 import { loadInterestCode } from './setup.kinds';
-import { FEE, INTEREST_NOTE, newMoneyId, notesToJson, type FeeRow, type LineRow, type NoteRow } from './money.repository';
+import {
+  FEE,
+  INTEREST_NOTE,
+  newMoneyId,
+  notesToJson,
+  type FeeRow,
+  type LineRow,
+  type NoteRow,
+} from './money.repository';
 import type { InterestNoteJson } from './money.schema';
 
 /**
@@ -59,7 +67,10 @@ async function coveredTo(db: Db, customerId: string): Promise<Map<string, string
 }
 
 /** Settlements of the given debits that are neither reversals nor reversed (collections.md §4.5 portions). */
-async function liveSettlementsOfDebits(db: Db, ids: string[]): Promise<Map<string, { amount: bigint; date: string }[]>> {
+async function liveSettlementsOfDebits(
+  db: Db,
+  ids: string[],
+): Promise<Map<string, { amount: bigint; date: string }[]>> {
   const out = new Map<string, { amount: bigint; date: string }[]>();
   for (let i = 0; i < ids.length; i += 500) {
     const rows = await db
@@ -67,23 +78,45 @@ async function liveSettlementsOfDebits(db: Db, ids: string[]): Promise<Map<strin
       .select(['s.debit_id', 's.amount', 's.settle_date'])
       .where('s.debit_id', 'in', ids.slice(i, i + 500))
       .where('s.reverses_id', 'is', null)
-      .where((eb) => eb.not(eb.exists(eb.selectFrom('settlements as r').select('r.id').whereRef('r.reverses_id', '=', 's.id'))))
+      .where((eb) =>
+        eb.not(eb.exists(eb.selectFrom('settlements as r').select('r.id').whereRef('r.reverses_id', '=', 's.id'))),
+      )
       .execute();
-    groupBy(rows, (r) => r.debit_id, (r) => ({ amount: toBigInt(r.amount), date: r.settle_date }), out);
+    groupBy(
+      rows,
+      (r) => r.debit_id,
+      (r) => ({ amount: toBigInt(r.amount), date: r.settle_date }),
+      out,
+    );
   }
   return out;
 }
 
 async function cancelDrafts(tx: Tx, customerId: string): Promise<void> {
-  const drafts = await tx.db.selectFrom('interest_notes').selectAll().where('customer_id', '=', customerId).where('status', '=', 'created').execute();
+  const drafts = await tx.db
+    .selectFrom('interest_notes')
+    .selectAll()
+    .where('customer_id', '=', customerId)
+    .where('status', '=', 'created')
+    .execute();
   for (const d of drafts) {
     const next = { status: 'canceled', updated_at: tx.now, version: d.version + 1 };
     await tx.db.updateTable('interest_notes').set(next).where('id', '=', d.id).execute();
-    tx.changed(INTEREST_NOTE, d.id, 'update', next.version, { action: 'interestNote.cancel', before: { status: d.status, version: d.version }, after: { status: 'canceled', version: next.version }, reason: 'recalculated' });
+    tx.changed(INTEREST_NOTE, d.id, 'update', next.version, {
+      action: 'interestNote.cancel',
+      before: { status: d.status, version: d.version },
+      after: { status: 'canceled', version: next.version },
+      reason: 'recalculated',
+    });
   }
 }
 
-async function draftFor(tx: Tx, customerId: string, code: InterestCode, input: CalculateInput): Promise<InterestNoteJson | null> {
+async function draftFor(
+  tx: Tx,
+  customerId: string,
+  code: InterestCode,
+  input: CalculateInput,
+): Promise<InterestNoteJson | null> {
   await cancelDrafts(tx, customerId);
   const invoices = await tx.db
     .selectFrom('transactions')
@@ -99,8 +132,16 @@ async function draftFor(tx: Tx, customerId: string, code: InterestCode, input: C
     .execute();
   if (invoices.length === 0) return null;
   const covered = await coveredTo(tx.db, customerId);
-  const settlements = await liveSettlementsOfDebits(tx.db, invoices.map((i) => i.id));
-  const portions = invoices.flatMap((i) => invoicePortions({ id: i.id, amount: toBigInt(i.amount), dueDate: i.due_date!, coveredTo: covered.get(i.id) ?? null }, settlements.get(i.id) ?? []));
+  const settlements = await liveSettlementsOfDebits(
+    tx.db,
+    invoices.map((i) => i.id),
+  );
+  const portions = invoices.flatMap((i) =>
+    invoicePortions(
+      { id: i.id, amount: toBigInt(i.amount), dueDate: i.due_date!, coveredTo: covered.get(i.id) ?? null },
+      settlements.get(i.id) ?? [],
+    ),
+  );
   const draft = calculateInterestNote(code, portions, { fromDate: input.fromDate ?? null, toDate: input.toDate });
   if (draft.lines.length === 0) return null;
 
@@ -160,7 +201,11 @@ async function draftFor(tx: Tx, customerId: string, code: InterestCode, input: C
     version: 1,
   }));
   await tx.db.insertInto('interest_notes').values(note).execute();
-  for (let i = 0; i < lines.length; i += 200) await tx.db.insertInto('interest_note_lines').values(lines.slice(i, i + 200)).execute();
+  for (let i = 0; i < lines.length; i += 200)
+    await tx.db
+      .insertInto('interest_note_lines')
+      .values(lines.slice(i, i + 200))
+      .execute();
   if (fees.length) await tx.db.insertInto('fees').values(fees).execute();
   const [json] = await notesToJson(tx.db, [note]);
   tx.changed(INTEREST_NOTE, id, 'create', 1, { action: 'interestNote.calculate', after: json });
@@ -170,27 +215,46 @@ async function draftFor(tx: Tx, customerId: string, code: InterestCode, input: C
 /** Calculates and stores a draft note per customer that owes interest (SPEC §5 interest-notes:calculate). */
 export async function calculateInterestNotes(tx: Tx, input: CalculateInput): Promise<InterestNoteJson[]> {
   const today = tx.today;
-  if (input.toDate > today) throw ruleViolation(`interest is charged only for days that have passed: toDate ${input.toDate} is after today (${today})`, [{ path: 'toDate', message: `must not be after today (${today})` }]);
+  if (input.toDate > today)
+    throw ruleViolation(
+      `interest is charged only for days that have passed: toDate ${input.toDate} is after today (${today})`,
+      [{ path: 'toDate', message: `must not be after today (${today})` }],
+    );
   let customers: { id: string; interest_code_id: string | null }[];
   const codes = new Map<string, InterestCode>();
   if (input.customerIds) {
     const ids = input.customerIds;
-    const found = new Map((ids.length ? await tx.db.selectFrom('customers').select(['id', 'interest_code_id']).where('id', 'in', ids).execute() : []).map((c) => [c.id, c]));
+    const found = new Map(
+      (ids.length
+        ? await tx.db.selectFrom('customers').select(['id', 'interest_code_id']).where('id', 'in', ids).execute()
+        : []
+      ).map((c) => [c.id, c]),
+    );
     const errors: ErrorDetail[] = [];
     for (const [n, id] of ids.entries()) {
       const c = found.get(id);
       if (!c) errors.push({ path: `customerIds.${n}`, message: `customer ${id} does not exist` });
-      else if (!c.interest_code_id) errors.push({ path: `customerIds.${n}`, message: `customer ${id} has no interest code` });
+      else if (!c.interest_code_id)
+        errors.push({ path: `customerIds.${n}`, message: `customer ${id} has no interest code` });
       else {
         const code = await loadInterestCode(tx, c.interest_code_id);
         if (code) codes.set(code.id, code);
-        else errors.push({ path: `customerIds.${n}`, message: `interest code ${c.interest_code_id} of customer ${id} is not set up` });
+        else
+          errors.push({
+            path: `customerIds.${n}`,
+            message: `interest code ${c.interest_code_id} of customer ${id} is not set up`,
+          });
       }
     }
     refuseIf(errors, 'interest cannot be calculated');
     customers = ids.map((id) => found.get(id)!);
   } else {
-    customers = await tx.db.selectFrom('customers').select(['id', 'interest_code_id']).where('interest_code_id', 'is not', null).orderBy('id').execute();
+    customers = await tx.db
+      .selectFrom('customers')
+      .select(['id', 'interest_code_id'])
+      .where('interest_code_id', 'is not', null)
+      .orderBy('id')
+      .execute();
   }
   const notes: InterestNoteJson[] = [];
   for (const c of customers) {
@@ -213,7 +277,8 @@ export async function calculateInterestNotes(tx: Tx, input: CalculateInput): Pro
  * SQLite runs one writer at a time anyway.
  */
 export async function lockCustomer(tx: Tx, customerId: string): Promise<void> {
-  if (lockRows(tx)) await tx.db.selectFrom('customers').select('id').where('id', '=', customerId).forUpdate().executeTakeFirst();
+  if (lockRows(tx))
+    await tx.db.selectFrom('customers').select('id').where('id', '=', customerId).forUpdate().executeTakeFirst();
 }
 
 export async function findNote(db: Db, id: string, lock = false): Promise<NoteRow | undefined> {
@@ -227,14 +292,23 @@ export async function getInterestNote(db: Db, id: string): Promise<InterestNoteJ
   return (await notesToJson(db, [note]))[0]!;
 }
 
-export async function listInterestNotes(db: Db, q: { customerId?: string; status?: string; since?: number; limit: number; after?: string }): Promise<InterestNoteJson[]> {
-  let query = db.selectFrom('interest_notes').selectAll().orderBy('id').limit(q.limit + 1);
+export async function listInterestNotes(
+  db: Db,
+  q: { customerId?: string; status?: string; since?: number; limit: number; after?: string },
+): Promise<InterestNoteJson[]> {
+  let query = db
+    .selectFrom('interest_notes')
+    .selectAll()
+    .orderBy('id')
+    .limit(q.limit + 1);
   if (q.customerId) query = query.where('customer_id', '=', q.customerId);
   if (q.status) query = query.where('status', '=', q.status);
   if (q.after !== undefined) query = query.where('id', '>', q.after);
   if (q.since !== undefined) {
     const since = q.since;
-    query = query.where('id', 'in', (eb) => eb.selectFrom('changes').select('entity_id').where('entity', '=', INTEREST_NOTE).where('seq', '>', since));
+    query = query.where('id', 'in', (eb) =>
+      eb.selectFrom('changes').select('entity_id').where('entity', '=', INTEREST_NOTE).where('seq', '>', since),
+    );
   }
   return notesToJson(db, await query.execute());
 }
@@ -243,33 +317,82 @@ export async function listInterestNotes(db: Db, q: { customerId?: string; status
  * Posts a draft note: one interest entry per line and one fee entry per fee, dated `date`
  * (default the note date), and the note's place in the customer's posting order.
  */
-export async function postInterestNote(tx: Tx, id: string, input: { date?: string | undefined }): Promise<InterestNoteJson> {
+export async function postInterestNote(
+  tx: Tx,
+  id: string,
+  input: { date?: string | undefined },
+): Promise<InterestNoteJson> {
   const note = await findNote(tx.db, id, lockRows(tx));
   if (!note) throw notFound('interest note', id);
-  if (note.status !== 'created') throw ruleViolation(`interest note ${id} is ${note.status}; only a draft (created) note can be posted`, [{ path: 'status', message: note.status }]);
+  if (note.status !== 'created')
+    throw ruleViolation(`interest note ${id} is ${note.status}; only a draft (created) note can be posted`, [
+      { path: 'status', message: note.status },
+    ]);
   const date = input.date ?? note.note_date;
   const today = tx.today;
-  if (date > today) throw ruleViolation(`an interest note is posted on a day that has come: ${date} is after today (${today})`, [{ path: 'date', message: `must not be after today (${today})` }]);
-  if (date < note.note_date) throw ruleViolation(`interest note ${id} charges up to ${note.note_date}; it cannot be posted before that, on ${date}`, [{ path: 'date', message: `must be on or after the note date ${note.note_date}` }]);
+  if (date > today)
+    throw ruleViolation(`an interest note is posted on a day that has come: ${date} is after today (${today})`, [
+      { path: 'date', message: `must not be after today (${today})` },
+    ]);
+  if (date < note.note_date)
+    throw ruleViolation(
+      `interest note ${id} charges up to ${note.note_date}; it cannot be posted before that, on ${date}`,
+      [{ path: 'date', message: `must be on or after the note date ${note.note_date}` }],
+    );
   // The customer's posting order is read and extended under its row lock.
   await lockCustomer(tx, note.customer_id);
-  const lines = await tx.db.selectFrom('interest_note_lines').selectAll().where('note_id', '=', id).orderBy('line_no').execute();
+  const lines = await tx.db
+    .selectFrom('interest_note_lines')
+    .selectAll()
+    .where('note_id', '=', id)
+    .orderBy('line_no')
+    .execute();
   const fees = await tx.db.selectFrom('fees').selectAll().where('interest_note_id', '=', id).orderBy('id').execute();
-  const last = await tx.db.selectFrom('interest_notes').select((eb) => eb.fn.max('posting_no').as('n')).where('customer_id', '=', note.customer_id).executeTakeFirst();
+  const last = await tx.db
+    .selectFrom('interest_notes')
+    .select((eb) => eb.fn.max('posting_no').as('n'))
+    .where('customer_id', '=', note.customer_id)
+    .executeTakeFirst();
   const postingNo = Number(last?.n ?? 0) + 1;
-  const common = { customerId: note.customer_id, currency: note.currency, transDate: date, dueDate: date, documentDate: note.note_date, source: 'interestNote', sourceRef: id };
+  const common = {
+    customerId: note.customer_id,
+    currency: note.currency,
+    transDate: date,
+    dueDate: date,
+    documentDate: note.note_date,
+    source: 'interestNote',
+    sourceRef: id,
+  };
   await appendTransactions(tx, [
     ...lines.map((l) => ({ ...common, id: l.id, type: 'interest', amount: toBigInt(l.interest_amount) })),
     ...fees.map((f) => ({ ...common, id: f.id, type: 'fee', amount: toBigInt(f.amount) })),
   ]);
-  for (const l of lines) await tx.db.updateTable('interest_note_lines').set({ charge_txn_id: l.id }).where('id', '=', l.id).execute();
+  for (const l of lines)
+    await tx.db.updateTable('interest_note_lines').set({ charge_txn_id: l.id }).where('id', '=', l.id).execute();
   for (const f of fees) {
-    await tx.db.updateTable('fees').set({ charge_txn_id: f.id, date, updated_at: tx.now, version: f.version + 1 }).where('id', '=', f.id).execute();
-    tx.changed(FEE, f.id, 'update', f.version + 1, { action: 'fee.post', after: { id: f.id, transactionId: f.id, date } });
+    await tx.db
+      .updateTable('fees')
+      .set({ charge_txn_id: f.id, date, updated_at: tx.now, version: f.version + 1 })
+      .where('id', '=', f.id)
+      .execute();
+    tx.changed(FEE, f.id, 'update', f.version + 1, {
+      action: 'fee.post',
+      after: { id: f.id, transactionId: f.id, date },
+    });
   }
-  const next = { status: 'posted', posted_date: date, posting_no: postingNo, updated_at: tx.now, version: note.version + 1 };
+  const next = {
+    status: 'posted',
+    posted_date: date,
+    posting_no: postingNo,
+    updated_at: tx.now,
+    version: note.version + 1,
+  };
   await tx.db.updateTable('interest_notes').set(next).where('id', '=', id).execute();
   const json = (await notesToJson(tx.db, [{ ...note, ...next }]))[0]!;
-  tx.changed(INTEREST_NOTE, id, 'update', next.version, { action: 'interestNote.post', before: { status: note.status, version: note.version }, after: json });
+  tx.changed(INTEREST_NOTE, id, 'update', next.version, {
+    action: 'interestNote.post',
+    before: { status: note.status, version: note.version },
+    after: json,
+  });
   return json;
 }

@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
-import type { AdjustmentHistoryTable, Database, FeesTable, InterestNoteLinesTable, InterestNotesTable } from '../../db/schema';
+import type {
+  AdjustmentHistoryTable,
+  Database,
+  FeesTable,
+  InterestNoteLinesTable,
+  InterestNotesTable,
+} from '../../db/schema';
 import { toBigInt, toBigIntOrNull } from '../../db/values';
 import type { AdjustmentHistoryJson, FeeJson, InterestNoteJson } from './money.schema';
 import { formatMoney } from '../../../shared/money';
@@ -25,7 +31,8 @@ export const WRITE_OFF = 'writeOff';
 export const NSF = 'nsf';
 
 /** A server id: the prefix says what it is, 40 random bits make it unique enough for one company. */
-export const newMoneyId = (prefix: 'IN' | 'FEE' | 'WV' | 'RI' | 'RV' | 'WO' | 'NSF') => `${prefix}-${randomBytes(5).toString('hex')}`;
+export const newMoneyId = (prefix: 'IN' | 'FEE' | 'WV' | 'RI' | 'RV' | 'WO' | 'NSF') =>
+  `${prefix}-${randomBytes(5).toString('hex')}`;
 
 const money = (v: Parameters<typeof toBigInt>[0]) => formatMoney(toBigInt(v));
 const moneyOrNull = (v: Parameters<typeof toBigIntOrNull>[0]) => {
@@ -111,27 +118,58 @@ export async function notesToJson(db: Db, notes: NoteRow[]): Promise<InterestNot
   const fees = new Map<string, FeeRow[]>(ids.map((id) => [id, []]));
   for (let i = 0; i < ids.length; i += 500) {
     const chunk = ids.slice(i, i + 500);
-    for (const l of await db.selectFrom('interest_note_lines').selectAll().where('note_id', 'in', chunk).orderBy('note_id').orderBy('line_no').execute()) lines.get(l.note_id)!.push(l);
-    for (const f of await db.selectFrom('fees').selectAll().where('interest_note_id', 'in', chunk).orderBy('id').execute()) fees.get(f.interest_note_id!)!.push(f);
+    for (const l of await db
+      .selectFrom('interest_note_lines')
+      .selectAll()
+      .where('note_id', 'in', chunk)
+      .orderBy('note_id')
+      .orderBy('line_no')
+      .execute())
+      lines.get(l.note_id)!.push(l);
+    for (const f of await db
+      .selectFrom('fees')
+      .selectAll()
+      .where('interest_note_id', 'in', chunk)
+      .orderBy('id')
+      .execute())
+      fees.get(f.interest_note_id!)!.push(f);
   }
   return notes.map((n) => noteToJson(n, lines.get(n.id)!, fees.get(n.id)!));
 }
 
 /** A customer's interest notes (drafts, posted and canceled), oldest first. */
 export async function interestNotesOfCustomer(db: Db, customerId: string): Promise<InterestNoteJson[]> {
-  const notes = await db.selectFrom('interest_notes').selectAll().where('customer_id', '=', customerId).orderBy('created_at').orderBy('id').execute();
+  const notes = await db
+    .selectFrom('interest_notes')
+    .selectAll()
+    .where('customer_id', '=', customerId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
   return notesToJson(db, notes);
 }
 
 /** A customer's posted fees (by hand, on posted interest notes, NSF), oldest first. */
 export async function feesOfCustomer(db: Db, customerId: string): Promise<FeeJson[]> {
-  const rows = await db.selectFrom('fees').selectAll().where('customer_id', '=', customerId).where('charge_txn_id', 'is not', null).orderBy('created_at').orderBy('id').execute();
+  const rows = await db
+    .selectFrom('fees')
+    .selectAll()
+    .where('customer_id', '=', customerId)
+    .where('charge_txn_id', 'is not', null)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
   return rows.map(feeRowToJson);
 }
 
 /** A customer's waives, reinstatements and reversals, oldest first. */
 export async function adjustmentHistoryOfCustomer(db: Db, customerId: string): Promise<AdjustmentHistoryJson[]> {
-  const rows = await db.selectFrom('adjustment_history').selectAll().where('customer_id', '=', customerId).orderBy('id').execute();
+  const rows = await db
+    .selectFrom('adjustment_history')
+    .selectAll()
+    .where('customer_id', '=', customerId)
+    .orderBy('id')
+    .execute();
   return rows.map(historyRowToJson);
 }
 
@@ -140,8 +178,16 @@ export async function findFee(db: Db, id: string): Promise<FeeRow | undefined> {
 }
 
 /** A page of posted fees by id (`limit + 1` rows, for `page()`), of one customer or all. */
-export async function listPostedFees(db: Db, q: { limit: number; after?: string | undefined; customerId?: string | undefined }): Promise<FeeRow[]> {
-  let query = db.selectFrom('fees').selectAll().where('charge_txn_id', 'is not', null).orderBy('id').limit(q.limit + 1);
+export async function listPostedFees(
+  db: Db,
+  q: { limit: number; after?: string | undefined; customerId?: string | undefined },
+): Promise<FeeRow[]> {
+  let query = db
+    .selectFrom('fees')
+    .selectAll()
+    .where('charge_txn_id', 'is not', null)
+    .orderBy('id')
+    .limit(q.limit + 1);
   if (q.customerId) query = query.where('customer_id', '=', q.customerId);
   if (q.after !== undefined) query = query.where('id', '>', q.after);
   return (await query.execute()) as FeeRow[];

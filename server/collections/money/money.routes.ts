@@ -13,7 +13,18 @@ import { adjustFee, adjustInterestNote, createFee } from './adjustments.service'
 import { calculateInterestNotes, getInterestNote, listInterestNotes, postInterestNote } from './interest.service';
 import { recordNsf } from './nsf.service';
 import { feeRowToJson, findFee, listPostedFees } from './money.repository';
-import { AdjustBody, CalculateBody, DateBody, FeeBody, FeeSchema, InterestNoteSchema, NsfBody, NsfSchema, WriteOffBody, WriteOffSchema } from './money.schema';
+import {
+  AdjustBody,
+  CalculateBody,
+  DateBody,
+  FeeBody,
+  FeeSchema,
+  InterestNoteSchema,
+  NsfBody,
+  NsfSchema,
+  WriteOffBody,
+  WriteOffSchema,
+} from './money.schema';
 import { COLLECTIONS_MONEY_SETUP_KINDS } from './setup.kinds';
 import { createWriteOff, getWriteOff, listWriteOffs, postWriteOff, reverseWriteOff } from './write-offs.service';
 
@@ -40,7 +51,8 @@ async function optionalBody<T extends z.ZodType>(c: Context<AppEnv>, schema: T):
     }
   }
   const parsed = schema.safeParse(json);
-  if (!parsed.success) throw new ApiError('invalid_request', 'the request body does not match the schema', zodDetails(parsed.error));
+  if (!parsed.success)
+    throw new ApiError('invalid_request', 'the request body does not match the schema', zodDetails(parsed.error));
   return parsed.data;
 }
 
@@ -56,7 +68,19 @@ function interestNoteRoutes(app: OpenAPIHono<AppEnv>): void {
   const base = '/api/v1/interest-notes';
   register(
     app,
-    createRoute({ middleware: writer('calculate interest'), method: 'post', path: `${base}:calculate`, tags, summary: 'Calculate and store draft interest notes (one per customer that owes interest)', description: "Cancels the customers' earlier drafts. Lines carry base, window, days, rate, formula and amount.", request: { body: jsonBody(CalculateBody) }, responses: { 201: jsonResponse(z.object({ items: z.array(InterestNoteSchema) }), 'the draft notes'), ...errorResponses } }),
+    createRoute({
+      middleware: writer('calculate interest'),
+      method: 'post',
+      path: `${base}:calculate`,
+      tags,
+      summary: 'Calculate and store draft interest notes (one per customer that owes interest)',
+      description: "Cancels the customers' earlier drafts. Lines carry base, window, days, rate, formula and amount.",
+      request: { body: jsonBody(CalculateBody) },
+      responses: {
+        201: jsonResponse(z.object({ items: z.array(InterestNoteSchema) }), 'the draft notes'),
+        ...errorResponses,
+      },
+    }),
     async (c) => {
       const body = c.req.valid('json');
       return command(c, async (tx) => ({ status: 201, body: { items: await calculateInterestNotes(tx, body) } }));
@@ -64,21 +88,59 @@ function interestNoteRoutes(app: OpenAPIHono<AppEnv>): void {
   );
   register(
     app,
-    createRoute({ method: 'get', path: base, tags, summary: 'List interest notes', request: { query: z.object({ ...pageQuery, since: SinceQuery, customerId: Id.optional(), status: z.enum(['created', 'posted', 'canceled']).optional() }) }, responses: { 200: jsonResponse(z.object({ items: z.array(InterestNoteSchema), nextCursor: z.string().nullable() })), ...errorResponses } }),
+    createRoute({
+      method: 'get',
+      path: base,
+      tags,
+      summary: 'List interest notes',
+      request: {
+        query: z.object({
+          ...pageQuery,
+          since: SinceQuery,
+          customerId: Id.optional(),
+          status: z.enum(['created', 'posted', 'canceled']).optional(),
+        }),
+      },
+      responses: {
+        200: jsonResponse(z.object({ items: z.array(InterestNoteSchema), nextCursor: z.string().nullable() })),
+        ...errorResponses,
+      },
+    }),
     async (c) => {
       const { limit, cursor, ...q } = c.req.valid('query');
       const rows = await listInterestNotes(c.var.deps.handle.read, { ...q, limit, after: decodeCursor(cursor) });
       return c.json(page(rows, limit, (r) => r.id));
     },
   );
-  register(app, createRoute({ method: 'get', path: `${base}/{id}`, tags, summary: 'One interest note with its lines and fees', request: { params: IdParam }, responses: { 200: jsonResponse(InterestNoteSchema), ...errorResponses } }), async (c) => {
-    const note = await getInterestNote(c.var.deps.handle.read, c.req.valid('param').id);
-    c.header('ETag', etag(note.version));
-    return c.json(note);
-  });
   register(
     app,
-    createRoute({ middleware: writer('post interest notes'), method: 'post', path: `${base}/{id}/post`, tags, summary: 'Post a draft note: an interest entry per line and a fee entry per fee', description: 'Body (optional): {"date":"YYYY-MM-DD"}, default the note date.', optionalBody: DateBody, request: { params: IdParam }, responses: { 200: jsonResponse(InterestNoteSchema), ...errorResponses } }),
+    createRoute({
+      method: 'get',
+      path: `${base}/{id}`,
+      tags,
+      summary: 'One interest note with its lines and fees',
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(InterestNoteSchema), ...errorResponses },
+    }),
+    async (c) => {
+      const note = await getInterestNote(c.var.deps.handle.read, c.req.valid('param').id);
+      c.header('ETag', etag(note.version));
+      return c.json(note);
+    },
+  );
+  register(
+    app,
+    createRoute({
+      middleware: writer('post interest notes'),
+      method: 'post',
+      path: `${base}/{id}/post`,
+      tags,
+      summary: 'Post a draft note: an interest entry per line and a fee entry per fee',
+      description: 'Body (optional): {"date":"YYYY-MM-DD"}, default the note date.',
+      optionalBody: DateBody,
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(InterestNoteSchema), ...errorResponses },
+    }),
     async (c) => {
       const { id } = c.req.valid('param');
       const body = await optionalBody(c, DateBody);
@@ -91,12 +153,23 @@ function interestNoteRoutes(app: OpenAPIHono<AppEnv>): void {
   const summaries = {
     waive: 'Waive a posted note, one line or one fee: a credit note settled against it (window and waive limit apply)',
     reinstate: 'Reinstate what was waived: a new debit for the waived amount',
-    reverse: 'Reverse a posted note or one line (newest note first; never a fee alone): a credit note, and the period is charged again by the next calculation',
+    reverse:
+      'Reverse a posted note or one line (newest note first; never a fee alone): a credit note, and the period is charged again by the next calculation',
   };
   for (const action of ['waive', 'reinstate', 'reverse'] as const) {
     register(
       app,
-      createRoute({ middleware: writer(`${action} interest notes`), method: 'post', path: `${base}/{id}/${action}`, tags, summary: summaries[action], description: 'Body (optional): {lineId?, feeId?, date?}; neither lineId nor feeId: the whole note.', optionalBody: AdjustBody, request: { params: IdParam }, responses: { 200: jsonResponse(InterestNoteSchema), ...errorResponses } }),
+      createRoute({
+        middleware: writer(`${action} interest notes`),
+        method: 'post',
+        path: `${base}/{id}/${action}`,
+        tags,
+        summary: summaries[action],
+        description: 'Body (optional): {lineId?, feeId?, date?}; neither lineId nor feeId: the whole note.',
+        optionalBody: AdjustBody,
+        request: { params: IdParam },
+        responses: { 200: jsonResponse(InterestNoteSchema), ...errorResponses },
+      }),
       async (c) => {
         const { id } = c.req.valid('param');
         const body = await optionalBody(c, AdjustBody);
@@ -113,7 +186,15 @@ function feeRoutes(app: OpenAPIHono<AppEnv>): void {
   const base = '/api/v1/fees';
   register(
     app,
-    createRoute({ middleware: writer('charge fees'), method: 'post', path: base, tags, summary: 'Charge a fee to a customer (a fee ledger entry in its currency)', request: { body: jsonBody(FeeBody) }, responses: { 201: jsonResponse(FeeSchema, 'created'), ...errorResponses } }),
+    createRoute({
+      middleware: writer('charge fees'),
+      method: 'post',
+      path: base,
+      tags,
+      summary: 'Charge a fee to a customer (a fee ledger entry in its currency)',
+      request: { body: jsonBody(FeeBody) },
+      responses: { 201: jsonResponse(FeeSchema, 'created'), ...errorResponses },
+    }),
     async (c) => {
       const body = c.req.valid('json');
       return command(c, async (tx) => {
@@ -124,24 +205,59 @@ function feeRoutes(app: OpenAPIHono<AppEnv>): void {
   );
   register(
     app,
-    createRoute({ method: 'get', path: base, tags, summary: 'List posted fees', request: { query: z.object({ ...pageQuery, customerId: Id.optional() }) }, responses: { 200: jsonResponse(z.object({ items: z.array(FeeSchema), nextCursor: z.string().nullable() })), ...errorResponses } }),
+    createRoute({
+      method: 'get',
+      path: base,
+      tags,
+      summary: 'List posted fees',
+      request: { query: z.object({ ...pageQuery, customerId: Id.optional() }) },
+      responses: {
+        200: jsonResponse(z.object({ items: z.array(FeeSchema), nextCursor: z.string().nullable() })),
+        ...errorResponses,
+      },
+    }),
     async (c) => {
       const { limit, cursor, customerId } = c.req.valid('query');
-      const { items, nextCursor } = page(await listPostedFees(c.var.deps.handle.read, { limit, after: decodeCursor(cursor), customerId }), limit, (r) => r.id);
+      const { items, nextCursor } = page(
+        await listPostedFees(c.var.deps.handle.read, { limit, after: decodeCursor(cursor), customerId }),
+        limit,
+        (r) => r.id,
+      );
       return c.json({ items: items.map(feeRowToJson), nextCursor });
     },
   );
-  register(app, createRoute({ method: 'get', path: `${base}/{id}`, tags, summary: 'One fee', request: { params: IdParam }, responses: { 200: jsonResponse(FeeSchema), ...errorResponses } }), async (c) => {
-    const { id } = c.req.valid('param');
-    const row = await findFee(c.var.deps.handle.read, id);
-    if (!row) throw notFound('fee', id);
-    c.header('ETag', etag(row.version));
-    return c.json(feeRowToJson(row));
-  });
+  register(
+    app,
+    createRoute({
+      method: 'get',
+      path: `${base}/{id}`,
+      tags,
+      summary: 'One fee',
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(FeeSchema), ...errorResponses },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const row = await findFee(c.var.deps.handle.read, id);
+      if (!row) throw notFound('fee', id);
+      c.header('ETag', etag(row.version));
+      return c.json(feeRowToJson(row));
+    },
+  );
   for (const action of ['waive', 'reinstate'] as const) {
     register(
       app,
-      createRoute({ middleware: writer(`${action} fees`), method: 'post', path: `${base}/{id}/${action}`, tags, summary: action === 'waive' ? 'Waive a fee (window and waive limit apply)' : 'Reinstate a waived fee', description: 'Body (optional): {"date":"YYYY-MM-DD"}, default today.', optionalBody: DateBody, request: { params: IdParam }, responses: { 200: jsonResponse(FeeSchema), ...errorResponses } }),
+      createRoute({
+        middleware: writer(`${action} fees`),
+        method: 'post',
+        path: `${base}/{id}/${action}`,
+        tags,
+        summary: action === 'waive' ? 'Waive a fee (window and waive limit apply)' : 'Reinstate a waived fee',
+        description: 'Body (optional): {"date":"YYYY-MM-DD"}, default today.',
+        optionalBody: DateBody,
+        request: { params: IdParam },
+        responses: { 200: jsonResponse(FeeSchema), ...errorResponses },
+      }),
       async (c) => {
         const { id } = c.req.valid('param');
         const body = await optionalBody(c, DateBody);
@@ -158,7 +274,15 @@ function writeOffRoutes(app: OpenAPIHono<AppEnv>): void {
   const base = '/api/v1/write-offs';
   register(
     app,
-    createRoute({ middleware: writer('write off'), method: 'post', path: base, tags, summary: 'Create a draft write-off journal for a customer (all open items, or the ones listed)', request: { body: jsonBody(WriteOffBody) }, responses: { 201: jsonResponse(WriteOffSchema, 'the draft journal'), ...errorResponses } }),
+    createRoute({
+      middleware: writer('write off'),
+      method: 'post',
+      path: base,
+      tags,
+      summary: 'Create a draft write-off journal for a customer (all open items, or the ones listed)',
+      request: { body: jsonBody(WriteOffBody) },
+      responses: { 201: jsonResponse(WriteOffSchema, 'the draft journal'), ...errorResponses },
+    }),
     async (c) => {
       const body = c.req.valid('json');
       return command(c, async (tx) => {
@@ -169,21 +293,50 @@ function writeOffRoutes(app: OpenAPIHono<AppEnv>): void {
   );
   register(
     app,
-    createRoute({ method: 'get', path: base, tags, summary: 'List write-off journals', request: { query: z.object({ ...pageQuery, customerId: Id.optional() }) }, responses: { 200: jsonResponse(z.object({ items: z.array(WriteOffSchema), nextCursor: z.string().nullable() })), ...errorResponses } }),
+    createRoute({
+      method: 'get',
+      path: base,
+      tags,
+      summary: 'List write-off journals',
+      request: { query: z.object({ ...pageQuery, customerId: Id.optional() }) },
+      responses: {
+        200: jsonResponse(z.object({ items: z.array(WriteOffSchema), nextCursor: z.string().nullable() })),
+        ...errorResponses,
+      },
+    }),
     async (c) => {
       const { limit, cursor, customerId } = c.req.valid('query');
       const rows = await listWriteOffs(c.var.deps.handle.read, { customerId, limit, after: decodeCursor(cursor) });
       return c.json(page(rows, limit, (r) => r.id));
     },
   );
-  register(app, createRoute({ method: 'get', path: `${base}/{id}`, tags, summary: 'One write-off journal', request: { params: IdParam }, responses: { 200: jsonResponse(WriteOffSchema), ...errorResponses } }), async (c) => {
-    const w = await getWriteOff(c.var.deps.handle.read, c.req.valid('param').id);
-    c.header('ETag', etag(w.version));
-    return c.json(w);
-  });
   register(
     app,
-    createRoute({ middleware: writer('post write-offs'), method: 'post', path: `${base}/{id}/post`, tags, summary: 'Post a draft write-off: the marked items are settled and close', request: { params: IdParam }, responses: { 200: jsonResponse(WriteOffSchema), ...errorResponses } }),
+    createRoute({
+      method: 'get',
+      path: `${base}/{id}`,
+      tags,
+      summary: 'One write-off journal',
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(WriteOffSchema), ...errorResponses },
+    }),
+    async (c) => {
+      const w = await getWriteOff(c.var.deps.handle.read, c.req.valid('param').id);
+      c.header('ETag', etag(w.version));
+      return c.json(w);
+    },
+  );
+  register(
+    app,
+    createRoute({
+      middleware: writer('post write-offs'),
+      method: 'post',
+      path: `${base}/{id}/post`,
+      tags,
+      summary: 'Post a draft write-off: the marked items are settled and close',
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(WriteOffSchema), ...errorResponses },
+    }),
     async (c) => {
       const { id } = c.req.valid('param');
       await optionalBody(c, z.strictObject({}));
@@ -195,7 +348,17 @@ function writeOffRoutes(app: OpenAPIHono<AppEnv>): void {
   );
   register(
     app,
-    createRoute({ middleware: writer('reverse write-offs'), method: 'post', path: `${base}/{id}/reverse`, tags, summary: 'Reverse a posted write-off: the items reopen at their amounts and due dates', description: 'Body (optional): {"date":"YYYY-MM-DD"}, default the journal date.', optionalBody: DateBody, request: { params: IdParam }, responses: { 200: jsonResponse(WriteOffSchema), ...errorResponses } }),
+    createRoute({
+      middleware: writer('reverse write-offs'),
+      method: 'post',
+      path: `${base}/{id}/reverse`,
+      tags,
+      summary: 'Reverse a posted write-off: the items reopen at their amounts and due dates',
+      description: 'Body (optional): {"date":"YYYY-MM-DD"}, default the journal date.',
+      optionalBody: DateBody,
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(WriteOffSchema), ...errorResponses },
+    }),
     async (c) => {
       const { id } = c.req.valid('param');
       const body = await optionalBody(c, DateBody);
@@ -216,7 +379,10 @@ function nsfRoutes(app: OpenAPIHono<AppEnv>): void {
       path: '/api/v1/payments/{transactionId}/nsf',
       tags,
       summary: 'Record a returned (NSF) payment: cancel it, reopen what it paid, charge the bank fee',
-      request: { params: z.object({ transactionId: Id.openapi({ param: { name: 'transactionId', in: 'path' } }) }), body: jsonBody(NsfBody) },
+      request: {
+        params: z.object({ transactionId: Id.openapi({ param: { name: 'transactionId', in: 'path' } }) }),
+        body: jsonBody(NsfBody),
+      },
       responses: { 201: jsonResponse(NsfSchema, 'the NSF record'), ...errorResponses },
     }),
     async (c) => {

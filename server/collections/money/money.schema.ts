@@ -17,7 +17,12 @@ export const FeeSchema = z
     amount: MoneyOut,
     currency: z.string(),
     date: DateOut.nullable().openapi({ description: 'posting date (null on a draft note)' }),
-    transactionId: z.string().nullable().openapi({ description: 'the ledger entry now carrying the charge (the reinstating debit after a reinstatement)' }),
+    transactionId: z
+      .string()
+      .nullable()
+      .openapi({
+        description: 'the ledger entry now carrying the charge (the reinstating debit after a reinstatement)',
+      }),
     adjustmentStatus: z.enum(ADJUSTMENT_STATUSES),
     waivedAmount: MoneyOut.nullable(),
     createdAt: Timestamp,
@@ -131,7 +136,15 @@ export const NsfSchema = z
     feeJournal: z.string().nullable().openapi({ description: "the bank account's NSF journal the fee is booked in" }),
     // A union, not .nullable(): a nullable $ref renders as allOf [ref, {type: [object, null]}], which null cannot match.
     fee: z.union([FeeSchema, z.null()]),
-    reopenedSettlements: z.array(z.object({ settlementId: z.string(), reversalId: z.string(), debitId: z.string(), creditId: z.string(), amount: MoneyOut })),
+    reopenedSettlements: z.array(
+      z.object({
+        settlementId: z.string(),
+        reversalId: z.string(),
+        debitId: z.string(),
+        creditId: z.string(),
+        amount: MoneyOut,
+      }),
+    ),
     payment: TransactionSchema,
     userId: z.string().nullable(),
     at: Timestamp,
@@ -143,12 +156,20 @@ export type NsfJson = z.infer<typeof NsfSchema>;
 
 export const CalculateBody = z
   .strictObject({
-    customerIds: z.array(Id).min(1).max(10_000).optional().openapi({ description: 'left out: every customer with an interest code' }),
+    customerIds: z
+      .array(Id)
+      .min(1)
+      .max(10_000)
+      .optional()
+      .openapi({ description: 'left out: every customer with an interest code' }),
     toDate: DateIn,
-    fromDate: DateIn.nullish().openapi({ description: 'left out: from the start (periods already charged by posted notes are never charged twice)' }),
+    fromDate: DateIn.nullish().openapi({
+      description: 'left out: from the start (periods already charged by posted notes are never charged twice)',
+    }),
   })
   .superRefine((v, ctx) => {
-    if (v.fromDate && v.fromDate > v.toDate) ctx.addIssue({ code: 'custom', path: ['fromDate'], message: 'must not be after toDate' });
+    if (v.fromDate && v.fromDate > v.toDate)
+      ctx.addIssue({ code: 'custom', path: ['fromDate'], message: 'must not be after toDate' });
   })
   .openapi('InterestCalculateInput');
 
@@ -157,23 +178,40 @@ export const AdjustBody = z
   .strictObject({
     lineId: Id.optional().openapi({ description: 'one line of the note' }),
     feeId: Id.optional().openapi({ description: 'one fee of the note' }),
-    date: DateIn.optional().openapi({ description: 'the action date (default today): the waive window is counted to it' }),
+    date: DateIn.optional().openapi({
+      description: 'the action date (default today): the waive window is counted to it',
+    }),
   })
   .superRefine((v, ctx) => {
-    if (v.lineId !== undefined && v.feeId !== undefined) ctx.addIssue({ code: 'custom', path: ['feeId'], message: 'name a line or a fee, not both' });
+    if (v.lineId !== undefined && v.feeId !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['feeId'], message: 'name a line or a fee, not both' });
   })
   .openapi('InterestNoteAdjustInput');
 
-export const FeeBody = z.strictObject({ customerId: Id, amount: PositiveMoneyIn, date: DateIn, code: Id.openapi({ description: 'the charge code, e.g. "LATE"' }) }).openapi('FeeInput');
+export const FeeBody = z
+  .strictObject({
+    customerId: Id,
+    amount: PositiveMoneyIn,
+    date: DateIn,
+    code: Id.openapi({ description: 'the charge code, e.g. "LATE"' }),
+  })
+  .openapi('FeeInput');
 
 export const WriteOffBody = z
   .strictObject({
     customerId: Id,
-    transactionIds: z.array(Id).min(1).max(10_000).optional().openapi({ description: 'left out: every open transaction of the customer' }),
+    transactionIds: z
+      .array(Id)
+      .min(1)
+      .max(10_000)
+      .optional()
+      .openapi({ description: 'left out: every open transaction of the customer' }),
     reasonCode: Id.optional().openapi({ description: 'a writeOff reason; default: the parameter writeOffReasonCode' }),
     comment: LongText.nullish(),
     date: DateIn,
   })
   .openapi('WriteOffInput');
 
-export const NsfBody = z.strictObject({ reasonCode: Id, date: DateIn, comment: LongText.nullish() }).openapi('NsfInput');
+export const NsfBody = z
+  .strictObject({ reasonCode: Id, date: DateIn, comment: LongText.nullish() })
+  .openapi('NsfInput');

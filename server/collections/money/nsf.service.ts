@@ -3,7 +3,13 @@ import { toBigInt, toBool } from '../../db/values';
 import { lockRows } from '../../customers/customers.service';
 import { notFound, ruleViolation } from '../../http/errors';
 import { requireReasonCode } from '../../credit/setup/setup.kinds';
-import { appendTransactions, cancelTransaction, liveSettlementsOf, reverseSettlement, settle } from '../../ledger/ledger.service';
+import {
+  appendTransactions,
+  cancelTransaction,
+  liveSettlementsOf,
+  reverseSettlement,
+  settle,
+} from '../../ledger/ledger.service';
 import { requireLedgerWithinCeiling } from '../../ledger/ceiling';
 import { findTransaction, transactionRowToTransaction } from '../../ledger/ledger.repository';
 import { formatMoney, parseMoney } from '../../../shared/money';
@@ -37,42 +43,105 @@ import { findBankAccount } from './setup.kinds';
 
 /** 422 naming `date` when the NSF date is before `earliest` (what happened on `earliest` is `what`). */
 function refuseEarlierThan(date: string, earliest: string, what: string): void {
-  if (date < earliest) throw ruleViolation(`the NSF date ${date} is before ${what} ${earliest}`, [{ path: 'date', message: `must be on or after ${earliest}` }]);
+  if (date < earliest)
+    throw ruleViolation(`the NSF date ${date} is before ${what} ${earliest}`, [
+      { path: 'date', message: `must be on or after ${earliest}` },
+    ]);
 }
 
-export async function recordNsf(tx: Tx, paymentId: string, input: { reasonCode: string; date: string; comment?: string | null | undefined }): Promise<NsfJson> {
+export async function recordNsf(
+  tx: Tx,
+  paymentId: string,
+  input: { reasonCode: string; date: string; comment?: string | null | undefined },
+): Promise<NsfJson> {
   const payment = await findTransaction(tx.db, paymentId, lockRows(tx));
   if (!payment) throw notFound('transaction', paymentId);
-  const refusal = nsfRefusal({ id: payment.id, type: payment.type, bankAccountId: payment.bank_account_id, canceled: toBool(payment.canceled) });
+  const refusal = nsfRefusal({
+    id: payment.id,
+    type: payment.type,
+    bankAccountId: payment.bank_account_id,
+    canceled: toBool(payment.canceled),
+  });
   if (refusal) throw ruleViolation(refusal, [{ path: 'transactionId', message: refusal }]);
   const live = await liveSettlementsOf(tx.db, paymentId);
   refuseEarlierThan(input.date, payment.trans_date, `payment ${paymentId} was posted`);
-  for (const s of live) refuseEarlierThan(input.date, s.settle_date, `settlement ${s.id} of payment ${paymentId}, which the NSF reverses, is dated`);
+  for (const s of live)
+    refuseEarlierThan(
+      input.date,
+      s.settle_date,
+      `settlement ${s.id} of payment ${paymentId}, which the NSF reverses, is dated`,
+    );
   await requireReasonCode(tx, input.reasonCode, 'nsf');
   const id = newMoneyId('NSF');
 
   const reopened: NsfJson['reopenedSettlements'] = [];
   for (const s of live) {
     const r = await reverseSettlement(tx, String(s.id), input.date);
-    reopened.push({ settlementId: String(s.id), reversalId: r.id, debitId: r.debitId, creditId: r.creditId, amount: formatMoney(r.amount) });
+    reopened.push({
+      settlementId: String(s.id),
+      reversalId: r.id,
+      debitId: r.debitId,
+      creditId: r.creditId,
+      amount: formatMoney(r.amount),
+    });
   }
   const reopenedPayment = (await findTransaction(tx.db, paymentId, lockRows(tx)))!;
   const open = toBigInt(reopenedPayment.open_amount);
   const reversalId = `${id}-REV`;
-  await appendTransactions(tx, [{ id: reversalId, customerId: payment.customer_id, type: 'nsfReversal', amount: -toBigInt(payment.amount), currency: payment.currency, transDate: input.date, dueDate: input.date, source: 'nsf', sourceRef: paymentId }], { ceiling: 'settledAtOnce' });
+  await appendTransactions(
+    tx,
+    [
+      {
+        id: reversalId,
+        customerId: payment.customer_id,
+        type: 'nsfReversal',
+        amount: -toBigInt(payment.amount),
+        currency: payment.currency,
+        transDate: input.date,
+        dueDate: input.date,
+        source: 'nsf',
+        sourceRef: paymentId,
+      },
+    ],
+    { ceiling: 'settledAtOnce' },
+  );
   if (open < 0n) await settle(tx, { debitId: reversalId, creditId: paymentId, amount: -open, date: input.date });
   const canceled = await cancelTransaction(tx, paymentId);
   await cancelTransaction(tx, reversalId);
 
   const bank = await findBankAccount(tx, payment.bank_account_id!);
   const feeAmount = bank ? parseMoney(bank.nsfFee ?? '0') : 0n;
-  const fee = feeAmount > 0n ? await createNsfFee(tx, { customerId: payment.customer_id, currency: payment.currency, amount: feeAmount, date: input.date, paymentId, nsfId: id }) : null;
+  const fee =
+    feeAmount > 0n
+      ? await createNsfFee(tx, {
+          customerId: payment.customer_id,
+          currency: payment.currency,
+          amount: feeAmount,
+          date: input.date,
+          paymentId,
+          nsfId: id,
+        })
+      : null;
   // The reopened invoices count towards the customer's ceiling again (server/ledger/ceiling.ts).
   await requireLedgerWithinCeiling(tx, payment.customer_id);
 
   await tx.db
     .insertInto('nsf_records')
-    .values({ id, customer_id: payment.customer_id, payment_txn_id: paymentId, reversal_txn_id: reversalId, bank_account_id: payment.bank_account_id!, date: input.date, reason_code: input.reasonCode, comment: input.comment ?? null, fee_id: fee?.id ?? null, fee_amount: feeAmount, reopened_settlements: JSON.stringify(reopened), user_id: tx.actor.userId, at: tx.now })
+    .values({
+      id,
+      customer_id: payment.customer_id,
+      payment_txn_id: paymentId,
+      reversal_txn_id: reversalId,
+      bank_account_id: payment.bank_account_id!,
+      date: input.date,
+      reason_code: input.reasonCode,
+      comment: input.comment ?? null,
+      fee_id: fee?.id ?? null,
+      fee_amount: feeAmount,
+      reopened_settlements: JSON.stringify(reopened),
+      user_id: tx.actor.userId,
+      at: tx.now,
+    })
     .execute();
   const json: NsfJson = {
     id,

@@ -27,7 +27,9 @@ const RangeRow = z.strictObject({ from: z.union([z.string(), z.number()]), value
 const versionFields = {
   method: z.enum(['daily365', 'monthly30', 'interval']),
   valueType: z.enum(['percentage', 'amount']).default('percentage'),
-  rate: RateIn.default(0n).openapi({ description: 'percentage (yearly for daily365, monthly for monthly30, per interval) or amount, up to 4 decimals' }),
+  rate: RateIn.default(0n).openapi({
+    description: 'percentage (yearly for daily365, monthly for monthly30, per interval) or amount, up to 4 decimals',
+  }),
   every: Every.nullish(),
   rangeBy: z.enum(['amount', 'days', 'months']).nullish(),
   ranges: z.array(RangeRow).max(50).nullish(),
@@ -52,18 +54,29 @@ type VersionIn = {
 
 /** Cross-field rules of one version, reported under `prefix` (e.g. `versions.1.`). */
 function checkVersion(v: VersionIn, ctx: z.RefinementCtx, prefix: (string | number)[]): void {
-  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path: [...prefix, ...path], message });
+  const issue = (path: (string | number)[], message: string) =>
+    ctx.addIssue({ code: 'custom', path: [...prefix, ...path], message });
   if (v.method === 'interval' && !v.every) issue(['every'], 'is required by the interval method');
   if (v.rangeBy && !v.ranges?.length) issue(['ranges'], `at least one row is required with rangeBy ${v.rangeBy}`);
   if (v.ranges?.length && !v.rangeBy) issue(['rangeBy'], 'is required when ranges are given');
-  if ((v.rangeBy === 'days' || v.rangeBy === 'months') && v.method !== 'interval') issue(['rangeBy'], `${v.rangeBy} ranges need the interval method`);
-  if (v.rangeBy === 'days' && v.every && v.every.unit !== 'day') issue(['every', 'unit'], 'ranges by days need every.unit "day"');
-  if (v.rangeBy === 'months' && v.every && v.every.unit !== 'month') issue(['every', 'unit'], 'ranges by months need every.unit "month"');
+  if ((v.rangeBy === 'days' || v.rangeBy === 'months') && v.method !== 'interval')
+    issue(['rangeBy'], `${v.rangeBy} ranges need the interval method`);
+  if (v.rangeBy === 'days' && v.every && v.every.unit !== 'day')
+    issue(['every', 'unit'], 'ranges by days need every.unit "day"');
+  if (v.rangeBy === 'months' && v.every && v.every.unit !== 'month')
+    issue(['every', 'unit'], 'ranges by months need every.unit "month"');
   (v.ranges ?? []).forEach((r, i) => {
     const ok = v.rangeBy === 'amount' ? tryMoney(r.from) !== null : /^\d{1,5}$/.test(String(r.from));
-    if (!ok) issue(['ranges', i, 'from'], v.rangeBy === 'amount' ? 'must be an amount with at most 2 decimals' : 'must be a whole number of days or months');
+    if (!ok)
+      issue(
+        ['ranges', i, 'from'],
+        v.rangeBy === 'amount'
+          ? 'must be an amount with at most 2 decimals'
+          : 'must be a whole number of days or months',
+      );
   });
-  if (v.minInterest != null && v.maxInterest != null && v.minInterest > v.maxInterest) issue(['maxInterest'], 'must not be below minInterest');
+  if (v.minInterest != null && v.maxInterest != null && v.minInterest > v.maxInterest)
+    issue(['maxInterest'], 'must not be below minInterest');
 }
 
 function tryMoney(v: string | number): bigint | null {
@@ -75,7 +88,9 @@ function tryMoney(v: string | number): bigint | null {
   }
 }
 
-const VersionInput = z.strictObject({ validFrom: DateIn, ...versionFields }).superRefine((v, ctx) => checkVersion(v as VersionIn, ctx, []));
+const VersionInput = z
+  .strictObject({ validFrom: DateIn, ...versionFields })
+  .superRefine((v, ctx) => checkVersion(v as VersionIn, ctx, []));
 
 const InterestCodeInput = z
   .strictObject({
@@ -83,13 +98,24 @@ const InterestCodeInput = z
     currency: Currency,
     validFrom: DateIn.optional(),
     ...versionFields,
-    versions: z.array(VersionInput).max(50).optional().openapi({ description: 'further date-effective versions, each with the same fields as the code and its own validFrom' }),
+    versions: z
+      .array(VersionInput)
+      .max(50)
+      .optional()
+      .openapi({
+        description: 'further date-effective versions, each with the same fields as the code and its own validFrom',
+      }),
   })
   .superRefine((v, ctx) => {
     checkVersion(v as unknown as VersionIn, ctx, []);
     const dates = [v.validFrom ?? FIRST_DAY, ...(v.versions ?? []).map((x) => x.validFrom)];
     dates.forEach((d, i) => {
-      if (dates.indexOf(d) !== i) ctx.addIssue({ code: 'custom', path: ['versions', i - 1, 'validFrom'], message: `another version already starts on ${d}` });
+      if (dates.indexOf(d) !== i)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['versions', i - 1, 'validFrom'],
+          message: `another version already starts on ${d}`,
+        });
     });
   })
   .openapi('InterestCodeInput');
@@ -106,7 +132,12 @@ function versionData(v: VersionIn & { validFrom?: string }) {
     rate: formatRate(v.rate),
     every: v.every ?? null,
     rangeBy: v.rangeBy ?? null,
-    ranges: v.ranges ? v.ranges.map((r) => ({ from: v.rangeBy === 'amount' ? formatMoney(parseMoney(r.from)) : String(Number(r.from)), value: formatRate(r.value) })) : null,
+    ranges: v.ranges
+      ? v.ranges.map((r) => ({
+          from: v.rangeBy === 'amount' ? formatMoney(parseMoney(r.from)) : String(Number(r.from)),
+          value: formatRate(r.value),
+        }))
+      : null,
     minInterest: money(v.minInterest),
     maxInterest: money(v.maxInterest),
     feeAmount: money(v.feeAmount),
@@ -121,13 +152,19 @@ const interestCodes: SetupKind<z.ZodType<Record<string, unknown>>> = {
   tag: 'Collections setup',
   input: InterestCodeInput as unknown as z.ZodType<Record<string, unknown>>,
   toData: (raw) => {
-    const i = raw as unknown as VersionIn & { name: string; currency: string; validFrom?: string; versions?: (VersionIn & { validFrom: string })[] };
+    const i = raw as unknown as VersionIn & {
+      name: string;
+      currency: string;
+      validFrom?: string;
+      versions?: (VersionIn & { validFrom: string })[];
+    };
     return { name: i.name, currency: i.currency, ...versionData(i), versions: (i.versions ?? []).map(versionData) };
   },
   // Interest notes keep their own copy of what they charged; a code customers still name stays.
   beforeDelete: async (tx, id) => {
     const used = await tx.db.selectFrom('customers').select('id').where('interest_code_id', '=', id).executeTakeFirst();
-    if (used) throw ruleViolation(`interest code ${id} is the interest code of customer ${used.id}; change the customer first`);
+    if (used)
+      throw ruleViolation(`interest code ${id} is the interest code of customer ${used.id}; change the customer first`);
   },
 };
 
@@ -139,7 +176,9 @@ const bankAccounts: SetupKind<z.ZodType<Record<string, unknown>>> = {
   input: z
     .strictObject({
       name: Name,
-      nsfFee: NonNegativeMoneyIn.default(0n).openapi({ description: 'the fee charged to the customer for a returned (NSF) payment; 0 = none' }),
+      nsfFee: NonNegativeMoneyIn.default(0n).openapi({
+        description: 'the fee charged to the customer for a returned (NSF) payment; 0 = none',
+      }),
       nsfJournal: ShortText.nullish().openapi({ description: 'the journal the NSF fee is booked in (informational)' }),
     })
     .openapi('BankAccountInput') as unknown as z.ZodType<Record<string, unknown>>,
@@ -157,8 +196,13 @@ const writeOffAccounts: SetupKind<z.ZodType<Record<string, unknown>>> = {
   input: z
     .strictObject({
       name: Name,
-      postingProfile: Id.nullish().openapi({ description: 'the posting profile this account serves; without one, the account serves only when named by the parameter writeOffAccountId' }),
-      salesTaxAccountId: Id.nullish().openapi({ description: 'where the tax share goes when separateSalesTax is on; without one there is no tax line' }),
+      postingProfile: Id.nullish().openapi({
+        description:
+          'the posting profile this account serves; without one, the account serves only when named by the parameter writeOffAccountId',
+      }),
+      salesTaxAccountId: Id.nullish().openapi({
+        description: 'where the tax share goes when separateSalesTax is on; without one there is no tax line',
+      }),
     })
     .openapi('WriteOffAccountInput') as unknown as z.ZodType<Record<string, unknown>>,
   toData: (raw) => {
@@ -167,7 +211,10 @@ const writeOffAccounts: SetupKind<z.ZodType<Record<string, unknown>>> = {
   },
   beforeDelete: async (tx, id) => {
     const { values } = await getParameters(tx);
-    if (values.writeOffAccountId === id) throw ruleViolation(`write-off account ${id} is named by the parameter writeOffAccountId; change the parameter first`);
+    if (values.writeOffAccountId === id)
+      throw ruleViolation(
+        `write-off account ${id} is named by the parameter writeOffAccountId; change the parameter first`,
+      );
   },
 };
 
@@ -185,7 +232,11 @@ function versionFromJson(v: Record<string, unknown>): InterestCodeVersion {
     rate: parseRate(v.rate),
     every: (v.every as InterestCodeVersion['every']) ?? null,
     rangeBy,
-    ranges: ((v.ranges as { from: string; value: string }[] | null) ?? null)?.map((r) => ({ from: rangeBy === 'amount' ? parseMoney(r.from) : BigInt(r.from), value: parseRate(r.value) })) ?? null,
+    ranges:
+      ((v.ranges as { from: string; value: string }[] | null) ?? null)?.map((r) => ({
+        from: rangeBy === 'amount' ? parseMoney(r.from) : BigInt(r.from),
+        value: parseRate(r.value),
+      })) ?? null,
     minInterest: money(v.minInterest),
     maxInterest: money(v.maxInterest),
     feeAmount: money(v.feeAmount),
@@ -197,7 +248,11 @@ function versionFromJson(v: Record<string, unknown>): InterestCodeVersion {
 export async function loadInterestCode(r: Reader, id: string): Promise<InterestCode | undefined> {
   const row = (await setupRowsCached(r, interestCodes.entity)).get(id);
   if (!row) return undefined;
-  return { id, currency: row.currency as string, versions: [versionFromJson(row), ...((row.versions as Record<string, unknown>[]) ?? []).map(versionFromJson)] };
+  return {
+    id,
+    currency: row.currency as string,
+    versions: [versionFromJson(row), ...((row.versions as Record<string, unknown>[]) ?? []).map(versionFromJson)],
+  };
 }
 
 export async function findBankAccount(r: Reader, id: string): Promise<SetupJson | undefined> {
@@ -208,9 +263,14 @@ export async function findBankAccount(r: Reader, id: string): Promise<SetupJson 
  * The write-off account for a posting profile: the account set up for that profile, else the
  * parameter `writeOffAccountId` (collections.md §1.14). 422 when there is none.
  */
-export async function writeOffAccountFor(r: Reader, postingProfile: string | null, parameterAccountId: string | null): Promise<{ ledgerAccount: string; taxAccount: string | null }> {
+export async function writeOffAccountFor(
+  r: Reader,
+  postingProfile: string | null,
+  parameterAccountId: string | null,
+): Promise<{ ledgerAccount: string; taxAccount: string | null }> {
   const rows = await setupRowsCached(r, writeOffAccounts.entity);
-  const byProfile = postingProfile === null ? undefined : [...rows.values()].find((a) => a.postingProfile === postingProfile);
+  const byProfile =
+    postingProfile === null ? undefined : [...rows.values()].find((a) => a.postingProfile === postingProfile);
   const chosen = byProfile ?? (parameterAccountId === null ? undefined : rows.get(parameterAccountId));
   if (!chosen) {
     throw ruleViolation(

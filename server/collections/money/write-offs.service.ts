@@ -7,7 +7,13 @@ import { lockRows } from '../../customers/customers.service';
 import { notFound, ruleViolation, type ErrorDetail } from '../../http/errors';
 import { getParameters } from '../../credit/parameters/parameters.service';
 import { requireReasonCode } from '../../credit/setup/setup.kinds';
-import { appendTransactions, requireCustomer, reverseSettlements, settle, settleAll } from '../../ledger/ledger.service';
+import {
+  appendTransactions,
+  requireCustomer,
+  reverseSettlements,
+  settle,
+  settleAll,
+} from '../../ledger/ledger.service';
 import { requireLedgerWithinCeiling } from '../../ledger/ceiling';
 import { findTransaction, findTransactionsByIds, openTransactionsOf } from '../../ledger/ledger.repository';
 import { formatMoney } from '../../../shared/money';
@@ -51,8 +57,18 @@ type Row = Selectable<WriteOffsTable>;
 type LineRow = Selectable<WriteOffLinesTable>;
 
 async function writeOffToJson(db: Db, r: Row): Promise<WriteOffJson> {
-  const lines = await db.selectFrom('write_off_lines').selectAll().where('write_off_id', '=', r.id).orderBy('line_no').execute();
-  const items = await db.selectFrom('write_off_items').selectAll().where('write_off_id', '=', r.id).orderBy('transaction_id').execute();
+  const lines = await db
+    .selectFrom('write_off_lines')
+    .selectAll()
+    .where('write_off_id', '=', r.id)
+    .orderBy('line_no')
+    .execute();
+  const items = await db
+    .selectFrom('write_off_items')
+    .selectAll()
+    .where('write_off_id', '=', r.id)
+    .orderBy('transaction_id')
+    .execute();
   return {
     id: r.id,
     customerId: r.customer_id,
@@ -61,7 +77,16 @@ async function writeOffToJson(db: Db, r: Row): Promise<WriteOffJson> {
     reasonCode: r.reason_code,
     comment: r.comment,
     separateSalesTax: toBool(r.separate_sales_tax),
-    lines: lines.map((l) => ({ lineNo: l.line_no, lineType: l.line_type as 'customer', accountId: l.account_id, currency: l.currency, postingProfile: l.posting_profile, debit: formatMoney(toBigInt(l.debit)), credit: formatMoney(toBigInt(l.credit)), transactionId: l.transaction_id })),
+    lines: lines.map((l) => ({
+      lineNo: l.line_no,
+      lineType: l.line_type as 'customer',
+      accountId: l.account_id,
+      currency: l.currency,
+      postingProfile: l.posting_profile,
+      debit: formatMoney(toBigInt(l.debit)),
+      credit: formatMoney(toBigInt(l.credit)),
+      transactionId: l.transaction_id,
+    })),
     items: items.map((i) => ({ transactionId: i.transaction_id, openAmount: formatMoney(toBigInt(i.open_amount)) })),
     postedDate: r.posted_date,
     reversedDate: r.reversed_date,
@@ -84,7 +109,10 @@ export async function createWriteOff(tx: Tx, input: WriteOffInput): Promise<Writ
   const customer = await requireCustomer(tx, input.customerId);
   const { values: params } = await getParameters(tx);
   const reasonCode = input.reasonCode ?? params.writeOffReasonCode;
-  if (!reasonCode) throw ruleViolation('a reason code is required: send reasonCode or set the parameter writeOffReasonCode', [{ path: 'reasonCode', message: 'required' }]);
+  if (!reasonCode)
+    throw ruleViolation('a reason code is required: send reasonCode or set the parameter writeOffReasonCode', [
+      { path: 'reasonCode', message: 'required' },
+    ]);
   await requireReasonCode(tx, reasonCode, 'writeOff');
   let rows;
   if (input.transactionIds) {
@@ -92,7 +120,15 @@ export async function createWriteOff(tx: Tx, input: WriteOffInput): Promise<Writ
     const errors: ErrorDetail[] = [];
     input.transactionIds.forEach((id, n) => {
       const t = found.get(id);
-      const why = !t ? 'does not exist' : t.customer_id !== input.customerId ? `belongs to customer ${t.customer_id}` : t.canceled ? 'is canceled' : toBigInt(t.open_amount) === 0n ? 'is closed (nothing open)' : null;
+      const why = !t
+        ? 'does not exist'
+        : t.customer_id !== input.customerId
+          ? `belongs to customer ${t.customer_id}`
+          : t.canceled
+            ? 'is canceled'
+            : toBigInt(t.open_amount) === 0n
+              ? 'is closed (nothing open)'
+              : null;
       if (why) errors.push({ path: `transactionIds.${n}`, message: `transaction ${id} ${why}` });
     });
     refuseIf(errors, 'these transactions cannot be written off');
@@ -100,23 +136,86 @@ export async function createWriteOff(tx: Tx, input: WriteOffInput): Promise<Writ
   } else {
     rows = await openTransactionsOf(tx.db, input.customerId);
   }
-  if (rows.length === 0) throw ruleViolation(`customer ${input.customerId} has nothing to write off: no open transactions are marked`, [{ path: 'transactionIds', message: 'no open transactions' }]);
+  if (rows.length === 0)
+    throw ruleViolation(`customer ${input.customerId} has nothing to write off: no open transactions are marked`, [
+      { path: 'transactionIds', message: 'no open transactions' },
+    ]);
   const latest = rows.reduce((a, b) => (b.trans_date > a.trans_date ? b : a));
-  if (input.date < latest.trans_date) throw ruleViolation(`the write-off date ${input.date} is before transaction ${latest.id} was posted (${latest.trans_date})`, [{ path: 'date', message: `must be on or after ${latest.trans_date}, the latest posting date of the transactions written off` }]);
-  const items: WriteOffItem[] = rows.map((t) => ({ transactionId: t.id, currency: t.currency, postingProfile: customer.posting_profile, openAmount: toBigInt(t.open_amount), amount: toBigInt(t.amount), taxAmount: toBigInt(t.tax_amount) }));
+  if (input.date < latest.trans_date)
+    throw ruleViolation(
+      `the write-off date ${input.date} is before transaction ${latest.id} was posted (${latest.trans_date})`,
+      [
+        {
+          path: 'date',
+          message: `must be on or after ${latest.trans_date}, the latest posting date of the transactions written off`,
+        },
+      ],
+    );
+  const items: WriteOffItem[] = rows.map((t) => ({
+    transactionId: t.id,
+    currency: t.currency,
+    postingProfile: customer.posting_profile,
+    openAmount: toBigInt(t.open_amount),
+    amount: toBigInt(t.amount),
+    taxAmount: toBigInt(t.tax_amount),
+  }));
   const accounts = new Map<string | null, Awaited<ReturnType<typeof writeOffAccountFor>>>();
-  for (const p of new Set(items.map((i) => i.postingProfile))) accounts.set(p, await writeOffAccountFor(tx, p, params.writeOffAccountId));
-  const lines = writeOffLines(items, (p) => accounts.get(p)!, { customerId: input.customerId, separateSalesTax: params.separateSalesTax });
-  if (lines.length === 0) throw ruleViolation('nothing to write off: the marked transactions net to zero in every currency', [{ path: 'transactionIds', message: 'net open amount is 0.00' }]);
+  for (const p of new Set(items.map((i) => i.postingProfile)))
+    accounts.set(p, await writeOffAccountFor(tx, p, params.writeOffAccountId));
+  const lines = writeOffLines(items, (p) => accounts.get(p)!, {
+    customerId: input.customerId,
+    separateSalesTax: params.separateSalesTax,
+  });
+  if (lines.length === 0)
+    throw ruleViolation('nothing to write off: the marked transactions net to zero in every currency', [
+      { path: 'transactionIds', message: 'net open amount is 0.00' },
+    ]);
 
   const id = newMoneyId('WO');
-  const row: Row = { id, customer_id: input.customerId, status: 'unposted', date: input.date, reason_code: reasonCode, comment: input.comment ?? null, separate_sales_tax: fromBool(params.separateSalesTax), settlement_ids: '[]', reversal_settlement_ids: '[]', posted_date: null, reversed_date: null, created_by: tx.actor.userId, created_at: tx.now, updated_at: tx.now, version: 1 };
+  const row: Row = {
+    id,
+    customer_id: input.customerId,
+    status: 'unposted',
+    date: input.date,
+    reason_code: reasonCode,
+    comment: input.comment ?? null,
+    separate_sales_tax: fromBool(params.separateSalesTax),
+    settlement_ids: '[]',
+    reversal_settlement_ids: '[]',
+    posted_date: null,
+    reversed_date: null,
+    created_by: tx.actor.userId,
+    created_at: tx.now,
+    updated_at: tx.now,
+    version: 1,
+  };
   await tx.db.insertInto('write_offs').values(row).execute();
-  await tx.db.insertInto('write_off_lines').values(lines.map((l, n) => ({ write_off_id: id, line_no: n + 1, line_type: l.lineType, account_id: l.accountId, currency: l.currency, posting_profile: l.postingProfile, debit: l.debit, credit: l.credit, transaction_id: null, reversal_transaction_id: null }))).execute();
+  await tx.db
+    .insertInto('write_off_lines')
+    .values(
+      lines.map((l, n) => ({
+        write_off_id: id,
+        line_no: n + 1,
+        line_type: l.lineType,
+        account_id: l.accountId,
+        currency: l.currency,
+        posting_profile: l.postingProfile,
+        debit: l.debit,
+        credit: l.credit,
+        transaction_id: null,
+        reversal_transaction_id: null,
+      })),
+    )
+    .execute();
   // Only items of combinations with lines are written off; a combination netting to zero stays open.
   const written = new Set(lines.map((l) => `${l.currency}\u0000${l.postingProfile ?? ''}`));
   const kept = items.filter((i) => written.has(`${i.currency}\u0000${i.postingProfile ?? ''}`));
-  await sqlInsertMany(tx, 'write_off_items', ['write_off_id', 'transaction_id', 'open_amount'], kept.map((x) => [id, x.transactionId, x.openAmount]));
+  await sqlInsertMany(
+    tx,
+    'write_off_items',
+    ['write_off_id', 'transaction_id', 'open_amount'],
+    kept.map((x) => [id, x.transactionId, x.openAmount]),
+  );
   const json = await writeOffToJson(tx.db, row);
   tx.changed(WRITE_OFF, id, 'create', 1, { action: 'writeOff.create', after: json, reason: reasonCode });
   return json;
@@ -133,66 +232,173 @@ async function saveStatus(tx: Tx, row: Row, set: Partial<Row>, action: string): 
   const next = { ...set, updated_at: tx.now, version: row.version + 1 };
   await tx.db.updateTable('write_offs').set(next).where('id', '=', row.id).execute();
   const json = await writeOffToJson(tx.db, { ...row, ...next });
-  tx.changed(WRITE_OFF, row.id, 'update', next.version, { action, before: { status: row.status, version: row.version }, after: json, reason: row.reason_code });
+  tx.changed(WRITE_OFF, row.id, 'update', next.version, {
+    action,
+    before: { status: row.status, version: row.version },
+    after: json,
+    reason: row.reason_code,
+  });
   return json;
 }
 
 /** Posts a draft: a writeOff entry per customer line, settled with the marked items until all close. */
 export async function postWriteOff(tx: Tx, id: string): Promise<WriteOffJson> {
   const row = await lockedWriteOff(tx, id);
-  if (row.status !== 'unposted') throw ruleViolation(`write-off ${id} is ${row.status}; only an unposted journal can be posted`, [{ path: 'status', message: row.status }]);
-  const items = await tx.db.selectFrom('write_off_items').selectAll().where('write_off_id', '=', id).orderBy('transaction_id').execute();
-  const current = await findTransactionsByIds(tx.db, items.map((i) => i.transaction_id), lockRows(tx));
+  if (row.status !== 'unposted')
+    throw ruleViolation(`write-off ${id} is ${row.status}; only an unposted journal can be posted`, [
+      { path: 'status', message: row.status },
+    ]);
+  const items = await tx.db
+    .selectFrom('write_off_items')
+    .selectAll()
+    .where('write_off_id', '=', id)
+    .orderBy('transaction_id')
+    .execute();
+  const current = await findTransactionsByIds(
+    tx.db,
+    items.map((i) => i.transaction_id),
+    lockRows(tx),
+  );
   const errors: ErrorDetail[] = [];
   for (const i of items) {
     const t = current.get(i.transaction_id)!;
     if (t.canceled) errors.push({ path: i.transaction_id, message: 'was canceled since the draft' });
-    else if (toBigInt(t.open_amount) !== toBigInt(i.open_amount)) errors.push({ path: i.transaction_id, message: `open amount is ${formatMoney(toBigInt(t.open_amount))}, the draft has ${formatMoney(toBigInt(i.open_amount))}` });
+    else if (toBigInt(t.open_amount) !== toBigInt(i.open_amount))
+      errors.push({
+        path: i.transaction_id,
+        message: `open amount is ${formatMoney(toBigInt(t.open_amount))}, the draft has ${formatMoney(toBigInt(i.open_amount))}`,
+      });
   }
   refuseIf(errors, `write-off ${id} no longer matches the ledger; create a new one`);
-  const lines = await tx.db.selectFrom('write_off_lines').selectAll().where('write_off_id', '=', id).orderBy('line_no').execute();
+  const lines = await tx.db
+    .selectFrom('write_off_lines')
+    .selectAll()
+    .where('write_off_id', '=', id)
+    .orderBy('line_no')
+    .execute();
   const customerLines = lines.filter((l) => l.line_type === 'customer');
   const settlementIds: string[] = [];
   for (const [n, l] of customerLines.entries()) {
     const amount = toBigInt(l.debit) - toBigInt(l.credit);
     const txnId = `${id}-${n + 1}`;
-    await appendTransactions(tx, [{ id: txnId, customerId: row.customer_id, type: 'writeOff', amount, currency: l.currency, transDate: row.date, dueDate: row.date, source: 'writeOff', sourceRef: id }], { ceiling: 'settledAtOnce' });
-    await tx.db.updateTable('write_off_lines').set({ transaction_id: txnId }).where('write_off_id', '=', id).where('line_no', '=', l.line_no).execute();
-    const group = items.filter((i) => current.get(i.transaction_id)!.currency === l.currency).map((i) => ({ id: i.transaction_id, open: toBigInt(i.open_amount) }));
+    await appendTransactions(
+      tx,
+      [
+        {
+          id: txnId,
+          customerId: row.customer_id,
+          type: 'writeOff',
+          amount,
+          currency: l.currency,
+          transDate: row.date,
+          dueDate: row.date,
+          source: 'writeOff',
+          sourceRef: id,
+        },
+      ],
+      { ceiling: 'settledAtOnce' },
+    );
+    await tx.db
+      .updateTable('write_off_lines')
+      .set({ transaction_id: txnId })
+      .where('write_off_id', '=', id)
+      .where('line_no', '=', l.line_no)
+      .execute();
+    const group = items
+      .filter((i) => current.get(i.transaction_id)!.currency === l.currency)
+      .map((i) => ({ id: i.transaction_id, open: toBigInt(i.open_amount) }));
     const all = [...group, { id: txnId, open: amount }];
-    for (const s of await settleAll(tx, settlementPairs(all, all).map((p) => ({ ...p, date: row.date })))) settlementIds.push(s.id);
+    for (const s of await settleAll(
+      tx,
+      settlementPairs(all, all).map((p) => ({ ...p, date: row.date })),
+    ))
+      settlementIds.push(s.id);
   }
-  return saveStatus(tx, row, { status: 'posted', posted_date: row.date, settlement_ids: JSON.stringify(settlementIds) }, 'writeOff.post');
+  return saveStatus(
+    tx,
+    row,
+    { status: 'posted', posted_date: row.date, settlement_ids: JSON.stringify(settlementIds) },
+    'writeOff.post',
+  );
 }
 
 /** Reverses a posted write-off: its settlements are reversed and its entries offset (§3.4). */
 export async function reverseWriteOff(tx: Tx, id: string, input: { date?: string | undefined }): Promise<WriteOffJson> {
   const row = await lockedWriteOff(tx, id);
-  if (row.status !== 'posted') throw ruleViolation(`write-off ${id} is ${row.status}; only a posted journal can be reversed`, [{ path: 'status', message: row.status }]);
+  if (row.status !== 'posted')
+    throw ruleViolation(`write-off ${id} is ${row.status}; only a posted journal can be reversed`, [
+      { path: 'status', message: row.status },
+    ]);
   const date = input.date ?? row.date;
-  if (date < row.date) throw ruleViolation(`the reversal date ${date} is before the write-off's date ${row.date}`, [{ path: 'date', message: `must be on or after ${row.date}` }]);
+  if (date < row.date)
+    throw ruleViolation(`the reversal date ${date} is before the write-off's date ${row.date}`, [
+      { path: 'date', message: `must be on or after ${row.date}` },
+    ]);
   // Settlements an NSF (or another reversal) undid since are left as they are.
   const posted = JSON.parse(row.settlement_ids) as string[];
   const undone = new Set<string>();
   for (let i = 0; i < posted.length; i += 500) {
     const part = posted.slice(i, i + 500).map(Number);
-    for (const r of await tx.db.selectFrom('settlements').select('reverses_id').where('reverses_id', 'in', part).execute()) undone.add(String(r.reverses_id));
+    for (const r of await tx.db
+      .selectFrom('settlements')
+      .select('reverses_id')
+      .where('reverses_id', 'in', part)
+      .execute())
+      undone.add(String(r.reverses_id));
   }
-  const reversals = (await reverseSettlements(tx, posted.filter((sid) => !undone.has(sid)), date)).map((r) => r.id);
-  const lines = await tx.db.selectFrom('write_off_lines').selectAll().where('write_off_id', '=', id).where('line_type', '=', 'customer').orderBy('line_no').execute();
+  const reversals = (
+    await reverseSettlements(
+      tx,
+      posted.filter((sid) => !undone.has(sid)),
+      date,
+    )
+  ).map((r) => r.id);
+  const lines = await tx.db
+    .selectFrom('write_off_lines')
+    .selectAll()
+    .where('write_off_id', '=', id)
+    .where('line_type', '=', 'customer')
+    .orderBy('line_no')
+    .execute();
   for (const l of lines as LineRow[]) {
     const entry = (await findTransaction(tx.db, l.transaction_id!, lockRows(tx)))!;
     const open = toBigInt(entry.open_amount);
     if (open === 0n) continue;
     const reversalId = `${l.transaction_id}-R`;
-    await appendTransactions(tx, [{ id: reversalId, customerId: row.customer_id, type: 'writeOff', amount: -open, currency: l.currency, transDate: date, dueDate: date, source: 'writeOffReversal', sourceRef: id }], { ceiling: 'settledAtOnce' });
-    await tx.db.updateTable('write_off_lines').set({ reversal_transaction_id: reversalId }).where('write_off_id', '=', id).where('line_no', '=', l.line_no).execute();
+    await appendTransactions(
+      tx,
+      [
+        {
+          id: reversalId,
+          customerId: row.customer_id,
+          type: 'writeOff',
+          amount: -open,
+          currency: l.currency,
+          transDate: date,
+          dueDate: date,
+          source: 'writeOffReversal',
+          sourceRef: id,
+        },
+      ],
+      { ceiling: 'settledAtOnce' },
+    );
+    await tx.db
+      .updateTable('write_off_lines')
+      .set({ reversal_transaction_id: reversalId })
+      .where('write_off_id', '=', id)
+      .where('line_no', '=', l.line_no)
+      .execute();
     const pair = open > 0n ? { debitId: entry.id, creditId: reversalId } : { debitId: reversalId, creditId: entry.id };
     reversals.push((await settle(tx, { ...pair, amount: open > 0n ? open : -open, date })).id);
   }
   // The reopened items count towards the customer's ceiling again (server/ledger/ceiling.ts).
   await requireLedgerWithinCeiling(tx, row.customer_id);
-  return saveStatus(tx, row, { status: 'reversed', reversed_date: date, reversal_settlement_ids: JSON.stringify(reversals) }, 'writeOff.reverse');
+  return saveStatus(
+    tx,
+    row,
+    { status: 'reversed', reversed_date: date, reversal_settlement_ids: JSON.stringify(reversals) },
+    'writeOff.reverse',
+  );
 }
 
 export async function getWriteOff(db: Db, id: string): Promise<WriteOffJson> {
@@ -201,8 +407,15 @@ export async function getWriteOff(db: Db, id: string): Promise<WriteOffJson> {
   return writeOffToJson(db, row);
 }
 
-export async function listWriteOffs(db: Db, q: { customerId?: string; limit: number; after?: string }): Promise<WriteOffJson[]> {
-  let query = db.selectFrom('write_offs').selectAll().orderBy('id').limit(q.limit + 1);
+export async function listWriteOffs(
+  db: Db,
+  q: { customerId?: string; limit: number; after?: string },
+): Promise<WriteOffJson[]> {
+  let query = db
+    .selectFrom('write_offs')
+    .selectAll()
+    .orderBy('id')
+    .limit(q.limit + 1);
   if (q.customerId) query = query.where('customer_id', '=', q.customerId);
   if (q.after !== undefined) query = query.where('id', '>', q.after);
   const rows = await query.execute();

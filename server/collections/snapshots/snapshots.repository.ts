@@ -60,9 +60,12 @@ const toFacts = (r: CustomerSqlRow): CustomerFacts => ({
 
 /** Customer facts by id, for every customer or the given ones. */
 export async function loadCustomerFacts(r: Reader, ids?: readonly string[]): Promise<Map<string, CustomerFacts>> {
-  const rows = ids === undefined
-    ? await sqlAll<CustomerSqlRow>(r, CUSTOMER_SQL, [])
-    : ids.length === 0 ? [] : await sqlAll<CustomerSqlRow>(r, `${CUSTOMER_SQL} where id in (${ids.map(() => '?').join(', ')})`, ids);
+  const rows =
+    ids === undefined
+      ? await sqlAll<CustomerSqlRow>(r, CUSTOMER_SQL, [])
+      : ids.length === 0
+        ? []
+        : await sqlAll<CustomerSqlRow>(r, `${CUSTOMER_SQL} where id in (${ids.map(() => '?').join(', ')})`, ids);
   return new Map(rows.map((row) => [row.id, toFacts(row)]));
 }
 
@@ -74,12 +77,29 @@ export async function loadCustomerFacts(r: Reader, ids?: readonly string[]): Pro
 export async function loadCreditColumns(r: Reader): Promise<Map<string, CustomerFacts>> {
   const out = new Map<string, CustomerFacts>();
   // 5,000 customers a statement (by id): one statement for 50,000 holds a SQLite process for 50 ms.
-  for (let after = ''; ; ) {
-    const rows = await sqlRows(r, 'select id, credit_limit, unlimited_credit, mandatory_credit_limit from customers where id > ? order by id limit 5000', [after]);
+  for (let after = ''; ;) {
+    const rows = await sqlRows(
+      r,
+      'select id, credit_limit, unlimited_credit, mandatory_credit_limit from customers where id > ? order by id limit 5000',
+      [after],
+    );
     for (const [id, limit, unlimited, mandatory] of rows) {
       out.set(
         id as string,
-        toFacts({ id: id as string, name: '', customer_group: null, currency: '', account_status_id: null, credit_management_group_id: null, risk_group_id: null, posting_profile: null, sales_group: null, credit_limit: limit as number | string, unlimited_credit: unlimited as number, mandatory_credit_limit: mandatory as number }),
+        toFacts({
+          id: id as string,
+          name: '',
+          customer_group: null,
+          currency: '',
+          account_status_id: null,
+          credit_management_group_id: null,
+          risk_group_id: null,
+          posting_profile: null,
+          sales_group: null,
+          credit_limit: limit as number | string,
+          unlimited_credit: unlimited as number,
+          mandatory_credit_limit: mandatory as number,
+        }),
       );
     }
     if (rows.length < 5000) return out;
@@ -102,11 +122,19 @@ const KEY_DATE: Record<AgingCriteria, string> = {
  * only, plus the sum of all credits. Dates are bound parameters; the text depends only on the
  * definition's shape, so the statement is prepared once.
  */
-function groupedSql(ranges: readonly PeriodRange[], criteria: AgingCriteria, placement: CreditPlacement, oneCustomer: boolean): { text: string; params: unknown[] } {
+function groupedSql(
+  ranges: readonly PeriodRange[],
+  criteria: AgingCriteria,
+  placement: CreditPlacement,
+  oneCustomer: boolean,
+): { text: string; params: unknown[] } {
   const params: unknown[] = [];
   const debitOnly = placement === 'oldestFirst';
   const filter = (cond: string) => `sum(a) filter (where ${debitOnly ? 'a > 0 and ' : ''}${cond})`;
-  const cols = [`sum(a) as due`, debitOnly ? `sum(a) filter (where a > 0) as pos, sum(a) filter (where a < 0) as cr` : `0 as pos, 0 as cr`];
+  const cols = [
+    `sum(a) as due`,
+    debitOnly ? `sum(a) filter (where a > 0) as pos, sum(a) filter (where a < 0) as cr` : `0 as pos, 0 as cr`,
+  ];
   if (ranges[0]?.from != null) {
     cols.push(`${filter('k < ?')} as lo`);
     params.push(ranges[0].from);
@@ -133,10 +161,25 @@ const SUMS_PART = 2000;
  * index), pacing between them. SQLite runs a statement synchronously: the whole pass over 200,000
  * open items in one statement would hold every other request of the process for 100 ms or more.
  */
-async function groupedInParts(r: Reader, ranges: readonly PeriodRange[], criteria: AgingCriteria, placement: CreditPlacement, partSize: number): Promise<GroupedRow[]> {
+async function groupedInParts(
+  r: Reader,
+  ranges: readonly PeriodRange[],
+  criteria: AgingCriteria,
+  placement: CreditPlacement,
+  partSize: number,
+): Promise<GroupedRow[]> {
   const { text, params } = groupedSql(ranges, criteria, placement, false);
-  const inRange = text.replace('where open_amount <> 0', 'where open_amount <> 0 and customer_id > ? and customer_id <= ?');
-  const bounds = (await sqlRows(r, `select id from customers where id in (select max(id) from (select id, row_number() over (order by id) as n from customers) group by (n - 1) / cast(? as integer)) order by id`, [partSize])).map((v) => v[0] as string);
+  const inRange = text.replace(
+    'where open_amount <> 0',
+    'where open_amount <> 0 and customer_id > ? and customer_id <= ?',
+  );
+  const bounds = (
+    await sqlRows(
+      r,
+      `select id from customers where id in (select max(id) from (select id, row_number() over (order by id) as n from customers) group by (n - 1) / cast(? as integer)) order by id`,
+      [partSize],
+    )
+  ).map((v) => v[0] as string);
   const out: GroupedRow[] = [];
   let low = '';
   for (const high of bounds) {
@@ -157,19 +200,33 @@ const DISPUTED_SQL = `select customer_id as id, count(*) as n, sum(open_amount) 
 
 /** Per-period sums of every customer with open items (or of one customer), from one grouped statement. */
 /** `partSize`: customers per statement of a run over every customer on SQLite (see {@link groupedInParts}). */
-export async function agedSums(r: Reader, ranges: readonly PeriodRange[], criteria: AgingCriteria, placement: CreditPlacement, customerId?: string, partSize = SUMS_PART): Promise<Map<string, AgedCustomer>> {
+export async function agedSums(
+  r: Reader,
+  ranges: readonly PeriodRange[],
+  criteria: AgingCriteria,
+  placement: CreditPlacement,
+  customerId?: string,
+  partSize = SUMS_PART,
+): Promise<Map<string, AgedCustomer>> {
   for (let i = 1; i < ranges.length; i++) {
     const prev = ranges[i - 1]!.to;
-    if (prev === null || ranges[i]!.from === null || addDays(prev, 1) !== ranges[i]!.from) throw new Error(`aging periods must be contiguous (line ${i})`);
+    if (prev === null || ranges[i]!.from === null || addDays(prev, 1) !== ranges[i]!.from)
+      throw new Error(`aging periods must be contiguous (line ${i})`);
   }
   const { text, params } = groupedSql(ranges, criteria, placement, customerId !== undefined);
   if (customerId !== undefined) params[params.length - 1] = customerId;
   const [rows, disputed] = await Promise.all([
-    customerId === undefined && r.dialect === 'sqlite' ? groupedInParts(r, ranges, criteria, placement, partSize) : sqlAll<GroupedRow>(r, text, params),
+    customerId === undefined && r.dialect === 'sqlite'
+      ? groupedInParts(r, ranges, criteria, placement, partSize)
+      : sqlAll<GroupedRow>(r, text, params),
     // Few items are disputed: the partial index transactions_disputed reads only those.
     customerId === undefined
       ? sqlAll<{ id: string; n: number | string; s: number | string }>(r, `${DISPUTED_SQL} group by customer_id`, [])
-      : sqlAll<{ id: string; n: number | string; s: number | string }>(r, `${DISPUTED_SQL} and customer_id = ? group by customer_id`, [customerId]),
+      : sqlAll<{ id: string; n: number | string; s: number | string }>(
+          r,
+          `${DISPUTED_SQL} and customer_id = ? group by customer_id`,
+          [customerId],
+        ),
   ]);
   const disputedBy = new Map(disputed.map((d) => [d.id, d]));
   const debitOnly = placement === 'oldestFirst';
@@ -234,15 +291,49 @@ export interface SnapshotRow {
   disputed_amount: bigint;
 }
 
-const COLUMNS = ['definition_id', 'customer_id', 'seq', 'amount_due', 'buckets', 'unbucketed_amount', 'indicator', 'credit_limit', 'remaining_credit', 'packing_slip_amount', 'sales_order_amount', 'disputed_count', 'disputed_amount'] as const;
+const COLUMNS = [
+  'definition_id',
+  'customer_id',
+  'seq',
+  'amount_due',
+  'buckets',
+  'unbucketed_amount',
+  'indicator',
+  'credit_limit',
+  'remaining_credit',
+  'packing_slip_amount',
+  'sales_order_amount',
+  'disputed_count',
+  'disputed_amount',
+] as const;
 // A new row starts at version 1; a replaced one counts on from its stored version.
 const UPSERT_SQL = `insert into aging_snapshots (${COLUMNS.join(', ')}, version) values (${COLUMNS.map(() => '?').join(', ')}, 1)
-  on conflict (definition_id, customer_id) do update set ${COLUMNS.slice(2).map((c) => `${c} = excluded.${c}`).join(', ')}, version = aging_snapshots.version + 1`;
+  on conflict (definition_id, customer_id) do update set ${COLUMNS.slice(2)
+    .map((c) => `${c} = excluded.${c}`)
+    .join(', ')}, version = aging_snapshots.version + 1`;
 
 export async function writeRows(tx: Tx, rows: SnapshotRow[]): Promise<void> {
   if (tx.sqlite) {
     const stmt = tx.sqlite.prepare(UPSERT_SQL);
-    await tx.pace.each(rows, (row) => void stmt.run(row.definition_id, row.customer_id, row.seq, row.amount_due, row.buckets, row.unbucketed_amount, row.indicator, row.credit_limit, row.remaining_credit, row.packing_slip_amount, row.sales_order_amount, row.disputed_count, row.disputed_amount));
+    await tx.pace.each(
+      rows,
+      (row) =>
+        void stmt.run(
+          row.definition_id,
+          row.customer_id,
+          row.seq,
+          row.amount_due,
+          row.buckets,
+          row.unbucketed_amount,
+          row.indicator,
+          row.credit_limit,
+          row.remaining_credit,
+          row.packing_slip_amount,
+          row.sales_order_amount,
+          row.disputed_count,
+          row.disputed_amount,
+        ),
+    );
     return;
   }
   // PostgreSQL: one statement of column arrays (unnest) per 5,000 rows, instead of multi-row
@@ -271,7 +362,9 @@ const COLUMN_TYPES: Record<(typeof COLUMNS)[number], string> = {
 };
 const UNNEST_UPSERT_SQL = `insert into aging_snapshots (${COLUMNS.join(', ')}, version)
   select *, 1 from unnest(${COLUMNS.map((c) => `?::${COLUMN_TYPES[c]}[]`).join(', ')})
-  on conflict (definition_id, customer_id) do update set ${COLUMNS.slice(2).map((c) => `${c} = excluded.${c}`).join(', ')}, version = aging_snapshots.version + 1`;
+  on conflict (definition_id, customer_id) do update set ${COLUMNS.slice(2)
+    .map((c) => `${c} = excluded.${c}`)
+    .join(', ')}, version = aging_snapshots.version + 1`;
 
 /**
  * The change-log sequence, with the counter row locked until this transaction ends. Every writer
@@ -294,12 +387,20 @@ export function brokenPromises(r: Reader, asOf: CalendarDate, customerId?: strin
 
 /** Marks an open item's promise to pay broken (§2.4 step 5). */
 export function markPromiseBroken(r: Reader, transactionId: string): Promise<void> {
-  return sqlRun(r, `update transactions set collection_status = 'promiseToPayBroken', version = version + 1 where id = ?`, [transactionId]);
+  return sqlRun(
+    r,
+    `update transactions set collection_status = 'promiseToPayBroken', version = version + 1 where id = ?`,
+    [transactionId],
+  );
 }
 
 /** The versions of a definition's stored rows (of one customer, or all). */
 export function snapshotVersions(r: Reader, definitionId: string, customerId?: string) {
-  return sqlAll<{ customer_id: string; version: number }>(r, `select customer_id, version from aging_snapshots where definition_id = ?${customerId ? ' and customer_id = ?' : ''}`, customerId ? [definitionId, customerId] : [definitionId]);
+  return sqlAll<{ customer_id: string; version: number }>(
+    r,
+    `select customer_id, version from aging_snapshots where definition_id = ?${customerId ? ' and customer_id = ?' : ''}`,
+    customerId ? [definitionId, customerId] : [definitionId],
+  );
 }
 
 export interface RunRow {
@@ -320,31 +421,66 @@ export function insertRun(r: Reader, run: RunRow): Promise<void> {
   return sqlRun(
     r,
     'insert into aging_runs (seq, definition_id, as_of, criteria, credit_placement, currency, pool_id, customer_id, customers, processed_at, processed_by) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    [run.seq, run.definitionId, run.asOf, run.criteria, run.creditPlacement, run.currency, run.poolId, run.customerId, run.customers, run.processedAt, run.processedBy],
+    [
+      run.seq,
+      run.definitionId,
+      run.asOf,
+      run.criteria,
+      run.creditPlacement,
+      run.currency,
+      run.poolId,
+      run.customerId,
+      run.customers,
+      run.processedAt,
+      run.processedBy,
+    ],
   );
 }
 
 /** Deletes the rows of these customers for a definition. */
-export async function deleteSnapshotRows(r: Reader, definitionId: string, customerIds: readonly string[]): Promise<void> {
+export async function deleteSnapshotRows(
+  r: Reader,
+  definitionId: string,
+  customerIds: readonly string[],
+): Promise<void> {
   for (let i = 0; i < customerIds.length; i += 500) {
     const chunk = customerIds.slice(i, i + 500);
-    await sqlRun(r, `delete from aging_snapshots where definition_id = ? and customer_id in (${chunk.map(() => '?').join(', ')})`, [definitionId, ...chunk]);
+    await sqlRun(
+      r,
+      `delete from aging_snapshots where definition_id = ? and customer_id in (${chunk.map(() => '?').join(', ')})`,
+      [definitionId, ...chunk],
+    );
   }
 }
 
 /** Deletes a definition's rows written before run `seq`, answering what went. */
 export function deleteRowsBefore(r: Reader, definitionId: string, seq: number) {
-  return sqlAll<{ customer_id: string; version: number }>(r, 'delete from aging_snapshots where definition_id = ? and seq < ? returning customer_id, version', [definitionId, seq]);
+  return sqlAll<{ customer_id: string; version: number }>(
+    r,
+    'delete from aging_snapshots where definition_id = ? and seq < ? returning customer_id, version',
+    [definitionId, seq],
+  );
 }
 
 /** Deletes the runs before `seq` that no row refers to any more. */
 export function deleteUnusedRuns(r: Reader, definitionId: string, seq: number): Promise<void> {
-  return sqlRun(r, 'delete from aging_runs where definition_id = ? and seq < ? and seq not in (select seq from aging_snapshots where definition_id = ?)', [definitionId, seq, definitionId]);
+  return sqlRun(
+    r,
+    'delete from aging_runs where definition_id = ? and seq < ? and seq not in (select seq from aging_snapshots where definition_id = ?)',
+    [definitionId, seq, definitionId],
+  );
 }
 
 /** Deletes every row and run of a definition, answering the rows that went. */
-export async function deleteSnapshotsOf(tx: Tx, definitionId: string): Promise<{ customer_id: string; version: number }[]> {
-  const rows = await tx.db.selectFrom('aging_snapshots').select(['customer_id', 'version']).where('definition_id', '=', definitionId).execute();
+export async function deleteSnapshotsOf(
+  tx: Tx,
+  definitionId: string,
+): Promise<{ customer_id: string; version: number }[]> {
+  const rows = await tx.db
+    .selectFrom('aging_snapshots')
+    .select(['customer_id', 'version'])
+    .where('definition_id', '=', definitionId)
+    .execute();
   await tx.db.deleteFrom('aging_snapshots').where('definition_id', '=', definitionId).execute();
   await tx.db.deleteFrom('aging_runs').where('definition_id', '=', definitionId).execute();
   return rows;

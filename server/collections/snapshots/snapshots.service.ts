@@ -2,7 +2,14 @@ import type { Tx } from '../../db/transaction';
 import type { Reader } from '../../db/prepared-sql';
 import { notFound, ruleViolation } from '../../http/errors';
 import { getParameters } from '../../credit/parameters/parameters.service';
-import { bucketize, periodRanges, type AgingCriteria, type AgingDefinition, type CreditPlacement, type RangeSums } from '../../../shared/collections/aging';
+import {
+  bucketize,
+  periodRanges,
+  type AgingCriteria,
+  type AgingDefinition,
+  type CreditPlacement,
+  type RangeSums,
+} from '../../../shared/collections/aging';
 import { matchesPool, type PoolCriterion } from '../../../shared/collections/pools';
 import { exposureTotal, totalCreditLimit } from '../../../shared/credit/limits';
 import type { CalendarDate } from '../../../shared/dates';
@@ -69,13 +76,24 @@ export async function runSnapshot(tx: Tx, req: SnapshotRequest): Promise<Snapsho
   let criteria: PoolCriterion[] = [];
   if (req.poolId != null) {
     const pool = (await poolsOf(tx)).get(req.poolId);
-    if (!pool) throw ruleViolation(`pool ${req.poolId} does not exist`, [{ path: 'poolId', message: 'does not exist' }]);
-    if (pool.type !== 'agingSnapshot') throw ruleViolation(`pool ${req.poolId} is a ${String(pool.type)} pool; a snapshot run takes an agingSnapshot pool`, [{ path: 'poolId', message: 'must be an agingSnapshot pool' }]);
+    if (!pool)
+      throw ruleViolation(`pool ${req.poolId} does not exist`, [{ path: 'poolId', message: 'does not exist' }]);
+    if (pool.type !== 'agingSnapshot')
+      throw ruleViolation(
+        `pool ${req.poolId} is a ${String(pool.type)} pool; a snapshot run takes an agingSnapshot pool`,
+        [{ path: 'poolId', message: 'must be an agingSnapshot pool' }],
+      );
     criteria = pool.criteria as PoolCriterion[];
   }
   const one = req.customerIds?.length === 1 ? req.customerIds[0] : undefined;
-  const facts = criteria.length || req.customerIds ? await loadCustomerFacts(tx, req.customerIds) : await loadCreditColumns(tx);
-  if (req.customerIds) for (const [i, id] of req.customerIds.entries()) if (!facts.has(id)) throw req.customerIds.length === 1 ? notFound('customer', id) : ruleViolation(`customer ${id} does not exist`, [{ path: `customerIds.${i}`, message: 'does not exist' }]);
+  const facts =
+    criteria.length || req.customerIds ? await loadCustomerFacts(tx, req.customerIds) : await loadCreditColumns(tx);
+  if (req.customerIds)
+    for (const [i, id] of req.customerIds.entries())
+      if (!facts.has(id))
+        throw req.customerIds.length === 1
+          ? notFound('customer', id)
+          : ruleViolation(`customer ${id} does not exist`, [{ path: `customerIds.${i}`, message: 'does not exist' }]);
   const chosen = [...facts.values()].filter((c) => matchesPool(criteria, c, null));
   const chosenIds = new Set(chosen.map((c) => c.customerId));
 
@@ -108,7 +126,12 @@ export async function runSnapshot(tx: Tx, req: SnapshotRequest): Promise<Snapsho
   ]);
   const versions = new Map(existing.map((e) => [e.customer_id, e.version]));
   const limitType = params.values.creditLimitType;
-  const zeroSums = (): RangeSums => ({ debits: ranges.map(() => 0n), credits: ranges.map(() => 0n), allCredits: 0n, amountDue: 0n });
+  const zeroSums = (): RangeSums => ({
+    debits: ranges.map(() => 0n),
+    credits: ranges.map(() => 0n),
+    allCredits: 0n,
+    amountDue: 0n,
+  });
 
   // §2.4 step 2: a customer with a zero balance is skipped, and an older row of theirs removed.
   const removed: string[] = [];
@@ -131,7 +154,19 @@ export async function runSnapshot(tx: Tx, req: SnapshotRequest): Promise<Snapsho
   const single = req.customerIds?.length === 1 ? req.customerIds[0]! : null;
   const seq = Number(base) + tx.changes.length + 1;
   tx.change(AGING_SNAPSHOT, single === null ? definition.id : snapshotId(definition.id, single), 'update', seq);
-  await insertRun(tx, { seq, definitionId: definition.id, asOf: req.asOf, criteria: req.criteria, creditPlacement: req.creditPlacement, currency: params.values.accountingCurrency, poolId: req.poolId ?? null, customerId: single, customers: kept.length, processedAt: tx.now, processedBy: tx.actor.userId });
+  await insertRun(tx, {
+    seq,
+    definitionId: definition.id,
+    asOf: req.asOf,
+    criteria: req.criteria,
+    creditPlacement: req.creditPlacement,
+    currency: params.values.accountingCurrency,
+    poolId: req.poolId ?? null,
+    customerId: single,
+    customers: kept.length,
+    processedAt: tx.now,
+    processedBy: tx.actor.userId,
+  });
   const rows: SnapshotRow[] = [];
   await tx.pace.each(kept, ({ c, a }) => {
     const result = bucketize(definition, ranges, req.asOf, req.creditPlacement, a?.sums ?? zeroSums());
@@ -140,7 +175,13 @@ export async function runSnapshot(tx: Tx, req: SnapshotRequest): Promise<Snapsho
     let remaining: Money | null = null;
     if (!c.unlimitedCredit) {
       limit = totalCreditLimit(c, credit.temporary.get(c.customerId), credit.insurances.get(c.customerId), req.asOf);
-      remaining = limit - exposureTotal(limitType, { balance: result.amountDue, deliveredNotInvoiced: orders.dni, openOrders: orders.openOrders }, c.mandatoryCreditLimit);
+      remaining =
+        limit -
+        exposureTotal(
+          limitType,
+          { balance: result.amountDue, deliveredNotInvoiced: orders.dni, openOrders: orders.openOrders },
+          c.mandatoryCreditLimit,
+        );
     }
     rows.push({
       definition_id: definition.id,
@@ -174,7 +215,13 @@ export async function runSnapshot(tx: Tx, req: SnapshotRequest): Promise<Snapsho
     action: 'agingSnapshot.run',
     entity: AGING_SNAPSHOT,
     entityId: definition.id,
-    after: { ...req, customerIds: req.customerIds ?? null, customers: rows.length, removed: removed.length, statusChanges },
+    after: {
+      ...req,
+      customerIds: req.customerIds ?? null,
+      customers: rows.length,
+      removed: removed.length,
+      statusChanges,
+    },
   });
   return { customers: rows.length, removed: removed.length, statusChanges, processedAt: tx.now };
 }

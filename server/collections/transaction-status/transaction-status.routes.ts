@@ -17,7 +17,8 @@ export function transactionStatusRoutes(app: OpenAPIHono<AppEnv>): void {
       path: '/api/v1/transactions:set-status',
       tags: ['Collections'],
       summary: 'Set the collection status of open transactions (all or nothing)',
-      description: 'promisedToPay needs promiseDate; any other status clears the promise. promiseToPayBroken is set only by aging snapshots.',
+      description:
+        'promisedToPay needs promiseDate; any other status clears the promise. promiseToPayBroken is set only by aging snapshots.',
       request: { body: jsonBody(SetStatusInput) },
       responses: { 200: jsonResponse(z.object({ items: z.array(TransactionSchema) })), ...errorResponses },
     }),

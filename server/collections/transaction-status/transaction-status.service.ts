@@ -2,7 +2,11 @@ import type { Tx } from '../../db/transaction';
 import type { ErrorDetail } from '../../http/errors';
 import { formatMoney } from '../../../shared/money';
 import { toBigInt, toBigIntOrNull, toBool } from '../../db/values';
-import { findTransactionsByIds, transactionRowToTransaction, type TransactionRow } from '../../ledger/ledger.repository';
+import {
+  findTransactionsByIds,
+  transactionRowToTransaction,
+  type TransactionRow,
+} from '../../ledger/ledger.repository';
 import type { Transaction } from '../../ledger/ledger.schema';
 import { TRANSACTION } from '../../ledger/ledger.service';
 import { lockRows } from '../../customers/customers.repository';
@@ -43,11 +47,16 @@ const audited = (r: TransactionRow) => {
  * Why this transaction may not take this status (pure): the rules of collections.md §3.6.
  * Returns a message, or null when it may.
  */
-function collectionStatusRefusal(t: { openAmount: bigint; canceled: boolean }, status: SettableCollectionStatus, promiseAmount: bigint | undefined): string | null {
+function collectionStatusRefusal(
+  t: { openAmount: bigint; canceled: boolean },
+  status: SettableCollectionStatus,
+  promiseAmount: bigint | undefined,
+): string | null {
   if (t.canceled) return 'is canceled';
   if (t.openAmount === 0n) return 'is closed (open amount 0.00)';
   if (status === 'promisedToPay' && t.openAmount < 0n) return 'is a credit; only an open debit can be promised';
-  if (promiseAmount !== undefined && promiseAmount > t.openAmount) return `open amount is ${formatMoney(t.openAmount)}, less than the promised ${formatMoney(promiseAmount)}`;
+  if (promiseAmount !== undefined && promiseAmount > t.openAmount)
+    return `open amount is ${formatMoney(t.openAmount)}, less than the promised ${formatMoney(promiseAmount)}`;
   return null;
 }
 
@@ -57,7 +66,13 @@ export async function setCollectionStatus(tx: Tx, input: SetStatusInput): Promis
   const errors: ErrorDetail[] = [];
   input.transactionIds.forEach((id, n) => {
     const r = byId.get(id);
-    const why = r ? collectionStatusRefusal({ openAmount: toBigInt(r.open_amount), canceled: toBool(r.canceled) }, input.status, input.promiseAmount) : 'does not exist';
+    const why = r
+      ? collectionStatusRefusal(
+          { openAmount: toBigInt(r.open_amount), canceled: toBool(r.canceled) },
+          input.status,
+          input.promiseAmount,
+        )
+      : 'does not exist';
     if (why) errors.push({ path: `transactionIds.${n}`, message: `transaction ${id} ${why}` });
   });
   refuseIf(errors, `the collection status cannot be set to ${input.status}`);
@@ -70,14 +85,21 @@ export async function setCollectionStatus(tx: Tx, input: SetStatusInput): Promis
   const items: Transaction[] = [];
   for (const id of input.transactionIds) {
     const r = byId.get(id)!;
-    const unchanged = r.collection_status === next.collection_status && r.promise_date === next.promise_date && toBigIntOrNull(r.promise_amount) === next.promise_amount;
+    const unchanged =
+      r.collection_status === next.collection_status &&
+      r.promise_date === next.promise_date &&
+      toBigIntOrNull(r.promise_amount) === next.promise_amount;
     if (unchanged) {
       items.push(transactionRowToTransaction(r));
       continue;
     }
     const row: TransactionRow = { ...r, ...next, version: r.version + 1 };
     await updateCollectionStatus(tx.db, id, { ...next, version: row.version });
-    tx.changed(TRANSACTION, id, 'update', row.version, { action: `${TRANSACTION}.setStatus`, before: audited(r), after: audited(row) });
+    tx.changed(TRANSACTION, id, 'update', row.version, {
+      action: `${TRANSACTION}.setStatus`,
+      before: audited(r),
+      after: audited(row),
+    });
     items.push(transactionRowToTransaction(row));
   }
   return { items };

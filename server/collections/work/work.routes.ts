@@ -20,7 +20,11 @@ import { etag, requireIfMatch } from '../../http/versioning';
 export const writer = (action: string) => [guard(CAN.collections, action)];
 
 /** What the generic CRUD routes of a collections work entity need (activities and cases share them). */
-export interface WorkResource<Input extends z.ZodType, Patch extends z.ZodType, Json extends { id: string; version: number }> {
+export interface WorkResource<
+  Input extends z.ZodType,
+  Patch extends z.ZodType,
+  Json extends { id: string; version: number },
+> {
   /** URL segment under /api/v1, e.g. `activities`. */
   path: string;
   /** The noun in summaries and role messages, e.g. `activity` / `activities`. */
@@ -44,7 +48,11 @@ export interface WorkResource<Input extends z.ZodType, Patch extends z.ZodType, 
  * GET list (filters, since, paging), GET one (ETag), POST (201, no If-Match, Idempotency-Key),
  * PATCH and DELETE (If-Match), writes for CAN.collections only.
  */
-export function registerWorkResource<Input extends z.ZodType, Patch extends z.ZodType, Json extends { id: string; version: number }>(app: OpenAPIHono<AppEnv>, r: WorkResource<Input, Patch, Json>): void {
+export function registerWorkResource<
+  Input extends z.ZodType,
+  Patch extends z.ZodType,
+  Json extends { id: string; version: number },
+>(app: OpenAPIHono<AppEnv>, r: WorkResource<Input, Patch, Json>): void {
   const tags = ['Collections'];
   const base = `/api/v1/${r.path}`;
   // The schemas are generic here, so validated values are read through a plain signature
@@ -55,21 +63,53 @@ export function registerWorkResource<Input extends z.ZodType, Patch extends z.Zo
   };
   register(
     app,
-    createRoute({ method: 'get', path: base, tags, summary: r.summaries.list, request: { query: z.object({ ...pageQuery, since: SinceQuery, ...r.listQuery }) }, responses: { 200: jsonResponse(z.object({ items: z.array(r.schema), nextCursor: z.string().nullable() })), ...errorResponses } }),
+    createRoute({
+      method: 'get',
+      path: base,
+      tags,
+      summary: r.summaries.list,
+      request: { query: z.object({ ...pageQuery, since: SinceQuery, ...r.listQuery }) },
+      responses: {
+        200: jsonResponse(z.object({ items: z.array(r.schema), nextCursor: z.string().nullable() })),
+        ...errorResponses,
+      },
+    }),
     async (c) => {
-      const { limit, cursor, ...filter } = valid(c)('query') as { limit: number; cursor?: string } & Record<string, unknown>;
+      const { limit, cursor, ...filter } = valid(c)('query') as { limit: number; cursor?: string } & Record<
+        string,
+        unknown
+      >;
       const rows = await r.list(c.var.deps.handle.read, { ...filter, limit, after: decodeCursor(cursor) });
       return c.json(page(rows, limit, (row) => row.id));
     },
   );
-  register(app, createRoute({ method: 'get', path: `${base}/{id}`, tags, summary: `One ${r.noun}`, request: { params: IdParam }, responses: { 200: jsonResponse(r.schema), ...errorResponses } }), async (c) => {
-    const json = await r.get(c.var.deps.handle.read, c.req.valid('param').id);
-    c.header('ETag', etag(json.version));
-    return c.json(json);
-  });
   register(
     app,
-    createRoute({ middleware: writer(`create ${r.nouns}`), method: 'post', path: base, tags, summary: r.summaries.create, request: { body: jsonBody(r.input) }, responses: { 201: jsonResponse(r.schema, 'created'), ...errorResponses } }),
+    createRoute({
+      method: 'get',
+      path: `${base}/{id}`,
+      tags,
+      summary: `One ${r.noun}`,
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(r.schema), ...errorResponses },
+    }),
+    async (c) => {
+      const json = await r.get(c.var.deps.handle.read, c.req.valid('param').id);
+      c.header('ETag', etag(json.version));
+      return c.json(json);
+    },
+  );
+  register(
+    app,
+    createRoute({
+      middleware: writer(`create ${r.nouns}`),
+      method: 'post',
+      path: base,
+      tags,
+      summary: r.summaries.create,
+      request: { body: jsonBody(r.input) },
+      responses: { 201: jsonResponse(r.schema, 'created'), ...errorResponses },
+    }),
     async (c) => {
       const input = valid(c)('json') as z.output<Input>;
       return command(c, async (tx) => {
@@ -80,7 +120,15 @@ export function registerWorkResource<Input extends z.ZodType, Patch extends z.Zo
   );
   register(
     app,
-    createRoute({ middleware: writer(`change ${r.nouns}`), method: 'patch', path: `${base}/{id}`, tags, summary: r.summaries.patch, request: { params: IdParam, body: jsonBody(r.patch) }, responses: { 200: jsonResponse(r.patchResult), ...errorResponses } }),
+    createRoute({
+      middleware: writer(`change ${r.nouns}`),
+      method: 'patch',
+      path: `${base}/{id}`,
+      tags,
+      summary: r.summaries.patch,
+      request: { params: IdParam, body: jsonBody(r.patch) },
+      responses: { 200: jsonResponse(r.patchResult), ...errorResponses },
+    }),
     async (c) => {
       const { id } = valid(c)('param') as { id: string };
       const patch = valid(c)('json') as z.output<Patch>;
@@ -93,7 +141,15 @@ export function registerWorkResource<Input extends z.ZodType, Patch extends z.Zo
   );
   register(
     app,
-    createRoute({ middleware: writer(`delete ${r.nouns}`), method: 'delete', path: `${base}/{id}`, tags, summary: r.summaries.remove, request: { params: IdParam }, responses: { 200: jsonResponse(r.schema, 'deleted'), ...errorResponses } }),
+    createRoute({
+      middleware: writer(`delete ${r.nouns}`),
+      method: 'delete',
+      path: `${base}/{id}`,
+      tags,
+      summary: r.summaries.remove,
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(r.schema, 'deleted'), ...errorResponses },
+    }),
     async (c) => {
       const { id } = c.req.valid('param');
       const ifMatch = requireIfMatch(c);

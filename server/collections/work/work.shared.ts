@@ -29,16 +29,24 @@ export const TransactionIdList = (min = 0) =>
       const seen = new Map<string, number>();
       ids.forEach((id, n) => {
         const first = seen.get(id);
-        if (first !== undefined) ctx.addIssue({ code: 'custom', path: [n], message: `repeats ${id} (already at ${first})` });
+        if (first !== undefined)
+          ctx.addIssue({ code: 'custom', path: [n], message: `repeats ${id} (already at ${first})` });
         else seen.set(id, n);
       });
     })
-    .openapi({ description: `ledger transaction ids, no repeats, at most ${MAX_LINKED_TRANSACTIONS}`, example: ['INV-1'] });
+    .openapi({
+      description: `ledger transaction ids, no repeats, at most ${MAX_LINKED_TRANSACTIONS}`,
+      example: ['INV-1'],
+    });
 
 /** A point in time in a request: ISO 8601 with a zone (`Z` or an offset); stored and answered in UTC. */
 export const TimestampIn = z.iso
   .datetime({ offset: true })
-  .openapi({ format: 'date-time', example: '2025-06-30T09:00:00Z', description: 'ISO 8601 with Z or an offset; answered in UTC' })
+  .openapi({
+    format: 'date-time',
+    example: '2025-06-30T09:00:00Z',
+    description: 'ISO 8601 with Z or an offset; answered in UTC',
+  })
   .transform((s) => new Date(s).toISOString());
 
 /** A sorted, repeat-free copy, so link lists compare and answer the same way every time. */
@@ -52,25 +60,39 @@ export const sameIds = (a: readonly string[], b: readonly string[]): boolean => 
 
 /** Refuses with one 422 listing every problem, or does nothing when there is none. */
 export function refuseIf(errors: ErrorDetail[], message: string): void {
-  if (errors.length) throw ruleViolation(`${message}: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
+  if (errors.length)
+    throw ruleViolation(`${message}: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
 }
 
 /**
  * Every linked transaction must exist and belong to the activity's or case's customer
  * (collections.md §1.8, §1.9); a problem is named by the id's place in the request.
  */
-export async function transactionLinkErrors(db: Db, customerId: string, ids: readonly string[], path = 'transactionIds'): Promise<ErrorDetail[]> {
+export async function transactionLinkErrors(
+  db: Db,
+  customerId: string,
+  ids: readonly string[],
+  path = 'transactionIds',
+): Promise<ErrorDetail[]> {
   if (ids.length === 0) return [];
   const owners = new Map<string, string>();
   for (let i = 0; i < ids.length; i += 500) {
-    const rows = await db.selectFrom('transactions').select(['id', 'customer_id']).where('id', 'in', ids.slice(i, i + 500)).execute();
+    const rows = await db
+      .selectFrom('transactions')
+      .select(['id', 'customer_id'])
+      .where('id', 'in', ids.slice(i, i + 500))
+      .execute();
     for (const r of rows) owners.set(r.id, r.customer_id);
   }
   const errors: ErrorDetail[] = [];
   ids.forEach((id, n) => {
     const owner = owners.get(id);
     if (owner === undefined) errors.push({ path: `${path}.${n}`, message: `transaction ${id} does not exist` });
-    else if (owner !== customerId) errors.push({ path: `${path}.${n}`, message: `transaction ${id} belongs to customer ${owner}, not ${customerId}` });
+    else if (owner !== customerId)
+      errors.push({
+        path: `${path}.${n}`,
+        message: `transaction ${id} belongs to customer ${owner}, not ${customerId}`,
+      });
   });
   return errors;
 }
@@ -83,14 +105,26 @@ export async function userErrors(db: Db, userId: string | null | undefined, path
 }
 
 /** Transaction ids linked to each owner row, sorted, for a page of rows (chunked `in` lists). */
-export async function linkedTransactionIds(db: Db, table: 'activity_transactions' | 'case_transactions', ownerIds: readonly string[]): Promise<Map<string, string[]>> {
+export async function linkedTransactionIds(
+  db: Db,
+  table: 'activity_transactions' | 'case_transactions',
+  ownerIds: readonly string[],
+): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>(ownerIds.map((id) => [id, []]));
   for (let i = 0; i < ownerIds.length; i += 500) {
     const chunk = ownerIds.slice(i, i + 500);
     const rows =
       table === 'activity_transactions'
-        ? await db.selectFrom('activity_transactions').select(['activity_id as owner', 'transaction_id']).where('activity_id', 'in', chunk).execute()
-        : await db.selectFrom('case_transactions').select(['case_id as owner', 'transaction_id']).where('case_id', 'in', chunk).execute();
+        ? await db
+            .selectFrom('activity_transactions')
+            .select(['activity_id as owner', 'transaction_id'])
+            .where('activity_id', 'in', chunk)
+            .execute()
+        : await db
+            .selectFrom('case_transactions')
+            .select(['case_id as owner', 'transaction_id'])
+            .where('case_id', 'in', chunk)
+            .execute();
     for (const r of rows) out.get(r.owner)?.push(r.transaction_id);
   }
   for (const list of out.values()) list.sort();
@@ -98,12 +132,25 @@ export async function linkedTransactionIds(db: Db, table: 'activity_transactions
 }
 
 /** Replaces the set of transactions linked to one activity or case. */
-export async function replaceTransactionLinks(db: Db, table: 'activity_transactions' | 'case_transactions', ownerId: string, ids: readonly string[]): Promise<void> {
+export async function replaceTransactionLinks(
+  db: Db,
+  table: 'activity_transactions' | 'case_transactions',
+  ownerId: string,
+  ids: readonly string[],
+): Promise<void> {
   if (table === 'activity_transactions') {
     await db.deleteFrom('activity_transactions').where('activity_id', '=', ownerId).execute();
-    for (let i = 0; i < ids.length; i += 400) await db.insertInto('activity_transactions').values(ids.slice(i, i + 400).map((t) => ({ activity_id: ownerId, transaction_id: t }))).execute();
+    for (let i = 0; i < ids.length; i += 400)
+      await db
+        .insertInto('activity_transactions')
+        .values(ids.slice(i, i + 400).map((t) => ({ activity_id: ownerId, transaction_id: t })))
+        .execute();
   } else {
     await db.deleteFrom('case_transactions').where('case_id', '=', ownerId).execute();
-    for (let i = 0; i < ids.length; i += 400) await db.insertInto('case_transactions').values(ids.slice(i, i + 400).map((t) => ({ case_id: ownerId, transaction_id: t }))).execute();
+    for (let i = 0; i < ids.length; i += 400)
+      await db
+        .insertInto('case_transactions')
+        .values(ids.slice(i, i + 400).map((t) => ({ case_id: ownerId, transaction_id: t })))
+        .execute();
   }
 }

@@ -14,22 +14,55 @@ const tags = ['Credit setup'];
 export function blockingRuleRoutes(app: OpenAPIHono<AppEnv>): void {
   register(
     app,
-    createRoute({ method: 'get', path: '/api/v1/blocking-rules', tags, summary: 'List blocking and exclusion rules', request: { query: z.object({ ...pageQuery, since: SinceQuery }) }, responses: { 200: jsonResponse(z.object({ items: z.array(BlockingRuleSchema), nextCursor: z.string().nullable() })), ...errorResponses } }),
+    createRoute({
+      method: 'get',
+      path: '/api/v1/blocking-rules',
+      tags,
+      summary: 'List blocking and exclusion rules',
+      request: { query: z.object({ ...pageQuery, since: SinceQuery }) },
+      responses: {
+        200: jsonResponse(z.object({ items: z.array(BlockingRuleSchema), nextCursor: z.string().nullable() })),
+        ...errorResponses,
+      },
+    }),
     async (c) => {
       const q = c.req.valid('query');
-      const rows = await listRules(c.var.deps.handle.read, { limit: q.limit, after: decodeCursor(q.cursor), since: q.since });
+      const rows = await listRules(c.var.deps.handle.read, {
+        limit: q.limit,
+        after: decodeCursor(q.cursor),
+        since: q.since,
+      });
       const { items, nextCursor } = page(rows, q.limit, (r) => r.id);
       return c.json({ items: items.map(ruleRowToJson), nextCursor });
     },
   );
-  register(app, createRoute({ method: 'get', path: '/api/v1/blocking-rules/{id}', tags, summary: 'One rule', request: { params: IdParam }, responses: { 200: jsonResponse(BlockingRuleSchema), ...errorResponses } }), async (c) => {
-    const rule = await getRule(c.var.deps.handle.read, c.req.valid('param').id);
-    c.header('ETag', etag(rule.version));
-    return c.json(rule);
-  });
   register(
     app,
-    createRoute({ middleware: [guard(CAN.setup, 'set blocking rules')], method: 'post', path: '/api/v1/blocking-rules', tags, summary: 'Create a blocking or exclusion rule', request: { body: jsonBody(BlockingRuleInput) }, responses: { 201: jsonResponse(BlockingRuleSchema, 'created'), ...errorResponses } }),
+    createRoute({
+      method: 'get',
+      path: '/api/v1/blocking-rules/{id}',
+      tags,
+      summary: 'One rule',
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(BlockingRuleSchema), ...errorResponses },
+    }),
+    async (c) => {
+      const rule = await getRule(c.var.deps.handle.read, c.req.valid('param').id);
+      c.header('ETag', etag(rule.version));
+      return c.json(rule);
+    },
+  );
+  register(
+    app,
+    createRoute({
+      middleware: [guard(CAN.setup, 'set blocking rules')],
+      method: 'post',
+      path: '/api/v1/blocking-rules',
+      tags,
+      summary: 'Create a blocking or exclusion rule',
+      request: { body: jsonBody(BlockingRuleInput) },
+      responses: { 201: jsonResponse(BlockingRuleSchema, 'created'), ...errorResponses },
+    }),
     async (c) => {
       const input = c.req.valid('json');
       return command(c, async (tx) => {
@@ -40,7 +73,16 @@ export function blockingRuleRoutes(app: OpenAPIHono<AppEnv>): void {
   );
   register(
     app,
-    createRoute({ middleware: [guard(CAN.setup, 'set blocking rules')], method: 'put', path: '/api/v1/blocking-rules/{id}', ifMatch: 'required', tags, summary: 'Replace a rule (If-Match required)', request: { params: IdParam, body: jsonBody(BlockingRuleInput) }, responses: { 200: jsonResponse(BlockingRuleSchema), ...errorResponses } }),
+    createRoute({
+      middleware: [guard(CAN.setup, 'set blocking rules')],
+      method: 'put',
+      path: '/api/v1/blocking-rules/{id}',
+      ifMatch: 'required',
+      tags,
+      summary: 'Replace a rule (If-Match required)',
+      request: { params: IdParam, body: jsonBody(BlockingRuleInput) },
+      responses: { 200: jsonResponse(BlockingRuleSchema), ...errorResponses },
+    }),
     async (c) => {
       const { id } = c.req.valid('param');
       const input = c.req.valid('json');
@@ -53,7 +95,15 @@ export function blockingRuleRoutes(app: OpenAPIHono<AppEnv>): void {
   );
   register(
     app,
-    createRoute({ middleware: [guard(CAN.setup, 'set blocking rules')], method: 'delete', path: '/api/v1/blocking-rules/{id}', tags, summary: 'Delete a rule (If-Match required); holds keep their own copy of reasons', request: { params: IdParam }, responses: { 200: jsonResponse(BlockingRuleSchema), ...errorResponses } }),
+    createRoute({
+      middleware: [guard(CAN.setup, 'set blocking rules')],
+      method: 'delete',
+      path: '/api/v1/blocking-rules/{id}',
+      tags,
+      summary: 'Delete a rule (If-Match required); holds keep their own copy of reasons',
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(BlockingRuleSchema), ...errorResponses },
+    }),
     async (c) => {
       const { id } = c.req.valid('param');
       const ifMatch = requireIfMatch(c);

@@ -29,13 +29,21 @@ export const BlockingRuleInput = z
     ruleType: z.enum(RULE_TYPES as [string, ...string[]]),
     kind: z.enum(['blocking', 'exclusion']),
     validFor: z.enum(['table', 'group', 'all']).default('all'),
-    accountOrGroup: idOf('customer').nullish().openapi({ description: 'validFor table: a customer; group: a credit management group' }),
+    accountOrGroup: idOf('customer')
+      .nullish()
+      .openapi({ description: 'validFor table: a customer; group: a credit management group' }),
     riskGroupId: idOf('riskGroup').nullish(),
     valueType: z.enum(['days', 'amount', 'percent']).nullish(),
     days: z.number().int().min(0).max(36500).nullish(),
     amount: NonNegativeMoneyIn.nullish(),
     percent: RateIn.nullish(),
-    creditLimitThreshold: z.union([z.string(), z.number()]).nullish().openapi({ type: 'string', description: 'overdueAmount only: a percentage (valueType percent) or an amount (valueType amount)' }),
+    creditLimitThreshold: z
+      .union([z.string(), z.number()])
+      .nullish()
+      .openapi({
+        type: 'string',
+        description: 'overdueAmount only: a percentage (valueType percent) or an amount (valueType amount)',
+      }),
     accountStatusId: idOf('accountStatus').nullish(),
     paymentTermsId: idOf('paymentTerms').nullish(),
     releaseSalesOrder: z.boolean().default(false),
@@ -61,7 +69,9 @@ export const BlockingRuleSchema = z
     paymentTermsId: z.string().nullable(),
     releaseSalesOrder: z.boolean(),
     description: z.string().nullable(),
-    sentence: z.string().openapi({ description: 'the rule in words, e.g. "Block when overdue > 3000.00 AND usage > 70% of limit"' }),
+    sentence: z
+      .string()
+      .openapi({ description: 'the rule in words, e.g. "Block when overdue > 3000.00 AND usage > 70% of limit"' }),
     createdAt: z.string(),
     updatedAt: z.string(),
     version: z.number(),

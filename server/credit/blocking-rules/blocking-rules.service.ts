@@ -38,15 +38,22 @@ function ruleRowToRule(r: Row): BlockingRule {
 
 /** The rule as one readable sentence (credit.md §9.7: show "Block when overdue > 3,000 AND usage > 70 %"). */
 function ruleSentence(r: BlockingRule): string {
-  const verb = r.kind === 'blocking' ? 'Block when' : r.releaseSalesOrder ? 'Release the order when' : 'Do not block when';
-  const scope = r.validFor === 'all' ? 'all customers' : r.validFor === 'table' ? `customer ${r.accountOrGroup}` : `credit management group ${r.accountOrGroup}`;
+  const verb =
+    r.kind === 'blocking' ? 'Block when' : r.releaseSalesOrder ? 'Release the order when' : 'Do not block when';
+  const scope =
+    r.validFor === 'all'
+      ? 'all customers'
+      : r.validFor === 'table'
+        ? `customer ${r.accountOrGroup}`
+        : `credit management group ${r.accountOrGroup}`;
   const risk = r.riskGroupId ? ` in risk group ${r.riskGroupId}` : '';
   const cmp = r.kind === 'blocking' ? '>' : '≤';
   const money = (m: bigint | null) => formatMoney(m ?? 0n);
   let what: string;
   switch (r.ruleType) {
     case 'daysOverdue':
-      what = r.valueType === 'amount' ? `overdue amount ${cmp} ${money(r.amount)}` : `days overdue ${cmp} ${r.days ?? 0}`;
+      what =
+        r.valueType === 'amount' ? `overdue amount ${cmp} ${money(r.amount)}` : `days overdue ${cmp} ${r.days ?? 0}`;
       break;
     case 'accountStatus':
       what = `account status is ${r.accountStatusId}`;
@@ -83,7 +90,12 @@ export function ruleRowToJson(r: Row): BlockingRuleJson {
     days: r.days,
     amount: rule.amount === null ? null : formatMoney(rule.amount),
     percent: rule.percent === null ? null : formatRate(rule.percent),
-    creditLimitThreshold: rule.creditLimitThreshold === null ? null : rule.valueType === 'amount' ? formatMoney(rule.creditLimitThreshold) : formatRate(rule.creditLimitThreshold),
+    creditLimitThreshold:
+      rule.creditLimitThreshold === null
+        ? null
+        : rule.valueType === 'amount'
+          ? formatMoney(rule.creditLimitThreshold)
+          : formatRate(rule.creditLimitThreshold),
     accountStatusId: r.account_status_id,
     paymentTermsId: r.payment_terms_id,
     releaseSalesOrder: rule.releaseSalesOrder,
@@ -102,7 +114,9 @@ export function cachedRules(cache: SetupView): BlockingRule[] | undefined {
 
 /** Every rule, through the setup cache. */
 export function activeRules(r: SetupReader): Promise<BlockingRule[]> {
-  return r.cache.read(SETUP.blockingRules, async () => (await r.db.selectFrom('blocking_rules').selectAll().orderBy('id').execute()).map(ruleRowToRule));
+  return r.cache.read(SETUP.blockingRules, async () =>
+    (await r.db.selectFrom('blocking_rules').selectAll().orderBy('id').execute()).map(ruleRowToRule),
+  );
 }
 
 /**
@@ -115,27 +129,39 @@ async function ruleColumns(tx: Tx, input: BlockingRuleInput) {
     if (input[field] === null || input[field] === undefined) errors.push({ path: field, message: `required: ${why}` });
   };
   const forbid = (fields: (keyof BlockingRuleInput)[]) => {
-    for (const f of fields) if (input[f] !== null && input[f] !== undefined) errors.push({ path: f, message: `not used by ${withArticle(input.ruleType)} rule` });
+    for (const f of fields)
+      if (input[f] !== null && input[f] !== undefined)
+        errors.push({ path: f, message: `not used by ${withArticle(input.ruleType)} rule` });
   };
   const type = input.ruleType as RuleType;
   let valueType: ValueType | null = input.valueType ?? null;
   let threshold: bigint | null = null;
 
-  if (input.releaseSalesOrder && input.kind !== 'exclusion') errors.push({ path: 'releaseSalesOrder', message: 'only exclusions can release a sales order' });
-  if (input.validFor === 'all' && input.accountOrGroup) errors.push({ path: 'accountOrGroup', message: 'a rule valid for all customers names no account or group' });
-  if (input.validFor !== 'all') need('accountOrGroup', `the ${input.validFor === 'table' ? 'customer' : 'credit management group'} the rule is for`);
-  if ((type === 'accountStatus' || type === 'termsOfPayment') && input.validFor !== 'all') errors.push({ path: 'validFor', message: `${type} rules apply to all customers` });
+  if (input.releaseSalesOrder && input.kind !== 'exclusion')
+    errors.push({ path: 'releaseSalesOrder', message: 'only exclusions can release a sales order' });
+  if (input.validFor === 'all' && input.accountOrGroup)
+    errors.push({ path: 'accountOrGroup', message: 'a rule valid for all customers names no account or group' });
+  if (input.validFor !== 'all')
+    need(
+      'accountOrGroup',
+      `the ${input.validFor === 'table' ? 'customer' : 'credit management group'} the rule is for`,
+    );
+  if ((type === 'accountStatus' || type === 'termsOfPayment') && input.validFor !== 'all')
+    errors.push({ path: 'validFor', message: `${type} rules apply to all customers` });
   // credit.md §4.2: these two have no scope or risk-group fields; a risk group would narrow them.
-  if ((type === 'accountStatus' || type === 'termsOfPayment') && input.riskGroupId) errors.push({ path: 'riskGroupId', message: `${type} rules apply to all customers, in every risk group` });
+  if ((type === 'accountStatus' || type === 'termsOfPayment') && input.riskGroupId)
+    errors.push({ path: 'riskGroupId', message: `${type} rules apply to all customers, in every risk group` });
 
   switch (type) {
     case 'daysOverdue':
       if (valueType === 'amount') {
-        if (input.kind !== 'exclusion') errors.push({ path: 'valueType', message: 'only exclusions may measure days overdue by amount' });
+        if (input.kind !== 'exclusion')
+          errors.push({ path: 'valueType', message: 'only exclusions may measure days overdue by amount' });
         need('amount', 'the overdue amount');
         forbid(['days', 'percent', 'creditLimitThreshold', 'accountStatusId', 'paymentTermsId']);
       } else {
-        if (valueType !== null && valueType !== 'days') errors.push({ path: 'valueType', message: 'must be "days" (or "amount" on an exclusion)' });
+        if (valueType !== null && valueType !== 'days')
+          errors.push({ path: 'valueType', message: 'must be "days" (or "amount" on an exclusion)' });
         valueType = 'days';
         need('days', 'the days overdue threshold');
         forbid(['amount', 'percent', 'creditLimitThreshold', 'accountStatusId', 'paymentTermsId']);
@@ -156,7 +182,8 @@ async function ruleColumns(tx: Tx, input: BlockingRuleInput) {
     case 'overdueAmount': {
       need('amount', 'the overdue amount');
       need('creditLimitThreshold', 'the credit-limit threshold');
-      if (valueType !== 'percent' && valueType !== 'amount') errors.push({ path: 'valueType', message: 'must be "percent" or "amount"' });
+      if (valueType !== 'percent' && valueType !== 'amount')
+        errors.push({ path: 'valueType', message: 'must be "percent" or "amount"' });
       const raw = input.creditLimitThreshold;
       if (raw !== null && raw !== undefined) {
         const parsed = valueType === 'amount' ? tryParseMoney(raw) : tryParseRate(raw);
@@ -182,12 +209,18 @@ async function ruleColumns(tx: Tx, input: BlockingRuleInput) {
   // References must exist: a rule naming an unknown status or terms could never fire. On
   // PostgreSQL the row is locked, so a concurrent delete of it cannot slip past its in-use check.
   const exists = async (entity: string, id: string) =>
-    tx.dialect === 'postgres' ? (await findSetupRow(tx.db, entity, id, true)) !== undefined : (await setupRowsCached(tx, entity)).has(id);
+    tx.dialect === 'postgres'
+      ? (await findSetupRow(tx.db, entity, id, true)) !== undefined
+      : (await setupRowsCached(tx, entity)).has(id);
   if (input.accountStatusId && !(await exists(accountStatuses.entity, input.accountStatusId))) {
-    throw ruleViolation(`account status ${input.accountStatusId} does not exist`, [{ path: 'accountStatusId', message: 'unknown account status' }]);
+    throw ruleViolation(`account status ${input.accountStatusId} does not exist`, [
+      { path: 'accountStatusId', message: 'unknown account status' },
+    ]);
   }
   if (input.paymentTermsId && !(await exists(paymentTerms.entity, input.paymentTermsId))) {
-    throw ruleViolation(`payment terms ${input.paymentTermsId} do not exist`, [{ path: 'paymentTermsId', message: 'unknown payment terms' }]);
+    throw ruleViolation(`payment terms ${input.paymentTermsId} do not exist`, [
+      { path: 'paymentTermsId', message: 'unknown payment terms' },
+    ]);
   }
   return {
     rule_type: type,
@@ -209,7 +242,13 @@ async function ruleColumns(tx: Tx, input: BlockingRuleInput) {
 
 export async function createRule(tx: Tx, input: BlockingRuleInput): Promise<BlockingRuleJson> {
   const columns = await ruleColumns(tx, input);
-  const row: Row = { id: `BR-${randomBytes(5).toString('hex')}`, ...columns, created_at: tx.now, updated_at: tx.now, version: 1 };
+  const row: Row = {
+    id: `BR-${randomBytes(5).toString('hex')}`,
+    ...columns,
+    created_at: tx.now,
+    updated_at: tx.now,
+    version: 1,
+  };
   await tx.db.insertInto('blocking_rules').values(row).execute();
   const json = ruleRowToJson(row);
   tx.changed(BLOCKING_RULE, row.id, 'create', 1, { action: 'blockingRule.create', after: json });
@@ -224,7 +263,12 @@ async function lockRule(tx: Tx, id: string): Promise<Row> {
   return row;
 }
 
-export async function replaceRule(tx: Tx, id: string, input: BlockingRuleInput, ifMatch: number): Promise<BlockingRuleJson> {
+export async function replaceRule(
+  tx: Tx,
+  id: string,
+  input: BlockingRuleInput,
+  ifMatch: number,
+): Promise<BlockingRuleJson> {
   const existing = await lockRule(tx, id);
   const before = ruleRowToJson(existing);
   assertVersion(ifMatch, existing, before);
@@ -254,12 +298,21 @@ export async function getRule(db: Kysely<Database>, id: string): Promise<Blockin
   return ruleRowToJson(row);
 }
 
-export async function listRules(db: Kysely<Database>, q: { limit: number; after?: string; since?: number }): Promise<Row[]> {
-  let query = db.selectFrom('blocking_rules').selectAll().orderBy('id').limit(q.limit + 1);
+export async function listRules(
+  db: Kysely<Database>,
+  q: { limit: number; after?: string; since?: number },
+): Promise<Row[]> {
+  let query = db
+    .selectFrom('blocking_rules')
+    .selectAll()
+    .orderBy('id')
+    .limit(q.limit + 1);
   if (q.after !== undefined) query = query.where('id', '>', q.after);
   if (q.since !== undefined) {
     const since = q.since;
-    query = query.where('id', 'in', (eb) => eb.selectFrom('changes').select('entity_id').where('entity', '=', BLOCKING_RULE).where('seq', '>', since));
+    query = query.where('id', 'in', (eb) =>
+      eb.selectFrom('changes').select('entity_id').where('entity', '=', BLOCKING_RULE).where('seq', '>', since),
+    );
   }
   return query.execute();
 }

@@ -13,7 +13,6 @@ import { creditContextRoutes } from './credit-context';
 // The answer's schema and its JSON are the wire module's (shared/api/credit.ts): the customer's
 // `credit` reuses them, and the add-in takes its types from them.
 
-
 const CreditCheckInputSchema = z
   .strictObject({
     customerId: Id,
@@ -28,13 +27,15 @@ const CreditCheckInputSchema = z
 export function creditCheckRoutes(app: OpenAPIHono<AppEnv>): void {
   registerHot(
     app,
-    createRoute({ middleware: [guard(ROLES, 'run a credit check')],
+    createRoute({
+      middleware: [guard(ROLES, 'run a credit check')],
       method: 'post',
       path: '/api/v1/credit-check',
       idempotencyKey: false,
       tags: ['Credit management'],
       summary: 'What-if credit check of an order amount (no side effects)',
-      description: 'Runs the same pure function as sales-order posting and the add-in preview. The order being checked is left out of open orders via excludeOrderId.',
+      description:
+        'Runs the same pure function as sales-order posting and the add-in preview. The order being checked is left out of open orders via excludeOrderId.',
       request: { body: jsonBody(CreditCheckInputSchema) },
       responses: { 200: jsonResponse(CreditCheckResultSchema), ...errorResponses },
     }),
@@ -45,7 +46,12 @@ export function creditCheckRoutes(app: OpenAPIHono<AppEnv>): void {
         customerId: q.customerId,
         asOf: q.asOf ?? reader.today,
         excludeOrderId: q.excludeOrderId ?? null,
-        order: { amount: q.orderAmount, paymentTermsId: q.paymentTermsId ?? null, cashDiscountId: q.cashDiscountId ?? null, excludeFromCreditManagement: false },
+        order: {
+          amount: q.orderAmount,
+          paymentTermsId: q.paymentTermsId ?? null,
+          cashDiscountId: q.cashDiscountId ?? null,
+          excludeFromCreditManagement: false,
+        },
       };
       // Synchronous on SQLite once the setup is cached; the awaited path reads the setup first.
       const input = loadCreditInputNow(reader, query) ?? (await loadCreditInput(reader, query));

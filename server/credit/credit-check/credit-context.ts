@@ -36,8 +36,18 @@ const CreditContextRequest = z
   .openapi('CreditContextRequest');
 
 const RateOut = z.string().openapi({ example: '100', description: 'decimal string, at most 4 decimals' });
-const TemporaryLimitJson = z.object({ amount: MoneyOut, fromDate: DateOut, toDate: DateOut, postedSeq: z.number().int() });
-const OrderJson = z.object({ amount: MoneyOut, paymentTermsId: z.string().nullable(), cashDiscountId: z.string().nullable(), excludeFromCreditManagement: z.boolean() });
+const TemporaryLimitJson = z.object({
+  amount: MoneyOut,
+  fromDate: DateOut,
+  toDate: DateOut,
+  postedSeq: z.number().int(),
+});
+const OrderJson = z.object({
+  amount: MoneyOut,
+  paymentTermsId: z.string().nullable(),
+  cashDiscountId: z.string().nullable(),
+  excludeFromCreditManagement: z.boolean(),
+});
 const ExposureJson = z.object({ balance: MoneyOut, deliveredNotInvoiced: MoneyOut, openOrders: MoneyOut });
 
 const CustomerContextJson = z
@@ -61,8 +71,25 @@ const CustomerContextJson = z
     overdue: z.object({ oldestOverdueDueDate: DateOut.nullable(), overdueAmount: MoneyOut }),
     order: OrderJson.openapi({ description: 'no order: amount 0 with the customer’s terms and discount' }),
     temporaryLimits: z.array(TemporaryLimitJson),
-    insurances: z.array(z.object({ identifier: z.enum(['insurance', 'guarantee']), value: MoneyOut, updateCreditLimitPct: RateOut, effectiveDate: DateOut, expirationDate: DateOut, includedInExposure: z.boolean() })),
-    group: z.object({ id: z.string(), creditLimit: MoneyOut, creditLimitToDate: DateOut.nullable(), membersExposure: MoneyOut, temporaryLimits: z.array(TemporaryLimitJson) }).nullable(),
+    insurances: z.array(
+      z.object({
+        identifier: z.enum(['insurance', 'guarantee']),
+        value: MoneyOut,
+        updateCreditLimitPct: RateOut,
+        effectiveDate: DateOut,
+        expirationDate: DateOut,
+        includedInExposure: z.boolean(),
+      }),
+    ),
+    group: z
+      .object({
+        id: z.string(),
+        creditLimit: MoneyOut,
+        creditLimitToDate: DateOut.nullable(),
+        membersExposure: MoneyOut,
+        temporaryLimits: z.array(TemporaryLimitJson),
+      })
+      .nullable(),
     heldOrders: z
       .array(
         z.object({
@@ -73,7 +100,10 @@ const CustomerContextJson = z
           groupMembersExposure: MoneyOut.nullable(),
         }),
       )
-      .openapi({ description: 'open, unforced holds: the re-check input is the customer’s with these fields replaced (the order leaves open orders and the group’s exposure)' }),
+      .openapi({
+        description:
+          'open, unforced holds: the re-check input is the customer’s with these fields replaced (the order leaves open orders and the group’s exposure)',
+      }),
   })
   .openapi('CustomerCreditContext');
 
@@ -92,7 +122,9 @@ export const CreditContextResponse = z
     rules: z.array(BlockingRuleSchema).openapi({ description: 'every rule, as GET /blocking-rules lists them' }),
     paymentTermsRanks: z.record(z.string(), z.number()),
     cashDiscountRanks: z.record(z.string(), z.number()),
-    customers: z.array(CustomerContextJson).openapi({ description: 'known customers, in the order asked (duplicates once)' }),
+    customers: z
+      .array(CustomerContextJson)
+      .openapi({ description: 'known customers, in the order asked (duplicates once)' }),
     creditGroups: z.array(z.object({ id: z.string(), creditLimit: MoneyOut, creditLimitToDate: DateOut.nullable() })),
     unknownCustomerIds: z.array(z.string()),
     unknownCreditGroupIds: z.array(z.string()),
@@ -102,8 +134,18 @@ export const CreditContextResponse = z
 type ContextJson = z.infer<typeof CreditContextResponse>;
 type CustomerJson = ContextJson['customers'][number];
 
-const temporaryJson = (t: TemporaryLimit) => ({ amount: formatMoney(t.amount), fromDate: t.fromDate, toDate: t.toDate, postedSeq: t.postedSeq });
-const orderJson = (o: CreditOrder) => ({ amount: formatMoney(o.amount), paymentTermsId: o.paymentTermsId, cashDiscountId: o.cashDiscountId, excludeFromCreditManagement: o.excludeFromCreditManagement });
+const temporaryJson = (t: TemporaryLimit) => ({
+  amount: formatMoney(t.amount),
+  fromDate: t.fromDate,
+  toDate: t.toDate,
+  postedSeq: t.postedSeq,
+});
+const orderJson = (o: CreditOrder) => ({
+  amount: formatMoney(o.amount),
+  paymentTermsId: o.paymentTermsId,
+  cashDiscountId: o.cashDiscountId,
+  excludeFromCreditManagement: o.excludeFromCreditManagement,
+});
 
 interface HeldOrderRow {
   holdId: string;
@@ -127,7 +169,11 @@ function heldOrderJson(base: CreditCheckInput, h: HeldOrderRow): CustomerJson['h
   const open = h.status === 'open';
   const dni = open ? toBigInt(h.delivered_not_invoiced) : 0n;
   const openOrders = open ? toBigInt(h.amount) - toBigInt(h.invoiced_amount) - toBigInt(h.delivered_not_invoiced) : 0n;
-  const own = exposureTotal(base.parameters.creditLimitType, { balance: 0n, deliveredNotInvoiced: dni, openOrders }, false);
+  const own = exposureTotal(
+    base.parameters.creditLimitType,
+    { balance: 0n, deliveredNotInvoiced: dni, openOrders },
+    false,
+  );
   return {
     holdId: h.holdId,
     salesOrderId: h.orderId,
@@ -164,19 +210,40 @@ function customerJson(name: string, input: CreditCheckInput, held: readonly Held
       paymentTermsId: c.paymentTermsId,
       cashDiscountId: c.cashDiscountId,
     },
-    exposureParts: { balance: formatMoney(input.exposureParts.balance), deliveredNotInvoiced: formatMoney(input.exposureParts.deliveredNotInvoiced), openOrders: formatMoney(input.exposureParts.openOrders) },
-    overdue: { oldestOverdueDueDate: input.overdue.oldestOverdueDueDate, overdueAmount: formatMoney(input.overdue.overdueAmount) },
+    exposureParts: {
+      balance: formatMoney(input.exposureParts.balance),
+      deliveredNotInvoiced: formatMoney(input.exposureParts.deliveredNotInvoiced),
+      openOrders: formatMoney(input.exposureParts.openOrders),
+    },
+    overdue: {
+      oldestOverdueDueDate: input.overdue.oldestOverdueDueDate,
+      overdueAmount: formatMoney(input.overdue.overdueAmount),
+    },
     order: orderJson(input.order),
     temporaryLimits: (input.temporaryLimits ?? []).map(temporaryJson),
-    insurances: (input.insurances ?? []).map((i) => ({ identifier: i.identifier, value: formatMoney(i.value), updateCreditLimitPct: formatRate(i.updateCreditLimitPct), effectiveDate: i.effectiveDate, expirationDate: i.expirationDate, includedInExposure: i.includedInExposure })),
+    insurances: (input.insurances ?? []).map((i) => ({
+      identifier: i.identifier,
+      value: formatMoney(i.value),
+      updateCreditLimitPct: formatRate(i.updateCreditLimitPct),
+      effectiveDate: i.effectiveDate,
+      expirationDate: i.expirationDate,
+      includedInExposure: i.includedInExposure,
+    })),
     group: input.group
-      ? { id: input.group.id, creditLimit: formatMoney(input.group.creditLimit), creditLimitToDate: input.group.creditLimitToDate, membersExposure: formatMoney(input.group.membersExposure), temporaryLimits: (input.group.temporaryLimits ?? []).map(temporaryJson) }
+      ? {
+          id: input.group.id,
+          creditLimit: formatMoney(input.group.creditLimit),
+          creditLimitToDate: input.group.creditLimitToDate,
+          membersExposure: formatMoney(input.group.membersExposure),
+          temporaryLimits: (input.group.temporaryLimits ?? []).map(temporaryJson),
+        }
       : null,
     heldOrders: held.map((h) => heldOrderJson(input, h)),
   };
 }
 
-const chunks = <T>(xs: readonly T[]): T[][] => Array.from({ length: Math.ceil(xs.length / CHUNK) }, (_, i) => xs.slice(i * CHUNK, (i + 1) * CHUNK));
+const chunks = <T>(xs: readonly T[]): T[][] =>
+  Array.from({ length: Math.ceil(xs.length / CHUNK) }, (_, i) => xs.slice(i * CHUNK, (i + 1) * CHUNK));
 
 /** The credit context of the named customers and credit groups on `asOf` (see the module note). */
 async function loadCreditContext(r: Reader, q: z.infer<typeof CreditContextRequest>): Promise<ContextJson> {
@@ -186,28 +253,57 @@ async function loadCreditContext(r: Reader, q: z.infer<typeof CreditContextReque
   const names = new Map<string, string>();
   const held = new Map<string, HeldOrderRow[]>();
   for (const chunk of chunks(ids)) {
-    for (const c of await r.db.selectFrom('customers').select(['id', 'name']).where('id', 'in', chunk).execute()) names.set(c.id, c.name);
+    for (const c of await r.db.selectFrom('customers').select(['id', 'name']).where('id', 'in', chunk).execute())
+      names.set(c.id, c.name);
     // The holds `:validate` re-checks: open and not forced (the pane lists the releasable ones sorted).
     const rows = await r.db
       .selectFrom('holds')
       .innerJoin('sales_orders', 'sales_orders.id', 'holds.sales_order_id')
-      .select(['holds.id as holdId', 'holds.customer_id as customerId', 'sales_orders.id as orderId', 'sales_orders.status', 'sales_orders.amount', 'sales_orders.invoiced_amount', 'sales_orders.delivered_not_invoiced', 'sales_orders.payment_terms_id', 'sales_orders.cash_discount_id', 'sales_orders.exclude_from_credit_management'])
+      .select([
+        'holds.id as holdId',
+        'holds.customer_id as customerId',
+        'sales_orders.id as orderId',
+        'sales_orders.status',
+        'sales_orders.amount',
+        'sales_orders.invoiced_amount',
+        'sales_orders.delivered_not_invoiced',
+        'sales_orders.payment_terms_id',
+        'sales_orders.cash_discount_id',
+        'sales_orders.exclude_from_credit_management',
+      ])
       .where('holds.status', '=', 'onHold')
       .where('holds.forced', '=', 0)
       .where('holds.customer_id', 'in', chunk)
       .execute();
     groupBy(rows as HeldOrderRow[], (h) => h.customerId, undefined, held);
   }
-  const inputs = await loadCreditInputs(r, ids.filter((id) => names.has(id)), asOf);
+  const inputs = await loadCreditInputs(
+    r,
+    ids.filter((id) => names.has(id)),
+    asOf,
+  );
   const groups = new Map<string, { id: string; creditLimit: string; creditLimitToDate: string | null }>();
   for (const chunk of chunks(groupIds)) {
-    for (const g of await r.db.selectFrom('credit_groups').select(['id', 'credit_limit', 'credit_limit_to_date']).where('id', 'in', chunk).execute()) {
-      groups.set(g.id, { id: g.id, creditLimit: formatMoney(toBigInt(g.credit_limit)), creditLimitToDate: g.credit_limit_to_date });
+    for (const g of await r.db
+      .selectFrom('credit_groups')
+      .select(['id', 'credit_limit', 'credit_limit_to_date'])
+      .where('id', 'in', chunk)
+      .execute()) {
+      groups.set(g.id, {
+        id: g.id,
+        creditLimit: formatMoney(toBigInt(g.credit_limit)),
+        creditLimitToDate: g.credit_limit_to_date,
+      });
     }
   }
   // The setup every input shares (the same cached values loadCreditInputs puts in each), sent once.
   // Rules as GET /blocking-rules answers them: every rule in id order, as activeRules reads them.
-  const [params, rules, termRanks, discountRanks] = await Promise.all([getParameters(r), r.db.selectFrom('blocking_rules').selectAll().orderBy('id').execute(), ranksOf(r, paymentTerms), ranksOf(r, cashDiscounts)]);
+  const [params, rules, termRanks, discountRanks] = await Promise.all([
+    getParameters(r),
+    r.db.selectFrom('blocking_rules').selectAll().orderBy('id').execute(),
+    ranksOf(r, paymentTerms),
+    ranksOf(r, cashDiscounts),
+  ]);
   return {
     asOf,
     parameters: creditParameters(params.values),
@@ -227,7 +323,8 @@ async function loadCreditContext(r: Reader, q: z.infer<typeof CreditContextReque
 export function creditContextRoutes(app: OpenAPIHono<AppEnv>, reader: (c: Context<AppEnv>) => Reader): void {
   register(
     app,
-    createRoute({ middleware: [guard(ROLES, 'read credit-check inputs')],
+    createRoute({
+      middleware: [guard(ROLES, 'read credit-check inputs')],
       method: 'post',
       path: '/api/v1/credit-context:batch',
       idempotencyKey: false,

@@ -2,7 +2,14 @@ import type { Reader } from '../../db/prepared-sql';
 import { sqlAll, sqlFirst, sqlRows, sqliteAll, sqliteRows } from '../../db/prepared-sql';
 import { notFound } from '../../http/errors';
 import { groupBy, toBigInt, toNumber } from '../../db/values';
-import type { BlockingRule, CreditCheckInput, CreditGroupState, CreditOrder, CreditParameters, TemporaryLimit } from '../../../shared/credit/types';
+import type {
+  BlockingRule,
+  CreditCheckInput,
+  CreditGroupState,
+  CreditOrder,
+  CreditParameters,
+  TemporaryLimit,
+} from '../../../shared/credit/types';
 import { exposureTotal } from '../../../shared/credit/limits';
 import { activeRules, cachedRules } from '../blocking-rules/blocking-rules.service';
 import { SETUP, type SetupView } from '../../db/setup-cache';
@@ -24,10 +31,27 @@ import { wideSum, wideSumSql } from '../../ledger/ceiling';
  * part of a credit check's time). One list, so a query and its reader cannot drift apart.
  */
 const CUSTOMER_COLUMNS = [
-  'id', 'credit_limit', 'credit_limit_expiration_date', 'mandatory_credit_limit', 'unlimited_credit',
-  'exclude_from_credit_management', 'ignore_until_date', 'credit_management_group_id', 'account_status_id', 'risk_group_id',
-  'payment_terms_id', 'cash_discount_id', 'balance', 'oldest', 'overdue', 'dni', 'open_orders', 'group_id',
-  'has_temp', 'group_has_temp', 'has_insurance',
+  'id',
+  'credit_limit',
+  'credit_limit_expiration_date',
+  'mandatory_credit_limit',
+  'unlimited_credit',
+  'exclude_from_credit_management',
+  'ignore_until_date',
+  'credit_management_group_id',
+  'account_status_id',
+  'risk_group_id',
+  'payment_terms_id',
+  'cash_discount_id',
+  'balance',
+  'oldest',
+  'overdue',
+  'dni',
+  'open_orders',
+  'group_id',
+  'has_temp',
+  'group_has_temp',
+  'has_insurance',
 ] as const;
 type CustomerColumn = (typeof CUSTOMER_COLUMNS)[number];
 /** Each column's position in a row. */
@@ -37,19 +61,26 @@ const STORED = CUSTOMER_COLUMNS.slice(0, AT.cash_discount_id + 1);
 
 /** A select list of CUSTOMER_COLUMNS in order: the stored ones from `c`, the others from `computed`. */
 function selectList(computed: Record<Exclude<CustomerColumn, (typeof STORED)[number]>, string>): string {
-  return CUSTOMER_COLUMNS.map((c) => ((STORED as readonly string[]).includes(c) ? `c.${c}` : `${computed[c as keyof typeof computed]} as ${c}`)).join(',\n  ');
+  return CUSTOMER_COLUMNS.map((c) =>
+    (STORED as readonly string[]).includes(c) ? `c.${c}` : `${computed[c as keyof typeof computed]} as ${c}`,
+  ).join(',\n  ');
 }
 
 const CUSTOMER_SQL = `select ${selectList({
   balance: 'cast(coalesce(sum(t.open_amount), 0) as text)',
   oldest: 'min(case when t.open_amount > 0 and t.due_date < ? then t.due_date end)',
-  overdue: 'cast(coalesce(sum(case when t.open_amount > 0 and t.due_date < ? then t.open_amount else 0 end), 0) as text)',
+  overdue:
+    'cast(coalesce(sum(case when t.open_amount > 0 and t.due_date < ? then t.open_amount else 0 end), 0) as text)',
   dni: "(select cast(coalesce(sum(o.delivered_not_invoiced), 0) as text) from sales_orders o where o.customer_id = c.id and o.status = 'open' and o.id <> ?)",
-  open_orders: "(select cast(coalesce(sum(o.amount - o.invoiced_amount - o.delivered_not_invoiced), 0) as text) from sales_orders o where o.customer_id = c.id and o.status = 'open' and o.id <> ?)",
+  open_orders:
+    "(select cast(coalesce(sum(o.amount - o.invoiced_amount - o.delivered_not_invoiced), 0) as text) from sales_orders o where o.customer_id = c.id and o.status = 'open' and o.id <> ?)",
   group_id: 'm.credit_group_id',
-  has_temp: 'case when exists(select 1 from temporary_limits tc where tc.customer_id = c.id and tc.to_date >= ?) then 1 else 0 end',
-  group_has_temp: 'case when m.credit_group_id is not null and exists(select 1 from temporary_limits tg where tg.credit_group_id = m.credit_group_id and tg.to_date >= ?) then 1 else 0 end',
-  has_insurance: 'case when exists(select 1 from insurances i where i.customer_id = c.id and i.expiration_date >= ?) then 1 else 0 end',
+  has_temp:
+    'case when exists(select 1 from temporary_limits tc where tc.customer_id = c.id and tc.to_date >= ?) then 1 else 0 end',
+  group_has_temp:
+    'case when m.credit_group_id is not null and exists(select 1 from temporary_limits tg where tg.credit_group_id = m.credit_group_id and tg.to_date >= ?) then 1 else 0 end',
+  has_insurance:
+    'case when exists(select 1 from insurances i where i.customer_id = c.id and i.expiration_date >= ?) then 1 else 0 end',
 })},
   (select v.version from setup_version v where v.id = 1) as setup_version
   from customers c
@@ -87,7 +118,12 @@ export interface TemporaryLimitRow {
 type InsuranceRow = Parameters<typeof insuranceRowToInsurance>[0];
 
 /** postedSeq is the row id: rows are numbered in posting order, so the latest posting wins an overlap. */
-export const toTemporaryLimit = (t: TemporaryLimitRow): TemporaryLimit => ({ amount: toBigInt(t.amount), fromDate: t.from_date, toDate: t.to_date, postedSeq: toNumber(t.id) });
+export const toTemporaryLimit = (t: TemporaryLimitRow): TemporaryLimit => ({
+  amount: toBigInt(t.amount),
+  fromDate: t.from_date,
+  toDate: t.to_date,
+  postedSeq: toNumber(t.id),
+});
 
 interface CustomerRow {
   id: string;
@@ -148,7 +184,14 @@ function cachedCommon(cache: SetupView): Common | undefined {
   const discountRanks = cachedRanks(cache, cashDiscounts);
   if (!params || !rules || !termRanks || !discountRanks) return undefined;
   const hit = cache.peek(SETUP.creditCheckSetup);
-  if (hit && hit.params === params && hit.common.rules === rules && hit.common.termRanks === termRanks && hit.common.discountRanks === discountRanks) return hit.common;
+  if (
+    hit &&
+    hit.params === params &&
+    hit.common.rules === rules &&
+    hit.common.termRanks === termRanks &&
+    hit.common.discountRanks === discountRanks
+  )
+    return hit.common;
   const common = { parameters: creditParameters(params.values), rules, termRanks, discountRanks };
   cache.keep(SETUP.creditCheckSetup, { params, common }, cache.cache.generation);
   return common;
@@ -158,11 +201,23 @@ function cachedCommon(cache: SetupView): Common | undefined {
 async function commonSetup(r: Reader): Promise<Common> {
   const hit = r.cache.checked ? cachedCommon(r.cache) : undefined;
   if (hit) return hit;
-  const [params, rules, termRanks, discountRanks] = await Promise.all([getParameters(r), activeRules(r), ranksOf(r, paymentTerms), ranksOf(r, cashDiscounts)]);
+  const [params, rules, termRanks, discountRanks] = await Promise.all([
+    getParameters(r),
+    activeRules(r),
+    ranksOf(r, paymentTerms),
+    ranksOf(r, cashDiscounts),
+  ]);
   return cachedCommon(r.cache) ?? { parameters: creditParameters(params.values), rules, termRanks, discountRanks };
 }
 /** balance, dni and open_orders are wideSumSql columns. */
-type GroupRow = { id: string; credit_limit: number | string; credit_limit_to_date: string | null; balance: string; dni: string; open_orders: string };
+type GroupRow = {
+  id: string;
+  credit_limit: number | string;
+  credit_limit_to_date: string | null;
+  balance: string;
+  dni: string;
+  open_orders: string;
+};
 
 /** A credit group's row and its temporary limits that have not ended, read once per group in a bulk load. */
 type GroupState = { row: GroupRow | undefined; temporaryRows: TemporaryLimitRow[] };
@@ -170,7 +225,10 @@ type GroupState = { row: GroupRow | undefined; temporaryRows: TemporaryLimitRow[
 const groupParams = (groupId: string, q: CreditQuery) => [q.excludeOrderId ?? '', q.excludeOrderId ?? '', groupId];
 
 async function groupState(r: Reader, groupId: string, q: CreditQuery, readTemporary: boolean): Promise<GroupState> {
-  const [row, temporaryRows] = await Promise.all([sqlFirst<GroupRow>(r, GROUP_SQL, groupParams(groupId, q)), readTemporary ? sqlAll<TemporaryLimitRow>(r, GROUP_TEMP_SQL, [groupId, q.asOf]) : NONE]);
+  const [row, temporaryRows] = await Promise.all([
+    sqlFirst<GroupRow>(r, GROUP_SQL, groupParams(groupId, q)),
+    readTemporary ? sqlAll<TemporaryLimitRow>(r, GROUP_TEMP_SQL, [groupId, q.asOf]) : NONE,
+  ]);
   return { row, temporaryRows };
 }
 
@@ -200,7 +258,11 @@ export function loadCreditInputNow(r: Reader, q: CreditQuery): CreditCheckInput 
   const c = customerRow(v);
   let group: GroupState | undefined;
   if (c.group_id) {
-    group = { row: sqliteAll<GroupRow>(db, GROUP_SQL, groupParams(c.group_id, q))[0], temporaryRows: c.group_has_temp === 1 ? sqliteAll<TemporaryLimitRow>(db, GROUP_TEMP_SQL, [c.group_id, q.asOf]) : NONE };
+    group = {
+      row: sqliteAll<GroupRow>(db, GROUP_SQL, groupParams(c.group_id, q))[0],
+      temporaryRows:
+        c.group_has_temp === 1 ? sqliteAll<TemporaryLimitRow>(db, GROUP_TEMP_SQL, [c.group_id, q.asOf]) : NONE,
+    };
   }
   const temporaryRows = c.has_temp === 1 ? sqliteAll<TemporaryLimitRow>(db, CUSTOMER_TEMP_SQL, [c.id, q.asOf]) : NONE;
   const insuranceRows = c.has_insurance === 1 ? sqliteAll<InsuranceRow>(db, INSURANCES_SQL, [c.id, q.asOf]) : NONE;
@@ -208,12 +270,29 @@ export function loadCreditInputNow(r: Reader, q: CreditQuery): CreditCheckInput 
 }
 
 /** The engine input from rows already read (no I/O). */
-function inputFrom(c: CustomerRow, q: CreditQuery, common: Common, temporaryRows: readonly TemporaryLimitRow[], insuranceRows: readonly InsuranceRow[], gs: GroupState | undefined): CreditCheckInput {
+function inputFrom(
+  c: CustomerRow,
+  q: CreditQuery,
+  common: Common,
+  temporaryRows: readonly TemporaryLimitRow[],
+  insuranceRows: readonly InsuranceRow[],
+  gs: GroupState | undefined,
+): CreditCheckInput {
   let group: CreditGroupState | null = null;
   const g = gs?.row;
   if (g) {
-    const membersExposure = exposureTotal(common.parameters.creditLimitType, { balance: wideSum(g.balance), deliveredNotInvoiced: wideSum(g.dni), openOrders: wideSum(g.open_orders) }, false);
-    group = { id: g.id, creditLimit: toBigInt(g.credit_limit), creditLimitToDate: g.credit_limit_to_date, membersExposure, temporaryLimits: gs!.temporaryRows.map(toTemporaryLimit) };
+    const membersExposure = exposureTotal(
+      common.parameters.creditLimitType,
+      { balance: wideSum(g.balance), deliveredNotInvoiced: wideSum(g.dni), openOrders: wideSum(g.open_orders) },
+      false,
+    );
+    group = {
+      id: g.id,
+      creditLimit: toBigInt(g.credit_limit),
+      creditLimitToDate: g.credit_limit_to_date,
+      membersExposure,
+      temporaryLimits: gs!.temporaryRows.map(toTemporaryLimit),
+    };
   }
   return {
     asOf: q.asOf,
@@ -232,10 +311,18 @@ function inputFrom(c: CustomerRow, q: CreditQuery, common: Common, temporaryRows
       paymentTermsId: c.payment_terms_id,
       cashDiscountId: c.cash_discount_id,
     },
-    exposureParts: { balance: BigInt(c.balance ?? '0'), deliveredNotInvoiced: BigInt(c.dni ?? '0'), openOrders: BigInt(c.open_orders ?? '0') },
+    exposureParts: {
+      balance: BigInt(c.balance ?? '0'),
+      deliveredNotInvoiced: BigInt(c.dni ?? '0'),
+      openOrders: BigInt(c.open_orders ?? '0'),
+    },
     overdue: { oldestOverdueDueDate: c.oldest, overdueAmount: BigInt(c.overdue ?? '0') },
     // An order without its own terms or discount carries the customer's defaults.
-    order: { ...q.order, paymentTermsId: q.order.paymentTermsId ?? c.payment_terms_id, cashDiscountId: q.order.cashDiscountId ?? c.cash_discount_id },
+    order: {
+      ...q.order,
+      paymentTermsId: q.order.paymentTermsId ?? c.payment_terms_id,
+      cashDiscountId: q.order.cashDiscountId ?? c.cash_discount_id,
+    },
     rules: common.rules,
     temporaryLimits: temporaryRows.map(toTemporaryLimit),
     insurances: insuranceRows.map(insuranceRowToInsurance),
@@ -260,7 +347,16 @@ export async function loadCreditInput(r: Reader, q: CreditQuery): Promise<Credit
   return assemble(r, customerRow(v), q, await commonSetup(r));
 }
 
-const customerParams = (q: CreditQuery) => [q.asOf, q.asOf, q.excludeOrderId ?? '', q.excludeOrderId ?? '', q.asOf, q.asOf, q.asOf, q.customerId];
+const customerParams = (q: CreditQuery) => [
+  q.asOf,
+  q.asOf,
+  q.excludeOrderId ?? '',
+  q.excludeOrderId ?? '',
+  q.asOf,
+  q.asOf,
+  q.asOf,
+  q.customerId,
+];
 
 /**
  * The same inputs, with no order, for many customers at once (a journal of 10,000 lines): per 500
@@ -268,7 +364,11 @@ const customerParams = (q: CreditQuery) => [q.asOf, q.asOf, q.excludeOrderId ?? 
  * short ones read their open orders, temporary limits and policies (instead of probing for them
  * customer by customer). Unknown ids are left out.
  */
-export async function loadCreditInputs(r: Reader, customerIds: readonly string[], asOf: string): Promise<Map<string, CreditCheckInput>> {
+export async function loadCreditInputs(
+  r: Reader,
+  customerIds: readonly string[],
+  asOf: string,
+): Promise<Map<string, CreditCheckInput>> {
   const common = await commonSetup(r);
   const groups = new Map<string, GroupState>();
   const out = new Map<string, CreditCheckInput>();
@@ -279,9 +379,19 @@ export async function loadCreditInputs(r: Reader, customerIds: readonly string[]
     const marks = chunk.map(() => '?').join(', ');
     const [rows, orders, temporary, insurances] = await Promise.all([
       sqlRows(r, `${BULK_CUSTOMERS_SQL} in (${marks}) group by c.id`, [asOf, asOf, ...chunk]),
-      sqlAll<{ customer_id: string; dni: string; open_orders: string }>(r, `${BULK_ORDERS_SQL} in (${marks}) and status = 'open' group by customer_id`, chunk),
-      sqlAll<TemporaryLimitRow & { customer_id: string }>(r, `${BULK_TEMP_SQL} in (${marks}) order by id`, [asOf, ...chunk]),
-      sqlAll<InsuranceRow & { customer_id: string }>(r, `${BULK_INSURANCES_SQL} in (${marks}) order by id`, [asOf, ...chunk]),
+      sqlAll<{ customer_id: string; dni: string; open_orders: string }>(
+        r,
+        `${BULK_ORDERS_SQL} in (${marks}) and status = 'open' group by customer_id`,
+        chunk,
+      ),
+      sqlAll<TemporaryLimitRow & { customer_id: string }>(r, `${BULK_TEMP_SQL} in (${marks}) order by id`, [
+        asOf,
+        ...chunk,
+      ]),
+      sqlAll<InsuranceRow & { customer_id: string }>(r, `${BULK_INSURANCES_SQL} in (${marks}) order by id`, [
+        asOf,
+        ...chunk,
+      ]),
     ]);
     const ordersOf = new Map(orders.map((o) => [o.customer_id, o]));
     const temporaryOf = byCustomer(temporary);

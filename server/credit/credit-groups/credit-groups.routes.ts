@@ -25,18 +25,45 @@ export function creditGroupRoutes(app: OpenAPIHono<AppEnv>): void {
     async (c) => {
       const db = c.var.deps.handle.read;
       const q = c.req.valid('query');
-      const { items, nextCursor } = page(await listCreditGroupRows(db, { limit: q.limit, after: decodeCursor(q.cursor), since: q.since }), q.limit, (r) => r.id);
+      const { items, nextCursor } = page(
+        await listCreditGroupRows(db, { limit: q.limit, after: decodeCursor(q.cursor), since: q.since }),
+        q.limit,
+        (r) => r.id,
+      );
       return c.json({ items: await creditGroupsWithMembers(db, items), nextCursor });
     },
   );
-  register(app, createRoute({ method: 'get', path: '/api/v1/credit-groups/{id}', tags, summary: 'One credit group with its members', request: { params: IdParam }, responses: { 200: jsonResponse(CreditGroupSchema), ...errorResponses } }), async (c) => {
-    const group = await getCreditGroup(c.var.deps.handle.read, c.req.valid('param').id);
-    c.header('ETag', etag(group.version));
-    return c.json(group);
-  });
   register(
     app,
-    createRoute({ middleware: [guard(CAN.setup, 'change credit groups')], method: 'put', path: '/api/v1/credit-groups/{id}', tags, summary: 'Create or replace a credit group and its members (If-Match when it exists)', request: { params: IdParam, body: jsonBody(CreditGroupInput) }, responses: { 200: jsonResponse(CreditGroupSchema), 201: jsonResponse(CreditGroupSchema, 'created'), ...errorResponses } }),
+    createRoute({
+      method: 'get',
+      path: '/api/v1/credit-groups/{id}',
+      tags,
+      summary: 'One credit group with its members',
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(CreditGroupSchema), ...errorResponses },
+    }),
+    async (c) => {
+      const group = await getCreditGroup(c.var.deps.handle.read, c.req.valid('param').id);
+      c.header('ETag', etag(group.version));
+      return c.json(group);
+    },
+  );
+  register(
+    app,
+    createRoute({
+      middleware: [guard(CAN.setup, 'change credit groups')],
+      method: 'put',
+      path: '/api/v1/credit-groups/{id}',
+      tags,
+      summary: 'Create or replace a credit group and its members (If-Match when it exists)',
+      request: { params: IdParam, body: jsonBody(CreditGroupInput) },
+      responses: {
+        200: jsonResponse(CreditGroupSchema),
+        201: jsonResponse(CreditGroupSchema, 'created'),
+        ...errorResponses,
+      },
+    }),
     async (c) => {
       const { id } = c.req.valid('param');
       const input = c.req.valid('json');
@@ -47,9 +74,21 @@ export function creditGroupRoutes(app: OpenAPIHono<AppEnv>): void {
       });
     },
   );
-  register(app, createRoute({ middleware: [guard(CAN.setup, 'change credit groups')], method: 'delete', path: '/api/v1/credit-groups/{id}', tags, summary: 'Delete a credit group (If-Match); members keep their own limits', request: { params: IdParam }, responses: { 200: jsonResponse(CreditGroupSchema), ...errorResponses } }), async (c) => {
-    const { id } = c.req.valid('param');
-    const ifMatch = requireIfMatch(c);
-    return command(c, async (tx) => ({ body: await deleteCreditGroup(tx, id, ifMatch) }));
-  });
+  register(
+    app,
+    createRoute({
+      middleware: [guard(CAN.setup, 'change credit groups')],
+      method: 'delete',
+      path: '/api/v1/credit-groups/{id}',
+      tags,
+      summary: 'Delete a credit group (If-Match); members keep their own limits',
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(CreditGroupSchema), ...errorResponses },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const ifMatch = requireIfMatch(c);
+      return command(c, async (tx) => ({ body: await deleteCreditGroup(tx, id, ifMatch) }));
+    },
+  );
 }

@@ -6,14 +6,26 @@ export const CreditGroupInput = z
     name: Name,
     creditLimit: NonNegativeMoneyIn,
     currency: Currency,
-    creditLimitToDate: DateIn.openapi({ description: 'required: the group limit expires on this date, and members take it as their expiry' }),
+    creditLimitToDate: DateIn.openapi({
+      description: 'required: the group limit expires on this date, and members take it as their expiry',
+    }),
     members: z.array(Id).max(10_000).default([]),
   })
   .openapi('CreditGroupInput');
 export type CreditGroupInput = z.output<typeof CreditGroupInput>;
 
 export const CreditGroupSchema = z
-  .object({ id: z.string(), name: z.string(), creditLimit: MoneyOut, currency: z.string(), creditLimitToDate: z.string().nullable(), members: z.array(z.string()), createdAt: z.string(), updatedAt: z.string(), version: z.number() })
+  .object({
+    id: z.string(),
+    name: z.string(),
+    creditLimit: MoneyOut,
+    currency: z.string(),
+    creditLimitToDate: z.string().nullable(),
+    members: z.array(z.string()),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    version: z.number(),
+  })
   .openapi('CreditGroup');
 export type CreditGroup = z.infer<typeof CreditGroupSchema>;
 

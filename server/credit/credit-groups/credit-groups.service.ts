@@ -4,7 +4,13 @@ import type { Tx } from '../../db/transaction';
 import { notFound, ruleViolation } from '../../http/errors';
 import { assertVersion, checkUpsert } from '../../http/versioning';
 import { membersTakingGroupExpiry } from '../../../shared/credit/credit-groups';
-import { CUSTOMER, customerRowToCustomer, findCustomersByIds, lockRows, updateCustomer } from '../../customers/customers.repository';
+import {
+  CUSTOMER,
+  customerRowToCustomer,
+  findCustomersByIds,
+  lockRows,
+  updateCustomer,
+} from '../../customers/customers.repository';
 import {
   CREDIT_GROUP,
   creditGroupRowToCreditGroup,
@@ -20,8 +26,6 @@ import {
 } from './credit-groups.repository';
 import type { CreditGroup, CreditGroupInput } from './credit-groups.schema';
 
-
-
 export async function getCreditGroup(db: Kysely<Database>, id: string): Promise<CreditGroup> {
   const row = await findCreditGroup(db, id);
   if (!row) throw notFound('credit group', id);
@@ -30,7 +34,10 @@ export async function getCreditGroup(db: Kysely<Database>, id: string): Promise<
 
 /** The groups of a page as the API shows them, members included. */
 export async function creditGroupsWithMembers(db: Kysely<Database>, rows: CreditGroupRow[]): Promise<CreditGroup[]> {
-  const members = await membersOfGroups(db, rows.map((r) => r.id));
+  const members = await membersOfGroups(
+    db,
+    rows.map((r) => r.id),
+  );
   return rows.map((r) => creditGroupRowToCreditGroup(r, members.get(r.id) ?? []));
 }
 
@@ -38,7 +45,12 @@ export async function creditGroupsWithMembers(db: Kysely<Database>, rows: Credit
  * Creates or replaces a group with its members. A customer belongs to at most one group; joining
  * sets its limit expiry to the group's date (credit.md §1.5), recorded as a customer change.
  */
-export async function upsertCreditGroup(tx: Tx, id: string, input: CreditGroupInput, ifMatch: number | undefined): Promise<{ json: CreditGroup; created: boolean }> {
+export async function upsertCreditGroup(
+  tx: Tx,
+  id: string,
+  input: CreditGroupInput,
+  ifMatch: number | undefined,
+): Promise<{ json: CreditGroup; created: boolean }> {
   const existing = await findCreditGroup(tx.db, id, lockRows(tx));
   const beforeMembers = existing ? await membersOf(tx.db, id) : [];
   checkUpsert('credit group', id, existing, ifMatch, () => creditGroupRowToCreditGroup(existing!, beforeMembers));
@@ -46,9 +58,20 @@ export async function upsertCreditGroup(tx: Tx, id: string, input: CreditGroupIn
   const wanted = [...new Set(input.members)];
   const customers = await findCustomersByIds(tx.db, wanted, lockRows(tx));
   const unknown = wanted.filter((m) => !customers.has(m));
-  if (unknown.length) throw ruleViolation('some members are not customers', unknown.map((m) => ({ path: `members.${input.members.indexOf(m)}`, message: `customer ${m} does not exist` })));
+  if (unknown.length)
+    throw ruleViolation(
+      'some members are not customers',
+      unknown.map((m) => ({ path: `members.${input.members.indexOf(m)}`, message: `customer ${m} does not exist` })),
+    );
   const elsewhere = await membershipsElsewhere(tx.db, wanted, id);
-  if (elsewhere.length) throw ruleViolation('a customer belongs to at most one credit group', elsewhere.map((e) => ({ path: `members.${input.members.indexOf(e.customer_id)}`, message: `customer ${e.customer_id} is in credit group ${e.credit_group_id}` })));
+  if (elsewhere.length)
+    throw ruleViolation(
+      'a customer belongs to at most one credit group',
+      elsewhere.map((e) => ({
+        path: `members.${input.members.indexOf(e.customer_id)}`,
+        message: `customer ${e.customer_id} is in credit group ${e.credit_group_id}`,
+      })),
+    );
 
   const row: CreditGroupRow = {
     id,
@@ -72,10 +95,19 @@ export async function upsertCreditGroup(tx: Tx, id: string, input: CreditGroupIn
     const c = member.row;
     const set = { credit_limit_expiration_date: creditLimitExpirationDate, updated_at: tx.now, version: c.version + 1 };
     await updateCustomer(tx.db, c.id, set);
-    tx.changed(CUSTOMER, c.id, 'update', set.version, { action: 'customer.joinCreditGroup', before: customerRowToCustomer(c), after: customerRowToCustomer({ ...c, ...set }), reason: `member of credit group ${id}` });
+    tx.changed(CUSTOMER, c.id, 'update', set.version, {
+      action: 'customer.joinCreditGroup',
+      before: customerRowToCustomer(c),
+      after: customerRowToCustomer({ ...c, ...set }),
+      reason: `member of credit group ${id}`,
+    });
   }
   const json = creditGroupRowToCreditGroup(row, [...wanted].sort());
-  tx.changed(CREDIT_GROUP, id, existing ? 'update' : 'create', row.version, { action: `creditGroup.${existing ? 'update' : 'create'}`, before: existing ? creditGroupRowToCreditGroup(existing, beforeMembers) : null, after: json });
+  tx.changed(CREDIT_GROUP, id, existing ? 'update' : 'create', row.version, {
+    action: `creditGroup.${existing ? 'update' : 'create'}`,
+    before: existing ? creditGroupRowToCreditGroup(existing, beforeMembers) : null,
+    after: json,
+  });
   return { json, created: !existing };
 }
 

@@ -10,7 +10,6 @@ export type HoldRow = Selectable<HoldsTable>;
 export const HOLD_STATUSES = ['onHold', 'pendingApproval', 'released', 'rejected', 'canceled'] as const;
 export type HoldStatus = (typeof HOLD_STATUSES)[number];
 
-
 export interface PendingDecision {
   action: 'release' | 'reject';
   reasonCode: string;
@@ -58,7 +57,12 @@ export function findHold(db: Db, id: string, lock = false): Promise<HoldRow | un
 
 /** The open hold of an order (on hold or waiting for approval), if any. */
 export function findOpenHoldOfOrder(db: Db, salesOrderId: string): Promise<HoldRow | undefined> {
-  return db.selectFrom('holds').selectAll().where('sales_order_id', '=', salesOrderId).where('status', 'in', ['onHold', 'pendingApproval']).executeTakeFirst();
+  return db
+    .selectFrom('holds')
+    .selectAll()
+    .where('sales_order_id', '=', salesOrderId)
+    .where('status', 'in', ['onHold', 'pendingApproval'])
+    .executeTakeFirst();
 }
 
 export async function insertHold(db: Db, row: HoldRow): Promise<void> {
@@ -69,15 +73,24 @@ export async function updateHold(db: Db, row: HoldRow): Promise<void> {
   await db.updateTable('holds').set(row).where('id', '=', row.id).execute();
 }
 
-export function listHolds(db: Db, q: { status?: HoldStatus; customerId?: string; since?: number; limit: number; after?: string; ids?: string[] }): Promise<HoldRow[]> {
-  let query = db.selectFrom('holds').selectAll().orderBy('id').limit(q.limit + 1);
+export function listHolds(
+  db: Db,
+  q: { status?: HoldStatus; customerId?: string; since?: number; limit: number; after?: string; ids?: string[] },
+): Promise<HoldRow[]> {
+  let query = db
+    .selectFrom('holds')
+    .selectAll()
+    .orderBy('id')
+    .limit(q.limit + 1);
   if (q.status) query = query.where('status', '=', q.status);
   if (q.customerId) query = query.where('customer_id', '=', q.customerId);
   if (q.ids) query = query.where('id', 'in', q.ids.length ? q.ids : ['']);
   if (q.after !== undefined) query = query.where('id', '>', q.after);
   if (q.since !== undefined) {
     const since = q.since;
-    query = query.where('id', 'in', (eb) => eb.selectFrom('changes').select('entity_id').where('entity', '=', 'hold').where('seq', '>', since));
+    query = query.where('id', 'in', (eb) =>
+      eb.selectFrom('changes').select('entity_id').where('entity', '=', 'hold').where('seq', '>', since),
+    );
   }
   return query.execute();
 }

@@ -7,12 +7,26 @@ import { evaluateCreditCheck, summaryReason } from '../../../shared/credit/block
 import { mustCheck, type Checkpoint, type PostingType } from '../../../shared/credit/checkpoints';
 import type { CreditCheckResult } from '../../../shared/credit/types';
 import { holdReasonOf, mergeHoldReasons, type HoldReason } from '../../../shared/credit/holds';
-import { findSalesOrder, salesOrderRowToSalesOrder, saveSalesOrder, type SalesOrderRow } from '../../sales-orders/sales-orders.repository';
+import {
+  findSalesOrder,
+  salesOrderRowToSalesOrder,
+  saveSalesOrder,
+  type SalesOrderRow,
+} from '../../sales-orders/sales-orders.repository';
 import { applyPosting, refusePosting, SALES_ORDER } from '../../sales-orders/sales-orders.service';
 import { loadCreditInput } from '../credit-check/credit-input';
 import { getCheckpoints, getParameters } from '../parameters/parameters.service';
 import { requireReasonCode } from '../setup/setup.kinds';
-import { findHold, findOpenHoldOfOrder, holdRowToHold, insertHold, updateHold, type Hold, type HoldRow, type PendingDecision } from './holds.repository';
+import {
+  findHold,
+  findOpenHoldOfOrder,
+  holdRowToHold,
+  insertHold,
+  updateHold,
+  type Hold,
+  type HoldRow,
+  type PendingDecision,
+} from './holds.repository';
 
 const HOLD = 'hold';
 
@@ -24,21 +38,45 @@ async function checkOrder(tx: Tx, order: SalesOrderRow, asOf: string): Promise<C
     customerId: order.customer_id,
     asOf,
     excludeOrderId: order.id,
-    order: { amount: remaining(order), paymentTermsId: order.payment_terms_id, cashDiscountId: order.cash_discount_id, excludeFromCreditManagement: order.exclude_from_credit_management === 1 },
+    order: {
+      amount: remaining(order),
+      paymentTermsId: order.payment_terms_id,
+      cashDiscountId: order.cash_discount_id,
+      excludeFromCreditManagement: order.exclude_from_credit_management === 1,
+    },
   });
   return evaluateCreditCheck(input);
 }
 
 const reasonsOf = (result: CreditCheckResult): HoldReason[] => result.reasons.map(holdReasonOf);
 
-async function saveOrderCredit(tx: Tx, order: SalesOrderRow, patch: Partial<SalesOrderRow>, action: string): Promise<SalesOrderRow> {
+async function saveOrderCredit(
+  tx: Tx,
+  order: SalesOrderRow,
+  patch: Partial<SalesOrderRow>,
+  action: string,
+): Promise<SalesOrderRow> {
   const row: SalesOrderRow = { ...order, ...patch, updated_at: tx.now, version: order.version + 1 };
   await saveSalesOrder(tx.db, row, false);
-  tx.changed(SALES_ORDER, order.id, 'update', row.version, { action, before: salesOrderRowToSalesOrder(order), after: salesOrderRowToSalesOrder(row) });
+  tx.changed(SALES_ORDER, order.id, 'update', row.version, {
+    action,
+    before: salesOrderRowToSalesOrder(order),
+    after: salesOrderRowToSalesOrder(row),
+  });
   return row;
 }
 
-async function createHold(tx: Tx, order: SalesOrderRow, fields: { checkpoint: Checkpoint | null; postingType: PostingType | null; asOf: string; reasons: HoldReason[]; forced: boolean }): Promise<Hold> {
+async function createHold(
+  tx: Tx,
+  order: SalesOrderRow,
+  fields: {
+    checkpoint: Checkpoint | null;
+    postingType: PostingType | null;
+    asOf: string;
+    reasons: HoldReason[];
+    forced: boolean;
+  },
+): Promise<Hold> {
   const row: HoldRow = {
     id: `H-${randomBytes(5).toString('hex')}`,
     sales_order_id: order.id,
@@ -77,14 +115,31 @@ async function createHold(tx: Tx, order: SalesOrderRow, fields: { checkpoint: Ch
  * failed check records the hold instead of posting. The hold commits with the answer. Posting
  * calls it explicitly (server/sales-orders/order-flow.ts), before the posting's effect.
  */
-export async function creditGate(tx: Tx, order: SalesOrderRow, posting: { checkpoint: Checkpoint; postingType: PostingType; asOf: string }) {
-  if (order.credit_status === 'onHold') throw ruleViolation(`sales order ${order.id} is on credit hold; release the hold first`);
-  if (order.credit_status === 'rejected') throw ruleViolation(`sales order ${order.id} was rejected by credit management and cannot be posted`);
+export async function creditGate(
+  tx: Tx,
+  order: SalesOrderRow,
+  posting: { checkpoint: Checkpoint; postingType: PostingType; asOf: string },
+) {
+  if (order.credit_status === 'onHold')
+    throw ruleViolation(`sales order ${order.id} is on credit hold; release the hold first`);
+  if (order.credit_status === 'rejected')
+    throw ruleViolation(`sales order ${order.id} was rejected by credit management and cannot be posted`);
   const [setup, params] = await Promise.all([getCheckpoints(tx), getParameters(tx)]);
   const releasedAmount = order.released_amount === null ? null : toBigInt(order.released_amount);
   const valueIncreasedSinceRelease = releasedAmount !== null && toBigInt(order.amount) > releasedAmount;
-  const lastPass = order.last_pass_checkpoint && order.last_pass_date ? { checkpoint: order.last_pass_checkpoint as Checkpoint, date: order.last_pass_date } : null;
-  if (!mustCheck({ setup, ...posting, lastPass, valueIncreasedSinceRelease, recheckAfterReleaseWhenValueIncreased: params.values.recheckAfterReleaseWhenValueIncreased })) {
+  const lastPass =
+    order.last_pass_checkpoint && order.last_pass_date
+      ? { checkpoint: order.last_pass_checkpoint as Checkpoint, date: order.last_pass_date }
+      : null;
+  if (
+    !mustCheck({
+      setup,
+      ...posting,
+      lastPass,
+      valueIncreasedSinceRelease,
+      recheckAfterReleaseWhenValueIncreased: params.values.recheckAfterReleaseWhenValueIncreased,
+    })
+  ) {
     return { held: false as const };
   }
   await lockCreditScope(tx, order.customer_id);
@@ -99,10 +154,21 @@ export async function creditGate(tx: Tx, order: SalesOrderRow, posting: { checkp
   if (result.checked && posting.postingType === 'posting') {
     const today = tx.today;
     const passed = posting.asOf > today ? today : posting.asOf;
-    const saved = await saveOrderCredit(tx, order, { last_pass_checkpoint: posting.checkpoint, last_pass_date: passed, released_amount: null }, 'salesOrder.creditCheckPassed');
+    const saved = await saveOrderCredit(
+      tx,
+      order,
+      { last_pass_checkpoint: posting.checkpoint, last_pass_date: passed, released_amount: null },
+      'salesOrder.creditCheckPassed',
+    );
     // A recheck of an order that grew after its release passed: record the "modified order" release reason (§4.7).
     if (valueIncreasedSinceRelease && params.values.modifiedOrderReleaseReasonCode) {
-      tx.audit({ action: 'salesOrder.modifiedOrderReleased', entity: SALES_ORDER, entityId: order.id, after: salesOrderRowToSalesOrder(saved), reason: params.values.modifiedOrderReleaseReasonCode });
+      tx.audit({
+        action: 'salesOrder.modifiedOrderReleased',
+        entity: SALES_ORDER,
+        entityId: order.id,
+        after: salesOrderRowToSalesOrder(saved),
+        reason: params.values.modifiedOrderReleaseReasonCode,
+      });
     }
   }
   return { held: false as const };
@@ -115,8 +181,13 @@ export async function creditGate(tx: Tx, order: SalesOrderRow, posting: { checkp
  */
 async function lockCreditScope(tx: Tx, customerId: string): Promise<void> {
   if (tx.dialect !== 'postgres') return;
-  const member = await tx.db.selectFrom('credit_group_members').select('credit_group_id').where('customer_id', '=', customerId).executeTakeFirst();
-  if (member) await tx.db.selectFrom('credit_groups').select('id').where('id', '=', member.credit_group_id).forUpdate().execute();
+  const member = await tx.db
+    .selectFrom('credit_group_members')
+    .select('credit_group_id')
+    .where('customer_id', '=', customerId)
+    .executeTakeFirst();
+  if (member)
+    await tx.db.selectFrom('credit_groups').select('id').where('id', '=', member.credit_group_id).forUpdate().execute();
   await tx.db.selectFrom('customers').select('id').where('id', '=', customerId).forUpdate().execute();
 }
 
@@ -125,7 +196,20 @@ export async function cancelHoldOfOrder(tx: Tx, orderId: string): Promise<void> 
   const hold = await findOpenHoldOfOrder(tx.db, orderId);
   if (!hold) return;
   const reason = (await getParameters(tx)).values.canceledOrderReasonCode;
-  await saveHold(tx, hold, { status: 'canceled', pending: null, reject_reason_code: reason, rejected_by: tx.actor.userId, rejected_at: tx.now, comment: 'sales order canceled' }, 'hold.cancel', reason ?? 'sales order canceled');
+  await saveHold(
+    tx,
+    hold,
+    {
+      status: 'canceled',
+      pending: null,
+      reject_reason_code: reason,
+      rejected_by: tx.actor.userId,
+      rejected_at: tx.now,
+      comment: 'sales order canceled',
+    },
+    'hold.cancel',
+    reason ?? 'sales order canceled',
+  );
 }
 
 async function lockHold(tx: Tx, id: string): Promise<HoldRow> {
@@ -140,11 +224,22 @@ async function lockOrder(tx: Tx, id: string): Promise<SalesOrderRow> {
   return row;
 }
 
-async function saveHold(tx: Tx, before: HoldRow, patch: Partial<HoldRow>, action: string, reason?: string | null): Promise<Hold> {
+async function saveHold(
+  tx: Tx,
+  before: HoldRow,
+  patch: Partial<HoldRow>,
+  action: string,
+  reason?: string | null,
+): Promise<Hold> {
   const row: HoldRow = { ...before, ...patch, version: before.version + 1 };
   await updateHold(tx.db, row);
   const hold = holdRowToHold(row);
-  tx.changed(HOLD, row.id, 'update', row.version, { action, before: holdRowToHold(before), after: hold, reason: reason ?? null });
+  tx.changed(HOLD, row.id, 'update', row.version, {
+    action,
+    before: holdRowToHold(before),
+    after: hold,
+    reason: reason ?? null,
+  });
   return hold;
 }
 
@@ -161,7 +256,8 @@ export interface RejectInput {
 }
 
 const MANAGERS = ['credit_manager'];
-const needsApproval = async (tx: Tx) => (await getParameters(tx)).values.requireReleaseApproval && !MANAGERS.includes(tx.actor.role);
+const needsApproval = async (tx: Tx) =>
+  (await getParameters(tx)).values.requireReleaseApproval && !MANAGERS.includes(tx.actor.role);
 
 /** Clears the hold and opens the grace window; with posting, runs the posting that was blocked. */
 async function performRelease(tx: Tx, hold: HoldRow, input: ReleaseInput, requestedBy: string | null) {
@@ -169,7 +265,15 @@ async function performRelease(tx: Tx, hold: HoldRow, input: ReleaseInput, reques
   const saved = await saveHold(
     tx,
     hold,
-    { status: 'released', release_reason_code: input.reasonCode, review_date: input.reviewDate, release_mode: input.mode, released_by: requestedBy ?? tx.actor.userId, released_at: tx.now, pending: null },
+    {
+      status: 'released',
+      release_reason_code: input.reasonCode,
+      review_date: input.reviewDate,
+      release_mode: input.mode,
+      released_by: requestedBy ?? tx.actor.userId,
+      released_at: tx.now,
+      pending: null,
+    },
     'hold.release',
     input.reasonCode,
   );
@@ -177,7 +281,12 @@ async function performRelease(tx: Tx, hold: HoldRow, input: ReleaseInput, reques
   const cleared = await saveOrderCredit(
     tx,
     order,
-    { credit_status: 'clear', last_pass_checkpoint: hold.checkpoint ?? order.last_pass_checkpoint, last_pass_date: hold.checkpoint ? asOf : order.last_pass_date, released_amount: order.amount },
+    {
+      credit_status: 'clear',
+      last_pass_checkpoint: hold.checkpoint ?? order.last_pass_checkpoint,
+      last_pass_date: hold.checkpoint ? asOf : order.last_pass_date,
+      released_amount: order.amount,
+    },
     'salesOrder.release',
   );
   let posting: unknown;
@@ -195,7 +304,14 @@ async function performReject(tx: Tx, hold: HoldRow, input: RejectInput, requeste
   const saved = await saveHold(
     tx,
     hold,
-    { status: 'rejected', reject_reason_code: input.reasonCode, comment: input.comment ?? null, rejected_by: requestedBy ?? tx.actor.userId, rejected_at: tx.now, pending: null },
+    {
+      status: 'rejected',
+      reject_reason_code: input.reasonCode,
+      comment: input.comment ?? null,
+      rejected_by: requestedBy ?? tx.actor.userId,
+      rejected_at: tx.now,
+      pending: null,
+    },
     'hold.reject',
     input.comment ?? input.reasonCode,
   );
@@ -205,13 +321,17 @@ async function performReject(tx: Tx, hold: HoldRow, input: RejectInput, requeste
 }
 
 function requireOnHold(hold: HoldRow, doing: string): void {
-  if (hold.status !== 'onHold') throw ruleViolation(`hold ${hold.id} is ${hold.status}; only a hold that is on hold can be ${doing}`);
+  if (hold.status !== 'onHold')
+    throw ruleViolation(`hold ${hold.id} is ${hold.status}; only a hold that is on hold can be ${doing}`);
 }
 
 /** Today, after refusing an `asOf` later than today (a release or an evaluation dated ahead would open a grace window in the future). */
 export function notInFuture(tx: Pick<Tx, 'today'>, asOf: string | undefined): string {
   const today = tx.today;
-  if (asOf !== undefined && asOf > today) throw ruleViolation(`a release or evaluation cannot be dated in the future (today is ${today})`, [{ path: 'asOf', message: `must be ${today} or earlier` }]);
+  if (asOf !== undefined && asOf > today)
+    throw ruleViolation(`a release or evaluation cannot be dated in the future (today is ${today})`, [
+      { path: 'asOf', message: `must be ${today} or earlier` },
+    ]);
   return today;
 }
 
@@ -227,7 +347,10 @@ export function notInFuture(tx: Pick<Tx, 'today'>, asOf: string | undefined): st
 function releaseDate(tx: Pick<Tx, 'today'>, hold: Pick<HoldRow, 'as_of'>, asOf: string | undefined): string {
   const today = notInFuture(tx, asOf);
   if (asOf === undefined) return today;
-  if (asOf < hold.as_of) throw ruleViolation(`a release cannot be dated before the hold it releases (held as of ${hold.as_of})`, [{ path: 'asOf', message: `must be ${hold.as_of} or later` }]);
+  if (asOf < hold.as_of)
+    throw ruleViolation(`a release cannot be dated before the hold it releases (held as of ${hold.as_of})`, [
+      { path: 'asOf', message: `must be ${hold.as_of} or later` },
+    ]);
   return asOf;
 }
 
@@ -240,7 +363,15 @@ export async function releaseHold(tx: Tx, id: string, input: ReleaseInput, ifMat
   input = { ...input, asOf: releaseDate(tx, hold, input.asOf) };
   if (await needsApproval(tx)) {
     const pending: PendingDecision = { action: 'release', ...input, requestedBy: tx.actor.userId, requestedAt: tx.now };
-    return { hold: await saveHold(tx, hold, { status: 'pendingApproval', pending: JSON.stringify(pending) }, 'hold.requestRelease', input.reasonCode) };
+    return {
+      hold: await saveHold(
+        tx,
+        hold,
+        { status: 'pendingApproval', pending: JSON.stringify(pending) },
+        'hold.requestRelease',
+        input.reasonCode,
+      ),
+    };
   }
   return performRelease(tx, hold, input, null);
 }
@@ -251,8 +382,22 @@ export async function rejectHold(tx: Tx, id: string, input: RejectInput, ifMatch
   requireOnHold(hold, 'rejected');
   await requireReasonCode(tx, input.reasonCode, 'reject');
   if (await needsApproval(tx)) {
-    const pending: PendingDecision = { action: 'reject', reasonCode: input.reasonCode, comment: input.comment ?? null, requestedBy: tx.actor.userId, requestedAt: tx.now };
-    return { hold: await saveHold(tx, hold, { status: 'pendingApproval', pending: JSON.stringify(pending) }, 'hold.requestReject', input.reasonCode) };
+    const pending: PendingDecision = {
+      action: 'reject',
+      reasonCode: input.reasonCode,
+      comment: input.comment ?? null,
+      requestedBy: tx.actor.userId,
+      requestedAt: tx.now,
+    };
+    return {
+      hold: await saveHold(
+        tx,
+        hold,
+        { status: 'pendingApproval', pending: JSON.stringify(pending) },
+        'hold.requestReject',
+        input.reasonCode,
+      ),
+    };
   }
   return performReject(tx, hold, input, null);
 }
@@ -261,31 +406,60 @@ export async function rejectHold(tx: Tx, id: string, input: RejectInput, ifMatch
 export async function approveHold(tx: Tx, id: string, ifMatch: number) {
   const hold = await lockHold(tx, id);
   assertVersion(ifMatch, hold, holdRowToHold(hold));
-  if (hold.status !== 'pendingApproval' || !hold.pending) throw ruleViolation(`hold ${id} is ${hold.status}; only a pending decision can be approved`);
+  if (hold.status !== 'pendingApproval' || !hold.pending)
+    throw ruleViolation(`hold ${id} is ${hold.status}; only a pending decision can be approved`);
   const pending = JSON.parse(hold.pending) as PendingDecision;
-  if (pending.requestedBy === tx.actor.userId) throw ruleViolation('nobody approves their own request: another credit manager must approve it');
+  if (pending.requestedBy === tx.actor.userId)
+    throw ruleViolation('nobody approves their own request: another credit manager must approve it');
   return pending.action === 'release'
-    ? performRelease(tx, hold, { reasonCode: pending.reasonCode, reviewDate: pending.reviewDate!, mode: pending.mode ?? 'withoutPosting', asOf: pending.asOf }, pending.requestedBy)
-    : performReject(tx, hold, { reasonCode: pending.reasonCode, comment: pending.comment ?? null }, pending.requestedBy);
+    ? performRelease(
+        tx,
+        hold,
+        {
+          reasonCode: pending.reasonCode,
+          reviewDate: pending.reviewDate!,
+          mode: pending.mode ?? 'withoutPosting',
+          asOf: pending.asOf,
+        },
+        pending.requestedBy,
+      )
+    : performReject(
+        tx,
+        hold,
+        { reasonCode: pending.reasonCode, comment: pending.comment ?? null },
+        pending.requestedBy,
+      );
 }
 
 /** A credit manager sends a pending decision back: the hold is on hold again. */
 export async function declineHold(tx: Tx, id: string, comment: string | null, ifMatch: number) {
   const hold = await lockHold(tx, id);
   assertVersion(ifMatch, hold, holdRowToHold(hold));
-  if (hold.status !== 'pendingApproval') throw ruleViolation(`hold ${id} is ${hold.status}; only a pending decision can be declined`);
+  if (hold.status !== 'pendingApproval')
+    throw ruleViolation(`hold ${id} is ${hold.status}; only a pending decision can be declined`);
   return { hold: await saveHold(tx, hold, { status: 'onHold', pending: null, comment }, 'hold.decline', comment) };
 }
 
 /** Force a hold on an open order with a forced-hold reason (§5); it never auto-releases. */
 export async function forceHold(tx: Tx, orderId: string, reasonCode: string, asOf?: string): Promise<Hold> {
   const order = await lockOrder(tx, orderId);
-  if (order.status !== 'open') throw ruleViolation(`sales order ${orderId} is ${order.status}; only open orders can be held`);
+  if (order.status !== 'open')
+    throw ruleViolation(`sales order ${orderId} is ${order.status}; only open orders can be held`);
   if (order.credit_status === 'onHold') throw ruleViolation(`sales order ${orderId} is already on credit hold`);
   // Releasing a forced hold clears the order; on a rejected order that would undo the rejection (§5).
-  if (order.credit_status === 'rejected') throw ruleViolation(`sales order ${orderId} was rejected by credit management; it cannot be held again`);
+  if (order.credit_status === 'rejected')
+    throw ruleViolation(`sales order ${orderId} was rejected by credit management; it cannot be held again`);
   await requireReasonCode(tx, reasonCode, 'forcedHold');
-  const reasons: HoldReason[] = [{ ruleType: 'forcedHold', ruleId: null, active: true, measured: reasonCode, threshold: '', explanation: `held by hand with reason ${reasonCode}` }];
+  const reasons: HoldReason[] = [
+    {
+      ruleType: 'forcedHold',
+      ruleId: null,
+      active: true,
+      measured: reasonCode,
+      threshold: '',
+      explanation: `held by hand with reason ${reasonCode}`,
+    },
+  ];
   return createHold(tx, order, { checkpoint: null, postingType: null, asOf: asOf ?? tx.today, reasons, forced: true });
 }
 
@@ -314,10 +488,13 @@ export async function evaluateHold(tx: Tx, id: string, asOf?: string) {
   const params = (await getParameters(tx)).values;
   if (ready && hold.forced === 0 && params.automaticallyRelease !== 'no' && params.autoReleaseReasonCode) {
     const from = date < hold.as_of ? hold.as_of : date;
-    const released = await performRelease(tx, saved, { reasonCode: params.autoReleaseReasonCode, reviewDate: from, mode: params.automaticallyRelease, asOf: from }, null);
+    const released = await performRelease(
+      tx,
+      saved,
+      { reasonCode: params.autoReleaseReasonCode, reviewDate: from, mode: params.automaticallyRelease, asOf: from },
+      null,
+    );
     return { ...released, readyToRelease: true, autoReleased: true };
   }
   return { hold: holdRowToHold(saved), readyToRelease: ready, autoReleased: false };
 }
-
-

@@ -17,7 +17,12 @@ type Row = InsuranceRow;
 type Db = Kysely<Database>;
 
 /** The row as the pure credit engine takes it. */
-export function insuranceRowToInsurance(r: Pick<Row, 'identifier' | 'value' | 'update_credit_limit_pct' | 'effective_date' | 'expiration_date' | 'included_in_exposure'>): Insurance {
+export function insuranceRowToInsurance(
+  r: Pick<
+    Row,
+    'identifier' | 'value' | 'update_credit_limit_pct' | 'effective_date' | 'expiration_date' | 'included_in_exposure'
+  >,
+): Insurance {
   return {
     identifier: r.identifier as Insurance['identifier'],
     value: toBigInt(r.value),
@@ -69,12 +74,23 @@ export async function deleteInsuranceRow(db: Db, id: string): Promise<void> {
 }
 
 /** A page of a customer's policies by id (one row more than `limit`); with `since`, only those changed after that sequence. */
-export function listInsuranceRows(db: Db, customerId: string, q: { limit: number; after?: string; since?: number }): Promise<Row[]> {
-  let query = db.selectFrom('insurances').selectAll().where('customer_id', '=', customerId).orderBy('id').limit(q.limit + 1);
+export function listInsuranceRows(
+  db: Db,
+  customerId: string,
+  q: { limit: number; after?: string; since?: number },
+): Promise<Row[]> {
+  let query = db
+    .selectFrom('insurances')
+    .selectAll()
+    .where('customer_id', '=', customerId)
+    .orderBy('id')
+    .limit(q.limit + 1);
   if (q.after !== undefined) query = query.where('id', '>', q.after);
   if (q.since !== undefined) {
     const since = q.since;
-    query = query.where('id', 'in', (eb) => eb.selectFrom('changes').select('entity_id').where('entity', '=', INSURANCE).where('seq', '>', since));
+    query = query.where('id', 'in', (eb) =>
+      eb.selectFrom('changes').select('entity_id').where('entity', '=', INSURANCE).where('seq', '>', since),
+    );
   }
   return query.execute();
 }

@@ -7,7 +7,13 @@ import { SinceQuery } from '../../http/schemas';
 import { decodeCursor, page, pageQuery } from '../../http/paging';
 import { etag, requireIfMatch } from '../../http/versioning';
 import { insuranceRowToJson } from './insurances.repository';
-import { CustomerParam, InsuranceInput, InsuranceListSchema, InsuranceParams, InsuranceSchema } from './insurances.schema';
+import {
+  CustomerParam,
+  InsuranceInput,
+  InsuranceListSchema,
+  InsuranceParams,
+  InsuranceSchema,
+} from './insurances.schema';
 import { createInsurance, deleteInsurance, getInsurance, listInsurances, replaceInsurance } from './insurances.service';
 
 export function insuranceRoutes(app: OpenAPIHono<AppEnv>): void {
@@ -25,20 +31,43 @@ export function insuranceRoutes(app: OpenAPIHono<AppEnv>): void {
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const rows = await listInsurances(c.var.deps.handle.read, c.req.valid('param').id, { limit: q.limit, after: decodeCursor(q.cursor), since: q.since });
+      const rows = await listInsurances(c.var.deps.handle.read, c.req.valid('param').id, {
+        limit: q.limit,
+        after: decodeCursor(q.cursor),
+        since: q.since,
+      });
       const { items, nextCursor } = page(rows, q.limit, (r) => r.id);
       return c.json({ items: items.map(insuranceRowToJson), nextCursor });
     },
   );
-  register(app, createRoute({ method: 'get', path: `${base}/{insuranceId}`, tags, summary: 'One insurance policy or guarantee', request: { params: InsuranceParams }, responses: { 200: jsonResponse(InsuranceSchema), ...errorResponses } }), async (c) => {
-    const { id, insuranceId } = c.req.valid('param');
-    const json = await getInsurance(c.var.deps.handle.read, id, insuranceId);
-    c.header('ETag', etag(json.version));
-    return c.json(json);
-  });
   register(
     app,
-    createRoute({ middleware: [guard(CAN.setup, 'change insurances and guarantees')], method: 'post', path: base, tags, summary: 'Add an insurance policy or guarantee to a customer', request: { params: CustomerParam, body: jsonBody(InsuranceInput) }, responses: { 201: jsonResponse(InsuranceSchema, 'created'), ...errorResponses } }),
+    createRoute({
+      method: 'get',
+      path: `${base}/{insuranceId}`,
+      tags,
+      summary: 'One insurance policy or guarantee',
+      request: { params: InsuranceParams },
+      responses: { 200: jsonResponse(InsuranceSchema), ...errorResponses },
+    }),
+    async (c) => {
+      const { id, insuranceId } = c.req.valid('param');
+      const json = await getInsurance(c.var.deps.handle.read, id, insuranceId);
+      c.header('ETag', etag(json.version));
+      return c.json(json);
+    },
+  );
+  register(
+    app,
+    createRoute({
+      middleware: [guard(CAN.setup, 'change insurances and guarantees')],
+      method: 'post',
+      path: base,
+      tags,
+      summary: 'Add an insurance policy or guarantee to a customer',
+      request: { params: CustomerParam, body: jsonBody(InsuranceInput) },
+      responses: { 201: jsonResponse(InsuranceSchema, 'created'), ...errorResponses },
+    }),
     async (c) => {
       const { id } = c.req.valid('param');
       const input = c.req.valid('json');
@@ -50,7 +79,16 @@ export function insuranceRoutes(app: OpenAPIHono<AppEnv>): void {
   );
   register(
     app,
-    createRoute({ middleware: [guard(CAN.setup, 'change insurances and guarantees')], method: 'put', path: `${base}/{insuranceId}`, ifMatch: 'required', tags, summary: 'Replace an insurance policy or guarantee (If-Match required)', request: { params: InsuranceParams, body: jsonBody(InsuranceInput) }, responses: { 200: jsonResponse(InsuranceSchema), ...errorResponses } }),
+    createRoute({
+      middleware: [guard(CAN.setup, 'change insurances and guarantees')],
+      method: 'put',
+      path: `${base}/{insuranceId}`,
+      ifMatch: 'required',
+      tags,
+      summary: 'Replace an insurance policy or guarantee (If-Match required)',
+      request: { params: InsuranceParams, body: jsonBody(InsuranceInput) },
+      responses: { 200: jsonResponse(InsuranceSchema), ...errorResponses },
+    }),
     async (c) => {
       const { id, insuranceId } = c.req.valid('param');
       const input = c.req.valid('json');
@@ -63,7 +101,15 @@ export function insuranceRoutes(app: OpenAPIHono<AppEnv>): void {
   );
   register(
     app,
-    createRoute({ middleware: [guard(CAN.setup, 'change insurances and guarantees')], method: 'delete', path: `${base}/{insuranceId}`, tags, summary: 'Delete an insurance policy or guarantee (If-Match required)', request: { params: InsuranceParams }, responses: { 200: jsonResponse(InsuranceSchema), ...errorResponses } }),
+    createRoute({
+      middleware: [guard(CAN.setup, 'change insurances and guarantees')],
+      method: 'delete',
+      path: `${base}/{insuranceId}`,
+      tags,
+      summary: 'Delete an insurance policy or guarantee (If-Match required)',
+      request: { params: InsuranceParams },
+      responses: { 200: jsonResponse(InsuranceSchema), ...errorResponses },
+    }),
     async (c) => {
       const { id, insuranceId } = c.req.valid('param');
       const ifMatch = requireIfMatch(c);

@@ -11,15 +11,34 @@ export const InsuranceInput = z
     typeId: Id.nullish().openapi({ description: 'the guarantee/insurance type: insurer, broker or guarantor' }),
     coverageTypeId: Id.nullish().openapi({ description: 'insurance only; not allowed on a guarantee' }),
     identification: ShortText.nullish().openapi({ description: 'policy number' }),
-    value: PositiveMoneyIn.openapi({ type: 'string', example: '50000.00', description: 'full value of the policy, greater than zero' }),
+    value: PositiveMoneyIn.openapi({
+      type: 'string',
+      example: '50000.00',
+      description: 'full value of the policy, greater than zero',
+    }),
     currency: Currency.nullish().openapi({ description: "defaults to the customer's currency" }),
-    updateCreditLimitPct: RateIn.refine((r) => r <= HUNDRED_PERCENT, 'must be between 0 and 100').openapi({ type: 'string', example: '50', description: 'percentage of the value added to the credit limit, 0–100 with up to 4 decimals' }),
+    updateCreditLimitPct: RateIn.refine((r) => r <= HUNDRED_PERCENT, 'must be between 0 and 100').openapi({
+      type: 'string',
+      example: '50',
+      description: 'percentage of the value added to the credit limit, 0–100 with up to 4 decimals',
+    }),
     effectiveDate: DateIn,
     expirationDate: DateIn.openapi({ description: 'inclusive; on or after effectiveDate' }),
-    includedInExposure: z.boolean().default(false).openapi({ description: 'when true the full policy value is taken off the limit again (reduces the limit by the full policy value)' }),
+    includedInExposure: z
+      .boolean()
+      .default(false)
+      .openapi({
+        description:
+          'when true the full policy value is taken off the limit again (reduces the limit by the full policy value)',
+      }),
   })
   .superRefine((v, ctx) => {
-    if (v.identifier === 'guarantee' && v.coverageTypeId != null) ctx.addIssue({ code: 'custom', path: ['coverageTypeId'], message: 'a guarantee has no coverage type (insurance only)' });
+    if (v.identifier === 'guarantee' && v.coverageTypeId != null)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['coverageTypeId'],
+        message: 'a guarantee has no coverage type (insurance only)',
+      });
   })
   .openapi('InsuranceInput');
 export type InsuranceInput = z.output<typeof InsuranceInput>;
@@ -38,7 +57,9 @@ export const InsuranceSchema = z
     effectiveDate: DateOut,
     expirationDate: DateOut,
     includedInExposure: z.boolean(),
-    creditLimitContribution: MoneyOut.openapi({ description: 'what the policy adds to the limit while it is active (negative when included in exposure)' }),
+    creditLimitContribution: MoneyOut.openapi({
+      description: 'what the policy adds to the limit while it is active (negative when included in exposure)',
+    }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
     version: z.number().int(),
@@ -47,5 +68,8 @@ export const InsuranceSchema = z
 export type InsuranceJson = z.infer<typeof InsuranceSchema>;
 
 export const CustomerParam = z.object({ id: Id.openapi({ param: { name: 'id', in: 'path' } }) });
-export const InsuranceParams = z.object({ id: Id.openapi({ param: { name: 'id', in: 'path' } }), insuranceId: Id.openapi({ param: { name: 'insuranceId', in: 'path' } }) });
+export const InsuranceParams = z.object({
+  id: Id.openapi({ param: { name: 'id', in: 'path' } }),
+  insuranceId: Id.openapi({ param: { name: 'insuranceId', in: 'path' } }),
+});
 export const InsuranceListSchema = z.object({ items: z.array(InsuranceSchema), nextCursor: z.string().nullable() });

@@ -5,7 +5,16 @@ import type { Tx } from '../../db/transaction';
 import { notFound, ruleViolation } from '../../http/errors';
 import { assertVersion } from '../../http/versioning';
 import { findCustomer, lockRows } from '../../customers/customers.repository';
-import { deleteInsuranceRow, findInsurance, INSURANCE, insertInsurance, insuranceRowToJson, listInsuranceRows, updateInsurance, type InsuranceRow } from './insurances.repository';
+import {
+  deleteInsuranceRow,
+  findInsurance,
+  INSURANCE,
+  insertInsurance,
+  insuranceRowToJson,
+  listInsuranceRows,
+  updateInsurance,
+  type InsuranceRow,
+} from './insurances.repository';
 import type { InsuranceInput, InsuranceJson } from './insurances.schema';
 
 type Row = InsuranceRow;
@@ -19,7 +28,9 @@ async function customerCurrency(db: Kysely<Database>, customerId: string): Promi
 /** Business rules a schema cannot express (valid shape, refused): the window must not end before it starts. */
 function insuranceColumns(input: InsuranceInput, defaultCurrency: string) {
   if (input.effectiveDate > input.expirationDate) {
-    throw ruleViolation('the policy expires before it becomes effective', [{ path: 'expirationDate', message: `must be on or after effectiveDate ${input.effectiveDate}` }]);
+    throw ruleViolation('the policy expires before it becomes effective', [
+      { path: 'expirationDate', message: `must be on or after effectiveDate ${input.effectiveDate}` },
+    ]);
   }
   return {
     identifier: input.identifier,
@@ -38,7 +49,14 @@ function insuranceColumns(input: InsuranceInput, defaultCurrency: string) {
 export async function createInsurance(tx: Tx, customerId: string, input: InsuranceInput): Promise<InsuranceJson> {
   const currency = await customerCurrency(tx.db, customerId);
   const columns = insuranceColumns(input, currency);
-  const row: Row = { id: `INS-${randomBytes(5).toString('hex')}`, customer_id: customerId, ...columns, created_at: tx.now, updated_at: tx.now, version: 1 };
+  const row: Row = {
+    id: `INS-${randomBytes(5).toString('hex')}`,
+    customer_id: customerId,
+    ...columns,
+    created_at: tx.now,
+    updated_at: tx.now,
+    version: 1,
+  };
   await insertInsurance(tx.db, row);
   const json = insuranceRowToJson(row);
   tx.changed(INSURANCE, row.id, 'create', 1, { action: 'insurance.create', after: json });
@@ -55,7 +73,13 @@ async function lockInsurance(tx: Tx, customerId: string, id: string): Promise<Ro
   return row;
 }
 
-export async function replaceInsurance(tx: Tx, customerId: string, id: string, input: InsuranceInput, ifMatch: number): Promise<InsuranceJson> {
+export async function replaceInsurance(
+  tx: Tx,
+  customerId: string,
+  id: string,
+  input: InsuranceInput,
+  ifMatch: number,
+): Promise<InsuranceJson> {
   const existing = await lockInsurance(tx, customerId, id);
   const before = insuranceRowToJson(existing);
   assertVersion(ifMatch, existing, before);
@@ -85,7 +109,11 @@ export async function getInsurance(db: Kysely<Database>, customerId: string, id:
   return insuranceRowToJson(row);
 }
 
-export async function listInsurances(db: Kysely<Database>, customerId: string, q: { limit: number; after?: string; since?: number }): Promise<Row[]> {
+export async function listInsurances(
+  db: Kysely<Database>,
+  customerId: string,
+  q: { limit: number; after?: string; since?: number },
+): Promise<Row[]> {
   await customerCurrency(db, customerId);
   return listInsuranceRows(db, customerId, q);
 }

@@ -1,5 +1,10 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
-import type { AdjustmentJournalLinesTable, AdjustmentJournalsTable, Database, TemporaryLimitsTable } from '../../db/schema';
+import type {
+  AdjustmentJournalLinesTable,
+  AdjustmentJournalsTable,
+  Database,
+  TemporaryLimitsTable,
+} from '../../db/schema';
 import { sqlAll, sqlInsertMany, sqlRows, type Reader } from '../../db/prepared-sql';
 import { toBigInt } from '../../db/values';
 import { formatMoney } from '../../../shared/money';
@@ -54,11 +59,29 @@ export function journalRowToJournal(j: JournalRow, lines: LineRow[]) {
 export type Journal = ReturnType<typeof journalRowToJournal>;
 
 /** The line table's columns, in the order line rows are read and written. */
-const LINE_COLUMNS = ['journal_id', 'line_no', 'customer_id', 'credit_group_id', 'current_credit_limit', 'new_credit_limit', 'new_expiration_date', 'new_from_date', 'new_to_date', 'approval_status', 'created_by'] as const;
+const LINE_COLUMNS = [
+  'journal_id',
+  'line_no',
+  'customer_id',
+  'credit_group_id',
+  'current_credit_limit',
+  'new_credit_limit',
+  'new_expiration_date',
+  'new_from_date',
+  'new_to_date',
+  'approval_status',
+  'created_by',
+] as const;
 
 /** A journal's lines in order: one cached statement, rows as arrays (journals run to 50,000 lines). */
 export async function linesOf(r: Reader, id: string): Promise<LineRow[]> {
-  return (await sqlRows(r, `select ${LINE_COLUMNS.join(', ')} from adjustment_journal_lines where journal_id = ? order by line_no`, [id])).map(lineRow);
+  return (
+    await sqlRows(
+      r,
+      `select ${LINE_COLUMNS.join(', ')} from adjustment_journal_lines where journal_id = ? order by line_no`,
+      [id],
+    )
+  ).map(lineRow);
 }
 
 /** A line from the first LINE_COLUMNS.length values of a row read as an array. */
@@ -74,18 +97,36 @@ export function findJournal(db: Db, id: string, lock = false): Promise<JournalRo
   return (lock ? q.forUpdate() : q).executeTakeFirst();
 }
 
-export async function listJournals(db: Db, q: { status?: string; limit: number; after?: string; since?: number }): Promise<Journal[]> {
-  let query = db.selectFrom('adjustment_journals').selectAll().orderBy('id').limit(q.limit + 1);
+export async function listJournals(
+  db: Db,
+  q: { status?: string; limit: number; after?: string; since?: number },
+): Promise<Journal[]> {
+  let query = db
+    .selectFrom('adjustment_journals')
+    .selectAll()
+    .orderBy('id')
+    .limit(q.limit + 1);
   if (q.status) query = query.where('status', '=', q.status);
   if (q.after !== undefined) query = query.where('id', '>', q.after);
   if (q.since !== undefined) {
     const since = q.since;
-    query = query.where('id', 'in', (eb) => eb.selectFrom('changes').select('entity_id').where('entity', '=', JOURNAL).where('seq', '>', since));
+    query = query.where('id', 'in', (eb) =>
+      eb.selectFrom('changes').select('entity_id').where('entity', '=', JOURNAL).where('seq', '>', since),
+    );
   }
   const rows = await query.execute();
   // Lists carry headers with line counts; GET one journal for its lines.
   const counts = rows.length
-    ? await db.selectFrom('adjustment_journal_lines').select(['journal_id', (eb) => eb.fn.countAll<number>().as('n')]).where('journal_id', 'in', rows.map((r) => r.id)).groupBy('journal_id').execute()
+    ? await db
+        .selectFrom('adjustment_journal_lines')
+        .select(['journal_id', (eb) => eb.fn.countAll<number>().as('n')])
+        .where(
+          'journal_id',
+          'in',
+          rows.map((r) => r.id),
+        )
+        .groupBy('journal_id')
+        .execute()
     : [];
   const n = new Map(counts.map((c) => [c.journal_id, Number(c.n)]));
   return rows.map((r) => ({ ...journalRowToJournal(r, []), lineCount: n.get(r.id) ?? 0 }));
@@ -109,12 +150,24 @@ export async function currentValues(r: Reader, lines: readonly DomainLine[]): Pr
   const customers = new Map<string, { creditLimit: bigint; expiration: string | null }>();
   for (let i = 0; i < customerIds.length; i += 900) {
     const ids = customerIds.slice(i, i + 900);
-    const rows = await sqlRows(r, `select id, credit_limit, credit_limit_expiration_date from customers where id in (${ids.map(() => '?').join(', ')})`, ids);
-    for (const [id, limit, expiration] of rows) customers.set(id as string, { creditLimit: toBigInt(limit as string | number), expiration: expiration as string | null });
+    const rows = await sqlRows(
+      r,
+      `select id, credit_limit, credit_limit_expiration_date from customers where id in (${ids.map(() => '?').join(', ')})`,
+      ids,
+    );
+    for (const [id, limit, expiration] of rows)
+      customers.set(id as string, {
+        creditLimit: toBigInt(limit as string | number),
+        expiration: expiration as string | null,
+      });
   }
   const groups = new Map<string, { creditLimit: bigint; toDate: string | null }>();
   if (groupIds.length) {
-    const rows = await r.db.selectFrom('credit_groups').select(['id', 'credit_limit', 'credit_limit_to_date']).where('id', 'in', groupIds).execute();
+    const rows = await r.db
+      .selectFrom('credit_groups')
+      .select(['id', 'credit_limit', 'credit_limit_to_date'])
+      .where('id', 'in', groupIds)
+      .execute();
     for (const r of rows) groups.set(r.id, { creditLimit: toBigInt(r.credit_limit), toDate: r.credit_limit_to_date });
   }
   return { customers, groups };
@@ -122,7 +175,11 @@ export async function currentValues(r: Reader, lines: readonly DomainLine[]): Pr
 
 /** The customers (`c:<id>`) and credit groups (`g:<id>`) a journal's lines already name. */
 export async function takenKeys(db: Db, journalId: string): Promise<Set<string>> {
-  const rows = await db.selectFrom('adjustment_journal_lines').select(['customer_id', 'credit_group_id']).where('journal_id', '=', journalId).execute();
+  const rows = await db
+    .selectFrom('adjustment_journal_lines')
+    .select(['customer_id', 'credit_group_id'])
+    .where('journal_id', '=', journalId)
+    .execute();
   return new Set(rows.map((r) => (r.customer_id ? `c:${r.customer_id}` : `g:${r.credit_group_id}`)));
 }
 
@@ -135,26 +192,55 @@ export async function updateJournal(db: Db, row: JournalRow): Promise<void> {
 }
 
 export async function insertLineRows(r: Reader, rows: readonly LineRow[]): Promise<void> {
-  await sqlInsertMany(r, 'adjustment_journal_lines', LINE_COLUMNS, rows.map((row) => LINE_COLUMNS.map((c) => row[c])));
+  await sqlInsertMany(
+    r,
+    'adjustment_journal_lines',
+    LINE_COLUMNS,
+    rows.map((row) => LINE_COLUMNS.map((c) => row[c])),
+  );
 }
 
 /** The highest line number of a journal (0 without lines). */
 export async function lastLineNo(db: Db, journalId: string): Promise<number> {
-  const last = await db.selectFrom('adjustment_journal_lines').select((eb) => eb.fn.max('line_no').as('n')).where('journal_id', '=', journalId).executeTakeFirst();
+  const last = await db
+    .selectFrom('adjustment_journal_lines')
+    .select((eb) => eb.fn.max('line_no').as('n'))
+    .where('journal_id', '=', journalId)
+    .executeTakeFirst();
   return Number(last?.n ?? 0);
 }
 
 export function findLine(db: Db, journalId: string, lineNo: number): Promise<LineRow | undefined> {
-  return db.selectFrom('adjustment_journal_lines').selectAll().where('journal_id', '=', journalId).where('line_no', '=', lineNo).executeTakeFirst();
+  return db
+    .selectFrom('adjustment_journal_lines')
+    .selectAll()
+    .where('journal_id', '=', journalId)
+    .where('line_no', '=', lineNo)
+    .executeTakeFirst();
 }
 
-export async function updateLine(db: Db, journalId: string, lineNo: number, set: Partial<Pick<LineRow, 'approval_status' | 'current_credit_limit'>>): Promise<void> {
-  await db.updateTable('adjustment_journal_lines').set(set).where('journal_id', '=', journalId).where('line_no', '=', lineNo).execute();
+export async function updateLine(
+  db: Db,
+  journalId: string,
+  lineNo: number,
+  set: Partial<Pick<LineRow, 'approval_status' | 'current_credit_limit'>>,
+): Promise<void> {
+  await db
+    .updateTable('adjustment_journal_lines')
+    .set(set)
+    .where('journal_id', '=', journalId)
+    .where('line_no', '=', lineNo)
+    .execute();
 }
 
 /** Who put lines on a journal (four eyes). */
 export async function lineCreators(db: Db, journalId: string): Promise<(string | null)[]> {
-  const rows = await db.selectFrom('adjustment_journal_lines').select('created_by').distinct().where('journal_id', '=', journalId).execute();
+  const rows = await db
+    .selectFrom('adjustment_journal_lines')
+    .select('created_by')
+    .distinct()
+    .where('journal_id', '=', journalId)
+    .execute();
   return rows.map((r) => r.created_by);
 }
 
@@ -169,9 +255,20 @@ export async function limitsNow(r: Reader, lines: readonly LineRow[]): Promise<M
   const groupIds = [...new Set(lines.flatMap((l) => (l.credit_group_id ? [l.credit_group_id] : [])))];
   for (let i = 0; i < customerIds.length; i += 900) {
     const part = customerIds.slice(i, i + 900);
-    for (const [id, limit] of await sqlRows(r, `select id, credit_limit from customers where id in (${part.map(() => '?').join(', ')})`, part)) out.set(`c:${id as string}`, toBigInt(limit as string | number));
+    for (const [id, limit] of await sqlRows(
+      r,
+      `select id, credit_limit from customers where id in (${part.map(() => '?').join(', ')})`,
+      part,
+    ))
+      out.set(`c:${id as string}`, toBigInt(limit as string | number));
   }
-  if (groupIds.length) for (const g of await r.db.selectFrom('credit_groups').select(['id', 'credit_limit']).where('id', 'in', groupIds).execute()) out.set(`g:${g.id}`, toBigInt(g.credit_limit));
+  if (groupIds.length)
+    for (const g of await r.db
+      .selectFrom('credit_groups')
+      .select(['id', 'credit_limit'])
+      .where('id', 'in', groupIds)
+      .execute())
+      out.set(`g:${g.id}`, toBigInt(g.credit_limit));
   return out;
 }
 
@@ -196,7 +293,12 @@ export function creditGroupsForGeneration(db: Db, f: NonNullable<GenerateBody['f
 
 /** Customers' temporary limits that have not ended by `today`. */
 export function currentCustomerTemporaryLimits(db: Db, today: string) {
-  return db.selectFrom('temporary_limits').selectAll().where('customer_id', 'is not', null).where('to_date', '>=', today).execute();
+  return db
+    .selectFrom('temporary_limits')
+    .selectAll()
+    .where('customer_id', 'is not', null)
+    .where('to_date', '>=', today)
+    .execute();
 }
 
 /** A temporary limit posted by a journal line. */
@@ -204,7 +306,13 @@ export async function insertTemporaryLimit(db: Db, row: Insertable<TemporaryLimi
   await db.insertInto('temporary_limits').values(row).execute();
 }
 
-export type LimitRow = { id: string; credit_limit: LineRow['new_credit_limit']; credit_limit_expiration_date: string | null; credit_limit_date: string | null; version: number };
+export type LimitRow = {
+  id: string;
+  credit_limit: LineRow['new_credit_limit'];
+  credit_limit_expiration_date: string | null;
+  credit_limit_date: string | null;
+  version: number;
+};
 
 const LINES_WITH_LIMITS_SQL = `select ${LINE_COLUMNS.map((c) => `l.${c}`).join(', ')}, c.id, c.credit_limit, c.credit_limit_expiration_date, c.credit_limit_date, c.version
   from adjustment_journal_lines l left join customers c on c.id = l.customer_id where l.journal_id = ? order by l.line_no`;
@@ -214,19 +322,33 @@ const LINES_WITH_LIMITS_SQL = `select ${LINE_COLUMNS.map((c) => `l.${c}`).join('
  * PostgreSQL those customer rows are then locked and read again (FOR UPDATE cannot lock the
  * nullable side of an outer join); SQLite's writer transaction already serializes.
  */
-export async function linesWithLimits(r: Reader, id: string): Promise<{ lines: LineRow[]; limits: Map<string, LimitRow> }> {
+export async function linesWithLimits(
+  r: Reader,
+  id: string,
+): Promise<{ lines: LineRow[]; limits: Map<string, LimitRow> }> {
   const lines: LineRow[] = [];
   const limits = new Map<string, LimitRow>();
   const n = LINE_COLUMNS.length;
   for (const v of await sqlRows(r, LINES_WITH_LIMITS_SQL, [id])) {
     lines.push(lineRow(v));
-    if (v[n] !== null) limits.set(v[n] as string, { id: v[n] as string, credit_limit: v[n + 1] as LimitRow['credit_limit'], credit_limit_expiration_date: v[n + 2] as string | null, credit_limit_date: v[n + 3] as string | null, version: Number(v[n + 4]) });
+    if (v[n] !== null)
+      limits.set(v[n] as string, {
+        id: v[n] as string,
+        credit_limit: v[n + 1] as LimitRow['credit_limit'],
+        credit_limit_expiration_date: v[n + 2] as string | null,
+        credit_limit_date: v[n + 3] as string | null,
+        version: Number(v[n + 4]),
+      });
   }
   if (r.dialect === 'postgres') {
     const ids = [...limits.keys()];
     for (let i = 0; i < ids.length; i += 900) {
       const part = ids.slice(i, i + 900);
-      const locked = await sqlAll<LimitRow>(r, `select id, credit_limit, credit_limit_expiration_date, credit_limit_date, version from customers where id in (${part.map(() => '?').join(', ')}) for update`, part);
+      const locked = await sqlAll<LimitRow>(
+        r,
+        `select id, credit_limit, credit_limit_expiration_date, credit_limit_date, version from customers where id in (${part.map(() => '?').join(', ')}) for update`,
+        part,
+      );
       for (const c of locked) limits.set(c.id, c);
     }
   }
@@ -238,7 +360,16 @@ export function openUnforcedHolds(db: Db) {
   return db
     .selectFrom('holds')
     .innerJoin('sales_orders', 'sales_orders.id', 'holds.sales_order_id')
-    .select(['holds.id as holdId', 'holds.customer_id as customerId', 'sales_orders.id as orderId', 'sales_orders.amount', 'sales_orders.invoiced_amount', 'sales_orders.payment_terms_id', 'sales_orders.cash_discount_id', 'sales_orders.exclude_from_credit_management'])
+    .select([
+      'holds.id as holdId',
+      'holds.customer_id as customerId',
+      'sales_orders.id as orderId',
+      'sales_orders.amount',
+      'sales_orders.invoiced_amount',
+      'sales_orders.payment_terms_id',
+      'sales_orders.cash_discount_id',
+      'sales_orders.exclude_from_credit_management',
+    ])
     .where('holds.status', '=', 'onHold')
     .where('holds.forced', '=', 0)
     .execute();

@@ -34,14 +34,24 @@ export const JournalBody = z
   })
   .openapi('AdjustmentJournalInput');
 
-export const LinesBody = z.strictObject({ lines: z.array(z.unknown()).min(1).max(MAX_JOURNAL_LINES).openapi({ description: LINES_DESCRIPTION }) }).openapi('AdjustmentJournalLines');
+export const LinesBody = z
+  .strictObject({
+    lines: z.array(z.unknown()).min(1).max(MAX_JOURNAL_LINES).openapi({ description: LINES_DESCRIPTION }),
+  })
+  .openapi('AdjustmentJournalLines');
 
 const DatesChange = z.strictObject({
   mode: z.enum(['absolute', 'relative']),
   newExpirationDate: DateIn.optional(),
   newFromDate: DateIn.optional(),
   newToDate: DateIn.optional(),
-  days: z.number().int().min(-36500).max(36500).optional().openapi({ description: 'relative: days added to the current expiry, or to the current from/to' }),
+  days: z
+    .number()
+    .int()
+    .min(-36500)
+    .max(36500)
+    .optional()
+    .openapi({ description: 'relative: days added to the current expiry, or to the current from/to' }),
 });
 
 export const GenerateBody = z
@@ -57,7 +67,13 @@ export const GenerateBody = z
       })
       .optional(),
     valueType: z.enum(['fixed', 'percentage']).default('fixed'),
-    value: z.union([z.string(), z.number()]).default(0).openapi({ type: 'string', description: 'fixed: a signed amount; percentage: a signed percentage (up to 4 decimals)' }),
+    value: z
+      .union([z.string(), z.number()])
+      .default(0)
+      .openapi({
+        type: 'string',
+        description: 'fixed: a signed amount; percentage: a signed percentage (up to 4 decimals)',
+      }),
     roundOff: MoneyIn.optional().refine((m) => m === undefined || m > 0n, 'must be greater than zero'),
     roundingForm: z.enum(['normal', 'up', 'down']).default('normal'),
     dates: DatesChange.optional(),
@@ -67,7 +83,6 @@ export type GenerateBody = z.output<typeof GenerateBody>;
 
 export const RejectBody = z.strictObject({ comment: LongText }).openapi('JournalRejectInput');
 export const PostBody = z.strictObject({ postingDate: DateIn.optional() }).openapi('JournalPostInput');
-
 
 const JournalLineSchema = z
   .object({

@@ -2,7 +2,13 @@ import type { Reader } from '../../db/prepared-sql';
 import { zodDetails, type ErrorDetail } from '../../http/errors';
 import { groupBy, toBigInt } from '../../db/values';
 import { formatMoney, formatRate } from '../../../shared/money';
-import { projectLine, releasableHolds, validateJournalLines, type JournalLineInput as DomainLine, type JournalType } from '../../../shared/credit/adjustments';
+import {
+  projectLine,
+  releasableHolds,
+  validateJournalLines,
+  type JournalLineInput as DomainLine,
+  type JournalType,
+} from '../../../shared/credit/adjustments';
 import { loadCreditInput, loadCreditInputs } from '../credit-check/credit-input';
 import { currentValues, openUnforcedHolds, type CurrentValues } from './journals.repository';
 import { JournalLineInput } from './journals.schema';
@@ -19,7 +25,13 @@ export interface CheckedLines {
 }
 
 /** Shape (zod) and business rules of every line; `offset` numbers paths as the journal's own lines. */
-export async function checkLines(r: Reader, type: JournalType, raw: readonly unknown[], taken: ReadonlySet<string>, offset = 0): Promise<CheckedLines> {
+export async function checkLines(
+  r: Reader,
+  type: JournalType,
+  raw: readonly unknown[],
+  taken: ReadonlySet<string>,
+  offset = 0,
+): Promise<CheckedLines> {
   const errors: ErrorDetail[] = [];
   const lines: (DomainLine | null)[] = [];
   for (const [i, line] of raw.entries()) {
@@ -32,7 +44,10 @@ export async function checkLines(r: Reader, type: JournalType, raw: readonly unk
     await r.pace.step();
   }
   const valid = lines.flatMap((l, i) => (l ? [{ l, i }] : []));
-  const current = await currentValues(r, valid.map((v) => v.l));
+  const current = await currentValues(
+    r,
+    valid.map((v) => v.l),
+  );
   const domain = validateJournalLines(
     type,
     valid.map((v) => v.l),
@@ -50,7 +65,11 @@ export async function checkLines(r: Reader, type: JournalType, raw: readonly unk
  * customers (`c:<id>`) and credit groups (`g:<id>`) already on the journal, so a caller validating
  * a long sheet in parts still finds duplicates across them.
  */
-export async function validateJournal(r: Reader, body: { type: JournalType; lines: unknown[] }, taken: ReadonlySet<string> = new Set()) {
+export async function validateJournal(
+  r: Reader,
+  body: { type: JournalType; lines: unknown[] },
+  taken: ReadonlySet<string> = new Set(),
+) {
   const today = r.today;
   const checked = await checkLines(r, body.type, body.lines, taken);
   const byLine = groupBy(checked.errors, (e) => Number(e.path.split('.')[1]));
@@ -82,7 +101,11 @@ export async function validateJournal(r: Reader, body: { type: JournalType; line
       const errors = byLine.get(index);
       const customerId = l?.customerId ?? null;
       const creditGroupId = l?.creditGroupId ?? null;
-      const current = customerId ? checked.current.customers.get(customerId)?.creditLimit : creditGroupId ? checked.current.groups.get(creditGroupId)?.creditLimit : undefined;
+      const current = customerId
+        ? checked.current.customers.get(customerId)?.creditLimit
+        : creditGroupId
+          ? checked.current.groups.get(creditGroupId)?.creditLimit
+          : undefined;
       const input = !errors && customerId ? inputs?.get(customerId) : undefined;
       const projection = input ? projectLine(input, body.type, l!) : null;
       const holdInputs = [];
@@ -94,7 +117,12 @@ export async function validateJournal(r: Reader, body: { type: JournalType; line
               customerId: customerId!,
               asOf,
               excludeOrderId: h.orderId,
-              order: { amount: toBigInt(h.amount) - toBigInt(h.invoiced_amount), paymentTermsId: h.payment_terms_id, cashDiscountId: h.cash_discount_id, excludeFromCreditManagement: h.exclude_from_credit_management === 1 },
+              order: {
+                amount: toBigInt(h.amount) - toBigInt(h.invoiced_amount),
+                paymentTermsId: h.payment_terms_id,
+                cashDiscountId: h.cash_discount_id,
+                excludeFromCreditManagement: h.exclude_from_credit_management === 1,
+              },
             }),
           });
         }
@@ -107,9 +135,12 @@ export async function validateJournal(r: Reader, body: { type: JournalType; line
         creditGroupId,
         currentCreditLimit: current === undefined ? null : formatMoney(current),
         newCreditLimit: l ? formatMoney(l.newCreditLimit) : null,
-        currentAvailableCredit: projection?.currentAvailableCredit == null ? null : formatMoney(projection.currentAvailableCredit),
-        projectedAvailableCredit: projection?.projectedAvailableCredit == null ? null : formatMoney(projection.projectedAvailableCredit),
-        projectedPercentUsed: projection?.projectedPercentUsed == null ? null : formatRate(projection.projectedPercentUsed),
+        currentAvailableCredit:
+          projection?.currentAvailableCredit == null ? null : formatMoney(projection.currentAvailableCredit),
+        projectedAvailableCredit:
+          projection?.projectedAvailableCredit == null ? null : formatMoney(projection.projectedAvailableCredit),
+        projectedPercentUsed:
+          projection?.projectedPercentUsed == null ? null : formatRate(projection.projectedPercentUsed),
         releasableHolds: holdInputs.length ? releasableHolds(holdInputs, body.type, l!) : [],
       });
     }

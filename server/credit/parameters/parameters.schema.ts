@@ -29,7 +29,10 @@ export const parameterFields = {
   writeOffReasonCode: idOf('reasonCode').nullable().default(null),
   writeOffAccountId: idOf('writeOffAccount').nullable().default('WRITEOFF'),
   separateSalesTax: z.boolean().default(false),
-  waiveLimits: z.array(z.strictObject({ currency: Currency, amount: NonNegativeMoneyIn })).max(50).default([]),
+  waiveLimits: z
+    .array(z.strictObject({ currency: Currency, amount: NonNegativeMoneyIn }))
+    .max(50)
+    .default([]),
   minDaysToAllowWaive: z.number().int().min(0).max(36500).default(0),
   maxDaysToAllowWaive: z.number().int().min(0).max(36500).nullable().default(null),
   adjustmentInvoiceDate: z.enum(['interestNoteDate', 'systemDate']).default('interestNoteDate'),
@@ -41,9 +44,15 @@ export type Parameters = z.output<typeof ParametersSchema>;
 
 /** PUT body: any subset of the parameters, merged into the stored ones. */
 export const ParametersPatch = z
-  .strictObject(Object.fromEntries(Object.entries(parameterFields).map(([k, v]) => [k, (v as z.ZodDefault<z.ZodType>).removeDefault().optional()])) as {
-    [K in keyof typeof parameterFields]: z.ZodOptional<(typeof parameterFields)[K] extends z.ZodDefault<infer T> ? T : never>;
-  })
+  .strictObject(
+    Object.fromEntries(
+      Object.entries(parameterFields).map(([k, v]) => [k, (v as z.ZodDefault<z.ZodType>).removeDefault().optional()]),
+    ) as {
+      [K in keyof typeof parameterFields]: z.ZodOptional<
+        (typeof parameterFields)[K] extends z.ZodDefault<infer T> ? T : never
+      >;
+    },
+  )
   .openapi('ParametersPatch');
 
 export const ParametersOut = z

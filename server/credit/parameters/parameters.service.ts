@@ -17,7 +17,8 @@ export function parametersToJson(p: Parameters, version: number) {
   return {
     ...p,
     waiveLimits: p.waiveLimits.map((w) => ({ currency: w.currency, amount: formatMoney(w.amount) })),
-    adjustmentLineApprovalAmount: p.adjustmentLineApprovalAmount === null ? null : formatMoney(p.adjustmentLineApprovalAmount),
+    adjustmentLineApprovalAmount:
+      p.adjustmentLineApprovalAmount === null ? null : formatMoney(p.adjustmentLineApprovalAmount),
     version,
   };
 }
@@ -54,27 +55,47 @@ export async function updateParameters(tx: Tx, patch: Partial<Parameters>) {
   const q = tx.db.selectFrom('parameters').selectAll().where('id', '=', 1);
   const row = await (tx.dialect === 'postgres' ? q.forUpdate() : q).executeTakeFirst();
   const before = parseStored(row?.data);
-  const next = ParametersSchema.parse({ ...JSON.parse(row?.data ?? '{}'), ...JSON.parse(JSON.stringify(patch, (_k, v) => (typeof v === 'bigint' ? formatMoney(v) : v))) });
+  const next = ParametersSchema.parse({
+    ...JSON.parse(row?.data ?? '{}'),
+    ...JSON.parse(JSON.stringify(patch, (_k, v) => (typeof v === 'bigint' ? formatMoney(v) : v))),
+  });
   for (const [field, code] of [
     ['autoReleaseReasonCode', next.autoReleaseReasonCode],
     ['modifiedOrderReleaseReasonCode', next.modifiedOrderReleaseReasonCode],
   ] as const) {
-    if (code !== null && code !== (before as Record<string, unknown>)[field]) await requireReasonCode(tx, code, 'release', field);
+    if (code !== null && code !== (before as Record<string, unknown>)[field])
+      await requireReasonCode(tx, code, 'release', field);
   }
-  if (next.canceledOrderReasonCode !== null && next.canceledOrderReasonCode !== before.canceledOrderReasonCode) await requireReasonCode(tx, next.canceledOrderReasonCode, 'reject', 'canceledOrderReasonCode');
+  if (next.canceledOrderReasonCode !== null && next.canceledOrderReasonCode !== before.canceledOrderReasonCode)
+    await requireReasonCode(tx, next.canceledOrderReasonCode, 'reject', 'canceledOrderReasonCode');
   if (next.defaultAgingDefinitionId !== null && next.defaultAgingDefinitionId !== before.defaultAgingDefinitionId) {
-    const exists = await tx.db.selectFrom('setup_rows').select('id').where('kind', '=', 'agingDefinition').where('id', '=', next.defaultAgingDefinitionId).executeTakeFirst();
-    if (!exists) throw ruleViolation(`aging definition ${next.defaultAgingDefinitionId} does not exist`, [{ path: 'defaultAgingDefinitionId', message: 'does not exist' }]);
+    const exists = await tx.db
+      .selectFrom('setup_rows')
+      .select('id')
+      .where('kind', '=', 'agingDefinition')
+      .where('id', '=', next.defaultAgingDefinitionId)
+      .executeTakeFirst();
+    if (!exists)
+      throw ruleViolation(`aging definition ${next.defaultAgingDefinitionId} does not exist`, [
+        { path: 'defaultAgingDefinitionId', message: 'does not exist' },
+      ]);
   }
   if (next.maxDaysToAllowWaive !== null && next.maxDaysToAllowWaive < next.minDaysToAllowWaive) {
-    throw ruleViolation('the waive window is empty', [{ path: 'maxDaysToAllowWaive', message: 'must not be below minDaysToAllowWaive' }]);
+    throw ruleViolation('the waive window is empty', [
+      { path: 'maxDaysToAllowWaive', message: 'must not be below minDaysToAllowWaive' },
+    ]);
   }
   const data = JSON.stringify(parametersToJson(next, 0), (k, v) => (k === 'version' ? undefined : v));
   const version = (row?.version ?? 0) + 1;
-  if (row) await tx.db.updateTable('parameters').set({ data, updated_at: tx.now, version }).where('id', '=', 1).execute();
+  if (row)
+    await tx.db.updateTable('parameters').set({ data, updated_at: tx.now, version }).where('id', '=', 1).execute();
   else await tx.db.insertInto('parameters').values({ id: 1, data, updated_at: tx.now, version }).execute();
   const after = parametersToJson(next, version);
-  tx.changed('parameters', 'parameters', row ? 'update' : 'create', version, { action: 'parameters.update', before: parametersToJson(before, row?.version ?? 0), after });
+  tx.changed('parameters', 'parameters', row ? 'update' : 'create', version, {
+    action: 'parameters.update',
+    before: parametersToJson(before, row?.version ?? 0),
+    after,
+  });
   tx.invalidate(SETUP.parameters);
   return after;
 }
@@ -95,22 +116,43 @@ async function readCheckpoints(db: SetupReader['db']): Promise<CheckpointSetup[]
 /** Replaces the checkpoint setup; the grace-days rule of credit.md §4.6 is a 422. */
 export async function replaceCheckpoints(tx: Tx, rows: CheckpointSetup[]): Promise<CheckpointSetup[]> {
   const errors = validateCheckpoints(rows);
-  if (errors.length) throw ruleViolation('the checkpoint setup is not valid', errors.map((e) => ({ path: `${e.index}.${e.field}`, message: e.message })));
+  if (errors.length)
+    throw ruleViolation(
+      'the checkpoint setup is not valid',
+      errors.map((e) => ({ path: `${e.index}.${e.field}`, message: e.message })),
+    );
   // On PostgreSQL two concurrent replacements of different rows would otherwise both commit and
   // leave the union of the two setups (which may break the grace-days rule): one at a time.
-  if (tx.dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext('creditdesk.checkpoints'))`.execute(tx.db);
+  if (tx.dialect === 'postgres')
+    await sql`select pg_advisory_xact_lock(hashtext('creditdesk.checkpoints'))`.execute(tx.db);
   const before = await readCheckpoints(tx.db);
   await tx.db.deleteFrom('checkpoints').execute();
   if (rows.length) {
     await tx.db
       .insertInto('checkpoints')
-      .values(rows.map((r) => ({ checkpoint: r.checkpoint, posting: r.posting ? 1 : 0, pro_forma: r.proForma ? 1 : 0, grace_days: r.graceDays })))
+      .values(
+        rows.map((r) => ({
+          checkpoint: r.checkpoint,
+          posting: r.posting ? 1 : 0,
+          pro_forma: r.proForma ? 1 : 0,
+          grace_days: r.graceDays,
+        })),
+      )
       .execute();
   }
   const after = await readCheckpoints(tx.db);
-  const version = ((await tx.db.selectFrom('changes').select((eb) => eb.fn.countAll<number>().as('n')).where('entity', '=', 'checkpoints').executeTakeFirst())?.n ?? 0) as number;
-  tx.changed('checkpoints', 'checkpoints', 'update', Number(version) + 1, { action: 'checkpoints.replace', before, after });
+  const version = ((
+    await tx.db
+      .selectFrom('changes')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('entity', '=', 'checkpoints')
+      .executeTakeFirst()
+  )?.n ?? 0) as number;
+  tx.changed('checkpoints', 'checkpoints', 'update', Number(version) + 1, {
+    action: 'checkpoints.replace',
+    before,
+    after,
+  });
   tx.invalidate(SETUP.checkpoints);
   return after;
 }
-

@@ -2,7 +2,13 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema';
 import { addMonths, type CalendarDate } from '../../../shared/dates';
 import { parseMoney, type Money } from '../../../shared/money';
-import type { AutomaticLimitSetup, LimitOperator, RiskBand, ScoringGroupType, ScoringRule } from '../../../shared/credit/risk';
+import type {
+  AutomaticLimitSetup,
+  LimitOperator,
+  RiskBand,
+  ScoringGroupType,
+  ScoringRule,
+} from '../../../shared/credit/risk';
 import { listSetupRows } from '../setup/setup.repository';
 import { setupRowToJson, type SetupJson } from '../setup/setup.resource';
 
@@ -21,13 +27,30 @@ export function toScoringRule(id: string, d: Record<string, unknown>): ScoringRu
   const groupType = d.groupType as ScoringGroupType;
   const lines = (d.lines ?? []) as Record<string, unknown>[];
   if (d.scoreType === 'range') {
-    return { id, groupType, scoreType: 'range', lines: lines.map((l) => ({ fromValue: nullableDecimal(l.fromValue), toValue: nullableDecimal(l.toValue), score: parseMoney(l.score) })) };
+    return {
+      id,
+      groupType,
+      scoreType: 'range',
+      lines: lines.map((l) => ({
+        fromValue: nullableDecimal(l.fromValue),
+        toValue: nullableDecimal(l.toValue),
+        score: parseMoney(l.score),
+      })),
+    };
   }
-  return { id, groupType, scoreType: 'userDefined', lines: lines.map((l) => ({ value: String(l.value), score: parseMoney(l.score) })) };
+  return {
+    id,
+    groupType,
+    scoreType: 'userDefined',
+    lines: lines.map((l) => ({ value: String(l.value), score: parseMoney(l.score) })),
+  };
 }
 
-
-const toBand = (r: SetupJson): RiskBand => ({ id: r.id, fromScore: parseMoney(r.fromScore), toScore: parseMoney(r.toScore) });
+const toBand = (r: SetupJson): RiskBand => ({
+  id: r.id,
+  fromScore: parseMoney(r.fromScore),
+  toScore: parseMoney(r.toScore),
+});
 
 function toAutomaticSetup(r: SetupJson): AutomaticLimitSetup {
   const lines = (r.lines ?? []) as Record<string, unknown>[];
@@ -36,7 +59,12 @@ function toAutomaticSetup(r: SetupJson): AutomaticLimitSetup {
     riskGroupId: String(r.riskGroupId),
     currency: String(r.currency),
     maxRevenue: parseMoney(r.maxRevenue),
-    lines: lines.map((l) => ({ scoringRuleId: String(l.scoringRuleId), operator: l.operator as LimitOperator, value: String(l.value), creditLimit: parseMoney(l.creditLimit) })),
+    lines: lines.map((l) => ({
+      scoringRuleId: String(l.scoringRuleId),
+      operator: l.operator as LimitOperator,
+      value: String(l.value),
+      creditLimit: parseMoney(l.creditLimit),
+    })),
   };
 }
 
@@ -52,7 +80,11 @@ export interface RiskSetup {
  * checks and scoring inside a transaction never see (or cache) another state than their own.
  */
 export async function loadRiskSetup(db: Kysely<Database>): Promise<RiskSetup> {
-  const [rules, bands, setups] = await Promise.all([listSetupRows(db, SCORING_RULE), listSetupRows(db, RISK_GROUP), listSetupRows(db, AUTOMATIC_LIMIT_SETUP)]);
+  const [rules, bands, setups] = await Promise.all([
+    listSetupRows(db, SCORING_RULE),
+    listSetupRows(db, RISK_GROUP),
+    listSetupRows(db, AUTOMATIC_LIMIT_SETUP),
+  ]);
   return {
     rules: rules.map((r) => toScoringRule(r.id, JSON.parse(r.data) as Record<string, unknown>)),
     bands: bands.map((r) => toBand(setupRowToJson(r))),
@@ -74,7 +106,11 @@ export interface LedgerFacts {
 
 const CHUNK = 500;
 
-export async function loadLedgerFacts(db: Kysely<Database>, customerIds: readonly string[], asOf: CalendarDate): Promise<Map<string, LedgerFacts>> {
+export async function loadLedgerFacts(
+  db: Kysely<Database>,
+  customerIds: readonly string[],
+  asOf: CalendarDate,
+): Promise<Map<string, LedgerFacts>> {
   const facts = new Map<string, LedgerFacts>(customerIds.map((id) => [id, { balance: 0n, sales12: 0n, settled: [] }]));
   const windowStart = addMonths(asOf, -12);
   for (let i = 0; i < customerIds.length; i += CHUNK) {
@@ -110,7 +146,8 @@ export async function loadLedgerFacts(db: Kysely<Database>, customerIds: readonl
       .where('closed_date', '<=', asOf)
       .where('trans_date', '<=', asOf)
       .execute();
-    for (const r of settled) facts.get(r.customer_id)!.settled.push({ invoiceDate: r.trans_date, settledDate: r.closed_date! });
+    for (const r of settled)
+      facts.get(r.customer_id)!.settled.push({ invoiceDate: r.trans_date, settledDate: r.closed_date! });
   }
   return facts;
 }

@@ -14,11 +14,13 @@ export function riskRoutes(app: OpenAPIHono<AppEnv>): void {
   registerSetupKind(app, automaticLimitSetups);
   register(
     app,
-    createRoute({ middleware: [guard(CAN.setup, 'update risk scores')],
+    createRoute({
+      middleware: [guard(CAN.setup, 'update risk scores')],
       method: 'post',
       path: '/api/v1/risk-scores:update',
       tags: [TAG],
-      summary: 'Update risk scores: compute each customer\'s inputs, sum the scores, assign the risk group (one transaction)',
+      summary:
+        "Update risk scores: compute each customer's inputs, sum the scores, assign the risk group (one transaction)",
       request: { body: jsonBody(RiskScoresUpdateInput) },
       responses: { 200: jsonResponse(RiskScoresUpdateResult), ...errorResponses },
     }),
@@ -28,4 +30,3 @@ export function riskRoutes(app: OpenAPIHono<AppEnv>): void {
     },
   );
 }
-

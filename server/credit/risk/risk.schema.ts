@@ -6,23 +6,31 @@ import { LIMIT_OPERATORS, SCORING_GROUP_TYPES, type LimitOperator } from '../../
 export const TAG = 'Risk scoring';
 const Description = z.string().trim().min(1).max(200);
 /** A score or a numeric input: a decimal with at most 2 decimals. */
-const Decimal2 = MoneyIn.openapi({ type: 'string', example: '30.00', description: 'decimal string or number with at most 2 decimals' });
+const Decimal2 = MoneyIn.openapi({
+  type: 'string',
+  example: '30.00',
+  description: 'decimal string or number with at most 2 decimals',
+});
 /** A label or a decimal, compared with a customer's input. Numbers are taken by their exact text. */
 const ValueIn = z
   .union([z.string().trim().min(1).max(100), z.number()])
   .transform((v) => String(v))
   .openapi({ type: 'string', example: 'STD' });
 
-
 export const RiskGroupInput = z
   .strictObject({
     description: Description,
     fromScore: Decimal2,
     toScore: Decimal2,
-    indicator: z.string().trim().min(1).max(30).nullish().openapi({ description: 'icon or colour shown with the group, e.g. "red"' }),
+    indicator: z
+      .string()
+      .trim()
+      .min(1)
+      .max(30)
+      .nullish()
+      .openapi({ description: 'icon or colour shown with the group, e.g. "red"' }),
   })
   .openapi('RiskGroupInput');
-
 
 const RangeLineIn = z.strictObject({
   fromValue: Decimal2.nullish().openapi({ description: 'lowest input of the line (inclusive); null = no lower bound' }),
@@ -43,7 +51,18 @@ export const ScoringRuleInput = z
 export type ScoringRuleInput = z.output<typeof ScoringRuleInput>;
 
 /** Accepted spellings of the operators, stored as the symbols of credit.md §2.3. */
-const OPERATOR_SPELLINGS: Record<string, LimitOperator> = { '=': '=', '≠': '≠', '!=': '≠', '<>': '≠', '<': '<', '≤': '≤', '<=': '≤', '>': '>', '≥': '≥', '>=': '≥' };
+const OPERATOR_SPELLINGS: Record<string, LimitOperator> = {
+  '=': '=',
+  '≠': '≠',
+  '!=': '≠',
+  '<>': '≠',
+  '<': '<',
+  '≤': '≤',
+  '<=': '≤',
+  '>': '>',
+  '≥': '≥',
+  '>=': '≥',
+};
 const OperatorIn = z
   .enum(Object.keys(OPERATOR_SPELLINGS) as [string, ...string[]])
   .transform((o) => OPERATOR_SPELLINGS[o]!)
@@ -53,9 +72,13 @@ export const AutomaticLimitSetupInput = z
   .strictObject({
     riskGroupId: Id,
     currency: Currency,
-    maxRevenue: NonNegativeMoneyIn.openapi({ description: 'the setup applies only to customers whose revenue is at most this' }),
+    maxRevenue: NonNegativeMoneyIn.openapi({
+      description: 'the setup applies only to customers whose revenue is at most this',
+    }),
     lines: z
-      .array(z.strictObject({ scoringRuleId: Id, operator: OperatorIn, value: ValueIn, creditLimit: NonNegativeMoneyIn }))
+      .array(
+        z.strictObject({ scoringRuleId: Id, operator: OperatorIn, value: ValueIn, creditLimit: NonNegativeMoneyIn }),
+      )
       .min(1)
       .max(200)
       .openapi({ description: 'ORed: the highest limit among the matching lines applies' }),
@@ -64,17 +87,29 @@ export const AutomaticLimitSetupInput = z
 
 export const RiskScoresUpdateInput = z
   .strictObject({
-    customerIds: z.array(Id).max(50_000).optional().openapi({ description: 'the customers to score; all customers when left out' }),
+    customerIds: z
+      .array(Id)
+      .max(50_000)
+      .optional()
+      .openapi({ description: 'the customers to score; all customers when left out' }),
     asOf: DateIn.optional().openapi({ description: 'the date the inputs are computed for (default today, UTC)' }),
     userDefined: z
       .record(Id, z.record(Id, ValueIn))
       .optional()
-      .openapi({ description: 'hand-entered inputs by customer id and scoring-rule id, for userDefined and country groups', example: { C1: { GROWTH: 'strong' } } }),
+      .openapi({
+        description: 'hand-entered inputs by customer id and scoring-rule id, for userDefined and country groups',
+        example: { C1: { GROWTH: 'strong' } },
+      }),
   })
   .openapi('RiskScoresUpdateInput');
 export type RiskScoresUpdateInput = z.output<typeof RiskScoresUpdateInput>;
 
-const ContributionSchema = z.object({ scoringRuleId: z.string(), groupType: z.string(), input: z.string().nullable(), score: z.string() });
+const ContributionSchema = z.object({
+  scoringRuleId: z.string(),
+  groupType: z.string(),
+  input: z.string().nullable(),
+  score: z.string(),
+});
 const ScoredCustomerSchema = z.object({
   customerId: z.string(),
   riskScore: z.string(),
@@ -83,5 +118,7 @@ const ScoredCustomerSchema = z.object({
   version: z.number(),
   contributions: z.array(ContributionSchema),
 });
-export const RiskScoresUpdateResult = z.object({ updated: z.number(), asOf: z.string(), customers: z.array(ScoredCustomerSchema) }).openapi('RiskScoresUpdateResult');
+export const RiskScoresUpdateResult = z
+  .object({ updated: z.number(), asOf: z.string(), customers: z.array(ScoredCustomerSchema) })
+  .openapi('RiskScoresUpdateResult');
 export type ScoredCustomer = z.infer<typeof ScoredCustomerSchema>;

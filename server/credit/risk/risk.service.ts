@@ -46,11 +46,40 @@ import {
   type RiskInputs,
   type ScoringRule,
 } from '../../../shared/credit/risk';
-import { CUSTOMER, customerRowToCustomer, findAllCustomers, findCustomersByIds, lockRows, riskInputsOf, updateCustomer, type CustomerRow } from '../../customers/customers.repository';
+import {
+  CUSTOMER,
+  customerRowToCustomer,
+  findAllCustomers,
+  findCustomersByIds,
+  lockRows,
+  riskInputsOf,
+  updateCustomer,
+  type CustomerRow,
+} from '../../customers/customers.repository';
 import type { SetupKind } from '../setup/setup.resource';
-import { enteredValueErrors, limitLineErrors, scoringRuleErrors, sortedEntries } from '../../../shared/credit/risk-setup';
-import { AUTOMATIC_LIMIT_SETUP, loadLedgerFacts, loadRiskSetup, RISK_GROUP, SCORING_RULE, toScoringRule, type LedgerFacts } from './risk.repository';
-import { AutomaticLimitSetupInput, RiskGroupInput, ScoringRuleInput, TAG, type RiskScoresUpdateInput, type ScoredCustomer } from './risk.schema';
+import {
+  enteredValueErrors,
+  limitLineErrors,
+  scoringRuleErrors,
+  sortedEntries,
+} from '../../../shared/credit/risk-setup';
+import {
+  AUTOMATIC_LIMIT_SETUP,
+  loadLedgerFacts,
+  loadRiskSetup,
+  RISK_GROUP,
+  SCORING_RULE,
+  toScoringRule,
+  type LedgerFacts,
+} from './risk.repository';
+import {
+  AutomaticLimitSetupInput,
+  RiskGroupInput,
+  ScoringRuleInput,
+  TAG,
+  type RiskScoresUpdateInput,
+  type ScoredCustomer,
+} from './risk.schema';
 
 // ---------------------------------------------------------------------------------------------
 // Setup kinds
@@ -62,9 +91,17 @@ export const riskGroups: SetupKind<typeof RiskGroupInput> = {
   noun: 'risk group',
   tag: TAG,
   input: RiskGroupInput,
-  toData: (i) => ({ description: i.description, fromScore: formatMoney(i.fromScore), toScore: formatMoney(i.toScore), indicator: i.indicator ?? null }),
+  toData: (i) => ({
+    description: i.description,
+    fromScore: formatMoney(i.fromScore),
+    toScore: formatMoney(i.toScore),
+    indicator: i.indicator ?? null,
+  }),
   async validate(tx, id, input) {
-    if (input.fromScore > input.toScore) throw ruleViolation('a risk group runs from its lower score to its higher one', [{ path: 'toScore', message: `must be at least fromScore (${formatMoney(input.fromScore)})` }]);
+    if (input.fromScore > input.toScore)
+      throw ruleViolation('a risk group runs from its lower score to its higher one', [
+        { path: 'toScore', message: `must be at least fromScore (${formatMoney(input.fromScore)})` },
+      ]);
     const others = (await loadRiskSetup(tx.db)).bands;
     const hits = overlappingBands({ id, fromScore: input.fromScore, toScore: input.toScore }, others);
     if (hits.length) {
@@ -72,20 +109,30 @@ export const riskGroups: SetupKind<typeof RiskGroupInput> = {
         const b = others.find((o) => o.id === h)!;
         return `${h} (${formatMoney(b.fromScore)}–${formatMoney(b.toScore)})`;
       });
-      throw ruleViolation(`risk groups must not overlap: ${formatMoney(input.fromScore)}–${formatMoney(input.toScore)} overlaps ${shown.join(', ')}`, [{ path: 'fromScore', message: `the band overlaps ${shown.join(', ')} (both ends are inclusive)` }]);
+      throw ruleViolation(
+        `risk groups must not overlap: ${formatMoney(input.fromScore)}–${formatMoney(input.toScore)} overlaps ${shown.join(', ')}`,
+        [{ path: 'fromScore', message: `the band overlaps ${shown.join(', ')} (both ends are inclusive)` }],
+      );
     }
   },
   async beforeDelete(tx, id) {
     await refuseWhileUsed('risk group', [USES.customers('risk_group_id'), USES.rules('risk_group_id')])(tx, id);
     const setup = (await loadRiskSetup(tx.db)).setups.find((s) => s.riskGroupId === id);
-    if (setup) throw ruleViolation(`risk group ${id} is used by automatic limit setup ${setup.id}; change or delete the setup first`);
+    if (setup)
+      throw ruleViolation(
+        `risk group ${id} is used by automatic limit setup ${setup.id}; change or delete the setup first`,
+      );
   },
 };
 
 function scoringRuleData(i: ScoringRuleInput): Record<string, unknown> {
   const lines =
     i.scoreType === 'range'
-      ? i.lines.map((l) => ({ fromValue: l.fromValue == null ? null : formatMoney(l.fromValue), toValue: l.toValue == null ? null : formatMoney(l.toValue), score: formatMoney(l.score) }))
+      ? i.lines.map((l) => ({
+          fromValue: l.fromValue == null ? null : formatMoney(l.fromValue),
+          toValue: l.toValue == null ? null : formatMoney(l.toValue),
+          score: formatMoney(l.score),
+        }))
       : i.lines.map((l) => ({ value: l.value, score: formatMoney(l.score) }));
   return { description: i.description, groupType: i.groupType, scoreType: i.scoreType, lines };
 }
@@ -99,18 +146,28 @@ export const scoringRules: SetupKind<typeof ScoringRuleInput> = {
   toData: scoringRuleData,
   async validate(tx, id, input) {
     const errors = scoringRuleErrors(input);
-    if (errors.length) throw ruleViolation(`the lines of scoring rule ${id} do not fit its ${input.groupType} input`, errors);
+    if (errors.length)
+      throw ruleViolation(`the lines of scoring rule ${id} do not fit its ${input.groupType} input`, errors);
     // Automatic limit lines that compare this group's input must still make sense.
     const setup = await loadRiskSetup(tx.db);
     const rule = toScoringRule(id, scoringRuleData(input));
     for (const s of setup.setups) {
-      const bad = limitLineErrors(s.lines, new Map([...setup.rules.map((r) => [r.id, r] as const), [id, rule]])).filter((e) => s.lines[Number(e.path.split('.')[1])]?.scoringRuleId === id);
-      if (bad.length) throw ruleViolation(`automatic limit setup ${s.id} compares this group's input in a way the change would break: ${bad[0]!.message}`, [{ path: 'groupType', message: `automatic limit setup ${s.id}: ${bad[0]!.message}` }]);
+      const bad = limitLineErrors(s.lines, new Map([...setup.rules.map((r) => [r.id, r] as const), [id, rule]])).filter(
+        (e) => s.lines[Number(e.path.split('.')[1])]?.scoringRuleId === id,
+      );
+      if (bad.length)
+        throw ruleViolation(
+          `automatic limit setup ${s.id} compares this group's input in a way the change would break: ${bad[0]!.message}`,
+          [{ path: 'groupType', message: `automatic limit setup ${s.id}: ${bad[0]!.message}` }],
+        );
     }
   },
   async beforeDelete(tx, id) {
     const setup = (await loadRiskSetup(tx.db)).setups.find((s) => s.lines.some((l) => l.scoringRuleId === id));
-    if (setup) throw ruleViolation(`scoring rule ${id} is used by automatic limit setup ${setup.id}; change or delete the setup first`);
+    if (setup)
+      throw ruleViolation(
+        `scoring rule ${id} is used by automatic limit setup ${setup.id}; change or delete the setup first`,
+      );
   },
 };
 
@@ -124,14 +181,26 @@ export const automaticLimitSetups: SetupKind<typeof AutomaticLimitSetupInput> = 
     riskGroupId: i.riskGroupId,
     currency: i.currency,
     maxRevenue: formatMoney(i.maxRevenue),
-    lines: i.lines.map((l) => ({ scoringRuleId: l.scoringRuleId, operator: l.operator, value: l.value, creditLimit: formatMoney(l.creditLimit) })),
+    lines: i.lines.map((l) => ({
+      scoringRuleId: l.scoringRuleId,
+      operator: l.operator,
+      value: l.value,
+      creditLimit: formatMoney(l.creditLimit),
+    })),
   }),
   async validate(tx, id, input) {
     const setup = await loadRiskSetup(tx.db);
     const errors: ErrorDetail[] = [];
-    if (!setup.bands.some((b) => b.id === input.riskGroupId)) errors.push({ path: 'riskGroupId', message: `risk group ${input.riskGroupId} does not exist` });
-    const twin = setup.setups.find((s) => s.id !== id && s.riskGroupId === input.riskGroupId && s.currency === input.currency);
-    if (twin) errors.push({ path: 'currency', message: `automatic limit setup ${twin.id} already covers risk group ${input.riskGroupId} in ${input.currency}` });
+    if (!setup.bands.some((b) => b.id === input.riskGroupId))
+      errors.push({ path: 'riskGroupId', message: `risk group ${input.riskGroupId} does not exist` });
+    const twin = setup.setups.find(
+      (s) => s.id !== id && s.riskGroupId === input.riskGroupId && s.currency === input.currency,
+    );
+    if (twin)
+      errors.push({
+        path: 'currency',
+        message: `automatic limit setup ${twin.id} already covers risk group ${input.riskGroupId} in ${input.currency}`,
+      });
     errors.push(...limitLineErrors(input.lines, new Map(setup.rules.map((r) => [r.id, r]))));
     if (errors.length) throw ruleViolation(`automatic limit setup ${id} is refused`, errors);
   },
@@ -146,12 +215,23 @@ type EnteredValues = Readonly<Record<string, Readonly<Record<string, string>>>>;
 
 const hundredthsOfYears = (years: number | null): bigint | null => (years === null ? null : BigInt(years) * 100n);
 
-function inputsOf(c: CustomerRow, f: LedgerFacts, asOf: CalendarDate, entered: Readonly<Record<string, string>> | undefined): RiskInputs {
+function inputsOf(
+  c: CustomerRow,
+  f: LedgerFacts,
+  asOf: CalendarDate,
+  entered: Readonly<Record<string, string>> | undefined,
+): RiskInputs {
   return {
     averagePaymentDays: averagePaymentDays(f.settled),
     customerSinceYears: hundredthsOfYears(wholeYears(c.customer_since, asOf)),
     inBusinessSinceYears: hundredthsOfYears(wholeYears(c.business_started_date, asOf)),
-    daysSalesOutstanding: dso({ balance: f.balance, sales: f.sales12, asOf, months: 12, customerSince: c.customer_since }),
+    daysSalesOutstanding: dso({
+      balance: f.balance,
+      sales: f.sales12,
+      asOf,
+      months: 12,
+      customerSince: c.customer_since,
+    }),
     averageBalance: f.balance,
     creditManagementGroupId: c.credit_management_group_id,
     accountStatusId: c.account_status_id,
@@ -161,10 +241,18 @@ function inputsOf(c: CustomerRow, f: LedgerFacts, asOf: CalendarDate, entered: R
 }
 
 /** Refuses hand-entered values for unknown customers or groups, for groups the database scores, and non-decimals for range groups (422). */
-function enteredErrors(entered: EnteredValues, customerIds: ReadonlySet<string>, rules: ReadonlyMap<string, ScoringRule>): ErrorDetail[] {
+function enteredErrors(
+  entered: EnteredValues,
+  customerIds: ReadonlySet<string>,
+  rules: ReadonlyMap<string, ScoringRule>,
+): ErrorDetail[] {
   const errors: ErrorDetail[] = [];
   for (const [customerId, values] of Object.entries(entered)) {
-    if (!customerIds.has(customerId)) errors.push({ path: `userDefined.${customerId}`, message: `customer ${customerId} is not among the customers being scored` });
+    if (!customerIds.has(customerId))
+      errors.push({
+        path: `userDefined.${customerId}`,
+        message: `customer ${customerId} is not among the customers being scored`,
+      });
     errors.push(...enteredValueErrors(values, rules, `userDefined.${customerId}`));
   }
   return errors;
@@ -183,13 +271,18 @@ const inputOut = (v: RiskInput): string | null => (typeof v === 'bigint' ? forma
  * and group did not change is left alone (no new version); the others get version + 1, a change
  * of entity `customer` and an audit row `customer.riskScore`. One transaction: all or nothing.
  */
-export async function updateRiskScores(tx: Tx, body: RiskScoresUpdateInput): Promise<{ updated: number; asOf: string; customers: ScoredCustomer[] }> {
+export async function updateRiskScores(
+  tx: Tx,
+  body: RiskScoresUpdateInput,
+): Promise<{ updated: number; asOf: string; customers: ScoredCustomer[] }> {
   const asOf = body.asOf ?? tx.today;
   let customers: CustomerRow[];
   if (body.customerIds) {
     const wanted = [...new Set(body.customerIds)];
     const found = await findCustomersByIds(tx.db, wanted, lockRows(tx));
-    const missing = body.customerIds.flatMap((id, n) => (found.has(id) ? [] : [{ path: `customerIds.${n}`, message: `customer ${id} does not exist` }]));
+    const missing = body.customerIds.flatMap((id, n) =>
+      found.has(id) ? [] : [{ path: `customerIds.${n}`, message: `customer ${id} does not exist` }],
+    );
     if (missing.length) throw ruleViolation('some customers do not exist; nothing was scored', missing);
     customers = [...found.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   } else {
@@ -197,10 +290,18 @@ export async function updateRiskScores(tx: Tx, body: RiskScoresUpdateInput): Pro
   }
   const setup = await loadRiskSetup(tx.db);
   const entered: EnteredValues = body.userDefined ?? {};
-  const errors = enteredErrors(entered, new Set(customers.map((c) => c.id)), new Map(setup.rules.map((r) => [r.id, r])));
+  const errors = enteredErrors(
+    entered,
+    new Set(customers.map((c) => c.id)),
+    new Map(setup.rules.map((r) => [r.id, r])),
+  );
   if (errors.length) throw ruleViolation('some entered values are refused; nothing was scored', errors);
 
-  const facts = await loadLedgerFacts(tx.db, customers.map((c) => c.id), asOf);
+  const facts = await loadLedgerFacts(
+    tx.db,
+    customers.map((c) => c.id),
+    asOf,
+  );
   let updated = 0;
   const out: ScoredCustomer[] = [];
   for (const c of customers) {
@@ -214,7 +315,13 @@ export async function updateRiskScores(tx: Tx, body: RiskScoresUpdateInput): Pro
     const changed = toBigIntOrNull(c.risk_score) !== score || c.risk_group_id !== group || inputsChanged;
     let version = c.version;
     if (changed) {
-      const set = { risk_score: score, risk_group_id: group, ...(inputsChanged ? { risk_inputs: JSON.stringify(Object.fromEntries(sortedEntries(inputs))) } : {}), updated_at: tx.now, version: c.version + 1 };
+      const set = {
+        risk_score: score,
+        risk_group_id: group,
+        ...(inputsChanged ? { risk_inputs: JSON.stringify(Object.fromEntries(sortedEntries(inputs))) } : {}),
+        updated_at: tx.now,
+        version: c.version + 1,
+      };
       await updateCustomer(tx.db, c.id, set);
       version = set.version;
       updated++;
@@ -231,7 +338,12 @@ export async function updateRiskScores(tx: Tx, body: RiskScoresUpdateInput): Pro
       riskGroupId: group,
       changed,
       version,
-      contributions: contributions.map((x) => ({ scoringRuleId: x.scoringRuleId, groupType: x.groupType, input: inputOut(x.input), score: formatMoney(x.score) })),
+      contributions: contributions.map((x) => ({
+        scoringRuleId: x.scoringRuleId,
+        groupType: x.groupType,
+        input: inputOut(x.input),
+        score: formatMoney(x.score),
+      })),
     });
   }
   return { updated, asOf, customers: out };
@@ -269,22 +381,49 @@ export interface AutomaticLimitResult {
  * @example
  * const lines = await automaticLimitsFor(tx, ['C1', 'C2']); // → [{ customerId: 'C1', creditLimit: 20_000_000n, riskGroupId: 'Low', … }]
  */
-export async function automaticLimitsFor(tx: { db: Kysely<Database>; today: string }, customerIds: readonly string[], options: AutomaticLimitsOptions = {}): Promise<AutomaticLimitResult[]> {
+export async function automaticLimitsFor(
+  tx: { db: Kysely<Database>; today: string },
+  customerIds: readonly string[],
+  options: AutomaticLimitsOptions = {},
+): Promise<AutomaticLimitResult[]> {
   const asOf = options.asOf ?? tx.today;
   const found = await findCustomersByIds(tx.db, [...new Set(customerIds)]);
   const setup = await loadRiskSetup(tx.db);
-  const candidates = [...found.values()].filter((c) => c.risk_group_id !== null && setup.setups.some((s) => s.riskGroupId === c.risk_group_id && s.currency === c.currency));
+  const candidates = [...found.values()].filter(
+    (c) =>
+      c.risk_group_id !== null &&
+      setup.setups.some((s) => s.riskGroupId === c.risk_group_id && s.currency === c.currency),
+  );
   if (candidates.length === 0) return [];
-  const facts = await loadLedgerFacts(tx.db, candidates.map((c) => c.id), asOf);
+  const facts = await loadLedgerFacts(
+    tx.db,
+    candidates.map((c) => c.id),
+    asOf,
+  );
   const out: AutomaticLimitResult[] = [];
   for (const c of candidates.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
     const f = facts.get(c.id)!;
-    const { contributions } = riskScore(setup.rules, inputsOf(c, f, asOf, { ...riskInputsOf(c), ...(options.userDefined?.[c.id] ?? {}) }));
+    const { contributions } = riskScore(
+      setup.rules,
+      inputsOf(c, f, asOf, { ...riskInputsOf(c), ...(options.userDefined?.[c.id] ?? {}) }),
+    );
     const limit = automaticLimitFor(
-      { riskGroupId: c.risk_group_id, currency: c.currency, revenue: options.revenue?.get(c.id) ?? f.sales12, inputs: new Map(contributions.map((x) => [x.scoringRuleId, x.input])) },
+      {
+        riskGroupId: c.risk_group_id,
+        currency: c.currency,
+        revenue: options.revenue?.get(c.id) ?? f.sales12,
+        inputs: new Map(contributions.map((x) => [x.scoringRuleId, x.input])),
+      },
       setup.setups,
     );
-    if (limit) out.push({ customerId: c.id, creditLimit: limit.creditLimit, riskGroupId: c.risk_group_id!, setupId: limit.setupId, scoringRuleId: limit.scoringRuleId });
+    if (limit)
+      out.push({
+        customerId: c.id,
+        creditLimit: limit.creditLimit,
+        riskGroupId: c.risk_group_id!,
+        setupId: limit.setupId,
+        scoringRuleId: limit.scoringRuleId,
+      });
   }
   return out;
 }

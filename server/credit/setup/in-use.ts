@@ -16,11 +16,19 @@ export interface Use {
 type Column = string;
 
 /** A table's rows naming the setup row in `column` (optionally only those matching `where`). */
-function rowsOf(table: 'customers' | 'sales_orders' | 'blocking_rules' | 'holds' | 'write_offs' | 'nsf_records', what: string, column: Column, where?: [Column, string]): Use {
+function rowsOf(
+  table: 'customers' | 'sales_orders' | 'blocking_rules' | 'holds' | 'write_offs' | 'nsf_records',
+  what: string,
+  column: Column,
+  where?: [Column, string],
+): Use {
   return {
     what,
     async find(tx, id) {
-      let q = tx.db.selectFrom(table as 'customers').select('id' as const).where(column as 'id', '=', id);
+      let q = tx.db
+        .selectFrom(table as 'customers')
+        .select('id' as const)
+        .where(column as 'id', '=', id);
       if (where) q = q.where(where[0] as 'id', '=', where[1]);
       const row = await q.limit(1).executeTakeFirst();
       return row === undefined ? undefined : String(row.id);
@@ -46,7 +54,10 @@ export function refuseWhileUsed(noun: string, uses: readonly Use[]): (tx: Tx, id
       if (by !== undefined) found.push(`${use.what} ${by}`);
     }
     if (found.length) {
-      throw ruleViolation(`${noun} ${id} is in use (${found.join(', ')}); change or remove those first`, found.map((f) => ({ path: 'id', message: `used by ${f}` })));
+      throw ruleViolation(
+        `${noun} ${id} is in use (${found.join(', ')}); change or remove those first`,
+        found.map((f) => ({ path: 'id', message: `used by ${f}` })),
+      );
     }
   };
 }

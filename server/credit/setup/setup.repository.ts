@@ -9,13 +9,19 @@ export function findSetupRow(db: Db, kind: string, id: string, lock = false): Pr
   return (lock ? q.forUpdate() : q).executeTakeFirst();
 }
 
-export function listSetupRows(db: Db, kind: string, q: { limit?: number; after?: string; since?: number; entity?: string } = {}): Promise<SetupRow[]> {
+export function listSetupRows(
+  db: Db,
+  kind: string,
+  q: { limit?: number; after?: string; since?: number; entity?: string } = {},
+): Promise<SetupRow[]> {
   let query = db.selectFrom('setup_rows').selectAll().where('kind', '=', kind).orderBy('id');
   if (q.limit !== undefined) query = query.limit(q.limit + 1);
   if (q.after !== undefined) query = query.where('id', '>', q.after);
   if (q.since !== undefined && q.entity) {
     const { since, entity } = q;
-    query = query.where('id', 'in', (eb) => eb.selectFrom('changes').select('entity_id').where('entity', '=', entity).where('seq', '>', since));
+    query = query.where('id', 'in', (eb) =>
+      eb.selectFrom('changes').select('entity_id').where('entity', '=', entity).where('seq', '>', since),
+    );
   }
   return query.execute();
 }

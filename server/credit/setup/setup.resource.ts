@@ -39,7 +39,13 @@ export interface SetupKind<I extends z.ZodType<Record<string, unknown>>> {
 
 export type SetupJson = Record<string, unknown> & { id: string; version: number };
 
-export const setupRowToJson = (r: SetupRow): SetupJson => ({ id: r.id, ...(JSON.parse(r.data) as Record<string, unknown>), createdAt: r.created_at, updatedAt: r.updated_at, version: r.version });
+export const setupRowToJson = (r: SetupRow): SetupJson => ({
+  id: r.id,
+  ...(JSON.parse(r.data) as Record<string, unknown>),
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  version: r.version,
+});
 
 /** The cached rows of one kind without I/O, or undefined until they have been read since the last commit that changed one. */
 export function cachedSetupRows(cache: SetupView, entity: string): Map<string, SetupJson> | undefined {
@@ -48,19 +54,33 @@ export function cachedSetupRows(cache: SetupView, entity: string): Map<string, S
 
 /** Every row of a kind by id, through the setup cache. */
 export function setupRowsCached(r: SetupReader, entity: string): Promise<Map<string, SetupJson>> {
-  return r.cache.read(SETUP.rows(entity), async () => new Map((await listSetupRows(r.db, entity)).map((row) => [row.id, setupRowToJson(row)])));
+  return r.cache.read(
+    SETUP.rows(entity),
+    async () => new Map((await listSetupRows(r.db, entity)).map((row) => [row.id, setupRowToJson(row)])),
+  );
 }
 
-export async function requireSetupRow(db: Kysely<Database>, entity: string, noun: string, id: string): Promise<SetupJson> {
+export async function requireSetupRow(
+  db: Kysely<Database>,
+  entity: string,
+  noun: string,
+  id: string,
+): Promise<SetupJson> {
   const row = await findSetupRow(db, entity, id);
   if (!row) throw notFound(noun, id);
   return setupRowToJson(row);
 }
 
 /** Registers list, get, put (create or If-Match replace) and delete (If-Match) for a setup kind. */
-export function registerSetupKind<I extends z.ZodType<Record<string, unknown>>>(app: OpenAPIHono<AppEnv>, kind: SetupKind<I>): void {
+export function registerSetupKind<I extends z.ZodType<Record<string, unknown>>>(
+  app: OpenAPIHono<AppEnv>,
+  kind: SetupKind<I>,
+): void {
   const base = `/api/v1/${kind.path}`;
-  const Out = z.object({ id: z.string(), version: z.number() }).passthrough().openapi(`${kind.entity[0]!.toUpperCase()}${kind.entity.slice(1)}`);
+  const Out = z
+    .object({ id: z.string(), version: z.number() })
+    .passthrough()
+    .openapi(`${kind.entity[0]!.toUpperCase()}${kind.entity.slice(1)}`);
   const tags = [kind.tag];
 
   register(
@@ -71,11 +91,19 @@ export function registerSetupKind<I extends z.ZodType<Record<string, unknown>>>(
       tags,
       summary: `List ${kind.noun} rows`,
       request: { query: z.object({ ...pageQuery, since: SinceQuery }) },
-      responses: { 200: jsonResponse(z.object({ items: z.array(Out), nextCursor: z.string().nullable() })), ...errorResponses },
+      responses: {
+        200: jsonResponse(z.object({ items: z.array(Out), nextCursor: z.string().nullable() })),
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const rows = await listSetupRows(c.var.deps.handle.read, kind.entity, { limit: q.limit, after: decodeCursor(q.cursor), since: q.since, entity: kind.entity });
+      const rows = await listSetupRows(c.var.deps.handle.read, kind.entity, {
+        limit: q.limit,
+        after: decodeCursor(q.cursor),
+        since: q.since,
+        entity: kind.entity,
+      });
       const { items, nextCursor } = page(rows, q.limit, (r) => r.id);
       return c.json({ items: items.map(setupRowToJson), nextCursor });
     },
@@ -83,7 +111,14 @@ export function registerSetupKind<I extends z.ZodType<Record<string, unknown>>>(
 
   register(
     app,
-    createRoute({ method: 'get', path: `${base}/{id}`, tags, summary: `One ${kind.noun}`, request: { params: IdParam }, responses: { 200: jsonResponse(Out), ...errorResponses } }),
+    createRoute({
+      method: 'get',
+      path: `${base}/{id}`,
+      tags,
+      summary: `One ${kind.noun}`,
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(Out), ...errorResponses },
+    }),
     async (c) => {
       const row = await requireSetupRow(c.var.deps.handle.read, kind.entity, kind.noun, c.req.valid('param').id);
       c.header('ETag', etag(row.version));
@@ -93,7 +128,8 @@ export function registerSetupKind<I extends z.ZodType<Record<string, unknown>>>(
 
   register(
     app,
-    createRoute({ middleware: [guard(CAN.setup, `change ${kind.noun} setup`)],
+    createRoute({
+      middleware: [guard(CAN.setup, `change ${kind.noun} setup`)],
       method: 'put',
       path: `${base}/{id}`,
       tags,
@@ -123,7 +159,11 @@ export function registerSetupKind<I extends z.ZodType<Record<string, unknown>>>(
         await saveSetupRow(tx.db, row, !existing);
         const json = setupRowToJson(row);
         const before = existing ? setupRowToJson(existing) : null;
-        tx.changed(kind.entity, id, existing ? 'update' : 'create', row.version, { action: `${kind.entity}.${existing ? 'update' : 'create'}`, before, after: json });
+        tx.changed(kind.entity, id, existing ? 'update' : 'create', row.version, {
+          action: `${kind.entity}.${existing ? 'update' : 'create'}`,
+          before,
+          after: json,
+        });
         await kind.afterSave?.(tx, id, before, json);
         tx.invalidate(SETUP.rows(kind.entity));
         return { status: existing ? 200 : 201, body: json, version: row.version };
@@ -133,7 +173,15 @@ export function registerSetupKind<I extends z.ZodType<Record<string, unknown>>>(
 
   register(
     app,
-    createRoute({ middleware: [guard(CAN.setup, `change ${kind.noun} setup`)], method: 'delete', path: `${base}/{id}`, tags, summary: `Delete ${withArticle(kind.noun)} (If-Match required)`, request: { params: IdParam }, responses: { 200: jsonResponse(Out, 'deleted'), ...errorResponses } }),
+    createRoute({
+      middleware: [guard(CAN.setup, `change ${kind.noun} setup`)],
+      method: 'delete',
+      path: `${base}/{id}`,
+      tags,
+      summary: `Delete ${withArticle(kind.noun)} (If-Match required)`,
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(Out, 'deleted'), ...errorResponses },
+    }),
     async (c) => {
       const { id } = c.req.valid('param');
       const ifMatch = requireIfMatch(c);
@@ -144,7 +192,11 @@ export function registerSetupKind<I extends z.ZodType<Record<string, unknown>>>(
         assertVersion(ifMatch, existing, before);
         await kind.beforeDelete?.(tx, id);
         await deleteSetupRow(tx.db, kind.entity, id);
-        tx.changed(kind.entity, id, 'delete', existing.version + 1, { action: `${kind.entity}.delete`, before, after: null });
+        tx.changed(kind.entity, id, 'delete', existing.version + 1, {
+          action: `${kind.entity}.delete`,
+          before,
+          after: null,
+        });
         tx.invalidate(SETUP.rows(kind.entity));
         return { body: { ...before, version: existing.version + 1 } };
       });

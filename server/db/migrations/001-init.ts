@@ -138,8 +138,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   // Exposure and aging read open items only: a partial index keeps them cheap however long
   // the history grows.
-  await sql`create index transactions_open on transactions (customer_id, due_date, open_amount) where open_amount <> 0`.execute(db);
-  await db.schema.createIndex('transactions_customer').on('transactions').columns(['customer_id', 'trans_date']).execute();
+  await sql`create index transactions_open on transactions (customer_id, due_date, open_amount) where open_amount <> 0`.execute(
+    db,
+  );
+  await db.schema
+    .createIndex('transactions_customer')
+    .on('transactions')
+    .columns(['customer_id', 'trans_date'])
+    .execute();
 
   await withAutoId(db, db.schema.createTable('settlements'))
     .addColumn('debit_id', 'text', (c) => c.notNull().references('transactions.id'))

@@ -72,7 +72,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('customer_id', 'text', (c) => c.primaryKey().references('customers.id'))
     .addColumn('credit_group_id', 'text', (c) => c.notNull().references('credit_groups.id'))
     .execute();
-  await db.schema.createIndex('credit_group_members_group').on('credit_group_members').column('credit_group_id').execute();
+  await db.schema
+    .createIndex('credit_group_members_group')
+    .on('credit_group_members')
+    .column('credit_group_id')
+    .execute();
 
   await db.schema
     .createTable('holds')
@@ -105,7 +109,10 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   // The order's credit state: 'clear', 'onHold' or 'rejected'; the last passed check or release
   // opens a grace window; the amount at release tells whether the order grew since.
-  await db.schema.alterTable('sales_orders').addColumn('credit_status', 'text', (c) => c.notNull().defaultTo('clear')).execute();
+  await db.schema
+    .alterTable('sales_orders')
+    .addColumn('credit_status', 'text', (c) => c.notNull().defaultTo('clear'))
+    .execute();
   await db.schema.alterTable('sales_orders').addColumn('last_pass_checkpoint', 'text').execute();
   await db.schema.alterTable('sales_orders').addColumn('last_pass_date', 'text').execute();
   await db.schema.alterTable('sales_orders').addColumn('released_amount', 'bigint').execute();

@@ -51,8 +51,16 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('source_line_no', 'integer', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('temporary_limits_customer').on('temporary_limits').columns(['customer_id', 'to_date']).execute();
-  await db.schema.createIndex('temporary_limits_group').on('temporary_limits').columns(['credit_group_id', 'to_date']).execute();
+  await db.schema
+    .createIndex('temporary_limits_customer')
+    .on('temporary_limits')
+    .columns(['customer_id', 'to_date'])
+    .execute();
+  await db.schema
+    .createIndex('temporary_limits_group')
+    .on('temporary_limits')
+    .columns(['credit_group_id', 'to_date'])
+    .execute();
 
   await db.schema
     .createTable('insurances')

@@ -44,7 +44,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('aging_snapshots_pk', ['definition_id', 'customer_id'])
     .execute();
   // The snapshot's disputed count and amount read only the (few) disputed items.
-  await sql`create index transactions_disputed on transactions (customer_id, open_amount) where collection_status = 'disputed'`.execute(db);
+  await sql`create index transactions_disputed on transactions (customer_id, open_amount) where collection_status = 'disputed'`.execute(
+    db,
+  );
   await db.schema.createIndex('aging_snapshots_customer').on('aging_snapshots').column('customer_id').execute();
 
   await db.schema
@@ -62,7 +64,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .addColumn('version', 'integer', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('collection_cases_customer').on('collection_cases').columns(['customer_id', 'status']).execute();
+  await db.schema
+    .createIndex('collection_cases_customer')
+    .on('collection_cases')
+    .columns(['customer_id', 'status'])
+    .execute();
 
   await db.schema
     .createTable('case_transactions')
@@ -97,7 +103,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('version', 'integer', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('activities_customer').on('activities').columns(['customer_id', 'closed']).execute();
-  await db.schema.createIndex('activities_responsible').on('activities').columns(['responsible_user_id', 'closed']).execute();
+  await db.schema
+    .createIndex('activities_responsible')
+    .on('activities')
+    .columns(['responsible_user_id', 'closed'])
+    .execute();
   await db.schema.createIndex('activities_case').on('activities').column('case_id').execute();
 
   await db.schema
@@ -106,7 +116,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('transaction_id', 'text', (c) => c.notNull().references('transactions.id'))
     .addPrimaryKeyConstraint('activity_transactions_pk', ['activity_id', 'transaction_id'])
     .execute();
-  await db.schema.createIndex('activity_transactions_txn').on('activity_transactions').column('transaction_id').execute();
+  await db.schema
+    .createIndex('activity_transactions_txn')
+    .on('activity_transactions')
+    .column('transaction_id')
+    .execute();
 }
 
 export async function down(): Promise<void> {

@@ -26,7 +26,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .addColumn('version', 'integer', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('interest_notes_customer').on('interest_notes').columns(['customer_id', 'status']).execute();
+  await db.schema
+    .createIndex('interest_notes_customer')
+    .on('interest_notes')
+    .columns(['customer_id', 'status'])
+    .execute();
 
   // A line's charge is its own ledger entry once posted (`charge_txn_id`, type interest), so
   // payments, waives and reversals of one line are settlements against that entry alone. A
@@ -91,7 +95,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('user_id', 'text')
     .addColumn('at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('adjustment_history_customer').on('adjustment_history').columns(['customer_id', 'currency', 'action']).execute();
+  await db.schema
+    .createIndex('adjustment_history_customer')
+    .on('adjustment_history')
+    .columns(['customer_id', 'currency', 'action'])
+    .execute();
 
   await db.schema
     .createTable('write_offs')

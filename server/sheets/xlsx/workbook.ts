@@ -62,7 +62,6 @@ export interface XlsxCells {
   numbers: number[];
 }
 
-
 /**
  * The cells of the adjustments worksheet (chosen as `streamXlsx` chooses it), or null when the
  * workbook uses something this reader does not support: then exceljs must read it. Throws an
@@ -79,7 +78,11 @@ export async function readXlsxCells(buf: Buffer, maxRows: number, pace = new Pac
  * scan steps `pace` at every row and shared string (server/db/pace.ts): 50,000 rows take longer
  * than other requests of the process should wait.
  */
-export async function explainXlsxCells(buf: Buffer, maxRows: number, pace = new Pace()): Promise<XlsxCells | { unsupported: string }> {
+export async function explainXlsxCells(
+  buf: Buffer,
+  maxRows: number,
+  pace = new Pace(),
+): Promise<XlsxCells | { unsupported: string }> {
   try {
     return await read(buf, maxRows, pace);
   } catch (e) {
@@ -102,7 +105,10 @@ async function read(buf: Buffer, maxRows: number, pace: Pace): Promise<XlsxCells
   // Each part's text is held only while it is scanned (the helpers below take it): what is read
   // from it are strings of their own (ownString), so a large part does not stay in memory for
   // one short value.
-  const sheets = worksheets(workbookSheets(text('xl/workbook.xml') ?? unsupported('no xl/workbook.xml')), relationships(text('xl/_rels/workbook.xml.rels') ?? unsupported('no xl/_rels/workbook.xml.rels')));
+  const sheets = worksheets(
+    workbookSheets(text('xl/workbook.xml') ?? unsupported('no xl/workbook.xml')),
+    relationships(text('xl/_rels/workbook.xml.rels') ?? unsupported('no xl/_rels/workbook.xml.rels')),
+  );
   if (sheets.map((s) => s.path).join('\n') !== exceljsSheetOrder([...parts.values()]).join('\n')) {
     unsupported('exceljs would visit other worksheets or visit them in another order');
   }
@@ -110,15 +116,22 @@ async function read(buf: Buffer, maxRows: number, pace: Pace): Promise<XlsxCells
   // What this reader holds; larger worksheets are left to exceljs, which streams them.
   const hold = (path: string) => {
     const size = parts.get(path)!.size;
-    if (size > MAX_HELD_SHEET_BYTES) unsupported(`the part ${path} inflates to more than ${MAX_HELD_SHEET_BYTES / 1024 / 1024} MB`);
+    if (size > MAX_HELD_SHEET_BYTES)
+      unsupported(`the part ${path} inflates to more than ${MAX_HELD_SHEET_BYTES / 1024 / 1024} MB`);
     held += size;
-    if (held > MAX_HELD_BYTES) unsupported(`the shared strings and worksheets read inflate to more than ${MAX_HELD_BYTES / 1024 / 1024} MB`);
+    if (held > MAX_HELD_BYTES)
+      unsupported(`the shared strings and worksheets read inflate to more than ${MAX_HELD_BYTES / 1024 / 1024} MB`);
   };
   // The sheets it will read, as far as can be told before reading them (the first, and those named
   // like "adjust"): refused at once rather than after the work.
   const likely = sheets.filter((s, i) => i === 0 || ADJUST.test(s.name));
-  if (likely.some((s) => parts.get(s.path)!.size > MAX_HELD_SHEET_BYTES) || likely.reduce((n, s) => n + parts.get(s.path)!.size, held) > MAX_HELD_BYTES) {
-    unsupported(`a worksheet to read inflates to more than ${MAX_HELD_SHEET_BYTES / 1024 / 1024} MB, or with the others and the shared strings to more than ${MAX_HELD_BYTES / 1024 / 1024} MB`);
+  if (
+    likely.some((s) => parts.get(s.path)!.size > MAX_HELD_SHEET_BYTES) ||
+    likely.reduce((n, s) => n + parts.get(s.path)!.size, held) > MAX_HELD_BYTES
+  ) {
+    unsupported(
+      `a worksheet to read inflates to more than ${MAX_HELD_SHEET_BYTES / 1024 / 1024} MB, or with the others and the shared strings to more than ${MAX_HELD_BYTES / 1024 / 1024} MB`,
+    );
   }
   const sst = parts.has('xl/sharedStrings.xml') ? await sharedStrings(text('xl/sharedStrings.xml')!, pace) : null;
 
@@ -178,7 +191,6 @@ function partText(buf: Buffer, e: ZipEntry): string {
   const s = bytes.toString('latin1');
   return s.startsWith('\xef\xbb\xbf') ? s.slice(3) : s;
 }
-
 
 /**
  * The worksheet paths in the order exceljs's WorkbookReader emits them from the zip streamXlsx
@@ -252,7 +264,10 @@ function partPath(target: string): string {
  * exceljs never visits and which have no cells, are left out; a worksheet at a path exceljs does
  * not recognize is not supported.
  */
-function worksheets(sheets: { name: string; rId: string }[], rels: Map<string, Relationship>): { name: string; path: string }[] {
+function worksheets(
+  sheets: { name: string; rId: string }[],
+  rels: Map<string, Relationship>,
+): { name: string; path: string }[] {
   const out: { name: string; path: string }[] = [];
   for (const s of sheets) {
     const rel = rels.get(s.rId) ?? unsupported(`no relationship ${s.rId}`);

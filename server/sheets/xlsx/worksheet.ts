@@ -5,7 +5,16 @@
  */
 import type { CellValue } from '../../../shared/sheets/cells';
 import type { Pace } from '../../db/pace';
-import { cellTooLong, MAX_CELL_CHARS, MAX_SHARED_STRINGS, MAX_UPLOAD_CELLS, ownString, tooManyCells, tooManyRows, tooManySharedStrings } from '../limits';
+import {
+  cellTooLong,
+  MAX_CELL_CHARS,
+  MAX_SHARED_STRINGS,
+  MAX_UPLOAD_CELLS,
+  ownString,
+  tooManyCells,
+  tooManyRows,
+  tooManySharedStrings,
+} from '../limits';
 import { CLOSE, END, OPEN, TEXT, unsupported, utf8, Xml, xmlDecode } from './xml';
 
 /**
@@ -216,7 +225,14 @@ function spanFloat(s: string, from: number, to: number): number {
  * see cellValue. Throws the too-many-rows ApiError past `maxRows + 21` rows, and the too-many-cells
  * one past MAX_UPLOAD_CELLS in `held` (the sheets read so far), as streamXlsx does.
  */
-export async function sheetCells(name: string, xml: string, sst: (string | null)[] | null, maxRows: number, pace: Pace, held: { cells: number }): Promise<{ all: CellValue[][]; numbers: number[] }> {
+export async function sheetCells(
+  name: string,
+  xml: string,
+  sst: (string | null)[] | null,
+  maxRows: number,
+  pace: Pace,
+  held: { cells: number },
+): Promise<{ all: CellValue[][]; numbers: number[] }> {
   const x = new Xml(xml);
   const all: CellValue[][] = [];
   const numbers: number[] = [];
@@ -367,7 +383,8 @@ function columnOf(x: Xml): number {
     if (ch < 65 || ch > 90) break;
     col = col * 26 + ch - 64;
   }
-  if (col === 0 || col > 16384 || i === x.rEnd || i - x.rStart > 3) unsupported(`the cell reference "${s.slice(x.rStart, x.rEnd)}"`);
+  if (col === 0 || col > 16384 || i === x.rEnd || i - x.rStart > 3)
+    unsupported(`the cell reference "${s.slice(x.rStart, x.rEnd)}"`);
   for (; i < x.rEnd; i++) {
     const ch = s.charCodeAt(i);
     if (ch < 48 || ch > 57) unsupported(`the cell reference "${s.slice(x.rStart, x.rEnd)}"`);
@@ -416,7 +433,13 @@ function cellType(x: Xml): number {
  *   shared-strings part exceljs keeps `{ sharedString }`, which reads as null.
  * - An error: null, but a value (it counts for the row's length).
  */
-function cellValue(type: number, hasF: boolean, fText: boolean, v: ValueText, sst: (string | null)[] | null): CellValue | undefined {
+function cellValue(
+  type: number,
+  hasF: boolean,
+  fText: boolean,
+  v: ValueText,
+  sst: (string | null)[] | null,
+): CellValue | undefined {
   if (hasF) {
     const result = v.kind === 'none' ? undefined : type === STR ? ownString(xmlDecode(v.string())) : v.float();
     if (fText) return result ? result : null;

@@ -251,7 +251,8 @@ function entity(ref: string): string {
   if (named !== undefined) return named;
   const m = CHAR_REF.exec(ref) ?? unsupported(`the XML entity &${ref};`);
   const code = m[1] !== undefined ? parseInt(m[1], 16) : parseInt(m[2]!, 10);
-  if (code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) unsupported(`the character reference &${ref};`);
+  if (code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
+    unsupported(`the character reference &${ref};`);
   return String.fromCodePoint(code);
 }
 

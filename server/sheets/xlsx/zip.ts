@@ -106,7 +106,7 @@ function zipDirectory(buf: Buffer): { entries: ZipEntry[]; directoryOffset: numb
     if (end > buf.length) throw unreadable('the zip archive is damaged');
     if (size === 0xffffffff || compressed === 0xffffffff || localOffset === 0xffffffff) {
       // The zip64 extra field (0x0001) holds, in this order, the fields that are 0xffffffff.
-      for (let x = at + 46 + nameLength; x + 4 <= at + 46 + nameLength + extra; ) {
+      for (let x = at + 46 + nameLength; x + 4 <= at + 46 + nameLength + extra;) {
         const id = buf.readUInt16LE(x);
         const length = buf.readUInt16LE(x + 2);
         if (id === 1) {
@@ -125,7 +125,15 @@ function zipDirectory(buf: Buffer): { entries: ZipEntry[]; directoryOffset: numb
         x += 4 + length;
       }
     }
-    entries.push({ name: buf.toString('utf8', at + 46, at + 46 + nameLength), compressed, size, method, flags, localOffset, crc });
+    entries.push({
+      name: buf.toString('utf8', at + 46, at + 46 + nameLength),
+      compressed,
+      size,
+      method,
+      flags,
+      localOffset,
+      crc,
+    });
     at = end;
   }
   return { entries, directoryOffset };
@@ -144,7 +152,10 @@ export function checkClaims(entries: readonly ZipEntry[]): void {
   let inflated = 0;
   let packed = 0;
   for (const e of entries) {
-    if (e.size > maxEntryBytes(e.name)) throw bomb(`${entryName(e.name)} would be ${mb(e.size)}, more than the ${mb(maxEntryBytes(e.name))} a part may have`);
+    if (e.size > maxEntryBytes(e.name))
+      throw bomb(
+        `${entryName(e.name)} would be ${mb(e.size)}, more than the ${mb(maxEntryBytes(e.name))} a part may have`,
+      );
     inflated += e.size;
     packed += e.compressed;
   }
@@ -156,7 +167,8 @@ export function checkClaims(entries: readonly ZipEntry[]): void {
 /** Where an entry's stored data is in the zip (after its local header), checked against the file. */
 function entryData(buf: Buffer, e: ZipEntry): { start: number; end: number } {
   const at = e.localOffset;
-  if (at + 30 > buf.length || buf.readUInt32LE(at) !== 0x04034b50) throw damaged(`the zip entry ${entryName(e.name)} has no local header`);
+  if (at + 30 > buf.length || buf.readUInt32LE(at) !== 0x04034b50)
+    throw damaged(`the zip entry ${entryName(e.name)} has no local header`);
   const start = at + 30 + buf.readUInt16LE(at + 26) + buf.readUInt16LE(at + 28);
   if (start + e.compressed > buf.length) throw damaged(`the zip entry ${entryName(e.name)} is truncated`);
   return { start, end: start + e.compressed };
@@ -164,8 +176,12 @@ function entryData(buf: Buffer, e: ZipEntry): { start: number; end: number } {
 
 /** Refuses what no reader here inflates: encryption and methods other than stored and deflate. */
 function checkMethod(e: ZipEntry): void {
-  if (e.flags & 1) throw unreadable(`the workbook is encrypted (the zip entry ${entryName(e.name)}); remove the password in Excel and save it again`);
-  if (e.method !== 0 && e.method !== 8) throw damaged(`the zip entry ${entryName(e.name)} uses compression method ${e.method}, which Excel does not write`);
+  if (e.flags & 1)
+    throw unreadable(
+      `the workbook is encrypted (the zip entry ${entryName(e.name)}); remove the password in Excel and save it again`,
+    );
+  if (e.method !== 0 && e.method !== 8)
+    throw damaged(`the zip entry ${entryName(e.name)} uses compression method ${e.method}, which Excel does not write`);
 }
 
 /**
@@ -174,7 +190,8 @@ function checkMethod(e: ZipEntry): void {
  */
 export function inflateEntry(buf: Buffer, e: ZipEntry, limit = maxEntryBytes(e.name)): Buffer {
   checkMethod(e);
-  if (e.size > limit) throw bomb(`${entryName(e.name)} would be ${mb(e.size)}, more than the ${mb(limit)} a part may have`);
+  if (e.size > limit)
+    throw bomb(`${entryName(e.name)} would be ${mb(e.size)}, more than the ${mb(limit)} a part may have`);
   const { start, end } = entryData(buf, e);
   const data = buf.subarray(start, end);
   let bytes: Buffer;
@@ -188,11 +205,13 @@ export function inflateEntry(buf: Buffer, e: ZipEntry, limit = maxEntryBytes(e.n
     }
   }
   if (bytes.length > e.size) throw understated(e);
-  if (bytes.length !== e.size) throw damaged(`the zip entry ${entryName(e.name)} does not have the size its directory gives`);
+  if (bytes.length !== e.size)
+    throw damaged(`the zip entry ${entryName(e.name)} does not have the size its directory gives`);
   return bytes;
 }
 
-const understated = (e: ZipEntry) => bomb(`${entryName(e.name)} inflates to more than the ${e.size.toLocaleString('en-US')} bytes its directory gives`);
+const understated = (e: ZipEntry) =>
+  bomb(`${entryName(e.name)} inflates to more than the ${e.size.toLocaleString('en-US')} bytes its directory gives`);
 
 /** What a reader may parse as XML: every entry but the images of xl/media (an SVG may have a DOCTYPE; no reader parses them). */
 const isMedia = (name: string) => /^xl\/media\/[^/]+$/.test(name);
@@ -316,11 +335,13 @@ class StartTags {
         this.state = 2;
         this.matched = 0;
       }
-      if (c === 0x3a) this.matched = 0; // a prefix ended
+      if (c === 0x3a)
+        this.matched = 0; // a prefix ended
       else if (c === 0x3e || c === 0x2f || c <= 0x20) {
         if (this.matched === local.length) this.count++;
         this.state = 0;
-      } else if (this.matched >= 0) this.matched = this.matched < local.length && c === local.charCodeAt(this.matched) ? this.matched + 1 : -1;
+      } else if (this.matched >= 0)
+        this.matched = this.matched < local.length && c === local.charCodeAt(this.matched) ? this.matched + 1 : -1;
     }
   }
 }
@@ -344,7 +365,8 @@ async function check(buf: Buffer, pace: Pace): Promise<CheckedZip> {
     const bytes = buf.subarray(data.start, data.end);
     if (e.method === 0 || e.size <= SMALL) {
       const out = e.method === 0 ? bytes : inflateEntry(buf, e);
-      if (out.length !== e.size) throw damaged(`the zip entry ${entryName(e.name)} does not have the size its directory gives`);
+      if (out.length !== e.size)
+        throw damaged(`the zip entry ${entryName(e.name)} does not have the size its directory gives`);
       if (xml && declarationAt(out) >= 0) throw doctype(e.name);
       strings?.feed(out);
     } else {
@@ -365,12 +387,18 @@ async function check(buf: Buffer, pace: Pace): Promise<CheckedZip> {
         });
       } catch (err) {
         if (err instanceof RangeError && err.message === 'limit') throw understated(e);
-        if (err instanceof Error && 'code' in err && typeof (err as { code: unknown }).code === 'string' && String((err as { code: string }).code).startsWith('Z_')) {
+        if (
+          err instanceof Error &&
+          'code' in err &&
+          typeof (err as { code: unknown }).code === 'string' &&
+          String((err as { code: string }).code).startsWith('Z_')
+        ) {
           throw damaged(`the zip entry ${entryName(e.name)} does not inflate`);
         }
         throw err;
       }
-      if (size !== e.size) throw damaged(`the zip entry ${entryName(e.name)} does not have the size its directory gives`);
+      if (size !== e.size)
+        throw damaged(`the zip entry ${entryName(e.name)} does not have the size its directory gives`);
     }
     if (strings && strings.count > MAX_SHARED_STRINGS) tooManySharedStrings();
     await pace.step();
