@@ -124,12 +124,10 @@ export const CustomerSchema = z
     interestCodeId: z.string().nullable(),
     riskScore: z.string().nullable(),
     riskGroupId: z.string().nullable(),
-    riskInputs: z
-      .record(z.string(), z.string())
-      .openapi({
-        description:
-          'hand-entered risk-scoring inputs by scoring-rule id (credit.md §1.7), kept for every later risk-scores:update',
-      }),
+    riskInputs: z.record(z.string(), z.string()).openapi({
+      description:
+        'hand-entered risk-scoring inputs by scoring-rule id (credit.md §1.7), kept for every later risk-scores:update',
+    }),
     customerSince: DateOut.nullable(),
     businessStartedDate: DateOut.nullable(),
     lastReviewDate: DateOut.nullable(),

@@ -10,13 +10,10 @@ export const SalesOrderInput = z
     amount: NonNegativeMoneyIn,
     paymentTermsId: idOf('paymentTerms').nullish(),
     cashDiscountId: idOf('cashDiscount').nullish(),
-    excludeFromCreditManagement: z
-      .boolean()
-      .optional()
-      .openapi({
-        description:
-          'credit staff decide it (PATCH /sales-orders/{id}/credit-management): the feed may repeat the current value or leave it out (kept), not change it',
-      }),
+    excludeFromCreditManagement: z.boolean().optional().openapi({
+      description:
+        'credit staff decide it (PATCH /sales-orders/{id}/credit-management): the feed may repeat the current value or leave it out (kept), not change it',
+    }),
   })
   .openapi('SalesOrderInput');
 

@@ -82,12 +82,10 @@ export function syncRoutes(app: OpenAPIHono<AppEnv>, feed: ChangeFeed): void {
           description: 'The stream',
           content: {
             'text/event-stream': {
-              schema: z
-                .string()
-                .openapi({
-                  example:
-                    'id: 42\nevent: change\ndata: {"seq":42,"entity":"hold","id":"H-17","op":"update","version":3}\n\n',
-                }),
+              schema: z.string().openapi({
+                example:
+                  'id: 42\nevent: change\ndata: {"seq":42,"entity":"hold","id":"H-17","op":"update","version":3}\n\n',
+              }),
             },
           },
         },

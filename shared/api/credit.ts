@@ -39,13 +39,10 @@ const CreditExposureSchema = z
     description: "the customer's exposure without the order being checked (credit.md §1.9)",
   });
 
-const CreditGroupPositionSchema = z
-  .object({ id: z.string(), limit: MoneyJson, exposure: MoneyJson })
-  .nullable()
-  .meta({
-    description:
-      "the credit group's limit as the credit check applies it: null when the customer has no group, is unlimited, or the checkCustomerCreditGroupsCreditLimit parameter is off",
-  });
+const CreditGroupPositionSchema = z.object({ id: z.string(), limit: MoneyJson, exposure: MoneyJson }).nullable().meta({
+  description:
+    "the credit group's limit as the credit check applies it: null when the customer has no group, is unlimited, or the checkCustomerCreditGroupsCreditLimit parameter is off",
+});
 
 const CreditReasonSchema = z
   .object({
@@ -96,13 +93,10 @@ export const CustomerCreditSchema = z
     totalCreditLimit: MoneyJson.meta({
       description: "the customer's own total limit: (activeTemporaryLimit ?? baseCreditLimit) + insuranceContribution",
     }),
-    creditGroupId: z
-      .string()
-      .nullable()
-      .meta({
-        description:
-          'the customer credit group the customer belongs to (credit.md §1.5), whether or not group limits are checked',
-      }),
+    creditGroupId: z.string().nullable().meta({
+      description:
+        'the customer credit group the customer belongs to (credit.md §1.5), whether or not group limits are checked',
+    }),
   })
   .meta({
     id: 'CustomerCredit',

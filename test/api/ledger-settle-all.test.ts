@@ -70,17 +70,15 @@ async function state(t: TestApp, c: string, fromSeq: number, fromAudit: number) 
     ...rest,
     id: rest.entity === 'settlement' ? 'S' : rest.id,
   }));
-  const audit = (await allAudit(t))
-    .slice(fromAudit)
-    .map((a) => ({
-      action: a.action,
-      entity: a.entity,
-      before: a.before,
-      after:
-        a.after && typeof a.after === 'object' && 'id' in a.after && a.entity === 'settlement'
-          ? { ...a.after, id: 'S', reverses: (a.after as { reverses?: string }).reverses ? 'S' : undefined }
-          : a.after,
-    }));
+  const audit = (await allAudit(t)).slice(fromAudit).map((a) => ({
+    action: a.action,
+    entity: a.entity,
+    before: a.before,
+    after:
+      a.after && typeof a.after === 'object' && 'id' in a.after && a.entity === 'settlement'
+        ? { ...a.after, id: 'S', reverses: (a.after as { reverses?: string }).reverses ? 'S' : undefined }
+        : a.after,
+  }));
   return strip({
     transactions: transactions.map((r) => ({ ...r, open_amount: String(r.open_amount) })),
     settlements: settlements.map((r) => ({

@@ -10,12 +10,10 @@ const Percent = z.number().int().min(0).max(100).openapi({ description: '0–100
 export const ActivityInput = z
   .strictObject({
     customerId: Id,
-    type: z
-      .enum(ACTIVITY_TYPES)
-      .openapi({
-        description:
-          'task: future work; action: work done; appointment: a future meeting; event: something that happened',
-      }),
+    type: z.enum(ACTIVITY_TYPES).openapi({
+      description:
+        'task: future work; action: work done; appointment: a future meeting; event: something that happened',
+    }),
     subject: Subject,
     caseId: Id.nullish().openapi({ description: 'a case of the same customer' }),
     transactionIds: TransactionIdList().default([]).openapi({ description: 'transactions of the same customer' }),

@@ -17,12 +17,9 @@ export const FeeSchema = z
     amount: MoneyOut,
     currency: z.string(),
     date: DateOut.nullable().openapi({ description: 'posting date (null on a draft note)' }),
-    transactionId: z
-      .string()
-      .nullable()
-      .openapi({
-        description: 'the ledger entry now carrying the charge (the reinstating debit after a reinstatement)',
-      }),
+    transactionId: z.string().nullable().openapi({
+      description: 'the ledger entry now carrying the charge (the reinstating debit after a reinstatement)',
+    }),
     adjustmentStatus: z.enum(ADJUSTMENT_STATUSES),
     waivedAmount: MoneyOut.nullable(),
     createdAt: Timestamp,

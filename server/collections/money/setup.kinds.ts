@@ -98,13 +98,9 @@ const InterestCodeInput = z
     currency: Currency,
     validFrom: DateIn.optional(),
     ...versionFields,
-    versions: z
-      .array(VersionInput)
-      .max(50)
-      .optional()
-      .openapi({
-        description: 'further date-effective versions, each with the same fields as the code and its own validFrom',
-      }),
+    versions: z.array(VersionInput).max(50).optional().openapi({
+      description: 'further date-effective versions, each with the same fields as the code and its own validFrom',
+    }),
   })
   .superRefine((v, ctx) => {
     checkVersion(v as unknown as VersionIn, ctx, []);

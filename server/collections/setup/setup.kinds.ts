@@ -58,12 +58,10 @@ export const AgingDefinitionInput = z
       .enum(['forward', 'backward'])
       .default('forward')
       .openapi({ description: 'display order of the columns only (collections.md §1.4)' }),
-    lines: z
-      .array(AgingLineIn)
-      .openapi({
-        description:
-          'oldest → newest: past lines, then at most one unit-0 line (interval day), then future lines; 1 to 6 lines',
-      }),
+    lines: z.array(AgingLineIn).openapi({
+      description:
+        'oldest → newest: past lines, then at most one unit-0 line (interval day), then future lines; 1 to 6 lines',
+    }),
   })
   .superRefine((v, ctx) => {
     const def: AgingDefinition = {
@@ -168,42 +166,29 @@ const agingDefinitions: SetupKind<z.ZodType<Record<string, unknown>>> = {
 };
 
 const CriterionIn = z.strictObject({
-  field: z
-    .string()
-    .min(1)
-    .max(80)
-    .openapi({
-      example: 'amountDue',
-      description: 'a customer field, a snapshot field (collections pools only) or `period:<line label>`',
-    }),
+  field: z.string().min(1).max(80).openapi({
+    example: 'amountDue',
+    description: 'a customer field, a snapshot field (collections pools only) or `period:<line label>`',
+  }),
   op: z.enum(POOL_OPERATORS),
-  value: z
-    .union([z.string().max(200), z.array(z.string().max(200)).max(100)])
-    .openapi({
-      description: 'one value, or a list for `in` and `[from, to]` for `between`; amounts as decimal strings',
-    }),
+  value: z.union([z.string().max(200), z.array(z.string().max(200)).max(100)]).openapi({
+    description: 'one value, or a list for `in` and `[from, to]` for `between`; amounts as decimal strings',
+  }),
 });
 
 export const PoolInput = z
   .strictObject({
     name: z.string().trim().min(1).max(60),
-    type: z
-      .enum(['collections', 'agingSnapshot'])
-      .openapi({
-        description:
-          'collections pools filter the aging list; agingSnapshot pools choose the customers of a snapshot run',
-      }),
+    type: z.enum(['collections', 'agingSnapshot']).openapi({
+      description:
+        'collections pools filter the aging list; agingSnapshot pools choose the customers of a snapshot run',
+    }),
     definitionId: Id.nullish().openapi({
       description: 'the aging definition the list uses with this pool (collections.md §2.1)',
     }),
-    criteria: z
-      .array(CriterionIn)
-      .max(20)
-      .default([])
-      .openapi({
-        description:
-          'combined with AND; an empty list matches every customer (with a snapshot, for a collections pool)',
-      }),
+    criteria: z.array(CriterionIn).max(20).default([]).openapi({
+      description: 'combined with AND; an empty list matches every customer (with a snapshot, for a collections pool)',
+    }),
   })
   .superRefine((v, ctx) => {
     // The labels are checked against the definition in validate (it needs the database).

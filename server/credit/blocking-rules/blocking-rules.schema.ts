@@ -37,13 +37,10 @@ export const BlockingRuleInput = z
     days: z.number().int().min(0).max(36500).nullish(),
     amount: NonNegativeMoneyIn.nullish(),
     percent: RateIn.nullish(),
-    creditLimitThreshold: z
-      .union([z.string(), z.number()])
-      .nullish()
-      .openapi({
-        type: 'string',
-        description: 'overdueAmount only: a percentage (valueType percent) or an amount (valueType amount)',
-      }),
+    creditLimitThreshold: z.union([z.string(), z.number()]).nullish().openapi({
+      type: 'string',
+      description: 'overdueAmount only: a percentage (valueType percent) or an amount (valueType amount)',
+    }),
     accountStatusId: idOf('accountStatus').nullish(),
     paymentTermsId: idOf('paymentTerms').nullish(),
     releaseSalesOrder: z.boolean().default(false),

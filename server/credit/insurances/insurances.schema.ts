@@ -24,13 +24,10 @@ export const InsuranceInput = z
     }),
     effectiveDate: DateIn,
     expirationDate: DateIn.openapi({ description: 'inclusive; on or after effectiveDate' }),
-    includedInExposure: z
-      .boolean()
-      .default(false)
-      .openapi({
-        description:
-          'when true the full policy value is taken off the limit again (reduces the limit by the full policy value)',
-      }),
+    includedInExposure: z.boolean().default(false).openapi({
+      description:
+        'when true the full policy value is taken off the limit again (reduces the limit by the full policy value)',
+    }),
   })
   .superRefine((v, ctx) => {
     if (v.identifier === 'guarantee' && v.coverageTypeId != null)

@@ -67,13 +67,10 @@ export const GenerateBody = z
       })
       .optional(),
     valueType: z.enum(['fixed', 'percentage']).default('fixed'),
-    value: z
-      .union([z.string(), z.number()])
-      .default(0)
-      .openapi({
-        type: 'string',
-        description: 'fixed: a signed amount; percentage: a signed percentage (up to 4 decimals)',
-      }),
+    value: z.union([z.string(), z.number()]).default(0).openapi({
+      type: 'string',
+      description: 'fixed: a signed amount; percentage: a signed percentage (up to 4 decimals)',
+    }),
     roundOff: MoneyIn.optional().refine((m) => m === undefined || m > 0n, 'must be greater than zero'),
     roundingForm: z.enum(['normal', 'up', 'down']).default('normal'),
     dates: DatesChange.optional(),
