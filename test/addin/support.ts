@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { freePort, serverArgs } from '../support/process';
+import { freePort, startServer as startProcess, stopServer } from '../support/process';
 
 /** The Debian Chromium and the flags SPEC §2 prescribes; never a downloaded browser. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -42,39 +41,12 @@ export interface RunningServer {
   remove(): void;
 }
 
-async function spawnServer(
-  port: number,
-  db: string,
-  seed: boolean,
-): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, serverArgs(), {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: db,
-      LOG_LEVEL: 'warn',
-      SEED_DEMO: seed ? '1' : '0',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += String(d)));
-  child.stderr!.on('data', (d) => (out += String(d)));
-  const began = performance.now();
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited: ${out}`);
-    if (performance.now() - began > 30_000) throw new Error(`not ready after 30 s: ${out}`);
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
-      if (res.status === 200 && out.includes('listening')) break;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { child, output: () => out };
-}
+/** One server process on `db` and `port` (test/support/process.ts, as `npm start` runs it). */
+const spawnServer = (port: number, db: string, seed: boolean) =>
+  startProcess(
+    { PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: db, SEED_DEMO: seed ? '1' : '0' },
+    { readyTimeoutMs: 30_000 },
+  );
 
 /** The server as `npm start` runs it, on a free port over a temp SQLite database with the demo company. */
 export async function startServer(opts: { seed?: boolean } = {}): Promise<RunningServer> {
@@ -107,12 +79,7 @@ export async function startServer(opts: { seed?: boolean } = {}): Promise<Runnin
       const text = await res.text();
       return { status: res.status, body: text ? JSON.parse(text) : null };
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (proc.child.exitCode !== null) return resolve();
-        proc.child.once('exit', () => resolve());
-        proc.child.kill('SIGTERM');
-      }),
+    stop: () => stopServer(proc),
     async restart() {
       proc = await spawnServer(port, db, seed);
     },

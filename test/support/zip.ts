@@ -88,3 +88,64 @@ export function zip(files: Entry[]): Buffer {
   end.writeUInt32LE(offset, 16);
   return Buffer.concat([...parts, cd, end]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Workbooks written by hand
+
+const MAIN = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
+const REL = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
+
+export interface HandOptions {
+  /** The <si> items of xl/sharedStrings.xml (no shared-strings part when absent). */
+  sst?: string;
+  /** A namespace prefix for the SpreadsheetML elements, as the OpenXML SDK writes them ("x"). */
+  prefix?: string;
+  /** Relationship targets as absolute paths (/xl/worksheets/…). */
+  absolute?: boolean;
+  /** How each entry is stored or damaged, by name. */
+  entry?: Record<string, Partial<Entry>>;
+  /** The workbook's sheet order, as indexes into the sheets (default: as given). */
+  workbookOrder?: number[];
+}
+
+/**
+ * An .xlsx from worksheet XML (the content of <sheetData>), laid out as Excel lays it out:
+ * workbook, relationships, worksheets, shared strings, then document properties (a last entry
+ * after the parts that matter, as in Excel's files: exceljs may lose the last entry's content).
+ */
+export function handXlsx(sheets: { name: string; rows: string }[], o: HandOptions = {}): Buffer {
+  const p = o.prefix ? `${o.prefix}:` : '';
+  const ns = o.prefix ? `xmlns:${o.prefix}="${MAIN}"` : `xmlns="${MAIN}"`;
+  const order = o.workbookOrder ?? sheets.map((_, i) => i);
+  const workbook = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<${p}workbook ${ns} xmlns:r="${REL}"><${p}sheets>${order
+    .map((i) => `<${p}sheet name="${sheets[i]!.name}" sheetId="${i + 1}" r:id="rId${i + 1}"/>`)
+    .join('')}</${p}sheets></${p}workbook>`;
+  const rels = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">${sheets
+    .map(
+      (_, i) =>
+        `<Relationship Id="rId${i + 1}" Type="${REL}/worksheet" Target="${o.absolute ? '/xl/' : ''}worksheets/sheet${i + 1}.xml"/>`,
+    )
+    .join('')}</Relationships>`;
+  const files: Entry[] = [
+    {
+      name: '[Content_Types].xml',
+      text: '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+    },
+    { name: 'xl/workbook.xml', text: workbook },
+    { name: 'xl/_rels/workbook.xml.rels', text: rels },
+    ...sheets.map((s, i) => ({
+      name: `xl/worksheets/sheet${i + 1}.xml`,
+      text: `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<${p}worksheet ${ns} xmlns:r="${REL}"><${p}sheetData>${s.rows}</${p}sheetData></${p}worksheet>`,
+    })),
+  ];
+  if (o.sst !== undefined)
+    files.push({
+      name: 'xl/sharedStrings.xml',
+      text: `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<${p}sst ${ns}>${o.sst}</${p}sst>`,
+    });
+  files.push({
+    name: 'docProps/app.xml',
+    text: '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"/>',
+  });
+  return zip(files.map((f) => ({ ...f, ...o.entry?.[f.name] })));
+}
