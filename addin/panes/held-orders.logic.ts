@@ -20,7 +20,7 @@ import {
 } from '../excel/workbook';
 import { ApiError, newIdempotencyKey, type CreditDeskClient } from '../sync/api';
 import { saveSyncState, type WorkbookSyncState } from '../sync/state';
-import type { HoldJson } from '../../shared/api/wire';
+import type { HoldBatchResultJson, HoldJson } from '../../shared/api/wire';
 
 const DECISIONS = ['Release', 'Reject'] as const;
 
@@ -161,16 +161,6 @@ function readDecisions(headers: readonly string[], rows: readonly Cell[][]): Dec
   });
 }
 
-/** An item of the release/reject-batch answer (holds.routes.ts does not export its schema; its `hold` is the server's). */
-interface BatchItemResult {
-  index: number;
-  status: 'ok' | 'error';
-  hold?: HoldJson;
-  errors: { path: string; message: string }[];
-  code?: string;
-  current?: HoldJson;
-}
-
 export interface ApplyOutcome {
   applied: number;
   conflicts: number;
@@ -214,7 +204,7 @@ export async function applyDecisions(host: ExcelHost, client: CreditDeskClient):
             ...(d.comment ? { comment: d.comment } : {}),
           }));
     try {
-      const res = await client.post<{ items: BatchItemResult[] }>(
+      const res = await client.post<HoldBatchResultJson>(
         `/api/v1/holds:${kind === 'Release' ? 'release' : 'reject'}-batch`,
         { items },
         { idempotencyKey: newIdempotencyKey() },

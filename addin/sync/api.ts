@@ -3,7 +3,7 @@
  * with backoff on network failures (and 502/503/504), never on an answer the server gave.
  */
 
-import type { ErrorDetailJson, ErrorJson } from '../../shared/api/wire';
+import type { ChangesPageJson, ErrorDetailJson, ErrorJson, UserJson } from '../../shared/api/wire';
 
 export type ErrorDetail = ErrorDetailJson;
 
@@ -146,15 +146,13 @@ export class CreditDeskClient {
   async headSequence(since = 0): Promise<number> {
     let seq = since;
     for (;;) {
-      const page = await this.get<{ changes: { seq: number }[]; nextSince: number }>(
-        `/api/v1/changes?since=${seq}&limit=1000`,
-      );
+      const page = await this.get<ChangesPageJson>(`/api/v1/changes?since=${seq}&limit=1000`);
       if (!page.changes.length || page.nextSince === seq) return page.nextSince ?? seq;
       seq = page.nextSince;
     }
   }
 
-  me(): Promise<{ id: string; name: string; role: string }> {
+  me(): Promise<UserJson> {
     return this.get('/api/v1/me');
   }
 }

@@ -5,6 +5,8 @@ import {
   DateIn,
   DateOut,
   Id,
+  idOf,
+  type IdKind,
   LongText,
   MoneyIn,
   MoneyOut,
@@ -15,6 +17,8 @@ import {
 } from '../http/schemas';
 
 const OptionalId = Id.nullish();
+/** An optional {@link Id} of one kind, documented with an example of that kind. */
+const optionalIdOf = (kind: IdKind) => idOf(kind).nullish();
 const OptionalDate = DateIn.nullish();
 
 /** The fields a caller may set on a customer (credit.md §1.2, collections.md §1.1). */
@@ -29,13 +33,13 @@ const customerFields = {
   unlimitedCredit: z.boolean().optional(),
   excludeFromCreditManagement: z.boolean().optional(),
   ignoreUntilDate: OptionalDate,
-  creditManagementGroupId: OptionalId,
-  accountStatusId: OptionalId,
-  statusReasonId: OptionalId,
-  paymentTermsId: OptionalId,
-  cashDiscountId: OptionalId,
-  customerGroup: OptionalId,
-  interestCodeId: OptionalId,
+  creditManagementGroupId: optionalIdOf('creditManagementGroup'),
+  accountStatusId: optionalIdOf('accountStatus'),
+  statusReasonId: optionalIdOf('reasonCode'),
+  paymentTermsId: optionalIdOf('paymentTerms'),
+  cashDiscountId: optionalIdOf('cashDiscount'),
+  customerGroup: optionalIdOf('customerGroup'),
+  interestCodeId: optionalIdOf('interestCode'),
   riskScore: MoneyIn.nullish().openapi({
     type: 'string',
     example: '42.50',
@@ -52,7 +56,7 @@ const customerFields = {
   titleHeld: z.boolean().default(false),
   creditRating: ShortText.nullish(),
   notes: LongText.nullish(),
-  collectionsContactId: OptionalId,
+  collectionsContactId: optionalIdOf('contact'),
   postingProfile: OptionalId,
   salesGroup: OptionalId,
 };
@@ -65,9 +69,9 @@ export const CustomerInput = z.strictObject(customerFields).openapi('CustomerInp
  */
 export const CreditProfilePatch = z
   .strictObject({
-    accountStatusId: OptionalId,
-    statusReasonId: OptionalId,
-    creditManagementGroupId: OptionalId,
+    accountStatusId: optionalIdOf('accountStatus'),
+    statusReasonId: optionalIdOf('reasonCode'),
+    creditManagementGroupId: optionalIdOf('creditManagementGroup'),
     lastReviewDate: OptionalDate,
     nextScheduledReviewDate: OptionalDate,
     creditRating: ShortText.nullish(),
@@ -93,7 +97,7 @@ export type CustomerInput = z.output<typeof CustomerInput>;
 
 /** One item of `customers:batch`: the customer with its id, and optionally the version it is based on. */
 export const CustomerBatchItem = z.strictObject({
-  id: Id,
+  id: idOf('customer'),
   version: z.number().int().min(1).optional(),
   ...customerFields,
 });

@@ -184,3 +184,21 @@ export function listCustomerTransactions(
   if (q.after !== undefined) query = query.where('id', '>', q.after);
   return query.execute();
 }
+
+/** Stores a transaction's collection status and promise (collections.md §3.6) with its new version. */
+export async function updateCollectionStatus(
+  db: Db,
+  id: string,
+  set: Pick<TransactionRow, 'collection_status' | 'promise_date' | 'promise_amount' | 'version'>,
+): Promise<void> {
+  await db.updateTable('transactions').set(set).where('id', '=', id).execute();
+}
+
+/** Marks an open item's promise to pay broken (collections.md §2.4 step 5), one prepared statement a row. */
+export function markPromiseBroken(r: Reader, transactionId: string): Promise<void> {
+  return sqlRun(
+    r,
+    `update transactions set collection_status = 'promiseToPayBroken', version = version + 1 where id = ?`,
+    [transactionId],
+  );
+}

@@ -9,7 +9,7 @@ import { command } from '../http/command';
 import { errorBody } from '../http/errors';
 import { errorResponses, jsonResponse, register } from '../http/openapi';
 import { jsonWithList } from '../http/json-stream';
-import { Id } from '../http/schemas';
+import { idOf } from '../http/schemas';
 import { requestReader } from '../http/reader';
 import { holdRowToHold, listHolds } from '../credit/holds/holds.repository';
 import { agingList } from '../collections/aging/aging.service';
@@ -327,7 +327,9 @@ export function sheetRoutes(app: OpenAPIHono<AppEnv>): void {
       path: '/api/v1/exports/aging.xlsx',
       tags: [TAG],
       summary: 'The aging list as a formatted workbook (the same rows and pool visibility as GET /aging)',
-      request: { query: z.object({ definitionId: Id.optional(), poolId: Id.optional() }) },
+      request: {
+        query: z.object({ definitionId: idOf('agingDefinition').optional(), poolId: idOf('pool').optional() }),
+      },
       responses: {
         200: {
           description: 'an .xlsx workbook',

@@ -8,30 +8,7 @@ import { errorResponses, jsonResponse, register } from '../http/openapi';
 import { decodeCursor, encodeCursor, MAX_PAGE } from '../http/paging';
 import { Id } from '../http/schemas';
 import { ApiError } from '../http/errors';
-
-const ChangeSchema = z
-  .object({
-    seq: z.number(),
-    entity: z.string(),
-    id: z.string(),
-    op: z.enum(['create', 'update', 'delete']),
-    version: z.number(),
-  })
-  .openapi('Change');
-const AuditSchema = z
-  .object({
-    id: z.string(),
-    at: z.string(),
-    userId: z.string().nullable(),
-    requestId: z.string().nullable(),
-    action: z.string(),
-    entity: z.string(),
-    entityId: z.string(),
-    before: z.unknown().nullable(),
-    after: z.unknown().nullable(),
-    reason: z.string().nullable(),
-  })
-  .openapi('AuditRow');
+import { AuditSchema, ChangesPageSchema } from './sync.schema';
 
 const SEQ = /^\d{1,15}$/;
 
@@ -50,7 +27,7 @@ export function syncRoutes(app: OpenAPIHono<AppEnv>, feed: ChangeFeed): void {
         }),
       },
       responses: {
-        200: jsonResponse(z.object({ changes: z.array(ChangeSchema), nextSince: z.number() })),
+        200: jsonResponse(ChangesPageSchema),
         ...errorResponses,
       },
     }),

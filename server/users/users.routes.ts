@@ -7,18 +7,9 @@ import { errorResponses, jsonBody, jsonResponse, register } from '../http/openap
 import { IdParam, Name } from '../http/schemas';
 import { ROLES } from '../db/transaction';
 import { createToken, createUser, findUser, listUsers, revokeTokens } from './users.service';
+import { UserSchema } from './users.schema';
 
 const tags = ['Users and tokens'];
-const UserSchema = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    role: z.enum(ROLES as [string, ...string[]]),
-    createdAt: z.string(),
-    version: z.number(),
-  })
-  .openapi('User');
-
 export function userRoutes(app: OpenAPIHono<AppEnv>): void {
   register(
     app,

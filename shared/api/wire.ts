@@ -8,11 +8,13 @@
  */
 import type { z } from 'zod';
 import type { CreditContextResponse } from '../../server/credit/credit-check/credit-context';
-import type { HoldSchema } from '../../server/credit/holds/holds.routes';
+import type { BatchResult, HoldSchema } from '../../server/credit/holds/holds.schema';
 import type { JournalSchema, ValidationSchema } from '../../server/credit/journals/journals.schema';
 import type { ErrorSchema } from '../../server/http/schemas';
 import type { AgingListSchema } from '../../server/collections/aging/aging.schema';
 import type { AgingDefinitionInput, PoolInput } from '../../server/collections/setup/setup.kinds';
+import type { UserSchema } from '../../server/users/users.schema';
+import type { ChangesPageSchema } from '../../server/sync/sync.schema';
 
 /** `POST /api/v1/credit-context:batch`. */
 export type CreditContextJson = z.output<typeof CreditContextResponse>;
@@ -26,6 +28,13 @@ export type ExposurePartsJson = CustomerContextJson['exposureParts'];
 
 /** A hold as `GET /api/v1/holds` lists it. */
 export type HoldJson = z.output<typeof HoldSchema>;
+/** `POST /api/v1/holds:release-batch` and `holds:reject-batch`: one item per hold sent. */
+export type HoldBatchResultJson = z.output<typeof BatchResult>;
+
+/** `GET /api/v1/me`: the user the token belongs to. */
+export type UserJson = z.output<typeof UserSchema>;
+/** A page of `GET /api/v1/changes`. */
+export type ChangesPageJson = z.output<typeof ChangesPageSchema>;
 
 /** `POST /api/v1/adjustment-journals:validate`. */
 export type JournalValidationJson = z.output<typeof ValidationSchema>;

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { DateIn, DateOut, Id, LongText, ShortText, Timestamp } from '../../http/schemas';
+import { DateIn, DateOut, idOf, LongText, ShortText, Timestamp } from '../../http/schemas';
 import { TimestampIn, TransactionIdList } from '../work/work.shared';
 
 const ACTIVITY_TYPES = ['task', 'action', 'appointment', 'event'] as const;
@@ -9,17 +9,17 @@ const Percent = z.number().int().min(0).max(100).openapi({ description: '0–100
 
 export const ActivityInput = z
   .strictObject({
-    customerId: Id,
+    customerId: idOf('customer'),
     type: z.enum(ACTIVITY_TYPES).openapi({
       description:
         'task: future work; action: work done; appointment: a future meeting; event: something that happened',
     }),
     subject: Subject,
-    caseId: Id.nullish().openapi({ description: 'a case of the same customer' }),
+    caseId: idOf('case').nullish().openapi({ description: 'a case of the same customer' }),
     transactionIds: TransactionIdList().default([]).openapi({ description: 'transactions of the same customer' }),
     category: ShortText.nullish(),
     purpose: ShortText.nullish(),
-    responsibleUserId: Id.nullish().openapi({ description: 'left out: the caller; null: nobody' }),
+    responsibleUserId: idOf('user').nullish().openapi({ description: 'left out: the caller; null: nobody' }),
     startAt: TimestampIn.nullish(),
     endAt: TimestampIn.nullish().openapi({ description: 'not before startAt' }),
     dueDate: DateIn.nullish(),
@@ -27,7 +27,9 @@ export const ActivityInput = z
     percentComplete: Percent.default(0),
     notes: LongText.nullish(),
     isCollectionsActivity: z.boolean().default(true),
-    followUpOf: Id.nullish().openapi({ description: 'the activity of the same customer this one follows up' }),
+    followUpOf: idOf('activity')
+      .nullish()
+      .openapi({ description: 'the activity of the same customer this one follows up' }),
   })
   .openapi('ActivityInput');
 export type ActivityInput = z.output<typeof ActivityInput>;
@@ -39,11 +41,11 @@ export const ActivityPatch = z
     dueDate: DateIn.nullable().optional(),
     startAt: TimestampIn.nullable().optional(),
     endAt: TimestampIn.nullable().optional(),
-    responsibleUserId: Id.nullable().optional(),
+    responsibleUserId: idOf('user').nullable().optional(),
     percentComplete: Percent.optional(),
     category: ShortText.nullable().optional(),
     purpose: ShortText.nullable().optional(),
-    caseId: Id.nullable().optional(),
+    caseId: idOf('case').nullable().optional(),
     transactionIds: TransactionIdList().optional().openapi({ description: 'replaces the linked set' }),
     closed: z.boolean().optional().openapi({ description: 'true closes (sets closedAt), false reopens (clears it)' }),
     followUp: z
@@ -95,8 +97,8 @@ export const ActivityPatchResult = ActivitySchema.extend({
 }).openapi('ActivityPatchResult');
 
 export const ActivityListQuery = {
-  customerId: Id.optional(),
-  caseId: Id.optional(),
-  responsibleUserId: Id.optional(),
+  customerId: idOf('customer').optional(),
+  caseId: idOf('case').optional(),
+  responsibleUserId: idOf('user').optional(),
   status: z.enum(['open', 'closed']).optional().openapi({ description: 'left out: open and closed' }),
 };

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { DateIn, DateOut, Id, MoneyOut, SinceQuery, Timestamp } from '../../http/schemas';
+import { DateIn, DateOut, idOf, MoneyOut, SinceQuery, Timestamp } from '../../http/schemas';
 
 /** The OpenAPI tag of the aging routes. */
 export const TAG = 'Collections';
@@ -60,13 +60,13 @@ export const AgingListSchema = z
 
 export const SnapshotBody = z
   .strictObject({
-    definitionId: Id.optional().openapi({
+    definitionId: idOf('agingDefinition').optional().openapi({
       description: 'default: the parameter defaultAgingDefinitionId, else the first definition',
     }),
     asOf: DateIn.optional().openapi({ description: 'the aging date; default today' }),
     criteria: Criteria.default('dueDate'),
     creditPlacement: Placement.optional().openapi({ description: 'default: the parameter creditPlacement' }),
-    poolId: Id.nullish().openapi({
+    poolId: idOf('pool').nullish().openapi({
       description: 'an agingSnapshot pool choosing the customers; default every customer',
     }),
     includeZeroBalance: z.boolean().default(false),
@@ -90,8 +90,8 @@ export const SnapshotResult = z
   .openapi('AgingSnapshotResult');
 
 export const AgingQuery = z.object({
-  definitionId: Id.optional(),
-  poolId: Id.optional(),
+  definitionId: idOf('agingDefinition').optional(),
+  poolId: idOf('pool').optional(),
   since: SinceQuery,
   limit: z.coerce
     .number()
@@ -103,7 +103,9 @@ export const AgingQuery = z.object({
   cursor: z.string().max(200).optional(),
 });
 
-export const AgingRefreshBody = z.strictObject({ definitionId: Id.optional() }).openapi('AgingRefreshRequest');
+export const AgingRefreshBody = z
+  .strictObject({ definitionId: idOf('agingDefinition').optional() })
+  .openapi('AgingRefreshRequest');
 
 export const PeriodsQuery = z.object({ asOf: DateIn.optional().openapi({ description: 'default today' }) });
 export const PeriodsSchema = z.object({
@@ -121,7 +123,7 @@ export const PeriodsSchema = z.object({
   ),
 });
 
-export const PoolCustomersQuery = z.object({ definitionId: Id.optional() });
+export const PoolCustomersQuery = z.object({ definitionId: idOf('agingDefinition').optional() });
 export const PoolCustomersSchema = z.object({
   poolId: z.string(),
   definitionId: z.string().nullable(),
@@ -129,14 +131,14 @@ export const PoolCustomersSchema = z.object({
 });
 
 export const AgingReportQuery = z.object({
-  definitionId: Id.optional(),
+  definitionId: idOf('agingDefinition').optional(),
   asOf: DateIn.optional().openapi({ description: 'the aging date; default today' }),
   balanceAsOf: DateIn.optional().openapi({
     description: 'whose open amounts: settlements dated after it are undone; default asOf',
   }),
   criteria: Criteria.default('dueDate'),
   creditPlacement: Placement.optional(),
-  customerId: Id.optional(),
+  customerId: idOf('customer').optional(),
 });
 
 export const AgingReportSchema = z

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { Id, Timestamp } from '../../http/schemas';
+import { idOf, Timestamp } from '../../http/schemas';
 import { TransactionIdList } from '../work/work.shared';
 
 export const CASE_STATUSES = ['open', 'closed'] as const;
@@ -8,10 +8,10 @@ const Description = z.string().trim().min(1).max(1000);
 
 export const CaseInput = z
   .strictObject({
-    customerId: Id,
-    categoryId: Id.openapi({ description: 'a case category of type collections' }),
+    customerId: idOf('customer'),
+    categoryId: idOf('caseCategory').openapi({ description: 'a case category of type collections' }),
     description: Description,
-    ownerUserId: Id.nullish().openapi({ description: 'left out: the caller; null: nobody' }),
+    ownerUserId: idOf('user').nullish().openapi({ description: 'left out: the caller; null: nobody' }),
     transactionIds: TransactionIdList().default([]),
   })
   .openapi('CaseInput');
@@ -20,8 +20,8 @@ export type CaseInput = z.output<typeof CaseInput>;
 export const CasePatch = z
   .strictObject({
     description: Description.optional(),
-    ownerUserId: Id.nullable().optional(),
-    categoryId: Id.optional(),
+    ownerUserId: idOf('user').nullable().optional(),
+    categoryId: idOf('caseCategory').optional(),
     status: z
       .enum(CASE_STATUSES)
       .optional()
@@ -52,6 +52,6 @@ export const CaseSchema = z
 export type CaseJson = z.infer<typeof CaseSchema>;
 
 export const CaseListQuery = {
-  customerId: Id.optional(),
+  customerId: idOf('customer').optional(),
   status: z.enum(CASE_STATUSES).optional().openapi({ description: 'left out: every status' }),
 };

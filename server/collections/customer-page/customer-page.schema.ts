@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { Id } from '../../http/schemas';
+import { idOf } from '../../http/schemas';
 import { CustomerWithCreditSchema } from '../../customers/customers.schema';
 import { TransactionSchema } from '../../ledger/ledger.schema';
 import { ActivitySchema } from '../activities/activities.schema';
@@ -52,7 +52,7 @@ export const CollectionsPageSchema = z
   .openapi('CustomerCollectionsPage');
 
 export const CollectionsPageQuery = z.object({
-  definitionId: Id.optional().openapi({
+  definitionId: idOf('agingDefinition').optional().openapi({
     description: 'default: the parameter defaultAgingDefinitionId, else the first definition',
   }),
   transactions: z

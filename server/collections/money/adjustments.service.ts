@@ -1,3 +1,5 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema';
 import type { Tx } from '../../db/transaction';
 import { toBigInt, toBigIntOrNull } from '../../db/values';
 import { lockRows } from '../../customers/customers.service';
@@ -14,14 +16,27 @@ import {
   type AdjustmentAction,
   type AdjustmentStatus,
 } from '../../../shared/collections/adjustments';
-import { findNote, lockCustomer } from './interest.service';
 import {
   ADJUSTMENT,
   FEE,
   feeRowToJson,
+  feesOfNote,
+  findFee,
+  findNote,
+  insertAdjustmentHistory,
+  listPostedFees,
+  insertFee,
   INTEREST_NOTE,
+  linesOfNote,
+  lockCustomer,
   newMoneyId,
   notesToJson,
+  notesWithOpenTargets,
+  postedNotesOf,
+  updateFee,
+  updateLine,
+  updateNote,
+  waivedEver,
   type FeeRow,
   type LineRow,
   type NoteRow,
@@ -109,18 +124,8 @@ async function noteScope(tx: Tx, noteId: string, input: AdjustmentInput): Promis
     throw ruleViolation(`interest note ${noteId} is ${note.status}; only a posted note can be adjusted`, [
       { path: 'status', message: note.status },
     ]);
-  const lines = await tx.db
-    .selectFrom('interest_note_lines')
-    .selectAll()
-    .where('note_id', '=', noteId)
-    .orderBy('line_no')
-    .execute();
-  const fees = await tx.db
-    .selectFrom('fees')
-    .selectAll()
-    .where('interest_note_id', '=', noteId)
-    .orderBy('id')
-    .execute();
+  const lines = await linesOfNote(tx.db, noteId);
+  const fees = await feesOfNote(tx.db, noteId);
   const base = {
     customerId: note.customer_id,
     currency: note.currency,
@@ -155,8 +160,7 @@ async function noteScope(tx: Tx, noteId: string, input: AdjustmentInput): Promis
 }
 
 async function feeScope(tx: Tx, feeId: string): Promise<Scope> {
-  const q = tx.db.selectFrom('fees').selectAll().where('id', '=', feeId);
-  const fee = await (lockRows(tx) ? q.forUpdate() : q).executeTakeFirst();
+  const fee = await findFee(tx.db, feeId, lockRows(tx));
   if (!fee) throw notFound('fee', feeId);
   if (fee.charge_txn_id === null || fee.date === null)
     throw ruleViolation(`fee ${feeId} is on a draft interest note; post the note first`);
@@ -231,30 +235,18 @@ async function record(
   for (const { t, set } of changes) {
     if (t.kind === 'line') {
       const { charge_txn_id, waive_txn_id, waived_amount, adjustment_status } = set;
-      await tx.db
-        .updateTable('interest_note_lines')
-        .set({ charge_txn_id, waive_txn_id, waived_amount, adjustment_status })
-        .where('id', '=', t.id)
-        .execute();
+      await updateLine(tx.db, t.id, { charge_txn_id, waive_txn_id, waived_amount, adjustment_status });
     } else {
-      const fee = (await tx.db
-        .selectFrom('fees')
-        .selectAll()
-        .where('id', '=', t.id)
-        .executeTakeFirstOrThrow()) as FeeRow;
+      const fee = (await findFee(tx.db, t.id))!;
       const { charge_txn_id, waive_txn_id, waived_amount, adjustment_status } = set;
-      await tx.db
-        .updateTable('fees')
-        .set({
-          charge_txn_id,
-          waive_txn_id,
-          waived_amount,
-          adjustment_status,
-          updated_at: tx.now,
-          version: fee.version + 1,
-        })
-        .where('id', '=', t.id)
-        .execute();
+      await updateFee(tx.db, t.id, {
+        charge_txn_id,
+        waive_txn_id,
+        waived_amount,
+        adjustment_status,
+        updated_at: tx.now,
+        version: fee.version + 1,
+      });
       const after = feeRowToJson({
         ...fee,
         charge_txn_id: charge_txn_id ?? fee.charge_txn_id,
@@ -270,31 +262,26 @@ async function record(
   if (s.note) {
     const note = (await findNote(tx.db, s.note.id))!;
     const next = { updated_at: tx.now, version: note.version + 1 };
-    await tx.db.updateTable('interest_notes').set(next).where('id', '=', note.id).execute();
+    await updateNote(tx.db, note.id, next);
     const [after] = await notesToJson(tx.db, [{ ...note, ...next }]);
     tx.changed(INTEREST_NOTE, note.id, 'update', next.version, {
       action: `interestNote.${action}`,
       after: { target: s.target, targetRef: s.targetRef, amount: formatMoney(amount), note: after },
     });
   }
-  const inserted = await tx.db
-    .insertInto('adjustment_history')
-    .values({
-      customer_id: s.customerId,
-      interest_note_id: s.note?.id ?? null,
-      target: s.target,
-      target_ref: s.targetRef,
-      action,
-      amount,
-      currency: s.currency,
-      adjustment_txn_ids: JSON.stringify(txnIds),
-      date,
-      user_id: tx.actor.userId,
-      at: tx.now,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const id = String(inserted.id);
+  const id = await insertAdjustmentHistory(tx.db, {
+    customer_id: s.customerId,
+    interest_note_id: s.note?.id ?? null,
+    target: s.target,
+    target_ref: s.targetRef,
+    action,
+    amount,
+    currency: s.currency,
+    adjustment_txn_ids: JSON.stringify(txnIds),
+    date,
+    user_id: tx.actor.userId,
+    at: tx.now,
+  });
   tx.changed(ADJUSTMENT, id, 'create', 1, {
     action: `adjustment.${action}`,
     after: {
@@ -321,14 +308,7 @@ async function waive(tx: Tx, s: Scope, input: AdjustmentInput): Promise<void> {
   const total = amounts.reduce((a, b) => a + b, 0n);
   if (total <= 0n) throw ruleViolation(`${targetNoun(s)} has nothing left to waive: it is paid or settled in full`);
   const limit = params.waiveLimits.find((l) => l.currency === s.currency)?.amount ?? null;
-  const ever = await tx.db
-    .selectFrom('adjustment_history')
-    .select((eb) => eb.fn.sum<string | number>('amount').as('sum'))
-    .where('customer_id', '=', s.customerId)
-    .where('currency', '=', s.currency)
-    .where('action', '=', 'waive')
-    .executeTakeFirst();
-  const refusal = waiveLimitRefusal(BigInt(ever?.sum ?? 0), total, limit, s.currency);
+  const refusal = waiveLimitRefusal(await waivedEver(tx.db, s.customerId, s.currency), total, limit, s.currency);
   if (refusal)
     throw ruleViolation(refusal, [
       { path: 'amount', message: `exceeds the waive limit of ${formatMoney(limit!)} ${s.currency}` },
@@ -412,30 +392,11 @@ async function reverse(tx: Tx, s: Scope, input: AdjustmentInput): Promise<void> 
       { path: 'feeId', message: 'fees are reversed only with their note' },
     ]);
   const targets = eligible(s, 'reverse');
-  const posted = await tx.db
-    .selectFrom('interest_notes')
-    .select(['id', 'posting_no'])
-    .where('customer_id', '=', s.customerId)
-    .where('status', '=', 'posted')
-    .execute();
-  const postedIds = posted.map((p) => p.id); // never empty: it holds this note
-  const openLines = await tx.db
-    .selectFrom('interest_note_lines')
-    .select('note_id')
-    .where('note_id', 'in', postedIds)
-    .where('adjustment_status', 'in', ['none', 'reinstated'])
-    .execute();
-  const openFees = await tx.db
-    .selectFrom('fees')
-    .select('interest_note_id')
-    .where('interest_note_id', 'in', postedIds)
-    .where('adjustment_status', 'in', ['none', 'reinstated'])
-    .execute();
-  const open = [
-    ...openLines.map((r) => ({ note_id: r.note_id })),
-    ...openFees.map((r) => ({ note_id: r.interest_note_id! })),
-  ];
-  const reversible = new Set(open.map((r) => r.note_id));
+  const posted = await postedNotesOf(tx.db, s.customerId);
+  const reversible = await notesWithOpenTargets(
+    tx.db,
+    posted.map((p) => p.id), // never empty: it holds this note
+  );
   const order = reverseOrderRefusal(
     posted.map((p) => ({ id: p.id, postingNo: p.posting_no ?? 0, reversed: !reversible.has(p.id) })),
     s.note.id,
@@ -503,9 +464,7 @@ export async function adjustFee(
   const scope = await feeScope(tx, feeId);
   await lockCustomer(tx, scope.customerId);
   await ACTIONS[action](tx, scope, input);
-  return feeRowToJson(
-    (await tx.db.selectFrom('fees').selectAll().where('id', '=', feeId).executeTakeFirstOrThrow()) as FeeRow,
-  );
+  return feeRowToJson((await findFee(tx.db, feeId))!);
 }
 
 /** A fee entered by hand: a fee row and its ledger entry (type fee), in the customer's currency. */
@@ -547,7 +506,7 @@ export async function createFee(
     updated_at: tx.now,
     version: 1,
   };
-  await tx.db.insertInto('fees').values(row).execute();
+  await insertFee(tx.db, row);
   const json = feeRowToJson(row);
   tx.changed(FEE, id, 'create', 1, { action: 'fee.create', after: json });
   return json;
@@ -591,8 +550,22 @@ export async function createNsfFee(
     updated_at: tx.now,
     version: 1,
   };
-  await tx.db.insertInto('fees').values(row).execute();
+  await insertFee(tx.db, row);
   const json = feeRowToJson(row);
   tx.changed(FEE, id, 'create', 1, { action: 'fee.create', after: json });
   return json;
+}
+
+export async function getFee(db: Kysely<Database>, id: string): Promise<FeeJson> {
+  const row = await findFee(db, id);
+  if (!row) throw notFound('fee', id);
+  return feeRowToJson(row);
+}
+
+/** A page of posted fees by id (`limit + 1` items, for `page()`), of one customer or all. */
+export async function listFees(
+  db: Kysely<Database>,
+  q: { limit: number; after?: string | undefined; customerId?: string | undefined },
+): Promise<FeeJson[]> {
+  return (await listPostedFees(db, q)).map(feeRowToJson);
 }

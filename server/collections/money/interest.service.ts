@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema';
 import type { Tx } from '../../db/transaction';
-import { groupBy, toBigInt } from '../../db/values';
+import { toBigInt } from '../../db/values';
 import { lockRows } from '../../customers/customers.service';
 import { notFound, ruleViolation, type ErrorDetail } from '../../http/errors';
 import { appendTransactions } from '../../ledger/ledger.service';
@@ -9,10 +9,26 @@ import { calculateInterestNote, invoicePortions, type InterestCode } from '../..
 import { refuseIf } from '../work/work.shared';
 import { loadInterestCode } from './setup.kinds';
 import {
+  coveredTo,
+  customersWithInterestCode,
+  draftNotesOf,
   FEE,
+  feesOfNote,
+  findNote,
+  insertNote,
   INTEREST_NOTE,
+  interestBearingInvoices,
+  interestCodesOfCustomers,
+  lastPostingNo,
+  linesOfNote,
+  listNotes,
+  liveSettlementsOfDebits,
+  lockCustomer,
   newMoneyId,
   notesToJson,
+  updateFee,
+  updateLine,
+  updateNote,
   type FeeRow,
   type LineRow,
   type NoteRow,
@@ -52,56 +68,10 @@ export interface CalculateInput {
   fromDate?: string | null | undefined;
 }
 
-/** The last day each invoice of the customer is already charged by a posted, not reversed line. */
-async function coveredTo(db: Db, customerId: string): Promise<Map<string, string>> {
-  const rows = await db
-    .selectFrom('interest_note_lines as l')
-    .innerJoin('interest_notes as n', 'n.id', 'l.note_id')
-    .select(['l.transaction_id', (eb) => eb.fn.max('l.to_date').as('to')])
-    .where('n.customer_id', '=', customerId)
-    .where('n.status', '=', 'posted')
-    .where('l.adjustment_status', '<>', 'reversed')
-    .groupBy('l.transaction_id')
-    .execute();
-  return new Map(rows.map((r) => [r.transaction_id, String(r.to)]));
-}
-
-/** Settlements of the given debits that are neither reversals nor reversed (collections.md §4.5 portions). */
-async function liveSettlementsOfDebits(
-  db: Db,
-  ids: string[],
-): Promise<Map<string, { amount: bigint; date: string }[]>> {
-  const out = new Map<string, { amount: bigint; date: string }[]>();
-  for (let i = 0; i < ids.length; i += 500) {
-    const rows = await db
-      .selectFrom('settlements as s')
-      .select(['s.debit_id', 's.amount', 's.settle_date'])
-      .where('s.debit_id', 'in', ids.slice(i, i + 500))
-      .where('s.reverses_id', 'is', null)
-      .where((eb) =>
-        eb.not(eb.exists(eb.selectFrom('settlements as r').select('r.id').whereRef('r.reverses_id', '=', 's.id'))),
-      )
-      .execute();
-    groupBy(
-      rows,
-      (r) => r.debit_id,
-      (r) => ({ amount: toBigInt(r.amount), date: r.settle_date }),
-      out,
-    );
-  }
-  return out;
-}
-
 async function cancelDrafts(tx: Tx, customerId: string): Promise<void> {
-  const drafts = await tx.db
-    .selectFrom('interest_notes')
-    .selectAll()
-    .where('customer_id', '=', customerId)
-    .where('status', '=', 'created')
-    .execute();
-  for (const d of drafts) {
+  for (const d of await draftNotesOf(tx.db, customerId)) {
     const next = { status: 'canceled', updated_at: tx.now, version: d.version + 1 };
-    await tx.db.updateTable('interest_notes').set(next).where('id', '=', d.id).execute();
+    await updateNote(tx.db, d.id, next);
     tx.changed(INTEREST_NOTE, d.id, 'update', next.version, {
       action: 'interestNote.cancel',
       before: { status: d.status, version: d.version },
@@ -118,18 +88,7 @@ async function draftFor(
   input: CalculateInput,
 ): Promise<InterestNoteJson | null> {
   await cancelDrafts(tx, customerId);
-  const invoices = await tx.db
-    .selectFrom('transactions')
-    .select(['id', 'amount', 'due_date'])
-    .where('customer_id', '=', customerId)
-    .where('type', '=', 'invoice')
-    .where('currency', '=', code.currency)
-    .where('canceled', '=', 0)
-    .where('due_date', 'is not', null)
-    .where('due_date', '<', input.toDate)
-    .orderBy('due_date')
-    .orderBy('id')
-    .execute();
+  const invoices = await interestBearingInvoices(tx.db, customerId, code.currency, input.toDate);
   if (invoices.length === 0) return null;
   const covered = await coveredTo(tx.db, customerId);
   const settlements = await liveSettlementsOfDebits(
@@ -200,13 +159,7 @@ async function draftFor(
     updated_at: tx.now,
     version: 1,
   }));
-  await tx.db.insertInto('interest_notes').values(note).execute();
-  for (let i = 0; i < lines.length; i += 200)
-    await tx.db
-      .insertInto('interest_note_lines')
-      .values(lines.slice(i, i + 200))
-      .execute();
-  if (fees.length) await tx.db.insertInto('fees').values(fees).execute();
+  await insertNote(tx.db, note, lines, fees);
   const [json] = await notesToJson(tx.db, [note]);
   tx.changed(INTEREST_NOTE, id, 'create', 1, { action: 'interestNote.calculate', after: json });
   return json!;
@@ -224,12 +177,7 @@ export async function calculateInterestNotes(tx: Tx, input: CalculateInput): Pro
   const codes = new Map<string, InterestCode>();
   if (input.customerIds) {
     const ids = input.customerIds;
-    const found = new Map(
-      (ids.length
-        ? await tx.db.selectFrom('customers').select(['id', 'interest_code_id']).where('id', 'in', ids).execute()
-        : []
-      ).map((c) => [c.id, c]),
-    );
+    const found = await interestCodesOfCustomers(tx.db, ids);
     const errors: ErrorDetail[] = [];
     for (const [n, id] of ids.entries()) {
       const c = found.get(id);
@@ -249,12 +197,7 @@ export async function calculateInterestNotes(tx: Tx, input: CalculateInput): Pro
     refuseIf(errors, 'interest cannot be calculated');
     customers = ids.map((id) => found.get(id)!);
   } else {
-    customers = await tx.db
-      .selectFrom('customers')
-      .select(['id', 'interest_code_id'])
-      .where('interest_code_id', 'is not', null)
-      .orderBy('id')
-      .execute();
+    customers = await customersWithInterestCode(tx.db);
   }
   const notes: InterestNoteJson[] = [];
   for (const c of customers) {
@@ -271,21 +214,6 @@ export async function calculateInterestNotes(tx: Tx, input: CalculateInput): Pro
   return notes;
 }
 
-/**
- * PostgreSQL: takes the customer's row lock, so two adjustments of one customer run one after the
- * other (the cumulative waive limit and the newest-first order read what the other one wrote).
- * SQLite runs one writer at a time anyway.
- */
-export async function lockCustomer(tx: Tx, customerId: string): Promise<void> {
-  if (lockRows(tx))
-    await tx.db.selectFrom('customers').select('id').where('id', '=', customerId).forUpdate().executeTakeFirst();
-}
-
-export async function findNote(db: Db, id: string, lock = false): Promise<NoteRow | undefined> {
-  const q = db.selectFrom('interest_notes').selectAll().where('id', '=', id);
-  return (lock ? q.forUpdate() : q).executeTakeFirst();
-}
-
 export async function getInterestNote(db: Db, id: string): Promise<InterestNoteJson> {
   const note = await findNote(db, id);
   if (!note) throw notFound('interest note', id);
@@ -296,21 +224,7 @@ export async function listInterestNotes(
   db: Db,
   q: { customerId?: string; status?: string; since?: number; limit: number; after?: string },
 ): Promise<InterestNoteJson[]> {
-  let query = db
-    .selectFrom('interest_notes')
-    .selectAll()
-    .orderBy('id')
-    .limit(q.limit + 1);
-  if (q.customerId) query = query.where('customer_id', '=', q.customerId);
-  if (q.status) query = query.where('status', '=', q.status);
-  if (q.after !== undefined) query = query.where('id', '>', q.after);
-  if (q.since !== undefined) {
-    const since = q.since;
-    query = query.where('id', 'in', (eb) =>
-      eb.selectFrom('changes').select('entity_id').where('entity', '=', INTEREST_NOTE).where('seq', '>', since),
-    );
-  }
-  return notesToJson(db, await query.execute());
+  return notesToJson(db, await listNotes(db, q));
 }
 
 /**
@@ -341,19 +255,9 @@ export async function postInterestNote(
     );
   // The customer's posting order is read and extended under its row lock.
   await lockCustomer(tx, note.customer_id);
-  const lines = await tx.db
-    .selectFrom('interest_note_lines')
-    .selectAll()
-    .where('note_id', '=', id)
-    .orderBy('line_no')
-    .execute();
-  const fees = await tx.db.selectFrom('fees').selectAll().where('interest_note_id', '=', id).orderBy('id').execute();
-  const last = await tx.db
-    .selectFrom('interest_notes')
-    .select((eb) => eb.fn.max('posting_no').as('n'))
-    .where('customer_id', '=', note.customer_id)
-    .executeTakeFirst();
-  const postingNo = Number(last?.n ?? 0) + 1;
+  const lines = await linesOfNote(tx.db, id);
+  const fees = await feesOfNote(tx.db, id);
+  const postingNo = (await lastPostingNo(tx.db, note.customer_id)) + 1;
   const common = {
     customerId: note.customer_id,
     currency: note.currency,
@@ -367,14 +271,9 @@ export async function postInterestNote(
     ...lines.map((l) => ({ ...common, id: l.id, type: 'interest', amount: toBigInt(l.interest_amount) })),
     ...fees.map((f) => ({ ...common, id: f.id, type: 'fee', amount: toBigInt(f.amount) })),
   ]);
-  for (const l of lines)
-    await tx.db.updateTable('interest_note_lines').set({ charge_txn_id: l.id }).where('id', '=', l.id).execute();
+  for (const l of lines) await updateLine(tx.db, l.id, { charge_txn_id: l.id });
   for (const f of fees) {
-    await tx.db
-      .updateTable('fees')
-      .set({ charge_txn_id: f.id, date, updated_at: tx.now, version: f.version + 1 })
-      .where('id', '=', f.id)
-      .execute();
+    await updateFee(tx.db, f.id, { charge_txn_id: f.id, date, updated_at: tx.now, version: f.version + 1 });
     tx.changed(FEE, f.id, 'update', f.version + 1, {
       action: 'fee.post',
       after: { id: f.id, transactionId: f.id, date },
@@ -387,7 +286,7 @@ export async function postInterestNote(
     updated_at: tx.now,
     version: note.version + 1,
   };
-  await tx.db.updateTable('interest_notes').set(next).where('id', '=', id).execute();
+  await updateNote(tx.db, id, next);
   const json = (await notesToJson(tx.db, [{ ...note, ...next }]))[0]!;
   tx.changed(INTEREST_NOTE, id, 'update', next.version, {
     action: 'interestNote.post',

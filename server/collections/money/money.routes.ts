@@ -3,16 +3,15 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../../http/env';
 import { CAN, guard } from '../../http/auth';
 import { command } from '../../http/command';
-import { ApiError, notFound, zodDetails } from '../../http/errors';
+import { ApiError, zodDetails } from '../../http/errors';
 import { errorResponses, jsonBody, jsonResponse, register } from '../../http/openapi';
 import { decodeCursor, page, pageQuery } from '../../http/paging';
-import { Id, IdParam, SinceQuery } from '../../http/schemas';
+import { Id, idOf, IdParam, SinceQuery } from '../../http/schemas';
 import { etag } from '../../http/versioning';
 import { registerSetupKind } from '../../credit/setup/setup.resource';
-import { adjustFee, adjustInterestNote, createFee } from './adjustments.service';
+import { adjustFee, adjustInterestNote, createFee, getFee, listFees } from './adjustments.service';
 import { calculateInterestNotes, getInterestNote, listInterestNotes, postInterestNote } from './interest.service';
 import { recordNsf } from './nsf.service';
-import { feeRowToJson, findFee, listPostedFees } from './money.repository';
 import {
   AdjustBody,
   CalculateBody,
@@ -97,7 +96,7 @@ function interestNoteRoutes(app: OpenAPIHono<AppEnv>): void {
         query: z.object({
           ...pageQuery,
           since: SinceQuery,
-          customerId: Id.optional(),
+          customerId: idOf('customer').optional(),
           status: z.enum(['created', 'posted', 'canceled']).optional(),
         }),
       },
@@ -210,7 +209,7 @@ function feeRoutes(app: OpenAPIHono<AppEnv>): void {
       path: base,
       tags,
       summary: 'List posted fees',
-      request: { query: z.object({ ...pageQuery, customerId: Id.optional() }) },
+      request: { query: z.object({ ...pageQuery, customerId: idOf('customer').optional() }) },
       responses: {
         200: jsonResponse(z.object({ items: z.array(FeeSchema), nextCursor: z.string().nullable() })),
         ...errorResponses,
@@ -218,12 +217,8 @@ function feeRoutes(app: OpenAPIHono<AppEnv>): void {
     }),
     async (c) => {
       const { limit, cursor, customerId } = c.req.valid('query');
-      const { items, nextCursor } = page(
-        await listPostedFees(c.var.deps.handle.read, { limit, after: decodeCursor(cursor), customerId }),
-        limit,
-        (r) => r.id,
-      );
-      return c.json({ items: items.map(feeRowToJson), nextCursor });
+      const rows = await listFees(c.var.deps.handle.read, { limit, after: decodeCursor(cursor), customerId });
+      return c.json(page(rows, limit, (r) => r.id));
     },
   );
   register(
@@ -237,11 +232,9 @@ function feeRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: { 200: jsonResponse(FeeSchema), ...errorResponses },
     }),
     async (c) => {
-      const { id } = c.req.valid('param');
-      const row = await findFee(c.var.deps.handle.read, id);
-      if (!row) throw notFound('fee', id);
-      c.header('ETag', etag(row.version));
-      return c.json(feeRowToJson(row));
+      const fee = await getFee(c.var.deps.handle.read, c.req.valid('param').id);
+      c.header('ETag', etag(fee.version));
+      return c.json(fee);
     },
   );
   for (const action of ['waive', 'reinstate'] as const) {
@@ -298,7 +291,7 @@ function writeOffRoutes(app: OpenAPIHono<AppEnv>): void {
       path: base,
       tags,
       summary: 'List write-off journals',
-      request: { query: z.object({ ...pageQuery, customerId: Id.optional() }) },
+      request: { query: z.object({ ...pageQuery, customerId: idOf('customer').optional() }) },
       responses: {
         200: jsonResponse(z.object({ items: z.array(WriteOffSchema), nextCursor: z.string().nullable() })),
         ...errorResponses,

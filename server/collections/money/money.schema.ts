@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { DateIn, DateOut, Id, LongText, MoneyOut, PositiveMoneyIn, Timestamp } from '../../http/schemas';
+import { DateIn, DateOut, idOf, LongText, MoneyOut, PositiveMoneyIn, Timestamp } from '../../http/schemas';
 import { TransactionSchema } from '../../ledger/ledger.schema';
 
 // Collections money (collections.md §1.11–§1.16, §3.1–§3.5): what the routes take and answer.
@@ -154,7 +154,7 @@ export type NsfJson = z.infer<typeof NsfSchema>;
 export const CalculateBody = z
   .strictObject({
     customerIds: z
-      .array(Id)
+      .array(idOf('customer'))
       .min(1)
       .max(10_000)
       .optional()
@@ -173,8 +173,8 @@ export const CalculateBody = z
 export const DateBody = z.strictObject({ date: DateIn.optional() });
 export const AdjustBody = z
   .strictObject({
-    lineId: Id.optional().openapi({ description: 'one line of the note' }),
-    feeId: Id.optional().openapi({ description: 'one fee of the note' }),
+    lineId: idOf('interestLine').optional().openapi({ description: 'one line of the note' }),
+    feeId: idOf('fee').optional().openapi({ description: 'one fee of the note' }),
     date: DateIn.optional().openapi({
       description: 'the action date (default today): the waive window is counted to it',
     }),
@@ -187,28 +187,30 @@ export const AdjustBody = z
 
 export const FeeBody = z
   .strictObject({
-    customerId: Id,
+    customerId: idOf('customer'),
     amount: PositiveMoneyIn,
     date: DateIn,
-    code: Id.openapi({ description: 'the charge code, e.g. "LATE"' }),
+    code: idOf('chargeCode').openapi({ description: 'the charge code, e.g. "LATE"' }),
   })
   .openapi('FeeInput');
 
 export const WriteOffBody = z
   .strictObject({
-    customerId: Id,
+    customerId: idOf('customer'),
     transactionIds: z
-      .array(Id)
+      .array(idOf('transaction'))
       .min(1)
       .max(10_000)
       .optional()
       .openapi({ description: 'left out: every open transaction of the customer' }),
-    reasonCode: Id.optional().openapi({ description: 'a writeOff reason; default: the parameter writeOffReasonCode' }),
+    reasonCode: idOf('reasonCode')
+      .optional()
+      .openapi({ description: 'a writeOff reason; default: the parameter writeOffReasonCode' }),
     comment: LongText.nullish(),
     date: DateIn,
   })
   .openapi('WriteOffInput');
 
 export const NsfBody = z
-  .strictObject({ reasonCode: Id, date: DateIn, comment: LongText.nullish() })
+  .strictObject({ reasonCode: idOf('reasonCode'), date: DateIn, comment: LongText.nullish() })
   .openapi('NsfInput');

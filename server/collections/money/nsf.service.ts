@@ -15,7 +15,7 @@ import { findTransaction, transactionRowToTransaction } from '../../ledger/ledge
 import { formatMoney, parseMoney } from '../../../shared/money';
 import { nsfRefusal } from '../../../shared/collections/nsf';
 import { createNsfFee } from './adjustments.service';
-import { newMoneyId, NSF } from './money.repository';
+import { insertNsfRecord, newMoneyId, NSF } from './money.repository';
 import type { NsfJson } from './money.schema';
 import { findBankAccount } from './setup.kinds';
 
@@ -125,24 +125,21 @@ export async function recordNsf(
   // The reopened invoices count towards the customer's ceiling again (server/ledger/ceiling.ts).
   await requireLedgerWithinCeiling(tx, payment.customer_id);
 
-  await tx.db
-    .insertInto('nsf_records')
-    .values({
-      id,
-      customer_id: payment.customer_id,
-      payment_txn_id: paymentId,
-      reversal_txn_id: reversalId,
-      bank_account_id: payment.bank_account_id!,
-      date: input.date,
-      reason_code: input.reasonCode,
-      comment: input.comment ?? null,
-      fee_id: fee?.id ?? null,
-      fee_amount: feeAmount,
-      reopened_settlements: JSON.stringify(reopened),
-      user_id: tx.actor.userId,
-      at: tx.now,
-    })
-    .execute();
+  await insertNsfRecord(tx.db, {
+    id,
+    customer_id: payment.customer_id,
+    payment_txn_id: paymentId,
+    reversal_txn_id: reversalId,
+    bank_account_id: payment.bank_account_id!,
+    date: input.date,
+    reason_code: input.reasonCode,
+    comment: input.comment ?? null,
+    fee_id: fee?.id ?? null,
+    fee_amount: feeAmount,
+    reopened_settlements: JSON.stringify(reopened),
+    user_id: tx.actor.userId,
+    at: tx.now,
+  });
   const json: NsfJson = {
     id,
     customerId: payment.customer_id,

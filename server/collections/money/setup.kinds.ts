@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { SetupReader } from '../../db/setup-cache';
 import { ruleViolation } from '../../http/errors';
-import { Currency, DateIn, Id, Name, NonNegativeMoneyIn, ShortText } from '../../http/schemas';
+import { Currency, DateIn, Id, idOf, Name, NonNegativeMoneyIn, ShortText } from '../../http/schemas';
 import { RateIn } from '../../credit/blocking-rules/blocking-rules.schema';
 import { getParameters } from '../../credit/parameters/parameters.service';
 import { setupRowsCached, type SetupJson, type SetupKind } from '../../credit/setup/setup.resource';
@@ -196,7 +196,7 @@ const writeOffAccounts: SetupKind<z.ZodType<Record<string, unknown>>> = {
         description:
           'the posting profile this account serves; without one, the account serves only when named by the parameter writeOffAccountId',
       }),
-      salesTaxAccountId: Id.nullish().openapi({
+      salesTaxAccountId: idOf('salesTaxAccount').nullish().openapi({
         description: 'where the tax share goes when separateSalesTax is on; without one there is no tax line',
       }),
     })

@@ -1,8 +1,7 @@
-import type { Kysely, Selectable } from 'kysely';
-import type { Database, WriteOffLinesTable, WriteOffsTable } from '../../db/schema';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema';
 import type { Tx } from '../../db/transaction';
-import { fromBool, toBigInt, toBool } from '../../db/values';
-import { sqlInsertMany } from '../../db/prepared-sql';
+import { fromBool, toBigInt } from '../../db/values';
 import { lockRows } from '../../customers/customers.service';
 import { notFound, ruleViolation, type ErrorDetail } from '../../http/errors';
 import { getParameters } from '../../credit/parameters/parameters.service';
@@ -22,6 +21,18 @@ import { refuseIf } from '../work/work.shared';
 import { writeOffAccountFor } from './setup.kinds';
 import { newMoneyId, WRITE_OFF } from './money.repository';
 import type { WriteOffJson } from './money.schema';
+import {
+  findWriteOff,
+  insertWriteOff,
+  itemsOfWriteOff,
+  linesOfWriteOff,
+  listWriteOffRows,
+  reversedSettlementIds,
+  updateWriteOff,
+  updateWriteOffLine,
+  writeOffToJson,
+  type WriteOffRow,
+} from './write-offs.repository';
 
 /**
  * Write-offs (collections.md §3.4; SPEC §5): a draft journal, posted, and reversed.
@@ -53,48 +64,6 @@ import type { WriteOffJson } from './money.schema';
  */
 
 type Db = Kysely<Database>;
-type Row = Selectable<WriteOffsTable>;
-type LineRow = Selectable<WriteOffLinesTable>;
-
-async function writeOffToJson(db: Db, r: Row): Promise<WriteOffJson> {
-  const lines = await db
-    .selectFrom('write_off_lines')
-    .selectAll()
-    .where('write_off_id', '=', r.id)
-    .orderBy('line_no')
-    .execute();
-  const items = await db
-    .selectFrom('write_off_items')
-    .selectAll()
-    .where('write_off_id', '=', r.id)
-    .orderBy('transaction_id')
-    .execute();
-  return {
-    id: r.id,
-    customerId: r.customer_id,
-    status: r.status as WriteOffJson['status'],
-    date: r.date,
-    reasonCode: r.reason_code,
-    comment: r.comment,
-    separateSalesTax: toBool(r.separate_sales_tax),
-    lines: lines.map((l) => ({
-      lineNo: l.line_no,
-      lineType: l.line_type as 'customer',
-      accountId: l.account_id,
-      currency: l.currency,
-      postingProfile: l.posting_profile,
-      debit: formatMoney(toBigInt(l.debit)),
-      credit: formatMoney(toBigInt(l.credit)),
-      transactionId: l.transaction_id,
-    })),
-    items: items.map((i) => ({ transactionId: i.transaction_id, openAmount: formatMoney(toBigInt(i.open_amount)) })),
-    postedDate: r.posted_date,
-    reversedDate: r.reversed_date,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    version: r.version,
-  };
-}
 
 export interface WriteOffInput {
   customerId: string;
@@ -172,7 +141,7 @@ export async function createWriteOff(tx: Tx, input: WriteOffInput): Promise<Writ
     ]);
 
   const id = newMoneyId('WO');
-  const row: Row = {
+  const row: WriteOffRow = {
     id,
     customer_id: input.customerId,
     status: 'unposted',
@@ -189,48 +158,40 @@ export async function createWriteOff(tx: Tx, input: WriteOffInput): Promise<Writ
     updated_at: tx.now,
     version: 1,
   };
-  await tx.db.insertInto('write_offs').values(row).execute();
-  await tx.db
-    .insertInto('write_off_lines')
-    .values(
-      lines.map((l, n) => ({
-        write_off_id: id,
-        line_no: n + 1,
-        line_type: l.lineType,
-        account_id: l.accountId,
-        currency: l.currency,
-        posting_profile: l.postingProfile,
-        debit: l.debit,
-        credit: l.credit,
-        transaction_id: null,
-        reversal_transaction_id: null,
-      })),
-    )
-    .execute();
   // Only items of combinations with lines are written off; a combination netting to zero stays open.
   const written = new Set(lines.map((l) => `${l.currency}\u0000${l.postingProfile ?? ''}`));
   const kept = items.filter((i) => written.has(`${i.currency}\u0000${i.postingProfile ?? ''}`));
-  await sqlInsertMany(
+  await insertWriteOff(
     tx,
-    'write_off_items',
-    ['write_off_id', 'transaction_id', 'open_amount'],
-    kept.map((x) => [id, x.transactionId, x.openAmount]),
+    row,
+    lines.map((l, n) => ({
+      write_off_id: id,
+      line_no: n + 1,
+      line_type: l.lineType,
+      account_id: l.accountId,
+      currency: l.currency,
+      posting_profile: l.postingProfile,
+      debit: l.debit,
+      credit: l.credit,
+      transaction_id: null,
+      reversal_transaction_id: null,
+    })),
+    kept,
   );
   const json = await writeOffToJson(tx.db, row);
   tx.changed(WRITE_OFF, id, 'create', 1, { action: 'writeOff.create', after: json, reason: reasonCode });
   return json;
 }
 
-async function lockedWriteOff(tx: Tx, id: string): Promise<Row> {
-  const q = tx.db.selectFrom('write_offs').selectAll().where('id', '=', id);
-  const row = await (lockRows(tx) ? q.forUpdate() : q).executeTakeFirst();
+async function lockedWriteOff(tx: Tx, id: string): Promise<WriteOffRow> {
+  const row = await findWriteOff(tx.db, id, lockRows(tx));
   if (!row) throw notFound('write-off', id);
   return row;
 }
 
-async function saveStatus(tx: Tx, row: Row, set: Partial<Row>, action: string): Promise<WriteOffJson> {
+async function saveStatus(tx: Tx, row: WriteOffRow, set: Partial<WriteOffRow>, action: string): Promise<WriteOffJson> {
   const next = { ...set, updated_at: tx.now, version: row.version + 1 };
-  await tx.db.updateTable('write_offs').set(next).where('id', '=', row.id).execute();
+  await updateWriteOff(tx.db, row.id, next);
   const json = await writeOffToJson(tx.db, { ...row, ...next });
   tx.changed(WRITE_OFF, row.id, 'update', next.version, {
     action,
@@ -248,12 +209,7 @@ export async function postWriteOff(tx: Tx, id: string): Promise<WriteOffJson> {
     throw ruleViolation(`write-off ${id} is ${row.status}; only an unposted journal can be posted`, [
       { path: 'status', message: row.status },
     ]);
-  const items = await tx.db
-    .selectFrom('write_off_items')
-    .selectAll()
-    .where('write_off_id', '=', id)
-    .orderBy('transaction_id')
-    .execute();
+  const items = await itemsOfWriteOff(tx.db, id);
   const current = await findTransactionsByIds(
     tx.db,
     items.map((i) => i.transaction_id),
@@ -270,12 +226,7 @@ export async function postWriteOff(tx: Tx, id: string): Promise<WriteOffJson> {
       });
   }
   refuseIf(errors, `write-off ${id} no longer matches the ledger; create a new one`);
-  const lines = await tx.db
-    .selectFrom('write_off_lines')
-    .selectAll()
-    .where('write_off_id', '=', id)
-    .orderBy('line_no')
-    .execute();
+  const lines = await linesOfWriteOff(tx.db, id);
   const customerLines = lines.filter((l) => l.line_type === 'customer');
   const settlementIds: string[] = [];
   for (const [n, l] of customerLines.entries()) {
@@ -298,12 +249,7 @@ export async function postWriteOff(tx: Tx, id: string): Promise<WriteOffJson> {
       ],
       { ceiling: 'settledAtOnce' },
     );
-    await tx.db
-      .updateTable('write_off_lines')
-      .set({ transaction_id: txnId })
-      .where('write_off_id', '=', id)
-      .where('line_no', '=', l.line_no)
-      .execute();
+    await updateWriteOffLine(tx.db, id, l.line_no, { transaction_id: txnId });
     const group = items
       .filter((i) => current.get(i.transaction_id)!.currency === l.currency)
       .map((i) => ({ id: i.transaction_id, open: toBigInt(i.open_amount) }));
@@ -336,16 +282,7 @@ export async function reverseWriteOff(tx: Tx, id: string, input: { date?: string
     ]);
   // Settlements an NSF (or another reversal) undid since are left as they are.
   const posted = JSON.parse(row.settlement_ids) as string[];
-  const undone = new Set<string>();
-  for (let i = 0; i < posted.length; i += 500) {
-    const part = posted.slice(i, i + 500).map(Number);
-    for (const r of await tx.db
-      .selectFrom('settlements')
-      .select('reverses_id')
-      .where('reverses_id', 'in', part)
-      .execute())
-      undone.add(String(r.reverses_id));
-  }
+  const undone = await reversedSettlementIds(tx.db, posted);
   const reversals = (
     await reverseSettlements(
       tx,
@@ -353,14 +290,7 @@ export async function reverseWriteOff(tx: Tx, id: string, input: { date?: string
       date,
     )
   ).map((r) => r.id);
-  const lines = await tx.db
-    .selectFrom('write_off_lines')
-    .selectAll()
-    .where('write_off_id', '=', id)
-    .where('line_type', '=', 'customer')
-    .orderBy('line_no')
-    .execute();
-  for (const l of lines as LineRow[]) {
+  for (const l of await linesOfWriteOff(tx.db, id, 'customer')) {
     const entry = (await findTransaction(tx.db, l.transaction_id!, lockRows(tx)))!;
     const open = toBigInt(entry.open_amount);
     if (open === 0n) continue;
@@ -382,12 +312,7 @@ export async function reverseWriteOff(tx: Tx, id: string, input: { date?: string
       ],
       { ceiling: 'settledAtOnce' },
     );
-    await tx.db
-      .updateTable('write_off_lines')
-      .set({ reversal_transaction_id: reversalId })
-      .where('write_off_id', '=', id)
-      .where('line_no', '=', l.line_no)
-      .execute();
+    await updateWriteOffLine(tx.db, id, l.line_no, { reversal_transaction_id: reversalId });
     const pair = open > 0n ? { debitId: entry.id, creditId: reversalId } : { debitId: reversalId, creditId: entry.id };
     reversals.push((await settle(tx, { ...pair, amount: open > 0n ? open : -open, date })).id);
   }
@@ -402,7 +327,7 @@ export async function reverseWriteOff(tx: Tx, id: string, input: { date?: string
 }
 
 export async function getWriteOff(db: Db, id: string): Promise<WriteOffJson> {
-  const row = await db.selectFrom('write_offs').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await findWriteOff(db, id);
   if (!row) throw notFound('write-off', id);
   return writeOffToJson(db, row);
 }
@@ -411,15 +336,7 @@ export async function listWriteOffs(
   db: Db,
   q: { customerId?: string; limit: number; after?: string },
 ): Promise<WriteOffJson[]> {
-  let query = db
-    .selectFrom('write_offs')
-    .selectAll()
-    .orderBy('id')
-    .limit(q.limit + 1);
-  if (q.customerId) query = query.where('customer_id', '=', q.customerId);
-  if (q.after !== undefined) query = query.where('id', '>', q.after);
-  const rows = await query.execute();
   const out: WriteOffJson[] = [];
-  for (const r of rows) out.push(await writeOffToJson(db, r));
+  for (const r of await listWriteOffRows(db, q)) out.push(await writeOffToJson(db, r));
   return out;
 }

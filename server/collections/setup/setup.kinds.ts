@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import type { Tx } from '../../db/transaction';
 import type { SetupReader } from '../../db/setup-cache';
 import { ruleViolation } from '../../http/errors';
-import { Id } from '../../http/schemas';
+import { idOf } from '../../http/schemas';
 import { setupRowsCached, type SetupJson, type SetupKind } from '../../credit/setup/setup.resource';
 import { findUser } from '../../users/users.service';
 import { getParameters } from '../../credit/parameters/parameters.service';
@@ -183,7 +183,7 @@ export const PoolInput = z
       description:
         'collections pools filter the aging list; agingSnapshot pools choose the customers of a snapshot run',
     }),
-    definitionId: Id.nullish().openapi({
+    definitionId: idOf('agingDefinition').nullish().openapi({
       description: 'the aging definition the list uses with this pool (collections.md §2.1)',
     }),
     criteria: z.array(CriterionIn).max(20).default([]).openapi({
@@ -243,11 +243,13 @@ async function agentsUsing(tx: Tx, poolId: string): Promise<string[]> {
 const AgentInput = z
   .strictObject({
     poolIds: z
-      .array(Id)
+      .array(idOf('pool'))
       .max(50)
       .default([])
       .openapi({ description: "collections pools offered in the agent's pool picker" }),
-    defaultPoolId: Id.nullish().openapi({ description: 'preselected pool; one of poolIds (defaults to the first)' }),
+    defaultPoolId: idOf('pool')
+      .nullish()
+      .openapi({ description: 'preselected pool; one of poolIds (defaults to the first)' }),
     allowViewAllPools: z.boolean().default(false).openapi({ description: 'also offer every other collections pool' }),
   })
   .superRefine((v, ctx) => {

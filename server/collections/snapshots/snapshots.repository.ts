@@ -385,14 +385,7 @@ export function brokenPromises(r: Reader, asOf: CalendarDate, customerId?: strin
   );
 }
 
-/** Marks an open item's promise to pay broken (§2.4 step 5). */
-export function markPromiseBroken(r: Reader, transactionId: string): Promise<void> {
-  return sqlRun(
-    r,
-    `update transactions set collection_status = 'promiseToPayBroken', version = version + 1 where id = ?`,
-    [transactionId],
-  );
-}
+/** Marks an open item's promise to pay broken (§2.4 step 5): a write of the ledger's table, so the ledger's. */
 
 /** The versions of a definition's stored rows (of one customer, or all). */
 export function snapshotVersions(r: Reader, definitionId: string, customerId?: string) {

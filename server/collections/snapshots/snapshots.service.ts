@@ -27,7 +27,6 @@ import {
   loadCreditColumns,
   loadCustomerFacts,
   lockChangeCounter,
-  markPromiseBroken,
   NO_ORDERS,
   snapshotId,
   snapshotVersions,
@@ -36,6 +35,7 @@ import {
   type CustomerFacts,
   type SnapshotRow,
 } from './snapshots.repository';
+import { markPromiseBroken } from '../../ledger/ledger.repository';
 
 /**
  * The aging snapshot run (collections.md §2.4), set-based: one grouped SQL pass over the open

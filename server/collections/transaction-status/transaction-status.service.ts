@@ -5,13 +5,13 @@ import { toBigInt, toBigIntOrNull, toBool } from '../../db/values';
 import {
   findTransactionsByIds,
   transactionRowToTransaction,
+  updateCollectionStatus,
   type TransactionRow,
 } from '../../ledger/ledger.repository';
 import type { Transaction } from '../../ledger/ledger.schema';
 import { TRANSACTION } from '../../ledger/ledger.service';
 import { lockRows } from '../../customers/customers.repository';
 import { refuseIf } from '../work/work.shared';
-import { updateCollectionStatus } from './transaction-status.repository';
 import type { SetStatusInput, SettableCollectionStatus } from './transaction-status.schema';
 
 /**

@@ -3,7 +3,7 @@ import { z } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema';
 import { ruleViolation, type ErrorDetail } from '../../http/errors';
-import { Id } from '../../http/schemas';
+import { ID_EXAMPLES, idOf } from '../../http/schemas';
 
 /**
  * What activities, cases and collection-status changes share: the link lists they take, the
@@ -22,7 +22,7 @@ export const newWorkId = (prefix: 'ACT' | 'CASE') => `${prefix}-${randomBytes(5)
 /** A list of transaction ids without repeats; a repeat is a 400 naming its place (`transactionIds.3`). */
 export const TransactionIdList = (min = 0) =>
   z
-    .array(Id)
+    .array(idOf('transaction'))
     .min(min)
     .max(MAX_LINKED_TRANSACTIONS)
     .superRefine((ids, ctx) => {
@@ -36,7 +36,7 @@ export const TransactionIdList = (min = 0) =>
     })
     .openapi({
       description: `ledger transaction ids, no repeats, at most ${MAX_LINKED_TRANSACTIONS}`,
-      example: ['INV-1'],
+      example: [ID_EXAMPLES.transaction],
     });
 
 /** A point in time in a request: ISO 8601 with a zone (`Z` or an offset); stored and answered in UTC. */

@@ -4,7 +4,7 @@ import { guard } from '../../http/auth';
 import { ROLES } from '../../db/transaction';
 import { requestReader } from '../../http/reader';
 import { errorResponses, jsonBody, jsonInput, jsonResponse, registerHot } from '../../http/openapi';
-import { DateIn, Id, NonNegativeMoneyIn } from '../../http/schemas';
+import { DateIn, idOf, NonNegativeMoneyIn } from '../../http/schemas';
 import { evaluateCreditCheck } from '../../../shared/credit/blocking-rules';
 import { CreditCheckResultSchema, creditResultToJson } from '../../../shared/api/credit';
 import { loadCreditInput, loadCreditInputNow, type CreditQuery } from './credit-input';
@@ -15,12 +15,12 @@ import { creditContextRoutes } from './credit-context';
 
 const CreditCheckInputSchema = z
   .strictObject({
-    customerId: Id,
+    customerId: idOf('customer'),
     orderAmount: NonNegativeMoneyIn,
-    paymentTermsId: Id.nullish(),
-    cashDiscountId: Id.nullish(),
+    paymentTermsId: idOf('paymentTerms').nullish(),
+    cashDiscountId: idOf('cashDiscount').nullish(),
     asOf: DateIn.optional(),
-    excludeOrderId: Id.nullish(),
+    excludeOrderId: idOf('salesOrder').nullish(),
   })
   .openapi('CreditCheckInput');
 

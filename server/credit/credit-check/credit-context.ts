@@ -12,7 +12,7 @@ import { guard } from '../../http/auth';
 import { ROLES } from '../../db/transaction';
 import type { Reader } from '../../db/prepared-sql';
 import { errorResponses, jsonBody, jsonResponse, register } from '../../http/openapi';
-import { DateIn, DateOut, Id, MoneyOut } from '../../http/schemas';
+import { DateIn, DateOut, idOf, MoneyOut } from '../../http/schemas';
 import { groupBy, toBigInt } from '../../db/values';
 import type { CreditCheckInput, CreditOrder, TemporaryLimit } from '../../../shared/credit/types';
 import { exposureTotal } from '../../../shared/credit/limits';
@@ -29,8 +29,8 @@ const MAX_CONTEXT_IDS = 50_000;
 
 const CreditContextRequest = z
   .strictObject({
-    customerIds: z.array(Id).max(MAX_CONTEXT_IDS),
-    creditGroupIds: z.array(Id).max(MAX_CONTEXT_IDS).optional(),
+    customerIds: z.array(idOf('customer')).max(MAX_CONTEXT_IDS),
+    creditGroupIds: z.array(idOf('creditGroup')).max(MAX_CONTEXT_IDS).optional(),
     asOf: DateIn.optional().openapi({ description: 'the preview date; default today (UTC), as `:validate` uses' }),
   })
   .openapi('CreditContextRequest');

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { Currency, DateIn, Id, MoneyOut, Name, NonNegativeMoneyIn } from '../../http/schemas';
+import { Currency, DateIn, idOf, MoneyOut, Name, NonNegativeMoneyIn } from '../../http/schemas';
 
 export const CreditGroupInput = z
   .strictObject({
@@ -9,7 +9,7 @@ export const CreditGroupInput = z
     creditLimitToDate: DateIn.openapi({
       description: 'required: the group limit expires on this date, and members take it as their expiry',
     }),
-    members: z.array(Id).max(10_000).default([]),
+    members: z.array(idOf('customer')).max(10_000).default([]),
   })
   .openapi('CreditGroupInput');
 export type CreditGroupInput = z.output<typeof CreditGroupInput>;

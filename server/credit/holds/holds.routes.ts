@@ -5,10 +5,19 @@ import { command, idempotentBatch } from '../../http/command';
 import { ApiError, zodDetails } from '../../http/errors';
 import { errorResponses, jsonBody, jsonResponse, register } from '../../http/openapi';
 import { decodeCursor, page, pageQuery } from '../../http/paging';
-import { DateIn, idOf, IdParam, LongText, MoneyOut, SinceQuery } from '../../http/schemas';
+import { DateIn, idOf, IdParam, LongText, SinceQuery } from '../../http/schemas';
 import { etag, requireIfMatch } from '../../http/versioning';
 import { runInTransaction, type Role } from '../../db/transaction';
 import { findHold, holdRowToHold, HOLD_STATUSES, listHolds } from './holds.repository';
+import {
+  BatchResult,
+  DecisionResult,
+  HoldSchema,
+  RejectBody,
+  RejectItem,
+  ReleaseBody,
+  ReleaseItem,
+} from './holds.schema';
 import {
   approveHold,
   declineHold,
@@ -24,71 +33,6 @@ const tags = ['Credit holds'];
 /** Release, reject and force: credit clerks and managers (credit.md §6). */
 const DECIDE: Role[] = ['credit_clerk', 'credit_manager'];
 const APPROVE: Role[] = ['credit_manager'];
-
-const HoldReasonSchema = z.object({
-  ruleType: z.string(),
-  ruleId: z.string().nullable(),
-  active: z.boolean(),
-  measured: z.string(),
-  threshold: z.string(),
-  explanation: z.string(),
-});
-export const HoldSchema = z
-  .object({
-    id: z.string(),
-    salesOrderId: z.string(),
-    customerId: z.string(),
-    checkpoint: z.string().nullable(),
-    postingType: z.string().nullable(),
-    heldAt: z.string(),
-    asOf: z.string(),
-    orderAmount: MoneyOut,
-    status: z.enum(HOLD_STATUSES),
-    summaryReason: z.string(),
-    reasons: z.array(HoldReasonSchema),
-    forced: z.boolean(),
-    releaseReasonCode: z.string().nullable(),
-    reviewDate: z.string().nullable(),
-    releaseMode: z.string().nullable(),
-    releasedBy: z.string().nullable(),
-    releasedAt: z.string().nullable(),
-    rejectReasonCode: z.string().nullable(),
-    comment: z.string().nullable(),
-    rejectedBy: z.string().nullable(),
-    rejectedAt: z.string().nullable(),
-    pending: z.unknown().nullable(),
-    version: z.number(),
-  })
-  .openapi('Hold');
-
-const ReleaseBody = z
-  .strictObject({
-    reasonCode: idOf('reasonCode'),
-    reviewDate: DateIn,
-    mode: z.enum(['withPosting', 'withoutPosting']).default('withoutPosting'),
-    asOf: DateIn.optional().openapi({ description: 'the release date (default today): the grace window starts here' }),
-  })
-  .openapi('ReleaseInput');
-const RejectBody = z
-  .strictObject({ reasonCode: idOf('reasonCode'), comment: LongText.nullish() })
-  .openapi('RejectInput');
-const ReleaseItem = ReleaseBody.extend({ holdId: idOf('hold'), version: z.number().int().min(1) });
-const RejectItem = RejectBody.extend({ holdId: idOf('hold'), version: z.number().int().min(1) });
-const DecisionResult = z.object({ hold: HoldSchema, posting: z.unknown().optional() });
-const BatchResult = z.object({
-  items: z.array(
-    z.object({
-      index: z.number(),
-      holdId: z.string().optional(),
-      status: z.enum(['ok', 'error']),
-      version: z.number().optional(),
-      hold: HoldSchema.optional(),
-      errors: z.array(z.object({ path: z.string(), message: z.string() })),
-      code: z.string().optional(),
-      current: z.unknown().optional(),
-    }),
-  ),
-});
 
 export function holdRoutes(app: OpenAPIHono<AppEnv>): void {
   register(

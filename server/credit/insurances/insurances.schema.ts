@@ -1,5 +1,15 @@
 import { z } from '@hono/zod-openapi';
-import { Currency, DateIn, DateOut, Id, MoneyOut, PositiveMoneyIn, ShortText, Timestamp } from '../../http/schemas';
+import {
+  Currency,
+  DateIn,
+  DateOut,
+  Id,
+  idOf,
+  MoneyOut,
+  PositiveMoneyIn,
+  ShortText,
+  Timestamp,
+} from '../../http/schemas';
 import { RateIn } from '../blocking-rules/blocking-rules.schema';
 
 /** 100 % as a Rate (4 implied decimals). */
@@ -8,8 +18,12 @@ const HUNDRED_PERCENT = 1_000_000n;
 export const InsuranceInput = z
   .strictObject({
     identifier: z.enum(['insurance', 'guarantee']),
-    typeId: Id.nullish().openapi({ description: 'the guarantee/insurance type: insurer, broker or guarantor' }),
-    coverageTypeId: Id.nullish().openapi({ description: 'insurance only; not allowed on a guarantee' }),
+    typeId: idOf('insuranceType')
+      .nullish()
+      .openapi({ description: 'the guarantee/insurance type: insurer, broker or guarantor' }),
+    coverageTypeId: idOf('coverageType')
+      .nullish()
+      .openapi({ description: 'insurance only; not allowed on a guarantee' }),
     identification: ShortText.nullish().openapi({ description: 'policy number' }),
     value: PositiveMoneyIn.openapi({
       type: 'string',

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { DateIn, Id, LongText, MoneyIn, MoneyOut, ShortText } from '../../http/schemas';
+import { DateIn, idOf, LongText, MoneyIn, MoneyOut, ShortText } from '../../http/schemas';
 
 export const JOURNAL_TYPES = ['creditLimit', 'temporary'] as const;
 export const JOURNAL_STATUSES = ['draft', 'submitted', 'approved', 'rejected', 'posted'] as const;
@@ -7,8 +7,8 @@ export const JOURNAL_STATUSES = ['draft', 'submitted', 'approved', 'rejected', '
 /** A line as sent: the shape is checked here, the business rules (dates, ids, duplicates) per line in the service. */
 export const JournalLineInput = z
   .strictObject({
-    customerId: Id.nullish(),
-    creditGroupId: Id.nullish(),
+    customerId: idOf('customer').nullish(),
+    creditGroupId: idOf('creditGroup').nullish(),
     newCreditLimit: MoneyIn,
     newExpirationDate: DateIn.nullish(),
     newFromDate: DateIn.nullish(),
@@ -59,11 +59,11 @@ export const GenerateBody = z
     mode: z.enum(['customers', 'creditGroups', 'automatic']),
     filter: z
       .strictObject({
-        customerIds: z.array(Id).max(50_000).optional(),
-        creditManagementGroupId: Id.optional(),
-        riskGroupId: Id.optional(),
-        customerGroup: Id.optional(),
-        creditGroupIds: z.array(Id).max(10_000).optional(),
+        customerIds: z.array(idOf('customer')).max(50_000).optional(),
+        creditManagementGroupId: idOf('creditManagementGroup').optional(),
+        riskGroupId: idOf('riskGroup').optional(),
+        customerGroup: idOf('customerGroup').optional(),
+        creditGroupIds: z.array(idOf('creditGroup')).max(10_000).optional(),
       })
       .optional(),
     valueType: z.enum(['fixed', 'percentage']).default('fixed'),

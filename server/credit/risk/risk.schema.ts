@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { Currency, DateIn, Id, MoneyIn, NonNegativeMoneyIn } from '../../http/schemas';
+import { Currency, DateIn, Id, ID_EXAMPLES, idOf, MoneyIn, NonNegativeMoneyIn } from '../../http/schemas';
 import { LIMIT_OPERATORS, SCORING_GROUP_TYPES, type LimitOperator } from '../../../shared/credit/risk';
 
 /** The OpenAPI tag of risk scoring. */
@@ -70,14 +70,19 @@ const OperatorIn = z
 
 export const AutomaticLimitSetupInput = z
   .strictObject({
-    riskGroupId: Id,
+    riskGroupId: idOf('riskGroup'),
     currency: Currency,
     maxRevenue: NonNegativeMoneyIn.openapi({
       description: 'the setup applies only to customers whose revenue is at most this',
     }),
     lines: z
       .array(
-        z.strictObject({ scoringRuleId: Id, operator: OperatorIn, value: ValueIn, creditLimit: NonNegativeMoneyIn }),
+        z.strictObject({
+          scoringRuleId: idOf('scoringRule'),
+          operator: OperatorIn,
+          value: ValueIn,
+          creditLimit: NonNegativeMoneyIn,
+        }),
       )
       .min(1)
       .max(200)
@@ -88,7 +93,7 @@ export const AutomaticLimitSetupInput = z
 export const RiskScoresUpdateInput = z
   .strictObject({
     customerIds: z
-      .array(Id)
+      .array(idOf('customer'))
       .max(50_000)
       .optional()
       .openapi({ description: 'the customers to score; all customers when left out' }),
@@ -98,7 +103,7 @@ export const RiskScoresUpdateInput = z
       .optional()
       .openapi({
         description: 'hand-entered inputs by customer id and scoring-rule id, for userDefined and country groups',
-        example: { C1: { GROWTH: 'strong' } },
+        example: { [ID_EXAMPLES.customer]: { [ID_EXAMPLES.scoringRule]: 'strong' } },
       }),
   })
   .openapi('RiskScoresUpdateInput');
