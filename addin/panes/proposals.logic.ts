@@ -39,6 +39,7 @@ import { ApiError, type CreditDeskClient } from '../sync/api';
 import type { PreviewContext } from '../sync/credit-context';
 import type { JournalJson, JournalValidationJson } from '../../shared/api/wire';
 import { keyFor, saveSyncState, type WorkbookSyncState } from '../sync/state';
+import { isId } from '../../shared/ids';
 
 export const PROPOSALS: TableSpec = {
   name: 'Proposals',
@@ -93,7 +94,7 @@ export function parseProposal(rec: CellRecord, row: number): ProposalRow | null 
   const errors: string[] = [];
   const customerId = cellText(rec.Customer);
   if (!customerId) errors.push('Customer is empty');
-  else if (!/^[A-Za-z0-9_.-]{1,64}$/.test(customerId)) errors.push(`Customer "${customerId}" is not a customer id`);
+  else if (!isId(customerId)) errors.push(`Customer "${customerId}" is not a customer id`);
   let newLimit: Money | null = null;
   let pctChange: Rate | null = null;
   const hasLimit = !isBlank(rec['New limit']);

@@ -24,6 +24,7 @@ import type {
   ExposurePartsJson as ExposureJson,
   TemporaryLimitJson,
 } from '../../shared/api/wire';
+import { isId } from '../../shared/ids';
 
 // The answer's types are the server's schema's (shared/api/wire.ts, types only).
 export type { CreditContextJson, CustomerContextJson };
@@ -44,7 +45,6 @@ export interface PreviewContext {
 
 /** Ids per request: one request for 10,000 rows; the endpoint takes up to 50,000. */
 export const CONTEXT_BATCH = 10_000;
-const ID = /^[A-Za-z0-9_.-]{1,64}$/;
 const MONEY = /^-?\d+\.\d\d$/;
 
 /** Money as the server formats it ("-0.05", exactly 2 decimals), without a float and without a range limit (sums may be large). */
@@ -205,10 +205,10 @@ export async function loadPreviewContext(
   const ctx = emptyContext(asOf);
   const ids: string[] = [];
   for (const id of new Set(customerIds)) {
-    if (ID.test(id)) ids.push(id);
+    if (isId(id)) ids.push(id);
     else ctx.unknown.add(id);
   }
-  const groups = [...new Set(creditGroupIds)].filter((id) => ID.test(id));
+  const groups = [...new Set(creditGroupIds)].filter(isId);
   let done = 0;
   for (let i = 0; i < Math.max(ids.length, groups.length); i += CONTEXT_BATCH) {
     const chunk = ids.slice(i, i + CONTEXT_BATCH);

@@ -2,18 +2,14 @@ import { z } from '@hono/zod-openapi';
 import { tryParseMoney } from '../../shared/money';
 import { dateProblem, EARLIEST_DATE, LATEST_DATE } from '../../shared/dates';
 import { MoneyJson } from '../../shared/api/credit';
+import { ID_PATTERN, ID_RULE } from '../../shared/ids';
 
 /**
  * Ids of every entity: short, URL-safe, no spaces (SPEC §8). "." and ".." are refused: a URL
  * path cannot address them (clients and servers resolve them as dot segments, so
  * `/customers/..` is `/`), so a row with such an id could never be read, changed or deleted.
  */
-export const Id = z
-  .string()
-  .regex(
-    /^(?!\.\.?$)[A-Za-z0-9_.-]{1,64}$/,
-    'must be 1–64 characters of letters, digits, "_", "." or "-", and not "." or ".."',
-  );
+export const Id = z.string().regex(ID_PATTERN, ID_RULE);
 
 /**
  * An example id of each kind of entity, as the API hands them out (`H-…`, `CLJ-…`, `u_…`: see the
