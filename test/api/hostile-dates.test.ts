@@ -176,20 +176,49 @@ describe.each(DIALECTS)('hostile dates on %s', (dialect) => {
     expect(body.valid).toBe(false);
   });
 
-  it('arithmetic beyond the calendar is a 422 rule violation, not a 500', async () => {
-    const lines = [
+  it('a period of more than a century is refused where it is defined, naming the line', async () => {
+    const millennia = [
       { label: 'Older', unit: -1, interval: 'unlimited' },
       { label: 'Millennia', unit: -3650, interval: 'year' },
-      { label: 'Centuries', unit: -3650, interval: 'year' },
+      { label: 'Due', unit: 0, interval: 'day' },
+    ];
+    const res = await t.request('PUT', '/api/v1/aging-definitions/MILLENNIA', {
+      as: 'credit_manager',
+      body: { name: 'Millennia', lines: millennia },
+    });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(res.body.error.details).toContainEqual({
+      path: 'lines.1.unit',
+      message: 'at most 100 years before or after the as-of date (a century)',
+    });
+  });
+
+  it('periods of up to a century each, from both ends of the accepted dates, stay within the calendar: answered, never a 500', async () => {
+    const lines = [
+      { label: 'Older', unit: -1, interval: 'unlimited' },
+      ...[1, 2, 3, 4].map((n) => ({ label: `Century ${n}`, unit: -100, interval: 'year' })),
       { label: 'Due', unit: 0, interval: 'day' },
     ];
     ok(
       await t.request('PUT', '/api/v1/aging-definitions/DEEP', { as: 'credit_manager', body: { name: 'Deep', lines } }),
       201,
     );
-    const res = await t.request('GET', '/api/v1/aging-definitions/DEEP/periods?asOf=1900-01-01');
-    expectError(res, 422, 'rule_violation');
-    expect(res.body.error.message).toMatch(/outside the calendar.*1900-01-01 and 2199-12-31/);
+    const early = ok(await t.request('GET', '/api/v1/aging-definitions/DEEP/periods?asOf=1900-01-01'));
+    expect(early.periods[0].to).toBe('1499-12-31');
+    const future = [
+      { label: 'Due', unit: 0, interval: 'day' },
+      ...[1, 2, 3, 4, 5].map((n) => ({ label: `Ahead ${n}`, unit: 100, interval: 'year' })),
+    ];
+    ok(
+      await t.request('PUT', '/api/v1/aging-definitions/AHEAD', {
+        as: 'credit_manager',
+        body: { name: 'Ahead', lines: future },
+      }),
+      201,
+    );
+    const late = ok(await t.request('GET', '/api/v1/aging-definitions/AHEAD/periods?asOf=2199-12-31'));
+    expect(late.periods.at(-1).to).toBe('2699-12-31');
   });
 
   it('journal generate from an expiry at the end of the range: a 422 naming the line past 2199, never a 500 (the 9999-12-31 repro)', async () => {

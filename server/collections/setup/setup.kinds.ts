@@ -28,28 +28,43 @@ const issuePath = (path: string): (string | number)[] =>
     .filter(Boolean)
     .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
 
-const AgingLineIn = z.strictObject({
-  label: z
-    .string()
-    .trim()
-    .min(1)
-    .max(60)
-    .openapi({ example: '1-30', description: 'the column caption, at most 60 characters' }),
-  unit: z
-    .number()
-    .int()
-    .min(-3650)
-    .max(3650)
-    .openapi({ example: -30, description: 'negative = a past period, positive = a future one, 0 = the as-of day' }),
-  interval: z.enum(['day', 'week', 'month', 'quarter', 'year', 'unlimited']),
-  indicator: z
-    .string()
-    .trim()
-    .min(1)
-    .max(30)
-    .nullish()
-    .openapi({ example: 'red', description: 'the aging indicator (icon/colour) of this period' }),
-});
+/** The most units of each interval a line may reach from the as-of date: a century. */
+const MAX_UNITS: Partial<Record<string, number>> = { day: 36_500, week: 5_215, month: 1_200, quarter: 400, year: 100 };
+
+const AgingLineIn = z
+  .strictObject({
+    label: z
+      .string()
+      .trim()
+      .min(1)
+      .max(60)
+      .openapi({ example: '1-30', description: 'the column caption, at most 60 characters' }),
+    unit: z
+      .number()
+      .int()
+      .min(-3650)
+      .max(3650)
+      .openapi({ example: -30, description: 'negative = a past period, positive = a future one, 0 = the as-of day' }),
+    interval: z.enum(['day', 'week', 'month', 'quarter', 'year', 'unlimited']),
+    indicator: z
+      .string()
+      .trim()
+      .min(1)
+      .max(30)
+      .nullish()
+      .openapi({ example: 'red', description: 'the aging indicator (icon/colour) of this period' }),
+  })
+  .superRefine((l, ctx) => {
+    // A period reaches at most a century from the as-of date: the accepted dates span three
+    // (shared/dates.ts), and 3,650 years would leave the calendar when the aging runs (issue 18).
+    const most = MAX_UNITS[l.interval];
+    if (most !== undefined && Math.abs(l.unit) > most)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['unit'],
+        message: `at most ${most} ${l.interval}s before or after the as-of date (a century)`,
+      });
+  });
 
 export const AgingDefinitionInput = z
   .strictObject({
