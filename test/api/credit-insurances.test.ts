@@ -23,6 +23,7 @@ import {
 } from '../support/credit';
 import { EVERY_ROLE, expectStatus, ifMatch, NOT_SETUP_WRITERS } from '../support/credit-setup';
 import { addDays, todayUtc } from '../../shared/dates';
+import { MAX_INSURANCES_PER_CUSTOMER } from '../../server/credit/insurances/insurances.service';
 
 const AS_OF = '2025-06-30';
 const ins = (customerId: string) => `/api/v1/customers/${customerId}/insurances`;
@@ -260,6 +261,16 @@ describe.each(DIALECTS)('customer insurances and guarantees on %s', (dialect) =>
   });
 
   describe('bad input changes nothing', () => {
+    it('a customer holds at most 100 policies and guarantees: the 101st is a 422 and nothing changes', async () => {
+      await putCustomer(t, 'C1');
+      for (let i = 0; i < MAX_INSURANCES_PER_CUSTOMER; i++) await create('C1', policy());
+      const before = await state('C1');
+      const refused = await t.request('POST', ins('C1'), { as: 'credit_manager', body: policy() });
+      expectError(refused, 422, 'rule_violation');
+      expect(refused.body.error.message).toContain('already has 100 insurance policies and guarantees');
+      expect(await state('C1')).toEqual(before);
+    });
+
     it('schema errors are 400 naming the field: guarantee with a coverage type, pct above 100 or with 5 decimals, value ≤ 0, bad identifier, unknown field', async () => {
       await putCustomer(t, 'C1');
       const existing = await create('C1', policy());

@@ -74,6 +74,16 @@ export async function deleteInsuranceRow(db: Db, id: string): Promise<void> {
 }
 
 /** A page of a customer's policies by id (one row more than `limit`); with `since`, only those changed after that sequence. */
+/** How many policies a customer has (any state). */
+export async function countInsurances(db: Db, customerId: string): Promise<number> {
+  const r = await db
+    .selectFrom('insurances')
+    .select((eb) => eb.fn.countAll<string | number>().as('n'))
+    .where('customer_id', '=', customerId)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
 export function listInsuranceRows(
   db: Db,
   customerId: string,

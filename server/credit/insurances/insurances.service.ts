@@ -9,6 +9,7 @@ import {
   deleteInsuranceRow,
   findInsurance,
   INSURANCE,
+  countInsurances,
   insertInsurance,
   insuranceRowToJson,
   listInsuranceRows,
@@ -46,8 +47,19 @@ function insuranceColumns(input: InsuranceInput, defaultCurrency: string) {
   };
 }
 
+/**
+ * The most policies and guarantees one customer may have (expired ones included): every credit
+ * check of the customer reads its policies that have not ended, so the number stays bounded
+ * (issue 18); D365 users keep a handful per customer. Delete ended ones to add more.
+ */
+export const MAX_INSURANCES_PER_CUSTOMER = 100;
+
 export async function createInsurance(tx: Tx, customerId: string, input: InsuranceInput): Promise<InsuranceJson> {
   const currency = await customerCurrency(tx.db, customerId);
+  if ((await countInsurances(tx.db, customerId)) >= MAX_INSURANCES_PER_CUSTOMER)
+    throw ruleViolation(
+      `customer ${customerId} already has ${MAX_INSURANCES_PER_CUSTOMER} insurance policies and guarantees, the most one customer may have; delete ended ones first`,
+    );
   const columns = insuranceColumns(input, currency);
   const row: Row = {
     id: `INS-${randomBytes(5).toString('hex')}`,
