@@ -271,3 +271,34 @@ describe.each(DIALECTS)('hostile amounts on %s', (dialect) => {
     expect(check.exposure).toMatchObject({ balance: customerTotal, openOrders: formatMoney(CUSTOMER_CEILING) });
   });
 });
+
+describe.each(DIALECTS)('risk scoring past 64 bits on %s', (dialect) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(dialect);
+  });
+  afterAll(() => t?.close());
+
+  it('risk scoring sums 12 months of invoices past 64 bits exactly (closed invoices are not bounded by the ceiling)', async () => {
+    ok(
+      await t.request('PUT', '/api/v1/customers/RS', {
+        as: 'integration',
+        body: { name: 'Big seller', currency: 'USD', creditLimit: MAX },
+      }),
+      201,
+    );
+    // 100,000 invoices of the largest amount within the year, every one paid (closed): 10^19 minor units of sales.
+    await sql
+      .raw(
+        `with recursive n(i) as (select 0 union all select i + 1 from n where i < 99999)
+         insert into transactions (id, customer_id, type, amount, open_amount, currency, trans_date, due_date, document_date, tax_amount, bank_account_id, payment_journal, source, source_ref, collection_status, promise_date, promise_amount, canceled, closed_date, created_at, version)
+         select 'RS' || i, 'RS', 'invoice', ${MONEY_MAX}, 0, 'USD', '2025-06-01', '2025-07-01', null, 0, null, null, 'feed', null, 'notDisputed', null, null, 0, '2025-07-01', '2025-06-01T00:00:00.000Z', 1 from n`,
+      )
+      .execute(t.handle.db);
+    const res = await t.request('POST', '/api/v1/risk-scores:update', {
+      as: 'credit_manager',
+      body: { asOf: '2025-12-31', customerIds: ['RS'] },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+  }, 120_000);
+});

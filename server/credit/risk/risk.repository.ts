@@ -11,6 +11,7 @@ import type {
 } from '../../../shared/credit/risk';
 import { listSetupRows } from '../setup/setup.repository';
 import { setupRowToJson, type SetupJson } from '../setup/setup.resource';
+import { wideSum, wideSumSql } from '../../ledger/ceiling';
 
 /** The setup entities of risk scoring (credit.md §1.7, §2.3). */
 export const RISK_GROUP = 'riskGroup';
@@ -126,7 +127,9 @@ export async function loadLedgerFacts(
     for (const r of balances) facts.get(r.customer_id)!.balance = BigInt(r.total);
     const sales = await db
       .selectFrom('transactions')
-      .select(['customer_id', sql<string>`cast(coalesce(sum(amount), 0) as text)`.as('total')])
+      // Invoices of 12 months, closed ones included, are not bounded by the customer's ceiling on
+      // open items (server/ledger/ceiling.ts): summed in two parts that cannot overflow.
+      .select(['customer_id', sql<string>`${sql.raw(wideSumSql('amount'))}`.as('total')])
       .where('customer_id', 'in', ids)
       .where('type', '=', 'invoice')
       .where('canceled', '=', 0)
@@ -134,7 +137,7 @@ export async function loadLedgerFacts(
       .where('trans_date', '<=', asOf)
       .groupBy('customer_id')
       .execute();
-    for (const r of sales) facts.get(r.customer_id)!.sales12 = BigInt(r.total);
+    for (const r of sales) facts.get(r.customer_id)!.sales12 = wideSum(r.total);
     const settled = await db
       .selectFrom('transactions')
       .select(['customer_id', 'trans_date', 'closed_date'])
