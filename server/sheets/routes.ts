@@ -14,7 +14,7 @@ import { requestReader } from '../http/reader';
 import { holdRowToHold, listHolds } from '../credit/holds/holds.repository';
 import { agingList } from '../collections/aging/aging.service';
 import { escapeFormula, matchHeaders, textCell } from '../../shared/sheets/cells';
-import { addDays, todayUtc } from '../../shared/dates';
+import { addDays } from '../../shared/dates';
 import { loadWorkbook, readUpload, type ReadSheet } from './files';
 import { annotateWorkbook, applyUpload, checkUpload, type RowResult } from './uploads';
 
@@ -94,7 +94,7 @@ function refuseExampleRows(sheet: ReadSheet, outcome: { valid: boolean; rows: Ro
 }
 
 /** The adjustments template: columns, data validation, an example row and an instructions sheet. */
-async function adjustmentsTemplate(): Promise<Buffer> {
+async function adjustmentsTemplate(today: string): Promise<Buffer> {
   const wb = new (await excel()).Workbook();
   wb.creator = 'CreditDesk';
   const ws = wb.addWorksheet('Adjustments', { views: [{ state: 'frozen', ySplit: 1 }] });
@@ -112,7 +112,7 @@ async function adjustmentsTemplate(): Promise<Buffer> {
   const example = ws.addRow({
     customerId: EXAMPLE_CUSTOMER,
     newCreditLimit: 50000,
-    newExpirationDate: new Date(`${addDays(todayUtc(), 365)}T00:00:00Z`),
+    newExpirationDate: new Date(`${addDays(today, 365)}T00:00:00Z`),
     type: 'creditLimit',
   });
   example.font = { italic: true, color: { argb: 'FF808080' } };
@@ -211,7 +211,11 @@ export function sheetRoutes(app: OpenAPIHono<AppEnv>): void {
       },
     }),
     async (c) =>
-      c.body(new Uint8Array(await adjustmentsTemplate()), 200, attachment('creditdesk-adjustments.xlsx')) as never,
+      c.body(
+        new Uint8Array(await adjustmentsTemplate(requestReader(c).today)),
+        200,
+        attachment('creditdesk-adjustments.xlsx'),
+      ) as never,
   );
 
   register(
