@@ -140,9 +140,13 @@ export class SetupCache {
   /**
    * A commit moved the setup version to `version`, changing `names` (this process's commit, or
    * another's notification). A version that skips one this process never heard of drops
-   * everything: the missing commit's keys are unknown.
+   * everything: the missing commit's keys are unknown. One already applied changes nothing.
    */
   committed(version: number, names: readonly string[]): void {
+    // A version this process already applied (its own commit, heard at once and then again as its
+    // NOTIFY; or one a newer confirm or notification covered): the entries kept since were read
+    // after it, so dropping them again would only cost a re-read.
+    if (version <= this.#version) return;
     this.#generation++;
     if (version > this.#version + 1) this.#entries.clear();
     else for (const name of names) this.#drop(name);

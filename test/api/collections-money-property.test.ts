@@ -244,7 +244,13 @@ async function apply(
       return (
         await post(
           '/api/v1/settlements',
-          { debitId: debit.id, creditId: credit.id, amount: formatMoney(amount), date: BASE },
+          // Never before either entry was posted (POST /settlements refuses that): the later posting date.
+          {
+            debitId: debit.id,
+            creditId: credit.id,
+            amount: formatMoney(amount),
+            date: [BASE, debit.transDate, credit.transDate].sort().at(-1),
+          },
           'integration',
         )
       ).status;
@@ -286,9 +292,11 @@ async function apply(
         o.pick === null
           ? undefined
           : [...new Set(o.pick.map((i) => pick(items, i)?.id).filter((x): x is string => x !== undefined))];
+      // Dated on the run's latest day: a write-off is never dated before an item it covers (an
+      // interest entry posted on a later note date), so one dated BASE would be refused.
       const res = await post('/api/v1/write-offs', {
         customerId,
-        date: BASE,
+        date: advance(0),
         ...(ids ? { transactionIds: ids.length ? ids : ['NONE'] } : {}),
       });
       if (res.status !== 201) return res.status;
@@ -303,7 +311,8 @@ async function apply(
         o.payment,
       );
       if (!payment) return SKIPPED;
-      return (await post(`/api/v1/payments/${payment.id}/nsf`, { reasonCode: 'NSF', date: BASE })).status;
+      // On the run's latest day: never before the payment or a settlement it reverses.
+      return (await post(`/api/v1/payments/${payment.id}/nsf`, { reasonCode: 'NSF', date: advance(0) })).status;
     }
   }
 }
