@@ -1,5 +1,7 @@
 import type { Tx } from '../db/transaction';
 import { ApiError, notFound, ruleViolation, zodDetails, type ErrorDetail } from '../http/errors';
+import type { z } from '@hono/zod-openapi';
+import type { BatchItemResult as BatchItemResultSchema } from '../http/schemas';
 import { assertVersion, checkUpsert } from '../http/versioning';
 import { formatMoney } from '../../shared/money';
 import { customerCreditToJson } from '../../shared/api/credit';
@@ -215,12 +217,8 @@ export async function upsertCustomer(
   return { customer, created: false };
 }
 
-export interface BatchItemResult {
-  index: number;
-  id?: string;
-  status: 'ok' | 'error';
-  errors: ErrorDetail[];
-}
+/** One item's answer of a batch feed: the type of the shared schema (server/http/schemas.ts). */
+export type BatchItemResult = z.output<typeof BatchItemResultSchema>;
 
 /**
  * The ERP feed: upserts every item unconditionally unless it carries a `version`. All or nothing:

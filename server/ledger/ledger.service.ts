@@ -114,7 +114,7 @@ function sameEntry(row: TransactionRow, t: TransactionInput, currency: string): 
 export async function postTransactionBatch(
   tx: Tx,
   rawItems: unknown[],
-): Promise<{ results: (BatchItemResult & { unchanged?: boolean })[]; created: number }> {
+): Promise<{ results: BatchItemResult[]; created: number }> {
   const parsed = rawItems.map((raw) => TransactionInput.safeParse(raw));
   const ok = parsed.flatMap((p) => (p.success ? [p.data] : []));
   const customers = await findCustomersByIds(tx.db, [...new Set(ok.map((t) => t.customerId))]);
@@ -124,7 +124,7 @@ export async function postTransactionBatch(
   );
   const seen = new Set<string>();
   const fresh: NewTransaction[] = [];
-  const results = parsed.map((p, index): BatchItemResult & { unchanged?: boolean } => {
+  const results = parsed.map((p, index): BatchItemResult => {
     if (!p.success) {
       const id = (rawItems[index] as { id?: unknown } | null)?.id;
       return { index, ...(typeof id === 'string' ? { id } : {}), status: 'error', errors: zodDetails(p.error) };
