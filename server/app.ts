@@ -12,6 +12,7 @@ import { addinRoutes, addinSecurity } from './http/addin';
 import { CalendarOverflowError, EARLIEST_DATE, LATEST_DATE } from '../shared/dates';
 import { customerRoutes } from './customers/customers.routes';
 import { ledgerRoutes } from './ledger/ledger.routes';
+import { exchangeRateRoutes } from './exchange-rates/exchange-rates.routes';
 import { salesOrderRoutes } from './sales-orders/sales-orders.routes';
 import { syncRoutes } from './sync/sync.routes';
 import { ChangeFeed } from './sync/change-feed';
@@ -156,6 +157,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   userRoutes(app);
   customerRoutes(app);
   ledgerRoutes(app);
+  exchangeRateRoutes(app);
   salesOrderRoutes(app);
   parameterRoutes(app);
   creditSetupRoutes(app);

@@ -58,7 +58,7 @@ export class RateParseError extends Error {
 type ErrorClass = new (message: string) => Error;
 
 /** Formats a scaled integer with exactly `decimals` decimals by pure string manipulation. */
-function formatScaled(value: bigint, decimals: number): string {
+export function formatScaled(value: bigint, decimals: number): string {
   const digits = (value < 0n ? -value : value).toString().padStart(decimals + 1, '0');
   const text = `${digits.slice(0, -decimals)}.${digits.slice(-decimals)}`;
   return value < 0n ? `-${text}` : text;
@@ -70,7 +70,7 @@ const rangeError = (decimals: number, max: bigint, Err: ErrorClass) =>
   new Err(`must be between ${formatScaled(-max, decimals)} and ${formatScaled(max, decimals)}`);
 
 /** Parses decimal text (or a JSON number via its exact shortest text) into a scaled integer. */
-function parseScaled(input: unknown, decimals: number, max: bigint, example: string, Err: ErrorClass): bigint {
+export function parseScaled(input: unknown, decimals: number, max: bigint, example: string, Err: ErrorClass): bigint {
   // The messages are built only on failure: this runs for every amount of a 50,000-row upload
   // and of every credit check.
   let text: string;

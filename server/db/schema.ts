@@ -24,6 +24,16 @@ interface ApiTokensTable {
   revoked_at: string | null;
 }
 
+export interface ExchangeRatesTable {
+  currency: string;
+  rate_date: string;
+  /** AC per 1 unit, scaled by 10^10 (shared/currency.ts). */
+  rate: Int8;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
 interface ChangeCounterTable {
   id: number;
   seq: Int8;
@@ -113,9 +123,13 @@ export interface TransactionsTable {
   id: string;
   customer_id: string;
   type: string;
+  /** In the transaction currency (TC). */
   amount: Int8;
   open_amount: Int8;
   currency: string;
+  /** In the accounting currency (AC), fixed at posting (migration 010). */
+  amount_accounting: Int8;
+  open_amount_accounting: Int8;
   trans_date: string;
   due_date: string | null;
   document_date: string | null;
@@ -137,7 +151,13 @@ export interface SettlementsTable {
   id: Generated<Int8>;
   debit_id: string;
   credit_id: string;
+  /** In the debit's currency. */
   amount: Int8;
+  /** In the credit's currency (equals `amount` unless the two differ). */
+  credit_amount: Int8;
+  /** The AC each side's open amount moved (their difference is the realised exchange difference). */
+  debit_amount_accounting: Int8;
+  credit_amount_accounting: Int8;
   settle_date: string;
   reverses_id: Int8 | null;
   created_at: string;
@@ -148,6 +168,7 @@ export interface SalesOrdersTable {
   id: string;
   customer_id: string;
   amount: Int8;
+  currency: string;
   delivered_not_invoiced: Int8;
   invoiced_amount: Int8;
   status: string;
@@ -548,6 +569,7 @@ export interface Database {
   customers: CustomersTable;
   transactions: TransactionsTable;
   settlements: SettlementsTable;
+  exchange_rates: ExchangeRatesTable;
   sales_orders: SalesOrdersTable;
   setup_rows: SetupRowsTable;
   parameters: ParametersTable;

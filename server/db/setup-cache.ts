@@ -6,6 +6,7 @@ import type { CheckpointSetup } from '../../shared/credit/checkpoints';
 import type { BlockingRule } from '../../shared/credit/types';
 import type { SetupJson } from '../credit/setup/setup.resource';
 import type { CreditCheckSetup } from '../credit/credit-check/credit-input';
+import type { DatedRate } from '../../shared/currency';
 
 /**
  * The setup cache: small, rarely changed data that most requests read (parameters, checkpoints,
@@ -82,6 +83,8 @@ export const SETUP = {
   /** Derived from parameters, rules and ranks; rebuilt whenever one of those is a new object. */
   creditCheckSetup: key<CreditCheckSetup>('creditCheckSetup'),
   tokens: key<Map<string, CachedToken>>('tokens'),
+  /** Every exchange rate, by currency, each history sorted by date (server/exchange-rates). */
+  exchangeRates: key<Map<string, DatedRate[]>>('exchangeRates'),
   /** The rows of one setup kind (`setup_rows.kind`: reasonCode, pool, agingDefinition, …), by id. */
   rows: (entity: string): CacheKey<Map<string, SetupJson>> => {
     // By the entity's own (constant) string: a name built per call would be hashed anew each time.

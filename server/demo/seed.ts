@@ -7,7 +7,8 @@ import { upsertCustomerBatch } from '../customers/customers.service';
 import { appendTransactions, settle, type NewTransaction } from '../ledger/ledger.service';
 import { upsertSalesOrder } from '../sales-orders/sales-orders.service';
 import { addDays } from '../../shared/dates';
-import { formatMoney } from '../../shared/money';
+import { formatMoney, formatRate } from '../../shared/money';
+import { putExchangeRateBatch } from '../exchange-rates/exchange-rates.service';
 import { seedCreditDemo } from './credit-seed';
 import { seedCollectionsDemo } from './collections-seed';
 
@@ -58,6 +59,22 @@ export interface DemoOptions {
 }
 
 /**
+ * The demo's rate history (USD is the accounting currency): a weekly EUR and GBP rate for the 60
+ * weeks up to `asOf`, moving a little each week. Built from integers (units of 0.0001) and sent as
+ * decimal text, as a feed would.
+ */
+export function demoRates(asOf: string): { currency: string; date: string; rate: string }[] {
+  const out = [];
+  for (let week = 60; week >= 0; week--) {
+    const date = addDays(asOf, -7 * week);
+    const swing = ((week * 37) % 41) - 20; // −20 … +20
+    out.push({ currency: 'EUR', date, rate: formatRate(BigInt(10800 + swing * 5)) });
+    out.push({ currency: 'GBP', date, rate: formatRate(BigInt(12650 - swing * 4)) });
+  }
+  return out;
+}
+
+/**
  * Loads the demo company: users with one token per role, about 200 customers with invoices,
  * payments, settlements and open orders. Later features add their own setup to it.
  * Returns the tokens (shown once) and keeps a copy in `tokensFile` when given.
@@ -85,13 +102,17 @@ export async function seedDemo(
   });
 
   await runInTransaction(handle, SYSTEM, async (tx) => {
+    await putExchangeRateBatch(tx, demoRates(asOf));
+  });
+
+  await runInTransaction(handle, SYSTEM, async (tx) => {
     const customers = Array.from({ length: count }, (_, i) => {
       const id = `C${String(1001 + i)}`;
       const unlimited = i % 50 === 7;
       return {
         id,
         name: `${pick(NAMES)} ${pick(SUFFIX)} ${i + 1}`,
-        currency: i % 10 === 9 ? 'EUR' : 'USD',
+        currency: i % 10 === 9 ? 'EUR' : i % 20 === 4 ? 'GBP' : 'USD',
         creditLimit: formatMoney(unlimited ? 0n : cents(5, 50) * 1000n),
         creditLimitExpirationDate: addDays(asOf, Math.floor(random() * 400) - 30),
         mandatoryCreditLimit: i % 25 === 3,

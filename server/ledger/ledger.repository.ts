@@ -17,6 +17,8 @@ export function transactionRowToTransaction(r: TransactionRow): Transaction {
     amount: formatMoney(toBigInt(r.amount)),
     openAmount: formatMoney(toBigInt(r.open_amount)),
     currency: r.currency,
+    amountAccounting: formatMoney(toBigInt(r.amount_accounting)),
+    openAmountAccounting: formatMoney(toBigInt(r.open_amount_accounting)),
     transDate: r.trans_date,
     dueDate: r.due_date,
     documentDate: r.document_date,
@@ -66,22 +68,27 @@ export async function findTransactionsByIds(
 export async function saveOpenAmounts(tx: Reader, rows: readonly TransactionRow[]): Promise<void> {
   if (tx.dialect === 'sqlite') {
     await tx.pace.each(rows, (r) =>
-      sqlRun(tx, 'update transactions set open_amount = ?, closed_date = ?, version = ? where id = ?', [
-        toBigInt(r.open_amount),
-        r.closed_date,
-        r.version,
-        r.id,
-      ]),
+      sqlRun(
+        tx,
+        'update transactions set open_amount = ?, open_amount_accounting = ?, closed_date = ?, version = ? where id = ?',
+        [toBigInt(r.open_amount), toBigInt(r.open_amount_accounting), r.closed_date, r.version, r.id],
+      ),
     );
     return;
   }
   for (let i = 0; i < rows.length; i += 500) {
     const part = rows.slice(i, i + 500);
-    const values = part.map(() => '(?, ?::bigint, ?, ?::integer)').join(', ');
+    const values = part.map(() => '(?, ?::bigint, ?::bigint, ?, ?::integer)').join(', ');
     await sqlAll(
       tx,
-      `update transactions as t set open_amount = v.open_amount, closed_date = v.closed_date, version = v.version from (values ${values}) as v(id, open_amount, closed_date, version) where t.id = v.id`,
-      part.flatMap((r) => [r.id, toBigInt(r.open_amount), r.closed_date, r.version]),
+      `update transactions as t set open_amount = v.open_amount, open_amount_accounting = v.open_amount_accounting, closed_date = v.closed_date, version = v.version from (values ${values}) as v(id, open_amount, open_amount_accounting, closed_date, version) where t.id = v.id`,
+      part.flatMap((r) => [
+        r.id,
+        toBigInt(r.open_amount),
+        toBigInt(r.open_amount_accounting),
+        r.closed_date,
+        r.version,
+      ]),
     );
   }
 }
@@ -116,7 +123,13 @@ export async function insertSettlements(
     id: number;
     debitId: string;
     creditId: string;
+    /** In the debit's currency. */
     amount: bigint;
+    /** In the credit's currency. */
+    creditAmount: bigint;
+    /** The AC each side's open amount moved. */
+    debitAmountAccounting: bigint;
+    creditAmountAccounting: bigint;
     date: string;
     reversesId: number | null;
     createdAt: string;
@@ -126,8 +139,32 @@ export async function insertSettlements(
   await sqlInsertMany(
     tx,
     'settlements',
-    ['id', 'debit_id', 'credit_id', 'amount', 'settle_date', 'reverses_id', 'created_at', 'created_by'],
-    rows.map((r) => [r.id, r.debitId, r.creditId, r.amount, r.date, r.reversesId, r.createdAt, r.createdBy]),
+    [
+      'id',
+      'debit_id',
+      'credit_id',
+      'amount',
+      'credit_amount',
+      'debit_amount_accounting',
+      'credit_amount_accounting',
+      'settle_date',
+      'reverses_id',
+      'created_at',
+      'created_by',
+    ],
+    rows.map((r) => [
+      r.id,
+      r.debitId,
+      r.creditId,
+      r.amount,
+      r.creditAmount,
+      r.debitAmountAccounting,
+      r.creditAmountAccounting,
+      r.date,
+      r.reversesId,
+      r.createdAt,
+      r.createdBy,
+    ]),
   );
 }
 
@@ -139,10 +176,24 @@ export async function insertTransactions(db: Db, rows: Insertable<TransactionsTa
       .execute();
 }
 
-/** The row with its open amount moved by `delta` (a settlement or its reversal) and its version bumped; stored later by {@link saveOpenAmounts}. */
-export function movedOpenAmount(row: TransactionRow, delta: bigint, date: string): TransactionRow {
+/**
+ * The row with its open amounts moved by `delta` (TC) and `deltaAccounting` (AC) — a settlement or
+ * its reversal — and its version bumped; stored later by {@link saveOpenAmounts}.
+ */
+export function movedOpenAmount(
+  row: TransactionRow,
+  delta: bigint,
+  deltaAccounting: bigint,
+  date: string,
+): TransactionRow {
   const open = toBigInt(row.open_amount) + delta;
-  return { ...row, open_amount: open, closed_date: open === 0n ? date : null, version: row.version + 1 };
+  return {
+    ...row,
+    open_amount: open,
+    open_amount_accounting: toBigInt(row.open_amount_accounting) + deltaAccounting,
+    closed_date: open === 0n ? date : null,
+    version: row.version + 1,
+  };
 }
 
 /**

@@ -29,6 +29,10 @@ export const TransactionInput = z
     type: z.enum(FEED_TYPES),
     amount: MoneyIn.openapi({ description: 'signed: invoices and fees positive, payments and credit notes negative' }),
     currency: Currency.optional(),
+    amountAccounting: MoneyIn.optional().openapi({
+      description:
+        'the amount in the accounting currency as the ERP booked it (same sign as amount); omitted: amount converted at the rate on transDate',
+    }),
     transDate: DateIn,
     dueDate: DateIn.nullish(),
     documentDate: DateIn.nullish(),
@@ -73,6 +77,8 @@ export const TransactionSchema = z
     amount: MoneyOut,
     openAmount: MoneyOut,
     currency: z.string(),
+    amountAccounting: MoneyOut.openapi({ description: 'amount in the accounting currency, fixed at posting' }),
+    openAmountAccounting: MoneyOut.openapi({ description: 'open amount in the accounting currency' }),
     transDate: DateOut,
     dueDate: DateOut.nullable(),
     documentDate: DateOut.nullable(),
@@ -96,7 +102,12 @@ export const TransactionListSchema = z
   .openapi('TransactionList');
 
 export const SettlementInput = z
-  .strictObject({ debitId: idOf('transaction'), creditId: idOf('payment'), amount: PositiveMoneyIn, date: DateIn })
+  .strictObject({
+    debitId: idOf('transaction'),
+    creditId: idOf('payment'),
+    amount: PositiveMoneyIn.openapi({ description: "in the debit's currency" }),
+    date: DateIn,
+  })
   .openapi('SettlementInput');
 
 export const SettlementSchema = z
@@ -104,7 +115,15 @@ export const SettlementSchema = z
     id: z.string(),
     debitId: z.string(),
     creditId: z.string(),
-    amount: MoneyOut,
+    amount: MoneyOut.openapi({ description: "in the debit's currency" }),
+    creditAmount: MoneyOut.openapi({
+      description:
+        "what the credit's open amount moved, in the credit's currency (differs from amount only between two currencies, converted at the rates on date)",
+    }),
+    exchangeDifference: MoneyOut.openapi({
+      description:
+        "the credit's AC movement minus the debit's (positive: realised exchange gain; negative: loss); it leaves the customer's balance for the general ledger",
+    }),
     date: DateOut,
     debit: TransactionSchema,
     credit: TransactionSchema,

@@ -20,6 +20,9 @@ import {
 } from './ledger.repository';
 import { TransactionInput } from './ledger.schema';
 import { ledgerCeilingErrors, requireLedgerRoom } from './ceiling';
+import { missingRateMessage, rateBook } from '../exchange-rates/exchange-rates.service';
+import { accountingShare, convertCurrency, toAccounting } from '../../shared/currency';
+import type { RateBook } from '../exchange-rates/exchange-rates.service';
 
 export const TRANSACTION = 'transaction';
 const SETTLEMENT = 'settlement';
@@ -28,8 +31,11 @@ export interface NewTransaction {
   id: string;
   customerId: string;
   type: string;
+  /** In `currency` (TC). */
   amount: bigint;
   currency: string;
+  /** In the accounting currency; omitted: `amount` converted at the rate on `transDate` (422 when there is none). */
+  amountAccounting?: bigint;
   transDate: string;
   dueDate?: string | null;
   documentDate?: string | null;
@@ -41,7 +47,7 @@ export interface NewTransaction {
 }
 
 /** The row of a new ledger entry: fully open, not disputed, version 1. */
-function newTransactionRow(t: NewTransaction, now: string): TransactionRow {
+function newTransactionRow(t: NewTransaction & { amountAccounting: bigint }, now: string): TransactionRow {
   return {
     id: t.id,
     customer_id: t.customerId,
@@ -49,6 +55,8 @@ function newTransactionRow(t: NewTransaction, now: string): TransactionRow {
     amount: t.amount,
     open_amount: t.amount,
     currency: t.currency,
+    amount_accounting: t.amountAccounting,
+    open_amount_accounting: t.amountAccounting,
     trans_date: t.transDate,
     due_date: t.dueDate ?? null,
     document_date: t.documentDate ?? null,
@@ -80,7 +88,16 @@ export async function appendTransactions(
   options: { ceiling?: 'check' | 'checked' | 'settledAtOnce' } = {},
 ): Promise<TransactionRow[]> {
   if ((options.ceiling ?? 'check') === 'check') await requireLedgerRoom(tx, entries);
-  const rows = entries.map((e) => newTransactionRow(e, tx.now));
+  const book = entries.some((e) => e.amountAccounting === undefined) ? await rateBook(tx) : undefined;
+  const rows = entries.map((e) =>
+    newTransactionRow(
+      {
+        ...e,
+        amountAccounting: e.amountAccounting ?? book!.toAccounting(e.amount, e.currency, e.transDate, 'transDate'),
+      },
+      tx.now,
+    ),
+  );
   await insertTransactions(tx.db, rows);
   for (const row of rows)
     tx.changed(TRANSACTION, row.id, 'create', 1, {
@@ -90,13 +107,18 @@ export async function appendTransactions(
   return rows;
 }
 
-/** The fields the feed sent, compared with a stored entry to recognise a harmless re-send. */
+/**
+ * The fields the feed sent, compared with a stored entry to recognise a harmless re-send. The AC
+ * amount counts only when the feed sent one: a re-send converted today may meet a rate corrected
+ * since, and the stored entry is never revalued (collections.md §2.3).
+ */
 function sameEntry(row: TransactionRow, t: TransactionInput, currency: string): boolean {
   return (
     row.customer_id === t.customerId &&
     row.type === t.type &&
     toBigInt(row.amount) === t.amount &&
     row.currency === currency &&
+    (t.amountAccounting === undefined || toBigInt(row.amount_accounting) === t.amountAccounting) &&
     row.trans_date === t.transDate &&
     row.due_date === (t.dueDate ?? null) &&
     row.document_date === (t.documentDate ?? null) &&
@@ -110,6 +132,11 @@ function sameEntry(row: TransactionRow, t: TransactionInput, currency: string): 
  * The ERP feed of ledger entries. All or nothing. An entry that already exists with the same
  * values is accepted unchanged (re-sends are harmless); with different values it is refused:
  * the ledger is never edited, corrections are new entries.
+ *
+ * Each entry is kept in its currency (TC, the customer's when the feed sends none) and in the
+ * accounting currency (AC): `amountAccounting` as the ERP booked it, or else `amount` converted
+ * at the rate on `transDate` (none dated on or before it: the item is refused naming the
+ * currency and date). An AC entry's two amounts are equal; a sent AC amount has the entry's sign.
  */
 export async function postTransactionBatch(
   tx: Tx,
@@ -118,6 +145,7 @@ export async function postTransactionBatch(
   const parsed = rawItems.map((raw) => TransactionInput.safeParse(raw));
   const ok = parsed.flatMap((p) => (p.success ? [p.data] : []));
   const customers = await findCustomersByIds(tx.db, [...new Set(ok.map((t) => t.customerId))]);
+  const book = await rateBook(tx);
   const existing = await findTransactionsByIds(
     tx.db,
     ok.map((t) => t.id),
@@ -149,7 +177,20 @@ export async function postTransactionBatch(
         `transaction ${t.id} already exists with other values; ledger entries are never edited, post a correcting entry instead`,
       );
     }
-    fresh.push({ ...t, currency, source: 'feed' });
+    let amountAccounting = t.amountAccounting;
+    if (amountAccounting === undefined) {
+      const rate = book.rate(currency, t.transDate);
+      if (rate === undefined) return fail('transDate', missingRateMessage(currency, t.transDate));
+      amountAccounting = currency === book.accountingCurrency ? t.amount : toAccounting(t.amount, rate);
+    } else if (currency === book.accountingCurrency && amountAccounting !== t.amount) {
+      return fail(
+        'amountAccounting',
+        `must equal amount (${formatMoney(t.amount)}): ${currency} is the accounting currency`,
+      );
+    } else if (amountAccounting > 0n !== t.amount > 0n || amountAccounting === 0n) {
+      return fail('amountAccounting', `must have the sign of amount (${formatMoney(t.amount)})`);
+    }
+    fresh.push({ ...t, currency, amountAccounting, source: 'feed' });
     return { index, id: t.id, status: 'ok', errors: [] };
   });
   // Only a batch whose items are otherwise valid is measured against the ceiling: its new items in order.
@@ -217,6 +258,20 @@ export async function recordSettlement(tx: Tx, input: SettlementInput) {
  * open amount are written in bulk. Every step keeps its own version, change-log entry and audit
  * row, as one settlement at a time would. The first settlement that fails its checks refuses the
  * whole command (the unit of work rolls back).
+ *
+ * Currencies (issue 20; collections.md §1.2, §2.3):
+ * - `amount` is in the debit's currency. A credit in another currency moves the same value at
+ *   the rates on the settlement date: `creditAmount = round(amount × rate(debit) ÷ rate(credit))`,
+ *   rounded half-up once (a missing rate is a 422 naming the currency and date). Settling the
+ *   most the credit can cover closes the credit exactly (the rounding never leaves a cent open).
+ * - Each side's open AC amount moves by its share of what it had open, rounded half-up once
+ *   (`accountingShare` in shared/currency.ts); a side closed in TC is closed in AC, so no AC
+ *   residue is ever left on an entry.
+ * - Entries keep the AC they were booked at, so the two sides' AC movements differ when the rates
+ *   did: `exchangeDifference = creditAmountAccounting − debitAmountAccounting` (positive: a realised
+ *   exchange gain, negative: a loss) is stored on the settlement and answered with it. It leaves
+ *   the customer's balance (both sides move by their own AC) and belongs in the general ledger's
+ *   realised gain/loss account, which the ERP posts; CreditDesk reports it and keeps nothing open.
  */
 export async function settleAll(tx: Tx, inputs: readonly SettlementInput[]) {
   // Locked before their open amounts are read: concurrent settlements of the same entry queue up
@@ -227,6 +282,7 @@ export async function settleAll(tx: Tx, inputs: readonly SettlementInput[]) {
     lockRows(tx),
   );
   const ids = await reserveSettlementIds(tx, inputs.length);
+  let book: RateBook | undefined;
   const written: Parameters<typeof insertSettlements>[1][number][] = [];
   const out = [];
   for (const [n, input] of inputs.entries()) {
@@ -234,20 +290,22 @@ export async function settleAll(tx: Tx, inputs: readonly SettlementInput[]) {
     if (!debit) throw notFound('transaction', input.debitId);
     const credit = rows.get(input.creditId);
     if (!credit) throw notFound('transaction', input.creditId);
-    checkSettlement(debit, credit, input.amount);
+    if (debit.currency !== credit.currency) book ??= await rateBook(tx);
+    const m = settlementMovement(debit, credit, input.amount, input.date, book);
     const id = String(ids[n]!);
     written.push({
       id: ids[n]!,
       debitId: debit.id,
       creditId: credit.id,
       amount: input.amount,
+      ...m,
       date: input.date,
       reversesId: null,
       createdAt: tx.now,
       createdBy: tx.actor.userId,
     });
-    const newDebit = movedOpenAmount(debit, -input.amount, input.date);
-    const newCredit = movedOpenAmount(credit, input.amount, input.date);
+    const newDebit = movedOpenAmount(debit, -input.amount, -m.debitAmountAccounting, input.date);
+    const newCredit = movedOpenAmount(credit, m.creditAmount, m.creditAmountAccounting, input.date);
     rows.set(debit.id, newDebit);
     rows.set(credit.id, newCredit);
     const settlement = {
@@ -255,6 +313,8 @@ export async function settleAll(tx: Tx, inputs: readonly SettlementInput[]) {
       debitId: debit.id,
       creditId: credit.id,
       amount: formatMoney(input.amount),
+      creditAmount: formatMoney(m.creditAmount),
+      exchangeDifference: formatMoney(m.creditAmountAccounting - m.debitAmountAccounting),
       date: input.date,
       debit: transactionRowToTransaction(newDebit),
       credit: transactionRowToTransaction(newCredit),
@@ -271,7 +331,15 @@ export async function settleAll(tx: Tx, inputs: readonly SettlementInput[]) {
     });
     tx.changed(SETTLEMENT, id, 'create', 1, {
       action: 'settlement.create',
-      after: { id, debitId: debit.id, creditId: credit.id, amount: settlement.amount, date: input.date },
+      after: {
+        id,
+        debitId: debit.id,
+        creditId: credit.id,
+        amount: settlement.amount,
+        creditAmount: settlement.creditAmount,
+        exchangeDifference: settlement.exchangeDifference,
+        date: input.date,
+      },
     });
     out.push(settlement);
     await tx.pace.step();
@@ -284,17 +352,22 @@ export async function settleAll(tx: Tx, inputs: readonly SettlementInput[]) {
   return out;
 }
 
-/** The checks of one settlement of `amount` between two rows as they stand (422 when refused). */
-function checkSettlement(debit: TransactionRow, credit: TransactionRow, amount: bigint): void {
+/**
+ * The checks of one settlement of `amount` (debit currency) between two rows as they stand (422
+ * when refused), and what it moves: the credit's TC amount and each side's AC (see {@link settleAll}).
+ */
+function settlementMovement(
+  debit: TransactionRow,
+  credit: TransactionRow,
+  amount: bigint,
+  date: string,
+  book: RateBook | undefined,
+): { creditAmount: bigint; debitAmountAccounting: bigint; creditAmountAccounting: bigint } {
   const debitOpen = toBigInt(debit.open_amount);
   const creditOpen = toBigInt(credit.open_amount);
   if (debit.customer_id !== credit.customer_id)
     throw ruleViolation('a settlement needs a debit and a credit of the same customer', [
       { path: 'creditId', message: `belongs to customer ${credit.customer_id}, the debit to ${debit.customer_id}` },
-    ]);
-  if (debit.currency !== credit.currency)
-    throw ruleViolation('a settlement needs a debit and a credit in the same currency', [
-      { path: 'creditId', message: `is in ${credit.currency}, the debit in ${debit.currency}` },
     ]);
   if (debit.canceled || credit.canceled) throw ruleViolation('a canceled transaction cannot be settled');
   if (debitOpen <= 0n)
@@ -305,11 +378,29 @@ function checkSettlement(debit: TransactionRow, credit: TransactionRow, amount: 
     throw ruleViolation(`transaction ${credit.id} has no open credit amount`, [
       { path: 'creditId', message: `open amount is ${formatMoney(creditOpen)}` },
     ]);
-  const most = minMoney(debitOpen, -creditOpen);
+  const cross = debit.currency !== credit.currency;
+  const debitRate = cross ? book!.require(debit.currency, date, 'date') : 0n;
+  const creditRate = cross ? book!.require(credit.currency, date, 'date') : 0n;
+  // The most the credit covers, in the debit's currency.
+  const creditCovers = cross ? convertCurrency(-creditOpen, creditRate, debitRate) : -creditOpen;
+  const most = minMoney(debitOpen, creditCovers);
   if (amount > most)
-    throw ruleViolation(`at most ${formatMoney(most)} can be settled between these transactions`, [
-      { path: 'amount', message: `exceeds the open amounts (${formatMoney(most)})` },
+    throw ruleViolation(`at most ${formatMoney(most)} ${debit.currency} can be settled between these transactions`, [
+      {
+        path: 'amount',
+        message: `exceeds the open amounts (${formatMoney(most)}${cross ? ` ${debit.currency} at the rates on ${date}` : ''})`,
+      },
     ]);
+  const creditAmount = !cross
+    ? amount
+    : amount === creditCovers
+      ? -creditOpen
+      : minMoney(convertCurrency(amount, debitRate, creditRate), -creditOpen);
+  return {
+    creditAmount,
+    debitAmountAccounting: accountingShare(debitOpen, toBigInt(debit.open_amount_accounting), amount),
+    creditAmountAccounting: -accountingShare(creditOpen, toBigInt(credit.open_amount_accounting), -creditAmount),
+  };
 }
 
 /**
@@ -357,6 +448,9 @@ export async function reverseSettlements(tx: Tx, settlementIds: readonly string[
     const debit = rows.get(original.debit_id)!;
     const credit = rows.get(original.credit_id)!;
     const amount = toBigInt(original.amount);
+    const creditAmount = toBigInt(original.credit_amount);
+    const debitAmountAccounting = toBigInt(original.debit_amount_accounting);
+    const creditAmountAccounting = toBigInt(original.credit_amount_accounting);
     const id = String(ids[n]!);
     reversedBy.set(settlementId, id);
     written.push({
@@ -364,13 +458,16 @@ export async function reverseSettlements(tx: Tx, settlementIds: readonly string[
       debitId: original.debit_id,
       creditId: original.credit_id,
       amount,
+      creditAmount,
+      debitAmountAccounting,
+      creditAmountAccounting,
       date,
       reversesId: Number(original.id),
       createdAt: tx.now,
       createdBy: tx.actor.userId,
     });
-    const newDebit = movedOpenAmount(debit, amount, date);
-    const newCredit = movedOpenAmount(credit, -amount, date);
+    const newDebit = movedOpenAmount(debit, amount, debitAmountAccounting, date);
+    const newCredit = movedOpenAmount(credit, -creditAmount, -creditAmountAccounting, date);
     rows.set(debit.id, newDebit);
     rows.set(credit.id, newCredit);
     tx.changed(TRANSACTION, debit.id, 'update', newDebit.version, {

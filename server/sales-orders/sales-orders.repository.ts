@@ -16,6 +16,7 @@ export function salesOrderRowToSalesOrder(r: SalesOrderRow): SalesOrder {
     id: r.id,
     customerId: r.customer_id,
     amount: formatMoney(toBigInt(r.amount)),
+    currency: r.currency,
     deliveredNotInvoiced: formatMoney(toBigInt(r.delivered_not_invoiced)),
     invoicedAmount: formatMoney(toBigInt(r.invoiced_amount)),
     openAmount: formatMoney(undeliveredAmount(r)),

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { DateIn, idOf, MoneyOut, NonNegativeMoneyIn, PositiveMoneyIn, Timestamp } from '../http/schemas';
+import { Currency, DateIn, idOf, MoneyOut, NonNegativeMoneyIn, PositiveMoneyIn, Timestamp } from '../http/schemas';
 
 const CHECKPOINTS = ['confirmation', 'pickingList', 'releaseToWarehouse', 'packingSlip', 'invoice'] as const;
 export const ORDER_STATUSES = ['open', 'invoiced', 'canceled'] as const;
@@ -8,6 +8,10 @@ export const SalesOrderInput = z
   .strictObject({
     customerId: idOf('customer'),
     amount: NonNegativeMoneyIn,
+    currency: Currency.optional().openapi({
+      description:
+        "the order's currency (default: the customer's); fixed once the order exists. Credit checks convert what is open to the accounting currency at the rate on the check date",
+    }),
     paymentTermsId: idOf('paymentTerms').nullish(),
     cashDiscountId: idOf('cashDiscount').nullish(),
     excludeFromCreditManagement: z.boolean().optional().openapi({
@@ -41,6 +45,7 @@ export const SalesOrderSchema = z
     id: z.string(),
     customerId: z.string(),
     amount: MoneyOut,
+    currency: z.string(),
     deliveredNotInvoiced: MoneyOut,
     invoicedAmount: MoneyOut,
     openAmount: MoneyOut.openapi({ description: 'neither delivered nor invoiced yet' }),

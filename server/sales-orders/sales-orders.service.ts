@@ -94,7 +94,7 @@ export async function upsertSalesOrder(
   input: SalesOrderInput,
   ifMatch: number | undefined,
 ): Promise<{ order: SalesOrder; created: boolean }> {
-  await requireCustomer(tx, input.customerId);
+  const customer = await requireCustomer(tx, input.customerId);
   const existing = await findSalesOrder(tx.db, id, lockRows(tx));
   if (existing) checkUpsert('sales order', id, existing, ifMatch, () => salesOrderRowToSalesOrder(existing));
   const exclusion = feedExclusion(tx, existing, input.excludeFromCreditManagement);
@@ -111,6 +111,7 @@ export async function upsertSalesOrder(
       id,
       customer_id: input.customerId,
       amount: input.amount,
+      currency: input.currency ?? customer.currency,
       delivered_not_invoiced: 0n,
       invoiced_amount: 0n,
       status: 'open',
@@ -137,6 +138,10 @@ export async function upsertSalesOrder(
   if (existing.customer_id !== input.customerId)
     throw ruleViolation('the customer of an existing order cannot change', [
       { path: 'customerId', message: `the order belongs to ${existing.customer_id}` },
+    ]);
+  if (input.currency !== undefined && input.currency !== existing.currency)
+    throw ruleViolation('the currency of an existing order cannot change', [
+      { path: 'currency', message: `the order is in ${existing.currency}` },
     ]);
   const committed = toBigInt(existing.invoiced_amount) + toBigInt(existing.delivered_not_invoiced);
   if (input.amount < committed)
@@ -287,7 +292,7 @@ export async function applyPosting(
         customerId: existing.customer_id,
         type: 'invoice',
         amount,
-        currency: customer.currency,
+        currency: existing.currency,
         transDate: asOf,
         dueDate,
         documentDate: asOf,

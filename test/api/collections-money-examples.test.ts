@@ -2,7 +2,7 @@
 // interest notes, waive / reinstate / reverse, fees, write-offs and NSF, on both dialects. Every
 // refusal is a 422 (or 404) with nothing written, proven by reading back everything it could touch.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIALECTS, startTestApp, type TestApp } from '../support/app';
+import { DIALECTS, putExchangeRates, startTestApp, type TestApp } from '../support/app';
 import { expectError, lastSeq } from '../support/conventions';
 import { auditActions, ok, postTransactions as feedTransactions, putCustomer } from '../support/credit';
 import { changesSince } from '../support/collections-work';
@@ -611,6 +611,8 @@ describe.each(DIALECTS)('collections money operations on %s', (dialect) => {
 
   it('collections E27 several currencies: a customer line and a ledger line per currency; a lone credit note is written off as a customer debit', async () => {
     await putCustomer(t, 'C10');
+    // Currency arithmetic (issue 20): EUR at 1.10 USD, so INV 500 EUR is 550.00 USD, CN −200 EUR is −220.00 USD.
+    await putExchangeRates(t, { EUR: '1.10' });
     await postTransactions(t, [
       { id: 'C10-U', customerId: 'C10', type: 'invoice', amount: '1000.00', currency: 'USD' },
       { id: 'C10-E', customerId: 'C10', type: 'invoice', amount: '500.00', currency: 'EUR' },
@@ -646,8 +648,15 @@ describe.each(DIALECTS)('collections money operations on %s', (dialect) => {
       amount: '200.00',
       openAmount: '0.00',
       currency: 'EUR',
+      // 200 EUR at the write-off date's rate 1.10 = 220.00 USD; it closes the CN in both currencies
+      amountAccounting: '220.00',
+      openAmountAccounting: '0.00',
     });
-    expect((await txn(t, 'C10-CN')).openAmount).toBe('0.00');
+    expect(await txn(t, 'C10-CN')).toMatchObject({
+      openAmount: '0.00',
+      amountAccounting: '-220.00',
+      openAmountAccounting: '0.00',
+    });
     // A posting profile with its own write-off account uses it instead of the parameter's.
     ok(
       await t.request('PUT', '/api/v1/write-off-accounts/619000', {

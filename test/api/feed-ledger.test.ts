@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { customerBody, DIALECTS, startTestApp, type TestApp } from '../support/app';
+import { customerBody, DIALECTS, putExchangeRates, startTestApp, type TestApp } from '../support/app';
 import { lastSeq as lastChangeSeq } from '../support/conventions';
 
 type Item = Record<string, unknown>;
@@ -38,6 +38,7 @@ describe.each(DIALECTS)('ledger feed on %s', (dialect) => {
       });
       expect(res.status).toBe(201);
     }
+    await putExchangeRates(t, { EUR: '1.10', GBP: '1.25', CAD: '0.73' });
   });
   afterAll(async () => t.close());
 
@@ -109,6 +110,8 @@ describe.each(DIALECTS)('ledger feed on %s', (dialect) => {
         amount: '1500.00',
         openAmount: '1500.00',
         currency: 'USD',
+        amountAccounting: '1500.00',
+        openAmountAccounting: '1500.00',
         transDate: '2025-03-01',
         dueDate: '2025-03-31',
         documentDate: '2025-02-28',
@@ -139,8 +142,19 @@ describe.each(DIALECTS)('ledger feed on %s', (dialect) => {
         bankAccountId: 'BANK-1',
         paymentJournal: 'PJ 0042',
       });
-      expect((await getTxn('T-CN-1')).body).toMatchObject({ type: 'creditNote', amount: '-99.99', currency: 'CAD' });
-      expect((await getTxn('T-INV-EUR')).body).toMatchObject({ currency: 'EUR', customerId: 'LC3' });
+      // converted at the rate on transDate, rounded half-up once: −99.99 × 0.73 = −72.9927 → −72.99; 10.00 × 1.10 = 11.00
+      expect((await getTxn('T-CN-1')).body).toMatchObject({
+        type: 'creditNote',
+        amount: '-99.99',
+        currency: 'CAD',
+        amountAccounting: '-72.99',
+      });
+      expect((await getTxn('T-INV-EUR')).body).toMatchObject({
+        currency: 'EUR',
+        customerId: 'LC3',
+        amountAccounting: '11.00',
+        openAmountAccounting: '11.00',
+      });
 
       expect((await changesSince(seq)).sort()).toEqual([
         'transaction:T-CN-1:create:1',
@@ -482,7 +496,11 @@ describe.each(DIALECTS)('ledger feed on %s', (dialect) => {
 
     it.each([
       ['different customers', { debitId: 'S-INV2', creditId: 'S-PAY-OTHER', amount: '10.00' }, 'creditId'],
-      ['different currencies', { debitId: 'S-INV2', creditId: 'S-PAY-EUR2', amount: '10.00' }, 'creditId'],
+      [
+        'different currencies without a rate on the date',
+        { debitId: 'S-INV2', creditId: 'S-PAY-CHF', amount: '10.00' },
+        'date',
+      ],
       ['more than the debit is open', { debitId: 'S-INV2', creditId: 'S-PAY2', amount: '50.01' }, 'amount'],
       ['more than the credit is open', { debitId: 'S-INV3', creditId: 'S-PAY2', amount: '100.01' }, 'amount'],
       ['a closed debit', { debitId: 'S-INV', creditId: 'S-PAY2', amount: '1.00' }, 'debitId'],
@@ -501,6 +519,8 @@ describe.each(DIALECTS)('ledger feed on %s', (dialect) => {
         (
           await post([
             payment('S-PAY-EUR2', 'SC', '-10.00', { currency: 'EUR' }),
+            // booked by the ERP with its AC amount: CHF has no rate here at all
+            payment('S-PAY-CHF', 'SC', '-10.00', { currency: 'CHF', amountAccounting: '-11.00' }),
             invoice('S-INV3', 'SC', '500.00'),
             payment('S-PAY2B', 'SC', '-5.00'),
           ])

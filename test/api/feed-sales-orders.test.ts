@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { customerBody, DIALECTS, startTestApp, type TestApp } from '../support/app';
+import { customerBody, DIALECTS, putExchangeRates, startTestApp, type TestApp } from '../support/app';
 import { lastSeq as lastChangeSeq } from '../support/conventions';
 import type { CustomerCreditJson } from '../../shared/api/credit';
 
@@ -23,6 +23,7 @@ describe.each(DIALECTS)('sales-order feed on %s', (dialect) => {
           .status,
       ).toBe(201);
     }
+    await putExchangeRates(t, { EUR: '1.10' });
   });
   afterAll(async () => t.close());
 
@@ -87,6 +88,7 @@ describe.each(DIALECTS)('sales-order feed on %s', (dialect) => {
         id: 'SO-1',
         customerId: 'SC1',
         amount: '1000.00',
+        currency: 'USD',
         deliveredNotInvoiced: '0.00',
         invoicedAmount: '0.00',
         openAmount: '1000.00',

@@ -169,3 +169,14 @@ export const customerBody = (overrides: Record<string, unknown> = {}) => ({
   creditLimit: '10000.00',
   ...overrides,
 });
+
+/** Sets exchange rates through the API as the integration role: `{ EUR: '1.10' }` from `date` on (default: long before any test date). */
+export async function putExchangeRates(t: TestApp, rates: Record<string, string>, date = '2000-01-01'): Promise<void> {
+  for (const [currency, rate] of Object.entries(rates)) {
+    const res = await t.request('PUT', `/api/v1/exchange-rates/${currency}/${date}`, {
+      as: 'integration',
+      body: { rate },
+    });
+    if (res.status !== 200 && res.status !== 201) throw new Error(`PUT rate ${currency}: ${JSON.stringify(res.body)}`);
+  }
+}

@@ -97,6 +97,8 @@ export async function recordNsf(
         type: 'nsfReversal',
         amount: -toBigInt(payment.amount),
         currency: payment.currency,
+        // The payment's own AC: the reversal offsets exactly what the payment booked, never revalued.
+        amountAccounting: -toBigInt(payment.amount_accounting),
         transDate: input.date,
         dueDate: input.date,
         source: 'nsf',

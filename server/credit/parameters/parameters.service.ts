@@ -7,6 +7,7 @@ import { CHECKPOINTS, validateCheckpoints, type CheckpointSetup } from '../../..
 import type { CreditParameters } from '../../../shared/credit/types';
 import { requireReasonCode } from '../setup/setup.kinds';
 import { ParametersSchema, type Parameters } from './parameters.schema';
+import { anyLedgerEntry } from '../../exchange-rates/exchange-rates.repository';
 
 /** Stored JSON keeps money as text; parsing through the schema restores the defaults and bigints. */
 function parseStored(data: string | undefined): Parameters {
@@ -66,6 +67,13 @@ export async function updateParameters(tx: Tx, patch: Partial<Parameters>) {
     if (code !== null && code !== (before as Record<string, unknown>)[field])
       await requireReasonCode(tx, code, 'release', field);
   }
+  // Entries keep the AC amounts they were booked at (never revalued): a new accounting currency
+  // would make every one of them wrong, so it is fixed once the ledger or an order has an entry.
+  if (next.accountingCurrency !== before.accountingCurrency && (await anyLedgerEntry(tx.db)))
+    throw ruleViolation(
+      `the accounting currency cannot change from ${before.accountingCurrency}: ledger entries or sales orders exist, booked in it`,
+      [{ path: 'accountingCurrency', message: `is fixed at ${before.accountingCurrency} once entries exist` }],
+    );
   if (next.canceledOrderReasonCode !== null && next.canceledOrderReasonCode !== before.canceledOrderReasonCode)
     await requireReasonCode(tx, next.canceledOrderReasonCode, 'reject', 'canceledOrderReasonCode');
   if (next.defaultAgingDefinitionId !== null && next.defaultAgingDefinitionId !== before.defaultAgingDefinitionId) {

@@ -8,6 +8,7 @@ import * as m006 from './006-uploads';
 import * as m007 from './007-setup-version';
 import * as m008 from './008-aging-fillfactor';
 import * as m009 from './009-credit-controls';
+import * as m010 from './010-currencies';
 
 /** The explicit, ordered registry of frozen migrations. Append only; never edit a shipped one. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '007-setup-version': m007,
   '008-aging-fillfactor': m008,
   '009-credit-controls': m009,
+  '010-currencies': m010,
 };
