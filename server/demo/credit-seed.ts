@@ -111,6 +111,17 @@ export async function seedCreditDemo(
     creditLimitToDate: addDays(asOf, 365),
     members: customerIds.slice(0, 3),
   });
+  // A group that shares one limit in EUR between two EUR customers and a USD one: each member's
+  // exposure (in USD, the accounting currency) is converted to EUR at the check date (credit.md §3).
+  const euroMembers = [customerIds[9], customerIds[19], customerIds[3]].filter((id) => id !== undefined);
+  if (euroMembers.length === 3)
+    await manager('PUT', '/api/v1/credit-groups/G-EURO', {
+      name: 'Euro trading group',
+      creditLimit: '90000.00',
+      currency: 'EUR',
+      creditLimitToDate: addDays(asOf, 365),
+      members: euroMembers,
+    });
 
   // Confirm open orders until about twenty are held, then force two more by hand.
   const orders = (await call(tokens.integration, 'GET', '/api/v1/sales-orders?status=open&limit=1000')) as {

@@ -309,6 +309,37 @@ describe('two servers on one database', () => {
       expect(held2.hold.reasons.map((r: any) => r.ruleId)).toEqual([tight]);
     });
 
+    it("an exchange rate set on A converts B's next ledger entry: first use, and after B cached the rates", async () => {
+      await putCustomer(A, 'FX1', '1000.00');
+      const putRate = async (currency: string, rate: string) =>
+        expect(
+          (
+            await A.request('PUT', `/api/v1/exchange-rates/${currency}/2026-01-01`, {
+              as: 'integration',
+              body: { rate },
+            })
+          ).status,
+        ).toBeLessThan(300);
+      const postThroughB = async (id: string, currency: string) => {
+        const res = await B.request('POST', '/api/v1/transactions:batch', {
+          as: 'integration',
+          body: {
+            items: [{ id, customerId: 'FX1', type: 'invoice', amount: '100.00', currency, transDate: '2026-01-05' }],
+          },
+        });
+        return res.status === 200
+          ? ok(await B.request('GET', `/api/v1/transactions/${id}`)).amountAccounting
+          : res.status;
+      };
+      expect(await postThroughB('FX-0', 'EUR')).toBe(422); // no rate yet: B caches the empty rate book
+      await putRate('EUR', '1.10');
+      expect(await postThroughB('FX-1', 'EUR')).toBe('110.00');
+      await putRate('EUR', '1.30');
+      expect(await postThroughB('FX-2', 'EUR')).toBe('130.00');
+      await putRate('CHF', '1.05');
+      expect(await postThroughB('FX-3', 'CHF')).toBe('105.00');
+    });
+
     it("checkpoints changed on A apply to B's next posting, each way", async () => {
       await putCustomer(A, 'P1', '1000.00');
       for (const id of ['SO-P1', 'SO-P2', 'SO-P3']) await putOrder(A, id, 'P1', '5000.00');
