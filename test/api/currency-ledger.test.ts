@@ -321,6 +321,39 @@ describe.each(DIALECTS)('currencies in the ledger on %s', (dialect) => {
       expect(await txn('C7-PAY')).toMatchObject({ openAmount: '0.00', openAmountAccounting: '0.00', canceled: true });
     });
 
+    it('ledger C9 a waive takes a foreign-currency fee back at the AC it was charged at, whatever the rate on the waive date', async () => {
+      // 50.00 EUR on 01-20 at 1.10 = 55.00 USD; waived on 02-10, when EUR is 1.20 (60.00 USD at that rate)
+      const fee = ok(
+        await t.request('POST', '/api/v1/fees', {
+          as: 'collections_agent',
+          body: { customerId: 'E1', amount: '50.00', date: '2026-01-20', code: 'LATE' },
+        }),
+        201,
+      );
+      ok(
+        await t.request('POST', `/api/v1/fees/${fee.id}/waive`, {
+          as: 'collections_agent',
+          body: { date: '2026-02-10' },
+        }),
+      );
+      const items = ok(await t.request('GET', '/api/v1/customers/E1/transactions?limit=1000')).items;
+      const charge = items.find((x: any) => x.type === 'fee' && x.amount === '50.00');
+      const credit = items.find((x: any) => x.source === 'waive');
+      expect(charge).toMatchObject({
+        currency: 'EUR',
+        amountAccounting: '55.00',
+        openAmount: '0.00',
+        openAmountAccounting: '0.00',
+      });
+      // the credit note is −55.00 USD (the charge's own AC), not −60.00: no exchange difference on a waive
+      expect(credit).toMatchObject({
+        currency: 'EUR',
+        amount: '-50.00',
+        amountAccounting: '-55.00',
+        openAmountAccounting: '0.00',
+      });
+    });
+
     it('ledger C8 fixes the accounting currency once entries exist', async () => {
       const res = await t.request('PUT', '/api/v1/parameters', {
         as: 'credit_manager',

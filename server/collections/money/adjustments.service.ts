@@ -212,14 +212,20 @@ function eligible(s: Scope, action: AdjustmentAction): Target[] {
 
 const pastTense = (a: AdjustmentAction) => (a === 'waive' ? 'waived' : a === 'reinstate' ? 'reinstated' : 'reversed');
 
-/** The open amount of each target's charge (locked, so a concurrent settlement waits). */
-async function openAmounts(tx: Tx, targets: Target[]): Promise<bigint[]> {
-  const out: bigint[] = [];
+/**
+ * The open amount of each target's charge (locked, so a concurrent settlement waits) and the sum of their open accounting-currency amounts:
+ * the credit note of a waive or a reversal is booked at exactly that AC, so it offsets what was
+ * charged (no exchange difference on taking a charge back; collections.md §2.3: never revalued).
+ */
+async function openCharges(tx: Tx, targets: Target[]): Promise<{ amounts: bigint[]; accounting: bigint }> {
+  const amounts: bigint[] = [];
+  let accounting = 0n;
   for (const t of targets) {
     const row = t.chargeTxnId ? await findTransaction(tx.db, t.chargeTxnId, lockRows(tx)) : undefined;
-    out.push(row ? toBigInt(row.open_amount) : 0n);
+    amounts.push(row ? toBigInt(row.open_amount) : 0n);
+    if (row) accounting += toBigInt(row.open_amount_accounting);
   }
-  return out;
+  return { amounts, accounting };
 }
 
 /** Writes the new state of the targets, bumps the note and fee versions, and records the history row. */
@@ -304,7 +310,7 @@ async function waive(tx: Tx, s: Scope, input: AdjustmentInput): Promise<void> {
   const { values: params } = await getParameters(tx);
   const window = waiveWindowRefusal(s.postedDate, date, params.minDaysToAllowWaive, params.maxDaysToAllowWaive);
   if (window) throw ruleViolation(window, [{ path: 'date', message: 'outside the waive window' }]);
-  const amounts = await openAmounts(tx, targets);
+  const { amounts, accounting } = await openCharges(tx, targets);
   const total = amounts.reduce((a, b) => a + b, 0n);
   if (total <= 0n) throw ruleViolation(`${targetNoun(s)} has nothing left to waive: it is paid or settled in full`);
   const limit = params.waiveLimits.find((l) => l.currency === s.currency)?.amount ?? null;
@@ -322,6 +328,7 @@ async function waive(tx: Tx, s: Scope, input: AdjustmentInput): Promise<void> {
       type: 'creditNote',
       amount: -total,
       currency: s.currency,
+      amountAccounting: -accounting,
       transDate: creditDate,
       dueDate: creditDate,
       source: 'waive',
@@ -361,6 +368,8 @@ async function reinstate(tx: Tx, s: Scope, input: AdjustmentInput): Promise<void
       continue;
     }
     const id = `${base}-${n + 1}`;
+    // A new charge, booked at the rate on its own date (what remains of the waiver credit settles
+    // against it; any difference between the two bookings is that settlement's exchange difference).
     await appendTransactions(tx, [
       {
         id,
@@ -406,7 +415,7 @@ async function reverse(tx: Tx, s: Scope, input: AdjustmentInput): Promise<void> 
       { path: 'id', message: 'a newer note is not reversed' },
     ]);
   const date = input.date ?? tx.today;
-  const amounts = await openAmounts(tx, targets);
+  const { amounts, accounting } = await openCharges(tx, targets);
   const total = amounts.reduce((a, b) => a + b, 0n);
   const ids: string[] = [];
   if (total > 0n) {
@@ -418,6 +427,7 @@ async function reverse(tx: Tx, s: Scope, input: AdjustmentInput): Promise<void> 
         type: 'creditNote',
         amount: -total,
         currency: s.currency,
+        amountAccounting: -accounting,
         transDate: date,
         dueDate: date,
         source: 'reverse',
