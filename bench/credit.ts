@@ -1,6 +1,5 @@
-// Credit-check benchmarks: the pure function with 50 rules, and POST /credit-check over HTTP on a
-// SQLite database of 10,000 customers and 200,000 open transactions.
-import SQLite from 'better-sqlite3';
+// The pure credit-check benchmark: the shared function with 50 rules (the rules are the bench
+// data's too; the ledger is bench/ledger.ts).
 import { evaluateCreditCheck } from '../shared/credit/blocking-rules';
 import {
   DEFAULT_CREDIT_PARAMETERS,
@@ -8,7 +7,6 @@ import {
   type BlockingRule,
   type CreditCheckInput,
 } from '../shared/credit/types';
-import { addDays } from '../shared/dates';
 
 const AS_OF = '2025-06-30';
 
@@ -90,30 +88,4 @@ export function benchPureCheck(): { withRules: number; noRules: number } {
   const full = sampleInput(fiftyRules());
   const bare = { ...sampleInput([]), parameters: { ...DEFAULT_CREDIT_PARAMETERS } };
   return { withRules: timeP50(() => evaluateCreditCheck(full)), noRules: timeP50(() => evaluateCreditCheck(bare)) };
-}
-
-/** Fills the bench database with 200,000 open transactions (20 per customer) and some open orders, raw and fast. */
-export function fillLedger(dbPath: string, customers: number): void {
-  const db = new SQLite(dbPath);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  const insert =
-    db.prepare(`insert into transactions (id, customer_id, type, amount, open_amount, currency, trans_date, due_date, document_date, tax_amount,
-    bank_account_id, payment_journal, source, source_ref, collection_status, promise_date, promise_amount, canceled, closed_date, created_at, version)
-    values (?, ?, ?, ?, ?, 'USD', ?, ?, ?, 0, null, null, 'bench', null, 'notDisputed', null, null, 0, null, '2025-06-30T00:00:00.000Z', 1)`);
-  const order =
-    db.prepare(`insert into sales_orders (id, customer_id, amount, delivered_not_invoiced, invoiced_amount, status, payment_terms_id, cash_discount_id,
-    exclude_from_credit_management, invoice_count, credit_status, created_at, updated_at, version) values (?, ?, ?, 0, 0, 'open', null, null, 0, 0, 'clear', '2025-06-30T00:00:00.000Z', '2025-06-30T00:00:00.000Z', 1)`);
-  db.transaction(() => {
-    for (let c = 0; c < customers; c++) {
-      const customerId = `C${String(c).padStart(6, '0')}`;
-      for (let n = 0; n < 20; n++) {
-        const transDate = addDays(AS_OF, -((c * 7 + n * 11) % 150));
-        const amount = 10_000 + ((c * 31 + n * 17) % 500) * 100;
-        insert.run(`T${c}-${n}`, customerId, 'invoice', amount, amount, transDate, addDays(transDate, 30), transDate);
-      }
-      if (c % 3 === 0) order.run(`SO${c}`, customerId, 50_000 + (c % 100) * 1000);
-    }
-  })();
-  db.close();
 }

@@ -75,12 +75,12 @@ export async function addUploadCustomers(handle: DbHandle): Promise<void> {
 /** How many open invoices the write-off customer has: the largest write-off the bench runs. */
 export const WRITE_OFF_INVOICES = 20_000;
 
-/** The write-off customer and its open invoices, in one set-based insert (the same SQL on both dialects). */
+/** The write-off customer and its open invoices (USD, the accounting currency), in one set-based insert (the same SQL on both dialects). */
 export async function addWriteOffCustomer(handle: DbHandle): Promise<void> {
   await runInTransaction(handle, SYSTEM, (tx) => upsertCustomerBatch(tx, [{ ...customer(0), id: WRITE_OFF_CUSTOMER }]));
   await sql`with recursive n(i) as (select 0 union all select i + 1 from n where i < ${sql.lit(WRITE_OFF_INVOICES - 1)})
-    insert into transactions (id, customer_id, type, amount, open_amount, currency, trans_date, due_date, document_date, tax_amount, source, collection_status, canceled, created_at, version)
-    select 'W-' || i, ${WRITE_OFF_CUSTOMER}, 'invoice', 10000, 10000, 'USD', '2025-01-15', '2025-02-14', '2025-01-15', 0, 'bench', 'notDisputed', 0, ${`${AS_OF}T00:00:00.000Z`}, 1 from n`.execute(
+    insert into transactions (id, customer_id, type, amount, open_amount, amount_accounting, open_amount_accounting, currency, trans_date, due_date, document_date, tax_amount, source, collection_status, canceled, created_at, version)
+    select 'W-' || i, ${WRITE_OFF_CUSTOMER}, 'invoice', 10000, 10000, 10000, 10000, 'USD', '2025-01-15', '2025-02-14', '2025-01-15', 0, 'bench', 'notDisputed', 0, ${`${AS_OF}T00:00:00.000Z`}, 1 from n`.execute(
     handle.db,
   );
 }

@@ -5,12 +5,14 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
+import type autocannon from 'autocannon';
 import { openDatabase } from '../server/db/connection';
 import { buildServer } from '../server/build.mjs';
 import { customerInputToColumns } from '../server/customers/customers.repository';
 import { CustomerInput } from '../server/customers/customers.schema';
 import { median, printTable, row, writeResults, type BenchRow } from './report';
-import { benchPureCheck, fillLedger } from './credit';
+import { benchPureCheck } from './credit';
+import { fillLedger, mixedRows, RUN_MIXED } from './ledger';
 import { benchAddin } from './addin';
 import { benchReaders, timeUpload, uploadWorkbook } from './sheets';
 import { allOk, load, ROUND_SECONDS, sequentialP50, serverCpu, SERVER_FLAGS, startServer } from './http';
@@ -93,10 +95,18 @@ async function main(): Promise<void> {
     // The fairness section's write-off: one customer with 20,000 open invoices.
     if (want('fairness')) await addWriteOffCustomer(handle);
     await handle.close();
-    fillLedger(dbPath, CUSTOMERS);
+    // The check and journal sections run again on the mixed-currency ledger (bench/ledger.ts): a
+    // copy of the same customers, users and rules, on a server process of its own.
+    const mixedPath = RUN_MIXED && (want('check') || want('journal')) ? join(dir, 'bench-mixed.sqlite') : undefined;
+    if (mixedPath) copyFileSync(dbPath, mixedPath);
+    fillLedger(dbPath, CUSTOMERS, 'plain');
+    if (mixedPath) fillLedger(mixedPath, CUSTOMERS, 'mixed');
     // The journal's floor writes the journal's rows into the database as it stands now (the server
     // holds the file exclusively once it runs, and the journals change it).
-    if (want('journal')) copyFileSync(dbPath, beforeJournals(dbPath));
+    if (want('journal')) {
+      copyFileSync(dbPath, beforeJournals(dbPath));
+      if (mixedPath) copyFileSync(mixedPath, beforeJournals(mixedPath));
+    }
 
     // The server under test runs as `npm start` runs it: one esbuild bundle, plain Node, no TypeScript loader.
     await buildServer({ entry: join(import.meta.dirname, 'server.ts'), outfile: serverJs });
@@ -158,152 +168,14 @@ async function main(): Promise<void> {
     }
 
     // POST /credit-check: 10,000 customers, 200,000 open transactions, 50 rules.
-    if (want('check')) {
-      // The check and its floor alternate in short rounds, and each figure is the median over the
-      // rounds: on this shared VM the capacity swings by a third within seconds, and two long runs
-      // one after the other measure the swing as much as the server. Ratio = median of the rounds'
-      // ratios (each round's pair ran back to back).
-      const rounds: { check: number; bare: number; checkCpu: number; bareCpu: number; p50: number }[] = [];
-      // The floor gets the same requests, built the same way: a fixed body would let the load
-      // generator (which shares this 2-core machine) send the floor's requests from one prepared
-      // buffer while it builds each check request anew, and the ratio would measure that too.
-      const bareJson = (duration = ROUND_SECONDS) =>
-        load(`${base}/bench/bare-json`, {
-          duration,
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          requests: [{ setupRequest: (req) => ({ ...req, body: nextCheckBody() }) }],
-        });
-      const checkRound = async () => {
-        const cpu0 = await serverCpu(base);
-        const r = await checkLoad(base, token, { duration: ROUND_SECONDS });
-        return {
-          rps: r.requests.average,
-          cpu: ((await serverCpu(base)) - cpu0) / r.requests.total,
-          p50: r.latency.p50,
-        };
-      };
-      // SPEC §7 compares with "a bare Hono route": for a POST with a JSON body we read that as a
-      // bare POST route receiving the same requests (method, socket and body read included, nothing else).
-      const floorRound = async () => {
-        const cpu0 = await serverCpu(base);
-        const r = await bareJson();
-        return { rps: r.requests.average, cpu: ((await serverCpu(base)) - cpu0) / r.requests.total };
-      };
-      // Warm-up: one round's length of checks (about every customer once at these rates) and a
-      // second of the floor, so the rounds measure the steady state.
-      await checkRound();
-      await bareJson(1);
-      for (let i = 0; i < CHECK_ROUNDS; i++) {
-        // Which of the pair runs first alternates, so a drift in the machine's speed favours neither.
-        const check = i % 2 === 0 ? await checkRound() : undefined;
-        const floor = await floorRound();
-        const c = check ?? (await checkRound());
-        rounds.push({ check: c.rps, bare: floor.rps, checkCpu: c.cpu, bareCpu: floor.cpu, p50: c.p50 });
-      }
-      const ratio = median(rounds.map((r) => r.check / r.bare));
-      const checkRps = median(rounds.map((r) => r.check));
-      const floorName = `bare Hono POST route, same requests, same body reader (median of ${CHECK_ROUNDS} alternating rounds; round ratios ${rounds.map((r) => (r.check / r.bare).toFixed(2)).join(', ')})`;
-      // Context, not a target (issue 17, item 9): this ratio measures the VM as much as the code
-      // (0.28–0.56 from run to run, its floor alone ±15 %); the CPU per request and the p50 are the
-      // check's rows.
-      rows.push(
-        row({
-          name: 'POST /api/v1/credit-check req/s (10k customers, 200k open items)',
-          unit: 'req/s',
-          value: checkRps,
-          floorName,
-          floorValue: median(rounds.map((r) => r.bare)),
-          ratio,
-          target: 'context (swings 0.28-0.56 with the VM)',
-          met: true,
-        }),
-      );
-      // The server's own CPU per request (the load generator shares this 2-core machine): the part
-      // of the throughput ratio that the server controls, and stable from run to run.
-      const checkCpu = median(rounds.map((r) => r.checkCpu));
-      const bareCpu = median(rounds.map((r) => r.bareCpu));
-      rows.push(
-        row({
-          name: 'POST /api/v1/credit-check server CPU per request',
-          unit: 'µs',
-          value: checkCpu,
-          floorName: 'bare Hono POST route, same requests, server CPU per request',
-          floorValue: bareCpu,
-          target: "<= 4x the bare POST route's CPU",
-          met: checkCpu <= 4 * bareCpu,
-        }),
-      );
-      rows.push(
-        row({
-          name: 'POST /api/v1/credit-check req/s vs a bare GET route',
-          unit: 'req/s',
-          value: checkRps,
-          floorName: 'bare Hono GET route req/s',
-          floorValue: bare.requests.average,
-          target: 'context (not the target)',
-          met: true,
-        }),
-      );
-      const checkP50 = await sequentialP50(`${base}/api/v1/credit-check`, (i) => ({
-        method: 'POST',
-        headers: { ...auth, 'content-type': 'application/json' },
-        body: checkBody(i),
-      }));
-      const bareP50 = await sequentialP50(`${base}/bench/bare`, () => ({}));
-      rows.push(
-        row({
-          name: 'POST /api/v1/credit-check p50, one request at a time',
-          unit: 'ms',
-          value: checkP50,
-          floorName: 'bare Hono route p50, same client',
-          floorValue: bareP50,
-          target: 'p50 < 2 ms',
-          met: checkP50 < 2,
-        }),
-      );
-      rows.push(
-        row({
-          name: 'POST /api/v1/credit-check p50 under 10 connections',
-          unit: 'ms',
-          value: median(rounds.map((r) => r.p50)),
-          floorName: 'bare Hono route p50',
-          floorValue: bare.latency.p50,
-          target: 'none (queueing included)',
-          met: true,
-        }),
-      );
-    }
+    if (want('check')) rows.push(...(await checkSection(base, token, bare)));
 
     // A journal of 10,000 lines: create + validate + post over HTTP vs raw inserts of the same line rows.
-    if (want('journal')) {
-      // A warm-up journal, then three measured ones in a row (each moves every limit again); this VM
-      // swings ±40 % from one run to the next, so the row reports the median run and the median of
-      // three floors. The warm-up is the journal path's first run on a fresh server (its code not
-      // yet optimized), as the check section warms up before its rounds; with BENCH_ONLY=journal
-      // it was 30–60 % slower than the runs after it.
-      const runs: JournalRun[] = [];
-      for (let run = 0; run < 4; run++) {
-        const before = await writeMarks(base);
-        const journal = await createJournal(base, managerToken, journalBody(run));
-        const postMs = await postJournal(base, managerToken, journal);
-        if (run === 0) continue; // the warm-up
-        const { validateMs, createMs } = journal;
-        runs.push({
-          run,
-          validateMs,
-          createMs,
-          postMs,
-          total: validateMs + createMs + postMs,
-          journalId: journal.id,
-          before,
-          after: await writeMarks(base),
-        });
-      }
-      // The floors read what each journal wrote from the database file, which the server holds
-      // exclusively while it runs (server/db/connection.ts): they are measured once it has stopped.
-      journalRows = { at: rows.length, runs };
-    }
+    // The floors read what each journal wrote from the database file, which the server holds
+    // exclusively while it runs (server/db/connection.ts): they are measured once it has stopped.
+    if (want('journal')) journalRows = { at: rows.length, runs: await journalRuns(base, managerToken) };
+    // The mixed-currency variant's check and journal rows go here, below the plain ones.
+    const mixedAt = rows.length;
 
     // customers:batch of 10,000 new customers over HTTP vs raw better-sqlite3 inserts of the same rows.
     if (want('batch')) {
@@ -391,6 +263,18 @@ async function main(): Promise<void> {
         ...(await benchFairness({ dialect: 'SQLite', base, token, managerToken, abandon: () => server.stop() })),
       );
     await server.stop();
+    if (mixedPath) {
+      const mixed = await startServer(serverJs, { BENCH_DB: mixedPath });
+      const variant: BenchRow[] = [];
+      if (want('check')) {
+        await load(`${mixed.base}/bench/bare`, { duration: 1 }); // warm-up
+        variant.push(...(await checkSection(mixed.base, token, await load(`${mixed.base}/bench/bare`))));
+      }
+      const runs = want('journal') ? await journalRuns(mixed.base, managerToken) : undefined;
+      await mixed.stop();
+      if (runs) variant.push(...(await journalFloorRows(mixedPath, dir, runs)));
+      rows.splice(mixedAt, 0, ...mixedRows(variant));
+    }
     if (journalRows) rows.splice(journalRows.at, 0, ...(await journalFloorRows(dbPath, dir, journalRows.runs)));
 
     // Collections: the aging snapshot run and GET /aging at 1k / 10k / 50k customers, in a fresh
@@ -424,6 +308,161 @@ async function main(): Promise<void> {
   }
   printTable(rows);
   writeResults(rows);
+}
+
+/**
+ * POST /credit-check: 10,000 customers, 200,000 open transactions, 50 rules; `bare` is the bare GET
+ * route's load run on the same server (context).
+ */
+async function checkSection(base: string, token: string, bare: autocannon.Result): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const auth = { authorization: `Bearer ${token}` };
+  // The check and its floor alternate in short rounds, and each figure is the median over the
+  // rounds: on this shared VM the capacity swings by a third within seconds, and two long runs
+  // one after the other measure the swing as much as the server. Ratio = median of the rounds'
+  // ratios (each round's pair ran back to back).
+  const rounds: { check: number; bare: number; checkCpu: number; bareCpu: number; p50: number }[] = [];
+  // The floor gets the same requests, built the same way: a fixed body would let the load
+  // generator (which shares this 2-core machine) send the floor's requests from one prepared
+  // buffer while it builds each check request anew, and the ratio would measure that too.
+  const bareJson = (duration = ROUND_SECONDS) =>
+    load(`${base}/bench/bare-json`, {
+      duration,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      requests: [{ setupRequest: (req) => ({ ...req, body: nextCheckBody() }) }],
+    });
+  const checkRound = async () => {
+    const cpu0 = await serverCpu(base);
+    const r = await checkLoad(base, token, { duration: ROUND_SECONDS });
+    return {
+      rps: r.requests.average,
+      cpu: ((await serverCpu(base)) - cpu0) / r.requests.total,
+      p50: r.latency.p50,
+    };
+  };
+  // SPEC §7 compares with "a bare Hono route": for a POST with a JSON body we read that as a
+  // bare POST route receiving the same requests (method, socket and body read included, nothing else).
+  const floorRound = async () => {
+    const cpu0 = await serverCpu(base);
+    const r = await bareJson();
+    return { rps: r.requests.average, cpu: ((await serverCpu(base)) - cpu0) / r.requests.total };
+  };
+  // Warm-up: one round's length of checks (about every customer once at these rates) and a
+  // second of the floor, so the rounds measure the steady state.
+  await checkRound();
+  await bareJson(1);
+  for (let i = 0; i < CHECK_ROUNDS; i++) {
+    // Which of the pair runs first alternates, so a drift in the machine's speed favours neither.
+    const check = i % 2 === 0 ? await checkRound() : undefined;
+    const floor = await floorRound();
+    const c = check ?? (await checkRound());
+    rounds.push({ check: c.rps, bare: floor.rps, checkCpu: c.cpu, bareCpu: floor.cpu, p50: c.p50 });
+  }
+  const ratio = median(rounds.map((r) => r.check / r.bare));
+  const checkRps = median(rounds.map((r) => r.check));
+  const floorName = `bare Hono POST route, same requests, same body reader (median of ${CHECK_ROUNDS} alternating rounds; round ratios ${rounds.map((r) => (r.check / r.bare).toFixed(2)).join(', ')})`;
+  // Context, not a target (issue 17, item 9): this ratio measures the VM as much as the code
+  // (0.28–0.56 from run to run, its floor alone ±15 %); the CPU per request and the p50 are the
+  // check's rows.
+  rows.push(
+    row({
+      name: 'POST /api/v1/credit-check req/s (10k customers, 200k open items)',
+      unit: 'req/s',
+      value: checkRps,
+      floorName,
+      floorValue: median(rounds.map((r) => r.bare)),
+      ratio,
+      target: 'context (swings 0.28-0.56 with the VM)',
+      met: true,
+    }),
+  );
+  // The server's own CPU per request (the load generator shares this 2-core machine): the part
+  // of the throughput ratio that the server controls, and stable from run to run.
+  const checkCpu = median(rounds.map((r) => r.checkCpu));
+  const bareCpu = median(rounds.map((r) => r.bareCpu));
+  rows.push(
+    row({
+      name: 'POST /api/v1/credit-check server CPU per request',
+      unit: 'µs',
+      value: checkCpu,
+      floorName: 'bare Hono POST route, same requests, server CPU per request',
+      floorValue: bareCpu,
+      target: "<= 4x the bare POST route's CPU",
+      met: checkCpu <= 4 * bareCpu,
+    }),
+  );
+  rows.push(
+    row({
+      name: 'POST /api/v1/credit-check req/s vs a bare GET route',
+      unit: 'req/s',
+      value: checkRps,
+      floorName: 'bare Hono GET route req/s',
+      floorValue: bare.requests.average,
+      target: 'context (not the target)',
+      met: true,
+    }),
+  );
+  const checkP50 = await sequentialP50(`${base}/api/v1/credit-check`, (i) => ({
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: checkBody(i),
+  }));
+  const bareP50 = await sequentialP50(`${base}/bench/bare`, () => ({}));
+  rows.push(
+    row({
+      name: 'POST /api/v1/credit-check p50, one request at a time',
+      unit: 'ms',
+      value: checkP50,
+      floorName: 'bare Hono route p50, same client',
+      floorValue: bareP50,
+      target: 'p50 < 2 ms',
+      met: checkP50 < 2,
+    }),
+  );
+  rows.push(
+    row({
+      name: 'POST /api/v1/credit-check p50 under 10 connections',
+      unit: 'ms',
+      value: median(rounds.map((r) => r.p50)),
+      floorName: 'bare Hono route p50',
+      floorValue: bare.latency.p50,
+      target: 'none (queueing included)',
+      met: true,
+    }),
+  );
+  return rows;
+}
+
+/**
+ * A journal of 10,000 lines: create + validate + post over HTTP (against raw writes of the same
+ * rows, measured by journalFloorRows once the server has stopped).
+ */
+async function journalRuns(base: string, managerToken: string): Promise<JournalRun[]> {
+  // A warm-up journal, then three measured ones in a row (each moves every limit again); this VM
+  // swings ±40 % from one run to the next, so the row reports the median run and the median of
+  // three floors. The warm-up is the journal path's first run on a fresh server (its code not
+  // yet optimized), as the check section warms up before its rounds; with BENCH_ONLY=journal
+  // it was 30–60 % slower than the runs after it.
+  const runs: JournalRun[] = [];
+  for (let run = 0; run < 4; run++) {
+    const before = await writeMarks(base);
+    const journal = await createJournal(base, managerToken, journalBody(run));
+    const postMs = await postJournal(base, managerToken, journal);
+    if (run === 0) continue; // the warm-up
+    const { validateMs, createMs } = journal;
+    runs.push({
+      run,
+      validateMs,
+      createMs,
+      postMs,
+      total: validateMs + createMs + postMs,
+      journalId: journal.id,
+      before,
+      after: await writeMarks(base),
+    });
+  }
+  return runs;
 }
 
 /** The floor of the upload row: reading the same workbook (readUpload: the lean reader), nothing else. */
@@ -672,6 +711,7 @@ function rawJournalFloor(path: string, n: number): number {
   })();
   const ms = performance.now() - started;
   db.close();
+  rmSync(path, { force: true });
   return ms;
 }
 

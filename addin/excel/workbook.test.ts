@@ -265,6 +265,27 @@ describe('excel adapter (office-addin-mock)', () => {
     await expect(updateRows(host, SPEC, 'Amount', [{ row: 3, values: [1, ''] }])).rejects.toThrow(/outside the table/);
   });
 
+  it("writes an update's values under their own headers when the table's columns are not the spec's order", async () => {
+    // A table made by an older pane, a column added at its end later (ensureTable): Amount is last.
+    const { host, calls } = mockHost({ tableExists: true, headers: ['Hold', 'Decision', 'Amount'], rowCount: 2 });
+    await updateRows(host, SPEC, 'Amount', [{ row: 1, values: [5, 'Reject'] }]);
+    expect(calls.ranges).toEqual([
+      [2, 2, 1, 1],
+      [2, 1, 1, 1],
+    ]);
+    expect(calls.values).toEqual([[[5]], [['Reject']]]);
+    expect(calls.numberFormats).toEqual([[['#,##0.00']], [['@']]]);
+    await expect(updateRows(host, SPEC, 'Decision', [{ row: 0, values: [1, 2] }])).rejects.toThrow(/fewer than 2/);
+  });
+
+  it('formats money without a currency symbol: the rows of one sheet may be in several currencies', async () => {
+    const { host, calls } = mockHost({ tableExists: true, rowCount: 0 });
+    await replaceRows(host, SPEC, [['H-1', 1, '']]);
+    const money = (calls.numberFormats[0] as string[][])[0]![1]!;
+    expect(money).toBe('#,##0.00');
+    expect(money).not.toMatch(/[$€£¥¤]|\[\$/);
+  });
+
   it('keeps sync state in a very hidden sheet, as JSON', async () => {
     const { host } = mockHost({ tableExists: true, stateText: '{"workbookId":"w1","holds":{"seq":42}}' });
     expect(await readWorkbookState(host)).toEqual({ workbookId: 'w1', holds: { seq: 42 } });

@@ -46,6 +46,7 @@ const CHUNK_BUDGET_BYTES = 3 * 1024 * 1024;
 
 const NUMBER_FORMATS: Record<ColumnKind, string> = {
   text: '@',
+  // No currency symbol: one sheet holds amounts in several currencies, named by its Currency column.
   money: '#,##0.00',
   percent: '0.00',
   date: 'yyyy-mm-dd',
@@ -303,13 +304,40 @@ function applyColumnRules(table: Excel.Table, spec: TableSpec, headers: readonly
 export interface RowUpdate {
   /** Data row index (0 = first row under the header). */
   row: number;
-  /** Values for consecutive columns starting at `column` (a header). */
+  /** Values for consecutive columns of the spec starting at `column` (a header). */
   values: Cell[];
 }
 
 /**
- * Writes values into existing rows: each update is one range (a row's consecutive cells); many
- * updates share a request until the request reaches the chunk budget.
+ * Where the spec's columns from `column` on (`count` of them, in the spec's order) are in the
+ * table, as runs of adjacent table columns: one run when the table has the spec's layout; more
+ * when a column was added at the end of an older table (ensureTable) or the user moved one.
+ */
+function columnRuns(
+  spec: TableSpec,
+  headers: readonly string[],
+  column: string,
+  count: number,
+): { from: number; at: number; width: number }[] {
+  const start = spec.columns.findIndex((c) => c.header === column);
+  if (start < 0) throw new Error(`the table "${spec.name}" has no column "${column}"`);
+  const names = spec.columns.slice(start, start + count).map((c) => c.header);
+  if (names.length < count)
+    throw new Error(`the table "${spec.name}" has fewer than ${count} columns from "${column}"`);
+  const at = columnIndexes(headers, names);
+  const runs: { from: number; at: number; width: number }[] = [];
+  at.forEach((col, i) => {
+    const last = runs[runs.length - 1];
+    if (last && last.at + last.width === col) last.width++;
+    else runs.push({ from: i, at: col, width: 1 });
+  });
+  return runs;
+}
+
+/**
+ * Writes values into existing rows: each update is one range per run of adjacent columns (one
+ * range when the table has the spec's layout); many updates share a request until the request
+ * reaches the chunk budget. Values land in their columns by header, wherever the table has them.
  */
 export async function updateRows(
   host: ExcelHost,
@@ -321,8 +349,20 @@ export async function updateRows(
   return host.run(async (ctx) => {
     const table = ctx.workbook.tables.getItem(spec.name);
     const info = await tableInfo(ctx, table);
-    const [first] = columnIndexes(info.headers, [column]);
     const sheet = table.worksheet;
+    // Runs and their formats by update width (a pane writes one or two widths per call).
+    const layouts = new Map<number, { from: number; at: number; width: number; formats: string[] }[]>();
+    const layoutOf = (width: number) => {
+      let l = layouts.get(width);
+      if (!l) {
+        l = columnRuns(spec, info.headers, column, width).map((r) => ({
+          ...r,
+          formats: formatsOf(spec, info.headers, r.at, r.width),
+        }));
+        layouts.set(width, l);
+      }
+      return l;
+    };
     let syncs = 0;
     let maxRequestBytes = 0;
     let bytes = 0;
@@ -341,12 +381,16 @@ export async function updateRows(
     for (const u of updates) {
       if (u.row < 0 || u.row >= info.rowCount)
         throw new Error(`row ${u.row} is outside the table (${info.rowCount} rows)`);
-      const cost = rowBytes(u.values, formatsOf(spec, info.headers, first!, u.values.length)) + 64;
+      if (!u.values.length) continue;
+      const runs = layoutOf(u.values.length);
+      const cost = runs.reduce((s, r) => s + rowBytes(u.values.slice(r.from, r.from + r.width), r.formats) + 64, 0);
       if (pending && bytes + cost > CHUNK_BUDGET_BYTES) await flush();
       if (!pending) suspend(ctx, host);
-      const range = sheet.getRangeByIndexes(info.headerRow + 1 + u.row, info.firstColumn + first!, 1, u.values.length);
-      range.values = [u.values];
-      range.numberFormat = [formatsOf(spec, info.headers, first!, u.values.length)];
+      for (const r of runs) {
+        const range = sheet.getRangeByIndexes(info.headerRow + 1 + u.row, info.firstColumn + r.at, 1, r.width);
+        range.values = [u.values.slice(r.from, r.from + r.width)];
+        range.numberFormat = [r.formats];
+      }
       bytes += cost;
       pending++;
     }

@@ -3,17 +3,18 @@ import { useEffect, useState } from 'react';
 import type { ExcelHost } from '../excel/workbook';
 import type { CreditDeskClient } from '../sync/api';
 import { loadSyncState } from '../sync/state';
-import { pullAging, refreshAging, type AgingDefinitionJson, type PoolJson } from './aging.logic';
+import { pullAging, refreshAging, type AgingDefinitionJson, type AgingView, type PoolJson } from './aging.logic';
 import { TaskStatus } from './common';
 import { useTask } from './task';
 
-/** Aging: pick a definition and a pool, pull the `Aging` table, refresh changes in place. */
+/** Aging: pick a definition, a pool and a currency view, pull the `Aging` table, refresh changes in place. */
 export function Aging({ host, client }: { host: ExcelHost; client: CreditDeskClient }) {
   const task = useTask();
   const [definitions, setDefinitions] = useState<AgingDefinitionJson[]>([]);
   const [pools, setPools] = useState<PoolJson[]>([]);
   const [definitionId, setDefinitionId] = useState('');
   const [poolId, setPoolId] = useState('');
+  const [view, setView] = useState<AgingView>('accounting');
   useEffect(() => {
     void task.run(async () => {
       const [d, p] = await Promise.all([
@@ -52,6 +53,12 @@ export function Aging({ host, client }: { host: ExcelHost; client: CreditDeskCli
           ))}
         </Select>
       </Field>
+      <Field label="Amounts in" hint="Each row names its currency in the Currency column.">
+        <Select value={view} onChange={(_, d) => setView(d.value as AgingView)}>
+          <option value="accounting">Accounting currency (company view)</option>
+          <option value="customer">Each customer&apos;s currency</option>
+        </Select>
+      </Field>
       <div className="buttons">
         <Button
           appearance="primary"
@@ -59,7 +66,7 @@ export function Aging({ host, client }: { host: ExcelHost; client: CreditDeskCli
           onClick={() =>
             task.run(async () => ({
               intent: 'success',
-              text: `${await pullAging(host, client, await loadSyncState(host, client.session.serverUrl), def!, poolId || null, task.onProgress)} customers pulled`,
+              text: `${await pullAging(host, client, await loadSyncState(host, client.session.serverUrl), def!, poolId || null, task.onProgress, view)} customers pulled`,
             }))
           }
         >
@@ -69,7 +76,13 @@ export function Aging({ host, client }: { host: ExcelHost; client: CreditDeskCli
           disabled={task.busy || !def}
           onClick={() =>
             task.run(async () => {
-              const r = await refreshAging(host, client, await loadSyncState(host, client.session.serverUrl), def!);
+              const r = await refreshAging(
+                host,
+                client,
+                await loadSyncState(host, client.session.serverUrl),
+                def!,
+                view,
+              );
               return { intent: 'success', text: `${r.updated} updated, ${r.added} new` };
             })
           }

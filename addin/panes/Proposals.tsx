@@ -1,5 +1,5 @@
 import { Button, Field, Input, Text } from '@fluentui/react-components';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { ensureTable, type ExcelHost } from '../excel/workbook';
 import { moneyCell } from '../excel/cells';
 import { ApiError, type CreditDeskClient } from '../sync/api';
@@ -7,6 +7,7 @@ import { loadPreviewContext } from '../sync/credit-context';
 import { loadSyncState } from '../sync/state';
 import {
   PROPOSALS,
+  limitCurrency,
   markNotSent,
   previewCells,
   previewProposals,
@@ -22,22 +23,41 @@ import { useTask } from './task';
 export function Proposals({ host, client }: { host: ExcelHost; client: CreditDeskClient }) {
   const task = useTask();
   const [description, setDescription] = useState('Limit review from Excel');
+  // The currency of customer limits, read once when the pane opens (so Preview stays one bulk read).
+  const currency = useRef<Promise<string | null> | null>(null);
+  const readCurrency = () => limitCurrency(client).catch(() => null);
+  useEffect(() => {
+    currency.current = readCurrency();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [client]);
   const context = async (ids: string[]) => loadPreviewContext(client, ids, todayForPreview(), task.onProgress);
   const preview = async () => {
     const { parsed } = await readProposals(host);
     const ctx = await context(parsed.map((p) => p.customerId).filter(Boolean));
+    // Asked again only when the first read failed (the server was down when the pane opened).
+    let limitsIn = await (currency.current ??= readCurrency());
+    if (limitsIn === null) limitsIn = await (currency.current = readCurrency());
     const started = performance.now();
     const results = previewProposals(parsed, ctx);
     const ms = performance.now() - started;
     const cells = new Map(parsed.map((p, i) => [p.customerId, previewCells(results[i]!)]));
-    const extra = new Map(
+    const details = new Map(
       parsed.flatMap((p, i) =>
         results[i]!.currentLimit === null
           ? []
-          : [[p.customerId, { name: results[i]!.name, currentLimit: moneyCell(results[i]!.currentLimit) }] as const],
+          : [
+              [
+                p.customerId,
+                {
+                  Name: results[i]!.name,
+                  Currency: limitsIn ?? '',
+                  'Current limit': moneyCell(results[i]!.currentLimit),
+                },
+              ] as const,
+            ],
       ),
     );
-    await writeResults(host, cells, new Map(), extra, task.onProgress);
+    await writeResults(host, cells, new Map(), details, task.onProgress);
     const bad = results.filter((r) => r.errors.length).length;
     return {
       intent: bad ? 'warning' : 'success',

@@ -1,8 +1,8 @@
 /**
- * The Aging table: one row per customer, one column per bucket of the chosen aging definition,
- * then amount due, limit, remaining credit, snapshot date. Written against the contract of
- * `GET /api/v1/aging` (definitionId, poolId, since → items, nextCursor, lastSeq); Refresh pulls
- * only rows changed since the stored sequence and updates them in place.
+ * The Aging table: one row per customer, its currency, one column per bucket of the chosen aging
+ * definition, then amount due, limit, remaining credit, snapshot date. Written against the contract
+ * of `GET /api/v1/aging` (definitionId, poolId, currency, since → items, nextCursor, lastSeq);
+ * Refresh pulls only rows changed since the stored sequence and updates them in place.
  */
 import { moneyCellFromString } from '../excel/cells';
 import {
@@ -25,6 +25,12 @@ import type { AgingDefinitionJson, AgingListJson, AgingRowJson, PoolJson } from 
 export type { AgingDefinitionJson, AgingRowJson, PoolJson };
 type AgingPage = AgingListJson;
 
+/**
+ * Which currency the amounts are in (collections.md §2.3): the company view, every row in the
+ * accounting currency (the server's default), or each customer's own currency (`currency=customer`).
+ */
+export type AgingView = 'accounting' | 'customer';
+
 /** How many of the oldest buckets are highlighted when above zero. */
 const OLDEST_HIGHLIGHTED = 2;
 
@@ -40,6 +46,7 @@ export function agingSpec(def: AgingDefinitionJson): TableSpec {
     columns: [
       { header: 'Customer', kind: 'text' },
       { header: 'Name', kind: 'text' },
+      { header: 'Currency', kind: 'text' },
       ...buckets,
       { header: 'Unbucketed', kind: 'money' },
       { header: 'Amount due', kind: 'money' },
@@ -59,6 +66,8 @@ export function agingCells(def: AgingDefinitionJson, r: AgingRowJson): Cell[] {
   return [
     r.customerId,
     r.name,
+    // A server older than multi-currency answers no currency: the cell stays empty, never a guess.
+    r.currency ?? '',
     ...def.lines.map((l) => moneyCellFromString(byLabel.get(l.label) ?? '0.00')),
     moneyCellFromString(r.unbucketedAmount),
     moneyCellFromString(r.amountDue),
@@ -92,10 +101,13 @@ async function pages(
   return { items, lastSeq, removed };
 }
 
-const query = (definitionId: string, poolId: string | null) =>
-  `definitionId=${encodeURIComponent(definitionId)}${poolId ? `&poolId=${encodeURIComponent(poolId)}` : ''}`;
+/** The aging request's query: definition, pool, and `currency=customer` for the customer-currency view. */
+export const agingQuery = (definitionId: string, poolId: string | null, view: AgingView) =>
+  `definitionId=${encodeURIComponent(definitionId)}${poolId ? `&poolId=${encodeURIComponent(poolId)}` : ''}${
+    view === 'customer' ? '&currency=customer' : ''
+  }`;
 
-/** Pulls the aging of a definition (and pool) into the `Aging` table, replacing it. */
+/** Pulls the aging of a definition (and pool) in a currency view into the `Aging` table, replacing it. */
 export async function pullAging(
   host: ExcelHost,
   client: CreditDeskClient,
@@ -103,32 +115,39 @@ export async function pullAging(
   def: AgingDefinitionJson,
   poolId: string | null,
   onProgress?: Progress,
+  view: AgingView = 'accounting',
 ): Promise<number> {
   const head = await client.headSequence(state.aging?.seq ?? 0);
-  const { items, lastSeq } = await pages(client, query(def.id, poolId));
+  const { items, lastSeq } = await pages(client, agingQuery(def.id, poolId, view));
   await replaceRows(
     host,
     agingSpec(def),
     items.map((r) => agingCells(def, r)),
     onProgress,
   );
-  state.aging = { definitionId: def.id, poolId, seq: lastSeq ?? head };
+  state.aging = { definitionId: def.id, poolId, view, seq: lastSeq ?? head };
   await saveSyncState(host, state);
   return items.length;
 }
 
-/** Refresh: rows changed since the stored sequence, updated in place by customer; new customers appended. */
+/**
+ * Refresh: rows changed since the stored sequence, updated in place by customer; new customers
+ * appended. Another definition or another currency view than the sheet's pulls the whole table
+ * again: every amount of every row changes with the view.
+ */
 export async function refreshAging(
   host: ExcelHost,
   client: CreditDeskClient,
   state: WorkbookSyncState,
   def: AgingDefinitionJson,
+  view: AgingView = 'accounting',
 ): Promise<{ updated: number; added: number }> {
   const a = state.aging;
-  if (!a || a.definitionId !== def.id)
-    return { updated: 0, added: await pullAging(host, client, state, def, a?.poolId ?? null) };
+  // A sheet pulled before the currency views existed is in the company view (the server's default).
+  if (!a || a.definitionId !== def.id || (a.view ?? 'accounting') !== view)
+    return { updated: 0, added: await pullAging(host, client, state, def, a?.poolId ?? null, undefined, view) };
   const head = await client.headSequence(a.seq);
-  const { items, lastSeq, removed } = await pages(client, `${query(def.id, a.poolId)}&since=${a.seq}`);
+  const { items, lastSeq, removed } = await pages(client, `${agingQuery(def.id, a.poolId, view)}&since=${a.seq}`);
   const spec = agingSpec(def);
   const at = await rowsByKey(host, spec, 'Customer');
   const updates: RowUpdate[] = [];

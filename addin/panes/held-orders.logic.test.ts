@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { replaceRows } from '../excel/workbook';
+import { replaceRows, type TableSpec } from '../excel/workbook';
 import { ApiError, type CreditDeskClient } from '../sync/api';
 import { SimulatedWorkbook } from '../testing/simulated-excel';
-import { applyDecisions, HELD_ORDERS, serverCells, type HoldJson } from './held-orders.logic';
+import { loadSyncState } from '../sync/state';
+import { applyDecisions, HELD_ORDERS, refreshHolds, serverCells, type HoldJson } from './held-orders.logic';
 
 const hold = (id: string, version = 1): HoldJson => ({
   id,
@@ -13,6 +14,7 @@ const hold = (id: string, version = 1): HoldJson => ({
   heldAt: '2026-11-23T10:00:00Z',
   asOf: '2026-11-23',
   orderAmount: '100.00',
+  currency: 'EUR',
   status: 'onHold',
   summaryReason: 'creditLimitUsed',
   reasons: [
@@ -116,11 +118,57 @@ describe('held orders: apply decisions', () => {
     expect(by.get('H1')).toMatchObject({ Outcome: 'rejected (v2)', Status: 'rejected', Version: 2 });
     expect(by.get('H3')).toMatchObject({
       Outcome: 'conflict: changed on the server; your decision was not applied',
-      'Server now': 'v2 released, amount 100.00',
+      'Server now': 'v2 released, amount 100.00 EUR',
       Status: 'onHold',
       Version: 1,
       Decision: 'Reject',
     });
     expect(by.get('H2')!.Outcome).toBe('');
+  });
+
+  it("names each order's currency beside its amount; a server without currencies leaves the cell empty", () => {
+    expect(serverCells(hold('H1')).slice(3, 5)).toEqual([100, 'EUR']);
+    const { currency: _, ...older } = hold('H1');
+    expect(serverCells(older as HoldJson).slice(3, 5)).toEqual([100, '']);
+  });
+
+  it('a refresh of a sheet pulled before the Currency column writes every server column under its own header, decisions kept', async () => {
+    // The table as the previous version of the pane made it: no Currency column.
+    const before: TableSpec = { ...HELD_ORDERS, columns: HELD_ORDERS.columns.filter((c) => c.header !== 'Currency') };
+    const wb = new SimulatedWorkbook();
+    const old = (id: string) => serverCells(hold(id)).filter((_, i) => i !== 4);
+    await replaceRows(wb, before, [
+      [...old('H1'), '', '', '', '', '', ''],
+      [...old('H2'), '', '', '', '', '', ''],
+    ]);
+    wb.type('HeldOrders', 0, 'Decision', 'Release');
+    wb.type('HeldOrders', 0, 'Reason code', 'OK');
+    const client = {
+      session: { serverUrl: 'x', token: 't' },
+      async get(path: string) {
+        if (path.startsWith('/api/v1/changes')) return { changes: [], nextSince: 7 };
+        return { items: [{ ...hold('H1', 2), orderAmount: '250.00', status: 'released' }], nextCursor: null };
+      },
+      all: async () => [{ ...hold('H1', 2), orderAmount: '250.00', status: 'released' }],
+      headSequence: async () => 7,
+    } as unknown as CreditDeskClient;
+    const state = await loadSyncState(wb, 'x');
+    state.holds = { seq: 5 };
+    expect(await refreshHolds(wb, client, state)).toEqual({ updated: 1, added: 0 });
+    const table = wb.table('HeldOrders')!;
+    // The Currency column was added at the end of the user's table, and filled there.
+    expect(table.headers().slice(-1)).toEqual(['Currency']);
+    const [h1, h2] = wb.records('HeldOrders');
+    expect(h1).toMatchObject({
+      Hold: 'H1',
+      Amount: 250,
+      Currency: 'EUR',
+      Reason: 'creditLimitUsed',
+      Version: 2,
+      Status: 'released',
+      Decision: 'Release',
+      'Reason code': 'OK',
+    });
+    expect(h2).toMatchObject({ Hold: 'H2', Amount: 100, Currency: '', Status: 'onHold', Decision: '' });
   });
 });

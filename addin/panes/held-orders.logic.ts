@@ -32,6 +32,7 @@ export const HELD_ORDERS: TableSpec = {
     { header: 'Order', kind: 'text' },
     { header: 'Customer', kind: 'text' },
     { header: 'Amount', kind: 'money' },
+    { header: 'Currency', kind: 'text' },
     { header: 'Reason', kind: 'text' },
     { header: 'Details', kind: 'text' },
     { header: 'Held at', kind: 'text' },
@@ -48,13 +49,18 @@ export const HELD_ORDERS: TableSpec = {
 
 export type { HoldJson };
 
-/** The server-owned columns, Hold … Status: a refresh rewrites these, never the decision columns. */
+/**
+ * The server-owned columns, Hold … Status: a refresh rewrites these, never the decision columns.
+ * Amount is the order's amount in the order's currency, named beside it.
+ */
 export function serverCells(h: HoldJson): Cell[] {
   return [
     h.id,
     h.salesOrderId,
     h.customerId,
     moneyCellFromString(h.orderAmount),
+    // A server older than multi-currency answers no currency: the cell stays empty, never a guess.
+    h.currency ?? '',
     h.forced ? 'forced' : h.summaryReason,
     h.reasons.map((r) => r.explanation).join('; '),
     h.heldAt.slice(0, 16).replace('T', ' '),
@@ -169,7 +175,7 @@ export interface ApplyOutcome {
 }
 
 const describeCurrent = (h: HoldJson) =>
-  `v${h.version} ${h.status}${h.releasedBy ? ` by ${h.releasedBy}` : h.rejectedBy ? ` by ${h.rejectedBy}` : ''}, amount ${h.orderAmount}`;
+  `v${h.version} ${h.status}${h.releasedBy ? ` by ${h.releasedBy}` : h.rejectedBy ? ` by ${h.rejectedBy}` : ''}, amount ${h.orderAmount}${h.currency ? ` ${h.currency}` : ''}`;
 
 /**
  * Apply decisions: checks each row, sends the valid ones in one release batch and one reject

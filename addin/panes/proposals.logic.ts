@@ -47,6 +47,7 @@ export const PROPOSALS: TableSpec = {
   columns: [
     { header: 'Customer', kind: 'text' },
     { header: 'Name', kind: 'text' },
+    { header: 'Currency', kind: 'text' },
     { header: 'Current limit', kind: 'money' },
     { header: 'New limit', kind: 'money' },
     { header: '% change', kind: 'percent' },
@@ -62,6 +63,9 @@ export const PROPOSALS: TableSpec = {
     { header: 'Message', kind: 'text' },
   ],
 };
+
+/** The customer's details the pane writes, in table order from `Name`: the currency of the line's limits among them. */
+const DETAIL_COLUMNS = ['Name', 'Currency', 'Current limit'] as const;
 
 /** The columns the pane writes, in table order from `Available now`. */
 export const RESULT_COLUMNS = [
@@ -229,19 +233,24 @@ export async function readProposals(host: ExcelHost): Promise<ReadProposals> {
 }
 
 type ResultCells = [Cell, Cell, Cell, Cell, Cell, Cell, Cell];
+export type DetailPatch = Partial<Record<(typeof DETAIL_COLUMNS)[number], Cell>>;
 
-/** Writes result columns (Available now … Message) on rows found by customer id in the table as it is now. */
+/**
+ * Writes result columns (Available now … Message) and, from `details`, the customer's columns
+ * (Name, Currency, Current limit) on rows found by customer id in the table as it is now; a patch's
+ * missing columns keep what the cell holds.
+ */
 export async function writeResults(
   host: ExcelHost,
   byCustomer: Map<string, Partial<Record<(typeof RESULT_COLUMNS)[number], Cell>>>,
   byRow: Map<number, Partial<Record<(typeof RESULT_COLUMNS)[number], Cell>>> = new Map(),
-  extra?: Map<string, { name: Cell; currentLimit: Cell }>,
+  details?: Map<string, DetailPatch>,
   onProgress?: Progress,
 ): Promise<void> {
   const { info, rows } = await readTable(host, PROPOSALS.name);
   const records = recordsOf(info.headers, rows);
   const updates: RowUpdate[] = [];
-  const extraUpdates: RowUpdate[] = [];
+  const detailUpdates: RowUpdate[] = [];
   records.forEach((rec, row) => {
     const id = cellText(rec.Customer);
     const patch = byRow.get(row) ?? (id ? byCustomer.get(id) : undefined);
@@ -250,11 +259,29 @@ export async function writeResults(
         row,
         values: RESULT_COLUMNS.map((h) => (h in patch ? patch[h]! : (rec[h] ?? ''))) as ResultCells,
       });
-    const e = id ? extra?.get(id) : undefined;
-    if (e) extraUpdates.push({ row, values: [e.name, e.currentLimit] });
+    const d = id ? details?.get(id) : undefined;
+    if (d) detailUpdates.push({ row, values: DETAIL_COLUMNS.map((h) => (h in d ? d[h]! : (rec[h] ?? ''))) });
   });
   await updateRows(host, PROPOSALS, RESULT_COLUMNS[0], updates, onProgress);
-  if (extraUpdates.length) await updateRows(host, PROPOSALS, 'Name', extraUpdates);
+  if (detailUpdates.length) await updateRows(host, PROPOSALS, DETAIL_COLUMNS[0], detailUpdates);
+}
+
+/**
+ * The currency customer limits are in: the accounting currency (credit.md §1.2), which the
+ * preview writes beside each customer's limit (a sent row gets its journal line's own currency).
+ * Null when the server does not say; the Currency cells then stay empty.
+ */
+export async function limitCurrency(client: CreditDeskClient): Promise<string | null> {
+  // The parameters answer documents its values loosely (server/credit/parameters): read the one field.
+  const p = await client.get<{ accountingCurrency?: unknown }>('/api/v1/parameters');
+  return typeof p.accountingCurrency === 'string' ? p.accountingCurrency : null;
+}
+
+/** The Currency cells of a created journal's lines, by customer (a server older than multi-currency names none). */
+function lineCurrencies(journal: Pick<JournalJson, 'lines'>): Map<string, DetailPatch> {
+  const out = new Map<string, DetailPatch>();
+  for (const l of journal.lines ?? []) if (l.customerId && l.currency) out.set(l.customerId, { Currency: l.currency });
+  return out;
 }
 
 /** Cells of a previewed row. */
@@ -347,6 +374,7 @@ export async function sendProposals(
     };
   }
   const outcome: SendOutcome = { sent: 0, failed: 0, notSent: 0, journals: [], message: '' };
+  const currencies = new Map<string, DetailPatch>();
   let done = 0;
   for (const type of ['creditLimit', 'temporary'] as const) {
     // Lines in customer order, not sheet order: a resend after the user sorted is the same body,
@@ -387,6 +415,7 @@ export async function sendProposals(
       }
       const journal = await client.post<JournalJson>('/api/v1/adjustment-journals', body, { idempotencyKey: key });
       idx.forEach((i) => mark(i, { Status: 'sent', Journal: journal.id, Message: '' }));
+      for (const [id, c] of lineCurrencies(journal)) currencies.set(id, c);
       outcome.sent += idx.length;
       outcome.journals.push(journal.id);
       delete state.pendingSends[slot];
@@ -421,7 +450,7 @@ export async function sendProposals(
     done += idx.length;
     onProgress?.(done, parsed.length);
   }
-  await writeResults(host, cells);
+  await writeResults(host, cells, new Map(), currencies);
   outcome.message =
     outcome.notSent && !outcome.sent && !outcome.failed
       ? 'The server could not be reached: rows are marked "not sent"; Send again later.'

@@ -14,14 +14,24 @@ function context(ids: string[]): PreviewContext {
   );
 }
 
+/** A Proposals table with one row per customer and its new limit, in this order. */
+async function proposalsSheet(limits: Record<string, number>): Promise<SimulatedWorkbook> {
+  const wb = new SimulatedWorkbook();
+  await ensureTable(wb, PROPOSALS);
+  for (const [i, [id, limit]] of Object.entries(limits).entries()) {
+    wb.type('Proposals', i, 'Customer', id);
+    wb.type('Proposals', i, 'New limit', limit);
+  }
+  return wb;
+}
+
+/** Sends the sheet as the pane does, with the preview context of `ids` and the sync state kept in the workbook. */
+const send = async (wb: SimulatedWorkbook, client: CreditDeskClient, ids: string[], description: string) =>
+  sendProposals(wb, client, await loadSyncState(wb, 'http://127.0.0.1:1'), context(ids), description);
+
 describe('sending proposals', () => {
   it('a send whose answer was lost is retried with the same Idempotency-Key and body (the server replays, no second journal)', async () => {
-    const wb = new SimulatedWorkbook();
-    await ensureTable(wb, PROPOSALS);
-    wb.type('Proposals', 0, 'Customer', 'C1');
-    wb.type('Proposals', 0, 'New limit', 2000);
-    wb.type('Proposals', 1, 'Customer', 'C2');
-    wb.type('Proposals', 1, 'New limit', 3000);
+    const wb = await proposalsSheet({ C1: 2000, C2: 3000 });
     const creates: { key: string | undefined; body: string }[] = [];
     let lose = true;
     const client = {
@@ -34,25 +44,13 @@ describe('sending proposals', () => {
         return { id: 'CLJ-1', lines: [] };
       },
     } as unknown as CreditDeskClient;
-    const first = await sendProposals(
-      wb,
-      client,
-      await loadSyncState(wb, 'http://127.0.0.1:1'),
-      context(['C1', 'C2']),
-      'Q4',
-    );
+    const first = await send(wb, client, ['C1', 'C2'], 'Q4');
     expect(first.notSent).toBe(2);
     expect(wb.records('Proposals').map((r) => r.Status)).toEqual(['not sent', 'not sent']);
     lose = false;
     // The user sorts the sheet, then sends again (a new pane session reads the key from the workbook).
     wb.sort('Proposals', 'Customer', true);
-    const second = await sendProposals(
-      wb,
-      client,
-      await loadSyncState(wb, 'http://127.0.0.1:1'),
-      context(['C1', 'C2']),
-      'Q4',
-    );
+    const second = await send(wb, client, ['C1', 'C2'], 'Q4');
     expect(second.sent).toBe(2);
     expect(creates).toHaveLength(2);
     expect(creates[1]!.key).toBe(creates[0]!.key);
@@ -62,24 +60,13 @@ describe('sending proposals', () => {
       ['C1', 'sent', 'CLJ-1'],
     ]);
     // Sent rows are not sent again.
-    const third = await sendProposals(
-      wb,
-      client,
-      await loadSyncState(wb, 'http://127.0.0.1:1'),
-      context(['C1', 'C2']),
-      'Q4',
-    );
+    const third = await send(wb, client, ['C1', 'C2'], 'Q4');
     expect(third.sent).toBe(0);
     expect(creates).toHaveLength(2);
   });
 
   it("the server's per-line errors land on the right rows after a sort", async () => {
-    const wb = new SimulatedWorkbook();
-    await ensureTable(wb, PROPOSALS);
-    for (const [i, id] of ['C1', 'C2', 'C3'].entries()) {
-      wb.type('Proposals', i, 'Customer', id);
-      wb.type('Proposals', i, 'New limit', 100 * (i + 1));
-    }
+    const wb = await proposalsSheet({ C1: 100, C2: 200, C3: 300 });
     const client = {
       session: { serverUrl: 'http://127.0.0.1:1', token: 't' },
       async post(path: string, body: { lines: { customerId: string }[] }) {
@@ -94,10 +81,35 @@ describe('sending proposals', () => {
         };
       },
     } as unknown as CreditDeskClient;
-    await sendProposals(wb, client, await loadSyncState(wb, 'http://127.0.0.1:1'), context(['C1', 'C2', 'C3']), 'x');
+    await send(wb, client, ['C1', 'C2', 'C3'], 'x');
     const rows = new Map(wb.records('Proposals').map((r) => [r.Customer, r]));
     expect(rows.get('C2')).toMatchObject({ Status: 'error', Message: 'customerId: blocked' });
     expect(rows.get('C1')!.Status).toBe('not sent');
     expect(rows.get('C3')!.Status).toBe('not sent');
+  });
+
+  it("a sent row's Currency is its journal line's; a line without one (an older server) leaves the cell empty", async () => {
+    const wb = await proposalsSheet({ C1: 1000, C2: 2000 });
+    const client = {
+      session: { serverUrl: 'http://127.0.0.1:1', token: 't' },
+      async post(path: string, body: { lines: { customerId: string; newCreditLimit: string }[] }) {
+        if (path.endsWith(':validate')) return { valid: true, lines: [] };
+        return {
+          id: 'CLJ-7',
+          // C2's line as an older server answers it: no currency.
+          lines: body.lines.map((l, i) => ({
+            ...l,
+            lineNo: i + 1,
+            ...(l.customerId === 'C1' ? { currency: 'USD' } : {}),
+          })),
+        };
+      },
+    } as unknown as CreditDeskClient;
+    const sent = await send(wb, client, ['C1', 'C2'], 'x');
+    expect(sent.sent).toBe(2);
+    expect(wb.records('Proposals').map((r) => [r.Customer, r.Currency, r.Status])).toEqual([
+      ['C1', 'USD', 'sent'],
+      ['C2', '', 'sent'],
+    ]);
   });
 });

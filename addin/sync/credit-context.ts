@@ -6,6 +6,7 @@
  * whole job: no figure is recomputed in the pane, so the preview equals `:validate`.
  */
 import { parseRate, type Money } from '../../shared/money';
+import { tryParseExchangeRate, type ExchangeRate } from '../../shared/currency';
 import type {
   BlockingRule,
   CreditCheckInput,
@@ -96,6 +97,21 @@ const exposureFromJson = (e: ExposureJson) => ({
   openOrders: moneyFromJson(e.openOrders),
 });
 
+/**
+ * A credit group in another currency than the accounting currency: its currency and the rate the
+ * check converts at on asOf (credit.md §3), as the server's engine input carries them. `rate: null`
+ * (or no rate at all, from a server older than multi-currency): the group is in the accounting currency.
+ */
+function groupCurrencyFromJson(g: { currency?: string; rate?: string | null }): {
+  currency?: string;
+  rate?: ExchangeRate;
+} {
+  if (g.rate === null || g.rate === undefined || g.currency === undefined) return {};
+  const rate = tryParseExchangeRate(g.rate);
+  if (!rate.ok) throw new Error(`credit context: rate "${g.rate}" ${rate.message}`);
+  return { currency: g.currency, rate: rate.value };
+}
+
 /** The setup every input shares, decoded once per answer (the server also shares one object). */
 function commonFromJson(
   j: Pick<CreditContextJson, 'parameters' | 'rules' | 'paymentTermsRanks' | 'cashDiscountRanks'>,
@@ -154,6 +170,7 @@ function customerContextFromJson(
           creditLimitToDate: c.group.creditLimitToDate,
           membersExposure: moneyFromJson(c.group.membersExposure),
           temporaryLimits: c.group.temporaryLimits.map(temporaryFromJson),
+          ...groupCurrencyFromJson(c.group),
         }
       : null,
     paymentTermsRanks: common.paymentTermsRanks,

@@ -17,7 +17,8 @@ export interface WorkbookSyncState {
   /** Server the sequences belong to: another server starts from scratch. */
   serverUrl: string | null;
   holds: { seq: number } | null;
-  aging: { definitionId: string; poolId: string | null; seq: number } | null;
+  /** `view` is absent in a sheet pulled before the currency views: the company view. */
+  aging: { definitionId: string; poolId: string | null; view?: 'accounting' | 'customer'; seq: number } | null;
   pendingSends: Record<string, PendingSend>;
 }
 

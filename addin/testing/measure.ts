@@ -33,6 +33,7 @@ function agingItems(n: number): { def: AgingDefinitionJson; items: AgingRowJson[
     customerId: `C${100000 + i}`,
     asOf: AS_OF,
     name: `Customer number ${i} Holding GmbH`,
+    currency: i % 10 === 9 ? 'EUR' : 'USD',
     amountDue: `${(i * 37) % 100000}.25`,
     buckets: def.lines.map((l, j) => ({
       label: l.label,

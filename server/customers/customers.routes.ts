@@ -50,6 +50,8 @@ export function customerRoutes(app: OpenAPIHono<AppEnv>): void {
       path: '/api/v1/customers/{id}',
       tags,
       summary: 'One customer with its credit summary',
+      description:
+        'The credit summary is the credit check of an empty order today, in the accounting currency; its creditLimitCustomerCurrency shows the limit in the customer’s currency. An open order, a policy or the credit group in a currency without a rate on or before today makes it a 422 naming the currency and date.',
       request: { params: IdParam },
       responses: { 200: jsonResponse(CustomerWithCreditSchema), ...errorResponses },
     }),

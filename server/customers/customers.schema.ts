@@ -25,7 +25,9 @@ const OptionalDate = DateIn.nullish();
 const customerFields = {
   name: Name,
   currency: Currency,
-  creditLimit: NonNegativeMoneyIn,
+  creditLimit: NonNegativeMoneyIn.openapi({
+    description: "in the accounting currency (credit.md §1.2), whatever the customer's currency",
+  }),
   creditLimitExpirationDate: OptionalDate,
   // No defaults on these three: left out of a feed's PUT, an existing customer's value is kept
   // (credit attributes and, with allowManualEditingOfCreditLimits off, limits; see the service).
@@ -111,8 +113,8 @@ export const CustomerSchema = z
   .object({
     id: z.string(),
     name: z.string(),
-    currency: z.string(),
-    creditLimit: MoneyOut,
+    currency: z.string().openapi({ description: "the customer's currency (its orders' by default)" }),
+    creditLimit: MoneyOut.meta({ description: 'in the accounting currency (credit.md §1.2)' }),
     creditLimitDate: DateOut.nullable(),
     creditLimitExpirationDate: DateOut.nullable(),
     mandatoryCreditLimit: z.boolean(),
@@ -159,7 +161,9 @@ export type Customer = z.infer<typeof CustomerSchema>;
 /**
  * The customer's `credit`: the credit check of an empty order in the credit check's own shape
  * (`exposure` is the object {balance, deliveredNotInvoiced, openOrders, total}) plus the limit
- * breakdown (SPEC §5). One schema with POST /credit-check's, in shared/api/credit.ts.
+ * breakdown (SPEC §5), with `currency` (the accounting currency its amounts are in) and
+ * `creditLimitCustomerCurrency` (the limit in the customer's currency at today's rate). One schema
+ * with POST /credit-check's, in shared/api/credit.ts.
  */
 export const CustomerWithCreditSchema = CustomerSchema.extend({ credit: CustomerCreditSchema }).openapi(
   'CustomerWithCredit',

@@ -8,6 +8,8 @@ import { customerCreditToJson } from '../../shared/api/credit';
 import { evaluateCreditCheck } from '../../shared/credit/blocking-rules';
 import { activeTemporaryLimit, totalCreditLimit } from '../../shared/credit/limits';
 import { loadCreditInput } from '../credit/credit-check/credit-input';
+import { rateBook } from '../exchange-rates/exchange-rates.service';
+import { fromAccounting } from '../../shared/currency';
 import { getParameters } from '../credit/parameters/parameters.service';
 import type { Reader } from '../db/prepared-sql';
 import { fromBool, toBigInt } from '../db/values';
@@ -332,7 +334,12 @@ export async function upsertCustomerBatch(
   return { results, created: inserts.length, updated };
 }
 
-/** The customer with its credit summary: the credit check of an empty order (SPEC §5). */
+/**
+ * The customer with its credit summary: the credit check of an empty order (SPEC §5), in the
+ * accounting currency, with the limit in the customer's own currency at today's rate (credit.md
+ * §1.2). The customer itself is as every other answer gives it (PUT, lists, the 409's current):
+ * figures that move with the rates live in `credit` only.
+ */
 export async function getCustomerWithCredit(reader: Reader, id: string) {
   const row = await findCustomer(reader.db, id);
   if (!row) throw notFound('customer', id);
@@ -347,14 +354,24 @@ export async function getCustomerWithCredit(reader: Reader, id: string) {
   // and active policies add their contributions; the engine's effectiveLimit may be the group's.
   const temporary = activeTemporaryLimit(input.temporaryLimits, asOf);
   const total = totalCreditLimit(input.customer, input.temporaryLimits, input.insurances, asOf);
+  // The limit is in the accounting currency; shown in the customer's at today's rate (none: null).
+  const rates = await rateBook(reader);
+  const rate = rates.rate(row.currency, asOf);
+  const inCustomerCurrency = rate === undefined ? null : fromAccounting(input.customer.creditLimit, rate);
   return {
     ...customerRowToCustomer(row),
-    credit: customerCreditToJson(r, {
-      baseCreditLimit: input.customer.creditLimit,
-      activeTemporaryLimit: temporary,
-      totalCreditLimit: total,
-      creditGroupId: input.group?.id ?? null,
-    }),
+    credit: customerCreditToJson(
+      r,
+      {
+        baseCreditLimit: input.customer.creditLimit,
+        activeTemporaryLimit: temporary,
+        totalCreditLimit: total,
+        creditGroupId: input.group?.id ?? null,
+        customerCurrency: row.currency,
+        creditLimitCustomerCurrency: inCustomerCurrency,
+      },
+      rates.accountingCurrency,
+    ),
   };
 }
 

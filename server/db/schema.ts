@@ -366,6 +366,10 @@ interface AgingSnapshotsTable {
   sales_order_amount: Int8;
   disputed_count: number;
   disputed_amount: Int8;
+  /** The customer's currency when the run wrote the row (migration 011). */
+  customer_currency: string;
+  /** The row in the customer's currency (JSON of decimal strings); null when it is the AC row or no rate was found (migration 011). */
+  customer_view: string | null;
   version: number;
 }
 

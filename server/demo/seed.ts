@@ -63,7 +63,7 @@ export interface DemoOptions {
  * weeks up to `asOf`, moving a little each week. Built from integers (units of 0.0001) and sent as
  * decimal text, as a feed would.
  */
-export function demoRates(asOf: string): { currency: string; date: string; rate: string }[] {
+function demoRates(asOf: string): { currency: string; date: string; rate: string }[] {
   const out = [];
   for (let week = 60; week >= 0; week--) {
     const date = addDays(asOf, -7 * week);

@@ -4,7 +4,7 @@ import { pageQuery } from '../http/paging';
 import { tryParseExchangeRate } from '../../shared/currency';
 
 /** A rate in a request: "1.0825" (or 1.0825), up to 10 decimals, greater than 0; parsed to a scaled bigint. */
-export const ExchangeRateIn = z
+const ExchangeRateIn = z
   .union([z.string(), z.number()])
   .transform((v, ctx) => {
     const r = tryParseExchangeRate(v);

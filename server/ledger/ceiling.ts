@@ -1,6 +1,6 @@
 import { sqlAll, type Reader } from '../db/prepared-sql';
 import { ruleViolation, type ErrorDetail } from '../http/errors';
-import { formatMoney, type Money } from '../../shared/money';
+import { formatMoney, MONEY_MAX, type Money } from '../../shared/money';
 
 /**
  * How large sums of money may grow, so that every sum the server computes is exact (issue 18).
@@ -12,7 +12,8 @@ import { formatMoney, type Money } from '../../shared/money';
  *
  * - **A ceiling per customer** ({@link CUSTOMER_CEILING}, 9,999,999,999,999.99, ten times the
  *   largest single amount) on the customer's open ledger items, counted as the sum of their
- *   absolute open amounts, and on its open sales orders, counted as what is not yet invoiced
+ *   absolute open amounts (the larger of the transaction-currency and the accounting-currency
+ *   sums; an entry whose AC amount exceeds the largest single amount is refused), and on its open sales orders, counted as what is not yet invoiced
  *   (amount − invoiced: open plus delivered not invoiced). Every sum over one customer's items or
  *   orders, whatever subset and order SQL adds them in, then lies within ±the ceiling; with
  *   exposure made of both parts, so does a customer's exposure, remaining credit, write-off
@@ -58,25 +59,41 @@ export function wideSum(text: string | null | undefined): bigint {
   return BigInt(text.slice(0, colon)) * PART + BigInt(text.slice(colon + 1));
 }
 
-const OPEN_TOTALS_SQL = `select customer_id, ${wideSumSql('abs(open_amount)')} as total from transactions where open_amount <> 0 and customer_id in`;
+const OPEN_TOTALS_SQL = `select customer_id, ${wideSumSql('abs(open_amount)')} as total, ${wideSumSql('abs(open_amount_accounting)')} as total_accounting from transactions where open_amount <> 0 and customer_id in`;
 
-/** Σ |open amount| of each customer's open ledger items (customers without any are left out). */
+/**
+ * The larger of Σ |open amount| and Σ |open accounting-currency amount| of each customer's open
+ * ledger items (customers without any are left out). Both count: the transaction-currency amounts
+ * are summed per customer by the ledger's own reads, the AC ones by every credit decision and
+ * aging bucket (issue 20), and an AC amount is larger than its TC amount wherever a rate is above 1.
+ */
 async function openLedgerTotals(r: Reader, customerIds: readonly string[]): Promise<Map<string, bigint>> {
   const out = new Map<string, bigint>();
   const ids = [...new Set(customerIds)];
   for (let i = 0; i < ids.length; i += 500) {
     const part = ids.slice(i, i + 500);
-    const rows = await sqlAll<{ customer_id: string; total: string }>(
+    const rows = await sqlAll<{ customer_id: string; total: string; total_accounting: string }>(
       r,
       `${OPEN_TOTALS_SQL} (${part.map(() => '?').join(', ')}) group by customer_id`,
       part,
     );
-    for (const row of rows) out.set(row.customer_id, wideSum(row.total));
+    for (const row of rows) {
+      const tc = wideSum(row.total);
+      const ac = wideSum(row.total_accounting);
+      out.set(row.customer_id, tc > ac ? tc : ac);
+    }
   }
   return out;
 }
 
 const abs = (m: bigint) => (m < 0n ? -m : m);
+
+/** A new entry as the ceiling counts it: its amount, and its AC amount (omitted: the same). */
+interface LedgerEntryAmounts {
+  customerId: string;
+  amount: bigint;
+  amountAccounting?: bigint | undefined;
+}
 const over = (customerId: string, total: bigint, what: string, counted: string) =>
   `customer ${customerId}'s ${what} would total ${formatMoney(total)} (${counted}), above the ceiling of ${formatMoney(CUSTOMER_CEILING)} a customer may hold`;
 const ITEMS = ['open items', 'their open amounts added whatever their sign'] as const;
@@ -88,7 +105,7 @@ const ITEMS = ['open items', 'their open amounts added whatever their sign'] as 
  */
 export async function ledgerCeilingErrors(
   r: Reader,
-  entries: readonly { customerId: string; amount: bigint }[],
+  entries: readonly LedgerEntryAmounts[],
 ): Promise<{ index: number; error: ErrorDetail }[]> {
   const totals = await openLedgerTotals(
     r,
@@ -96,7 +113,18 @@ export async function ledgerCeilingErrors(
   );
   const errors: { index: number; error: ErrorDetail }[] = [];
   entries.forEach((e, index) => {
-    const total = (totals.get(e.customerId) ?? 0n) + abs(e.amount);
+    const accounting = abs(e.amountAccounting ?? e.amount);
+    if (accounting > MONEY_MAX) {
+      errors.push({
+        index,
+        error: {
+          path: 'amount',
+          message: `is ${formatMoney(accounting)} in the accounting currency, above the largest amount ${formatMoney(MONEY_MAX)}`,
+        },
+      });
+      return;
+    }
+    const total = (totals.get(e.customerId) ?? 0n) + (accounting > abs(e.amount) ? accounting : abs(e.amount));
     totals.set(e.customerId, total);
     if (total > CUSTOMER_CEILING)
       errors.push({
@@ -108,10 +136,7 @@ export async function ledgerCeilingErrors(
 }
 
 /** 422 naming `amount` when new entries would take a customer's open ledger items past the ceiling. */
-export async function requireLedgerRoom(
-  r: Reader,
-  entries: readonly { customerId: string; amount: bigint }[],
-): Promise<void> {
+export async function requireLedgerRoom(r: Reader, entries: readonly LedgerEntryAmounts[]): Promise<void> {
   const [first] = await ledgerCeilingErrors(r, entries);
   if (first) throw ruleViolation(first.error.message, [first.error]);
 }

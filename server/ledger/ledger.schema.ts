@@ -77,8 +77,8 @@ export const TransactionSchema = z
     amount: MoneyOut,
     openAmount: MoneyOut,
     currency: z.string(),
-    amountAccounting: MoneyOut.openapi({ description: 'amount in the accounting currency, fixed at posting' }),
-    openAmountAccounting: MoneyOut.openapi({ description: 'open amount in the accounting currency' }),
+    amountAccounting: MoneyOut.meta({ description: 'amount in the accounting currency, fixed at posting' }),
+    openAmountAccounting: MoneyOut.meta({ description: 'open amount in the accounting currency' }),
     transDate: DateOut,
     dueDate: DateOut.nullable(),
     documentDate: DateOut.nullable(),
@@ -115,12 +115,12 @@ export const SettlementSchema = z
     id: z.string(),
     debitId: z.string(),
     creditId: z.string(),
-    amount: MoneyOut.openapi({ description: "in the debit's currency" }),
-    creditAmount: MoneyOut.openapi({
+    amount: MoneyOut.meta({ description: "in the debit's currency" }),
+    creditAmount: MoneyOut.meta({
       description:
         "what the credit's open amount moved, in the credit's currency (differs from amount only between two currencies, converted at the rates on date)",
     }),
-    exchangeDifference: MoneyOut.openapi({
+    exchangeDifference: MoneyOut.meta({
       description:
         "the credit's AC movement minus the debit's (positive: realised exchange gain; negative: loss); it leaves the customer's balance for the general ledger",
     }),

@@ -87,17 +87,13 @@ export async function appendTransactions(
   entries: NewTransaction[],
   options: { ceiling?: 'check' | 'checked' | 'settledAtOnce' } = {},
 ): Promise<TransactionRow[]> {
-  if ((options.ceiling ?? 'check') === 'check') await requireLedgerRoom(tx, entries);
   const book = entries.some((e) => e.amountAccounting === undefined) ? await rateBook(tx) : undefined;
-  const rows = entries.map((e) =>
-    newTransactionRow(
-      {
-        ...e,
-        amountAccounting: e.amountAccounting ?? book!.toAccounting(e.amount, e.currency, e.transDate, 'transDate'),
-      },
-      tx.now,
-    ),
-  );
+  const converted = entries.map((e) => ({
+    ...e,
+    amountAccounting: e.amountAccounting ?? book!.toAccounting(e.amount, e.currency, e.transDate, 'transDate'),
+  }));
+  if ((options.ceiling ?? 'check') === 'check') await requireLedgerRoom(tx, converted);
+  const rows = converted.map((e) => newTransactionRow(e, tx.now));
   await insertTransactions(tx.db, rows);
   for (const row of rows)
     tx.changed(TRANSACTION, row.id, 'create', 1, {

@@ -48,7 +48,7 @@ export const SalesOrderSchema = z
     currency: z.string(),
     deliveredNotInvoiced: MoneyOut,
     invoicedAmount: MoneyOut,
-    openAmount: MoneyOut.openapi({ description: 'neither delivered nor invoiced yet' }),
+    openAmount: MoneyOut.meta({ description: 'neither delivered nor invoiced yet' }),
     status: z.enum(ORDER_STATUSES),
     paymentTermsId: z.string().nullable(),
     cashDiscountId: z.string().nullable(),

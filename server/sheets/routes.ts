@@ -13,6 +13,8 @@ import { idOf } from '../http/schemas';
 import { requestReader } from '../http/reader';
 import { holdRowToHold, listHolds } from '../credit/holds/holds.repository';
 import { agingList } from '../collections/aging/aging.service';
+import { CurrencyQuery } from '../collections/aging/aging.schema';
+import { getParameters } from '../credit/parameters/parameters.service';
 import { escapeFormula, matchHeaders, textCell } from '../../shared/sheets/cells';
 import { addDays } from '../../shared/dates';
 import { loadWorkbook, readUpload, type ReadSheet } from './files';
@@ -22,6 +24,7 @@ import { annotateWorkbook, applyUpload, checkUpload, type RowResult } from './up
 const TAG = 'Sheets';
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const UPLOADERS: Role[] = ['credit_clerk', 'credit_manager'];
+// No currency symbol: a sheet's amounts may be in several currencies, named by its Currency column.
 const MONEY_FORMAT = '#,##0.00';
 
 const RowResultSchema = z.object({
@@ -30,6 +33,10 @@ const RowResultSchema = z.object({
   errors: z.array(z.object({ path: z.string(), column: z.string().nullable(), message: z.string() })),
   customerId: z.string().nullable(),
   creditGroupId: z.string().nullable(),
+  currency: z.string().nullable().openapi({
+    description:
+      "the currency the row's limits are in: the accounting currency for a customer, the group's own currency for a credit group",
+  }),
   currentCreditLimit: z.string().nullable(),
   newCreditLimit: z.string().nullable(),
   projectedAvailableCredit: z.string().nullable(),
@@ -93,8 +100,11 @@ function refuseExampleRows(sheet: ReadSheet, outcome: { valid: boolean; rows: Ro
   outcome.valid = false;
 }
 
-/** The adjustments template: columns, data validation, an example row and an instructions sheet. */
-async function adjustmentsTemplate(today: string): Promise<Buffer> {
+/**
+ * The adjustments template: columns, data validation, an example row and an instructions sheet.
+ * `accountingCurrency` is the currency customer limits are in (the example row's Currency).
+ */
+async function adjustmentsTemplate(today: string, accountingCurrency: string): Promise<Buffer> {
   const wb = new (await excel()).Workbook();
   wb.creator = 'CreditDesk';
   const ws = wb.addWorksheet('Adjustments', { views: [{ state: 'frozen', ySplit: 1 }] });
@@ -102,6 +112,7 @@ async function adjustmentsTemplate(today: string): Promise<Buffer> {
     { header: 'Customer', key: 'customerId', width: 14 },
     { header: 'Credit group', key: 'creditGroupId', width: 14 },
     { header: 'New limit', key: 'newCreditLimit', width: 14, style: { numFmt: MONEY_FORMAT } },
+    { header: 'Currency', key: 'currency', width: 10 },
     { header: 'Expiry', key: 'newExpirationDate', width: 13, style: { numFmt: 'yyyy-mm-dd' } },
     { header: 'From', key: 'newFromDate', width: 13, style: { numFmt: 'yyyy-mm-dd' } },
     { header: 'To', key: 'newToDate', width: 13, style: { numFmt: 'yyyy-mm-dd' } },
@@ -112,6 +123,7 @@ async function adjustmentsTemplate(today: string): Promise<Buffer> {
   const example = ws.addRow({
     customerId: EXAMPLE_CUSTOMER,
     newCreditLimit: 50000,
+    currency: accountingCurrency,
     newExpirationDate: new Date(`${addDays(today, 365)}T00:00:00Z`),
     type: 'creditLimit',
   });
@@ -126,7 +138,16 @@ async function adjustmentsTemplate(today: string): Promise<Buffer> {
       errorTitle: 'New limit',
       error: 'A limit is an amount of 0 or more.',
     };
-    for (const c of ['D', 'E', 'F'])
+    ws.getCell(`D${r}`).dataValidation = {
+      type: 'textLength',
+      operator: 'equal',
+      formulae: [3],
+      allowBlank: true,
+      showErrorMessage: true,
+      errorTitle: 'Currency',
+      error: `A currency code of 3 letters, e.g. ${accountingCurrency}; or leave it empty.`,
+    };
+    for (const c of ['E', 'F', 'G'])
       ws.getCell(`${c}${r}`).dataValidation = {
         type: 'date',
         operator: 'greaterThan',
@@ -136,7 +157,7 @@ async function adjustmentsTemplate(today: string): Promise<Buffer> {
         errorTitle: 'Date',
         error: 'Type a date, e.g. 2027-12-31.',
       };
-    ws.getCell(`G${r}`).dataValidation = {
+    ws.getCell(`H${r}`).dataValidation = {
       type: 'list',
       formulae: ['"creditLimit,temporary"'],
       allowBlank: true,
@@ -154,6 +175,7 @@ async function adjustmentsTemplate(today: string): Promise<Buffer> {
     `Row 2 is an example (Customer "${EXAMPLE_CUSTOMER}"): type your own rows over it or delete it. A row whose Customer starts with EXAMPLE is never uploaded: the upload is refused, naming the row.`,
     'Customer: the customer account, e.g. C1001. Credit group: instead of Customer, to change a shared group limit.',
     'New limit: the new credit limit (0 or more, at most 2 decimals).',
+    `Currency: optional, the currency of the limit, to make sure of it. Customer limits are in ${accountingCurrency}, the accounting currency; a credit group's limit is in the group's own currency. A row whose Currency is another one is refused; an empty Currency is fine.`,
     'Expiry: when the new limit expires (creditLimit rows). Leave it empty to keep the current expiry.',
     'From / To: the window of a temporary limit (temporary rows); both are required for those.',
     'Type: creditLimit (default) or temporary. One upload makes one journal, so use one type per file.',
@@ -210,12 +232,15 @@ export function sheetRoutes(app: OpenAPIHono<AppEnv>): void {
         ...errorResponses,
       },
     }),
-    async (c) =>
-      c.body(
-        new Uint8Array(await adjustmentsTemplate(requestReader(c).today)),
+    async (c) => {
+      const reader = requestReader(c);
+      const { accountingCurrency } = (await getParameters(reader)).values;
+      return c.body(
+        new Uint8Array(await adjustmentsTemplate(reader.today, accountingCurrency)),
         200,
         attachment('creditdesk-adjustments.xlsx'),
-      ) as never,
+      ) as never;
+    },
   );
 
   register(
@@ -228,7 +253,7 @@ export function sheetRoutes(app: OpenAPIHono<AppEnv>): void {
       summary:
         'Upload a sheet of limit changes (.xlsx or .csv, multipart field `file`): one journal when every row is valid',
       description:
-        "Headers are matched by name (case, spaces and punctuation ignored; aliases Customer/Account, Credit group, New limit, Expiry/Expiration, From/To, Type). Rows are validated exactly as journal lines; results name the sheet's own row numbers. With `dryRun=true` nothing is saved. With `Accept: " +
+        "Headers are matched by name (case, spaces and punctuation ignored; aliases Customer/Account, Credit group, New limit, Currency, Expiry/Expiration, From/To, Type). Rows are validated exactly as journal lines; results name the sheet's own row numbers. An optional Currency column must name the currency of the row's limit when filled (the accounting currency for a customer, the group's currency for a credit group), or the row is refused. With `dryRun=true` nothing is saved. With `Accept: " +
         XLSX +
         '` the answer is the uploaded workbook with a Result column filled in. At most 10 MB and 50,000 rows (413 beyond).',
       request: {
@@ -331,8 +356,14 @@ export function sheetRoutes(app: OpenAPIHono<AppEnv>): void {
       path: '/api/v1/exports/aging.xlsx',
       tags: [TAG],
       summary: 'The aging list as a formatted workbook (the same rows and pool visibility as GET /aging)',
+      description:
+        "Every row names its currency in a Currency column: the accounting currency in the company view (the default), the customer's own currency with `currency=customer`, as GET /aging answers them.",
       request: {
-        query: z.object({ definitionId: idOf('agingDefinition').optional(), poolId: idOf('pool').optional() }),
+        query: z.object({
+          definitionId: idOf('agingDefinition').optional(),
+          poolId: idOf('pool').optional(),
+          currency: CurrencyQuery,
+        }),
       },
       responses: {
         200: {
@@ -350,6 +381,7 @@ export function sheetRoutes(app: OpenAPIHono<AppEnv>): void {
         ws.columns = [
           { header: 'Customer', key: 'customerId', width: 12 },
           { header: 'Name', key: 'name', width: 28 },
+          { header: 'Currency', key: 'currency', width: 9 },
           { header: 'Amount due', key: 'amountDue', width: 14, style: { numFmt: MONEY_FORMAT } },
           ...list.periods.map((p, i) => ({ header: p, key: `b${i}`, width: 12, style: { numFmt: MONEY_FORMAT } })),
           { header: 'Unbucketed', key: 'unbucketed', width: 12, style: { numFmt: MONEY_FORMAT } },
@@ -366,6 +398,7 @@ export function sheetRoutes(app: OpenAPIHono<AppEnv>): void {
           const row: Record<string, unknown> = {
             customerId: text(r.customerId),
             name: text(r.name),
+            currency: text(r.currency),
             amountDue: amount(r.amountDue),
             unbucketed: amount(r.unbucketedAmount),
             creditLimit: amount(r.creditLimit),
@@ -380,7 +413,11 @@ export function sheetRoutes(app: OpenAPIHono<AppEnv>): void {
         }
         ws.commit();
       });
-      return c.body(stream, 200, attachment(`aging-${list.definitionId}.xlsx`)) as never;
+      return c.body(
+        stream,
+        200,
+        attachment(`aging-${list.definitionId}${q.currency === 'customer' ? '-customer-currency' : ''}.xlsx`),
+      ) as never;
     },
   );
 
@@ -390,7 +427,8 @@ export function sheetRoutes(app: OpenAPIHono<AppEnv>): void {
       method: 'get',
       path: '/api/v1/exports/holds.xlsx',
       tags: [TAG],
-      summary: 'The hold list (orders on hold) as a formatted workbook with a Decision column',
+      summary:
+        "The hold list (orders on hold) as a formatted workbook with a Decision column; each order's amount is in the order's currency, named in the Currency column",
       responses: {
         200: {
           description: 'an .xlsx workbook',
@@ -408,6 +446,7 @@ export function sheetRoutes(app: OpenAPIHono<AppEnv>): void {
           { header: 'Order', key: 'order', width: 12 },
           { header: 'Customer', key: 'customer', width: 12 },
           { header: 'Amount', key: 'amount', width: 14, style: { numFmt: MONEY_FORMAT } },
+          { header: 'Currency', key: 'currency', width: 9 },
           { header: 'Reasons', key: 'reasons', width: 40 },
           { header: 'Held at', key: 'heldAt', width: 22 },
           { header: 'Version', key: 'version', width: 8 },
@@ -416,13 +455,14 @@ export function sheetRoutes(app: OpenAPIHono<AppEnv>): void {
           { header: 'Review date', key: 'reviewDate', width: 12 },
         ];
         ws.getRow(1).font = { bold: true };
-        ws.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: 10 } };
+        ws.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: ws.columns.length } };
         for (const h of holds) {
           const row = ws.addRow({
             id: text(h.id),
             order: text(h.salesOrderId),
             customer: text(h.customerId),
             amount: amount(h.orderAmount),
+            currency: text(h.currency),
             reasons: text(h.reasons.map((r) => r.explanation ?? r.ruleType).join('; ')),
             heldAt: h.heldAt,
             version: h.version,

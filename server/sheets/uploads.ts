@@ -42,6 +42,8 @@ export interface RowResult {
   errors: RowError[];
   customerId: string | null;
   creditGroupId: string | null;
+  /** The currency the row's limits are in: the accounting currency for a customer, the group's own for a credit group; null when neither is known. */
+  currency: string | null;
   currentCreditLimit: string | null;
   newCreditLimit: string | null;
   projectedAvailableCredit: string | null;
@@ -70,6 +72,8 @@ interface Converted {
   line: Record<string, unknown> | null;
   type: JournalType | null;
   errors: RowError[];
+  /** The Currency cell as typed (trimmed), null when empty or the sheet has no Currency column. */
+  currency: string | null;
 }
 
 /**
@@ -118,7 +122,28 @@ function convertRow(
         message: `${quoteCell(typeText)} is not a journal type; use creditLimit or temporary`,
       });
   }
-  return { row, line: errors.length ? null : line, type, errors };
+  return {
+    row,
+    line: errors.length ? null : line,
+    type,
+    errors,
+    currency: textCell(cell('currency')),
+  };
+}
+
+/**
+ * The optional Currency cell against the currency the row's limit is in, as the journal validation
+ * states it (credit.md §1.2, §1.5: the accounting currency for a customer, the group's own for a
+ * credit group): empty is fine, the same code in any case is fine, anything else refuses the row.
+ * A row the validation did not reach (its cells are refused) or an unknown group is not compared.
+ */
+function currencyErrors(c: Converted, v: ValidatedLine | undefined, column: () => string): RowError[] {
+  const limitsIn = v?.currency;
+  if (c.currency === null || !limitsIn || c.currency.toUpperCase() === limitsIn) return [];
+  const message = v.customerId
+    ? `is ${quoteCell(c.currency)}, but customer limits are in ${limitsIn}, the accounting currency`
+    : `is ${quoteCell(c.currency)}, but the limit of credit group ${v.creditGroupId} is in ${limitsIn}, the group's currency`;
+  return [{ path: 'currency', column: column(), message }];
 }
 
 /** A journal error path (`lines.3.newFromDate`) as the field it names. */
@@ -134,15 +159,22 @@ function rowResult(
   const column = (path: string) => columnHeader(sheet, columns, fieldOf(path) as AdjustmentField);
   // An id is at most 64 characters (SPEC §8): a longer one (refused by the validation) is quoted short.
   const lineId = c.line?.customerId as string | undefined;
-  const errors = v?.errors.length
-    ? [...c.errors, ...v.errors.map((e) => ({ path: fieldOf(e.path), column: column(e.path), message: e.message }))]
-    : c.errors;
+  const currency = currencyErrors(c, v, () => columnHeader(sheet, columns, 'currency') ?? 'currency');
+  const errors =
+    v?.errors.length || currency.length
+      ? [
+          ...c.errors,
+          ...(v?.errors ?? []).map((e) => ({ path: fieldOf(e.path), column: column(e.path), message: e.message })),
+          ...currency,
+        ]
+      : c.errors;
   return {
     row: c.row,
     status: errors.length ? 'error' : 'ok',
     errors,
     customerId: v?.customerId ?? (lineId === undefined ? null : prefix(lineId, 64)),
     creditGroupId: v?.creditGroupId ?? null,
+    currency: v?.currency ?? null,
     currentCreditLimit: v?.currentCreditLimit ?? null,
     newCreditLimit: v?.newCreditLimit ?? null,
     projectedAvailableCredit: v?.projectedAvailableCredit ?? null,

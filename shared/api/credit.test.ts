@@ -79,13 +79,19 @@ describe("the customer's credit is the credit check's answer for an empty order"
   });
 
   it('same fields, same exposure object, percentUsed = percentAfterOrder, plus the limit breakdown; both match their schemas', () => {
-    const check = creditResultToJson(evaluateCreditCheck(input(0n)));
-    const credit = customerCreditToJson(evaluateCreditCheck(input(0n)), {
-      baseCreditLimit: 1_000_000n,
-      activeTemporaryLimit: null,
-      totalCreditLimit: 1_000_000n,
-      creditGroupId: null,
-    });
+    const check = creditResultToJson(evaluateCreditCheck(input(0n)), 'USD');
+    const credit = customerCreditToJson(
+      evaluateCreditCheck(input(0n)),
+      {
+        baseCreditLimit: 1_000_000n,
+        activeTemporaryLimit: null,
+        totalCreditLimit: 1_000_000n,
+        creditGroupId: null,
+        customerCurrency: 'EUR',
+        creditLimitCustomerCurrency: 909_091n,
+      },
+      'USD',
+    );
     expect(credit).toEqual({
       ...check,
       percentUsed: '50.2812',
@@ -94,14 +100,17 @@ describe("the customer's credit is the credit check's answer for an empty order"
       insuranceContribution: '0.00',
       totalCreditLimit: '10000.00',
       creditGroupId: null,
+      customerCurrency: 'EUR',
+      creditLimitCustomerCurrency: '9090.91',
     });
     expect(check).toMatchObject({
+      currency: 'USD',
       exposure: { balance: '5028.12', deliveredNotInvoiced: '0.00', openOrders: '0.00', total: '5028.12' },
       percentAfterOrder: '50.2812',
     });
     expect(CreditCheckResultSchema.strict().safeParse(check).success).toBe(true);
     expect(CustomerCreditSchema.strict().safeParse(credit).success).toBe(true);
     // With an order the percentage includes it, in the same format.
-    expect(creditResultToJson(evaluateCreditCheck(input(977_188n))).percentAfterOrder).toBe('148');
+    expect(creditResultToJson(evaluateCreditCheck(input(977_188n)), 'USD').percentAfterOrder).toBe('148');
   });
 });

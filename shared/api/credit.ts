@@ -39,10 +39,21 @@ const CreditExposureSchema = z
     description: "the customer's exposure without the order being checked (credit.md §1.9)",
   });
 
-const CreditGroupPositionSchema = z.object({ id: z.string(), limit: MoneyJson, exposure: MoneyJson }).nullable().meta({
-  description:
-    "the credit group's limit as the credit check applies it: null when the customer has no group, is unlimited, or the checkCustomerCreditGroupsCreditLimit parameter is off",
-});
+const CreditGroupPositionSchema = z
+  .object({
+    id: z.string(),
+    limit: MoneyJson,
+    exposure: MoneyJson.meta({
+      description:
+        "Σ of the members' exposure (order excluded), converted from the accounting currency to the group's at the rate on the check date",
+    }),
+    currency: z.string().meta({ example: 'EUR', description: "the group's currency: limit and exposure are in it" }),
+  })
+  .nullable()
+  .meta({
+    description:
+      "the credit group's limit as the credit check applies it, in the group's currency (credit.md §3): null when the customer has no group, is unlimited, or the checkCustomerCreditGroupsCreditLimit parameter is off",
+  });
 
 const CreditReasonSchema = z
   .object({
@@ -55,6 +66,11 @@ const CreditReasonSchema = z
   .meta({ id: 'CreditReason' });
 
 const creditCheckFields = {
+  currency: z.string().meta({
+    example: 'USD',
+    description:
+      'the accounting currency: every amount of the answer is in it (exposure, limits, available credit; orders in other currencies converted at the rate on the check date), except `group`, which is in the group’s currency',
+  }),
   held: z.boolean(),
   checked: z.boolean().meta({ description: 'false when a precondition switched the check off (see note)' }),
   note: z.string().nullable(),
@@ -62,7 +78,7 @@ const creditCheckFields = {
   exposure: CreditExposureSchema,
   effectiveLimit: MoneyJson.nullable().meta({
     description:
-      "the binding limit: the customer's totalCreditLimit or its credit group's limit, whichever leaves less available credit; null = unlimited",
+      "the binding limit: the customer's totalCreditLimit or its credit group's limit (converted to the accounting currency), whichever leaves less available credit; null = unlimited",
   }),
   availableCredit: MoneyJson.nullable(),
   percentAfterOrder: PercentJson,
@@ -97,6 +113,11 @@ export const CustomerCreditSchema = z
       description:
         'the customer credit group the customer belongs to (credit.md §1.5), whether or not group limits are checked',
     }),
+    customerCurrency: z.string().meta({ example: 'EUR', description: "the customer's currency" }),
+    creditLimitCustomerCurrency: MoneyJson.nullable().meta({
+      description:
+        "credit.md §1.2: the base credit limit (in the accounting currency) in the customer's currency at today's rate, rounded half-up once; null when that currency has no rate on or before today",
+    }),
   })
   .meta({
     id: 'CustomerCredit',
@@ -105,9 +126,13 @@ export const CustomerCreditSchema = z
   });
 export type CustomerCreditJson = z.output<typeof CustomerCreditSchema>;
 
-/** A credit check's answer as JSON: money as 2-decimal strings, percentages by {@link percentJson}. */
-export function creditResultToJson(r: CreditCheckResult): CreditCheckResultJson {
+/**
+ * A credit check's answer as JSON: money as 2-decimal strings, percentages by {@link percentJson};
+ * `accountingCurrency` names the currency of its amounts (a group's own currency, when it has one).
+ */
+export function creditResultToJson(r: CreditCheckResult, accountingCurrency: string): CreditCheckResultJson {
   return {
+    currency: accountingCurrency,
     held: r.held,
     checked: r.checked,
     note: r.note,
@@ -128,7 +153,12 @@ export function creditResultToJson(r: CreditCheckResult): CreditCheckResultJson 
     availableCredit: moneyOrNull(r.availableCredit),
     percentAfterOrder: percentJson(r.percentAfterOrder),
     group: r.group
-      ? { id: r.group.id, limit: formatMoney(r.group.limit), exposure: formatMoney(r.group.exposure) }
+      ? {
+          id: r.group.id,
+          limit: formatMoney(r.group.limit),
+          exposure: formatMoney(r.group.exposure),
+          currency: r.group.currency ?? accountingCurrency,
+        }
       : null,
   };
 }
@@ -139,11 +169,18 @@ export interface LimitBreakdown {
   activeTemporaryLimit: Money | null;
   totalCreditLimit: Money;
   creditGroupId: string | null;
+  customerCurrency: string;
+  /** The base limit in the customer's currency (credit.md §1.2); null when there is no rate. */
+  creditLimitCustomerCurrency: Money | null;
 }
 
 /** The customer's `credit`: the empty order's check result and the limit breakdown. */
-export function customerCreditToJson(r: CreditCheckResult, limits: LimitBreakdown): CustomerCreditJson {
-  const check = creditResultToJson(r);
+export function customerCreditToJson(
+  r: CreditCheckResult,
+  limits: LimitBreakdown,
+  accountingCurrency: string,
+): CustomerCreditJson {
+  const check = creditResultToJson(r, accountingCurrency);
   return {
     ...check,
     percentUsed: check.percentAfterOrder,
@@ -154,5 +191,7 @@ export function customerCreditToJson(r: CreditCheckResult, limits: LimitBreakdow
     ),
     totalCreditLimit: formatMoney(limits.totalCreditLimit),
     creditGroupId: limits.creditGroupId,
+    customerCurrency: limits.customerCurrency,
+    creditLimitCustomerCurrency: moneyOrNull(limits.creditLimitCustomerCurrency),
   };
 }

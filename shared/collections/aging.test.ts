@@ -7,7 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CalendarDate } from '../dates';
-import { parseMoney, parseRate, type Money } from '../money';
+import { parseMoney, type Money } from '../money';
+import { EXCHANGE_RATE_SCALE, toAccounting, tryParseExchangeRate, type ExchangeRate } from '../currency';
 import {
   ageCustomer,
   keyDate,
@@ -23,6 +24,12 @@ import { NOUNL, SNAP30, STD } from '../../test/support/aging-definitions';
 
 const A: CalendarDate = '2024-06-30';
 const usd = (units: number | string): Money => parseMoney(units);
+/** An exchange rate as shared/currency.ts holds it (10 decimals). */
+function rate(text: string): ExchangeRate {
+  const r = tryParseExchangeRate(text);
+  if (!r.ok) throw new Error(r.message);
+  return r.value;
+}
 
 /** An open item with only a due date; transDate defaults to the due date (as in E3). */
 function item(id: string, amount: Money, dueDate: CalendarDate | null, extra: Partial<AgingItem> = {}): AgingItem {
@@ -174,8 +181,12 @@ describe('collections §6 worked examples', () => {
   });
 
   it('collections E8 multi-currency: company view in USD, customer view in EUR', () => {
+    // INV-E: 1,000 EUR booked at 1.10 is 1,100.00 USD, fixed at posting (the HTTP version, with
+    // the ledger converting, is in test/api/currency-aging.test.ts).
+    const amountMst = toAccounting(usd(1000), rate('1.10'));
+    expect(amountMst).toBe(usd('1100.00'));
     const items = [
-      item('INV-E', usd(1100), '2024-05-15', { currency: 'EUR', amountCur: usd(1000) }),
+      item('INV-E', amountMst, '2024-05-15', { currency: 'EUR', amountCur: usd(1000) }),
       item('INV-U', usd(500), '2024-06-20', { currency: 'USD', amountCur: usd(500) }),
     ];
     const company = age(items);
@@ -183,7 +194,7 @@ describe('collections §6 worked examples', () => {
     expect(company.buckets.find((b) => b.label === '1-30')?.amount).toBe(usd('500.00'));
     expect(company.amountDue).toBe(usd('1600.00'));
 
-    const customer = age(items, { view: { currency: 'EUR', acPerUnit: parseRate('1.08') } });
+    const customer = age(items, { view: { currency: 'EUR', rate: rate('1.08') } });
     expect(customer.buckets.find((b) => b.label === '31-60')?.amount).toBe(usd('1000.00'));
     expect(customer.buckets.find((b) => b.label === '1-30')?.amount).toBe(usd('462.96'));
     expect(customer.amountDue).toBe(usd('1462.96'));
@@ -369,6 +380,35 @@ describe('ageCustomer edge cases', () => {
 
   it('a customer-currency view requires amountCur on items in that currency', () => {
     const items = [item('INV-E', usd(1100), '2024-05-15', { currency: 'EUR' })];
-    expect(() => age(items, { view: { currency: 'EUR', acPerUnit: parseRate('1.08') } })).toThrow(/amountCur/);
+    expect(() => age(items, { view: { currency: 'EUR', rate: rate('1.08') } })).toThrow(/amountCur/);
+  });
+
+  it('the customer view converts each foreign item once, at a 10-decimal rate, and a bucket adds the rounded amounts', () => {
+    // Three USD items of 0.05 in 1-30, viewed in EUR at 1.0825000001: each is
+    // 0.05 / 1.0825000001 = 0.0461… → 0.05 EUR, so the bucket is 0.15 (converting the 0.15 USD sum
+    // once would give 0.1385… → 0.14).
+    const items = ['A', 'B', 'C'].map((id) => item(id, usd('0.05'), '2024-06-20', { currency: 'USD' }));
+    const r = age(items, { view: { currency: 'EUR', rate: rate('1.0825000001') } });
+    expect(byLabel(r)['1-30']).toBe(usd('0.15'));
+    expect(r.amountDue).toBe(usd('0.15'));
+    expect(r.unbucketedAmount).toBe(0n);
+  });
+
+  it('a view in the accounting currency (rate 1) is the company view', () => {
+    const items = [
+      item('INV-E', usd(1100), '2024-05-15', { currency: 'EUR', amountCur: usd(1000) }),
+      item('INV-U', usd(500), '2024-06-20', { currency: 'USD', amountCur: usd(500) }),
+      item('CN', usd(-75.5), '2024-06-25', { currency: 'USD', amountCur: usd(-75.5) }),
+    ];
+    expect(age(items, { view: { currency: 'USD', rate: EXCHANGE_RATE_SCALE } })).toEqual(age(items));
+  });
+
+  it('a credit in another currency is converted with its sign', () => {
+    // −100.00 USD at 1.08 → −92.592… → −92.59 EUR.
+    const r = age([item('PAY', usd(-100), '2024-06-25', { currency: 'USD' })], {
+      view: { currency: 'EUR', rate: rate('1.08') },
+    });
+    expect(byLabel(r)['1-30']).toBe(usd('-92.59'));
+    expect(r.amountDue).toBe(usd('-92.59'));
   });
 });

@@ -5,7 +5,8 @@
  * Pure TypeScript (no I/O, no Node or DOM APIs). Money is `bigint` minor units, dates are
  * 'YYYY-MM-DD' calendar dates.
  */
-import { divRoundHalfUp, RATE_SCALE, type Money, type Rate } from '../money';
+import type { Money } from '../money';
+import { fromAccounting, type ExchangeRate } from '../currency';
 import { addDays, addMonths, compareDates, type CalendarDate } from '../dates';
 
 /** The interval of an aging line (§1.4). Week = 7 days, Quarter = 3 months, Year = 12 months; LedgerPeriod is out of scope for v1. */
@@ -104,15 +105,16 @@ export interface AgingItem extends KeyDates {
 }
 
 /**
- * Show the buckets in another currency (the FactBox switch to the customer currency, §2.3).
- * `acPerUnit` is the exchange rate on the as-of date: accounting-currency units per 1 unit of
- * `currency` (EUR→USD 1.08 is `10800n`).
+ * Show the amounts in the customer's currency (the FactBox switch, §2.3 Multi-currency). `rate` is
+ * that currency's exchange rate on the as-of date, as shared/currency.ts holds rates (AC units
+ * per 1 unit, 10 decimals: EUR→USD 1.08 is `10_800_000_000n`); the accounting currency's own
+ * rate is `EXCHANGE_RATE_SCALE`, which gives the company view back.
  * @example
- * const view: CurrencyView = { currency: 'EUR', acPerUnit: 10800n };
+ * const view: CurrencyView = { currency: 'EUR', rate: 10_800_000_000n };
  */
-interface CurrencyView {
+export interface CurrencyView {
   currency: string;
-  acPerUnit: Rate;
+  rate: ExchangeRate;
 }
 
 /**
@@ -310,16 +312,56 @@ function rangeIndex(ranges: readonly PeriodRange[], d: CalendarDate): number {
   );
 }
 
-/** The item's open amount in the view: AC by default, else TC when it is the view currency, else AC ÷ rate (rounded once). */
-function viewAmount(item: AgingItem, view: CurrencyView | undefined): Money {
+/**
+ * An open item's amount in a view (§2.3 Multi-currency): its AC amount without a view (the company
+ * view); its TC amount (`amountCur`) when its currency is the view's; otherwise its AC amount
+ * converted at the view's rate, rounded half-up once (shared/currency.ts `fromAccounting`).
+ * @example
+ * amountInView({ id: 'INV-U', amount: 50000n, currency: 'USD' }, { currency: 'EUR', rate: 10_800_000_000n }); // 46296n (collections E8)
+ */
+export function amountInView(
+  item: Pick<AgingItem, 'id' | 'amount' | 'currency' | 'amountCur'>,
+  view: CurrencyView | undefined,
+): Money {
   if (view === undefined) return item.amount;
   if (item.currency === view.currency) {
     if (item.amountCur === undefined)
       throw new RangeError(`ageCustomer: item ${item.id} is in ${view.currency} but has no amountCur`);
     return item.amountCur;
   }
-  if (view.acPerUnit <= 0n) throw new RangeError('ageCustomer: view.acPerUnit must be greater than 0');
-  return divRoundHalfUp(item.amount * RATE_SCALE, view.acPerUnit);
+  if (view.rate <= 0n) throw new RangeError('ageCustomer: view.rate must be greater than 0');
+  return fromAccounting(item.amount, view.rate);
+}
+
+/**
+ * Per-period sums ({@link RangeSums}) of one customer's open items for the ranges of
+ * {@link periodRanges}: each item (in the view, see {@link amountInView}) goes to the range that
+ * contains its {@link keyDate}, debits and credits apart; every item counts in `amountDue`.
+ * @example
+ * rangeSums(periodRanges(STD, '2024-06-30'), 'dueDate', [{ id: 'X', amount: 100n, dueDate: '2024-06-30', transDate: '2024-06-01', documentDate: null }]);
+ */
+export function rangeSums(
+  ranges: readonly PeriodRange[],
+  criteria: AgingCriteria,
+  items: readonly AgingItem[],
+  view?: CurrencyView,
+): RangeSums {
+  const sums: RangeSums = {
+    debits: ranges.map(() => 0n),
+    credits: ranges.map(() => 0n),
+    allCredits: 0n,
+    amountDue: 0n,
+  };
+  for (const item of items) {
+    const amount = amountInView(item, view);
+    sums.amountDue += amount;
+    if (amount < 0n) sums.allCredits += amount;
+    const i = rangeIndex(ranges, keyDate(item, criteria));
+    if (i < 0) continue;
+    if (amount < 0n) sums.credits[i]! += amount;
+    else sums.debits[i]! += amount;
+  }
+  return sums;
 }
 
 /**
@@ -329,8 +371,9 @@ function viewAmount(item: AgingItem, view: CurrencyView | undefined): Money {
  * and the sum of all credits is taken from the oldest positive bucket towards the newest, any rest
  * going to the line that contains `asOf`. `amountDue` is the sum of all open amounts and
  * `unbucketedAmount = amountDue − Σ buckets`. Amounts are in accounting currency unless `view` asks
- * for another currency (§2.3 Multi-currency: TC amount when it matches, else AC converted at the
- * as-of rate, rounded per transaction).
+ * for the customer's currency (§2.3 Multi-currency, {@link amountInView}: the TC amount when it
+ * is that currency, else the AC amount converted at the rate on the as-of date, rounded once per
+ * transaction; a bucket is the sum of already-rounded amounts).
  * @example
  * ageCustomer({ definition: STD, asOf: '2024-06-30', criteria: 'dueDate', creditPlacement: 'ownDate',
  *   items: [{ id: 'INV9', amount: 60000n, dueDate: '2024-04-15', transDate: '2024-03-15', documentDate: null }] });
@@ -339,22 +382,7 @@ function viewAmount(item: AgingItem, view: CurrencyView | undefined): Money {
 export function ageCustomer(input: AgeCustomerInput): AgingResult {
   const { definition, asOf, criteria, creditPlacement, items, view } = input;
   const ranges = periodRanges(definition, asOf);
-  const sums: RangeSums = {
-    debits: ranges.map(() => 0n),
-    credits: ranges.map(() => 0n),
-    allCredits: 0n,
-    amountDue: 0n,
-  };
-  for (const item of items) {
-    const amount = viewAmount(item, view);
-    sums.amountDue += amount;
-    if (amount < 0n) sums.allCredits += amount;
-    const i = rangeIndex(ranges, keyDate(item, criteria));
-    if (i < 0) continue;
-    if (amount < 0n) sums.credits[i]! += amount;
-    else sums.debits[i]! += amount;
-  }
-  return bucketize(definition, ranges, asOf, creditPlacement, sums);
+  return bucketize(definition, ranges, asOf, creditPlacement, rangeSums(ranges, criteria, items, view));
 }
 
 /**

@@ -25,7 +25,10 @@ const CUSTOMER_FIELDS = [
 ] as const;
 type CustomerField = (typeof CUSTOMER_FIELDS)[number];
 
-/** Snapshot fields (collections pools only): money, except `disputedCount`. A period amount is `period:<line label>`. */
+/**
+ * Snapshot fields (collections pools only): money in the accounting currency (the snapshot's
+ * company view, collections.md §2.3), except `disputedCount`. A period amount is `period:<line label>`.
+ */
 const SNAPSHOT_FIELDS = [
   'amountDue',
   'disputedAmount',

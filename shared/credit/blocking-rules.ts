@@ -1,6 +1,8 @@
 import { daysBetween, type CalendarDate } from '../dates';
 import { formatMoney, formatRate, percentOf, type Money, type Rate } from '../money';
+import type { ExchangeRate } from '../currency';
 import { activeTemporaryLimit, exposureTotal, limitIsChecked, totalCreditLimit } from './limits';
+import { groupAmountInAccounting, inGroupCurrency } from './currencies';
 import {
   RULE_TYPES,
   type BlockingRule,
@@ -12,11 +14,19 @@ import {
   type Scope,
 } from './types';
 
-/** A limit test: the amount used once the order is included, against a limit (group or customer). */
+/**
+ * A limit test: the amount used once the order is included, against a limit (group or customer),
+ * both in the limit's currency.
+ */
 interface LimitTest {
   label: string;
+  /** Used before the order. */
+  exposure: Money;
   usedAfter: Money;
   limit: Money;
+  /** The limit's currency when it is not the accounting currency, and its rate on the check date (a group's). */
+  currency?: string;
+  rate?: ExchangeRate;
 }
 
 /** Everything the rules measure, computed once per check. */
@@ -47,6 +57,10 @@ const pctText = (used: Money, limit: Money): string => {
   const p = percentOf(used, limit);
   return p === null ? (used > 0n ? '∞' : '0') : formatRate(p);
 };
+
+/** An amount of a limit test, naming its currency when it is not the accounting currency. */
+const amountText = (amount: Money, test: LimitTest): string =>
+  test.currency === undefined ? formatMoney(amount) : `${formatMoney(amount)} ${test.currency}`;
 
 function appliesTo(rule: BlockingRule, input: CreditCheckInput): boolean {
   const c = input.customer;
@@ -152,7 +166,7 @@ function blocks(rule: BlockingRule, m: Measures, input: CreditCheckInput): Findi
       return {
         measured: pctText(test.usedAfter, test.limit),
         threshold: formatRate(pct),
-        explanation: `${formatMoney(test.usedAfter)} of the ${test.label} limit ${formatMoney(test.limit)} used after the order = ${pctText(test.usedAfter, test.limit)}% > ${formatRate(pct)}%`,
+        explanation: `${amountText(test.usedAfter, test)} of the ${test.label} limit ${amountText(test.limit, test)} used after the order = ${pctText(test.usedAfter, test.limit)}% > ${formatRate(pct)}%`,
       };
     }
   }
@@ -216,6 +230,11 @@ export interface CreditPosition extends Pick<
  * group's limit tests, and the binding figures shown to people (the tightest test). The check
  * below starts from it; the journal preview (adjustments.ts) needs only this half, with no order
  * (`orderAmount` stands in for the input's order amount).
+ *
+ * Currencies: the customer's figures and the order amount are in the accounting currency (AC). A
+ * credit group's test runs in the group's currency (§3): its members' exposure and the order
+ * amount are each converted to it once (./currencies.ts). The binding figures are in AC: when the
+ * group binds, its limit and available credit are converted back, each once.
  */
 export function creditPosition(input: CreditCheckInput, orderAmount: Money = input.order.amount): CreditPosition {
   const { customer, parameters: params, asOf } = input;
@@ -230,21 +249,38 @@ export function creditPosition(input: CreditCheckInput, orderAmount: Money = inp
   const groupApplies =
     typeChecksLimit && !customer.unlimitedCredit && params.checkCustomerCreditGroupsCreditLimit && input.group != null;
   const group = groupApplies ? input.group! : null;
-  const groupLimit = group ? (activeTemporaryLimit(group.temporaryLimits, asOf) ?? group.creditLimit) : 0n;
-  const groupUsedAfter = group ? group.membersExposure + orderAmount : 0n;
   const limitTests: LimitTest[] = [];
-  if (group) limitTests.push({ label: `credit group ${group.id}`, usedAfter: groupUsedAfter, limit: groupLimit });
-  if (ownManaged) limitTests.push({ label: 'customer', usedAfter, limit });
+  let groupPosition: CreditPosition['group'] = null;
+  if (group) {
+    const rate = group.rate;
+    const groupLimit = activeTemporaryLimit(group.temporaryLimits, asOf) ?? group.creditLimit;
+    const groupExposure = inGroupCurrency(group.membersExposure, rate);
+    const foreign = rate !== undefined && group.currency !== undefined ? { currency: group.currency, rate } : {};
+    limitTests.push({
+      label: `credit group ${group.id}`,
+      exposure: groupExposure,
+      usedAfter: groupExposure + inGroupCurrency(orderAmount, rate),
+      limit: groupLimit,
+      ...foreign,
+    });
+    groupPosition = {
+      id: group.id,
+      limit: groupLimit,
+      exposure: groupExposure,
+      ...(foreign.currency === undefined ? {} : { currency: foreign.currency }),
+    };
+  }
+  if (ownManaged) limitTests.push({ label: 'customer', exposure: total, usedAfter, limit });
 
-  // The binding figures shown to people: the tightest of the limit tests.
+  // The binding figures shown to people: the tightest of the limit tests, compared in AC.
   let effectiveLimit: Money | null = null;
   let availableCredit: Money | null = null;
   let percentAfterOrder: Rate | null = null;
   for (const t of limitTests) {
-    const available = t.limit - (t.usedAfter - orderAmount);
+    const available = groupAmountInAccounting(t.limit - t.exposure, t.rate);
     if (availableCredit === null || available < availableCredit) {
       availableCredit = available;
-      effectiveLimit = t.limit;
+      effectiveLimit = groupAmountInAccounting(t.limit, t.rate);
       percentAfterOrder = percentOf(t.usedAfter, t.limit);
     }
   }
@@ -258,7 +294,7 @@ export function creditPosition(input: CreditCheckInput, orderAmount: Money = inp
     effectiveLimit,
     availableCredit,
     percentAfterOrder: limitTests.length ? percentAfterOrder : null,
-    group: group ? { id: group.id, limit: groupLimit, exposure: group.membersExposure } : null,
+    group: groupPosition,
     limitTests,
     usedAfter,
   };

@@ -1,3 +1,4 @@
+import type { ExchangeRate } from '../currency';
 import type { CalendarDate } from '../dates';
 import type { Money, Rate } from '../money';
 
@@ -28,6 +29,7 @@ export const DEFAULT_CREDIT_PARAMETERS: CreditParameters = {
 /** The customer's credit profile, as the check needs it. */
 export interface CreditCustomer {
   id: string;
+  /** In the accounting currency (credit.md §1.2), as every customer figure of the check. */
   creditLimit: Money;
   creditLimitExpirationDate: CalendarDate | null;
   mandatoryCreditLimit: boolean;
@@ -53,6 +55,7 @@ export interface TemporaryLimit {
 /** Insurance or guarantee on a customer (§1.4). `updateCreditLimitPct` is a percentage Rate (50% = 500000n). */
 export interface Insurance {
   identifier: 'insurance' | 'guarantee';
+  /** In the accounting currency as the check takes it: the policy's own value converted on the check date (./currencies.ts). */
   value: Money;
   updateCreditLimitPct: Rate;
   effectiveDate: CalendarDate;
@@ -60,7 +63,7 @@ export interface Insurance {
   includedInExposure: boolean;
 }
 
-/** The three amounts exposure is made of, excluding the order being checked (§1.9). */
+/** The three amounts exposure is made of, excluding the order being checked (§1.9), in the accounting currency. */
 export interface ExposureParts {
   balance: Money;
   deliveredNotInvoiced: Money;
@@ -75,15 +78,25 @@ interface OverdueSummary {
   overdueAmount: Money;
 }
 
-/** A customer credit group sharing one limit (§1.5, §3). */
+/**
+ * A customer credit group sharing one limit (§1.5, §3). Its limit and temporary limits are in the
+ * group's currency; the check converts the members' exposure and the order amount to it.
+ */
 export interface CreditGroupState {
   id: string;
   creditLimit: Money;
   creditLimitToDate: CalendarDate | null;
-  /** Σ of every member's exposure (this customer included), the order being checked excluded. */
+  /**
+   * Σ of every member's exposure (this customer included), the order being checked excluded, in
+   * the accounting currency: the check converts it to the group currency at `rate`.
+   */
   membersExposure: Money;
   /** A temporary limit of the group, when one is posted. */
   temporaryLimits?: TemporaryLimit[];
+  /** The group's currency when it is not the accounting currency (absent: the group is in the accounting currency). */
+  currency?: string;
+  /** With `currency`: accounting-currency units per 1 unit of it on the check date (shared/currency.ts). */
+  rate?: ExchangeRate;
 }
 
 export type RuleType =
@@ -118,10 +131,11 @@ export interface BlockingRule {
   riskGroupId: string | null;
   valueType: ValueType | null;
   days: number | null;
+  /** In the accounting currency, as the exposure and order amounts it is compared with. */
   amount: Money | null;
   /** A percentage Rate (100% = 1000000n): creditLimitUsed threshold. */
   percent: Rate | null;
-  /** overdueAmount: the credit-limit threshold, a percentage Rate (valueType percent) or money in minor units (valueType amount). */
+  /** overdueAmount: the credit-limit threshold, a percentage Rate (valueType percent) or money in minor units of the accounting currency (valueType amount). */
   creditLimitThreshold: bigint | null;
   accountStatusId: string | null;
   paymentTermsId: string | null;
@@ -130,7 +144,7 @@ export interface BlockingRule {
 
 /** The order being checked. */
 export interface CreditOrder {
-  /** Remaining (not yet invoiced) amount of this order. */
+  /** Remaining (not yet invoiced) amount of this order, in the accounting currency (converted from the order's on the check date). */
   amount: Money;
   paymentTermsId: string | null;
   cashDiscountId: string | null;
@@ -171,11 +185,13 @@ export interface CreditCheckResult {
   reasons: CreditReason[];
   /** Why the check did not run, or why nothing was held although rules fired (release exclusion). */
   note: string | null;
+  /** In the accounting currency, as effectiveLimit and availableCredit (a binding group limit converted back to it). */
   exposure: ExposureParts & { total: Money };
   /** The binding limit: the lower of the customer's and the group's when both apply; null = unlimited. */
   effectiveLimit: Money | null;
   availableCredit: Money | null;
   /** Percent of the binding limit used once the order is included (4 decimals); null when unlimited or when the limit is 0. */
   percentAfterOrder: Rate | null;
-  group: { id: string; limit: Money; exposure: Money } | null;
+  /** The group's limit and its members' exposure in the group's currency (`currency` absent: the accounting currency). */
+  group: { id: string; limit: Money; exposure: Money; currency?: string } | null;
 }

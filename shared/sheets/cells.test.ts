@@ -30,6 +30,9 @@ describe('sheet headers', () => {
       newCreditLimit: 1,
       newExpirationDate: 2,
     });
+    // The optional Currency column of issue 20, under its common names.
+    for (const h of ['Currency', 'currency code', 'Limit currency'])
+      expect(matchHeaders(['Customer', 'New limit', h]).columns.get('currency')).toBe(2);
     // The first of two columns for one field wins.
     expect(matchHeaders(['Customer', 'Account']).columns.get('customerId')).toBe(0);
   });

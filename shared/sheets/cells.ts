@@ -8,7 +8,14 @@ import { EARLIEST_DATE, fromDayNumber, isValidDate, LATEST_DATE, toDayNumber, ty
 
 /** The journal fields an adjustments sheet can carry. */
 export type AdjustmentField =
-  'customerId' | 'creditGroupId' | 'newCreditLimit' | 'newExpirationDate' | 'newFromDate' | 'newToDate' | 'type';
+  | 'customerId'
+  | 'creditGroupId'
+  | 'newCreditLimit'
+  | 'currency'
+  | 'newExpirationDate'
+  | 'newFromDate'
+  | 'newToDate'
+  | 'type';
 
 /** A header as compared: lower case, without spaces and punctuation ("New limit" → "newlimit"). */
 export function normalizeHeader(h: string): string {
@@ -28,6 +35,9 @@ const ALIASES: Record<string, AdjustmentField> = {
   newcreditlimit: 'newCreditLimit',
   newlimit: 'newCreditLimit',
   limit: 'newCreditLimit',
+  currency: 'currency',
+  currencycode: 'currency',
+  limitcurrency: 'currency',
   newexpirationdate: 'newExpirationDate',
   expirationdate: 'newExpirationDate',
   expiration: 'newExpirationDate',

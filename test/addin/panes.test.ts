@@ -61,6 +61,7 @@ describe('add-in panes in Chromium (simulated workbook)', () => {
       id: string;
       version: number;
       orderAmount: string;
+      currency: string;
     }[];
     const pulled = await records(page, 'HeldOrders');
     expect(listed.length).toBeGreaterThanOrEqual(4);
@@ -69,6 +70,8 @@ describe('add-in panes in Chromium (simulated workbook)', () => {
     for (const r of pulled) {
       expect(r.Version).toBe(byId.get(String(r.Hold))!.version);
       expect(formatMoney(parseMoney(String(r.Amount)))).toBe(byId.get(String(r.Hold))!.orderAmount);
+      // The amount is in the order's currency, named beside it.
+      expect(r.Currency).toBe(byId.get(String(r.Hold))!.currency);
     }
     // The grid shows the data (a drop-down in the Decision column).
     expect(await page.locator('#workbook').innerText()).toContain(String(pulled[0]!.Hold));
@@ -174,6 +177,9 @@ describe('add-in panes in Chromium (simulated workbook)', () => {
     await statusText(page, 'proposals-status', /previewed/);
     const previewed = await records(page, 'Proposals');
     expect(previewed.map((r) => r.Status)).toEqual(['previewed', 'previewed', 'previewed']);
+    // Customer limits are in the accounting currency (credit.md §1.2), named beside them.
+    const accounting = (await server.api('GET', '/api/v1/parameters')).body.accountingCurrency as string;
+    expect(previewed.map((r) => r.Currency)).toEqual([accounting, accounting, accounting]);
 
     // The server's answer for the same lines (the % change applied to the current limit as generate does).
     const current = (await server.api('GET', `/api/v1/customers/${second}`)).body.creditLimit as string;
@@ -224,6 +230,9 @@ describe('add-in panes in Chromium (simulated workbook)', () => {
       [second!]: secondLimit,
       [heldCustomer]: '5000000.00',
     });
+    // A sent row's Currency is its journal line's.
+    const lineCurrency = new Map((journal.lines as any[]).map((l) => [l.customerId, l.currency]));
+    for (const r of sent) expect(r.Currency).toBe(lineCurrency.get(String(r.Customer)));
     await screenshot(page, 'proposals');
   });
 
@@ -345,6 +354,7 @@ describe('add-in panes in Chromium (simulated workbook)', () => {
     const byId = new Map(pulled.map((r) => [String(r.Customer), r]));
     for (const row of server_.items) {
       const r = byId.get(row.customerId)!;
+      expect(r.Currency).toBe(row.currency);
       expect(formatMoney(parseMoney(String(r['Amount due'])))).toBe(row.amountDue);
       for (const b of row.buckets) expect(formatMoney(parseMoney(String(r[b.label])))).toBe(b.amount);
     }
@@ -386,6 +396,33 @@ describe('add-in panes in Chromium (simulated workbook)', () => {
     const refreshed = new Map((await records(page, 'Aging')).map((r) => [String(r.Customer), r]));
     expect(refreshed.get(target)!.Stale).toBe('stale');
     await screenshot(page, 'aging');
+  });
+
+  it("aging: the customer-currency view names each customer's currency, as GET /aging?currency=customer answers", async () => {
+    const accounting = (await server.api('GET', '/api/v1/parameters')).body.accountingCurrency as string;
+    expect(new Set((await records(page, 'Aging')).map((r) => r.Currency))).toEqual(new Set([accounting]));
+    await page.getByLabel('Amounts in').selectOption('customer');
+    await page.getByRole('button', { name: 'Pull aging' }).click();
+    await statusText(page, 'aging-status', /customers pulled/);
+    const view = (await server.api('GET', '/api/v1/aging?definitionId=STD&currency=customer&limit=5000')).body as {
+      items: any[];
+    };
+    const pulled = new Map((await records(page, 'Aging')).map((r) => [String(r.Customer), r]));
+    expect(pulled.size).toBe(view.items.length);
+    for (const row of view.items) {
+      const r = pulled.get(row.customerId)!;
+      expect(r.Currency, row.customerId).toBe(row.currency);
+      expect(formatMoney(parseMoney(String(r['Amount due'])))).toBe(row.amountDue);
+      for (const b of row.buckets) expect(formatMoney(parseMoney(String(r[b.label])))).toBe(b.amount);
+    }
+    // The demo's EUR and GBP customers show their own currency in this view.
+    expect(view.items.some((row) => row.currency !== accounting)).toBe(true);
+    await screenshot(page, 'aging-customer-currency');
+    // Back to the company view: Refresh pulls every row again in the accounting currency.
+    await page.getByLabel('Amounts in').selectOption('accounting');
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await statusText(page, 'aging-status', /0 updated, [1-9]\d* new/);
+    expect(new Set((await records(page, 'Aging')).map((r) => r.Currency))).toEqual(new Set([accounting]));
   });
 
   it('proposals: a sheet of every customer (demo plus 3,000 fed) previews exactly as :validate answers, from one bulk credit-context read', async () => {
@@ -440,6 +477,7 @@ describe('add-in panes in Chromium (simulated workbook)', () => {
           cd.PROPOSALS,
           rs.map((r) => [
             r.id,
+            '',
             '',
             '',
             r.limit === null ? '' : Number(r.limit),

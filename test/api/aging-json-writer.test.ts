@@ -4,11 +4,13 @@ import type { AgingDefinition } from '../../shared/collections/aging';
 import {
   AgingRowWriter,
   agingListBody,
+  customerViewMissing,
   snapshotToJson,
   type AgingListHead,
 } from '../../server/collections/aging/aging.json-writer';
 import type { ListRow, RunFields, SnapshotSqlRow } from '../../server/collections/aging/aging.repository';
 import { AgingListSchema, AgingRowSchema } from '../../server/collections/aging/aging.schema';
+import type { CustomerViewJson } from '../../server/collections/snapshots/customer-view';
 
 /**
  * The hand-written JSON of the aging list (server/collections/aging/aging.json-writer.ts) against the plain
@@ -66,6 +68,8 @@ function storedRow(
     disputed_amount: money(-1n),
     version: n + 1,
     name: AWKWARD_TEXT[n % AWKWARD_TEXT.length]!,
+    customer_currency: run.currency,
+    customer_view: null,
     ...over,
   };
 }
@@ -79,6 +83,7 @@ function plainRow(row: ListRow, r: RunFields, def: AgingDefinition, stale: boole
     customerId: row.customer_id,
     name: row.name,
     asOf: r.as_of,
+    currency: r.currency,
     amountDue: m(row.amount_due),
     buckets: def.lines.map((l, i) => ({ label: l.label, amount: amounts[i] ?? '0.00' })),
     unbucketedAmount: m(row.unbucketed_amount),
@@ -95,6 +100,41 @@ function plainRow(row: ListRow, r: RunFields, def: AgingDefinition, stale: boole
   };
   return JSON.stringify(AgingRowSchema.parse(object));
 }
+
+/** The plain path of a row in its customer's currency: the stored view's fields, the rest as in {@link plainRow}. */
+function plainViewRow(row: ListRow, r: RunFields, def: AgingDefinition, stale: boolean): string {
+  const v = JSON.parse(row.customer_view!) as CustomerViewJson;
+  const plain = JSON.parse(plainRow(row, r, def, stale)) as Record<string, unknown>;
+  return JSON.stringify(
+    AgingRowSchema.parse({
+      ...plain,
+      currency: row.customer_currency,
+      amountDue: v.amountDue,
+      buckets: def.lines.map((l, i) => ({ label: l.label, amount: v.buckets[i] ?? '0.00' })),
+      unbucketedAmount: v.unbucketedAmount,
+      indicator: v.indicator,
+      creditLimit: v.creditLimit,
+      remainingCredit: v.remainingCredit,
+      packingSlipAmount: v.packingSlipAmount,
+      salesOrderAmount: v.salesOrderAmount,
+      disputedAmount: v.disputedAmount,
+    }),
+  );
+}
+
+/** A stored customer-currency view (as the snapshot run writes it). */
+const storedView = (n: number, amounts: string[]): string =>
+  JSON.stringify({
+    amountDue: amounts[0] ?? '0.00',
+    buckets: amounts,
+    unbucketedAmount: '-0.05',
+    indicator: n % 2 ? null : `amber "${AWKWARD_TEXT[n % AWKWARD_TEXT.length]}"`,
+    creditLimit: n % 3 ? '9259.26' : null,
+    remainingCredit: n % 3 ? '-1234.57' : null,
+    packingSlipAmount: '0.00',
+    salesOrderAmount: '0.92',
+    disputedAmount: '-0.01',
+  } satisfies CustomerViewJson);
 
 const AMOUNT_SETS: bigint[][] = [
   [0n, 0n, 0n],
@@ -157,6 +197,46 @@ describe('the aging row JSON writer equals the schema path', () => {
     expect(writer.text(a, run, true)).toBe(plainRow(a, run, def, true));
   });
 
+  for (const [driver, money] of DRIVERS) {
+    it(`${driver}: the customer view writes a stored view in its customer's currency, and the row itself for a customer in the accounting currency`, () => {
+      const def = definition(['Current', '1-30 "late"', 'Über\\90']);
+      const writer = new AgingRowWriter(def, 'customer');
+      const company = new AgingRowWriter(def);
+      let n = 0;
+      for (const amounts of AMOUNT_SETS) {
+        for (let k = 0; k < AWKWARD_TEXT.length; k++, n++) {
+          const inOwn = storedRow(n, amounts, money);
+          const foreign = storedRow(n, amounts, money, {
+            customer_currency: 'CHF',
+            customer_view: storedView(
+              n,
+              amounts.map((a) => formatMoney(a / 3n)),
+            ),
+          });
+          for (const stale of [false, true]) {
+            // A customer in the accounting currency: the same text in both views.
+            expect(writer.text(inOwn, run, stale)).toBe(plainRow(inOwn, run, def, stale));
+            expect(writer.text(inOwn, run, stale)).toBe(company.text(inOwn, run, stale));
+            const text = writer.text(foreign, run, stale);
+            expect(text).toBe(plainViewRow(foreign, run, def, stale));
+            expect(JSON.parse(text).currency).toBe('CHF');
+            // The company view of the same row stays in the accounting currency.
+            expect(company.text(foreign, run, stale)).toBe(plainRow(foreign, run, def, stale));
+          }
+        }
+      }
+    });
+  }
+
+  it('a row without a stored view whose customer is not in the accounting currency is never written in the customer view', () => {
+    const def = definition(['Current']);
+    const row = storedRow(5, [1n], String, { customer_currency: 'CHF', customer_view: null });
+    expect(customerViewMissing(row, run)).toBe(true);
+    expect(customerViewMissing(storedRow(5, [1n], String), run)).toBe(false);
+    expect(() => new AgingRowWriter(def, 'customer').text(row, run, false)).toThrow(/no customer-currency view/);
+    expect(new AgingRowWriter(def).text(row, run, false)).toBe(plainRow(row, run, def, false));
+  });
+
   it('snapshotToJson (one row with its run joined) equals the schema path', () => {
     const def = definition(['Current', '31+']);
     const row: SnapshotSqlRow = { ...storedRow(4, [-1n, 250n], Number), ...run };
@@ -169,6 +249,7 @@ describe('the aging row JSON writer equals the schema path', () => {
     const rows = [storedRow(0, [1n, 2n], Number), storedRow(1, [-3n, 0n], String)];
     const head: AgingListHead = {
       definitionId: 'STD',
+      currencyView: 'accounting',
       periods: ['Current', '1-30'],
       poolId: null,
       pools: [{ id: 'P1', name: 'Pool "one" \\ Ü', isDefault: true }],

@@ -123,7 +123,9 @@ describe.each(DIALECTS)('credit-context:batch on %s', (dialect) => {
     expect(body.asOf).toBe(today);
     expect(body.customers.map((c) => c.id)).toEqual(IDS);
     expect(body.unknownCustomerIds).toEqual(['NOPE']);
-    expect(body.creditGroups).toEqual([{ id: 'G1', creditLimit: '9000.00', creditLimitToDate: addDays(today, 300) }]);
+    expect(body.creditGroups).toEqual([
+      { id: 'G1', creditLimit: '9000.00', currency: 'USD', creditLimitToDate: addDays(today, 300) },
+    ]);
     expect(body.unknownCreditGroupIds).toEqual(['NOG']);
     // Money as decimal strings, setup once.
     const xa = body.customers[0]!;

@@ -33,7 +33,7 @@ interface Figures {
   effectiveLimit: string | null;
   availableCredit: string | null;
   percentAfterOrder: string | null;
-  group: { id: string; limit: string; exposure: string } | null;
+  group: { id: string; limit: string; exposure: string; currency: string } | null;
 }
 
 interface Expected {
@@ -340,7 +340,7 @@ describe.each(DIALECTS)('credit worked examples over HTTP on %s', (dialect) => {
         effectiveLimit: '10000.00',
         availableCredit: '10000.00',
         percentAfterOrder: '120',
-        group: { id: 'G', limit: '15000.00', exposure: '0.00' },
+        group: { id: 'G', limit: '15000.00', exposure: '0.00', currency: 'USD' },
       },
     });
   });
@@ -361,7 +361,7 @@ describe.each(DIALECTS)('credit worked examples over HTTP on %s', (dialect) => {
         effectiveLimit: '15000.00',
         availableCredit: '15000.00',
         percentAfterOrder: '106.6667',
-        group: { id: 'G', limit: '15000.00', exposure: '0.00' },
+        group: { id: 'G', limit: '15000.00', exposure: '0.00', currency: 'USD' },
       },
     });
   });
@@ -389,7 +389,7 @@ describe.each(DIALECTS)('credit worked examples over HTTP on %s', (dialect) => {
       effectiveLimit: '10000.00',
       availableCredit: available,
       percentAfterOrder: pct,
-      group: { id: 'G', limit: '10000.00', exposure: '8000.00' },
+      group: { id: 'G', limit: '10000.00', exposure: '8000.00', currency: 'USD' },
     });
     await checkAndPost({
       customerId: 'B',
@@ -453,7 +453,7 @@ describe.each(DIALECTS)('credit worked examples over HTTP on %s', (dialect) => {
         effectiveLimit: '0.00',
         availableCredit: '0.00',
         percentAfterOrder: null,
-        group: { id: 'G', limit: '15000.00', exposure: '0.00' },
+        group: { id: 'G', limit: '15000.00', exposure: '0.00', currency: 'USD' },
       },
     });
   });

@@ -3,7 +3,7 @@
 // policies and temporary limits reach the credit check (credit.md §1.3, §1.4, §1.9, §3; E25, E26):
 // through POST /credit-check, a real sales-order posting, and the customer read's `credit`.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DIALECTS, startTestApp, type TestApp } from '../support/app';
+import { DIALECTS, putExchangeRates, startTestApp, type TestApp } from '../support/app';
 import { allAudit, allChanges, expectError } from '../support/conventions';
 import {
   addRule,
@@ -78,6 +78,8 @@ describe.each(DIALECTS)('customer insurances and guarantees on %s', (dialect) =>
   describe('CRUD', () => {
     it('POST creates a policy with a server id (201, version 1, ETag), currency defaulting to the customer’s; every role reads it; logged and audited as "insurance"', async () => {
       await putCustomer(t, 'C1', { currency: 'EUR', creditLimit: '100000.00' });
+      // The customer read converts the EUR policy (and shows the limit in EUR) at today's rate.
+      await putExchangeRates(t, { EUR: '1.10' });
       const seq = (await allChanges(t)).at(-1)!.seq;
       const res = await t.request('POST', ins('C1'), {
         as: 'credit_manager',
@@ -408,6 +410,9 @@ describe.each(DIALECTS)('customer insurances and guarantees on %s', (dialect) =>
         insuranceContribution: '25000.00',
         totalCreditLimit: '125000.00',
         creditGroupId: null,
+        currency: 'USD',
+        customerCurrency: 'USD',
+        creditLimitCustomerCurrency: '100000.00',
       });
     });
 
@@ -636,7 +641,7 @@ describe.each(DIALECTS)('customer insurances and guarantees on %s', (dialect) =>
       expect(before).toMatchObject({
         held: true,
         effectiveLimit: '15000.00',
-        group: { id: 'G', limit: '15000.00', exposure: '0.00' },
+        group: { id: 'G', limit: '15000.00', exposure: '0.00', currency: 'USD' },
       });
 
       await insertTemporaryLimit({ creditGroupId: 'G' }, '25000.00', '2025-06-01', '2025-07-31');
@@ -648,7 +653,7 @@ describe.each(DIALECTS)('customer insurances and guarantees on %s', (dialect) =>
         reasons: [],
         effectiveLimit: '25000.00',
         percentAfterOrder: '64',
-        group: { id: 'G', limit: '25000.00', exposure: '0.00' },
+        group: { id: 'G', limit: '25000.00', exposure: '0.00', currency: 'USD' },
       });
       expect(await creditCheck('C1', '16000.00', 'SO-G', '2025-08-01')).toMatchObject({
         held: true,

@@ -226,7 +226,7 @@ describe.each(DIALECTS)('credit worked examples via adjustment journals over HTT
       effectiveLimit: '10000.00',
       availableCredit: '10000.00',
       percentAfterOrder: '120',
-      group: { id: 'G27', limit: '15000.00', exposure: '0.00' },
+      group: { id: 'G27', limit: '15000.00', exposure: '0.00', currency: 'USD' },
     });
     await postAndExpect('SO-E27', true, TODAY, [['creditLimitUsed', '120', '100']]);
   });
@@ -259,7 +259,7 @@ describe.each(DIALECTS)('credit worked examples via adjustment journals over HTT
       effectiveLimit: '15000.00',
       availableCredit: '15000.00',
       percentAfterOrder: '106.6667',
-      group: { id: 'G28', limit: '15000.00', exposure: '0.00' },
+      group: { id: 'G28', limit: '15000.00', exposure: '0.00', currency: 'USD' },
     });
     await postAndExpect('SO-E28', true, TODAY, [['creditLimitUsed', '106.6667', '100']]);
     // 15,000 exactly fits the group.
@@ -303,7 +303,7 @@ describe.each(DIALECTS)('credit worked examples via adjustment journals over HTT
       effectiveLimit: '10000.00',
       availableCredit: '2000.00',
       percentAfterOrder: pct,
-      group: { id: 'G29', limit: '10000.00', exposure: '8000.00' },
+      group: { id: 'G29', limit: '10000.00', exposure: '8000.00', currency: 'USD' },
     });
     expect(figures(await creditCheck('E29-B', '1999.00', 'SO-E29-B'))).toEqual(group('99.99', false));
     await postAndExpect('SO-E29-B', false);
@@ -342,7 +342,7 @@ describe.each(DIALECTS)('credit worked examples via adjustment journals over HTT
       effectiveLimit: '0.00',
       availableCredit: '0.00',
       percentAfterOrder: null,
-      group: { id: 'G30', limit: '15000.00', exposure: '0.00' },
+      group: { id: 'G30', limit: '15000.00', exposure: '0.00', currency: 'USD' },
     });
     await postAndExpect('SO-E30', true, TODAY, [['creditLimitUsed', '∞', '100']]);
   });

@@ -870,8 +870,22 @@ describe.each(DIALECTS)('risk scoring on %s', (dialect) => {
         ['E1', 'Low'],
       ]);
       expect(await limits()).toEqual([
-        { customerId: 'D1', creditLimit: 3_000_000n, riskGroupId: 'High', setupId: 'HIGH-USD', scoringRuleId: 'CMG' },
-        { customerId: 'D2', creditLimit: 100_000n, riskGroupId: 'Low', setupId: 'LOW-USD', scoringRuleId: 'BAL' },
+        {
+          customerId: 'D1',
+          creditLimit: 3_000_000n,
+          currency: 'USD',
+          riskGroupId: 'High',
+          setupId: 'HIGH-USD',
+          scoringRuleId: 'CMG',
+        },
+        {
+          customerId: 'D2',
+          creditLimit: 100_000n,
+          currency: 'USD',
+          riskGroupId: 'Low',
+          setupId: 'LOW-USD',
+          scoringRuleId: 'BAL',
+        },
       ]);
       // An entered growth value matches the highest line; revenue above maxRevenue drops the setup.
       expect((await limits({ asOf: AS_OF, userDefined: { D1: { GRW: '1' } } }))[0]).toMatchObject({

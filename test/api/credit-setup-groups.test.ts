@@ -107,11 +107,11 @@ describe.each(DIALECTS)('customer credit groups on %s', (dialect) => {
     expect(c1.creditLimitExpirationDate).toBe('2026-03-31');
     expect(c1.version).toBe(c1Before.version + 1);
     expect(c1.creditLimit).toBe('10000.00');
-    expect(c1.credit.group).toEqual({ id: 'G1', limit: '15000.00', exposure: '5500.25' });
+    expect(c1.credit.group).toEqual({ id: 'G1', limit: '15000.00', exposure: '5500.25', currency: 'USD' });
     expect(c1.credit.creditGroupId).toBe('G1');
     const c2 = await customer('C2');
     expect(c2.creditLimitExpirationDate).toBe('2026-03-31');
-    expect(c2.credit.group).toEqual({ id: 'G1', limit: '15000.00', exposure: '5500.25' });
+    expect(c2.credit.group).toEqual({ id: 'G1', limit: '15000.00', exposure: '5500.25', currency: 'USD' });
     expect((await customer('C3')).credit.group).toBeNull();
     expect((await customer('C3')).credit.creditGroupId).toBeNull();
 
@@ -141,7 +141,7 @@ describe.each(DIALECTS)('customer credit groups on %s', (dialect) => {
     expectStatus(created, 201);
     const c4 = await customer('C4');
     expect(c4.version).toBe(c4Before.version);
-    expect(c4.credit.group).toEqual({ id: 'G4', limit: '2000.00', exposure: '0.00' });
+    expect(c4.credit.group).toEqual({ id: 'G4', limit: '2000.00', exposure: '0.00', currency: 'USD' });
     expect((await allChanges(t, seq)).map((c) => [c.entity, c.id, c.op])).toEqual([['creditGroup', 'G4', 'create']]);
   });
 
@@ -227,8 +227,8 @@ describe.each(DIALECTS)('customer credit groups on %s', (dialect) => {
     expect(c1.creditLimitExpirationDate).toBe('2026-03-31');
     expect(c2.creditLimitExpirationDate).toBe('2026-06-30');
     expect(c3.creditLimitExpirationDate).toBe('2026-06-30');
-    expect(c2.credit.group).toEqual({ id: 'G1', limit: '20000.50', exposure: '2200.25' });
-    expect(c3.credit.group).toEqual({ id: 'G1', limit: '20000.50', exposure: '2200.25' });
+    expect(c2.credit.group).toEqual({ id: 'G1', limit: '20000.50', exposure: '2200.25', currency: 'USD' });
+    expect(c3.credit.group).toEqual({ id: 'G1', limit: '20000.50', exposure: '2200.25', currency: 'USD' });
     const audit = await allAudit(t, '&entity=creditGroup&id=G1');
     expect(audit.at(-1)).toMatchObject({ action: 'creditGroup.update', before: g1.body, after: replaced.body });
 
@@ -238,7 +238,12 @@ describe.each(DIALECTS)('customer credit groups on %s', (dialect) => {
       body: group(['C1', 'C6'], { creditLimit: 5000, creditLimitToDate: '2025-12-31' }),
     });
     expectStatus(g2, 201);
-    expect((await customer('C1')).credit.group).toEqual({ id: 'G2', limit: '5000.00', exposure: '4000.00' });
+    expect((await customer('C1')).credit.group).toEqual({
+      id: 'G2',
+      limit: '5000.00',
+      exposure: '4000.00',
+      currency: 'USD',
+    });
     expect((await customer('C1')).creditLimitExpirationDate).toBe('2025-12-31');
 
     // DELETE: If-Match required; members keep their own limit and expiry.
@@ -315,7 +320,11 @@ describe.each(DIALECTS)('customer credit groups on %s', (dialect) => {
       const c = (await customer('CG-A')).credit;
       return [c.creditGroupId, c.group, c.effectiveLimit];
     };
-    expect(await figures()).toEqual(['G-OFF', { id: 'G-OFF', limit: '5000.00', exposure: '0.00' }, '5000.00']);
+    expect(await figures()).toEqual([
+      'G-OFF',
+      { id: 'G-OFF', limit: '5000.00', exposure: '0.00', currency: 'USD' },
+      '5000.00',
+    ]);
     const params = async (on: boolean) =>
       expectStatus(
         await t.request('PUT', '/api/v1/parameters', {

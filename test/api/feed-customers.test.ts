@@ -160,6 +160,10 @@ describe.each(DIALECTS)('customer feed on %s', (dialect) => {
           insuranceContribution: '0.00',
           totalCreditLimit: '1234.50',
           creditGroupId: null,
+          // An EUR customer without an EUR rate: its limit (in USD, the accounting currency) has no EUR figure.
+          currency: 'USD',
+          customerCurrency: 'EUR',
+          creditLimitCustomerCurrency: null,
         },
       });
 

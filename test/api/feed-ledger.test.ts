@@ -164,9 +164,9 @@ describe.each(DIALECTS)('ledger feed on %s', (dialect) => {
         'transaction:T-PAY-1:create:1',
       ]);
       expect(await openIds('LC1')).toEqual(['T-CN-1', 'T-FEE-1', 'T-INV-1', 'T-PAY-1']);
-      // 1500.00 + 25.00 - 700.50 - 99.99
-      expect(await balance('LC1')).toBe('724.51');
-      expect(await balance('LC3')).toBe('10.00');
+      // in USD, the accounting currency: 1500.00 + 25.00 - 700.50 - 72.99 (the CAD credit note's −99.99 × 0.73)
+      expect(await balance('LC1')).toBe('751.51');
+      expect(await balance('LC3')).toBe('11.00'); // 10.00 EUR × 1.10
     });
 
     it.each([

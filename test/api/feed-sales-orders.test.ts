@@ -505,7 +505,8 @@ describe.each(DIALECTS)('sales-order feed on %s', (dialect) => {
         currency: 'EUR',
         transDate: '2025-07-01',
       });
-      expect(await credit('SC3')).toEqual({ balance: '150.00', deliveredNotInvoiced: '0.00', openOrders: '250.00' });
+      // SC3 is a EUR customer: its credit is in USD at 1.10 (150.00 × 1.10 = 165.00; 250.00 × 1.10 = 275.00)
+      expect(await credit('SC3')).toEqual({ balance: '165.00', deliveredNotInvoiced: '0.00', openOrders: '275.00' });
 
       // the same key with another body is refused; without a key a second posting is a new invoice
       const reused = await postOrder('SO-IDEM', { ...body, deliveredAmount: '10.00' }, headers);
@@ -516,7 +517,8 @@ describe.each(DIALECTS)('sales-order feed on %s', (dialect) => {
       expect(await state('SO-IDEM', 'SC3')).toEqual(afterFirst);
       const second = await postOrder('SO-IDEM', body);
       expect(second.body).toMatchObject({ invoiceId: 'SO-IDEM-INV2', order: { invoicedAmount: '300.00', version: 3 } });
-      expect(await credit('SC3')).toEqual({ balance: '300.00', deliveredNotInvoiced: '0.00', openOrders: '100.00' });
+      // in USD at 1.10: 300.00 EUR → 330.00, 100.00 EUR → 110.00
+      expect(await credit('SC3')).toEqual({ balance: '330.00', deliveredNotInvoiced: '0.00', openOrders: '110.00' });
     });
   });
 

@@ -47,8 +47,8 @@ describe.each(DIALECTS)('hostile amounts on %s', (dialect) => {
     await sql
       .raw(
         `with recursive n(i) as (select 0 union all select i + 1 from n where i < ${CUSTOMERS * PER_CUSTOMER - 1})
-         insert into transactions (id, customer_id, type, amount, open_amount, currency, trans_date, due_date, document_date, tax_amount, bank_account_id, payment_journal, source, source_ref, collection_status, promise_date, promise_amount, canceled, closed_date, created_at, version)
-         select 'HI' || i, 'H' || (i / ${PER_CUSTOMER}), 'invoice', ${MONEY_MAX}, ${MONEY_MAX}, 'USD', '2025-01-01', '2025-02-01', null, 0, null, null, 'feed', null, 'notDisputed', null, null, 0, null, '2025-01-01T00:00:00.000Z', 1 from n`,
+         insert into transactions (id, customer_id, type, amount, open_amount, amount_accounting, open_amount_accounting, currency, trans_date, due_date, document_date, tax_amount, bank_account_id, payment_journal, source, source_ref, collection_status, promise_date, promise_amount, canceled, closed_date, created_at, version)
+         select 'HI' || i, 'H' || (i / ${PER_CUSTOMER}), 'invoice', ${MONEY_MAX}, ${MONEY_MAX}, ${MONEY_MAX}, ${MONEY_MAX}, 'USD', '2025-01-01', '2025-02-01', null, 0, null, null, 'feed', null, 'notDisputed', null, null, 0, null, '2025-01-01T00:00:00.000Z', 1 from n`,
       )
       .execute(t.handle.db);
     ok(
@@ -291,8 +291,8 @@ describe.each(DIALECTS)('risk scoring past 64 bits on %s', (dialect) => {
     await sql
       .raw(
         `with recursive n(i) as (select 0 union all select i + 1 from n where i < 99999)
-         insert into transactions (id, customer_id, type, amount, open_amount, currency, trans_date, due_date, document_date, tax_amount, bank_account_id, payment_journal, source, source_ref, collection_status, promise_date, promise_amount, canceled, closed_date, created_at, version)
-         select 'RS' || i, 'RS', 'invoice', ${MONEY_MAX}, 0, 'USD', '2025-06-01', '2025-07-01', null, 0, null, null, 'feed', null, 'notDisputed', null, null, 0, '2025-07-01', '2025-06-01T00:00:00.000Z', 1 from n`,
+         insert into transactions (id, customer_id, type, amount, open_amount, amount_accounting, open_amount_accounting, currency, trans_date, due_date, document_date, tax_amount, bank_account_id, payment_journal, source, source_ref, collection_status, promise_date, promise_amount, canceled, closed_date, created_at, version)
+         select 'RS' || i, 'RS', 'invoice', ${MONEY_MAX}, 0, ${MONEY_MAX}, 0, 'USD', '2025-06-01', '2025-07-01', null, 0, null, null, 'feed', null, 'notDisputed', null, null, 0, '2025-07-01', '2025-06-01T00:00:00.000Z', 1 from n`,
       )
       .execute(t.handle.db);
     const res = await t.request('POST', '/api/v1/risk-scores:update', {

@@ -67,6 +67,8 @@ describe.each(DIALECTS)('percent used, one format, on %s', (dialect) => {
       insuranceContribution: _i,
       totalCreditLimit: _t,
       creditGroupId: _g,
+      customerCurrency: _c,
+      creditLimitCustomerCurrency: _l,
       ...asCheck
     } = credit;
     expect(asCheck).toEqual(check);

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
-import { DIALECTS, startTestApp, type TestApp } from '../support/app';
+import { DIALECTS, putExchangeRates, startTestApp, type TestApp } from '../support/app';
 import { expectError } from '../support/conventions';
 import {
   addRule,
@@ -63,6 +63,17 @@ async function readWorkbook(bytes: Buffer): Promise<ExcelJS.Workbook> {
   return wb;
 }
 
+/** A new aging definition and its snapshot as of 2025-06-30 (what the aging export lists). */
+async function agedOn(t: TestApp, id: string, name: string, lines: Record<string, unknown>[]): Promise<void> {
+  ok(await t.request('PUT', `/api/v1/aging-definitions/${id}`, { as: 'credit_manager', body: { name, lines } }), 201);
+  ok(
+    await t.request('POST', '/api/v1/aging-snapshots', {
+      as: 'collections_agent',
+      body: { definitionId: id, asOf: '2025-06-30' },
+    }),
+  );
+}
+
 const journals = async (t: TestApp) =>
   ok(await t.request('GET', '/api/v1/adjustment-journals?limit=1000')).items as any[];
 
@@ -86,15 +97,19 @@ describe.each(DIALECTS)('sheets without the add-in on %s', (dialect) => {
       'Customer',
       'Credit group',
       'New limit',
+      'Currency',
       'Expiry',
       'From',
       'To',
       'Type',
     ]);
     expect(ws.getCell('A2').value).toBe('EXAMPLE C1001');
-    expect(ws.getCell('G2').dataValidation).toMatchObject({ type: 'list', formulae: ['"creditLimit,temporary"'] });
+    // The example row names the currency customer limits are in: the accounting currency.
+    expect(ws.getCell('D2').value).toBe('USD');
+    expect(ws.getCell('H2').dataValidation).toMatchObject({ type: 'list', formulae: ['"creditLimit,temporary"'] });
     expect(ws.getCell('C3').dataValidation).toMatchObject({ type: 'decimal', operator: 'greaterThanOrEqual' });
-    expect(ws.getCell('D3').dataValidation).toMatchObject({ type: 'date' });
+    expect(ws.getCell('D3').dataValidation).toMatchObject({ type: 'textLength', allowBlank: true });
+    expect(ws.getCell('E3').dataValidation).toMatchObject({ type: 'date' });
     expect(wb.getWorksheet('Instructions')!.getCell('A1').value).toContain('CreditDesk');
   });
 
@@ -222,34 +237,20 @@ describe.each(DIALECTS)('sheets without the add-in on %s', (dialect) => {
     await postTransactions(t, [
       { id: 'CX-1', customerId: 'CX', type: 'invoice', amount: '1234.50', dueDate: '2025-05-01' },
     ]);
-    ok(
-      await t.request('PUT', '/api/v1/aging-definitions/STD', {
-        as: 'credit_manager',
-        body: {
-          name: 'Std',
-          lines: [
-            { label: 'Over 30', unit: -1, interval: 'unlimited' },
-            { label: '1-30', unit: -30, interval: 'day' },
-            { label: 'Not due', unit: 1, interval: 'unlimited' },
-          ],
-        },
-      }),
-      201,
-    );
-    ok(
-      await t.request('POST', '/api/v1/aging-snapshots', {
-        as: 'collections_agent',
-        body: { definitionId: 'STD', asOf: '2025-06-30' },
-      }),
-    );
+    await agedOn(t, 'STD', 'Std', [
+      { label: 'Over 30', unit: -1, interval: 'unlimited' },
+      { label: '1-30', unit: -30, interval: 'day' },
+      { label: 'Not due', unit: 1, interval: 'unlimited' },
+    ]);
     const res = await t.app.request('/api/v1/exports/aging.xlsx?definitionId=STD', {
       headers: { authorization: `Bearer ${t.tokens.credit_clerk}` },
     });
     expect(res.status).toBe(200);
     const ws = (await readWorkbook(Buffer.from(await res.arrayBuffer()))).getWorksheet('Aging')!;
-    expect((ws.getRow(1).values as unknown[]).slice(1, 6)).toEqual([
+    expect((ws.getRow(1).values as unknown[]).slice(1, 7)).toEqual([
       'Customer',
       'Name',
+      'Currency',
       'Amount due',
       'Over 30',
       '1-30',
@@ -257,9 +258,10 @@ describe.each(DIALECTS)('sheets without the add-in on %s', (dialect) => {
     const row = ws.getRow(2);
     expect(row.getCell(1).value).toBe('CX');
     expect(row.getCell(2).value).toBe('\'=HYPERLINK("http://evil")');
-    expect(row.getCell(3).value).toBe(1234.5);
-    expect(row.getCell(3).numFmt).toBe('#,##0.00');
+    expect(row.getCell(3).value).toBe('USD');
     expect(row.getCell(4).value).toBe(1234.5);
+    expect(row.getCell(4).numFmt).toBe('#,##0.00');
+    expect(row.getCell(5).value).toBe(1234.5);
     expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
     expect(ws.autoFilter).toBeTruthy();
 
@@ -276,6 +278,7 @@ describe.each(DIALECTS)('sheets without the add-in on %s', (dialect) => {
       'Order',
       'Customer',
       'Amount',
+      'Currency',
       'Reasons',
       'Held at',
       'Version',
@@ -285,6 +288,165 @@ describe.each(DIALECTS)('sheets without the add-in on %s', (dialect) => {
     ]);
     expect(hs.getRow(2).getCell(2).value).toBe('SO-X');
     expect(hs.getRow(2).getCell(4).value).toBe(20000);
-    expect(hs.getRow(2).getCell(8).dataValidation).toMatchObject({ type: 'list', formulae: ['"Release,Reject"'] });
+    expect(hs.getRow(2).getCell(5).value).toBe('USD');
+    expect(hs.getRow(2).getCell(9).dataValidation).toMatchObject({ type: 'list', formulae: ['"Release,Reject"'] });
+  });
+
+  // Issue 20: an optional Currency column on uploads, checked against the currency the row's limit is in.
+  it('uploads take an optional Currency column: empty or the limit currency passes, another is refused naming row and column, nothing saved', async () => {
+    await putExchangeRates(t, { EUR: '1.10' });
+    for (const id of ['CE1', 'CE2']) await putCustomer(t, id, { currency: 'EUR' });
+    ok(
+      await t.request('PUT', '/api/v1/credit-groups/G-EU', {
+        as: 'credit_manager',
+        body: {
+          name: 'Euro group',
+          creditLimit: '90000.00',
+          currency: 'EUR',
+          creditLimitToDate: '2030-12-31',
+          members: [],
+        },
+      }),
+      201,
+    );
+    const before = (await journals(t)).length;
+    // A EUR customer's limit is still in the accounting currency (credit.md §1.2); a group's in its own.
+    const sheet =
+      'Customer,Credit group,New limit,Currency\nC1,,1000,USD\nCE1,,2000,\nC2,,3000,usd\nCE2,,4000,EUR\n,G-EU,50000,EUR\n';
+    const dry = await upload(t, sheet, 'currencies.csv', { query: '?dryRun=true' });
+    expect(dry.status).toBe(200);
+    expect(dry.body.valid).toBe(false);
+    expect(dry.body.rows.map((r: any) => [r.row, r.status, r.currency])).toEqual([
+      [2, 'ok', 'USD'],
+      [3, 'ok', 'USD'],
+      [4, 'ok', 'USD'],
+      [5, 'error', 'USD'],
+      [6, 'ok', 'EUR'],
+    ]);
+    expect(dry.body.rows[3].errors).toEqual([
+      {
+        path: 'currency',
+        column: 'Currency',
+        message: 'is "EUR", but customer limits are in USD, the accounting currency',
+      },
+    ]);
+    // The journal validation still reports the row's figures beside the refusal.
+    expect(dry.body.rows[3]).toMatchObject({ customerId: 'CE2', newCreditLimit: '4000.00' });
+
+    const real = await upload(t, sheet, 'currencies.csv');
+    expectError({ status: real.status, headers: real.headers, body: real.body }, 422, 'rule_violation', ['rows']);
+    expect(real.body.error.details).toEqual([
+      { path: 'rows.5.currency', message: 'is "EUR", but customer limits are in USD, the accounting currency' },
+    ]);
+
+    const group = await upload(t, 'Credit group,New limit,Currency\nG-EU,50000,USD\n', 'group.csv');
+    expect(group.status).toBe(422);
+    expect(group.body.rows[0]).toMatchObject({ row: 2, status: 'error', creditGroupId: 'G-EU', currency: 'EUR' });
+    expect(group.body.rows[0].errors).toEqual([
+      {
+        path: 'currency',
+        column: 'Currency',
+        message: `is "USD", but the limit of credit group G-EU is in EUR, the group's currency`,
+      },
+    ]);
+
+    // The workbook answer names the column in the row's Result cell.
+    const file = await xlsx([
+      ['Customer', 'New limit', 'Limit currency'],
+      ['C3', 5000, 'USD'],
+      ['CE1', 6000, 'GBP'],
+    ]);
+    const annotated = await upload(t, file, 'currencies.xlsx', { accept: XLSX });
+    expect(annotated.status).toBe(422);
+    const ws = (await readWorkbook(annotated.bytes)).getWorksheet('Adjustments')!;
+    expect(ws.getCell('D2').value).toBe('OK');
+    expect(ws.getCell('D3').value).toBe(
+      'Limit currency: is "GBP", but customer limits are in USD, the accounting currency',
+    );
+    expect((await journals(t)).length).toBe(before);
+
+    // Matching currencies (any case) and empty cells make the journal.
+    const good = await upload(
+      t,
+      'Customer,Credit group,New limit,Currency\nCE1,,2000,usd\nCE2,,4000,\n,G-EU,50000,EUR\n',
+      'ok.csv',
+    );
+    expect(good.status).toBe(201);
+    const journal = ok(await t.request('GET', `/api/v1/adjustment-journals/${good.body.journalId}`));
+    expect(journal.lines.map((l: any) => [l.customerId ?? l.creditGroupId, l.newCreditLimit])).toEqual([
+      ['CE1', '2000.00'],
+      ['CE2', '4000.00'],
+      ['G-EU', '50000.00'],
+    ]);
+  });
+
+  it("exports name each row's currency: aging in the company view and in the customer's currency, holds in the order's", async () => {
+    await putExchangeRates(t, { EUR: '1.10' });
+    await putCustomer(t, 'CE3', { currency: 'EUR', name: 'Euro GmbH' });
+    // 1,000.00 EUR at 1.10 is 1,100.00 USD in the accounting currency.
+    await postTransactions(t, [
+      { id: 'CE3-1', customerId: 'CE3', type: 'invoice', amount: '1000.00', currency: 'EUR', dueDate: '2025-05-01' },
+    ]);
+    await agedOn(t, 'CUR', 'Currencies', [
+      { label: 'Overdue', unit: -1, interval: 'unlimited' },
+      { label: 'Not due', unit: 1, interval: 'unlimited' },
+    ]);
+    const exported = async (query: string) => {
+      const res = await t.app.request(`/api/v1/exports/aging.xlsx?definitionId=CUR${query}`, {
+        headers: { authorization: `Bearer ${t.tokens.credit_clerk}` },
+      });
+      expect(res.status).toBe(200);
+      const ws = (await readWorkbook(Buffer.from(await res.arrayBuffer()))).getWorksheet('Aging')!;
+      const headers = (ws.getRow(1).values as unknown[]).slice(1) as string[];
+      const rows = new Map<string, Record<string, unknown>>();
+      for (let r = 2; r <= ws.rowCount; r++) {
+        const values = (ws.getRow(r).values as unknown[]).slice(1);
+        rows.set(String(values[0]), Object.fromEntries(headers.map((h, i) => [h, values[i]])));
+      }
+      return { res, headers, rows };
+    };
+    const company = await exported('');
+    expect(company.headers.slice(0, 4)).toEqual(['Customer', 'Name', 'Currency', 'Amount due']);
+    expect(company.rows.get('CE3')).toMatchObject({ Currency: 'USD', 'Amount due': 1100, Overdue: 1100 });
+    expect(company.rows.get('CX')).toMatchObject({ Currency: 'USD', 'Amount due': 1234.5 });
+    expect(await exported('&currency=accounting').then((e) => e.rows.get('CE3'))).toMatchObject({
+      Currency: 'USD',
+      'Amount due': 1100,
+    });
+    const customer = await exported('&currency=customer');
+    expect(customer.res.headers.get('content-disposition')).toContain('aging-CUR-customer-currency.xlsx');
+    expect(customer.rows.get('CE3')).toMatchObject({ Currency: 'EUR', 'Amount due': 1000, Overdue: 1000 });
+    expect(customer.rows.get('CX')).toMatchObject({ Currency: 'USD', 'Amount due': 1234.5 });
+    // The same currencies as GET /aging answers for each view.
+    for (const [query, sheet] of [
+      ['', company],
+      ['&currency=customer', customer],
+    ] as const) {
+      const list = ok(await t.request('GET', `/api/v1/aging?definitionId=CUR${query}`));
+      expect(list.items.length).toBe(sheet.rows.size);
+      for (const item of list.items) expect(sheet.rows.get(item.customerId)!.Currency).toBe(item.currency);
+    }
+    expect(
+      (
+        await t.app.request('/api/v1/exports/aging.xlsx?currency=transaction', {
+          headers: { authorization: `Bearer ${t.tokens.credit_clerk}` },
+        })
+      ).status,
+    ).toBe(400);
+
+    // A EUR order on hold: its amount is in EUR, and the export says so.
+    await putOrder(t, 'SO-EUR', 'CE3', '20000.00', { currency: 'EUR' });
+    ok(await postOrder(t, 'SO-EUR'));
+    const held = await t.app.request('/api/v1/exports/holds.xlsx', {
+      headers: { authorization: `Bearer ${t.tokens.credit_manager}` },
+    });
+    const hs = (await readWorkbook(Buffer.from(await held.arrayBuffer()))).getWorksheet('Held orders')!;
+    const byOrder = new Map<string, unknown[]>();
+    for (let r = 2; r <= hs.rowCount; r++) {
+      const values = (hs.getRow(r).values as unknown[]).slice(1);
+      byOrder.set(String(values[1]), values);
+    }
+    expect(byOrder.get('SO-EUR')!.slice(2, 5)).toEqual(['CE3', 20000, 'EUR']);
+    expect(byOrder.get('SO-X')!.slice(2, 5)).toEqual(['CX', 20000, 'USD']);
   });
 });

@@ -78,7 +78,8 @@ describe.each(DIALECTS)('the upload template on %s', (dialect) => {
     const wb = await load(await template());
     const ws = wb.getWorksheet('Adjustments')!;
     expect(ws.getCell('A2').value).toBe('EXAMPLE C1001');
-    expect((ws.getCell('D2').value as Date).toISOString().slice(0, 10)).toBe(addDays(todayUtc(), 365));
+    expect(ws.getCell('D2').value).toBe('USD');
+    expect((ws.getCell('E2').value as Date).toISOString().slice(0, 10)).toBe(addDays(todayUtc(), 365));
     const help = wb.getWorksheet('Instructions')!.getColumn(1).values.join('\n');
     expect(help).toContain('Row 2 is an example');
   });
@@ -103,8 +104,8 @@ describe.each(DIALECTS)('the upload template on %s', (dialect) => {
     const annotated = await upload(bytes, '', XLSX);
     expect(annotated.status).toBe(422);
     const result = (await load(annotated.bytes)).getWorksheet('Adjustments')!;
-    expect(String(result.getCell('H1').value)).toBe('Result');
-    expect(String(result.getCell('H2').value)).toContain('example row');
+    expect(String(result.getCell('I1').value)).toBe('Result');
+    expect(String(result.getCell('I2').value)).toContain('example row');
     expect(await journalCount()).toBe(before);
   });
 

@@ -20,6 +20,9 @@ export interface SnapshotSqlRow {
   version: number;
   /** The customer's name (joined). */
   name: string;
+  /** The customer's currency and the row in it (null: the AC row itself, or no rate; migration 011). */
+  customer_currency: string;
+  customer_view: string | null;
   /** The run's fields (joined). */
   as_of: string;
   criteria: string;
@@ -30,7 +33,7 @@ export interface SnapshotSqlRow {
 }
 
 const ROW_COLUMNS = `s.definition_id, s.customer_id, s.seq, s.amount_due, s.buckets, s.unbucketed_amount, s.indicator, s.credit_limit, s.remaining_credit,
-  s.packing_slip_amount, s.sales_order_amount, s.disputed_count, s.disputed_amount, s.version, c.name`;
+  s.packing_slip_amount, s.sales_order_amount, s.disputed_count, s.disputed_amount, s.version, c.name, s.customer_currency, s.customer_view`;
 const SNAPSHOT_SQL = `select ${ROW_COLUMNS}, r.as_of, r.criteria, r.credit_placement, r.currency, r.processed_at, r.processed_by
   from aging_snapshots s join customers c on c.id = s.customer_id join aging_runs r on r.seq = s.seq where s.definition_id = ?`;
 
@@ -79,6 +82,8 @@ const listRow = (a: unknown[]): ListRow => ({
   disputed_amount: a[12] as number | string,
   version: Number(a[13]),
   name: a[14] as string,
+  customer_currency: a[15] as string,
+  customer_view: a[16] as string | null,
 });
 
 /** The list rows of a definition after customer id `after`, in customer id order. */
@@ -104,24 +109,40 @@ export async function removedSnapshotCustomers(r: Reader, definitionId: string, 
 // ---------------------------------------------------------------------------------------------
 // The historical aged-balance report (§2.3, E32): open amounts rebuilt from settlements
 
-const REPORT_SQL = (oneCustomer: boolean) => `select t.id, t.customer_id, t.due_date, t.trans_date, t.document_date,
-    t.amount - coalesce(sd.s, 0) + coalesce(sc.s, 0) as open
+// Each side's open amount moves by what a settlement moved on that side: the debit by `amount` (its
+// TC) and `debit_amount_accounting`, the credit by `credit_amount` (its TC) and
+// `credit_amount_accounting`; a reversal row (`reverses_id` set) gives the same amounts back.
+const REPORT_SQL = (
+  oneCustomer: boolean,
+) => `select t.id, t.customer_id, t.currency, t.due_date, t.trans_date, t.document_date,
+    t.amount - coalesce(sd.s, 0) + coalesce(sc.s, 0) as open,
+    t.amount_accounting - coalesce(sd.ac, 0) + coalesce(sc.ac, 0) as open_accounting
   from transactions t
-  left join (select debit_id, sum(case when reverses_id is null then amount else -amount end) as s from settlements where settle_date <= ? group by debit_id) sd on sd.debit_id = t.id
-  left join (select credit_id, sum(case when reverses_id is null then amount else -amount end) as s from settlements where settle_date <= ? group by credit_id) sc on sc.credit_id = t.id
+  left join (select debit_id, sum(case when reverses_id is null then amount else -amount end) as s,
+      sum(case when reverses_id is null then debit_amount_accounting else -debit_amount_accounting end) as ac
+    from settlements where settle_date <= ? group by debit_id) sd on sd.debit_id = t.id
+  left join (select credit_id, sum(case when reverses_id is null then credit_amount else -credit_amount end) as s,
+      sum(case when reverses_id is null then credit_amount_accounting else -credit_amount_accounting end) as ac
+    from settlements where settle_date <= ? group by credit_id) sc on sc.credit_id = t.id
   where t.trans_date <= ?${oneCustomer ? ' and t.customer_id = ?' : ''}
   order by t.customer_id`;
 
-/** Every transaction posted by `balanceAsOf` (of one customer, or all) at its open amount after the settlements dated on or before it. */
+/**
+ * Every transaction posted by `balanceAsOf` (of one customer, or all) at its open amounts after the
+ * settlements dated on or before it: `open` in its currency (TC), `open_accounting` in the
+ * accounting currency.
+ */
 export function openAmountsAsOf(r: Reader, balanceAsOf: string, customerId?: string) {
   const params: unknown[] = [balanceAsOf, balanceAsOf, balanceAsOf];
   if (customerId) params.push(customerId);
   return sqlAll<{
     id: string;
     customer_id: string;
+    currency: string;
     due_date: string | null;
     trans_date: string;
     document_date: string | null;
     open: number | string;
+    open_accounting: number | string;
   }>(r, REPORT_SQL(!!customerId), params);
 }

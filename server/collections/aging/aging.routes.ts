@@ -121,7 +121,7 @@ export function agingRoutes(app: OpenAPIHono<AppEnv>): void {
       summary:
         "The aged balances list: one row per customer with a snapshot, filtered by the caller's pools (collections.md §5)",
       description:
-        "Definition: definitionId, else the pool's, else the parameter default, else the first. Non-agents see every customer with a snapshot and cannot filter by pool; agents get their default pool unless they pick another offered one; agents without pools see every customer. With `since`, only rows written or made stale after that sequence, plus `removed` customer ids; keep `lastSeq` for the next pull.",
+        "Definition: definitionId, else the pool's, else the parameter default, else the first. Non-agents see every customer with a snapshot and cannot filter by pool; agents get their default pool unless they pick another offered one; agents without pools see every customer. With `since`, only rows written or made stale after that sequence, plus `removed` customer ids; keep `lastSeq` for the next pull. Amounts are in the accounting currency (`currency=accounting`, the default) or in each customer's own currency (`currency=customer`, as the snapshot run converted them at the rate on its as-of date); every row names its `currency`, and pools compare the accounting-currency amounts.",
       request: { query: AgingQuery },
       responses: { 200: jsonResponse(AgingListSchema), ...errorResponses },
     }),
@@ -139,6 +139,8 @@ export function agingRoutes(app: OpenAPIHono<AppEnv>): void {
       tags: [TAG],
       summary:
         'Historical aged balances: open amounts as they stood on balanceAsOf, aged as of asOf (not the snapshot)',
+      description:
+        "Open amounts are rebuilt from the settlements dated on or before balanceAsOf, in the accounting currency and in each transaction's own. `currency=accounting` (default): rows and `totals` in the accounting currency. `currency=customer`: each row in its customer's currency (items in another currency converted from the accounting currency at the rate on asOf), `totals` null and one `totalsByCurrency` entry per currency; amounts in two currencies are never added together.",
       request: { query: AgingReportQuery },
       responses: { 200: jsonResponse(AgingReportSchema), ...errorResponses },
     }),

@@ -6,17 +6,37 @@ export const TAG = 'Collections';
 const Criteria = z.enum(['dueDate', 'transactionDate', 'documentDate']);
 const Placement = z.enum(['ownDate', 'oldestFirst']);
 
+/**
+ * Which currency the aging amounts are in (collections.md §2.3 Multi-currency): `accounting`, the
+ * company view, every amount in the accounting currency (AC), summed from the open AC amounts
+ * fixed at posting (never revalued); `customer`, each customer's row in its own currency, where an
+ * item in that currency counts its own open amount and any other item its AC amount converted at
+ * the exchange rate on the as-of date (rounded once per item).
+ */
+const AgingCurrencyEnum = z.enum(['accounting', 'customer']);
+export type AgingCurrency = z.infer<typeof AgingCurrencyEnum>;
+/** The `currency` query parameter of the aging reads. */
+export const CurrencyQuery = AgingCurrencyEnum.default('accounting').openapi({
+  description:
+    "`accounting` (default): every amount in the accounting currency. `customer`: each customer's amounts in its own currency (an item in that currency at its own open amount, any other at its accounting amount converted at the rate on the as-of date); a customer whose currency has no rate on that date is a 422 naming the currency and date",
+});
+const CurrencyCode = z.string().openapi({ description: 'the ISO currency code every amount of this object is in' });
+
 export const AgingRowSchema = z
   .object({
     id: z.string().openapi({ description: '<definitionId>:<customerId>' }),
     customerId: z.string(),
     name: z.string(),
     asOf: DateOut,
+    currency: CurrencyCode.openapi({
+      description:
+        "the currency of every amount of the row: the run's accounting currency, or in the customer view the customer's currency (converted at the rate on asOf when the run wrote the row)",
+    }),
     amountDue: MoneyOut,
     buckets: z
       .array(z.object({ label: z.string(), amount: MoneyOut }))
       .openapi({ description: 'every period of the definition, oldest first, zero amounts as "0.00"' }),
-    unbucketedAmount: MoneyOut.openapi({ description: 'the part of amountDue no period covers (warn when not zero)' }),
+    unbucketedAmount: MoneyOut.meta({ description: 'the part of amountDue no period covers (warn when not zero)' }),
     indicator: z.string().nullable(),
     snapshotAt: Timestamp.openapi({
       description: 'when the run that wrote the row finished (its `runs` entry in the list)',
@@ -38,6 +58,9 @@ const OfferedPoolSchema = z.object({ id: z.string(), name: z.string(), isDefault
 export const AgingListSchema = z
   .object({
     definitionId: z.string(),
+    currencyView: AgingCurrencyEnum.openapi({
+      description: 'the `currency` asked for: which currency the rows are in',
+    }),
     periods: z.array(z.string()),
     poolId: z.string().nullable(),
     pools: z.array(OfferedPoolSchema),
@@ -48,7 +71,9 @@ export const AgingListSchema = z
         asOf: DateOut,
         criteria: Criteria,
         creditPlacement: Placement,
-        currency: z.string(),
+        currency: z.string().openapi({
+          description: "the run's accounting currency: the rows' currency in the company view",
+        }),
         processedBy: z.string().nullable(),
       }),
     ),
@@ -92,6 +117,7 @@ export const SnapshotResult = z
 export const AgingQuery = z.object({
   definitionId: idOf('agingDefinition').optional(),
   poolId: idOf('pool').optional(),
+  currency: CurrencyQuery,
   since: SinceQuery,
   limit: z.coerce
     .number()
@@ -127,7 +153,19 @@ export const PoolCustomersQuery = z.object({ definitionId: idOf('agingDefinition
 export const PoolCustomersSchema = z.object({
   poolId: z.string(),
   definitionId: z.string().nullable(),
-  items: z.array(z.object({ customerId: z.string(), name: z.string(), amountDue: MoneyOut.nullable() })),
+  items: z.array(
+    z.object({
+      customerId: z.string(),
+      name: z.string(),
+      amountDue: MoneyOut.nullable().openapi({
+        description: "the snapshot's amount due; null for an agingSnapshot pool",
+      }),
+      currency: z
+        .string()
+        .nullable()
+        .openapi({ description: "amountDue's currency (the snapshot run's accounting currency), null with it" }),
+    }),
+  ),
 });
 
 export const AgingReportQuery = z.object({
@@ -139,6 +177,13 @@ export const AgingReportQuery = z.object({
   criteria: Criteria.default('dueDate'),
   creditPlacement: Placement.optional(),
   customerId: idOf('customer').optional(),
+  currency: CurrencyQuery,
+});
+
+const ReportTotals = z.object({
+  currency: CurrencyCode,
+  amountDue: MoneyOut,
+  buckets: z.array(z.object({ label: z.string(), amount: MoneyOut })),
 });
 
 export const AgingReportSchema = z
@@ -148,16 +193,27 @@ export const AgingReportSchema = z
     balanceAsOf: DateOut,
     criteria: Criteria,
     creditPlacement: Placement,
+    currencyView: AgingCurrencyEnum.openapi({
+      description: 'the `currency` asked for: which currency the rows are in',
+    }),
     items: z.array(
       z.object({
         customerId: z.string(),
         name: z.string(),
+        currency: CurrencyCode,
         amountDue: MoneyOut,
         buckets: z.array(z.object({ label: z.string(), amount: MoneyOut })),
         unbucketedAmount: MoneyOut,
         indicator: z.string().nullable(),
       }),
     ),
-    totals: z.object({ amountDue: MoneyOut, buckets: z.array(z.object({ label: z.string(), amount: MoneyOut })) }),
+    totals: ReportTotals.nullable().openapi({
+      description:
+        'the company view: the totals of every row, in the accounting currency; null in the customer view (rows in different currencies are never added up: see totalsByCurrency)',
+    }),
+    totalsByCurrency: z.array(ReportTotals).openapi({
+      description:
+        'the totals of the rows in each currency, by currency code: one entry (the accounting currency) in the company view',
+    }),
   })
   .openapi('AgingReport');

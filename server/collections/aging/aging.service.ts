@@ -14,7 +14,7 @@ import {
   type CreditPlacement,
 } from '../../../shared/collections/aging';
 import { matchesPool, readsSnapshot, type PoolCriterion } from '../../../shared/collections/pools';
-import { formatMoney } from '../../../shared/money';
+import { formatMoney, type Money } from '../../../shared/money';
 import { definitionsOf, poolsOf, toAgingDefinition } from '../setup/setup.kinds';
 import { loadCustomerFacts } from '../snapshots/snapshots.repository';
 import { requireDefinition, runSnapshot } from '../snapshots/snapshots.service';
@@ -26,10 +26,11 @@ import {
   runsOf,
   snapshotRows,
 } from './aging.repository';
-import { AgingRowWriter, snapshotAmounts, snapshotToJson } from './aging.json-writer';
+import { AgingRowWriter, customerViewMissing, snapshotAmounts, snapshotToJson } from './aging.json-writer';
 import { formatMinorUnits } from '../../../shared/money';
 import { choosePool, NO_CUSTOMER_FIELDS, poolSnapshot } from './pools';
-import type { AgingRowJson } from './aging.schema';
+import type { AgingCurrency, AgingRowJson } from './aging.schema';
+import { missingRateMessage, rateBook } from '../../exchange-rates/exchange-rates.service';
 
 // ---------------------------------------------------------------------------------------------
 // Which definition (collections.md §2.1)
@@ -80,7 +81,7 @@ export async function poolCustomers(r: Reader, id: string, definitionId: string 
   if (pool.type === 'agingSnapshot') {
     const items = [...facts.values()]
       .filter((f) => matchesPool(criteria, f, null))
-      .map((f) => ({ customerId: f.customerId, name: String(f.name), amountDue: null }));
+      .map((f) => ({ customerId: f.customerId, name: String(f.name), amountDue: null, currency: null }));
     return { poolId: id, definitionId: null, items };
   }
   const def = await chooseDefinition(r, definitionId, pool);
@@ -88,7 +89,12 @@ export async function poolCustomers(r: Reader, id: string, definitionId: string 
   for (const row of await snapshotRows(r, def.id)) {
     const f = facts.get(row.customer_id);
     if (f && matchesPool(criteria, f, poolSnapshot(row, def, snapshotAmounts(row))))
-      items.push({ customerId: row.customer_id, name: String(f.name), amountDue: formatMinorUnits(row.amount_due) });
+      items.push({
+        customerId: row.customer_id,
+        name: String(f.name),
+        amountDue: formatMinorUnits(row.amount_due),
+        currency: row.currency,
+      });
   }
   return { poolId: id, definitionId: def.id, items };
 }
@@ -151,6 +157,8 @@ export async function refreshCustomerSnapshot(
 export interface AgingListQuery {
   definitionId?: string;
   poolId?: string;
+  /** Default `accounting` (the company view). */
+  currency?: AgingCurrency;
   since?: number;
   limit: number;
   cursor?: string;
@@ -158,7 +166,9 @@ export interface AgingListQuery {
 
 /**
  * The aging list of §5 (GET /aging; also what the aging export writes): the rows as JSON text
- * and the list's header fields.
+ * and the list's header fields. Pools match on the stored accounting-currency amounts whatever the
+ * view. In the customer view a row whose run found no rate for its customer's currency is a 422
+ * naming the currency and the run's as-of date (collections.md §2.3).
  */
 export async function agingListText(r: Reader, actor: Actor, q: AgingListQuery) {
   const after = decodeCursor(q.cursor) ?? '';
@@ -173,7 +183,8 @@ export async function agingListText(r: Reader, actor: Actor, q: AgingListQuery) 
   ]);
   const runs = new Map(runRows.map((x) => [Number(x.seq), x]));
   const used = new Set<number>();
-  const writer = new AgingRowWriter(def);
+  const currencyView = q.currency ?? 'accounting';
+  const writer = new AgingRowWriter(def, currencyView);
   let minSeq = Infinity;
   for (const row of rows) minSeq = Math.min(minSeq, Number(row.seq));
   const changed = rows.length
@@ -199,7 +210,9 @@ export async function agingListText(r: Reader, actor: Actor, q: AgingListQuery) 
       more = true;
       break;
     }
-    items.push(writer.text(row, runs.get(seq)!, ledgerSeq !== undefined && ledgerSeq > seq));
+    const run = runs.get(seq)!;
+    if (currencyView === 'customer' && customerViewMissing(row, run)) throw noCustomerView(row, run);
+    items.push(writer.text(row, run, ledgerSeq !== undefined && ledgerSeq > seq));
     used.add(seq);
     last = row.customer_id;
   }
@@ -210,6 +223,7 @@ export async function agingListText(r: Reader, actor: Actor, q: AgingListQuery) 
   }
   return {
     definitionId: def.id,
+    currencyView,
     periods: def.lines.map((l) => l.label),
     poolId: choice.pool?.id ?? null,
     pools: choice.offered,
@@ -234,6 +248,12 @@ export async function agingListText(r: Reader, actor: Actor, q: AgingListQuery) 
   };
 }
 
+/** The 422 of a snapshot row whose customer-currency view the run could not compute (no rate on its as-of date). */
+export function noCustomerView(row: { customer_id: string; customer_currency: string }, run: { as_of: string }) {
+  const message = `${missingRateMessage(row.customer_currency, run.as_of)}, then run the aging snapshot again: the customer-currency amounts of customer ${row.customer_id} are converted when the run writes its row`;
+  return ruleViolation(message, [{ path: 'currency', message }]);
+}
+
 /** The same list as plain objects (the export and tests). */
 export async function agingList(r: Reader, actor: Actor, q: AgingListQuery) {
   const list = await agingListText(r, actor, q);
@@ -243,11 +263,25 @@ export async function agingList(r: Reader, actor: Actor, q: AgingListQuery) {
 // ---------------------------------------------------------------------------------------------
 // The historical aged-balance report (§2.3, E32)
 
+/** The totals of the report's rows in one currency. */
+interface CurrencyTotals {
+  currency: string;
+  amountDue: Money;
+  buckets: Money[];
+}
+
 /**
  * The aged balances as they stood on `balanceAsOf`: every transaction posted by then, at its open
- * amount after the settlements dated on or before it (a settlement dated later is undone; a
- * reversal row, `reverses_id` set, gives its amount back from its own date on), aged as
+ * amounts after the settlements dated on or before it (a settlement dated later is undone; a
+ * reversal row, `reverses_id` set, gives its amounts back from its own date on), aged as
  * of `asOf`. Unlike the snapshot, an invoice paid since is still there (collections.md §2.3, §7).
+ *
+ * The company view ages the open amounts in the accounting currency (rebuilt from
+ * `amount_accounting` and the AC each settlement moved) and totals them in it. The customer view
+ * shows each customer in its own currency (§2.3: an item in that currency at its rebuilt TC open
+ * amount, any other at its AC open amount converted at the rate on `asOf`; a customer whose
+ * currency has none is a 422 naming the currency and date) and totals per currency, never adding
+ * two currencies together.
  */
 async function agingReport(
   r: Reader,
@@ -258,9 +292,10 @@ async function agingReport(
     criteria: AgingCriteria;
     creditPlacement: CreditPlacement;
     customerId?: string;
+    currency: AgingCurrency;
   },
 ) {
-  const rows = await openAmountsAsOf(r, q.balanceAsOf, q.customerId);
+  const [rows, book] = await Promise.all([openAmountsAsOf(r, q.balanceAsOf, q.customerId), rateBook(r)]);
   const byCustomer = new Map<string, AgingItem[]>();
   for (const row of rows) {
     const open = toBigInt(row.open);
@@ -269,45 +304,65 @@ async function agingReport(
     if (!list) byCustomer.set(row.customer_id, (list = []));
     list.push({
       id: row.id,
-      amount: open,
+      amount: toBigInt(row.open_accounting),
+      currency: row.currency,
+      amountCur: open,
       dueDate: row.due_date,
       transDate: row.trans_date,
       documentDate: row.document_date,
     });
   }
   const facts = await loadCustomerFacts(r, [...byCustomer.keys()]);
-  const totals = q.definition.lines.map(() => 0n);
-  let totalDue = 0n;
+  const accounting = book.accountingCurrency;
+  const totals = new Map<string, CurrencyTotals>();
+  const totalsOf = (currency: string) => {
+    let t = totals.get(currency);
+    if (!t) totals.set(currency, (t = { currency, amountDue: 0n, buckets: q.definition.lines.map(() => 0n) }));
+    return t;
+  };
+  // The company view has its one total even when nothing is open.
+  if (q.currency === 'accounting') totalsOf(accounting);
   const items = [...byCustomer].map(([customerId, list]) => {
+    const fact = facts.get(customerId);
+    const currency = q.currency === 'customer' ? (fact?.currency ?? accounting) : accounting;
+    const view = q.currency === 'customer' ? { currency, rate: book.require(currency, q.asOf, 'currency') } : undefined;
     const aged = ageCustomer({
       definition: q.definition,
       asOf: q.asOf,
       criteria: q.criteria,
       creditPlacement: q.creditPlacement,
       items: list,
+      view,
     });
-    aged.buckets.forEach((b, i) => (totals[i]! += b.amount));
-    totalDue += aged.amountDue;
+    const total = totalsOf(currency);
+    aged.buckets.forEach((b, i) => (total.buckets[i]! += b.amount));
+    total.amountDue += aged.amountDue;
     return {
       customerId,
-      name: facts.get(customerId)?.name ?? customerId,
+      name: fact?.name ?? customerId,
+      currency,
       amountDue: formatMoney(aged.amountDue),
       buckets: aged.buckets.map((b) => ({ label: b.label, amount: formatMoney(b.amount) })),
       unbucketedAmount: formatMoney(aged.unbucketedAmount),
       indicator: aged.indicator,
     };
   });
+  const totalJson = (t: CurrencyTotals) => ({
+    currency: t.currency,
+    amountDue: formatMoney(t.amountDue),
+    buckets: q.definition.lines.map((l, i) => ({ label: l.label, amount: formatMoney(t.buckets[i]!) })),
+  });
+  const totalsByCurrency = [...totals.values()].sort((a, b) => (a.currency < b.currency ? -1 : 1)).map(totalJson);
   return {
     definitionId: q.definition.id,
     asOf: q.asOf,
     balanceAsOf: q.balanceAsOf,
     criteria: q.criteria,
     creditPlacement: q.creditPlacement,
+    currencyView: q.currency,
     items,
-    totals: {
-      amountDue: formatMoney(totalDue),
-      buckets: q.definition.lines.map((l, i) => ({ label: l.label, amount: formatMoney(totals[i]!) })),
-    },
+    totals: q.currency === 'accounting' ? totalsByCurrency[0]! : null,
+    totalsByCurrency,
   };
 }
 
@@ -321,6 +376,7 @@ export async function agingReportFor(
     criteria: AgingCriteria;
     creditPlacement?: CreditPlacement | undefined;
     customerId?: string | undefined;
+    currency?: AgingCurrency | undefined;
   },
 ) {
   const asOf = q.asOf ?? r.today;
@@ -333,5 +389,6 @@ export async function agingReportFor(
     criteria: q.criteria,
     creditPlacement,
     customerId: q.customerId,
+    currency: q.currency ?? 'accounting',
   });
 }

@@ -5,6 +5,7 @@ import { TransactionSchema } from '../../ledger/ledger.schema';
 import { ActivitySchema } from '../activities/activities.schema';
 import { CaseSchema } from '../cases/cases.schema';
 import { AdjustmentHistorySchema, FeeSchema, InterestNoteSchema } from '../money/money.schema';
+import { CurrencyQuery } from '../aging/aging.schema';
 
 /**
  * The Collections page of one customer in one call (collections.md §3.6, §5 coordinator
@@ -19,6 +20,7 @@ export const CollectionsPageSchema = z
   .object({
     customer: CustomerWithCreditSchema,
     summary: z.object({
+      currency: z.string().openapi({ description: 'the currency of overdueAmount and disputedAmount' }),
       openInvoices: z.number(),
       overdueAmount: z.string(),
       oldestOverdueDays: z.number().nullable(),
@@ -34,6 +36,7 @@ export const CollectionsPageSchema = z
         .openapi({ description: 'the current snapshot row (as in GET /aging), or null when the customer has none' }),
       live: z.object({
         asOf: z.string(),
+        currency: z.string().openapi({ description: 'the currency of every amount of the live aging' }),
         criteria: z.string(),
         creditPlacement: z.string(),
         amountDue: z.string(),
@@ -59,4 +62,8 @@ export const CollectionsPageQuery = z.object({
     .enum(['open', 'all'])
     .default('open')
     .openapi({ description: 'open items only (default), or open and closed' }),
+  currency: CurrencyQuery.openapi({
+    description:
+      "`accounting` (default): the summary, snapshot and live aging in the accounting currency. `customer`: in the customer's currency (the live aging and summary at the rate on today, the snapshot row as its run converted it); no rate is a 422 naming the currency and date",
+  }),
 });

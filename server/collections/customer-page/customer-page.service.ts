@@ -5,15 +5,23 @@ import { getParameters } from '../../credit/parameters/parameters.service';
 import { getCustomerWithCredit } from '../../customers/customers.service';
 import { transactionRowToTransaction } from '../../ledger/ledger.repository';
 import { summarizeOverdue } from '../../../shared/credit/blocking-rules';
-import { ageCustomer, type AgingCriteria, type CreditPlacement } from '../../../shared/collections/aging';
+import {
+  ageCustomer,
+  amountInView,
+  type AgingCriteria,
+  type AgingItem,
+  type CreditPlacement,
+  type CurrencyView,
+} from '../../../shared/collections/aging';
 import { daysBetween } from '../../../shared/dates';
 import { formatMoney } from '../../../shared/money';
 import { listActivitiesOfCustomer } from '../activities/activities.service';
 import { caseIdsByTransaction } from '../cases/cases.repository';
 import { listCasesOfCustomer } from '../cases/cases.service';
 import { ledgerChangesAfter, snapshotRows } from '../aging/aging.repository';
-import { snapshotToJson } from '../aging/aging.json-writer';
-import { chooseDefinition } from '../aging/aging.service';
+import { customerViewMissing, snapshotToJson } from '../aging/aging.json-writer';
+import { chooseDefinition, noCustomerView } from '../aging/aging.service';
+import { rateBook } from '../../exchange-rates/exchange-rates.service';
 import { adjustmentHistoryOfCustomer, feesOfCustomer, interestNotesOfCustomer } from '../money/money.repository';
 import { transactionsOfCustomer } from './customer-page.repository';
 import type { CollectionsPageQuery } from './customer-page.schema';
@@ -31,6 +39,11 @@ function wholeMonths(from: string, to: string): number {
  * aging computed now from the open items with the same pure function, the transactions with their
  * collection status and cases, activities and cases, interest notes (drafts too), posted fees and
  * the adjustment history (collections money operations).
+ *
+ * The summary amounts, the snapshot row and the live aging are totals across transactions: in the
+ * accounting currency (the company view), or with `currency=customer` in the customer's currency
+ * (§2.3, the FactBox switch: the live aging and summary at the rate on today, the snapshot row as
+ * its run converted it). Each states its currency; the transactions keep their own.
  */
 export async function collectionsPage(r: Reader, id: string, q: z.output<typeof CollectionsPageQuery>) {
   const customer = await getCustomerWithCredit(r, id);
@@ -50,32 +63,36 @@ export async function collectionsPage(r: Reader, id: string, q: z.output<typeof 
   const open = rows.filter((t) => toBigInt(t.open_amount) !== 0n);
   const criteria: AgingCriteria = (snap?.criteria as AgingCriteria | undefined) ?? 'dueDate';
   const placement: CreditPlacement = (snap?.credit_placement as CreditPlacement | undefined) ?? params.creditPlacement;
-  const live = ageCustomer({
-    definition: def,
-    asOf: today,
-    criteria,
-    creditPlacement: placement,
-    items: open.map((t) => ({
-      id: t.id,
-      amount: toBigInt(t.open_amount),
-      dueDate: t.due_date,
-      transDate: t.trans_date,
-      documentDate: t.document_date,
-    })),
-  });
+  const accounting = params.accountingCurrency;
+  const currency = q.currency === 'customer' ? String(customer.currency) : accounting;
+  let view: CurrencyView | undefined;
+  if (currency !== accounting) view = { currency, rate: (await rateBook(r)).require(currency, today, 'currency') };
+  if (snap && q.currency === 'customer' && customerViewMissing(snap, snap)) throw noCustomerView(snap, snap);
+  const items = open.map((t): AgingItem & { disputed: boolean } => ({
+    id: t.id,
+    amount: toBigInt(t.open_amount_accounting),
+    currency: t.currency,
+    amountCur: toBigInt(t.open_amount),
+    dueDate: t.due_date,
+    transDate: t.trans_date,
+    documentDate: t.document_date,
+    disputed: t.collection_status === 'disputed',
+  }));
+  const live = ageCustomer({ definition: def, asOf: today, criteria, creditPlacement: placement, items, view });
   let stale = false;
   if (snap) stale = ((await ledgerChangesAfter(r, Number(snap.seq))).get(id) ?? 0) > Number(snap.seq);
   // The same overdue measure the credit engine's days-overdue and overdue-amount rules use.
   const { overdueAmount, oldestOverdueDueDate } = summarizeOverdue(
-    open.map((t) => ({ dueDate: t.due_date, openAmount: toBigInt(t.open_amount) })),
+    items.map((t) => ({ dueDate: t.dueDate, openAmount: amountInView(t, view) })),
     today,
   );
   let disputed = 0n;
-  for (const t of open) if (t.collection_status === 'disputed') disputed += toBigInt(t.open_amount);
+  for (const t of items) if (t.disputed) disputed += amountInView(t, view);
   const since = customer.customerSince as string | null | undefined;
   return {
     customer,
     summary: {
+      currency,
       openInvoices: open.filter((t) => t.type === 'invoice').length,
       overdueAmount: formatMoney(overdueAmount),
       oldestOverdueDays: oldestOverdueDueDate === null ? null : daysBetween(oldestOverdueDueDate, today),
@@ -85,9 +102,10 @@ export async function collectionsPage(r: Reader, id: string, q: z.output<typeof 
     aging: {
       definitionId: def.id,
       periods: def.lines.map((l) => l.label),
-      snapshot: snap ? snapshotToJson(snap, def, stale) : null,
+      snapshot: snap ? snapshotToJson(snap, def, stale, q.currency) : null,
       live: {
         asOf: today,
+        currency,
         criteria,
         creditPlacement: placement,
         amountDue: formatMoney(live.amountDue),

@@ -187,7 +187,8 @@ const CriterionIn = z.strictObject({
   }),
   op: z.enum(POOL_OPERATORS),
   value: z.union([z.string().max(200), z.array(z.string().max(200)).max(100)]).openapi({
-    description: 'one value, or a list for `in` and `[from, to]` for `between`; amounts as decimal strings',
+    description:
+      "one value, or a list for `in` and `[from, to]` for `between`; amounts as decimal strings in the accounting currency (a snapshot's amounts are compared as the run stored them in it, whichever currency the list shows)",
   }),
 });
 

@@ -28,20 +28,32 @@ import {
   loadCustomerFacts,
   lockChangeCounter,
   NO_ORDERS,
+  ownCurrencySums,
   snapshotId,
   snapshotVersions,
   writeRows,
   type AgedCustomer,
   type CustomerFacts,
+  type OwnCurrencySums,
   type SnapshotRow,
 } from './snapshots.repository';
 import { markPromiseBroken } from '../../ledger/ledger.repository';
+import { rateBook } from '../../exchange-rates/exchange-rates.service';
+import { customerView } from './customer-view';
 
 /**
  * The aging snapshot run (collections.md §2.4), set-based: one grouped SQL pass over the open
- * items computes every customer's per-period sums at once (the partial index `transactions_open`
- * keeps it to open items only); the credit placement and the header values are then applied per
- * customer in memory with the same pure functions the add-in uses (`bucketize`, `exposureTotal`).
+ * items computes every customer's per-period sums in the accounting currency (AC) at once (the
+ * partial index `transactions_open_accounting` keeps it to open items only); the credit placement and the
+ * header values are then applied per customer in memory with the same pure functions the add-in
+ * uses (`bucketize`, `exposureTotal`).
+ *
+ * Each row also keeps its customer-currency view (§2.3), computed now so GET /aging?currency=customer
+ * reads it as stored, from the same moment as the AC amounts: for a customer in the AC it is the AC
+ * row itself (nothing stored); for any other, a second grouped pass over those customers' items in
+ * their own currency plus their few items in other currencies, converted one by one at the rate on
+ * the as-of date (no rate: no view stored, and the customer view of that row answers 422 until a
+ * run finds one).
  */
 export interface SnapshotRequest {
   definitionId: string;
@@ -118,14 +130,16 @@ export async function runSnapshot(tx: Tx, req: SnapshotRequest): Promise<Snapsho
   // A full run (every customer) finds the rows to remove after writing (those it did not rewrite);
   // a pool run or a refresh reads the existing rows of the customers it covers first.
   const full = criteria.length === 0 && req.customerIds === undefined;
+  const rates = await rateBook(tx);
   const [aged, credit, params, existing] = await Promise.all([
     agedSums(tx, ranges, req.criteria, req.creditPlacement, one),
-    creditFacts(tx, req.asOf),
+    creditFacts(tx, req.asOf, rates),
     getParameters(tx),
     full ? [] : snapshotVersions(tx, definition.id, one),
   ]);
   const versions = new Map(existing.map((e) => [e.customer_id, e.version]));
   const limitType = params.values.creditLimitType;
+  const accounting = params.values.accountingCurrency;
   const zeroSums = (): RangeSums => ({
     debits: ranges.map(() => 0n),
     credits: ranges.map(() => 0n),
@@ -148,6 +162,11 @@ export async function runSnapshot(tx: Tx, req: SnapshotRequest): Promise<Snapsho
     }
     kept.push({ c, a });
   }
+  // §2.3: the customers whose own currency is not the AC get their row in that currency too.
+  const foreign = new Map(kept.filter(({ c }) => c.currency !== accounting).map(({ c }) => [c.customerId, c.currency]));
+  const viewSums = foreign.size
+    ? await ownCurrencySums(tx, ranges, req.criteria, req.creditPlacement, foreign)
+    : new Map<string, OwnCurrencySums>();
   // One change-log entry for the run (a one-customer refresh names its row): a workbook that sees it
   // pulls GET /aging?since=. Every row written carries that entry's sequence (the counter is
   // locked, so nobody else appends meanwhile).
@@ -183,6 +202,26 @@ export async function runSnapshot(tx: Tx, req: SnapshotRequest): Promise<Snapsho
           c.mandatoryCreditLimit,
         );
     }
+    let view: string | null = null;
+    const rate = c.currency === accounting ? undefined : rates.rate(c.currency, req.asOf);
+    if (rate !== undefined)
+      view = JSON.stringify(
+        customerView({
+          definition,
+          ranges,
+          asOf: req.asOf,
+          criteria: req.criteria,
+          creditPlacement: req.creditPlacement,
+          sums: viewSums.get(c.customerId)!,
+          view: { currency: c.currency, rate },
+          credit: {
+            creditLimit: limit,
+            remainingCredit: remaining,
+            packingSlipAmount: orders.dni,
+            salesOrderAmount: orders.openOrders,
+          },
+        }),
+      );
     rows.push({
       definition_id: definition.id,
       customer_id: c.customerId,
@@ -197,6 +236,8 @@ export async function runSnapshot(tx: Tx, req: SnapshotRequest): Promise<Snapsho
       sales_order_amount: orders.openOrders,
       disputed_count: a?.disputedCount ?? 0,
       disputed_amount: a?.disputedAmount ?? 0n,
+      customer_currency: c.currency,
+      customer_view: view,
     });
   });
   if (removed.length) await deleteSnapshotRows(tx, definition.id, removed);

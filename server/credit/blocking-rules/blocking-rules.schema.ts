@@ -23,7 +23,12 @@ export const RateIn = z
  * accountStatus → accountStatusId; termsOfPayment → paymentTermsId; creditLimitExpired → days;
  * overdueAmount → amount + valueType "percent"|"amount" + creditLimitThreshold;
  * salesOrder → amount; creditLimitUsed → percent.
+ * Amounts are in the accounting currency, as the exposure and order amounts they are compared
+ * with (orders in other currencies are converted at the rate on the check date).
  */
+const AMOUNT_DESCRIPTION =
+  "in the accounting currency: the overdue amount, the order amount (an order in another currency converted at the rate on the check date) and the customer's exposure are compared in it";
+
 export const BlockingRuleInput = z
   .strictObject({
     ruleType: z.enum(RULE_TYPES as [string, ...string[]]),
@@ -35,11 +40,12 @@ export const BlockingRuleInput = z
     riskGroupId: idOf('riskGroup').nullish(),
     valueType: z.enum(['days', 'amount', 'percent']).nullish(),
     days: z.number().int().min(0).max(36500).nullish(),
-    amount: NonNegativeMoneyIn.nullish(),
+    amount: NonNegativeMoneyIn.nullish().openapi({ description: AMOUNT_DESCRIPTION }),
     percent: RateIn.nullish(),
     creditLimitThreshold: z.union([z.string(), z.number()]).nullish().openapi({
       type: 'string',
-      description: 'overdueAmount only: a percentage (valueType percent) or an amount (valueType amount)',
+      description:
+        'overdueAmount only: a percentage (valueType percent) or an amount in the accounting currency (valueType amount)',
     }),
     accountStatusId: idOf('accountStatus').nullish(),
     paymentTermsId: idOf('paymentTerms').nullish(),
@@ -59,7 +65,7 @@ export const BlockingRuleSchema = z
     riskGroupId: z.string().nullable(),
     valueType: z.string().nullable(),
     days: z.number().nullable(),
-    amount: MoneyOut.nullable(),
+    amount: MoneyOut.nullable().openapi({ description: AMOUNT_DESCRIPTION }),
     percent: z.string().nullable(),
     creditLimitThreshold: z.string().nullable(),
     accountStatusId: z.string().nullable(),

@@ -5,6 +5,8 @@ import type { Context } from 'hono';
  * `:validate` builds it (loadCreditInputs), and for each open, unforced hold the fields in which
  * the re-check input of its order differs (the input `:validate` loads with excludeOrderId).
  * Money is a decimal string with 2 decimals, rates a decimal string; nothing is written.
+ * Every amount is in the accounting currency (GET /parameters), converted on `asOf` as the check
+ * converts it, except a credit group's limits (in `group.currency`, with `group.rate`).
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../../http/env';
@@ -17,6 +19,9 @@ import { groupBy, toBigInt } from '../../db/values';
 import type { CreditCheckInput, CreditOrder, TemporaryLimit } from '../../../shared/credit/types';
 import { exposureTotal } from '../../../shared/credit/limits';
 import { formatMoney, formatRate } from '../../../shared/money';
+import { formatExchangeRate } from '../../../shared/currency';
+import { ordersInAccounting } from '../../../shared/credit/currencies';
+import { rateBook, type RateBook } from '../../exchange-rates/exchange-rates.service';
 import { ruleRowToJson } from '../blocking-rules/blocking-rules.service';
 import { BlockingRuleSchema } from '../blocking-rules/blocking-rules.schema';
 import { creditParameters, getParameters } from '../parameters/parameters.service';
@@ -74,7 +79,9 @@ const CustomerContextJson = z
     insurances: z.array(
       z.object({
         identifier: z.enum(['insurance', 'guarantee']),
-        value: MoneyOut,
+        value: MoneyOut.meta({
+          description: "in the accounting currency: the policy's value converted at the rate on asOf",
+        }),
         updateCreditLimitPct: RateOut,
         effectiveDate: DateOut,
         expirationDate: DateOut,
@@ -84,10 +91,18 @@ const CustomerContextJson = z
     group: z
       .object({
         id: z.string(),
-        creditLimit: MoneyOut,
+        creditLimit: MoneyOut.meta({ description: "in the group's currency" }),
         creditLimitToDate: DateOut.nullable(),
-        membersExposure: MoneyOut,
+        membersExposure: MoneyOut.meta({
+          description: "in the accounting currency: the check converts it to the group's currency at `rate`",
+        }),
         temporaryLimits: z.array(TemporaryLimitJson),
+        currency: z.string().openapi({ example: 'EUR', description: "the group's currency" }),
+        rate: z.string().nullable().openapi({
+          example: '1.0825',
+          description:
+            'accounting-currency units per 1 unit of the group currency on asOf (the engine input’s `rate`); null when the group is in the accounting currency',
+        }),
       })
       .nullable(),
     heldOrders: z
@@ -95,7 +110,9 @@ const CustomerContextJson = z
         z.object({
           holdId: z.string(),
           salesOrderId: z.string(),
-          order: OrderJson,
+          order: OrderJson.openapi({
+            description: "the order's remaining amount in the accounting currency (converted at the rate on asOf)",
+          }),
           exposureParts: ExposureJson,
           groupMembersExposure: MoneyOut.nullable(),
         }),
@@ -125,7 +142,9 @@ export const CreditContextResponse = z
     customers: z
       .array(CustomerContextJson)
       .openapi({ description: 'known customers, in the order asked (duplicates once)' }),
-    creditGroups: z.array(z.object({ id: z.string(), creditLimit: MoneyOut, creditLimitToDate: DateOut.nullable() })),
+    creditGroups: z.array(
+      z.object({ id: z.string(), creditLimit: MoneyOut, currency: z.string(), creditLimitToDate: DateOut.nullable() }),
+    ),
     unknownCustomerIds: z.array(z.string()),
     unknownCreditGroupIds: z.array(z.string()),
   })
@@ -155,6 +174,7 @@ interface HeldOrderRow {
   amount: number | string | bigint;
   invoiced_amount: number | string | bigint;
   delivered_not_invoiced: number | string | bigint;
+  currency: string;
   payment_terms_id: string | null;
   cash_discount_id: string | null;
   exclude_from_credit_management: number;
@@ -163,22 +183,40 @@ interface HeldOrderRow {
 /**
  * The re-check input of a held order, as loadCreditInput(excludeOrderId) builds it: the order is
  * the checked amount (its own terms, else the customer's), and an open order leaves the customer's
- * and the group's open-order exposure.
+ * and the group's open-order exposure. An order in another currency is converted as the check
+ * converts it (one rounding per part of each order), so taking it out is exact.
  */
-function heldOrderJson(base: CreditCheckInput, h: HeldOrderRow): CustomerJson['heldOrders'][number] {
+function heldOrderJson(
+  base: CreditCheckInput,
+  h: HeldOrderRow,
+  rates: RateBook,
+  asOf: string,
+): CustomerJson['heldOrders'][number] {
   const open = h.status === 'open';
-  const dni = open ? toBigInt(h.delivered_not_invoiced) : 0n;
-  const openOrders = open ? toBigInt(h.amount) - toBigInt(h.invoiced_amount) - toBigInt(h.delivered_not_invoiced) : 0n;
+  const rateOf = (currency: string) => rates.require(currency, asOf, 'asOf');
+  const { deliveredNotInvoiced: dni, openOrders } = ordersInAccounting(
+    open
+      ? [
+          {
+            currency: h.currency,
+            deliveredNotInvoiced: toBigInt(h.delivered_not_invoiced),
+            openOrders: toBigInt(h.amount) - toBigInt(h.invoiced_amount) - toBigInt(h.delivered_not_invoiced),
+          },
+        ]
+      : [],
+    rateOf,
+  );
   const own = exposureTotal(
     base.parameters.creditLimitType,
     { balance: 0n, deliveredNotInvoiced: dni, openOrders },
     false,
   );
+  const remaining = toBigInt(h.amount) - toBigInt(h.invoiced_amount);
   return {
     holdId: h.holdId,
     salesOrderId: h.orderId,
     order: orderJson({
-      amount: toBigInt(h.amount) - toBigInt(h.invoiced_amount),
+      amount: remaining === 0n ? 0n : rates.toAccounting(remaining, h.currency, asOf, 'asOf'),
       paymentTermsId: h.payment_terms_id ?? base.customer.paymentTermsId,
       cashDiscountId: h.cash_discount_id ?? base.customer.cashDiscountId,
       excludeFromCreditManagement: Number(h.exclude_from_credit_management) === 1,
@@ -192,7 +230,12 @@ function heldOrderJson(base: CreditCheckInput, h: HeldOrderRow): CustomerJson['h
   };
 }
 
-function customerJson(name: string, input: CreditCheckInput, held: readonly HeldOrderRow[]): CustomerJson {
+function customerJson(
+  name: string,
+  input: CreditCheckInput,
+  held: readonly HeldOrderRow[],
+  rates: RateBook,
+): CustomerJson {
   const c = input.customer;
   return {
     id: c.id,
@@ -236,9 +279,11 @@ function customerJson(name: string, input: CreditCheckInput, held: readonly Held
           creditLimitToDate: input.group.creditLimitToDate,
           membersExposure: formatMoney(input.group.membersExposure),
           temporaryLimits: (input.group.temporaryLimits ?? []).map(temporaryJson),
+          currency: input.group.currency ?? rates.accountingCurrency,
+          rate: input.group.rate === undefined ? null : formatExchangeRate(input.group.rate),
         }
       : null,
-    heldOrders: held.map((h) => heldOrderJson(input, h)),
+    heldOrders: held.map((h) => heldOrderJson(input, h, rates, input.asOf)),
   };
 }
 
@@ -267,6 +312,7 @@ async function loadCreditContext(r: Reader, q: z.infer<typeof CreditContextReque
         'sales_orders.amount',
         'sales_orders.invoiced_amount',
         'sales_orders.delivered_not_invoiced',
+        'sales_orders.currency',
         'sales_orders.payment_terms_id',
         'sales_orders.cash_discount_id',
         'sales_orders.exclude_from_credit_management',
@@ -282,27 +328,29 @@ async function loadCreditContext(r: Reader, q: z.infer<typeof CreditContextReque
     ids.filter((id) => names.has(id)),
     asOf,
   );
-  const groups = new Map<string, { id: string; creditLimit: string; creditLimitToDate: string | null }>();
+  const groups = new Map<string, ContextJson['creditGroups'][number]>();
   for (const chunk of chunks(groupIds)) {
     for (const g of await r.db
       .selectFrom('credit_groups')
-      .select(['id', 'credit_limit', 'credit_limit_to_date'])
+      .select(['id', 'credit_limit', 'currency', 'credit_limit_to_date'])
       .where('id', 'in', chunk)
       .execute()) {
       groups.set(g.id, {
         id: g.id,
         creditLimit: formatMoney(toBigInt(g.credit_limit)),
+        currency: g.currency,
         creditLimitToDate: g.credit_limit_to_date,
       });
     }
   }
   // The setup every input shares (the same cached values loadCreditInputs puts in each), sent once.
   // Rules as GET /blocking-rules answers them: every rule in id order, as activeRules reads them.
-  const [params, rules, termRanks, discountRanks] = await Promise.all([
+  const [params, rules, termRanks, discountRanks, rates] = await Promise.all([
     getParameters(r),
     r.db.selectFrom('blocking_rules').selectAll().orderBy('id').execute(),
     ranksOf(r, paymentTerms),
     ranksOf(r, cashDiscounts),
+    rateBook(r),
   ]);
   return {
     asOf,
@@ -312,7 +360,7 @@ async function loadCreditContext(r: Reader, q: z.infer<typeof CreditContextReque
     cashDiscountRanks: Object.fromEntries(discountRanks),
     customers: ids.flatMap((id) => {
       const input = inputs.get(id);
-      return input ? [customerJson(names.get(id)!, input, held.get(id) ?? [])] : [];
+      return input ? [customerJson(names.get(id)!, input, held.get(id) ?? [], rates)] : [];
     }),
     creditGroups: groupIds.flatMap((id) => (groups.has(id) ? [groups.get(id)!] : [])),
     unknownCustomerIds: ids.filter((id) => !inputs.has(id)),
@@ -331,7 +379,7 @@ export function creditContextRoutes(app: OpenAPIHono<AppEnv>, reader: (c: Contex
       tags: ['Credit management'],
       summary: 'Credit-check inputs of up to 50,000 customers (the add-in’s local preview; no side effects)',
       description:
-        'Per known customer the engine input `:validate` uses (money as decimal strings) and its held orders’ re-check fields; setup (parameters, rules, ranks) once. Unknown customer and credit group ids are listed, not an error. Every role may read.',
+        'Per known customer the engine input `:validate` uses (money as decimal strings, in the accounting currency; a credit group’s limits in its own currency, with the rate the check converts at) and its held orders’ re-check fields; setup (parameters, rules, ranks) once. Unknown customer and credit group ids are listed, not an error. A currency without a rate on asOf is a 422 naming it. Every role may read.',
       request: { body: jsonBody(CreditContextRequest) },
       responses: { 200: jsonResponse(CreditContextResponse), ...errorResponses },
     }),

@@ -19,7 +19,14 @@ export const HoldSchema = z
     postingType: z.string().nullable(),
     heldAt: z.string(),
     asOf: z.string(),
-    orderAmount: MoneyOut,
+    orderAmount: MoneyOut.meta({
+      description: "what was left to invoice when the order was held, in the order's currency (`currency`)",
+    }),
+    currency: z.string().openapi({
+      example: 'EUR',
+      description:
+        "the order's currency, which orderAmount is in; the reasons' exposure figures are in the accounting currency",
+    }),
     status: z.enum(HOLD_STATUSES),
     summaryReason: z.string(),
     reasons: z.array(HoldReasonSchema),

@@ -38,6 +38,7 @@ async function checkOrder(tx: Tx, order: SalesOrderRow, asOf: string): Promise<C
     customerId: order.customer_id,
     asOf,
     excludeOrderId: order.id,
+    orderCurrency: order.currency,
     order: {
       amount: remaining(order),
       paymentTermsId: order.payment_terms_id,
@@ -86,6 +87,7 @@ async function createHold(
     held_at: tx.now,
     as_of: fields.asOf,
     order_amount: remaining(order),
+    currency: order.currency,
     status: 'onHold',
     summary_reason: summaryReason(fields.reasons) ?? 'forcedHold',
     reasons: JSON.stringify(fields.reasons),

@@ -28,7 +28,8 @@ export const InsuranceInput = z
     value: PositiveMoneyIn.openapi({
       type: 'string',
       example: '50000.00',
-      description: 'full value of the policy, greater than zero',
+      description:
+        'full value of the policy in its currency, greater than zero; the credit check converts it to the accounting currency at the rate on the check date (422 naming the currency and date when there is none)',
     }),
     currency: Currency.nullish().openapi({ description: "defaults to the customer's currency" }),
     updateCreditLimitPct: RateIn.refine((r) => r <= HUNDRED_PERCENT, 'must be between 0 and 100').openapi({
@@ -68,8 +69,9 @@ export const InsuranceSchema = z
     effectiveDate: DateOut,
     expirationDate: DateOut,
     includedInExposure: z.boolean(),
-    creditLimitContribution: MoneyOut.openapi({
-      description: 'what the policy adds to the limit while it is active (negative when included in exposure)',
+    creditLimitContribution: MoneyOut.meta({
+      description:
+        "what the policy adds to the limit while it is active (negative when included in exposure), in the policy's currency; the credit check takes the value in the accounting currency at the rate on the check date",
     }),
     createdAt: Timestamp,
     updatedAt: Timestamp,

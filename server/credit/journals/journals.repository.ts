@@ -18,11 +18,27 @@ type Db = Kysely<Database>;
 
 const money = (v: LineRow['new_credit_limit'] | null) => (v === null ? null : formatMoney(toBigInt(v)));
 
-function lineRowToLine(l: LineRow) {
+/**
+ * The currency of journal lines' limits: a customer's limit is in the accounting currency, a
+ * credit group's in the group's currency (credit.md §1.2, §1.5).
+ */
+export interface LineCurrencies {
+  accounting: string;
+  /** By credit group id. */
+  groups: ReadonlyMap<string, string>;
+}
+/** For journal headers without lines. */
+export const NO_LINE_CURRENCIES: LineCurrencies = { accounting: '', groups: new Map() };
+
+const lineCurrency = (l: LineRow, currencies: LineCurrencies): string | null =>
+  l.credit_group_id ? (currencies.groups.get(l.credit_group_id) ?? null) : currencies.accounting;
+
+function lineRowToLine(l: LineRow, currencies: LineCurrencies) {
   return {
     lineNo: l.line_no,
     customerId: l.customer_id,
     creditGroupId: l.credit_group_id,
+    currency: lineCurrency(l, currencies),
     currentCreditLimit: money(l.current_credit_limit),
     newCreditLimit: formatMoney(toBigInt(l.new_credit_limit)),
     newExpirationDate: l.new_expiration_date,
@@ -32,7 +48,7 @@ function lineRowToLine(l: LineRow) {
   };
 }
 
-export function journalRowToJournal(j: JournalRow, lines: LineRow[]) {
+export function journalRowToJournal(j: JournalRow, lines: LineRow[], currencies: LineCurrencies) {
   return {
     id: j.id,
     type: j.type as JournalType,
@@ -50,7 +66,7 @@ export function journalRowToJournal(j: JournalRow, lines: LineRow[]) {
     postedAt: j.posted_at,
     postingDate: j.posting_date,
     lineCount: lines.length,
-    lines: lines.map(lineRowToLine),
+    lines: lines.map((l) => lineRowToLine(l, currencies)),
     createdAt: j.created_at,
     updatedAt: j.updated_at,
     version: j.version,
@@ -129,12 +145,13 @@ export async function listJournals(
         .execute()
     : [];
   const n = new Map(counts.map((c) => [c.journal_id, Number(c.n)]));
-  return rows.map((r) => ({ ...journalRowToJournal(r, []), lineCount: n.get(r.id) ?? 0 }));
+  return rows.map((r) => ({ ...journalRowToJournal(r, [], NO_LINE_CURRENCIES), lineCount: n.get(r.id) ?? 0 }));
 }
 
 export interface CurrentValues {
   customers: Map<string, { creditLimit: bigint; expiration: string | null }>;
-  groups: Map<string, { creditLimit: bigint; toDate: string | null }>;
+  /** A group's limit is in its currency. */
+  groups: Map<string, { creditLimit: bigint; toDate: string | null; currency: string }>;
 }
 
 /** Current limits of every customer and group the lines name, in bulk. */
@@ -161,16 +178,31 @@ export async function currentValues(r: Reader, lines: readonly DomainLine[]): Pr
         expiration: expiration as string | null,
       });
   }
-  const groups = new Map<string, { creditLimit: bigint; toDate: string | null }>();
+  const groups = new Map<string, { creditLimit: bigint; toDate: string | null; currency: string }>();
   if (groupIds.length) {
     const rows = await r.db
       .selectFrom('credit_groups')
-      .select(['id', 'credit_limit', 'credit_limit_to_date'])
+      .select(['id', 'credit_limit', 'credit_limit_to_date', 'currency'])
       .where('id', 'in', groupIds)
       .execute();
-    for (const r of rows) groups.set(r.id, { creditLimit: toBigInt(r.credit_limit), toDate: r.credit_limit_to_date });
+    for (const r of rows)
+      groups.set(r.id, { creditLimit: toBigInt(r.credit_limit), toDate: r.credit_limit_to_date, currency: r.currency });
   }
   return { customers, groups };
+}
+
+/** The currencies of the credit groups lines name, by id (a group deleted since is left out). */
+export async function groupCurrencies(db: Db, lines: readonly LineRow[]): Promise<Map<string, string>> {
+  const ids = [...new Set(lines.flatMap((l) => (l.credit_group_id ? [l.credit_group_id] : [])))];
+  const out = new Map<string, string>();
+  for (let i = 0; i < ids.length; i += 900)
+    for (const g of await db
+      .selectFrom('credit_groups')
+      .select(['id', 'currency'])
+      .where('id', 'in', ids.slice(i, i + 900))
+      .execute())
+      out.set(g.id, g.currency);
+  return out;
 }
 
 /** The customers (`c:<id>`) and credit groups (`g:<id>`) a journal's lines already name. */
@@ -366,6 +398,7 @@ export function openUnforcedHolds(db: Db) {
       'sales_orders.id as orderId',
       'sales_orders.amount',
       'sales_orders.invoiced_amount',
+      'sales_orders.currency',
       'sales_orders.payment_terms_id',
       'sales_orders.cash_discount_id',
       'sales_orders.exclude_from_credit_management',

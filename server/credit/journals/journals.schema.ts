@@ -86,6 +86,11 @@ const JournalLineSchema = z
     lineNo: z.number(),
     customerId: z.string().nullable(),
     creditGroupId: z.string().nullable(),
+    currency: z.string().nullable().openapi({
+      example: 'USD',
+      description:
+        "the currency of the line's limits: the accounting currency for a customer, the group's currency for a credit group (null once that group no longer exists)",
+    }),
     currentCreditLimit: MoneyOut.nullable(),
     newCreditLimit: MoneyOut,
     newExpirationDate: z.string().nullable(),
@@ -130,6 +135,10 @@ export const ValidationSchema = z
         errors: z.array(z.object({ path: z.string(), message: z.string() })),
         customerId: z.string().nullable(),
         creditGroupId: z.string().nullable(),
+        currency: z.string().nullable().openapi({
+          description:
+            "the currency of the line's limits: the accounting currency for a customer (and of the projected figures), the group's for a credit group; null for an unknown group",
+        }),
         currentCreditLimit: MoneyOut.nullable(),
         newCreditLimit: MoneyOut.nullable(),
         currentAvailableCredit: MoneyOut.nullable(),

@@ -30,6 +30,7 @@ import {
   customersForGeneration,
   findJournal,
   findLine,
+  groupCurrencies,
   insertJournal,
   insertLineRows,
   insertTemporaryLimit,
@@ -40,6 +41,7 @@ import {
   limitsNow,
   linesOf,
   linesWithLimits,
+  NO_LINE_CURRENCIES,
   takenKeys,
   updateJournal,
   updateLine,
@@ -47,15 +49,29 @@ import {
   type Journal,
   type JournalRow,
   type LimitRow,
+  type LineCurrencies,
   type LineRow,
 } from './journals.repository';
 import { checkLines } from './journals.validate';
 import type { GenerateBody } from './journals.schema';
+import { accountingCurrency } from '../credit-check/credit-input';
+import { rateBook } from '../../exchange-rates/exchange-rates.service';
+
+/** The currency of each line's limits: AC for customers, the group's for credit groups. */
+async function lineCurrencies(r: Reader, lines: readonly LineRow[]): Promise<LineCurrencies> {
+  const [accounting, groups] = await Promise.all([accountingCurrency(r), groupCurrencies(r.db, lines)]);
+  return { accounting, groups };
+}
+
+/** A journal with its lines as JSON. */
+async function journalJson(r: Reader, j: JournalRow, lines: LineRow[]): Promise<Journal> {
+  return journalRowToJournal(j, lines, await lineCurrencies(r, lines));
+}
 
 export async function getJournal(r: Reader, id: string): Promise<Journal> {
   const j = await findJournal(r.db, id);
   if (!j) throw notFound('adjustment journal', id);
-  return journalRowToJournal(j, await linesOf(r, id));
+  return journalJson(r, j, await linesOf(r, id));
 }
 
 function refuse(errors: ErrorDetail[]): never {
@@ -121,10 +137,10 @@ async function saveJournal(
   const row = { ...before, ...patch, updated_at: tx.now, version: before.version + 1 };
   await updateJournal(tx.db, row);
   lines ??= await linesOf(tx, row.id);
-  const json = journalRowToJournal(row, lines);
+  const json = await journalJson(tx, row, lines);
   tx.changed(JOURNAL, row.id, 'update', row.version, {
     action,
-    before: { ...journalRowToJournal(before, []), lines: undefined, lineCount: lines.length },
+    before: { ...journalRowToJournal(before, [], NO_LINE_CURRENCIES), lines: undefined, lineCount: lines.length },
     after: { ...json, lines: undefined },
     reason: reason ?? null,
   });
@@ -159,7 +175,8 @@ export async function createJournal(
     version: 1,
   };
   await insertJournal(tx.db, row);
-  const json = journalRowToJournal(
+  const json = await journalJson(
+    tx,
     row,
     await insertLines(tx, row.id, body.type, checked.lines as DomainLine[], checked.current, 1),
   );
@@ -257,19 +274,20 @@ export async function generateLines(tx: Tx, id: string, g: GenerateBody): Promis
     roundOff: g.roundOff ?? null,
     roundingForm: g.roundingForm,
   };
-  // Automatic (credit.md §2.3): the limit comes from the customer's risk group and the automatic-limit setups; customers without one get no line.
-  const automatic =
-    g.mode === 'automatic'
-      ? new Map(
-          (
-            await automaticLimitsFor(
-              tx,
-              targets.map((t) => t.customerId!),
-              { asOf: today },
-            )
-          ).map((a) => [a.customerId, a.creditLimit]),
-        )
-      : null;
+  // Automatic (credit.md §2.3): the limit comes from the customer's risk group and the automatic-limit
+  // setup in the customer's currency; customers without one get no line. A customer's limit is in
+  // the accounting currency: the setup's limit is converted at today's rate, rounded once (422
+  // naming the currency and date when there is none).
+  let automatic: Map<string, bigint> | null = null;
+  if (g.mode === 'automatic') {
+    const found = await automaticLimitsFor(
+      tx,
+      targets.map((t) => t.customerId!),
+      { asOf: today },
+    );
+    const rates = await rateBook(tx);
+    automatic = new Map(found.map((a) => [a.customerId, rates.toAccounting(a.creditLimit, a.currency, today, 'mode')]));
+  }
   if (automatic) targets.splice(0, targets.length, ...targets.filter((t) => automatic.has(t.customerId!)));
   const d = g.dates;
   const date = (current: string | null, absolute: string | undefined): string | null => {

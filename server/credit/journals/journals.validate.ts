@@ -9,7 +9,7 @@ import {
   type JournalLineInput as DomainLine,
   type JournalType,
 } from '../../../shared/credit/adjustments';
-import { loadCreditInput, loadCreditInputs } from '../credit-check/credit-input';
+import { accountingCurrency, loadCreditInput, loadCreditInputs } from '../credit-check/credit-input';
 import { currentValues, openUnforcedHolds, type CurrentValues } from './journals.repository';
 import { JournalLineInput } from './journals.schema';
 
@@ -83,6 +83,8 @@ export async function validateJournal(
   // read once and kept when its customer is in the journal (a journal may have 50,000 lines).
   const holds = wanted.size ? (await openUnforcedHolds(r.db)).filter((h) => wanted.has(h.customerId)) : [];
   const holdsOf = groupBy(holds, (h) => h.customerId);
+  // A customer's limits and projected figures are in the accounting currency, a group's limit in its own.
+  const ac = await accountingCurrency(r);
 
   const lines: ValidatedLine[] = [];
   // Lines in blocks of 1,000: the engine inputs of a block's customers are read together, so a
@@ -117,6 +119,7 @@ export async function validateJournal(
               customerId: customerId!,
               asOf,
               excludeOrderId: h.orderId,
+              orderCurrency: h.currency,
               order: {
                 amount: toBigInt(h.amount) - toBigInt(h.invoiced_amount),
                 paymentTermsId: h.payment_terms_id,
@@ -133,6 +136,11 @@ export async function validateJournal(
         errors: errors ?? [],
         customerId,
         creditGroupId,
+        currency: customerId
+          ? ac
+          : creditGroupId
+            ? (checked.current.groups.get(creditGroupId)?.currency ?? null)
+            : null,
         currentCreditLimit: current === undefined ? null : formatMoney(current),
         newCreditLimit: l ? formatMoney(l.newCreditLimit) : null,
         currentAvailableCredit:
@@ -155,6 +163,7 @@ interface ValidatedLine {
   errors: ErrorDetail[];
   customerId: string | null;
   creditGroupId: string | null;
+  currency: string | null;
   currentCreditLimit: string | null;
   newCreditLimit: string | null;
   currentAvailableCredit: string | null;

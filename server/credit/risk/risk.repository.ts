@@ -97,7 +97,7 @@ export async function loadRiskSetup(db: Kysely<Database>): Promise<RiskSetup> {
 // Inputs from the database (see the approximations in risk.service.ts)
 // ---------------------------------------------------------------------------------------------
 
-/** What the ledger says about one customer for scoring (see the approximations at the top). */
+/** What the ledger says about one customer for scoring (see the approximations at the top), in the accounting currency. */
 export interface LedgerFacts {
   balance: Money;
   /** Invoiced sales in (asOf − 12 months, asOf]. */
@@ -116,10 +116,11 @@ export async function loadLedgerFacts(
   const windowStart = addMonths(asOf, -12);
   for (let i = 0; i < customerIds.length; i += CHUNK) {
     const ids = customerIds.slice(i, i + CHUNK);
-    // Sums come back as text so no driver turns them into floats.
+    // Sums come back as text so no driver turns them into floats. Entries of every currency are
+    // summed by their accounting-currency amounts (fixed at posting).
     const balances = await db
       .selectFrom('transactions')
-      .select(['customer_id', sql<string>`cast(coalesce(sum(open_amount), 0) as text)`.as('total')])
+      .select(['customer_id', sql<string>`cast(coalesce(sum(open_amount_accounting), 0) as text)`.as('total')])
       .where('customer_id', 'in', ids)
       .where('open_amount', '<>', 0)
       .groupBy('customer_id')
@@ -129,7 +130,7 @@ export async function loadLedgerFacts(
       .selectFrom('transactions')
       // Invoices of 12 months, closed ones included, are not bounded by the customer's ceiling on
       // open items (server/ledger/ceiling.ts): summed in two parts that cannot overflow.
-      .select(['customer_id', sql<string>`${sql.raw(wideSumSql('amount'))}`.as('total')])
+      .select(['customer_id', sql<string>`${sql.raw(wideSumSql('amount_accounting'))}`.as('total')])
       .where('customer_id', 'in', ids)
       .where('type', '=', 'invoice')
       .where('canceled', '=', 0)

@@ -8,8 +8,8 @@
  * - {@link automaticLimitsFor}, the automatic credit limits for journal generation (mode `automatic`).
  *
  * Approximations (the database holds no balance statistics table yet):
- * - **Average balance** is the current balance (Σ open amounts of every ledger entry), not the
- *   mean of 12 month-end balances.
+ * - **Average balance** is the current balance (Σ open amounts of every ledger entry, in the
+ *   accounting currency), not the mean of 12 month-end balances.
  * - **DSO** (12 months) uses that same current balance as the outstanding balance, and as sales
  *   the invoices (type `invoice`, not canceled) dated in `(asOf − 12 months, asOf]`; the days are
  *   capped by `customerSince` (§1.8). No sales → no DSO (the input is unknown and scores 0).
@@ -23,12 +23,17 @@
  * - **Hand-entered inputs are the customer's**: stored on it (`riskInputs`, set through
  *   PATCH /customers/{id}/credit-profile or the `userDefined` of a scoring call, which replaces the
  *   stored value of each rule it names) and used by every later run and by automatic limits.
- * - **Revenue** for automatic limits is the 12-month invoiced sales above, in the customer's
- *   currency, unless the caller passes its own figure.
+ * - **Revenue** for automatic limits is the 12-month invoiced sales above (summed in the
+ *   accounting currency), converted to the customer's currency at the rate on `asOf` to compare
+ *   with the setup's `maxRevenue` (the setup is the one in the customer's currency, credit.md
+ *   §2.3), unless the caller passes its own figure.
+ * - **Amounts** of the scoring inputs (average balance, the DSO's balance and sales) are in the
+ *   accounting currency, entries of every currency taken at their AC amounts.
  */
-import type { Kysely } from 'kysely';
-import type { Database } from '../../db/schema';
 import type { Tx } from '../../db/transaction';
+import type { SetupReader } from '../../db/setup-cache';
+import { fromAccounting } from '../../../shared/currency';
+import { rateBook } from '../../exchange-rates/exchange-rates.service';
 import { ruleViolation, type ErrorDetail } from '../../http/errors';
 import { refuseWhileUsed, USES } from '../setup/in-use';
 import { toBigIntOrNull } from '../../db/values';
@@ -358,14 +363,16 @@ export interface AutomaticLimitsOptions {
   asOf?: CalendarDate;
   /** Hand-entered inputs (userDefined and country groups); without them such lines never match. */
   userDefined?: EnteredValues;
-  /** Each customer's revenue, in its currency; default: invoiced sales of the last 12 months. */
+  /** Each customer's revenue, in its currency; default: invoiced sales of the last 12 months (converted from AC at the rate on asOf). */
   revenue?: ReadonlyMap<string, Money>;
 }
 
 export interface AutomaticLimitResult {
   customerId: string;
-  /** The new credit limit in minor units (format with `formatMoney`). */
+  /** The new credit limit in minor units (format with `formatMoney`), in `currency`. */
   creditLimit: Money;
+  /** The setup's currency, which is the customer's (credit.md §2.3): a journal line converts the limit to the accounting currency. */
+  currency: string;
   riskGroupId: string;
   setupId: string;
   /** The scoring group of the line that gave the limit. */
@@ -382,7 +389,7 @@ export interface AutomaticLimitResult {
  * const lines = await automaticLimitsFor(tx, ['C1', 'C2']); // → [{ customerId: 'C1', creditLimit: 20_000_000n, riskGroupId: 'Low', … }]
  */
 export async function automaticLimitsFor(
-  tx: { db: Kysely<Database>; today: string },
+  tx: SetupReader & { today: string },
   customerIds: readonly string[],
   options: AutomaticLimitsOptions = {},
 ): Promise<AutomaticLimitResult[]> {
@@ -395,11 +402,20 @@ export async function automaticLimitsFor(
       setup.setups.some((s) => s.riskGroupId === c.risk_group_id && s.currency === c.currency),
   );
   if (candidates.length === 0) return [];
-  const facts = await loadLedgerFacts(
-    tx.db,
-    candidates.map((c) => c.id),
-    asOf,
-  );
+  const [facts, rates] = await Promise.all([
+    loadLedgerFacts(
+      tx.db,
+      candidates.map((c) => c.id),
+      asOf,
+    ),
+    rateBook(tx),
+  ]);
+  // The ledger's sales are in AC; maxRevenue is in the setup's currency, the customer's (422 without a rate).
+  const revenueOf = (c: CustomerRow, f: LedgerFacts): Money =>
+    options.revenue?.get(c.id) ??
+    (c.currency === rates.accountingCurrency
+      ? f.sales12
+      : fromAccounting(f.sales12, rates.require(c.currency, asOf, 'asOf')));
   const out: AutomaticLimitResult[] = [];
   for (const c of candidates.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
     const f = facts.get(c.id)!;
@@ -411,7 +427,7 @@ export async function automaticLimitsFor(
       {
         riskGroupId: c.risk_group_id,
         currency: c.currency,
-        revenue: options.revenue?.get(c.id) ?? f.sales12,
+        revenue: revenueOf(c, f),
         inputs: new Map(contributions.map((x) => [x.scoringRuleId, x.input])),
       },
       setup.setups,
@@ -420,6 +436,7 @@ export async function automaticLimitsFor(
       out.push({
         customerId: c.id,
         creditLimit: limit.creditLimit,
+        currency: c.currency,
         riskGroupId: c.risk_group_id!,
         setupId: limit.setupId,
         scoringRuleId: limit.scoringRuleId,

@@ -9,6 +9,8 @@ import * as m007 from './007-setup-version';
 import * as m008 from './008-aging-fillfactor';
 import * as m009 from './009-credit-controls';
 import * as m010 from './010-currencies';
+import * as m011 from './011-aging-customer-currency';
+import * as m012 from './012-open-accounting-index';
 
 /** The explicit, ordered registry of frozen migrations. Append only; never edit a shipped one. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +24,6 @@ export const migrations: Record<string, Migration> = {
   '008-aging-fillfactor': m008,
   '009-credit-controls': m009,
   '010-currencies': m010,
+  '011-aging-customer-currency': m011,
+  '012-open-accounting-index': m012,
 };
