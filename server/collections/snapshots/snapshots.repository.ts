@@ -134,8 +134,8 @@ interface GroupedSource {
   /** A column, or an expression whose `?` parameters follow the period dates. */
   amount: string;
   where: string;
-  /** Also sum the disputed items (column `disputed`) and count the items whose amount is null (column `skipped`). */
-  disputed?: boolean;
+  /** Also count the items whose amount is null (column `skipped`). */
+  skipped?: boolean;
 }
 
 /**
@@ -159,7 +159,7 @@ function groupedSql(
     `sum(a) as due`,
     debitOnly ? `sum(a) filter (where a > 0) as pos, sum(a) filter (where a < 0) as cr` : `0 as pos, 0 as cr`,
   ];
-  if (source.disputed) cols.push(`sum(a) filter (where s = 'disputed') as disputed, count(*) - count(a) as skipped`);
+  if (source.skipped) cols.push(`count(*) - count(a) as skipped`);
   if (ranges[0]?.from != null) {
     cols.push(`${filter('k < ?')} as lo`);
     params.push(ranges[0].from);
@@ -170,7 +170,7 @@ function groupedSql(
     params.push(range.to);
   });
   const text = `select customer_id as id, ${cols.join(', ')}
-    from (select customer_id, ${source.amount} as a, ${KEY_DATE[criteria]} as k${source.disputed ? ', collection_status as s' : ''}
+    from (select customer_id, ${source.amount} as a, ${KEY_DATE[criteria]} as k
       from transactions where open_amount <> 0${source.where}) t
     group by customer_id`;
   return { text, params };
@@ -316,6 +316,8 @@ export interface OwnCurrencySums {
 
 /** Customers per statement of {@link ownCurrencySums} (an `in` list). */
 const VIEW_PART = 500;
+const OWN_DISPUTED_SQL = `select customer_id as id, sum(case when currency = ? then open_amount end) as s from transactions
+  where collection_status = 'disputed' and open_amount <> 0 and customer_id in `;
 const OTHER_ITEMS_SQL = `select customer_id, id, open_amount_accounting, open_amount, currency, due_date, trans_date, document_date, collection_status
   from transactions where open_amount <> 0 and currency <> ? and customer_id in `;
 
@@ -355,14 +357,26 @@ export async function ownCurrencySums(
       const { text, params } = groupedSql(ranges, criteria, placement, {
         amount: 'case when currency = ? then open_amount end',
         where: ` and customer_id in ${list}`,
-        disputed: true,
+        skipped: true,
       });
+      const [grouped, disputed] = await Promise.all([
+        sqlAll<GroupedRow>(r, text, [...params, currency, ...part]),
+        // Few items are disputed: the partial index transactions_disputed reads only those.
+        sqlAll<{ id: string; s: number | string | null }>(r, `${OWN_DISPUTED_SQL}${list} group by customer_id`, [
+          currency,
+          ...part,
+        ]),
+      ]);
       const mixed: string[] = [];
-      for (const row of await sqlAll<GroupedRow>(r, text, [...params, currency, ...part])) {
-        const entry = out.get(row.id)!;
+      for (const row of grouped) {
+        const entry = out.get(row.id);
+        if (!entry) continue;
         entry.own = rowSums(row, ranges, placement);
-        entry.ownDisputed = toBigInt(row.disputed ?? 0);
         if (Number(row.skipped) > 0) mixed.push(row.id);
+      }
+      for (const d of disputed) {
+        const entry = out.get(d.id);
+        if (entry) entry.ownDisputed = toBigInt(d.s ?? 0);
       }
       if (mixed.length === 0) continue;
       const others = await sqlRows(r, `${OTHER_ITEMS_SQL}(${mixed.map(() => '?').join(', ')})`, [currency, ...mixed]);
