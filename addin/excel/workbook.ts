@@ -433,10 +433,53 @@ export async function appendRows(host: ExcelHost, spec: TableSpec, rows: readonl
 }
 
 const STATE_SHEET = 'CreditDesk sync';
+/** Characters of the state per cell: below the 32,767 a cell holds (Excel specifications and limits). */
+export const STATE_CHUNK = 30_000;
+/** Cells of state written per sync: 100 × 30,000 characters stays well inside a request's 5 MB. */
+const STATE_CELLS_PER_SYNC = 100;
+/** The two columns the state alternates between; A1 names the one that holds the current state. */
+const STATE_SLOTS = ['B', 'C'] as const;
+
+/** A1 of the state sheet: which column holds the state, in how many cells, and its fingerprint. */
+interface StateHeader {
+  v: 2;
+  slot: (typeof STATE_SLOTS)[number];
+  parts: number;
+  length: number;
+  hash: string;
+}
+
+/** FNV-1a (32 bits) of a text, as 8 hex digits: tells a state read whole from one that is not. */
+function fingerprint(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}
+
+const isHeader = (x: unknown): x is StateHeader =>
+  typeof x === 'object' &&
+  x !== null &&
+  (x as StateHeader).v === 2 &&
+  STATE_SLOTS.includes((x as StateHeader).slot) &&
+  Number.isInteger((x as StateHeader).parts) &&
+  (x as StateHeader).parts > 0;
 
 /**
- * Sync state that belongs to the workbook (its id and last change sequences), kept in a very
- * hidden sheet: it travels with the workbook and holds no secret (tokens stay in the pane).
+ * Sync state that belongs to the workbook (its id, last change sequences and pending sends with
+ * their Idempotency-Keys), kept in a very hidden sheet: it travels with the workbook and holds no
+ * secret (tokens stay in the pane).
+ *
+ * A cell holds at most 32,767 characters and pending journal bodies are far longer, so the state's
+ * JSON is split into cells of {@link STATE_CHUNK} characters down one of two columns (B or C), and
+ * A1 holds a small header naming the column, the number of cells, the length and a fingerprint.
+ * A write fills the column the header does not name, and only when every cell of it is synced does
+ * it switch A1 over: a write that fails midway (a lost connection, a cell in edit mode) leaves the
+ * previous state whole, never a truncated one. A state whose cells do not add up to the header's
+ * length and fingerprint is not trusted (null). A1 holding the JSON itself is the layout before
+ * this one, still read.
  */
 export async function readWorkbookState<T>(host: ExcelHost): Promise<T | null> {
   return host.run(async (ctx) => {
@@ -447,16 +490,31 @@ export async function readWorkbookState<T>(host: ExcelHost): Promise<T | null> {
     const cell = sheet.getRange('A1');
     cell.load('values');
     await ctx.sync();
-    const text = cell.values[0]?.[0];
-    try {
-      return typeof text === 'string' && text ? (JSON.parse(text) as T) : null;
-    } catch {
-      return null;
-    }
+    const first = cell.values[0]?.[0];
+    const parsed = parseJson(first);
+    if (!isHeader(parsed)) return parsed as T | null;
+    const parts = sheet.getRange(`${parsed.slot}1:${parsed.slot}${parsed.parts}`);
+    parts.load('values');
+    await ctx.sync();
+    const text = parts.values.map((row) => String(row[0] ?? '')).join('');
+    if (text.length !== parsed.length || fingerprint(text) !== parsed.hash) return null;
+    return parseJson(text) as T | null;
   });
 }
 
+function parseJson(text: unknown): unknown {
+  try {
+    return typeof text === 'string' && text ? JSON.parse(text) : null;
+  } catch {
+    return null;
+  }
+}
+
 export async function writeWorkbookState(host: ExcelHost, state: unknown): Promise<void> {
+  const text = JSON.stringify(state);
+  const chunks: string[] = [];
+  for (let i = 0; i < text.length; i += STATE_CHUNK) chunks.push(text.slice(i, i + STATE_CHUNK));
+  if (chunks.length === 0) chunks.push('');
   await host.run(async (ctx) => {
     let sheet = ctx.workbook.worksheets.getItemOrNullObject(STATE_SHEET);
     sheet.load('isNullObject');
@@ -465,9 +523,21 @@ export async function writeWorkbookState(host: ExcelHost, state: unknown): Promi
       sheet = ctx.workbook.worksheets.add(STATE_SHEET);
       sheet.visibility = 'VeryHidden';
     }
-    const cell = sheet.getRange('A1');
-    cell.numberFormat = [['@']];
-    cell.values = [[JSON.stringify(state)]];
+    const a1 = sheet.getRange('A1');
+    a1.load('values');
+    await ctx.sync();
+    const current = parseJson(a1.values[0]?.[0]);
+    const slot = isHeader(current) && current.slot === STATE_SLOTS[0] ? STATE_SLOTS[1] : STATE_SLOTS[0];
+    for (let i = 0; i < chunks.length; i += STATE_CELLS_PER_SYNC) {
+      const part = chunks.slice(i, i + STATE_CELLS_PER_SYNC);
+      const range = sheet.getRange(`${slot}${i + 1}:${slot}${i + part.length}`);
+      range.numberFormat = part.map(() => ['@']);
+      range.values = part.map((c) => [c]);
+      await ctx.sync();
+    }
+    const header: StateHeader = { v: 2, slot, parts: chunks.length, length: text.length, hash: fingerprint(text) };
+    a1.numberFormat = [['@']];
+    a1.values = [[JSON.stringify(header)]];
     await ctx.sync();
   });
 }

@@ -3,12 +3,15 @@ import {
   appendRows,
   ensureTable,
   readTable,
+  readWorkbookState,
   replaceRows,
+  STATE_CHUNK,
   updateRows,
+  writeWorkbookState,
   type Cell,
   type TableSpec,
 } from '../excel/workbook';
-import { SimulatedWorkbook } from './simulated-excel';
+import { CELL_TEXT_LIMIT, SimulatedWorkbook } from './simulated-excel';
 
 const SPEC: TableSpec = {
   name: 'Things',
@@ -118,5 +121,85 @@ describe('simulated workbook: Office.js request semantics', () => {
       ['A', '', ''],
       ['B', '', ''],
     ]);
+  });
+});
+
+describe('simulated workbook: a cell holds 32,767 characters (Excel specifications and limits)', () => {
+  it('refuses a longer text with InvalidArgument and keeps the cell as it was; 32,767 fit', async () => {
+    const wb = new SimulatedWorkbook();
+    await wb.run(async (ctx) => {
+      ctx.workbook.worksheets.getItem('Sheet1').getRange('A1').values = [['x'.repeat(CELL_TEXT_LIMIT)]];
+      await ctx.sync();
+    });
+    await expect(
+      wb.run(async (ctx) => {
+        ctx.workbook.worksheets.getItem('Sheet1').getRange('A1').values = [['y'.repeat(CELL_TEXT_LIMIT + 1)]];
+        await ctx.sync();
+      }),
+    ).rejects.toThrow(/InvalidArgument/);
+    expect(wb.model.sheets[0]!.get(0, 0)).toBe('x'.repeat(CELL_TEXT_LIMIT));
+  });
+});
+
+describe('the workbook sync state across cells', () => {
+  // What the Proposals pane keeps while a send is pending: the whole journal body (here 600 lines,
+  // far past one cell) under its Idempotency-Key.
+  const bigState = (lines: number, key: string) => ({
+    workbookId: 'wb-1',
+    holds: { seq: 42 },
+    pendingSends: {
+      proposals: {
+        key,
+        body: JSON.stringify({
+          type: 'creditLimit',
+          lines: Array.from({ length: lines }, (_, i) => ({
+            customerId: `C${String(i).padStart(6, '0')}`,
+            newCreditLimit: `${10000 + i}.00`,
+            newExpirationDate: '2027-12-31',
+          })),
+        }),
+      },
+    },
+  });
+
+  it('splits a state longer than a cell over cells of at most 30,000 characters and reads it back whole', async () => {
+    const wb = new SimulatedWorkbook();
+    const state = bigState(3000, 'key-1');
+    expect(JSON.stringify(state).length).toBeGreaterThan(5 * CELL_TEXT_LIMIT);
+    await writeWorkbookState(wb, state);
+    expect(await readWorkbookState(wb)).toEqual(state);
+    const sheet = wb.model.sheets.find((s) => s.name === 'CreditDesk sync')!;
+    const texts = sheet.values.flat().filter((v): v is string => typeof v === 'string' && v !== '');
+    expect(texts.every((v) => v.length <= STATE_CHUNK)).toBe(true);
+    // a shorter state later: the header says how many cells count, so no old tail is read
+    await writeWorkbookState(wb, bigState(10, 'key-2'));
+    expect(await readWorkbookState(wb)).toEqual(bigState(10, 'key-2'));
+    await writeWorkbookState(wb, bigState(2000, 'key-3'));
+    expect(await readWorkbookState(wb)).toEqual(bigState(2000, 'key-3'));
+  });
+
+  it('a write that fails midway leaves the previous state whole (its Idempotency-Key too), never a truncated one', async () => {
+    const wb = new SimulatedWorkbook();
+    const before = bigState(1500, 'key-before');
+    await writeWorkbookState(wb, before);
+    for (const failing of [2, 3, 4]) {
+      // sync 1 reads the sheet, 2 reads A1, then one per 100 cells, then A1: fail each in turn
+      wb.failSync(failing, 'InvalidOperation');
+      await expect(writeWorkbookState(wb, bigState(1600, `key-${failing}`))).rejects.toThrow(/InvalidOperation/);
+      expect(await readWorkbookState(wb)).toEqual(before);
+    }
+    await writeWorkbookState(wb, bigState(1600, 'key-after'));
+    expect(await readWorkbookState(wb)).toEqual(bigState(1600, 'key-after'));
+  });
+
+  it('does not trust cells that do not add up to the header (a state edited by hand), and still reads the one-cell layout', async () => {
+    const wb = new SimulatedWorkbook();
+    await writeWorkbookState(wb, bigState(1500, 'k'));
+    const sheet = wb.model.sheets.find((s) => s.name === 'CreditDesk sync')!;
+    const slot = JSON.parse(String(sheet.get(0, 0))).slot === 'B' ? 1 : 2;
+    sheet.set(1, slot, String(sheet.get(1, slot)).slice(1));
+    expect(await readWorkbookState(wb)).toBeNull();
+    sheet.set(0, 0, JSON.stringify({ workbookId: 'old', holds: { seq: 7 } }));
+    expect(await readWorkbookState(wb)).toEqual({ workbookId: 'old', holds: { seq: 7 } });
   });
 });

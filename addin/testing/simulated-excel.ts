@@ -6,7 +6,15 @@
  * - `getItem` of a missing table or sheet fails the sync with ItemNotFound; `getItemOrNullObject`
  *   gives a null object (`isNullObject`);
  * - a request whose payload exceeds 5 MB fails with RequestPayloadSizeLimitExceeded and changes
- *   nothing; a response above 5 MB fails with ResponsePayloadSizeLimitExceeded.
+ *   nothing; a response above 5 MB fails with ResponsePayloadSizeLimitExceeded;
+ * - a text longer than a cell holds (32,767 characters: "Total number of characters that a cell
+ *   can contain", Excel specifications and limits,
+ *   https://support.microsoft.com/office/excel-specifications-and-limits-1672b34d-7043-467e-8e27-269d656771c3)
+ *   fails its write with InvalidArgument (the code Excel gives is not documented; what matters is
+ *   that the write fails and no longer text is kept); the operations queued before it in the same
+ *   sync have run, as in Excel, where a batch is not a transaction;
+ * - a test can make the n-th sync from now fail before it runs anything (`failSync`), as a lost
+ *   connection or a cell in edit mode fails a real one.
  * Tables, ranges (values and number formats), data-validation lists and conditional formats are
  * modelled; `renderGrid` shows the active sheet as a visible grid so screenshots show data.
  * Not modelled: formulas, merged cells, more than one table per sheet row band, undo.
@@ -14,6 +22,8 @@
 import type { Cell, ExcelHost } from '../excel/workbook';
 
 export const PAYLOAD_LIMIT = 5 * 1024 * 1024;
+/** The most characters one cell holds (Excel specifications and limits). */
+export const CELL_TEXT_LIMIT = 32_767;
 
 export class SimulatedExcelError extends Error {
   constructor(
@@ -223,9 +233,15 @@ class RangeProxy extends Proxy<{ sheet: SheetModel; rect: Rect }> {
   set values(v: Cell[][]) {
     this.ctx.queue(JSON.stringify(v).length + 32, () => {
       const { sheet, rect } = this.target();
-      checkShape(v, rect, 'values').forEach((row, i) =>
-        row.forEach((x, j) => sheet.set(rect.r0 + i, rect.c0 + j, (x ?? '') as Cell)),
-      );
+      const rows = checkShape(v, rect, 'values');
+      for (const row of rows)
+        for (const x of row)
+          if (typeof x === 'string' && x.length > CELL_TEXT_LIMIT)
+            throw new SimulatedExcelError(
+              'InvalidArgument',
+              `a cell holds at most ${CELL_TEXT_LIMIT} characters; this text has ${x.length}`,
+            );
+      rows.forEach((row, i) => row.forEach((x, j) => sheet.set(rect.r0 + i, rect.c0 + j, (x ?? '') as Cell)));
     });
   }
   get numberFormat(): string[][] {
@@ -616,6 +632,8 @@ class SimulatedContext {
   constructor(
     readonly model: WorkbookModel,
     private onSync: (r: SyncRecord) => void,
+    /** Called before each sync runs; throwing fails that sync with nothing of it applied. */
+    private beforeSync: () => void = () => undefined,
   ) {
     this.workbook = {
       tables: new TableCollectionProxy(this, null),
@@ -638,6 +656,7 @@ class SimulatedContext {
     this.responseBytes = 0;
     // A real request crosses a process boundary: yield so the page stays responsive.
     await new Promise((r) => setTimeout(r, 0));
+    this.beforeSync();
     if (requestBytes > PAYLOAD_LIMIT)
       throw new SimulatedExcelError(
         'RequestPayloadSizeLimitExceeded',
@@ -673,8 +692,22 @@ export class SimulatedWorkbook implements ExcelHost {
     const [x, y] = this.apiVersion.split('.').map(Number);
     return a! < x! || (a === x && b! <= y!);
   }
+  private failures: { after: number; code: string }[] = [];
+  /** Fails the n-th sync from now (1 = the next one) with `code`, before it runs anything. */
+  failSync(n: number, code = 'GeneralException'): void {
+    this.failures.push({ after: n, code });
+  }
   async run<T>(batch: (ctx: Excel.RequestContext) => Promise<T>): Promise<T> {
-    const ctx = new SimulatedContext(this.model, (r) => this.syncs.push(r));
+    const ctx = new SimulatedContext(
+      this.model,
+      (r) => this.syncs.push(r),
+      () => {
+        for (const f of this.failures) f.after--;
+        const due = this.failures.find((f) => f.after === 0);
+        this.failures = this.failures.filter((f) => f.after > 0);
+        if (due) throw new SimulatedExcelError(due.code, 'the sync failed (simulated)');
+      },
+    );
     try {
       return await batch(ctx as unknown as Excel.RequestContext);
     } finally {
