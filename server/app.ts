@@ -75,10 +75,11 @@ const apiSecurity: MiddlewareHandler<AppEnv> = secureHeaders({
 });
 
 const under = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
-const securityFor = (path: string) =>
-  under(path, '/addin') ? addinSecurity : under(path, '/docs') ? docsSecurity : apiSecurity;
 
 export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
+  const paneSecurity = addinSecurity(deps.config.officeJsUrl);
+  const securityFor = (path: string) =>
+    under(path, '/addin') ? paneSecurity : under(path, '/docs') ? docsSecurity : apiSecurity;
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) {
@@ -152,7 +153,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   docsRoutes(app);
-  addinRoutes(app);
+  addinRoutes(app, deps.config.officeJsUrl);
 
   userRoutes(app);
   customerRoutes(app);

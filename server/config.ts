@@ -11,6 +11,13 @@ const Env = z.object({
   ALLOWED_ORIGINS: z.string().default(''),
   HTTPS: z.enum(['0', '1']).default('0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * Where the task pane loads office.js from. Default: the copy from the @microsoft/office-js
+   * package that this server serves at /addin/office-js/ (offline, the tests). Microsoft marks that
+   * copy unsupported and store add-ins must load office.js from its CDN:
+   * OFFICE_JS_URL=https://appsforoffice.microsoft.com/lib/1/hosted/office.js.
+   */
+  OFFICE_JS_URL: z.url({ protocol: /^https$/, error: 'OFFICE_JS_URL must be an https URL of office.js' }).optional(),
 });
 
 export type ServerEnv = z.infer<typeof Env>;

@@ -19,7 +19,11 @@ async function main(): Promise<void> {
     schema: env.DATABASE_SCHEMA,
     onEventError: (message) => log.warn(message),
   });
-  const app = createApp({ handle, log, config: { allowedOrigins: allowedOrigins(env), jsonBodyLimit: 1024 * 1024 } });
+  const app = createApp({
+    handle,
+    log,
+    config: { allowedOrigins: allowedOrigins(env), jsonBodyLimit: 1024 * 1024, officeJsUrl: env.OFFICE_JS_URL },
+  });
   // One token file per database: a PostgreSQL demo never overwrites the SQLite demo's tokens.
   const tokensFile = demoTokensFile(env.DATABASE_URL, env.DATABASE_SCHEMA);
   // Under the startup lock that the migrations took: several servers starting together on one

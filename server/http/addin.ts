@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Hono, MiddlewareHandler } from 'hono';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { secureHeaders } from 'hono/secure-headers';
@@ -48,34 +50,40 @@ const OFFICE_FRAME_ANCESTORS = [
  * (manifest.xml) from this server; no Cross-Origin-Opener-Policy or Origin-Agent-Cluster, which
  * could cut the pane off from Office's own windows.
  */
-export const addinSecurity: MiddlewareHandler<AppEnv> = secureHeaders({
-  contentSecurityPolicy: {
-    defaultSrc: ["'self'"],
-    scriptSrc: ["'self'"],
-    styleSrc: ["'self'", "'unsafe-inline'"],
-    imgSrc: ["'self'", 'data:'],
-    fontSrc: ["'self'", 'data:'],
-    connectSrc: ["'self'", 'https:', 'http://localhost:*', 'http://127.0.0.1:*'],
-    objectSrc: ["'none'"],
-    baseUri: ["'self'"],
-    formAction: ["'self'"],
-    frameAncestors: OFFICE_FRAME_ANCESTORS,
-  },
-  xFrameOptions: false,
-  referrerPolicy: 'no-referrer',
-  crossOriginResourcePolicy: 'cross-origin',
-  crossOriginOpenerPolicy: false,
-  originAgentCluster: false,
-  strictTransportSecurity: false,
-  removePoweredBy: false,
-});
+export const addinSecurity = (officeJsUrl?: string): MiddlewareHandler<AppEnv> =>
+  secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'self'"],
+      // office.js from Microsoft's CDN (OFFICE_JS_URL) loads its host scripts from the same origin.
+      scriptSrc: officeJsUrl ? ["'self'", new URL(officeJsUrl).origin] : ["'self'"],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:'],
+      fontSrc: ["'self'", 'data:'],
+      connectSrc: ["'self'", 'https:', 'http://localhost:*', 'http://127.0.0.1:*'],
+      objectSrc: ["'none'"],
+      baseUri: ["'self'"],
+      formAction: ["'self'"],
+      frameAncestors: OFFICE_FRAME_ANCESTORS,
+    },
+    xFrameOptions: false,
+    referrerPolicy: 'no-referrer',
+    crossOriginResourcePolicy: 'cross-origin',
+    crossOriginOpenerPolicy: false,
+    originAgentCluster: false,
+    strictTransportSecurity: false,
+    removePoweredBy: false,
+  });
+
+/** Where the built page names office.js; OFFICE_JS_URL replaces it when set. */
+const PACKAGED_OFFICE_JS = 'src="/addin/office-js/office.js"';
 
 /**
  * The task pane at /addin/: the Vite build when it exists, else the static files of addin/public
- * (icons); office.js at /addin/office-js/. Roots are resolved per request so a build made after
+ * (icons); office.js at /addin/office-js/, which the page loads unless `officeJsUrl` names
+ * another (OFFICE_JS_URL: Microsoft's CDN, as store add-ins must). Roots are resolved per request so a build made after
  * the server started is served too.
  */
-export function addinRoutes(app: Hono<AppEnv>): void {
+export function addinRoutes(app: Hono<AppEnv>, officeJsUrl?: string): void {
   const lazy = (root: string, prefix: RegExp): MiddlewareHandler<AppEnv> => {
     let handler: MiddlewareHandler<AppEnv> | null = null;
     return async (c, next) => {
@@ -84,6 +92,17 @@ export function addinRoutes(app: Hono<AppEnv>): void {
       return handler(c, next);
     };
   };
+  if (officeJsUrl) {
+    // The page as built, naming Microsoft's office.js instead of the packaged copy (read per
+    // request: a build made after the server started is served too).
+    const page = join(BUILT, 'taskpane.html');
+    app.get('/addin/taskpane.html', async (c, next) => {
+      if (!existsSync(page)) return next();
+      const html = await readFile(page, 'utf8');
+      c.header('Cache-Control', 'no-cache');
+      return c.html(html.replace(PACKAGED_OFFICE_JS, `src="${encodeURI(officeJsUrl)}"`));
+    });
+  }
   app.use('/addin/office-js/*', lazy(OFFICE_JS, /^\/addin\/office-js/));
   app.use('/addin/*', lazy(BUILT, /^\/addin/));
   app.use('/addin/*', lazy(SOURCE_ASSETS, /^\/addin/));

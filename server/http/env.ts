@@ -10,6 +10,8 @@ interface AppConfig {
   jsonBodyLimit: number;
   /** How often GET /changes/stream sends a heartbeat comment (default 15 s; tests shorten it). */
   streamHeartbeatMs?: number;
+  /** Where the task pane loads office.js from (OFFICE_JS_URL); default the packaged copy this server serves. */
+  officeJsUrl?: string | undefined;
 }
 
 export interface Deps {

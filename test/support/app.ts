@@ -97,7 +97,7 @@ export async function readTestResponse(res: Response): Promise<TestResponse> {
 /** A fresh app on a fresh database: a temp SQLite file, or a new PostgreSQL schema. */
 export async function startTestApp(
   dialect: TestDialect,
-  options: { allowedOrigins?: string[]; streamHeartbeatMs?: number; clock?: Clock } = {},
+  options: { allowedOrigins?: string[]; streamHeartbeatMs?: number; clock?: Clock; officeJsUrl?: string } = {},
 ): Promise<TestApp> {
   let dir: string | undefined;
   let schema: string | undefined;
@@ -116,6 +116,7 @@ export async function startTestApp(
       allowedOrigins: options.allowedOrigins ?? ['http://localhost:3000'],
       jsonBodyLimit: 1024 * 1024,
       streamHeartbeatMs: options.streamHeartbeatMs,
+      officeJsUrl: options.officeJsUrl,
     },
   });
   const tokens = {} as TestApp['tokens'];
