@@ -44,6 +44,19 @@ export function cellDate(v: Cell, what: string): Parsed<CalendarDate> {
     : { ok: false, message: `${what} "${String(v)}" is not a date (use YYYY-MM-DD)` };
 }
 
+/**
+ * A date (YYYY-MM-DD) as Excel's date serial, for a cell formatted as a date: Excel sorts and
+ * filters it as a date, and {@link cellDate} reads it back. Empty for no date.
+ */
+export const dateCell = (d: string | null | undefined): Cell => (d ? toDayNumber(d.slice(0, 10)) - SERIAL_EPOCH : '');
+
+/** An instant (ISO 8601, UTC) as a date-time serial to the minute (days plus the fraction of the day). */
+export function dateTimeCell(iso: string | null | undefined): Cell {
+  if (!iso) return '';
+  const minutes = Number(iso.slice(11, 13)) * 60 + Number(iso.slice(14, 16));
+  return toDayNumber(iso.slice(0, 10)) - SERIAL_EPOCH + minutes / 1440;
+}
+
 export const cellText = (v: Cell | undefined) => (v === undefined || v === null ? '' : String(v).trim());
 
 /** Money for a cell: a number Excel formats (exact for amounts below 2^53 cents). */

@@ -23,7 +23,7 @@ export function officeHost(): ExcelHost {
   };
 }
 
-type ColumnKind = 'text' | 'money' | 'percent' | 'date' | 'integer' | 'general';
+type ColumnKind = 'text' | 'money' | 'percent' | 'date' | 'dateTime' | 'integer' | 'general';
 
 export interface ColumnSpec {
   header: string;
@@ -49,7 +49,9 @@ const NUMBER_FORMATS: Record<ColumnKind, string> = {
   // No currency symbol: one sheet holds amounts in several currencies, named by its Currency column.
   money: '#,##0.00',
   percent: '0.00',
+  // Written as date serials (addin/excel/cells.ts dateCell, dateTimeCell), shown as ISO dates.
   date: 'yyyy-mm-dd',
+  dateTime: 'yyyy-mm-dd hh:mm',
   integer: '0',
   general: 'General',
 };
@@ -85,6 +87,34 @@ export function chunkRows<T extends readonly Cell[]>(
   if (rows.length > start) chunks.push({ start, rows: rows.slice(start) });
   return chunks;
 }
+
+/**
+ * Adds rows at the end of a table with their number formats set before their values, in one
+ * request: Excel converts a text by the format its cell has when the value arrives (an id "00123"
+ * becomes 123, "2026-12-08" a date serial, "-Acme" a formula), so the rows are added blank, then
+ * formatted, then filled.
+ */
+function addFormattedRows(
+  table: Excel.Table,
+  sheet: Excel.Worksheet,
+  firstRow: number,
+  firstColumn: number,
+  width: number,
+  rows: readonly (readonly Cell[])[],
+  formats: readonly string[],
+): void {
+  table.rows.add(
+    undefined,
+    rows.map(() => new Array<Cell>(width).fill('')),
+  );
+  const range = sheet.getRangeByIndexes(firstRow, firstColumn, rows.length, width);
+  range.numberFormat = rows.map(() => [...formats]);
+  range.values = rows as Cell[][];
+}
+
+/** Estimated bytes of a chunk written by {@link addFormattedRows}: the blank rows, the formats and the values. */
+const chunkBytes = (rows: readonly (readonly Cell[])[], formats: readonly string[]) =>
+  rows.reduce((s, r) => s + rowBytes(r, formats) + 3 * r.length + 2, 0);
 
 /** Calculation (ExcelApi 1.6) and, where supported, screen updating (1.9) wait for the next sync. */
 function suspend(ctx: Excel.RequestContext, host: ExcelHost): void {
@@ -131,6 +161,8 @@ export async function ensureTable(host: ExcelHost, spec: TableSpec): Promise<{ c
     if (existing.isNullObject) {
       const ws = sheet.isNullObject ? ctx.workbook.worksheets.add(spec.sheet) : sheet;
       const header = ws.getRangeByIndexes(0, 0, 1, spec.columns.length);
+      // Text before the names: a header such as "1-30" would otherwise become a date.
+      header.numberFormat = [spec.columns.map(() => '@')];
       header.values = [spec.columns.map((c) => c.header)];
       const table = ws.tables.add(header, true);
       table.name = spec.name;
@@ -250,18 +282,8 @@ export async function replaceRows(
     let done = 0;
     for (const chunk of chunkRows(shaped, formats)) {
       suspend(ctx, host);
-      table.rows.add(undefined, chunk.rows as Cell[][]);
-      const range = sheet.getRangeByIndexes(
-        info.headerRow + 1 + chunk.start,
-        info.firstColumn,
-        chunk.rows.length,
-        width,
-      );
-      range.numberFormat = chunk.rows.map(() => formats);
-      maxRequestBytes = Math.max(
-        maxRequestBytes,
-        chunk.rows.reduce((s, r) => s + rowBytes(r, formats), 0),
-      );
+      addFormattedRows(table, sheet, info.headerRow + 1 + chunk.start, info.firstColumn, width, chunk.rows, formats);
+      maxRequestBytes = Math.max(maxRequestBytes, chunkBytes(chunk.rows, formats));
       await ctx.sync();
       syncs++;
       done += chunk.rows.length;
@@ -388,8 +410,9 @@ export async function updateRows(
       if (!pending) suspend(ctx, host);
       for (const r of runs) {
         const range = sheet.getRangeByIndexes(info.headerRow + 1 + u.row, info.firstColumn + r.at, 1, r.width);
-        range.values = [u.values.slice(r.from, r.from + r.width)];
+        // The format first: Excel converts a value by the format the cell has when it arrives.
         range.numberFormat = [r.formats];
+        range.values = [u.values.slice(r.from, r.from + r.width)];
       }
       bytes += cost;
       pending++;
@@ -412,17 +435,16 @@ export async function appendRows(host: ExcelHost, spec: TableSpec, rows: readonl
     let maxRequestBytes = 0;
     for (const chunk of chunkRows(rows, formats)) {
       suspend(ctx, host);
-      table.rows.add(undefined, chunk.rows as Cell[][]);
-      table.worksheet.getRangeByIndexes(
+      addFormattedRows(
+        table,
+        table.worksheet,
         info.headerRow + 1 + info.rowCount + chunk.start,
         info.firstColumn,
-        chunk.rows.length,
         info.headers.length,
-      ).numberFormat = chunk.rows.map(() => formats);
-      maxRequestBytes = Math.max(
-        maxRequestBytes,
-        chunk.rows.reduce((s, r) => s + rowBytes(r, formats), 0),
+        chunk.rows,
+        formats,
       );
+      maxRequestBytes = Math.max(maxRequestBytes, chunkBytes(chunk.rows, formats));
       await ctx.sync();
       syncs++;
     }

@@ -4,7 +4,7 @@
  * of `GET /api/v1/aging` (definitionId, poolId, currency, since → items, nextCursor, lastSeq);
  * Refresh pulls only rows changed since the stored sequence and updates them in place.
  */
-import { moneyCellFromString } from '../excel/cells';
+import { dateCell, moneyCellFromString } from '../excel/cells';
 import {
   appendRows,
   replaceRows,
@@ -54,7 +54,7 @@ export function agingSpec(def: AgingDefinitionJson): TableSpec {
       { header: 'Remaining credit', kind: 'money' },
       { header: 'Disputed', kind: 'money' },
       { header: 'Indicator', kind: 'text' },
-      { header: 'Snapshot', kind: 'text' },
+      { header: 'Snapshot', kind: 'date' },
       { header: 'Stale', kind: 'text' },
       { header: 'Version', kind: 'integer' },
     ],
@@ -75,7 +75,7 @@ export function agingCells(def: AgingDefinitionJson, r: AgingRowJson): Cell[] {
     moneyCellFromString(r.remainingCredit),
     moneyCellFromString(r.disputedAmount),
     r.indicator ?? '',
-    r.snapshotAt ? r.snapshotAt.slice(0, 10) : '',
+    dateCell(r.snapshotAt),
     r.stale ? 'stale' : '',
     r.version,
   ];

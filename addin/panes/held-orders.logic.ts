@@ -5,7 +5,7 @@
  * conflict with its current values, written beside the row, never over the user's decision.
  */
 import { isValidDate } from '../../shared/dates';
-import { cellDate, cellText, isBlank, moneyCellFromString, recordsOf } from '../excel/cells';
+import { cellDate, cellText, dateTimeCell, isBlank, moneyCellFromString, recordsOf } from '../excel/cells';
 import {
   appendRows,
   readTable,
@@ -35,7 +35,7 @@ export const HELD_ORDERS: TableSpec = {
     { header: 'Currency', kind: 'text' },
     { header: 'Reason', kind: 'text' },
     { header: 'Details', kind: 'text' },
-    { header: 'Held at', kind: 'text' },
+    { header: 'Held at', kind: 'dateTime' },
     { header: 'Version', kind: 'integer' },
     { header: 'Status', kind: 'text' },
     { header: 'Decision', kind: 'text', list: DECISIONS },
@@ -63,7 +63,7 @@ export function serverCells(h: HoldJson): Cell[] {
     h.currency ?? '',
     h.forced ? 'forced' : h.summaryReason,
     h.reasons.map((r) => r.explanation).join('; '),
-    h.heldAt.slice(0, 16).replace('T', ' '),
+    dateTimeCell(h.heldAt),
     h.version,
     h.status,
   ];

@@ -11,7 +11,7 @@ import {
   type Cell,
   type TableSpec,
 } from '../excel/workbook';
-import { CELL_TEXT_LIMIT, SimulatedWorkbook } from './simulated-excel';
+import { CELL_TEXT_LIMIT, excelStores, SimulatedWorkbook } from './simulated-excel';
 
 const SPEC: TableSpec = {
   name: 'Things',
@@ -201,5 +201,47 @@ describe('the workbook sync state across cells', () => {
     expect(await readWorkbookState(wb)).toBeNull();
     sheet.set(0, 0, JSON.stringify({ workbookId: 'old', holds: { seq: 7 } }));
     expect(await readWorkbookState(wb)).toEqual({ workbookId: 'old', holds: { seq: 7 } });
+  });
+});
+
+describe("the adapter follows Excel's rules: number formats before values", () => {
+  const TEXTS: TableSpec = {
+    name: 'Texts',
+    sheet: 'Texts',
+    columns: [
+      { header: 'Id', kind: 'text' },
+      { header: 'Name', kind: 'text' },
+      { header: 'Held at', kind: 'text' },
+      { header: 'Amount', kind: 'money' },
+      { header: '1-30', kind: 'money' },
+    ],
+  };
+  const row: Cell[] = ['00123', '-Acme & Co', '2026-12-08', 1234.5, 0];
+
+  it('Excel itself turns texts into numbers, dates and formulas in a General cell (the simulation of the rule)', () => {
+    expect(excelStores('00123', 'General')).toBe(123);
+    expect(excelStores('2026-12-08', 'General')).toBe(46364);
+    expect(excelStores('1-30', 'General')).toBe('1-30');
+    expect(excelStores('-Acme', 'General')).toBe('#NAME?');
+    expect(excelStores('=1+1', 'General')).toBe('#NAME?');
+    expect(excelStores('-5', 'General')).toBe(-5);
+    for (const v of ['00123', '-Acme', '2026-12-08', '=1+1']) expect(excelStores(v, '@')).toBe(v);
+  });
+
+  it('ids, names and dates written as text stay text, through replace, append and update', async () => {
+    const wb = new SimulatedWorkbook();
+    await replaceRows(wb, TEXTS, [row, ['C0042', '+Plus', '2026-01-31', 1, 2]]);
+    await appendRows(wb, TEXTS, [['007', '=SUM(A1)', '2026-02-01', 3, 4]]);
+    await updateRows(wb, TEXTS, 'Id', [{ row: 1, values: ['0099', '-Minus'] }]);
+    const t = wb.records('Texts');
+    expect(t.map((r) => [r.Id, r.Name, r['Held at']])).toEqual([
+      ['00123', '-Acme & Co', '2026-12-08'],
+      ['0099', '-Minus', '2026-01-31'],
+      ['007', '=SUM(A1)', '2026-02-01'],
+    ]);
+    expect(t.map((r) => r.Amount)).toEqual([1234.5, 1, 3]);
+    // the header cells are text too: "1-30" is still the column's name
+    const { info } = await readTable(wb, 'Texts');
+    expect(info.headers).toEqual(['Id', 'Name', 'Held at', 'Amount', '1-30']);
   });
 });

@@ -25,6 +25,39 @@ export const PAYLOAD_LIMIT = 5 * 1024 * 1024;
 /** The most characters one cell holds (Excel specifications and limits). */
 export const CELL_TEXT_LIMIT = 32_767;
 
+const EXCEL_EPOCH_MS = Date.UTC(1899, 11, 30);
+const NUMERIC_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+const ISO_DATE_TEXT = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/**
+ * What Excel keeps of a text written into a cell through `Range.values` or `TableRowCollection.add`,
+ * given the cell's number format at that moment (so a format set after the value comes too late):
+ * - a text starting with "=", "+" or "-" is taken as a formula ("If the returned value starts with
+ *   a plus ("+"), minus ("-"), or equal sign ("="), Excel interprets this value as a formula",
+ *   https://learn.microsoft.com/javascript/api/excel/excel.range#excel-excel-range-values-member):
+ *   "-5" evaluates to the number −5, "-Acme" or "=oops" to the error #NAME?;
+ * - in a cell formatted as text ("@", "Number format codes",
+ *   https://support.microsoft.com/office/number-format-codes-5026bbd6-04bc-48cd-bf33-80f18b4eae68)
+ *   the text is kept as it is, and no formula is made;
+ * - otherwise a number written as text becomes the number ("00123" is 123: ids lose their leading
+ *   zeros) and a date written as text becomes its date serial ("2026-12-08" is 46364), as when
+ *   typed into a General cell ("Change the format of a cell",
+ *   https://support.microsoft.com/office/format-numbers-as-dates-or-times-418bd3fe-0577-47c8-8caa-b4d30c528309).
+ * Numbers and booleans are kept.
+ */
+export function excelStores(v: Cell, format: string): Cell {
+  if (typeof v !== 'string' || format === '@') return v;
+  if (NUMERIC_TEXT.test(v)) return Number(v);
+  if (/^[=+-]/.test(v)) return '#NAME?';
+  const d = ISO_DATE_TEXT.exec(v);
+  if (d) {
+    const ms = Date.UTC(Number(d[1]), Number(d[2]) - 1, Number(d[3]));
+    const back = new Date(ms);
+    if (back.getUTCMonth() === Number(d[2]) - 1) return Math.round((ms - EXCEL_EPOCH_MS) / 86_400_000);
+  }
+  return v;
+}
+
 export class SimulatedExcelError extends Error {
   constructor(
     readonly code: string,
@@ -241,7 +274,13 @@ class RangeProxy extends Proxy<{ sheet: SheetModel; rect: Rect }> {
               'InvalidArgument',
               `a cell holds at most ${CELL_TEXT_LIMIT} characters; this text has ${x.length}`,
             );
-      rows.forEach((row, i) => row.forEach((x, j) => sheet.set(rect.r0 + i, rect.c0 + j, (x ?? '') as Cell)));
+      rows.forEach((row, i) =>
+        row.forEach((x, j) => {
+          const r = rect.r0 + i;
+          const c = rect.c0 + j;
+          sheet.set(r, c, excelStores((x ?? '') as Cell, sheet.format(r, c)));
+        }),
+      );
     });
   }
   get numberFormat(): string[][] {
@@ -411,7 +450,13 @@ class TableRowsProxy extends Proxy<TableModel> {
             a.rows += inserted;
         }
       }
-      values.forEach((row, i) => row.forEach((v, j) => t.sheet.set(t.headerRow + 1 + at + i, t.c0 + j, v ?? '')));
+      values.forEach((row, i) =>
+        row.forEach((v, j) => {
+          const r = t.headerRow + 1 + at + i;
+          const c = t.c0 + j;
+          t.sheet.set(r, c, excelStores(v ?? '', t.sheet.format(r, c)));
+        }),
+      );
       t.rowCount += values.length;
     });
   }
@@ -803,6 +848,11 @@ function displayed(v: Cell, format: string): string {
     if (format === '#,##0.00') return v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
     if (format === '0.00') return v.toFixed(2);
     if (format === '0') return v.toFixed(0);
+    if (format === 'yyyy-mm-dd' || format === 'yyyy-mm-dd hh:mm') {
+      // A date serial: days since 1899-12-30, the fraction the time of day.
+      const iso = new Date(EXCEL_EPOCH_MS + Math.round(v * 1440) * 60_000).toISOString();
+      return format === 'yyyy-mm-dd' ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
+    }
   }
   return String(v);
 }
