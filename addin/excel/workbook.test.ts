@@ -192,9 +192,10 @@ function mockHost(opts: {
 
 describe('excel adapter (office-addin-mock)', () => {
   it('creates the sheet and the table when they are missing, headers from the spec', async () => {
-    const { host, calls } = mockHost({ tableExists: false });
+    const { host, calls } = mockHost({ tableExists: false, stateText: null });
     const r = await ensureTable(host, SPEC);
     expect(r.created).toBe(true);
+    expect(calls.sheetsAdded).toEqual(['Held orders']);
     expect(calls.tablesAdded).toHaveLength(1);
     expect(calls.tablesAdded[0]).toEqual([expect.anything(), true]);
   });

@@ -146,7 +146,8 @@ async function tableInfo(ctx: Excel.RequestContext, table: Excel.Table): Promise
 
 /**
  * Finds the table by name, creating its sheet and the table when missing; columns the spec has and
- * the table lacks are added at the end (a user's extra columns are kept). Formats, the drop-down
+ * the table lacks are added at the end (a user's extra columns are kept). A user's own sheet or
+ * table that has the name is refused with a message, never written over. Formats, the drop-down
  * lists and conditional formats are applied to the whole data body.
  * @returns whether the table was created
  */
@@ -159,7 +160,13 @@ export async function ensureTable(host: ExcelHost, spec: TableSpec): Promise<{ c
     await ctx.sync();
     let created = false;
     if (existing.isNullObject) {
-      const ws = sheet.isNullObject ? ctx.workbook.worksheets.add(spec.sheet) : sheet;
+      // A sheet of that name without the table is the user's (sheet names are unique and compared
+      // without case): never written over.
+      if (!sheet.isNullObject)
+        throw new Error(
+          `a sheet named "${spec.sheet}" already exists and holds no CreditDesk table: CreditDesk does not write over it. Rename or delete that sheet, then try again.`,
+        );
+      const ws = ctx.workbook.worksheets.add(spec.sheet);
       const header = ws.getRangeByIndexes(0, 0, 1, spec.columns.length);
       // Text before the names: a header such as "1-30" would otherwise become a date.
       header.numberFormat = [spec.columns.map(() => '@')];
@@ -172,6 +179,12 @@ export async function ensureTable(host: ExcelHost, spec: TableSpec): Promise<{ c
       created = true;
     } else {
       const info = await tableInfo(ctx, existing);
+      // Table names are unique in a workbook: one of ours always has its key (first) column.
+      const key = spec.columns[0]!.header;
+      if (!info.headers.includes(key))
+        throw new Error(
+          `the table "${spec.name}" in this workbook is not CreditDesk's (it has no "${key}" column): CreditDesk does not write over it. Rename that table (Table Design, Table Name), then try again.`,
+        );
       const missing = spec.columns.filter((c) => !info.headers.includes(c.header));
       for (const c of missing) existing.columns.add(undefined, undefined, c.header);
       if (missing.length) await ctx.sync();

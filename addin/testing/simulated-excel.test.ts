@@ -245,3 +245,34 @@ describe("the adapter follows Excel's rules: number formats before values", () =
     expect(info.headers).toEqual(['Id', 'Name', 'Held at', 'Amount', '1-30']);
   });
 });
+
+describe('names the user already uses', () => {
+  it("refuses to write over the user's own sheet or table of the same name, and changes nothing", async () => {
+    const wb = new SimulatedWorkbook();
+    await wb.run(async (ctx) => {
+      const sheet = ctx.workbook.worksheets.add('things'); // sheet names are compared without case
+      sheet.getRange('A1:B1').values = [['My notes', 'keep me']];
+      await ctx.sync();
+    });
+    await expect(replaceRows(wb, SPEC, [['T-1', 1, '']])).rejects.toThrow(
+      /a sheet named "Things" already exists and holds no CreditDesk table/,
+    );
+    const sheet = wb.model.sheets.find((s) => s.name === 'things')!;
+    expect([sheet.get(0, 0), sheet.get(0, 1), sheet.get(1, 0)]).toEqual(['My notes', 'keep me', '']);
+    expect(wb.table('Things')).toBeUndefined();
+
+    // a table of the user's called Things, elsewhere, with other columns
+    const other = new SimulatedWorkbook();
+    await other.run(async (ctx) => {
+      const ws = ctx.workbook.worksheets.getItem('Sheet1');
+      const header = ws.getRange('A1:B1');
+      header.values = [['Region', 'Budget']];
+      ws.tables.add(header, true).name = 'Things';
+      await ctx.sync();
+    });
+    await expect(replaceRows(other, SPEC, [['T-1', 1, '']])).rejects.toThrow(
+      /the table "Things" in this workbook is not CreditDesk's \(it has no "Id" column\)/,
+    );
+    expect(other.records('Things')).toEqual([]);
+  });
+});
