@@ -28,10 +28,21 @@ export function cellMoney(v: Cell, what: string): Parsed<Money> {
   return r.ok ? r : { ok: false, message: `${what} "${String(v)}" is not an amount` };
 }
 
-export function cellRate(v: Cell, what: string): Parsed<Rate> {
+function cellRate(v: Cell, what: string): Parsed<Rate> {
   const s = typeof v === 'number' ? String(Math.round(v * 10_000) / 10_000) : String(v).trim().replace(/%$/, '');
   const r = tryParseRate(s);
   return r.ok ? r : { ok: false, message: `${what} "${String(v)}" is not a percentage` };
+}
+
+/**
+ * A percentage cell, read with its number format: Excel keeps a typed "10%" (or 10 typed into a cell
+ * formatted as a percentage) as 0.1 in a percent-formatted cell, so a number there is a fraction of
+ * one; a number in any other cell is the percentage itself ("10" is 10 %), and text is read with
+ * or without its "%".
+ */
+export function cellPercent(v: Cell, format: string | undefined, what: string): Parsed<Rate> {
+  if (typeof v === 'number' && format?.includes('%')) return cellRate(Math.round(v * 1_000_000) / 10_000, what);
+  return cellRate(v, what);
 }
 
 /** A date cell: an ISO date typed as text, or a date serial. "31/12/2027" or "next week" is refused. */

@@ -206,23 +206,32 @@ export interface TableContent {
   info: TableInfo;
   /** Data rows as Excel holds them now (after any sorting or edits by the user). */
   rows: Cell[][];
+  /** The cells' number formats, when asked for: what a typed "10%" is (0.1 in a cell Excel formatted as a percentage). */
+  formats?: string[][];
 }
 
 /** Reads the table back (headers and every data row), in chunks so each response stays small. */
-export async function readTable(host: ExcelHost, name: string, rowsPerRequest = 5000): Promise<TableContent> {
+export async function readTable(
+  host: ExcelHost,
+  name: string,
+  rowsPerRequest = 5000,
+  options: { formats?: boolean } = {},
+): Promise<TableContent> {
   return host.run(async (ctx) => {
     const table = ctx.workbook.tables.getItem(name);
     const info = await tableInfo(ctx, table);
     const sheet = table.worksheet;
     const rows: Cell[][] = [];
+    const formats: string[][] = [];
     for (let start = 0; start < info.rowCount; start += rowsPerRequest) {
       const n = Math.min(rowsPerRequest, info.rowCount - start);
       const range = sheet.getRangeByIndexes(info.headerRow + 1 + start, info.firstColumn, n, info.headers.length);
-      range.load('values');
+      range.load(options.formats ? ['values', 'numberFormat'] : 'values');
       await ctx.sync();
       rows.push(...(range.values as Cell[][]));
+      if (options.formats) formats.push(...(range.numberFormat as string[][]));
     }
-    return { info, rows };
+    return options.formats ? { info, rows, formats } : { info, rows };
   });
 }
 

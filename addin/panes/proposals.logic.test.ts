@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { lineErrors, lineOf, parseProposal } from './proposals.logic';
+import { excelTyped } from '../testing/simulated-excel';
 
 describe('proposal rows (bad input is marked before anything is sent)', () => {
   it('reads a new limit, a % change, an expiry, a temporary window', () => {
@@ -65,5 +66,23 @@ describe('proposal rows (bad input is marked before anything is sent)', () => {
         { path: 'type', message: 'x' },
       ]),
     ).toEqual(new Map([[2, ['newToDate: ended', 'customerId: unknown']]]));
+  });
+});
+
+describe('a % change as Excel keeps it (issue 21: "10 %" was read as +0.1 %)', () => {
+  const typed = (text: string | number, format = 'General') => {
+    const cell = excelTyped(text, format);
+    return parseProposal({ Customer: 'C1', '% change': cell.value }, 0, { '% change': cell.format })!;
+  };
+  it('"10%" typed into a plain cell is 0.1 in a percent-formatted cell: a 10 % change', () => {
+    expect(excelTyped('10%', 'General')).toEqual({ value: 0.1, format: '0%' });
+    expect(typed('10%').pctChange).toBe(100_000n);
+    expect(typed('-2.5%').pctChange).toBe(-25_000n);
+  });
+  it('a number in a plain cell is the percentage itself; in a percent cell, 10 and 0.1 both mean 10 % (Excel’s percent entry)', () => {
+    expect(typed(10).pctChange).toBe(100_000n);
+    expect(typed(10, '0.00%').pctChange).toBe(100_000n);
+    expect(typed(0.1, '0.00%').pctChange).toBe(100_000n);
+    expect(typed(0.1).pctChange).toBe(1_000n);
   });
 });

@@ -18,7 +18,7 @@ import {
 import {
   cellDate,
   cellMoney,
-  cellRate,
+  cellPercent,
   cellText,
   isBlank,
   moneyCell,
@@ -54,6 +54,7 @@ export const PROPOSALS: TableSpec = {
     { header: 'Expiry', kind: 'text' },
     { header: 'Temporary from', kind: 'text' },
     { header: 'Temporary to', kind: 'text' },
+    { header: 'Limit after', kind: 'money' },
     { header: 'Available now', kind: 'money' },
     { header: 'Projected available', kind: 'money' },
     { header: 'Projected % used', kind: 'percent' },
@@ -67,8 +68,9 @@ export const PROPOSALS: TableSpec = {
 /** The customer's details the pane writes, in table order from `Name`: the currency of the line's limits among them. */
 const DETAIL_COLUMNS = ['Name', 'Currency', 'Current limit'] as const;
 
-/** The columns the pane writes, in table order from `Available now`. */
+/** The columns the pane writes, in table order from `Limit after` (the limit a row sets: a % change applied). */
 export const RESULT_COLUMNS = [
+  'Limit after',
   'Available now',
   'Projected available',
   'Projected % used',
@@ -92,7 +94,7 @@ export interface ProposalRow {
 }
 
 /** One proposal from its cells; bad input (SPEC "Bad input") becomes messages on the row. Blank rows are null. */
-export function parseProposal(rec: CellRecord, row: number): ProposalRow | null {
+export function parseProposal(rec: CellRecord, row: number, formats: Record<string, string> = {}): ProposalRow | null {
   const inputs = ['Customer', 'New limit', '% change', 'Expiry', 'Temporary from', 'Temporary to'];
   if (inputs.every((h) => isBlank(rec[h]))) return null;
   const errors: string[] = [];
@@ -112,7 +114,7 @@ export function parseProposal(rec: CellRecord, row: number): ProposalRow | null 
     else newLimit = m.value;
   }
   if (hasPct) {
-    const r = cellRate(rec['% change']!, '% change');
+    const r = cellPercent(rec['% change']!, formats['% change'], '% change');
     if (!r.ok) errors.push(r.message);
     else pctChange = r.value;
   }
@@ -221,22 +223,24 @@ export interface ReadProposals {
 
 export async function readProposals(host: ExcelHost): Promise<ReadProposals> {
   await ensureTable(host, PROPOSALS);
-  const { info, rows } = await readTable(host, PROPOSALS.name);
+  // With the number formats: a typed "10%" is 0.1 in a cell Excel formatted as a percentage.
+  const { info, rows, formats } = await readTable(host, PROPOSALS.name, undefined, { formats: true });
   const records = recordsOf(info.headers, rows);
+  const formatRecords = recordsOf(info.headers, formats ?? []) as Record<string, string>[];
   const parsed = records.flatMap((r, i) => {
     // Rows already in a journal stay as they are: sending twice would propose them twice.
     if (cellText(r.Status) === 'sent' && cellText(r.Journal)) return [];
-    const p = parseProposal(r, i);
+    const p = parseProposal(r, i, formatRecords[i]);
     return p ? [p] : [];
   });
   return { headers: info.headers, records, parsed };
 }
 
-type ResultCells = [Cell, Cell, Cell, Cell, Cell, Cell, Cell];
+type ResultCells = [Cell, Cell, Cell, Cell, Cell, Cell, Cell, Cell];
 export type DetailPatch = Partial<Record<(typeof DETAIL_COLUMNS)[number], Cell>>;
 
 /**
- * Writes result columns (Available now … Message) and, from `details`, the customer's columns
+ * Writes result columns (Limit after … Message) and, from `details`, the customer's columns
  * (Name, Currency, Current limit) on rows found by customer id in the table as it is now; a patch's
  * missing columns keep what the cell holds.
  */
@@ -288,6 +292,7 @@ function lineCurrencies(journal: Pick<JournalJson, 'lines'>): Map<string, Detail
 export function previewCells(r: PreviewResult): Partial<Record<(typeof RESULT_COLUMNS)[number], Cell>> {
   if (r.errors.length)
     return {
+      'Limit after': '',
       'Available now': '',
       'Projected available': '',
       'Projected % used': '',
@@ -296,6 +301,7 @@ export function previewCells(r: PreviewResult): Partial<Record<(typeof RESULT_CO
       Message: r.errors.join('; '),
     };
   return {
+    'Limit after': moneyCell(r.line?.newCreditLimit ?? null),
     'Available now': moneyCell(r.availableNow),
     'Projected available': moneyCell(r.projectedAvailable),
     // The number the server's projectedPercentUsed writes (shared/api/percent.ts), as a number cell.

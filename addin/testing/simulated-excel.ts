@@ -58,6 +58,26 @@ export function excelStores(v: Cell, format: string): Cell {
   return v;
 }
 
+/**
+ * What Excel keeps of what a person types into a cell of number format `format`, and the cell's
+ * format after it ("Format numbers as percentages",
+ * https://support.microsoft.com/office/format-numbers-as-percentages-de49eb2d-1dba-4ab4-b9ce-a77d1fa8bd9e):
+ * - "10%" is the number 0.1, and a cell that was not a percentage becomes one ("0%");
+ * - in a cell already formatted as a percentage, a number equal to or larger than 1 is taken as
+ *   percent (10 is 10 %, kept as 0.1) and a smaller one is kept as it is (0.1 is 10 % too);
+ * - anything else as {@link excelStores} keeps a written value.
+ */
+export function excelTyped(typed: Cell, format: string): { value: Cell; format: string } {
+  const percentCell = format.includes('%');
+  if (format !== '@' && typeof typed === 'string') {
+    const m = /^\s*([+-]?(\d+\.?\d*|\.\d+))\s*%\s*$/.exec(typed);
+    if (m) return { value: Number(m[1]) / 100, format: percentCell ? format : '0%' };
+  }
+  const value = excelStores(typed, format);
+  if (percentCell && typeof value === 'number' && Math.abs(value) >= 1) return { value: value / 100, format };
+  return { value, format };
+}
+
 export class SimulatedExcelError extends Error {
   constructor(
     readonly code: string,
@@ -789,7 +809,10 @@ export class SimulatedWorkbook implements ExcelHost {
     const list = this.validationAt(t.sheet, t.headerRow + 1 + row, t.c0 + c);
     if (list && value !== '' && !list.includes(String(value)))
       throw new Error(`${value} is not one of ${list.join(', ')} (data validation)`);
-    t.sheet.set(t.headerRow + 1 + row, t.c0 + c, value);
+    const r = t.headerRow + 1 + row;
+    const typed = excelTyped(value, t.sheet.format(r, t.c0 + c));
+    t.sheet.set(r, t.c0 + c, typed.value);
+    t.sheet.setFormat(r, t.c0 + c, typed.format);
     this.changed();
   }
   private extend(t: TableModel): void {

@@ -167,7 +167,8 @@ describe('add-in panes in Chromium (simulated workbook)', () => {
     const [first, second] = customers;
     const rows = [
       { Customer: first!, 'New limit': 90000, Expiry: '2027-12-31' },
-      { Customer: second!, '% change': 10 },
+      // typed as "10%": Excel keeps 0.1 in a cell it formats as a percentage (read back as 10 %)
+      { Customer: second!, '% change': '10%' },
       { Customer: heldCustomer, 'New limit': '5000000.00' },
     ];
     for (const [i, r] of rows.entries())
@@ -201,6 +202,8 @@ describe('add-in panes in Chromium (simulated workbook)', () => {
     expect(v.body.valid).toBe(true);
     for (const [i, line] of (v.body.lines as any[]).entries()) {
       const r = previewed[i]!;
+      // the limit each row sets, a % change applied, shown before sending
+      expect(formatMoney(parseMoney(String(r['Limit after'])))).toBe(lines[i]!.newCreditLimit);
       expect(formatMoney(parseMoney(String(r['Current limit'])))).toBe(line.currentCreditLimit);
       expect(formatMoney(parseMoney(String(r['Available now'])))).toBe(line.currentAvailableCredit);
       expect(formatMoney(parseMoney(String(r['Projected available'])))).toBe(line.projectedAvailableCredit);
@@ -482,6 +485,7 @@ describe('add-in panes in Chromium (simulated workbook)', () => {
             '',
             r.limit === null ? '' : Number(r.limit),
             r.limit === null ? 5 : '',
+            '',
             '',
             '',
             '',
