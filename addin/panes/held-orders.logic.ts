@@ -202,6 +202,7 @@ export async function applyDecisions(host: ExcelHost, client: CreditDeskClient):
             reasonCode: d.reasonCode,
             reviewDate: d.reviewDate!,
             mode: 'withoutPosting' as const,
+            ...(d.comment ? { comment: d.comment } : {}),
           }))
         : batch.map((d) => ({
             holdId: d.holdId,

@@ -82,7 +82,7 @@ describe('add-in panes in Chromium (simulated workbook)', () => {
     await page.locator(`select[data-row="1"][data-col="${decisionCol}"]`).selectOption('Release');
     for (const [row, values] of [
       [0, { 'Reason code': 'OK-REVIEWED', 'Review date': '2027-06-30' }],
-      [1, { Decision: 'Release', 'Reason code': 'PAID', 'Review date': '2027-06-30' }],
+      [1, { Decision: 'Release', 'Reason code': 'PAID', 'Review date': '2027-06-30', Comment: 'paid by wire' }],
       [2, { Decision: 'Reject', 'Reason code': 'RISK', Comment: 'too risky' }],
       [3, { Decision: 'Release', 'Reason code': 'OK-REVIEWED', 'Review date': '2027-06-30' }],
     ] as const) {
@@ -119,7 +119,8 @@ describe('add-in panes in Chromium (simulated workbook)', () => {
         rejectReasonCode: string | null;
       };
     expect(await server_(a!)).toMatchObject({ status: 'released', releaseReasonCode: 'OK-REVIEWED' });
-    expect(await server_(b!)).toMatchObject({ status: 'released', releaseReasonCode: 'PAID' });
+    // the release comment reaches the server with the decision
+    expect(await server_(b!)).toMatchObject({ status: 'released', releaseReasonCode: 'PAID', comment: 'paid by wire' });
     expect(await server_(c!)).toMatchObject({ status: 'rejected', rejectReasonCode: 'RISK' });
     expect((await server_(d!)).status).toBe('rejected');
     expect(after.get(a!)!.Version).toBe((await server_(a!)).version);

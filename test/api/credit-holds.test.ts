@@ -185,6 +185,15 @@ describe.each(DIALECTS)('credit holds on %s', (dialect) => {
       ]);
     });
 
+    it('keeps a release comment on the hold and in the audit trail', async () => {
+      const hold = await heldOrder('HRC', 'SO-RC');
+      const body = { reasonCode: 'REL', reviewDate: '2025-07-31', asOf: AS_OF, comment: 'paid by wire, confirmed' };
+      const res = ok(await decide('release', hold.id, { body }));
+      expect(res.hold).toMatchObject({ status: 'released', comment: 'paid by wire, confirmed' });
+      const audit = await auditActions(t, 'hold', hold.id);
+      expect(audit.at(-1)).toMatchObject({ action: 'hold.release', reason: 'paid by wire, confirmed' });
+    });
+
     it('with posting runs the blocked posting: held at packing slip → delivered not invoiced; held at invoice → invoiced', async () => {
       const hold = await heldOrder('HP1', 'SO-P1', 'packingSlip');
       expect(await getOrder(t, 'SO-P1')).toMatchObject({

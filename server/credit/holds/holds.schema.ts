@@ -51,6 +51,7 @@ export const ReleaseBody = z
     reviewDate: DateIn,
     mode: z.enum(['withPosting', 'withoutPosting']).default('withoutPosting'),
     asOf: DateIn.optional().openapi({ description: 'the release date (default today): the grace window starts here' }),
+    comment: LongText.nullish().openapi({ description: 'why: kept on the hold and in the audit trail' }),
   })
   .openapi('ReleaseInput');
 export const RejectBody = z

@@ -250,6 +250,8 @@ export interface ReleaseInput {
   reviewDate: string;
   mode: 'withPosting' | 'withoutPosting';
   asOf?: string;
+  /** Why (kept on the hold and in the audit trail beside the reason code). */
+  comment?: string | null;
 }
 
 export interface RejectInput {
@@ -274,10 +276,11 @@ async function performRelease(tx: Tx, hold: HoldRow, input: ReleaseInput, reques
       release_mode: input.mode,
       released_by: requestedBy ?? tx.actor.userId,
       released_at: tx.now,
+      comment: input.comment ?? null,
       pending: null,
     },
     'hold.release',
-    input.reasonCode,
+    input.comment ?? input.reasonCode,
   );
   const order = await lockOrder(tx, hold.sales_order_id);
   const cleared = await saveOrderCredit(
@@ -422,6 +425,7 @@ export async function approveHold(tx: Tx, id: string, ifMatch: number) {
           reviewDate: pending.reviewDate!,
           mode: pending.mode ?? 'withoutPosting',
           asOf: pending.asOf,
+          comment: pending.comment ?? null,
         },
         pending.requestedBy,
       )
