@@ -40,6 +40,7 @@ interface Calls {
   deleted: string[];
   validation: unknown[];
   values: unknown[];
+  autofits: number;
 }
 
 function mockHost(opts: {
@@ -62,6 +63,7 @@ function mockHost(opts: {
     deleted: [],
     validation: [],
     values: [],
+    autofits: 0,
   };
   const headers = opts.headers ?? SPEC.columns.map((c) => c.header);
   const body = opts.body ?? [];
@@ -122,7 +124,15 @@ function mockHost(opts: {
               },
             },
             worksheet: {
-              range: { values: body as unknown, numberFormat: [] as unknown },
+              range: {
+                values: body as unknown,
+                numberFormat: [] as unknown,
+                format: {
+                  autofitColumns() {
+                    calls.autofits++;
+                  },
+                },
+              },
               getRangeByIndexes(r: number, c: number, n: number, w: number) {
                 calls.ranges.push([r, c, n, w]);
                 const self = this as unknown as { range: { values: unknown } };
@@ -237,10 +247,15 @@ describe('excel adapter (office-addin-mock)', () => {
     // Formats: one row of formats per written row, money as #,##0.00.
     expect((calls.numberFormats[0] as string[][])[0]).toEqual(['@', '#,##0.00', '@']);
     expect((calls.numberFormats as string[][][]).reduce((n, f) => n + f.length, 0)).toBe(3000);
-    // The chunks are written below the header, one after the other.
-    expect(calls.ranges.map((r) => r[0])).toEqual(
+    // The chunks are written below the header, one after the other (rows added blank, formatted,
+    // then filled: the values follow their formats); then the columns are autofitted once.
+    expect(calls.ranges.slice(0, -1).map((r) => r[0])).toEqual(
       calls.added.reduce<number[]>((acc, c, i) => [...acc, i === 0 ? 1 : acc[i - 1]! + calls.added[i - 1]!.length], []),
     );
+    expect((calls.values as Cell[][][]).flat()).toEqual(rows);
+    expect(calls.added.flat().every((r) => r.every((v) => v === ''))).toBe(true);
+    expect(calls.ranges.at(-1)).toEqual([0, 0, 3001, 3]);
+    expect(calls.autofits).toBe(1);
     // The Decision column gets its Release/Reject drop-down.
     expect(calls.validation).toEqual([{ list: { inCellDropDown: true, source: 'Release,Reject' } }]);
   });

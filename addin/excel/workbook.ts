@@ -313,11 +313,20 @@ export async function replaceRows(
     }
     if (shaped.length) {
       applyColumnRules(table, spec, info.headers);
+      autofit(sheet, info, shaped.length);
       await ctx.sync();
       syncs++;
     }
     return { syncs, maxRequestBytes };
   });
+}
+
+/**
+ * Widens the table's columns to their contents (ExcelApi 1.2 `format.autofitColumns`): a money
+ * column narrower than its amounts shows "#####" instead of them.
+ */
+function autofit(sheet: Excel.Worksheet, info: TableInfo, rows: number): void {
+  sheet.getRangeByIndexes(info.headerRow, info.firstColumn, rows + 1, info.headers.length).format.autofitColumns();
 }
 
 /** Drop-down lists and conditional formats on the data body of the spec's columns. */
@@ -471,6 +480,7 @@ export async function appendRows(host: ExcelHost, spec: TableSpec, rows: readonl
       syncs++;
     }
     applyColumnRules(table, spec, info.headers);
+    autofit(table.worksheet, info, info.rowCount + rows.length);
     await ctx.sync();
     return { syncs: syncs + 1, maxRequestBytes };
   });

@@ -243,6 +243,8 @@ describe("the adapter follows Excel's rules: number formats before values", () =
     // the header cells are text too: "1-30" is still the column's name
     const { info } = await readTable(wb, 'Texts');
     expect(info.headers).toEqual(['Id', 'Name', 'Held at', 'Amount', '1-30']);
+    // every write widens the columns to their contents (no "#####" money cells)
+    expect(wb.model.sheets.find((s) => s.name === 'Texts')!.autofitted).toEqual(['Texts!A1:E3', 'Texts!A1:E4']);
   });
 });
 

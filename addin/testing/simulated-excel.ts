@@ -114,6 +114,8 @@ class SheetModel {
   values: Cell[][] = [];
   formats: string[][] = [];
   visibility = 'Visible';
+  /** Ranges whose columns were autofitted (`range.format.autofitColumns()`), for tests. */
+  autofitted: string[] = [];
   constructor(public name: string) {}
   get(r: number, c: number): Cell {
     return this.values[r]?.[c] ?? '';
@@ -251,10 +253,19 @@ function checkShape(values: unknown, r: Rect, what: string): unknown[][] {
 class RangeProxy extends Proxy<{ sheet: SheetModel; rect: Rect }> {
   readonly dataValidation: DataValidationProxy;
   readonly conditionalFormats: ConditionalFormatsProxy;
+  /** Only `autofitColumns` (ExcelApi 1.2): recorded on the sheet, widths are not modelled. */
+  readonly format: { autofitColumns(): void };
   constructor(ctx: SimulatedContext, target: () => { sheet: SheetModel; rect: Rect }) {
     super(ctx, target);
     this.dataValidation = new DataValidationProxy(ctx, target);
     this.conditionalFormats = new ConditionalFormatsProxy(ctx, target);
+    this.format = {
+      autofitColumns: () =>
+        ctx.queue(32, () => {
+          const { sheet, rect } = target();
+          sheet.autofitted.push(rectAddress(sheet, rect));
+        }),
+    };
   }
   protected snapshot(prop: string, { sheet, rect }: { sheet: SheetModel; rect: Rect }): unknown {
     const grid = <V>(f: (r: number, c: number) => V) =>
