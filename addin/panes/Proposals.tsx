@@ -12,6 +12,7 @@ import {
   previewCells,
   previewProposals,
   readProposals,
+  resultKey,
   sendProposals,
   todayForPreview,
   writeResults,
@@ -40,7 +41,7 @@ export function Proposals({ host, client }: { host: ExcelHost; client: CreditDes
     const started = performance.now();
     const results = previewProposals(parsed, ctx);
     const ms = performance.now() - started;
-    const cells = new Map(parsed.map((p, i) => [p.customerId, previewCells(results[i]!)]));
+    const cells = new Map(parsed.map((p, i) => [resultKey(p.customerId, p.type), previewCells(results[i]!)]));
     const details = new Map(
       parsed.flatMap((p, i) =>
         results[i]!.currentLimit === null

@@ -237,16 +237,25 @@ export async function readProposals(host: ExcelHost): Promise<ReadProposals> {
 }
 
 type ResultCells = [Cell, Cell, Cell, Cell, Cell, Cell, Cell, Cell];
+
+/**
+ * Which result a row gets: its customer and its kind of line. A customer may have a permanent and
+ * a temporary row, each with its own outcome; the key is found again from the cells after the
+ * user sorted the sheet (a row index would not be).
+ */
+export const resultKey = (customerId: string, type: JournalType) => `${customerId}|${type}`;
+const rowType = (rec: CellRecord): JournalType =>
+  isBlank(rec['Temporary from']) && isBlank(rec['Temporary to']) ? 'creditLimit' : 'temporary';
 export type DetailPatch = Partial<Record<(typeof DETAIL_COLUMNS)[number], Cell>>;
 
 /**
- * Writes result columns (Limit after … Message) and, from `details`, the customer's columns
- * (Name, Currency, Current limit) on rows found by customer id in the table as it is now; a patch's
- * missing columns keep what the cell holds.
+ * Writes result columns (Limit after … Message) on rows found by {@link resultKey} (customer and
+ * kind of line) in the table as it is now, and, from `details`, the customer's columns (Name,
+ * Currency, Current limit) by customer id; a patch's missing columns keep what the cell holds.
  */
 export async function writeResults(
   host: ExcelHost,
-  byCustomer: Map<string, Partial<Record<(typeof RESULT_COLUMNS)[number], Cell>>>,
+  byKey: Map<string, Partial<Record<(typeof RESULT_COLUMNS)[number], Cell>>>,
   byRow: Map<number, Partial<Record<(typeof RESULT_COLUMNS)[number], Cell>>> = new Map(),
   details?: Map<string, DetailPatch>,
   onProgress?: Progress,
@@ -257,7 +266,7 @@ export async function writeResults(
   const detailUpdates: RowUpdate[] = [];
   records.forEach((rec, row) => {
     const id = cellText(rec.Customer);
-    const patch = byRow.get(row) ?? (id ? byCustomer.get(id) : undefined);
+    const patch = byRow.get(row) ?? (id ? byKey.get(resultKey(id, rowType(rec))) : undefined);
     if (patch)
       updates.push({
         row,
@@ -367,7 +376,8 @@ export async function sendProposals(
       const c = r.errors.length
         ? { Status: 'error', Message: r.errors.join('; ') }
         : { Status: 'not sent', Message: 'not sent: other rows have errors' };
-      if (p.customerId && !cells.has(p.customerId)) cells.set(p.customerId, c);
+      const key = resultKey(p.customerId, p.type);
+      if (p.customerId && !cells.has(key)) cells.set(key, c);
       else rowCells.set(p.row, c);
     });
     await writeResults(host, cells, rowCells);
@@ -397,7 +407,7 @@ export async function sendProposals(
     const key = keyFor(state, slot, bodyText);
     await saveSyncState(host, state);
     const mark = (i: number, c: Partial<Record<(typeof RESULT_COLUMNS)[number], Cell>>) =>
-      cells.set(parsed[i]!.customerId, c);
+      cells.set(resultKey(parsed[i]!.customerId, parsed[i]!.type), c);
     try {
       const v = await client.post<JournalValidationJson>('/api/v1/adjustment-journals:validate', {
         type,
@@ -471,7 +481,8 @@ export async function markNotSent(host: ExcelHost, parsed: readonly ProposalRow[
   const cells = new Map<string, Partial<Record<(typeof RESULT_COLUMNS)[number], Cell>>>();
   const rows = new Map<number, Partial<Record<(typeof RESULT_COLUMNS)[number], Cell>>>();
   for (const p of parsed) {
-    if (p.customerId && !cells.has(p.customerId)) cells.set(p.customerId, { Status: 'not sent', Message: message });
+    const key = resultKey(p.customerId, p.type);
+    if (p.customerId && !cells.has(key)) cells.set(key, { Status: 'not sent', Message: message });
     else rows.set(p.row, { Status: 'not sent', Message: message });
   }
   await writeResults(host, cells, rows);

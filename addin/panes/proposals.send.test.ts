@@ -113,3 +113,34 @@ describe('sending proposals', () => {
     ]);
   });
 });
+
+describe('results by row: a customer with a permanent and a temporary row', () => {
+  it('each row gets its own outcome: the permanent journal is sent, the temporary one refused by the server', async () => {
+    const wb = new SimulatedWorkbook();
+    await ensureTable(wb, PROPOSALS);
+    wb.type('Proposals', 0, 'Customer', 'C1');
+    wb.type('Proposals', 0, 'New limit', 2000);
+    wb.type('Proposals', 1, 'Customer', 'C1');
+    wb.type('Proposals', 1, 'New limit', 5000);
+    wb.type('Proposals', 1, 'Temporary from', '2026-12-01');
+    wb.type('Proposals', 1, 'Temporary to', '2026-12-31');
+    const client = {
+      session: { serverUrl: 'http://127.0.0.1:1', token: 't' },
+      async post(path: string, body: { type?: string }) {
+        if (path.endsWith(':validate')) return { valid: true, lines: [] };
+        if (body.type === 'temporary')
+          throw new ApiError(422, 'rule_violation', 'some lines are invalid', [
+            { path: 'lines.0.newToDate', message: 'overlaps an active temporary limit' },
+          ]);
+        return { id: 'CLJ-7', lines: [] };
+      },
+    } as unknown as CreditDeskClient;
+    const outcome = await send(wb, client, ['C1'], 'both');
+    expect(outcome).toMatchObject({ sent: 1, failed: 1 });
+    // (the typed date is the serial Excel keeps in a General cell: 2026-12-01 is 46357)
+    expect(wb.records('Proposals').map((r) => [r['Temporary from'], r.Status, r.Journal, r.Message])).toEqual([
+      ['', 'sent', 'CLJ-7', ''],
+      [46357, 'error', '', 'newToDate: overlaps an active temporary limit'],
+    ]);
+  });
+});
