@@ -11,7 +11,16 @@ import { useTask } from './task';
 
 type PaneId = 'held' | 'proposals' | 'aging';
 
-function SignIn({ onSignedIn, defaultUrl }: { onSignedIn: (s: Session, who: string) => void; defaultUrl: string }) {
+function SignIn({
+  onSignedIn,
+  defaultUrl,
+  notice,
+}: {
+  onSignedIn: (s: Session, who: string) => void;
+  defaultUrl: string;
+  /** Why the pane is back here (a session the server no longer accepts). */
+  notice: string | null;
+}) {
   const [serverUrl, setServerUrl] = useState(defaultUrl);
   const [token, setToken] = useState('');
   const task = useTask();
@@ -33,6 +42,11 @@ function SignIn({ onSignedIn, defaultUrl }: { onSignedIn: (s: Session, who: stri
       <Text as="h2" size={500}>
         Sign in
       </Text>
+      {notice && (
+        <Text data-testid="sign-in-notice" className="notice">
+          {notice}
+        </Text>
+      )}
       <Field label="Server URL" required>
         <Input value={serverUrl} onChange={(_, d) => setServerUrl(d.value)} />
       </Field>
@@ -52,7 +66,18 @@ export function App({ host }: { host: ExcelHost }) {
   const [session, setSession] = useState<Session | null>(() => loadSession());
   const [who, setWho] = useState('');
   const [pane, setPane] = useState<PaneId>('held');
-  const client = useMemo(() => (session ? new CreditDeskClient(session) : null), [session]);
+  const [notice, setNotice] = useState<string | null>(null);
+  const client = useMemo(() => {
+    if (!session) return null;
+    const c = new CreditDeskClient(session);
+    // A token revoked or expired on the server: back to sign-in, saying why.
+    c.onUnauthorized = () => {
+      clearSession();
+      setSession(null);
+      setNotice('The server no longer accepts this token (revoked or unknown). Sign in again.');
+    };
+    return c;
+  }, [session]);
   return (
     <FluentProvider theme={webLightTheme} className="app">
       <header className="app-header">
@@ -76,7 +101,9 @@ export function App({ host }: { host: ExcelHost }) {
       {!session || !client ? (
         <SignIn
           defaultUrl={location.origin}
+          notice={notice}
           onSignedIn={(s, w) => {
+            setNotice(null);
             setSession(s);
             setWho(w);
           }}

@@ -50,6 +50,9 @@ export interface RequestOptions {
 export type FetchLike = typeof fetch;
 
 export class CreditDeskClient {
+  /** Called when the server answers 401 (the token was revoked or is unknown): the pane signs out. */
+  onUnauthorized: (() => void) | null = null;
+
   constructor(
     readonly session: Session,
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
@@ -103,6 +106,7 @@ export class CreditDeskClient {
         json = null;
       }
       if (res.ok) return json as T;
+      if (res.status === 401) this.onUnauthorized?.();
       const err = (json as Partial<ErrorJson> | null)?.error;
       throw new ApiError(
         res.status,

@@ -429,6 +429,29 @@ describe('add-in panes in Chromium (simulated workbook)', () => {
     expect(new Set((await records(page, 'Aging')).map((r) => r.Currency))).toEqual(new Set([accounting]));
   });
 
+  it('a token the server no longer accepts (401) returns the pane to sign-in, saying why', async () => {
+    const user = (await server.api('POST', '/api/v1/users', { name: 'Pane 401', role: 'credit_manager' }, 'admin'))
+      .body as { id: string; token: string };
+    const p = await browser.newPage();
+    try {
+      await p.goto(`${server.base}/addin/testing/workbook.html`);
+      await p.getByLabel('Server URL').fill(server.base);
+      await p.getByLabel('API token').fill(user.token);
+      await p.getByRole('button', { name: 'Sign in' }).click();
+      await p.getByRole('tab', { name: 'Held orders' }).waitFor();
+      expect((await server.api('DELETE', `/api/v1/users/${user.id}/tokens`, undefined, 'admin')).status).toBe(200);
+      await p.getByRole('button', { name: 'Pull held orders' }).click();
+      await p
+        .getByTestId('sign-in-notice')
+        .getByText(/no longer accepts this token/)
+        .waitFor({ timeout: 20_000 });
+      expect(await p.getByRole('button', { name: 'Sign in' }).isVisible()).toBe(true);
+      expect(await p.evaluate(() => localStorage.getItem('creditdesk.session'))).toBeNull();
+    } finally {
+      await p.close();
+    }
+  });
+
   it('proposals: a sheet of every customer (demo plus 3,000 fed) previews exactly as :validate answers, from one bulk credit-context read', async () => {
     const fed = await server.api(
       'POST',
