@@ -118,9 +118,17 @@ export function App({ host }: { host: ExcelHost }) {
             <Tab value="proposals">Proposals</Tab>
             <Tab value="aging">Aging</Tab>
           </TabList>
-          {pane === 'held' && <HeldOrders host={host} client={client} />}
-          {pane === 'proposals' && <Proposals host={host} client={client} />}
-          {pane === 'aging' && <Aging host={host} client={client} />}
+          {/* Every pane stays mounted, the others hidden: switching tabs keeps each one's choices
+              and its running task (a Pull is not started twice, Aging keeps its definition). */}
+          <div hidden={pane !== 'held'}>
+            <HeldOrders host={host} client={client} />
+          </div>
+          <div hidden={pane !== 'proposals'}>
+            <Proposals host={host} client={client} />
+          </div>
+          <div hidden={pane !== 'aging'}>
+            <Aging host={host} client={client} />
+          </div>
         </>
       )}
     </FluentProvider>

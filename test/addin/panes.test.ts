@@ -429,6 +429,23 @@ describe('add-in panes in Chromium (simulated workbook)', () => {
     expect(new Set((await records(page, 'Aging')).map((r) => r.Currency))).toEqual(new Set([accounting]));
   });
 
+  it('switching tabs keeps each pane as it was: the chosen definition, pool and view stay', async () => {
+    const p = await openPane(browser, server);
+    try {
+      await p.getByRole('tab', { name: 'Aging' }).click();
+      await p.getByLabel('Aging definition').locator('option').nth(1).waitFor({ state: 'attached' });
+      await p.getByLabel('Aging definition').selectOption('MONTHLY');
+      await p.getByLabel('Amounts in').selectOption('customer');
+      await p.getByRole('tab', { name: 'Held orders' }).click();
+      await p.getByRole('button', { name: 'Pull held orders' }).waitFor();
+      await p.getByRole('tab', { name: 'Aging' }).click();
+      expect(await p.getByLabel('Aging definition').inputValue()).toBe('MONTHLY');
+      expect(await p.getByLabel('Amounts in').inputValue()).toBe('customer');
+    } finally {
+      await p.close();
+    }
+  });
+
   it('a token the server no longer accepts (401) returns the pane to sign-in, saying why', async () => {
     const user = (await server.api('POST', '/api/v1/users', { name: 'Pane 401', role: 'credit_manager' }, 'admin'))
       .body as { id: string; token: string };
