@@ -568,7 +568,6 @@ export async function writeWorkbookState(host: ExcelHost, state: unknown): Promi
   const text = JSON.stringify(state);
   const chunks: string[] = [];
   for (let i = 0; i < text.length; i += STATE_CHUNK) chunks.push(text.slice(i, i + STATE_CHUNK));
-  if (chunks.length === 0) chunks.push('');
   await host.run(async (ctx) => {
     let sheet = ctx.workbook.worksheets.getItemOrNullObject(STATE_SHEET);
     sheet.load('isNullObject');
