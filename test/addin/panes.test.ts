@@ -444,7 +444,7 @@ describe('add-in panes in Chromium (simulated workbook)', () => {
     } finally {
       await p.close();
     }
-  });
+  }, 60_000);
 
   it('a token the server no longer accepts (401) returns the pane to sign-in, saying why', async () => {
     const user = (await server.api('POST', '/api/v1/users', { name: 'Pane 401', role: 'credit_manager' }, 'admin'))
@@ -467,7 +467,7 @@ describe('add-in panes in Chromium (simulated workbook)', () => {
     } finally {
       await p.close();
     }
-  });
+  }, 60_000);
 
   it('proposals: a sheet of every customer (demo plus 3,000 fed) previews exactly as :validate answers, from one bulk credit-context read', async () => {
     const fed = await server.api(
